@@ -1,0 +1,58 @@
+import * as v from 'valibot'
+import { FULL_NAME_MAX, isValidEmail, isValidPassword, isValidUsername } from '../../domain/user.ts'
+
+const username = v.pipe(
+  v.string('username must be a string'),
+  v.check(isValidUsername, 'username must be 3 to 32 characters of letters, digits, "_", "." or "-"'),
+)
+const email = v.pipe(v.string('email must be a string'), v.check(isValidEmail, 'email must be a valid email address'))
+const password = v.pipe(v.string('password must be a string'), v.check(isValidPassword, 'password must be 8 to 72 bytes'))
+const fullName = v.nullable(v.pipe(v.string('full_name must be a string or null'), v.trim(), v.maxLength(FULL_NAME_MAX, `full_name must be at most ${FULL_NAME_MAX} characters`)))
+
+export const RegisterBody = v.object({
+  username,
+  email,
+  password,
+  full_name: v.optional(fullName),
+})
+
+export const LoginBody = v.object({
+  username: v.pipe(v.string('username must be a string'), v.minLength(1, 'username is required'), v.maxLength(254, 'username is too long')),
+  password: v.pipe(v.string('password must be a string'), v.maxLength(1024, 'password is too long')),
+})
+
+export const VerifyBody = v.object({
+  token: v.optional(v.pipe(v.string('token must be a string'), v.maxLength(8192, 'token is too long'))),
+})
+
+export const UpdateMeBody = v.object({
+  username: v.optional(username),
+  email: v.optional(email),
+  full_name: v.optional(fullName),
+  password: v.optional(password),
+  current_password: v.optional(v.pipe(v.string('current_password must be a string'), v.maxLength(1024, 'current_password is too long'))),
+})
+
+export const RoleBody = v.object({ role: v.picklist(['USER', 'ADMIN'], 'role must be USER or ADMIN') })
+
+export const UserIdParam = v.object({ id: v.pipe(v.string(), v.uuid('id must be a UUID'), v.transform((s) => s.toLowerCase())) })
+
+// Response shapes, for the OpenAPI document.
+const timestamp = v.pipe(v.string(), v.isoTimestamp())
+export const UserOut = v.object({
+  id: v.pipe(v.string(), v.uuid()),
+  username: v.string(),
+  email: v.string(),
+  full_name: v.nullable(v.string()),
+  role: v.picklist(['USER', 'ADMIN']),
+  created_at: timestamp,
+  updated_at: timestamp,
+})
+export const TokenOut = v.object({ access_token: v.string(), token_type: v.literal('bearer'), expires_in: v.number() })
+export const VerifyOut = v.object({
+  valid: v.literal(true),
+  user_id: v.pipe(v.string(), v.uuid()),
+  username: v.string(),
+  role: v.picklist(['USER', 'ADMIN']),
+  exp: v.number(),
+})

@@ -1,0 +1,89 @@
+import { type Result, err, ok } from '@shop/shared-kernel/result'
+import type { Envelope } from '@shop/shared-kernel/event-types'
+import { MemoryTransactor, Table } from '@shop/shared-kernel/memory/transactor'
+import type { Conflict } from '../../domain/errors.ts'
+import { type FailureWindow, recordFailure } from '../../domain/throttle.ts'
+import type { User } from '../../domain/user.ts'
+import type { AuthStore, AuthTx, LoginThrottle, Page, Users } from '../../ports.ts'
+
+class MemoryUsers implements Users {
+  constructor(private readonly rows: Table<string, User>) {}
+
+  async byId(id: string) {
+    return this.rows.get(id)
+  }
+  async byUsername(username: string) {
+    const u = username.toLowerCase()
+    for (const row of this.rows.values()) if (row.username.toLowerCase() === u) return row
+    return undefined
+  }
+  async byEmail(email: string) {
+    const e = email.toLowerCase()
+    for (const row of this.rows.values()) if (row.email === e) return row
+    return undefined
+  }
+  private conflict(user: User): Conflict | undefined {
+    for (const row of this.rows.values()) {
+      if (row.id === user.id) continue
+      if (row.username.toLowerCase() === user.username.toLowerCase()) return { type: 'UsernameTaken', username: user.username }
+      if (row.email === user.email.toLowerCase()) return { type: 'EmailTaken', email: user.email }
+    }
+    return undefined
+  }
+  async insert(user: User): Promise<Result<User, Conflict>> {
+    const c = this.rows.has(user.id) ? ({ type: 'UsernameTaken', username: user.username } as const) : this.conflict(user)
+    if (c) return err(c)
+    this.rows.set(user.id, user)
+    return ok(user)
+  }
+  async update(user: User): Promise<Result<User, Conflict>> {
+    const c = this.conflict(user)
+    if (c) return err(c)
+    this.rows.set(user.id, user)
+    return ok(user)
+  }
+  async remove(id: string) {
+    return this.rows.delete(id)
+  }
+  async list(page: Page) {
+    const all = [...this.rows.values()].sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || a.id.localeCompare(b.id))
+    return { items: all.slice(page.offset, page.offset + page.limit), total: all.length }
+  }
+}
+
+class MemoryThrottle implements LoginThrottle {
+  private readonly rows = new Map<string, FailureWindow>()
+  async windows(keys: readonly string[]) {
+    const out = new Map<string, FailureWindow>()
+    for (const k of keys) {
+      const w = this.rows.get(k)
+      if (w) out.set(k, w)
+    }
+    return out
+  }
+  async fail(keys: readonly { key: string; windowSeconds: number }[], now: Date) {
+    for (const { key, windowSeconds } of keys) {
+      this.rows.set(key, recordFailure(this.rows.get(key), { maxFailures: Infinity, windowSeconds }, now))
+    }
+  }
+  async clear(key: string) {
+    this.rows.delete(key)
+  }
+}
+
+/** The auth store in memory: for unit tests and for tools that embed the core. */
+export function memoryAuthStore(opts: { onEvents?: (events: Envelope[]) => void } = {}): AuthStore & { readonly published: Envelope[] } {
+  const rows = new Table<string, User>()
+  const published: Envelope[] = []
+  const transactor = new MemoryTransactor([rows], (events) => {
+    published.push(...events)
+    opts.onEvents?.(events)
+  }, 'auth')
+  const users = new MemoryUsers(rows)
+  return {
+    users,
+    throttle: new MemoryThrottle(),
+    published,
+    transact: (work) => transactor.run((events): AuthTx => ({ users, events }), work),
+  }
+}

@@ -1,0 +1,128 @@
+import { type Result, err, ok } from '@shop/shared-kernel/result'
+import type { Sql, TxSql } from '@shop/shared-kernel/postgres/connect'
+import { pgError, transact } from '@shop/shared-kernel/postgres/transact'
+import type { Conflict } from '../../domain/errors.ts'
+import type { FailureWindow } from '../../domain/throttle.ts'
+import type { User } from '../../domain/user.ts'
+import type { AuthStore, LoginThrottle, Page, Users } from '../../ports.ts'
+
+interface Row {
+  id: string
+  username: string
+  email: string
+  full_name: string | null
+  role: User['role']
+  password_hash: string
+  created_at: Date
+  updated_at: Date
+  version: number
+}
+
+const toUser = (r: Row): User => ({
+  id: r.id,
+  username: r.username,
+  email: r.email,
+  fullName: r.full_name,
+  role: r.role,
+  passwordHash: r.password_hash,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+  version: r.version,
+})
+
+const conflictOf = (constraint: string | undefined, user: User): Conflict | undefined =>
+  constraint === 'users_username_lower'
+    ? { type: 'UsernameTaken', username: user.username }
+    : constraint === 'users_email'
+      ? { type: 'EmailTaken', email: user.email }
+      : undefined
+
+function postgresUsers(sql: Sql | TxSql): Users {
+  const one = (rows: Row[]) => (rows[0] ? toUser(rows[0]) : undefined)
+  return {
+    async byId(id, lock = false) {
+      return one(await sql<Row[]>`select * from users where id = ${id} ${lock ? sql`for update` : sql``}`)
+    },
+    async byUsername(username) {
+      return one(await sql<Row[]>`select * from users where lower(username) = lower(${username})`)
+    },
+    async byEmail(email) {
+      return one(await sql<Row[]>`select * from users where email = lower(${email})`)
+    },
+    async insert(u): Promise<Result<User, Conflict>> {
+      // "on conflict do nothing" keeps the transaction usable; we then tell which value was taken.
+      const rows = await sql<Row[]>`
+        insert into users (id, username, email, full_name, role, password_hash, created_at, updated_at, version)
+        values (${u.id}, ${u.username}, ${u.email}, ${u.fullName}, ${u.role}, ${u.passwordHash}, ${u.createdAt}, ${u.updatedAt}, ${u.version})
+        on conflict do nothing
+        returning *`
+      if (rows[0]) return ok(toUser(rows[0]))
+      const [taken] = await sql<{ username: boolean }[]>`
+        select lower(username) = lower(${u.username}) as username from users
+        where lower(username) = lower(${u.username}) or email = ${u.email} or id = ${u.id}
+        order by 1 desc limit 1`
+      return err(taken && !taken.username ? { type: 'EmailTaken', email: u.email } : { type: 'UsernameTaken', username: u.username })
+    },
+    async update(u): Promise<Result<User, Conflict>> {
+      const run = async (q: Sql | TxSql) =>
+        q<Row[]>`
+          update users set username = ${u.username}, email = ${u.email}, full_name = ${u.fullName}, role = ${u.role},
+            password_hash = ${u.passwordHash}, updated_at = ${u.updatedAt}, version = ${u.version}
+          where id = ${u.id}
+          returning *`
+      try {
+        // Inside a transaction a savepoint keeps a unique violation from aborting it.
+        const rows = 'savepoint' in sql ? await (sql as TxSql).savepoint((sp) => run(sp)) : await run(sql)
+        return rows[0] ? ok(toUser(rows[0])) : ok(u)
+      } catch (e) {
+        const { code, constraint } = pgError(e)
+        const conflict = code === '23505' ? conflictOf(constraint, u) : undefined
+        if (conflict) return err(conflict)
+        throw e
+      }
+    },
+    async remove(id) {
+      const rows = await sql`delete from users where id = ${id} returning id`
+      return rows.length > 0
+    },
+    async list(page: Page) {
+      const [items, [count]] = await Promise.all([
+        sql<Row[]>`select * from users order by created_at, id limit ${page.limit} offset ${page.offset}`,
+        sql<{ n: number }[]>`select count(*)::int as n from users`,
+      ])
+      return { items: items.map(toUser), total: count?.n ?? 0 }
+    },
+  }
+}
+
+function postgresThrottle(sql: Sql): LoginThrottle {
+  return {
+    async windows(keys) {
+      const rows = await sql<{ key: string; failures: number; window_start: Date }[]>`
+        select key, failures, window_start from login_failures where key in ${sql(keys as string[])}`
+      return new Map<string, FailureWindow>(rows.map((r) => [r.key, { failures: r.failures, windowStart: r.window_start }]))
+    },
+    async fail(keys, now) {
+      // One statement per key, atomic under concurrency: a new window once the old one has ended.
+      for (const { key, windowSeconds } of keys) {
+        await sql`
+          insert into login_failures as f (key, failures, window_start) values (${key}, 1, ${now})
+          on conflict (key) do update set
+            failures = case when f.window_start + make_interval(secs => ${windowSeconds}) <= ${now} then 1 else f.failures + 1 end,
+            window_start = case when f.window_start + make_interval(secs => ${windowSeconds}) <= ${now} then ${now} else f.window_start end`
+      }
+    },
+    async clear(key) {
+      await sql`delete from login_failures where key = ${key}`
+    },
+  }
+}
+
+export function postgresAuthStore(sql: Sql, opts: { onEvents?: () => void } = {}): AuthStore {
+  return {
+    users: postgresUsers(sql),
+    throttle: postgresThrottle(sql),
+    transact: (work) =>
+      transact(sql, { source: 'auth', ...(opts.onEvents ? { onEvents: opts.onEvents } : {}) }, (tx, events) => ({ users: postgresUsers(tx), events }), work),
+  }
+}

@@ -1,0 +1,99 @@
+import type { DomainEvent, Role } from '@shop/shared-kernel/event-types'
+
+export type { Role }
+
+export interface User {
+  readonly id: string
+  readonly username: string
+  /** Stored lower-case. */
+  readonly email: string
+  readonly fullName: string | null
+  readonly role: Role
+  readonly passwordHash: string
+  readonly createdAt: Date
+  readonly updatedAt: Date
+  /** Increases with every change; carried by the user.* events for replicas. */
+  readonly version: number
+}
+
+export const USERNAME_PATTERN = /^[A-Za-z0-9_.-]{3,32}$/
+export const PASSWORD_MIN_BYTES = 8
+/** bcrypt reads only the first 72 bytes; longer passwords are refused rather than silently cut. */
+export const PASSWORD_MAX_BYTES = 72
+export const FULL_NAME_MAX = 200
+export const EMAIL_MAX = 254
+
+// Deliberately simple: one @, a dot in the domain, no spaces. Deliverability is not ours to judge.
+const EMAIL_PATTERN = /^[^\s@"<>()[\]\\,;:]+@[^\s@"<>()[\]\\,;:]+\.[^\s@"<>()[\]\\,;:.]{2,}$/
+
+export const isValidUsername = (s: string): boolean => USERNAME_PATTERN.test(s)
+export const normalizeEmail = (s: string): string => s.trim().toLowerCase()
+export const isValidEmail = (s: string): boolean => s.length <= EMAIL_MAX && EMAIL_PATTERN.test(normalizeEmail(s))
+export const passwordBytes = (s: string): number => new TextEncoder().encode(s).length
+export const isValidPassword = (s: string): boolean => {
+  const n = passwordBytes(s)
+  return n >= PASSWORD_MIN_BYTES && n <= PASSWORD_MAX_BYTES
+}
+
+/** A login name is an email when it has an @ (usernames cannot). */
+export const isEmailLogin = (login: string): boolean => login.includes('@')
+
+export interface NewUser {
+  readonly id: string
+  readonly username: string
+  readonly email: string
+  readonly fullName: string | null
+  readonly role: Role
+  readonly passwordHash: string
+  readonly now: Date
+}
+
+export const newUser = (u: NewUser): User => ({
+  id: u.id,
+  username: u.username,
+  email: normalizeEmail(u.email),
+  fullName: u.fullName,
+  role: u.role,
+  passwordHash: u.passwordHash,
+  createdAt: u.now,
+  updatedAt: u.now,
+  version: 1,
+})
+
+export interface UserChanges {
+  readonly username?: string
+  readonly email?: string
+  readonly fullName?: string | null
+  readonly role?: Role
+  readonly passwordHash?: string
+}
+
+/** Applies changes; returns the same user when nothing actually changes (no version bump, no event). */
+export function changeUser(user: User, changes: UserChanges, now: Date): User {
+  const next: User = {
+    ...user,
+    username: changes.username ?? user.username,
+    email: changes.email !== undefined ? normalizeEmail(changes.email) : user.email,
+    fullName: changes.fullName !== undefined ? changes.fullName : user.fullName,
+    role: changes.role ?? user.role,
+    passwordHash: changes.passwordHash ?? user.passwordHash,
+  }
+  const changed =
+    next.username !== user.username ||
+    next.email !== user.email ||
+    next.fullName !== user.fullName ||
+    next.role !== user.role ||
+    next.passwordHash !== user.passwordHash
+  return changed ? { ...next, updatedAt: now, version: user.version + 1 } : user
+}
+
+export const userCreated = (u: User): DomainEvent => ({
+  type: 'user.created',
+  data: { id: u.id, username: u.username, email: u.email, role: u.role, version: u.version },
+})
+export const userUpdated = (u: User): DomainEvent => ({
+  type: 'user.updated',
+  data: { id: u.id, username: u.username, email: u.email, role: u.role, version: u.version },
+})
+/** A deletion is one more change: its version is the last one plus one. */
+export const userDeleted = (u: User): DomainEvent => ({ type: 'user.deleted', data: { id: u.id, version: u.version + 1 } })

@@ -1,0 +1,44 @@
+import { silentLogger } from '@shop/shared-kernel/log'
+import { call, type CallOptions, tokenFactory } from '@shop/shared-kernel/testing/http'
+import { makeAuth } from '../src/auth.ts'
+import { authHttp } from '../src/adapters/http/routes.ts'
+import { memoryAuthStore } from '../src/adapters/memory/store.ts'
+import { bcryptHasher, jwtTokens } from '../src/adapters/security.ts'
+import type { AuthStore } from '../src/ports.ts'
+
+export const SECRET = 'test-secret-that-is-at-least-32-bytes-long'
+
+/** The auth HTTP app on a given store (memory by default), real bcrypt (cost 4) and real JWTs. */
+export function authTestApp(o: { store?: AuthStore; maxFailures?: number; maxPerAddress?: number; bodyLimit?: number } = {}) {
+  const store = o.store ?? memoryAuthStore()
+  const core = makeAuth({
+    store,
+    hasher: bcryptHasher(4),
+    tokens: jwtTokens(SECRET, 1800),
+    clock: { now: () => new Date() },
+    ids: { uuid: () => crypto.randomUUID() },
+    throttle: {
+      perUsername: { maxFailures: o.maxFailures ?? 5, windowSeconds: 900 },
+      perAddress: { maxFailures: o.maxPerAddress ?? 20, windowSeconds: 900 },
+    },
+  })
+  const app = authHttp({ auth: core, secret: SECRET, trustProxy: false, service: 'auth', log: silentLogger, bodyLimit: o.bodyLimit ?? 1024 * 1024, ready: {} })
+  const req = (method: string, path: string, opts?: CallOptions) => call(app, method, path, opts)
+  let n = 0
+  return {
+    app,
+    core,
+    store,
+    req,
+    tokens: tokenFactory(SECRET),
+    /** Registers a fresh user (optionally promoted to admin) and logs in. */
+    async user(role: 'USER' | 'ADMIN' = 'USER', name = `u${++n}_${crypto.randomUUID().slice(0, 8)}`) {
+      const password = 'password-123'
+      const reg = await req('POST', '/api/v1/auth/register', { body: { username: name, email: `${name}@example.com`, password } })
+      if (reg.status !== 201) throw new Error(`register failed: ${reg.status} ${reg.text}`)
+      if (role === 'ADMIN') await core.changeRole(reg.body.id, 'ADMIN')
+      const login = await req('POST', '/api/v1/auth/login', { body: { username: name, password } })
+      return { id: reg.body.id as string, username: name, password, role, token: login.body.access_token as string }
+    },
+  }
+}

@@ -1,0 +1,148 @@
+import { describe, expect, test, beforeAll } from 'bun:test'
+import { adapterDatabases } from '@shop/shared-kernel/testing/databases'
+import { err, ok } from '@shop/shared-kernel/result'
+import { MIGRATIONS } from '../src/main.ts'
+import { memoryAuthStore } from '../src/adapters/memory/store.ts'
+import { postgresAuthStore } from '../src/adapters/postgres/store.ts'
+import { newUser, type User } from '../src/domain/user.ts'
+import type { AuthStore } from '../src/ports.ts'
+
+/** One suite for the user store, run over every adapter (ARCHITECTURE rule 10). */
+function contract(name: string, make: () => Promise<AuthStore>) {
+  describe(`user store contract: ${name}`, () => {
+    let store: AuthStore
+    beforeAll(async () => {
+      store = await make()
+    })
+    let n = 0
+    const user = (over: Partial<User> = {}): User => {
+      n++
+      return {
+        ...newUser({
+          id: crypto.randomUUID(),
+          username: `user${n}`,
+          email: `user${n}@example.com`,
+          fullName: null,
+          role: 'USER',
+          passwordHash: 'hash',
+          now: new Date(Date.UTC(2026, 0, 1, 0, 0, n)),
+        }),
+        ...over,
+      }
+    }
+    const insert = (u: User) => store.transact((tx) => tx.users.insert(u))
+
+    test('insert then read by id, username (any case) and email (any case)', async () => {
+      const u = user({ username: 'MixedCase' })
+      expect((await insert(u)).ok).toBe(true)
+      expect((await store.users.byId(u.id))?.username).toBe('MixedCase')
+      expect((await store.users.byUsername('mixedcase'))?.id).toBe(u.id)
+      expect((await store.users.byUsername('MIXEDCASE'))?.id).toBe(u.id)
+      expect((await store.users.byEmail(u.email.toUpperCase()))?.id).toBe(u.id)
+      expect(await store.users.byId(crypto.randomUUID())).toBeUndefined()
+    })
+
+    test('fields round-trip exactly', async () => {
+      const u = user({ fullName: 'Zoë Ünïcode', role: 'ADMIN' })
+      await insert(u)
+      const back = await store.users.byId(u.id)
+      expect(back).toEqual(u)
+    })
+
+    test('username taken regardless of case; email taken', async () => {
+      const a = user({ username: 'Taken' })
+      await insert(a)
+      const r1 = await insert(user({ username: 'tAKEN' }))
+      expect(r1).toEqual(err({ type: 'UsernameTaken', username: 'tAKEN' }))
+      const r2 = await insert(user({ email: a.email }))
+      expect(r2.ok || r2.error.type).toBe('EmailTaken')
+    })
+
+    test('update writes fields; a conflicting update is refused and changes nothing', async () => {
+      const a = user()
+      const b = user()
+      await insert(a)
+      await insert(b)
+      const renamed = { ...a, username: 'renamed_' + n, version: 2, updatedAt: new Date(Date.UTC(2026, 1, 1)) }
+      expect(await store.transact((tx) => tx.users.update(renamed))).toEqual(ok(renamed))
+      expect(await store.users.byId(a.id)).toEqual(renamed)
+      const clash = await store.transact((tx) => tx.users.update({ ...b, username: renamed.username.toUpperCase() }))
+      expect(clash.ok).toBe(false)
+      const clashEmail = await store.transact((tx) => tx.users.update({ ...b, email: a.email }))
+      expect(clashEmail.ok || clashEmail.error.type).toBe('EmailTaken')
+      expect(await store.users.byId(b.id)).toEqual(b)
+    })
+
+    test('a transaction that returns an error rolls back everything it did', async () => {
+      const a = user()
+      const r = await store.transact(async (tx) => {
+        await tx.users.insert(a)
+        await tx.events.add({ type: 'user.created', data: { id: a.id, username: a.username, email: a.email, role: 'USER', version: 1 } }, null)
+        return err('nope')
+      })
+      expect(r).toEqual(err('nope'))
+      expect(await store.users.byId(a.id)).toBeUndefined()
+    })
+
+    test('a transaction that throws rolls back and rethrows', async () => {
+      const a = user()
+      // (try/catch: bun's rejects.toThrow is slow on postgres.js errors)
+      const thrown = await store
+        .transact(async (tx) => {
+          await tx.users.insert(a)
+          throw new Error('boom')
+        })
+        .then(() => undefined, (e: Error) => e.message)
+      expect(thrown).toBe('boom')
+      expect(await store.users.byId(a.id)).toBeUndefined()
+    })
+
+    test('remove', async () => {
+      const a = user()
+      await insert(a)
+      expect(await store.transact(async (tx) => ok(await tx.users.remove(a.id)))).toEqual(ok(true))
+      expect(await store.users.byId(a.id)).toBeUndefined()
+      expect(await store.transact(async (tx) => ok(await tx.users.remove(a.id)))).toEqual(ok(false))
+      // the username is free again
+      expect((await insert({ ...user(), username: a.username })).ok).toBe(true)
+    })
+
+    test('list pages oldest first with a total', async () => {
+      const all = await store.users.list({ limit: 1000, offset: 0 })
+      expect(all.total).toBe(all.items.length)
+      const times = all.items.map((u) => u.createdAt.getTime())
+      expect([...times].sort((x, y) => x - y)).toEqual(times)
+      const page = await store.users.list({ limit: 2, offset: 1 })
+      expect(page.items.map((u) => u.id)).toEqual(all.items.slice(1, 3).map((u) => u.id))
+      expect(page.total).toBe(all.total)
+    })
+
+    test('login throttle counts failures per key in a window, and clears', async () => {
+      const t0 = new Date(Date.UTC(2026, 0, 1))
+      await store.throttle.fail([{ key: 'user:x', windowSeconds: 60 }, { key: 'addr:1', windowSeconds: 60 }], t0)
+      await store.throttle.fail([{ key: 'user:x', windowSeconds: 60 }], new Date(t0.getTime() + 1000))
+      let w = await store.throttle.windows(['user:x', 'addr:1', 'user:none'])
+      expect(w.get('user:x')).toEqual({ failures: 2, windowStart: t0 })
+      expect(w.get('addr:1')).toEqual({ failures: 1, windowStart: t0 })
+      expect(w.has('user:none')).toBe(false)
+      // after the window a failure starts a new one
+      const later = new Date(t0.getTime() + 61_000)
+      await store.throttle.fail([{ key: 'user:x', windowSeconds: 60 }], later)
+      w = await store.throttle.windows(['user:x'])
+      expect(w.get('user:x')).toEqual({ failures: 1, windowStart: later })
+      await store.throttle.clear('user:x')
+      expect((await store.throttle.windows(['user:x'])).size).toBe(0)
+    })
+
+    test('concurrent failures are all counted', async () => {
+      const t0 = new Date()
+      await Promise.all(Array.from({ length: 20 }, () => store.throttle.fail([{ key: 'addr:race', windowSeconds: 600 }], t0)))
+      expect((await store.throttle.windows(['addr:race'])).get('addr:race')?.failures).toBe(20)
+    })
+  })
+}
+
+contract('memory', async () => memoryAuthStore())
+for (const db of await adapterDatabases('auth', MIGRATIONS)) {
+  contract(`postgres (${db.kind})`, async () => postgresAuthStore(await db.open()))
+}

@@ -1,0 +1,88 @@
+import * as v from 'valibot'
+
+/**
+ * Settings are read from the environment once, at start, and validated with valibot.
+ * A bad or missing setting stops the service with a message naming it.
+ */
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid configuration:\n  ${problems.join('\n  ')}`)
+    this.name = 'ConfigError'
+  }
+}
+
+type Env = Record<string, string | undefined>
+
+/** Parse `env` with an object schema whose keys are setting names. Empty strings count as unset. */
+export function loadConfig<S extends v.GenericSchema<Record<string, unknown>>>(schema: S, env: Env = process.env): v.InferOutput<S> {
+  const input: Record<string, string> = {}
+  for (const [k, value] of Object.entries(env)) if (value !== undefined && value !== '') input[k] = value
+  const result = v.safeParse(schema, input)
+  if (result.success) return result.output
+  throw new ConfigError(
+    result.issues.map((i) => {
+      const key = i.path?.map((p) => String(p.key)).join('.') ?? '(environment)'
+      return `${key}: ${i.message}`
+    }),
+  )
+}
+
+const int = (name: string, def: number, min: number, max: number) =>
+  v.optional(
+    v.pipe(
+      v.string(),
+      v.regex(/^\d+$/, `${name} must be a whole number`),
+      v.transform(Number),
+      v.minValue(min, `${name} must be at least ${min}`),
+      v.maxValue(max, `${name} must be at most ${max}`),
+    ),
+    String(def),
+  )
+
+const url = (name: string, protocols: readonly string[]) =>
+  v.pipe(
+    v.string(),
+    v.check((s) => {
+      try {
+        return protocols.includes(new URL(s).protocol)
+      } catch {
+        return false
+      }
+    }, `${name} must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`),
+  )
+
+const bool = (def: boolean) =>
+  v.optional(
+    v.pipe(
+      v.picklist(['true', 'false', '1', '0', 'yes', 'no'], 'must be true or false'),
+      v.transform((s) => s === 'true' || s === '1' || s === 'yes'),
+    ),
+    (def ? 'true' : 'false') as 'true' | 'false',
+  )
+
+export const settings = { int, url, bool }
+
+/** Settings every service has. Each service spreads these into its own schema. */
+export const commonSettings = (defaultPort: number) => ({
+  PORT: int('PORT', defaultPort, 0, 65535),
+  HOST: v.optional(v.string(), '0.0.0.0'),
+  /** When unset, the service runs on an embedded PGlite database under DATA_DIR. */
+  DATABASE_URL: v.optional(url('DATABASE_URL', ['postgres:', 'postgresql:'])),
+  DATABASE_POOL_MAX: int('DATABASE_POOL_MAX', 10, 1, 1000),
+  DATA_DIR: v.optional(v.string(), '.data'),
+  /** When unset, events travel on an in-memory bus (embedded mode only). */
+  AMQP_URL: v.optional(url('AMQP_URL', ['amqp:', 'amqps:'])),
+  AMQP_PREFETCH: int('AMQP_PREFETCH', 32, 1, 10000),
+  JWT_SECRET: v.pipe(
+    v.string('JWT_SECRET is required'),
+    v.check((s) => new TextEncoder().encode(s).length >= 32, 'JWT_SECRET must be at least 32 bytes'),
+  ),
+  LOG_LEVEL: v.optional(v.picklist(['debug', 'info', 'warn', 'error'], 'LOG_LEVEL must be debug, info, warn or error'), 'info'),
+  LOG_DIR: v.optional(v.string()),
+  LOG_MAX_BYTES: int('LOG_MAX_BYTES', 10 * 1024 * 1024, 1024, 2 ** 40),
+  LOG_FILES: int('LOG_FILES', 5, 1, 100),
+  BODY_LIMIT_BYTES: int('BODY_LIMIT_BYTES', 1024 * 1024, 1, 1024 * 1024 * 1024),
+  /** Comma-separated origins allowed by CORS; unset means no CORS headers at all. */
+  CORS_ORIGINS: v.optional(v.string()),
+  SHUTDOWN_TIMEOUT_MS: int('SHUTDOWN_TIMEOUT_MS', 8000, 0, 600_000),
+})

@@ -1,0 +1,48 @@
+import { sign, verify } from 'hono/jwt'
+
+export type Role = 'USER' | 'ADMIN'
+export const ROLES: readonly Role[] = ['USER', 'ADMIN']
+
+export const JWT_ISSUER = 'shop-auth'
+export const JWT_AUDIENCE = 'shop'
+
+export interface AccessClaims {
+  readonly sub: string
+  readonly username: string
+  readonly role: Role
+  readonly iat: number
+  readonly exp: number
+}
+
+/** Signs an HS256 access token with the claims of API.md. */
+export async function signAccessToken(
+  secret: string,
+  user: { id: string; username: string; role: Role },
+  nowSeconds: number,
+  ttlSeconds: number,
+): Promise<string> {
+  return sign(
+    { sub: user.id, username: user.username, role: user.role, iat: nowSeconds, exp: nowSeconds + ttlSeconds, iss: JWT_ISSUER, aud: JWT_AUDIENCE },
+    secret,
+    'HS256',
+  )
+}
+
+/**
+ * Verifies an access token: HS256 pinned, signature, `iss` and `aud` checked, and `exp`, `sub`,
+ * `username` and `role` required (hono/jwt enforces `exp` only when present). Returns undefined
+ * for any token that is not acceptable; why is not the caller's business.
+ */
+export async function verifyAccessToken(secret: string, token: string): Promise<AccessClaims | undefined> {
+  let payload: Record<string, unknown>
+  try {
+    payload = await verify(token, secret, { alg: 'HS256', iss: JWT_ISSUER, aud: JWT_AUDIENCE })
+  } catch {
+    return undefined
+  }
+  const { sub, username, role, iat, exp } = payload
+  if (typeof exp !== 'number' || !Number.isFinite(exp)) return undefined
+  if (typeof sub !== 'string' || sub === '' || typeof username !== 'string') return undefined
+  if (role !== 'USER' && role !== 'ADMIN') return undefined
+  return { sub, username, role, iat: typeof iat === 'number' ? iat : 0, exp }
+}

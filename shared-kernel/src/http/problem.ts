@@ -1,0 +1,78 @@
+import type { Context } from 'hono'
+
+export interface FieldError {
+  readonly path: string
+  readonly message: string
+}
+
+/** RFC 9457 problem details, plus our stable machine-readable `code`. */
+export interface Problem {
+  readonly type: string
+  readonly title: string
+  readonly status: number
+  readonly detail: string
+  readonly code: string
+  readonly errors?: readonly FieldError[]
+  readonly [extra: string]: unknown
+}
+
+const titles: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+}
+
+export const statusTitle = (status: number): string => titles[status] ?? 'Error'
+
+/**
+ * An HTTP-level failure raised by the edge (validation, auth, parsing) and rendered by the
+ * app's error handler. Domain errors never use this: they are returned and mapped in one place.
+ */
+export class HttpProblem extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    readonly detail: string,
+    readonly extra: { errors?: readonly FieldError[]; headers?: Record<string, string>; [k: string]: unknown } = {},
+  ) {
+    super(detail)
+    this.name = 'HttpProblem'
+  }
+}
+
+export function problemBody(status: number, code: string, detail: string, extra: Record<string, unknown> = {}): Problem {
+  return { type: 'about:blank', title: statusTitle(status), status, detail, code, ...extra }
+}
+
+export function problemResponse(
+  c: Context,
+  status: number,
+  code: string,
+  detail: string,
+  extra: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+): Response {
+  const body = JSON.stringify(problemBody(status, code, detail, extra))
+  const h = new Headers(headers)
+  h.set('Content-Type', 'application/problem+json')
+  const requestId = c.get('requestId' as never) as string | undefined
+  if (requestId) h.set('X-Request-Id', requestId)
+  return new Response(body, { status, headers: h })
+}
+
+export function fromHttpProblem(c: Context, p: HttpProblem): Response {
+  const { headers, ...extra } = p.extra
+  if (p.status === 401) {
+    return problemResponse(c, p.status, p.code, p.detail, extra, { 'WWW-Authenticate': 'Bearer', ...headers })
+  }
+  return problemResponse(c, p.status, p.code, p.detail, extra, headers)
+}

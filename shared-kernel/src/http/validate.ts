@@ -1,0 +1,112 @@
+import type { Context, MiddlewareHandler } from 'hono'
+import * as v from 'valibot'
+import { type FieldError, HttpProblem } from './problem.ts'
+import { withSpec } from './openapi-meta.ts'
+
+export function issuesToErrors(issues: readonly v.BaseIssue<unknown>[]): FieldError[] {
+  return issues.map((i) => ({
+    path: i.path?.map((p) => String(p.key)).join('.') ?? '',
+    message: i.message,
+  }))
+}
+
+export function invalid(issues: readonly v.BaseIssue<unknown>[], what = 'request'): HttpProblem {
+  return new HttpProblem(422, 'VALIDATION_FAILED', `the ${what} is invalid`, { errors: issuesToErrors(issues) })
+}
+
+const jsonType = /^application\/([\w.-]+\+)?json$/i
+const mediaType = (c: Context) => (c.req.header('Content-Type') ?? '').split(';')[0]!.trim().toLowerCase()
+
+/** Reads the body as JSON (or as an urlencoded form when `form` is set). 400 when malformed. */
+async function readBody(c: Context, form: boolean, optional = false): Promise<unknown> {
+  const type = mediaType(c)
+  if (form && (type === 'application/x-www-form-urlencoded' || type === 'multipart/form-data')) {
+    let data: FormData
+    try {
+      data = await c.req.formData()
+    } catch {
+      throw new HttpProblem(400, 'MALFORMED_BODY', 'the form body could not be parsed')
+    }
+    const out: Record<string, unknown> = {}
+    data.forEach((value, key) => {
+      out[key] = typeof value === 'string' ? value : undefined
+    })
+    return out
+  }
+  // A client that omits Content-Type still gets its JSON read; any other declared type is refused.
+  if (type !== '' && !jsonType.test(type)) {
+    throw new HttpProblem(415, 'UNSUPPORTED_MEDIA_TYPE', `Content-Type must be application/json${form ? ' or application/x-www-form-urlencoded' : ''}`)
+  }
+  const text = await c.req.text()
+  if (text.trim() === '' && optional) return {}
+  if (text.trim() === '') throw new HttpProblem(400, 'MALFORMED_JSON', 'the request body must be a JSON document')
+  try {
+    return JSON.parse(text)
+  } catch {
+    throw new HttpProblem(400, 'MALFORMED_JSON', 'the request body is not valid JSON')
+  }
+}
+
+type Target = 'json' | 'query' | 'param'
+
+function validator<S extends v.GenericSchema, T extends Target>(
+  target: T,
+  schema: S,
+  read: (c: Context) => Promise<unknown> | unknown,
+  what: string,
+  form = false,
+): MiddlewareHandler<any, string, { in: { [K in T]: v.InferInput<S> }; out: { [K in T]: v.InferOutput<S> } }> {
+  return withSpec(
+    async (c, next) => {
+      const result = v.safeParse(schema, await read(c))
+      if (!result.success) throw invalid(result.issues, what)
+      c.req.addValidatedData(target, result.output as never)
+      await next()
+    },
+    { kind: 'input', target, schema, form },
+  )
+}
+
+/**
+ * Validates the JSON body; `form` also accepts urlencoded forms (OAuth2 password flow);
+ * `optional` reads an empty body as `{}`.
+ */
+export const body = <S extends v.GenericSchema>(schema: S, opts: { form?: boolean; optional?: boolean } = {}) =>
+  validator('json', schema, (c) => readBody(c, opts.form ?? false, opts.optional ?? false), 'request body', opts.form ?? false)
+
+export const query = <S extends v.GenericSchema>(schema: S) =>
+  validator(
+    'query',
+    schema,
+    (c) => Object.fromEntries(Object.entries(c.req.queries()).map(([k, vals]) => [k, vals.length === 1 ? vals[0] : vals])),
+    'query string',
+  )
+
+export const params = <S extends v.GenericSchema>(schema: S) => validator('param', schema, (c) => c.req.param(), 'path')
+
+// Schemas for values that arrive as strings in paths and query strings.
+
+/** A positive integer id (path segment or query value), at most the range of a Postgres bigint we use (int8 safe in JS). */
+export const idString = (name = 'id') =>
+  v.pipe(
+    v.string(),
+    v.regex(/^[1-9]\d{0,14}$/, `${name} must be a positive integer`),
+    v.transform(Number),
+  )
+
+export const intString = (name: string, min: number, max: number) =>
+  v.pipe(
+    v.string(),
+    v.regex(/^-?\d{1,16}$/, `${name} must be an integer`),
+    v.transform(Number),
+    v.minValue(min, `${name} must be at least ${min}`),
+    v.maxValue(max, `${name} must be at most ${max}`),
+  )
+
+export const boolString = (name: string) =>
+  v.pipe(
+    v.picklist(['true', 'false', '1', '0'], `${name} must be true or false`),
+    v.transform((s) => s === 'true' || s === '1'),
+  )
+
+export const uuidString = (name = 'id') => v.pipe(v.string(), v.uuid(`${name} must be a UUID`), v.transform((s) => s.toLowerCase()))

@@ -1,0 +1,92 @@
+import postgres from 'postgres'
+import { join } from 'node:path'
+import type { Logger } from '../log.ts'
+import { startEmbeddedPostgres } from './embedded.ts'
+
+export type Sql = postgres.Sql<{}>
+export type TxSql = postgres.TransactionSql<{}>
+
+export interface Database {
+  readonly sql: Sql
+  /** True on the embedded PGlite (one backend session: no LISTEN/NOTIFY across connections). */
+  readonly embedded: boolean
+  /** A liveness probe for /health/ready. */
+  ping(): Promise<void>
+  close(): Promise<void>
+}
+
+export interface DatabaseOptions {
+  /** A real server; when absent, an embedded PGlite under `dataDir/<name>`. */
+  readonly url?: string | undefined
+  readonly dataDir: string
+  /** The service name: the embedded database's directory. */
+  readonly name: string
+  readonly poolMax: number
+  readonly log: Logger
+  /** Create the database named in `url` when it does not exist (services mode). */
+  readonly createIfMissing?: boolean
+}
+
+// int8 (counts, bigserial ids) as JS numbers: every id and count we store is far below 2^53.
+// numeric stays a string: money is never a float.
+const types = { int8: { to: 20, from: [20], serialize: (n: number) => String(n), parse: (s: string) => Number(s) } }
+
+const common = (log: Logger) => ({
+  onnotice: () => {},
+  types,
+  connection: { application_name: 'shop' },
+  debug: undefined,
+  // Pool connections are replaced after this many seconds idle, so dropped ones are noticed.
+  idle_timeout: 60,
+  connect_timeout: 10,
+  onclose: () => log.debug('database connection closed'),
+})
+
+/** Creates the database named in `url` if missing, through the server's `postgres` database. */
+export async function ensureDatabase(url: string, log: Logger): Promise<void> {
+  const target = new URL(url)
+  const name = decodeURIComponent(target.pathname.replace(/^\//, '')) || 'postgres'
+  const admin = new URL(url)
+  admin.pathname = '/postgres'
+  const sql = postgres(admin.toString(), { ...common(log), max: 1 })
+  try {
+    const [row] = await sql`select 1 as found from pg_database where datname = ${name}`
+    if (!row) {
+      try {
+        await sql`create database ${sql(name)}`
+        log.info('database created', { database: name })
+      } catch (e) {
+        // 42P04: created meanwhile by another instance
+        if ((e as { code?: string }).code !== '42P04') throw e
+      }
+    }
+  } finally {
+    await sql.end({ timeout: 5 })
+  }
+}
+
+export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
+  if (opts.url) {
+    if (opts.createIfMissing) await ensureDatabase(opts.url, opts.log)
+    const sql = postgres(opts.url, { ...common(opts.log), max: opts.poolMax }) as Sql
+    return {
+      sql,
+      embedded: false,
+      ping: async () => void (await sql`select 1`),
+      close: () => sql.end({ timeout: 5 }),
+    }
+  }
+  const dir = opts.dataDir === 'memory://' ? 'memory://' : join(opts.dataDir, opts.name)
+  const server = await startEmbeddedPostgres(dir)
+  // One backend session behind the socket: one connection, prepared statements on (see ARCHITECTURE).
+  const sql = postgres({ ...common(opts.log), host: server.host, port: server.port, user: 'postgres', database: 'postgres', max: 1 }) as Sql
+  return {
+    sql,
+    embedded: true,
+    ping: async () => void (await sql`select 1`),
+    async close() {
+      await sql.end({ timeout: 5 })
+      await server.close()
+    },
+  }
+}

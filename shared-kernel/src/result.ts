@@ -1,0 +1,5 @@
+/** The outcome of an operation that can fail in an expected way (see ARCHITECTURE rule 3). */
+export type Result<T, E> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: E }
+
+export const ok = <T>(value: T): Result<T, never> => ({ ok: true, value })
+export const err = <E>(error: E): Result<never, E> => ({ ok: false, error })

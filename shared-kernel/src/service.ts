@@ -1,0 +1,114 @@
+import type { Hono } from 'hono'
+import { ConfigError } from './config.ts'
+import type { AppEnv } from './http/app.ts'
+import { type Level, type RootLogger, createLogger } from './log.ts'
+
+export interface ServiceConfig {
+  readonly PORT: number
+  readonly HOST: string
+  readonly LOG_LEVEL: Level
+  readonly LOG_DIR?: string | undefined
+  readonly LOG_MAX_BYTES: number
+  readonly LOG_FILES: number
+  readonly BODY_LIMIT_BYTES: number
+  readonly SHUTDOWN_TIMEOUT_MS: number
+}
+
+export interface StartedService {
+  readonly app: Hono<AppEnv>
+  /** Stops consumers and background work, flushes, closes connections. */
+  stop(): Promise<void>
+}
+
+export interface Served {
+  readonly url: string
+  readonly port: number
+  /** Graceful: stop accepting, finish in-flight requests, then stop the service. */
+  close(): Promise<void>
+}
+
+/** Serves a started service over HTTP with Bun. */
+export function serve(name: string, svc: StartedService, config: Pick<ServiceConfig, 'PORT' | 'HOST' | 'BODY_LIMIT_BYTES'>, log: RootLogger): Served {
+  const server = Bun.serve({
+    port: config.PORT,
+    hostname: config.HOST,
+    // Above the app's own limit, so the app answers 413 in problem+json rather than Bun closing the socket.
+    maxRequestBodySize: config.BODY_LIMIT_BYTES + 64 * 1024,
+    fetch: (req, srv) => svc.app.fetch(req, { requestIP: (r: Request) => srv.requestIP(r) }),
+  })
+  const url = `http://${config.HOST === '0.0.0.0' ? 'localhost' : config.HOST}:${server.port}`
+  log.info('listening', { url, docs: `${url}/docs` })
+  let closing: Promise<void> | undefined
+  return {
+    url,
+    port: server.port ?? config.PORT,
+    close: () =>
+      (closing ??= (async () => {
+        await server.stop(false)
+        await svc.stop()
+        log.info('stopped', { service: name })
+      })()),
+  }
+}
+
+/** Exits within `ms` whatever happens: a shutdown must never hang. */
+export function onShutdown(log: RootLogger, ms: number, close: () => Promise<void>): void {
+  let started = false
+  const handler = (signal: string) => {
+    if (started) return
+    started = true
+    log.info('shutting down', { signal })
+    const timer = setTimeout(() => {
+      log.error('shutdown timed out; exiting', { timeout_ms: ms })
+      log.close()
+      process.exit(1)
+    }, ms)
+    close().then(
+      () => {
+        clearTimeout(timer)
+        log.close()
+        process.exit(0)
+      },
+      (e) => {
+        log.error('shutdown failed', { error: e })
+        log.close()
+        process.exit(1)
+      },
+    )
+  }
+  process.on('SIGTERM', () => handler('SIGTERM'))
+  process.on('SIGINT', () => handler('SIGINT'))
+}
+
+export function loggerFor(name: string, config: ServiceConfig): RootLogger {
+  return createLogger({ service: name, level: config.LOG_LEVEL, dir: config.LOG_DIR, maxBytes: config.LOG_MAX_BYTES, files: config.LOG_FILES })
+}
+
+/** Loads the config (exit 1 naming the bad setting), starts, serves, and shuts down on SIGTERM/SIGINT. */
+export async function runService<C extends ServiceConfig>(o: {
+  name: string
+  load: () => C
+  start: (config: C, log: RootLogger) => Promise<StartedService>
+}): Promise<void> {
+  let config: C
+  try {
+    config = o.load()
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`${o.name}: ${e.message}\n`)
+      process.exit(1)
+    }
+    throw e
+  }
+  const log = loggerFor(o.name, config)
+  let svc: StartedService
+  try {
+    svc = await o.start(config, log)
+  } catch (e) {
+    log.error('start failed', { error: e })
+    log.close()
+    process.exit(1)
+  }
+  const served = serve(o.name, svc, config, log)
+  onShutdown(log, config.SHUTDOWN_TIMEOUT_MS, served.close)
+}

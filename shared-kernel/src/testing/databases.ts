@@ -1,0 +1,103 @@
+import postgres from 'postgres'
+import { silentLogger } from '../log.ts'
+import { type Database, ensureDatabase, openDatabase, type Sql } from '../postgres/connect.ts'
+import { migrate } from '../postgres/migrate.ts'
+
+/**
+ * Databases for adapter tests. PGlite: one per service name for the whole run (opening one costs
+ * about a second and 250 MB). Real server: `TEST_DATABASE_URL` (or DATABASE_URL, or the local
+ * default); a test that needs it fails in CI when it is down, and is skipped with a notice elsewhere.
+ */
+const pglites = new Map<string, Promise<Database>>()
+
+export function sharedPglite(name: string): Promise<Database> {
+  let db = pglites.get(name)
+  if (!db) {
+    db = openDatabase({ dataDir: 'memory://', name, poolMax: 1, log: silentLogger })
+    pglites.set(name, db)
+  }
+  return db
+}
+
+export const inCI = (): boolean => ['true', '1', 'yes'].includes((process.env.CI ?? '').toLowerCase())
+
+export function serverUrl(): string {
+  return process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
+}
+
+let reachable: Promise<boolean> | undefined
+export function serverReachable(): Promise<boolean> {
+  reachable ??= (async () => {
+    const sql = postgres(serverUrl(), { max: 1, connect_timeout: 3, onnotice: () => {} })
+    try {
+      await sql`select 1`
+      return true
+    } catch {
+      return false
+    } finally {
+      await sql.end({ timeout: 1 }).catch(() => {})
+    }
+  })()
+  return reachable
+}
+
+/** Whether real-server tests run: yes when reachable; when not, CI fails and a laptop skips. */
+export async function useServer(what = 'PostgreSQL'): Promise<boolean> {
+  if (await serverReachable()) return true
+  if (inCI()) throw new Error(`${what} at ${serverUrl()} is not reachable, and CI requires it`)
+  console.warn(`[skip] ${what} at ${serverUrl()} is not reachable: real-server tests skipped (they fail in CI)`)
+  return false
+}
+
+const servers = new Map<string, Promise<Database>>()
+
+/** A test database `shop_test_<name>` on the real server, shared by the run. */
+export function sharedServerDb(name: string): Promise<Database> {
+  let db = servers.get(name)
+  if (!db) {
+    const url = new URL(serverUrl())
+    url.pathname = `/shop_test_${name}`
+    db = ensureDatabase(url.toString(), silentLogger).then(() =>
+      openDatabase({ url: url.toString(), dataDir: '', name, poolMax: 10, log: silentLogger }),
+    )
+    servers.set(name, db)
+  }
+  return db
+}
+
+/** Drops everything and applies the migrations again: each suite starts from an empty schema. */
+export async function freshSchema(sql: Sql, migrations: string): Promise<void> {
+  await sql`drop schema if exists public cascade`
+  await sql`create schema public`
+  await migrate(sql, migrations, silentLogger)
+}
+
+export type DbKind = 'pglite' | 'server'
+
+/**
+ * The databases an adapter suite runs on: PGlite always, the real server when `useServer()` says
+ * so. Each entry opens its database lazily and resets its schema.
+ */
+export async function adapterDatabases(name: string, migrations: string): Promise<{ kind: DbKind; open: () => Promise<Sql> }[]> {
+  const kinds: { kind: DbKind; open: () => Promise<Sql> }[] = [
+    {
+      kind: 'pglite',
+      open: async () => {
+        const db = await sharedPglite(name)
+        await freshSchema(db.sql, migrations)
+        return db.sql
+      },
+    },
+  ]
+  if (await useServer()) {
+    kinds.push({
+      kind: 'server',
+      open: async () => {
+        const db = await sharedServerDb(name)
+        await freshSchema(db.sql, migrations)
+        return db.sql
+      },
+    })
+  }
+  return kinds
+}

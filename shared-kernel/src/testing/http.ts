@@ -1,0 +1,65 @@
+import type { Hono } from 'hono'
+import { sign } from 'hono/jwt'
+import { JWT_AUDIENCE, JWT_ISSUER } from '../http/jwt.ts'
+
+export interface Reply {
+  readonly status: number
+  readonly headers: Headers
+  readonly body: any
+  readonly text: string
+}
+
+export interface CallOptions {
+  readonly body?: unknown
+  /** Sent as is (malformed JSON, forms). */
+  readonly raw?: string
+  readonly token?: string
+  readonly headers?: Record<string, string>
+  readonly address?: string
+}
+
+/** One request through `app.request()`: the real Hono pipeline, no socket. */
+export async function call(app: Hono<any, any, any>, method: string, path: string, o: CallOptions = {}): Promise<Reply> {
+  const headers: Record<string, string> = { ...(o.headers ?? {}) }
+  if (o.token) headers.Authorization = `Bearer ${o.token}`
+  let body: string | undefined
+  if (o.raw !== undefined) body = o.raw
+  else if (o.body !== undefined) {
+    body = JSON.stringify(o.body)
+    headers['Content-Type'] ??= 'application/json'
+  }
+  const env = { requestIP: () => ({ address: o.address ?? '127.0.0.1' }) }
+  const res = await app.request(path, { method, headers, ...(body !== undefined ? { body } : {}) }, env)
+  const text = await res.text()
+  let parsed: unknown = undefined
+  if (text && /json/.test(res.headers.get('Content-Type') ?? '')) parsed = JSON.parse(text)
+  return { status: res.status, headers: res.headers, body: parsed, text }
+}
+
+const b64url = (s: string) => Buffer.from(s).toString('base64url')
+
+/** Token factory for tests, including the hostile kinds (alg none, wrong key, HS512, no exp...). */
+export function tokenFactory(secret: string) {
+  const now = () => Math.floor(Date.now() / 1000)
+  const claims = (user: { id: string; username: string; role: string }, extra: Record<string, unknown> = {}) => ({
+    sub: user.id,
+    username: user.username,
+    role: user.role,
+    iat: now(),
+    exp: now() + 600,
+    iss: JWT_ISSUER,
+    aud: JWT_AUDIENCE,
+    ...extra,
+  })
+  return {
+    valid: (user: { id: string; username: string; role: string }, extra: Record<string, unknown> = {}) => sign(claims(user, extra), secret, 'HS256'),
+    signed: (payload: Record<string, unknown>, key = secret, alg: 'HS256' | 'HS384' | 'HS512' = 'HS256') => sign(payload, key, alg),
+    claims,
+    algNone: (user: { id: string; username: string; role: string }) =>
+      `${b64url(JSON.stringify({ alg: 'none', typ: 'JWT' }))}.${b64url(JSON.stringify(claims(user)))}.`,
+    withoutExp: (user: { id: string; username: string; role: string }) => {
+      const { exp: _exp, ...rest } = claims(user)
+      return sign(rest, secret, 'HS256')
+    },
+  }
+}
