@@ -69,3 +69,13 @@ export class MemoryTransactor {
     return run
   }
 }
+
+/** The memory inbox: a table of processed event ids that rolls back with its transaction. */
+export class MemoryInbox {
+  readonly seen = new Table<string, string>()
+  async claim(eventId: string, type: string): Promise<boolean> {
+    if (this.seen.has(eventId)) return false
+    this.seen.set(eventId, type)
+    return true
+  }
+}

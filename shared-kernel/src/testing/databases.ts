@@ -1,3 +1,4 @@
+import { join } from 'node:path'
 import postgres from 'postgres'
 import { silentLogger } from '../log.ts'
 import { type Database, ensureDatabase, openDatabase, type Sql } from '../postgres/connect.ts'
@@ -51,12 +52,15 @@ export async function useServer(what = 'PostgreSQL'): Promise<boolean> {
 
 const servers = new Map<string, Promise<Database>>()
 
-/** A test database `shop_test_<name>` on the real server, shared by the run. */
+// Test databases are per checkout, so two working trees on one machine never share one.
+const checkout = Bun.hash(join(import.meta.dir, '..', '..', '..')).toString(36).slice(0, 6)
+
+/** A test database `shop_test_<name>_<checkout>` on the real server, shared by the run. */
 export function sharedServerDb(name: string): Promise<Database> {
   let db = servers.get(name)
   if (!db) {
     const url = new URL(serverUrl())
-    url.pathname = `/shop_test_${name}`
+    url.pathname = `/shop_test_${name}_${checkout}`
     db = ensureDatabase(url.toString(), silentLogger).then(() =>
       openDatabase({ url: url.toString(), dataDir: '', name, poolMax: 10, log: silentLogger }),
     )

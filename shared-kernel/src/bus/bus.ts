@@ -1,0 +1,32 @@
+import type { Envelope, EventType } from '../event-types.ts'
+
+/**
+ * The one Bus port. Adapters: RabbitMQ (amqp.ts) and in memory (memory.ts).
+ *
+ * Publishing happens only from the outbox relay, never inside a request.
+ * A consumer handler receives a validated envelope; it resolves when the effect is committed
+ * (the message is then acked) and throws when it failed (the message is retried a bounded number
+ * of times, then dead-lettered). Messages that fail validation are dead-lettered at once.
+ */
+export type Handler = (envelope: Envelope) => Promise<void>
+
+export interface Subscription {
+  /** The consuming service (queues are named `<service>.<name>`). */
+  readonly service: string
+  /** The queue's name within the service, e.g. `products` → `order.products`. */
+  readonly name: string
+  readonly topics: readonly EventType[]
+  readonly handler: Handler
+}
+
+export interface Bus {
+  /** Resolves once the broker has confirmed every envelope (publisher confirms). */
+  publish(envelopes: readonly Envelope[]): Promise<void>
+  /** Starts consuming; topology is declared (and redeclared on every reconnect). */
+  subscribe(s: Subscription): Promise<void>
+  /** Stops consuming: no new deliveries; in-flight handlers finish and are acked. */
+  stopConsuming(): Promise<void>
+  /** For /health/ready: resolves when the bus is usable. */
+  ping(): Promise<void>
+  close(): Promise<void>
+}

@@ -1,0 +1,66 @@
+import * as v from 'valibot'
+import type { Envelope, EventType } from './event-types.ts'
+
+export * from './event-types.ts'
+
+/** Valibot schemas of every event of API.md: consumers validate what they receive (never trust the wire). */
+const uuid = v.pipe(v.string(), v.uuid())
+const id = v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(Number.MAX_SAFE_INTEGER))
+const version = v.pipe(v.number(), v.integer(), v.minValue(1))
+const role = v.picklist(['USER', 'ADMIN'])
+const money = v.pipe(v.string(), v.regex(/^\d{1,10}\.\d{2}$/))
+const line = v.object({ product_id: id, quantity: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1_000_000)) })
+const short = (max: number) => v.pipe(v.string(), v.maxLength(max))
+
+const user = v.object({ id: uuid, username: short(64), email: short(320), role, version })
+const product = v.object({
+  id,
+  name: short(500),
+  price: money,
+  stock: v.pipe(v.number(), v.integer(), v.minValue(0)),
+  category_id: id,
+  version,
+})
+
+export const eventDataSchemas = {
+  'user.created': user,
+  'user.updated': user,
+  'user.deleted': v.object({ id: uuid, version }),
+  'product.created': product,
+  'product.updated': product,
+  'product.deleted': v.object({ id, version }),
+  'order.placed': v.object({ order_id: id, user_id: uuid, items: v.pipe(v.array(line), v.minLength(1), v.maxLength(1000)) }),
+  'stock.reserved': v.object({ order_id: id }),
+  'stock.rejected': v.object({ order_id: id, reason: short(1000), product_ids: v.pipe(v.array(id), v.maxLength(1000)) }),
+  'order.cancelled': v.object({ order_id: id, items: v.pipe(v.array(line), v.maxLength(1000)) }),
+} satisfies Record<EventType, v.GenericSchema>
+
+export const EVENT_TYPES = Object.keys(eventDataSchemas) as EventType[]
+
+const EnvelopeShape = v.object({
+  id: uuid,
+  type: v.picklist(EVENT_TYPES),
+  version: v.literal(1),
+  occurred_at: v.pipe(v.string(), v.isoTimestamp()),
+  source: v.picklist(['auth', 'catalog', 'order']),
+  correlation_id: v.nullable(short(256)),
+  data: v.unknown(),
+})
+
+export type ParsedEnvelope = { ok: true; envelope: Envelope } | { ok: false; reason: string }
+
+/** Validates a received envelope and its data against the schema of its type. */
+export function parseEnvelope(raw: unknown): ParsedEnvelope {
+  const shape = v.safeParse(EnvelopeShape, raw)
+  if (!shape.success) return { ok: false, reason: describe(shape.issues) }
+  const data = v.safeParse(eventDataSchemas[shape.output.type], shape.output.data)
+  if (!data.success) return { ok: false, reason: `data: ${describe(data.issues)}` }
+  return { ok: true, envelope: { ...shape.output, data: data.output } as Envelope }
+}
+
+function describe(issues: readonly v.BaseIssue<unknown>[]): string {
+  return issues
+    .slice(0, 5)
+    .map((i) => `${i.path?.map((p) => String(p.key)).join('.') || '(root)'}: ${i.message}`)
+    .join('; ')
+}
