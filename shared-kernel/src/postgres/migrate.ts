@@ -5,8 +5,10 @@ import type { Sql } from './connect.ts'
 
 const FILE = /^(\d+)_([\w-]+)\.sql$/
 
-/** The kernel's own tables (outbox, inbox), numbered from 9001 so they never meet a service's numbers. */
-export const KERNEL_MIGRATIONS = join(import.meta.dir, '..', '..', 'migrations')
+/** The kernel's own tables (outbox, inbox), numbered from 9001 so they never meet a service's numbers. Always applied. */
+export const MESSAGING_MIGRATIONS = join(import.meta.dir, '..', '..', 'migrations', 'messaging')
+/** The user replica of the consuming services (catalog, order), numbered from 9101. */
+export const USER_REPLICA_MIGRATIONS = join(import.meta.dir, '..', '..', 'migrations', 'user-replica')
 
 export interface Migration {
   readonly version: number
@@ -33,8 +35,12 @@ export function readMigrations(dir: string): Migration[] {
  * order, in one transaction (all or none). An advisory lock keeps two instances starting at once
  * from applying the same file twice.
  */
-export async function migrate(sql: Sql, dir: string, log: Logger): Promise<number[]> {
-  const migrations = [...readMigrations(dir), ...readMigrations(KERNEL_MIGRATIONS)].sort((a, b) => a.version - b.version)
+export async function migrate(sql: Sql, dirs: string | readonly string[], log: Logger): Promise<number[]> {
+  const all = [...(typeof dirs === 'string' ? [dirs] : dirs), MESSAGING_MIGRATIONS]
+  const migrations = [...new Set(all)].flatMap(readMigrations).sort((a, b) => a.version - b.version)
+  for (let i = 1; i < migrations.length; i++) {
+    if (migrations[i]!.version === migrations[i - 1]!.version) throw new Error(`two migrations numbered ${migrations[i]!.version}`)
+  }
   await sql`create table if not exists schema_migrations (
     version integer primary key,
     name text not null,

@@ -70,7 +70,7 @@ export function sharedServerDb(name: string): Promise<Database> {
 }
 
 /** Drops everything and applies the migrations again: each suite starts from an empty schema. */
-export async function freshSchema(sql: Sql, migrations: string): Promise<void> {
+export async function freshSchema(sql: Sql, migrations: string | readonly string[]): Promise<void> {
   await sql`drop schema if exists public cascade`
   await sql`create schema public`
   await migrate(sql, migrations, silentLogger)
@@ -82,7 +82,7 @@ export type DbKind = 'pglite' | 'server'
  * The databases an adapter suite runs on: PGlite always, the real server when `useServer()` says
  * so. Each entry opens its database lazily and resets its schema.
  */
-export async function adapterDatabases(name: string, migrations: string): Promise<{ kind: DbKind; open: () => Promise<Sql> }[]> {
+export async function adapterDatabases(name: string, migrations: string | readonly string[]): Promise<{ kind: DbKind; open: () => Promise<Sql> }[]> {
   const kinds: { kind: DbKind; open: () => Promise<Sql> }[] = [
     {
       kind: 'pglite',

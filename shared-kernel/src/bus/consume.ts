@@ -1,0 +1,49 @@
+import { parseEnvelope } from '../events.ts'
+import type { Logger } from '../log.ts'
+import type { Handler } from './bus.ts'
+
+export type Outcome = 'ack' | 'retry' | 'dead'
+
+export interface ConsumeOptions {
+  /** Handler failures before a message is dead-lettered. */
+  readonly maxAttempts: number
+}
+
+export const DEFAULT_MAX_ATTEMPTS = 5
+
+/** Delay before handing a failed message back, growing with the attempt: 50 ms, 100, 200... capped at 2 s. */
+export const retryDelay = (attempt: number): number => Math.min(2000, 50 * 2 ** Math.max(0, attempt - 1))
+
+/**
+ * What both bus adapters do with one received message: parse and validate it (a malformed,
+ * oversized or wrongly typed message is dead at once: retrying cannot fix it), run the handler,
+ * and say whether to ack, retry, or dead-letter. Never throws.
+ */
+export async function consumeOne(body: string, handler: Handler, attempt: number, opts: ConsumeOptions, log: Logger, queue: string): Promise<Outcome> {
+  let raw: unknown
+  try {
+    raw = JSON.parse(body)
+  } catch {
+    log.warn('event dead-lettered: not JSON', { queue, bytes: body.length })
+    return 'dead'
+  }
+  const parsed = parseEnvelope(raw)
+  if (!parsed.ok) {
+    log.warn('event dead-lettered: invalid envelope', { queue, reason: parsed.reason, event_id: (raw as { id?: unknown })?.id })
+    return 'dead'
+  }
+  const env = parsed.envelope
+  const fields = { queue, event_id: env.id, type: env.type, correlation_id: env.correlation_id, attempt }
+  try {
+    await handler(env)
+    log.debug('event processed', fields)
+    return 'ack'
+  } catch (e) {
+    if (attempt >= opts.maxAttempts) {
+      log.error('event dead-lettered: handler kept failing', { ...fields, error: e })
+      return 'dead'
+    }
+    log.warn('event handler failed; will retry', { ...fields, error: e })
+    return 'retry'
+  }
+}

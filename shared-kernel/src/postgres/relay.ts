@@ -1,0 +1,159 @@
+import type { Bus } from '../bus/bus.ts'
+import type { Envelope } from '../event-types.ts'
+import type { Logger } from '../log.ts'
+import type { Sql } from './connect.ts'
+
+export interface RelayOptions {
+  readonly batch?: number
+  /** Poll interval when nothing woke the relay (a safety net: commits wake it at once). */
+  readonly pollMs?: number
+  readonly maxBackoffMs?: number
+  /** Sent rows older than this are pruned. */
+  readonly retentionHours?: number
+}
+
+/**
+ * The outbox relay: claims unsent rows in order (`for update skip locked`, so several instances
+ * share the work without sending a row twice at once), publishes them with confirms, and marks
+ * them sent in the same transaction. While the broker is down it retries with exponential
+ * backoff; the rows wait. `wake()` is called after every commit that wrote events.
+ *
+ * Delivery is at-least-once (a crash between confirm and commit republishes a batch); consumers
+ * are idempotent by event id.
+ */
+export class OutboxRelay {
+  private running = false
+  private loop: Promise<void> | undefined
+  private wakeUp: (() => void) | undefined
+  private interrupt: (() => void) | undefined
+  private woken = false
+  private backoff = 0
+  private lastPrune = 0
+  private readonly batch: number
+  private readonly pollMs: number
+  private readonly maxBackoffMs: number
+  private readonly retentionHours: number
+  /** Counters for tests and benchmarks. */
+  readonly stats = { published: 0, failures: 0 }
+
+  constructor(
+    private readonly sql: Sql,
+    private readonly bus: Bus,
+    private readonly log: Logger,
+    o: RelayOptions = {},
+  ) {
+    this.batch = o.batch ?? 200
+    this.pollMs = o.pollMs ?? 1000
+    this.maxBackoffMs = o.maxBackoffMs ?? 5000
+    this.retentionHours = o.retentionHours ?? 24
+  }
+
+  start(): void {
+    if (this.running) return
+    this.running = true
+    this.loop = this.run()
+  }
+
+  /** Something was committed: publish now rather than at the next poll. */
+  wake(): void {
+    this.woken = true
+    this.wakeUp?.()
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      let sent = 0
+      try {
+        sent = await this.drainOnce()
+        this.backoff = 0
+        await this.prune()
+      } catch (e) {
+        this.stats.failures++
+        this.backoff = Math.min(this.maxBackoffMs, this.backoff ? this.backoff * 2 : 100)
+        this.log.warn('outbox relay: publish failed; will retry', { error: (e as Error).message, retry_in_ms: this.backoff })
+        await this.sleep(this.backoff, false)
+        continue
+      }
+      if (sent < this.batch) await this.sleep(this.pollMs, true)
+    }
+  }
+
+  // A commit wakes a wakeable sleep (the poll); only stop() cuts a backoff short.
+  private sleep(ms: number, wakeable: boolean): Promise<void> {
+    if (!this.running) return Promise.resolve()
+    if (wakeable && this.woken) {
+      this.woken = false
+      return Promise.resolve()
+    }
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer)
+        this.wakeUp = undefined
+        this.interrupt = undefined
+        resolve()
+      }
+      const timer = setTimeout(done, ms)
+      this.interrupt = done
+      if (wakeable) {
+        this.wakeUp = () => {
+          this.woken = false
+          done()
+        }
+      }
+    })
+  }
+
+  /** Publishes one batch; returns how many rows were sent. */
+  async drainOnce(): Promise<number> {
+    let sent = 0
+    await this.sql.begin(async (tx) => {
+      const rows = await tx<{ seq: number; envelope: Envelope }[]>`
+        select seq, envelope from outbox
+        where sent_at is null
+        order by seq
+        limit ${this.batch}
+        for update skip locked`
+      if (!rows.length) return
+      try {
+        await this.bus.publish(rows.map((r) => r.envelope))
+      } catch (e) {
+        // Keep the rows unsent; note the attempt outside this transaction, which rolls back.
+        queueMicrotask(() => {
+          void this.sql`update outbox set attempts = attempts + 1, last_error = ${String((e as Error).message).slice(0, 500)}
+            where seq in ${this.sql(rows.map((r) => r.seq))} and sent_at is null`.catch(() => {})
+        })
+        throw e
+      }
+      await tx`update outbox set sent_at = now() where seq in ${tx(rows.map((r) => r.seq))}`
+      sent = rows.length
+    })
+    this.stats.published += sent
+    return sent
+  }
+
+  private async prune(): Promise<void> {
+    if (Date.now() - this.lastPrune < 60_000) return
+    this.lastPrune = Date.now()
+    await this.sql`delete from outbox where sent_at < now() - make_interval(hours => ${this.retentionHours})`
+    await this.sql`delete from inbox where processed_at < now() - make_interval(hours => ${this.retentionHours * 7})`
+  }
+
+  /** Stops after one last drain, so what is committed is published if the broker is up. */
+  async stop(): Promise<void> {
+    if (!this.running) return
+    this.running = false
+    this.interrupt?.()
+    await this.loop
+    try {
+      while ((await this.drainOnce()) === this.batch);
+    } catch (e) {
+      this.log.warn('outbox relay: final drain failed; rows stay for the next start', { error: (e as Error).message })
+    }
+  }
+
+  /** Rows not yet published (tests, readiness detail). */
+  async backlog(): Promise<number> {
+    const [row] = await this.sql<{ n: number }[]>`select count(*)::int as n from outbox where sent_at is null`
+    return row?.n ?? 0
+  }
+}

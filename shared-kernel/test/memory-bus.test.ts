@@ -1,0 +1,43 @@
+import { describe, expect, test } from 'bun:test'
+import { MemoryBus } from '../src/bus/memory.ts'
+import { makeEnvelope, type Envelope } from '../src/event-types.ts'
+
+const env = (id: number): Envelope =>
+  makeEnvelope('catalog', { type: 'product.deleted', data: { id, version: 2 } }, null, crypto.randomUUID(), new Date())
+
+describe('memory bus', () => {
+  test('delivers to every queue bound to the topic, as JSON copies', async () => {
+    const bus = new MemoryBus()
+    const a: Envelope[] = []
+    const b: Envelope[] = []
+    await bus.subscribe({ service: 'order', name: 'products', topics: ['product.deleted'], handler: async (e) => void a.push(e) })
+    await bus.subscribe({ service: 'catalog', name: 'users', topics: ['user.deleted'], handler: async (e) => void b.push(e) })
+    const sent = env(1)
+    await bus.publish([sent])
+    await bus.settled()
+    expect(a).toEqual([sent])
+    expect(a[0]).not.toBe(sent)
+    expect(b).toEqual([])
+  })
+  test('poison goes to dead at once; a failing handler is retried then dead-lettered; later messages flow', async () => {
+    const bus = new MemoryBus(undefined, 3)
+    const tries = new Map<number, number>()
+    await bus.subscribe({
+      service: 'order',
+      name: 'products',
+      topics: ['product.deleted'],
+      handler: async (e) => {
+        const id = (e.data as { id: number }).id
+        tries.set(id, (tries.get(id) ?? 0) + 1)
+        if (id === 1) throw new Error('always')
+      },
+    })
+    bus.publishRaw('product.deleted', '{not json')
+    bus.publishRaw('product.deleted', JSON.stringify({ ...env(5), data: { id: -1 } }))
+    await bus.publish([env(1), env(2)])
+    await bus.settled()
+    expect(tries.get(1)).toBe(3)
+    expect(tries.get(2)).toBe(1)
+    expect(bus.dead.get('order.products')).toHaveLength(3)
+  })
+})
