@@ -1,6 +1,6 @@
 import type { Envelope } from '../event-types.ts'
 import type { KnownUser, UserLookup } from '../http/auth.ts'
-import type { Sql } from './connect.ts'
+import type { Sql, TxSql } from './connect.ts'
 
 type UserEvent = Envelope<'user.created'> | Envelope<'user.updated'> | Envelope<'user.deleted'>
 
@@ -15,7 +15,7 @@ export interface UserReplica {
 }
 
 /** The user replica of catalog and order, in their own database (table from USER_REPLICA_MIGRATIONS). */
-export function postgresUserReplica(sql: Sql): UserReplica {
+export function postgresUserReplica(sql: Sql | TxSql): UserReplica {
   return {
     async apply(e) {
       const deleted = e.type === 'user.deleted'
