@@ -1,3 +1,4 @@
+import type { Result } from '@shop/shared-kernel/result'
 import type { Envelope, EventMap, EventType } from '@shop/shared-kernel/event-types'
 import { silentLogger } from '@shop/shared-kernel/log'
 import { call, type CallOptions, tokenFactory } from '@shop/shared-kernel/testing/http'
@@ -5,6 +6,12 @@ import { orderHttp } from '../src/adapters/http/routes.ts'
 import { memoryOrderStore } from '../src/adapters/memory/store.ts'
 import { makeOrderCore, type OrderCore } from '../src/order.ts'
 import type { OrderStore } from '../src/ports.ts'
+
+/** The value of an ok result; fails the test with the error otherwise. */
+export function must<T>(r: Result<T, unknown>): T {
+  if (!r.ok) throw new Error(`expected ok, got ${JSON.stringify(r.error)}`)
+  return r.value
+}
 
 export const SECRET = 'test-secret-that-is-at-least-32-bytes-long'
 

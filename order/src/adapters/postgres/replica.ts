@@ -31,7 +31,8 @@ export function postgresProducts(sql: Sql | TxSql): Products {
       // The rule of domain/product.ts `supersedes`, in one statement so two concurrent events for
       // one product cannot both pass it: newer versions only, and a tombstone is final.
       const rows = await sql`
-        insert into products as p ${sql(row)}
+        insert into products as p (id, name, price, stock, category_id, version, deleted)
+        values (${row.id}, ${row.name}, ${row.price}, ${row.stock}, ${row.category_id}, ${row.version}, ${row.deleted})
         on conflict (id) do update set
           name = excluded.name, price = excluded.price, stock = excluded.stock,
           category_id = excluded.category_id, version = excluded.version, deleted = excluded.deleted
