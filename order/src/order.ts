@@ -191,19 +191,23 @@ export function makeOrderCore(deps: OrderDeps) {
         const status = u.status !== undefined && (actors.includes('admin') || (owner && u.status === 'cancelled')) ? u.status : undefined
         const lines = owner ? merged?.value : undefined
         const address = owner ? u.shippingAddress : undefined
-        if (status !== undefined && (lines !== undefined || address !== undefined)) return err({ type: 'StatusWithEdits' })
-        if (status !== undefined) return moveStatus(tx, order, status, actors, caller.id, corr(ctx))
-        if (lines === undefined && address === undefined) return ok(order)
-
         const itemsChanged = lines !== undefined && !sameStockLines(stockLines(lines), stockLines(order.items))
+        const addressChanged = address !== undefined && address !== order.shippingAddress
+        if (status !== undefined) {
+          // Edits that repeat what is there (a whole representation sent back) do not count.
+          if (itemsChanged || addressChanged) return err({ type: 'StatusWithEdits' })
+          return moveStatus(tx, order, status, actors, caller.id, corr(ctx))
+        }
+        if (!itemsChanged && !addressChanged) return ok(order)
+
+        // Checked before the products, so a late edit is 409 whatever it names.
+        if (order.status !== 'pending') return err({ type: 'NotEditable', status: order.status })
         let items = order.items
-        if (itemsChanged && order.status === 'pending') {
+        if (itemsChanged) {
           const products = await tx.products.byIds(lines.map((l) => l.productId))
           const missing = unorderable(lines, products)
           if (missing.length) return err({ type: 'UnknownProducts', productIds: missing })
           items = priceLines(lines, products, order.items)
-        } else if (itemsChanged) {
-          return err({ type: 'NotEditable', status: order.status })
         }
         const edited = editOrder(order, { items, ...(address !== undefined ? { shippingAddress: address } : {}) }, clock.now())
         if (!edited.ok || edited.value === order) return edited
@@ -211,7 +215,8 @@ export function makeOrderCore(deps: OrderDeps) {
         if (itemsChanged) {
           const r = await tx.reservations.byOrder(order.id, true)
           // With a request outstanding, its answer places the new lines (domain/reservation.ts):
-          // never two requests in flight for one order.
+          // never two requests in flight for one order. Without one (or, defensively, with stock
+          // somehow held for a pending order) the new lines are placed now.
           if (!r) await place(tx, saved, corr(ctx))
           else if (r.state === 'reserved') {
             await tx.events.add(orderCancelled(order.id, r.items), corr(ctx))

@@ -4,7 +4,7 @@ import { call } from '@shop/shared-kernel/testing/http'
 import { orderHttp } from '../src/adapters/http/routes.ts'
 import { memoryOrderStore } from '../src/adapters/memory/store.ts'
 import { makeOrderCore } from '../src/order.ts'
-import { SECRET, deleteProduct, expectProblemShape, orderTestApp, steppingClock } from './support.ts'
+import { SECRET, deleteProduct, envelope, expectProblemShape, orderTestApp, steppingClock } from './support.ts'
 
 const expectProblem = (r: Parameters<typeof expectProblemShape>[0], status: number, code?: string) => expect(expectProblemShape(r, status, code)).toEqual([])
 const ORDER_KEYS = ['created_at', 'id', 'items', 'shipping_address', 'status', 'total', 'total_quantity', 'updated_at', 'user_id']
@@ -70,7 +70,6 @@ describe('POST /api/v1/order', () => {
     const u = await t.user()
     const p = await t.product({ price: '5.00', name: 'Old' })
     const o = await t.order(u.token, [{ product_id: p.id, quantity: 1 }])
-    const { envelope } = await import('./support.ts')
     await t.core.applyProductEvent(envelope('product.updated', { ...p, name: 'New', price: '7.00', version: 2 }))
     const back = await t.req('GET', `/api/v1/order/${o.id}`, { token: u.token })
     expect(back.body.items[0]).toMatchObject({ name: 'Old', unit_price: '5.00' })
@@ -368,7 +367,6 @@ describe('PUT /api/v1/update_order/{id}', () => {
 
   test('the owner edits items (merged, re-totalled) and the shipping address while pending', async () => {
     const { t, u, a, b, o, put } = await setup()
-    const { envelope } = await import('./support.ts')
     await t.core.applyProductEvent(envelope('product.updated', { ...a, price: '9.00', version: 2 }))
     const r = await put(u.token, { items: [{ product_id: a.id, quantity: 2 }, { product_id: b.id, quantity: 1 }, { product_id: a.id, quantity: 1 }], shipping_address: 'New St' })
     expect(r.status).toBe(200)
@@ -433,6 +431,10 @@ describe('PUT /api/v1/update_order/{id}', () => {
     const same = await put(u.token, { ...current, status: 'confirmed' })
     expect(same.status).toBe(200)
     expect(same.body).toEqual(current)
+    const cancelled = await put(u.token, { ...current, status: 'cancelled' })
+    expect(cancelled.status).toBe(200)
+    expect(cancelled.body.status).toBe('cancelled')
+    expect(t.published.at(-1)).toMatchObject({ type: 'order.cancelled' })
   })
 
   test('mass assignment: user_id, total, unit_price and an admin-only status do nothing', async () => {
