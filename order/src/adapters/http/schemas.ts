@@ -1,0 +1,90 @@
+import * as v from 'valibot'
+import { pageEntries } from '@shop/shared-kernel/http/pagination'
+import { MoneyOut } from '@shop/shared-kernel/http/money-schema'
+import { idString, uuidString } from '@shop/shared-kernel/http/validate'
+import { MAX_LINES, MAX_QUANTITY, MIN_QUANTITY, SHIPPING_ADDRESS_MAX } from '../../domain/order.ts'
+import { ORDER_STATUSES } from '../../domain/status.ts'
+
+const productId = v.pipe(
+  v.number('product_id must be a positive integer'),
+  v.integer('product_id must be a positive integer'),
+  v.minValue(1, 'product_id must be a positive integer'),
+  v.maxValue(Number.MAX_SAFE_INTEGER, 'product_id is too large'),
+)
+const quantity = v.pipe(
+  v.number(`quantity must be an integer from ${MIN_QUANTITY} to ${MAX_QUANTITY}`),
+  v.integer(`quantity must be an integer from ${MIN_QUANTITY} to ${MAX_QUANTITY}`),
+  v.minValue(MIN_QUANTITY, `quantity must be an integer from ${MIN_QUANTITY} to ${MAX_QUANTITY}`),
+  v.maxValue(MAX_QUANTITY, `quantity must be an integer from ${MIN_QUANTITY} to ${MAX_QUANTITY}`),
+)
+// Anything else a line carries (name, unit_price, line_total) is ignored: prices come from the replica.
+const Line = v.object({ product_id: productId, quantity }, 'each line must be an object {product_id, quantity}')
+const Items = v.pipe(
+  v.array(Line, 'items must be an array of {product_id, quantity}'),
+  v.minLength(1, 'items must not be empty'),
+  v.maxLength(MAX_LINES, `items may have at most ${MAX_LINES} lines`),
+)
+const ShippingAddress = v.nullable(
+  v.pipe(
+    v.string('shipping_address must be a string or null'),
+    v.trim(),
+    v.minLength(1, 'shipping_address must not be blank (send null for none)'),
+    v.maxLength(SHIPPING_ADDRESS_MAX, `shipping_address must be at most ${SHIPPING_ADDRESS_MAX} characters`),
+  ),
+)
+const Status = v.picklist(ORDER_STATUSES, `status must be one of ${ORDER_STATUSES.join(', ')}`)
+
+export const CreateOrderBody = v.object({ items: Items, shipping_address: v.optional(ShippingAddress) })
+
+export const UpdateOrderBody = v.pipe(
+  v.object({ items: v.optional(Items), shipping_address: v.optional(ShippingAddress), status: v.optional(Status) }),
+  v.check((b) => b.items !== undefined || b.shipping_address !== undefined || b.status !== undefined, 'the body must have items, shipping_address or status'),
+)
+
+export const IdempotencyKey = v.pipe(
+  v.string(),
+  v.minLength(1, 'Idempotency-Key must be 1 to 255 characters'),
+  v.maxLength(255, 'Idempotency-Key must be 1 to 255 characters'),
+)
+
+export const OrderIdParam = v.object({ id: idString('id') })
+
+export const ListQuery = v.object({
+  ...pageEntries,
+  status: v.optional(Status),
+  user_id: v.optional(uuidString('user_id')),
+})
+
+// Response shapes, for the OpenAPI document.
+const timestamp = v.pipe(v.string(), v.isoTimestamp())
+export const OrderOut = v.object({
+  id: v.number(),
+  user_id: v.pipe(v.string(), v.uuid()),
+  status: Status,
+  items: v.array(
+    v.object({
+      product_id: v.number(),
+      name: v.pipe(v.string(), v.description('snapshot taken when the line was written')),
+      unit_price: v.pipe(MoneyOut, v.description('snapshot taken when the line was written')),
+      quantity: v.number(),
+      line_total: MoneyOut,
+    }),
+  ),
+  total_quantity: v.number(),
+  total: MoneyOut,
+  shipping_address: v.nullable(v.string()),
+  created_at: timestamp,
+  updated_at: timestamp,
+})
+
+export const HistoryOut = v.array(
+  v.object({
+    from: v.pipe(v.nullable(Status), v.description('null for the creation of the order')),
+    to: Status,
+    actor: v.picklist(['owner', 'admin', 'system']),
+    changed_by: v.pipe(v.string(), v.description("the user id of the owner or admin, or 'system' (stock answers, a user's deletion)")),
+    reason: v.pipe(v.nullable(v.string()), v.description("the catalog's rejection reason, or 'user deleted'")),
+    product_ids: v.pipe(v.nullable(v.array(v.number())), v.description('for a rejection: the products the catalog could not reserve')),
+    changed_at: timestamp,
+  }),
+)

@@ -1,0 +1,31 @@
+import type { Sql } from '@shop/shared-kernel/postgres/connect'
+import { postgresInbox, transact } from '@shop/shared-kernel/postgres/transact'
+import type { OrderStore, OrderTx } from '../../ports.ts'
+import { postgresHistory } from './history.ts'
+import { postgresOrders } from './orders.ts'
+import { postgresProducts } from './replica.ts'
+import { postgresKeys } from './idempotency-keys.ts'
+import { postgresReservations } from './reservations.ts'
+
+export function postgresOrderStore(sql: Sql, opts: { onEvents?: () => void } = {}): OrderStore {
+  return {
+    orders: postgresOrders(sql),
+    history: postgresHistory(sql),
+    products: postgresProducts(sql),
+    transact: (work) =>
+      transact(
+        sql,
+        { source: 'order', ...(opts.onEvents ? { onEvents: opts.onEvents } : {}) },
+        (tx, events): OrderTx => ({
+          orders: postgresOrders(tx),
+          history: postgresHistory(tx),
+          products: postgresProducts(tx),
+          keys: postgresKeys(tx),
+          reservations: postgresReservations(tx),
+          events,
+          inbox: postgresInbox(tx),
+        }),
+        work,
+      ),
+  }
+}

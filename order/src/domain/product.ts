@@ -1,0 +1,41 @@
+import type { EventMap } from '@shop/shared-kernel/event-types'
+import type { Money } from '@shop/shared-kernel/money'
+
+/**
+ * The order service's replica of a catalog product, built from product.* events only (the
+ * catalog is never called over HTTP). A deleted product stays as a tombstone.
+ */
+export type ReplicaProduct =
+  | {
+      readonly id: number
+      readonly deleted: false
+      readonly name: string
+      readonly price: Money
+      /** As last announced; informative only: the catalog alone decides on stock. */
+      readonly stock: number
+      readonly categoryId: number
+      readonly version: number
+    }
+  | { readonly id: number; readonly deleted: true; readonly version: number }
+
+export type ProductEvent =
+  | { readonly type: 'product.created' | 'product.updated'; readonly data: EventMap['product.created'] }
+  | { readonly type: 'product.deleted'; readonly data: EventMap['product.deleted'] }
+
+export function fromProductEvent(e: ProductEvent): ReplicaProduct {
+  if (e.type === 'product.deleted') return { id: e.data.id, deleted: true, version: e.data.version }
+  const d = e.data
+  return { id: d.id, deleted: false, name: d.name, price: d.price, stock: d.stock, categoryId: d.category_id, version: d.version }
+}
+
+/**
+ * Whether `incoming` replaces what the replica holds: only a newer version does, so duplicates and
+ * out-of-order deliveries change nothing (an `updated` before its `created` wins, and the late
+ * `created` is dropped). A tombstone is final: product ids are never reused, so nothing that
+ * arrives after a deletion can bring the product back.
+ */
+export function supersedes(held: ReplicaProduct | undefined, incoming: ReplicaProduct): boolean {
+  if (!held) return true
+  if (held.deleted) return false
+  return incoming.version > held.version
+}

@@ -1,0 +1,222 @@
+import { describe, expect, test } from 'bun:test'
+import { err, ok } from '@shop/shared-kernel/result'
+import {
+  type Caller,
+  type Order,
+  type OrderLine,
+  canView,
+  changeStatus,
+  deletable,
+  editOrder,
+  mergeLines,
+  newOrder,
+  priceLines,
+  sameStockLines,
+  totals,
+  unorderable,
+} from '../src/domain/order.ts'
+import { type ReplicaProduct, fromProductEvent, supersedes } from '../src/domain/product.ts'
+import { type Reservation, onRejected, onReserved, releaseOnClose } from '../src/domain/reservation.ts'
+import { type Actor, type OrderStatus, ORDER_STATUSES } from '../src/domain/status.ts'
+
+const owner: Caller = { id: 'owner-1', role: 'USER' }
+const stranger: Caller = { id: 'someone-else', role: 'USER' }
+const admin: Caller = { id: 'admin-1', role: 'ADMIN' }
+const t0 = new Date(Date.UTC(2026, 0, 1))
+const t1 = new Date(Date.UTC(2026, 0, 2))
+
+const line = (productId: number, unitPrice: string, quantity: number, name = `p${productId}`): OrderLine => ({
+  productId,
+  name,
+  unitPrice,
+  quantity,
+  lineTotal: (Number(unitPrice) * quantity).toFixed(2),
+})
+const order = (status: OrderStatus = 'pending', items: OrderLine[] = [line(1, '2.50', 2)]): Order => ({
+  id: 7,
+  ...newOrder({ userId: owner.id, items, shippingAddress: null, now: t0 }),
+  status,
+})
+
+describe('status machine (every pair, every actor)', () => {
+  // Written out independently of the TRANSITIONS table, from API.md.
+  const allowed = new Set([
+    'pending>confirmed:system',
+    'pending>rejected:system',
+    'pending>cancelled:owner',
+    'pending>cancelled:admin',
+    'pending>cancelled:system',
+    'confirmed>paid:admin',
+    'confirmed>cancelled:owner',
+    'confirmed>cancelled:admin',
+    'confirmed>cancelled:system',
+    'paid>shipped:admin',
+    'paid>cancelled:owner',
+    'paid>cancelled:admin',
+    'paid>cancelled:system',
+    'shipped>delivered:admin',
+  ])
+  const actors: Actor[] = ['owner', 'admin', 'system']
+  for (const from of ORDER_STATUSES) {
+    for (const to of ORDER_STATUSES) {
+      const who = actors.filter((a) => allowed.has(`${from}>${to}:${a}`))
+      test(`${from} → ${to}: ${who.length ? `only ${who.join(', ')}` : 'refused'}`, () => {
+        for (const a of actors) {
+          const r = changeStatus(order(from), to, [a], t1)
+          if (who.includes(a)) {
+            expect(r).toEqual(ok({ order: { ...order(from), status: to, updatedAt: t1 }, actor: a }))
+          } else {
+            expect(r).toEqual(err({ type: 'TransitionNotAllowed', from, to }))
+          }
+        }
+      })
+    }
+  }
+  test('a caller who is owner and admin cancels as owner, and pays as admin', () => {
+    const both: Actor[] = ['owner', 'admin']
+    const actorOf = (to: OrderStatus) => {
+      const r = changeStatus(order('confirmed'), to, both, t1)
+      return r.ok ? r.value.actor : r.error.type
+    }
+    expect(actorOf('cancelled')).toBe('owner')
+    expect(actorOf('paid')).toBe('admin')
+  })
+})
+
+describe('lines and totals', () => {
+  test('0.10 × 3 is exactly 0.30; totals add up in cents', () => {
+    const lines = priceLines([{ productId: 1, quantity: 3 }], new Map([[1, product(1, '0.10')]]))
+    expect(lines[0]!.lineTotal).toBe('0.30')
+    expect(totals(lines)).toEqual({ totalQuantity: 3, total: '0.30' })
+    const many = priceLines(
+      [{ productId: 1, quantity: 3 }, { productId: 2, quantity: 7 }, { productId: 3, quantity: 1 }],
+      new Map([[1, product(1, '0.10')], [2, product(2, '0.20')], [3, product(3, '19.99')]]),
+    )
+    expect(many.map((l) => l.lineTotal)).toEqual(['0.30', '1.40', '19.99'])
+    expect(totals(many)).toEqual({ totalQuantity: 11, total: '21.69' })
+  })
+  test('large amounts stay exact', () => {
+    const lines = priceLines([{ productId: 1, quantity: 1000 }, { productId: 2, quantity: 999 }], new Map([[1, product(1, '9999999999.99')], [2, product(2, '0.01')]]))
+    expect(lines[0]!.lineTotal).toBe('9999999999990.00')
+    expect(totals(lines).total).toBe('9999999999999.99')
+  })
+  test('lines for one product are merged in first-appearance order', () => {
+    expect(mergeLines([{ productId: 5, quantity: 1 }, { productId: 3, quantity: 2 }, { productId: 5, quantity: 4 }])).toEqual(
+      ok([{ productId: 5, quantity: 5 }, { productId: 3, quantity: 2 }]),
+    )
+    expect(mergeLines([{ productId: 1, quantity: 600 }, { productId: 1, quantity: 400 }])).toEqual(ok([{ productId: 1, quantity: 1000 }]))
+  })
+  test('a merged quantity over 1000 is refused', () => {
+    expect(mergeLines([{ productId: 1, quantity: 600 }, { productId: 2, quantity: 1 }, { productId: 1, quantity: 401 }])).toEqual(
+      err({ type: 'QuantityOutOfRange', productId: 1, quantity: 1001 }),
+    )
+  })
+  test('unknown and deleted products are listed, sorted', () => {
+    const replica = new Map<number, ReplicaProduct>([[1, product(1, '1.00')], [4, { id: 4, deleted: true, version: 3 }]])
+    expect(unorderable([{ productId: 9, quantity: 1 }, { productId: 1, quantity: 1 }, { productId: 4, quantity: 1 }], replica)).toEqual([4, 9])
+  })
+  test('re-pricing keeps the snapshot of products the order already had', () => {
+    const before = [line(1, '1.00', 1, 'old name')]
+    const replica = new Map([[1, product(1, '5.00')], [2, product(2, '2.00')]])
+    const after = priceLines([{ productId: 1, quantity: 3 }, { productId: 2, quantity: 1 }], replica, before)
+    expect(after).toEqual([
+      { productId: 1, name: 'old name', unitPrice: '1.00', quantity: 3, lineTotal: '3.00' },
+      { productId: 2, name: 'p2', unitPrice: '2.00', quantity: 1, lineTotal: '2.00' },
+    ])
+  })
+  test('stock lines compare regardless of order', () => {
+    expect(sameStockLines([{ product_id: 1, quantity: 2 }, { product_id: 2, quantity: 1 }], [{ product_id: 2, quantity: 1 }, { product_id: 1, quantity: 2 }])).toBe(true)
+    expect(sameStockLines([{ product_id: 1, quantity: 2 }], [{ product_id: 1, quantity: 3 }])).toBe(false)
+    expect(sameStockLines([{ product_id: 1, quantity: 2 }], [{ product_id: 1, quantity: 2 }, { product_id: 2, quantity: 1 }])).toBe(false)
+  })
+})
+
+describe('editing, viewing, deleting', () => {
+  test('items and address change only while pending; a repeat of what is there is no edit', () => {
+    const items = [line(1, '2.50', 3)]
+    const r = editOrder(order('pending'), { items, shippingAddress: 'Street 1' }, t1)
+    expect(r).toEqual(ok({ ...order('pending'), items, totalQuantity: 3, total: '7.50', shippingAddress: 'Street 1', updatedAt: t1 }))
+    for (const s of ORDER_STATUSES.filter((x) => x !== 'pending')) {
+      expect(editOrder(order(s), { shippingAddress: 'x' }, t1)).toEqual(err({ type: 'NotEditable', status: s }))
+      const same = order(s)
+      expect(editOrder(same, { items: same.items, shippingAddress: null }, t1)).toEqual(ok(same))
+    }
+  })
+  test('owner and admin see an order; nobody else', () => {
+    expect(canView(order(), owner)).toBe(true)
+    expect(canView(order(), admin)).toBe(true)
+    expect(canView(order(), stranger)).toBe(false)
+  })
+  test('owner deletes while pending, cancelled or rejected; admin always', () => {
+    for (const s of ORDER_STATUSES) {
+      const ownerMay = ['pending', 'cancelled', 'rejected'].includes(s)
+      expect(deletable(order(s), owner)).toEqual(ownerMay ? ok('owner') : err({ type: 'NotDeletable', status: s }))
+      expect(deletable(order(s), admin)).toEqual(ok('admin'))
+    }
+  })
+})
+
+function product(id: number, price: string, version = 1): ReplicaProduct {
+  return { id, deleted: false, name: `p${id}`, price, stock: 10, categoryId: 1, version }
+}
+
+describe('product replica rule', () => {
+  test('only a newer version supersedes; a tombstone is final', () => {
+    expect(supersedes(undefined, product(1, '1.00', 3))).toBe(true)
+    expect(supersedes(product(1, '1.00', 3), product(1, '2.00', 4))).toBe(true)
+    expect(supersedes(product(1, '1.00', 3), product(1, '2.00', 3))).toBe(false)
+    expect(supersedes(product(1, '1.00', 3), product(1, '2.00', 2))).toBe(false)
+    expect(supersedes(product(1, '1.00', 3), { id: 1, deleted: true, version: 4 })).toBe(true)
+    expect(supersedes(product(1, '1.00', 3), { id: 1, deleted: true, version: 3 })).toBe(false)
+    expect(supersedes({ id: 1, deleted: true, version: 4 }, product(1, '1.00', 3))).toBe(false)
+    expect(supersedes({ id: 1, deleted: true, version: 4 }, product(1, '1.00', 4))).toBe(false)
+    expect(supersedes({ id: 1, deleted: true, version: 4 }, product(1, '1.00', 9))).toBe(false)
+  })
+  test('events map to replica rows', () => {
+    expect(fromProductEvent({ type: 'product.updated', data: { id: 2, name: 'n', price: '3.00', stock: 4, category_id: 5, version: 6 } })).toEqual({
+      id: 2, deleted: false, name: 'n', price: '3.00', stock: 4, categoryId: 5, version: 6,
+    })
+    expect(fromProductEvent({ type: 'product.deleted', data: { id: 2, version: 7 } })).toEqual({ id: 2, deleted: true, version: 7 })
+  })
+})
+
+describe('stock answers (one request in flight per order)', () => {
+  const placed = [{ product_id: 1, quantity: 2 }]
+  const requested: Reservation = { orderId: 7, state: 'requested', items: placed }
+  const reserved: Reservation = { orderId: 7, state: 'reserved', items: placed }
+  const edited = { ...order('pending', [line(1, '2.50', 5)]) }
+
+  test('reserved: confirm when the lines are as placed', () => {
+    expect(onReserved(order('pending'), requested)).toEqual({ kind: 'confirm' })
+  })
+  test('reserved after an edit: release the old lines and place the current ones', () => {
+    expect(onReserved(edited, requested)).toEqual({ kind: 'replace', release: placed, place: [{ product_id: 1, quantity: 5 }] })
+  })
+  test('reserved for a cancelled, rejected-meanwhile or deleted order: release', () => {
+    expect(onReserved(order('cancelled'), requested)).toEqual({ kind: 'release', release: placed })
+    expect(onReserved(undefined, requested)).toEqual({ kind: 'release', release: placed })
+  })
+  test('an answer with no request in flight is ignored', () => {
+    expect(onReserved(order('confirmed'), reserved)).toEqual({ kind: 'ignore' })
+    expect(onReserved(undefined, undefined)).toEqual({ kind: 'ignore' })
+    expect(onReserved(order('cancelled'), undefined)).toEqual({ kind: 'ignore' })
+    expect(onRejected(order('confirmed'), reserved)).toEqual({ kind: 'ignore' })
+  })
+  test('a pending order without a record counts as having placed its lines', () => {
+    expect(onReserved(order('pending'), undefined)).toEqual({ kind: 'confirm' })
+    expect(onRejected(order('pending'), undefined)).toEqual({ kind: 'reject' })
+  })
+  test('rejected: reject when as placed, place again after an edit, forget when the order is closed', () => {
+    expect(onRejected(order('pending'), requested)).toEqual({ kind: 'reject' })
+    expect(onRejected(edited, requested)).toEqual({ kind: 'replace', place: [{ product_id: 1, quantity: 5 }] })
+    expect(onRejected(order('cancelled'), requested)).toEqual({ kind: 'drop' })
+    expect(onRejected(undefined, requested)).toEqual({ kind: 'drop' })
+  })
+  test('closing gives back only reserved stock', () => {
+    expect(releaseOnClose(order('confirmed'), reserved)).toEqual(placed)
+    expect(releaseOnClose(order('pending'), requested)).toBeNull()
+    expect(releaseOnClose(order('confirmed'), undefined)).toEqual([{ product_id: 1, quantity: 2 }])
+    expect(releaseOnClose(order('shipped'), undefined)).toBeNull()
+    expect(releaseOnClose(order('rejected'), undefined)).toBeNull()
+  })
+})
