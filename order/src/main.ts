@@ -1,63 +1,51 @@
 import { join } from 'node:path'
 import type { Hono } from 'hono'
+import { type Booted, boot } from '@shop/shared-kernel/boot'
+import type { Bus } from '@shop/shared-kernel/bus/bus'
 import type { AppEnv } from '@shop/shared-kernel/http/app'
-import type { UserLookup } from '@shop/shared-kernel/http/auth'
 import type { RootLogger } from '@shop/shared-kernel/log'
-import { type Database, openDatabase } from '@shop/shared-kernel/postgres/connect'
-import { migrate } from '@shop/shared-kernel/postgres/migrate'
+import { USER_REPLICA_MIGRATIONS } from '@shop/shared-kernel/postgres/migrate'
+import { postgresUserReplica } from '@shop/shared-kernel/postgres/user-replica'
 import { runService } from '@shop/shared-kernel/service'
 import { type OrderConfig, loadOrderConfig } from './config.ts'
 import { makeOrderCore, type OrderCore } from './order.ts'
+import { orderSubscriptions } from './adapters/events/consumers.ts'
 import { orderHttp } from './adapters/http/routes.ts'
 import { postgresOrderStore } from './adapters/postgres/store.ts'
 
-export const MIGRATIONS = join(import.meta.dir, '..', 'migrations')
+export const MIGRATIONS = [join(import.meta.dir, '..', 'migrations'), USER_REPLICA_MIGRATIONS]
 
-export interface OrderService {
-  readonly app: Hono<AppEnv>
-  readonly core: OrderCore
-  /** The database, for the wiring that is not the order service's own (outbox relay, user replica). */
-  readonly db: Database
-  /** Stops background work and closes the database (the HTTP server is the caller's). */
-  stop(): Promise<void>
-}
+export type OrderService = Booted<{ app: Hono<AppEnv>; core: OrderCore }>
 
-/** What the composition of the whole system may add: the user replica for tokens, a wake-up for the outbox relay. */
-export interface OrderExtras {
-  readonly lookup?: UserLookup
-  readonly onEvents?: () => void
-  readonly ready?: Readonly<Record<string, () => Promise<unknown>>>
-}
-
-/** The composition root of order: config in, a wired service out. */
-export async function startOrder(config: OrderConfig, log: RootLogger, extras: OrderExtras = {}): Promise<OrderService> {
-  const db = await openDatabase({
-    url: config.DATABASE_URL,
-    dataDir: config.DATA_DIR,
+/**
+ * The composition root of order: config in, a wired service out. It consumes product.* (its
+ * product replica), stock.* (the saga's answers) and user.* (its user replica; a deletion cancels
+ * the user's open orders), and publishes order.placed and order.cancelled through its outbox.
+ */
+export async function startOrder(config: OrderConfig, log: RootLogger, given: { bus?: Bus } = {}): Promise<OrderService> {
+  return boot({
     name: 'order',
-    poolMax: config.DATABASE_POOL_MAX,
+    config,
     log,
-    createIfMissing: true,
+    migrations: MIGRATIONS,
+    ...(given.bus ? { bus: given.bus } : {}),
+    wire(ctx) {
+      const users = postgresUserReplica(ctx.db.sql)
+      const core = makeOrderCore({ store: postgresOrderStore(ctx.db.sql, { onEvents: ctx.wake }), clock: { now: () => new Date() } })
+      const app = orderHttp({
+        core,
+        secret: config.JWT_SECRET,
+        lookup: users.lookup,
+        tokenUrl: config.AUTH_TOKEN_URL,
+        service: 'order',
+        log,
+        bodyLimit: config.BODY_LIMIT_BYTES,
+        corsOrigins: ctx.corsOrigins,
+        ready: ctx.ready,
+      })
+      return { app, core, subscriptions: orderSubscriptions(core, users) }
+    },
   })
-  try {
-    await migrate(db.sql, MIGRATIONS, log)
-    const store = postgresOrderStore(db.sql, extras.onEvents ? { onEvents: extras.onEvents } : {})
-    const core = makeOrderCore({ store, clock: { now: () => new Date() } })
-    const app = orderHttp({
-      core,
-      secret: config.JWT_SECRET,
-      ...(extras.lookup ? { lookup: extras.lookup } : {}),
-      service: 'order',
-      log,
-      bodyLimit: config.BODY_LIMIT_BYTES,
-      corsOrigins: config.CORS_ORIGINS?.split(',').map((s) => s.trim()).filter(Boolean) ?? [],
-      ready: { database: db.ping, ...(extras.ready ?? {}) },
-    })
-    return { app, core, db, stop: () => db.close() }
-  } catch (e) {
-    await db.close()
-    throw e
-  }
 }
 
 if (import.meta.main) {

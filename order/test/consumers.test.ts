@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'bun:test'
 import type { Envelope } from '@shop/shared-kernel/event-types'
 import { orderSubscriptions } from '../src/adapters/events/consumers.ts'
+import { memoryUserReplica } from '@shop/shared-kernel/memory/user-replica'
 import { memoryOrderStore } from '../src/adapters/memory/store.ts'
 import type { Caller } from '../src/domain/order.ts'
 import { makeOrderCore, type OrderCore } from '../src/order.ts'
@@ -269,11 +270,11 @@ describe('product events', () => {
 describe('orderSubscriptions', () => {
   test('queues, topics and handlers', async () => {
     const { core, user, place, status } = setup()
-    const subs = orderSubscriptions(core)
+    const subs = orderSubscriptions(core, memoryUserReplica())
     expect(subs.map((s) => [s.service, s.name, [...s.topics]])).toEqual([
       ['order', 'products', ['product.created', 'product.updated', 'product.deleted']],
       ['order', 'stock', ['stock.reserved', 'stock.rejected']],
-      ['order', 'users-deleted', ['user.deleted']],
+      ['order', 'users', ['user.created', 'user.updated', 'user.deleted']],
     ])
     const [products, stock, users] = subs as [(typeof subs)[0], (typeof subs)[0], (typeof subs)[0]]
     const product = envelope('product.created', { id: 77_001, name: 'via bus', price: '4.00', stock: 1, category_id: 1, version: 1 })
@@ -289,7 +290,7 @@ describe('orderSubscriptions', () => {
   })
   test('handlers pass the envelope id to the inbox: a redelivery has no second effect', async () => {
     const { core, user, place, sent } = setup()
-    const [, stock] = orderSubscriptions(core)
+    const [, stock] = orderSubscriptions(core, memoryUserReplica())
     const p = await seedProduct(core)
     const o = await place(user, [{ productId: p.id, quantity: 1 }])
     must(await core.updateOrder(user, o.id, { status: 'cancelled' }))
@@ -303,7 +304,7 @@ describe('orderSubscriptions', () => {
     failing.onStockReserved = async () => {
       throw new Error('database down')
     }
-    const [, stock, users] = orderSubscriptions(failing)
+    const [, stock, users] = orderSubscriptions(failing, memoryUserReplica())
     const e1 = await stock!.handler(envelope('stock.reserved', { order_id: 1 }) as Envelope).then(() => 'no', (e: Error) => e.message)
     expect(e1).toBe('database down')
     const e2 = await users!.handler(envelope('stock.reserved', { order_id: 1 }) as Envelope).then(() => 'no', (e: Error) => e.message)

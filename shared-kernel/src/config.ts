@@ -85,4 +85,6 @@ export const commonSettings = (defaultPort: number) => ({
   /** Comma-separated origins allowed by CORS; unset means no CORS headers at all. */
   CORS_ORIGINS: v.optional(v.string()),
   SHUTDOWN_TIMEOUT_MS: int('SHUTDOWN_TIMEOUT_MS', 8000, 0, 600_000),
+  /** Where the /docs page's Authorize button logs in (auth's login, as the browser reaches it). */
+  AUTH_TOKEN_URL: v.optional(url('AUTH_TOKEN_URL', ['http:', 'https:']), 'http://localhost:8000/api/v1/auth/login'),
 })

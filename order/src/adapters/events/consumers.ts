@@ -1,5 +1,6 @@
 import type { Subscription } from '@shop/shared-kernel/bus/bus'
 import type { Envelope } from '@shop/shared-kernel/event-types'
+import type { UserReplica } from '@shop/shared-kernel/postgres/user-replica'
 import type { OrderCore } from '../../order.ts'
 
 const meta = (e: Envelope) => ({ eventId: e.id, correlationId: e.correlation_id })
@@ -9,7 +10,7 @@ const meta = (e: Envelope) => ({ eventId: e.id, correlationId: e.correlation_id 
  * over envelopes it has already validated; a handler resolves once the effect is committed and
  * throws when it failed (the message is then retried, and dead-lettered in the end).
  */
-export function orderSubscriptions(core: OrderCore): Subscription[] {
+export function orderSubscriptions(core: OrderCore, users: Pick<UserReplica, 'apply'>): Subscription[] {
   return [
     {
       service: 'order',
@@ -30,12 +31,15 @@ export function orderSubscriptions(core: OrderCore): Subscription[] {
       },
     },
     {
+      // The user replica (tokens of deleted users, current roles) and, on deletion, the user's
+      // open orders cancelled. The replica is idempotent by version; the cancellation by inbox.
       service: 'order',
-      name: 'users-deleted',
-      topics: ['user.deleted'],
+      name: 'users',
+      topics: ['user.created', 'user.updated', 'user.deleted'],
       handler: async (e) => {
-        if (e.type !== 'user.deleted') throw new Error(`order.users-deleted cannot handle ${e.type}`)
-        await core.onUserDeleted((e as Envelope<'user.deleted'>).data, meta(e))
+        if (e.type !== 'user.created' && e.type !== 'user.updated' && e.type !== 'user.deleted') throw new Error(`order.users cannot handle ${e.type}`)
+        await users.apply(e as Envelope<'user.created'>)
+        if (e.type === 'user.deleted') await core.onUserDeleted((e as Envelope<'user.deleted'>).data, meta(e))
       },
     },
   ]
