@@ -1,0 +1,48 @@
+import { describe, expect, test } from 'bun:test'
+import { join } from 'node:path'
+import { ConfigError } from '../src/config.ts'
+import { loadAuthConfig } from '../../auth/src/config.ts'
+
+const root = join(import.meta.dir, '..', '..')
+const secret = 'x'.repeat(32)
+
+describe('configuration', () => {
+  test('defaults apply and values are typed', () => {
+    const c = loadAuthConfig({ JWT_SECRET: secret })
+    expect(c.PORT).toBe(8000)
+    expect(c.BCRYPT_COST).toBe(10)
+    expect(c.JWT_TTL_SECONDS).toBe(1800)
+    expect(c.TRUST_PROXY).toBe(false)
+    expect(c.DATABASE_URL).toBeUndefined()
+  })
+  test('every bad setting is named', () => {
+    try {
+      loadAuthConfig({ JWT_SECRET: 'short', PORT: 'eighty', DATABASE_URL: 'mysql://x', BCRYPT_COST: '99', LOG_LEVEL: 'loud' })
+      throw new Error('accepted')
+    } catch (e) {
+      expect(e).toBeInstanceOf(ConfigError)
+      const msg = (e as Error).message
+      for (const name of ['JWT_SECRET', 'PORT', 'DATABASE_URL', 'BCRYPT_COST', 'LOG_LEVEL']) expect(msg).toContain(name)
+    }
+  })
+  test('a missing JWT_SECRET, and one of 31 bytes, are refused', () => {
+    expect(() => loadAuthConfig({})).toThrow(/JWT_SECRET/)
+    expect(() => loadAuthConfig({ JWT_SECRET: 'x'.repeat(31) })).toThrow(/at least 32 bytes/)
+  })
+  test('ADMIN_* go together and are validated', () => {
+    expect(() => loadAuthConfig({ JWT_SECRET: secret, ADMIN_USERNAME: 'root' })).toThrow(/all three or none/)
+    expect(() => loadAuthConfig({ JWT_SECRET: secret, ADMIN_USERNAME: 'r', ADMIN_EMAIL: 'a@b.co', ADMIN_PASSWORD: 'password1' })).toThrow(/ADMIN_USERNAME/)
+  })
+  test('the service process stops at start with a message naming the setting', async () => {
+    const proc = Bun.spawn(['bun', join(root, 'auth', 'src', 'main.ts')], {
+      env: { PATH: process.env.PATH ?? '', JWT_SECRET: 'too-short' },
+      stdout: 'pipe',
+      stderr: 'pipe',
+    })
+    const code = await proc.exited
+    const stderr = await new Response(proc.stderr).text()
+    expect(code).toBe(1)
+    expect(stderr).toContain('JWT_SECRET')
+    expect(stderr).toContain('at least 32 bytes')
+  })
+})
