@@ -1,0 +1,196 @@
+/**
+ * The three services as real processes on the real PostgreSQL and RabbitMQ (a `shop_test`
+ * vhost, so a `make start` on the same machine is left alone). Each run gets fresh databases and
+ * empty queues. Services listen on free ports (PORT=0); their URLs are read from their logs.
+ */
+import { AMQPClient } from '@cloudamqp/amqp-client'
+import { join } from 'node:path'
+import postgres from 'postgres'
+import { TOPOLOGY, queueName } from '@shop/shared-kernel/bus/topology'
+import { serverUrl, useServer } from '@shop/shared-kernel/testing/databases'
+import { brokerUrl, useBroker } from '@shop/shared-kernel/testing/broker'
+
+export const root = join(import.meta.dir, '..', '..')
+export const SECRET = 'integration-secret-0123456789abcdef0123456789'
+export const ADMIN = { username: 'admin', email: 'admin@shop.test', password: 'admin-password-1' }
+export type ServiceName = 'auth' | 'catalog' | 'order'
+export const SERVICES: readonly ServiceName[] = ['auth', 'catalog', 'order']
+const VHOST = 'shop_test'
+
+/** Both servers reachable (CI: or fail). */
+export async function useServers(): Promise<boolean> {
+  return (await useServer()) && (await useBroker())
+}
+
+export function testAmqpUrl(base = brokerUrl()): string {
+  const u = new URL(base)
+  u.pathname = `/${VHOST}`
+  return u.toString()
+}
+
+async function rabbitmqctl(...args: string[]): Promise<void> {
+  const p = Bun.spawn(['rabbitmqctl', ...args], { stdout: 'ignore', stderr: 'ignore' })
+  await p.exited
+}
+
+/** The test vhost exists, and holds no queue of the shop (fresh topology, no leftover messages). */
+export async function resetBroker(): Promise<void> {
+  let client = new AMQPClient(testAmqpUrl())
+  try {
+    await client.connect()
+  } catch {
+    await rabbitmqctl('add_vhost', VHOST)
+    await rabbitmqctl('set_permissions', '-p', VHOST, 'guest', '.*', '.*', '.*')
+    client = new AMQPClient(testAmqpUrl())
+    await client.connect()
+  }
+  const ch = await client.channel()
+  for (const q of TOPOLOGY) {
+    await ch.queueDelete(queueName('', q)).catch(() => {})
+    await ch.queueDelete(`${queueName('', q)}.dead`).catch(() => {})
+  }
+  await client.close()
+}
+
+const checkout = Bun.hash(root).toString(36).slice(0, 6)
+export const dbName = (svc: ServiceName) => `shop_it_${svc}_${checkout}`
+export function dbUrl(svc: ServiceName): string {
+  const u = new URL(serverUrl())
+  u.pathname = `/${dbName(svc)}`
+  return u.toString()
+}
+
+export async function resetDatabases(): Promise<void> {
+  const sql = postgres(serverUrl(), { max: 1, onnotice: () => {} })
+  try {
+    for (const s of SERVICES) {
+      await sql`drop database if exists ${sql(dbName(s))} with (force)`
+      await sql`create database ${sql(dbName(s))}`
+    }
+  } finally {
+    await sql.end()
+  }
+}
+
+export class Service {
+  url = ''
+  readonly output: string[] = []
+  proc!: ReturnType<typeof Bun.spawn>
+  constructor(
+    readonly name: ServiceName,
+    readonly env: Record<string, string>,
+  ) {}
+
+  async start(timeoutMs = 30_000): Promise<void> {
+    this.url = ''
+    this.proc = Bun.spawn(['bun', join(root, this.name, 'src', 'main.ts')], {
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...this.env },
+      stdout: 'pipe',
+      stderr: 'pipe',
+    })
+    const ready = new Promise<void>((resolve, reject) => {
+      const read = async (stream: ReadableStream<Uint8Array>) => {
+        const decoder = new TextDecoder()
+        let buf = ''
+        for await (const chunk of stream) {
+          buf += decoder.decode(chunk, { stream: true })
+          let nl: number
+          while ((nl = buf.indexOf('\n')) >= 0) {
+            const line = buf.slice(0, nl)
+            buf = buf.slice(nl + 1)
+            this.output.push(line)
+            if (this.output.length > 2000) this.output.shift()
+            if (!this.url && line.includes('"msg":"listening"')) {
+              try {
+                this.url = JSON.parse(line).url
+                resolve()
+              } catch {}
+            }
+          }
+        }
+      }
+      void read(this.proc.stdout as ReadableStream<Uint8Array>)
+      void read(this.proc.stderr as ReadableStream<Uint8Array>)
+      void this.proc.exited.then((code) => reject(new Error(`${this.name} exited with ${code} before listening:\n${this.output.slice(-20).join('\n')}`)))
+      setTimeout(() => reject(new Error(`${this.name} did not listen within ${timeoutMs} ms:\n${this.output.slice(-20).join('\n')}`)), timeoutMs)
+    })
+    await ready
+    // listening is not ready: wait for the database and the broker
+    const deadline = Date.now() + timeoutMs
+    while (Date.now() < deadline) {
+      const r = await fetch(`${this.url}/health/ready`).catch(() => undefined)
+      if (r?.ok) return
+      await Bun.sleep(50)
+    }
+    throw new Error(`${this.name} not ready:\n${this.output.slice(-20).join('\n')}`)
+  }
+
+  async stop(signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<number> {
+    this.proc.kill(signal)
+    return this.proc.exited
+  }
+
+  logs(): Record<string, unknown>[] {
+    return this.output.flatMap((l) => {
+      try {
+        return [JSON.parse(l)]
+      } catch {
+        return []
+      }
+    })
+  }
+}
+
+export interface Shop {
+  readonly auth: Service
+  readonly catalog: Service
+  readonly order: Service
+  stop(): Promise<void>
+}
+
+/** Fresh databases and queues, then the three services started and ready. */
+export async function startShop(o: { amqpUrl?: string; env?: Partial<Record<ServiceName, Record<string, string>>> } = {}): Promise<Shop> {
+  await resetDatabases()
+  await resetBroker()
+  const common = {
+    JWT_SECRET: SECRET,
+    AMQP_URL: o.amqpUrl ?? testAmqpUrl(),
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'info',
+    BCRYPT_COST: '4',
+  }
+  const make = (s: ServiceName, extra: Record<string, string> = {}) => new Service(s, { ...common, DATABASE_URL: dbUrl(s), ...extra, ...(o.env?.[s] ?? {}) })
+  const auth = make('auth', { ADMIN_USERNAME: ADMIN.username, ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password })
+  const catalog = make('catalog')
+  const order = make('order')
+  await Promise.all([auth.start(), catalog.start(), order.start()])
+  return {
+    auth,
+    catalog,
+    order,
+    async stop() {
+      await Promise.all([auth, catalog, order].map((s) => s.stop().catch(() => 0)))
+    },
+  }
+}
+
+/** A small JSON client for the tests. */
+export async function api(base: string, method: string, path: string, o: { token?: string; body?: unknown; headers?: Record<string, string> } = {}) {
+  const headers: Record<string, string> = { ...(o.headers ?? {}) }
+  if (o.token) headers.Authorization = `Bearer ${o.token}`
+  if (o.body !== undefined) headers['Content-Type'] = 'application/json'
+  const res = await fetch(`${base}${path}`, { method, headers, ...(o.body !== undefined ? { body: JSON.stringify(o.body) } : {}) })
+  const text = await res.text()
+  return { status: res.status, headers: res.headers, body: text && /json/.test(res.headers.get('Content-Type') ?? '') ? JSON.parse(text) : undefined, text }
+}
+
+export async function eventually<T>(fn: () => Promise<T | undefined | false>, what: string, ms = 15_000): Promise<T> {
+  const end = Date.now() + ms
+  for (;;) {
+    const v = await fn()
+    if (v) return v
+    if (Date.now() > end) throw new Error(`timed out: ${what}`)
+    await Bun.sleep(25)
+  }
+}
