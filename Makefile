@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export PATH := $(HOME)/.bun/bin:$(PATH)
 TEST_TIMEOUT ?= 60000
 
-.PHONY: install dev start test typecheck
+.PHONY: install dev start test typecheck up down docker-engine
 
 ## install: bun (from the npm registry when missing) and the dependencies, from the lock file
 install:
@@ -21,3 +21,18 @@ test: install typecheck
 ## typecheck: tsc --noEmit over the whole repository (strict)
 typecheck:
 	bunx tsc --noEmit -p .
+
+## up: the whole stack in Docker (compose.yaml: 3 × postgres, rabbitmq, auth, catalog, order); needs JWT_SECRET
+up: docker-engine
+	docker compose up -d --build
+
+## down: stop and remove the compose stack's containers (the data and log volumes are kept)
+down: docker-engine
+	docker compose down
+
+docker-engine:
+	@docker info >/dev/null 2>&1 || { \
+	  echo "No Docker engine is reachable ('docker info' failed), so 'make $(MAKECMDGOALS)' cannot run compose.yaml." >&2; \
+	  echo "'make start' runs the same three services without Docker, on a local PostgreSQL and RabbitMQ" >&2; \
+	  echo "(and 'make dev' runs them on embedded databases with nothing else installed)." >&2; \
+	  exit 1; }

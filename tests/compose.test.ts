@@ -1,0 +1,348 @@
+import { describe, expect, test } from 'bun:test'
+import { existsSync, readFileSync } from 'node:fs'
+import { join, normalize } from 'node:path'
+
+/**
+ * compose.yaml and the service Dockerfiles, checked by reading them (no Docker engine needed):
+ * every service wired to its own database and to RabbitMQ, health-checked, with its logs on a
+ * named volume; every image built from oven/bun, unprivileged, health-checked, running a
+ * main.ts that exists; nothing set in compose that .env.example does not document.
+ */
+const root = join(import.meta.dir, '..')
+const read = (p: string) => readFileSync(join(root, p), 'utf8')
+
+type Obj = Record<string, unknown>
+const isObj = (x: unknown): x is Obj => typeof x === 'object' && x !== null && !Array.isArray(x)
+
+const compose = Bun.YAML.parse(read('compose.yaml')) as Obj
+const services = (isObj(compose.services) ? compose.services : {}) as Record<string, Obj>
+const topVolumes = isObj(compose.volumes) ? Object.keys(compose.volumes) : []
+
+const APPS = [
+  { name: 'auth', port: 8000 },
+  { name: 'catalog', port: 8001 },
+  { name: 'order', port: 8002 },
+] as const
+const LOG_DIR = '/var/log/shop'
+
+// ---- compose helpers ------------------------------------------------------------------------
+
+/** Compose interpolation as `docker compose config` would do it with nothing set: defaults win, required ones become <NAME>. */
+function interpolate(s: string): string {
+  return s
+    .replace(/\$\$/g, '\0')
+    .replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (_, braced, op, arg, bare) => {
+      if (op === ':-' || op === '-') return arg
+      return `<${braced ?? bare}>`
+    })
+    .replace(/\0/g, '$')
+}
+
+/** Every variable compose.yaml reads from the environment or .env. */
+function interpolatedNames(text: string): string[] {
+  const names = new Set<string>()
+  for (const m of text.replace(/\$\$/g, '').matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)|\$([A-Za-z_][A-Za-z0-9_]*)/g)) names.add((m[1] ?? m[2])!)
+  return [...names]
+}
+
+/** The environment of a service, raw (before interpolation), from either the map or the list form. */
+function environment(svc: Obj): Record<string, string> {
+  const env = svc.environment
+  if (Array.isArray(env)) {
+    return Object.fromEntries(env.map((e) => String(e)).map((e) => [e.split('=')[0]!, e.includes('=') ? e.slice(e.indexOf('=') + 1) : '']))
+  }
+  if (isObj(env)) return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v == null ? '' : String(v)]))
+  return {}
+}
+
+/** Port mappings as { published, target }, from the short ("8000:8000", "127.0.0.1:8000:8000/tcp") or the long form. */
+function ports(svc: Obj): { published: number; target: number }[] {
+  const list = Array.isArray(svc.ports) ? svc.ports : []
+  return list.map((p) => {
+    if (isObj(p)) return { published: Number(p.published), target: Number(p.target) }
+    const parts = String(p).replace(/\/(tcp|udp)$/, '').split(':')
+    const target = Number(parts.at(-1))
+    return { published: parts.length > 1 ? Number(parts.at(-2)) : NaN, target }
+  })
+}
+
+/** Volume mounts as { source, target }, from the short ("name:/path[:ro]") or the long form. */
+function mounts(svc: Obj): { source: string; target: string; named: boolean }[] {
+  const list = Array.isArray(svc.volumes) ? svc.volumes : []
+  return list.map((v) => {
+    const { source, target } = isObj(v) ? { source: String(v.source ?? ''), target: String(v.target ?? '') } : { source: String(v).split(':')[0]!, target: String(v).split(':')[1] ?? '' }
+    const named = isObj(v) ? (v.type ?? 'volume') === 'volume' && source !== '' : source !== '' && !/^[./~$]/.test(source) && String(v).includes(':')
+    return { source, target, named }
+  })
+}
+
+function healthTest(svc: Obj): string {
+  const hc = svc.healthcheck
+  if (!isObj(hc) || hc.disable === true) return ''
+  return Array.isArray(hc.test) ? hc.test.join(' ') : String(hc.test ?? '')
+}
+
+function seconds(d: unknown): number {
+  let total = 0
+  for (const m of String(d ?? '').matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)) total += Number(m[1]) * { ms: 0.001, s: 1, m: 60, h: 3600 }[m[2] as 'ms' | 's' | 'm' | 'h']
+  return total
+}
+
+// ---- Dockerfile helpers ---------------------------------------------------------------------
+
+interface Instruction {
+  readonly op: string
+  readonly args: string
+}
+
+/** Instructions of a Dockerfile: continuations joined, comments and parser directives dropped. */
+function instructions(text: string): Instruction[] {
+  const out: Instruction[] = []
+  let pending = ''
+  for (const raw of text.split('\n')) {
+    const line = raw.trim()
+    if (pending === '' && (line === '' || line.startsWith('#'))) continue
+    if (pending !== '' && line.startsWith('#')) continue
+    if (line.endsWith('\\')) {
+      pending += `${line.slice(0, -1)} `
+      continue
+    }
+    const full = (pending + line).trim()
+    pending = ''
+    const m = /^(\S+)\s*(.*)$/.exec(full)
+    if (m) out.push({ op: m[1]!.toUpperCase(), args: m[2]! })
+  }
+  return out
+}
+
+/** The exec-form (JSON) arguments of CMD/HEALTHCHECK CMD, or the shell form split on spaces. */
+function execArgs(s: string): string[] {
+  const t = s.trim()
+  if (t.startsWith('[')) return JSON.parse(t) as string[]
+  return t.split(/\s+/)
+}
+
+/** KEY=value pairs of ENV (both `ENV A=1 B=2` and the legacy `ENV A 1`). */
+function envPairs(args: string): Record<string, string> {
+  if (!args.includes('=')) {
+    const [k, ...rest] = args.split(/\s+/)
+    return { [k!]: rest.join(' ') }
+  }
+  return Object.fromEntries([...args.matchAll(/([A-Za-z_][A-Za-z0-9_]*)=("[^"]*"|\S*)/g)].map((m) => [m[1]!, m[2]!.replace(/^"|"$/g, '')]))
+}
+
+/** Setting names .env.example documents, set (NAME=) or shown commented out (# NAME=). */
+const documented = new Set([...read('.env.example').matchAll(/^#?\s*([A-Z][A-Z0-9_]*)=/gm)].map((m) => m[1]!))
+
+// ---- tests ----------------------------------------------------------------------------------
+
+describe('compose.yaml', () => {
+  test('follows the Compose spec: no version key', () => {
+    expect(compose).not.toHaveProperty('version')
+  })
+
+  test('has the three databases, rabbitmq and the three services', () => {
+    expect(Object.keys(services).sort()).toEqual(['auth', 'auth-db', 'catalog', 'catalog-db', 'order', 'order-db', 'rabbitmq'])
+  })
+
+  for (const { name } of APPS) {
+    const db = `${name}-db`
+    test(`${db}: PostgreSQL 15/16, database shop_${name}, password set, pg_isready health check, data on a named volume`, () => {
+      const svc = services[db] ?? {}
+      expect(String(svc.image)).toMatch(/^postgres:1[56](\b|$)/)
+      const env = environment(svc)
+      expect(env.POSTGRES_DB).toBe(`shop_${name}`)
+      expect(interpolate(env.POSTGRES_PASSWORD ?? '')).not.toBe('')
+      expect(healthTest(svc)).toContain('pg_isready')
+      const data = mounts(svc).find((m) => m.target === '/var/lib/postgresql/data')
+      expect(data?.named).toBe(true)
+    })
+  }
+
+  test('rabbitmq: management image, ports 5672 and 15672, ping health check, data on a named volume', () => {
+    const svc = services.rabbitmq ?? {}
+    expect(String(svc.image)).toMatch(/^rabbitmq:[34](\.[\d.]+)?-management/)
+    const published = ports(svc)
+    for (const p of [5672, 15672]) expect(published).toContainEqual({ published: p, target: p })
+    expect(healthTest(svc)).toContain('rabbitmq-diagnostics')
+    expect(healthTest(svc)).toContain('ping')
+    expect(mounts(svc).find((m) => m.target === '/var/lib/rabbitmq')?.named).toBe(true)
+  })
+
+  for (const { name, port } of APPS) {
+    describe(name, () => {
+      const svc = services[name] ?? {}
+      const env = environment(svc)
+
+      test(`is built from ${name}/Dockerfile with the repository root as context`, () => {
+        const build = isObj(svc.build) ? svc.build : {}
+        expect(normalize(String(build.context ?? '.'))).toBe('.')
+        expect(normalize(String(build.dockerfile))).toBe(`${name}/Dockerfile`)
+      })
+
+      test(`publishes ${port}`, () => {
+        expect(ports(svc)).toContainEqual({ published: port, target: port })
+      })
+
+      test('has a health check on /health/ready of its own port', () => {
+        const t = healthTest(svc)
+        expect(t).toContain(`:${port}/health/ready`)
+      })
+
+      test(`waits for ${name}-db and rabbitmq to be healthy`, () => {
+        const deps = isObj(svc.depends_on) ? (svc.depends_on as Record<string, Obj>) : {}
+        expect(deps[`${name}-db`]?.condition).toBe('service_healthy')
+        expect(deps.rabbitmq?.condition).toBe('service_healthy')
+      })
+
+      test(`DATABASE_URL points at ${name}-db, database shop_${name}, with that server's password`, () => {
+        const url = new URL(interpolate(env.DATABASE_URL ?? ''))
+        expect(['postgres:', 'postgresql:']).toContain(url.protocol)
+        expect(url.hostname).toBe(`${name}-db`)
+        expect(url.port === '' || url.port === '5432').toBe(true)
+        expect(url.pathname).toBe(`/shop_${name}`)
+        const dbEnv = environment(services[`${name}-db`] ?? {})
+        expect(decodeURIComponent(url.username)).toBe(interpolate(dbEnv.POSTGRES_USER ?? 'postgres'))
+        expect(decodeURIComponent(url.password)).toBe(interpolate(dbEnv.POSTGRES_PASSWORD ?? ''))
+      })
+
+      test('AMQP_URL points at rabbitmq', () => {
+        const url = new URL(interpolate(env.AMQP_URL ?? ''))
+        expect(url.protocol).toBe('amqp:')
+        expect(url.hostname).toBe('rabbitmq')
+        expect(url.port === '' || url.port === '5672').toBe(true)
+      })
+
+      test('JWT_SECRET is required from the environment, never written in the file', () => {
+        expect(env.JWT_SECRET ?? '').toMatch(/^\$\{JWT_SECRET:\?[^}]+\}$/)
+      })
+
+      test(`writes its logs to the ${name}-logs volume`, () => {
+        expect(env.LOG_DIR).toBe(LOG_DIR)
+        expect(mounts(svc)).toContainEqual({ source: `${name}-logs`, target: LOG_DIR, named: true })
+      })
+
+      test('restarts unless stopped and is given time to shut down gracefully', () => {
+        expect(svc.restart).toBe('unless-stopped')
+        const timeoutMs = Number(env.SHUTDOWN_TIMEOUT_MS ?? 8000)
+        expect(seconds(svc.stop_grace_period)).toBeGreaterThan(timeoutMs / 1000)
+      })
+    })
+  }
+
+  test('every named volume is declared at the top level, and every declared one is used', () => {
+    const used = new Set(Object.values(services).flatMap((s) => mounts(s).filter((m) => m.named).map((m) => m.source)))
+    expect([...used].filter((v) => !topVolumes.includes(v))).toEqual([])
+    expect(topVolumes.filter((v) => !used.has(v))).toEqual([])
+  })
+
+  test('every setting the services are given is documented in .env.example', () => {
+    const undocumented = APPS.flatMap(({ name }) => Object.keys(environment(services[name] ?? {})).filter((k) => !documented.has(k)).map((k) => `${name}: ${k}`))
+    expect(undocumented).toEqual([])
+  })
+
+  test('every variable compose.yaml reads from the environment is documented in .env.example', () => {
+    expect(interpolatedNames(read('compose.yaml')).filter((k) => !documented.has(k))).toEqual([])
+  })
+})
+
+describe('Dockerfiles', () => {
+  const workspaces = (JSON.parse(read('package.json')) as { workspaces: string[] }).workspaces
+
+  for (const { name, port } of APPS) {
+    describe(`${name}/Dockerfile`, () => {
+      const path = `${name}/Dockerfile`
+      const present = existsSync(join(root, path))
+      const ins = present ? instructions(read(path)) : []
+      const all = (op: string) => ins.filter((i) => i.op === op)
+      const last = (op: string) => all(op).at(-1)
+      const lastStage = ins.slice(ins.findLastIndex((i) => i.op === 'FROM'))
+
+      test('exists', () => {
+        expect(present).toBe(true)
+      })
+
+      test('builds every stage from an oven/bun 1.x image', () => {
+        const stages = new Set<string>()
+        const froms = all('FROM')
+        expect(froms.length).toBeGreaterThan(0)
+        for (const f of froms) {
+          const [image, as, stage] = f.args.replace(/^--platform=\S+\s+/, '').split(/\s+/)
+          if (!stages.has(image!.toLowerCase())) expect(image!).toMatch(/^oven\/bun:1(\.|$|-)/)
+          if (as?.toUpperCase() === 'AS' && stage) stages.add(stage.toLowerCase())
+        }
+      })
+
+      test('installs production dependencies from the lock file with every workspace manifest present', () => {
+        const copied = ins.filter((i) => i.op === 'COPY' && !i.args.startsWith('--from')).flatMap((i) => i.args.split(/\s+/).slice(0, -1))
+        expect(copied).toContain('bun.lock')
+        expect(copied).toContain('package.json')
+        for (const w of workspaces) expect(copied).toContain(`${w}/package.json`)
+        const install = all('RUN').find((r) => /\bbun install\b/.test(r.args))
+        expect(install?.args).toContain('--frozen-lockfile')
+        expect(install?.args).toContain('--production')
+      })
+
+      test('runs as a user that is not root', () => {
+        const user = last('USER')?.args.split(':')[0]
+        expect(user).toBeDefined()
+        expect(['root', '0']).not.toContain(user!)
+      })
+
+      test(`exposes ${port} and sets PORT and NODE_ENV to match`, () => {
+        expect(all('EXPOSE').flatMap((e) => e.args.split(/\s+/)).map((p) => Number(p.replace(/\/tcp$/, '')))).toContain(port)
+        const env = Object.assign({}, ...all('ENV').map((e) => envPairs(e.args))) as Record<string, string>
+        expect(env.PORT).toBe(String(port))
+        expect(env.NODE_ENV).toBe('production')
+      })
+
+      test('has a health check on /health/ready', () => {
+        const hc = last('HEALTHCHECK')
+        expect(hc).toBeDefined()
+        expect(hc!.args.toUpperCase()).not.toBe('NONE')
+        expect(hc!.args).toContain('/health/ready')
+      })
+
+      test('stops on SIGTERM and owns its log directory', () => {
+        expect(last('STOPSIGNAL')?.args).toBe('SIGTERM')
+        expect(lastStage.some((i) => i.op === 'RUN' && i.args.includes(LOG_DIR) && /chown\s+(-\S+\s+)*bun\b/.test(i.args))).toBe(true)
+      })
+
+      test(`CMD runs ${name}/src/main.ts with bun, and the final stage copies it and the kernel`, () => {
+        const cmd = execArgs(last('CMD')?.args ?? '[]')
+        expect(cmd).toEqual(['bun', `${name}/src/main.ts`])
+        const copies = lastStage.filter((i) => i.op === 'COPY' && !i.args.startsWith('--from')).map((i) => i.args.split(/\s+/)[0]!.replace(/\/$/, ''))
+        expect(copies).toContain(name)
+        expect(copies).toContain('shared-kernel')
+      })
+
+      // A service merged later (catalog, on its own branch) has only its package.json here until then.
+      const merged = existsSync(join(root, name, 'src'))
+      test.skipIf(!merged)(`${name}/src/main.ts exists${merged ? '' : ` (skipped: ${name}/src not merged yet)`}`, () => {
+        expect(existsSync(join(root, name, 'src', 'main.ts'))).toBe(true)
+      })
+    })
+  }
+
+  test('every Dockerfile compose.yaml builds exists', () => {
+    const missing = Object.values(services)
+      .map((s) => (isObj(s.build) ? join(String(s.build.context ?? '.'), String(s.build.dockerfile ?? 'Dockerfile')) : undefined))
+      .filter((p): p is string => p !== undefined && !existsSync(join(root, p)))
+    expect(missing).toEqual([])
+  })
+
+  test('.dockerignore keeps node_modules (nested too), local data, logs and .git out of the build context', () => {
+    const lines = read('.dockerignore').split('\n').map((l) => l.trim())
+    for (const p of ['**/node_modules', '**/.data', '.git', 'bench/results', 'coverage']) expect(lines).toContain(p)
+    expect(lines.some((l) => /logs$|\*\.log$/.test(l))).toBe(true)
+  })
+})
+
+test('Makefile has up and down, both phony', () => {
+  const mk = read('Makefile')
+  const phony = (/^\.PHONY:(.*)$/m.exec(mk)?.[1] ?? '').split(/\s+/)
+  for (const t of ['up', 'down']) {
+    expect(phony).toContain(t)
+    expect(mk).toMatch(new RegExp(`^${t}:`, 'm'))
+  }
+})
