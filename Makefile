@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export PATH := $(HOME)/.bun/bin:$(PATH)
 TEST_TIMEOUT ?= 60000
 
-.PHONY: install dev start test typecheck up down docker-engine
+.PHONY: install dev start reset test typecheck up down docker-engine
 
 ## install: bun (from the npm registry when missing) and the dependencies, from the lock file
 install:
@@ -13,6 +13,14 @@ install:
 ## dev: the three services in one process on embedded PGlite (.data/) and an in-memory bus
 dev: install
 	bun scripts/dev.ts
+
+## start: the three services as three processes on a real PostgreSQL and RabbitMQ (.env / environment)
+start: install
+	bun scripts/start.ts
+
+## reset: delete the embedded databases of `make dev` (.data/)
+reset:
+	rm -rf .data
 
 ## test: every test (unit, contract, HTTP, adapters on the real servers when reachable; CI=true requires them)
 test: install typecheck
