@@ -4,7 +4,7 @@ import { type Category, changeCategory, levelUnder, wouldCycle } from '../src/do
 import { compareKeys, isValidDescription, isValidName, nameKey } from '../src/domain/name-key.ts'
 import { type Product, changeProduct, isValidStock, productCreated, productDeleted, productUpdated } from '../src/domain/product.ts'
 import { type Reservation, answerFor, hasShortage, mergeLines, rejection, shortage } from '../src/domain/stock.ts'
-import { childrenIndex, depthFirst, lineageOf, nest, subtreeIds } from '../src/domain/tree.ts'
+import { type CategoryNode, childrenIndex, depthFirst, lineageOf, nest, subtreeIds } from '../src/domain/tree.ts'
 
 const t0 = new Date(Date.UTC(2026, 0, 1))
 const cat = (id: number, name: string, parentId: number | null, level = 0): Category => ({ id, name, description: null, parentId, level, createdAt: t0, updatedAt: t0 })
@@ -101,7 +101,7 @@ describe('tree walks', () => {
         const at = new Map(order.map((c, i) => [c.id, i]))
         for (const c of cats) if (c.parentId !== null) expect(at.get(c.parentId)!).toBeLessThan(at.get(c.id)!)
         for (const kids of idx.values()) for (let i = 1; i < kids.length; i++) expect(compareKeys(nameKey(kids[i - 1]!.name), nameKey(kids[i]!.name))).toBeLessThanOrEqual(0)
-        const flatten = (nodes: ReturnType<typeof nest>): number[] => nodes.flatMap((n) => [n.id, ...flatten(n.children)])
+        const flatten = (nodes: readonly CategoryNode[]): number[] => nodes.flatMap((n) => [n.id, ...flatten(n.children)])
         expect(flatten(nest(order))).toEqual(order.map((c) => c.id))
       }),
       { numRuns: 200 },

@@ -13,7 +13,8 @@ export const USER = await tokens.valid({ id: crypto.randomUUID(), username: 'a_u
 
 /** The catalog HTTP app on a given store (memory by default) with real JWTs. */
 export function catalogTestApp(o: { store?: CatalogStore; bodyLimit?: number } = {}) {
-  const store = o.store ?? memoryCatalogStore()
+  const memory = o.store ? undefined : memoryCatalogStore()
+  const store: CatalogStore = o.store ?? memory!
   const core = makeCatalog({ store, clock: { now: () => new Date() } })
   const app = catalogHttp({ catalog: core, secret: SECRET, service: 'catalog', log: silentLogger, bodyLimit: o.bodyLimit ?? 1024 * 1024, ready: {} })
   const req = (method: string, path: string, opts?: CallOptions) => call(app, method, path, opts)
@@ -29,6 +30,8 @@ export function catalogTestApp(o: { store?: CatalogStore; bodyLimit?: number } =
     app,
     core,
     store,
+    /** The events committed so far (memory store only). */
+    published: memory?.published ?? [],
     req,
     admin,
     category: (name: string, parent_id?: number, extra: Record<string, unknown> = {}) => created('/api/v1/category', { name, ...(parent_id ? { parent_id } : {}), ...extra }),
