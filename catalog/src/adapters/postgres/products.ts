@@ -11,30 +11,28 @@ import { type ProductRow, type Q, toProduct } from './rows.ts'
 export const containsPattern = (s: string): string => `%${s.replace(/[\\%_]/g, '\\$&')}%`
 
 export function postgresProductReads(sql: Q): ProductReads {
-  // Every product read carries its category's current name and level.
   const withCategory = () => sql`
     select p.id, p.name, p.description, p.price, p.stock, p.category_id, p.created_at, p.updated_at, p.version,
       c.name as category_name, c.level as category_level
     from products p join categories c on c.id = p.category_id`
 
-  // One recursive CTE, one round trip, whatever the depth below the category.
-  const inCategory = (f: ProductFilter) =>
-    f.categoryId === undefined
-      ? sql``
-      : f.includeSubcategories === false
-        ? sql`and p.category_id = ${f.categoryId}`
-        : sql`and p.category_id in (
-            with recursive sub as (
-              select ${f.categoryId}::bigint as id
+  const subtree = (f: ProductFilter) => f.categoryId !== undefined && f.includeSubcategories !== false
+
+  // The subtree's ids, gathered once per statement (one recursive CTE, whatever the depth) and
+  // used as an array (an init plan, run once): `= any(...)` then reads products_category per id.
+  const scope = (f: ProductFilter) =>
+    subtree(f)
+      ? sql`with recursive sub as (
+              select ${f.categoryId!}::bigint as id
               union all
               select c.id from categories c join sub on c.parent_id = sub.id
-            )
-            select id from sub)`
+            )`
+      : sql``
 
   // Fragments compose; user input only ever travels as a bound parameter.
   const where = (f: ProductFilter) => sql`
     where true
-    ${inCategory(f)}
+    ${subtree(f) ? sql`and p.category_id = any(array(select id from sub))` : f.categoryId !== undefined ? sql`and p.category_id = ${f.categoryId}` : sql``}
     ${f.minPrice !== undefined ? sql`and p.price >= ${f.minPrice}::numeric` : sql``}
     ${f.maxPrice !== undefined ? sql`and p.price <= ${f.maxPrice}::numeric` : sql``}
     ${f.inStock === true ? sql`and p.stock > 0` : f.inStock === false ? sql`and p.stock = 0` : sql``}
@@ -58,12 +56,26 @@ export function postgresProductReads(sql: Q): ProductReads {
       return row && toProduct(row)
     },
 
+    /**
+     * One statement: the page is cut as ids from products alone (index-only when only the
+     * category and the id matter), then only its rows are read and joined to their categories;
+     * the total is an uncorrelated subquery over the same filter, run once.
+     */
     async list(f: ProductFilter, page: Page): Promise<Paged<Product>> {
-      const [rows, [count]] = await Promise.all([
-        sql<ProductRow[]>`${withCategory()} ${where(f)} order by ${orderBy(f.sort ?? 'id')} limit ${page.limit} offset ${page.offset}`,
-        sql<{ n: number }[]>`select count(*)::int as n from products p ${where(f)}`,
-      ])
-      return { items: rows.map(toProduct), total: count?.n ?? 0 }
+      const sort = f.sort ?? 'id'
+      const rows = await sql<(ProductRow & { total: number })[]>`
+        ${scope(f)}
+        select p.id, p.name, p.description, p.price, p.stock, p.category_id, p.created_at, p.updated_at, p.version,
+          c.name as category_name, c.level as category_level,
+          (select count(*)::int from products p ${where(f)}) as total
+        from (select p.id from products p ${where(f)} order by ${orderBy(sort)} limit ${page.limit} offset ${page.offset}) page
+        join products p on p.id = page.id
+        join categories c on c.id = p.category_id
+        order by ${orderBy(sort)}`
+      if (rows[0] || page.offset === 0) return { items: rows.map(toProduct), total: rows[0]?.total ?? 0 }
+      // Past the last page there is no row to carry the total.
+      const [count] = await sql<{ n: number }[]>`${scope(f)} select count(*)::int as n from products p ${where(f)}`
+      return { items: [], total: count?.n ?? 0 }
     },
   }
 }
