@@ -41,8 +41,9 @@ create table products (
   -- Increases with every change (stock included); carried by product.* events for replicas.
   version integer not null default 1 check (version >= 1)
 );
--- category_id = any(subtree) with the default order by id: an index range per category, already
--- in id order; also what a category delete's foreign-key check and "has products" probe use.
+-- category_id = any(subtree ids): read index-only, it yields both the ids of a page (default
+-- order by id) and the total without touching the table; also what a category delete's
+-- foreign-key check and "has products" probe use.
 create index products_category on products (category_id, id);
 -- min_price / max_price ranges and sort=price / -price (id breaks ties, so pages are stable).
 create index products_price on products (price, id);
