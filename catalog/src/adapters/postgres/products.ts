@@ -59,7 +59,8 @@ export function postgresProductReads(sql: Q): ProductReads {
     /**
      * One statement: the page is cut as ids from products alone (index-only when only the
      * category and the id matter), then only its rows are read and joined to their categories;
-     * the total is an uncorrelated subquery over the same filter, run once.
+     * the total is an uncorrelated subquery over the same filter, run once. (Measured with
+     * prepared statements, this beats both two statements and a `count(*) over ()`.)
      */
     async list(f: ProductFilter, page: Page): Promise<Paged<Product>> {
       const sort = f.sort ?? 'id'
