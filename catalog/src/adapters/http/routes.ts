@@ -1,0 +1,44 @@
+import type { Hono } from 'hono'
+import { type AppEnv, createHttpApp, type HttpAppOptions } from '@shop/shared-kernel/http/app'
+import { authenticate, type UserLookup } from '@shop/shared-kernel/http/auth'
+import type { Catalog } from '../../catalog.ts'
+import { categoryRoutes } from './category-routes.ts'
+import { productRoutes } from './product-routes.ts'
+
+export interface CatalogHttpOptions extends Omit<HttpAppOptions, 'docs'> {
+  readonly catalog: Catalog
+  readonly secret: string
+  /** The user replica, once there is one: deleted users and lowered roles then count at once. */
+  readonly lookup?: UserLookup
+  /**
+   * Where the docs page's Authorize button logs in (the auth service's login). A bearer token
+   * can be pasted instead.
+   */
+  readonly tokenUrl?: string
+}
+
+export interface RouteDeps {
+  readonly catalog: Catalog
+  readonly admin: ReturnType<typeof authenticate>
+}
+
+export function catalogHttp(o: CatalogHttpOptions): Hono<AppEnv> {
+  const app = createHttpApp({
+    ...o,
+    docs: {
+      title: 'shop catalog',
+      version: '1.0.0',
+      description:
+        'Products and a category tree of any depth. Reads are public; writes need an ADMIN token from the auth service. ' +
+        'Product changes are announced as product.* events; stock is reserved and released in answer to order events.',
+      tokenUrl: o.tokenUrl ?? 'http://localhost:8000/api/v1/auth/login',
+    },
+  })
+  const deps: RouteDeps = {
+    catalog: o.catalog,
+    admin: authenticate({ secret: o.secret, ...(o.lookup ? { lookup: o.lookup } : {}) }, 'ADMIN'),
+  }
+  categoryRoutes(app, deps)
+  productRoutes(app, deps)
+  return app
+}

@@ -1,0 +1,132 @@
+import * as v from 'valibot'
+import { MoneyInput, MoneyOut, MoneyQuery } from '@shop/shared-kernel/http/money-schema'
+import { pageEntries } from '@shop/shared-kernel/http/pagination'
+import { boolString, idString } from '@shop/shared-kernel/http/validate'
+import { compare } from '@shop/shared-kernel/money'
+import { DESCRIPTION_MAX, NAME_MAX, isValidDescription, isValidName } from '../../domain/name-key.ts'
+import { PRODUCT_SORTS, STOCK_MAX, isValidStock } from '../../domain/product.ts'
+
+// Ids in bodies: positive JSON integers, in the same range as ids in paths (idString).
+const ID_MAX = 999_999_999_999_999
+const id = (name: string) =>
+  v.pipe(
+    v.number(`${name} must be a positive integer`),
+    v.integer(`${name} must be a positive integer`),
+    v.minValue(1, `${name} must be a positive integer`),
+    v.maxValue(ID_MAX, `${name} is too large`),
+  )
+const name = v.pipe(
+  v.string('name must be a string'),
+  v.trim(),
+  v.check(isValidName, `name must be 1 to ${NAME_MAX} characters, without control characters`),
+)
+const description = v.nullable(
+  v.pipe(
+    v.string('description must be a string or null'),
+    v.trim(),
+    v.check(isValidDescription, `description must be at most ${DESCRIPTION_MAX} characters, without control characters other than tabs and line breaks`),
+  ),
+)
+const stock = v.pipe(
+  v.number('stock must be a whole number'),
+  v.check(isValidStock, `stock must be a whole number from 0 to ${STOCK_MAX}`),
+)
+
+export const CategoryCreateBody = v.object({
+  name,
+  parent_id: v.optional(v.nullable(id('parent_id'))),
+  description: v.optional(description),
+})
+
+export const CategoryUpdateBody = v.object({
+  name: v.optional(name),
+  description: v.optional(description),
+  parent_id: v.optional(v.nullable(id('parent_id'))),
+})
+
+export const ProductCreateBody = v.object({
+  name,
+  price: MoneyInput('price'),
+  category_id: id('category_id'),
+  description: v.optional(description),
+  stock: v.optional(stock),
+})
+
+export const ProductUpdateBody = v.object({
+  name: v.optional(name),
+  description: v.optional(description),
+  price: v.optional(MoneyInput('price')),
+  stock: v.optional(stock),
+  category_id: v.optional(id('category_id')),
+})
+
+export const IdParam = v.object({ id: idString('id') })
+
+export const CategoryListQuery = v.object({
+  ...pageEntries,
+  parent_id: v.optional(idString('parent_id')),
+  tree: v.optional(boolString('tree'), 'false'),
+})
+
+export const Q_MAX = 1000
+export const ProductListQuery = v.pipe(
+  v.object({
+    ...pageEntries,
+    category_id: v.optional(idString('category_id')),
+    min_price: v.optional(MoneyQuery('min_price')),
+    max_price: v.optional(MoneyQuery('max_price')),
+    in_stock: v.optional(boolString('in_stock')),
+    q: v.optional(
+      v.pipe(
+        v.string('q must be given once'),
+        v.maxLength(Q_MAX, `q must be at most ${Q_MAX} characters`),
+        // Postgres text cannot hold NUL; no one searches for control characters.
+        v.check((s) => !/[\u0000-\u001f\u007f]/.test(s), 'q must not contain control characters'),
+        v.trim(),
+      ),
+    ),
+    sort: v.optional(v.picklist(PRODUCT_SORTS, `sort must be one of ${PRODUCT_SORTS.join(', ')}`), 'id'),
+  }),
+  v.forward(
+    v.check((x) => x.min_price === undefined || x.max_price === undefined || compare(x.min_price, x.max_price) <= 0, 'max_price must not be below min_price'),
+    ['max_price'],
+  ),
+)
+
+export const ProductsInCategoryQuery = v.object({
+  ...pageEntries,
+  include_subcategories: v.optional(boolString('include_subcategories'), 'true'),
+})
+
+// Response shapes, for the OpenAPI document.
+const timestamp = v.pipe(v.string(), v.isoTimestamp())
+const ref = v.object({ id: v.number(), name: v.string(), level: v.number() })
+const categoryEntries = {
+  id: v.number(),
+  name: v.string(),
+  description: v.nullable(v.string()),
+  parent_id: v.nullable(v.number()),
+  level: v.pipe(v.number(), v.description('0 for a root, the parent\'s level + 1 otherwise')),
+  created_at: timestamp,
+  updated_at: timestamp,
+}
+export const CategoryOut = v.object(categoryEntries)
+export const CategoryWithPathOut = v.object({
+  ...categoryEntries,
+  path: v.pipe(v.array(ref), v.description('the ancestors, root first (the category itself excluded; [] for a root)')),
+})
+export const CategoryNodeOut = v.object({
+  ...categoryEntries,
+  children: v.pipe(v.array(v.unknown()), v.description('the child categories, each of this same shape, siblings by name')),
+})
+export const ProductOut = v.object({
+  id: v.number(),
+  name: v.string(),
+  description: v.nullable(v.string()),
+  price: MoneyOut,
+  stock: v.number(),
+  category_id: v.number(),
+  category: ref,
+  created_at: timestamp,
+  updated_at: timestamp,
+})

@@ -1,0 +1,123 @@
+import { type Result, err, ok } from '@shop/shared-kernel/result'
+import { compare } from '@shop/shared-kernel/money'
+import type { Sequence, Table } from '@shop/shared-kernel/memory/transactor'
+import { type Category, categoryRef } from '../../domain/category.ts'
+import type { ErrorOf } from '../../domain/errors.ts'
+import { compareKeys, nameKey } from '../../domain/name-key.ts'
+import type { NewProduct, Product, ProductFilter, ProductSort } from '../../domain/product.ts'
+import { type Shortage, type StockLine, hasShortage, shortage } from '../../domain/stock.ts'
+import { childrenIndex, subtreeIds } from '../../domain/tree.ts'
+import type { Page, Products } from '../../ports.ts'
+
+/** A product as stored: the category ref is read from the category table, as the SQL join does. */
+export type ProductRow = Omit<Product, 'category'>
+
+type Order = (a: ProductRow, b: ProductRow) => number
+const byId: Order = (a, b) => a.id - b.id
+const orders: Record<ProductSort, Order> = {
+  id: byId,
+  name: (a, b) => compareKeys(nameKey(a.name), nameKey(b.name)) || byId(a, b),
+  '-name': (a, b) => compareKeys(nameKey(b.name), nameKey(a.name)) || byId(b, a),
+  price: (a, b) => compare(a.price, b.price) || byId(a, b),
+  '-price': (a, b) => compare(b.price, a.price) || byId(b, a),
+  created_at: (a, b) => a.createdAt.getTime() - b.createdAt.getTime() || byId(a, b),
+  '-created_at': (a, b) => b.createdAt.getTime() - a.createdAt.getTime() || byId(b, a),
+}
+
+export class MemoryProducts implements Products {
+  constructor(
+    private readonly rows: Table<number, ProductRow>,
+    private readonly ids: Sequence,
+    private readonly categories: Table<number, Category>,
+  ) {}
+
+  private full(row: ProductRow | undefined): Product | undefined {
+    const c = row && this.categories.get(row.categoryId)
+    return row && c ? { ...row, category: categoryRef(c) } : undefined
+  }
+
+  async byId(id: number) {
+    return this.full(this.rows.get(id))
+  }
+
+  async list(f: ProductFilter, page: Page) {
+    const categoryIds =
+      f.categoryId === undefined
+        ? undefined
+        : f.includeSubcategories === false
+          ? new Set([f.categoryId])
+          : subtreeIds(childrenIndex(this.categories.values()), f.categoryId)
+    const q = f.q?.toLowerCase()
+    const all = [...this.rows.values()]
+      .filter(
+        (p) =>
+          (!categoryIds || categoryIds.has(p.categoryId)) &&
+          (f.minPrice === undefined || compare(p.price, f.minPrice) >= 0) &&
+          (f.maxPrice === undefined || compare(p.price, f.maxPrice) <= 0) &&
+          (f.inStock === undefined || f.inStock === p.stock > 0) &&
+          (!q || p.name.toLowerCase().includes(q) || (p.description ?? '').toLowerCase().includes(q)),
+      )
+      .sort(orders[f.sort ?? 'id'])
+    return { items: all.slice(page.offset, page.offset + page.limit).map((r) => this.full(r)!), total: all.length }
+  }
+
+  async insert(p: NewProduct): Promise<Result<Product, ErrorOf<'UnknownCategory'>>> {
+    if (!this.categories.has(p.categoryId)) return err({ type: 'UnknownCategory', categoryId: p.categoryId })
+    const row: ProductRow = {
+      id: this.ids.next(),
+      name: p.name,
+      description: p.description,
+      price: p.price,
+      stock: p.stock,
+      categoryId: p.categoryId,
+      createdAt: p.now,
+      updatedAt: p.now,
+      version: 1,
+    }
+    this.rows.set(row.id, row)
+    return ok(this.full(row)!)
+  }
+
+  async update(p: Product): Promise<Result<Product, ErrorOf<'UnknownCategory'>>> {
+    if (!this.categories.has(p.categoryId)) return err({ type: 'UnknownCategory', categoryId: p.categoryId })
+    const { category: _ref, ...row } = p
+    this.rows.set(p.id, row)
+    return ok(this.full(row)!)
+  }
+
+  async remove(id: number) {
+    return this.rows.delete(id)
+  }
+
+  private adjust(lines: readonly StockLine[], sign: 1 | -1, now: Date): Product[] {
+    const changed: Product[] = []
+    for (const l of lines) {
+      const row = this.rows.get(l.productId)
+      if (!row) continue
+      const next = { ...row, stock: row.stock + sign * l.quantity, updatedAt: now, version: row.version + 1 }
+      this.rows.set(row.id, next)
+      changed.push(this.full(next)!)
+    }
+    return changed
+  }
+
+  async take(lines: readonly StockLine[], now: Date): Promise<Result<Product[], Shortage>> {
+    // The memory transactor runs one transaction at a time: checking, then taking, is atomic here.
+    const stock = new Map<number, number>()
+    for (const l of lines) {
+      const row = this.rows.get(l.productId)
+      if (row) stock.set(row.id, row.stock)
+    }
+    const s = shortage(lines, stock)
+    return hasShortage(s) ? err(s) : ok(this.adjust(lines, -1, now))
+  }
+
+  async restock(lines: readonly StockLine[], now: Date) {
+    return this.adjust(lines, 1, now)
+  }
+
+  hasProductsIn(categoryId: number): boolean {
+    for (const p of this.rows.values()) if (p.categoryId === categoryId) return true
+    return false
+  }
+}

@@ -1,0 +1,36 @@
+import type { Envelope } from '@shop/shared-kernel/event-types'
+import { MemoryInbox, MemoryTransactor, Sequence, Table } from '@shop/shared-kernel/memory/transactor'
+import type { Category } from '../../domain/category.ts'
+import type { Reservation } from '../../domain/stock.ts'
+import type { CatalogStore, CatalogTx } from '../../ports.ts'
+import { MemoryCategories } from './categories.ts'
+import { MemoryProducts, type ProductRow } from './products.ts'
+import { MemoryReservations } from './reservations.ts'
+
+/** The catalog store in memory: for unit and HTTP tests, and for tools that embed the core. */
+export function memoryCatalogStore(opts: { onEvents?: (events: Envelope[]) => void } = {}): CatalogStore & { readonly published: Envelope[] } {
+  const categoryRows = new Table<number, Category>()
+  const productRows = new Table<number, ProductRow>()
+  const reservationRows = new Table<number, Reservation>()
+  const categoryIds = new Sequence()
+  const productIds = new Sequence()
+  const inbox = new MemoryInbox()
+  const published: Envelope[] = []
+  const transactor = new MemoryTransactor(
+    [categoryRows, productRows, reservationRows, inbox.seen, categoryIds, productIds],
+    (events) => {
+      published.push(...events)
+      opts.onEvents?.(events)
+    },
+    'catalog',
+  )
+  const products = new MemoryProducts(productRows, productIds, categoryRows)
+  const categories = new MemoryCategories(categoryRows, categoryIds, (id) => products.hasProductsIn(id))
+  const reservations = new MemoryReservations(reservationRows)
+  return {
+    categories,
+    products,
+    published,
+    transact: (work) => transactor.run((events): CatalogTx => ({ categories, products, reservations, inbox, events }), work),
+  }
+}

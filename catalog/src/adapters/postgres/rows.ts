@@ -1,0 +1,61 @@
+import type { Sql, TxSql } from '@shop/shared-kernel/postgres/connect'
+import type { Category } from '../../domain/category.ts'
+import type { Product } from '../../domain/product.ts'
+
+export type Q = Sql | TxSql
+
+export interface CategoryRow {
+  id: number
+  name: string
+  description: string | null
+  parent_id: number | null
+  level: number
+  created_at: Date
+  updated_at: Date
+}
+
+export const toCategory = (r: CategoryRow): Category => ({
+  id: r.id,
+  name: r.name,
+  description: r.description,
+  parentId: r.parent_id,
+  level: r.level,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+})
+
+export interface ProductRow {
+  id: number
+  name: string
+  description: string | null
+  /** numeric(12,2) arrives as a string with two fraction digits. */
+  price: string
+  stock: number
+  category_id: number
+  created_at: Date
+  updated_at: Date
+  version: number
+  category_name: string
+  category_level: number
+}
+
+export const toProduct = (r: ProductRow): Product => ({
+  id: r.id,
+  name: r.name,
+  description: r.description,
+  price: r.price,
+  stock: r.stock,
+  categoryId: r.category_id,
+  category: { id: r.category_id, name: r.category_name, level: r.category_level },
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+  version: r.version,
+})
+
+/**
+ * Runs `work` so that a constraint violation leaves the surrounding transaction usable (a
+ * savepoint), letting the adapter turn it into a typed error.
+ */
+export async function guarded<T>(q: Q, work: (q: Q) => Promise<T>): Promise<T> {
+  return 'savepoint' in q ? ((await (q as TxSql).savepoint((sp) => work(sp))) as T) : work(q)
+}

@@ -1,0 +1,26 @@
+import type { Sql } from '@shop/shared-kernel/postgres/connect'
+import { postgresInbox, transact } from '@shop/shared-kernel/postgres/transact'
+import type { CatalogStore } from '../../ports.ts'
+import { postgresCategories, postgresCategoryReads } from './categories.ts'
+import { postgresProductReads, postgresProducts } from './products.ts'
+import { postgresReservations } from './reservations.ts'
+
+export function postgresCatalogStore(sql: Sql, opts: { onEvents?: () => void } = {}): CatalogStore {
+  return {
+    categories: postgresCategoryReads(sql),
+    products: postgresProductReads(sql),
+    transact: (work) =>
+      transact(
+        sql,
+        { source: 'catalog', ...(opts.onEvents ? { onEvents: opts.onEvents } : {}) },
+        (tx, events) => ({
+          categories: postgresCategories(tx),
+          products: postgresProducts(tx),
+          reservations: postgresReservations(tx),
+          inbox: postgresInbox(tx),
+          events,
+        }),
+        work,
+      ),
+  }
+}

@@ -1,0 +1,28 @@
+/**
+ * Case-insensitive names, decided here rather than by the database: SQL lower() follows the
+ * database's collation (ASCII only under "C", as on PGlite), so the same rule would differ
+ * between the embedded database, a server and the memory adapter.
+ */
+export const nameKey = (name: string): string => name.normalize('NFC').toLowerCase()
+
+/** Code point order, which is what Postgres's collation "C" gives for UTF-8 text. */
+export function compareKeys(a: string, b: string): number {
+  if (a === b) return 0
+  const n = Math.min(a.length, b.length)
+  for (let i = 0; i < n; ) {
+    const x = a.codePointAt(i)!
+    const y = b.codePointAt(i)!
+    if (x !== y) return x < y ? -1 : 1
+    i += x > 0xffff ? 2 : 1
+  }
+  return a.length < b.length ? -1 : a.length > b.length ? 1 : 0
+}
+
+export const NAME_MAX = 200
+export const DESCRIPTION_MAX = 5000
+
+// Postgres text cannot hold NUL, and control characters in a name are never intended.
+const CONTROL = /[\u0000-\u001f\u007f]/
+const CONTROL_BUT_WHITESPACE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/
+export const isValidName = (s: string): boolean => s.length >= 1 && s.length <= NAME_MAX && !CONTROL.test(s)
+export const isValidDescription = (s: string): boolean => s.length <= DESCRIPTION_MAX && !CONTROL_BUT_WHITESPACE.test(s)

@@ -1,0 +1,71 @@
+import type { DomainEvent } from '@shop/shared-kernel/event-types'
+
+/** One product line of an order, as the order events carry it. */
+export interface StockLine {
+  readonly productId: number
+  readonly quantity: number
+}
+
+export type ReservationStatus = 'reserved' | 'rejected' | 'released'
+
+/** The catalog's record of an order's stock: one per order, whatever number of events arrive. */
+export interface Reservation {
+  readonly orderId: number
+  readonly status: ReservationStatus
+  /** What was (or would have been) taken, merged per product. */
+  readonly lines: readonly StockLine[]
+  /** Why it was rejected, and which products were short, unknown or deleted (rejected only). */
+  readonly reason: string | null
+  readonly productIds: readonly number[]
+  readonly createdAt: Date
+  readonly updatedAt: Date
+}
+
+/**
+ * One line per product, quantities summed, in product id order: the availability check must
+ * see the total asked of a product, and taking row locks in one order keeps concurrent
+ * reservations from deadlocking.
+ */
+export function mergeLines(lines: readonly StockLine[]): StockLine[] {
+  const totals = new Map<number, number>()
+  for (const l of lines) totals.set(l.productId, (totals.get(l.productId) ?? 0) + l.quantity)
+  return [...totals].sort(([a], [b]) => a - b).map(([productId, quantity]) => ({ productId, quantity }))
+}
+
+export interface Shortage {
+  /** Products that exist but have less than asked. */
+  readonly short: readonly number[]
+  /** Products that do not exist (never did, or deleted). */
+  readonly unknown: readonly number[]
+}
+
+/** Which lines cannot be served from `stock` (product id → units on hand; absent = unknown). */
+export function shortage(lines: readonly StockLine[], stock: ReadonlyMap<number, number>): Shortage {
+  const short: number[] = []
+  const unknown: number[] = []
+  for (const l of lines) {
+    const have = stock.get(l.productId)
+    if (have === undefined) unknown.push(l.productId)
+    else if (have < l.quantity) short.push(l.productId)
+  }
+  return { short, unknown }
+}
+
+export const hasShortage = (s: Shortage): boolean => s.short.length > 0 || s.unknown.length > 0
+
+export function rejection(s: Shortage): { reason: string; productIds: number[] } {
+  const productIds = [...s.short, ...s.unknown].sort((a, b) => a - b)
+  const reason =
+    s.short.length && s.unknown.length ? 'insufficient stock or unknown product' : s.unknown.length ? 'unknown product' : 'insufficient stock'
+  return { reason, productIds }
+}
+
+/**
+ * The answer to an order.placed. A repeated order.placed (another event id, same order) gets
+ * the first answer again; after a release there is nothing left to answer.
+ */
+export function answerFor(r: Reservation): DomainEvent | undefined {
+  if (r.status === 'reserved') return { type: 'stock.reserved', data: { order_id: r.orderId } }
+  if (r.status === 'rejected') return { type: 'stock.rejected', data: { order_id: r.orderId, reason: r.reason ?? 'rejected', product_ids: [...r.productIds] } }
+  return undefined
+}

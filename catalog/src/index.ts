@@ -1,0 +1,14 @@
+/**
+ * @shop/catalog for tools that embed the core: the use cases, the domain rules, and the
+ * in-memory adapters. Importing this starts nothing and touches no database.
+ */
+export { makeCatalog, type Catalog, type CatalogDeps, type Ctx, type EventMeta, type StockOutcome } from './catalog.ts'
+export * from './domain/category.ts'
+export * from './domain/product.ts'
+export * from './domain/stock.ts'
+export * from './domain/tree.ts'
+export * from './domain/name-key.ts'
+export type { CatalogError } from './domain/errors.ts'
+export type * from './ports.ts'
+export { memoryCatalogStore } from './adapters/memory/store.ts'
+export { catalogSubscriptions } from './adapters/events/consumers.ts'

@@ -1,0 +1,109 @@
+import type { Result } from '@shop/shared-kernel/result'
+import type { DomainEvent } from '@shop/shared-kernel/event-types'
+import type { Inbox } from '@shop/shared-kernel/inbox'
+import type { Category, NewCategory } from './domain/category.ts'
+import type { ErrorOf } from './domain/errors.ts'
+import type { NewProduct, Product, ProductFilter } from './domain/product.ts'
+import type { Reservation, Shortage, StockLine } from './domain/stock.ts'
+
+export interface Page {
+  readonly limit: number
+  readonly offset: number
+}
+
+export interface Paged<T> {
+  readonly items: T[]
+  readonly total: number
+}
+
+/**
+ * Where a category listing starts: the whole tree, or strictly below one category. Every
+ * hierarchy read is one query whatever the depth (recursive CTEs on postgres).
+ */
+export interface CategoryScope {
+  readonly under?: number
+}
+
+export interface CategoryReads {
+  byId(id: number): Promise<Category | undefined>
+  /** The category and its ancestors, root first, the category itself last; empty when unknown. */
+  lineage(id: number): Promise<Category[]>
+  /** Depth-first (each parent before its children, siblings by name); `total` counts the whole scope. */
+  list(scope: CategoryScope, page: Page): Promise<Paged<Category>>
+  /**
+   * A page of the scope's top categories (the roots, or the children of `under`), each followed
+   * depth-first by its whole subtree; `total` counts the top categories.
+   */
+  forest(scope: CategoryScope, page: Page): Promise<Paged<Category>>
+}
+
+/** Category writes: inside a transaction only (they serialize with each other there). */
+export interface Categories extends CategoryReads {
+  /** `lock` holds the row until the transaction ends. */
+  byId(id: number, lock?: boolean): Promise<Category | undefined>
+  insert(c: NewCategory): Promise<Result<Category, ErrorOf<'ParentNotFound' | 'CategoryNameTaken'>>>
+  /**
+   * Writes name and description; when `parentId` differs from the stored one, also moves the
+   * whole subtree there (levels recomputed for all of it), refusing a move into its own subtree.
+   * The level of `c` is ignored: the store derives levels.
+   */
+  update(c: Category): Promise<Result<Category, ErrorOf<'ParentNotFound' | 'CategoryNameTaken' | 'CategoryCycle' | 'CategoryNotFound'>>>
+  /** false when there was no such category. */
+  remove(id: number): Promise<Result<boolean, ErrorOf<'CategoryHasChildren' | 'CategoryHasProducts'>>>
+}
+
+export interface ProductReads {
+  byId(id: number): Promise<Product | undefined>
+  /** Sorted by `filter.sort` (default id), ties broken by id; unknown categories match nothing. */
+  list(filter: ProductFilter, page: Page): Promise<Paged<Product>>
+}
+
+export interface Products extends ProductReads {
+  byId(id: number, lock?: boolean): Promise<Product | undefined>
+  insert(p: NewProduct): Promise<Result<Product, ErrorOf<'UnknownCategory'>>>
+  /** Writes every field of `p` over the row with its id (the category ref is read back). */
+  update(p: Product): Promise<Result<Product, ErrorOf<'UnknownCategory'>>>
+  remove(id: number): Promise<boolean>
+  /**
+   * Takes `lines` (one per product) from stock, all or none, never below zero whatever runs
+   * concurrently. Each changed product gets a new version; they are returned for the events.
+   */
+  take(lines: readonly StockLine[], now: Date): Promise<Result<Product[], Shortage>>
+  /** Puts units back; products deleted meanwhile are skipped. Returns the changed products. */
+  restock(lines: readonly StockLine[], now: Date): Promise<Product[]>
+}
+
+export interface Reservations {
+  /** Records the order's reservation; false, writing nothing, when the order already has one. */
+  open(r: Reservation): Promise<boolean>
+  byOrder(orderId: number): Promise<Reservation | undefined>
+  /** Marks an open reservation rejected. */
+  reject(orderId: number, why: { reason: string; productIds: readonly number[] }, now: Date): Promise<void>
+  /** reserved → released, at most once per order: the reservation when this call released it. */
+  release(orderId: number, now: Date): Promise<Reservation | undefined>
+}
+
+/** Events recorded here are published after the transaction commits, and only then. */
+export interface Events {
+  add(event: DomainEvent, correlationId: string | null): Promise<void>
+}
+
+export interface CatalogTx {
+  readonly categories: Categories
+  readonly products: Products
+  readonly reservations: Reservations
+  readonly inbox: Inbox
+  readonly events: Events
+}
+
+export interface CatalogStore {
+  /** Reads outside any transaction. */
+  readonly categories: CategoryReads
+  readonly products: ProductReads
+  /** Runs `work` in one transaction: commits when it returns ok, rolls back when it returns an error or throws. */
+  transact<T, E>(work: (tx: CatalogTx) => Promise<Result<T, E>>): Promise<Result<T, E>>
+}
+
+export interface Clock {
+  now(): Date
+}

@@ -1,0 +1,25 @@
+import { describe, expect, test } from 'bun:test'
+import { ConfigError } from '@shop/shared-kernel/config'
+import { loadCatalogConfig } from '../src/config.ts'
+
+describe('catalog config', () => {
+  test('defaults: port 8001, embedded database, info logs', () => {
+    const c = loadCatalogConfig({ JWT_SECRET: 'x'.repeat(32) })
+    expect(c.PORT).toBe(8001)
+    expect(c.DATABASE_URL).toBeUndefined()
+    expect(c.LOG_LEVEL).toBe('info')
+  })
+  test('a bad setting stops the start with its name', () => {
+    const problems = (env: Record<string, string>) => {
+      try {
+        loadCatalogConfig(env)
+        return []
+      } catch (e) {
+        return (e as ConfigError).problems
+      }
+    }
+    expect(problems({}).join()).toContain('JWT_SECRET')
+    expect(problems({ JWT_SECRET: 'short' }).join()).toContain('at least 32 bytes')
+    expect(problems({ JWT_SECRET: 'x'.repeat(32), DATABASE_URL: 'mysql://x' }).join()).toContain('DATABASE_URL')
+  })
+})
