@@ -1,26 +1,45 @@
 /**
- * `make dev`: every service in this one process, each on its own port with its own embedded
- * PGlite database under DATA_DIR (.data/), sharing an in-memory event bus.
+ * `make dev`: the three services in this one process, each on its own port with its own
+ * embedded PGlite database under DATA_DIR (.data/<service>), sharing an in-memory event bus.
  */
 import { MemoryBus } from '@shop/shared-kernel/bus/memory'
 import { createLogger } from '@shop/shared-kernel/log'
 import { loggerFor, onShutdown, serve, type Served } from '@shop/shared-kernel/service'
 import { loadAuthConfig } from '@shop/auth/config'
 import { startAuth } from '@shop/auth/main'
+import { loadCatalogConfig } from '@shop/catalog/config'
+import { startCatalog } from '@shop/catalog/main'
+import { loadOrderConfig } from '@shop/order/config'
+import { startOrder } from '@shop/order/main'
 
-// A dev-only key, so `make dev` needs no setup; any real deployment must set its own JWT_SECRET.
+// A dev-only key, so `make dev` needs no setup; any real deployment sets its own JWT_SECRET.
 const DEV_SECRET = 'dev-only-secret-change-me-0123456789abcdef'
-const env = { JWT_SECRET: DEV_SECRET, ...process.env, DATABASE_URL: undefined, AMQP_URL: undefined }
+const ports = { auth: process.env.AUTH_PORT ?? '8000', catalog: process.env.CATALOG_PORT ?? '8001', order: process.env.ORDER_PORT ?? '8002' }
+const base = { JWT_SECRET: DEV_SECRET, ...process.env, DATABASE_URL: undefined, AMQP_URL: undefined }
+const docsOrigins = `http://localhost:${ports.catalog},http://localhost:${ports.order},http://127.0.0.1:${ports.catalog},http://127.0.0.1:${ports.order}`
 
-const bus = new MemoryBus(createLogger({ service: 'bus', level: (process.env.LOG_LEVEL as 'info') ?? 'info' }))
+const bus = new MemoryBus(createLogger({ service: 'bus', level: (process.env.LOG_LEVEL as 'info' | undefined) ?? 'info' }))
 const served: { name: string; s: Served }[] = []
 
-const authConfig = loadAuthConfig(env)
+// The docs pages of catalog and order log in at auth from the browser: allow their origins.
+const authConfig = loadAuthConfig({ CORS_ORIGINS: docsOrigins, ...base, PORT: ports.auth })
 const authLog = loggerFor('auth', authConfig)
-served.push({ name: 'auth', s: serve('auth', await startAuth(authConfig, authLog, { bus }), authConfig, authLog) })
+const catalogConfig = loadCatalogConfig({ ...base, PORT: ports.catalog, AUTH_TOKEN_URL: `http://localhost:${ports.auth}/api/v1/auth/login` })
+const catalogLog = loggerFor('catalog', catalogConfig)
+const orderConfig = loadOrderConfig({ ...base, PORT: ports.order, AUTH_TOKEN_URL: `http://localhost:${ports.auth}/api/v1/auth/login` })
+const orderLog = loggerFor('order', orderConfig)
+
+const [auth, catalog, order] = await Promise.all([
+  startAuth(authConfig, authLog, { bus }),
+  startCatalog(catalogConfig, catalogLog, { bus }),
+  startOrder(orderConfig, orderLog, { bus }),
+])
+served.push({ name: 'auth', s: serve('auth', auth, authConfig, authLog) })
+served.push({ name: 'catalog', s: serve('catalog', catalog, catalogConfig, catalogLog) })
+served.push({ name: 'order', s: serve('order', order, orderConfig, orderLog) })
 
 const lines = served.map(({ name, s }) => `  ${name.padEnd(8)} ${s.url}   docs: ${s.url}/docs`).join('\n')
-process.stdout.write(`\nshop is running (embedded PGlite under ${authConfig.DATA_DIR}/, in-memory bus)\n${lines}\n\n`)
+process.stdout.write(`\nshop is running: three services, embedded PGlite under ${authConfig.DATA_DIR}/, in-memory bus\n${lines}\n\n`)
 
 onShutdown(authLog, authConfig.SHUTDOWN_TIMEOUT_MS, async () => {
   await Promise.all(served.map(({ s }) => s.close()))

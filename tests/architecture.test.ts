@@ -26,7 +26,7 @@ function imports(file: string): string[] {
 // Kernel modules that are plain types and pure functions, fit for a domain or a core.
 const PURE_KERNEL = new Set(['@shop/shared-kernel/result', '@shop/shared-kernel/event-types', '@shop/shared-kernel/money'])
 
-const services = ['auth', 'catalog', 'order'].filter((s) => existsSync(join(root, s, 'src', `${s}.ts`)))
+const services = ['auth', 'catalog', 'order']
 
 describe('dependencies point inward', () => {
   for (const s of services) {

@@ -4,7 +4,7 @@ import { type Category, type CategoryChanges, type CategoryRef, categoryRef, cha
 import type { CatalogError } from './domain/errors.ts'
 import { type CategoryNode, nest } from './domain/tree.ts'
 import { type Product, type ProductChanges, type ProductFilter, changeProduct, productCreated, productDeleted, productUpdated } from './domain/product.ts'
-import { type StockLine, answerFor, mergeLines, rejection } from './domain/stock.ts'
+import { type StockLine, answerFor, mergeLines, placedAgain, rejection } from './domain/stock.ts'
 import type { CatalogStore, CatalogTx, CategoryScope, Clock, Page, Paged } from './ports.ts'
 
 export interface CatalogDeps {
@@ -154,9 +154,16 @@ export function makeCatalog(deps: CatalogDeps) {
         if (!(await tx.inbox.claim(meta.eventId, 'order.placed'))) return ok('duplicate' as StockOutcome)
         const now = clock.now()
         const lines = mergeLines(order.items)
-        // The row is written first: a second order.placed for this order waits on it, then answers again.
+        // The row is written first: a second order.placed for this order waits on it (see domain/stock.ts).
         const opened = await tx.reservations.open({ orderId: order.orderId, status: 'reserved', lines, reason: null, productIds: [], createdAt: now, updatedAt: now })
-        if (!opened) return ok(await answerAgain(tx, order.orderId, meta))
+        if (!opened) {
+          const held = await tx.reservations.byOrder(order.orderId)
+          if (held && placedAgain(held, lines) === 'early') {
+            // Thrown, not returned: the transaction (inbox claim included) rolls back and the bus redelivers.
+            throw new Error(`order ${order.orderId} placed again before its previous reservation was released; retry later`)
+          }
+          return ok(await answerAgain(tx, order.orderId, meta))
+        }
         const taken = await tx.products.take(lines, now)
         if (!taken.ok) {
           const why = rejection(taken.error)

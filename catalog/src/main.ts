@@ -1,54 +1,53 @@
 import { join } from 'node:path'
 import type { Hono } from 'hono'
+import { type Booted, boot } from '@shop/shared-kernel/boot'
+import type { Bus } from '@shop/shared-kernel/bus/bus'
 import type { AppEnv } from '@shop/shared-kernel/http/app'
 import type { RootLogger } from '@shop/shared-kernel/log'
-import { openDatabase } from '@shop/shared-kernel/postgres/connect'
-import { migrate } from '@shop/shared-kernel/postgres/migrate'
+import { USER_REPLICA_MIGRATIONS } from '@shop/shared-kernel/postgres/migrate'
+import { postgresUserReplica } from '@shop/shared-kernel/postgres/user-replica'
 import { runService } from '@shop/shared-kernel/service'
-import { makeCatalog } from './catalog.ts'
+import { type Catalog, makeCatalog } from './catalog.ts'
 import { type CatalogConfig, loadCatalogConfig } from './config.ts'
+import { catalogSubscriptions } from './adapters/events/consumers.ts'
 import { catalogHttp } from './adapters/http/routes.ts'
 import { postgresCatalogStore } from './adapters/postgres/store.ts'
 
-export const MIGRATIONS = join(import.meta.dir, '..', 'migrations')
+export const MIGRATIONS = [join(import.meta.dir, '..', 'migrations'), USER_REPLICA_MIGRATIONS]
 
-export interface CatalogService {
-  readonly app: Hono<AppEnv>
-  readonly core: ReturnType<typeof makeCatalog>
-  /** Stops background work and closes the database (the HTTP server is the caller's). */
-  stop(): Promise<void>
-}
+export type CatalogService = Booted<{ app: Hono<AppEnv>; core: Catalog }>
 
-/** The composition root of catalog: config in, a wired service out. */
-export async function startCatalog(config: CatalogConfig, log: RootLogger): Promise<CatalogService> {
-  const db = await openDatabase({
-    url: config.DATABASE_URL,
-    dataDir: config.DATA_DIR,
+/**
+ * The composition root of catalog: config in, a wired service out. It publishes product.* and
+ * the stock answers through its outbox, and consumes order.placed / order.cancelled (stock) and
+ * user.* (its user replica, for token checks).
+ */
+export async function startCatalog(config: CatalogConfig, log: RootLogger, given: { bus?: Bus } = {}): Promise<CatalogService> {
+  return boot({
     name: 'catalog',
-    poolMax: config.DATABASE_POOL_MAX,
+    config,
     log,
-    createIfMissing: true,
+    migrations: MIGRATIONS,
+    ...(given.bus ? { bus: given.bus } : {}),
+    wire(ctx) {
+      const users = postgresUserReplica(ctx.db.sql)
+      const core = makeCatalog({ store: postgresCatalogStore(ctx.db.sql, { onEvents: ctx.wake }), clock: { now: () => new Date() } })
+      const app = catalogHttp({
+        catalog: core,
+        secret: config.JWT_SECRET,
+        lookup: users.lookup,
+        tokenUrl: config.AUTH_TOKEN_URL,
+        service: 'catalog',
+        log,
+        bodyLimit: config.BODY_LIMIT_BYTES,
+        corsOrigins: ctx.corsOrigins,
+        ready: ctx.ready,
+      })
+      return { app, core, subscriptions: catalogSubscriptions(core, users) }
+    },
   })
-  try {
-    await migrate(db.sql, MIGRATIONS, log)
-    const store = postgresCatalogStore(db.sql)
-    const core = makeCatalog({ store, clock: { now: () => new Date() } })
-    const app = catalogHttp({
-      catalog: core,
-      secret: config.JWT_SECRET,
-      service: 'catalog',
-      log,
-      bodyLimit: config.BODY_LIMIT_BYTES,
-      corsOrigins: config.CORS_ORIGINS?.split(',').map((s) => s.trim()).filter(Boolean) ?? [],
-      ready: { database: db.ping },
-    })
-    return { app, core, stop: () => db.close() }
-  } catch (e) {
-    await db.close()
-    throw e
-  }
 }
 
 if (import.meta.main) {
-  await runService({ name: 'catalog', load: loadCatalogConfig, start: startCatalog })
+  await runService({ name: 'catalog', load: loadCatalogConfig, start: (config, log) => startCatalog(config, log) })
 }

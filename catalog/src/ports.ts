@@ -74,7 +74,10 @@ export interface Products extends ProductReads {
 }
 
 export interface Reservations {
-  /** Records the order's reservation; false, writing nothing, when the order already has one. */
+  /**
+   * Opens a round of the order's reservation: true when the order had none, or its last round
+   * ended (rejected or released); false, writing nothing, while its stock is reserved.
+   */
   open(r: Reservation): Promise<boolean>
   byOrder(orderId: number): Promise<Reservation | undefined>
   /** Marks an open reservation rejected. */

@@ -8,7 +8,15 @@ export interface StockLine {
 
 export type ReservationStatus = 'reserved' | 'rejected' | 'released'
 
-/** The catalog's record of an order's stock: one per order, whatever number of events arrive. */
+/**
+ * The catalog's record of an order's stock: one row per order, in rounds. The order service has
+ * at most one request outstanding per order and places an order again only after the previous
+ * round ended (rejected, or reserved and then released by order.cancelled): see
+ * order/src/domain/reservation.ts. So an order.placed for an order whose round has ended opens a
+ * new round; one for an order whose stock is still reserved is either a repeat (same lines:
+ * answered again) or a new round whose release has not been consumed yet (other lines: retried
+ * later, see `placedAgain`).
+ */
 export interface Reservation {
   readonly orderId: number
   readonly status: ReservationStatus
@@ -60,9 +68,21 @@ export function rejection(s: Shortage): { reason: string; productIds: number[] }
   return { reason, productIds }
 }
 
+export const sameLines = (a: readonly StockLine[], b: readonly StockLine[]): boolean =>
+  a.length === b.length && a.every((l, i) => l.productId === b[i]!.productId && l.quantity === b[i]!.quantity)
+
 /**
- * The answer to an order.placed. A repeated order.placed (another event id, same order) gets
- * the first answer again; after a release there is nothing left to answer.
+ * An order.placed for an order whose stock is still reserved: `repeat` when it asks for the same
+ * lines (answer again), `early` when it asks for others, i.e. the next round overtook the
+ * order.cancelled that ends this one: refused for now, so the bus retries it after the release.
+ */
+export function placedAgain(held: Reservation, lines: readonly StockLine[]): 'repeat' | 'early' {
+  return sameLines(held.lines, mergeLines(lines)) ? 'repeat' : 'early'
+}
+
+/**
+ * The answer to a repeated order.placed (another event id, same order, same lines): the first
+ * answer again; after a release there is nothing left to answer.
  */
 export function answerFor(r: Reservation): DomainEvent | undefined {
   if (r.status === 'reserved') return { type: 'stock.reserved', data: { order_id: r.orderId } }

@@ -1,16 +1,18 @@
 import type { Subscription } from '@shop/shared-kernel/bus/bus'
-import type { EventMap } from '@shop/shared-kernel/event-types'
+import type { Envelope, EventMap } from '@shop/shared-kernel/event-types'
+import type { UserReplica } from '@shop/shared-kernel/postgres/user-replica'
 import type { Catalog } from '../../catalog.ts'
 
 const lines = (items: EventMap['order.placed']['items']) => items.map((i) => ({ productId: i.product_id, quantity: i.quantity }))
 
 /**
- * The catalog's consumers: the stock side of the order saga. The bus hands over envelopes it has
+ * The catalog's consumers: the stock side of the order saga, and (when given) the user replica
+ * that lets the JWT check reject deleted users and use current roles. The bus hands over envelopes it has
  * already validated; a handler resolves once the effect is committed (the message is then acked)
  * and throws when it failed (the bus retries, then dead-letters).
  */
-export function catalogSubscriptions(core: Catalog): Subscription[] {
-  return [
+export function catalogSubscriptions(core: Catalog, users?: Pick<UserReplica, 'apply'>): Subscription[] {
+  const subs: Subscription[] = [
     {
       service: 'catalog',
       name: 'orders',
@@ -28,4 +30,14 @@ export function catalogSubscriptions(core: Catalog): Subscription[] {
       },
     },
   ]
+  if (users) {
+    subs.push({
+      service: 'catalog',
+      name: 'users',
+      topics: ['user.created', 'user.updated', 'user.deleted'],
+      // Idempotent by version: a duplicate or older event changes nothing.
+      handler: async (e) => void (await users.apply(e as Envelope<'user.created'>)),
+    })
+  }
+  return subs
 }

@@ -6,7 +6,7 @@ export class MemoryReservations implements Reservations {
   constructor(private readonly rows: Table<number, Reservation>) {}
 
   async open(r: Reservation) {
-    if (this.rows.has(r.orderId)) return false
+    if (this.rows.get(r.orderId)?.status === 'reserved') return false
     this.rows.set(r.orderId, r)
     return true
   }

@@ -28,11 +28,15 @@ const items = (lines: readonly StockLine[]) => lines.map((l) => ({ product_id: l
 export function postgresReservations(tx: TxSql): Reservations {
   return {
     async open(r) {
-      // A second event for the same order waits here for the first one's commit, then finds its row.
+      // A second event for the same order waits here for the first one's commit, then finds its row:
+      // a new round when the last one ended, nothing while the stock is reserved.
       const rows = await tx`
-        insert into stock_reservations (order_id, status, items, reason, product_ids, created_at, updated_at)
+        insert into stock_reservations as s (order_id, status, items, reason, product_ids, created_at, updated_at)
         values (${r.orderId}, ${r.status}, ${tx.json(items(r.lines))}, ${r.reason}, ${tx.json([...r.productIds])}, ${r.createdAt}, ${r.updatedAt})
-        on conflict (order_id) do nothing
+        on conflict (order_id) do update set
+          status = excluded.status, items = excluded.items, reason = excluded.reason,
+          product_ids = excluded.product_ids, updated_at = excluded.updated_at
+        where s.status in ('rejected', 'released')
         returning order_id`
       return rows.length === 1
     },
