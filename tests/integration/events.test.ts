@@ -1,0 +1,127 @@
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { AMQPClient } from '@cloudamqp/amqp-client'
+import postgres from 'postgres'
+import { makeEnvelope } from '@shop/shared-kernel/event-types'
+import { TcpProxy } from '@shop/shared-kernel/testing/tcp-proxy'
+import { brokerUrl } from '@shop/shared-kernel/testing/broker'
+import { ADMIN, api, dbUrl, eventually, type Shop, startShop, testAmqpUrl, useServers } from './harness.ts'
+
+/**
+ * The event backbone between real processes on the real RabbitMQ: fan-out to every consumer,
+ * a broker outage at commit time, duplicates, reordering, and poison messages.
+ */
+const run = await useServers()
+let shop: Shop
+let proxy: TcpProxy
+const dbs: Record<string, ReturnType<typeof postgres>> = {}
+
+async function publishRaw(routingKey: string, body: string) {
+  const client = new AMQPClient(testAmqpUrl())
+  await client.connect()
+  const ch = await client.channel()
+  await ch.confirmSelect()
+  await ch.basicPublish('shop.events', routingKey, body, { deliveryMode: 2, contentType: 'application/json' })
+  await client.close()
+}
+const deadCount = async (queue: string) => {
+  const client = new AMQPClient(testAmqpUrl())
+  await client.connect()
+  const ch = await client.channel()
+  const { messageCount } = await ch.queueDeclare(`${queue}.dead`, { passive: true })
+  await client.close()
+  return messageCount
+}
+const productEvent = (type: 'product.created' | 'product.updated', id: number, version: number, name: string) =>
+  JSON.stringify(makeEnvelope('catalog', { type, data: { id, name, price: '3.00', stock: 5, category_id: 1, version } }, null, crypto.randomUUID(), new Date()))
+
+describe.skipIf(!run)('events between real processes', () => {
+  beforeAll(async () => {
+    // auth reaches the broker through a proxy the test can cut
+    proxy = new TcpProxy('127.0.0.1', Number(new URL(brokerUrl()).port || 5672))
+    const port = await proxy.start()
+    const viaProxy = new URL(testAmqpUrl())
+    viaProxy.port = String(port)
+    shop = await startShop({ env: { auth: { AMQP_URL: viaProxy.toString() } } })
+    for (const s of ['auth', 'catalog', 'order'] as const) dbs[s] = postgres(dbUrl(s), { max: 2, onnotice: () => {} })
+  }, 90_000)
+  afterAll(async () => {
+    await shop?.stop()
+    proxy?.stop()
+    for (const sql of Object.values(dbs)) await sql.end()
+  })
+
+  const replicaRow = (svc: 'catalog' | 'order', id: string) => dbs[svc]!<{ version: number; deleted: boolean; role: string }[]>`select version, deleted, role from user_replica where id = ${id}`
+
+  test('a user.created reaches every consumer (catalog and order replicas)', async () => {
+    const r = await api(shop.auth.url, 'POST', '/api/v1/auth/register', { body: { username: 'fan', email: 'fan@example.com', password: 'fan-password' } })
+    for (const svc of ['catalog', 'order'] as const) {
+      const [row] = await eventually(async () => {
+        const rows = await replicaRow(svc, r.body.id)
+        return rows.length ? rows : undefined
+      }, `${svc} replica`)
+      expect(row).toMatchObject({ version: 1, deleted: false, role: 'USER' })
+    }
+  })
+
+  test('the broker is unreachable when the change commits; the event is delivered once it is back', async () => {
+    proxy.cut()
+    await eventually(async () => (await api(shop.auth.url, 'GET', '/health/ready')).status === 503, 'auth to notice the broker is gone')
+    const r = await api(shop.auth.url, 'POST', '/api/v1/auth/register', { body: { username: 'offline', email: 'offline@example.com', password: 'offline-password' } })
+    expect(r.status).toBe(201) // the request does not depend on the broker
+    await Bun.sleep(700)
+    const [waiting] = await dbs.auth!`select count(*)::int as n from outbox where sent_at is null`
+    expect(waiting!.n).toBeGreaterThanOrEqual(1)
+    expect(await replicaRow('catalog', r.body.id)).toHaveLength(0)
+    await proxy.restore()
+    for (const svc of ['catalog', 'order'] as const) {
+      await eventually(async () => (await replicaRow(svc, r.body.id)).length === 1, `${svc} replica after the outage`, 20_000)
+    }
+    await eventually(async () => (await dbs.auth!`select count(*)::int as n from outbox where sent_at is null`)[0]!.n === 0, 'outbox drained')
+    // exactly once in effect: one inbox-free replica row at version 1
+    expect((await replicaRow('order', r.body.id))[0]!.version).toBe(1)
+  }, 60_000)
+
+  test('the same event delivered twice has one effect', async () => {
+    const login = await api(shop.auth.url, 'POST', '/api/v1/auth/login', { body: { username: ADMIN.username, password: ADMIN.password } })
+    const admin = login.body.access_token
+    const u = await api(shop.auth.url, 'POST', '/api/v1/auth/register', { body: { username: 'twice', email: 'twice@example.com', password: 'twice-password' } })
+    await eventually(async () => (await replicaRow('order', u.body.id)).length === 1, 'replica')
+    await api(shop.auth.url, 'DELETE', `/api/v1/users/${u.body.id}`, { token: admin })
+    await eventually(async () => (await replicaRow('order', u.body.id))[0]?.deleted === true, 'tombstone')
+    const [row] = await dbs.auth!<{ envelope: any }[]>`select envelope from outbox where type = 'user.deleted' and envelope->'data'->>'id' = ${u.body.id}`
+    const [before] = await dbs.order!`select count(*)::int as n from inbox`
+    await publishRaw('user.deleted', JSON.stringify(row!.envelope))
+    await Bun.sleep(500)
+    const [after] = await dbs.order!`select count(*)::int as n from inbox`
+    expect(after!.n).toBe(before!.n) // recognised as processed: no second effect
+    expect((await replicaRow('order', u.body.id))[0]).toMatchObject({ deleted: true, version: 2 })
+  })
+
+  test('out of order: product.updated before product.created converges to the newest', async () => {
+    const id = 990_001
+    await publishRaw('product.updated', productEvent('product.updated', id, 3, 'newest name'))
+    await publishRaw('product.created', productEvent('product.created', id, 1, 'first name'))
+    await publishRaw('product.updated', productEvent('product.updated', id, 2, 'middle name'))
+    await Bun.sleep(300)
+    const [p] = await eventually(async () => {
+      const rows = await dbs.order!<{ name: string; version: number }[]>`select name, version from products where id = ${id}`
+      return rows.length ? rows : undefined
+    }, 'product in the order replica')
+    await Bun.sleep(300)
+    const [again] = await dbs.order!<{ name: string; version: number }[]>`select name, version from products where id = ${id}`
+    expect(p).toBeDefined()
+    expect(again).toEqual({ name: 'newest name', version: 3 })
+  })
+
+  test('poison messages land in the dead-letter queue while later messages still flow', async () => {
+    const deadBefore = await deadCount('order.products')
+    await publishRaw('product.created', '{"not": "an envelope"')
+    await publishRaw('product.created', JSON.stringify({ id: crypto.randomUUID(), type: 'product.created', version: 1, occurred_at: new Date().toISOString(), source: 'catalog', correlation_id: null, data: { id: 'NaN', price: 12 } }))
+    await publishRaw('product.created', productEvent('product.created', 990_002, 1, 'after the poison'))
+    await eventually(async () => (await dbs.order!`select 1 from products where id = 990002`).length === 1, 'the valid message after the poison')
+    await eventually(async () => (await deadCount('order.products')) === deadBefore + 2, 'two dead letters')
+    // the consumer is still alive
+    await publishRaw('product.created', productEvent('product.created', 990_003, 1, 'still flowing'))
+    await eventually(async () => (await dbs.order!`select 1 from products where id = 990003`).length === 1, 'still flowing')
+  })
+})
