@@ -16,13 +16,15 @@ import { startOrder } from '@shop/order/main'
 const DEV_SECRET = 'dev-only-secret-change-me-0123456789abcdef'
 const ports = { auth: process.env.AUTH_PORT ?? '8000', catalog: process.env.CATALOG_PORT ?? '8001', order: process.env.ORDER_PORT ?? '8002' }
 const base = { JWT_SECRET: DEV_SECRET, ...process.env, DATABASE_URL: undefined, AMQP_URL: undefined }
+// A dev admin, so the catalog can be built from /docs at once (and `make seed` can log in).
+const devAdmin = process.env.ADMIN_USERNAME ? {} : { ADMIN_USERNAME: 'admin', ADMIN_EMAIL: 'admin@example.com', ADMIN_PASSWORD: 'admin-password' }
 const docsOrigins = `http://localhost:${ports.catalog},http://localhost:${ports.order},http://127.0.0.1:${ports.catalog},http://127.0.0.1:${ports.order}`
 
 const bus = new MemoryBus(createLogger({ service: 'bus', level: (process.env.LOG_LEVEL as 'info' | undefined) ?? 'info' }))
 const served: { name: string; s: Served }[] = []
 
 // The docs pages of catalog and order log in at auth from the browser: allow their origins.
-const authConfig = loadAuthConfig({ CORS_ORIGINS: docsOrigins, ...base, PORT: ports.auth })
+const authConfig = loadAuthConfig({ CORS_ORIGINS: docsOrigins, ...base, ...devAdmin, PORT: ports.auth })
 const authLog = loggerFor('auth', authConfig)
 const catalogConfig = loadCatalogConfig({ ...base, PORT: ports.catalog, AUTH_TOKEN_URL: `http://localhost:${ports.auth}/api/v1/auth/login` })
 const catalogLog = loggerFor('catalog', catalogConfig)
@@ -39,7 +41,8 @@ served.push({ name: 'catalog', s: serve('catalog', catalog, catalogConfig, catal
 served.push({ name: 'order', s: serve('order', order, orderConfig, orderLog) })
 
 const lines = served.map(({ name, s }) => `  ${name.padEnd(8)} ${s.url}   docs: ${s.url}/docs`).join('\n')
-process.stdout.write(`\nshop is running: three services, embedded PGlite under ${authConfig.DATA_DIR}/, in-memory bus\n${lines}\n\n`)
+const adminLine = devAdmin.ADMIN_USERNAME ? `  admin    ${devAdmin.ADMIN_USERNAME} / ${devAdmin.ADMIN_PASSWORD} (dev only; set ADMIN_* to change)\n` : ''
+process.stdout.write(`\nshop is running: three services, embedded PGlite under ${authConfig.DATA_DIR}/, in-memory bus\n${lines}\n${adminLine}  sample data: make seed\n\n`)
 
 onShutdown(authLog, authConfig.SHUTDOWN_TIMEOUT_MS, async () => {
   await Promise.all(served.map(({ s }) => s.close()))

@@ -81,7 +81,8 @@ describe.skipIf(!run)('stock saga on real processes', () => {
     const csql = postgres(dbUrl('catalog'), { max: 1, onnotice: () => {} })
     await eventually(async () => (await csql`select 1 from inbox where event_id = ${row!.envelope.id}`).length === 1, 'original in the inbox')
     await Bun.sleep(500)
-    const [{ stock }] = await csql<{ stock: number }[]>`select stock from products where id = ${pid}`
+    const [row2] = await csql<{ stock: number }[]>`select stock from products where id = ${pid}`
+    const stock = row2?.stock
     await csql.end()
     expect(stock).toBe(5)
   }, 60_000)

@@ -1,0 +1,45 @@
+import { describe, expect, test } from 'bun:test'
+import { existsSync, mkdtempSync, readdirSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+/** The cores are importable from their packages, with no side effect, and usable without servers. */
+const root = join(import.meta.dir, '..')
+
+async function runBun(args: string[], cwd: string) {
+  const proc = Bun.spawn(['bun', ...args], { cwd, stdout: 'pipe', stderr: 'pipe', env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp' } })
+  const [code, stdout, stderr] = await Promise.all([proc.exited, new Response(proc.stdout).text(), new Response(proc.stderr).text()])
+  return { code, stdout, stderr }
+}
+
+describe('embedding the cores', () => {
+  test('importing @shop/auth, @shop/catalog and @shop/order starts nothing, writes nothing, prints nothing, and exits at once', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'shop-embed-'))
+    const script = join(root, 'tests', '.embed-probe.ts')
+    await Bun.write(
+      script,
+      `import * as a from '@shop/auth'\nimport * as c from '@shop/catalog'\nimport * as o from '@shop/order'\nconsole.log(typeof a.makeAuth, typeof c.makeCatalog, typeof o.makeOrderCore, typeof a.memoryAuthStore, typeof c.memoryCatalogStore, typeof o.memoryOrderStore)\n`,
+    )
+    try {
+      const t0 = performance.now()
+      const r = await runBun([script], dir)
+      expect(r.stderr).toBe('')
+      expect(r.code).toBe(0)
+      expect(r.stdout.trim()).toBe('function function function function function function')
+      expect(performance.now() - t0).toBeLessThan(5000)
+      expect(readdirSync(dir)).toEqual([]) // no .data, no logs
+      expect(existsSync(join(dir, '.data'))).toBe(false)
+    } finally {
+      await Bun.file(script).delete()
+    }
+  })
+
+  test('examples/price-an-order.ts builds a tree and prices an order with the cores alone', async () => {
+    const r = await runBun([join(root, 'examples', 'price-an-order.ts')], mkdtempSync(join(tmpdir(), 'shop-example-')))
+    expect(r.stderr).toBe('')
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain('- Garden\n  - Seeds\n  - Tools\n    - Hand tools')
+    expect(r.stdout).toMatch(/Trowel\s+3 ×\s+12\.90 =\s+38\.70/)
+    expect(r.stdout).toContain('total 7 items: 63.50')
+  })
+})
