@@ -31,14 +31,14 @@ describe.skipIf(!run)('stock saga on real processes', () => {
 
   const product = async (stock: number) => {
     const p = await api(shop.catalog.url, 'POST', '/api/v1/product', { token: admin, body: { name: `P${stock}-${Date.now()}`, price: '10.00', stock, category_id: category } })
-    // wait until the order service's replica has it
-    await eventually(async () => {
-      const probe = await api(shop.order.url, 'POST', '/api/v1/order', { token: admin, body: { items: [{ product_id: p.body.id, quantity: 1 }] } })
-      if (probe.status !== 201) return false
-      await api(shop.order.url, 'PUT', `/api/v1/update_order/${probe.body.id}`, { token: admin, body: { status: 'cancelled' } })
-      return true
+    // wait until the order service's replica has it: a probe order, confirmed, then cancelled;
+    // only once its unit is back is the stock what the test set
+    const probe = await eventually(async () => {
+      const r = await api(shop.order.url, 'POST', '/api/v1/order', { token: admin, body: { items: [{ product_id: p.body.id, quantity: 1 }] } })
+      return r.status === 201 ? r.body : undefined
     }, 'product in the order replica')
-    // the probe was cancelled while pending or confirmed: either way its unit comes back
+    await eventually(async () => (await statusOf(probe.id, admin)) === 'confirmed', 'probe confirmed')
+    expect((await api(shop.order.url, 'PUT', `/api/v1/update_order/${probe.id}`, { token: admin, body: { status: 'cancelled' } })).status).toBe(200)
     await eventually(async () => (await api(shop.catalog.url, 'GET', `/api/v1/product/${p.body.id}`)).body.stock === stock, 'probe released')
     return p.body.id as number
   }
