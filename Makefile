@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export PATH := $(HOME)/.bun/bin:$(PATH)
 TEST_TIMEOUT ?= 60000
 
-.PHONY: install dev start reset seed test typecheck up down docker-engine
+.PHONY: install dev start reset migrate seed test typecheck up down docker-engine
 
 ## install: bun (from the npm registry when missing) and the dependencies, from the lock file
 install:
@@ -21,6 +21,10 @@ start: install
 ## reset: delete the embedded databases of `make dev` (.data/)
 reset:
 	rm -rf .data
+
+## migrate: create the three databases if missing and apply their migrations (real PostgreSQL)
+migrate: install
+	bun scripts/migrate.ts
 
 ## seed: sample users, a 3-level category tree, products and orders, through the public API of a running shop
 seed:
