@@ -218,6 +218,8 @@ const hugeNumbers = [0, -0, -1, 1, 2, 3, 0.1, 0.005, 1.005, 4.35, 99.999, 1e9, 1
 
 const hostileString = fc.oneof(
   { weight: 3, arbitrary: fc.constantFrom(...hostileStrings) },
+  // what PostgreSQL refuses and memory does not: worth a good share of the tries
+  { weight: 2, arbitrary: fc.constantFrom('\u0000', 'a\u0000b', 'x\u0000', '\u0000\u0000') },
   { weight: 2, arbitrary: fc.string({ unit: 'binary', maxLength: 40 }) },
   { weight: 1, arbitrary: fc.string({ maxLength: 20 }).map((s) => `${s}\u0000${s}`) },
   { weight: 1, arbitrary: fc.string({ unit: 'grapheme', maxLength: 20 }) },
@@ -380,6 +382,23 @@ function valid(schema: any, name: string, depth = 0): fc.Arbitrary<unknown> {
   }
 }
 
+/** A valid value with one leaf (a field, a line's field) replaced: one bad field in an otherwise good request. */
+function oneBad(schema: any): fc.Arbitrary<unknown> {
+  const bad = fc.oneof({ weight: 3, arbitrary: hostileString }, { weight: 1, arbitrary: fc.constantFrom<unknown>(...hugeNumbers, null, true, [], {}) }, { weight: 1, arbitrary: junk })
+  return fc.tuple(valid(schema, ''), fc.nat(), bad).map(([value, n, replacement]) => {
+    const copy = structuredClone(value)
+    const leaves: [Record<string | number, unknown>, string | number][] = []
+    const walk = (x: unknown) => {
+      if (Array.isArray(x)) x.forEach((v, i) => (v !== null && typeof v === 'object' ? walk(v) : leaves.push([x as never, i])))
+      else if (x && typeof x === 'object') for (const [k, v] of Object.entries(x)) v !== null && typeof v === 'object' ? walk(v) : leaves.push([x as never, k])
+    }
+    walk(copy)
+    const leaf = leaves.length ? leaves[n % leaves.length]! : undefined
+    if (leaf) leaf[0][leaf[1]] = replacement
+    return copy
+  })
+}
+
 /** Every field name of every body of every service: for objects with known names and random values. */
 const ALL_FIELDS = ['username', 'email', 'password', 'full_name', 'current_password', 'token', 'role', 'name', 'description', 'parent_id', 'price', 'category_id', 'stock', 'items', 'product_id', 'quantity', 'shipping_address', 'status', 'user_id', 'total', 'unit_price', 'id', 'version', 'level']
 
@@ -434,7 +453,13 @@ function bodyArb(op: Operation, ctx: Ctx): fc.Arbitrary<Body> {
         .map(([text, type]) => ({ kind: 'raw' as const, text, type })),
     },
   ]
-  if (op.bodySchema) arbs.push({ weight: 6, arbitrary: json(objectFor(op.bodySchema, ctx)) }, { weight: 6, arbitrary: json(valid(op.bodySchema, '')) })
+  if (op.bodySchema) {
+    arbs.push(
+      { weight: 5, arbitrary: json(objectFor(op.bodySchema, ctx)) },
+      { weight: 5, arbitrary: json(valid(op.bodySchema, '')) },
+      { weight: 5, arbitrary: json(oneBad(op.bodySchema)) },
+    )
+  }
   if (op.bodySchema && op.op.requestBody?.content?.['application/x-www-form-urlencoded']) {
     arbs.push({
       weight: 2,
