@@ -3,7 +3,7 @@ import { sign } from 'hono/jwt'
 import { consumeOne, MAX_EVENT_BYTES } from '../src/bus/consume.ts'
 import { makeEnvelope } from '../src/event-types.ts'
 import { parseEnvelope } from '../src/events.ts'
-import { createHttpApp } from '../src/http/app.ts'
+import { clientAddress, createHttpApp } from '../src/http/app.ts'
 import { JWT_AUDIENCE, JWT_ISSUER, verifyAccessToken } from '../src/http/jwt.ts'
 import { createLogger, silentLogger } from '../src/log.ts'
 import { serve } from '../src/service.ts'
@@ -118,4 +118,14 @@ describe('verifyAccessToken: the sub must be a UUID (user ids are), or no lookup
     const id = crypto.randomUUID()
     expect((await verifyAccessToken(secret, await sign(claims(id), secret, 'HS256')))?.sub).toBe(id)
   })
+})
+
+test('clientAddress: behind a trusted proxy the last X-Forwarded-For hop (the proxy\'s), else the socket peer', async () => {
+  const app = createHttpApp({ service: 't', log: silentLogger, bodyLimit: 1000, docs })
+  app.get('/ip', (c) => c.json({ trusted: clientAddress(c, true), direct: clientAddress(c, false) }))
+  const ip = async (xff?: string) => (await call(app, 'GET', '/ip', { address: '10.0.0.1', ...(xff ? { headers: { 'X-Forwarded-For': xff } } : {}) })).body
+  expect(await ip('6.6.6.6, 203.0.113.5')).toEqual({ trusted: '203.0.113.5', direct: '10.0.0.1' })
+  expect(await ip(' 203.0.113.5 ')).toEqual({ trusted: '203.0.113.5', direct: '10.0.0.1' })
+  expect(await ip()).toEqual({ trusted: '10.0.0.1', direct: '10.0.0.1' })
+  expect(await ip('6.6.6.6,')).toEqual({ trusted: '10.0.0.1', direct: '10.0.0.1' })
 })

@@ -366,6 +366,25 @@ describe('API2 broken authentication', () => {
       }
     })
 
+    test('per address: X-Forwarded-For cannot be used to pick a new address per attempt', async () => {
+      // Without a trusted proxy the header is ignored: the socket peer counts.
+      const direct = buildAuth({ maxPerAddress: 3, maxFailures: 1000 })
+      const dReq = requester('auth', direct.app)
+      for (let i = 0; i < 3; i++) {
+        expectProblem(await dReq('POST', '/api/v1/auth/login', { body: { username: `n${i}`, password: 'guess-1234' }, address: '203.0.113.9', headers: { 'X-Forwarded-For': `10.0.0.${i}` } }), 401)
+      }
+      expectProblem(await dReq('POST', '/api/v1/auth/login', { body: { username: 'n9', password: 'guess-1234' }, address: '203.0.113.9', headers: { 'X-Forwarded-For': '10.0.0.99' } }), 429)
+      // Behind a trusted proxy, which appends the address it saw: the client's own hops do not count.
+      const proxied = buildAuth({ maxPerAddress: 3, maxFailures: 1000, trustProxy: true })
+      const pReq = requester('auth', proxied.app)
+      for (let i = 0; i < 3; i++) {
+        expectProblem(await pReq('POST', '/api/v1/auth/login', { body: { username: `n${i}`, password: 'guess-1234' }, address: '10.10.0.1', headers: { 'X-Forwarded-For': `1.2.3.${i}, 198.51.100.20` } }), 401)
+      }
+      expectProblem(await pReq('POST', '/api/v1/auth/login', { body: { username: 'n9', password: 'guess-1234' }, address: '10.10.0.1', headers: { 'X-Forwarded-For': '9.9.9.9, 198.51.100.20' } }), 429)
+      // another real client behind the same proxy is not locked out
+      expectProblem(await pReq('POST', '/api/v1/auth/login', { body: { username: 'n9', password: 'guess-1234' }, address: '10.10.0.1', headers: { 'X-Forwarded-For': '198.51.100.21' } }), 401)
+    })
+
     test('per address: a flood of failed logins over many usernames from one address is 429, other addresses are not', async () => {
       const t = authTestApp()
       const req = requester('auth', t.app)

@@ -48,6 +48,7 @@ export interface BuildOptions {
   readonly log?: Logger
   readonly maxFailures?: number
   readonly maxPerAddress?: number
+  readonly trustProxy?: boolean
 }
 
 export function buildAuth(o: BuildOptions & { store?: AuthStore } = {}) {
@@ -66,7 +67,7 @@ export function buildAuth(o: BuildOptions & { store?: AuthStore } = {}) {
   const app = authHttp({
     auth: core,
     secret: SECRET,
-    trustProxy: false,
+    trustProxy: o.trustProxy ?? false,
     service: 'auth',
     log: o.log ?? silentLogger,
     bodyLimit: o.bodyLimit ?? 1024 * 1024,
