@@ -10,8 +10,12 @@
  *   - a 4xx wrote nothing: the store's tables, its committed events and its side state are as
  *     before (the one documented exception: a failed login counts in the login throttle);
  *   - no stored password hash in any body, no Object.prototype pollution.
+ * Then the same requests against the PostgreSQL adapters on PGlite, where what memory accepts and
+ * a database refuses (a NUL in text) shows as a 5xx; there only the first two are asserted.
  *
- * FUZZ_SEED and FUZZ_RUNS override the fixed seed and the number of runs (e.g. to search more).
+ * FUZZ_SEED, FUZZ_RUNS (memory, per service) and FUZZ_PG_RUNS (PGlite, per service) override the
+ * fixed seed and the number of runs, e.g. `FUZZ_SEED=7 FUZZ_RUNS=5000 bun test tests/security/fuzz.test.ts`
+ * to search further. A failure prints the seed, the shrunk counterexample and the request sequence.
  */
 import { describe, expect, test } from 'bun:test'
 import fc from 'fast-check'

@@ -886,7 +886,7 @@ describe('API10 unsafe consumption of APIs: poison events are dead-lettered, han
     ]
   }
 
-  const services: { name: string; subs: (called: Envelope[]) => Subscription[]; state: () => () => unknown }[] = []
+  const services: { name: string; subs: (called: Envelope[]) => Subscription[]; snap: ReturnType<typeof snapshotter> }[] = []
   {
     const store = memoryCatalogStore()
     const core = buildCatalog({ store }).core
@@ -895,7 +895,7 @@ describe('API10 unsafe consumption of APIs: poison events are dead-lettered, han
     services.push({
       name: 'catalog',
       subs: (called) => catalogSubscriptions(core, users).map((s) => ({ ...s, handler: async (e: Envelope) => (called.push(e), s.handler(e)) })),
-      state: () => snap,
+      snap,
     })
   }
   {
@@ -906,19 +906,19 @@ describe('API10 unsafe consumption of APIs: poison events are dead-lettered, han
     services.push({
       name: 'order',
       subs: (called) => orderSubscriptions(core, users).map((s) => ({ ...s, handler: async (e: Envelope) => (called.push(e), s.handler(e)) })),
-      state: () => snap,
+      snap,
     })
   }
 
-  const every = (['user.created', 'product.created', 'order.placed', 'stock.reserved'] as EventType[]).concat()
+  /** One topic of each queue: for each queue, one of these it is not bound to is "a known type it does not take". */
+  const every: EventType[] = ['user.created', 'product.created', 'order.placed', 'stock.reserved']
   for (const s of services) {
     test(`${s.name}: every queue dead-letters each kind of poison at once; the next valid message is processed`, async () => {
       const bus = new MemoryBus(silentLogger, 2)
       const called: Envelope[] = []
       const subs = s.subs(called)
       for (const sub of subs) await bus.subscribe(sub)
-      const snap = s.state()
-      const before = snap()
+      const before = s.snap()
       const expectedDead: Record<string, string[]> = {}
       for (const sub of subs) {
         const queue = `${sub.service}.${sub.name}`
@@ -933,7 +933,7 @@ describe('API10 unsafe consumption of APIs: poison events are dead-lettered, han
       await bus.settled()
       expect(called.map((e) => `${e.type} ${e.id}`)).toEqual([])
       for (const [queue, kinds] of Object.entries(expectedDead)) expect({ queue, dead: bus.dead.get(queue)?.length ?? 0 }).toEqual({ queue, dead: kinds.length })
-      expect(snapshotDiff(before as never, snap() as never)).toEqual([])
+      expect(snapshotDiff(before, s.snap())).toEqual([])
       expect(({} as Record<string, unknown>).polluted).toBeUndefined()
       // a valid message on each queue is still processed
       for (const sub of subs) {
