@@ -54,8 +54,10 @@ export function makeAuth(deps: AuthDeps) {
   let decoy: Promise<string> | undefined
   const decoyHash = () => (decoy ??= hasher.hash(`decoy-${ids.uuid()}`))
 
-  const keysFor = (login: string, address: string) => ({
-    user: `user:${login.trim().toLowerCase()}`,
+  // One counter per account, whichever name reaches it (username or email, any case), so the two
+  // doors do not double the attempts; a login that names no account counts under that name.
+  const keysFor = (login: string, user: User | undefined, address: string) => ({
+    user: user ? `user:${user.id}` : `login:${login.trim().toLowerCase()}`,
     address: `addr:${address}`,
   })
 
@@ -84,15 +86,15 @@ export function makeAuth(deps: AuthDeps) {
 
     /** `login` is a username or an email; `address` is the client's, for the per-address limit. */
     async login(login: string, password: string, address: string): Promise<Result<{ token: string; expiresIn: number; user: User }, AuthError>> {
-      const keys = keysFor(login, address)
       const now = clock.now()
+      const user = await findByLogin(login)
+      const keys = keysFor(login, user, address)
       const windows = await store.throttle.windows([keys.user, keys.address])
       const wait = Math.max(
         retryAfter(windows.get(keys.user), deps.throttle.perUsername, now),
         retryAfter(windows.get(keys.address), deps.throttle.perAddress, now),
       )
       if (wait > 0) return err({ type: 'TooManyAttempts', retryAfterSeconds: wait })
-      const user = await findByLogin(login)
       const good = user ? await hasher.verify(password, user.passwordHash) : (await hasher.verify(password, await decoyHash()), false)
       if (!user || !good) {
         await store.throttle.fail(

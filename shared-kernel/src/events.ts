@@ -1,5 +1,6 @@
 import * as v from 'valibot'
 import type { Envelope, EventType } from './event-types.ts'
+import { hasControlChars } from './text.ts'
 
 export * from './event-types.ts'
 
@@ -10,7 +11,9 @@ const version = v.pipe(v.number(), v.integer(), v.minValue(1))
 const role = v.picklist(['USER', 'ADMIN'])
 const money = v.pipe(v.string(), v.regex(/^\d{1,10}\.\d{2}$/))
 const line = v.object({ product_id: id, quantity: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1_000_000)) })
-const short = (max: number) => v.pipe(v.string(), v.maxLength(max))
+// Strings are stored by consumers (replicas, history, the outbox's jsonb): a NUL would fail the
+// write on every retry, so it is refused here and the message is dead at once.
+const short = (max: number) => v.pipe(v.string(), v.maxLength(max), v.check((s) => !hasControlChars(s, { lineBreaks: true }), 'must not contain control characters'))
 
 const user = v.object({ id: uuid, username: short(64), email: short(320), role, version })
 const product = v.object({

@@ -1,6 +1,7 @@
 import type { Hono } from 'hono'
 import { ConfigError } from './config.ts'
-import type { AppEnv } from './http/app.ts'
+import { type AppEnv, INTERNAL_ERROR_DETAIL } from './http/app.ts'
+import { problemBody } from './http/problem.ts'
 import { type Level, type RootLogger, createLogger } from './log.ts'
 
 export interface ServiceConfig {
@@ -35,6 +36,16 @@ export function serve(name: string, svc: StartedService, config: Pick<ServiceCon
     // Above the app's own limit, so the app answers 413 in problem+json rather than Bun closing the socket.
     maxRequestBodySize: config.BODY_LIMIT_BYTES + 64 * 1024,
     fetch: (req, srv) => svc.app.fetch(req, { requestIP: (r: Request) => srv.requestIP(r) }),
+    // Never Bun's development error page (it shows the error and the source): whatever escapes
+    // the app is a generic 500 in problem+json, and the error goes to the log.
+    development: false,
+    error(e) {
+      log.error('unhandled error outside the app', { error: e })
+      return new Response(JSON.stringify(problemBody(500, 'INTERNAL_ERROR', INTERNAL_ERROR_DETAIL)), {
+        status: 500,
+        headers: { 'Content-Type': 'application/problem+json', 'X-Content-Type-Options': 'nosniff' },
+      })
+    },
   })
   const url = `http://${config.HOST === '0.0.0.0' ? 'localhost' : config.HOST}:${server.port}`
   log.info('listening', { url, docs: `${url}/docs` })

@@ -23,8 +23,9 @@ export const PASSWORD_MAX_BYTES = 72
 export const FULL_NAME_MAX = 200
 export const EMAIL_MAX = 254
 
-// Deliberately simple: one @, a dot in the domain, no spaces. Deliverability is not ours to judge.
-const EMAIL_PATTERN = /^[^\s@"<>()[\]\\,;:]+@[^\s@"<>()[\]\\,;:]+\.[^\s@"<>()[\]\\,;:.]{2,}$/
+// Deliberately simple: one @, a dot in the domain, no spaces and no control characters (PostgreSQL
+// text cannot hold NUL). Deliverability is not ours to judge.
+const EMAIL_PATTERN = /^[^\s\u0000-\u001f\u007f@"<>()[\]\\,;:]+@[^\s\u0000-\u001f\u007f@"<>()[\]\\,;:]+\.[^\s\u0000-\u001f\u007f@"<>()[\]\\,;:.]{2,}$/
 
 export const isValidUsername = (s: string): boolean => USERNAME_PATTERN.test(s)
 export const normalizeEmail = (s: string): string => s.trim().toLowerCase()

@@ -193,7 +193,7 @@ export class AmqpBus implements Bus {
         const key = msg.properties.messageId ?? `${name}:${Bun.hash(body)}`
         const attempt = (this.attempts.get(key) ?? 0) + 1
         this.attempts.set(key, attempt)
-        const outcome = await consumeOne(body, sub.handler, attempt, { maxAttempts: max }, this.o.log, name)
+        const outcome = await consumeOne(body, sub.handler, attempt, { maxAttempts: max, topics: sub.topics }, this.o.log, name)
         if (outcome === 'retry') {
           await Bun.sleep(retryDelay(attempt))
           await msg.nack(true)

@@ -1,3 +1,4 @@
+import type { EventType } from '../event-types.ts'
 import { parseEnvelope } from '../events.ts'
 import type { Logger } from '../log.ts'
 import type { Handler } from './bus.ts'
@@ -7,9 +8,20 @@ export type Outcome = 'ack' | 'retry' | 'dead'
 export interface ConsumeOptions {
   /** Handler failures before a message is dead-lettered. */
   readonly maxAttempts: number
+  /**
+   * The types this queue is bound to. An envelope of another type (a publisher that put a
+   * routing key on the wrong event) is dead at once: no handler is written for it.
+   */
+  readonly topics?: readonly EventType[]
 }
 
 export const DEFAULT_MAX_ATTEMPTS = 5
+
+/**
+ * No event of API.md comes near this (the largest, an order.placed of 1000 lines, is some 50 KB);
+ * a bigger message is refused before it is parsed, whatever fields carry the bulk.
+ */
+export const MAX_EVENT_BYTES = 1024 * 1024
 
 /** Delay before handing a failed message back, growing with the attempt: 50 ms, 100, 200... capped at 2 s. */
 export const retryDelay = (attempt: number): number => Math.min(2000, 50 * 2 ** Math.max(0, attempt - 1))
@@ -20,6 +32,11 @@ export const retryDelay = (attempt: number): number => Math.min(2000, 50 * 2 ** 
  * and say whether to ack, retry, or dead-letter. Never throws.
  */
 export async function consumeOne(body: string, handler: Handler, attempt: number, opts: ConsumeOptions, log: Logger, queue: string): Promise<Outcome> {
+  const bytes = Buffer.byteLength(body, 'utf8')
+  if (bytes > MAX_EVENT_BYTES) {
+    log.warn('event dead-lettered: too large', { queue, bytes, max_bytes: MAX_EVENT_BYTES })
+    return 'dead'
+  }
   let raw: unknown
   try {
     raw = JSON.parse(body)
@@ -33,6 +50,10 @@ export async function consumeOne(body: string, handler: Handler, attempt: number
     return 'dead'
   }
   const env = parsed.envelope
+  if (opts.topics && !opts.topics.includes(env.type)) {
+    log.warn('event dead-lettered: a type this queue does not take', { queue, event_id: env.id, type: env.type })
+    return 'dead'
+  }
   const fields = { queue, event_id: env.id, type: env.type, correlation_id: env.correlation_id, attempt }
   try {
     await handler(env)

@@ -52,7 +52,7 @@ export class MemoryBus implements Bus {
     queueMicrotask(async () => {
       while (q.pending.length && this.consuming) {
         const msg = q.pending.shift()!
-        const outcome = await consumeOne(msg.body, q.sub.handler, msg.attempt, { maxAttempts: this.maxAttempts }, this.log, q.name)
+        const outcome = await consumeOne(msg.body, q.sub.handler, msg.attempt, { maxAttempts: this.maxAttempts, topics: q.sub.topics }, this.log, q.name)
         if (outcome === 'retry') {
           await Bun.sleep(retryDelay(msg.attempt))
           q.pending.unshift({ body: msg.body, attempt: msg.attempt + 1 })

@@ -26,6 +26,9 @@ export interface HttpAppOptions {
 
 const REQUEST_ID = /^[A-Za-z0-9._:@\-]{1,128}$/
 
+/** The only detail a client gets of an unexpected failure; the log has the rest, under the request id. */
+export const INTERNAL_ERROR_DETAIL = 'an unexpected error occurred; quote the request id when reporting it'
+
 const swaggerDir = dirname(Bun.resolveSync('swagger-ui-dist/package.json', import.meta.dir))
 const docAssets: Record<string, string> = {
   'swagger-ui.css': 'text/css; charset=utf-8',
@@ -47,7 +50,13 @@ export function createHttpApp(opts: HttpAppOptions): Hono<AppEnv> {
     const log = opts.log.child({ request_id: requestId })
     c.set('requestId', requestId)
     c.set('log', log)
-    await next()
+    try {
+      await next()
+    } catch (e) {
+      // Hono hands only Error instances to onError; anything else thrown (a string, a plain
+      // object from some library) would escape to the server's default error page, message and all.
+      c.res = unexpected(c, e)
+    }
     c.header('X-Request-Id', requestId)
     c.header('X-Content-Type-Options', 'nosniff')
     const fields = { method: c.req.method, path: c.req.path, status: c.res.status, duration_ms: Math.round((performance.now() - started) * 100) / 100 }
@@ -76,13 +85,17 @@ export function createHttpApp(opts: HttpAppOptions): Hono<AppEnv> {
     }),
   )
 
+  const unexpected = (c: Context<AppEnv>, e: unknown): Response => {
+    ;(c.get('log') ?? opts.log).error('unhandled error', { error: e, method: c.req.method, path: c.req.path })
+    return problemResponse(c, 500, 'INTERNAL_ERROR', INTERNAL_ERROR_DETAIL)
+  }
+
   app.onError((e, c) => {
     if (e instanceof HttpProblem) return fromHttpProblem(c, e)
     if (e instanceof HTTPException && e.status < 500) {
       return problemResponse(c, e.status, 'BAD_REQUEST', e.message || 'the request could not be processed')
     }
-    ;(c.get('log') ?? opts.log).error('unhandled error', { error: e, method: c.req.method, path: c.req.path })
-    return problemResponse(c, 500, 'INTERNAL_ERROR', 'an unexpected error occurred; quote the request id when reporting it')
+    return unexpected(c, e)
   })
 
   let allowed: ((path: string) => string[]) | undefined
@@ -160,10 +173,15 @@ function methodIndex(app: Hono<any, any, any>): (path: string) => string[] {
   }
 }
 
-/** The client address for rate limits: the socket peer, or the first X-Forwarded-For hop when behind a trusted proxy. */
+/**
+ * The client address for rate limits: the socket peer, or, behind a trusted proxy, the last
+ * X-Forwarded-For hop: the one that proxy appended. The first hops are whatever the client sent
+ * (a proxy appends to the header it receives), so taking the first would let a client pick a new
+ * address for every attempt and never meet the per-address limit.
+ */
 export function clientAddress(c: Context<AppEnv>, trustProxy: boolean): string {
   if (trustProxy) {
-    const fwd = c.req.header('X-Forwarded-For')?.split(',')[0]?.trim()
+    const fwd = c.req.header('X-Forwarded-For')?.split(',').at(-1)?.trim()
     if (fwd) return fwd
   }
   return c.env?.requestIP?.(c.req.raw)?.address ?? 'unknown'

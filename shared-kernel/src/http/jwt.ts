@@ -6,6 +6,8 @@ export const ROLES: readonly Role[] = ['USER', 'ADMIN']
 export const JWT_ISSUER = 'shop-auth'
 export const JWT_AUDIENCE = 'shop'
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
 export interface AccessClaims {
   readonly sub: string
   readonly username: string
@@ -29,8 +31,8 @@ export async function signAccessToken(
 }
 
 /**
- * Verifies an access token: HS256 pinned, signature, `iss` and `aud` checked, and `exp`, `sub`,
- * `username` and `role` required (hono/jwt enforces `exp` only when present). Returns undefined
+ * Verifies an access token: HS256 pinned, signature, `iss` and `aud` checked, and `exp`, `sub`
+ * (a UUID), `username` and `role` required (hono/jwt enforces `exp` only when present). Returns undefined
  * for any token that is not acceptable; why is not the caller's business.
  */
 export async function verifyAccessToken(secret: string, token: string): Promise<AccessClaims | undefined> {
@@ -42,7 +44,8 @@ export async function verifyAccessToken(secret: string, token: string): Promise<
   }
   const { sub, username, role, iat, exp } = payload
   if (typeof exp !== 'number' || !Number.isFinite(exp)) return undefined
-  if (typeof sub !== 'string' || sub === '' || typeof username !== 'string') return undefined
+  // User ids are UUIDs (API.md); anything else would reach a uuid column of a lookup and fail there.
+  if (typeof sub !== 'string' || !UUID.test(sub) || typeof username !== 'string') return undefined
   if (role !== 'USER' && role !== 'ADMIN') return undefined
   return { sub, username, role, iat: typeof iat === 'number' ? iat : 0, exp }
 }

@@ -2,6 +2,9 @@ import type { Context, MiddlewareHandler } from 'hono'
 import * as v from 'valibot'
 import { type FieldError, HttpProblem } from './problem.ts'
 import { withSpec } from './openapi-meta.ts'
+import { hasControlChars } from '../text.ts'
+
+export { hasControlChars }
 
 export function issuesToErrors(issues: readonly v.BaseIssue<unknown>[]): FieldError[] {
   return issues.map((i) => ({
@@ -83,6 +86,13 @@ export const query = <S extends v.GenericSchema>(schema: S) =>
   )
 
 export const params = <S extends v.GenericSchema>(schema: S) => validator('param', schema, (c) => c.req.param(), 'path')
+
+/** A check for a free-text field (see text.ts): no control characters (with `lineBreaks`, tabs and line breaks are allowed). */
+export const noControlChars = (name: string, opts: { lineBreaks?: boolean } = {}) =>
+  v.check<string, string>(
+    (s) => !hasControlChars(s, opts),
+    `${name} must not contain control characters${opts.lineBreaks ? ' other than tabs and line breaks' : ''}`,
+  )
 
 // Schemas for values that arrive as strings in paths and query strings.
 

@@ -23,7 +23,7 @@ export const userJson = (u: User) => ({
 export interface AuthHttpOptions extends Omit<HttpAppOptions, 'docs'> {
   readonly auth: Auth
   readonly secret: string
-  /** Take the client address from X-Forwarded-For (only behind a proxy you trust). */
+  /** Take the client address from X-Forwarded-For, its last hop (only behind a proxy you trust, which appends it). */
   readonly trustProxy: boolean
 }
 

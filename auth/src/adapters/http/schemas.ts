@@ -1,4 +1,5 @@
 import * as v from 'valibot'
+import { noControlChars } from '@shop/shared-kernel/http/validate'
 import { FULL_NAME_MAX, isValidEmail, isValidPassword, isValidUsername } from '../../domain/user.ts'
 
 const username = v.pipe(
@@ -7,7 +8,14 @@ const username = v.pipe(
 )
 const email = v.pipe(v.string('email must be a string'), v.check(isValidEmail, 'email must be a valid email address'))
 const password = v.pipe(v.string('password must be a string'), v.check(isValidPassword, 'password must be 8 to 72 bytes'))
-const fullName = v.nullable(v.pipe(v.string('full_name must be a string or null'), v.trim(), v.maxLength(FULL_NAME_MAX, `full_name must be at most ${FULL_NAME_MAX} characters`)))
+const fullName = v.nullable(
+  v.pipe(
+    v.string('full_name must be a string or null'),
+    v.trim(),
+    v.maxLength(FULL_NAME_MAX, `full_name must be at most ${FULL_NAME_MAX} characters`),
+    noControlChars('full_name'),
+  ),
+)
 
 export const RegisterBody = v.object({
   username,
@@ -17,7 +25,8 @@ export const RegisterBody = v.object({
 })
 
 export const LoginBody = v.object({
-  username: v.pipe(v.string('username must be a string'), v.minLength(1, 'username is required'), v.maxLength(254, 'username is too long')),
+  // Looked up and used as a throttle key: a NUL would reach PostgreSQL (a 500), so it is refused here.
+  username: v.pipe(v.string('username must be a string'), v.minLength(1, 'username is required'), v.maxLength(254, 'username is too long'), noControlChars('username')),
   password: v.pipe(v.string('password must be a string'), v.maxLength(1024, 'password is too long')),
 })
 

@@ -1,7 +1,7 @@
 import * as v from 'valibot'
 import { pageEntries } from '@shop/shared-kernel/http/pagination'
 import { MoneyOut } from '@shop/shared-kernel/http/money-schema'
-import { idString, uuidString } from '@shop/shared-kernel/http/validate'
+import { idString, noControlChars, uuidString } from '@shop/shared-kernel/http/validate'
 import { MAX_LINES, MAX_QUANTITY, MIN_QUANTITY, SHIPPING_ADDRESS_MAX } from '../../domain/order.ts'
 import { ORDER_STATUSES } from '../../domain/status.ts'
 
@@ -30,6 +30,8 @@ const ShippingAddress = v.nullable(
     v.trim(),
     v.minLength(1, 'shipping_address must not be blank (send null for none)'),
     v.maxLength(SHIPPING_ADDRESS_MAX, `shipping_address must be at most ${SHIPPING_ADDRESS_MAX} characters`),
+    // An address may span lines; a NUL would make PostgreSQL fail the insert (a 500).
+    noControlChars('shipping_address', { lineBreaks: true }),
   ),
 )
 const Status = v.picklist(ORDER_STATUSES, `status must be one of ${ORDER_STATUSES.join(', ')}`)
@@ -45,6 +47,7 @@ export const IdempotencyKey = v.pipe(
   v.string(),
   v.minLength(1, 'Idempotency-Key must be 1 to 255 characters'),
   v.maxLength(255, 'Idempotency-Key must be 1 to 255 characters'),
+  noControlChars('Idempotency-Key'),
 )
 
 export const OrderIdParam = v.object({ id: idString('id') })
