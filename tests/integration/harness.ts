@@ -159,6 +159,8 @@ export async function startShop(o: { amqpUrl?: string; env?: Partial<Record<Serv
     HOST: '127.0.0.1',
     LOG_LEVEL: 'info',
     BCRYPT_COST: '4',
+    // The test run shares one server's connection limit with its own pools: keep each service small.
+    DATABASE_POOL_MAX: '5',
   }
   const make = (s: ServiceName, extra: Record<string, string> = {}) => new Service(s, { ...common, DATABASE_URL: dbUrl(s), ...extra, ...(o.env?.[s] ?? {}) })
   const auth = make('auth', { ADMIN_USERNAME: ADMIN.username, ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password })

@@ -62,7 +62,7 @@ export function sharedServerDb(name: string): Promise<Database> {
     const url = new URL(serverUrl())
     url.pathname = `/shop_test_${name}_${checkout}`
     db = ensureDatabase(url.toString(), silentLogger).then(() =>
-      openDatabase({ url: url.toString(), dataDir: '', name, poolMax: 10, log: silentLogger }),
+      openDatabase({ url: url.toString(), dataDir: '', name, poolMax: 6, log: silentLogger }),
     )
     servers.set(name, db)
   }
