@@ -1,0 +1,228 @@
+/**
+ * `make bench`: runs every benchmark, one after the other (they share the machine's cores, so
+ * never at once), and writes ONE report, bench/REPORT.md:
+ *
+ *   bench/events   commit → effect latency and burst throughput through outbox, RabbitMQ, inbox
+ *   bench/catalog  tree queries and the subtree listing (its own catalog process)
+ *   bench/http     product by id, subtree listing, login, users/me, and the ceilings, same run
+ *   bench/orders   orders per second (wrk) and POST → confirmed latency
+ *
+ * Each scenario's figures are shown next to the ceiling it is compared with and the targets
+ * (reads ≥ 50% of the bare postgres.js HTTP primary-key select; login ≥ 90% of the bcrypt
+ * ceiling; no error responses). "Before" figures, where shown, come from bench/baseline/*.json:
+ * the same scripts run on this machine before this branch's optimisations.
+ *
+ *   bun bench/report.ts [--skip-run]   (--skip-run: only rebuild REPORT.md from bench/results)
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { MemorySampler, WRK, cores, machineLoad, type MachineLoad } from './lib/measure.ts'
+import { ROOT } from './lib/shop.ts'
+
+const { values } = parseArgs({ options: { 'skip-run': { type: 'boolean', default: false } } })
+const RESULTS = join(ROOT, 'bench', 'results')
+const BASELINE = join(ROOT, 'bench', 'baseline')
+
+const say = (s: string) => process.stdout.write(`bench/report: ${s}\n`)
+
+async function run(name: string, argv: string[]): Promise<{ seconds: number; peak_rss_mb?: Record<string, number>; load_before: MachineLoad }> {
+  const load_before = await machineLoad()
+  say(`running ${argv.join(' ')} (load ${load_before.loadavg_1m}, cpu ${load_before.cpu_busy_pct}% busy)`)
+  const t = performance.now()
+  const p = Bun.spawn(argv, { cwd: ROOT, stdout: 'inherit', stderr: 'inherit' })
+  // bench/events runs its relay and consumer in the benchmark process itself: sample that one.
+  const mem = name === 'events' ? new MemorySampler({ 'bench process (relay + consumer)': p.pid }).start() : undefined
+  const code = await p.exited
+  const peak_rss_mb = mem?.stop()
+  if (code !== 0) throw new Error(`${argv.join(' ')} exited with ${code}`)
+  return { seconds: Math.round((performance.now() - t) / 100) / 10, ...(peak_rss_mb ? { peak_rss_mb } : {}), load_before }
+}
+
+const read = (dir: string, name: string): any => {
+  const f = join(dir, `${name}.json`)
+  return existsSync(f) ? JSON.parse(readFileSync(f, 'utf8')) : undefined
+}
+
+const pct = (a: number, b: number) => (b > 0 ? `${Math.round((a / b) * 1000) / 10}%` : 'n/a')
+const met = (ok: boolean) => (ok ? '**met**' : '**not met**')
+const rss = (m: Record<string, number> | undefined) => (m ? Object.entries(m).map(([k, v]) => `${k} ${v}`).join(', ') : 'n/a')
+const loadOf = (l: MachineLoad | undefined) => (l ? `${l.loadavg_1m} / ${l.cpu_busy_pct}%` : 'n/a')
+const n = (x: number | undefined, unit = '') => (x === undefined || Number.isNaN(x) ? 'n/a' : `${x}${unit}`)
+
+async function main() {
+  const runs: Record<string, Awaited<ReturnType<typeof run>>> = {}
+  if (!values['skip-run']) {
+    runs.events = await run('events', ['bun', 'bench/events/run.ts'])
+    runs.catalog = await run('catalog', ['bun', 'bench/catalog/run.ts'])
+    runs.http = await run('http', ['bun', 'bench/http/run.ts'])
+    runs.orders = await run('orders', ['bun', 'bench/orders/run.ts'])
+    writeFileSync(join(RESULTS, 'runs.json'), JSON.stringify(runs, null, 2) + '\n')
+  } else {
+    Object.assign(runs, read(RESULTS, 'runs') ?? {})
+  }
+  const events = read(RESULTS, 'events')
+  const catalog = read(RESULTS, 'catalog')
+  const http = read(RESULTS, 'http')
+  const orders = read(RESULTS, 'orders')
+  const before = { events: read(BASELINE, 'events'), catalog: read(BASELINE, 'catalog'), http: read(BASELINE, 'http'), orders: read(BASELINE, 'orders') }
+
+  const c = http.ceilings
+  const honoRps = c.hono.loaded.requests_per_second as number
+  const pgRps = c.pg_http.loaded.requests_per_second as number
+  const bcryptRate = c.bcrypt.verifications_per_second as number
+  const s = http.scenarios
+  const o = orders.throughput
+  const errs = (w: any) => `${w.non_2xx}${w.socket_errors ? ` (+${w.socket_errors} socket)` : ''}`
+
+  type Row = { name: string; w: any; unloaded?: any; rss: any; load: any; ceiling: string; target: string }
+  const rows: Row[] = [
+    {
+      name: 'GET /api/v1/product/{id} (random ids of 100,000)',
+      w: s.product_by_id.loaded,
+      unloaded: s.product_by_id.unloaded,
+      rss: s.product_by_id.peak_rss_mb,
+      load: s.product_by_id.machine_load_before,
+      ceiling: `${pct(s.product_by_id.loaded.requests_per_second, pgRps)} of pg HTTP PK select; ${pct(s.product_by_id.loaded.requests_per_second, honoRps)} of bare Hono`,
+      target: `≥ 50% of pg HTTP: ${met(s.product_by_id.loaded.requests_per_second >= 0.5 * pgRps)}`,
+    },
+    {
+      name: `GET /api/v1/products?category_id=${http.data.subtree_root}&limit=50 (subtree of ${http.data.subtree_categories} categories, ${http.data.subtree_products} products)`,
+      w: s.products_subtree.loaded,
+      unloaded: s.products_subtree.unloaded,
+      rss: s.products_subtree.peak_rss_mb,
+      load: s.products_subtree.machine_load_before,
+      ceiling:
+        `${pct(s.products_subtree.loaded.requests_per_second, pgRps)} of pg HTTP PK select; ${pct(s.products_subtree.loaded.requests_per_second, honoRps)} of bare Hono` +
+        (c.pg_http_listing ? `; ${pct(s.products_subtree.loaded.requests_per_second, c.pg_http_listing.loaded.requests_per_second)} of the same SQL on bare Bun.serve + postgres.js` : ''),
+      target: `≥ 50% of pg HTTP: ${met(s.products_subtree.loaded.requests_per_second >= 0.5 * pgRps)}`,
+    },
+    {
+      name: 'POST /api/v1/auth/login (8 users rotating, bcrypt cost 10)',
+      w: s.login.loaded,
+      unloaded: s.login.unloaded,
+      rss: s.login.peak_rss_mb,
+      load: s.login.machine_load_before,
+      ceiling: `${pct(s.login.loaded.requests_per_second, bcryptRate)} of bcrypt verify/s; ${pct(s.login.loaded.requests_per_second, honoRps)} of bare Hono`,
+      target: `≥ 90% of bcrypt: ${met(s.login.loaded.requests_per_second >= 0.9 * bcryptRate)}`,
+    },
+    {
+      name: 'GET /api/v1/users/me (8 tokens rotating)',
+      w: s.users_me.loaded,
+      unloaded: s.users_me.unloaded,
+      rss: s.users_me.peak_rss_mb,
+      load: s.users_me.machine_load_before,
+      ceiling: `${pct(s.users_me.loaded.requests_per_second, pgRps)} of pg HTTP PK select; ${pct(s.users_me.loaded.requests_per_second, honoRps)} of bare Hono`,
+      target: `≥ 50% of pg HTTP: ${met(s.users_me.loaded.requests_per_second >= 0.5 * pgRps)}`,
+    },
+    {
+      name: 'POST /api/v1/order (16 users, 20 products rotating, a fresh Idempotency-Key each)',
+      w: o.wrk,
+      rss: o.peak_rss_mb,
+      load: o.machine_load_before,
+      ceiling: `${pct(o.wrk.requests_per_second, pgRps)} of pg HTTP PK select; ${pct(o.wrk.requests_per_second, honoRps)} of bare Hono`,
+      target: 'no error responses',
+    },
+  ]
+  const allErrors = rows.reduce((a, r) => a + r.w.non_2xx + r.w.socket_errors, 0)
+
+  const lat = orders.latency
+  const md: string[] = []
+  md.push(`# shop benchmark report
+
+Generated by \`make bench\` (\`bun bench/report.ts\`) on ${new Date().toISOString()}.
+
+**Machine**: ${cores()} cores, shared by PostgreSQL 15, RabbitMQ, the three services, the ceilings and wrk (wrk
+${WRK.threads} threads, ${WRK.connections} connections, ${WRK.seconds} s after a ${WRK.warmup} s warm-up; "unloaded" is 1 connection).
+Figures from a 2-core machine where the load generator competes with the system under test are
+lower bounds and noisy (±10–20% between runs); compare ratios, which are measured in the same run.
+Other engineers may have been running tests: the load average and CPU use over the quiet second
+before each scenario are given (\`load / cpu busy\`).
+
+**Services** run as real processes (\`bun <service>/src/main.ts\`) on real PostgreSQL and RabbitMQ
+(databases \`shop_bench_*\`, vhost \`shop_bench\`), with \`LOG_LEVEL=warn\`, \`BCRYPT_COST=10\`,
+\`DATABASE_POOL_MAX=${http.services.DATABASE_POOL_MAX}\`. Request logs at \`info\` cost throughput: the product read ran
+${s.product_by_id.loaded.requests_per_second} req/s (p99 ${s.product_by_id.loaded.p99_ms} ms) at warn and
+${http.log_level_info.product_by_id.loaded.requests_per_second} req/s (p99 ${http.log_level_info.product_by_id.loaded.p99_ms} ms) at info
+(one JSON line per request to a file), i.e. ${pct(http.log_level_info.product_by_id.loaded.requests_per_second, s.product_by_id.loaded.requests_per_second)} of the warn figure.
+
+## Scenarios
+
+Throughput and latency under load (wrk), unloaded p50, error responses (wrk's non-2xx count, plus
+socket errors), peak RSS of each service process during the loaded run (MiB; VmHWM reset at the
+start, VmRSS polled every 100 ms), and the ratio to the ceilings measured in the same run.
+
+| scenario | req/s | p50 / p99 (ms) | unloaded p50 (ms) | errors | peak RSS (MiB) | load / cpu before | vs ceilings | target |
+|---|---:|---|---:|---:|---|---|---|---|
+${rows.map((r) => `| ${r.name} | ${r.w.requests_per_second} | ${r.w.p50_ms} / ${r.w.p99_ms} | ${r.unloaded ? r.unloaded.p50_ms : 'n/a'} | ${errs(r.w)} | ${rss(r.rss)} | ${loadOf(r.load)} | ${r.ceiling} | ${r.target} |`).join('\n')}
+| orders: POST → \`confirmed\`, 1 placer, ${lat.one_placer.orders} orders | ${Math.round(lat.one_placer.orders / lat.one_placer.seconds)} orders/s | client ${lat.one_placer.client_post_to_confirmed_ms.p50} / ${lat.one_placer.client_post_to_confirmed_ms.p99}; server ${lat.one_placer.server_created_to_confirmed_ms.p50} / ${lat.one_placer.server_created_to_confirmed_ms.p99} | | ${lat.one_placer.not_confirmed} not confirmed | ${rss(lat.one_placer.peak_rss_mb)} | ${loadOf(lat.one_placer.machine_load_before)} | | |
+| orders: POST → \`confirmed\`, ${lat.concurrent_placers.placers} concurrent placers, ${lat.concurrent_placers.orders} orders | ${Math.round(lat.concurrent_placers.orders / lat.concurrent_placers.seconds)} orders/s | client ${lat.concurrent_placers.client_post_to_confirmed_ms.p50} / ${lat.concurrent_placers.client_post_to_confirmed_ms.p99}; server ${lat.concurrent_placers.server_created_to_confirmed_ms.p50} / ${lat.concurrent_placers.server_created_to_confirmed_ms.p99} | | ${lat.concurrent_placers.not_confirmed} not confirmed | ${rss(lat.concurrent_placers.peak_rss_mb)} | ${loadOf(lat.concurrent_placers.machine_load_before)} | | |
+| events: commit → effect, one at a time (${events.events} events) | | ${events.latency_ms.p50} / ${events.latency_ms.p99} | | | ${rss(runs.events?.peak_rss_mb)} | ${loadOf(runs.events?.load_before)} | | |
+| events: burst of ${events.burst.events}, 8 writers | ${events.burst.events_per_second} events/s | | | | (same run) | | | |
+| bench/catalog: the subtree listing on its own catalog process (no broker) | ${catalog.http_products_in_subtree.requests_per_second} | ${catalog.http_products_in_subtree.p50_ms} / ${catalog.http_products_in_subtree.p99_ms} | ${catalog.http_products_in_subtree.unloaded.p50_ms} | ${catalog.http_products_in_subtree.non_2xx ?? 'n/a'} | ${rss(catalog.http_products_in_subtree.peak_rss_mb)} | ${loadOf(catalog.http_products_in_subtree.machine_load_before)} | | |
+
+**No error responses under load: ${met(allErrors === 0)}** (${allErrors} in total across the wrk runs above).
+
+Orders after the wrk run: ${o.orders_created} created, by status ${JSON.stringify(o.by_status)}; the saga's backlog was
+confirmed ${o.backlog_after_wrk_seconds} s after wrk stopped (${o.confirmed_per_second_end_to_end} confirmed/s end to end).
+Latency method: ${lat.method}
+
+## Ceilings (same run, same wrk settings)
+
+| ceiling | figure | latency p50 / p99 (ms) | peak RSS (MiB) |
+|---|---:|---|---|
+| bare Hono on Bun.serve, GET /json (small JSON, no middleware, no database) | ${honoRps} req/s | ${c.hono.loaded.p50_ms} / ${c.hono.loaded.p99_ms} | ${rss(c.hono.peak_rss_mb)} |
+| bare Bun.serve + postgres.js PK select over HTTP, GET /product/<random id> (no Hono, no validation; pool ${c.pg_in_process.pool}) | ${pgRps} req/s | ${c.pg_http.loaded.p50_ms} / ${c.pg_http.loaded.p99_ms} | ${rss(c.pg_http.peak_rss_mb)} |
+${c.pg_http_listing ? `| the subtree listing's own SQL (the catalog adapter's \`list\`) on bare Bun.serve + postgres.js, no Hono, no validation | ${c.pg_http_listing.loaded.requests_per_second} req/s | ${c.pg_http_listing.loaded.p50_ms} / ${c.pg_http_listing.loaded.p99_ms} | ${rss(c.pg_http_listing.peak_rss_mb)} |\n` : ''}| postgres.js PK select in-process, ${c.pg_in_process.callers} concurrent callers, pool ${c.pg_in_process.pool} | ${c.pg_in_process.queries_per_second} queries/s | ${c.pg_in_process.p50_ms} / ${c.pg_in_process.p99_ms} | |
+| bcrypt verify (@node-rs/bcrypt) at cost ${c.bcrypt.cost}, ${c.bcrypt.concurrency} in flight (as many as wrk's connections) | ${bcryptRate} verify/s | ${c.bcrypt.p50_ms} / ${c.bcrypt.p99_ms} | |
+| bcrypt verify at cost ${c.bcrypt_one_at_a_time.cost}, one at a time | ${c.bcrypt_one_at_a_time.verifications_per_second} verify/s | ${c.bcrypt_one_at_a_time.p50_ms} / ${c.bcrypt_one_at_a_time.p99_ms} | |
+
+Ratios of reads use the **HTTP** postgres.js ceiling (Bun.serve + postgres.js, measured with wrk like
+our endpoints), so both sides pay for HTTP parsing, a database round trip and JSON; the in-process
+figure is given for reference (it has no HTTP at all and is ${Math.round(c.pg_in_process.queries_per_second / pgRps * 10) / 10}× the HTTP one here,
+because wrk and the HTTP stack take CPU from the same two cores). The PK select reads \`products\` alone;
+our product read also joins its category (one round trip either way).
+`)
+
+  // Before / after.
+  if (before.http && before.orders) {
+    const b = before.http.scenarios
+    const bo = before.orders
+    const line = (what: string, was: string, now: string) => `| ${what} | ${was} | ${now} |`
+    const w = (x: any) => `${x.requests_per_second} req/s, p50 ${x.p50_ms} ms, p99 ${x.p99_ms} ms`
+    md.push(`## Before and after this branch's optimisations
+
+"Before": bench/baseline/*.json, the same scripts on this machine before the changes (commit
+${before.http.commit ?? 'see bench/baseline/README.md'}); "after": this run. Same machine, same settings; the machine noise
+(±10–20%) applies to both.
+
+| measure | before | after |
+|---|---|---|
+${line('GET /api/v1/product/{id}', w(b.product_by_id.loaded), w(s.product_by_id.loaded))}
+${line(`GET /api/v1/products?category_id=…&limit=50 (subtree of ${http.data.subtree_products} products), loaded`, w(b.products_subtree.loaded), w(s.products_subtree.loaded))}
+${line('the same, unloaded p50 / p99', `${b.products_subtree.unloaded.p50_ms} / ${b.products_subtree.unloaded.p99_ms} ms`, `${s.products_subtree.unloaded.p50_ms} / ${s.products_subtree.unloaded.p99_ms} ms`)}
+${before.catalog ? line('bench/catalog listing (own process), loaded', `${before.catalog.http_products_in_subtree.requests_per_second} req/s, p50 ${before.catalog.http_products_in_subtree.p50_ms} ms`, `${catalog.http_products_in_subtree.requests_per_second} req/s, p50 ${catalog.http_products_in_subtree.p50_ms} ms`) : ''}
+${line('POST /api/v1/auth/login', w(b.login.loaded), w(s.login.loaded))}
+${line('GET /api/v1/users/me', w(b.users_me.loaded), w(s.users_me.loaded))}
+${line('POST /api/v1/order (wrk)', w(bo.throughput.wrk), w(o.wrk))}
+${line('orders confirmed per second, end to end', `${bo.throughput.confirmed_per_second_end_to_end}`, `${o.confirmed_per_second_end_to_end}`)}
+${line('POST → confirmed, 1 placer, server-side p50 / p99', `${bo.latency.one_placer.server_created_to_confirmed_ms.p50} / ${bo.latency.one_placer.server_created_to_confirmed_ms.p99} ms`, `${lat.one_placer.server_created_to_confirmed_ms.p50} / ${lat.one_placer.server_created_to_confirmed_ms.p99} ms`)}
+${line('POST → confirmed, 1 placer, client-side p50 / p99', `${bo.latency.one_placer.client_post_to_confirmed_ms.p50} / ${bo.latency.one_placer.client_post_to_confirmed_ms.p99} ms`, `${lat.one_placer.client_post_to_confirmed_ms.p50} / ${lat.one_placer.client_post_to_confirmed_ms.p99} ms`)}
+${line(`POST → confirmed, ${lat.concurrent_placers.placers} placers, client-side p50 / p99`, `${bo.latency.concurrent_placers.client_post_to_confirmed_ms.p50} / ${bo.latency.concurrent_placers.client_post_to_confirmed_ms.p99} ms`, `${lat.concurrent_placers.client_post_to_confirmed_ms.p50} / ${lat.concurrent_placers.client_post_to_confirmed_ms.p99} ms`)}
+${before.events ? line('events commit → effect p50 / p99; burst', `${before.events.latency_ms.p50} / ${before.events.latency_ms.p99} ms; ${before.events.burst.events_per_second} events/s`, `${events.latency_ms.p50} / ${events.latency_ms.p99} ms; ${events.burst.events_per_second} events/s`) : ''}
+`.replace(/\n\n+\|/g, '\n|'))
+  }
+
+  const notes = join(ROOT, 'bench', 'NOTES.md')
+  if (existsSync(notes)) md.push(readFileSync(notes, 'utf8'))
+  md.push(`## Raw results
+
+bench/results/{events,catalog,http,orders,runs}.json (not committed; \`make bench\` writes them).
+Run times: ${Object.entries(runs).map(([k, r]) => `${k} ${r.seconds} s`).join(', ') || 'n/a'}.
+`)
+  writeFileSync(join(ROOT, 'bench', 'REPORT.md'), md.join('\n'))
+  say('written bench/REPORT.md')
+}
+
+await main()
+process.exit(0)
