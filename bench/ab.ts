@@ -21,7 +21,7 @@ import { parseArgs } from 'node:util'
 import postgres from 'postgres'
 import { buildTree, load } from './catalog/data.ts'
 import { randomPath, rotating } from './http/run.ts'
-import { WRK, cores, machineLoad, percentiles, settle, wrk, writeResult } from './lib/measure.ts'
+import { WRK, cores, machineLoad, settle, wrk, writeResult } from './lib/measure.ts'
 import { ROOT, type Shop, adminToken, api, dbName, dbUrl, eventually, makeUsers, must, startShop } from './lib/shop.ts'
 import { latencyRun, orderScript } from './orders/run.ts'
 
@@ -159,7 +159,11 @@ async function main() {
         say(`round ${round + 1} latency ${side.label}: server p50 ${r.server_created_to_confirmed_ms.p50} ms p99 ${r.server_created_to_confirmed_ms.p99}; client p50 ${r.client_post_to_confirmed_ms.p50} ms`)
       }
     }
-    const median = (xs: number[]) => percentiles(xs).p50
+    const median = (xs: number[]) => {
+      const s = [...xs].sort((a, b) => a - b)
+      const m = s.length / 2
+      return Math.round((s.length % 2 ? s[Math.floor(m)]! : (s[m - 1]! + s[m]!) / 2) * 100) / 100
+    }
     const summary = Object.fromEntries(
       Object.entries(results).map(([k, v]) => [
         k,

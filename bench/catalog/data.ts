@@ -20,7 +20,9 @@ function mulberry32(seed: number) {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296
   }
 }
-const rand = mulberry32(20260101)
+// Reset by buildTree, so every data set made in one process is the same (bench/ab makes two).
+const SEED = 20260101
+let rand = mulberry32(SEED)
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!
 
 export interface Cat {
@@ -35,6 +37,7 @@ export interface Cat {
  * to any category above the last level, which gives the bushy, uneven shape of real catalogs.
  */
 export function buildTree(): { cats: Cat[]; deepest: number; moveRoot: number; moveTarget: number } {
+  rand = mulberry32(SEED)
   const cats: Cat[] = []
   const add = (parent: Cat | null) => {
     const c = { id: cats.length + 1, parent: parent?.id ?? null, level: parent ? parent.level + 1 : 0 }

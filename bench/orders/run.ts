@@ -27,7 +27,8 @@ import postgres from 'postgres'
 import { MemorySampler, WRK, cores, lua, machineLoad, percentiles, wrk, writeResult } from '../lib/measure.ts'
 import { type Shop, adminToken, api, dbName, dbUrl, eventually, makeUsers, must, startShop } from '../lib/shop.ts'
 
-const { values } = parseArgs({ options: { orders: { type: 'string', default: '600' }, placers: { type: 'string', default: '8' } } })
+// Read only when run as a script (bench/ab imports this module with arguments of its own).
+const { values } = parseArgs({ options: { orders: { type: 'string', default: '600' }, placers: { type: 'string', default: '8' } }, strict: import.meta.main, args: import.meta.main ? process.argv.slice(2) : [] })
 const ORDERS = Number(values.orders)
 const PLACERS = Number(values.placers)
 const PRODUCTS = 20

@@ -49,3 +49,13 @@ create trigger products_count_delete after delete on products
   referencing old table as deleted_products for each statement execute function category_product_counts_delete();
 create trigger products_count_move after update of category_id on products
   for each row when (old.category_id is distinct from new.category_id) execute function category_product_counts_move();
+
+-- Emptying products (a maintenance truncate) empties the counts with it.
+create function category_product_counts_truncate() returns trigger language plpgsql as $$
+begin
+  delete from category_product_counts;
+  return null;
+end
+$$;
+create trigger products_count_truncate after truncate on products
+  for each statement execute function category_product_counts_truncate();
