@@ -32,13 +32,18 @@ describe.skipIf(!run)('stock saga on real processes', () => {
   const product = async (stock: number) => {
     const p = await api(shop.catalog.url, 'POST', '/api/v1/product', { token: admin, body: { name: `P${stock}-${Date.now()}`, price: '10.00', stock, category_id: category } })
     // wait until the order service's replica has it
+    let probe = 0
     await eventually(async () => {
-      const probe = await api(shop.order.url, 'POST', '/api/v1/order', { token: admin, body: { items: [{ product_id: p.body.id, quantity: 1 }] } })
-      if (probe.status !== 201) return false
-      await api(shop.order.url, 'PUT', `/api/v1/update_order/${probe.body.id}`, { token: admin, body: { status: 'cancelled' } })
+      const r = await api(shop.order.url, 'POST', '/api/v1/order', { token: admin, body: { items: [{ product_id: p.body.id, quantity: 1 }] } })
+      if (r.status !== 201) return false
+      probe = r.body.id
       return true
     }, 'product in the order replica')
-    // the probe was cancelled while pending or confirmed: either way its unit comes back
+    // The probe is cancelled once confirmed, and its unit comes back. (Cancelled while still
+    // pending, its reservation could land after the stock check below, taking a unit from the
+    // test's own orders until its release: 8 confirmed instead of 9 on a busy machine.)
+    await eventually(async () => (await api(shop.order.url, 'GET', `/api/v1/order/${probe}`, { token: admin })).body.status === 'confirmed', 'probe confirmed')
+    await api(shop.order.url, 'PUT', `/api/v1/update_order/${probe}`, { token: admin, body: { status: 'cancelled' } })
     await eventually(async () => (await api(shop.catalog.url, 'GET', `/api/v1/product/${p.body.id}`)).body.stock === stock, 'probe released')
     return p.body.id as number
   }
