@@ -140,10 +140,10 @@ before each scenario are given (\`load / cpu busy\`).
 
 **Services** run as real processes (\`bun <service>/src/main.ts\`) on real PostgreSQL and RabbitMQ
 (databases \`shop_bench_*\`, vhost \`shop_bench\`), with \`LOG_LEVEL=warn\`, \`BCRYPT_COST=10\`,
-\`DATABASE_POOL_MAX=${http.services.DATABASE_POOL_MAX}\`. Request logs at \`info\` cost throughput: the product read ran
-${s.product_by_id.loaded.requests_per_second} req/s (p99 ${s.product_by_id.loaded.p99_ms} ms) at warn and
-${http.log_level_info.product_by_id.loaded.requests_per_second} req/s (p99 ${http.log_level_info.product_by_id.loaded.p99_ms} ms) at info
-(one JSON line per request to a file), i.e. ${pct(http.log_level_info.product_by_id.loaded.requests_per_second, s.product_by_id.loaded.requests_per_second)} of the warn figure.
+\`DATABASE_POOL_MAX=${http.services.DATABASE_POOL_MAX}\`. What request logs at \`info\` cost (one synchronous JSON line per
+request, here to a file) was measured on the product read in the same run: ${s.product_by_id.loaded.requests_per_second} req/s
+(p99 ${s.product_by_id.loaded.p99_ms} ms) at warn, ${http.log_level_info.product_by_id.loaded.requests_per_second} req/s (p99 ${http.log_level_info.product_by_id.loaded.p99_ms} ms) at info, i.e.
+${pct(http.log_level_info.product_by_id.loaded.requests_per_second, s.product_by_id.loaded.requests_per_second)} of the warn figure (see "Looked at and left alone" for the other runs).
 
 ## Scenarios
 
@@ -173,7 +173,7 @@ Latency method: ${lat.method}
 | bare Hono on Bun.serve, GET /json (small JSON, no middleware, no database) | ${honoRps} req/s | ${c.hono.loaded.p50_ms} / ${c.hono.loaded.p99_ms} | ${rss(c.hono.peak_rss_mb)} |
 | bare Bun.serve + postgres.js PK select over HTTP, GET /product/<random id> (no Hono, no validation; pool ${c.pg_in_process.pool}) | ${pgRps} req/s | ${c.pg_http.loaded.p50_ms} / ${c.pg_http.loaded.p99_ms} | ${rss(c.pg_http.peak_rss_mb)} |
 ${c.pg_http_listing ? `| the subtree listing's own SQL (the catalog adapter's \`list\`) on bare Bun.serve + postgres.js, no Hono, no validation | ${c.pg_http_listing.loaded.requests_per_second} req/s | ${c.pg_http_listing.loaded.p50_ms} / ${c.pg_http_listing.loaded.p99_ms} | ${rss(c.pg_http_listing.peak_rss_mb)} |\n` : ''}| postgres.js PK select in-process, ${c.pg_in_process.callers} concurrent callers, pool ${c.pg_in_process.pool} | ${c.pg_in_process.queries_per_second} queries/s | ${c.pg_in_process.p50_ms} / ${c.pg_in_process.p99_ms} | |
-| bcrypt verify (@node-rs/bcrypt) at cost ${c.bcrypt.cost}, ${c.bcrypt.concurrency} in flight (as many as wrk's connections) | ${bcryptRate} verify/s | ${c.bcrypt.p50_ms} / ${c.bcrypt.p99_ms} | |
+| bcrypt verify (@node-rs/bcrypt) at cost ${c.bcrypt.cost}, ${c.bcrypt.concurrency} in flight (as many as wrk's connections): mean of the runs right before and right after the login scenario${c.bcrypt_before_login ? ` (${c.bcrypt_before_login.verifications_per_second} and ${c.bcrypt_after_login.verifications_per_second})` : ''} | ${bcryptRate} verify/s | ${c.bcrypt.p50_ms} / ${c.bcrypt.p99_ms} | |
 | bcrypt verify at cost ${c.bcrypt_one_at_a_time.cost}, one at a time | ${c.bcrypt_one_at_a_time.verifications_per_second} verify/s | ${c.bcrypt_one_at_a_time.p50_ms} / ${c.bcrypt_one_at_a_time.p99_ms} | |
 
 Ratios of reads use the **HTTP** postgres.js ceiling (Bun.serve + postgres.js, measured with wrk like
@@ -192,7 +192,7 @@ our product read also joins its category (one round trip either way).
     md.push(`## Before and after this branch's optimisations
 
 Measured by \`bun bench/ab.ts\` (${ab.when}), not by \`make bench\`: ${ab.method} The machine was shared with
-other engineers' test runs (load average 5–12 on 2 cores), so single figures move by ±20% between
+other engineers' test runs (load average 3–12 on 2 cores), so single figures move by ±20% between
 rounds; the CPU time the service processes spent per request moves much less and is the better
 guide for the service-side changes. Figures: median of the rounds.
 

@@ -132,10 +132,15 @@ export async function runHttp() {
       pg_http: await scenario('ceiling: bare Bun.serve + postgres.js PK select, GET /product/<random id>', pgHttp.url, randomPath('/product/', products), [pgHttp]),
       pg_http_listing: await scenario(`ceiling: the listing's SQL on bare Bun.serve + postgres.js, GET /listing/${big.id}`, `${pgHttp.url}/listing/${big.id}`, '', [pgHttp]),
       pg_in_process: await spawnJson<Record<string, number>>(['bun', join(ROOT, 'bench', 'ceilings', 'pg.ts'), dbUrl(dbName('catalog')), String(WRK.connections), String(POOL_MAX), String(Math.min(10, WRK.seconds)), String(products)]),
-      bcrypt: await spawnJson<Record<string, number>>(['bun', join(ROOT, 'bench', 'ceilings', 'bcrypt.ts'), '10', String(WRK.connections), String(Math.min(10, WRK.seconds))]),
+      // The bcrypt ceiling is measured right before and right after the login scenario (below),
+      // so that both see the same machine: others' work on these 2 cores swings it by 2x.
+      bcrypt: undefined as unknown as Record<string, number>,
+      bcrypt_before_login: undefined as unknown as Record<string, number>,
+      bcrypt_after_login: undefined as unknown as Record<string, number>,
       bcrypt_one_at_a_time: await spawnJson<Record<string, number>>(['bun', join(ROOT, 'bench', 'ceilings', 'bcrypt.ts'), '10', '1', '5']),
     }
-    say(`ceiling: postgres.js in-process ${ceilings.pg_in_process.queries_per_second} q/s; bcrypt ${ceilings.bcrypt.verifications_per_second} verify/s (${WRK.connections} in flight), ${ceilings.bcrypt_one_at_a_time.verifications_per_second} one at a time`)
+    say(`ceiling: postgres.js in-process ${ceilings.pg_in_process.queries_per_second} q/s; bcrypt one at a time ${ceilings.bcrypt_one_at_a_time.verifications_per_second} verify/s`)
+    const bcryptCeiling = () => spawnJson<Record<string, number>>(['bun', join(ROOT, 'bench', 'ceilings', 'bcrypt.ts'), '10', String(WRK.connections), String(Math.min(10, WRK.seconds))])
     await Promise.all(extra.map((s) => s.stop()))
     extra.length = 0
 
@@ -144,12 +149,23 @@ export async function runHttp() {
     const scenarios = {
       product_by_id: await scenario('GET /api/v1/product/{id}', shop.catalog.url, randomPath('/api/v1/product/', products), svc),
       products_subtree: await scenario(`GET ${subtreeUrl}`, `${shop.catalog.url}${subtreeUrl}`, '', svc),
-      login: await scenario(
-        'POST /api/v1/auth/login',
-        shop.auth.url,
-        rotating(users.map((u) => ({ method: 'POST', path: '/api/v1/auth/login', headers: json, body: JSON.stringify({ username: u.username, password: u.password }) }))),
-        svc,
-      ),
+      login: await (async () => {
+        await settle(svc.map((p) => p.pid))
+        ceilings.bcrypt_before_login = await bcryptCeiling()
+        const r = await scenario(
+          'POST /api/v1/auth/login',
+          shop.auth.url,
+          rotating(users.map((u) => ({ method: 'POST', path: '/api/v1/auth/login', headers: json, body: JSON.stringify({ username: u.username, password: u.password }) }))),
+          svc,
+        )
+        ceilings.bcrypt_after_login = await bcryptCeiling()
+        const a = ceilings.bcrypt_before_login
+        const b = ceilings.bcrypt_after_login
+        // The ceiling the login is compared with: the mean of the two, each 32 in flight.
+        ceilings.bcrypt = { ...a, verifications_per_second: Math.round(((a.verifications_per_second! + b.verifications_per_second!) / 2) * 100) / 100, p50_ms: Math.round(((a.p50_ms! + b.p50_ms!) / 2) * 100) / 100, p99_ms: Math.max(a.p99_ms!, b.p99_ms!) }
+        say(`ceiling: bcrypt ${a.verifications_per_second} verify/s before the login scenario, ${b.verifications_per_second} after (${WRK.connections} in flight)`)
+        return r
+      })(),
       users_me: await scenario(
         'GET /api/v1/users/me',
         shop.auth.url,

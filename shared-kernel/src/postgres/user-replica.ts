@@ -31,16 +31,16 @@ export function postgresUserReplica(sql: Sql | TxSql): UserReplica {
       // lookup cache (cachedPostgresUserReplica) forgets the user.
       const rows = await sql`
         with applied as (
-        insert into user_replica as r (id, username, role, version, deleted)
-        values (${e.data.id}, ${username}, ${role}, ${e.data.version}, ${deleted})
-        on conflict (id) do update set
-          username = coalesce(excluded.username, r.username),
-          role = coalesce(excluded.role, r.role),
-          version = excluded.version,
-          deleted = excluded.deleted,
-          updated_at = now()
-        where r.version < excluded.version
-        returning id
+          insert into user_replica as r (id, username, role, version, deleted)
+          values (${e.data.id}, ${username}, ${role}, ${e.data.version}, ${deleted})
+          on conflict (id) do update set
+            username = coalesce(excluded.username, r.username),
+            role = coalesce(excluded.role, r.role),
+            version = excluded.version,
+            deleted = excluded.deleted,
+            updated_at = now()
+          where r.version < excluded.version
+          returning id
         )
         select id, pg_notify(${USER_REPLICA_CHANNEL}, id::text) from applied`
       return rows.length === 1
