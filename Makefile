@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export PATH := $(HOME)/.bun/bin:$(PATH)
 TEST_TIMEOUT ?= 60000
 
-.PHONY: install dev start reset migrate seed test typecheck up down docker-engine
+.PHONY: install dev start reset migrate seed test typecheck bench up down docker-engine
 
 ## install: bun (from the npm registry when missing) and the dependencies, from the lock file
 install:
@@ -37,6 +37,11 @@ test: install typecheck
 ## typecheck: tsc --noEmit over the whole repository (strict)
 typecheck:
 	bunx tsc --noEmit -p .
+
+## bench: every benchmark (bench/events, bench/catalog, bench/http with its ceilings, bench/orders) on the
+## local PostgreSQL and RabbitMQ, one after the other, then one report: bench/REPORT.md (takes ~10 min)
+bench: install
+	bun bench/report.ts
 
 ## up: the whole stack in Docker (compose.yaml: 3 × postgres, rabbitmq, auth, catalog, order); needs JWT_SECRET
 up: docker-engine

@@ -17,101 +17,13 @@ import { migrate } from '@shop/shared-kernel/postgres/migrate'
 import { makeCatalog } from '../../catalog/src/catalog.ts'
 import { MIGRATIONS } from '../../catalog/src/main.ts'
 import { postgresCatalogStore } from '../../catalog/src/adapters/postgres/store.ts'
-import { nameKey } from '../../catalog/src/domain/name-key.ts'
+import { MAX_LEVEL, MOVE_SIZE, buildTree, load } from './data.ts'
+import { MemorySampler, machineLoad } from '../lib/measure.ts'
 
 const ROOT = join(import.meta.dir, '..', '..')
 const URL_ = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/shop_bench_catalog'
-const CATEGORIES = 10_000
-const PRODUCTS = 100_000
-const MAX_LEVEL = 19 // 20 levels: 0..19
-const MOVE_SIZE = 1_000
 const WRK = { threads: 2, connections: 32, seconds: Number(process.env.BENCH_WRK_SECONDS ?? 15) } as const
 const PORT = Number(process.env.BENCH_PORT ?? 18_001)
-
-// Deterministic data: the same tree every run.
-function mulberry32(seed: number) {
-  return () => {
-    seed |= 0
-    seed = (seed + 0x6d2b79f5) | 0
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-const rand = mulberry32(20260101)
-const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!
-
-interface Cat {
-  id: number
-  parent: number | null
-  level: number
-}
-
-/**
- * The tree: 10 roots; under root 1 a chain down to level 19 (the breadcrumb case); under root 2,
- * at level 3, a subtree of exactly 1,000 nodes (the move case); the rest attached at random
- * to any category above the last level, which gives the bushy, uneven shape of real catalogs.
- */
-function buildTree(): { cats: Cat[]; deepest: number; moveRoot: number; moveTarget: number } {
-  const cats: Cat[] = []
-  const add = (parent: Cat | null) => {
-    const c = { id: cats.length + 1, parent: parent?.id ?? null, level: parent ? parent.level + 1 : 0 }
-    cats.push(c)
-    return c
-  }
-  const roots = Array.from({ length: 10 }, () => add(null))
-  let deepest = roots[0]!
-  while (deepest.level < MAX_LEVEL) deepest = add(deepest)
-  let anchor = roots[1]!
-  while (anchor.level < 2) anchor = add(anchor)
-  const moveRoot = add(anchor)
-  const inMove: Cat[] = [moveRoot]
-  while (inMove.length < MOVE_SIZE) inMove.push(add(pick(inMove.filter((c) => c.level < 10))))
-  // Departments of similar size: pick a root, then any open category of its subtree.
-  const rootOf = new Map<number, number>()
-  for (const c of cats) rootOf.set(c.id, c.parent === null ? c.id : rootOf.get(c.parent)!)
-  const open = new Map(roots.map((r) => [r.id, cats.filter((c) => rootOf.get(c.id) === r.id && c.level < MAX_LEVEL && !inMove.includes(c))]))
-  while (cats.length < CATEGORIES) {
-    const root = pick(roots)
-    const c = add(pick(open.get(root.id)!))
-    rootOf.set(c.id, root.id)
-    if (c.level < MAX_LEVEL) open.get(root.id)!.push(c)
-  }
-  // The move target: a category at level 8 outside the moved subtree, so every level shifts by 6.
-  const moveTarget = cats.find((c) => c.level === 8 && !inMove.includes(c) && c.id !== deepest.id)!
-  return { cats, deepest: deepest.id, moveRoot: moveRoot.id, moveTarget: moveTarget.id }
-}
-
-async function load(sql: Sql, cats: Cat[]) {
-  const now = new Date()
-  for (let i = 0; i < cats.length; i += 5_000) {
-    const chunk = cats.slice(i, i + 5_000)
-    const names = chunk.map((c) => `Category ${c.id}`)
-    await sql`
-      insert into categories (id, name, name_key, description, parent_id, level, created_at, updated_at)
-      select id, name, key, null, parent, level, ${now}, ${now}
-      from unnest(${chunk.map((c) => c.id)}::bigint[], ${names}::text[], ${names.map(nameKey)}::text[],
-                  ${chunk.map((c) => c.parent)}::bigint[], ${chunk.map((c) => c.level)}::int[]) as t(id, name, key, parent, level)`
-  }
-  const t0 = Date.UTC(2025, 0, 1)
-  for (let i = 0; i < PRODUCTS; i += 5_000) {
-    const n = Math.min(5_000, PRODUCTS - i)
-    const names = Array.from({ length: n }, (_, k) => `Product ${i + k + 1} ${pick(['red', 'blue', 'steel', 'oak', 'mini', 'pro'])}`)
-    await sql`
-      insert into products (name, name_key, description, price, stock, category_id, created_at, updated_at, version)
-      select name, key, 'bench product', price, stock, category_id, created_at, created_at, 1
-      from unnest(${names}::text[], ${names.map(nameKey)}::text[],
-                  ${Array.from({ length: n }, () => (1 + Math.floor(rand() * 100_000) / 100).toFixed(2))}::numeric[],
-                  ${Array.from({ length: n }, () => (rand() < 0.2 ? 0 : Math.floor(rand() * 100)))}::int[],
-                  ${Array.from({ length: n }, () => pick(cats).id)}::bigint[],
-                  ${Array.from({ length: n }, (_, k) => new Date(t0 + (i + k) * 60_000).toISOString())}::timestamptz[])
-        as t(name, key, price, stock, category_id, created_at)`
-  }
-  await sql`select setval(pg_get_serial_sequence('categories', 'id'), (select max(id) from categories))`
-  await sql`select setval(pg_get_serial_sequence('products', 'id'), (select max(id) from products))`
-  // As autovacuum would have by then: statistics, and a visibility map for index-only scans.
-  await sql`vacuum analyze`
-}
 
 async function timeIt(runs: number, f: () => Promise<unknown>): Promise<{ median_ms: number; min_ms: number; runs: number }> {
   for (let i = 0; i < 3; i++) await f()
@@ -233,6 +145,8 @@ async function main() {
     let http: Awaited<ReturnType<typeof wrk>>
     let unloaded: Awaited<ReturnType<typeof wrk>>
     let productsInSubtree = 0
+    let load_before: Awaited<ReturnType<typeof machineLoad>> | undefined
+    let peak_rss_mb: Record<string, number> = {}
     const target = `http://127.0.0.1:${PORT}/api/v1/products?category_id=${big!.id}&limit=50`
     try {
       await waitReady(`http://127.0.0.1:${PORT}`, 30_000)
@@ -241,7 +155,10 @@ async function main() {
       productsInSubtree = Number(probe.headers.get('X-Total-Count'))
       process.stdout.write(`bench: wrk ${WRK.seconds}s, ${WRK.threads} threads, ${WRK.connections} connections: GET ${target.replace(/^http:\/\/[^/]+/, '')} (X-Total-Count ${probe.headers.get('X-Total-Count')})\n`)
       await wrk(target, WRK.connections, 3) // warm-up: JIT, prepared statements, pool connections
+      load_before = await machineLoad()
+      const mem = new MemorySampler({ catalog: server.pid }).start()
       http = await wrk(target, WRK.connections, WRK.seconds)
+      peak_rss_mb = mem.stop()
       unloaded = await wrk(target, 1, Math.max(3, Math.round(WRK.seconds / 2)))
     } finally {
       server.kill('SIGTERM')
@@ -265,6 +182,9 @@ async function main() {
         p50_ms: http.p50_ms,
         p99_ms: http.p99_ms,
         requests: http.requests,
+        non_2xx: http.non_2xx,
+        peak_rss_mb,
+        machine_load_before: load_before,
         unloaded: { wrk: `1 connection, ${Math.max(3, Math.round(WRK.seconds / 2))} s`, requests_per_second: unloaded.requests_per_second, p50_ms: unloaded.p50_ms, p99_ms: unloaded.p99_ms },
       },
     }
@@ -276,7 +196,7 @@ async function main() {
       [`subtree query (root ${big!.id}, ${big!.size - 1} categories below)`, `${subtree.median_ms} ms median (min ${subtree.min_ms}, ${subtree.runs} runs)`],
       [`breadcrumb query (level ${MAX_LEVEL} category, ${lineage.length} entries)`, `${breadcrumb.median_ms} ms median (min ${breadcrumb.min_ms}, ${breadcrumb.runs} runs)`],
       [`move of a ${MOVE_SIZE}-category subtree (levels ±6)`, `${move.median_ms} ms median (min ${move.min_ms}, ${move.runs} moves)`],
-      [`GET /api/v1/products?category_id=${big!.id}&limit=50 (${productsInSubtree} products in the subtree), loaded`, `${http.requests_per_second} req/s, p50 ${http.p50_ms} ms, p99 ${http.p99_ms} ms (wrk ${results.http_products_in_subtree.wrk})`],
+      [`GET /api/v1/products?category_id=${big!.id}&limit=50 (${productsInSubtree} products in the subtree), loaded`, `${http.requests_per_second} req/s, p50 ${http.p50_ms} ms, p99 ${http.p99_ms} ms (wrk ${results.http_products_in_subtree.wrk}); catalog peak RSS ${peak_rss_mb.catalog} MiB`],
       ['the same, unloaded', `${unloaded.requests_per_second} req/s, p50 ${unloaded.p50_ms} ms, p99 ${unloaded.p99_ms} ms (wrk ${results.http_products_in_subtree.unloaded.wrk})`],
     ]
     process.stdout.write(`\n| measure | result |\n|---|---|\n${rows.map(([a, b]) => `| ${a} | ${b} |`).join('\n')}\n\nwritten to bench/results/catalog.json\n`)

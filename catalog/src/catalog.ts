@@ -171,8 +171,11 @@ export function makeCatalog(deps: CatalogDeps) {
           await tx.events.add({ type: 'stock.rejected', data: { order_id: order.orderId, reason: why.reason, product_ids: why.productIds } }, meta.correlationId)
           return ok('rejected' as StockOutcome)
         }
-        for (const p of taken.value) await tx.events.add(productUpdated(p), meta.correlationId)
-        await tx.events.add({ type: 'stock.reserved', data: { order_id: order.orderId } }, meta.correlationId)
+        // Issued together (pipelined, one round trip); the outbox keeps them in this order.
+        await Promise.all([
+          ...taken.value.map((p) => tx.events.add(productUpdated(p), meta.correlationId)),
+          tx.events.add({ type: 'stock.reserved', data: { order_id: order.orderId } }, meta.correlationId),
+        ])
         return ok('reserved' as StockOutcome)
       })
     },

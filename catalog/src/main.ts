@@ -5,7 +5,7 @@ import type { Bus } from '@shop/shared-kernel/bus/bus'
 import type { AppEnv } from '@shop/shared-kernel/http/app'
 import type { RootLogger } from '@shop/shared-kernel/log'
 import { USER_REPLICA_MIGRATIONS } from '@shop/shared-kernel/postgres/migrate'
-import { postgresUserReplica } from '@shop/shared-kernel/postgres/user-replica'
+import { cachedPostgresUserReplica } from '@shop/shared-kernel/postgres/user-replica'
 import { runService } from '@shop/shared-kernel/service'
 import { type Catalog, makeCatalog } from './catalog.ts'
 import { type CatalogConfig, loadCatalogConfig } from './config.ts'
@@ -29,8 +29,9 @@ export async function startCatalog(config: CatalogConfig, log: RootLogger, given
     log,
     migrations: MIGRATIONS,
     ...(given.bus ? { bus: given.bus } : {}),
-    wire(ctx) {
-      const users = postgresUserReplica(ctx.db.sql)
+    async wire(ctx) {
+      // Token checks read the replica through an in-process cache, invalidated on every change.
+      const users = await cachedPostgresUserReplica(ctx.db, log)
       const core = makeCatalog({ store: postgresCatalogStore(ctx.db.sql, { onEvents: ctx.wake }), clock: { now: () => new Date() } })
       const app = catalogHttp({
         catalog: core,

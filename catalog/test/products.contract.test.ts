@@ -141,6 +141,49 @@ function contract(name: string, make: () => Promise<CatalogStore>) {
       })
     })
 
+    test('totals stay exact through inserts, moves between categories, deletes and rolled-back writes', async () => {
+      // The subtree total comes from per-category counts on postgres: every write must keep them right.
+      const top = await category('Totals')
+      const left = await category('Totals L', top.id)
+      const deep = await category('Totals LL', left.id)
+      const right = await category('Totals R', top.id)
+      const total = async (f: Parameters<CatalogStore['products']['list']>[0], page = ALL) => (await store.products.list(f, page)).total
+      const expectTotals = async (t: { top: number; left: number; deep: number; right: number; leftOnly: number }) => {
+        expect(await total({ categoryId: top.id })).toBe(t.top)
+        expect(await total({ categoryId: left.id })).toBe(t.left)
+        expect(await total({ categoryId: deep.id })).toBe(t.deep)
+        expect(await total({ categoryId: right.id })).toBe(t.right)
+        expect(await total({ categoryId: left.id, includeSubcategories: false })).toBe(t.leftOnly)
+        // past the last page, and with a filter that is not the category (counted another way)
+        expect(await total({ categoryId: top.id }, { limit: 5, offset: 1000 })).toBe(t.top)
+        expect(await total({ categoryId: top.id, minPrice: '0.01' })).toBe(t.top)
+        expect((await store.products.list({ categoryId: top.id }, { limit: 1000, offset: 0 })).items.length).toBe(t.top)
+      }
+      const a = await product('T a', left.id)
+      const b = await product('T b', deep.id)
+      const c = await product('T c', deep.id, { stock: 5 })
+      await product('T d', right.id)
+      await expectTotals({ top: 4, left: 3, deep: 2, right: 1, leftOnly: 1 })
+      // a move to another category, a change that keeps the category, a stock change
+      value(await store.transact((tx) => tx.products.update(changeProduct(b, { categoryId: right.id }, tick()))))
+      value(await store.transact((tx) => tx.products.update(changeProduct(c, { name: 'T c2', price: '3.00' }, tick()))))
+      value(await store.transact(async (tx) => tx.products.take([{ productId: c.id, quantity: 1 }], tick())))
+      await expectTotals({ top: 4, left: 2, deep: 1, right: 2, leftOnly: 1 })
+      // a write rolled back changes no total
+      await store.transact(async (tx) => {
+        await tx.products.insert({ name: 'T ghost', categoryId: deep.id, price: '1.00', stock: 0, description: null, now: tick() })
+        await tx.products.remove(a.id)
+        return err('rolled back')
+      })
+      await expectTotals({ top: 4, left: 2, deep: 1, right: 2, leftOnly: 1 })
+      expect(value(await store.transact(async (tx) => ok(await tx.products.remove(a.id))))).toBe(true)
+      await expectTotals({ top: 3, left: 1, deep: 1, right: 2, leftOnly: 0 })
+      // a whole subtree moved under another category carries its products' count along
+      value(await store.transact(async (tx) => tx.categories.update({ ...deep, parentId: right.id })))
+      await expectTotals({ top: 3, left: 0, deep: 1, right: 3, leftOnly: 0 })
+      expect(await total({ categoryId: 777_777 })).toBe(0)
+    })
+
     describe('stock', () => {
       let c: Category
       beforeAll(async () => {

@@ -95,8 +95,12 @@ export function makeOrderCore(deps: OrderDeps) {
     const now = clock.now()
     const moved = changeStatus(order, to, actors, now)
     if (!moved.ok) return moved
-    const saved = await tx.orders.update(moved.value.order)
-    await tx.history.add(statusChange({ orderId: order.id, from: order.status, to, actor: moved.value.actor, by, at: now, ...why }))
+    // A status change never changes the lines: they are not rewritten. The row and its history
+    // entry are independent writes: issued together, they share one round trip (pipelined).
+    const [saved] = await Promise.all([
+      tx.orders.update(moved.value.order, { lines: false }),
+      tx.history.add(statusChange({ orderId: order.id, from: order.status, to, actor: moved.value.actor, by, at: now, ...why })),
+    ])
     if (to === 'cancelled') await releaseStock(tx, order, correlationId)
     // Shipped goods have left the warehouse: the reserved stock is sold, nothing is held any more.
     if (to === 'shipped') await tx.reservations.remove(order.id)
@@ -106,8 +110,7 @@ export function makeOrderCore(deps: OrderDeps) {
   /** Places the current lines with the catalog: the one outstanding request of the order. */
   async function place(tx: OrderTx, order: Order, correlationId: string | null): Promise<void> {
     const items = stockLines(order.items)
-    await tx.reservations.put({ orderId: order.id, state: 'requested', items })
-    await tx.events.add(orderPlaced(order, items), correlationId)
+    await Promise.all([tx.reservations.put({ orderId: order.id, state: 'requested', items }), tx.events.add(orderPlaced(order, items), correlationId)])
   }
 
   /** Runs a consumer's effect once per event id: a redelivery claims nothing and changes nothing. */
@@ -132,24 +135,28 @@ export function makeOrderCore(deps: OrderDeps) {
       const now = clock.now()
       const idem = o.idempotency
       return store.transact(async (tx): Promise<Result<{ order: Order; replayed: boolean }, OrderError>> => {
-        if (idem) {
-          // Checked before the products: a repeat returns the first order even if a product has gone since.
-          const claim = await tx.keys.claim({ userId: caller.id, key: idem.key, fingerprint: idem.fingerprint, at: now })
-          if (!claim.claimed) {
-            if (claim.fingerprint !== idem.fingerprint) return err({ type: 'IdempotencyKeyReused' })
-            const first = claim.orderId === null ? undefined : await tx.orders.byId(claim.orderId)
-            return first ? ok({ order: first, replayed: true }) : err({ type: 'IdempotentOrderDeleted' })
-          }
+        // The key claim and the product read are issued together (one round trip, pipelined);
+        // the claim decides first: a repeat returns the first order even if a product has gone since.
+        const [claim, products] = await Promise.all([
+          idem ? tx.keys.claim({ userId: caller.id, key: idem.key, fingerprint: idem.fingerprint, at: now }) : undefined,
+          tx.products.byIds(merged.value.map((l) => l.productId)),
+        ])
+        if (idem && claim && !claim.claimed) {
+          if (claim.fingerprint !== idem.fingerprint) return err({ type: 'IdempotencyKeyReused' })
+          const first = claim.orderId === null ? undefined : await tx.orders.byId(claim.orderId)
+          return first ? ok({ order: first, replayed: true }) : err({ type: 'IdempotentOrderDeleted' })
         }
-        const products = await tx.products.byIds(merged.value.map((l) => l.productId))
         const missing = unorderable(merged.value, products)
         if (missing.length) return err({ type: 'UnknownProducts', productIds: missing })
         const order = await tx.orders.insert(
           newOrder({ userId: caller.id, items: priceLines(merged.value, products), shippingAddress: input.shippingAddress ?? null, now }),
         )
-        await tx.history.add(statusChange({ orderId: order.id, from: null, to: 'pending', actor: 'owner', by: caller.id, at: now }))
-        await place(tx, order, corr(o))
-        if (idem) await tx.keys.attach(caller.id, idem.key, order.id)
+        // Independent writes, issued together.
+        await Promise.all([
+          tx.history.add(statusChange({ orderId: order.id, from: null, to: 'pending', actor: 'owner', by: caller.id, at: now })),
+          place(tx, order, corr(o)),
+          idem ? tx.keys.attach(caller.id, idem.key, order.id) : undefined,
+        ])
         return ok({ order, replayed: false })
       })
     },
@@ -256,8 +263,7 @@ export function makeOrderCore(deps: OrderDeps) {
     /** The catalog reserved the stock of the outstanding request (see domain/reservation.ts). */
     async onStockReserved(data: EventMap['stock.reserved'], meta: EventMeta): Promise<StockOutcome> {
       return consume(meta, 'stock.reserved', async (tx): Promise<StockOutcome> => {
-        const order = await tx.orders.byId(data.order_id, true)
-        const r = await tx.reservations.byOrder(data.order_id, true)
+        const [order, r] = await Promise.all([tx.orders.byId(data.order_id, true), tx.reservations.byOrder(data.order_id, true)])
         const d = onReserved(order, r)
         switch (d.kind) {
           case 'confirm': {
@@ -283,8 +289,7 @@ export function makeOrderCore(deps: OrderDeps) {
     /** The catalog could not reserve the outstanding request. */
     async onStockRejected(data: EventMap['stock.rejected'], meta: EventMeta): Promise<StockOutcome> {
       return consume(meta, 'stock.rejected', async (tx): Promise<StockOutcome> => {
-        const order = await tx.orders.byId(data.order_id, true)
-        const r = await tx.reservations.byOrder(data.order_id, true)
+        const [order, r] = await Promise.all([tx.orders.byId(data.order_id, true), tx.reservations.byOrder(data.order_id, true)])
         const d = onRejected(order, r)
         switch (d.kind) {
           case 'reject': {

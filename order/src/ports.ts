@@ -27,8 +27,11 @@ export interface Orders {
   ofUser(userId: string, statuses: readonly OrderStatus[], lock?: boolean): Promise<Order[]>
   /** Stores a new order under a fresh id. */
   insert(order: NewOrder): Promise<Order>
-  /** Writes status, lines, totals, shipping address and updated_at over the row with its id. */
-  update(order: Order): Promise<Order>
+  /**
+   * Writes status, lines, totals, shipping address and updated_at over the row with its id.
+   * `{ lines: false }` says the lines are those stored (a status change): they are not rewritten.
+   */
+  update(order: Order, o?: { readonly lines?: boolean }): Promise<Order>
   /** Deletes the order, its lines and its history. */
   remove(id: number): Promise<boolean>
 }

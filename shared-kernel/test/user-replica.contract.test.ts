@@ -2,7 +2,8 @@ import { beforeAll, describe, expect, test } from 'bun:test'
 import { makeEnvelope, type Envelope } from '../src/event-types.ts'
 import { memoryUserReplica } from '../src/memory/user-replica.ts'
 import { USER_REPLICA_MIGRATIONS } from '../src/postgres/migrate.ts'
-import { postgresUserReplica, type UserReplica } from '../src/postgres/user-replica.ts'
+import { cachedPostgresUserReplica, postgresUserReplica, type UserReplica } from '../src/postgres/user-replica.ts'
+import { silentLogger } from '../src/log.ts'
 import { adapterDatabases } from '../src/testing/databases.ts'
 
 type UserEnv = Envelope<'user.created'> | Envelope<'user.updated'> | Envelope<'user.deleted'>
@@ -65,4 +66,6 @@ function contract(name: string, make: () => Promise<UserReplica>) {
 contract('memory', async () => memoryUserReplica())
 for (const db of await adapterDatabases('replica', [USER_REPLICA_MIGRATIONS])) {
   contract(`postgres (${db.kind})`, async () => postgresUserReplica(await db.open()))
+  // The same contract through the lookup cache the services use.
+  contract(`postgres (${db.kind}), cached`, async () => cachedPostgresUserReplica({ sql: await db.open(), embedded: db.kind === 'pglite' }, silentLogger))
 }

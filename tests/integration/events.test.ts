@@ -89,6 +89,9 @@ describe.skipIf(!run)('events between real processes', () => {
     await api(shop.auth.url, 'DELETE', `/api/v1/users/${u.body.id}`, { token: admin })
     await eventually(async () => (await replicaRow('order', u.body.id))[0]?.deleted === true, 'tombstone')
     const [row] = await dbs.auth!<{ envelope: any }[]>`select envelope from outbox where type = 'user.deleted' and envelope->'data'->>'id' = ${u.body.id}`
+    // The tombstone is written before the deletion's own inbox claim (the user's orders are
+    // cancelled in a second transaction): count only once that claim is in too.
+    await eventually(async () => (await dbs.order!`select 1 from inbox where event_id = ${row!.envelope.id}`).length === 1, 'deletion handled')
     const [before] = await dbs.order!`select count(*)::int as n from inbox`
     await publishRaw('user.deleted', JSON.stringify(row!.envelope))
     await Bun.sleep(500)

@@ -1,6 +1,8 @@
 /**
- * The three services as real processes on the real PostgreSQL and RabbitMQ (a `shop_test`
- * vhost, so a `make start` on the same machine is left alone). Each run gets fresh databases and
+ * The three services as real processes on the real PostgreSQL and RabbitMQ (a vhost of this
+ * checkout's own, `shop_test_<checkout>`, so neither a `make start` on the same machine nor the
+ * integration tests of another checkout share its queues: with one `shop_test` vhost for all,
+ * two checkouts testing at once consumed each other's events). Each run gets fresh databases and
  * empty queues. Services listen on free ports (PORT=0); their URLs are read from their logs.
  */
 import { AMQPClient } from '@cloudamqp/amqp-client'
@@ -15,7 +17,8 @@ export const SECRET = 'integration-secret-0123456789abcdef0123456789'
 export const ADMIN = { username: 'admin', email: 'admin@shop.test', password: 'admin-password-1' }
 export type ServiceName = 'auth' | 'catalog' | 'order'
 export const SERVICES: readonly ServiceName[] = ['auth', 'catalog', 'order']
-const VHOST = 'shop_test'
+const checkout = Bun.hash(root).toString(36).slice(0, 6)
+const VHOST = `shop_test_${checkout}`
 
 /** Both servers reachable (CI: or fail). */
 export async function useServers(): Promise<boolean> {
@@ -52,7 +55,6 @@ export async function resetBroker(): Promise<void> {
   await client.close()
 }
 
-const checkout = Bun.hash(root).toString(36).slice(0, 6)
 export const dbName = (svc: ServiceName) => `shop_it_${svc}_${checkout}`
 export function dbUrl(svc: ServiceName): string {
   const u = new URL(serverUrl())

@@ -74,21 +74,34 @@ export function postgresOrders(sql: Q): Orders {
       return rows.map(toOrder)
     },
     async insert(o) {
+      // The order and its lines in one statement (one round trip): the lines take the new id.
+      const l = o.items
       const [row] = await sql<{ id: number }[]>`
-        insert into orders (user_id, status, total, total_quantity, shipping_address, created_at, updated_at)
-        values (${o.userId}, ${o.status}, ${o.total}, ${o.totalQuantity}, ${o.shippingAddress}, ${o.createdAt}, ${o.updatedAt})
-        returning id`
-      await writeLines(sql, row!.id, o.items)
+        with o as (
+          insert into orders (user_id, status, total, total_quantity, shipping_address, created_at, updated_at)
+          values (${o.userId}, ${o.status}, ${o.total}, ${o.totalQuantity}, ${o.shippingAddress}, ${o.createdAt}, ${o.updatedAt})
+          returning id
+        ), lines as (
+          insert into order_items (order_id, line_no, product_id, name, unit_price, quantity, line_total)
+          select o.id, l.line_no, l.product_id, l.name, l.unit_price, l.quantity, l.line_total
+          from o, unnest(${l.map((_, i) => i + 1)}::smallint[], ${l.map((x) => x.productId)}::bigint[], ${l.map((x) => x.name)}::text[],
+                         ${l.map((x) => x.unitPrice)}::numeric[], ${l.map((x) => x.quantity)}::int[], ${l.map((x) => x.lineTotal)}::numeric[])
+            as l(line_no, product_id, name, unit_price, quantity, line_total)
+        )
+        select id from o`
       return { ...o, id: row!.id }
     },
-    async update(o) {
+    async update(o, opts = {}) {
       const rows = await sql`
         update orders set status = ${o.status}, total = ${o.total}, total_quantity = ${o.totalQuantity},
           shipping_address = ${o.shippingAddress}, updated_at = ${o.updatedAt}
         where id = ${o.id}
         returning id`
       if (!rows.length) throw new Error(`order ${o.id} does not exist`)
-      // Lines are few (at most 100) and rarely change: rewriting them keeps this one simple statement pair.
+      // A status change keeps the lines as they are (two statements and their index writes saved
+      // on every confirmation). Otherwise lines are few (at most 100) and rarely change: rewriting
+      // them keeps this one simple statement pair.
+      if (opts.lines === false) return o
       await sql`delete from order_items where order_id = ${o.id}`
       await writeLines(sql, o.id, o.items)
       return o
