@@ -14,7 +14,7 @@ import { buildWorld, deadProcesses, type World } from './world.ts'
  */
 const run = await useServers()
 let w: World
-const GRACE_MS = 1_500
+const GRACE_MS = 2_500
 
 describe.skipIf(!run)('fault: PostgreSQL connections dropped under load', () => {
   beforeAll(async () => {
@@ -25,7 +25,7 @@ describe.skipIf(!run)('fault: PostgreSQL connections dropped under load', () => 
   })
 
   test('in-flight requests may fail; the services recover by themselves; nothing lost or doubled', async () => {
-    const r = await underLoad(w, { warmupMs: 1_500, afterMs: 3_000 }, async () => {
+    const r = await underLoad(w, { warmupMs: 1_500, afterMs: 5_000 }, async () => {
       const rounds: { at: number; killed: Record<ServiceName, number> }[] = []
       for (let i = 0; i < 3; i++) {
         if (i) await Bun.sleep(1_500)

@@ -61,6 +61,10 @@ function debugDump(w: World, load: Load): void {
       row[`${x.svc}:${x.outcome}`] = (row[`${x.svc}:${x.outcome}`] ?? 0) + 1
       perSecond.set(sec, row)
     }
+    for (const svc of SERVICES) {
+      const d = load.samples.filter((x) => x.svc === svc).map((x) => x.end - x.start).sort((a, b) => a - b)
+      console.log(`${svc} latency ms: p50 ${d[Math.floor(d.length / 2)]} p90 ${d[Math.floor(d.length * 0.9)]} max ${d.at(-1)}`)
+    }
     console.log(`requests per second from ${clock(t0)}`)
     for (const [sec, row] of [...perSecond].sort((a, b) => a[0] - b[0])) console.log(sec, JSON.stringify(row))
     for (const svc of SERVICES) {

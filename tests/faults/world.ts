@@ -45,7 +45,10 @@ export async function withDbs<T>(fn: (db: Dbs) => Promise<T>): Promise<T> {
 }
 
 export async function buildWorld(o: { products?: number; buyers?: number } = {}): Promise<World> {
-  const shop = await startShop({ vhost: FAULT_VHOST })
+  // Small pools: the database server is shared (max_connections), and fewer connections per
+  // service make every termination hit a larger share of them.
+  const pool = { DATABASE_POOL_MAX: '4' }
+  const shop = await startShop({ vhost: FAULT_VHOST, env: { auth: pool, catalog: pool, order: pool } })
   const login = async (username: string, password: string) => {
     const r = await api(shop.auth.url, 'POST', '/api/v1/auth/login', { body: { username, password } })
     if (r.status !== 200) throw new Error(`login ${username}: ${r.status} ${r.text}`)

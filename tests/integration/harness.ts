@@ -88,6 +88,9 @@ export class Service {
       stdout: 'pipe',
       stderr: 'pipe',
     })
+    // A test run that ends abruptly (a failed file, a crash) must not leave services behind.
+    const proc = this.proc
+    process.once('exit', () => proc.kill('SIGKILL'))
     const ready = new Promise<void>((resolve, reject) => {
       const read = async (stream: ReadableStream<Uint8Array>) => {
         const decoder = new TextDecoder()
