@@ -57,6 +57,19 @@ export async function snapshot(): Promise<Snapshot> {
   })
 }
 
+/** Ready and unacknowledged (delivered, not yet acked) messages per queue of the fault vhost. */
+export async function queueStates(): Promise<Record<string, { ready: number; unacked: number }>> {
+  const p = Bun.spawn(['rabbitmqctl', '-q', 'list_queues', '-p', FAULT_VHOST, 'name', 'messages_ready', 'messages_unacknowledged'], { stdout: 'pipe', stderr: 'ignore' })
+  const out = await new Response(p.stdout).text()
+  await p.exited
+  const states: Record<string, { ready: number; unacked: number }> = {}
+  for (const line of out.split('\n')) {
+    const [name, ready, unacked] = line.trim().split(/\s+/)
+    if (name && /^\d+$/.test(ready ?? '') && /^\d+$/.test(unacked ?? '')) states[name] = { ready: Number(ready), unacked: Number(unacked) }
+  }
+  return states
+}
+
 /** Ready messages in every queue of the shop and its dead-letter queue, in the fault vhost. */
 export async function queueDepths(): Promise<Record<string, number>> {
   const client = new AMQPClient(testAmqpUrl(brokerUrl(), FAULT_VHOST))
@@ -84,19 +97,19 @@ const byProduct = (lines: readonly Line[]) => [...lines].sort((a, b) => a.produc
 export async function quiesce(ms = 60_000): Promise<{ waitedMs: number }> {
   const t0 = Date.now()
   let last = ''
-  await eventually(
+  await withDbs((db: Dbs) => eventually(
     async () => {
-      const s = await withDbs(async (db: Dbs) => {
+      const s = await (async () => {
         const [a] = await db.auth`select count(*) filter (where sent_at is null)::int as unsent from outbox`
         const [c] = await db.catalog`select count(*) filter (where sent_at is null)::int as unsent, (select count(*)::int from inbox) as inbox from outbox`
         const [o] = await db.order`select count(*) filter (where sent_at is null)::int as unsent, (select count(*)::int from inbox) as inbox,
           (select count(*)::int from orders where status = 'pending') as pending,
           (select count(*)::int from reservations where state = 'requested') as requested from outbox`
         return { a: a!, c: c!, o: o! }
-      })
+      })().catch(() => undefined) // a check that fails (a dropped connection) just counts as not quiet
       const queues = await queueDepths().catch(() => undefined)
       const busy = !queues || Object.entries(queues).some(([q, n]) => !q.endsWith('.dead') && n > 0)
-      const quiet = !busy && s.a.unsent === 0 && s.c.unsent === 0 && s.o.unsent === 0 && s.o.pending === 0 && s.o.requested === 0
+      const quiet = !busy && !!s && s.a.unsent === 0 && s.c.unsent === 0 && s.o.unsent === 0 && s.o.pending === 0 && s.o.requested === 0
       const now = JSON.stringify([s, queues])
       if (process.env.FAULT_DEBUG && now !== last) console.log(new Date().toISOString().slice(11, 23), 'quiesce', now)
       const stable = quiet && now === last
@@ -104,10 +117,10 @@ export async function quiesce(ms = 60_000): Promise<{ waitedMs: number }> {
       if (!stable) await Bun.sleep(250)
       return stable
     },
-    `the shop to quiesce (last seen: ${last})`,
+    `the shop to quiesce`,
     ms,
-  ).catch((e) => {
-    throw new Error(`${(e as Error).message}; last seen: ${last}`)
+  )).catch(async (e) => {
+    throw new Error(`${(e as Error).message}; last seen: ${last}; queues: ${JSON.stringify(await queueStates().catch(() => 'unknown'))}`)
   })
   return { waitedMs: Date.now() - t0 }
 }

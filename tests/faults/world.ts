@@ -36,7 +36,7 @@ export type Dbs = Record<ServiceName, postgres.Sql>
 
 /** Short-lived connections for the checks (opened after the faults, so none of them is terminated). */
 export async function withDbs<T>(fn: (db: Dbs) => Promise<T>): Promise<T> {
-  const db = Object.fromEntries(SERVICES.map((s) => [s, postgres(dbUrl(s), { max: 2, onnotice: () => {} })])) as Dbs
+  const db = Object.fromEntries(SERVICES.map((s) => [s, postgres(dbUrl(s), { max: 1, onnotice: () => {} })])) as Dbs
   try {
     return await fn(db)
   } finally {
@@ -47,7 +47,7 @@ export async function withDbs<T>(fn: (db: Dbs) => Promise<T>): Promise<T> {
 export async function buildWorld(o: { products?: number; buyers?: number } = {}): Promise<World> {
   // Small pools: the database server is shared (max_connections), and fewer connections per
   // service make every termination hit a larger share of them.
-  const pool = { DATABASE_POOL_MAX: '4' }
+  const pool = { DATABASE_POOL_MAX: '3' }
   const shop = await startShop({ vhost: FAULT_VHOST, env: { auth: pool, catalog: pool, order: pool } })
   const login = async (username: string, password: string) => {
     const r = await api(shop.auth.url, 'POST', '/api/v1/auth/login', { body: { username, password } })
