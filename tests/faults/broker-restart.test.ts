@@ -3,7 +3,7 @@ import { SERVICES, useServers } from '../integration/harness.ts'
 import { brokerOutage, ensureBrokerStarted, watchReadiness } from './inject.ts'
 import { unexplained } from './report.ts'
 import { clock, report, underLoad } from './scenario.ts'
-import { backlogs, buildWorld, deadProcesses, type World } from './world.ts'
+import { backlogs, buildWorld, deadProcesses, tearDown, type World } from './world.ts'
 
 /**
  * Fault 1: the broker stops (`rabbitmqctl stop_app`) in the middle of a steady load and starts
@@ -20,7 +20,7 @@ describe.skipIf(!run)('fault: the broker stopped and restarted under load', () =
   }, 120_000)
   afterAll(async () => {
     await ensureBrokerStarted()
-    await w?.shop.stop()
+    await tearDown(w)
   })
 
   test('requests keep succeeding, readiness reports the broker down, every event arrives once it is back', async () => {

@@ -28,7 +28,8 @@ export interface Snapshot {
   stockReservations: { order_id: number; status: 'reserved' | 'rejected' | 'released'; items: Line[] }[]
   orders: { id: number; user_id: string; status: string; items: Line[] }[]
   reservations: { order_id: number; state: 'requested' | 'reserved'; items: Line[] }[]
-  queues: Record<string, number>
+  /** Ready and unacknowledged messages per queue (dead-letter queues included). */
+  queues: Record<string, { ready: number; unacked: number }>
 }
 
 export async function snapshot(): Promise<Snapshot> {
@@ -52,7 +53,7 @@ export async function snapshot(): Promise<Snapshot> {
         from orders o left join order_items i on i.order_id = o.id
         group by o.id order by o.id`,
       reservations: await db.order`select order_id::int, state, items from reservations order by order_id`,
-      queues: await queueDepths(),
+      queues: await queueStates(),
     }
   })
 }
@@ -122,6 +123,16 @@ export async function quiesce(ms = 60_000): Promise<{ waitedMs: number }> {
   )).catch(async (e) => {
     throw new Error(`${(e as Error).message}; last seen: ${last}; queues: ${JSON.stringify(await queueStates().catch(() => 'unknown'))}`)
   })
+  // Nothing may stay delivered but unacknowledged (a handler that hangs holds its message). The
+  // broker's counts of unacknowledged messages lag by its statistics interval (seconds): poll.
+  const acked = Date.now() + 30_000
+  for (;;) {
+    const states = await queueStates().catch(() => ({}) as Record<string, { ready: number; unacked: number }>)
+    const held = Object.values(states).reduce((n, q) => n + q.unacked + q.ready, 0) - Object.entries(states).filter(([q]) => q.endsWith('.dead')).reduce((n, [, q]) => n + q.ready, 0)
+    if (Object.keys(states).length && held === 0) break
+    if (Date.now() > acked) break // verify() reports what is left
+    await Bun.sleep(1000)
+  }
   return { waitedMs: Date.now() - t0 }
 }
 
@@ -140,7 +151,12 @@ export function verify(s: Snapshot, w: World): Verdict {
     const unsent = s.outbox[svc].filter((r) => !r.sent)
     if (unsent.length) fail(`${svc} outbox has ${unsent.length} unsent rows`, unsent.slice(0, 5).map((r) => r.type))
   }
-  for (const [q, n] of Object.entries(s.queues)) if (n > 0) fail(`queue ${q} holds ${n} messages`)
+  const expectedQueues = TOPOLOGY.flatMap((q) => [queueName('', q), `${queueName('', q)}.dead`])
+  for (const q of expectedQueues) {
+    const st = s.queues[q]
+    if (!st) fail(`queue ${q} is missing`)
+    else if (st.ready + st.unacked > 0) fail(`queue ${q} holds ${st.ready} ready and ${st.unacked} unacknowledged messages`)
+  }
 
   // 2. Every event consumed through an inbox was applied exactly once: the ids produced equal the ids
   // consumed (a lost or dead-lettered event is missing; the inbox key makes a second apply impossible).
@@ -291,5 +307,9 @@ export function verify(s: Snapshot, w: World): Verdict {
   for (const o of s.orders) statuses.set(o.status, (statuses.get(o.status) ?? 0) + 1)
   const orders = [...statuses].sort().map(([status, n]) => ({ status, orders: n }))
   orders.push({ status: 'total', orders: s.orders.length })
-  return { failures, tables: { events, orders, stock } }
+  const queues = TOPOLOGY.map((q) => {
+    const name = queueName('', q)
+    return { queue: name, ready: s.queues[name]?.ready, unacked: s.queues[name]?.unacked, 'dead-lettered': s.queues[`${name}.dead`]?.ready }
+  })
+  return { failures, tables: { events, queues, orders, stock } }
 }

@@ -4,7 +4,7 @@ import { terminateConnections } from './inject.ts'
 import type { Sample } from './load.ts'
 import { unexplained } from './report.ts'
 import { clock, report, underLoad } from './scenario.ts'
-import { buildWorld, deadProcesses, type World } from './world.ts'
+import { buildWorld, deadProcesses, tearDown, type World } from './world.ts'
 
 /**
  * Fault 3: every PostgreSQL connection of every service terminated by the server
@@ -21,11 +21,11 @@ describe.skipIf(!run)('fault: PostgreSQL connections dropped under load', () => 
     w = await buildWorld()
   }, 120_000)
   afterAll(async () => {
-    await w?.shop.stop()
+    await tearDown(w)
   })
 
   test('in-flight requests may fail; the services recover by themselves; nothing lost or doubled', async () => {
-    const r = await underLoad(w, { warmupMs: 1_500, afterMs: 5_000 }, async () => {
+    const r = await underLoad(w, { warmupMs: 1_500, afterMs: 5_000, clients: 6, pauseMs: 25 }, async () => {
       const rounds: { at: number; killed: Record<ServiceName, number> }[] = []
       for (let i = 0; i < 3; i++) {
         if (i) await Bun.sleep(1_500)

@@ -3,7 +3,7 @@ import { useServers } from '../integration/harness.ts'
 import { killAndRestart } from './inject.ts'
 import { unexplained } from './report.ts'
 import { clock, report, underLoad } from './scenario.ts'
-import { buildWorld, deadProcesses, type World } from './world.ts'
+import { buildWorld, deadProcesses, tearDown, type World } from './world.ts'
 
 /**
  * Fault 2: a service killed with SIGKILL in the middle of a steady load (no shutdown: requests,
@@ -20,12 +20,12 @@ describe.skipIf(!run)('fault: a service killed with SIGKILL under load and resta
     w = await buildWorld()
   }, 120_000)
   afterAll(async () => {
-    await w?.shop.stop()
+    await tearDown(w)
   })
 
   for (const svc of ['catalog', 'order'] as const) {
     test(`${svc}: killed mid-stream, restarted on the same database; nothing lost, nothing doubled`, async () => {
-      const r = await underLoad(w, { warmupMs: 2_000, afterMs: 3_000 }, () => killAndRestart(w.shop, svc, 1_000))
+      const r = await underLoad(w, { warmupMs: 2_000, afterMs: 3_000, clients: 6, pauseMs: 25 }, () => killAndRestart(w.shop, svc, 1_000))
       const { killedAt, upAt, oldUrl, newUrl } = r.fault
       const gone = r.load.samples.filter((s) => s.svc === svc && s.outcome === 'down')
       const afterRestart = r.load.samples.filter((s) => s.svc === svc && s.start >= upAt)

@@ -1,6 +1,6 @@
 import postgres from 'postgres'
 import type { StockWrite } from './load.ts'
-import { ADMIN, api, checkout, dbUrl, eventually, type ServiceName, type Shop, SERVICES, startShop } from '../integration/harness.ts'
+import { ADMIN, api, checkout, dbUrl, eventually, resetBroker, type ServiceName, type Shop, SERVICES, startShop } from '../integration/harness.ts'
 
 /**
  * The shop a fault test runs against: the three services as real processes (fresh databases, a
@@ -94,6 +94,13 @@ export async function buildWorld(o: { products?: number; buyers?: number } = {})
     }
   })
   return { shop, admin, products, initialStock, buyers, stockWrites: [] }
+}
+
+/** Stops the services and empties the fault vhost (its quorum queues would otherwise stay, and
+ * every broker restart on this machine would recover them). */
+export async function tearDown(w: World | undefined): Promise<void> {
+  await w?.shop.stop()
+  await resetBroker(FAULT_VHOST).catch(() => {})
 }
 
 /** Unsent outbox rows per service. */
