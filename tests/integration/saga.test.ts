@@ -32,13 +32,20 @@ describe.skipIf(!run)('stock saga on real processes', () => {
   const product = async (stock: number) => {
     const p = await api(shop.catalog.url, 'POST', '/api/v1/product', { token: admin, body: { name: `P${stock}-${Date.now()}`, price: '10.00', stock, category_id: category } })
     // wait until the order service's replica has it
-    await eventually(async () => {
+    const probeId = await eventually(async () => {
       const probe = await api(shop.order.url, 'POST', '/api/v1/order', { token: admin, body: { items: [{ product_id: p.body.id, quantity: 1 }] } })
       if (probe.status !== 201) return false
       await api(shop.order.url, 'PUT', `/api/v1/update_order/${probe.body.id}`, { token: admin, body: { status: 'cancelled' } })
-      return true
+      return probe.body.id as number
     }, 'product in the order replica')
-    // the probe was cancelled while pending or confirmed: either way its unit comes back
+    // The probe was cancelled while pending or confirmed: either way its unit comes back, but only
+    // once the catalog has handled its order.placed (until then the stock reads full, too early).
+    const csql = postgres(dbUrl('catalog'), { max: 1, onnotice: () => {} })
+    try {
+      await eventually(async () => (await csql`select 1 from stock_reservations where order_id = ${probeId} and status <> 'reserved'`).length === 1, 'probe handled and released')
+    } finally {
+      await csql.end()
+    }
     await eventually(async () => (await api(shop.catalog.url, 'GET', `/api/v1/product/${p.body.id}`)).body.stock === stock, 'probe released')
     return p.body.id as number
   }
