@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export PATH := $(HOME)/.bun/bin:$(PATH)
 TEST_TIMEOUT ?= 60000
 
-.PHONY: install dev start reset migrate seed test typecheck bench up down docker-engine
+.PHONY: install dev start reset migrate seed test test-faults typecheck bench up down docker-engine
 
 ## install: bun (from the npm registry when missing) and the dependencies, from the lock file
 install:
@@ -33,6 +33,12 @@ seed:
 ## test: every test (unit, contract, HTTP, adapters on the real servers when reachable; CI=true requires them)
 test: install typecheck
 	bun test --timeout $(TEST_TIMEOUT)
+
+## test-faults: the fault suite on real processes under load (broker stopped and restarted, services
+## SIGKILLed, database connections terminated); stops the local RabbitMQ for a few seconds. Not in
+## `make test` (bunfig.toml ignores tests/faults there; the flag below lifts that).
+test-faults: install
+	bun test --timeout 180000 --path-ignore-patterns='node_modules/**' tests/faults
 
 ## typecheck: tsc --noEmit over the whole repository (strict)
 typecheck:

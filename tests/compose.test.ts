@@ -283,6 +283,15 @@ describe('Dockerfiles', () => {
         expect(install?.args).toContain('--production')
       })
 
+      test('copies the patches of patched dependencies before installing', () => {
+        const pkg = JSON.parse(read('package.json')) as { patchedDependencies?: Record<string, string> }
+        const installAt = ins.findIndex((i) => i.op === 'RUN' && /\bbun install\b/.test(i.args))
+        const before = ins.slice(0, installAt).filter((i) => i.op === 'COPY' && !i.args.startsWith('--from')).flatMap((i) => i.args.split(/\s+/).slice(0, -1))
+        for (const patch of Object.values(pkg.patchedDependencies ?? {})) {
+          expect(before.some((src) => patch === src || patch.startsWith(`${src.replace(/\/$/, '')}/`))).toBe(true)
+        }
+      })
+
       test('runs as a user that is not root', () => {
         const user = last('USER')?.args.split(':')[0]
         expect(user).toBeDefined()

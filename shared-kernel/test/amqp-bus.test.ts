@@ -98,6 +98,27 @@ describe.skipIf(!run)('AMQP bus on the real RabbitMQ', () => {
     await bus.close()
   })
 
+  test('a handler that cannot reach the database is retried in place until it can, not dead-lettered', async () => {
+    const { make, names } = setup(brokerUrl(), 3)
+    const bus = make()
+    let tries = 0
+    await bus.subscribe({
+      service: 'svc',
+      name: 'things',
+      topics: ['product.created'],
+      handler: async () => {
+        if (++tries <= 6) throw Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' })
+      },
+    })
+    await bus.connected_(5000)
+    await bus.publish([envelope(1)])
+    await until(() => tries === 7)
+    await Bun.sleep(300)
+    expect(tries).toBe(7)
+    expect(await deadCount(names.queue)).toBe(0)
+    await bus.close()
+  })
+
   test('the broker unreachable: publish fails; after it is back the session reconnects, redeclares a deleted queue, and consumes again', async () => {
     const proxy = new TcpProxy('127.0.0.1', Number(new URL(brokerUrl()).port || 5672))
     const port = await proxy.start()

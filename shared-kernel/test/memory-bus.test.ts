@@ -40,4 +40,20 @@ describe('memory bus', () => {
     expect(tries.get(2)).toBe(1)
     expect(bus.dead.get('order.products')).toHaveLength(3)
   })
+  test('a handler that cannot reach the database is retried until it can, without being dead-lettered', async () => {
+    const bus = new MemoryBus(undefined, 3)
+    let tries = 0
+    await bus.subscribe({
+      service: 'order',
+      name: 'products',
+      topics: ['product.deleted'],
+      handler: async () => {
+        if (++tries <= 6) throw Object.assign(new Error('write CONNECTION_CLOSED'), { code: 'CONNECTION_CLOSED' })
+      },
+    })
+    await bus.publish([env(1)])
+    await bus.settled()
+    expect(tries).toBe(7) // more than the 3 attempts a failing handler gets
+    expect(bus.dead.get('order.products') ?? []).toHaveLength(0)
+  })
 })

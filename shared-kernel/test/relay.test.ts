@@ -90,6 +90,22 @@ for (const db of await adapterDatabases('relay', [])) {
       expect(bus.got.map((e) => e.id)).toEqual(seqs)
     })
 
+    test('a bus that comes back ends the backoff: the backlog goes out at once, not a whole backoff later', async () => {
+      const sql = await db.open()
+      const bus = new FlakyBus()
+      bus.down = true
+      const relay = new OutboxRelay(sql, bus, silentLogger, { pollMs: 60_000, maxBackoffMs: 60_000 })
+      relay.start()
+      await writeEvents(sql, 2, () => relay.wake())
+      // backoffs of 100, 200, 400 and 800 ms: the relay is now in a wait of 1.6 s
+      await until(() => relay.stats.failures >= 5)
+      const t0 = performance.now()
+      bus.down = false
+      await until(() => bus.got.length === 2, 5000)
+      expect(performance.now() - t0).toBeLessThan(600)
+      await relay.stop()
+    })
+
     test('stop() flushes what is committed', async () => {
       const sql = await db.open()
       const bus = new FlakyBus()

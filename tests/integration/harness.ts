@@ -17,34 +17,35 @@ export const SECRET = 'integration-secret-0123456789abcdef0123456789'
 export const ADMIN = { username: 'admin', email: 'admin@shop.test', password: 'admin-password-1' }
 export type ServiceName = 'auth' | 'catalog' | 'order'
 export const SERVICES: readonly ServiceName[] = ['auth', 'catalog', 'order']
-const checkout = Bun.hash(root).toString(36).slice(0, 6)
-const VHOST = `shop_test_${checkout}`
+export const checkout = Bun.hash(root).toString(36).slice(0, 6)
+/** Per checkout, so two working trees on one machine never share queues. */
+export const VHOST = `shop_test_${checkout}`
 
 /** Both servers reachable (CI: or fail). */
 export async function useServers(): Promise<boolean> {
   return (await useServer()) && (await useBroker())
 }
 
-export function testAmqpUrl(base = brokerUrl()): string {
+export function testAmqpUrl(base = brokerUrl(), vhost = VHOST): string {
   const u = new URL(base)
-  u.pathname = `/${VHOST}`
+  u.pathname = `/${vhost}`
   return u.toString()
 }
 
-async function rabbitmqctl(...args: string[]): Promise<void> {
+export async function rabbitmqctl(...args: string[]): Promise<number> {
   const p = Bun.spawn(['rabbitmqctl', ...args], { stdout: 'ignore', stderr: 'ignore' })
-  await p.exited
+  return p.exited
 }
 
 /** The test vhost exists, and holds no queue of the shop (fresh topology, no leftover messages). */
-export async function resetBroker(): Promise<void> {
-  let client = new AMQPClient(testAmqpUrl())
+export async function resetBroker(vhost = VHOST): Promise<void> {
+  let client = new AMQPClient(testAmqpUrl(brokerUrl(), vhost))
   try {
     await client.connect()
   } catch {
-    await rabbitmqctl('add_vhost', VHOST)
-    await rabbitmqctl('set_permissions', '-p', VHOST, 'guest', '.*', '.*', '.*')
-    client = new AMQPClient(testAmqpUrl())
+    await rabbitmqctl('add_vhost', vhost)
+    await rabbitmqctl('set_permissions', '-p', vhost, 'guest', '.*', '.*', '.*')
+    client = new AMQPClient(testAmqpUrl(brokerUrl(), vhost))
     await client.connect()
   }
   const ch = await client.channel()
@@ -90,6 +91,9 @@ export class Service {
       stdout: 'pipe',
       stderr: 'pipe',
     })
+    // A test run that ends abruptly (a failed file, a crash) must not leave services behind.
+    const proc = this.proc
+    process.once('exit', () => proc.kill('SIGKILL'))
     const ready = new Promise<void>((resolve, reject) => {
       const read = async (stream: ReadableStream<Uint8Array>) => {
         const decoder = new TextDecoder()
@@ -150,13 +154,16 @@ export interface Shop {
   stop(): Promise<void>
 }
 
-/** Fresh databases and queues, then the three services started and ready. */
-export async function startShop(o: { amqpUrl?: string; env?: Partial<Record<ServiceName, Record<string, string>>> } = {}): Promise<Shop> {
+/**
+ * Fresh databases and queues, then the three services started and ready. `vhost` gives the run a
+ * broker vhost of its own (created when missing), so suites of several checkouts never share queues.
+ */
+export async function startShop(o: { amqpUrl?: string; vhost?: string; env?: Partial<Record<ServiceName, Record<string, string>>> } = {}): Promise<Shop> {
   await resetDatabases()
-  await resetBroker()
+  await resetBroker(o.vhost)
   const common = {
     JWT_SECRET: SECRET,
-    AMQP_URL: o.amqpUrl ?? testAmqpUrl(),
+    AMQP_URL: o.amqpUrl ?? testAmqpUrl(brokerUrl(), o.vhost),
     PORT: '0',
     HOST: '127.0.0.1',
     LOG_LEVEL: 'info',

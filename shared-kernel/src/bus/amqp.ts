@@ -32,6 +32,8 @@ type Ops = { withOpsChannel<T>(fn: (ch: { queueDeclare(n: string, p: object, a: 
  * declared on every (re)connect. Publishing: persistent messages, publisher confirms.
  * Consuming: bounded prefetch, manual acks after the handler committed; a failed handler is
  * retried with backoff a bounded number of times, then dead-lettered (never requeued forever).
+ * A handler that could not reach the database is retried in place until it can, without
+ * spending those attempts.
  */
 export class AmqpBus implements Bus {
   private session: AMQPSession | undefined
@@ -193,8 +195,16 @@ export class AmqpBus implements Bus {
         const key = msg.properties.messageId ?? `${name}:${Bun.hash(body)}`
         const attempt = (this.attempts.get(key) ?? 0) + 1
         this.attempts.set(key, attempt)
-        const outcome = await consumeOne(body, sub.handler, attempt, { maxAttempts: max, topics: sub.topics }, this.o.log, name)
-        if (outcome === 'retry') {
+        let outcome = await consumeOne(body, sub.handler, attempt, { maxAttempts: max, topics: sub.topics }, this.o.log, name)
+        // The database is unreachable: no fault of the message. Retry here, holding the message,
+        // so neither its attempts nor the broker's redelivery limit are spent, until it is back.
+        for (let wait = 1; outcome === 'unavailable' && this.consuming; wait++) {
+          await Bun.sleep(retryDelay(wait))
+          outcome = await consumeOne(body, sub.handler, attempt, { maxAttempts: max, topics: sub.topics }, this.o.log, name)
+        }
+        if (outcome === 'unavailable') {
+          await msg.nack(true) // stopping: hand it back as it came
+        } else if (outcome === 'retry') {
           await Bun.sleep(retryDelay(attempt))
           await msg.nack(true)
         } else {

@@ -3,7 +3,8 @@ import { parseEnvelope } from '../events.ts'
 import type { Logger } from '../log.ts'
 import type { Handler } from './bus.ts'
 
-export type Outcome = 'ack' | 'retry' | 'dead'
+/** `unavailable`: the handler could not reach a dependency; retry without spending an attempt. */
+export type Outcome = 'ack' | 'retry' | 'dead' | 'unavailable'
 
 export interface ConsumeOptions {
   /** Handler failures before a message is dead-lettered. */
@@ -26,10 +27,39 @@ export const MAX_EVENT_BYTES = 1024 * 1024
 /** Delay before handing a failed message back, growing with the attempt: 50 ms, 100, 200... capped at 2 s. */
 export const retryDelay = (attempt: number): number => Math.min(2000, 50 * 2 ** Math.max(0, attempt - 1))
 
+// Connection failures of postgres.js and of sockets; SQLSTATE 57P01..57P03 (the server shutting
+// down, crashed, or starting up) and 53300 (too many connections). Class 08 is checked by prefix.
+const UNAVAILABLE = new Set([
+  'CONNECTION_CLOSED',
+  'CONNECTION_DESTROYED',
+  'CONNECTION_ENDED',
+  'CONNECT_TIMEOUT',
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  '57P01',
+  '57P02',
+  '57P03',
+  '53300',
+])
+
+/**
+ * Whether a handler failed because the database could not be reached (a dropped connection, a
+ * restart, a failover) rather than because of anything in the message. Such failures must not
+ * count towards dead-lettering: a few seconds without the database would otherwise send every
+ * event in flight to the dead-letter queue, and their effects would be lost.
+ */
+export function unavailable(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code
+  return typeof code === 'string' && (UNAVAILABLE.has(code) || /^08[0-9A-Z]{3}$/.test(code))
+}
+
 /**
  * What both bus adapters do with one received message: parse and validate it (a malformed,
  * oversized or wrongly typed message is dead at once: retrying cannot fix it), run the handler,
- * and say whether to ack, retry, or dead-letter. Never throws.
+ * and say whether to ack, retry, dead-letter, or wait for the database. Never throws.
  */
 export async function consumeOne(body: string, handler: Handler, attempt: number, opts: ConsumeOptions, log: Logger, queue: string): Promise<Outcome> {
   const bytes = Buffer.byteLength(body, 'utf8')
@@ -60,6 +90,10 @@ export async function consumeOne(body: string, handler: Handler, attempt: number
     log.debug('event processed', fields)
     return 'ack'
   } catch (e) {
+    if (unavailable(e)) {
+      log.warn('event handler could not reach the database; will retry', { ...fields, error: (e as Error).message })
+      return 'unavailable'
+    }
     if (attempt >= opts.maxAttempts) {
       log.error('event dead-lettered: handler kept failing', { ...fields, error: e })
       return 'dead'

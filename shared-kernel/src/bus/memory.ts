@@ -6,7 +6,7 @@ import { consumeOne, DEFAULT_MAX_ATTEMPTS, retryDelay } from './consume.ts'
 interface Queue {
   readonly name: string
   readonly sub: Subscription
-  readonly pending: { body: string; attempt: number }[]
+  readonly pending: { body: string; attempt: number; waits?: number }[]
   running: boolean
 }
 
@@ -56,6 +56,11 @@ export class MemoryBus implements Bus {
         if (outcome === 'retry') {
           await Bun.sleep(retryDelay(msg.attempt))
           q.pending.unshift({ body: msg.body, attempt: msg.attempt + 1 })
+        } else if (outcome === 'unavailable') {
+          // The database is unreachable: retry without spending an attempt (see AmqpBus).
+          const waits = (msg.waits ?? 0) + 1
+          await Bun.sleep(retryDelay(waits))
+          q.pending.unshift({ body: msg.body, attempt: msg.attempt, waits })
         } else if (outcome === 'dead') {
           const list = this.dead.get(q.name) ?? []
           list.push(msg.body)

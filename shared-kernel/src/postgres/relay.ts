@@ -71,14 +71,28 @@ export class OutboxRelay {
         this.stats.failures++
         this.backoff = Math.min(this.maxBackoffMs, this.backoff ? this.backoff * 2 : 100)
         this.log.warn('outbox relay: publish failed; will retry', { error: (e as Error).message, retry_in_ms: this.backoff })
-        await this.sleep(this.backoff, false)
+        await this.backOff(this.backoff)
         continue
       }
       if (sent < this.batch) await this.sleep(this.pollMs, true)
     }
   }
 
-  // A commit wakes a wakeable sleep (the poll); only stop() cuts a backoff short.
+  /**
+   * Waits before the next attempt. While the bus is down, its return ends the wait: after an outage
+   * the backlog goes out as soon as the bus has reconnected, not up to a whole backoff later.
+   */
+  private async backOff(ms: number): Promise<void> {
+    const up = () => this.bus.ping().then(() => true, () => false)
+    if (await up()) return this.sleep(ms, false)
+    const end = Date.now() + ms
+    while (this.running && Date.now() < end) {
+      await this.sleep(Math.min(100, end - Date.now()), false)
+      if (await up()) return
+    }
+  }
+
+  // A commit wakes a wakeable sleep (the poll); only stop() or a bus back up cuts a backoff short.
   private sleep(ms: number, wakeable: boolean): Promise<void> {
     if (!this.running) return Promise.resolve()
     if (wakeable && this.woken) {
