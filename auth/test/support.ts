@@ -1,4 +1,4 @@
-import { silentLogger } from '@shop/shared-kernel/log'
+import { type Logger, silentLogger } from '@shop/shared-kernel/log'
 import { call, type CallOptions, tokenFactory } from '@shop/shared-kernel/testing/http'
 import { makeAuth } from '../src/auth.ts'
 import { authHttp } from '../src/adapters/http/routes.ts'
@@ -9,7 +9,17 @@ import type { AuthStore } from '../src/ports.ts'
 export const SECRET = 'test-secret-that-is-at-least-32-bytes-long'
 
 /** The auth HTTP app on a given store (memory by default), real bcrypt (cost 4) and real JWTs. */
-export function authTestApp(o: { store?: AuthStore; maxFailures?: number; maxPerAddress?: number; bodyLimit?: number } = {}) {
+export interface AuthTestOptions {
+  readonly store?: AuthStore
+  readonly maxFailures?: number
+  readonly maxPerAddress?: number
+  readonly bodyLimit?: number
+  readonly trustProxy?: boolean
+  readonly corsOrigins?: readonly string[]
+  readonly log?: Logger
+}
+
+export function authTestApp(o: AuthTestOptions = {}) {
   const store = o.store ?? memoryAuthStore()
   const core = makeAuth({
     store,
@@ -22,7 +32,16 @@ export function authTestApp(o: { store?: AuthStore; maxFailures?: number; maxPer
       perAddress: { maxFailures: o.maxPerAddress ?? 20, windowSeconds: 900 },
     },
   })
-  const app = authHttp({ auth: core, secret: SECRET, trustProxy: false, service: 'auth', log: silentLogger, bodyLimit: o.bodyLimit ?? 1024 * 1024, ready: {} })
+  const app = authHttp({
+    auth: core,
+    secret: SECRET,
+    trustProxy: o.trustProxy ?? false,
+    service: 'auth',
+    log: o.log ?? silentLogger,
+    bodyLimit: o.bodyLimit ?? 1024 * 1024,
+    ...(o.corsOrigins ? { corsOrigins: o.corsOrigins } : {}),
+    ready: {},
+  })
   const req = (method: string, path: string, opts?: CallOptions) => call(app, method, path, opts)
   let n = 0
   return {

@@ -11,11 +11,8 @@ import { MemoryTransactor, type Snapshotting } from '@shop/shared-kernel/memory/
 import { createLogger, type Logger, silentLogger } from '@shop/shared-kernel/log'
 import { ok } from '@shop/shared-kernel/result'
 import { call, type CallOptions, type Reply, tokenFactory } from '@shop/shared-kernel/testing/http'
-import { makeAuth } from '../../auth/src/auth.ts'
-import { authHttp } from '../../auth/src/adapters/http/routes.ts'
-import { memoryAuthStore } from '../../auth/src/adapters/memory/store.ts'
-import { bcryptHasher, jwtTokens } from '../../auth/src/adapters/security.ts'
 import type { AuthStore } from '../../auth/src/ports.ts'
+import { authTestApp } from '../../auth/test/support.ts'
 import { makeCatalog } from '../../catalog/src/catalog.ts'
 import { catalogHttp } from '../../catalog/src/adapters/http/routes.ts'
 import { memoryCatalogStore } from '../../catalog/src/adapters/memory/store.ts'
@@ -51,29 +48,9 @@ export interface BuildOptions {
   readonly trustProxy?: boolean
 }
 
+/** The auth app of auth's own HTTP tests (memory store, bcrypt cost 4, real JWTs). */
 export function buildAuth(o: BuildOptions & { store?: AuthStore } = {}) {
-  const store = o.store ?? memoryAuthStore()
-  const core = makeAuth({
-    store,
-    hasher: bcryptHasher(4),
-    tokens: jwtTokens(SECRET, 1800),
-    clock: { now: () => new Date() },
-    ids: { uuid: () => crypto.randomUUID() },
-    throttle: {
-      perUsername: { maxFailures: o.maxFailures ?? 5, windowSeconds: 900 },
-      perAddress: { maxFailures: o.maxPerAddress ?? 20, windowSeconds: 900 },
-    },
-  })
-  const app = authHttp({
-    auth: core,
-    secret: SECRET,
-    trustProxy: o.trustProxy ?? false,
-    service: 'auth',
-    log: o.log ?? silentLogger,
-    bodyLimit: o.bodyLimit ?? 1024 * 1024,
-    ...(o.corsOrigins ? { corsOrigins: o.corsOrigins } : {}),
-    ready: {},
-  })
+  const { app, core, store } = authTestApp(o)
   return { app, core, store }
 }
 
