@@ -8,12 +8,11 @@
  * and BCRYPT_COST=10 (the default) unless the caller overrides them. Ports are picked free by the
  * launcher, because at LOG_LEVEL=warn the "listening" line (info) is not printed.
  */
-import { AMQPClient } from '@cloudamqp/amqp-client'
 import { mkdirSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import postgres from 'postgres'
-import { TOPOLOGY, queueName } from '@shop/shared-kernel/bus/topology'
+import { resetShopVhost, vhostUrl } from '@shop/shared-kernel/testing/broker'
 
 export const ROOT = join(import.meta.dir, '..', '..')
 /**
@@ -35,11 +34,7 @@ export const POOL_MAX = Number(process.env.BENCH_POOL_MAX ?? 10)
 export const dbUrl = (name: string) => Object.assign(new URL(PG_BASE), { pathname: `/${name}` }).toString()
 /** A shop's databases are `shop_<name>_<service>` and its vhost `shop_<name>` (default name: bench). */
 export const dbName = (svc: ServiceName, name = 'bench') => `shop_${name}_${svc}`
-export function amqpUrl(vhost = VHOST): string {
-  const u = new URL(AMQP_BASE)
-  u.pathname = `/${vhost}`
-  return u.toString()
-}
+export const amqpUrl = (vhost = VHOST): string => vhostUrl(AMQP_BASE, vhost)
 
 /** A free TCP port on 127.0.0.1 (bound and released; the service binds it right after). */
 export function freePort(): number {
@@ -61,29 +56,7 @@ export async function resetDatabases(names: readonly string[]): Promise<void> {
   }
 }
 
-async function rabbitmqctl(...args: string[]): Promise<void> {
-  const p = Bun.spawn(['rabbitmqctl', ...args], { stdout: 'ignore', stderr: 'ignore' })
-  await p.exited
-}
-
-/** The bench vhost exists and holds none of the shop's queues. */
-export async function resetBroker(vhost = VHOST): Promise<void> {
-  let client = new AMQPClient(amqpUrl(vhost))
-  try {
-    await client.connect()
-  } catch {
-    await rabbitmqctl('add_vhost', vhost)
-    await rabbitmqctl('set_permissions', '-p', vhost, 'guest', '.*', '.*', '.*')
-    client = new AMQPClient(amqpUrl(vhost))
-    await client.connect()
-  }
-  const ch = await client.channel()
-  for (const q of TOPOLOGY) {
-    await ch.queueDelete(queueName('', q)).catch(() => {})
-    await ch.queueDelete(`${queueName('', q)}.dead`).catch(() => {})
-  }
-  await client.close()
-}
+export const resetBroker = (vhost = VHOST): Promise<void> => resetShopVhost(AMQP_BASE, vhost)
 
 export const LOG_DIR = join(tmpdir(), 'shop-bench')
 

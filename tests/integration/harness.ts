@@ -5,12 +5,10 @@
  * two checkouts testing at once consumed each other's events). Each run gets fresh databases and
  * empty queues. Services listen on free ports (PORT=0); their URLs are read from their logs.
  */
-import { AMQPClient } from '@cloudamqp/amqp-client'
 import { join } from 'node:path'
 import postgres from 'postgres'
-import { TOPOLOGY, queueName } from '@shop/shared-kernel/bus/topology'
 import { serverUrl, useServer } from '@shop/shared-kernel/testing/databases'
-import { brokerUrl, useBroker } from '@shop/shared-kernel/testing/broker'
+import { brokerUrl, resetShopVhost, useBroker, vhostUrl } from '@shop/shared-kernel/testing/broker'
 
 export const root = join(import.meta.dir, '..', '..')
 export const SECRET = 'integration-secret-0123456789abcdef0123456789'
@@ -26,35 +24,10 @@ export async function useServers(): Promise<boolean> {
   return (await useServer()) && (await useBroker())
 }
 
-export function testAmqpUrl(base = brokerUrl(), vhost = VHOST): string {
-  const u = new URL(base)
-  u.pathname = `/${vhost}`
-  return u.toString()
-}
-
-export async function rabbitmqctl(...args: string[]): Promise<number> {
-  const p = Bun.spawn(['rabbitmqctl', ...args], { stdout: 'ignore', stderr: 'ignore' })
-  return p.exited
-}
+export const testAmqpUrl = (base = brokerUrl(), vhost = VHOST): string => vhostUrl(base, vhost)
 
 /** The test vhost exists, and holds no queue of the shop (fresh topology, no leftover messages). */
-export async function resetBroker(vhost = VHOST): Promise<void> {
-  let client = new AMQPClient(testAmqpUrl(brokerUrl(), vhost))
-  try {
-    await client.connect()
-  } catch {
-    await rabbitmqctl('add_vhost', vhost)
-    await rabbitmqctl('set_permissions', '-p', vhost, 'guest', '.*', '.*', '.*')
-    client = new AMQPClient(testAmqpUrl(brokerUrl(), vhost))
-    await client.connect()
-  }
-  const ch = await client.channel()
-  for (const q of TOPOLOGY) {
-    await ch.queueDelete(queueName('', q)).catch(() => {})
-    await ch.queueDelete(`${queueName('', q)}.dead`).catch(() => {})
-  }
-  await client.close()
-}
+export const resetBroker = (vhost = VHOST): Promise<void> => resetShopVhost(brokerUrl(), vhost)
 
 export const dbName = (svc: ServiceName) => `shop_it_${svc}_${checkout}`
 export function dbUrl(svc: ServiceName): string {

@@ -1,5 +1,6 @@
 import { AMQPClient } from '@cloudamqp/amqp-client'
 import { inCI } from './databases.ts'
+import { queueName, TOPOLOGY } from '../bus/topology.ts'
 
 export function brokerUrl(): string {
   return process.env.TEST_AMQP_URL ?? process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672'
@@ -47,4 +48,38 @@ export async function deleteQueues(names: readonly string[], exchanges: readonly
     for (const n of names) await ch.queueDelete(n).catch(() => {})
     for (const x of exchanges) await ch.exchangeDelete(x).catch(() => {})
   })
+}
+
+async function rabbitmqctl(...args: string[]): Promise<number> {
+  const p = Bun.spawn(['rabbitmqctl', ...args], { stdout: 'ignore', stderr: 'ignore' })
+  return p.exited
+}
+
+/** `base` (an AMQP URL) pointed at `vhost`. */
+export function vhostUrl(base: string, vhost: string): string {
+  const u = new URL(base)
+  u.pathname = `/${vhost}`
+  return u.toString()
+}
+
+/**
+ * A vhost of the shop's own (tests, benchmarks) exists and holds no queue of the shop's topology:
+ * a fresh start, no leftover messages. Created with rabbitmqctl when missing (AMQP cannot).
+ */
+export async function resetShopVhost(base: string, vhost: string): Promise<void> {
+  let client = new AMQPClient(vhostUrl(base, vhost))
+  try {
+    await client.connect()
+  } catch {
+    await rabbitmqctl('add_vhost', vhost)
+    await rabbitmqctl('set_permissions', '-p', vhost, 'guest', '.*', '.*', '.*')
+    client = new AMQPClient(vhostUrl(base, vhost))
+    await client.connect()
+  }
+  const ch = await client.channel()
+  for (const q of TOPOLOGY) {
+    await ch.queueDelete(queueName('', q)).catch(() => {})
+    await ch.queueDelete(`${queueName('', q)}.dead`).catch(() => {})
+  }
+  await client.close()
 }
