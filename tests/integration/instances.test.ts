@@ -30,7 +30,8 @@ describe.skipIf(!run)('two instances of a service', () => {
     const p1 = await api(shop.catalog.url, 'POST', '/api/v1/product', { token: admin, body: { name: 'One', price: '2.00', stock: 100, category_id: cat.body.id } })
     const p2 = await api(second.url, 'POST', '/api/v1/product', { token: admin, body: { name: 'Two', price: '3.00', stock: 100, category_id: cat.body.id } })
     const place = (pid: number) => api(shop.order.url, 'POST', '/api/v1/order', { token: admin, body: { items: [{ product_id: pid, quantity: 1 }] } })
-    await eventually(async () => (await place(p1.body.id)).status === 201 && (await place(p2.body.id)).status === 201, 'products in the order replica')
+    // one probe order per product, placed once the order service's replica knows it
+    for (const p of [p1, p2]) await eventually(async () => (await place(p.body.id)).status === 201, 'product in the order replica')
     const placed = await Promise.all(Array.from({ length: 60 }, (_, i) => place(i % 2 ? p1.body.id : p2.body.id)))
     expect(placed.every((r) => r.status === 201)).toBe(true)
     const ids = placed.map((r) => r.body.id as number)
