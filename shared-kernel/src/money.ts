@@ -32,7 +32,6 @@ export function fromCents(c: bigint): Money {
   return `${neg ? '-' : ''}${a / 100n}.${String(a % 100n).padStart(2, '0')}`
 }
 
-export const isPositive = (m: Money): boolean => toCents(m) > 0n
 export const times = (m: Money, quantity: number): Money => fromCents(toCents(m) * BigInt(quantity))
 export const sum = (ms: readonly Money[]): Money => fromCents(ms.reduce((acc, m) => acc + toCents(m), 0n))
 export const compare = (a: Money, b: Money): number => {

@@ -3,8 +3,8 @@ import { AmqpBus } from '../src/bus/amqp.ts'
 import type { Handler } from '../src/bus/bus.ts'
 import { makeEnvelope, type Envelope } from '../src/event-types.ts'
 import { silentLogger } from '../src/log.ts'
-import { brokerUrl, deleteQueues, testPrefix, useBroker, withBrokerChannel } from '../src/testing/broker.ts'
-import { TcpProxy } from '../src/testing/tcp-proxy.ts'
+import { brokerUrl, deleteQueues, testPrefix, useBroker, withBrokerChannel } from '../testing/broker.ts'
+import { TcpProxy } from '../testing/tcp-proxy.ts'
 
 const run = await useBroker()
 const cleanup: { queues: string[]; exchanges: string[] } = { queues: [], exchanges: [] }

@@ -7,7 +7,7 @@ import { clientAddress, createHttpApp } from '../src/http/app.ts'
 import { JWT_AUDIENCE, JWT_ISSUER, verifyAccessToken } from '../src/http/jwt.ts'
 import { createLogger, silentLogger } from '../src/log.ts'
 import { serve } from '../src/service.ts'
-import { call } from '../src/testing/http.ts'
+import { call } from '../testing/http.ts'
 
 /** Regressions found by tests/security (OWASP API8 and API10), at the kernel's level. */
 

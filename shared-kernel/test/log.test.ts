@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createLogger } from '../src/log.ts'
 import { createHttpApp } from '../src/http/app.ts'
-import { call } from '../src/testing/http.ts'
+import { call } from '../testing/http.ts'
 
 describe('JSON logs', () => {
   test('one JSON object per line, with bound fields; info+ to <service>.log, errors also to <service>.error.log with the stack', () => {

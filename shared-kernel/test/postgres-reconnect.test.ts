@@ -2,7 +2,7 @@ import { describe, expect, test } from 'bun:test'
 import { join } from 'node:path'
 import { silentLogger } from '../src/log.ts'
 import { ensureDatabase } from '../src/postgres/connect.ts'
-import { serverUrl, useServer } from '../src/testing/databases.ts'
+import { serverUrl, useServer } from '../testing/databases.ts'
 
 /**
  * The pool recovers by itself when the server drops its connections (pg_terminate_backend, a

@@ -7,7 +7,7 @@ import type { Sql } from '../src/postgres/connect.ts'
 import { OutboxRelay } from '../src/postgres/relay.ts'
 import { transact } from '../src/postgres/transact.ts'
 import { ok } from '../src/result.ts'
-import { adapterDatabases, sharedServerDb, useServer, freshSchema } from '../src/testing/databases.ts'
+import { adapterDatabases, sharedServerDb, useServer, freshSchema } from '../testing/databases.ts'
 import { MESSAGING_MIGRATIONS } from '../src/postgres/migrate.ts'
 
 /** A bus the test can take down: publish throws while down. Records what it was given. */

@@ -5,7 +5,7 @@ import type { KnownUser } from '../src/http/auth.ts'
 import { silentLogger } from '../src/log.ts'
 import { USER_REPLICA_MIGRATIONS } from '../src/postgres/migrate.ts'
 import { cachedPostgresUserReplica } from '../src/postgres/user-replica.ts'
-import { adapterDatabases, serverUrl } from '../src/testing/databases.ts'
+import { adapterDatabases, serverUrl } from '../testing/databases.ts'
 import { UserCache } from '../src/user-cache.ts'
 
 const user = (role: 'USER' | 'ADMIN' = 'USER'): KnownUser => ({ deleted: false, role, username: 'bob' })

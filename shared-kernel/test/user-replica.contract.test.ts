@@ -4,7 +4,7 @@ import { memoryUserReplica } from '../src/memory/user-replica.ts'
 import { USER_REPLICA_MIGRATIONS } from '../src/postgres/migrate.ts'
 import { cachedPostgresUserReplica, postgresUserReplica, type UserReplica } from '../src/postgres/user-replica.ts'
 import { silentLogger } from '../src/log.ts'
-import { adapterDatabases } from '../src/testing/databases.ts'
+import { adapterDatabases } from '../testing/databases.ts'
 
 type UserEnv = Envelope<'user.created'> | Envelope<'user.updated'> | Envelope<'user.deleted'>
 const ev = (type: 'user.created' | 'user.updated', id: string, version: number, role: 'USER' | 'ADMIN' = 'USER', username = 'bob'): UserEnv =>

@@ -1,7 +1,6 @@
 import { sign, verify } from 'hono/jwt'
 
 export type Role = 'USER' | 'ADMIN'
-export const ROLES: readonly Role[] = ['USER', 'ADMIN']
 
 export const JWT_ISSUER = 'shop-auth'
 export const JWT_AUDIENCE = 'shop'

@@ -5,6 +5,8 @@ import { startEmbeddedPostgres } from './embedded.ts'
 
 export type Sql = postgres.Sql<{}>
 export type TxSql = postgres.TransactionSql<{}>
+/** A handle SQL runs on: the pool, or a transaction of it. */
+export type Q = Sql | TxSql
 
 export interface Database {
   readonly sql: Sql

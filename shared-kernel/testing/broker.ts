@@ -1,6 +1,6 @@
 import { AMQPClient } from '@cloudamqp/amqp-client'
 import { inCI } from './databases.ts'
-import { queueName, TOPOLOGY } from '../bus/topology.ts'
+import { queueName, TOPOLOGY } from '../src/bus/topology.ts'
 
 export function brokerUrl(): string {
   return process.env.TEST_AMQP_URL ?? process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672'

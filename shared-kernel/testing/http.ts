@@ -1,6 +1,6 @@
 import type { Hono } from 'hono'
 import { sign } from 'hono/jwt'
-import { JWT_AUDIENCE, JWT_ISSUER } from '../http/jwt.ts'
+import { JWT_AUDIENCE, JWT_ISSUER } from '../src/http/jwt.ts'
 
 export interface Reply {
   readonly status: number

@@ -1,8 +1,8 @@
 import { join } from 'node:path'
 import postgres from 'postgres'
-import { silentLogger } from '../log.ts'
-import { type Database, ensureDatabase, openDatabase, type Sql } from '../postgres/connect.ts'
-import { migrate } from '../postgres/migrate.ts'
+import { silentLogger } from '../src/log.ts'
+import { type Database, ensureDatabase, openDatabase, type Sql } from '../src/postgres/connect.ts'
+import { migrate } from '../src/postgres/migrate.ts'
 
 /**
  * Databases for adapter tests. PGlite: one per service name for the whole run (opening one costs
@@ -53,7 +53,7 @@ export async function useServer(what = 'PostgreSQL'): Promise<boolean> {
 const servers = new Map<string, Promise<Database>>()
 
 // Test databases are per checkout, so two working trees on one machine never share one.
-const checkout = Bun.hash(join(import.meta.dir, '..', '..', '..')).toString(36).slice(0, 6)
+const checkout = Bun.hash(join(import.meta.dir, '..', '..')).toString(36).slice(0, 6)
 
 /** A test database `shop_test_<name>_<checkout>` on the real server, shared by the run. */
 export function sharedServerDb(name: string): Promise<Database> {
