@@ -76,3 +76,15 @@ export function fromHttpProblem(c: Context, p: HttpProblem): Response {
   }
   return problemResponse(c, p.status, p.code, p.detail, extra, headers)
 }
+
+/**
+ * Makes the one unwrapping helper of a service's routes from its error mapping: a route writes
+ * `const order = unwrap(await app.commands.placeOrder(...))`, and an expected error becomes the
+ * problem its mapping says (thrown, rendered by the app's error handler).
+ */
+export const unwrapWith =
+  <E>(toProblem: (e: E) => HttpProblem) =>
+  <T>(r: { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: E }): T => {
+    if (!r.ok) throw toProblem(r.error)
+    return r.value
+  }
