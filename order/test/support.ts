@@ -17,7 +17,7 @@ export const SECRET = 'test-secret-that-is-at-least-32-bytes-long'
 
 /** A received event, as the bus would hand it over. */
 export function envelope<T extends EventType>(type: T, data: EventMap[T], o: { id?: string; correlationId?: string | null } = {}): Envelope<T> {
-  return {
+  return ({
     id: o.id ?? crypto.randomUUID(),
     type,
     version: 1,
@@ -25,7 +25,7 @@ export function envelope<T extends EventType>(type: T, data: EventMap[T], o: { i
     source: type.startsWith('user.') ? 'auth' : 'catalog',
     correlation_id: o.correlationId ?? null,
     data,
-  }
+  }) as Envelope<T>
 }
 
 /** A clock that moves one millisecond per reading: "newest first" is then deterministic. */

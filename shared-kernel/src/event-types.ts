@@ -47,7 +47,7 @@ export type EventType = keyof EventMap
 /** What a use case records: the type and its data. The outbox adds id, time, source and correlation. */
 export type DomainEvent = { [T in EventType]: { readonly type: T; readonly data: EventMap[T] } }[EventType]
 
-export interface Envelope<T extends EventType = EventType> {
+interface EnvelopeOf<T extends EventType> {
   readonly id: string
   readonly type: T
   readonly version: 1
@@ -56,6 +56,13 @@ export interface Envelope<T extends EventType = EventType> {
   readonly correlation_id: string | null
   readonly data: EventMap[T]
 }
+
+/**
+ * An event on the wire. A discriminated union over its types (distributive): a `switch` on
+ * `type` narrows `data` without casts. `Envelope<'order.placed' | 'order.cancelled'>` is the
+ * union of those two.
+ */
+export type Envelope<T extends EventType = EventType> = T extends EventType ? EnvelopeOf<T> : never
 
 export function makeEnvelope(source: Envelope['source'], event: DomainEvent, correlationId: string | null, id: string, now: Date): Envelope {
   return { id, type: event.type, version: 1, occurred_at: now.toISOString(), source, correlation_id: correlationId, data: event.data } as Envelope
