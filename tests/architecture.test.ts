@@ -1,10 +1,11 @@
 import { describe, expect, test } from 'bun:test'
 import { readdirSync, readFileSync, statSync, existsSync } from 'node:fs'
-import { join, relative } from 'node:path'
+import { dirname, join, relative, resolve } from 'node:path'
 
 /**
  * House rule 1: dependencies point inward. Domain files import no framework, driver or runtime;
- * each core (`<service>.ts`) imports only its domain, its ports and the kernel's plain types.
+ * the use cases (`src/app/`, or a single `src/<service>.ts`) import only their domain, their ports,
+ * each other and the kernel's plain types.
  */
 const root = join(import.meta.dir, '..')
 const FORBIDDEN = /^(hono|postgres|valibot|@valibot|@cloudamqp|@electric-sql|@node-rs|bun|bun:|node:|swagger)/
@@ -23,8 +24,14 @@ function imports(file: string): string[] {
   return found.map((m) => m[1] ?? m[2] ?? m[3]!).filter(Boolean)
 }
 
-// Kernel modules that are plain types and pure functions, fit for a domain or a core.
-const PURE_KERNEL = new Set(['@shop/shared-kernel/result', '@shop/shared-kernel/event-types', '@shop/shared-kernel/money'])
+// Kernel modules that are plain types and pure functions, fit for a domain or a use case.
+const PURE_KERNEL = new Set(['@shop/shared-kernel/result', '@shop/shared-kernel/event-types', '@shop/shared-kernel/money', '@shop/shared-kernel/app', '@shop/shared-kernel/inbox'])
+
+/** A service's use cases: the files of `src/app/` (one per use case), or a single `src/<service>.ts`. */
+const useCaseFiles = (s: string): string[] => {
+  const dir = join(root, s, 'src', 'app')
+  return existsSync(dir) ? files(dir) : [join(root, s, 'src', `${s}.ts`)]
+}
 
 const services = ['auth', 'catalog', 'order']
 
@@ -40,9 +47,15 @@ describe('dependencies point inward', () => {
       }
       expect(offenders).toEqual([])
     })
-    test(`${s}/src/${s}.ts (the core) imports only its domain, its ports and pure kernel types`, () => {
-      const core = join(root, s, 'src', `${s}.ts`)
-      const offenders = imports(core).filter((i) => !(i.startsWith('./domain/') || i === './ports.ts' || PURE_KERNEL.has(i)))
+    test(`${s}: the use cases import only their domain, their ports, each other and pure kernel types`, () => {
+      const src = join(root, s, 'src')
+      const inward = (from: string, i: string) => {
+        if (PURE_KERNEL.has(i)) return true
+        if (!i.startsWith('.')) return false
+        const target = relative(src, resolve(dirname(from), i))
+        return target.startsWith('domain/') || target === 'ports.ts' || target.startsWith('app/')
+      }
+      const offenders = useCaseFiles(s).flatMap((f) => imports(f).filter((i) => !inward(f, i)).map((i) => `${relative(root, f)} imports ${i}`))
       expect(offenders).toEqual([])
     })
   }

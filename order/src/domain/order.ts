@@ -109,7 +109,7 @@ export function sameStockLines(a: readonly OrderLineData[], b: readonly OrderLin
   return b.every((l) => qty.get(l.product_id) === l.quantity)
 }
 
-export const isOwner = (order: Order, caller: Caller): boolean => order.userId === caller.id
+const isOwner = (order: Order, caller: Caller): boolean => order.userId === caller.id
 
 /** Someone else's order is invisible: the caller learns nothing about it (404, never 403). */
 export const canView = (order: Order, caller: Caller): boolean => isOwner(order, caller) || caller.role === 'ADMIN'
@@ -119,7 +119,7 @@ export const visibleOrder = (order: Order | undefined, caller: Caller, id: numbe
   order && canView(order, caller) ? ok(order) : err({ type: 'OrderNotFound', id })
 
 /** The roles a caller plays toward an order, the owner's first (an admin cancelling their own order does it as owner). */
-export function actorsOf(order: Order, caller: Caller): Actor[] {
+function actorsOf(order: Order, caller: Caller): Actor[] {
   const actors: Actor[] = []
   if (isOwner(order, caller)) actors.push('owner')
   if (caller.role === 'ADMIN') actors.push('admin')

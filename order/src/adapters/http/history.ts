@@ -9,7 +9,7 @@ import { type ResourceDeps, callerOf, tags } from './request.ts'
 import { HistoryOut, OrderIdParam } from './schemas.ts'
 
 /** One status change as the API shows it. */
-export const historyJson = (h: StatusChange) => ({
+const historyJson = (h: StatusChange) => ({
   from: h.from,
   to: h.to,
   actor: h.actor,

@@ -16,7 +16,7 @@ import { CreateOrderBody, IdempotencyKey, ListQuery, OrderIdParam, OrderOut, Upd
 // snake_case on the wire, camelCase inside: mapped here, once each way.
 
 /** An order as the API shows it. */
-export const orderJson = (o: Order) => ({
+const orderJson = (o: Order) => ({
   id: o.id,
   user_id: o.userId,
   status: o.status,
