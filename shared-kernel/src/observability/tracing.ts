@@ -134,3 +134,36 @@ function traceFields(): Record<string, string> | undefined {
   const sc = trace.getSpanContext(context.active())
   return sc ? { trace_id: sc.traceId, span_id: sc.spanId } : undefined
 }
+
+/**
+ * The use cases of a core, each in a span named `<service>.<use case>` (the composition root
+ * wraps the core it hands to HTTP and consumers). When tracing is off the core is returned as is.
+ */
+export function traced<T extends object>(service: string, core: T): T {
+  const t = tracer
+  if (!t) return core
+  const out: Record<string, unknown> = {}
+  for (const [key, value] of Object.entries(core)) {
+    if (typeof value !== 'function') {
+      out[key] = value
+      continue
+    }
+    const name = `${service}.${key}`
+    out[key] = (...args: unknown[]) =>
+      t.startActiveSpan(name, (span) => {
+        const end = <V>(v: V): V => (span.end(), v)
+        const fail = (e: unknown): never => {
+          failed(span, e)
+          span.end()
+          throw e
+        }
+        try {
+          const r: unknown = (value as (...a: unknown[]) => unknown).apply(core, args)
+          return r instanceof Promise ? r.then(end, fail) : end(r)
+        } catch (e) {
+          return fail(e)
+        }
+      })
+  }
+  return out as T
+}
