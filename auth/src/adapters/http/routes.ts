@@ -91,12 +91,12 @@ export function authHttp(o: AuthHttpOptions): Hono<AppEnv> {
       description: 'The token in the body (`{"token"}`) or in `Authorization: Bearer`. The answer carries the user\'s current role.',
       tags: tags.auth,
       responses: { 200: { description: 'the token is valid', schema: VerifyOut } },
-      errors: { 401: 'invalid, expired, or its user was deleted' },
+      errors: { 401: 'no token sent (`TOKEN_MISSING`), or it is invalid, expired, or its user was deleted (`INVALID_TOKEN`)' },
     }),
     body(VerifyBody, { optional: true }),
     async (c) => {
       const token = c.req.valid('json').token ?? bearerToken(c.req.header('Authorization'))
-      if (!token) throw toProblem({ type: 'InvalidToken' })
+      if (!token) throw new HttpProblem(401, 'TOKEN_MISSING', 'no token was sent: give it as {"token": "..."} in the body or in Authorization: Bearer')
       const r = await auth.verify(token)
       if (!r.ok) throw toProblem(r.error)
       const u = r.value.user

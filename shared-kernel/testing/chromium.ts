@@ -1,0 +1,28 @@
+import { existsSync } from 'node:fs'
+import { type BrowserContext, chromium } from 'playwright-core'
+import { inCI } from './databases.ts'
+
+/**
+ * Debian's chromium for the browser tests (`make test` installs it when missing, through
+ * scripts/ensure-chromium.sh), driven by playwright-core: no browser download of its own.
+ */
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+
+/** Whether browser tests run: yes when chromium is installed; when not, CI fails and a laptop skips with a notice. */
+export function useChromium(): boolean {
+  if (existsSync(CHROMIUM_PATH)) return true
+  const why = `chromium is not installed at ${CHROMIUM_PATH} (apt-get install -y chromium)`
+  if (inCI()) throw new Error(`${why}, and CI requires it`)
+  console.warn(`[skip] ${why}: browser tests skipped (they fail in CI)`)
+  return false
+}
+
+/** A headless chromium on a fresh, empty profile (a new temporary user data directory, removed on close). */
+export function launchChromium(): Promise<BrowserContext> {
+  return chromium.launchPersistentContext('', {
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+    viewport: { width: 1280, height: 900 },
+  })
+}
