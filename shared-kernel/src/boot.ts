@@ -1,6 +1,6 @@
 import type { Hono } from 'hono'
 import type { Bus, Subscription } from './bus/bus.ts'
-import type { AppEnv } from './http/app.ts'
+import type { AppEnv } from './http/env.ts'
 import type { Logger, RootLogger } from './log.ts'
 import { AmqpBus } from './bus/amqp.ts'
 import { MemoryBus } from './bus/memory.ts'
