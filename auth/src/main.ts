@@ -1,10 +1,8 @@
 import { join } from 'node:path'
-import { type Booted, boot } from '@shop/shared-kernel/boot'
+import { type Service, boot } from '@shop/shared-kernel/boot'
 import type { Bus } from '@shop/shared-kernel/bus/bus'
-import type { AppEnv } from '@shop/shared-kernel/http/app'
 import type { RootLogger } from '@shop/shared-kernel/log'
 import { runService } from '@shop/shared-kernel/service'
-import type { Hono } from 'hono'
 import { type Auth, makeAuth } from './auth.ts'
 import { type AuthConfig, loadAuthConfig } from './config.ts'
 import { authHttp } from './adapters/http/routes.ts'
@@ -13,20 +11,20 @@ import { bcryptHasher, jwtTokens } from './adapters/security.ts'
 
 export const MIGRATIONS = join(import.meta.dir, '..', 'migrations')
 
-export type AuthService = Booted<{ app: Hono<AppEnv>; core: Auth }>
+export type AuthService = Service<Auth>
 
 /**
  * The composition root of auth: config in, a wired service out. `bus` is given when several
  * services share one (embedded mode); otherwise it comes from AMQP_URL. auth publishes user.*
  * events and consumes none.
  */
-export async function startAuth(config: AuthConfig, log: RootLogger, given: { bus?: Bus } = {}): Promise<AuthService> {
+export function startAuth(config: AuthConfig, log: RootLogger, given: { bus?: Bus } = {}): Promise<AuthService> {
   return boot({
     name: 'auth',
     config,
     log,
     migrations: MIGRATIONS,
-    ...(given.bus ? { bus: given.bus } : {}),
+    bus: given.bus,
     async wire(ctx) {
       const core = makeAuth({
         store: postgresAuthStore(ctx.db.sql, { onEvents: ctx.wake }),
@@ -44,21 +42,10 @@ export async function startAuth(config: AuthConfig, log: RootLogger, given: { bu
         if (!r.ok) throw new Error(`ADMIN_*: cannot create the admin: ${r.error.type}`)
         log.info('admin ensured', { username: r.value.user.username, action: r.value.action })
       }
-      const app = authHttp({
-        auth: core,
-        secret: config.JWT_SECRET,
-        trustProxy: config.TRUST_PROXY,
-        service: 'auth',
-        log,
-        bodyLimit: config.BODY_LIMIT_BYTES,
-        corsOrigins: ctx.corsOrigins,
-        ready: ctx.ready,
-      })
+      const app = authHttp({ ...ctx.http, auth: core, secret: config.JWT_SECRET, trustProxy: config.TRUST_PROXY })
       return { app, core }
     },
   })
 }
 
-if (import.meta.main) {
-  await runService({ name: 'auth', load: loadAuthConfig, start: startAuth })
-}
+if (import.meta.main) await runService({ name: 'auth', load: loadAuthConfig, start: startAuth })

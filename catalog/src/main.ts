@@ -1,8 +1,6 @@
 import { join } from 'node:path'
-import type { Hono } from 'hono'
-import { type Booted, boot } from '@shop/shared-kernel/boot'
+import { type Service, boot } from '@shop/shared-kernel/boot'
 import type { Bus } from '@shop/shared-kernel/bus/bus'
-import type { AppEnv } from '@shop/shared-kernel/http/app'
 import type { RootLogger } from '@shop/shared-kernel/log'
 import { USER_REPLICA_MIGRATIONS } from '@shop/shared-kernel/postgres/migrate'
 import { cachedPostgresUserReplica } from '@shop/shared-kernel/postgres/user-replica'
@@ -15,40 +13,28 @@ import { postgresCatalogStore } from './adapters/postgres/store.ts'
 
 export const MIGRATIONS = [join(import.meta.dir, '..', 'migrations'), USER_REPLICA_MIGRATIONS]
 
-export type CatalogService = Booted<{ app: Hono<AppEnv>; core: Catalog }>
+export type CatalogService = Service<Catalog>
 
 /**
  * The composition root of catalog: config in, a wired service out. It publishes product.* and
  * the stock answers through its outbox, and consumes order.placed / order.cancelled (stock) and
  * user.* (its user replica, for token checks).
  */
-export async function startCatalog(config: CatalogConfig, log: RootLogger, given: { bus?: Bus } = {}): Promise<CatalogService> {
+export function startCatalog(config: CatalogConfig, log: RootLogger, given: { bus?: Bus } = {}): Promise<CatalogService> {
   return boot({
     name: 'catalog',
     config,
     log,
     migrations: MIGRATIONS,
-    ...(given.bus ? { bus: given.bus } : {}),
+    bus: given.bus,
     async wire(ctx) {
       // Token checks read the replica through an in-process cache, invalidated on every change.
       const users = await cachedPostgresUserReplica(ctx.db, log)
       const core = makeCatalog({ store: postgresCatalogStore(ctx.db.sql, { onEvents: ctx.wake }), clock: { now: () => new Date() } })
-      const app = catalogHttp({
-        catalog: core,
-        secret: config.JWT_SECRET,
-        lookup: users.lookup,
-        tokenUrl: config.AUTH_TOKEN_URL,
-        service: 'catalog',
-        log,
-        bodyLimit: config.BODY_LIMIT_BYTES,
-        corsOrigins: ctx.corsOrigins,
-        ready: ctx.ready,
-      })
+      const app = catalogHttp({ ...ctx.http, catalog: core, secret: config.JWT_SECRET, lookup: users.lookup, tokenUrl: config.AUTH_TOKEN_URL })
       return { app, core, subscriptions: catalogSubscriptions(core, users) }
     },
   })
 }
 
-if (import.meta.main) {
-  await runService({ name: 'catalog', load: loadCatalogConfig, start: (config, log) => startCatalog(config, log) })
-}
+if (import.meta.main) await runService({ name: 'catalog', load: loadCatalogConfig, start: startCatalog })

@@ -1,8 +1,6 @@
 import { join } from 'node:path'
-import type { Hono } from 'hono'
-import { type Booted, boot } from '@shop/shared-kernel/boot'
+import { type Service, boot } from '@shop/shared-kernel/boot'
 import type { Bus } from '@shop/shared-kernel/bus/bus'
-import type { AppEnv } from '@shop/shared-kernel/http/app'
 import type { RootLogger } from '@shop/shared-kernel/log'
 import { USER_REPLICA_MIGRATIONS } from '@shop/shared-kernel/postgres/migrate'
 import { cachedPostgresUserReplica } from '@shop/shared-kernel/postgres/user-replica'
@@ -15,40 +13,28 @@ import { postgresOrderStore } from './adapters/postgres/store.ts'
 
 export const MIGRATIONS = [join(import.meta.dir, '..', 'migrations'), USER_REPLICA_MIGRATIONS]
 
-export type OrderService = Booted<{ app: Hono<AppEnv>; core: OrderCore }>
+export type OrderService = Service<OrderCore>
 
 /**
  * The composition root of order: config in, a wired service out. It consumes product.* (its
  * product replica), stock.* (the saga's answers) and user.* (its user replica; a deletion cancels
  * the user's open orders), and publishes order.placed and order.cancelled through its outbox.
  */
-export async function startOrder(config: OrderConfig, log: RootLogger, given: { bus?: Bus } = {}): Promise<OrderService> {
+export function startOrder(config: OrderConfig, log: RootLogger, given: { bus?: Bus } = {}): Promise<OrderService> {
   return boot({
     name: 'order',
     config,
     log,
     migrations: MIGRATIONS,
-    ...(given.bus ? { bus: given.bus } : {}),
+    bus: given.bus,
     async wire(ctx) {
       // Token checks read the replica through an in-process cache, invalidated on every change.
       const users = await cachedPostgresUserReplica(ctx.db, log)
       const core = makeOrderCore({ store: postgresOrderStore(ctx.db.sql, { onEvents: ctx.wake }), clock: { now: () => new Date() } })
-      const app = orderHttp({
-        core,
-        secret: config.JWT_SECRET,
-        lookup: users.lookup,
-        tokenUrl: config.AUTH_TOKEN_URL,
-        service: 'order',
-        log,
-        bodyLimit: config.BODY_LIMIT_BYTES,
-        corsOrigins: ctx.corsOrigins,
-        ready: ctx.ready,
-      })
+      const app = orderHttp({ ...ctx.http, core, secret: config.JWT_SECRET, lookup: users.lookup, tokenUrl: config.AUTH_TOKEN_URL })
       return { app, core, subscriptions: orderSubscriptions(core, users) }
     },
   })
 }
 
-if (import.meta.main) {
-  await runService({ name: 'order', load: loadOrderConfig, start: (config, log) => startOrder(config, log) })
-}
+if (import.meta.main) await runService({ name: 'order', load: loadOrderConfig, start: startOrder })
