@@ -1,9 +1,10 @@
 import { join } from 'node:path'
 import { type Service, boot } from '@shop/shared-kernel/boot'
 import type { Bus } from '@shop/shared-kernel/bus/bus'
+import { systemClock } from '@shop/shared-kernel/app'
 import type { RootLogger } from '@shop/shared-kernel/log'
 import { runService } from '@shop/shared-kernel/service'
-import { type Auth, makeAuth } from './auth.ts'
+import { type AuthApplication, authApplication } from './app/application.ts'
 import { type AuthConfig, loadAuthConfig } from './config.ts'
 import { authHttp } from './adapters/http/routes.ts'
 import { postgresAuthStore } from './adapters/postgres/store.ts'
@@ -11,7 +12,7 @@ import { bcryptHasher, jwtTokens } from './adapters/security.ts'
 
 export const MIGRATIONS = join(import.meta.dir, '..', 'migrations')
 
-export type AuthService = Service<Auth>
+export type AuthService = Service<AuthApplication>
 
 /**
  * The composition root of auth: config in, a wired service out. `bus` is given when several
@@ -26,11 +27,11 @@ export function startAuth(config: AuthConfig, log: RootLogger, given: { bus?: Bu
     migrations: MIGRATIONS,
     bus: given.bus,
     async wire(ctx) {
-      const core = makeAuth({
+      const application = authApplication({
         store: postgresAuthStore(ctx.db.sql, { onEvents: ctx.wake }),
         hasher: bcryptHasher(config.BCRYPT_COST),
         tokens: jwtTokens(config.JWT_SECRET, config.JWT_TTL_SECONDS),
-        clock: { now: () => new Date() },
+        clock: systemClock,
         ids: { uuid: () => crypto.randomUUID() },
         throttle: {
           perUsername: { maxFailures: config.LOGIN_MAX_FAILURES, windowSeconds: config.LOGIN_WINDOW_SECONDS },
@@ -38,12 +39,12 @@ export function startAuth(config: AuthConfig, log: RootLogger, given: { bus?: Bu
         },
       })
       if (config.ADMIN_USERNAME && config.ADMIN_EMAIL && config.ADMIN_PASSWORD) {
-        const r = await core.ensureAdmin({ username: config.ADMIN_USERNAME, email: config.ADMIN_EMAIL, password: config.ADMIN_PASSWORD })
+        const r = await application.commands.ensureAdmin({ username: config.ADMIN_USERNAME, email: config.ADMIN_EMAIL, password: config.ADMIN_PASSWORD })
         if (!r.ok) throw new Error(`ADMIN_*: cannot create the admin: ${r.error.type}`)
         log.info('admin ensured', { username: r.value.user.username, action: r.value.action })
       }
-      const app = authHttp({ ...ctx.http, auth: core, secret: config.JWT_SECRET, trustProxy: config.TRUST_PROXY })
-      return { app, core }
+      const app = authHttp({ ...ctx.http, application, secret: config.JWT_SECRET, trustProxy: config.TRUST_PROXY })
+      return { app, application }
     },
   })
 }

@@ -1,6 +1,8 @@
 import { join } from 'node:path'
-import { type Service, boot } from '@shop/shared-kernel/boot'
+import type { Hono } from 'hono'
+import { type Booted, boot } from '@shop/shared-kernel/boot'
 import type { Bus } from '@shop/shared-kernel/bus/bus'
+import type { AppEnv } from '@shop/shared-kernel/http/app'
 import type { RootLogger } from '@shop/shared-kernel/log'
 import { USER_REPLICA_MIGRATIONS } from '@shop/shared-kernel/postgres/migrate'
 import { cachedPostgresUserReplica } from '@shop/shared-kernel/postgres/user-replica'
@@ -13,7 +15,7 @@ import { postgresCatalogStore } from './adapters/postgres/store.ts'
 
 export const MIGRATIONS = [join(import.meta.dir, '..', 'migrations'), USER_REPLICA_MIGRATIONS]
 
-export type CatalogService = Service<Catalog>
+export type CatalogService = Booted<{ app: Hono<AppEnv>; core: Catalog }>
 
 /**
  * The composition root of catalog: config in, a wired service out. It publishes product.* and

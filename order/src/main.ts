@@ -1,6 +1,8 @@
 import { join } from 'node:path'
-import { type Service, boot } from '@shop/shared-kernel/boot'
+import type { Hono } from 'hono'
+import { type Booted, boot } from '@shop/shared-kernel/boot'
 import type { Bus } from '@shop/shared-kernel/bus/bus'
+import type { AppEnv } from '@shop/shared-kernel/http/app'
 import type { RootLogger } from '@shop/shared-kernel/log'
 import { USER_REPLICA_MIGRATIONS } from '@shop/shared-kernel/postgres/migrate'
 import { cachedPostgresUserReplica } from '@shop/shared-kernel/postgres/user-replica'
@@ -13,7 +15,7 @@ import { postgresOrderStore } from './adapters/postgres/store.ts'
 
 export const MIGRATIONS = [join(import.meta.dir, '..', 'migrations'), USER_REPLICA_MIGRATIONS]
 
-export type OrderService = Service<OrderCore>
+export type OrderService = Booted<{ app: Hono<AppEnv>; core: OrderCore }>
 
 /**
  * The composition root of order: config in, a wired service out. It consumes product.* (its

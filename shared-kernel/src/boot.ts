@@ -42,8 +42,8 @@ export interface Wired {
   readonly subscriptions?: readonly Subscription[]
 }
 
-/** What a composition root returns: its application (`core`) and HTTP app, booted. */
-export type Service<Core> = Booted<{ readonly app: Hono<AppEnv>; readonly core: Core }>
+/** What a composition root returns: its application (commands and queries) and HTTP app, booted. */
+export type Service<Application> = Booted<{ readonly app: Hono<AppEnv>; readonly application: Application }>
 
 export type Booted<T> = T & {
   readonly db: Database
