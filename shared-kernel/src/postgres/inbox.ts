@@ -1,4 +1,4 @@
-import type { Inbox } from '../inbox.ts'
+import { type Inbox, noteDuplicate } from '../inbox.ts'
 import type { Sql, TxSql } from './connect.ts'
 
 /** The inbox port on the `inbox` table, inside the consumer's transaction (see `once` in inbox.ts). */
@@ -6,6 +6,7 @@ export function postgresInbox(tx: TxSql): Inbox {
   return {
     async claim(eventId, type) {
       const rows = await tx`insert into inbox (event_id, type) values (${eventId}, ${type}) on conflict do nothing returning event_id`
+      if (rows.length === 0) noteDuplicate()
       return rows.length === 1
     },
   }
