@@ -4,7 +4,7 @@ import { join, relative } from 'node:path'
 
 /**
  * House rule 1: dependencies point inward. Domain files import no framework, driver or runtime;
- * each core (`<service>.ts`) imports only its domain, its ports and the kernel's plain types.
+ * each core (its use cases in `src/app/`, or `<service>.ts`) imports only its domain, its ports and the kernel's plain shapes.
  */
 const root = join(import.meta.dir, '..')
 const FORBIDDEN = /^(hono|postgres|valibot|@valibot|@cloudamqp|@electric-sql|@node-rs|bun|bun:|node:|swagger)/
@@ -25,6 +25,8 @@ function imports(file: string): string[] {
 
 // Kernel modules that are plain types and pure functions, fit for a domain or a core.
 const PURE_KERNEL = new Set(['@shop/shared-kernel/result', '@shop/shared-kernel/event-types', '@shop/shared-kernel/money'])
+// The application shapes and the idempotent-consumer helper: plain types and functions, fit for a core (not a domain).
+const APP_KERNEL = new Set(['@shop/shared-kernel/app', '@shop/shared-kernel/inbox'])
 
 const services = ['auth', 'catalog', 'order']
 
@@ -40,9 +42,16 @@ describe('dependencies point inward', () => {
       }
       expect(offenders).toEqual([])
     })
-    test(`${s}/src/${s}.ts (the core) imports only its domain, its ports and pure kernel types`, () => {
-      const core = join(root, s, 'src', `${s}.ts`)
-      const offenders = imports(core).filter((i) => !(i.startsWith('./domain/') || i === './ports.ts' || PURE_KERNEL.has(i)))
+    test(`${s}'s core (src/app/, or src/${s}.ts before it) imports only its domain, its ports, its use cases and plain kernel shapes`, () => {
+      const app = join(root, s, 'src', 'app')
+      const core = existsSync(app) ? files(app) : [join(root, s, 'src', `${s}.ts`)]
+      const fromApp = (i: string) => i.startsWith('../domain/') || i === '../ports.ts' || /^\.\/[\w-]+\.ts$/.test(i)
+      const fromRoot = (i: string) => i.startsWith('./domain/') || i === './ports.ts'
+      const offenders = core.flatMap((f) =>
+        imports(f)
+          .filter((i) => !((f.startsWith(app) ? fromApp(i) : fromRoot(i)) || PURE_KERNEL.has(i) || APP_KERNEL.has(i)))
+          .map((i) => `${relative(root, f)} imports ${i}`),
+      )
       expect(offenders).toEqual([])
     })
   }

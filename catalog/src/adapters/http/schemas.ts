@@ -60,6 +60,11 @@ export const ProductUpdateBody = v.object({
   category_id: v.optional(id('category_id')),
 })
 
+export type CategoryCreate = v.InferOutput<typeof CategoryCreateBody>
+export type CategoryBody = v.InferOutput<typeof CategoryUpdateBody>
+export type ProductCreate = v.InferOutput<typeof ProductCreateBody>
+export type ProductBody = v.InferOutput<typeof ProductUpdateBody>
+
 export const IdParam = v.object({ id: idString('id') })
 
 export const CategoryListQuery = v.object({
@@ -92,6 +97,8 @@ export const ProductListQuery = v.pipe(
     ['max_price'],
   ),
 )
+
+export type ProductQuery = v.InferOutput<typeof ProductListQuery>
 
 export const ProductsInCategoryQuery = v.object({
   ...pageEntries,
