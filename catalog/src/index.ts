@@ -1,5 +1,5 @@
 /**
- * @shop/catalog for tools that embed the core: the use cases, the domain rules, and the
+ * @shop/catalog for tools that embed the catalog: its application (the use cases), the domain rules, and the
  * in-memory adapters. Importing this starts nothing and touches no database.
  */
 export { catalogApplication, type CatalogApplication } from './app/application.ts'

@@ -33,9 +33,9 @@ export async function startCatalog(config: CatalogConfig, log: RootLogger, given
     async wire(ctx) {
       // Token checks read the replica through an in-process cache, invalidated on every change.
       const users = await cachedPostgresUserReplica(ctx.db, log)
-      const core = catalogApplication({ store: postgresCatalogStore(ctx.db.sql, { onEvents: ctx.wake }), clock: systemClock })
+      const application = catalogApplication({ store: postgresCatalogStore(ctx.db.sql, { onEvents: ctx.wake }), clock: systemClock })
       const app = catalogHttp({
-        application: core,
+        application,
         secret: config.JWT_SECRET,
         lookup: users.lookup,
         tokenUrl: config.AUTH_TOKEN_URL,
@@ -45,7 +45,7 @@ export async function startCatalog(config: CatalogConfig, log: RootLogger, given
         corsOrigins: ctx.corsOrigins,
         ready: ctx.ready,
       })
-      return { app, core, subscriptions: catalogSubscriptions(core, users) }
+      return { app, core: application, subscriptions: catalogSubscriptions(application, users) }
     },
   })
 }

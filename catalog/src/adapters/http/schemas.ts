@@ -73,7 +73,7 @@ export const CategoryListQuery = v.object({
   tree: v.optional(boolString('tree'), 'false'),
 })
 
-export const Q_MAX = 1000
+const Q_MAX = 1000
 export const ProductListQuery = v.pipe(
   v.object({
     ...pageEntries,

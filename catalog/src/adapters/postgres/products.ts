@@ -9,7 +9,7 @@ import type { ProductReads, Products } from '../../ports.ts'
 import { type ProductRow, toProduct } from './rows.ts'
 
 /** LIKE pattern for a literal substring: its own \, % and _ are escaped (with `escape '\'`). */
-export const containsPattern = (s: string): string => `%${s.replace(/[\\%_]/g, '\\$&')}%`
+const containsPattern = (s: string): string => `%${s.replace(/[\\%_]/g, '\\$&')}%`
 
 export function postgresProductReads(sql: Q): ProductReads {
   const withCategory = () => sql`
