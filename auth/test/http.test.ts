@@ -137,7 +137,7 @@ describe('POST /api/v1/auth/verify', () => {
     expect(typeof r.body.exp).toBe('number')
     const h = await t.req('POST', '/api/v1/auth/verify', { token: u.token })
     expect(h.status).toBe(200)
-    await t.core.changeRole(u.id, 'ADMIN')
+    await t.application.commands.changeRole(u.id, 'ADMIN')
     expect((await t.req('POST', '/api/v1/auth/verify', { token: u.token })).body.role).toBe('ADMIN')
   })
   test('401 for no token, garbage, an expired token, and a deleted user', async () => {
