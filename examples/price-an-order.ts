@@ -1,11 +1,11 @@
 /**
- * Embedding the shop's cores in a tool, with no server and no database: build a category tree
- * with the catalog core, then price an order with the order application. The two talk the way the
+ * Embedding the shop's applications in a tool, with no server and no database: build a category tree
+ * with the catalog application, then price an order with the order application. The two talk the way the
  * services do, through product.* events, here handed over in process.
  *
  *   bun examples/price-an-order.ts
  */
-import { makeCatalog, memoryCatalogStore } from '@shop/catalog'
+import { catalogApplication, memoryCatalogStore } from '@shop/catalog'
 import { memoryOrderStore, orderApplication } from '@shop/order'
 import type { Envelope } from '@shop/shared-kernel/event-types'
 
@@ -13,7 +13,7 @@ const clock = { now: () => new Date() }
 const orders = orderApplication({ store: memoryOrderStore(), clock })
 const delivered: Promise<unknown>[] = []
 // The catalog's committed product events feed the order application's product replica.
-const catalog = makeCatalog({
+const catalog = catalogApplication({
   store: memoryCatalogStore({
     onEvents: (events: Envelope[]) => {
       for (const e of events) {
@@ -30,16 +30,16 @@ function must<T>(r: { ok: true; value: T } | { ok: false; error: unknown }): T {
 }
 
 // A three-level tree.
-const garden = must(await catalog.createCategory({ name: 'Garden' }))
-const tools = must(await catalog.createCategory({ name: 'Tools', parentId: garden.id }))
-const hand = must(await catalog.createCategory({ name: 'Hand tools', parentId: tools.id }))
-const seeds = must(await catalog.createCategory({ name: 'Seeds', parentId: garden.id }))
-const trowel = must(await catalog.createProduct({ name: 'Trowel', price: '12.90', stock: 40, categoryId: hand.id }))
-const shears = must(await catalog.createProduct({ name: 'Shears', price: '24.50', stock: 15, categoryId: hand.id }))
-const basil = must(await catalog.createProduct({ name: 'Basil seeds', price: '0.10', stock: 1000, categoryId: seeds.id }))
+const garden = must(await catalog.commands.createCategory({ name: 'Garden' }))
+const tools = must(await catalog.commands.createCategory({ name: 'Tools', parentId: garden.id }))
+const hand = must(await catalog.commands.createCategory({ name: 'Hand tools', parentId: tools.id }))
+const seeds = must(await catalog.commands.createCategory({ name: 'Seeds', parentId: garden.id }))
+const trowel = must(await catalog.commands.createProduct({ name: 'Trowel', price: '12.90', stock: 40, categoryId: hand.id }))
+const shears = must(await catalog.commands.createProduct({ name: 'Shears', price: '24.50', stock: 15, categoryId: hand.id }))
+const basil = must(await catalog.commands.createProduct({ name: 'Basil seeds', price: '0.10', stock: 1000, categoryId: seeds.id }))
 await Promise.all(delivered)
 
-const tree = await catalog.categoryTree({}, { limit: 100, offset: 0 })
+const tree = await catalog.queries.categoryTree({}, { limit: 100, offset: 0 })
 const print = (nodes: readonly { name: string; level: number; children?: readonly unknown[] }[]): void => {
   for (const n of nodes) {
     console.log(`${'  '.repeat(n.level)}- ${n.name}`)
