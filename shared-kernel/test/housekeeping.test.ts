@@ -4,6 +4,7 @@ import { silentLogger } from '../src/log.ts'
 import type { Sql } from '../src/postgres/connect.ts'
 import { startHousekeeping } from '../src/postgres/housekeeping.ts'
 import { adapterDatabases } from '../testing/databases.ts'
+import { until } from '../testing/until.ts'
 
 const HOUR = 3600 * 1000
 
@@ -19,13 +20,6 @@ const written = (sql: Sql, agoMs: number, sent: boolean) => {
 
 const count = async (sql: Sql, table: 'inbox' | 'outbox') => (await sql<{ n: number }[]>`select count(*)::int as n from ${sql(table)}`)[0]!.n
 
-async function until(cond: () => Promise<boolean>, ms = 5000) {
-  const end = Date.now() + ms
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error('timed out')
-    await Bun.sleep(10)
-  }
-}
 
 for (const db of await adapterDatabases('housekeeping', [])) {
   describe(`messaging housekeeping (${db.kind})`, () => {
