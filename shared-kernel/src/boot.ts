@@ -12,7 +12,7 @@ import { OutboxRelay } from './postgres/relay.ts'
 import { type CachedUserReplica, cachedPostgresUserReplica } from './postgres/user-replica.ts'
 
 /** RabbitMQ when AMQP_URL is set, else an in-memory bus (events stay in this process). */
-export function busFromConfig(config: { AMQP_URL?: string | undefined; AMQP_PREFETCH: number }, name: string, log: Logger): Bus {
+function busFromConfig(config: { AMQP_URL?: string | undefined; AMQP_PREFETCH: number }, name: string, log: Logger): Bus {
   if (config.AMQP_URL) return new AmqpBus({ url: config.AMQP_URL, name, log, prefetch: config.AMQP_PREFETCH })
   log.warn('AMQP_URL is not set: events use an in-memory bus and reach only services in this process')
   return new MemoryBus(log)

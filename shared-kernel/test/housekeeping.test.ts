@@ -1,9 +1,9 @@
-import { describe, expect, test } from 'bun:test'
+import { afterAll, describe, expect, test } from 'bun:test'
 import type { Logger } from '../src/log.ts'
 import { silentLogger } from '../src/log.ts'
 import type { Sql } from '../src/postgres/connect.ts'
 import { startHousekeeping } from '../src/postgres/housekeeping.ts'
-import { adapterDatabases } from '../testing/databases.ts'
+import { adapterDatabases, sharedServerDb } from '../testing/databases.ts'
 import { until } from '../testing/until.ts'
 
 const HOUR = 3600 * 1000
@@ -23,6 +23,8 @@ const count = async (sql: Sql, table: 'inbox' | 'outbox') => (await sql<{ n: num
 
 for (const db of await adapterDatabases('housekeeping', [])) {
   describe(`messaging housekeeping (${db.kind})`, () => {
+    // The shared server's connections are counted for every test run on the machine: give these back.
+    if (db.kind === 'server') afterAll(async () => (await sharedServerDb('housekeeping')).close())
     test('deletes inbox ids past their window and published outbox rows past theirs; keeps the rest', async () => {
       const sql = await db.open()
       await processed(sql, 8 * 24 * HOUR) // past the week: gone
