@@ -7,7 +7,7 @@ import type { AppEnv } from '@shop/shared-kernel/http/app'
 import type { RootLogger } from '@shop/shared-kernel/log'
 import { USER_REPLICA_MIGRATIONS } from '@shop/shared-kernel/postgres/migrate'
 import { runService } from '@shop/shared-kernel/service'
-import { type Catalog, makeCatalog } from './catalog.ts'
+import { type CatalogApplication, catalogApplication } from './app/application.ts'
 import { type CatalogConfig, loadCatalogConfig } from './config.ts'
 import { catalogSubscriptions } from './adapters/events/consumers.ts'
 import { catalogHttp } from './adapters/http/routes.ts'
@@ -15,7 +15,7 @@ import { postgresCatalogStore } from './adapters/postgres/store.ts'
 
 export const MIGRATIONS = [join(import.meta.dir, '..', 'migrations'), USER_REPLICA_MIGRATIONS]
 
-export type CatalogService = Booted<{ app: Hono<AppEnv>; core: Catalog }>
+export type CatalogService = Booted<{ app: Hono<AppEnv>; core: CatalogApplication }>
 
 /**
  * The composition root of catalog: config in, a wired service out. It publishes product.* and
@@ -24,9 +24,9 @@ export type CatalogService = Booted<{ app: Hono<AppEnv>; core: Catalog }>
  */
 export function startCatalog(config: CatalogConfig, log: RootLogger, given: { bus?: Bus } = {}): Promise<CatalogService> {
   return boot({ name: 'catalog', config, log, migrations: MIGRATIONS, bus: given.bus, userReplica: true }, (ctx) => {
-    const core = makeCatalog({ store: postgresCatalogStore(ctx.db.sql, { onEvents: ctx.wake }), clock: systemClock })
-    const app = catalogHttp({ ...ctx.http, catalog: core, lookup: ctx.users.lookup, tokenUrl: config.AUTH_TOKEN_URL })
-    return { app, core, subscriptions: catalogSubscriptions(core, ctx.users) }
+    const application = catalogApplication({ store: postgresCatalogStore(ctx.db.sql, { onEvents: ctx.wake }), clock: systemClock })
+    const app = catalogHttp({ ...ctx.http, application, lookup: ctx.users.lookup, tokenUrl: config.AUTH_TOKEN_URL })
+    return { app, core: application, subscriptions: catalogSubscriptions(application, ctx.users) }
   })
 }
 
