@@ -6,7 +6,7 @@ import { HTTPException } from 'hono/http-exception'
 import type { Logger } from '../log.ts'
 import type { Principal } from './auth.ts'
 import { HttpProblem, fromHttpProblem, problemResponse } from './problem.ts'
-import { type OpenApiInfo, buildOpenApi, docsHtml } from './openapi.ts'
+import { OPENAPI_DOCUMENT, type OpenApiInfo, buildOpenApi, docsHtml } from './openapi.ts'
 
 export type AppEnv = {
   Variables: { requestId: string; log: Logger; principal: Principal }
@@ -128,10 +128,9 @@ export function createHttpApp(opts: HttpAppOptions): Hono<AppEnv> {
   })
 
   let document: string | undefined
-  app.get('/openapi.json', (c) => {
-    document ??= JSON.stringify(buildOpenApi(app, opts.docs))
-    return c.body(document, 200, { 'Content-Type': 'application/json; charset=utf-8' })
-  })
+  const openApiText = () => (document ??= JSON.stringify(buildOpenApi(app, opts.docs)))
+  Object.defineProperty(app, OPENAPI_DOCUMENT, { value: openApiText, enumerable: false })
+  app.get('/openapi.json', (c) => c.body(openApiText(), 200, { 'Content-Type': 'application/json; charset=utf-8' }))
   app.get('/docs', (c) => c.html(docsHtml(opts.docs.title)))
   app.get('/docs/assets/:file', (c) => {
     const type = docAssets[c.req.param('file')]
