@@ -5,6 +5,8 @@ import { checkResponse } from './openapi-check.ts'
 
 export interface Reply {
   readonly status: number
+  /** The status line's reason phrase. */
+  readonly statusText: string
   readonly headers: Headers
   readonly body: any
   readonly text: string
@@ -39,7 +41,7 @@ export async function call(app: Hono<any, any, any>, method: string, path: strin
   if (mismatches.length) throw new Error(`the response does not match the OpenAPI document:\n${mismatches.join('\n')}`)
   let parsed: unknown = undefined
   if (text && /json/.test(res.headers.get('Content-Type') ?? '')) parsed = JSON.parse(text)
-  return { status: res.status, headers: res.headers, body: parsed, text }
+  return { status: res.status, statusText: res.statusText, headers: res.headers, body: parsed, text }
 }
 
 const b64url = (s: string) => Buffer.from(s).toString('base64url')

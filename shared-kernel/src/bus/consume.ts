@@ -1,6 +1,9 @@
 import type { EventType } from '../event-types.ts'
 import { parseEnvelope } from '../events.ts'
+import { inDelivery } from '../inbox.ts'
 import type { Logger } from '../log.ts'
+import type { ConsumeOutcome, ServiceMetrics } from '../observability/metrics.ts'
+import { SpanKind, failed, inSpan } from '../observability/tracing.ts'
 import type { Handler } from './bus.ts'
 
 /** `unavailable`: the handler could not reach a dependency; retry without spending an attempt. */
@@ -101,4 +104,46 @@ export async function consumeOne(body: string, handler: Handler, attempt: number
     log.warn('event handler failed; will retry', { ...fields, error: e })
     return 'retry'
   }
+}
+
+/** What a bus knows of a delivery besides its body: for its span and its metrics. */
+export interface Delivery {
+  readonly queue: string
+  readonly routingKey: string
+  /** The `traceparent` header the publisher sent, if any. */
+  readonly traceparent?: string | undefined
+  readonly metrics?: Pick<ServiceMetrics, 'consumed' | 'handlerDuration'> | undefined
+}
+
+/**
+ * consumeOne inside a consumer span (continuing the publisher's trace, so the log lines of the
+ * handling carry its trace id), counting the outcome (applied, duplicate, retried, dead_lettered,
+ * refused) and timing the handler. What both buses call.
+ */
+export function consumeMessage(body: string, handler: Handler, attempt: number, opts: ConsumeOptions, log: Logger, d: Delivery): Promise<Outcome> {
+  return inSpan(
+    `process ${d.routingKey}`,
+    { kind: SpanKind.CONSUMER, traceparent: d.traceparent ?? null, attributes: { 'messaging.system': 'rabbitmq', 'messaging.destination.name': d.queue, 'messaging.operation.type': 'process', 'messaging.rabbitmq.destination.routing_key': d.routingKey } },
+    async (span) => {
+      let ran = false
+      let duplicate = false
+      const observed: Handler = async (env) => {
+        ran = true
+        span?.setAttribute('messaging.message.id', env.id)
+        const started = performance.now()
+        try {
+          duplicate = (await inDelivery(() => handler(env))).duplicate
+        } finally {
+          d.metrics?.handlerDuration.observe({ messaging_destination_name: d.queue }, (performance.now() - started) / 1000)
+        }
+      }
+      const outcome = await consumeOne(body, observed, attempt, opts, log, d.queue)
+      const counted: ConsumeOutcome =
+        outcome === 'ack' ? (duplicate ? 'duplicate' : 'applied') : outcome === 'dead' ? (ran ? 'dead_lettered' : 'refused') : 'retried'
+      d.metrics?.consumed.inc({ messaging_destination_name: d.queue, outcome: counted })
+      span?.setAttribute('shop.consume.outcome', counted)
+      if (counted !== 'applied' && counted !== 'duplicate') failed(span, `message ${counted}`)
+      return outcome
+    },
+  )
 }
