@@ -41,3 +41,13 @@ export interface EventMeta {
 export interface Events {
   add(event: DomainEvent, correlationId: string | null): Promise<void>
 }
+
+/**
+ * Every use case is a plain function `(deps, ...args)`; an application object lists them bound to
+ * their dependencies: `const bind = bindTo(deps)`, then `placeOrder: bind(placeOrder)`.
+ */
+export const bindTo =
+  <D>(deps: D) =>
+  <A extends unknown[], R>(useCase: (deps: D, ...args: A) => R) =>
+  (...args: A): R =>
+    useCase(deps, ...args)

@@ -1,27 +1,31 @@
+import { bindTo } from '@shop/shared-kernel/app'
+import { changeRole } from './change-role.ts'
+import { deleteUser } from './delete-user.ts'
 import type { AuthDeps } from './deps.ts'
 import { ensureAdmin } from './ensure-admin.ts'
+import { listUsers } from './list-users.ts'
 import { login } from './login.ts'
 import { me } from './me.ts'
 import { register } from './register.ts'
 import { updateMe } from './update-me.ts'
-import { changeRole, deleteUser, listUsers } from './users.ts'
 import { verify } from './verify.ts'
 
 /** auth's use cases, wired to their adapters: commands change state, queries only read. */
 export function authApplication(deps: AuthDeps) {
+  const bind = bindTo(deps)
   return {
     commands: {
-      register: register(deps),
-      login: login(deps),
-      updateMe: updateMe(deps),
-      changeRole: changeRole(deps),
-      deleteUser: deleteUser(deps),
-      ensureAdmin: ensureAdmin(deps),
+      register: bind(register),
+      login: bind(login),
+      updateMe: bind(updateMe),
+      changeRole: bind(changeRole),
+      deleteUser: bind(deleteUser),
+      ensureAdmin: bind(ensureAdmin),
     },
     queries: {
-      verify: verify(deps),
-      me: me(deps),
-      listUsers: listUsers(deps),
+      verify: bind(verify),
+      me: bind(me),
+      listUsers: bind(listUsers),
     },
   }
 }

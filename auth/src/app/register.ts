@@ -13,18 +13,20 @@ export interface Registration {
 }
 
 /** Signs up a user with the USER role. */
-export const register =
-  ({ store, hasher, clock, ids }: Pick<AuthDeps, 'store' | 'hasher' | 'clock' | 'ids'>) =>
-  async (r: Registration, ctx: Ctx = {}): Promise<Result<User, Conflict>> => {
-    const passwordHash = await hasher.hash(r.password)
-    const user = newUser({
-      id: ids.uuid(),
-      username: r.username,
-      email: r.email,
-      fullName: r.fullName ?? null,
-      role: 'USER',
-      passwordHash,
-      now: clock.now(),
-    })
-    return store.transact((tx) => saveNewUser(tx, user, corr(ctx)))
-  }
+export async function register(
+  { store, hasher, clock, ids }: Pick<AuthDeps, 'store' | 'hasher' | 'clock' | 'ids'>,
+  r: Registration,
+  ctx: Ctx = {},
+): Promise<Result<User, Conflict>> {
+  const passwordHash = await hasher.hash(r.password)
+  const user = newUser({
+    id: ids.uuid(),
+    username: r.username,
+    email: r.email,
+    fullName: r.fullName ?? null,
+    role: 'USER',
+    passwordHash,
+    now: clock.now(),
+  })
+  return store.transact((tx) => saveNewUser(tx, user, corr(ctx)))
+}

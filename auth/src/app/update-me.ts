@@ -14,25 +14,28 @@ export interface ProfileChanges {
   readonly currentPassword?: string
 }
 
-export const updateMe =
-  ({ store, hasher, clock }: Pick<AuthDeps, 'store' | 'hasher' | 'clock'>) =>
-  async (id: string, changes: ProfileChanges, ctx: Ctx = {}): Promise<Result<User, AuthError>> => {
-    const current = await store.users.byId(id)
-    if (!current) return err({ type: 'InvalidToken' })
-    const patch: { -readonly [K in keyof UserChanges]: UserChanges[K] } = {}
-    if (changes.username !== undefined) patch.username = changes.username
-    if (changes.email !== undefined) patch.email = changes.email
-    if (changes.fullName !== undefined) patch.fullName = changes.fullName
-    if (changes.password !== undefined) {
-      if (changes.currentPassword === undefined) return err({ type: 'CurrentPasswordRequired' })
-      if (!(await hasher.verify(changes.currentPassword, current.passwordHash))) return err({ type: 'WrongCurrentPassword' })
-      patch.passwordHash = await hasher.hash(changes.password)
-    }
-    return store.transact(async (tx): Promise<Result<User, AuthError>> => {
-      const user = await tx.users.byId(id, true)
-      if (!user) return err({ type: 'InvalidToken' })
-      // The password was checked against the row read before; refuse if it changed meanwhile.
-      if (patch.passwordHash && user.passwordHash !== current.passwordHash) return err({ type: 'WrongCurrentPassword' })
-      return saveChangedUser(tx, user, patch, clock.now(), corr(ctx))
-    })
+export async function updateMe(
+  { store, hasher, clock }: Pick<AuthDeps, 'store' | 'hasher' | 'clock'>,
+  id: string,
+  changes: ProfileChanges,
+  ctx: Ctx = {},
+): Promise<Result<User, AuthError>> {
+  const current = await store.users.byId(id)
+  if (!current) return err({ type: 'InvalidToken' })
+  const patch: { -readonly [K in keyof UserChanges]: UserChanges[K] } = {}
+  if (changes.username !== undefined) patch.username = changes.username
+  if (changes.email !== undefined) patch.email = changes.email
+  if (changes.fullName !== undefined) patch.fullName = changes.fullName
+  if (changes.password !== undefined) {
+    if (changes.currentPassword === undefined) return err({ type: 'CurrentPasswordRequired' })
+    if (!(await hasher.verify(changes.currentPassword, current.passwordHash))) return err({ type: 'WrongCurrentPassword' })
+    patch.passwordHash = await hasher.hash(changes.password)
   }
+  return store.transact(async (tx): Promise<Result<User, AuthError>> => {
+    const user = await tx.users.byId(id, true)
+    if (!user) return err({ type: 'InvalidToken' })
+    // The password was checked against the row read before; refuse if it changed meanwhile.
+    if (patch.passwordHash && user.passwordHash !== current.passwordHash) return err({ type: 'WrongCurrentPassword' })
+    return saveChangedUser(tx, user, patch, clock.now(), corr(ctx))
+  })
+}

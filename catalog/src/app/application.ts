@@ -1,3 +1,4 @@
+import { bindTo } from '@shop/shared-kernel/app'
 import type { CatalogDeps } from '../ports.ts'
 import { categoryTree, getCategory, listCategories } from './category-queries.ts'
 import { createCategory } from './create-category.ts'
@@ -15,32 +16,29 @@ import { updateProduct } from './update-product.ts'
  * state, queries read it, and the handlers answer the order events (the stock side of the saga).
  */
 export function catalogApplication(deps: CatalogDeps) {
-  const given =
-    <A extends unknown[], R>(useCase: (deps: CatalogDeps, ...args: A) => R) =>
-    (...args: A): R =>
-      useCase(deps, ...args)
+  const bind = bindTo(deps)
   return {
     commands: {
-      createCategory: given(createCategory),
-      updateCategory: given(updateCategory),
-      deleteCategory: given(deleteCategory),
-      createProduct: given(createProduct),
-      updateProduct: given(updateProduct),
-      deleteProduct: given(deleteProduct),
+      createCategory: bind(createCategory),
+      updateCategory: bind(updateCategory),
+      deleteCategory: bind(deleteCategory),
+      createProduct: bind(createProduct),
+      updateProduct: bind(updateProduct),
+      deleteProduct: bind(deleteProduct),
     },
     queries: {
-      getCategory: given(getCategory),
-      listCategories: given(listCategories),
-      categoryTree: given(categoryTree),
-      getProduct: given(getProduct),
-      listProducts: given(listProducts),
-      productsInCategory: given(productsInCategory),
+      getCategory: bind(getCategory),
+      listCategories: bind(listCategories),
+      categoryTree: bind(categoryTree),
+      getProduct: bind(getProduct),
+      listProducts: bind(listProducts),
+      productsInCategory: bind(productsInCategory),
     },
     handlers: {
       /** order.placed */
-      reserveStock: given(reserveStock),
+      reserveStock: bind(reserveStock),
       /** order.cancelled */
-      releaseStock: given(releaseStock),
+      releaseStock: bind(releaseStock),
     },
   }
 }

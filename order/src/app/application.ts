@@ -1,3 +1,4 @@
+import { bindTo } from '@shop/shared-kernel/app'
 import type { OrderDeps } from './deps.ts'
 import { deleteOrder } from './delete-order.ts'
 import { applyProductEvent } from './on-product-event.ts'
@@ -13,26 +14,23 @@ import { updateOrder } from './update-order.ts'
  * consumes (reached through the bus).
  */
 export function orderApplication(deps: OrderDeps) {
-  const on =
-    <A extends unknown[], R>(useCase: (deps: OrderDeps, ...args: A) => R) =>
-    (...args: A): R =>
-      useCase(deps, ...args)
+  const bind = bindTo(deps)
   return {
     commands: {
-      placeOrder: on(placeOrder),
-      updateOrder: on(updateOrder),
-      deleteOrder: on(deleteOrder),
+      placeOrder: bind(placeOrder),
+      updateOrder: bind(updateOrder),
+      deleteOrder: bind(deleteOrder),
     },
     queries: {
-      getOrder: on(getOrder),
-      listOrders: on(listOrders),
-      orderHistory: on(orderHistory),
+      getOrder: bind(getOrder),
+      listOrders: bind(listOrders),
+      orderHistory: bind(orderHistory),
     },
     events: {
-      applyProductEvent: on(applyProductEvent),
-      onStockReserved: on(onStockReserved),
-      onStockRejected: on(onStockRejected),
-      onUserDeleted: on(onUserDeleted),
+      applyProductEvent: bind(applyProductEvent),
+      onStockReserved: bind(onStockReserved),
+      onStockRejected: bind(onStockRejected),
+      onUserDeleted: bind(onUserDeleted),
     },
   }
 }

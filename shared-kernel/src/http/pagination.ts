@@ -1,5 +1,6 @@
 import type { Context } from 'hono'
 import * as v from 'valibot'
+import type { Page, Paged } from '../app.ts'
 import { intString } from './validate.ts'
 
 const MAX_LIMIT = 100
@@ -9,11 +10,6 @@ const MAX_OFFSET = 1_000_000_000
 export const pageEntries = {
   limit: v.optional(intString('limit', 1, MAX_LIMIT), '50'),
   offset: v.optional(intString('offset', 0, MAX_OFFSET), '0'),
-}
-
-export interface Page {
-  readonly limit: number
-  readonly offset: number
 }
 
 /** Sets `X-Total-Count` and an RFC 8288 `Link` with `next`/`prev` where they exist. */
@@ -29,6 +25,12 @@ export function setPageHeaders(c: Context, page: Page, total: number): void {
   if (page.offset + page.limit < total) links.push(`<${at(page.offset + page.limit)}>; rel="next"`)
   if (page.offset > 0) links.push(`<${at(Math.max(0, Math.min(page.offset - page.limit, total - page.limit)))}>; rel="prev"`)
   if (links.length) c.header('Link', links.join(', '))
+}
+
+/** A listing's answer: the page's rows, each mapped by `toJson`, with the headers of `setPageHeaders`. */
+export function pagedJson<T, J>(c: Context, page: Page, { items, total }: Paged<T>, toJson: (item: T) => J) {
+  setPageHeaders(c, page, total)
+  return c.json(items.map(toJson))
 }
 
 export const pageHeadersDoc = {

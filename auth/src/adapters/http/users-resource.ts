@@ -3,7 +3,7 @@ import type { AppEnv } from '@shop/shared-kernel/http/app'
 import { authenticate, type UserLookup } from '@shop/shared-kernel/http/auth'
 import { describeRoute, type RouteDoc } from '@shop/shared-kernel/http/openapi-meta'
 import { HttpProblem } from '@shop/shared-kernel/http/problem'
-import { pageEntries, pageHeadersDoc, setPageHeaders } from '@shop/shared-kernel/http/pagination'
+import { pageEntries, pageHeadersDoc, pagedJson } from '@shop/shared-kernel/http/pagination'
 import { body, params, query } from '@shop/shared-kernel/http/validate'
 import * as v from 'valibot'
 import type { AuthApplication } from '../../app/application.ts'
@@ -84,9 +84,7 @@ export function usersResource(application: AuthApplication, secret: string): Hon
   })
   users.get('/', listDoc, admin, query(v.object(pageEntries)), async (c) => {
     const page = c.req.valid('query')
-    const { items, total } = await queries.listUsers(page)
-    setPageHeaders(c, page, total)
-    return c.json(items.map(userBody))
+    return pagedJson(c, page, await queries.listUsers(page), userBody)
   })
 
   const roleDoc = doc({

@@ -3,7 +3,7 @@ import * as v from 'valibot'
 import type { AppEnv } from '@shop/shared-kernel/http/app'
 import type { authenticate } from '@shop/shared-kernel/http/auth'
 import { describeRoute } from '@shop/shared-kernel/http/openapi-meta'
-import { pageHeadersDoc, setPageHeaders } from '@shop/shared-kernel/http/pagination'
+import { pageHeadersDoc, pagedJson, setPageHeaders } from '@shop/shared-kernel/http/pagination'
 import { body, params, query } from '@shop/shared-kernel/http/validate'
 import type { CatalogApplication } from '../../app/application.ts'
 import { unwrap } from './errors.ts'
@@ -60,9 +60,7 @@ export function categoryRoutes({ commands, queries }: CatalogApplication, admin:
         setPageHeaders(c, page, total)
         return c.json(nodeJson(items))
       }
-      const { items, total } = await queries.listCategories(scope, page)
-      setPageHeaders(c, page, total)
-      return c.json(items.map(categoryJson))
+      return pagedJson(c, page, await queries.listCategories(scope, page), categoryJson)
     },
   )
 

@@ -4,7 +4,7 @@ import type { Ctx } from '@shop/shared-kernel/app'
 import type { AppEnv } from '@shop/shared-kernel/http/app'
 import type { authenticate } from '@shop/shared-kernel/http/auth'
 import { describeRoute } from '@shop/shared-kernel/http/openapi-meta'
-import { pageHeadersDoc, setPageHeaders } from '@shop/shared-kernel/http/pagination'
+import { pageHeadersDoc, pagedJson } from '@shop/shared-kernel/http/pagination'
 import { body, params, query } from '@shop/shared-kernel/http/validate'
 import type { CatalogApplication } from '../../app/application.ts'
 import { unwrap } from './errors.ts'
@@ -56,9 +56,7 @@ export function productRoutes({ commands, queries }: CatalogApplication, admin: 
     async (c) => {
       const f = c.req.valid('query')
       const page = { limit: f.limit, offset: f.offset }
-      const { items, total } = await queries.listProducts(productFilter(f), page)
-      setPageHeaders(c, page, total)
-      return c.json(items.map(productJson))
+      return pagedJson(c, page, await queries.listProducts(productFilter(f), page), productJson)
     },
   )
 
@@ -76,9 +74,7 @@ export function productRoutes({ commands, queries }: CatalogApplication, admin: 
     async (c) => {
       const { limit, offset, include_subcategories } = c.req.valid('query')
       const page = { limit, offset }
-      const { items, total } = unwrap(await queries.productsInCategory(c.req.valid('param').id, include_subcategories, page))
-      setPageHeaders(c, page, total)
-      return c.json(items.map(productJson))
+      return pagedJson(c, page, unwrap(await queries.productsInCategory(c.req.valid('param').id, include_subcategories, page)), productJson)
     },
   )
 

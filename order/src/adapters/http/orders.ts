@@ -2,7 +2,7 @@ import { type Context, Hono } from 'hono'
 import * as v from 'valibot'
 import type { AppEnv } from '@shop/shared-kernel/http/app'
 import { describeRoute } from '@shop/shared-kernel/http/openapi-meta'
-import { pageHeadersDoc, setPageHeaders } from '@shop/shared-kernel/http/pagination'
+import { pageHeadersDoc, pagedJson } from '@shop/shared-kernel/http/pagination'
 import { HttpProblem } from '@shop/shared-kernel/http/problem'
 import { body, params, query } from '@shop/shared-kernel/http/validate'
 import type { LineRequest, Order, OrderChange } from '../../domain/order.ts'
@@ -116,9 +116,7 @@ export function orderRoutes({ application: { commands, queries }, signedIn }: Re
     async (c) => {
       const q = c.req.valid('query')
       const page = { limit: q.limit, offset: q.offset }
-      const { items, total } = await queries.listOrders(callerOf(c), orderFilter(q), page)
-      setPageHeaders(c, page, total)
-      return c.json(items.map(orderJson))
+      return pagedJson(c, page, await queries.listOrders(callerOf(c), orderFilter(q), page), orderJson)
     },
   )
 

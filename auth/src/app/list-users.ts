@@ -1,0 +1,8 @@
+import type { Page, Paged } from '@shop/shared-kernel/app'
+import type { User } from '../domain/user.ts'
+import type { AuthDeps } from './deps.ts'
+
+/** Every account, oldest first (the admin's listing). */
+export function listUsers({ store }: Pick<AuthDeps, 'store'>, page: Page): Promise<Paged<User>> {
+  return store.users.list(page)
+}
