@@ -1,15 +1,7 @@
 import { describe, expect, test } from 'bun:test'
+import { expectProblem } from '@shop/shared-kernel/testing/problem'
 import { authTestApp, SECRET } from './support.ts'
 
-const expectProblem = (r: { status: number; headers: Headers; body: any }, status: number, code?: string) => {
-  expect(r.status).toBe(status)
-  expect(r.headers.get('Content-Type')).toContain('application/problem+json')
-  expect(r.body.status).toBe(status)
-  expect(r.body.type).toBe('about:blank')
-  expect(typeof r.body.title).toBe('string')
-  expect(typeof r.body.detail).toBe('string')
-  if (code) expect(r.body.code).toBe(code)
-}
 
 describe('POST /api/v1/auth/register', () => {
   const t = authTestApp()

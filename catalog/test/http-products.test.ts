@@ -5,7 +5,8 @@ import { MIGRATIONS } from '../src/main.ts'
 import { memoryCatalogStore } from '../src/adapters/memory/store.ts'
 import { postgresCatalogStore } from '../src/adapters/postgres/store.ts'
 import type { CatalogStore } from '../src/ports.ts'
-import { ADMIN, catalogTestApp, expectAdminOnly, expectProblem } from './support.ts'
+import { ADMIN, catalogTestApp, expectAdminOnly } from './support.ts'
+import { expectProblem } from '@shop/shared-kernel/testing/problem'
 
 const PRODUCT_KEYS = ['category', 'category_id', 'created_at', 'description', 'id', 'name', 'price', 'stock', 'updated_at']
 

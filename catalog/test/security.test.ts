@@ -4,7 +4,8 @@ import { MIGRATIONS } from '../src/main.ts'
 import { memoryCatalogStore } from '../src/adapters/memory/store.ts'
 import { postgresCatalogStore } from '../src/adapters/postgres/store.ts'
 import type { CatalogStore } from '../src/ports.ts'
-import { catalogTestApp, expectProblem } from './support.ts'
+import { catalogTestApp } from './support.ts'
+import { expectProblem } from '@shop/shared-kernel/testing/problem'
 
 /**
  * Every free-text input of the catalog refuses a NUL (PostgreSQL cannot store one: it would be a

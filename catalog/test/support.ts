@@ -1,6 +1,6 @@
-import { expect } from 'bun:test'
 import { silentLogger } from '@shop/shared-kernel/log'
 import { call, type CallOptions, type Reply, tokenFactory } from '@shop/shared-kernel/testing/http'
+import { expectProblem } from '@shop/shared-kernel/testing/problem'
 import { systemClock } from '@shop/shared-kernel/app'
 import { catalogApplication } from '../src/app/application.ts'
 import { catalogHttp } from '../src/adapters/http/routes.ts'
@@ -40,17 +40,6 @@ export function catalogTestApp(o: { store?: CatalogStore; bodyLimit?: number } =
   }
 }
 
-export const expectProblem = (r: Reply, status: number, code?: string) => {
-  expect(r.status).toBe(status)
-  expect(r.headers.get('Content-Type')).toContain('application/problem+json')
-  expect(r.body.status).toBe(status)
-  expect(r.body.type).toBe('about:blank')
-  expect(typeof r.body.title).toBe('string')
-  expect(typeof r.body.detail).toBe('string')
-  if (code) expect(r.body.code).toBe(code)
-  if (status === 422) expect(Array.isArray(r.body.errors)).toBe(true)
-  if (status === 401) expect(r.headers.get('WWW-Authenticate')).toBe('Bearer')
-}
 
 /** 401 without a token and with a forged one, 403 for a USER: the admin guard of a write route. */
 export async function expectAdminOnly(t: ReturnType<typeof catalogTestApp>, method: string, path: string, body?: unknown) {

@@ -4,9 +4,9 @@ import { call } from '@shop/shared-kernel/testing/http'
 import { orderHttp } from '../src/adapters/http/app.ts'
 import { memoryOrderStore } from '../src/adapters/memory/store.ts'
 import { orderApplication } from '../src/app/application.ts'
-import { SECRET, deleteProduct, envelope, expectProblemShape, orderTestApp, steppingClock } from './support.ts'
+import { expectProblem } from '@shop/shared-kernel/testing/problem'
+import { SECRET, deleteProduct, envelope, orderTestApp, steppingClock } from './support.ts'
 
-const expectProblem = (r: Parameters<typeof expectProblemShape>[0], status: number, code?: string) => expect(expectProblemShape(r, status, code)).toEqual([])
 const ORDER_KEYS = ['created_at', 'id', 'items', 'shipping_address', 'status', 'total', 'total_quantity', 'updated_at', 'user_id']
 
 describe('POST /api/v1/order', () => {

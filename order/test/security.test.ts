@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, test } from 'bun:test'
 import { adapterDatabases } from '@shop/shared-kernel/testing/databases'
+import { expectNulRefusedBy } from '@shop/shared-kernel/testing/problem'
 import type { Sql } from '@shop/shared-kernel/postgres/connect'
 import { MIGRATIONS } from '../src/main.ts'
 import { memoryOrderStore } from '../src/adapters/memory/store.ts'
@@ -33,14 +34,7 @@ function suite(name: string, make: () => Promise<{ store: OrderStore; sql?: Sql 
     }
 
     test('the database itself refuses a NUL in text (what the checks below prevent)', async () => {
-      if (!sql) return
-      let failed = false
-      try {
-        await sql`select ${'a\u0000b'}::text as t`
-      } catch {
-        failed = true
-      }
-      expect(failed).toBe(true)
+      if (sql) await expectNulRefusedBy(sql)
     })
 
     test('POST /order: a NUL or another control character in shipping_address is 422, not 500', async () => {

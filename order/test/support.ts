@@ -85,13 +85,3 @@ export function orderTestApp(o: { store?: OrderStore; bodyLimit?: number } = {})
   }
 }
 
-export const expectProblemShape = (r: { status: number; headers: Headers; body: any }, status: number, code?: string) => {
-  const problems: string[] = []
-  if (r.status !== status) problems.push(`status ${r.status} != ${status}: ${JSON.stringify(r.body)}`)
-  if (!(r.headers.get('Content-Type') ?? '').includes('application/problem+json')) problems.push('not problem+json')
-  if (r.body?.status !== status) problems.push('body.status')
-  if (r.body?.type !== 'about:blank') problems.push('body.type')
-  if (typeof r.body?.title !== 'string' || typeof r.body?.detail !== 'string') problems.push('title/detail')
-  if (code && r.body?.code !== code) problems.push(`code ${r.body?.code} != ${code}`)
-  return problems
-}

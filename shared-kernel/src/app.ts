@@ -42,12 +42,20 @@ export interface Events {
   add(event: DomainEvent, correlationId: string | null): Promise<void>
 }
 
+/** A use case: a plain function of its dependencies and then its own arguments. */
+type UseCase<D> = (deps: D, ...args: any[]) => unknown
+
+/** The use cases of `U`, each with its dependencies given: what callers of an application see. */
+export type Bound<D, U extends Record<string, UseCase<D>>> = {
+  readonly [K in keyof U]: U[K] extends (deps: D, ...args: infer A) => infer R ? (...args: A) => R : never
+}
+
 /**
- * Every use case is a plain function `(deps, ...args)`; an application object lists them bound to
- * their dependencies: `const bind = bindTo(deps)`, then `placeOrder: bind(placeOrder)`.
+ * Every use case is a plain function `(deps, ...args)`; an application object lists them by name,
+ * each bound to the service's dependencies: `commands: bindAll(deps, { placeOrder, updateOrder })`.
  */
-export const bindTo =
-  <D>(deps: D) =>
-  <A extends unknown[], R>(useCase: (deps: D, ...args: A) => R) =>
-  (...args: A): R =>
-    useCase(deps, ...args)
+export function bindAll<D, U extends Record<string, UseCase<D>>>(deps: D, useCases: U): Bound<D, U> {
+  const bound: Record<string, (...args: unknown[]) => unknown> = {}
+  for (const [name, useCase] of Object.entries(useCases)) bound[name] = (...args) => useCase(deps, ...args)
+  return bound as Bound<D, U>
+}

@@ -1,4 +1,4 @@
-import { bindTo } from '@shop/shared-kernel/app'
+import { bindAll } from '@shop/shared-kernel/app'
 import { changeRole } from './change-role.ts'
 import { deleteUser } from './delete-user.ts'
 import type { AuthDeps } from './deps.ts'
@@ -12,21 +12,9 @@ import { verify } from './verify.ts'
 
 /** auth's use cases, wired to their adapters: commands change state, queries only read. */
 export function authApplication(deps: AuthDeps) {
-  const bind = bindTo(deps)
   return {
-    commands: {
-      register: bind(register),
-      login: bind(login),
-      updateMe: bind(updateMe),
-      changeRole: bind(changeRole),
-      deleteUser: bind(deleteUser),
-      ensureAdmin: bind(ensureAdmin),
-    },
-    queries: {
-      verify: bind(verify),
-      me: bind(me),
-      listUsers: bind(listUsers),
-    },
+    commands: bindAll(deps, { register, login, updateMe, changeRole, deleteUser, ensureAdmin }),
+    queries: bindAll(deps, { verify, me, listUsers }),
   }
 }
 

@@ -1,4 +1,4 @@
-import { bindTo } from '@shop/shared-kernel/app'
+import { bindAll } from '@shop/shared-kernel/app'
 import type { CatalogDeps } from '../ports.ts'
 import { categoryTree, getCategory, listCategories } from './category-queries.ts'
 import { createCategory } from './create-category.ts'
@@ -16,30 +16,11 @@ import { updateProduct } from './update-product.ts'
  * state, queries read it, and the handlers answer the order events (the stock side of the saga).
  */
 export function catalogApplication(deps: CatalogDeps) {
-  const bind = bindTo(deps)
   return {
-    commands: {
-      createCategory: bind(createCategory),
-      updateCategory: bind(updateCategory),
-      deleteCategory: bind(deleteCategory),
-      createProduct: bind(createProduct),
-      updateProduct: bind(updateProduct),
-      deleteProduct: bind(deleteProduct),
-    },
-    queries: {
-      getCategory: bind(getCategory),
-      listCategories: bind(listCategories),
-      categoryTree: bind(categoryTree),
-      getProduct: bind(getProduct),
-      listProducts: bind(listProducts),
-      productsInCategory: bind(productsInCategory),
-    },
-    handlers: {
-      /** order.placed */
-      reserveStock: bind(reserveStock),
-      /** order.cancelled */
-      releaseStock: bind(releaseStock),
-    },
+    commands: bindAll(deps, { createCategory, updateCategory, deleteCategory, createProduct, updateProduct, deleteProduct }),
+    queries: bindAll(deps, { getCategory, listCategories, categoryTree, getProduct, listProducts, productsInCategory }),
+    /** The stock side of the saga: reserveStock answers order.placed, releaseStock order.cancelled. */
+    handlers: bindAll(deps, { reserveStock, releaseStock }),
   }
 }
 

@@ -1,4 +1,4 @@
-import { bindTo } from '@shop/shared-kernel/app'
+import { bindAll } from '@shop/shared-kernel/app'
 import type { OrderDeps } from './deps.ts'
 import { deleteOrder } from './delete-order.ts'
 import { applyProductEvent } from './on-product-event.ts'
@@ -14,24 +14,10 @@ import { updateOrder } from './update-order.ts'
  * consumes (reached through the bus).
  */
 export function orderApplication(deps: OrderDeps) {
-  const bind = bindTo(deps)
   return {
-    commands: {
-      placeOrder: bind(placeOrder),
-      updateOrder: bind(updateOrder),
-      deleteOrder: bind(deleteOrder),
-    },
-    queries: {
-      getOrder: bind(getOrder),
-      listOrders: bind(listOrders),
-      orderHistory: bind(orderHistory),
-    },
-    events: {
-      applyProductEvent: bind(applyProductEvent),
-      onStockReserved: bind(onStockReserved),
-      onStockRejected: bind(onStockRejected),
-      onUserDeleted: bind(onUserDeleted),
-    },
+    commands: bindAll(deps, { placeOrder, updateOrder, deleteOrder }),
+    queries: bindAll(deps, { getOrder, listOrders, orderHistory }),
+    events: bindAll(deps, { applyProductEvent, onStockReserved, onStockRejected, onUserDeleted }),
   }
 }
 
