@@ -1,5 +1,5 @@
-import { type Logger, silentLogger } from '@shop/shared-kernel/log'
-import { call, type CallOptions, tokenFactory } from '@shop/shared-kernel/testing/http'
+import type { Logger } from '@shop/shared-kernel/log'
+import { caller, TEST_SECRET, testHttpOptions, tokenFactory } from '@shop/shared-kernel/testing/http'
 import { systemClock } from '@shop/shared-kernel/app'
 import { authApplication } from '../src/app/application.ts'
 import { authHttp } from '../src/adapters/http/routes.ts'
@@ -7,7 +7,7 @@ import { memoryAuthStore } from '../src/adapters/memory/store.ts'
 import { bcryptHasher, jwtTokens } from '../src/adapters/security.ts'
 import type { AuthStore } from '../src/ports.ts'
 
-export const SECRET = 'test-secret-that-is-at-least-32-bytes-long'
+export const SECRET = TEST_SECRET
 
 /** The auth HTTP app on a given store (memory by default), real bcrypt (cost 4) and real JWTs. */
 export interface AuthTestOptions {
@@ -33,17 +33,8 @@ export function authTestApp(o: AuthTestOptions = {}) {
       perAddress: { maxFailures: o.maxPerAddress ?? 20, windowSeconds: 900 },
     },
   })
-  const app = authHttp({
-    application,
-    secret: SECRET,
-    trustProxy: o.trustProxy ?? false,
-    service: 'auth',
-    log: o.log ?? silentLogger,
-    bodyLimit: o.bodyLimit ?? 1024 * 1024,
-    ...(o.corsOrigins ? { corsOrigins: o.corsOrigins } : {}),
-    ready: {},
-  })
-  const req = (method: string, path: string, opts?: CallOptions) => call(app, method, path, opts)
+  const app = authHttp({ ...testHttpOptions('auth', o), application, trustProxy: o.trustProxy ?? false })
+  const req = caller(app)
   let n = 0
   return {
     app,

@@ -1,5 +1,4 @@
-import { silentLogger } from '@shop/shared-kernel/log'
-import { call, type CallOptions, type Reply, tokenFactory } from '@shop/shared-kernel/testing/http'
+import { caller, type Reply, TEST_SECRET, testHttpOptions, tokenFactory } from '@shop/shared-kernel/testing/http'
 import { expectProblem } from '@shop/shared-kernel/testing/problem'
 import { systemClock } from '@shop/shared-kernel/app'
 import { catalogApplication } from '../src/app/application.ts'
@@ -7,7 +6,7 @@ import { catalogHttp } from '../src/adapters/http/routes.ts'
 import { memoryCatalogStore } from '../src/adapters/memory/store.ts'
 import type { CatalogStore } from '../src/ports.ts'
 
-export const SECRET = 'test-secret-that-is-at-least-32-bytes-long'
+export const SECRET = TEST_SECRET
 export const tokens = tokenFactory(SECRET)
 export const ADMIN = await tokens.valid({ id: crypto.randomUUID(), username: 'the_admin', role: 'ADMIN' })
 export const USER = await tokens.valid({ id: crypto.randomUUID(), username: 'a_user', role: 'USER' })
@@ -17,8 +16,8 @@ export function catalogTestApp(o: { store?: CatalogStore; bodyLimit?: number } =
   const memory = o.store ? undefined : memoryCatalogStore()
   const store: CatalogStore = o.store ?? memory!
   const core = catalogApplication({ store, clock: systemClock })
-  const app = catalogHttp({ application: core, secret: SECRET, service: 'catalog', log: silentLogger, bodyLimit: o.bodyLimit ?? 1024 * 1024, ready: {} })
-  const req = (method: string, path: string, opts?: CallOptions) => call(app, method, path, opts)
+  const app = catalogHttp({ ...testHttpOptions('catalog', o), application: core })
+  const req = caller(app)
   /** As the admin. */
   const admin = (method: string, path: string, body?: unknown, headers?: Record<string, string>) =>
     req(method, path, { token: ADMIN, ...(body !== undefined ? { body } : {}), ...(headers ? { headers } : {}) })

@@ -1,7 +1,6 @@
 import type { Result } from '@shop/shared-kernel/result'
 import type { Envelope, EventMap, EventType } from '@shop/shared-kernel/event-types'
-import { silentLogger } from '@shop/shared-kernel/log'
-import { call, type CallOptions, tokenFactory } from '@shop/shared-kernel/testing/http'
+import { caller, TEST_SECRET, testHttpOptions, tokenFactory } from '@shop/shared-kernel/testing/http'
 import { orderHttp } from '../src/adapters/http/app.ts'
 import { memoryOrderStore } from '../src/adapters/memory/store.ts'
 import { type OrderApplication, orderApplication } from '../src/app/application.ts'
@@ -13,7 +12,7 @@ export function must<T>(r: Result<T, unknown>): T {
   return r.value
 }
 
-export const SECRET = 'test-secret-that-is-at-least-32-bytes-long'
+export const SECRET = TEST_SECRET
 
 /** A received event, as the bus would hand it over. */
 export function envelope<T extends EventType>(type: T, data: EventMap[T], o: { id?: string; correlationId?: string | null } = {}): Envelope<T> {
@@ -53,9 +52,9 @@ export async function deleteProduct(orders: OrderApplication, id: number, versio
 export function orderTestApp(o: { store?: OrderStore; bodyLimit?: number } = {}) {
   const store = o.store ?? memoryOrderStore()
   const orders = orderApplication({ store, clock: steppingClock() })
-  const app = orderHttp({ application: orders, secret: SECRET, service: 'order', log: silentLogger, bodyLimit: o.bodyLimit ?? 1024 * 1024, ready: {} })
+  const app = orderHttp({ ...testHttpOptions('order', o), application: orders })
   const tokens = tokenFactory(SECRET)
-  const req = (method: string, path: string, opts?: CallOptions) => call(app, method, path, opts)
+  const req = caller(app)
   let n = 0
   return {
     app,

@@ -38,11 +38,18 @@ const writeEvents = (sql: Sql, n: number, onEvents?: () => void) =>
 
 for (const db of await adapterDatabases('relay', [])) {
   describe(`outbox relay (${db.kind})`, () => {
-    test('a commit wakes the relay: the event is published within milliseconds, not at the next poll', async () => {
+    /** A fresh database, a bus (down when asked) and a started relay on them. */
+    const started = async (options: ConstructorParameters<typeof OutboxRelay>[3], o: { busDown?: boolean } = {}) => {
       const sql = await db.open()
       const bus = new FlakyBus()
-      const relay = new OutboxRelay(sql, bus, silentLogger, { pollMs: 60_000 })
+      bus.down = o.busDown ?? false
+      const relay = new OutboxRelay(sql, bus, silentLogger, options)
       relay.start()
+      return { sql, bus, relay }
+    }
+
+    test('a commit wakes the relay: the event is published within milliseconds, not at the next poll', async () => {
+      const { sql, bus, relay } = await started({ pollMs: 60_000 })
       await Bun.sleep(50)
       const t0 = performance.now()
       await writeEvents(sql, 1, () => relay.wake())
@@ -53,10 +60,7 @@ for (const db of await adapterDatabases('relay', [])) {
     })
 
     test('a rolled-back transaction publishes nothing', async () => {
-      const sql = await db.open()
-      const bus = new FlakyBus()
-      const relay = new OutboxRelay(sql, bus, silentLogger, { pollMs: 20 })
-      relay.start()
+      const { sql, bus, relay } = await started({ pollMs: 20 })
       await transact(sql, { source: 'auth' }, (_tx, e) => e, async (events) => {
         await events.add({ type: 'user.deleted', data: { id: crypto.randomUUID(), version: 1 } }, null)
         return { ok: false as const, error: 'no' }
@@ -67,11 +71,7 @@ for (const db of await adapterDatabases('relay', [])) {
     })
 
     test('while the bus is down rows wait (attempts noted); once it is back each is published once, in order', async () => {
-      const sql = await db.open()
-      const bus = new FlakyBus()
-      bus.down = true
-      const relay = new OutboxRelay(sql, bus, silentLogger, { pollMs: 20, maxBackoffMs: 50 })
-      relay.start()
+      const { sql, bus, relay } = await started({ pollMs: 20, maxBackoffMs: 50 }, { busDown: true })
       await writeEvents(sql, 5, () => relay.wake())
       await until(() => relay.stats.failures >= 2)
       expect(bus.got).toHaveLength(0)
@@ -85,11 +85,7 @@ for (const db of await adapterDatabases('relay', [])) {
     })
 
     test('a bus that comes back ends the backoff: the backlog goes out at once, not a whole backoff later', async () => {
-      const sql = await db.open()
-      const bus = new FlakyBus()
-      bus.down = true
-      const relay = new OutboxRelay(sql, bus, silentLogger, { pollMs: 60_000, maxBackoffMs: 60_000 })
-      relay.start()
+      const { sql, bus, relay } = await started({ pollMs: 60_000, maxBackoffMs: 60_000 }, { busDown: true })
       await writeEvents(sql, 2, () => relay.wake())
       // backoffs of 100, 200, 400 and 800 ms: the relay is now in a wait of 1.6 s
       await until(() => relay.stats.failures >= 5)
@@ -101,10 +97,7 @@ for (const db of await adapterDatabases('relay', [])) {
     })
 
     test('stop() flushes what is committed', async () => {
-      const sql = await db.open()
-      const bus = new FlakyBus()
-      const relay = new OutboxRelay(sql, bus, silentLogger, { pollMs: 60_000 })
-      relay.start()
+      const { sql, bus, relay } = await started({ pollMs: 60_000 })
       await Bun.sleep(20)
       await writeEvents(sql, 3) // no wake: only the final drain can send these
       await relay.stop()

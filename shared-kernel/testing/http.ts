@@ -1,7 +1,29 @@
 import type { Hono } from 'hono'
 import { sign } from 'hono/jwt'
 import { JWT_AUDIENCE, JWT_ISSUER } from '../src/http/jwt.ts'
+import { type Logger, silentLogger } from '../src/log.ts'
 import { checkResponse } from './openapi-check.ts'
+
+/** The JWT secret of every service's tests (so one test's tokens work in another service's app). */
+export const TEST_SECRET = 'test-secret-that-is-at-least-32-bytes-long'
+
+export interface TestHttpOptions {
+  readonly log?: Logger
+  readonly bodyLimit?: number
+  readonly corsOrigins?: readonly string[]
+}
+
+/** What a service's HTTP app is given in a test: the test secret, a silent log, 1 MiB bodies, no readiness checks. */
+export function testHttpOptions(service: string, o: TestHttpOptions = {}) {
+  return {
+    service,
+    secret: TEST_SECRET,
+    log: o.log ?? silentLogger,
+    bodyLimit: o.bodyLimit ?? 1024 * 1024,
+    ...(o.corsOrigins ? { corsOrigins: o.corsOrigins } : {}),
+    ready: {},
+  }
+}
 
 export interface Reply {
   readonly status: number
@@ -43,6 +65,12 @@ export async function call(app: Hono<any, any, any>, method: string, path: strin
   if (text && /json/.test(res.headers.get('Content-Type') ?? '')) parsed = JSON.parse(text)
   return { status: res.status, statusText: res.statusText, headers: res.headers, body: parsed, text }
 }
+
+/** `call` bound to one app: `const req = caller(app)`, then `req('GET', '/health')`. */
+export const caller =
+  (app: Hono<any, any, any>) =>
+  (method: string, path: string, o?: CallOptions): Promise<Reply> =>
+    call(app, method, path, o)
 
 const b64url = (s: string) => Buffer.from(s).toString('base64url')
 

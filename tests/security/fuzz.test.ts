@@ -69,7 +69,13 @@ interface World {
 
 const PASSWORD = 'password-123'
 const passwordHash = bcryptHasher(4).hash(PASSWORD)
-const expired = (p: { id: string; username: string; role: string }) => tokens.valid(p, { iat: 1, exp: 2 })
+type Someone = { id: string; username: string; role: string }
+const expired = (p: Someone) => tokens.valid(p, { iat: 1, exp: 2 })
+
+/** A world's callers: nobody, its user, its admin, someone else, a garbage token, and `lapsed`'s expired token. */
+async function callers(p: { user: Someone; admin: Someone; other: Someone }, garbage: string, lapsed: Someone): Promise<Record<Who, string | undefined>> {
+  return { none: undefined, user: await tokens.valid(p.user), admin: await tokens.valid(p.admin), other: await tokens.valid(p.other), garbage, expired: await expired(lapsed) }
+}
 
 async function authWorld(store?: AuthStore): Promise<World> {
   const a = buildAuth({ maxFailures: 3, maxPerAddress: 50, ...(store ? { store } : {}) })
@@ -86,14 +92,7 @@ async function authWorld(store?: AuthStore): Promise<World> {
   return {
     app: a.app,
     ...(store ? {} : { snap: snapshotter(a.store) }),
-    tokens: {
-      none: undefined,
-      user: await tokens.valid(people.user),
-      admin: await tokens.valid(people.admin),
-      other: await tokens.valid(people.other),
-      garbage: 'garbage.garbage.garbage',
-      expired: await expired(people.admin),
-    },
+    tokens: await callers(people, 'garbage.garbage.garbage', people.admin),
     refs: { $self: people.user.id, $other: people.other.id, $admin: people.admin.id },
     hashes,
   }
@@ -115,14 +114,7 @@ async function catalogWorld(store?: CatalogStore): Promise<World> {
   return {
     app: c.app,
     ...(store ? {} : { snap: snapshotter(c.store, [users.rows]) }),
-    tokens: {
-      none: undefined,
-      user: await tokens.valid(user),
-      admin: await tokens.valid(admin),
-      other: await tokens.valid({ id: crypto.randomUUID(), username: 'stranger', role: 'ADMIN' }),
-      garbage: 'garbage',
-      expired: await expired(admin),
-    },
+    tokens: await callers({ user, admin, other: { id: crypto.randomUUID(), username: 'stranger', role: 'ADMIN' } }, 'garbage', admin),
     refs: { $self: '1', $other: '2', $admin: '3' },
     hashes: [],
   }
@@ -143,14 +135,7 @@ async function orderWorld(store?: OrderStore): Promise<World> {
   return {
     app: o.app,
     ...(store ? {} : { snap: snapshotter(o.store, [users.rows]) }),
-    tokens: {
-      none: undefined,
-      user: await tokens.valid(user),
-      admin: await tokens.valid(admin),
-      other: await tokens.valid(other),
-      garbage: 'a.b.c',
-      expired: await expired(user),
-    },
+    tokens: await callers({ user, admin, other }, 'a.b.c', user),
     refs: { $self: String(mine.value.order.id), $other: String(theirs.value.order.id), $admin: '3' },
     hashes: [],
   }

@@ -160,6 +160,18 @@ interface World {
     readonly snap: ReturnType<typeof snapshotter>
 }
 
+/** A service's World: its secured operations, each path's `{id}` filled with `id`, each body taken from `bodies` by operation. */
+async function securedWorld(
+  name: string,
+  app: Parameters<typeof operations>[0],
+  id: string,
+  bodies: Record<string, unknown>,
+  who: Omit<World, 'name' | 'ops' | 'path' | 'body'>,
+): Promise<World> {
+  const ops = (await operations(app)).filter((o) => o.secured)
+  return { name, ops, path: (o) => fillPath(o.path, { id }), body: (o) => bodies[opName(o)] ?? {}, ...who }
+}
+
 async function api2Worlds(): Promise<World[]> {
   const worlds: World[] = []
 
@@ -167,7 +179,6 @@ async function api2Worlds(): Promise<World[]> {
   {
     const a = buildAuth()
     const req = requester('auth', a.app)
-    const ops = (await operations(a.app)).filter((o) => o.secured)
     const admin = await authUser(a, req, 'ADMIN')
     const victim = await authUser(a, req)
     const gone = await authUser(a, req, 'ADMIN')
@@ -178,17 +189,7 @@ async function api2Worlds(): Promise<World[]> {
       'PUT /api/v1/users/me': { full_name: 'Changed' },
       'PUT /api/v1/users/{id}/role': { role: 'ADMIN' },
     }
-    worlds.push({
-      name: 'auth',
-      req,
-      ops,
-      path: (o) => fillPath(o.path, { id: victim.id }),
-      body: (o) => bodies[opName(o)] ?? {},
-      good: admin,
-      goodToken: async () => admin.token,
-      deletedToken: gone.token,
-      snap: snapshotter(a.store),
-    })
+    worlds.push(await securedWorld('auth', a.app, victim.id, bodies, { req, good: admin, goodToken: async () => admin.token, deletedToken: gone.token, snap: snapshotter(a.store) }))
   }
 
   // catalog: an admin known to its replica; a deleted admin as the user.deleted event left it
@@ -196,10 +197,8 @@ async function api2Worlds(): Promise<World[]> {
     const users = replica()
     const c = buildCatalog({ replica: users })
     const req = requester('catalog', c.app)
-    const admin = person('ADMIN')
-    const gone = person('ADMIN')
-    await users.created(admin)
-    await users.created(gone)
+    const [admin, gone] = [person('ADMIN'), person('ADMIN')]
+    for (const p of [admin, gone]) await users.created(p)
     await users.deleted(gone)
     const cat = await c.core.commands.createCategory({ name: 'Root' })
     if (!cat.ok) throw new Error('seed')
@@ -210,17 +209,8 @@ async function api2Worlds(): Promise<World[]> {
       'POST /api/v1/product': { name: 'Q', price: '2.00', category_id: cat.value.id },
       'PUT /api/v1/product/{id}': { price: '3.00' },
     }
-    worlds.push({
-      name: 'catalog',
-      req,
-      ops: (await operations(c.app)).filter((o) => o.secured),
-      path: (o) => fillPath(o.path, { id: '1' }),
-      body: (o) => bodies[opName(o)] ?? {},
-      good: admin,
-      goodToken: () => tokens.valid(admin),
-      deletedToken: await tokens.valid(gone),
-      snap: snapshotter(c.store, [users.rows]),
-    })
+    const who = { req, good: admin, goodToken: () => tokens.valid(admin), deletedToken: await tokens.valid(gone), snap: snapshotter(c.store, [users.rows]) }
+    worlds.push(await securedWorld('catalog', c.app, '1', bodies, who))
   }
 
   // order: a user known to its replica, owner of order 1; a deleted user, owner of order 2
@@ -228,10 +218,8 @@ async function api2Worlds(): Promise<World[]> {
     const users = replica()
     const o = buildOrder({ replica: users })
     const req = requester('order', o.app)
-    const owner = person('USER')
-    const gone = person('USER')
-    await users.created(owner)
-    await users.created(gone)
+    const [owner, gone] = [person('USER'), person('USER')]
+    for (const p of [owner, gone]) await users.created(p)
     await seedOrderProduct(o.application, 7)
     for (const p of [owner, gone]) {
       const r = await req('POST', '/api/v1/order', { token: await tokens.valid(p), body: { items: [{ product_id: 7, quantity: 1 }] } })
@@ -242,17 +230,8 @@ async function api2Worlds(): Promise<World[]> {
       'POST /api/v1/order': { items: [{ product_id: 7, quantity: 1 }] },
       'PUT /api/v1/update_order/{id}': { shipping_address: 'Somewhere 1' },
     }
-    worlds.push({
-      name: 'order',
-      req,
-      ops: (await operations(o.app)).filter((x) => x.secured),
-      path: (x) => fillPath(x.path, { id: '1' }),
-      body: (x) => bodies[opName(x)] ?? {},
-      good: owner,
-      goodToken: () => tokens.valid(owner),
-      deletedToken: await tokens.valid(gone),
-      snap: snapshotter(o.store, [users.rows]),
-    })
+    const who = { req, good: owner, goodToken: () => tokens.valid(owner), deletedToken: await tokens.valid(gone), snap: snapshotter(o.store, [users.rows]) }
+    worlds.push(await securedWorld('order', o.app, '1', bodies, who))
   }
 
   return worlds
@@ -886,28 +865,19 @@ describe('API10 unsafe consumption of APIs: poison events are dead-lettered, han
     ]
   }
 
+  /** The subscriptions `make` builds, each handler noting in `called` the envelopes it is handed. */
+  const noting = (make: () => Subscription[]) => (called: Envelope[]) =>
+    make().map((s) => ({ ...s, handler: async (e: Envelope) => (called.push(e), s.handler(e)) }))
   const services: { name: string; subs: (called: Envelope[]) => Subscription[]; snap: ReturnType<typeof snapshotter> }[] = []
   {
-    const store = memoryCatalogStore()
+    const [store, users] = [memoryCatalogStore(), memoryUserReplica()]
     const core = buildCatalog({ store }).core
-    const users = memoryUserReplica()
-    const snap = snapshotter(store, [users.rows])
-    services.push({
-      name: 'catalog',
-      subs: (called) => catalogSubscriptions(core, users).map((s) => ({ ...s, handler: async (e: Envelope) => (called.push(e), s.handler(e)) })),
-      snap,
-    })
+    services.push({ name: 'catalog', subs: noting(() => catalogSubscriptions(core, users)), snap: snapshotter(store, [users.rows]) })
   }
   {
-    const store = memoryOrderStore()
+    const [store, users] = [memoryOrderStore(), memoryUserReplica()]
     const application = buildOrder({ store }).application
-    const users = memoryUserReplica()
-    const snap = snapshotter(store, [users.rows])
-    services.push({
-      name: 'order',
-      subs: (called) => orderSubscriptions(application, users).map((s) => ({ ...s, handler: async (e: Envelope) => (called.push(e), s.handler(e)) })),
-      snap,
-    })
+    services.push({ name: 'order', subs: noting(() => orderSubscriptions(application, users)), snap: snapshotter(store, [users.rows]) })
   }
 
   /** One topic of each queue: for each queue, one of these it is not bound to is "a known type it does not take". */

@@ -8,9 +8,9 @@ import type { Hono } from 'hono'
 import { type Envelope, makeEnvelope } from '@shop/shared-kernel/event-types'
 import { memoryUserReplica } from '@shop/shared-kernel/memory/user-replica'
 import { MemoryTransactor, type Snapshotting } from '@shop/shared-kernel/memory/transactor'
-import { createLogger, type Logger, silentLogger } from '@shop/shared-kernel/log'
+import { createLogger, type Logger } from '@shop/shared-kernel/log'
 import { ok } from '@shop/shared-kernel/result'
-import { call, type CallOptions, type Reply, tokenFactory } from '@shop/shared-kernel/testing/http'
+import { call, type CallOptions, type Reply, TEST_SECRET, testHttpOptions, tokenFactory } from '@shop/shared-kernel/testing/http'
 import type { AuthStore } from '../../auth/src/ports.ts'
 import { authTestApp } from '../../auth/test/support.ts'
 import { systemClock } from '@shop/shared-kernel/app'
@@ -24,7 +24,7 @@ import { memoryOrderStore } from '../../order/src/adapters/memory/store.ts'
 import type { OrderStore } from '../../order/src/ports.ts'
 
 /** The secret every service's own test support uses, so their tokens work here too. */
-export const SECRET = 'test-secret-that-is-at-least-32-bytes-long'
+export const SECRET = TEST_SECRET
 const OTHER_SECRET = 'another-secret-another-secret-1234567890'
 export const tokens = tokenFactory(SECRET)
 
@@ -82,16 +82,7 @@ export type Replica = ReturnType<typeof replica>
 export function buildCatalog(o: BuildOptions & { store?: CatalogStore; replica?: Replica } = {}) {
   const store = o.store ?? memoryCatalogStore()
   const core = catalogApplication({ store, clock: systemClock })
-  const app = catalogHttp({
-    application: core,
-    secret: SECRET,
-    ...(o.replica ? { lookup: o.replica.lookup } : {}),
-    service: 'catalog',
-    log: o.log ?? silentLogger,
-    bodyLimit: o.bodyLimit ?? 1024 * 1024,
-    ...(o.corsOrigins ? { corsOrigins: o.corsOrigins } : {}),
-    ready: {},
-  })
+  const app = catalogHttp({ ...testHttpOptions('catalog', o), application: core, ...(o.replica ? { lookup: o.replica.lookup } : {}) })
   return { app, core, store }
 }
 
@@ -104,16 +95,7 @@ function steppingClock(start = Date.UTC(2026, 0, 1)) {
 export function buildOrder(o: BuildOptions & { store?: OrderStore; replica?: Replica } = {}) {
   const store = o.store ?? memoryOrderStore()
   const application = orderApplication({ store, clock: steppingClock() })
-  const app = orderHttp({
-    application,
-    secret: SECRET,
-    ...(o.replica ? { lookup: o.replica.lookup } : {}),
-    service: 'order',
-    log: o.log ?? silentLogger,
-    bodyLimit: o.bodyLimit ?? 1024 * 1024,
-    ...(o.corsOrigins ? { corsOrigins: o.corsOrigins } : {}),
-    ready: {},
-  })
+  const app = orderHttp({ ...testHttpOptions('order', o), application, ...(o.replica ? { lookup: o.replica.lookup } : {}) })
   return { app, application, store }
 }
 

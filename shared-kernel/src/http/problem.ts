@@ -36,6 +36,18 @@ const titles: Record<number, string> = {
   503: 'Service Unavailable',
 }
 
+/**
+ * A 422 that names the offending field in `errors`, as the validation failures do. `detail` is the
+ * field's message unless given; `extra` adds members (e.g. the ids at fault).
+ */
+export function fieldProblem(code: string, path: string, message: string, o: { detail?: string; extra?: Record<string, unknown> } = {}): HttpProblem {
+  return new HttpProblem(422, code, o.detail ?? message, { errors: [{ path, message }], ...o.extra })
+}
+
+/** A body the schema accepted but a rule of the domain refuses, told as a validation failure of one field. */
+export const invalidBody = (path: string, message: string): HttpProblem =>
+  fieldProblem('VALIDATION_FAILED', path, message, { detail: 'the request body is invalid' })
+
 export const statusTitle = (status: number): string => titles[status] ?? 'Error'
 
 /**

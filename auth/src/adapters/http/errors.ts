@@ -1,4 +1,4 @@
-import { HttpProblem, unwrapWith } from '@shop/shared-kernel/http/problem'
+import { HttpProblem, invalidBody, unwrapWith } from '@shop/shared-kernel/http/problem'
 import type { AuthError } from '../../domain/errors.ts'
 
 /** The one place where auth's domain errors become HTTP statuses. */
@@ -21,9 +21,7 @@ export function toProblem(e: AuthError): HttpProblem {
     case 'WrongCurrentPassword':
       return new HttpProblem(403, 'WRONG_CURRENT_PASSWORD', 'current_password is wrong')
     case 'CurrentPasswordRequired':
-      return new HttpProblem(422, 'VALIDATION_FAILED', 'the request body is invalid', {
-        errors: [{ path: 'current_password', message: 'current_password is required to change the password' }],
-      })
+      return invalidBody('current_password', 'current_password is required to change the password')
     case 'CannotDeleteSelf':
       return new HttpProblem(409, 'CANNOT_DELETE_SELF', 'an admin cannot delete their own account')
   }

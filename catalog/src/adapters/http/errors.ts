@@ -1,8 +1,5 @@
-import { HttpProblem, unwrapWith } from '@shop/shared-kernel/http/problem'
+import { HttpProblem, fieldProblem, unwrapWith } from '@shop/shared-kernel/http/problem'
 import type { CatalogError } from '../../domain/errors.ts'
-
-/** A 422 that names the offending field, like the validation failures do. */
-const unprocessable = (code: string, path: string, message: string) => new HttpProblem(422, code, message, { errors: [{ path, message }] })
 
 /** The one place where catalog's domain errors become HTTP statuses. */
 function toProblem(e: CatalogError): HttpProblem {
@@ -10,7 +7,7 @@ function toProblem(e: CatalogError): HttpProblem {
     case 'CategoryNotFound':
       return new HttpProblem(404, 'CATEGORY_NOT_FOUND', `category ${e.id} not found`)
     case 'ParentNotFound':
-      return unprocessable('UNKNOWN_PARENT', 'parent_id', `parent category ${e.parentId} does not exist`)
+      return fieldProblem('UNKNOWN_PARENT', 'parent_id', `parent category ${e.parentId} does not exist`)
     case 'CategoryNameTaken':
       return new HttpProblem(409, 'CATEGORY_NAME_TAKEN', `a sibling category is already named "${e.name}" (names are compared without case)`)
     case 'CategoryCycle':
@@ -22,7 +19,7 @@ function toProblem(e: CatalogError): HttpProblem {
     case 'ProductNotFound':
       return new HttpProblem(404, 'PRODUCT_NOT_FOUND', `product ${e.id} not found`)
     case 'UnknownCategory':
-      return unprocessable('UNKNOWN_CATEGORY', 'category_id', `category ${e.categoryId} does not exist`)
+      return fieldProblem('UNKNOWN_CATEGORY', 'category_id', `category ${e.categoryId} does not exist`)
   }
 }
 

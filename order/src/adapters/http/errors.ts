@@ -1,4 +1,4 @@
-import { HttpProblem, unwrapWith } from '@shop/shared-kernel/http/problem'
+import { HttpProblem, fieldProblem, invalidBody, unwrapWith } from '@shop/shared-kernel/http/problem'
 import type { OrderError } from '../../domain/errors.ts'
 import { MAX_QUANTITY, MIN_QUANTITY } from '../../domain/order.ts'
 
@@ -14,21 +14,14 @@ export function toProblem(e: OrderError): HttpProblem {
     case 'NotDeletable':
       return new HttpProblem(409, 'ORDER_NOT_DELETABLE', `the owner can delete an order only while it is pending, cancelled or rejected; it is ${e.status}`, { current_status: e.status })
     case 'UnknownProducts':
-      return new HttpProblem(422, 'UNKNOWN_PRODUCTS', `unknown or deleted products: ${e.productIds.join(', ')}`, {
-        errors: [{ path: 'items', message: `unknown or deleted products: ${e.productIds.join(', ')}` }],
-        product_ids: e.productIds,
-      })
+      return fieldProblem('UNKNOWN_PRODUCTS', 'items', `unknown or deleted products: ${e.productIds.join(', ')}`, { extra: { product_ids: e.productIds } })
     case 'QuantityOutOfRange':
-      return new HttpProblem(422, 'VALIDATION_FAILED', 'the request body is invalid', {
-        errors: [{ path: 'items', message: `the lines for product ${e.productId} add up to ${e.quantity}; a product's quantity must be ${MIN_QUANTITY} to ${MAX_QUANTITY}` }],
-      })
+      return invalidBody('items', `the lines for product ${e.productId} add up to ${e.quantity}; a product's quantity must be ${MIN_QUANTITY} to ${MAX_QUANTITY}`)
     case 'StatusWithEdits':
-      return new HttpProblem(422, 'VALIDATION_FAILED', 'the request body is invalid', {
-        errors: [{ path: 'status', message: 'status cannot change in the same request as items or shipping_address' }],
-      })
+      return invalidBody('status', 'status cannot change in the same request as items or shipping_address')
     case 'IdempotencyKeyReused':
-      return new HttpProblem(422, 'IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used before with a different request body', {
-        errors: [{ path: 'Idempotency-Key', message: 'already used with a different request body' }],
+      return fieldProblem('IDEMPOTENCY_KEY_REUSED', 'Idempotency-Key', 'already used with a different request body', {
+        detail: 'this Idempotency-Key was used before with a different request body',
       })
     case 'IdempotentOrderDeleted':
       return new HttpProblem(409, 'IDEMPOTENT_ORDER_DELETED', 'the order first created with this Idempotency-Key has since been deleted')
