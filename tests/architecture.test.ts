@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'bun:test'
-import { readdirSync, readFileSync, statSync, existsSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { dirname, join, relative, resolve } from 'node:path'
 
 /**
@@ -83,5 +84,58 @@ describe('dependencies point inward', () => {
       }
     }
     expect(offenders).toEqual([])
+  })
+})
+
+/** A file's imports as files: relative ones and the kernel's `@shop/shared-kernel/...` (type-only imports count too). */
+function importedFiles(file: string): string[] {
+  return imports(file).flatMap((i) => {
+    const target = i.startsWith('.')
+      ? resolve(dirname(file), i)
+      : i.startsWith('@shop/shared-kernel/testing/')
+        ? join(root, 'shared-kernel', 'testing', `${i.slice('@shop/shared-kernel/testing/'.length)}.ts`)
+        : i.startsWith('@shop/shared-kernel/')
+          ? join(root, 'shared-kernel', 'src', `${i.slice('@shop/shared-kernel/'.length)}.ts`)
+          : undefined
+    return target && existsSync(target) && target.endsWith('.ts') ? [target] : []
+  })
+}
+
+/** The import cycles among `files` (each once, as the path around it). */
+function importCycles(sources: readonly string[]): string[][] {
+  const cycles: string[][] = []
+  const state = new Map<string, 'open' | 'done'>()
+  const stack: string[] = []
+  const visit = (f: string) => {
+    state.set(f, 'open')
+    stack.push(f)
+    for (const g of importedFiles(f)) {
+      if (state.get(g) === 'open') cycles.push([...stack.slice(stack.indexOf(g)), g])
+      else if (!state.has(g)) visit(g)
+    }
+    stack.pop()
+    state.set(f, 'done')
+  }
+  for (const f of sources) if (!state.has(f)) visit(f)
+  return cycles
+}
+
+describe('no import cycles', () => {
+  test('among the source files of the kernel and the three services', () => {
+    const sources = ['shared-kernel', ...services].flatMap((s) => files(join(root, s, 'src')))
+    expect(sources.length).toBeGreaterThan(100)
+    expect(importCycles(sources).map((c) => c.map((f) => relative(root, f)).join(' → '))).toEqual([])
+  })
+  test('the check itself finds a cycle, and follows kernel imports', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cycle-'))
+    writeFileSync(join(dir, 'a.ts'), "import type { B } from './b.ts'\nexport type A = B\n")
+    writeFileSync(join(dir, 'b.ts'), "import { c } from './c.ts'\nimport type { A } from './a.ts'\nexport type B = A | typeof c\n")
+    writeFileSync(join(dir, 'c.ts'), 'export const c = 1\n')
+    try {
+      expect(importCycles([join(dir, 'a.ts'), join(dir, 'c.ts')]).map((c) => c.map((f) => relative(dir, f)))).toEqual([['a.ts', 'b.ts', 'a.ts']])
+    } finally {
+      rmSync(dir, { recursive: true })
+    }
+    expect(importedFiles(join(root, 'auth', 'src', 'app', 'application.ts'))).toContain(join(root, 'shared-kernel', 'src', 'app.ts'))
   })
 })

@@ -5,7 +5,7 @@
 export { orderApplication, type OrderApplication } from './app/application.ts'
 export type { OrderDeps } from './app/deps.ts'
 export type { Idempotency, PlaceOrderInput, Placed } from './app/place-order.ts'
-export type { ProductOutcome } from './app/on-product-event.ts'
+export type { ProductOutcome } from './app/apply-product-event.ts'
 export type { StockOutcome } from './app/on-stock-answer.ts'
 export * from './domain/order.ts'
 export * from './domain/status.ts'

@@ -68,7 +68,7 @@ export function replica() {
       null,
       crypto.randomUUID(),
       new Date(),
-    ) as Envelope<'user.created'>
+    )
   return {
     lookup: r.lookup,
     rows: r.rows,
@@ -102,7 +102,7 @@ export function buildOrder(o: BuildOptions & { store?: OrderStore; replica?: Rep
 /** Replica products for the order service, as the catalog's product.created events would bring them. */
 export async function seedOrderProduct(application: ReturnType<typeof buildOrder>['application'], id: number, price = '10.00', name = `product ${id}`) {
   const created = makeEnvelope('catalog', { type: 'product.created', data: { id, name, price, stock: 100, category_id: 1, version: 1 } }, null, crypto.randomUUID(), new Date())
-  await application.events.applyProductEvent(created as Envelope<'product.created'>)
+  await application.events.applyProductEvent(created)
 }
 
 /** A logger whose lines are kept, for "the full error is in the log". */

@@ -1,7 +1,7 @@
 import { bindAll } from '@shop/shared-kernel/app'
 import type { OrderDeps } from './deps.ts'
 import { deleteOrder } from './delete-order.ts'
-import { applyProductEvent } from './on-product-event.ts'
+import { applyProductEvent } from './apply-product-event.ts'
 import { onStockRejected, onStockReserved } from './on-stock-answer.ts'
 import { onUserDeleted } from './on-user-deleted.ts'
 import { placeOrder } from './place-order.ts'
