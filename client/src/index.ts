@@ -16,7 +16,9 @@ export type Token = AuthComponents['schemas']['Token']
 export type Category = CatalogComponents['schemas']['Category']
 export type CategoryNode = CatalogComponents['schemas']['CategoryNode']
 export type Product = CatalogComponents['schemas']['Product']
-export type Order = OrderPaths['/api/v1/order/{id}']['get']['responses'][200]['content']['application/json']
+export type Order = OrderComponents['schemas']['Order']
+export type OrderStatus = OrderComponents['schemas']['OrderStatus']
+export type StatusChange = OrderComponents['schemas']['StatusChange']
 export type Problem = OrderComponents['schemas']['Problem']
 
 export interface ShopUrls {

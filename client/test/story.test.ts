@@ -187,6 +187,7 @@ describe('a whole shop story through @shop/client', () => {
     const again = await user.order.PUT('/api/v1/update_order/{id}', { params: { path: { id } }, body: { status: 'cancelled' } })
     expect(again.response.status).toBe(409)
     expect(again.error?.code).toBe('TRANSITION_NOT_ALLOWED')
+    expect([again.error?.from, again.error?.to]).toEqual(['cancelled', 'cancelled'])
   })
 
   test('this file has no cast: the generated types carry the story', () => {

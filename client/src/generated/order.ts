@@ -15,132 +15,7 @@ export interface paths {
          * Place an order (status pending)
          * @description `user_id` is taken from the token; any `user_id`, `status`, `total`, `name`, `unit_price` or `line_total` in the body is ignored. Lines for the same product are merged (quantities summed); the merged quantity must still be 1..1000. Every product must be known to the replica and not deleted, else 422 `UNKNOWN_PRODUCTS` with the sorted ids in the extension field `product_ids` (and in `errors[0].message`). Stock is not checked here: the catalog answers the reservation, and the order then becomes confirmed or rejected. `name` and `unit_price` are snapshots of the replica at this moment. `shipping_address`: optional, a string of 1..1000 characters after trimming, or null. Emits `order.placed` in the same transaction.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description 1..255 characters. Bound to the user and to the sha256 of the canonical JSON of the validated body (unknown fields dropped, keys sorted, a missing shipping_address counted as null). A repeat with the same key and body returns 201 with the order the first request created, as it is now (its status may have moved on), with `Idempotent-Replayed: true`, and creates nothing; concurrent repeats create one order. The same key with another body is 422 `IDEMPOTENCY_KEY_REUSED`. Keys are per user. A request that failed (e.g. 422) stores nothing, so its key can be used again. When the first order has since been deleted, a repeat is 409 `IDEMPOTENT_ORDER_DELETED`. Keys are kept indefinitely. */
-                    "Idempotency-Key"?: string;
-                };
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        items: {
-                            product_id: number;
-                            quantity: number;
-                        }[];
-                        shipping_address?: string | null;
-                    };
-                };
-            };
-            responses: {
-                /** @description the new order (or, for a repeated Idempotency-Key, the order the first request created) */
-                201: {
-                    headers: {
-                        /** @description the URL of the order */
-                        Location?: string;
-                        /** @description "true" when this answers a repeat of an earlier request */
-                        "Idempotent-Replayed"?: "true";
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            id: number;
-                            /** Format: uuid */
-                            user_id: string;
-                            /** @enum {string} */
-                            status: "pending" | "confirmed" | "paid" | "shipped" | "delivered" | "rejected" | "cancelled";
-                            items: {
-                                product_id: number;
-                                /** @description snapshot taken when the line was written */
-                                name: string;
-                                /** @description snapshot taken when the line was written */
-                                unit_price: string;
-                                quantity: number;
-                                /** @description decimal string with exactly two fraction digits */
-                                line_total: string;
-                            }[];
-                            total_quantity: number;
-                            /** @description decimal string with exactly two fraction digits */
-                            total: string;
-                            shipping_address: string | null;
-                            /** Format: date-time */
-                            created_at: string;
-                            /** Format: date-time */
-                            updated_at: string;
-                        };
-                    };
-                };
-                /** @description Bad Request: malformed JSON body */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Unauthorized: missing, malformed, expired, forged or revoked token */
-                401: {
-                    headers: {
-                        /** @description the scheme to authenticate with: Bearer */
-                        "WWW-Authenticate"?: "Bearer";
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Conflict: the order first created with this Idempotency-Key has since been deleted (IDEMPOTENT_ORDER_DELETED) */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Payload Too Large: body larger than the limit (default 1 MiB) */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Unsupported Media Type: Content-Type is neither JSON nor (where accepted) a form */
-                415: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Unprocessable Entity: invalid body or Idempotency-Key; empty items, quantity (also after merging) outside 1..1000, more than 100 lines; unknown or deleted products (UNKNOWN_PRODUCTS, ids in `product_ids`); Idempotency-Key reused with another body (IDEMPOTENCY_KEY_REUSED) */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Internal Server Error: unexpected failure (generic detail; the full error is in the log under the request id) */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["placeOrder"];
         delete?: never;
         options?: never;
         head?: never;
@@ -154,185 +29,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One order (owner or admin) */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: number;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description the order */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            id: number;
-                            /** Format: uuid */
-                            user_id: string;
-                            /** @enum {string} */
-                            status: "pending" | "confirmed" | "paid" | "shipped" | "delivered" | "rejected" | "cancelled";
-                            items: {
-                                product_id: number;
-                                /** @description snapshot taken when the line was written */
-                                name: string;
-                                /** @description snapshot taken when the line was written */
-                                unit_price: string;
-                                quantity: number;
-                                /** @description decimal string with exactly two fraction digits */
-                                line_total: string;
-                            }[];
-                            total_quantity: number;
-                            /** @description decimal string with exactly two fraction digits */
-                            total: string;
-                            shipping_address: string | null;
-                            /** Format: date-time */
-                            created_at: string;
-                            /** Format: date-time */
-                            updated_at: string;
-                        };
-                    };
-                };
-                /** @description Unauthorized: missing, malformed, expired, forged or revoked token */
-                401: {
-                    headers: {
-                        /** @description the scheme to authenticate with: Bearer */
-                        "WWW-Authenticate"?: "Bearer";
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not Found: no such order, or it is not yours */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Unprocessable Entity: validation failed; `errors` lists each field */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Internal Server Error: unexpected failure (generic detail; the full error is in the log under the request id) */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/order/{id}/history": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
         /**
-         * An order's status history (owner or admin) — an extension of the API
-         * @description Not in the API contract: every status change of the order, oldest first, starting with its creation (`from` null, `to` pending). `actor` is owner, admin or system; `changed_by` the user id, or "system" for the catalog's stock answers and a user's deletion. A rejection carries the catalog's `reason` and `product_ids`.
+         * One order (owner or admin)
+         * @description The order with its lines (name and unit price as they were when written), totals and status. Another user's order is 404, as if it did not exist.
          */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: number;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description the status changes, oldest first */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @description null for the creation of the order */
-                            from: ("pending" | "confirmed" | "paid" | "shipped" | "delivered" | "rejected" | "cancelled") | null;
-                            /** @enum {string} */
-                            to: "pending" | "confirmed" | "paid" | "shipped" | "delivered" | "rejected" | "cancelled";
-                            /** @enum {string} */
-                            actor: "owner" | "admin" | "system";
-                            /** @description the user id of the owner or admin, or 'system' (stock answers, a user's deletion) */
-                            changed_by: string;
-                            /** @description the catalog's rejection reason, or 'user deleted' */
-                            reason: string | null;
-                            /** @description for a rejection: the products the catalog could not reserve */
-                            product_ids: number[] | null;
-                            /** Format: date-time */
-                            changed_at: string;
-                        }[];
-                    };
-                };
-                /** @description Unauthorized: missing, malformed, expired, forged or revoked token */
-                401: {
-                    headers: {
-                        /** @description the scheme to authenticate with: Bearer */
-                        "WWW-Authenticate"?: "Bearer";
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not Found: no such order, or it is not yours */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Unprocessable Entity: validation failed; `errors` lists each field */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Internal Server Error: unexpected failure (generic detail; the full error is in the log under the request id) */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["getOrder"];
         put?: never;
         post?: never;
         delete?: never;
@@ -352,88 +53,7 @@ export interface paths {
          * List orders, newest first (a USER: their own; an ADMIN: all)
          * @description Filters: `status`; `user_id` (for an ADMIN, that user's orders; for a USER it only narrows their own list, so another user's id gives an empty list). Newest first (created_at, then id, descending). `X-Total-Count` and `Link` (next/prev) as everywhere.
          */
-        get: {
-            parameters: {
-                query?: {
-                    limit?: number;
-                    offset?: number;
-                    status?: "pending" | "confirmed" | "paid" | "shipped" | "delivered" | "rejected" | "cancelled";
-                    user_id?: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description a page of orders */
-                200: {
-                    headers: {
-                        /** @description total number of items matching the query */
-                        "X-Total-Count"?: number;
-                        /** @description RFC 8288 links with rel="next" and rel="prev" where they exist */
-                        Link?: string;
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            id: number;
-                            /** Format: uuid */
-                            user_id: string;
-                            /** @enum {string} */
-                            status: "pending" | "confirmed" | "paid" | "shipped" | "delivered" | "rejected" | "cancelled";
-                            items: {
-                                product_id: number;
-                                /** @description snapshot taken when the line was written */
-                                name: string;
-                                /** @description snapshot taken when the line was written */
-                                unit_price: string;
-                                quantity: number;
-                                /** @description decimal string with exactly two fraction digits */
-                                line_total: string;
-                            }[];
-                            total_quantity: number;
-                            /** @description decimal string with exactly two fraction digits */
-                            total: string;
-                            shipping_address: string | null;
-                            /** Format: date-time */
-                            created_at: string;
-                            /** Format: date-time */
-                            updated_at: string;
-                        }[];
-                    };
-                };
-                /** @description Unauthorized: missing, malformed, expired, forged or revoked token */
-                401: {
-                    headers: {
-                        /** @description the scheme to authenticate with: Bearer */
-                        "WWW-Authenticate"?: "Bearer";
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Unprocessable Entity: validation failed; `errors` lists each field */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Internal Server Error: unexpected failure (generic detail; the full error is in the log under the request id) */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["listOrders"];
         put?: never;
         post?: never;
         delete?: never;
@@ -454,138 +74,7 @@ export interface paths {
          * Change an order: the owner edits or cancels it, an admin moves its status
          * @description The owner may send `items` and/or `shipping_address` while the order is pending (409 `ORDER_NOT_EDITABLE` afterwards), or `{"status": "cancelled"}` while it is pending, confirmed or paid. An ADMIN sends `{"status"}` along the allowed transitions: confirmed → paid → shipped → delivered, and pending | confirmed | paid → cancelled; confirmed and rejected are set only by the catalog's stock answer. Any other move is 409 `TRANSITION_NOT_ALLOWED` (including to the current status). What the caller may not change is ignored, not refused: a USER's `status` other than "cancelled", an ADMIN's `items`/`shipping_address` on someone else's order, and `user_id`, `total`, prices anywhere. `status` together with `items` or `shipping_address` that would change them (both allowed to the caller) is 422. Sending what the order already has changes nothing and is 200, whatever the status, so a whole representation sent back with a new status is just a status change. Edited lines: a product the order already had keeps its name and unit_price snapshot; a new product is snapshotted now; products must be known and not deleted (422 `UNKNOWN_PRODUCTS`). Stock: an order has at most one reservation request with the catalog at a time. Editing the items of a pending order emits nothing at once; when the catalog answers the request in flight, a reservation of the old lines is released (`order.cancelled`) and the current lines are placed again (`order.placed`), and a rejection of the old lines places the current ones again; the order is confirmed or rejected only by an answer about its current lines. Cancelling a confirmed or paid order emits `order.cancelled` (the catalog puts the stock back); cancelling a pending one emits nothing, and if the catalog reserves it afterwards the stock is released at once.
          */
-        put: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: number;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        items?: {
-                            product_id: number;
-                            quantity: number;
-                        }[];
-                        shipping_address?: string | null;
-                        /** @enum {string} */
-                        status?: "pending" | "confirmed" | "paid" | "shipped" | "delivered" | "rejected" | "cancelled";
-                    };
-                };
-            };
-            responses: {
-                /** @description the order after the change */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            id: number;
-                            /** Format: uuid */
-                            user_id: string;
-                            /** @enum {string} */
-                            status: "pending" | "confirmed" | "paid" | "shipped" | "delivered" | "rejected" | "cancelled";
-                            items: {
-                                product_id: number;
-                                /** @description snapshot taken when the line was written */
-                                name: string;
-                                /** @description snapshot taken when the line was written */
-                                unit_price: string;
-                                quantity: number;
-                                /** @description decimal string with exactly two fraction digits */
-                                line_total: string;
-                            }[];
-                            total_quantity: number;
-                            /** @description decimal string with exactly two fraction digits */
-                            total: string;
-                            shipping_address: string | null;
-                            /** Format: date-time */
-                            created_at: string;
-                            /** Format: date-time */
-                            updated_at: string;
-                        };
-                    };
-                };
-                /** @description Bad Request: malformed JSON body */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Unauthorized: missing, malformed, expired, forged or revoked token */
-                401: {
-                    headers: {
-                        /** @description the scheme to authenticate with: Bearer */
-                        "WWW-Authenticate"?: "Bearer";
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not Found: no such order, or it is not yours */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Conflict: not editable (ORDER_NOT_EDITABLE: items or shipping_address of an order that is no longer pending) or transition not allowed (TRANSITION_NOT_ALLOWED) */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Payload Too Large: body larger than the limit (default 1 MiB) */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Unsupported Media Type: Content-Type is neither JSON nor (where accepted) a form */
-                415: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Unprocessable Entity: invalid body; status together with items or shipping_address; unknown or deleted products (UNKNOWN_PRODUCTS, ids in `product_ids`) */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Internal Server Error: unexpected failure (generic detail; the full error is in the log under the request id) */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        put: operations["updateOrder"];
         post?: never;
         delete?: never;
         options?: never;
@@ -607,73 +96,27 @@ export interface paths {
          * Delete an order (the owner while pending, cancelled or rejected; an admin always)
          * @description The owner may delete an order that is pending, cancelled or rejected (else 409 `ORDER_NOT_DELETABLE`); an ADMIN any order. Its lines and history go with it. Deleting a confirmed or paid order gives its reserved stock back (`order.cancelled`); for a pending one, a reservation that arrives later is released.
          */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: number;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description deleted */
-                204: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Unauthorized: missing, malformed, expired, forged or revoked token */
-                401: {
-                    headers: {
-                        /** @description the scheme to authenticate with: Bearer */
-                        "WWW-Authenticate"?: "Bearer";
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not Found: no such order, or it is not yours */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Conflict: the owner cannot delete an order that is confirmed, paid, shipped or delivered (ORDER_NOT_DELETABLE) */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Unprocessable Entity: validation failed; `errors` lists each field */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Internal Server Error: unexpected failure (generic detail; the full error is in the log under the request id) */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
+        delete: operations["deleteOrder"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/order/{id}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
+        /**
+         * An order's status history (owner or admin) — an extension of the API
+         * @description Not in the API contract: every status change of the order, oldest first, starting with its creation (`from` null, `to` pending). `actor` is owner, admin or system; `changed_by` the user id, or "system" for the catalog's stock answers and a user's deletion. A rejection carries the catalog's `reason` and `product_ids`.
+         */
+        get: operations["getOrderHistory"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -683,6 +126,64 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @enum {string} */
+        Actor: "owner" | "admin" | "system";
+        Order: {
+            id: number;
+            /** Format: uuid */
+            user_id: string;
+            status: components["schemas"]["OrderStatus"];
+            items: components["schemas"]["OrderLine"][];
+            total_quantity: number;
+            /** @description decimal string with exactly two fraction digits */
+            total: string;
+            shipping_address: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        OrderCreateRequest: {
+            items: {
+                product_id: number;
+                quantity: number;
+            }[];
+            shipping_address?: string | null;
+        };
+        OrderLine: {
+            product_id: number;
+            /** @description snapshot taken when the line was written */
+            name: string;
+            /** @description snapshot taken when the line was written */
+            unit_price: string;
+            quantity: number;
+            /** @description decimal string with exactly two fraction digits */
+            line_total: string;
+        };
+        /** @enum {string} */
+        OrderStatus: "pending" | "confirmed" | "paid" | "shipped" | "delivered" | "rejected" | "cancelled";
+        OrderUpdateRequest: {
+            items?: {
+                product_id: number;
+                quantity: number;
+            }[];
+            shipping_address?: string | null;
+            status?: components["schemas"]["OrderStatus"];
+        };
+        StatusChange: {
+            /** @description null for the creation of the order */
+            from: components["schemas"]["OrderStatus"] | null;
+            to: components["schemas"]["OrderStatus"];
+            actor: components["schemas"]["Actor"];
+            /** @description the user id of the owner or admin, or 'system' (stock answers, a user's deletion) */
+            changed_by: string;
+            /** @description the catalog's rejection reason, or 'user deleted' */
+            reason: string | null;
+            /** @description for a rejection: the products the catalog could not reserve */
+            product_ids: number[] | null;
+            /** Format: date-time */
+            changed_at: string;
+        };
         /** @description one failed rule: the field (dotted path, e.g. `items.0.quantity`) and what it expects */
         FieldError: {
             path: string;
@@ -707,6 +208,23 @@ export interface components {
             code: string;
             /** @description each failed rule (422) */
             errors?: components["schemas"]["FieldError"][];
+            /** @description UNKNOWN_PRODUCTS: the unknown or deleted products, sorted */
+            product_ids?: number[];
+            /**
+             * @description TRANSITION_NOT_ALLOWED: the status the order has
+             * @enum {string}
+             */
+            from?: "pending" | "confirmed" | "paid" | "shipped" | "delivered" | "rejected" | "cancelled";
+            /**
+             * @description TRANSITION_NOT_ALLOWED: the status asked for
+             * @enum {string}
+             */
+            to?: "pending" | "confirmed" | "paid" | "shipped" | "delivered" | "rejected" | "cancelled";
+            /**
+             * @description ORDER_NOT_EDITABLE, ORDER_NOT_DELETABLE: the status the order has
+             * @enum {string}
+             */
+            current_status?: "pending" | "confirmed" | "paid" | "shipped" | "delivered" | "rejected" | "cancelled";
         };
     };
     responses: never;
@@ -716,4 +234,446 @@ export interface components {
     pathItems: never;
 }
 export type $defs = Record<string, never>;
-export type operations = Record<string, never>;
+export interface operations {
+    placeOrder: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 1..255 characters. Bound to the user and to the sha256 of the canonical JSON of the validated body (unknown fields dropped, keys sorted, a missing shipping_address counted as null). A repeat with the same key and body returns 201 with the order the first request created, as it is now (its status may have moved on), with `Idempotent-Replayed: true`, and creates nothing; concurrent repeats create one order. The same key with another body is 422 `IDEMPOTENCY_KEY_REUSED`. Keys are per user. A request that failed (e.g. 422) stores nothing, so its key can be used again. When the first order has since been deleted, a repeat is 409 `IDEMPOTENT_ORDER_DELETED`. Keys are kept indefinitely. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OrderCreateRequest"];
+            };
+        };
+        responses: {
+            /** @description the new order (or, for a repeated Idempotency-Key, the order the first request created) */
+            201: {
+                headers: {
+                    /** @description the URL of the order */
+                    Location?: string;
+                    /** @description "true" when this answers a repeat of an earlier request */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Order"];
+                };
+            };
+            /** @description Bad Request: malformed JSON body */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: missing, malformed, expired, forged or revoked token */
+            401: {
+                headers: {
+                    /** @description the scheme to authenticate with: Bearer */
+                    "WWW-Authenticate"?: "Bearer";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: the order first created with this Idempotency-Key has since been deleted (IDEMPOTENT_ORDER_DELETED) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload Too Large: body larger than the limit (default 1 MiB) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type: Content-Type is neither JSON nor (where accepted) a form */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: invalid body or Idempotency-Key; empty items, quantity (also after merging) outside 1..1000, more than 100 lines; unknown or deleted products (UNKNOWN_PRODUCTS, ids in `product_ids`); Idempotency-Key reused with another body (IDEMPOTENCY_KEY_REUSED) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error: unexpected failure (generic detail; the full error is in the log under the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getOrder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the order */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Order"];
+                };
+            };
+            /** @description Unauthorized: missing, malformed, expired, forged or revoked token */
+            401: {
+                headers: {
+                    /** @description the scheme to authenticate with: Bearer */
+                    "WWW-Authenticate"?: "Bearer";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: no such order, or it is not yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: validation failed; `errors` lists each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error: unexpected failure (generic detail; the full error is in the log under the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listOrders: {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+                status?: components["schemas"]["OrderStatus"];
+                user_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description a page of orders */
+            200: {
+                headers: {
+                    /** @description total number of items matching the query */
+                    "X-Total-Count"?: number;
+                    /** @description RFC 8288 links with rel="next" and rel="prev" where they exist */
+                    Link?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Order"][];
+                };
+            };
+            /** @description Unauthorized: missing, malformed, expired, forged or revoked token */
+            401: {
+                headers: {
+                    /** @description the scheme to authenticate with: Bearer */
+                    "WWW-Authenticate"?: "Bearer";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: validation failed; `errors` lists each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error: unexpected failure (generic detail; the full error is in the log under the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateOrder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OrderUpdateRequest"];
+            };
+        };
+        responses: {
+            /** @description the order after the change */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Order"];
+                };
+            };
+            /** @description Bad Request: malformed JSON body */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: missing, malformed, expired, forged or revoked token */
+            401: {
+                headers: {
+                    /** @description the scheme to authenticate with: Bearer */
+                    "WWW-Authenticate"?: "Bearer";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: no such order, or it is not yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: not editable (ORDER_NOT_EDITABLE: items or shipping_address of an order that is no longer pending) or transition not allowed (TRANSITION_NOT_ALLOWED) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload Too Large: body larger than the limit (default 1 MiB) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type: Content-Type is neither JSON nor (where accepted) a form */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: invalid body; status together with items or shipping_address; unknown or deleted products (UNKNOWN_PRODUCTS, ids in `product_ids`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error: unexpected failure (generic detail; the full error is in the log under the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteOrder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthorized: missing, malformed, expired, forged or revoked token */
+            401: {
+                headers: {
+                    /** @description the scheme to authenticate with: Bearer */
+                    "WWW-Authenticate"?: "Bearer";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: no such order, or it is not yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: the owner cannot delete an order that is confirmed, paid, shipped or delivered (ORDER_NOT_DELETABLE) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: validation failed; `errors` lists each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error: unexpected failure (generic detail; the full error is in the log under the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getOrderHistory: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the status changes, oldest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatusChange"][];
+                };
+            };
+            /** @description Unauthorized: missing, malformed, expired, forged or revoked token */
+            401: {
+                headers: {
+                    /** @description the scheme to authenticate with: Bearer */
+                    "WWW-Authenticate"?: "Bearer";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: no such order, or it is not yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: validation failed; `errors` lists each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error: unexpected failure (generic detail; the full error is in the log under the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+}
