@@ -1,6 +1,7 @@
 import { Hono } from 'hono'
 import { type AppEnv, clientAddress } from '@shop/shared-kernel/http/app'
 import { bearerToken } from '@shop/shared-kernel/http/auth'
+import { HttpProblem } from '@shop/shared-kernel/http/problem'
 import { describeRoute, type RouteDoc } from '@shop/shared-kernel/http/openapi-meta'
 import { body } from '@shop/shared-kernel/http/validate'
 import type * as v from 'valibot'
@@ -61,11 +62,11 @@ export function authResource(application: AuthApplication, trustProxy: boolean):
     summary: 'Check a token',
     description: 'The token in the body (`{"token"}`) or in `Authorization: Bearer`. The answer carries the user\'s current role.',
     responses: { 200: { description: 'the token is valid', schema: VerifyOut } },
-    errors: { 401: 'invalid, expired, or its user was deleted' },
+    errors: { 401: 'no token sent (`TOKEN_MISSING`), or it is invalid, expired, or its user was deleted (`INVALID_TOKEN`)' },
   })
   auth.post('/verify', verifyDoc, body(VerifyBody, { optional: true }), async (c) => {
     const token = c.req.valid('json').token ?? bearerToken(c.req.header('Authorization'))
-    if (!token) throw toProblem({ type: 'InvalidToken' })
+    if (!token) throw new HttpProblem(401, 'TOKEN_MISSING', 'no token was sent: give it as {"token": "..."} in the body or in Authorization: Bearer')
     return c.json(verifiedBody(unwrap(await queries.verify(token))))
   })
 
