@@ -169,7 +169,7 @@ export function writeResult(name: string, data: unknown): string {
   return file
 }
 
-/** CPU time (user + system) a process has used, in clock ticks (1/100 s). */
+/** CPU time (user + system, in 1/100 s clock ticks) a process has used so far; 0 once it is gone. */
 export function cpuTicks(pid: number): number {
   try {
     const s = readFileSync(`/proc/${pid}/stat`, 'utf8')

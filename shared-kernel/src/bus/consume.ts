@@ -16,14 +16,14 @@ export interface ConsumeOptions {
    * The types this queue is bound to. An envelope of another type (a publisher that put a
    * routing key on the wrong event) is dead at once: no handler is written for it.
    */
-  readonly topics?: readonly EventType[]
+  readonly topics: readonly EventType[]
 }
 
 export const DEFAULT_MAX_ATTEMPTS = 5
 
 /**
- * No event of API.md comes near this (the largest, an order.placed of 1000 lines, is some 50 KB);
- * a bigger message is refused before it is parsed, whatever fields carry the bulk.
+ * No event of the contract comes near this (the largest, an order.placed of 1000 lines, is some
+ * 50 KB); a bigger message is refused before it is parsed, whatever fields carry the bulk.
  */
 export const MAX_EVENT_BYTES = 1024 * 1024
 
@@ -63,6 +63,9 @@ export function unavailable(e: unknown): boolean {
  * What both bus adapters do with one received message: parse and validate it (a malformed,
  * oversized or wrongly typed message is dead at once: retrying cannot fix it), run the handler,
  * and say whether to ack, retry, dead-letter, or wait for the database. Never throws.
+ *
+ * This is the one place an incoming event's shape and type are checked: a handler receives only
+ * a valid envelope of one of its queue's topics, and need not check either again.
  */
 export async function consumeOne(body: string, handler: Handler, attempt: number, opts: ConsumeOptions, log: Logger, queue: string): Promise<Outcome> {
   const bytes = Buffer.byteLength(body, 'utf8')
@@ -83,7 +86,7 @@ export async function consumeOne(body: string, handler: Handler, attempt: number
     return 'dead'
   }
   const env = parsed.envelope
-  if (opts.topics && !opts.topics.includes(env.type)) {
+  if (!opts.topics.includes(env.type)) {
     log.warn('event dead-lettered: a type this queue does not take', { queue, event_id: env.id, type: env.type })
     return 'dead'
   }
