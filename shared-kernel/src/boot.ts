@@ -5,6 +5,7 @@ import type { AppEnv } from './http/env.ts'
 import type { Logger, RootLogger } from './log.ts'
 import { AmqpBus } from './bus/amqp.ts'
 import { MemoryBus } from './bus/memory.ts'
+import { type ServiceMetrics, createMetrics } from './observability/metrics.ts'
 import { type Database, openDatabase } from './postgres/connect.ts'
 import { migrate } from './postgres/migrate.ts'
 import { startHousekeeping } from './postgres/housekeeping.ts'
@@ -25,6 +26,8 @@ export interface BootConfig {
   readonly AMQP_PREFETCH: number
   readonly CORS_ORIGINS?: string | undefined
   readonly BODY_LIMIT_BYTES: number
+  readonly METRICS_ENABLED: boolean
+  readonly METRICS_TOKEN?: string | undefined
 }
 
 export interface BootContext {
@@ -33,8 +36,10 @@ export interface BootContext {
   readonly log: RootLogger
   /** Call after a commit that wrote events: the relay publishes them now. */
   readonly wake: () => void
-  /** What every service's HTTP app is given (its name, logger, body limit, CORS origins, readiness checks). */
+  /** What every service's HTTP app is given (its name, logger, body limit, CORS origins, readiness checks, metrics). */
   readonly http: Omit<HttpAppOptions, 'docs'>
+  /** The service's metrics registry (for its own metrics); undefined when METRICS_ENABLED is false. */
+  readonly metrics: ServiceMetrics | undefined
 }
 
 export interface Wired {
@@ -83,7 +88,12 @@ export async function boot<T extends Wired>(o: {
     throw e
   }
   const bus = o.bus ?? busFromConfig(o.config, o.name, o.log)
-  const relay = new OutboxRelay(db.sql, bus, o.log)
+  const metrics = o.config.METRICS_ENABLED ? createMetrics(o.name) : undefined
+  const relay = new OutboxRelay(db.sql, bus, o.log, { metrics })
+  if (metrics) {
+    metrics.sources.pool = db.pool
+    metrics.sources.outbox = () => relay.backlogDetail()
+  }
   const closeBus = () => (o.bus ? Promise.resolve() : bus.close())
   try {
     const wired = await o.wire({
@@ -97,10 +107,13 @@ export async function boot<T extends Wired>(o: {
         bodyLimit: o.config.BODY_LIMIT_BYTES,
         corsOrigins: o.config.CORS_ORIGINS?.split(',').map((s) => s.trim()).filter(Boolean) ?? [],
         ready: { database: db.ping, broker: () => bus.ping() },
+        metrics,
+        metricsToken: o.config.METRICS_TOKEN,
       },
+      metrics,
     })
     relay.start()
-    for (const s of wired.subscriptions ?? []) await bus.subscribe(s)
+    for (const s of wired.subscriptions ?? []) await bus.subscribe(metrics ? { ...s, metrics } : s)
     const housekeeping = startHousekeeping(db.sql, o.log)
     return {
       ...wired,

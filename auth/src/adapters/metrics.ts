@@ -15,8 +15,9 @@ export function authMetrics(m: Pick<ServiceMetrics, 'registry'>) {
 }
 export type AuthMetrics = ReturnType<typeof authMetrics>
 
-/** The application with its logins counted by outcome (the composition root wraps it). */
-export function countLogins(application: AuthApplication, metrics: AuthMetrics): AuthApplication {
+/** The application with its logins counted by outcome (the composition root wraps it); as is without metrics. */
+export function countLogins(application: AuthApplication, metrics: AuthMetrics | undefined): AuthApplication {
+  if (!metrics) return application
   const login = application.commands.login
   const counted: typeof login = async (...args) => {
     const r = await login(...args)
