@@ -37,7 +37,9 @@ interface Side {
 
 async function prepare(label: Label, env: Record<string, string>): Promise<Side> {
   const name = `bench_obs_${label}`
-  const shop = await startShop({ name, env: { auth: env, catalog: env, order: env } })
+  // Three shops of three services share the server's connection limit (and other tests' runs): small pools.
+  const all = { DATABASE_POOL_MAX: '4', ...env }
+  const shop = await startShop({ name, env: { auth: all, catalog: all, order: all } })
   const admin = await adminToken(shop)
   const cat = await must(api(shop.catalog.url, 'POST', '/api/v1/category', { token: admin, body: { name: 'Observability bench' } }), 201, 'category')
   const products: number[] = []
@@ -117,7 +119,7 @@ async function main() {
     const result = {
       when: started,
       machine: { cores: cores() },
-      method: `three shops side by side (off: METRICS_ENABLED=false and no exporter; metrics: the default, no exporter; traced: metrics and OTLP/HTTP export to a sink process); each scenario ${ROUNDS} rounds of wrk ${Math.min(WRK.threads, WRK.connections)} threads, ${WRK.connections} connections, ${SECONDS} s (after 2 s warm-up) on each shop in turn, the order rotating; /metrics of every service scraped every 5 s; medians over rounds. Cost = 1 − req/s ÷ req/s of off.`,
+      method: `three shops side by side, database pools of 4 (off: METRICS_ENABLED=false and no exporter; metrics: the default, no exporter; traced: metrics and OTLP/HTTP export to a sink process); each scenario ${ROUNDS} rounds of wrk ${Math.min(WRK.threads, WRK.connections)} threads, ${WRK.connections} connections, ${SECONDS} s (after 2 s warm-up) on each shop in turn, the order rotating; /metrics of every service scraped every 5 s; medians over rounds. Cost = 1 − req/s ÷ req/s of off.`,
       summary,
       exported: spans,
       rounds: results,
