@@ -6,6 +6,7 @@ import type { AppEnv } from '@shop/shared-kernel/http/app'
 import type { RootLogger } from '@shop/shared-kernel/log'
 import { USER_REPLICA_MIGRATIONS } from '@shop/shared-kernel/postgres/migrate'
 import { cachedPostgresUserReplica } from '@shop/shared-kernel/postgres/user-replica'
+import { traced } from '@shop/shared-kernel/observability/tracing'
 import { runService } from '@shop/shared-kernel/service'
 import { systemClock } from '@shop/shared-kernel/app'
 import { type CatalogApplication, catalogApplication } from './app/application.ts'
@@ -33,7 +34,8 @@ export function startCatalog(config: CatalogConfig, log: RootLogger, given: { bu
     async wire(ctx) {
       // Token checks read the replica through an in-process cache, invalidated on every change.
       const users = await cachedPostgresUserReplica(ctx.db, log)
-      const application = catalogApplication({ store: postgresCatalogStore(ctx.db.sql, { onEvents: ctx.wake }), clock: systemClock })
+      // Each use case in a span when tracing is on (catalog.reserveStock, ...).
+      const application = traced('catalog', catalogApplication({ store: postgresCatalogStore(ctx.db.sql, { onEvents: ctx.wake }), clock: systemClock }))
       const app = catalogHttp({ ...ctx.http, application, secret: config.JWT_SECRET, lookup: users.lookup, tokenUrl: config.AUTH_TOKEN_URL })
       return { app, core: application, subscriptions: catalogSubscriptions(application, users) }
     },
