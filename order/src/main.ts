@@ -6,7 +6,6 @@ import type { Bus } from '@shop/shared-kernel/bus/bus'
 import type { AppEnv } from '@shop/shared-kernel/http/app'
 import type { RootLogger } from '@shop/shared-kernel/log'
 import { USER_REPLICA_MIGRATIONS } from '@shop/shared-kernel/postgres/migrate'
-import { cachedPostgresUserReplica } from '@shop/shared-kernel/postgres/user-replica'
 import { traced } from '@shop/shared-kernel/observability/tracing'
 import { runService } from '@shop/shared-kernel/service'
 import { type OrderConfig, loadOrderConfig } from './config.ts'
@@ -26,22 +25,13 @@ export type OrderService = Booted<{ app: Hono<AppEnv>; application: OrderApplica
  * the user's open orders), and publishes order.placed and order.cancelled through its outbox.
  */
 export function startOrder(config: OrderConfig, log: RootLogger, given: { bus?: Bus } = {}): Promise<OrderService> {
-  return boot({
-    name: 'order',
-    config,
-    log,
-    migrations: MIGRATIONS,
-    bus: given.bus,
-    async wire(ctx) {
-      // Token checks read the replica through an in-process cache, invalidated on every change.
-      const users = await cachedPostgresUserReplica(ctx.db, log)
-      const store = postgresOrderStore(ctx.db.sql, { onEvents: ctx.wake })
-      // Each use case in a span when tracing is on (order.placeOrder, ...); the saga's end timed when metrics are on.
-      const core = traced('order', orderApplication({ store, clock: systemClock }))
-      const application = observeSaga(core, store.orders, systemClock, ctx.metrics && orderMetrics(ctx.metrics))
-      const app = orderHttp({ ...ctx.http, application, secret: config.JWT_SECRET, lookup: users.lookup, tokenUrl: config.AUTH_TOKEN_URL })
-      return { app, application, subscriptions: orderSubscriptions(application, users) }
-    },
+  return boot({ name: 'order', config, log, migrations: MIGRATIONS, bus: given.bus, userReplica: true }, (ctx) => {
+    const store = postgresOrderStore(ctx.db.sql, { onEvents: ctx.wake })
+    // Each use case in a span when tracing is on (order.placeOrder, ...); the saga's end timed when metrics are on.
+    const core = traced('order', orderApplication({ store, clock: systemClock }))
+    const application = observeSaga(core, store.orders, systemClock, ctx.metrics && orderMetrics(ctx.metrics))
+    const app = orderHttp({ ...ctx.http, application, lookup: ctx.users.lookup, tokenUrl: config.AUTH_TOKEN_URL })
+    return { app, application, subscriptions: orderSubscriptions(application, ctx.users) }
   })
 }
 
