@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'bun:test'
 import { createMetrics } from '@shop/shared-kernel/observability/metrics'
-import { sample } from '@shop/shared-kernel/testing/metrics'
+import { requestCount, sample } from '@shop/shared-kernel/testing/metrics'
 import { catalogTestApp } from './support.ts'
 
 /** GET /metrics of catalog after known traffic: the request histogram moved by exactly that, by route template. */
@@ -18,9 +18,8 @@ describe('catalog metrics', () => {
     expect((await t.req('POST', '/api/v1/product', { body: { name: 'x', price: '1.00', category_id: cat.id } })).status).toBe(401)
     const after = (await t.req('GET', '/metrics')).text
 
-    const moved = (method: string, route: string, status: string) =>
-      sample(after, 'http_server_request_duration_seconds_count', { service: 'catalog', http_request_method: method, http_route: route, http_response_status_code: status }) -
-      sample(before, 'http_server_request_duration_seconds_count', { service: 'catalog', http_request_method: method, http_route: route, http_response_status_code: status })
+    const moved = (method: string, route: string, status: string) => requestCount(after, method, route, status) - requestCount(before, method, route, status)
+    expect(sample(after, 'http_server_request_duration_seconds_count', { service: 'catalog' })).toBeGreaterThan(0)
     expect(moved('GET', '/api/v1/product/:id', '200')).toBe(4)
     expect(moved('GET', '/api/v1/product/:id', '404')).toBe(1)
     expect(moved('GET', '/api/v1/product/:id', '422')).toBe(1)
