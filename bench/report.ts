@@ -193,7 +193,8 @@ ${Object.values(ab.summary as Record<string, any>)
 ${sqlAb ? `| the subtree listing's SQL alone, ${sqlAb.callers} concurrent callers (bench/catalog/listing-sql.ts, ${sqlAb.count.qps.length} alternating rounds) | ${sqlAb.count.qps.join(', ')} q/s | ${sqlAb.counts.qps.join(', ')} q/s | ${chg(sqlAb.count.qps.reduce((a: number, b: number) => a + b, 0), sqlAb.counts.qps.reduce((a: number, b: number) => a + b, 0))} | p50 ${sqlAb.count.p50.join(', ')} → ${sqlAb.counts.p50.join(', ')} | |\n` : ''}`)
   }
 
-  const obs = read(RESULTS, 'observability')
+  // This run's, or the last one kept in bench/baseline (bun bench/observability/run.ts alone).
+  const obs = read(RESULTS, 'observability') ?? read(BASELINE, 'observability')
   if (obs) {
     md.push(`## What metrics and tracing cost
 
