@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export PATH := $(HOME)/.bun/bin:$(PATH)
 TEST_TIMEOUT ?= 60000
 
-.PHONY: install dev start reset migrate seed test test-faults typecheck chromium bench up down docker-engine
+.PHONY: install dev start reset migrate seed test test-faults typecheck chromium bench up down docker-engine client
 
 ## install: bun (from the npm registry when missing) and the dependencies, from the lock file
 install:
@@ -30,6 +30,10 @@ migrate: install
 seed:
 	bun scripts/seed.ts
 
+## client: regenerate the typed client's types (client/src/generated/) from the three services' OpenAPI documents
+client: install
+	bun client/scripts/generate.ts
+
 ## test: every test (unit, contract, HTTP, adapters on the real servers when reachable, /docs in Chromium;
 ## CI=true requires the servers and Chromium)
 test: install chromium typecheck
@@ -49,8 +53,9 @@ test-faults: install
 typecheck:
 	bunx tsc --noEmit -p .
 
-## bench: every benchmark (bench/events, bench/catalog, bench/http with its ceilings, bench/orders) on the
-## local PostgreSQL and RabbitMQ, one after the other, then one report: bench/REPORT.md (takes ~10 min)
+## bench: every benchmark (bench/events, bench/catalog, bench/http with its ceilings, bench/orders,
+## bench/observability) on the local PostgreSQL and RabbitMQ, one after the other, then one report:
+## bench/REPORT.md (takes ~15 min)
 bench: install
 	bun bench/report.ts
 

@@ -1,8 +1,10 @@
 import type { Logger } from '@shop/shared-kernel/log'
+import type { ServiceMetrics } from '@shop/shared-kernel/observability/metrics'
 import { caller, TEST_SECRET, testHttpOptions, tokenFactory } from '@shop/shared-kernel/testing/http'
 import { systemClock } from '@shop/shared-kernel/app'
 import { authApplication } from '../src/app/application.ts'
 import { authHttp } from '../src/adapters/http/routes.ts'
+import { authMetrics, countLogins } from '../src/adapters/metrics.ts'
 import { memoryAuthStore } from '../src/adapters/memory/store.ts'
 import { bcryptHasher, jwtTokens } from '../src/adapters/security.ts'
 import type { AuthStore } from '../src/ports.ts'
@@ -18,11 +20,13 @@ export interface AuthTestOptions {
   readonly trustProxy?: boolean
   readonly corsOrigins?: readonly string[]
   readonly log?: Logger
+  /** Metrics on (as boot does with METRICS_ENABLED): counted, and served at GET /metrics. */
+  readonly metrics?: ServiceMetrics
 }
 
 export function authTestApp(o: AuthTestOptions = {}) {
   const store = o.store ?? memoryAuthStore()
-  const application = authApplication({
+  const core = authApplication({
     store,
     hasher: bcryptHasher(4),
     tokens: jwtTokens(SECRET, 1800),
@@ -33,6 +37,7 @@ export function authTestApp(o: AuthTestOptions = {}) {
       perAddress: { maxFailures: o.maxPerAddress ?? 20, windowSeconds: 900 },
     },
   })
+  const application = countLogins(core, o.metrics && authMetrics(o.metrics))
   const app = authHttp({ ...testHttpOptions('auth', o), application, trustProxy: o.trustProxy ?? false })
   const req = caller(app)
   let n = 0

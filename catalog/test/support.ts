@@ -1,3 +1,4 @@
+import type { ServiceMetrics } from '@shop/shared-kernel/observability/metrics'
 import { caller, type Reply, TEST_SECRET, testHttpOptions, tokenFactory } from '@shop/shared-kernel/testing/http'
 import { expectProblem } from '@shop/shared-kernel/testing/problem'
 import { systemClock } from '@shop/shared-kernel/app'
@@ -12,7 +13,7 @@ export const ADMIN = await tokens.valid({ id: crypto.randomUUID(), username: 'th
 export const USER = await tokens.valid({ id: crypto.randomUUID(), username: 'a_user', role: 'USER' })
 
 /** The catalog HTTP app on a given store (memory by default) with real JWTs. */
-export function catalogTestApp(o: { store?: CatalogStore; bodyLimit?: number } = {}) {
+export function catalogTestApp(o: { store?: CatalogStore; bodyLimit?: number; metrics?: ServiceMetrics } = {}) {
   const memory = o.store ? undefined : memoryCatalogStore()
   const store: CatalogStore = o.store ?? memory!
   const core = catalogApplication({ store, clock: systemClock })

@@ -2,6 +2,7 @@ import type { Hono } from 'hono'
 import { sign } from 'hono/jwt'
 import { JWT_AUDIENCE, JWT_ISSUER } from '../src/http/jwt.ts'
 import { type Logger, silentLogger } from '../src/log.ts'
+import type { ServiceMetrics } from '../src/observability/metrics.ts'
 import { checkResponse } from './openapi-check.ts'
 
 /** The JWT secret of every service's tests (so one test's tokens work in another service's app). */
@@ -11,9 +12,11 @@ export interface TestHttpOptions {
   readonly log?: Logger
   readonly bodyLimit?: number
   readonly corsOrigins?: readonly string[]
+  /** Metrics on (as boot does with METRICS_ENABLED): counted, and served at GET /metrics. */
+  readonly metrics?: ServiceMetrics | undefined
 }
 
-/** What a service's HTTP app is given in a test: the test secret, a silent log, 1 MiB bodies, no readiness checks. */
+/** What a service's HTTP app is given in a test: the test secret, a silent log, 1 MiB bodies, no readiness checks, no metrics unless given. */
 export function testHttpOptions(service: string, o: TestHttpOptions = {}) {
   return {
     service,
@@ -22,6 +25,7 @@ export function testHttpOptions(service: string, o: TestHttpOptions = {}) {
     bodyLimit: o.bodyLimit ?? 1024 * 1024,
     ...(o.corsOrigins ? { corsOrigins: o.corsOrigins } : {}),
     ready: {},
+    metrics: o.metrics,
   }
 }
 
