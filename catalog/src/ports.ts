@@ -99,10 +99,22 @@ export interface CatalogTx {
   readonly events: Events
 }
 
+/**
+ * Change counters: each increases once with every committed transaction that changed products
+ * (stock included) or categories. While both are equal, every listing reads the same as before,
+ * so a conditional read can answer 304 without running its query.
+ */
+export interface CatalogVersions {
+  readonly products: number
+  readonly categories: number
+}
+
 export interface CatalogStore {
   /** Reads outside any transaction. */
   readonly categories: CategoryReads
   readonly products: ProductReads
+  /** The change counters as of now (a committed state: never ahead of what reads return). */
+  versions(): Promise<CatalogVersions>
   /** Runs `work` in one transaction: commits when it returns ok, rolls back when it returns an error or throws. */
   transact<T, E>(work: (tx: CatalogTx) => Promise<Result<T, E>>): Promise<Result<T, E>>
 }
