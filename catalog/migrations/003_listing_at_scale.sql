@@ -17,16 +17,40 @@
 --   catalog_version           two counters, increased once by every committed transaction that
 --                             changed products or categories (ETag of listings).
 --
--- Locking. One transaction-scoped advisory lock guards the tree: category writes (insert, move,
--- rename, delete) take it exclusively, product writes that derive from the tree (insert, delete,
--- change of category) take it shared, each before any row lock (the service's adapters take it
--- first thing; the triggers take it too, for plain SQL). Two moves therefore never interleave,
--- whatever their direction, and a product write never reads a path a move is rewriting.
-
-create function catalog_tree_lock() returns void language sql volatile as
-$$ select pg_advisory_xact_lock(hashtext('shop.catalog.categories')) $$;
-create function catalog_tree_share() returns void language sql volatile as
-$$ select pg_advisory_xact_lock_shared(hashtext('shop.catalog.categories')) $$;
+-- Locking: department locks. Each top-level category (a department) has a transaction-scoped
+-- advisory lock, keyed by its id. A write takes the locks of the departments it touches, all in
+-- one call, in id order, before any row lock: exclusively for category writes (an insert under a
+-- category, a rename, a delete, a move: the departments it leaves and enters), shared for product
+-- writes that derive from the tree (insert, delete, change of category). So two moves that could
+-- meet (crossing, nested, into each other's departments) run one after the other instead of
+-- deadlocking, moves in different departments run side by side, and a product write never reads
+-- a path a move is rewriting. The service's adapters call it first thing; the triggers call it
+-- too, for writes in plain SQL.
+create function catalog_lock_departments(categories bigint[], exclusive boolean, also bigint[] default '{}') returns void
+language plpgsql as $$
+declare
+  wanted bigint[];
+  now_in bigint[];
+  d bigint;
+begin
+  wanted := array(
+    select distinct x from (select c.path[1] as x from categories c where c.id = any(categories) union select unnest(also)) s
+    where x is not null order by x);
+  foreach d in array wanted loop
+    if exclusive then
+      perform pg_advisory_xact_lock(1667331175, (d % 2147483647)::int);
+    else
+      perform pg_advisory_xact_lock_shared(1667331175, (d % 2147483647)::int);
+    end if;
+  end loop;
+  -- A move of a whole department may have committed while this waited: the categories are then
+  -- in departments not locked here. The transaction did nothing yet; it is run again.
+  now_in := array(select distinct c.path[1] from categories c where c.id = any(categories));
+  if not (now_in <@ wanted) then
+    raise exception using errcode = 'serialization_failure', message = 'the category tree changed while its departments were being locked; retry';
+  end if;
+end
+$$;
 
 -- Paths and levels of what exists.
 alter table categories add column path bigint[];
@@ -83,7 +107,11 @@ create function categories_derive() returns trigger language plpgsql as $$
 declare
   above bigint[] := '{}';
 begin
-  perform catalog_tree_lock();
+  if tg_op = 'INSERT' then
+    perform catalog_lock_departments(array[new.parent_id], true);
+  else
+    perform catalog_lock_departments(array[old.id, new.parent_id], true, case when new.parent_id is null then array[new.id] else '{}' end);
+  end if;
   if new.parent_id is not null then
     select path into above from categories where id = new.parent_id;
     if not found then
@@ -160,7 +188,11 @@ create function products_derive() returns trigger language plpgsql as $$
 declare
   p bigint[];
 begin
-  perform catalog_tree_share();
+  if tg_op = 'INSERT' then
+    perform catalog_lock_departments(array[new.category_id], false);
+  else
+    perform catalog_lock_departments(array[old.category_id, new.category_id], false);
+  end if;
   select path into p from categories where id = new.category_id;
   if not found then
     raise foreign_key_violation using message = format('product %s: category %s does not exist', new.id, new.category_id);
@@ -178,7 +210,7 @@ create trigger products_recategorize_derive before update of category_id on prod
 -- An insert only adds: one statement, its rows taken in category order.
 create function products_counts_inserted() returns trigger language plpgsql as $$
 begin
-  perform catalog_tree_share();
+  -- (the departments were locked row by row, by products_derive)
   insert into category_product_counts as c (category_id, products, subtree)
   select a, sum((a = i.category_id)::int), count(*)
   from inserted_products i, unnest(i.category_path) as a
@@ -194,7 +226,7 @@ create function products_counts_deleted() returns trigger language plpgsql as $$
 declare
   delta record;
 begin
-  perform catalog_tree_share();
+  perform catalog_lock_departments(array(select distinct category_id from deleted_products), false);
   select array_agg(a order by a) as ids, array_agg(own order by a) as own, array_agg(below order by a) as below into delta
   from (
     select a, -sum((a = d.category_id)::int)::bigint as own, -count(*)::bigint as below

@@ -39,7 +39,11 @@ export interface CategoryReads {
 
 /** Category writes: inside a transaction only (they serialize with each other there). */
 export interface Categories extends CategoryReads {
-  /** `lock` holds the row until the transaction ends. */
+  /**
+   * `lock`: read for a change in this transaction. The change (`update`) is then written only if
+   * the category is still as read; otherwise the transaction fails and is run again (postgres)
+   * — or, serial as it is, the memory store never sees it change.
+   */
   byId(id: number, lock?: boolean): Promise<Category | undefined>
   insert(c: NewCategory): Promise<Result<Category, ErrorOf<'ParentNotFound' | 'CategoryNameTaken'>>>
   /**

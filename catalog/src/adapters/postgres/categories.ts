@@ -83,17 +83,25 @@ export function postgresCategoryReads(sql: Q): CategoryReads {
 }
 
 /**
- * Category writes take the tree lock (migration 003: one transaction-scoped advisory lock)
- * exclusively, first, before any row lock: two moves, crossing or nested, then run one after the
- * other instead of deadlocking on each other's rows, and product writes (which take it shared)
- * never read a path a move is rewriting. Each statement after the lock sees every earlier write
- * (read committed takes a new snapshot per statement). Paths, levels of a moved subtree, the
- * products' paths and the counts are the triggers' work, in the same transaction.
+ * Category writes take the locks of the departments they touch (migration 003: one advisory
+ * lock per top-level category) exclusively, first, before any row lock, all in one call sent
+ * with the statement they guard: two moves that could meet (crossing, nested, into each other's
+ * departments) then run one after the other instead of deadlocking on each other's rows, moves in
+ * different departments run side by side, and product writes (which take them shared) never read
+ * a path a move is rewriting. Paths, levels of a moved subtree, the products' paths and the
+ * counts are the triggers' work, in the same transaction.
+ *
+ * Reading a category "for a change" (`byId(id, true)`) takes no lock: which departments a change
+ * touches is only known with the change (a move's destination). Instead the read is remembered,
+ * and `update` refuses to write over a category changed since: it fails with a serialization
+ * failure, and the transaction is run again from the start (see kernel `transact`).
  */
 export function postgresCategories(tx: TxSql): Categories {
   const reads = postgresCategoryReads(tx)
-  const lockTree = () => tx`select catalog_tree_lock()`
+  const lock = (categories: (number | null)[], also: number[] = []) =>
+    tx`select catalog_lock_departments(${categories}::bigint[], true, ${also}::bigint[])`
   const columns = categoryColumns(tx)
+  const readForChange = new Map<number, Category>()
   const nameTaken = (e: unknown) => {
     const { code, constraint } = pgError(e)
     return code === '23505' && constraint === 'categories_siblings'
@@ -102,16 +110,15 @@ export function postgresCategories(tx: TxSql): Categories {
   return {
     ...reads,
 
-    async byId(id, lock = false) {
-      if (!lock) return reads.byId(id)
-      // The tree lock before the row lock, sent together (one round trip).
-      const [, [row]] = await Promise.all([lockTree(), tx<CategoryRow[]>`select ${columns} from categories where id = ${id} for update`])
-      return row && toCategory(row)
+    async byId(id, forChange = false) {
+      const found = await reads.byId(id)
+      if (forChange && found) readForChange.set(id, found)
+      return found
     },
 
     async insert(c: NewCategory): Promise<Result<Category, ErrorOf<'ParentNotFound' | 'CategoryNameTaken'>>> {
       // The lock and the parent's check in one round trip, the lock first.
-      const [, found] = await Promise.all([lockTree(), c.parentId === null ? [] : tx`select 1 from categories where id = ${c.parentId}`])
+      const [, found] = await Promise.all([lock([c.parentId]), c.parentId === null ? [] : tx`select 1 from categories where id = ${c.parentId}`])
       if (c.parentId !== null && !found[0]) return err({ type: 'ParentNotFound', parentId: c.parentId })
       // The level (and path) are derived from the parent by the insert trigger.
       // The only unique index besides the key is the sibling-name one: a conflict is a taken name.
@@ -133,11 +140,13 @@ export function postgresCategories(tx: TxSql): Categories {
     async update(c: Category) {
       const parent = c.parentId
       const key = nameKey(c.name)
-      let answer: (Partial<CategoryRow> & { verdict: 'ok' | 'missing' | 'no-parent' | 'cycle' | 'taken' }) | undefined
+      const seen = readForChange.get(c.id)
+      let answer: (Partial<CategoryRow> & { verdict: 'ok' | 'missing' | 'stale' | 'no-parent' | 'cycle' | 'taken' }) | undefined
       try {
         ;[, [answer]] = await Promise.all([
-          lockTree(),
-          tx<(Partial<CategoryRow> & { verdict: 'ok' | 'missing' | 'no-parent' | 'cycle' | 'taken' })[]>`
+          // the departments it leaves and enters (a new root is a department of its own)
+          lock([c.id, parent], parent === null ? [c.id] : []),
+          tx<(Partial<CategoryRow> & { verdict: 'ok' | 'missing' | 'stale' | 'no-parent' | 'cycle' | 'taken' })[]>`
             with recursive up as (
               select id, parent_id from categories where id = ${parent}
               union all
@@ -145,6 +154,8 @@ export function postgresCategories(tx: TxSql): Categories {
             ), verdict as (
               select case
                 when not exists (select 1 from categories where id = ${c.id}) then 'missing'
+                ${seen ? tx`when exists (select 1 from categories where id = ${c.id} and (name, description, parent_id)
+                                 is distinct from (${seen.name}::text, ${seen.description}::text, ${seen.parentId}::bigint)) then 'stale'` : tx``}
                 when ${parent}::bigint is not null and not exists (select 1 from up) then 'no-parent'
                 when exists (select 1 from up where up.id = ${c.id}) then 'cycle'
                 when exists (select 1 from categories s where ${parent === null ? tx`s.parent_id is null` : tx`s.parent_id = ${parent}`}
@@ -170,6 +181,9 @@ export function postgresCategories(tx: TxSql): Categories {
           return ok(toCategory(answer as CategoryRow))
         case 'missing':
           return err({ type: 'CategoryNotFound', id: c.id })
+        case 'stale':
+          // Changed since it was read for this change: the transaction runs again, reading it anew.
+          throw Object.assign(new Error(`category ${c.id} changed since it was read; running the change again`), { code: '40001' })
         case 'no-parent':
           return err({ type: 'ParentNotFound', parentId: parent! })
         case 'cycle':
@@ -181,7 +195,7 @@ export function postgresCategories(tx: TxSql): Categories {
 
     async remove(id: number): Promise<Result<boolean, ErrorOf<'CategoryHasChildren' | 'CategoryHasProducts'>>> {
       const [, [found]] = await Promise.all([
-        lockTree(),
+        lock([id]),
         tx<{ children: boolean; products: boolean }[]>`
           select exists (select 1 from categories k where k.parent_id = c.id) as children,
                  exists (select 1 from products p where p.category_id = c.id) as products

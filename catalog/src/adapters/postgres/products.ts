@@ -143,12 +143,13 @@ export function postgresProductReads(sql: Q): ProductReads {
 
 export function postgresProducts(tx: TxSql): Products {
   const reads = postgresProductReads(tx)
-  // The tree lock, shared, before any row lock of a write that derives from the tree (its
-  // triggers read the category's path and update the counts): a move of that category, which
-  // holds the lock exclusively, then finishes first instead of deadlocking with it. Sent in the
-  // same round trip as the statement it guards.
-  const shareTree = () => tx`select catalog_tree_share()`
-  const guardedByTree = async <T>(statement: Promise<T>): Promise<T> => (await Promise.all([shareTree(), statement]))[1]
+  // The departments' locks (migration 003), shared, before any row lock of a write that derives
+  // from the tree (its triggers read the category's path and update the counts): a move there,
+  // which holds them exclusively, then finishes first instead of deadlocking with it. Sent in the
+  // same round trip as the statement they guard. Stock changes need none.
+  const guardedBy = async <T>(departmentsOf: Fragment, statement: Promise<T>): Promise<T> =>
+    (await Promise.all([tx`select catalog_lock_departments(${departmentsOf}, false)`, statement]))[1]
+  const ofProduct = (id: number) => tx`array(select category_id from products where id = ${id})`
   const ids = (lines: readonly StockLine[]) => lines.map((l) => l.productId)
   const quantities = (lines: readonly StockLine[]) => lines.map((l) => l.quantity)
 
@@ -176,7 +177,7 @@ export function postgresProducts(tx: TxSql): Products {
 
     async byId(id, lock = false) {
       if (!lock) return reads.byId(id)
-      const [row] = await guardedByTree(tx<ProductRow[]>`
+      const [row] = await guardedBy(ofProduct(id), tx<ProductRow[]>`
         select p.id, p.name, p.description, p.price, p.stock, p.category_id, p.created_at, p.updated_at, p.version,
           c.name as category_name, c.level as category_level
         from products p join categories c on c.id = p.category_id
@@ -189,7 +190,7 @@ export function postgresProducts(tx: TxSql): Products {
      * an unknown category) or waits for this insert and then finds a product in its way.
      */
     async insert(p: NewProduct): Promise<Result<Product, ErrorOf<'UnknownCategory'>>> {
-      const [row] = await guardedByTree(tx<ProductRow[]>`
+      const [row] = await guardedBy(tx`array[${p.categoryId}::bigint]`, tx<ProductRow[]>`
         with cat as (
           select id, name, level from categories where id = ${p.categoryId} for key share
         ), inserted as (
@@ -203,7 +204,7 @@ export function postgresProducts(tx: TxSql): Products {
     },
 
     async update(p: Product): Promise<Result<Product, ErrorOf<'UnknownCategory'>>> {
-      const [row] = await guardedByTree(tx<ProductRow[]>`
+      const [row] = await guardedBy(tx`array[${p.categoryId}::bigint, (select category_id from products where id = ${p.id})]`, tx<ProductRow[]>`
         with cat as (
           select id, name, level from categories where id = ${p.categoryId} for key share
         ), updated as (
@@ -219,7 +220,7 @@ export function postgresProducts(tx: TxSql): Products {
     },
 
     async remove(id) {
-      const rows = await guardedByTree(tx`delete from products where id = ${id} returning id`)
+      const rows = await guardedBy(ofProduct(id), tx`delete from products where id = ${id} returning id`)
       return rows.length > 0
     },
 
