@@ -1,11 +1,10 @@
 import { join } from 'node:path'
-import { type Booted, boot } from '@shop/shared-kernel/boot'
+import { type Service, boot } from '@shop/shared-kernel/boot'
 import type { Bus } from '@shop/shared-kernel/bus/bus'
-import type { AppEnv } from '@shop/shared-kernel/http/app'
+import { systemClock } from '@shop/shared-kernel/app'
 import type { RootLogger } from '@shop/shared-kernel/log'
 import { runService } from '@shop/shared-kernel/service'
-import type { Hono } from 'hono'
-import { type Auth, makeAuth } from './auth.ts'
+import { type AuthApplication, authApplication } from './app/application.ts'
 import { type AuthConfig, loadAuthConfig } from './config.ts'
 import { authHttp } from './adapters/http/routes.ts'
 import { postgresAuthStore } from './adapters/postgres/store.ts'
@@ -13,26 +12,26 @@ import { bcryptHasher, jwtTokens } from './adapters/security.ts'
 
 export const MIGRATIONS = join(import.meta.dir, '..', 'migrations')
 
-export type AuthService = Booted<{ app: Hono<AppEnv>; core: Auth }>
+export type AuthService = Service<AuthApplication>
 
 /**
  * The composition root of auth: config in, a wired service out. `bus` is given when several
  * services share one (embedded mode); otherwise it comes from AMQP_URL. auth publishes user.*
  * events and consumes none.
  */
-export async function startAuth(config: AuthConfig, log: RootLogger, given: { bus?: Bus } = {}): Promise<AuthService> {
+export function startAuth(config: AuthConfig, log: RootLogger, given: { bus?: Bus } = {}): Promise<AuthService> {
   return boot({
     name: 'auth',
     config,
     log,
     migrations: MIGRATIONS,
-    ...(given.bus ? { bus: given.bus } : {}),
+    bus: given.bus,
     async wire(ctx) {
-      const core = makeAuth({
+      const application = authApplication({
         store: postgresAuthStore(ctx.db.sql, { onEvents: ctx.wake }),
         hasher: bcryptHasher(config.BCRYPT_COST),
         tokens: jwtTokens(config.JWT_SECRET, config.JWT_TTL_SECONDS),
-        clock: { now: () => new Date() },
+        clock: systemClock,
         ids: { uuid: () => crypto.randomUUID() },
         throttle: {
           perUsername: { maxFailures: config.LOGIN_MAX_FAILURES, windowSeconds: config.LOGIN_WINDOW_SECONDS },
@@ -40,25 +39,14 @@ export async function startAuth(config: AuthConfig, log: RootLogger, given: { bu
         },
       })
       if (config.ADMIN_USERNAME && config.ADMIN_EMAIL && config.ADMIN_PASSWORD) {
-        const r = await core.ensureAdmin({ username: config.ADMIN_USERNAME, email: config.ADMIN_EMAIL, password: config.ADMIN_PASSWORD })
+        const r = await application.commands.ensureAdmin({ username: config.ADMIN_USERNAME, email: config.ADMIN_EMAIL, password: config.ADMIN_PASSWORD })
         if (!r.ok) throw new Error(`ADMIN_*: cannot create the admin: ${r.error.type}`)
         log.info('admin ensured', { username: r.value.user.username, action: r.value.action })
       }
-      const app = authHttp({
-        auth: core,
-        secret: config.JWT_SECRET,
-        trustProxy: config.TRUST_PROXY,
-        service: 'auth',
-        log,
-        bodyLimit: config.BODY_LIMIT_BYTES,
-        corsOrigins: ctx.corsOrigins,
-        ready: ctx.ready,
-      })
-      return { app, core }
+      const app = authHttp({ ...ctx.http, application, secret: config.JWT_SECRET, trustProxy: config.TRUST_PROXY })
+      return { app, application }
     },
   })
 }
 
-if (import.meta.main) {
-  await runService({ name: 'auth', load: loadAuthConfig, start: startAuth })
-}
+if (import.meta.main) await runService({ name: 'auth', load: loadAuthConfig, start: startAuth })

@@ -9,7 +9,8 @@ import { postgresCatalogStore } from '../src/adapters/postgres/store.ts'
 import type { Category } from '../src/domain/category.ts'
 import { compareKeys, nameKey } from '../src/domain/name-key.ts'
 import { PRODUCT_SORTS, type Product, type ProductSort, changeProduct } from '../src/domain/product.ts'
-import type { CatalogStore, Page } from '../src/ports.ts'
+import type { Page } from '@shop/shared-kernel/app'
+import type { CatalogStore } from '../src/ports.ts'
 import { derivedDataErrors } from './derived.ts'
 
 /**

@@ -63,7 +63,7 @@ async function authUser(a: ReturnType<typeof buildAuth>, req: ReturnType<typeof 
   const password = `pw-${crypto.randomUUID()}`
   const reg = await req('POST', '/api/v1/auth/register', { body: { username, email: `${username}@example.com`, password } })
   if (reg.status !== 201) throw new Error(`register: ${reg.status} ${reg.text}`)
-  if (role === 'ADMIN') await a.core.changeRole(reg.body.id, 'ADMIN')
+  if (role === 'ADMIN') await a.application.commands.changeRole(reg.body.id, 'ADMIN')
   const login = await req('POST', '/api/v1/auth/login', { body: { username, password } })
   if (login.status !== 200) throw new Error(`login: ${login.status} ${login.text}`)
   return { id: reg.body.id as string, username, role, password, token: login.body.access_token as string }
@@ -201,9 +201,9 @@ async function api2Worlds(): Promise<World[]> {
     await users.created(admin)
     await users.created(gone)
     await users.deleted(gone)
-    const cat = await c.core.createCategory({ name: 'Root' })
+    const cat = await c.core.commands.createCategory({ name: 'Root' })
     if (!cat.ok) throw new Error('seed')
-    await c.core.createProduct({ name: 'P', price: '1.00', stock: 1, categoryId: cat.value.id })
+    await c.core.commands.createProduct({ name: 'P', price: '1.00', stock: 1, categoryId: cat.value.id })
     const bodies: Record<string, unknown> = {
       'POST /api/v1/category': { name: 'New' },
       'PUT /api/v1/category/{id}': { name: 'Renamed' },
@@ -558,7 +558,7 @@ describe('API4 unrestricted resource consumption', () => {
     const admin = await authUser(a, aReq, 'ADMIN')
     passwords.push(admin.password)
     const c = buildCatalog({ bodyLimit: limit })
-    const cat = await c.core.createCategory({ name: 'Root' })
+    const cat = await c.core.commands.createCategory({ name: 'Root' })
     if (!cat.ok) throw new Error('seed')
     const o = buildOrder({ bodyLimit: limit })
     await seedOrderProduct(o.core, 1)
@@ -636,9 +636,9 @@ const api5 = await (async () => {
   const victim = await authUser(a, aReq)
   passwords.push(aAdmin.password, aUser.password, victim.password)
   const c = buildCatalog({ replica: users })
-  const cat = await c.core.createCategory({ name: 'Root' })
+  const cat = await c.core.commands.createCategory({ name: 'Root' })
   if (!cat.ok) throw new Error('seed')
-  await c.core.createProduct({ name: 'P', price: '1.00', stock: 1, categoryId: cat.value.id })
+  await c.core.commands.createProduct({ name: 'P', price: '1.00', stock: 1, categoryId: cat.value.id })
   const o = buildOrder({ replica: users })
 
   const services = [

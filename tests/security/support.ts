@@ -13,7 +13,8 @@ import { ok } from '@shop/shared-kernel/result'
 import { call, type CallOptions, type Reply, tokenFactory } from '@shop/shared-kernel/testing/http'
 import type { AuthStore } from '../../auth/src/ports.ts'
 import { authTestApp } from '../../auth/test/support.ts'
-import { makeCatalog } from '../../catalog/src/catalog.ts'
+import { systemClock } from '@shop/shared-kernel/app'
+import { catalogApplication } from '../../catalog/src/app/application.ts'
 import { catalogHttp } from '../../catalog/src/adapters/http/routes.ts'
 import { memoryCatalogStore } from '../../catalog/src/adapters/memory/store.ts'
 import type { CatalogStore } from '../../catalog/src/ports.ts'
@@ -50,8 +51,8 @@ export interface BuildOptions {
 
 /** The auth app of auth's own HTTP tests (memory store, bcrypt cost 4, real JWTs). */
 export function buildAuth(o: BuildOptions & { store?: AuthStore } = {}) {
-  const { app, core, store } = authTestApp(o)
-  return { app, core, store }
+  const { app, application, store } = authTestApp(o)
+  return { app, application, store }
 }
 
 /** A user replica as catalog and order keep one, fed with user.* events as the bus would. */
@@ -80,9 +81,9 @@ export type Replica = ReturnType<typeof replica>
 
 export function buildCatalog(o: BuildOptions & { store?: CatalogStore; replica?: Replica } = {}) {
   const store = o.store ?? memoryCatalogStore()
-  const core = makeCatalog({ store, clock: { now: () => new Date() } })
+  const core = catalogApplication({ store, clock: systemClock })
   const app = catalogHttp({
-    catalog: core,
+    application: core,
     secret: SECRET,
     ...(o.replica ? { lookup: o.replica.lookup } : {}),
     service: 'catalog',

@@ -2,7 +2,7 @@ import { AMQPSession, type AMQPMessage, type AMQPSubscription } from '@cloudamqp
 import type { Envelope } from '../event-types.ts'
 import type { Logger } from '../log.ts'
 import type { Bus, Subscription } from './bus.ts'
-import { consumeOne, DEFAULT_MAX_ATTEMPTS, retryDelay } from './consume.ts'
+import { consumeMessage, DEFAULT_MAX_ATTEMPTS, retryDelay } from './consume.ts'
 import { DEAD_LETTER_EXCHANGE, EXCHANGE, type QueueSpec, queueName, TOPOLOGY } from './topology.ts'
 
 export interface AmqpBusOptions {
@@ -59,7 +59,7 @@ export class AmqpBus implements Bus {
   }
 
   /** Waits for the first connection (tests, and callers that want to fail fast). */
-  async connected_(timeoutMs: number): Promise<void> {
+  async waitUntilConnected(timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs
     while (!this.connected && Date.now() < deadline) await Bun.sleep(20)
     if (!this.connected) throw new Error(`not connected to the broker after ${timeoutMs} ms`)
@@ -147,12 +147,12 @@ export class AmqpBus implements Bus {
     }
   }
 
-  async publish(envelopes: readonly Envelope[]): Promise<void> {
+  async publish(envelopes: readonly Envelope[], traceparents?: readonly (string | null)[]): Promise<void> {
     const s = this.session
     if (!s || !this.connected || s.closed) throw new Error('broker not connected')
     const x = await s.topicExchange(this.exchange, { durable: true, passive: true })
     await Promise.all(
-      envelopes.map((env) =>
+      envelopes.map((env, i) =>
         x.publish(JSON.stringify(env), {
           routingKey: env.type,
           confirm: true,
@@ -164,6 +164,7 @@ export class AmqpBus implements Bus {
           appId: env.source,
           timestamp: new Date(env.occurred_at),
           ...(env.correlation_id ? { correlationId: env.correlation_id } : {}),
+          ...(traceparents?.[i] ? { headers: { traceparent: traceparents[i] } } : {}),
           // Without a codec registry the typings allow no content type; the header is still sent.
         }),
       ),
@@ -195,12 +196,14 @@ export class AmqpBus implements Bus {
         const key = msg.properties.messageId ?? `${name}:${Bun.hash(body)}`
         const attempt = (this.attempts.get(key) ?? 0) + 1
         this.attempts.set(key, attempt)
-        let outcome = await consumeOne(body, sub.handler, attempt, { maxAttempts: max, topics: sub.topics }, this.o.log, name)
+        const tp = msg.properties.headers?.['traceparent']
+        const delivery = { queue: name, routingKey: msg.routingKey, traceparent: typeof tp === 'string' ? tp : undefined, metrics: sub.metrics }
+        let outcome = await consumeMessage(body, sub.handler, attempt, { maxAttempts: max, topics: sub.topics }, this.o.log, delivery)
         // The database is unreachable: no fault of the message. Retry here, holding the message,
         // so neither its attempts nor the broker's redelivery limit are spent, until it is back.
         for (let wait = 1; outcome === 'unavailable' && this.consuming; wait++) {
           await Bun.sleep(retryDelay(wait))
-          outcome = await consumeOne(body, sub.handler, attempt, { maxAttempts: max, topics: sub.topics }, this.o.log, name)
+          outcome = await consumeMessage(body, sub.handler, attempt, { maxAttempts: max, topics: sub.topics }, this.o.log, delivery)
         }
         if (outcome === 'unavailable') {
           await msg.nack(true) // stopping: hand it back as it came

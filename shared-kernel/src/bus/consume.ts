@@ -1,6 +1,9 @@
 import type { EventType } from '../event-types.ts'
 import { parseEnvelope } from '../events.ts'
+import { inDelivery } from '../inbox.ts'
 import type { Logger } from '../log.ts'
+import type { ConsumeOutcome, ServiceMetrics } from '../observability/metrics.ts'
+import { SpanKind, failed, inSpan } from '../observability/tracing.ts'
 import type { Handler } from './bus.ts'
 
 /** `unavailable`: the handler could not reach a dependency; retry without spending an attempt. */
@@ -13,14 +16,14 @@ export interface ConsumeOptions {
    * The types this queue is bound to. An envelope of another type (a publisher that put a
    * routing key on the wrong event) is dead at once: no handler is written for it.
    */
-  readonly topics?: readonly EventType[]
+  readonly topics: readonly EventType[]
 }
 
 export const DEFAULT_MAX_ATTEMPTS = 5
 
 /**
- * No event of API.md comes near this (the largest, an order.placed of 1000 lines, is some 50 KB);
- * a bigger message is refused before it is parsed, whatever fields carry the bulk.
+ * No event of the contract comes near this (the largest, an order.placed of 1000 lines, is some
+ * 50 KB); a bigger message is refused before it is parsed, whatever fields carry the bulk.
  */
 export const MAX_EVENT_BYTES = 1024 * 1024
 
@@ -60,6 +63,9 @@ export function unavailable(e: unknown): boolean {
  * What both bus adapters do with one received message: parse and validate it (a malformed,
  * oversized or wrongly typed message is dead at once: retrying cannot fix it), run the handler,
  * and say whether to ack, retry, dead-letter, or wait for the database. Never throws.
+ *
+ * This is the one place an incoming event's shape and type are checked: a handler receives only
+ * a valid envelope of one of its queue's topics, and need not check either again.
  */
 export async function consumeOne(body: string, handler: Handler, attempt: number, opts: ConsumeOptions, log: Logger, queue: string): Promise<Outcome> {
   const bytes = Buffer.byteLength(body, 'utf8')
@@ -80,7 +86,7 @@ export async function consumeOne(body: string, handler: Handler, attempt: number
     return 'dead'
   }
   const env = parsed.envelope
-  if (opts.topics && !opts.topics.includes(env.type)) {
+  if (!opts.topics.includes(env.type)) {
     log.warn('event dead-lettered: a type this queue does not take', { queue, event_id: env.id, type: env.type })
     return 'dead'
   }
@@ -101,4 +107,46 @@ export async function consumeOne(body: string, handler: Handler, attempt: number
     log.warn('event handler failed; will retry', { ...fields, error: e })
     return 'retry'
   }
+}
+
+/** What a bus knows of a delivery besides its body: for its span and its metrics. */
+export interface Delivery {
+  readonly queue: string
+  readonly routingKey: string
+  /** The `traceparent` header the publisher sent, if any. */
+  readonly traceparent?: string | undefined
+  readonly metrics?: Pick<ServiceMetrics, 'consumed' | 'handlerDuration'> | undefined
+}
+
+/**
+ * consumeOne inside a consumer span (continuing the publisher's trace, so the log lines of the
+ * handling carry its trace id), counting the outcome (applied, duplicate, retried, dead_lettered,
+ * refused) and timing the handler. What both buses call.
+ */
+export function consumeMessage(body: string, handler: Handler, attempt: number, opts: ConsumeOptions, log: Logger, d: Delivery): Promise<Outcome> {
+  return inSpan(
+    `process ${d.routingKey}`,
+    { kind: SpanKind.CONSUMER, traceparent: d.traceparent ?? null, attributes: { 'messaging.system': 'rabbitmq', 'messaging.destination.name': d.queue, 'messaging.operation.type': 'process', 'messaging.rabbitmq.destination.routing_key': d.routingKey } },
+    async (span) => {
+      let ran = false
+      let duplicate = false
+      const observed: Handler = async (env) => {
+        ran = true
+        span?.setAttribute('messaging.message.id', env.id)
+        const started = performance.now()
+        try {
+          duplicate = (await inDelivery(() => handler(env))).duplicate
+        } finally {
+          d.metrics?.handlerDuration.observe({ messaging_destination_name: d.queue }, (performance.now() - started) / 1000)
+        }
+      }
+      const outcome = await consumeOne(body, observed, attempt, opts, log, d.queue)
+      const counted: ConsumeOutcome =
+        outcome === 'ack' ? (duplicate ? 'duplicate' : 'applied') : outcome === 'dead' ? (ran ? 'dead_lettered' : 'refused') : 'retried'
+      d.metrics?.consumed.inc({ messaging_destination_name: d.queue, outcome: counted })
+      span?.setAttribute('shop.consume.outcome', counted)
+      if (counted !== 'applied' && counted !== 'duplicate') failed(span, `message ${counted}`)
+      return outcome
+    },
+  )
 }

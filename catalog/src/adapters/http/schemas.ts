@@ -1,20 +1,13 @@
 import * as v from 'valibot'
 import { MoneyInput, MoneyOut, MoneyQuery } from '@shop/shared-kernel/http/money-schema'
 import { pageEntries } from '@shop/shared-kernel/http/pagination'
-import { boolString, idString } from '@shop/shared-kernel/http/validate'
+import { boolString, idNumber, idString } from '@shop/shared-kernel/http/validate'
 import { compare } from '@shop/shared-kernel/money'
 import { DESCRIPTION_MAX, NAME_MAX, isValidDescription, isValidName } from '../../domain/name-key.ts'
 import { PRODUCT_SORTS, STOCK_MAX, isValidStock } from '../../domain/product.ts'
 
 // Ids in bodies: positive JSON integers, in the same range as ids in paths (idString).
-const ID_MAX = 999_999_999_999_999
-const id = (name: string) =>
-  v.pipe(
-    v.number(`${name} must be a positive integer`),
-    v.integer(`${name} must be a positive integer`),
-    v.minValue(1, `${name} must be a positive integer`),
-    v.maxValue(ID_MAX, `${name} is too large`),
-  )
+const id = idNumber
 const name = v.pipe(
   v.string('name must be a string'),
   v.trim(),
@@ -28,7 +21,7 @@ const description = v.nullable(
   ),
 )
 const stock = v.pipe(
-  v.number('stock must be a whole number'),
+  v.number(`stock must be a whole number from 0 to ${STOCK_MAX}`),
   v.check(isValidStock, `stock must be a whole number from 0 to ${STOCK_MAX}`),
 )
 
@@ -60,6 +53,11 @@ export const ProductUpdateBody = v.object({
   category_id: v.optional(id('category_id')),
 })
 
+export type CategoryCreate = v.InferOutput<typeof CategoryCreateBody>
+export type CategoryBody = v.InferOutput<typeof CategoryUpdateBody>
+export type ProductCreate = v.InferOutput<typeof ProductCreateBody>
+export type ProductBody = v.InferOutput<typeof ProductUpdateBody>
+
 export const IdParam = v.object({ id: idString('id') })
 
 export const CategoryListQuery = v.object({
@@ -68,7 +66,7 @@ export const CategoryListQuery = v.object({
   tree: v.optional(boolString('tree'), 'false'),
 })
 
-export const Q_MAX = 1000
+const Q_MAX = 1000
 export const ProductListQuery = v.pipe(
   v.object({
     ...pageEntries,
@@ -92,6 +90,8 @@ export const ProductListQuery = v.pipe(
     ['max_price'],
   ),
 )
+
+export type ProductQuery = v.InferOutput<typeof ProductListQuery>
 
 export const ProductsInCategoryQuery = v.object({
   ...pageEntries,

@@ -1,18 +1,19 @@
 import type { PendingQuery, Row } from 'postgres'
 import { type Result, err, ok } from '@shop/shared-kernel/result'
-import type { TxSql } from '@shop/shared-kernel/postgres/connect'
+import type { Q, TxSql } from '@shop/shared-kernel/postgres/connect'
 import type { ErrorOf } from '../../domain/errors.ts'
 import { nameKey } from '../../domain/name-key.ts'
 import type { NewProduct, Product, ProductFilter, ProductSort } from '../../domain/product.ts'
 import { type Shortage, type StockLine, hasShortage, shortage } from '../../domain/stock.ts'
-import type { Page, Paged, ProductReads, Products } from '../../ports.ts'
-import { type ProductRow, type Q, toProduct } from './rows.ts'
+import type { Page, Paged } from '@shop/shared-kernel/app'
+import type { ProductReads, Products } from '../../ports.ts'
+import { type ProductRow, toProduct } from './rows.ts'
 
 /** A piece of SQL to compose into a statement. */
 type Fragment = PendingQuery<Row[]>
 
 /** LIKE pattern for a literal substring: its own \, % and _ are escaped (with `escape '\'`). */
-export const containsPattern = (s: string): string => `%${s.replace(/[\\%_]/g, '\\$&')}%`
+const containsPattern = (s: string): string => `%${s.replace(/[\\%_]/g, '\\$&')}%`
 
 /**
  * How a page of a category's products is read, chosen per request from the counts the database
