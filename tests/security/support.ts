@@ -25,7 +25,7 @@ import type { OrderStore } from '../../order/src/ports.ts'
 
 /** The secret every service's own test support uses, so their tokens work here too. */
 export const SECRET = 'test-secret-that-is-at-least-32-bytes-long'
-export const OTHER_SECRET = 'another-secret-another-secret-1234567890'
+const OTHER_SECRET = 'another-secret-another-secret-1234567890'
 export const tokens = tokenFactory(SECRET)
 
 export type ServiceName = 'auth' | 'catalog' | 'order'
@@ -317,7 +317,7 @@ export function canonical(x: unknown): string {
  * and restores. The transactor lives in the store's closure; a no-op transaction lets us meet it
  * (run is wrapped for that one synchronous call only, then put back).
  */
-export function transactionalState(store: { transact(work: (tx: never) => Promise<unknown>): Promise<unknown> }): readonly Snapshotting[] {
+function transactionalState(store: { transact(work: (tx: never) => Promise<unknown>): Promise<unknown> }): readonly Snapshotting[] {
   const proto = MemoryTransactor.prototype as unknown as { run: (...args: unknown[]) => unknown }
   const original = proto.run
   let state: readonly Snapshotting[] | undefined

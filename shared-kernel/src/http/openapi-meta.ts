@@ -5,7 +5,7 @@ import type { GenericSchema } from 'valibot'
  * Route metadata for the OpenAPI document. Middlewares carry it under this symbol; the document
  * is built afterwards by walking `app.routes` (the idea of hono-openapi, in a few lines).
  */
-export const SPEC = Symbol.for('shop.openapi.spec')
+const SPEC = Symbol.for('shop.openapi.spec')
 
 export interface ResponseDoc {
   readonly description: string
