@@ -39,16 +39,23 @@ export function authResource(application: AuthApplication, trustProxy: boolean):
   const { commands, queries } = application
   const auth = new Hono<AppEnv>()
 
-  const registerDoc = doc({ summary: 'Register a user (role USER)', responses: { 201: { description: 'the new user', schema: UserOut } }, errors: { 409: 'username or email taken (case-insensitive)' } })
+  const registerDoc = doc({
+    operationId: 'register',
+    summary: 'Register a user (role USER)',
+    description: 'Creates an account with the role USER. Usernames and emails are unique without regard to case. Announced as user.created.',
+    responses: { 201: { description: 'the new user', schema: UserOut } },
+    errors: { 409: 'username or email taken (case-insensitive)' },
+  })
   auth.post('/register', registerDoc, body(RegisterBody), async (c) => {
     const user = unwrap(await commands.register(registration(c.req.valid('json')), requestCtx(c)))
     return c.json(userBody(user), 201)
   })
 
   const loginDoc = doc({
+    operationId: 'login',
     summary: 'Log in with username (or email) and password',
     description: 'JSON, or an urlencoded form as in the OAuth2 password flow (the Authorize button of /docs). Failed attempts are limited per username and per client address.',
-    responses: { 200: { description: 'an access token', schema: TokenOut } },
+    responses: { 200: { description: 'an access token', schema: TokenOut, headers: { 'Cache-Control': 'no-store' } } },
     errors: { 401: 'wrong credentials (same answer for an unknown user)', 429: 'too many failed attempts; see Retry-After' },
   })
   auth.post('/login', loginDoc, body(LoginBody, { form: true }), async (c) => {
@@ -59,6 +66,7 @@ export function authResource(application: AuthApplication, trustProxy: boolean):
   })
 
   const verifyDoc = doc({
+    operationId: 'verifyToken',
     summary: 'Check a token',
     description: 'The token in the body (`{"token"}`) or in `Authorization: Bearer`. The answer carries the user\'s current role.',
     responses: { 200: { description: 'the token is valid', schema: VerifyOut } },
