@@ -1,9 +1,11 @@
 import type { Result } from '@shop/shared-kernel/result'
 import type { Envelope, EventMap, EventType } from '@shop/shared-kernel/event-types'
 import { silentLogger } from '@shop/shared-kernel/log'
+import type { ServiceMetrics } from '@shop/shared-kernel/observability/metrics'
 import { call, type CallOptions, tokenFactory } from '@shop/shared-kernel/testing/http'
 import { orderHttp } from '../src/adapters/http/app.ts'
 import { memoryOrderStore } from '../src/adapters/memory/store.ts'
+import { observeSaga, orderMetrics } from '../src/adapters/metrics.ts'
 import { type OrderApplication, orderApplication } from '../src/app/application.ts'
 import type { OrderStore } from '../src/ports.ts'
 
@@ -50,10 +52,11 @@ export async function deleteProduct(orders: OrderApplication, id: number, versio
 }
 
 /** The order HTTP app on a store (memory by default) with real JWTs. */
-export function orderTestApp(o: { store?: OrderStore; bodyLimit?: number } = {}) {
+export function orderTestApp(o: { store?: OrderStore; bodyLimit?: number; metrics?: ServiceMetrics } = {}) {
   const store = o.store ?? memoryOrderStore()
-  const orders = orderApplication({ store, clock: steppingClock() })
-  const app = orderHttp({ application: orders, secret: SECRET, service: 'order', log: silentLogger, bodyLimit: o.bodyLimit ?? 1024 * 1024, ready: {} })
+  const clock = steppingClock()
+  const orders = observeSaga(orderApplication({ store, clock }), store.orders, clock, o.metrics && orderMetrics(o.metrics))
+  const app = orderHttp({ application: orders, secret: SECRET, service: 'order', log: silentLogger, bodyLimit: o.bodyLimit ?? 1024 * 1024, ready: {}, metrics: o.metrics })
   const tokens = tokenFactory(SECRET)
   const req = (method: string, path: string, opts?: CallOptions) => call(app, method, path, opts)
   let n = 0

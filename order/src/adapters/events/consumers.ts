@@ -1,6 +1,7 @@
 import type { Subscription } from '@shop/shared-kernel/bus/bus'
 import { subscription } from '@shop/shared-kernel/bus/topology'
 import type { Envelope } from '@shop/shared-kernel/event-types'
+import { noteDuplicate } from '@shop/shared-kernel/inbox'
 import type { UserReplica } from '@shop/shared-kernel/postgres/user-replica'
 import type { OrderApplication } from '../../app/application.ts'
 
@@ -24,7 +25,8 @@ export function orderSubscriptions({ events }: OrderApplication, users: Pick<Use
         case 'product.created':
         case 'product.updated':
         case 'product.deleted':
-          await events.applyProductEvent(e)
+          // A version the replica already has (or a newer one): counted like a duplicate.
+          if ((await events.applyProductEvent(e)) === 'stale') noteDuplicate()
           return
         default:
           unexpected('order.products', e)
