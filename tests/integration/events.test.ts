@@ -4,7 +4,7 @@ import postgres from 'postgres'
 import { makeEnvelope } from '@shop/shared-kernel/event-types'
 import { TcpProxy } from '@shop/shared-kernel/testing/tcp-proxy'
 import { brokerUrl } from '@shop/shared-kernel/testing/broker'
-import { ADMIN, api, dbUrl, eventually, type Shop, startShop, testAmqpUrl, useServers } from './harness.ts'
+import { ADMIN, api, dbUrl, eventually, publishAs, serviceAmqpUrl, type Shop, startShop, testAmqpUrl, useServers } from './harness.ts'
 
 /**
  * The event backbone between real processes on the real RabbitMQ: fan-out to every consumer,
@@ -15,14 +15,8 @@ let shop: Shop
 let proxy: TcpProxy
 const dbs: Record<string, ReturnType<typeof postgres>> = {}
 
-async function publishRaw(routingKey: string, body: string) {
-  const client = new AMQPClient(testAmqpUrl())
-  await client.connect()
-  const ch = await client.channel()
-  await ch.confirmSelect()
-  await ch.basicPublish('shop.events', routingKey, body, { deliveryMode: 2, contentType: 'application/json' })
-  await client.close()
-}
+/** As the owner of the routing key would (its broker user; the consumers check the publisher). */
+const publishRaw = (routingKey: string, body: string) => publishAs(routingKey.startsWith('user.') ? 'auth' : 'catalog', routingKey, body)
 const deadCount = async (queue: string) => {
   const client = new AMQPClient(testAmqpUrl())
   await client.connect()
@@ -39,7 +33,7 @@ describe.skipIf(!run)('events between real processes', () => {
     // auth reaches the broker through a proxy the test can cut
     proxy = new TcpProxy('127.0.0.1', Number(new URL(brokerUrl()).port || 5672))
     const port = await proxy.start()
-    const viaProxy = new URL(testAmqpUrl())
+    const viaProxy = new URL(serviceAmqpUrl('auth'))
     viaProxy.port = String(port)
     shop = await startShop({ env: { auth: { AMQP_URL: viaProxy.toString() } } })
     for (const s of ['auth', 'catalog', 'order'] as const) dbs[s] = postgres(dbUrl(s), { max: 2, onnotice: () => {} })

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, test } from 'bun:test'
 import postgres from 'postgres'
-import { ADMIN, Service, SECRET, dbUrl, resetBroker, resetDatabases, testAmqpUrl, useServers } from './harness.ts'
+import { ADMIN, Service, SECRET, dbUrl, resetBroker, resetDatabases, serviceAmqpUrl, useServers } from './harness.ts'
 
 /**
  * Graceful shutdown: SIGTERM in the middle of a burst of writes. Every request that was answered
@@ -20,7 +20,7 @@ describe.skipIf(!run)('graceful shutdown', () => {
     const auth = new Service('auth', {
       JWT_SECRET: SECRET,
       DATABASE_URL: dbUrl('auth'),
-      AMQP_URL: testAmqpUrl(),
+      AMQP_URL: serviceAmqpUrl('auth'),
       PORT: '0',
       HOST: '127.0.0.1',
       LOG_LEVEL: 'info',

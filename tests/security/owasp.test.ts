@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { MemoryBus } from '@shop/shared-kernel/bus/memory'
+import { ownerOf } from '@shop/shared-kernel/bus/ownership'
 import type { Subscription } from '@shop/shared-kernel/bus/bus'
 import { type Envelope, type EventType, makeEnvelope } from '@shop/shared-kernel/event-types'
 import { memoryUserReplica } from '@shop/shared-kernel/memory/user-replica'
@@ -938,7 +939,7 @@ describe('API10 unsafe consumption of APIs: poison events are dead-lettered, han
       // a valid message on each queue is still processed
       for (const sub of subs) {
         const topic = sub.topics[0]!
-        await bus.publish([makeEnvelope('catalog', { type: topic, data: validData(topic, 5) } as never, 'corr-ok', crypto.randomUUID(), new Date())])
+        await bus.publish([makeEnvelope(ownerOf(topic), { type: topic, data: validData(topic, 5) } as never, 'corr-ok', crypto.randomUUID(), new Date())])
       }
       await bus.settled()
       expect(called.map((e) => e.type).sort()).toEqual(subs.map((x) => x.topics[0]!).sort())

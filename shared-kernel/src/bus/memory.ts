@@ -13,7 +13,9 @@ interface Queue {
 /**
  * The in-memory bus of the embedded mode (all services in one process) and of unit tests. It
  * behaves like the broker where it matters: messages travel as JSON text, each queue is
- * consumed in order, failures are retried with backoff then dead-lettered (kept in `dead`).
+ * consumed in order, failures are retried with backoff then dead-lettered (kept in `dead`, the
+ * reason in `deadReasons`). There is no broker user here: an event is applied only when its
+ * `source` owns its type (the kernel's ownership table), anything else is dead-lettered.
  */
 export class MemoryBus implements Bus {
   private readonly queues = new Map<string, Queue>()
@@ -21,6 +23,8 @@ export class MemoryBus implements Bus {
   private readonly idle = new Set<() => void>()
   /** Dead-lettered message bodies by queue name. */
   readonly dead = new Map<string, string[]>()
+  /** Why each of them was dead-lettered, in the same order. */
+  readonly deadReasons = new Map<string, string[]>()
 
   constructor(
     private readonly log: Logger = silentLogger,
@@ -52,7 +56,7 @@ export class MemoryBus implements Bus {
     queueMicrotask(async () => {
       while (q.pending.length && this.consuming) {
         const msg = q.pending.shift()!
-        const outcome = await consumeOne(msg.body, q.sub.handler, msg.attempt, { maxAttempts: this.maxAttempts, topics: q.sub.topics }, this.log, q.name)
+        const { outcome, reason } = await consumeOne(msg.body, q.sub.handler, msg.attempt, { maxAttempts: this.maxAttempts, topics: q.sub.topics }, this.log, q.name)
         if (outcome === 'retry') {
           await Bun.sleep(retryDelay(msg.attempt))
           q.pending.unshift({ body: msg.body, attempt: msg.attempt + 1 })
@@ -62,9 +66,8 @@ export class MemoryBus implements Bus {
           await Bun.sleep(retryDelay(waits))
           q.pending.unshift({ body: msg.body, attempt: msg.attempt, waits })
         } else if (outcome === 'dead') {
-          const list = this.dead.get(q.name) ?? []
-          list.push(msg.body)
-          this.dead.set(q.name, list)
+          this.dead.set(q.name, [...(this.dead.get(q.name) ?? []), msg.body])
+          this.deadReasons.set(q.name, [...(this.deadReasons.get(q.name) ?? []), reason ?? ''])
         }
       }
       q.running = false
