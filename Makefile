@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export PATH := $(HOME)/.bun/bin:$(PATH)
 TEST_TIMEOUT ?= 60000
 
-.PHONY: install dev start reset migrate broker seed test test-faults typecheck bench up down docker-engine
+.PHONY: install dev start reset migrate broker seed test test-faults typecheck chromium bench up down docker-engine
 
 ## install: bun (from the npm registry when missing) and the dependencies, from the lock file
 install:
@@ -35,9 +35,14 @@ broker: install
 seed:
 	bun scripts/seed.ts
 
-## test: every test (unit, contract, HTTP, adapters on the real servers when reachable; CI=true requires them)
-test: install typecheck
+## test: every test (unit, contract, HTTP, adapters on the real servers when reachable, /docs in Chromium;
+## CI=true requires the servers and Chromium)
+test: install chromium typecheck
 	bun test --timeout $(TEST_TIMEOUT)
+
+## chromium: Debian's chromium for the browser test (tests/browser), installed with apt-get when missing
+chromium:
+	@bash scripts/ensure-chromium.sh
 
 ## test-faults: the fault suite on real processes under load (broker stopped and restarted, services
 ## SIGKILLed, database connections terminated); stops the local RabbitMQ for a few seconds. Not in

@@ -11,6 +11,7 @@ import { loadCatalogConfig } from '@shop/catalog/config'
 import { startCatalog } from '@shop/catalog/main'
 import { loadOrderConfig } from '@shop/order/config'
 import { startOrder } from '@shop/order/main'
+import { docsOrigins, tokenUrl } from './origins.ts'
 
 // A dev-only key, so `make dev` needs no setup; any real deployment sets its own JWT_SECRET.
 const DEV_SECRET = 'dev-only-secret-change-me-0123456789abcdef'
@@ -18,17 +19,18 @@ const ports = { auth: process.env.AUTH_PORT ?? '8000', catalog: process.env.CATA
 const base = { JWT_SECRET: DEV_SECRET, ...process.env, DATABASE_URL: undefined, AMQP_URL: undefined }
 // A dev admin, so the catalog can be built from /docs at once (and `make seed` can log in).
 const devAdmin = process.env.ADMIN_USERNAME ? {} : { ADMIN_USERNAME: 'admin', ADMIN_EMAIL: 'admin@example.com', ADMIN_PASSWORD: 'admin-password' }
-const docsOrigins = `http://localhost:${ports.catalog},http://localhost:${ports.order},http://127.0.0.1:${ports.catalog},http://127.0.0.1:${ports.order}`
+// The docs pages log in at auth from the browser: the three services' own origins are allowed
+// (CORS_ORIGINS overrides), and Authorize posts to this auth.
+const docs = { CORS_ORIGINS: docsOrigins(Object.values(ports)), AUTH_TOKEN_URL: tokenUrl(process.env.HOST, ports.auth) }
 
 const bus = new MemoryBus(createLogger({ service: 'bus', level: (process.env.LOG_LEVEL as 'info' | undefined) ?? 'info' }))
 const served: { name: string; s: Served }[] = []
 
-// The docs pages of catalog and order log in at auth from the browser: allow their origins.
-const authConfig = loadAuthConfig({ CORS_ORIGINS: docsOrigins, ...base, ...devAdmin, PORT: ports.auth })
+const authConfig = loadAuthConfig({ ...docs, ...base, ...devAdmin, PORT: ports.auth })
 const authLog = loggerFor('auth', authConfig)
-const catalogConfig = loadCatalogConfig({ ...base, PORT: ports.catalog, AUTH_TOKEN_URL: `http://localhost:${ports.auth}/api/v1/auth/login` })
+const catalogConfig = loadCatalogConfig({ ...docs, ...base, PORT: ports.catalog })
 const catalogLog = loggerFor('catalog', catalogConfig)
-const orderConfig = loadOrderConfig({ ...base, PORT: ports.order, AUTH_TOKEN_URL: `http://localhost:${ports.auth}/api/v1/auth/login` })
+const orderConfig = loadOrderConfig({ ...docs, ...base, PORT: ports.order })
 const orderLog = loggerFor('order', orderConfig)
 
 const [auth, catalog, order] = await Promise.all([

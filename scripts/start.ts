@@ -10,6 +10,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { serviceAmqpUrl } from '@shop/shared-kernel/bus/broker-setup'
+import { docsOrigins, tokenUrl } from './origins.ts'
 
 const root = join(import.meta.dir, '..')
 const services = [
@@ -34,12 +35,20 @@ function jwtSecret(): string {
 }
 
 const secret = jwtSecret()
+const portOf = (name: string, port: number) => process.env[`${name.toUpperCase()}_PORT`] ?? String(port)
+// The docs pages log in at auth from the browser: the three services' own origins are allowed
+// unless CORS_ORIGINS says otherwise, and Authorize posts to this auth unless AUTH_TOKEN_URL does.
+const docs = {
+  CORS_ORIGINS: docsOrigins(services.map((s) => portOf(s.name, s.port))),
+  AUTH_TOKEN_URL: tokenUrl(process.env.HOST, portOf('auth', 8000)),
+}
 const children = services.map(({ name, port }) => {
   const upper = name.toUpperCase()
   const env = {
+    ...docs,
     ...process.env,
     JWT_SECRET: secret,
-    PORT: process.env[`${upper}_PORT`] ?? String(port),
+    PORT: portOf(name, port),
     DATABASE_URL: process.env[`${upper}_DATABASE_URL`] ?? `${pgBase}/shop_${name}`,
     AMQP_URL: serviceAmqpUrl(name),
   }

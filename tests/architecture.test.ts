@@ -1,10 +1,11 @@
 import { describe, expect, test } from 'bun:test'
 import { readdirSync, readFileSync, statSync, existsSync } from 'node:fs'
-import { join, relative } from 'node:path'
+import { dirname, join, relative, resolve } from 'node:path'
 
 /**
  * House rule 1: dependencies point inward. Domain files import no framework, driver or runtime;
- * each core (`<service>.ts`) imports only its domain, its ports and the kernel's plain types.
+ * each core (its use cases: `src/app/**`, or a single `src/<service>.ts`) imports only its domain,
+ * its ports, itself and the kernel's plain modules.
  */
 const root = join(import.meta.dir, '..')
 const FORBIDDEN = /^(hono|postgres|valibot|@valibot|@cloudamqp|@electric-sql|@node-rs|bun|bun:|node:|swagger)/
@@ -24,7 +25,23 @@ function imports(file: string): string[] {
 }
 
 // Kernel modules that are plain types and pure functions, fit for a domain or a core.
-const PURE_KERNEL = new Set(['@shop/shared-kernel/result', '@shop/shared-kernel/event-types', '@shop/shared-kernel/money'])
+const PURE_KERNEL = new Set(['@shop/shared-kernel/result', '@shop/shared-kernel/event-types', '@shop/shared-kernel/money', '@shop/shared-kernel/app'])
+
+/** The use-case files of a service: its `src/app` folder, or the single `src/<service>.ts` before it. */
+function coreFiles(service: string): string[] {
+  const app = join(root, service, 'src', 'app')
+  return existsSync(app) ? files(app) : [join(root, service, 'src', `${service}.ts`)].filter(existsSync)
+}
+
+/** A core's import is fine when it is a pure kernel module or a file of its domain, its ports or its core. */
+function coreMayImport(service: string, file: string, i: string): boolean {
+  if (PURE_KERNEL.has(i)) return true
+  if (!i.startsWith('.')) return false
+  const src = join(root, service, 'src')
+  const target = resolve(dirname(file), i)
+  const inside = (dir: string) => target.startsWith(join(src, dir) + '/')
+  return inside('domain') || target === join(src, 'ports.ts') || (existsSync(join(src, 'app')) ? inside('app') : target === join(src, `${service}.ts`))
+}
 
 const services = ['auth', 'catalog', 'order']
 
@@ -40,9 +57,10 @@ describe('dependencies point inward', () => {
       }
       expect(offenders).toEqual([])
     })
-    test(`${s}/src/${s}.ts (the core) imports only its domain, its ports and pure kernel types`, () => {
-      const core = join(root, s, 'src', `${s}.ts`)
-      const offenders = imports(core).filter((i) => !(i.startsWith('./domain/') || i === './ports.ts' || PURE_KERNEL.has(i)))
+    test(`${s}'s core (its use cases) imports only its domain, its ports and pure kernel modules`, () => {
+      const core = coreFiles(s)
+      expect(core.length).toBeGreaterThan(0)
+      const offenders = core.flatMap((f) => imports(f).filter((i) => !coreMayImport(s, f, i)).map((i) => `${relative(root, f)} imports ${i}`))
       expect(offenders).toEqual([])
     })
   }
@@ -50,6 +68,10 @@ describe('dependencies point inward', () => {
     expect(FORBIDDEN.test('hono/jwt')).toBe(true)
     expect(FORBIDDEN.test('postgres')).toBe(true)
     expect(imports(join(root, 'shared-kernel', 'src', 'http', 'app.ts'))).toContain('hono')
+    const useCase = join(root, 'auth', 'src', 'app', 'login.ts')
+    expect(coreMayImport('auth', useCase, '../domain/user.ts')).toBe(true)
+    expect(coreMayImport('auth', useCase, '../adapters/security.ts')).toBe(false)
+    expect(coreMayImport('auth', useCase, '@shop/shared-kernel/http/problem')).toBe(false)
   })
   test('SQL lives only in postgres adapters (and the kernel postgres module)', () => {
     const offenders: string[] = []

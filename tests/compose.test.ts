@@ -143,8 +143,10 @@ describe('compose.yaml', () => {
     expect(compose).not.toHaveProperty('version')
   })
 
-  test('has the three databases, rabbitmq and the three services', () => {
-    expect(Object.keys(services).sort()).toEqual(['auth', 'auth-db', 'catalog', 'catalog-db', 'order', 'order-db', 'rabbitmq'])
+  test('has the three databases, rabbitmq and the three services (and, in the observability profile only, prometheus, grafana and jaeger)', () => {
+    const profiled = (svc: Obj) => Array.isArray(svc.profiles) && svc.profiles.length > 0
+    expect(Object.keys(services).filter((k) => !profiled(services[k]!)).sort()).toEqual(['auth', 'auth-db', 'catalog', 'catalog-db', 'order', 'order-db', 'rabbitmq'])
+    expect(Object.keys(services).filter((k) => profiled(services[k]!)).sort()).toEqual(['grafana', 'jaeger', 'prometheus'])
   })
 
   for (const { name } of APPS) {
@@ -268,6 +270,88 @@ describe('compose.yaml', () => {
 
   test('every variable compose.yaml reads from the environment is documented in .env.example', () => {
     expect(interpolatedNames(read('compose.yaml')).filter((k) => !documented.has(k))).toEqual([])
+  })
+})
+
+describe('compose.yaml, profile observability', () => {
+  const svc = (name: string) => services[name] ?? {}
+  /** A bind mount `./host/path:/target[:ro]` of a service, by target. */
+  const bind = (name: string, target: string) => mounts(svc(name)).find((m) => m.target === target && !m.named)
+
+  test('prometheus, grafana and jaeger are in the observability profile only', () => {
+    for (const name of ['prometheus', 'grafana', 'jaeger']) expect(svc(name).profiles).toEqual(['observability'])
+  })
+
+  test('prometheus scrapes /metrics of the three services at their compose names and ports, its config mounted from the repository', () => {
+    expect(String(svc('prometheus').image)).toMatch(/^prom\/prometheus:v\d/)
+    expect(ports(svc('prometheus'))).toContainEqual({ published: 9090, target: 9090 })
+    const mount = bind('prometheus', '/etc/prometheus/prometheus.yml')
+    expect(mount).toBeDefined()
+    const config = Bun.YAML.parse(read(mount!.source)) as { scrape_configs: { job_name: string; metrics_path?: string; static_configs: { targets: string[] }[] }[] }
+    for (const { name, port } of APPS) {
+      const job = config.scrape_configs.find((j) => j.job_name === name)
+      expect(job?.metrics_path ?? '/metrics').toBe('/metrics')
+      expect(job?.static_configs.flatMap((c) => c.targets)).toEqual([`${name}:${port}`])
+    }
+    expect(mounts(svc('prometheus')).find((m) => m.target === '/prometheus')?.named).toBe(true)
+  })
+
+  test('grafana: data sources (Prometheus, Jaeger) and the dashboard provisioned from the repository', () => {
+    const g = svc('grafana')
+    expect(String(g.image)).toMatch(/^grafana\/grafana:\d/)
+    expect(ports(g)).toContainEqual({ published: 3000, target: 3000 })
+    const provisioning = bind('grafana', '/etc/grafana/provisioning')!
+    const dashboards = bind('grafana', '/var/lib/grafana/dashboards')!
+    const ds = Bun.YAML.parse(read(`${provisioning.source}/datasources/datasources.yml`)) as { datasources: { uid: string; type: string; url: string }[] }
+    expect(ds.datasources).toContainEqual(expect.objectContaining({ type: 'prometheus', url: 'http://prometheus:9090' }))
+    expect(ds.datasources).toContainEqual(expect.objectContaining({ type: 'jaeger', url: 'http://jaeger:16686' }))
+    const providers = Bun.YAML.parse(read(`${provisioning.source}/dashboards/dashboards.yml`)) as { providers: { options: { path: string } }[] }
+    expect(providers.providers.map((p) => p.options.path)).toContain('/var/lib/grafana/dashboards')
+    expect(existsSync(join(root, dashboards.source, 'shop.json'))).toBe(true)
+    expect(interpolate(environment(g).GF_SECURITY_ADMIN_PASSWORD ?? '')).not.toBe('')
+  })
+
+  test('the dashboard queries the provisioned Prometheus, only for metrics the services define, and covers rates, latencies, errors, outbox, consumers and the saga', () => {
+    const dashboards = bind('grafana', '/var/lib/grafana/dashboards')!
+    const dash = JSON.parse(read(`${dashboards.source}/shop.json`)) as { uid: string; panels: { type: string; title: string; datasource?: { uid: string }; targets?: { expr: string; datasource?: { uid: string } }[] }[] }
+    const ds = Bun.YAML.parse(read(`${bind('grafana', '/etc/grafana/provisioning')!.source}/datasources/datasources.yml`)) as { datasources: { uid: string; type: string }[] }
+    const promUid = ds.datasources.find((d) => d.type === 'prometheus')!.uid
+    const panels = dash.panels.filter((p) => p.type !== 'row')
+    expect(panels.length).toBeGreaterThanOrEqual(8)
+    // Every metric name written in the services' sources (prom-client `name: '...'`), with the histogram series.
+    const sources = new Bun.Glob('{shared-kernel,auth,catalog,order}/src/**/*.ts')
+    const defined = new Set<string>()
+    for (const file of sources.scanSync(root)) {
+      for (const m of read(file).matchAll(/\bname: '([a-z_:][a-z0-9_:]*)'/g)) for (const suffix of ['', '_bucket', '_count', '_sum']) defined.add(m[1]! + suffix)
+    }
+    const used = new Set<string>()
+    for (const p of panels) {
+      expect(p.datasource?.uid).toBe(promUid)
+      expect(p.targets?.length).toBeGreaterThan(0)
+      for (const t of p.targets ?? []) {
+        expect(t.datasource?.uid ?? promUid).toBe(promUid)
+        const names = [...t.expr.replace(/\{[^}]*\}|\[[^\]]*\]|"[^"]*"/g, '').matchAll(/\b([a-z_][a-z0-9_]*)\b(?!\s*\()/g)].map((m) => m[1]!)
+        for (const n of names.filter((n) => n.includes('_') && !['by'].includes(n))) used.add(n)
+      }
+    }
+    const labels = new Set(['service', 'le', 'outcome', 'status', 'http_route', 'http_request_method', 'http_response_status_code', 'messaging_destination_name', 'state'])
+    const metricsUsed = [...used].filter((n) => !labels.has(n))
+    expect(metricsUsed.filter((n) => !defined.has(n))).toEqual([])
+    for (const needed of ['http_server_request_duration_seconds_count', 'http_server_request_duration_seconds_bucket', 'shop_outbox_unsent', 'messaging_client_consumed_messages_total', 'shop_order_saga_duration_seconds_bucket']) {
+      expect(metricsUsed).toContain(needed)
+    }
+  })
+
+  test('jaeger receives OTLP/HTTP on the compose network and shows traces on 16686; the services export there only when told', () => {
+    const j = svc('jaeger')
+    expect(String(j.image)).toMatch(/^jaegertracing\/(jaeger|all-in-one):\d/)
+    expect(ports(j)).toContainEqual({ published: 16686, target: 16686 })
+    expect((Array.isArray(j.expose) ? j.expose : []).map(String)).toContain('4318')
+    for (const { name } of APPS) {
+      const env = environment(svc(name))
+      expect(env.OTEL_EXPORTER_OTLP_ENDPOINT).toBe('${OTEL_EXPORTER_OTLP_ENDPOINT:-}')
+      expect(interpolate(env.METRICS_ENABLED ?? 'true')).toBe('true')
+    }
   })
 })
 

@@ -2,7 +2,7 @@ import * as v from 'valibot'
 import { commonSettings, loadConfig, settings } from '@shop/shared-kernel/config'
 import { isValidEmail, isValidPassword, isValidUsername } from './domain/user.ts'
 
-export const AuthSettings = v.pipe(
+const AuthSettings = v.pipe(
   v.object({
     ...commonSettings(8000),
     BCRYPT_COST: settings.int('BCRYPT_COST', 10, 4, 15),

@@ -1,8 +1,9 @@
 /**
- * @shop/auth for tools that embed the core: the use cases, the domain rules, and the in-memory
- * adapters. Importing this starts nothing and touches no database.
+ * @shop/auth for tools that embed it: the application (its use cases), the domain rules, and the
+ * in-memory adapters. Importing this starts nothing and touches no database.
  */
-export { makeAuth, type Auth, type AuthDeps } from './auth.ts'
+export { authApplication, type AuthApplication } from './app/application.ts'
+export type { AuthDeps } from './app/deps.ts'
 export * from './domain/user.ts'
 export type { AuthError } from './domain/errors.ts'
 export type * from './ports.ts'

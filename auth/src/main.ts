@@ -1,11 +1,12 @@
 import { join } from 'node:path'
 import { type Booted, boot } from '@shop/shared-kernel/boot'
 import type { Bus } from '@shop/shared-kernel/bus/bus'
+import { systemClock } from '@shop/shared-kernel/app'
 import type { AppEnv } from '@shop/shared-kernel/http/app'
 import type { RootLogger } from '@shop/shared-kernel/log'
 import { runService } from '@shop/shared-kernel/service'
 import type { Hono } from 'hono'
-import { type Auth, makeAuth } from './auth.ts'
+import { type AuthApplication, authApplication } from './app/application.ts'
 import { type AuthConfig, loadAuthConfig } from './config.ts'
 import { authHttp } from './adapters/http/routes.ts'
 import { postgresAuthStore } from './adapters/postgres/store.ts'
@@ -13,7 +14,7 @@ import { bcryptHasher, jwtTokens } from './adapters/security.ts'
 
 export const MIGRATIONS = join(import.meta.dir, '..', 'migrations')
 
-export type AuthService = Booted<{ app: Hono<AppEnv>; core: Auth }>
+export type AuthService = Booted<{ app: Hono<AppEnv>; application: AuthApplication }>
 
 /**
  * The composition root of auth: config in, a wired service out. `bus` is given when several
@@ -28,11 +29,11 @@ export async function startAuth(config: AuthConfig, log: RootLogger, given: { bu
     migrations: MIGRATIONS,
     ...(given.bus ? { bus: given.bus } : {}),
     async wire(ctx) {
-      const core = makeAuth({
+      const application = authApplication({
         store: postgresAuthStore(ctx.db.sql, { onEvents: ctx.wake }),
         hasher: bcryptHasher(config.BCRYPT_COST),
         tokens: jwtTokens(config.JWT_SECRET, config.JWT_TTL_SECONDS),
-        clock: { now: () => new Date() },
+        clock: systemClock,
         ids: { uuid: () => crypto.randomUUID() },
         throttle: {
           perUsername: { maxFailures: config.LOGIN_MAX_FAILURES, windowSeconds: config.LOGIN_WINDOW_SECONDS },
@@ -40,12 +41,12 @@ export async function startAuth(config: AuthConfig, log: RootLogger, given: { bu
         },
       })
       if (config.ADMIN_USERNAME && config.ADMIN_EMAIL && config.ADMIN_PASSWORD) {
-        const r = await core.ensureAdmin({ username: config.ADMIN_USERNAME, email: config.ADMIN_EMAIL, password: config.ADMIN_PASSWORD })
+        const r = await application.commands.ensureAdmin({ username: config.ADMIN_USERNAME, email: config.ADMIN_EMAIL, password: config.ADMIN_PASSWORD })
         if (!r.ok) throw new Error(`ADMIN_*: cannot create the admin: ${r.error.type}`)
         log.info('admin ensured', { username: r.value.user.username, action: r.value.action })
       }
       const app = authHttp({
-        auth: core,
+        application,
         secret: config.JWT_SECRET,
         trustProxy: config.TRUST_PROXY,
         service: 'auth',
@@ -54,7 +55,7 @@ export async function startAuth(config: AuthConfig, log: RootLogger, given: { bu
         corsOrigins: ctx.corsOrigins,
         ready: ctx.ready,
       })
-      return { app, core }
+      return { app, application }
     },
   })
 }

@@ -1,13 +1,8 @@
+import type { Events, Page, Paged } from '@shop/shared-kernel/app'
 import type { Result } from '@shop/shared-kernel/result'
-import type { DomainEvent } from '@shop/shared-kernel/event-types'
 import type { Conflict } from './domain/errors.ts'
 import type { FailureWindow } from './domain/throttle.ts'
 import type { User } from './domain/user.ts'
-
-export interface Page {
-  readonly limit: number
-  readonly offset: number
-}
 
 /** The user store. Username and email lookups are case-insensitive; uniqueness is the store's to enforce. */
 export interface Users {
@@ -20,12 +15,7 @@ export interface Users {
   update(user: User): Promise<Result<User, Conflict>>
   remove(id: string): Promise<boolean>
   /** Oldest first. */
-  list(page: Page): Promise<{ items: User[]; total: number }>
-}
-
-/** Events recorded here are published after the transaction commits, and only then. */
-export interface Events {
-  add(event: DomainEvent, correlationId: string | null): Promise<void>
+  list(page: Page): Promise<Paged<User>>
 }
 
 export interface AuthTx {
@@ -65,10 +55,6 @@ export interface Tokens {
   issue(user: User, now: Date): Promise<{ token: string; expiresIn: number }>
   /** undefined for any token that is not acceptable (forged, expired, wrong alg/iss/aud, malformed). */
   verify(token: string): Promise<TokenClaims | undefined>
-}
-
-export interface Clock {
-  now(): Date
 }
 
 export interface Ids {

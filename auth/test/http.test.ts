@@ -137,13 +137,16 @@ describe('POST /api/v1/auth/verify', () => {
     expect(typeof r.body.exp).toBe('number')
     const h = await t.req('POST', '/api/v1/auth/verify', { token: u.token })
     expect(h.status).toBe(200)
-    await t.core.changeRole(u.id, 'ADMIN')
+    await t.application.commands.changeRole(u.id, 'ADMIN')
     expect((await t.req('POST', '/api/v1/auth/verify', { token: u.token })).body.role).toBe('ADMIN')
   })
   test('401 for no token, garbage, an expired token, and a deleted user', async () => {
     const t = authTestApp()
     const u = await t.user()
-    expectProblem(await t.req('POST', '/api/v1/auth/verify'), 401, 'INVALID_TOKEN')
+    // No token at all says so (issue 12: not "invalid").
+    const missing = await t.req('POST', '/api/v1/auth/verify')
+    expectProblem(missing, 401, 'TOKEN_MISSING')
+    expect(missing.body.detail).toContain('no token was sent')
     expectProblem(await t.req('POST', '/api/v1/auth/verify', { body: { token: 'garbage' } }), 401)
     const expired = await t.tokens.valid(u, { exp: Math.floor(Date.now() / 1000) - 10 })
     expectProblem(await t.req('POST', '/api/v1/auth/verify', { body: { token: expired } }), 401)

@@ -1,6 +1,7 @@
 import { type Logger, silentLogger } from '@shop/shared-kernel/log'
 import { call, type CallOptions, tokenFactory } from '@shop/shared-kernel/testing/http'
-import { makeAuth } from '../src/auth.ts'
+import { systemClock } from '@shop/shared-kernel/app'
+import { authApplication } from '../src/app/application.ts'
 import { authHttp } from '../src/adapters/http/routes.ts'
 import { memoryAuthStore } from '../src/adapters/memory/store.ts'
 import { bcryptHasher, jwtTokens } from '../src/adapters/security.ts'
@@ -21,11 +22,11 @@ export interface AuthTestOptions {
 
 export function authTestApp(o: AuthTestOptions = {}) {
   const store = o.store ?? memoryAuthStore()
-  const core = makeAuth({
+  const application = authApplication({
     store,
     hasher: bcryptHasher(4),
     tokens: jwtTokens(SECRET, 1800),
-    clock: { now: () => new Date() },
+    clock: systemClock,
     ids: { uuid: () => crypto.randomUUID() },
     throttle: {
       perUsername: { maxFailures: o.maxFailures ?? 5, windowSeconds: 900 },
@@ -33,7 +34,7 @@ export function authTestApp(o: AuthTestOptions = {}) {
     },
   })
   const app = authHttp({
-    auth: core,
+    application,
     secret: SECRET,
     trustProxy: o.trustProxy ?? false,
     service: 'auth',
@@ -46,7 +47,7 @@ export function authTestApp(o: AuthTestOptions = {}) {
   let n = 0
   return {
     app,
-    core,
+    application,
     store,
     req,
     tokens: tokenFactory(SECRET),
@@ -55,7 +56,7 @@ export function authTestApp(o: AuthTestOptions = {}) {
       const password = 'password-123'
       const reg = await req('POST', '/api/v1/auth/register', { body: { username: name, email: `${name}@example.com`, password } })
       if (reg.status !== 201) throw new Error(`register failed: ${reg.status} ${reg.text}`)
-      if (role === 'ADMIN') await core.changeRole(reg.body.id, 'ADMIN')
+      if (role === 'ADMIN') await application.commands.changeRole(reg.body.id, 'ADMIN')
       const login = await req('POST', '/api/v1/auth/login', { body: { username: name, password } })
       return { id: reg.body.id as string, username: name, password, role, token: login.body.access_token as string }
     },

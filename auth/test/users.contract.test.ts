@@ -7,7 +7,7 @@ import { postgresAuthStore } from '../src/adapters/postgres/store.ts'
 import { newUser, type User } from '../src/domain/user.ts'
 import type { AuthStore } from '../src/ports.ts'
 
-/** One suite for the user store, run over every adapter (ARCHITECTURE rule 10). */
+/** One suite for the user store, run over every adapter: each must keep the same contract. */
 function contract(name: string, make: () => Promise<AuthStore>) {
   describe(`user store contract: ${name}`, () => {
     let store: AuthStore

@@ -85,6 +85,12 @@ export const commonSettings = (defaultPort: number) => ({
   /** Comma-separated origins allowed by CORS; unset means no CORS headers at all. */
   CORS_ORIGINS: v.optional(v.string()),
   SHUTDOWN_TIMEOUT_MS: int('SHUTDOWN_TIMEOUT_MS', 8000, 0, 600_000),
+  /** GET /metrics: off (404) when false; with a token, only `Authorization: Bearer <token>` reads it. */
+  METRICS_ENABLED: bool(true),
+  METRICS_TOKEN: v.optional(v.pipe(v.string(), v.minLength(16, 'METRICS_TOKEN must be at least 16 characters'))),
+  /** OTLP/HTTP collector for traces; unset means no tracing. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: v.optional(url('OTEL_EXPORTER_OTLP_ENDPOINT', ['http:', 'https:'])),
+  OTEL_SERVICE_NAME: v.optional(v.string()),
   /** Where the /docs page's Authorize button logs in (auth's login, as the browser reaches it). */
   AUTH_TOKEN_URL: v.optional(url('AUTH_TOKEN_URL', ['http:', 'https:']), 'http://localhost:8000/api/v1/auth/login'),
 })

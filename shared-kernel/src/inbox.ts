@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks'
 import type { EventMeta } from './app.ts'
 import type { EventType } from './event-types.ts'
 import { type Result, ok } from './result.ts'
@@ -27,9 +28,28 @@ export async function once<Tx extends { readonly inbox: Inbox }, T>(
   effect: (tx: Tx) => Promise<T>,
 ): Promise<T | 'duplicate'> {
   const r = await store.transact(async (tx): Promise<Result<T | 'duplicate', never>> => {
-    if (!(await tx.inbox.claim(meta.eventId, type))) return ok('duplicate' as const)
+    if (!(await tx.inbox.claim(meta.eventId, type))) {
+      noteDuplicate()
+      return ok('duplicate' as const)
+    }
     return ok(await effect(tx))
   })
   // The work returns no expected errors: only ok can come back (a throw propagates).
   return (r as { ok: true; value: T | 'duplicate' }).value
+}
+
+// The message being consumed, for its outcome metric: did the inbox find it already processed?
+const delivery = new AsyncLocalStorage<{ duplicate: boolean }>()
+
+/** Runs a consumer's handler and says whether it met an event it had already processed. */
+export async function inDelivery(fn: () => Promise<void>): Promise<{ duplicate: boolean }> {
+  const scope = { duplicate: false }
+  await delivery.run(scope, fn)
+  return scope
+}
+
+/** An inbox (or a replica's version check) found the event already processed: nothing changed. */
+export function noteDuplicate(): void {
+  const scope = delivery.getStore()
+  if (scope) scope.duplicate = true
 }

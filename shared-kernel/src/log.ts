@@ -72,6 +72,15 @@ function serialize(value: unknown): unknown {
   return value
 }
 
+/**
+ * Fields every line written in the current context gets (tracing sets it: `trace_id` and
+ * `span_id` of the active span). Unset, nothing is looked up.
+ */
+let contextFields: (() => Fields | undefined) | undefined
+export function setLogContext(fn: (() => Fields | undefined) | undefined): void {
+  contextFields = fn
+}
+
 /** JSON-lines logger: one object per line with time, level, service, msg and the given fields. */
 export function createLogger(opts: LoggerOptions): RootLogger {
   const min = rank[opts.level ?? 'info']
@@ -87,7 +96,7 @@ export function createLogger(opts: LoggerOptions): RootLogger {
   }
   const emit = (level: Level, bound: Fields, msg: string, fields?: Fields) => {
     if (rank[level] < min) return
-    const entry: Fields = { time: new Date().toISOString(), level, service: opts.service, msg, ...bound }
+    const entry: Fields = { time: new Date().toISOString(), level, service: opts.service, msg, ...bound, ...contextFields?.() }
     if (fields) for (const [k, value] of Object.entries(fields)) entry[k] = serialize(value)
     let line: string
     try {

@@ -4,6 +4,8 @@ import { JWT_AUDIENCE, JWT_ISSUER } from '../src/http/jwt.ts'
 
 export interface Reply {
   readonly status: number
+  /** The status line's reason phrase. */
+  readonly statusText: string
   readonly headers: Headers
   readonly body: any
   readonly text: string
@@ -33,7 +35,7 @@ export async function call(app: Hono<any, any, any>, method: string, path: strin
   const text = await res.text()
   let parsed: unknown = undefined
   if (text && /json/.test(res.headers.get('Content-Type') ?? '')) parsed = JSON.parse(text)
-  return { status: res.status, headers: res.headers, body: parsed, text }
+  return { status: res.status, statusText: res.statusText, headers: res.headers, body: parsed, text }
 }
 
 const b64url = (s: string) => Buffer.from(s).toString('base64url')

@@ -64,7 +64,7 @@ async function authUser(a: ReturnType<typeof buildAuth>, req: ReturnType<typeof 
   const password = `pw-${crypto.randomUUID()}`
   const reg = await req('POST', '/api/v1/auth/register', { body: { username, email: `${username}@example.com`, password } })
   if (reg.status !== 201) throw new Error(`register: ${reg.status} ${reg.text}`)
-  if (role === 'ADMIN') await a.core.changeRole(reg.body.id, 'ADMIN')
+  if (role === 'ADMIN') await a.application.commands.changeRole(reg.body.id, 'ADMIN')
   const login = await req('POST', '/api/v1/auth/login', { body: { username, password } })
   if (login.status !== 200) throw new Error(`login: ${login.status} ${login.text}`)
   return { id: reg.body.id as string, username, role, password, token: login.body.access_token as string }

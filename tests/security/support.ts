@@ -50,8 +50,8 @@ export interface BuildOptions {
 
 /** The auth app of auth's own HTTP tests (memory store, bcrypt cost 4, real JWTs). */
 export function buildAuth(o: BuildOptions & { store?: AuthStore } = {}) {
-  const { app, core, store } = authTestApp(o)
-  return { app, core, store }
+  const { app, application, store } = authTestApp(o)
+  return { app, application, store }
 }
 
 /** A user replica as catalog and order keep one, fed with user.* events as the bus would. */

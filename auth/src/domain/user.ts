@@ -16,12 +16,12 @@ export interface User {
   readonly version: number
 }
 
-export const USERNAME_PATTERN = /^[A-Za-z0-9_.-]{3,32}$/
-export const PASSWORD_MIN_BYTES = 8
+const USERNAME_PATTERN = /^[A-Za-z0-9_.-]{3,32}$/
+const PASSWORD_MIN_BYTES = 8
 /** bcrypt reads only the first 72 bytes; longer passwords are refused rather than silently cut. */
-export const PASSWORD_MAX_BYTES = 72
+const PASSWORD_MAX_BYTES = 72
 export const FULL_NAME_MAX = 200
-export const EMAIL_MAX = 254
+const EMAIL_MAX = 254
 
 // Deliberately simple: one @, a dot in the domain, no spaces and no control characters (PostgreSQL
 // text cannot hold NUL). Deliverability is not ours to judge.
@@ -30,7 +30,7 @@ const EMAIL_PATTERN = /^[^\s\u0000-\u001f\u007f@"<>()[\]\\,;:]+@[^\s\u0000-\u001
 export const isValidUsername = (s: string): boolean => USERNAME_PATTERN.test(s)
 export const normalizeEmail = (s: string): string => s.trim().toLowerCase()
 export const isValidEmail = (s: string): boolean => s.length <= EMAIL_MAX && EMAIL_PATTERN.test(normalizeEmail(s))
-export const passwordBytes = (s: string): number => new TextEncoder().encode(s).length
+const passwordBytes = (s: string): number => new TextEncoder().encode(s).length
 export const isValidPassword = (s: string): boolean => {
   const n = passwordBytes(s)
   return n >= PASSWORD_MIN_BYTES && n <= PASSWORD_MAX_BYTES
@@ -39,15 +39,8 @@ export const isValidPassword = (s: string): boolean => {
 /** A login name is an email when it has an @ (usernames cannot). */
 export const isEmailLogin = (login: string): boolean => login.includes('@')
 
-export interface NewUser {
-  readonly id: string
-  readonly username: string
-  readonly email: string
-  readonly fullName: string | null
-  readonly role: Role
-  readonly passwordHash: string
-  readonly now: Date
-}
+/** A user about to be created: `now` becomes both of its timestamps; its email is normalized. */
+export type NewUser = Pick<User, 'id' | 'username' | 'email' | 'fullName' | 'role' | 'passwordHash'> & { readonly now: Date }
 
 export const newUser = (u: NewUser): User => ({
   id: u.id,

@@ -2,7 +2,7 @@ import { AMQPSession, type AMQPMessage, type AMQPSubscription } from '@cloudamqp
 import type { Envelope } from '../event-types.ts'
 import type { Logger } from '../log.ts'
 import type { Bus, Subscription } from './bus.ts'
-import { consumeOne, DEFAULT_MAX_ATTEMPTS, retryDelay } from './consume.ts'
+import { consumeMessage, DEFAULT_MAX_ATTEMPTS, retryDelay } from './consume.ts'
 import { BROKER_USERS, type Service } from './ownership.ts'
 import { DEAD_LETTER_EXCHANGE, DEAD_QUEUE_ARGUMENTS, EXCHANGE, type QueueSpec, queueArguments, queueName, TOPOLOGY } from './topology.ts'
 
@@ -175,13 +175,13 @@ export class AmqpBus implements Bus {
     }
   }
 
-  async publish(envelopes: readonly Envelope[]): Promise<void> {
+  async publish(envelopes: readonly Envelope[], traceparents?: readonly (string | null)[]): Promise<void> {
     const s = this.session
     if (!s || !this.connected || s.closed) throw new Error('broker not connected')
     const x = await s.topicExchange(this.exchange, { durable: true, passive: true })
     try {
       await Promise.all(
-        envelopes.map((env) =>
+        envelopes.map((env, i) =>
           x.publish(JSON.stringify(env), {
             routingKey: env.type,
             confirm: true,
@@ -194,6 +194,7 @@ export class AmqpBus implements Bus {
             userId: this.userId,
             timestamp: new Date(env.occurred_at),
             ...(env.correlation_id ? { correlationId: env.correlation_id } : {}),
+            ...(traceparents?.[i] ? { headers: { traceparent: traceparents[i] } } : {}),
             // Without a codec registry the typings allow no content type; the header is still sent.
           }),
         ),
@@ -276,8 +277,10 @@ export class AmqpBus implements Bus {
         const key = msg.properties.messageId ?? `${name}:${Bun.hash(body)}`
         const attempt = (this.attempts.get(key) ?? 0) + 1
         this.attempts.set(key, attempt)
+        const tp = msg.properties.headers?.['traceparent']
+        const delivery = { queue: name, routingKey: msg.routingKey, traceparent: typeof tp === 'string' ? tp : undefined, metrics: sub.metrics, publisher: msg.properties.userId }
         const opts = { maxAttempts: max, topics: sub.topics, publishers: this.o.publishers ?? BROKER_USERS }
-        const once = () => consumeOne(body, sub.handler, attempt, opts, this.o.log, name, msg.properties.userId)
+        const once = () => consumeMessage(body, sub.handler, attempt, opts, this.o.log, delivery)
         let verdict = await once()
         // The database is unreachable: no fault of the message. Retry here, holding the message,
         // so neither its attempts nor the broker's redelivery limit are spent, until it is back.

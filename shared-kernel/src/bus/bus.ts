@@ -1,4 +1,5 @@
 import type { Envelope, EventType } from '../event-types.ts'
+import type { ServiceMetrics } from '../observability/metrics.ts'
 
 /**
  * The one Bus port. Adapters: RabbitMQ (amqp.ts) and in memory (memory.ts).
@@ -17,11 +18,16 @@ export interface Subscription {
   readonly name: string
   readonly topics: readonly EventType[]
   readonly handler: Handler
+  /** Where the consumer's outcomes and handler durations are counted (the boot sets it). */
+  readonly metrics?: Pick<ServiceMetrics, 'consumed' | 'handlerDuration'>
 }
 
 export interface Bus {
-  /** Resolves once the broker has confirmed every envelope (publisher confirms). */
-  publish(envelopes: readonly Envelope[]): Promise<void>
+  /**
+   * Resolves once the broker has confirmed every envelope (publisher confirms). `traceparents[i]`,
+   * when given, travels with `envelopes[i]` as its W3C `traceparent` header.
+   */
+  publish(envelopes: readonly Envelope[], traceparents?: readonly (string | null)[]): Promise<void>
   /** Starts consuming; topology is declared (and redeclared on every reconnect). */
   subscribe(s: Subscription): Promise<void>
   /** Stops consuming: no new deliveries; in-flight handlers finish and are acked. */

@@ -1,6 +1,9 @@
 import type { EventType } from '../event-types.ts'
 import { parseEnvelope } from '../events.ts'
+import { inDelivery } from '../inbox.ts'
 import type { Logger } from '../log.ts'
+import type { ConsumeOutcome, ServiceMetrics } from '../observability/metrics.ts'
+import { SpanKind, failed, inSpan } from '../observability/tracing.ts'
 import type { Handler } from './bus.ts'
 import { ownerOf, type Service } from './ownership.ts'
 
@@ -135,4 +138,49 @@ export async function consumeOne(
     log.warn('event handler failed; will retry', { ...fields, error: e })
     return { outcome: 'retry' }
   }
+}
+
+/** What a bus knows of a delivery besides its body: for its span and its metrics. */
+export interface Delivery {
+  readonly queue: string
+  readonly routingKey: string
+  /** The `traceparent` header the publisher sent, if any. */
+  readonly traceparent?: string | undefined
+  readonly metrics?: Pick<ServiceMetrics, 'consumed' | 'handlerDuration'> | undefined
+  /** The publisher the broker validated (`user_id`; RabbitMQ only). */
+  readonly publisher?: string | undefined
+}
+
+/**
+ * consumeOne inside a consumer span (continuing the publisher's trace, so the log lines of the
+ * handling carry its trace id), counting the outcome (applied, duplicate, retried, dead_lettered,
+ * refused) and timing the handler. What both buses call.
+ */
+export function consumeMessage(body: string, handler: Handler, attempt: number, opts: ConsumeOptions, log: Logger, d: Delivery): Promise<Verdict> {
+  return inSpan(
+    `process ${d.routingKey}`,
+    { kind: SpanKind.CONSUMER, traceparent: d.traceparent ?? null, attributes: { 'messaging.system': 'rabbitmq', 'messaging.destination.name': d.queue, 'messaging.operation.type': 'process', 'messaging.rabbitmq.destination.routing_key': d.routingKey } },
+    async (span) => {
+      let ran = false
+      let duplicate = false
+      const observed: Handler = async (env) => {
+        ran = true
+        span?.setAttribute('messaging.message.id', env.id)
+        const started = performance.now()
+        try {
+          duplicate = (await inDelivery(() => handler(env))).duplicate
+        } finally {
+          d.metrics?.handlerDuration.observe({ messaging_destination_name: d.queue }, (performance.now() - started) / 1000)
+        }
+      }
+      const verdict = await consumeOne(body, observed, attempt, opts, log, d.queue, d.publisher)
+      const { outcome } = verdict
+      const counted: ConsumeOutcome =
+        outcome === 'ack' ? (duplicate ? 'duplicate' : 'applied') : outcome === 'dead' ? (ran ? 'dead_lettered' : 'refused') : 'retried'
+      d.metrics?.consumed.inc({ messaging_destination_name: d.queue, outcome: counted })
+      span?.setAttribute('shop.consume.outcome', counted)
+      if (counted !== 'applied' && counted !== 'duplicate') failed(span, `message ${counted}`)
+      return verdict
+    },
+  )
 }

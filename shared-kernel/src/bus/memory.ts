@@ -1,12 +1,12 @@
 import type { Envelope } from '../event-types.ts'
 import { type Logger, silentLogger } from '../log.ts'
 import type { Bus, Subscription } from './bus.ts'
-import { consumeOne, DEFAULT_MAX_ATTEMPTS, retryDelay } from './consume.ts'
+import { consumeMessage, DEFAULT_MAX_ATTEMPTS, retryDelay } from './consume.ts'
 
 interface Queue {
   readonly name: string
   readonly sub: Subscription
-  readonly pending: { body: string; attempt: number; waits?: number }[]
+  readonly pending: { body: string; routingKey: string; traceparent?: string | undefined; attempt: number; waits?: number }[]
   running: boolean
 }
 
@@ -31,15 +31,15 @@ export class MemoryBus implements Bus {
     private readonly maxAttempts = DEFAULT_MAX_ATTEMPTS,
   ) {}
 
-  async publish(envelopes: readonly Envelope[]): Promise<void> {
-    for (const env of envelopes) this.publishRaw(env.type, JSON.stringify(env))
+  async publish(envelopes: readonly Envelope[], traceparents?: readonly (string | null)[]): Promise<void> {
+    envelopes.forEach((env, i) => this.publishRaw(env.type, JSON.stringify(env), traceparents?.[i] ?? undefined))
   }
 
   /** Puts any text on the bus under a routing key (tests use it for poison messages). */
-  publishRaw(routingKey: string, body: string): void {
+  publishRaw(routingKey: string, body: string, traceparent?: string): void {
     for (const q of this.queues.values()) {
       if (!q.sub.topics.includes(routingKey as never)) continue
-      q.pending.push({ body, attempt: 1 })
+      q.pending.push({ body, routingKey, traceparent, attempt: 1 })
       this.run(q)
     }
   }
@@ -56,15 +56,16 @@ export class MemoryBus implements Bus {
     queueMicrotask(async () => {
       while (q.pending.length && this.consuming) {
         const msg = q.pending.shift()!
-        const { outcome, reason } = await consumeOne(msg.body, q.sub.handler, msg.attempt, { maxAttempts: this.maxAttempts, topics: q.sub.topics }, this.log, q.name)
+        const delivery = { queue: q.name, routingKey: msg.routingKey, traceparent: msg.traceparent, metrics: q.sub.metrics }
+        const { outcome, reason } = await consumeMessage(msg.body, q.sub.handler, msg.attempt, { maxAttempts: this.maxAttempts, topics: q.sub.topics }, this.log, delivery)
         if (outcome === 'retry') {
           await Bun.sleep(retryDelay(msg.attempt))
-          q.pending.unshift({ body: msg.body, attempt: msg.attempt + 1 })
+          q.pending.unshift({ ...msg, attempt: msg.attempt + 1 })
         } else if (outcome === 'unavailable') {
           // The database is unreachable: retry without spending an attempt (see AmqpBus).
           const waits = (msg.waits ?? 0) + 1
           await Bun.sleep(retryDelay(waits))
-          q.pending.unshift({ body: msg.body, attempt: msg.attempt, waits })
+          q.pending.unshift({ ...msg, waits })
         } else if (outcome === 'dead') {
           this.dead.set(q.name, [...(this.dead.get(q.name) ?? []), msg.body])
           this.deadReasons.set(q.name, [...(this.deadReasons.get(q.name) ?? []), reason ?? ''])

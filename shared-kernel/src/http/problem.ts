@@ -16,6 +16,11 @@ export interface Problem {
   readonly [extra: string]: unknown
 }
 
+/**
+ * The titles are the reason phrases Bun's server writes on the status line, so that the two agree:
+ * Bun (1.4) writes its own phrase whatever `statusText` a Response carries, and for 413 and 422 that
+ * is still RFC 7231's ("Payload Too Large", "Unprocessable Entity"), not RFC 9110's newer names.
+ */
 const titles: Record<number, string> = {
   400: 'Bad Request',
   401: 'Unauthorized',
@@ -23,9 +28,9 @@ const titles: Record<number, string> = {
   404: 'Not Found',
   405: 'Method Not Allowed',
   409: 'Conflict',
-  413: 'Content Too Large',
+  413: 'Payload Too Large',
   415: 'Unsupported Media Type',
-  422: 'Unprocessable Content',
+  422: 'Unprocessable Entity',
   429: 'Too Many Requests',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
@@ -66,7 +71,8 @@ export function problemResponse(
   h.set('Content-Type', 'application/problem+json')
   const requestId = c.get('requestId' as never) as string | undefined
   if (requestId) h.set('X-Request-Id', requestId)
-  return new Response(body, { status, headers: h })
+  // statusText for in-process callers (app.request) and for a server that writes it; Bun's says the same.
+  return new Response(body, { status, statusText: statusTitle(status), headers: h })
 }
 
 export function fromHttpProblem(c: Context, p: HttpProblem): Response {

@@ -6,15 +6,71 @@ import { hasControlChars } from '../text.ts'
 
 export { hasControlChars }
 
-export function issuesToErrors(issues: readonly v.BaseIssue<unknown>[]): FieldError[] {
-  return issues.map((i) => ({
-    path: i.path?.map((p) => String(p.key)).join('.') ?? '',
-    message: i.message,
-  }))
+/** valibot's own text ("Invalid key: Expected \"password\" but received undefined") never reaches a client. */
+const VALIBOT_TEXT = /^Invalid [\w ]+: (Expected [\s\S]* but r|R)eceived /
+
+/** `"USER" | "ADMIN"` → `USER, ADMIN`. */
+const options = (expected: string | null) => (expected ?? '').split(' | ').map((o) => o.replace(/^"(.*)"$/, '$1')).join(', ')
+
+const typeWords: Record<string, string> = {
+  string: 'a string',
+  number: 'a number',
+  boolean: 'true or false',
+  array: 'an array',
+  object: 'a JSON object',
+  loose_object: 'a JSON object',
+  strict_object: 'a JSON object',
+  date: 'a date',
+  null: 'null',
+}
+
+/**
+ * Our words for an issue that carries none of its own: the field (or `the request body`), then what is expected. Every
+ * schema of the services names its fields' rules itself; this covers what valibot checks before
+ * them (a missing key, a wrong JSON type, a value given twice in a query string).
+ */
+export function issueWords(issue: v.BaseIssue<unknown>, field: string): string {
+  const subject = field
+  if (issue.kind === 'schema') {
+    if (issue.received === 'undefined') return `${subject} is required`
+    if (issue.type === 'strict_object' && issue.expected === 'never') return `${subject} is not a known field`
+    if (issue.type === 'string' && Array.isArray(issue.input)) return `${subject} must be given once`
+    if (issue.type === 'picklist' || issue.type === 'enum') return `${subject} must be one of ${options(issue.expected)}`
+    if (issue.type === 'literal') return `${subject} must be ${issue.expected}`
+    const words = typeWords[issue.type]
+    return words ? `${subject} must be ${words}` : `${subject} has the wrong type`
+  }
+  const req = (issue as { requirement?: unknown }).requirement
+  switch (issue.type) {
+    case 'min_length':
+      return Array.isArray(issue.input) ? `${subject} must have at least ${req} items` : `${subject} must be at least ${req} characters`
+    case 'max_length':
+      return Array.isArray(issue.input) ? `${subject} must have at most ${req} items` : `${subject} must be at most ${req} characters`
+    case 'min_value':
+      return `${subject} must be at least ${req}`
+    case 'max_value':
+      return `${subject} must be at most ${req}`
+    case 'integer':
+      return `${subject} must be an integer`
+    case 'uuid':
+      return `${subject} must be a UUID`
+    case 'email':
+      return `${subject} must be an email address`
+    default:
+      return `${subject} is not valid`
+  }
+}
+
+/** Each issue as `{path, message}`; an issue at the root (path '') is about `the <what>`. */
+export function issuesToErrors(issues: readonly v.BaseIssue<unknown>[], what = 'request'): FieldError[] {
+  return issues.map((i) => {
+    const path = i.path?.map((p) => String(p.key)).join('.') ?? ''
+    return { path, message: VALIBOT_TEXT.test(i.message) ? issueWords(i, path || `the ${what}`) : i.message }
+  })
 }
 
 export function invalid(issues: readonly v.BaseIssue<unknown>[], what = 'request'): HttpProblem {
-  return new HttpProblem(422, 'VALIDATION_FAILED', `the ${what} is invalid`, { errors: issuesToErrors(issues) })
+  return new HttpProblem(422, 'VALIDATION_FAILED', `the ${what} is invalid`, { errors: issuesToErrors(issues, what) })
 }
 
 const jsonType = /^application\/([\w.-]+\+)?json$/i
@@ -99,19 +155,24 @@ export const noControlChars = (name: string, opts: { lineBreaks?: boolean } = {}
 /** A positive integer id (path segment or query value), at most the range of a Postgres bigint we use (int8 safe in JS). */
 export const idString = (name = 'id') =>
   v.pipe(
-    v.string(),
-    v.regex(/^[1-9]\d{0,14}$/, `${name} must be a positive integer`),
+    v.string(`${name} must be given once`),
+    v.regex(/^[1-9]\d{0,14}$/, `${name} must be a positive integer of at most 15 digits`),
     v.transform(Number),
   )
 
-export const intString = (name: string, min: number, max: number) =>
-  v.pipe(
-    v.string(),
-    v.regex(/^-?\d{1,16}$/, `${name} must be an integer`),
-    v.transform(Number),
-    v.minValue(min, `${name} must be at least ${min}`),
-    v.maxValue(max, `${name} must be at most ${max}`),
-  )
+/** The largest id a path, query or body may name (15 digits: exact in a JS number, within a Postgres bigint). */
+export const ID_MAX = 999_999_999_999_999
+
+/** A positive integer id in a JSON body, in the same range as ids in paths (idString). */
+export const idNumber = (name: string) => {
+  const words = `${name} must be a positive integer of at most 15 digits`
+  return v.pipe(v.number(words), v.integer(words), v.minValue(1, words), v.maxValue(ID_MAX, words))
+}
+
+export const intString = (name: string, min: number, max: number) => {
+  const words = `${name} must be an integer from ${min} to ${max}`
+  return v.pipe(v.string(`${name} must be given once`), v.regex(/^-?\d{1,16}$/, words), v.transform(Number), v.minValue(min, words), v.maxValue(max, words))
+}
 
 export const boolString = (name: string) =>
   v.pipe(
@@ -119,4 +180,4 @@ export const boolString = (name: string) =>
     v.transform((s) => s === 'true' || s === '1'),
   )
 
-export const uuidString = (name = 'id') => v.pipe(v.string(), v.uuid(`${name} must be a UUID`), v.transform((s) => s.toLowerCase()))
+export const uuidString = (name = 'id') => v.pipe(v.string(`${name} must be given once`), v.uuid(`${name} must be a UUID`), v.transform((s) => s.toLowerCase()))

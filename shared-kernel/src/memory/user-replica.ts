@@ -1,5 +1,6 @@
 import type { Envelope } from '../event-types.ts'
 import type { KnownUser } from '../http/auth.ts'
+import { noteDuplicate } from '../inbox.ts'
 import type { UserReplica } from '../postgres/user-replica.ts'
 
 /** The same replica in memory (unit tests, embedding). */
@@ -9,7 +10,10 @@ export function memoryUserReplica(): UserReplica & { readonly rows: Map<string, 
     rows,
     async apply(e) {
       const held = rows.get(e.data.id)
-      if (held && held.version >= e.data.version) return false
+      if (held && held.version >= e.data.version) {
+        noteDuplicate()
+        return false
+      }
       const deleted = e.type === 'user.deleted'
       const d = e.data as Envelope<'user.created'>['data']
       rows.set(e.data.id, {

@@ -1,6 +1,7 @@
 import postgres from 'postgres'
 import { join } from 'node:path'
 import type { Logger } from '../log.ts'
+import type { PoolStats } from '../observability/metrics.ts'
 import { startEmbeddedPostgres } from './embedded.ts'
 
 export type Sql = postgres.Sql<{}>
@@ -14,6 +15,8 @@ export interface Database {
   readonly embedded: boolean
   /** A liveness probe for /health/ready. */
   ping(): Promise<void>
+  /** The pool's connections in use and idle, and queries waiting for one (metrics). */
+  pool(): PoolStats
   close(): Promise<void>
 }
 
@@ -67,6 +70,15 @@ export async function ensureDatabase(url: string, log: Logger): Promise<void> {
   }
 }
 
+// The pool's queues, exposed by the shop's patch of postgres.js (patches/postgres@3.4.9.patch).
+type PoolQueues = { max: number; open: number; busy: number; full: number; reserved: number; connecting: number; waiting: number }
+
+/** Connections in use (running queries, or held by a transaction), idle, and queries waiting. */
+export function poolStats(sql: Sql): PoolStats {
+  const q = (sql as unknown as { stats: () => PoolQueues }).stats()
+  return { used: q.busy + q.full + q.reserved, idle: q.open, waiting: q.waiting }
+}
+
 export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
   if (opts.url) {
     if (opts.createIfMissing) await ensureDatabase(opts.url, opts.log)
@@ -75,6 +87,7 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
       sql,
       embedded: false,
       ping: async () => void (await sql`select 1`),
+      pool: () => poolStats(sql),
       close: () => sql.end({ timeout: 5 }),
     }
   }
@@ -86,6 +99,7 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
     sql,
     embedded: true,
     ping: async () => void (await sql`select 1`),
+    pool: () => poolStats(sql),
     async close() {
       await sql.end({ timeout: 5 })
       await server.close()

@@ -1,6 +1,8 @@
 import type { Bus } from '../bus/bus.ts'
 import type { Envelope } from '../event-types.ts'
 import type { Logger } from '../log.ts'
+import type { OutboxBacklog, ServiceMetrics } from '../observability/metrics.ts'
+import { SpanKind, failed, openSpan, traceparentOf } from '../observability/tracing.ts'
 import type { Sql } from './connect.ts'
 
 export interface RelayOptions {
@@ -10,6 +12,8 @@ export interface RelayOptions {
   readonly maxBackoffMs?: number
   /** Sent rows older than this are pruned. */
   readonly retentionHours?: number
+  /** Published rows and failed batches are counted here. */
+  readonly metrics?: Pick<ServiceMetrics, 'outboxPublished' | 'outboxFailures'> | undefined
 }
 
 /**
@@ -33,6 +37,7 @@ export class OutboxRelay {
   private readonly pollMs: number
   private readonly maxBackoffMs: number
   private readonly retentionHours: number
+  private readonly metrics: RelayOptions['metrics']
   /** Counters for tests and benchmarks. */
   readonly stats = { published: 0, failures: 0 }
 
@@ -46,6 +51,7 @@ export class OutboxRelay {
     this.pollMs = o.pollMs ?? 1000
     this.maxBackoffMs = o.maxBackoffMs ?? 5000
     this.retentionHours = o.retentionHours ?? 24
+    this.metrics = o.metrics
   }
 
   start(): void {
@@ -69,6 +75,7 @@ export class OutboxRelay {
         await this.prune()
       } catch (e) {
         this.stats.failures++
+        this.metrics?.outboxFailures.inc()
         this.backoff = Math.min(this.maxBackoffMs, this.backoff ? this.backoff * 2 : 100)
         this.log.warn('outbox relay: publish failed; will retry', { error: (e as Error).message, retry_in_ms: this.backoff })
         await this.backOff(this.backoff)
@@ -121,16 +128,32 @@ export class OutboxRelay {
   async drainOnce(): Promise<number> {
     let sent = 0
     await this.sql.begin(async (tx) => {
-      const rows = await tx<{ seq: number; envelope: Envelope }[]>`
-        select seq, envelope from outbox
+      const rows = await tx<{ seq: number; envelope: Envelope; traceparent: string | null }[]>`
+        select seq, envelope, traceparent from outbox
         where sent_at is null
         order by seq
         limit ${this.batch}
         for update skip locked`
       if (!rows.length) return
+      // One producer span per event, child of the transaction that wrote it; its context is the
+      // message's traceparent header. Tracing off: the row's own context is passed on as it is.
+      const spans = rows.map((r) =>
+        openSpan(`publish ${r.envelope.type}`, {
+          kind: SpanKind.PRODUCER,
+          traceparent: r.traceparent,
+          attributes: { 'messaging.system': 'rabbitmq', 'messaging.operation.type': 'send', 'messaging.destination.name': r.envelope.type, 'messaging.message.id': r.envelope.id },
+        }),
+      )
       try {
-        await this.bus.publish(rows.map((r) => r.envelope))
+        await this.bus.publish(
+          rows.map((r) => r.envelope),
+          rows.map((r, i) => (spans[i] ? traceparentOf(spans[i]) : r.traceparent)),
+        )
       } catch (e) {
+        for (const span of spans) {
+          failed(span, e)
+          span?.end()
+        }
         // Keep the rows unsent; note the attempt outside this transaction, which rolls back.
         queueMicrotask(() => {
           void this.sql`update outbox set attempts = attempts + 1, last_error = ${String((e as Error).message).slice(0, 500)}
@@ -139,9 +162,11 @@ export class OutboxRelay {
         throw e
       }
       await tx`update outbox set sent_at = now() where seq in ${tx(rows.map((r) => r.seq))}`
+      for (const span of spans) span?.end()
       sent = rows.length
     })
     this.stats.published += sent
+    if (sent) this.metrics?.outboxPublished.inc(sent)
     return sent
   }
 
@@ -163,6 +188,14 @@ export class OutboxRelay {
     } catch (e) {
       this.log.warn('outbox relay: final drain failed; rows stay for the next start', { error: (e as Error).message })
     }
+  }
+
+  /** Unsent rows and the age of the oldest (the outbox gauges, read at each scrape). */
+  async backlogDetail(): Promise<OutboxBacklog> {
+    const [row] = await this.sql<{ n: number; age: number }[]>`
+      select count(*)::int as n, coalesce(extract(epoch from now() - min(created_at)), 0)::float8 as age
+      from outbox where sent_at is null`
+    return { unsent: row?.n ?? 0, oldestAgeSeconds: Math.max(0, row?.age ?? 0) }
   }
 
   /** Rows not yet published (tests, readiness detail). */

@@ -1,5 +1,7 @@
 import type { DomainEvent, Envelope } from '../event-types.ts'
 import { makeEnvelope } from '../event-types.ts'
+import { noteDuplicate } from '../inbox.ts'
+import { SpanKind, inSpan, traceparentOf } from '../observability/tracing.ts'
 import type { Result } from '../result.ts'
 import type { Sql, TxSql } from './connect.ts'
 
@@ -13,16 +15,18 @@ export interface TxEvents {
   add(event: DomainEvent, correlationId: string | null): Promise<void>
 }
 
-/** Writes events into the outbox table, inside the caller's transaction. */
+/** Writes events into the outbox table, inside the caller's transaction, with the active trace context. */
 export function outboxWriter(tx: TxSql, source: Envelope['source'], added: { count: number }): TxEvents {
   return {
     async add(event, correlationId) {
       const env = makeEnvelope(source, event, correlationId, crypto.randomUUID(), new Date())
-      await tx`insert into outbox (id, type, envelope) values (${env.id}, ${env.type}, ${tx.json(env as never)})`
+      await tx`insert into outbox (id, type, envelope, traceparent) values (${env.id}, ${env.type}, ${tx.json(env as never)}, ${traceparentOf()})`
       added.count++
     },
   }
 }
+
+const TX_SPAN = { kind: SpanKind.CLIENT, attributes: { 'db.system.name': 'postgresql', 'db.operation.name': 'transaction' } }
 
 // Deadlock and serialization failure: the transaction did nothing; running it again is safe.
 const RETRYABLE = new Set(['40P01', '40001'])
@@ -47,15 +51,22 @@ export async function transact<T, E, Tx>(
   for (let attempt = 0; ; attempt++) {
     const added = { count: 0 }
     try {
-      const result = (await sql.begin(async (tx) => {
-        const r = await work(makeTx(tx, outboxWriter(tx, opts.source, added)))
-        if (!r.ok) throw new Rollback(r)
-        return r
-      })) as Result<T, E>
-      if (added.count > 0) opts.onEvents?.()
+      const result = await inSpan('db transaction', TX_SPAN, async (span) => {
+        try {
+          return (await sql.begin(async (tx) => {
+            const r = await work(makeTx(tx, outboxWriter(tx, opts.source, added)))
+            if (!r.ok) throw new Rollback(r)
+            return r
+          })) as Result<T, E>
+        } catch (e) {
+          if (!(e instanceof Rollback)) throw e
+          span?.setAttribute('shop.transaction.outcome', 'rolled back: expected error')
+          return e.result as Result<T, E>
+        }
+      })
+      if (result.ok && added.count > 0) opts.onEvents?.()
       return result
     } catch (e) {
-      if (e instanceof Rollback) return e.result as Result<T, E>
       const code = (e as { code?: string }).code
       if (code && RETRYABLE.has(code) && attempt < (opts.retries ?? 3)) continue
       throw e
@@ -74,6 +85,7 @@ export function postgresInbox(tx: TxSql) {
   return {
     async claim(eventId: string, type: string): Promise<boolean> {
       const rows = await tx`insert into inbox (event_id, type) values (${eventId}, ${type}) on conflict do nothing returning event_id`
+      if (rows.length === 0) noteDuplicate()
       return rows.length === 1
     },
   }

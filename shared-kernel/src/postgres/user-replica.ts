@@ -1,5 +1,6 @@
 import type { Envelope } from '../event-types.ts'
 import type { KnownUser, UserLookup } from '../http/auth.ts'
+import { noteDuplicate } from '../inbox.ts'
 import type { Logger } from '../log.ts'
 import { UserCache, type UserCacheOptions } from '../user-cache.ts'
 import type { Database, Sql, TxSql } from './connect.ts'
@@ -43,6 +44,7 @@ export function postgresUserReplica(sql: Sql | TxSql): UserReplica {
           returning id
         )
         select id, pg_notify(${USER_REPLICA_CHANNEL}, id::text) from applied`
+      if (rows.length === 0) noteDuplicate()
       return rows.length === 1
     },
     async lookup(id): Promise<KnownUser | undefined> {

@@ -1,4 +1,4 @@
-import { HttpProblem } from '@shop/shared-kernel/http/problem'
+import { HttpProblem, unwrapWith } from '@shop/shared-kernel/http/problem'
 import type { AuthError } from '../../domain/errors.ts'
 
 /** The one place where auth's domain errors become HTTP statuses. */
@@ -28,3 +28,6 @@ export function toProblem(e: AuthError): HttpProblem {
       return new HttpProblem(409, 'CANNOT_DELETE_SELF', 'an admin cannot delete their own account')
   }
 }
+
+/** A use case's result, or its error thrown as the problem above. */
+export const unwrap = unwrapWith(toProblem)

@@ -1,5 +1,5 @@
 import * as v from 'valibot'
-import { noControlChars } from '@shop/shared-kernel/http/validate'
+import { noControlChars, uuidString } from '@shop/shared-kernel/http/validate'
 import { FULL_NAME_MAX, isValidEmail, isValidPassword, isValidUsername } from '../../domain/user.ts'
 
 const username = v.pipe(
@@ -7,7 +7,7 @@ const username = v.pipe(
   v.check(isValidUsername, 'username must be 3 to 32 characters of letters, digits, "_", "." or "-"'),
 )
 const email = v.pipe(v.string('email must be a string'), v.check(isValidEmail, 'email must be a valid email address'))
-const password = v.pipe(v.string('password must be a string'), v.check(isValidPassword, 'password must be 8 to 72 bytes'))
+const password = v.pipe(v.string('password must be a string'), v.check(isValidPassword, 'password must be 8 to 72 bytes long (UTF-8)'))
 const fullName = v.nullable(
   v.pipe(
     v.string('full_name must be a string or null'),
@@ -26,12 +26,12 @@ export const RegisterBody = v.object({
 
 export const LoginBody = v.object({
   // Looked up and used as a throttle key: a NUL would reach PostgreSQL (a 500), so it is refused here.
-  username: v.pipe(v.string('username must be a string'), v.minLength(1, 'username is required'), v.maxLength(254, 'username is too long'), noControlChars('username')),
-  password: v.pipe(v.string('password must be a string'), v.maxLength(1024, 'password is too long')),
+  username: v.pipe(v.string('username must be a string'), v.minLength(1, 'username is required'), v.maxLength(254, 'username must be at most 254 characters'), noControlChars('username')),
+  password: v.pipe(v.string('password must be a string'), v.maxLength(1024, 'password must be at most 1024 characters')),
 })
 
 export const VerifyBody = v.object({
-  token: v.optional(v.pipe(v.string('token must be a string'), v.maxLength(8192, 'token is too long'))),
+  token: v.optional(v.pipe(v.string('token must be a string'), v.maxLength(8192, 'token must be at most 8192 characters'))),
 })
 
 export const UpdateMeBody = v.object({
@@ -39,12 +39,12 @@ export const UpdateMeBody = v.object({
   email: v.optional(email),
   full_name: v.optional(fullName),
   password: v.optional(password),
-  current_password: v.optional(v.pipe(v.string('current_password must be a string'), v.maxLength(1024, 'current_password is too long'))),
+  current_password: v.optional(v.pipe(v.string('current_password must be a string'), v.maxLength(1024, 'current_password must be at most 1024 characters'))),
 })
 
 export const RoleBody = v.object({ role: v.picklist(['USER', 'ADMIN'], 'role must be USER or ADMIN') })
 
-export const UserIdParam = v.object({ id: v.pipe(v.string(), v.uuid('id must be a UUID'), v.transform((s) => s.toLowerCase())) })
+export const UserIdParam = v.object({ id: uuidString('id') })
 
 // Response shapes, for the OpenAPI document.
 const timestamp = v.pipe(v.string(), v.isoTimestamp())

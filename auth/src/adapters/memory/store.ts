@@ -4,7 +4,8 @@ import { MemoryTransactor, Table } from '@shop/shared-kernel/memory/transactor'
 import type { Conflict } from '../../domain/errors.ts'
 import { type FailureWindow, recordFailure } from '../../domain/throttle.ts'
 import type { User } from '../../domain/user.ts'
-import type { AuthStore, AuthTx, LoginThrottle, Page, Users } from '../../ports.ts'
+import type { Page } from '@shop/shared-kernel/app'
+import type { AuthStore, AuthTx, LoginThrottle, Users } from '../../ports.ts'
 
 class MemoryUsers implements Users {
   constructor(private readonly rows: Table<string, User>) {}
@@ -71,7 +72,7 @@ class MemoryThrottle implements LoginThrottle {
   }
 }
 
-/** The auth store in memory: for unit tests and for tools that embed the core. */
+/** The auth store in memory: for unit tests and for tools that embed auth. */
 export function memoryAuthStore(opts: { onEvents?: (events: Envelope[]) => void } = {}): AuthStore & { readonly published: Envelope[] } {
   const rows = new Table<string, User>()
   const published: Envelope[] = []

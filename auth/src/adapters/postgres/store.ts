@@ -1,10 +1,11 @@
 import { type Result, err, ok } from '@shop/shared-kernel/result'
-import type { Sql, TxSql } from '@shop/shared-kernel/postgres/connect'
+import type { Page } from '@shop/shared-kernel/app'
+import type { Q, Sql, TxSql } from '@shop/shared-kernel/postgres/connect'
 import { pgError, transact } from '@shop/shared-kernel/postgres/transact'
 import type { Conflict } from '../../domain/errors.ts'
 import type { FailureWindow } from '../../domain/throttle.ts'
 import type { User } from '../../domain/user.ts'
-import type { AuthStore, LoginThrottle, Page, Users } from '../../ports.ts'
+import type { AuthStore, LoginThrottle, Users } from '../../ports.ts'
 
 interface Row {
   id: string
@@ -37,7 +38,7 @@ const conflictOf = (constraint: string | undefined, user: User): Conflict | unde
       ? { type: 'EmailTaken', email: user.email }
       : undefined
 
-function postgresUsers(sql: Sql | TxSql): Users {
+function postgresUsers(sql: Q): Users {
   const one = (rows: Row[]) => (rows[0] ? toUser(rows[0]) : undefined)
   return {
     async byId(id, lock = false) {
@@ -64,7 +65,7 @@ function postgresUsers(sql: Sql | TxSql): Users {
       return err(taken && !taken.username ? { type: 'EmailTaken', email: u.email } : { type: 'UsernameTaken', username: u.username })
     },
     async update(u): Promise<Result<User, Conflict>> {
-      const run = async (q: Sql | TxSql) =>
+      const run = async (q: Q) =>
         q<Row[]>`
           update users set username = ${u.username}, email = ${u.email}, full_name = ${u.fullName}, role = ${u.role},
             password_hash = ${u.passwordHash}, updated_at = ${u.updatedAt}, version = ${u.version}

@@ -1,20 +1,13 @@
 import * as v from 'valibot'
 import { MoneyInput, MoneyOut, MoneyQuery } from '@shop/shared-kernel/http/money-schema'
 import { pageEntries } from '@shop/shared-kernel/http/pagination'
-import { boolString, idString } from '@shop/shared-kernel/http/validate'
+import { boolString, idNumber, idString } from '@shop/shared-kernel/http/validate'
 import { compare } from '@shop/shared-kernel/money'
 import { DESCRIPTION_MAX, NAME_MAX, isValidDescription, isValidName } from '../../domain/name-key.ts'
 import { PRODUCT_SORTS, STOCK_MAX, isValidStock } from '../../domain/product.ts'
 
 // Ids in bodies: positive JSON integers, in the same range as ids in paths (idString).
-const ID_MAX = 999_999_999_999_999
-const id = (name: string) =>
-  v.pipe(
-    v.number(`${name} must be a positive integer`),
-    v.integer(`${name} must be a positive integer`),
-    v.minValue(1, `${name} must be a positive integer`),
-    v.maxValue(ID_MAX, `${name} is too large`),
-  )
+const id = idNumber
 const name = v.pipe(
   v.string('name must be a string'),
   v.trim(),
@@ -28,7 +21,7 @@ const description = v.nullable(
   ),
 )
 const stock = v.pipe(
-  v.number('stock must be a whole number'),
+  v.number(`stock must be a whole number from 0 to ${STOCK_MAX}`),
   v.check(isValidStock, `stock must be a whole number from 0 to ${STOCK_MAX}`),
 )
 

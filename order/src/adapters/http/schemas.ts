@@ -1,16 +1,11 @@
 import * as v from 'valibot'
 import { pageEntries } from '@shop/shared-kernel/http/pagination'
 import { MoneyOut } from '@shop/shared-kernel/http/money-schema'
-import { idString, noControlChars, uuidString } from '@shop/shared-kernel/http/validate'
+import { idNumber, idString, noControlChars, uuidString } from '@shop/shared-kernel/http/validate'
 import { MAX_LINES, MAX_QUANTITY, MIN_QUANTITY, SHIPPING_ADDRESS_MAX } from '../../domain/order.ts'
 import { ORDER_STATUSES } from '../../domain/status.ts'
 
-const productId = v.pipe(
-  v.number('product_id must be a positive integer'),
-  v.integer('product_id must be a positive integer'),
-  v.minValue(1, 'product_id must be a positive integer'),
-  v.maxValue(Number.MAX_SAFE_INTEGER, 'product_id is too large'),
-)
+const productId = idNumber('product_id')
 const quantity = v.pipe(
   v.number(`quantity must be an integer from ${MIN_QUANTITY} to ${MAX_QUANTITY}`),
   v.integer(`quantity must be an integer from ${MIN_QUANTITY} to ${MAX_QUANTITY}`),
@@ -18,10 +13,10 @@ const quantity = v.pipe(
   v.maxValue(MAX_QUANTITY, `quantity must be an integer from ${MIN_QUANTITY} to ${MAX_QUANTITY}`),
 )
 // Anything else a line carries (name, unit_price, line_total) is ignored: prices come from the replica.
-const Line = v.object({ product_id: productId, quantity }, 'each line must be an object {product_id, quantity}')
+const Line = v.object({ product_id: productId, quantity })
 const Items = v.pipe(
   v.array(Line, 'items must be an array of {product_id, quantity}'),
-  v.minLength(1, 'items must not be empty'),
+  v.minLength(1, 'items must have at least 1 line'),
   v.maxLength(MAX_LINES, `items may have at most ${MAX_LINES} lines`),
 )
 const ShippingAddress = v.nullable(

@@ -1,0 +1,38 @@
+import { type Result, ok } from '@shop/shared-kernel/result'
+import type { Conflict } from '../domain/errors.ts'
+import { type User, newUser, normalizeEmail } from '../domain/user.ts'
+import type { AuthDeps } from './deps.ts'
+import { saveNewUser } from './save-user.ts'
+import { changeRole } from './users.ts'
+
+export interface AdminAccount {
+  readonly username: string
+  readonly email: string
+  readonly password: string
+}
+
+export type AdminEnsured = { readonly user: User; readonly action: 'created' | 'promoted' | 'unchanged' }
+
+/**
+ * Makes sure the configured admin exists: created when missing, promoted when it exists as a
+ * USER; its password is set only on creation. Safe to run at every start.
+ */
+export function ensureAdmin(deps: Pick<AuthDeps, 'store' | 'hasher' | 'clock' | 'ids'>) {
+  const { store, hasher, clock, ids } = deps
+  const promote = changeRole(deps)
+  return async (a: AdminAccount): Promise<Result<AdminEnsured, Conflict>> => {
+    const existing = (await store.users.byUsername(a.username)) ?? (await store.users.byEmail(normalizeEmail(a.email)))
+    if (existing) {
+      if (existing.role === 'ADMIN') return ok({ user: existing, action: 'unchanged' })
+      const promoted = await promote(existing.id, 'ADMIN')
+      if (promoted.ok) return ok({ user: promoted.value, action: 'promoted' })
+      // Deleted meanwhile: fall through and create it.
+    }
+    const passwordHash = await hasher.hash(a.password)
+    const user = newUser({ id: ids.uuid(), username: a.username, email: a.email, fullName: null, role: 'ADMIN', passwordHash, now: clock.now() })
+    return store.transact(async (tx): Promise<Result<AdminEnsured, Conflict>> => {
+      const inserted = await saveNewUser(tx, user, null)
+      return inserted.ok ? ok({ user: inserted.value, action: 'created' }) : inserted
+    })
+  }
+}

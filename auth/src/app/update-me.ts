@@ -1,0 +1,38 @@
+import { type Ctx, corr } from '@shop/shared-kernel/app'
+import { type Result, err } from '@shop/shared-kernel/result'
+import type { AuthError } from '../domain/errors.ts'
+import type { User, UserChanges } from '../domain/user.ts'
+import type { AuthDeps } from './deps.ts'
+import { saveChangedUser } from './save-user.ts'
+
+/** What users may change of themselves; a new password needs the current one. */
+export interface ProfileChanges {
+  readonly username?: string
+  readonly email?: string
+  readonly fullName?: string | null
+  readonly password?: string
+  readonly currentPassword?: string
+}
+
+export const updateMe =
+  ({ store, hasher, clock }: Pick<AuthDeps, 'store' | 'hasher' | 'clock'>) =>
+  async (id: string, changes: ProfileChanges, ctx: Ctx = {}): Promise<Result<User, AuthError>> => {
+    const current = await store.users.byId(id)
+    if (!current) return err({ type: 'InvalidToken' })
+    const patch: { -readonly [K in keyof UserChanges]: UserChanges[K] } = {}
+    if (changes.username !== undefined) patch.username = changes.username
+    if (changes.email !== undefined) patch.email = changes.email
+    if (changes.fullName !== undefined) patch.fullName = changes.fullName
+    if (changes.password !== undefined) {
+      if (changes.currentPassword === undefined) return err({ type: 'CurrentPasswordRequired' })
+      if (!(await hasher.verify(changes.currentPassword, current.passwordHash))) return err({ type: 'WrongCurrentPassword' })
+      patch.passwordHash = await hasher.hash(changes.password)
+    }
+    return store.transact(async (tx): Promise<Result<User, AuthError>> => {
+      const user = await tx.users.byId(id, true)
+      if (!user) return err({ type: 'InvalidToken' })
+      // The password was checked against the row read before; refuse if it changed meanwhile.
+      if (patch.passwordHash && user.passwordHash !== current.passwordHash) return err({ type: 'WrongCurrentPassword' })
+      return saveChangedUser(tx, user, patch, clock.now(), corr(ctx))
+    })
+  }

@@ -1,0 +1,16 @@
+/**
+ * Reads a Prometheus exposition text: the sum of the samples of `name` whose labels include all
+ * of `labels` (0 when no such series exists yet: a counter that never moved).
+ */
+export function sample(text: string, name: string, labels: Readonly<Record<string, string>> = {}): number {
+  let found = 0
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(name)) continue
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line)
+    if (!m || m[1] !== name) continue
+    const got: Record<string, string> = {}
+    for (const pair of (m[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) got[pair[1]!] = pair[2]!.replace(/\\(.)/g, '$1')
+    if (Object.entries(labels).every(([k, v]) => got[k] === v)) found += Number(m[3])
+  }
+  return found
+}
