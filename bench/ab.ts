@@ -21,7 +21,7 @@ import { parseArgs } from 'node:util'
 import postgres from 'postgres'
 import { buildTree, load } from './catalog/data.ts'
 import { randomPath, rotating } from './http/run.ts'
-import { WRK, cores, machineLoad, settle, wrk, writeResult } from './lib/measure.ts'
+import { WRK, cores, cpuTicks, machineLoad, settle, wrk, writeResult } from './lib/measure.ts'
 import { ROOT, type Shop, adminToken, api, dbName, dbUrl, eventually, makeUsers, must, startShop } from './lib/shop.ts'
 import { latencyRun, orderScript } from './orders/run.ts'
 
@@ -40,16 +40,6 @@ interface Side {
   readonly products: number[]
   readonly subtreeRoot: number
   readonly catalogProducts: number
-}
-
-function ticks(pid: number): number {
-  try {
-    const s = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    const f = s.slice(s.lastIndexOf(')') + 2).split(' ')
-    return Number(f[11]) + Number(f[12])
-  } catch {
-    return 0
-  }
 }
 
 async function prepare(label: 'before' | 'after', name: string, root: string): Promise<Side> {
@@ -118,9 +108,9 @@ async function measure(side: Side, sc: Scenario) {
   await wrk(sc.url(side), { script: sc.script(side), seconds: 2 })
   await settle(pids)
   const load = await machineLoad()
-  const t0 = pids.reduce((n, p) => n + ticks(p), 0)
+  const t0 = pids.reduce((n, p) => n + cpuTicks(p), 0)
   const r = await wrk(sc.url(side), { script: sc.script(side), seconds: SECONDS })
-  const cpu = pids.reduce((n, p) => n + ticks(p), 0) - t0
+  const cpu = pids.reduce((n, p) => n + cpuTicks(p), 0) - t0
   await settle(pids)
   return { ...r, service_cpu_ms_per_request: Math.round(((cpu * 10) / Math.max(1, r.requests)) * 1000) / 1000, machine_load_before: load }
 }

@@ -75,45 +75,31 @@ async function main() {
   const errs = (w: any) => `${w.non_2xx}${w.socket_errors ? ` (+${w.socket_errors} socket)` : ''}`
 
   type Row = { name: string; w: any; unloaded?: any; rss: any; load: any; ceiling: string; target: string }
+  /** A row of one HTTP scenario, its throughput compared with the ceiling it is held to (at least `floorPct`% of `rps`). */
+  type Ceiling = { label: string; short: string; rps: number; floorPct: number }
+  const scenario = (name: string, sc: any, vs: Ceiling, extra = ''): Row => {
+    const rps = sc.loaded.requests_per_second as number
+    return {
+      name,
+      w: sc.loaded,
+      unloaded: sc.unloaded,
+      rss: sc.peak_rss_mb,
+      load: sc.machine_load_before,
+      ceiling: `${pct(rps, vs.rps)} of ${vs.label}; ${pct(rps, honoRps)} of bare Hono${extra}`,
+      target: `≥ ${vs.floorPct}% of ${vs.short}: ${met(rps >= (vs.floorPct / 100) * vs.rps)}`,
+    }
+  }
+  const pgHttp: Ceiling = { label: 'pg HTTP PK select', short: 'pg HTTP', rps: pgRps, floorPct: 50 }
   const rows: Row[] = [
-    {
-      name: 'GET /api/v1/product/{id} (random ids of 100,000)',
-      w: s.product_by_id.loaded,
-      unloaded: s.product_by_id.unloaded,
-      rss: s.product_by_id.peak_rss_mb,
-      load: s.product_by_id.machine_load_before,
-      ceiling: `${pct(s.product_by_id.loaded.requests_per_second, pgRps)} of pg HTTP PK select; ${pct(s.product_by_id.loaded.requests_per_second, honoRps)} of bare Hono`,
-      target: `≥ 50% of pg HTTP: ${met(s.product_by_id.loaded.requests_per_second >= 0.5 * pgRps)}`,
-    },
-    {
-      name: `GET /api/v1/products?category_id=${http.data.subtree_root}&limit=50 (subtree of ${http.data.subtree_categories} categories, ${http.data.subtree_products} products)`,
-      w: s.products_subtree.loaded,
-      unloaded: s.products_subtree.unloaded,
-      rss: s.products_subtree.peak_rss_mb,
-      load: s.products_subtree.machine_load_before,
-      ceiling:
-        `${pct(s.products_subtree.loaded.requests_per_second, pgRps)} of pg HTTP PK select; ${pct(s.products_subtree.loaded.requests_per_second, honoRps)} of bare Hono` +
-        (c.pg_http_listing ? `; ${pct(s.products_subtree.loaded.requests_per_second, c.pg_http_listing.loaded.requests_per_second)} of the same SQL on bare Bun.serve + postgres.js` : ''),
-      target: `≥ 50% of pg HTTP: ${met(s.products_subtree.loaded.requests_per_second >= 0.5 * pgRps)}`,
-    },
-    {
-      name: 'POST /api/v1/auth/login (8 users rotating, bcrypt cost 10)',
-      w: s.login.loaded,
-      unloaded: s.login.unloaded,
-      rss: s.login.peak_rss_mb,
-      load: s.login.machine_load_before,
-      ceiling: `${pct(s.login.loaded.requests_per_second, bcryptRate)} of bcrypt verify/s; ${pct(s.login.loaded.requests_per_second, honoRps)} of bare Hono`,
-      target: `≥ 90% of bcrypt: ${met(s.login.loaded.requests_per_second >= 0.9 * bcryptRate)}`,
-    },
-    {
-      name: 'GET /api/v1/users/me (8 tokens rotating)',
-      w: s.users_me.loaded,
-      unloaded: s.users_me.unloaded,
-      rss: s.users_me.peak_rss_mb,
-      load: s.users_me.machine_load_before,
-      ceiling: `${pct(s.users_me.loaded.requests_per_second, pgRps)} of pg HTTP PK select; ${pct(s.users_me.loaded.requests_per_second, honoRps)} of bare Hono`,
-      target: `≥ 50% of pg HTTP: ${met(s.users_me.loaded.requests_per_second >= 0.5 * pgRps)}`,
-    },
+    scenario('GET /api/v1/product/{id} (random ids of 100,000)', s.product_by_id, pgHttp),
+    scenario(
+      `GET /api/v1/products?category_id=${http.data.subtree_root}&limit=50 (subtree of ${http.data.subtree_categories} categories, ${http.data.subtree_products} products)`,
+      s.products_subtree,
+      pgHttp,
+      c.pg_http_listing ? `; ${pct(s.products_subtree.loaded.requests_per_second, c.pg_http_listing.loaded.requests_per_second)} of the same SQL on bare Bun.serve + postgres.js` : '',
+    ),
+    scenario('POST /api/v1/auth/login (8 users rotating, bcrypt cost 10)', s.login, { label: 'bcrypt verify/s', short: 'bcrypt', rps: bcryptRate, floorPct: 90 }),
+    scenario('GET /api/v1/users/me (8 tokens rotating)', s.users_me, pgHttp),
     {
       name: 'POST /api/v1/order (16 users, 20 products rotating, a fresh Idempotency-Key each)',
       w: o.wrk,

@@ -1,11 +1,9 @@
 import { join } from 'node:path'
-import { type Booted, boot } from '@shop/shared-kernel/boot'
+import { type Service, boot } from '@shop/shared-kernel/boot'
 import type { Bus } from '@shop/shared-kernel/bus/bus'
 import { systemClock } from '@shop/shared-kernel/app'
-import type { AppEnv } from '@shop/shared-kernel/http/app'
 import type { RootLogger } from '@shop/shared-kernel/log'
 import { runService } from '@shop/shared-kernel/service'
-import type { Hono } from 'hono'
 import { type AuthApplication, authApplication } from './app/application.ts'
 import { type AuthConfig, loadAuthConfig } from './config.ts'
 import { authHttp } from './adapters/http/routes.ts'
@@ -14,20 +12,20 @@ import { bcryptHasher, jwtTokens } from './adapters/security.ts'
 
 export const MIGRATIONS = join(import.meta.dir, '..', 'migrations')
 
-export type AuthService = Booted<{ app: Hono<AppEnv>; application: AuthApplication }>
+export type AuthService = Service<AuthApplication>
 
 /**
  * The composition root of auth: config in, a wired service out. `bus` is given when several
  * services share one (embedded mode); otherwise it comes from AMQP_URL. auth publishes user.*
  * events and consumes none.
  */
-export async function startAuth(config: AuthConfig, log: RootLogger, given: { bus?: Bus } = {}): Promise<AuthService> {
+export function startAuth(config: AuthConfig, log: RootLogger, given: { bus?: Bus } = {}): Promise<AuthService> {
   return boot({
     name: 'auth',
     config,
     log,
     migrations: MIGRATIONS,
-    ...(given.bus ? { bus: given.bus } : {}),
+    bus: given.bus,
     async wire(ctx) {
       const application = authApplication({
         store: postgresAuthStore(ctx.db.sql, { onEvents: ctx.wake }),
@@ -45,21 +43,10 @@ export async function startAuth(config: AuthConfig, log: RootLogger, given: { bu
         if (!r.ok) throw new Error(`ADMIN_*: cannot create the admin: ${r.error.type}`)
         log.info('admin ensured', { username: r.value.user.username, action: r.value.action })
       }
-      const app = authHttp({
-        application,
-        secret: config.JWT_SECRET,
-        trustProxy: config.TRUST_PROXY,
-        service: 'auth',
-        log,
-        bodyLimit: config.BODY_LIMIT_BYTES,
-        corsOrigins: ctx.corsOrigins,
-        ready: ctx.ready,
-      })
+      const app = authHttp({ ...ctx.http, application, secret: config.JWT_SECRET, trustProxy: config.TRUST_PROXY })
       return { app, application }
     },
   })
 }
 
-if (import.meta.main) {
-  await runService({ name: 'auth', load: loadAuthConfig, start: startAuth })
-}
+if (import.meta.main) await runService({ name: 'auth', load: loadAuthConfig, start: startAuth })

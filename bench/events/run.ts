@@ -17,7 +17,8 @@ import { createLogger } from '@shop/shared-kernel/log'
 import { ensureDatabase, openDatabase } from '@shop/shared-kernel/postgres/connect'
 import { migrate, USER_REPLICA_MIGRATIONS } from '@shop/shared-kernel/postgres/migrate'
 import { OutboxRelay } from '@shop/shared-kernel/postgres/relay'
-import { postgresInbox, transact } from '@shop/shared-kernel/postgres/transact'
+import { postgresInbox } from '@shop/shared-kernel/postgres/inbox'
+import { transact } from '@shop/shared-kernel/postgres/transact'
 import { postgresUserReplica } from '@shop/shared-kernel/postgres/user-replica'
 import type { Envelope } from '@shop/shared-kernel/event-types'
 import { ok } from '@shop/shared-kernel/result'
@@ -67,8 +68,8 @@ await subBus.subscribe({
     if (appliedCount === BURST && allApplied) allApplied()
   },
 })
-await subBus.connected_(10_000)
-await pubBus.connected_(10_000)
+await subBus.waitUntilConnected(10_000)
+await pubBus.waitUntilConnected(10_000)
 const relay = new OutboxRelay(pub.sql, pubBus, log)
 relay.start()
 

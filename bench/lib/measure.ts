@@ -169,7 +169,8 @@ export function writeResult(name: string, data: unknown): string {
   return file
 }
 
-function cpuTicks(pid: number): number {
+/** CPU time (user + system, in 1/100 s clock ticks) a process has used so far; 0 once it is gone. */
+export function cpuTicks(pid: number): number {
   try {
     const s = readFileSync(`/proc/${pid}/stat`, 'utf8')
     const f = s.slice(s.lastIndexOf(')') + 2).split(' ')

@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import postgres from 'postgres'
 import { resetShopVhost, serviceUrl } from '@shop/shared-kernel/testing/broker'
+import { api, eventually as poll } from '@shop/shared-kernel/testing/client'
 
 export const ROOT = join(import.meta.dir, '..', '..')
 /**
@@ -177,16 +178,7 @@ export async function startShop(o: ShopOptions = {}): Promise<Shop> {
   }
 }
 
-/** A small JSON client. */
-export async function api(base: string, method: string, path: string, o: { token?: string; body?: unknown; headers?: Record<string, string> } = {}) {
-  const headers: Record<string, string> = { ...(o.headers ?? {}) }
-  if (o.token) headers.Authorization = `Bearer ${o.token}`
-  if (o.body !== undefined) headers['Content-Type'] = 'application/json'
-  const res = await fetch(`${base}${path}`, { method, headers, ...(o.body !== undefined ? { body: JSON.stringify(o.body) } : {}) })
-  const text = await res.text()
-  const body = text && /json/.test(res.headers.get('Content-Type') ?? '') ? JSON.parse(text) : undefined
-  return { status: res.status, headers: res.headers, body, text }
-}
+export { api }
 
 export async function must(p: ReturnType<typeof api>, status: number, what: string) {
   const r = await p
@@ -194,15 +186,8 @@ export async function must(p: ReturnType<typeof api>, status: number, what: stri
   return r
 }
 
-export async function eventually<T>(fn: () => Promise<T | undefined | false>, what: string, ms = 60_000): Promise<T> {
-  const end = Date.now() + ms
-  for (;;) {
-    const v = await fn()
-    if (v) return v
-    if (Date.now() > end) throw new Error(`timed out: ${what}`)
-    await Bun.sleep(25)
-  }
-}
+/** `eventually` with the benchmarks' patience: loading a large catalog takes a while. */
+export const eventually = <T>(fn: () => Promise<T | undefined | false>, what: string, ms = 60_000): Promise<T> => poll(fn, what, ms)
 
 /** Users registered and logged in (bcrypt at the service's cost: a few per second per core). */
 export async function makeUsers(shop: Shop, n: number, prefix = 'bench'): Promise<{ id: string; username: string; password: string; token: string }[]> {

@@ -22,33 +22,21 @@ export type CatalogService = Booted<{ app: Hono<AppEnv>; core: Catalog }>
  * the stock answers through its outbox, and consumes order.placed / order.cancelled (stock) and
  * user.* (its user replica, for token checks).
  */
-export async function startCatalog(config: CatalogConfig, log: RootLogger, given: { bus?: Bus } = {}): Promise<CatalogService> {
+export function startCatalog(config: CatalogConfig, log: RootLogger, given: { bus?: Bus } = {}): Promise<CatalogService> {
   return boot({
     name: 'catalog',
     config,
     log,
     migrations: MIGRATIONS,
-    ...(given.bus ? { bus: given.bus } : {}),
+    bus: given.bus,
     async wire(ctx) {
       // Token checks read the replica through an in-process cache, invalidated on every change.
       const users = await cachedPostgresUserReplica(ctx.db, log)
       const core = makeCatalog({ store: postgresCatalogStore(ctx.db.sql, { onEvents: ctx.wake }), clock: { now: () => new Date() } })
-      const app = catalogHttp({
-        catalog: core,
-        secret: config.JWT_SECRET,
-        lookup: users.lookup,
-        tokenUrl: config.AUTH_TOKEN_URL,
-        service: 'catalog',
-        log,
-        bodyLimit: config.BODY_LIMIT_BYTES,
-        corsOrigins: ctx.corsOrigins,
-        ready: ctx.ready,
-      })
+      const app = catalogHttp({ ...ctx.http, catalog: core, secret: config.JWT_SECRET, lookup: users.lookup, tokenUrl: config.AUTH_TOKEN_URL })
       return { app, core, subscriptions: catalogSubscriptions(core, users) }
     },
   })
 }
 
-if (import.meta.main) {
-  await runService({ name: 'catalog', load: loadCatalogConfig, start: (config, log) => startCatalog(config, log) })
-}
+if (import.meta.main) await runService({ name: 'catalog', load: loadCatalogConfig, start: startCatalog })

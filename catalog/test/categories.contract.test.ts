@@ -9,7 +9,7 @@ import type { CatalogStore } from '../src/ports.ts'
 
 const PAGE = { limit: 100, offset: 0 }
 
-/** One suite for the category store, run over every adapter (ARCHITECTURE rule 10). */
+/** One suite for the category store, run over every adapter (every driven port has one contract suite, run on each of its adapters). */
 function contract(name: string, make: () => Promise<CatalogStore>) {
   describe(`category store contract: ${name}`, () => {
     let store: CatalogStore

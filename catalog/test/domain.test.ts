@@ -133,7 +133,7 @@ describe('product rules', () => {
     for (const ok of [0, 1, 1_000_000_000]) expect(isValidStock(ok)).toBe(true)
     for (const bad of [-1, 1.5, 1_000_000_001, NaN, Infinity]) expect(isValidStock(bad)).toBe(false)
   })
-  test('events carry exactly the API.md fields; a deletion carries the next version', () => {
+  test('events carry exactly the fields of the contract; a deletion carries the next version', () => {
     const data = { id: 7, name: 'Phone', price: '19.90', stock: 3, category_id: 2, version: 4 }
     expect(productCreated(p)).toEqual({ type: 'product.created', data })
     expect(productUpdated(p)).toEqual({ type: 'product.updated', data })

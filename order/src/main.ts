@@ -22,33 +22,21 @@ export type OrderService = Booted<{ app: Hono<AppEnv>; core: OrderCore }>
  * product replica), stock.* (the saga's answers) and user.* (its user replica; a deletion cancels
  * the user's open orders), and publishes order.placed and order.cancelled through its outbox.
  */
-export async function startOrder(config: OrderConfig, log: RootLogger, given: { bus?: Bus } = {}): Promise<OrderService> {
+export function startOrder(config: OrderConfig, log: RootLogger, given: { bus?: Bus } = {}): Promise<OrderService> {
   return boot({
     name: 'order',
     config,
     log,
     migrations: MIGRATIONS,
-    ...(given.bus ? { bus: given.bus } : {}),
+    bus: given.bus,
     async wire(ctx) {
       // Token checks read the replica through an in-process cache, invalidated on every change.
       const users = await cachedPostgresUserReplica(ctx.db, log)
       const core = makeOrderCore({ store: postgresOrderStore(ctx.db.sql, { onEvents: ctx.wake }), clock: { now: () => new Date() } })
-      const app = orderHttp({
-        core,
-        secret: config.JWT_SECRET,
-        lookup: users.lookup,
-        tokenUrl: config.AUTH_TOKEN_URL,
-        service: 'order',
-        log,
-        bodyLimit: config.BODY_LIMIT_BYTES,
-        corsOrigins: ctx.corsOrigins,
-        ready: ctx.ready,
-      })
+      const app = orderHttp({ ...ctx.http, core, secret: config.JWT_SECRET, lookup: users.lookup, tokenUrl: config.AUTH_TOKEN_URL })
       return { app, core, subscriptions: orderSubscriptions(core, users) }
     },
   })
 }
 
-if (import.meta.main) {
-  await runService({ name: 'order', load: loadOrderConfig, start: (config, log) => startOrder(config, log) })
-}
+if (import.meta.main) await runService({ name: 'order', load: loadOrderConfig, start: startOrder })

@@ -9,7 +9,7 @@ import type { ReplicaProduct } from '../src/domain/product.ts'
 import { MIGRATIONS } from '../src/main.ts'
 import type { OrderStore } from '../src/ports.ts'
 
-/** One suite per driven port, run over every adapter (ARCHITECTURE rule 10). */
+/** One suite per driven port, run over every adapter (every driven port has one contract suite, run on each of its adapters). */
 function contract(name: string, make: () => Promise<OrderStore>) {
   let store: OrderStore
   beforeAll(async () => {

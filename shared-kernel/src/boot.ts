@@ -1,12 +1,14 @@
 import type { Hono } from 'hono'
 import type { Bus, Subscription } from './bus/bus.ts'
-import type { AppEnv } from './http/app.ts'
+import type { HttpAppOptions } from './http/app.ts'
+import type { AppEnv } from './http/env.ts'
 import type { Logger, RootLogger } from './log.ts'
 import { AmqpBus, brokerUser } from './bus/amqp.ts'
-import { BROKER_USERS, type Service } from './bus/ownership.ts'
+import { BROKER_USERS, type Service as ServiceName } from './bus/ownership.ts'
 import { MemoryBus } from './bus/memory.ts'
 import { type Database, openDatabase } from './postgres/connect.ts'
 import { migrate } from './postgres/migrate.ts'
+import { startHousekeeping } from './postgres/housekeeping.ts'
 import { OutboxRelay } from './postgres/relay.ts'
 
 /**
@@ -14,7 +16,7 @@ import { OutboxRelay } from './postgres/relay.ts'
  * RabbitMQ a service connects as its own broker user (BROKER_USERS): consumers apply an event
  * only when its owner's user published it, so any other user would publish into dead letters.
  */
-export function busFromConfig(config: { AMQP_URL?: string | undefined; AMQP_PREFETCH: number }, name: Service, log: Logger): Bus {
+export function busFromConfig(config: { AMQP_URL?: string | undefined; AMQP_PREFETCH: number }, name: ServiceName, log: Logger): Bus {
   if (config.AMQP_URL) {
     const user = brokerUser(config.AMQP_URL)
     if (user !== BROKER_USERS[name]) {
@@ -33,6 +35,7 @@ export interface BootConfig {
   readonly AMQP_URL?: string | undefined
   readonly AMQP_PREFETCH: number
   readonly CORS_ORIGINS?: string | undefined
+  readonly BODY_LIMIT_BYTES: number
 }
 
 export interface BootContext {
@@ -41,15 +44,17 @@ export interface BootContext {
   readonly log: RootLogger
   /** Call after a commit that wrote events: the relay publishes them now. */
   readonly wake: () => void
-  /** Readiness checks for /health/ready. */
-  readonly ready: Readonly<Record<string, () => Promise<unknown>>>
-  readonly corsOrigins: readonly string[]
+  /** What every service's HTTP app is given (its name, logger, body limit, CORS origins, readiness checks). */
+  readonly http: Omit<HttpAppOptions, 'docs'>
 }
 
 export interface Wired {
   readonly app: Hono<AppEnv>
   readonly subscriptions?: readonly Subscription[]
 }
+
+/** What a composition root returns: its application (commands and queries) and HTTP app, booted. */
+export type Service<Application> = Booted<{ readonly app: Hono<AppEnv>; readonly application: Application }>
 
 export type Booted<T> = T & {
   readonly db: Database
@@ -61,15 +66,17 @@ export type Booted<T> = T & {
 
 /**
  * The lifecycle every composition root shares: open the database (embedded when no
- * DATABASE_URL) and migrate it, get a bus (given, or from AMQP_URL), start the outbox relay,
- * let the service wire its core and HTTP app, then start its consumers.
+ * DATABASE_URL) and migrate it, get a bus (given, or from AMQP_URL), let the service wire its
+ * application and HTTP app, then start the outbox relay, its consumers and the housekeeping of
+ * the messaging tables. A failure on the way closes what was opened.
  */
 export async function boot<T extends Wired>(o: {
   name: 'auth' | 'catalog' | 'order'
   config: BootConfig
   log: RootLogger
   migrations: string | readonly string[]
-  bus?: Bus
+  /** A bus shared by services in one process (embedded mode); it is not closed by this service. */
+  bus?: Bus | undefined
   wire: (ctx: BootContext) => Promise<T> | T
 }): Promise<Booted<T>> {
   const db = await openDatabase({
@@ -80,39 +87,48 @@ export async function boot<T extends Wired>(o: {
     log: o.log,
     createIfMissing: true,
   })
-  let bus: Bus | undefined
-  let relay: OutboxRelay | undefined
   try {
     await migrate(db.sql, o.migrations, o.log)
-    bus = o.bus ?? busFromConfig(o.config, o.name, o.log)
-    relay = new OutboxRelay(db.sql, bus, o.log)
-    const theBus = bus
-    const theRelay = relay
+  } catch (e) {
+    await db.close().catch(() => {})
+    throw e
+  }
+  const bus = o.bus ?? busFromConfig(o.config, o.name, o.log)
+  const relay = new OutboxRelay(db.sql, bus, o.log)
+  const closeBus = () => (o.bus ? Promise.resolve() : bus.close())
+  try {
     const wired = await o.wire({
       db,
       bus,
       log: o.log,
-      wake: () => theRelay.wake(),
-      ready: { database: db.ping, broker: () => theBus.ping() },
-      corsOrigins: o.config.CORS_ORIGINS?.split(',').map((s) => s.trim()).filter(Boolean) ?? [],
+      wake: () => relay.wake(),
+      http: {
+        service: o.name,
+        log: o.log,
+        bodyLimit: o.config.BODY_LIMIT_BYTES,
+        corsOrigins: o.config.CORS_ORIGINS?.split(',').map((s) => s.trim()).filter(Boolean) ?? [],
+        ready: { database: db.ping, broker: () => bus.ping() },
+      },
     })
     relay.start()
     for (const s of wired.subscriptions ?? []) await bus.subscribe(s)
+    const housekeeping = startHousekeeping(db.sql, o.log)
     return {
       ...wired,
       db,
       bus,
       relay,
       async stop() {
-        await theBus.stopConsuming()
-        await theRelay.stop()
-        if (!o.bus) await theBus.close()
+        await bus.stopConsuming()
+        await relay.stop()
+        await housekeeping.stop()
+        await closeBus()
         await db.close()
       },
     }
   } catch (e) {
-    await relay?.stop().catch(() => {})
-    if (bus && !o.bus) await bus.close().catch(() => {})
+    await relay.stop().catch(() => {})
+    await closeBus().catch(() => {})
     await db.close().catch(() => {})
     throw e
   }

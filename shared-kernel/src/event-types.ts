@@ -1,5 +1,5 @@
 /**
- * The events of API.md as plain types (no validation library here, so domain code may import
+ * The events of the shop's contract as plain types (no validation library here, so domain code may import
  * them). Their valibot schemas live in events.ts.
  */
 export type Role = 'USER' | 'ADMIN'

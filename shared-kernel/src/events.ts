@@ -4,7 +4,7 @@ import { hasControlChars } from './text.ts'
 
 export * from './event-types.ts'
 
-/** Valibot schemas of every event of API.md: consumers validate what they receive (never trust the wire). */
+/** Valibot schemas of every event of the contract: consumers validate what they receive (never trust the wire). */
 const uuid = v.pipe(v.string(), v.uuid())
 const id = v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(Number.MAX_SAFE_INTEGER))
 const version = v.pipe(v.number(), v.integer(), v.minValue(1))

@@ -1,6 +1,7 @@
 import type { Hono } from 'hono'
 import { ConfigError } from './config.ts'
-import { type AppEnv, INTERNAL_ERROR_DETAIL } from './http/app.ts'
+import type { AppEnv } from './http/env.ts'
+import { INTERNAL_ERROR_DETAIL } from './http/middleware/errors.ts'
 import { problemBody } from './http/problem.ts'
 import { type Level, type RootLogger, createLogger } from './log.ts'
 

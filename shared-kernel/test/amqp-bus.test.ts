@@ -52,7 +52,7 @@ describe.skipIf(!run)('AMQP bus on the real RabbitMQ', () => {
     const bus = make()
     const got: Envelope[] = []
     await bus.subscribe({ service: 'svc', name: 'things', topics: ['product.created'], handler: async (e) => void got.push(e) })
-    await bus.connected_(5000)
+    await bus.waitUntilConnected(5000)
     const sent = [envelope(1), envelope(2), envelope(3)]
     await bus.publish(sent)
     await until(() => got.length === 3)
@@ -67,7 +67,7 @@ describe.skipIf(!run)('AMQP bus on the real RabbitMQ', () => {
     const bus = make()
     const got: number[] = []
     await bus.subscribe({ service: 'svc', name: 'things', topics: ['product.created'], handler: async (e) => void got.push((e.data as { id: number }).id) })
-    await bus.connected_(5000)
+    await bus.waitUntilConnected(5000)
     await withBrokerChannel(async (ch) => {
       await ch.basicPublish(names.exchange, 'product.created', 'this is not json', { deliveryMode: 2 })
       await ch.basicPublish(names.exchange, 'product.created', JSON.stringify({ ...envelope(9), data: { id: 'wrong type' } }), { deliveryMode: 2 })
@@ -92,7 +92,7 @@ describe.skipIf(!run)('AMQP bus on the real RabbitMQ', () => {
       if (id === 2 && attempts.get(id)! < 2) throw new Error('fails once')
     }
     await bus.subscribe({ service: 'svc', name: 'things', topics: ['product.created'], handler })
-    await bus.connected_(5000)
+    await bus.waitUntilConnected(5000)
     await bus.publish([envelope(1), envelope(2), envelope(3)])
     await until(() => attempts.get(1) === 3 && attempts.get(2) === 2 && attempts.get(3) === 1)
     await Bun.sleep(300)
@@ -113,7 +113,7 @@ describe.skipIf(!run)('AMQP bus on the real RabbitMQ', () => {
         if (++tries <= 6) throw Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' })
       },
     })
-    await bus.connected_(5000)
+    await bus.waitUntilConnected(5000)
     await bus.publish([envelope(1)])
     await until(() => tries === 7)
     await Bun.sleep(300)
@@ -131,7 +131,7 @@ describe.skipIf(!run)('AMQP bus on the real RabbitMQ', () => {
     const bus = make()
     const got: number[] = []
     await bus.subscribe({ service: 'svc', name: 'things', topics: ['product.created'], handler: async (e) => void got.push((e.data as { id: number }).id) })
-    await bus.connected_(5000)
+    await bus.waitUntilConnected(5000)
     proxy.cut()
     await Bun.sleep(200)
     let failed = false
@@ -141,7 +141,7 @@ describe.skipIf(!run)('AMQP bus on the real RabbitMQ', () => {
     // while it is down, someone deletes the queue: reconnecting must declare it again
     await deleteQueues([names.queue])
     await proxy.restore()
-    await bus.connected_(15_000)
+    await bus.waitUntilConnected(15_000)
     await bus.publish([envelope(2)])
     await until(() => got.includes(2), 10_000)
     await bus.close()

@@ -110,7 +110,7 @@ describe.skipIf(!run)('broker users and event ownership on the real RabbitMQ', (
     for (const s of SERVICES) {
       const log = new Recorder()
       const b = bus(s, log)
-      await b.connected_(15_000)
+      await b.waitUntilConnected(15_000)
       for (const type of EVENT_TYPES) {
         const owned = ownerOf(type) === s
         const outcome = await b.publish([envelope(type, s)]).then(
@@ -153,7 +153,7 @@ describe.skipIf(!run)('broker users and event ownership on the real RabbitMQ', (
         applied.push(e.id)
       }),
     )
-    await consumer.connected_(15_000)
+    await consumer.waitUntilConnected(15_000)
     const genuine = envelope('order.placed')
     const retried = { ...envelope('order.cancelled'), id: flaky }
     const fromAdmin = envelope('order.placed')
@@ -191,7 +191,7 @@ describe.skipIf(!run)('broker users and event ownership on the real RabbitMQ', (
     await freshSchema(db.sql, MESSAGING_MIGRATIONS)
     const log = new Recorder()
     const b = bus('catalog', log)
-    await b.connected_(15_000)
+    await b.waitUntilConnected(15_000)
     // a catalog whose outbox holds an event it does not own (a bug, or a tampered row)
     await transact(db.sql, { source: 'catalog' }, (_tx, events) => events, async (events) => {
       await events.add({ type: 'user.updated', data: sample['user.updated'] } as DomainEvent, null)

@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { describe, expect, test } from 'bun:test'
 import { SERVICES, useServers } from '../integration/harness.ts'
 import { brokerOutage, ensureBrokerStarted, watchReadiness } from './inject.ts'
 import { unexplained } from './report.ts'
 import { clock, report, underLoad } from './scenario.ts'
-import { backlogs, buildWorld, deadProcesses, tearDown, type World } from './world.ts'
+import { backlogs, deadProcesses, withWorld, type World } from './world.ts'
 
 /**
  * Fault 1: the broker stops (`rabbitmqctl stop_app`) in the middle of a steady load and starts
@@ -15,13 +15,7 @@ const run = await useServers()
 let w: World
 
 describe.skipIf(!run)('fault: the broker stopped and restarted under load', () => {
-  beforeAll(async () => {
-    w = await buildWorld()
-  }, 120_000)
-  afterAll(async () => {
-    await ensureBrokerStarted()
-    await tearDown(w)
-  })
+  withWorld((x) => (w = x), { beforeTearDown: ensureBrokerStarted })
 
   test('requests keep succeeding, readiness reports the broker down, every event arrives once it is back', async () => {
     let heldWhileDown: Record<string, number> = {}

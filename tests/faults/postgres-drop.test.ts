@@ -1,10 +1,10 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { SERVICES, type ServiceName, useServers } from '../integration/harness.ts'
+import { describe, expect, test } from 'bun:test'
+import { type ServiceName, SERVICES, useServers } from '../integration/harness.ts'
 import { terminateConnections } from './inject.ts'
 import type { Sample } from './load.ts'
 import { unexplained } from './report.ts'
 import { clock, report, underLoad } from './scenario.ts'
-import { buildWorld, deadProcesses, tearDown, type World } from './world.ts'
+import { deadProcesses, withWorld, type World } from './world.ts'
 
 /**
  * Fault 3: every PostgreSQL connection of every service terminated by the server
@@ -17,12 +17,7 @@ let w: World
 const GRACE_MS = 2_500
 
 describe.skipIf(!run)('fault: PostgreSQL connections dropped under load', () => {
-  beforeAll(async () => {
-    w = await buildWorld()
-  }, 120_000)
-  afterAll(async () => {
-    await tearDown(w)
-  })
+  withWorld((x) => (w = x))
 
   test('in-flight requests may fail; the services recover by themselves; nothing lost or doubled', async () => {
     const r = await underLoad(w, { warmupMs: 1_500, afterMs: 5_000, clients: 6, pauseMs: 25 }, async () => {

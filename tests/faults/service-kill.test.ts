@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { describe, expect, test } from 'bun:test'
 import { useServers } from '../integration/harness.ts'
 import { killAndRestart } from './inject.ts'
 import { unexplained } from './report.ts'
 import { clock, report, underLoad } from './scenario.ts'
-import { buildWorld, deadProcesses, tearDown, type World } from './world.ts'
+import { deadProcesses, withWorld, type World } from './world.ts'
 
 /**
  * Fault 2: a service killed with SIGKILL in the middle of a steady load (no shutdown: requests,
@@ -16,12 +16,7 @@ const run = await useServers()
 let w: World
 
 describe.skipIf(!run)('fault: a service killed with SIGKILL under load and restarted', () => {
-  beforeAll(async () => {
-    w = await buildWorld()
-  }, 120_000)
-  afterAll(async () => {
-    await tearDown(w)
-  })
+  withWorld((x) => (w = x))
 
   for (const svc of ['catalog', 'order'] as const) {
     test(`${svc}: killed mid-stream, restarted on the same database; nothing lost, nothing doubled`, async () => {

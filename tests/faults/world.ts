@@ -1,3 +1,4 @@
+import { afterAll, beforeAll } from 'bun:test'
 import postgres from 'postgres'
 import type { StockWrite } from './load.ts'
 import { ADMIN, api, checkout, dbUrl, eventually, resetBroker, type ServiceName, type Shop, SERVICES, startShop } from '../integration/harness.ts'
@@ -98,6 +99,16 @@ export async function buildWorld(o: { products?: number; buyers?: number } = {})
 
 /** Stops the services and empties the fault vhost (its quorum queues would otherwise stay, and
  * every broker restart on this machine would recover them). */
+/** In a describe block: a world built before its tests (given to `set`) and torn down after them, `before` that. */
+export function withWorld(set: (w: World) => void, o: { beforeTearDown?: () => Promise<void> } = {}): void {
+  let world: World | undefined
+  beforeAll(async () => set((world = await buildWorld())), 120_000)
+  afterAll(async () => {
+    await o.beforeTearDown?.()
+    await tearDown(world)
+  })
+}
+
 export async function tearDown(w: World | undefined): Promise<void> {
   await w?.shop.stop()
   await resetBroker(FAULT_VHOST).catch(() => {})

@@ -5,11 +5,13 @@
  * two checkouts testing at once consumed each other's events). Each run gets fresh databases and
  * empty queues. Services listen on free ports (PORT=0); their URLs are read from their logs.
  */
+import { afterAll, beforeAll } from 'bun:test'
 import { join } from 'node:path'
 import { AMQPClient } from '@cloudamqp/amqp-client'
 import postgres from 'postgres'
 import { serverUrl, useServer } from '@shop/shared-kernel/testing/databases'
 import { brokerUrl, resetShopVhost, serviceUrl, useBrokerSetup, vhostUrl } from '@shop/shared-kernel/testing/broker'
+import { api, eventually as poll } from '@shop/shared-kernel/testing/client'
 
 export const root = join(import.meta.dir, '..', '..')
 export const SECRET = 'integration-secret-0123456789abcdef0123456789'
@@ -155,6 +157,15 @@ export interface Shop {
  * Fresh databases and queues, then the three services started and ready. `vhost` gives the run a
  * broker vhost of its own (created when missing), so suites of several checkouts never share queues.
  */
+/** In a describe block: a shop of real processes started before its tests (given to `set`) and stopped after them. */
+export function withShop(set: (shop: Shop) => void, o: Parameters<typeof startShop>[0] = {}): void {
+  let shop: Shop | undefined
+  beforeAll(async () => set((shop = await startShop(o))), 90_000)
+  afterAll(async () => {
+    await shop?.stop()
+  })
+}
+
 export async function startShop(o: { vhost?: string; env?: Partial<Record<ServiceName, Record<string, string>>> } = {}): Promise<Shop> {
   await resetDatabases()
   await resetBroker(o.vhost)
@@ -183,22 +194,6 @@ export async function startShop(o: { vhost?: string; env?: Partial<Record<Servic
   }
 }
 
-/** A small JSON client for the tests. */
-export async function api(base: string, method: string, path: string, o: { token?: string; body?: unknown; headers?: Record<string, string> } = {}) {
-  const headers: Record<string, string> = { ...(o.headers ?? {}) }
-  if (o.token) headers.Authorization = `Bearer ${o.token}`
-  if (o.body !== undefined) headers['Content-Type'] = 'application/json'
-  const res = await fetch(`${base}${path}`, { method, headers, ...(o.body !== undefined ? { body: JSON.stringify(o.body) } : {}) })
-  const text = await res.text()
-  return { status: res.status, headers: res.headers, body: text && /json/.test(res.headers.get('Content-Type') ?? '') ? JSON.parse(text) : undefined, text }
-}
+export { api }
 
-export async function eventually<T>(fn: () => Promise<T | undefined | false>, what: string, ms = 15_000): Promise<T> {
-  const end = Date.now() + ms
-  for (;;) {
-    const v = await fn()
-    if (v) return v
-    if (Date.now() > end) throw new Error(`timed out: ${what}`)
-    await Bun.sleep(25)
-  }
-}
+export const eventually = <T>(fn: () => Promise<T | undefined | false>, what: string, ms = 15_000): Promise<T> => poll(fn, what, ms)

@@ -1,18 +1,13 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { describe, expect, test } from 'bun:test'
 import { join } from 'node:path'
-import { ADMIN, api, root, type Shop, startShop, useServers } from './harness.ts'
+import { ADMIN, api, root, type Shop, useServers, withShop } from './harness.ts'
 
 /** `make seed` against real processes: a living shop through the public API, and idempotent. */
 const run = await useServers()
 let shop: Shop
 
 describe.skipIf(!run)('make seed', () => {
-  beforeAll(async () => {
-    shop = await startShop()
-  }, 90_000)
-  afterAll(async () => {
-    await shop?.stop()
-  })
+  withShop((s) => (shop = s))
   const seed = async () => {
     const proc = Bun.spawn(['bun', join(root, 'scripts', 'seed.ts')], {
       env: { PATH: process.env.PATH ?? '', AUTH_URL: shop.auth.url, CATALOG_URL: shop.catalog.url, ORDER_URL: shop.order.url, ADMIN_USERNAME: ADMIN.username, ADMIN_PASSWORD: ADMIN.password },

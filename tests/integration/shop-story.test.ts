@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { ADMIN, api, eventually, type Shop, startShop, useServers } from './harness.ts'
+import { describe, expect, test } from 'bun:test'
+import { ADMIN, api, eventually, type Shop, useServers, withShop } from './harness.ts'
 
 /**
  * A whole shop story over HTTP, with the three services as real processes on the real
@@ -11,12 +11,7 @@ const run = await useServers()
 let shop: Shop
 
 describe.skipIf(!run)('a whole shop story on real processes', () => {
-  beforeAll(async () => {
-    shop = await startShop()
-  }, 90_000)
-  afterAll(async () => {
-    await shop?.stop()
-  })
+  withShop((s) => (shop = s))
 
   const s = () => ({ auth: shop.auth.url, catalog: shop.catalog.url, order: shop.order.url })
   const login = async (username: string, password: string) => {

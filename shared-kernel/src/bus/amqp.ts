@@ -85,7 +85,7 @@ export class AmqpBus implements Bus {
   }
 
   /** Waits for the first connection (tests, and callers that want to fail fast). */
-  async connected_(timeoutMs: number): Promise<void> {
+  async waitUntilConnected(timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs
     while (!this.connected && Date.now() < deadline) await Bun.sleep(20)
     if (!this.connected) throw new Error(`not connected to the broker after ${timeoutMs} ms`)

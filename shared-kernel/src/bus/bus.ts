@@ -5,7 +5,8 @@ import type { ServiceMetrics } from '../observability/metrics.ts'
  * The one Bus port. Adapters: RabbitMQ (amqp.ts) and in memory (memory.ts).
  *
  * Publishing happens only from the outbox relay, never inside a request.
- * A consumer handler receives a validated envelope; it resolves when the effect is committed
+ * A consumer handler receives a validated envelope of one of its subscription's topics (checked
+ * once, on the way in, by consume.ts: handlers trust both); it resolves when the effect is committed
  * (the message is then acked) and throws when it failed (the message is retried a bounded number
  * of times, then dead-lettered). Messages that fail validation are dead-lettered at once.
  */

@@ -23,7 +23,7 @@ export interface ConsumeOptions {
    * The types this queue is bound to. An envelope of another type (a publisher that put a
    * routing key on the wrong event) is dead at once: no handler is written for it.
    */
-  readonly topics?: readonly EventType[]
+  readonly topics: readonly EventType[]
   /**
    * The broker user of each owner (RabbitMQ). When set, an event is applied only when the
    * publisher the broker validated (`user_id`) is its owner's user; the memory bus has no
@@ -35,8 +35,8 @@ export interface ConsumeOptions {
 export const DEFAULT_MAX_ATTEMPTS = 5
 
 /**
- * No event of API.md comes near this (the largest, an order.placed of 1000 lines, is some 50 KB);
- * a bigger message is refused before it is parsed, whatever fields carry the bulk.
+ * No event of the contract comes near this (the largest, an order.placed of 1000 lines, is some
+ * 50 KB); a bigger message is refused before it is parsed, whatever fields carry the bulk.
  */
 export const MAX_EVENT_BYTES = 1024 * 1024
 
@@ -79,6 +79,10 @@ const dead = (reason: string): Verdict => ({ outcome: 'dead', reason })
  * oversized or wrongly typed message is dead at once: retrying cannot fix it), check that its
  * owner published it, run the handler, and say whether to ack, retry, dead-letter (and why), or
  * wait for the database. `publisher` is the broker-validated `user_id` (RabbitMQ). Never throws.
+ *
+ * This is the one place an incoming event's shape, type and publisher are checked: a handler
+ * receives only a valid envelope of one of its queue's topics, from its owner, and need not
+ * check any of them again.
  */
 export async function consumeOne(
   body: string,
@@ -107,7 +111,7 @@ export async function consumeOne(
     return dead(`invalid envelope: ${parsed.reason}`)
   }
   const env = parsed.envelope
-  if (opts.topics && !opts.topics.includes(env.type)) {
+  if (!opts.topics.includes(env.type)) {
     log.warn('event dead-lettered: a type this queue does not take', { queue, event_id: env.id, type: env.type })
     return dead(`type ${env.type} is not bound to this queue`)
   }

@@ -15,7 +15,7 @@ export interface AccessClaims {
   readonly exp: number
 }
 
-/** Signs an HS256 access token with the claims of API.md. */
+/** Signs an HS256 access token with the contract's claims (sub, username, role, iss, aud, iat, exp). */
 export async function signAccessToken(
   secret: string,
   user: { id: string; username: string; role: Role },
@@ -43,7 +43,7 @@ export async function verifyAccessToken(secret: string, token: string): Promise<
   }
   const { sub, username, role, iat, exp } = payload
   if (typeof exp !== 'number' || !Number.isFinite(exp)) return undefined
-  // User ids are UUIDs (API.md); anything else would reach a uuid column of a lookup and fail there.
+  // User ids are UUIDs (the contract says so); anything else would reach a uuid column of a lookup and fail there.
   if (typeof sub !== 'string' || !UUID.test(sub) || typeof username !== 'string') return undefined
   if (role !== 'USER' && role !== 'ADMIN') return undefined
   return { sub, username, role, iat: typeof iat === 'number' ? iat : 0, exp }

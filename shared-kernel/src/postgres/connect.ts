@@ -93,7 +93,7 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
   }
   const dir = opts.dataDir === 'memory://' ? 'memory://' : join(opts.dataDir, opts.name)
   const server = await startEmbeddedPostgres(dir)
-  // One backend session behind the socket: one connection, prepared statements on (see ARCHITECTURE).
+  // PGlite is one backend session behind the socket: one connection, so prepared statements stay on.
   const sql = postgres({ ...common(opts.log), host: server.host, port: server.port, user: 'postgres', database: 'postgres', max: 1 }) as Sql
   return {
     sql,

@@ -10,8 +10,6 @@ export interface RelayOptions {
   /** Poll interval when nothing woke the relay (a safety net: commits wake it at once). */
   readonly pollMs?: number
   readonly maxBackoffMs?: number
-  /** Sent rows older than this are pruned. */
-  readonly retentionHours?: number
   /** Published rows and failed batches are counted here. */
   readonly metrics?: Pick<ServiceMetrics, 'outboxPublished' | 'outboxFailures'> | undefined
 }
@@ -32,11 +30,9 @@ export class OutboxRelay {
   private interrupt: (() => void) | undefined
   private woken = false
   private backoff = 0
-  private lastPrune = 0
   private readonly batch: number
   private readonly pollMs: number
   private readonly maxBackoffMs: number
-  private readonly retentionHours: number
   private readonly metrics: RelayOptions['metrics']
   /** Counters for tests and benchmarks. */
   readonly stats = { published: 0, failures: 0 }
@@ -50,7 +46,6 @@ export class OutboxRelay {
     this.batch = o.batch ?? 200
     this.pollMs = o.pollMs ?? 1000
     this.maxBackoffMs = o.maxBackoffMs ?? 5000
-    this.retentionHours = o.retentionHours ?? 24
     this.metrics = o.metrics
   }
 
@@ -72,7 +67,6 @@ export class OutboxRelay {
       try {
         sent = await this.drainOnce()
         this.backoff = 0
-        await this.prune()
       } catch (e) {
         this.stats.failures++
         this.metrics?.outboxFailures.inc()
@@ -170,13 +164,6 @@ export class OutboxRelay {
     return sent
   }
 
-  private async prune(): Promise<void> {
-    if (Date.now() - this.lastPrune < 60_000) return
-    this.lastPrune = Date.now()
-    await this.sql`delete from outbox where sent_at < now() - make_interval(hours => ${this.retentionHours})`
-    await this.sql`delete from inbox where processed_at < now() - make_interval(hours => ${this.retentionHours * 7})`
-  }
-
   /** Stops after one last drain, so what is committed is published if the broker is up. */
   async stop(): Promise<void> {
     if (!this.running) return
@@ -203,4 +190,10 @@ export class OutboxRelay {
     const [row] = await this.sql<{ n: number }[]>`select count(*)::int as n from outbox where sent_at is null`
     return row?.n ?? 0
   }
+}
+
+/** Deletes outbox rows published more than `hours` ago; returns how many (housekeeping's job, not the relay's). */
+export async function pruneOutbox(sql: Sql, hours: number): Promise<number> {
+  const rows = await sql`delete from outbox where sent_at < now() - make_interval(hours => ${hours}) returning 1`
+  return rows.length
 }

@@ -79,14 +79,3 @@ export function pgError(e: unknown): { code?: string; constraint?: string } {
   const x = e as { code?: string; constraint_name?: string }
   return { code: x?.code, constraint: x?.constraint_name }
 }
-
-/** The postgres inbox, inside the consumer's transaction (see inbox.ts). */
-export function postgresInbox(tx: TxSql) {
-  return {
-    async claim(eventId: string, type: string): Promise<boolean> {
-      const rows = await tx`insert into inbox (event_id, type) values (${eventId}, ${type}) on conflict do nothing returning event_id`
-      if (rows.length === 0) noteDuplicate()
-      return rows.length === 1
-    },
-  }
-}

@@ -1,5 +1,6 @@
 import type { Sql } from '@shop/shared-kernel/postgres/connect'
-import { postgresInbox, transact } from '@shop/shared-kernel/postgres/transact'
+import { postgresInbox } from '@shop/shared-kernel/postgres/inbox'
+import { transact } from '@shop/shared-kernel/postgres/transact'
 import type { CatalogStore } from '../../ports.ts'
 import { postgresCategories, postgresCategoryReads } from './categories.ts'
 import { postgresProductReads, postgresProducts } from './products.ts'

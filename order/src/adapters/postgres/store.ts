@@ -1,5 +1,6 @@
 import type { Sql } from '@shop/shared-kernel/postgres/connect'
-import { postgresInbox, transact } from '@shop/shared-kernel/postgres/transact'
+import { postgresInbox } from '@shop/shared-kernel/postgres/inbox'
+import { transact } from '@shop/shared-kernel/postgres/transact'
 import type { OrderStore, OrderTx } from '../../ports.ts'
 import { postgresHistory } from './history.ts'
 import { postgresOrders } from './orders.ts'

@@ -1,6 +1,7 @@
 # syntax=docker/dockerfile:1
-# The order service. Build from the repository root: docker build -f order/Dockerfile .
-# (compose.yaml does this). Same shape for every service; only the name and the port differ.
+# The image of any one service: the service and its port are build arguments (compose.yaml passes
+# them). Build from the repository root, e.g.
+#   docker build --build-arg SERVICE=catalog --build-arg PORT=8001 -t shop-catalog .
 
 # deps: production dependencies from the lock file. Every workspace's package.json must be present
 # for the workspace lock to resolve, even the services this image does not run.
@@ -16,20 +17,26 @@ COPY patches/ patches/
 RUN bun install --frozen-lockfile --production
 
 # runtime: the dependencies (node_modules, with the workspace links bun made) plus the kernel and
-# this service's sources and migrations, owned by root and run as the unprivileged bun user.
+# the service's sources and migrations, owned by root and run as the unprivileged bun user.
 FROM oven/bun:1.4 AS runtime
+# Which service (auth, catalog or order) and the port it listens on; both required.
+ARG SERVICE
+ARG PORT
+RUN case "$SERVICE" in auth|catalog|order) ;; *) echo "build with --build-arg SERVICE=auth|catalog|order (got '$SERVICE')" >&2; exit 1 ;; esac \
+  && case "$PORT" in ''|*[!0-9]*) echo "build with --build-arg PORT=<number> (got '$PORT')" >&2; exit 1 ;; esac
 WORKDIR /app
-ENV NODE_ENV=production PORT=8002
+ENV NODE_ENV=production SERVICE=${SERVICE} PORT=${PORT}
 COPY --from=deps /app ./
 COPY tsconfig.json ./
 COPY shared-kernel/ shared-kernel/
-COPY order/ order/
+COPY ${SERVICE}/ ${SERVICE}/
 # LOG_DIR in compose.yaml; a named volume mounted here starts with this ownership.
 RUN mkdir -p /var/log/shop && chown bun:bun /var/log/shop
 USER bun
-EXPOSE 8002
+EXPOSE ${PORT}
 STOPSIGNAL SIGTERM
 # No curl in the image: bun itself probes readiness (database and broker reachable).
 HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 \
-  CMD ["bun", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||8002)+'/health/ready').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-CMD ["bun", "order/src/main.ts"]
+  CMD ["bun", "-e", "fetch('http://127.0.0.1:'+process.env.PORT+'/health/ready').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+# exec: bun replaces the shell and is PID 1, so it receives the SIGTERM itself.
+CMD ["sh", "-c", "exec bun \"$SERVICE/src/main.ts\""]

@@ -1,0 +1,33 @@
+import { dirname, join } from 'node:path'
+import { Hono } from 'hono'
+import type { AppEnv } from '../env.ts'
+import { type OpenApiInfo, buildOpenApi, docsHtml } from '../openapi.ts'
+import { problemResponse } from '../problem.ts'
+
+const swaggerDir = dirname(Bun.resolveSync('swagger-ui-dist/package.json', import.meta.dir))
+const assets: Record<string, string> = {
+  'swagger-ui.css': 'text/css; charset=utf-8',
+  'swagger-ui-bundle.js': 'text/javascript; charset=utf-8',
+}
+
+/**
+ * `/openapi.json`, built from `documented`'s routes on the first request (when every route is
+ * registered) and kept; `/docs`, the interactive page, and its two Swagger UI assets. Mounted at `/`.
+ */
+export function docs(documented: Hono<any, any, any>, info: OpenApiInfo): Hono<AppEnv> {
+  const app = new Hono<AppEnv>()
+  let document: string | undefined
+  app.get('/openapi.json', (c) => {
+    document ??= JSON.stringify(buildOpenApi(documented, info))
+    return c.body(document, 200, { 'Content-Type': 'application/json; charset=utf-8' })
+  })
+  app.get('/docs', (c) => c.html(docsHtml(info.title)))
+  app.get('/docs/assets/:file', (c) => {
+    const type = assets[c.req.param('file')]
+    if (!type) return problemResponse(c, 404, 'NOT_FOUND', `no resource at ${c.req.path}`)
+    return new Response(Bun.file(join(swaggerDir, c.req.param('file'))), {
+      headers: { 'Content-Type': type, 'Cache-Control': 'public, max-age=86400' },
+    })
+  })
+  return app
+}

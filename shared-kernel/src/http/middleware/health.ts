@@ -1,0 +1,45 @@
+import { Hono } from 'hono'
+import type { AppEnv } from '../env.ts'
+import { problemResponse } from '../problem.ts'
+
+/** Readiness checks by name (database, broker): each resolves when usable, rejects when not. */
+export type ReadyChecks = Readonly<Record<string, () => Promise<unknown>>>
+
+const CHECK_TIMEOUT_MS = 2000
+
+/**
+ * `/health` (the process answers) and `/health/ready` (every check passes within 2 s; else 503 in
+ * problem+json with a `checks` object naming what is down). Mounted at `/health`.
+ */
+export function health(ready: ReadyChecks = {}): Hono<AppEnv> {
+  const app = new Hono<AppEnv>()
+  app.get('/', (c) => c.json({ status: 'ok' }))
+  app.get('/ready', async (c) => {
+    const checks: Record<string, 'up' | 'down'> = {}
+    await Promise.all(
+      Object.entries(ready).map(async ([name, check]) => {
+        try {
+          await withTimeout(check(), CHECK_TIMEOUT_MS)
+          checks[name] = 'up'
+        } catch (e) {
+          checks[name] = 'down'
+          c.get('log').warn('readiness check failed', { check: name, error: e })
+        }
+      }),
+    )
+    const down = Object.keys(checks).filter((k) => checks[k] === 'down')
+    if (down.length) return problemResponse(c, 503, 'NOT_READY', `not ready: ${down.join(', ')} down`, { checks })
+    return c.json({ status: 'ok', checks })
+  })
+  return app
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout>
+  return Promise.race([
+    p.finally(() => clearTimeout(timer)),
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms)
+    }),
+  ])
+}
