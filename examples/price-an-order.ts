@@ -5,7 +5,7 @@
  *
  *   bun examples/price-an-order.ts
  */
-import { makeCatalog, memoryCatalogStore } from '@shop/catalog'
+import { catalogApplication, memoryCatalogStore } from '@shop/catalog'
 import { makeOrderCore, memoryOrderStore } from '@shop/order'
 import type { Envelope } from '@shop/shared-kernel/event-types'
 
@@ -13,7 +13,7 @@ const clock = { now: () => new Date() }
 const orders = makeOrderCore({ store: memoryOrderStore(), clock })
 const delivered: Promise<unknown>[] = []
 // The catalog's committed product events feed the order core's product replica.
-const catalog = makeCatalog({
+const catalog = catalogApplication({
   store: memoryCatalogStore({
     onEvents: (events: Envelope[]) => {
       for (const e of events) if (e.type.startsWith('product.')) delivered.push(orders.applyProductEvent(e))
@@ -28,16 +28,16 @@ function must<T>(r: { ok: true; value: T } | { ok: false; error: unknown }): T {
 }
 
 // A three-level tree.
-const garden = must(await catalog.createCategory({ name: 'Garden' }))
-const tools = must(await catalog.createCategory({ name: 'Tools', parentId: garden.id }))
-const hand = must(await catalog.createCategory({ name: 'Hand tools', parentId: tools.id }))
-const seeds = must(await catalog.createCategory({ name: 'Seeds', parentId: garden.id }))
-const trowel = must(await catalog.createProduct({ name: 'Trowel', price: '12.90', stock: 40, categoryId: hand.id }))
-const shears = must(await catalog.createProduct({ name: 'Shears', price: '24.50', stock: 15, categoryId: hand.id }))
-const basil = must(await catalog.createProduct({ name: 'Basil seeds', price: '0.10', stock: 1000, categoryId: seeds.id }))
+const garden = must(await catalog.commands.createCategory({ name: 'Garden' }))
+const tools = must(await catalog.commands.createCategory({ name: 'Tools', parentId: garden.id }))
+const hand = must(await catalog.commands.createCategory({ name: 'Hand tools', parentId: tools.id }))
+const seeds = must(await catalog.commands.createCategory({ name: 'Seeds', parentId: garden.id }))
+const trowel = must(await catalog.commands.createProduct({ name: 'Trowel', price: '12.90', stock: 40, categoryId: hand.id }))
+const shears = must(await catalog.commands.createProduct({ name: 'Shears', price: '24.50', stock: 15, categoryId: hand.id }))
+const basil = must(await catalog.commands.createProduct({ name: 'Basil seeds', price: '0.10', stock: 1000, categoryId: seeds.id }))
 await Promise.all(delivered)
 
-const tree = await catalog.categoryTree({}, { limit: 100, offset: 0 })
+const tree = await catalog.queries.categoryTree({}, { limit: 100, offset: 0 })
 const print = (nodes: readonly { name: string; level: number; children?: readonly unknown[] }[]): void => {
   for (const n of nodes) {
     console.log(`${'  '.repeat(n.level)}- ${n.name}`)

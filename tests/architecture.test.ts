@@ -25,7 +25,7 @@ function imports(file: string): string[] {
 }
 
 // Kernel modules that are plain types and pure functions, fit for a domain or a core.
-const PURE_KERNEL = new Set(['@shop/shared-kernel/result', '@shop/shared-kernel/event-types', '@shop/shared-kernel/money', '@shop/shared-kernel/app'])
+const PURE_KERNEL = new Set(['@shop/shared-kernel/result', '@shop/shared-kernel/event-types', '@shop/shared-kernel/money', '@shop/shared-kernel/app', '@shop/shared-kernel/inbox'])
 
 /** The use-case files of a service: its `src/app` folder, or the single `src/<service>.ts` before it. */
 function coreFiles(service: string): string[] {

@@ -14,7 +14,8 @@ import { join } from 'node:path'
 import { silentLogger } from '@shop/shared-kernel/log'
 import { ensureDatabase, openDatabase, type Sql } from '@shop/shared-kernel/postgres/connect'
 import { migrate } from '@shop/shared-kernel/postgres/migrate'
-import { makeCatalog } from '../../catalog/src/catalog.ts'
+import { systemClock } from '@shop/shared-kernel/app'
+import { catalogApplication } from '../../catalog/src/app/application.ts'
 import { MIGRATIONS } from '../../catalog/src/main.ts'
 import { postgresCatalogStore } from '../../catalog/src/adapters/postgres/store.ts'
 import { MAX_LEVEL, MOVE_SIZE, buildTree, load } from './data.ts'
@@ -90,7 +91,7 @@ async function main() {
     process.stdout.write(`bench: loaded ${shape!.categories} categories (max level ${shape!.max_level}) and ${shape!.products} products in ${loadSeconds} s\n`)
 
     const store = postgresCatalogStore(sql)
-    const core = makeCatalog({ store, clock: { now: () => new Date() } })
+    const core = catalogApplication({ store, clock: systemClock })
 
     // The root with the largest subtree: the heaviest realistic subtree query and product filter.
     const [big] = await sql<{ id: number; size: number }[]>`
@@ -124,7 +125,7 @@ async function main() {
     for (let i = 0; i < 5; i++) {
       for (const [to, level] of [[moveTarget, from!.level + 6], [from!.parent_id, from!.level]] as const) {
         t = performance.now()
-        const r = await core.updateCategory(moveRoot, { parentId: to })
+        const r = await core.commands.updateCategory(moveRoot, { parentId: to })
         moveTimes.push(performance.now() - t)
         if (!r.ok) throw new Error(`move failed: ${r.error.type}`)
         if (i === 0) await checkLevels(level)
@@ -173,7 +174,7 @@ async function main() {
       data: { categories: shape!.categories, max_level: shape!.max_level, products: shape!.products, load_seconds: loadSeconds },
       subtree_query: { ...subtree, root: big!.id, subtree_size: big!.size - 1, what: 'categories.list({ under: root }) page of 50: recursive CTE, depth-first sort, window count' },
       breadcrumb_query: { ...breadcrumb, category: deepest, depth: lineage.length, what: 'categories.lineage(deepest): recursive CTE up the parents' },
-      move_subtree: { ...move, what: 'core.updateCategory(root of 1,000 categories, { parentId }): lock, row lock, one CTE update of the whole subtree' },
+      move_subtree: { ...move, what: 'core.commands.updateCategory(root of 1,000 categories, { parentId }): lock, row lock, one CTE update of the whole subtree' },
       http_products_in_subtree: {
         url: target.replace(/^http:\/\/[^/]+/, ''),
         products_in_subtree: productsInSubtree,

@@ -1,7 +1,7 @@
 import * as v from 'valibot'
 import { commonSettings, loadConfig } from '@shop/shared-kernel/config'
 
-export const CatalogSettings = v.object({
+const CatalogSettings = v.object({
   ...commonSettings(8001),
 })
 

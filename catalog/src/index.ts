@@ -1,8 +1,9 @@
 /**
- * @shop/catalog for tools that embed the core: the use cases, the domain rules, and the
+ * @shop/catalog for tools that embed the catalog: its application (the use cases), the domain rules, and the
  * in-memory adapters. Importing this starts nothing and touches no database.
  */
-export { makeCatalog, type Catalog, type CatalogDeps, type Ctx, type EventMeta, type StockOutcome } from './catalog.ts'
+export { catalogApplication, type CatalogApplication } from './app/application.ts'
+export type { StockOutcome } from './app/order-stock.ts'
 export * from './domain/category.ts'
 export * from './domain/product.ts'
 export * from './domain/stock.ts'

@@ -7,7 +7,8 @@ import type { RootLogger } from '@shop/shared-kernel/log'
 import { USER_REPLICA_MIGRATIONS } from '@shop/shared-kernel/postgres/migrate'
 import { cachedPostgresUserReplica } from '@shop/shared-kernel/postgres/user-replica'
 import { runService } from '@shop/shared-kernel/service'
-import { type Catalog, makeCatalog } from './catalog.ts'
+import { systemClock } from '@shop/shared-kernel/app'
+import { type CatalogApplication, catalogApplication } from './app/application.ts'
 import { type CatalogConfig, loadCatalogConfig } from './config.ts'
 import { catalogSubscriptions } from './adapters/events/consumers.ts'
 import { catalogHttp } from './adapters/http/routes.ts'
@@ -15,7 +16,7 @@ import { postgresCatalogStore } from './adapters/postgres/store.ts'
 
 export const MIGRATIONS = [join(import.meta.dir, '..', 'migrations'), USER_REPLICA_MIGRATIONS]
 
-export type CatalogService = Booted<{ app: Hono<AppEnv>; core: Catalog }>
+export type CatalogService = Booted<{ app: Hono<AppEnv>; core: CatalogApplication }>
 
 /**
  * The composition root of catalog: config in, a wired service out. It publishes product.* and
@@ -32,9 +33,9 @@ export function startCatalog(config: CatalogConfig, log: RootLogger, given: { bu
     async wire(ctx) {
       // Token checks read the replica through an in-process cache, invalidated on every change.
       const users = await cachedPostgresUserReplica(ctx.db, log)
-      const core = makeCatalog({ store: postgresCatalogStore(ctx.db.sql, { onEvents: ctx.wake }), clock: { now: () => new Date() } })
-      const app = catalogHttp({ ...ctx.http, catalog: core, secret: config.JWT_SECRET, lookup: users.lookup, tokenUrl: config.AUTH_TOKEN_URL })
-      return { app, core, subscriptions: catalogSubscriptions(core, users) }
+      const application = catalogApplication({ store: postgresCatalogStore(ctx.db.sql, { onEvents: ctx.wake }), clock: systemClock })
+      const app = catalogHttp({ ...ctx.http, application, secret: config.JWT_SECRET, lookup: users.lookup, tokenUrl: config.AUTH_TOKEN_URL })
+      return { app, core: application, subscriptions: catalogSubscriptions(application, users) }
     },
   })
 }

@@ -1,20 +1,10 @@
 import type { Result } from '@shop/shared-kernel/result'
-import type { DomainEvent } from '@shop/shared-kernel/event-types'
+import type { Clock, Events, Page, Paged } from '@shop/shared-kernel/app'
 import type { Inbox } from '@shop/shared-kernel/inbox'
 import type { Category, NewCategory } from './domain/category.ts'
 import type { ErrorOf } from './domain/errors.ts'
 import type { NewProduct, Product, ProductFilter } from './domain/product.ts'
 import type { Reservation, Shortage, StockLine } from './domain/stock.ts'
-
-export interface Page {
-  readonly limit: number
-  readonly offset: number
-}
-
-export interface Paged<T> {
-  readonly items: T[]
-  readonly total: number
-}
 
 /**
  * Where a category listing starts: the whole tree, or strictly below one category. Every
@@ -86,11 +76,6 @@ export interface Reservations {
   release(orderId: number, now: Date): Promise<Reservation | undefined>
 }
 
-/** Events recorded here are published after the transaction commits, and only then. */
-export interface Events {
-  add(event: DomainEvent, correlationId: string | null): Promise<void>
-}
-
 export interface CatalogTx {
   readonly categories: Categories
   readonly products: Products
@@ -107,6 +92,8 @@ export interface CatalogStore {
   transact<T, E>(work: (tx: CatalogTx) => Promise<Result<T, E>>): Promise<Result<T, E>>
 }
 
-export interface Clock {
-  now(): Date
+/** What every catalog use case is given: the store and the clock. */
+export interface CatalogDeps {
+  readonly store: CatalogStore
+  readonly clock: Clock
 }

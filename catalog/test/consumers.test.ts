@@ -1,7 +1,8 @@
 import { describe, expect, test } from 'bun:test'
 import { type DomainEvent, type Envelope, makeEnvelope } from '@shop/shared-kernel/event-types'
 import { parseEnvelope } from '@shop/shared-kernel/events'
-import { type Catalog, makeCatalog } from '../src/catalog.ts'
+import { systemClock } from '@shop/shared-kernel/app'
+import { type CatalogApplication, catalogApplication } from '../src/app/application.ts'
 import { catalogSubscriptions } from '../src/adapters/events/consumers.ts'
 import { memoryCatalogStore } from '../src/adapters/memory/store.ts'
 import type { CatalogStore } from '../src/ports.ts'
@@ -15,14 +16,14 @@ const envelope = (event: DomainEvent, correlationId: string | null = 'corr-7'): 
 
 async function setup() {
   const store = memoryCatalogStore()
-  const core = makeCatalog({ store, clock: { now: () => new Date() } })
-  const c = await core.createCategory({ name: 'C' })
+  const core = catalogApplication({ store, clock: systemClock })
+  const c = await core.commands.createCategory({ name: 'C' })
   if (!c.ok) throw new Error('setup')
-  const p = await core.createProduct({ name: 'P', price: '2.00', stock: 3, categoryId: c.value.id })
+  const p = await core.commands.createProduct({ name: 'P', price: '2.00', stock: 3, categoryId: c.value.id })
   if (!p.ok) throw new Error('setup')
   const [sub] = catalogSubscriptions(core)
   const stock = async () => {
-    const r = await core.getProduct(p.value.id)
+    const r = await core.queries.getProduct(p.value.id)
     return r.ok ? r.value.stock : -1
   }
   return { store, core, sub: sub!, productId: p.value.id, stock }
@@ -58,6 +59,21 @@ describe('catalogSubscriptions', () => {
     expect(store.published.filter((x) => x.type === 'stock.reserved').length).toBe(1)
   })
 
+  test('a redelivered order.cancelled (same envelope id) puts the stock back once, even after the order was placed again', async () => {
+    const { store, sub, productId, stock } = await setup()
+    const items = [{ product_id: productId, quantity: 2 }]
+    await sub.handler(envelope({ type: 'order.placed', data: { order_id: 5, user_id: crypto.randomUUID(), items } }))
+    const cancelled = envelope({ type: 'order.cancelled', data: { order_id: 5, items } })
+    await sub.handler(cancelled)
+    expect(await stock()).toBe(3)
+    // the order is placed again (a new round of its reservation), then the old cancellation comes back
+    await sub.handler(envelope({ type: 'order.placed', data: { order_id: 5, user_id: crypto.randomUUID(), items } }))
+    expect(await stock()).toBe(1)
+    await sub.handler(cancelled)
+    expect(await stock()).toBe(1)
+    expect(store.published.flatMap((e) => (e.type === 'product.updated' ? [e.data.stock] : []))).toEqual([1, 3, 1])
+  })
+
   test('the handler throws when the use case throws (so the bus retries), and the effect is rolled back', async () => {
     const { store, core, productId, stock } = await setup()
     const failing: CatalogStore = {
@@ -68,7 +84,7 @@ describe('catalogSubscriptions', () => {
           throw new Error('database went away')
         }),
     }
-    const broken: Catalog = makeCatalog({ store: failing, clock: { now: () => new Date() } })
+    const broken: CatalogApplication = catalogApplication({ store: failing, clock: systemClock })
     const [sub] = catalogSubscriptions(broken)
     const e = envelope({ type: 'order.placed', data: { order_id: 2, user_id: crypto.randomUUID(), items: [{ product_id: productId, quantity: 1 }] } })
     const thrown = await sub!.handler(e).then(() => undefined, (x: Error) => x.message)

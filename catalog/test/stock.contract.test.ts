@@ -4,7 +4,8 @@ import { adapterDatabases } from '@shop/shared-kernel/testing/databases'
 import type { Sql } from '@shop/shared-kernel/postgres/connect'
 import type { Result } from '@shop/shared-kernel/result'
 import { MIGRATIONS } from '../src/main.ts'
-import { type Catalog, makeCatalog } from '../src/catalog.ts'
+import { systemClock } from '@shop/shared-kernel/app'
+import { type CatalogApplication, catalogApplication } from '../src/app/application.ts'
 import { memoryCatalogStore } from '../src/adapters/memory/store.ts'
 import { postgresCatalogStore } from '../src/adapters/postgres/store.ts'
 import type { CatalogStore } from '../src/ports.ts'
@@ -15,21 +16,21 @@ type Recorded = () => Promise<Pick<Envelope, 'type' | 'data' | 'correlation_id'>
 /** The stock side of the order saga, through the use cases, over every adapter. */
 function contract(name: string, make: () => Promise<{ store: CatalogStore; recorded: Recorded }>) {
   describe(`stock reservations: ${name}`, () => {
-    let core: Catalog
+    let core: CatalogApplication
     let recorded: Recorded
     let categoryId: number
     beforeAll(async () => {
       const made = await make()
       recorded = made.recorded
-      core = makeCatalog({ store: made.store, clock: { now: () => new Date() } })
-      categoryId = value(await core.createCategory({ name: 'Saga' })).id
+      core = catalogApplication({ store: made.store, clock: systemClock })
+      categoryId = value(await core.commands.createCategory({ name: 'Saga' })).id
     })
     const value = <T>(r: Result<T, unknown>): T => {
       if (!r.ok) throw new Error(`expected ok, got ${JSON.stringify(r.error)}`)
       return r.value
     }
-    const product = async (stock: number) => value(await core.createProduct({ name: `p${crypto.randomUUID().slice(0, 6)}`, price: '5.00', stock, categoryId })).id
-    const stockOf = async (id: number) => value(await core.getProduct(id)).stock
+    const product = async (stock: number) => value(await core.commands.createProduct({ name: `p${crypto.randomUUID().slice(0, 6)}`, price: '5.00', stock, categoryId })).id
+    const stockOf = async (id: number) => value(await core.queries.getProduct(id)).stock
     const meta = (correlationId = 'corr-1') => ({ eventId: crypto.randomUUID(), correlationId })
     let nextOrder = 1000
     const order = () => ++nextOrder
@@ -39,7 +40,7 @@ function contract(name: string, make: () => Promise<{ store: CatalogStore; recor
     test('a reservation takes every line and answers stock.reserved; product.updated for each product, same correlation id', async () => {
       const [a, b] = [await product(5), await product(2)]
       const o = order()
-      const r = await core.reserveStock({ orderId: o, items: [{ productId: a, quantity: 2 }, { productId: b, quantity: 2 }, { productId: a, quantity: 1 }] }, meta('req-42'))
+      const r = await core.handlers.reserveStock({ orderId: o, items: [{ productId: a, quantity: 2 }, { productId: b, quantity: 2 }, { productId: a, quantity: 1 }] }, meta('req-42'))
       expect(value(r)).toBe('reserved')
       expect([await stockOf(a), await stockOf(b)]).toEqual([2, 0])
       const all = await recorded()
@@ -54,15 +55,15 @@ function contract(name: string, make: () => Promise<{ store: CatalogStore; recor
     test('one short or unknown line rejects the whole order, names the products, takes nothing', async () => {
       const [a, b] = [await product(5), await product(1)]
       const o = order()
-      const r = await core.reserveStock({ orderId: o, items: [{ productId: a, quantity: 1 }, { productId: b, quantity: 2 }, { productId: 987_000, quantity: 1 }] }, meta())
+      const r = await core.handlers.reserveStock({ orderId: o, items: [{ productId: a, quantity: 1 }, { productId: b, quantity: 2 }, { productId: 987_000, quantity: 1 }] }, meta())
       expect(value(r)).toBe('rejected')
       expect([await stockOf(a), await stockOf(b)]).toEqual([5, 1])
       const rejected = (await recorded()).find((e) => e.type === 'stock.rejected' && (e.data as any).order_id === o)!
       expect(rejected.data).toEqual({ order_id: o, reason: 'insufficient stock or unknown product', product_ids: [b, 987_000] })
       // a deleted product is unknown too
-      value(await core.deleteProduct(b))
+      value(await core.commands.deleteProduct(b))
       const o2 = order()
-      expect(value(await core.reserveStock({ orderId: o2, items: [{ productId: b, quantity: 1 }] }, meta()))).toBe('rejected')
+      expect(value(await core.handlers.reserveStock({ orderId: o2, items: [{ productId: b, quantity: 1 }] }, meta()))).toBe('rejected')
       expect((await recorded()).find((e) => e.type === 'stock.rejected' && (e.data as any).order_id === o2)!.data).toMatchObject({ reason: 'unknown product', product_ids: [b] })
     })
 
@@ -70,9 +71,9 @@ function contract(name: string, make: () => Promise<{ store: CatalogStore; recor
       const a = await product(3)
       const o = order()
       const m = meta()
-      expect(value(await core.reserveStock({ orderId: o, items: [{ productId: a, quantity: 1 }] }, m))).toBe('reserved')
-      expect(value(await core.reserveStock({ orderId: o, items: [{ productId: a, quantity: 1 }] }, m))).toBe('duplicate')
-      expect(value(await core.reserveStock({ orderId: o, items: [{ productId: a, quantity: 1 }] }, meta()))).toBe('answered-again')
+      expect(value(await core.handlers.reserveStock({ orderId: o, items: [{ productId: a, quantity: 1 }] }, m))).toBe('reserved')
+      expect(value(await core.handlers.reserveStock({ orderId: o, items: [{ productId: a, quantity: 1 }] }, m))).toBe('duplicate')
+      expect(value(await core.handlers.reserveStock({ orderId: o, items: [{ productId: a, quantity: 1 }] }, meta()))).toBe('answered-again')
       expect(await stockOf(a)).toBe(2)
       expect(await eventsFor(o)).toEqual(['stock.reserved', 'stock.reserved'])
     })
@@ -80,45 +81,45 @@ function contract(name: string, make: () => Promise<{ store: CatalogStore; recor
     test('release puts the reserved units back exactly once, even for two different events; nothing without a reservation', async () => {
       const a = await product(4)
       const o = order()
-      value(await core.reserveStock({ orderId: o, items: [{ productId: a, quantity: 3 }] }, meta()))
+      value(await core.handlers.reserveStock({ orderId: o, items: [{ productId: a, quantity: 3 }] }, meta()))
       expect(await stockOf(a)).toBe(1)
       // the event's items are not trusted: the recorded reservation says what to put back
       const cancelled = { orderId: o, items: [{ productId: a, quantity: 300 }] }
-      const outcomes = await Promise.all([core.releaseStock(cancelled, meta()), core.releaseStock(cancelled, meta()), core.releaseStock(cancelled, meta())])
+      const outcomes = await Promise.all([core.handlers.releaseStock(cancelled, meta()), core.handlers.releaseStock(cancelled, meta()), core.handlers.releaseStock(cancelled, meta())])
       expect(outcomes.map(value).sort()).toEqual(['nothing-to-release', 'nothing-to-release', 'released'])
       expect(await stockOf(a)).toBe(4)
-      expect(value(await core.releaseStock({ orderId: order(), items: [] }, meta()))).toBe('nothing-to-release')
+      expect(value(await core.handlers.releaseStock({ orderId: order(), items: [] }, meta()))).toBe('nothing-to-release')
       // a rejected order has nothing to release
       const o2 = order()
-      value(await core.reserveStock({ orderId: o2, items: [{ productId: a, quantity: 99 }] }, meta()))
-      expect(value(await core.releaseStock({ orderId: o2, items: [{ productId: a, quantity: 99 }] }, meta()))).toBe('nothing-to-release')
+      value(await core.handlers.reserveStock({ orderId: o2, items: [{ productId: a, quantity: 99 }] }, meta()))
+      expect(value(await core.handlers.releaseStock({ orderId: o2, items: [{ productId: a, quantity: 99 }] }, meta()))).toBe('nothing-to-release')
       expect(await stockOf(a)).toBe(4)
       // a released order placed again (the order service re-places edited lines) opens a new round
-      expect(value(await core.reserveStock({ orderId: o, items: [{ productId: a, quantity: 1 }] }, meta()))).toBe('reserved')
+      expect(value(await core.handlers.reserveStock({ orderId: o, items: [{ productId: a, quantity: 1 }] }, meta()))).toBe('reserved')
       expect(await stockOf(a)).toBe(3)
       // and so does a rejected one
-      expect(value(await core.reserveStock({ orderId: o2, items: [{ productId: a, quantity: 2 }] }, meta()))).toBe('reserved')
+      expect(value(await core.handlers.reserveStock({ orderId: o2, items: [{ productId: a, quantity: 2 }] }, meta()))).toBe('reserved')
       expect(await stockOf(a)).toBe(1)
     })
 
     test('a new round that overtakes the release of the previous one is refused (retried by the bus), and succeeds after it', async () => {
       const a = await product(5)
       const o = order()
-      value(await core.reserveStock({ orderId: o, items: [{ productId: a, quantity: 2 }] }, meta()))
+      value(await core.handlers.reserveStock({ orderId: o, items: [{ productId: a, quantity: 2 }] }, meta()))
       const early = meta()
-      const thrown = await core.reserveStock({ orderId: o, items: [{ productId: a, quantity: 3 }] }, early).then(() => 'accepted', (e: Error) => e.message)
+      const thrown = await core.handlers.reserveStock({ orderId: o, items: [{ productId: a, quantity: 3 }] }, early).then(() => 'accepted', (e: Error) => e.message)
       expect(thrown).toContain('retry')
       expect(await stockOf(a)).toBe(3)
-      value(await core.releaseStock({ orderId: o, items: [{ productId: a, quantity: 2 }] }, meta()))
+      value(await core.handlers.releaseStock({ orderId: o, items: [{ productId: a, quantity: 2 }] }, meta()))
       // the redelivery of the same event (its inbox claim was rolled back) now reserves the new lines
-      expect(value(await core.reserveStock({ orderId: o, items: [{ productId: a, quantity: 3 }] }, early))).toBe('reserved')
+      expect(value(await core.handlers.reserveStock({ orderId: o, items: [{ productId: a, quantity: 3 }] }, early))).toBe('reserved')
       expect(await stockOf(a)).toBe(2)
     })
 
     test('30 concurrent reservations of 1 unit on stock 9: exactly 9 succeed, stock ends at 0', async () => {
       const a = await product(9)
       const orders = Array.from({ length: 30 }, () => order())
-      const outcomes = await Promise.all(orders.map((o) => core.reserveStock({ orderId: o, items: [{ productId: a, quantity: 1 }] }, meta())))
+      const outcomes = await Promise.all(orders.map((o) => core.handlers.reserveStock({ orderId: o, items: [{ productId: a, quantity: 1 }] }, meta())))
       const values = outcomes.map(value)
       expect(values.filter((v) => v === 'reserved').length).toBe(9)
       expect(values.filter((v) => v === 'rejected').length).toBe(21)
@@ -131,7 +132,7 @@ function contract(name: string, make: () => Promise<{ store: CatalogStore; recor
       const [a, b] = [await product(10), await product(10)]
       const outcomes = await Promise.all(
         Array.from({ length: 24 }, (_, i) =>
-          core.reserveStock(
+          core.handlers.reserveStock(
             { orderId: order(), items: i % 2 ? [{ productId: a, quantity: 1 }, { productId: b, quantity: 1 }] : [{ productId: b, quantity: 1 }, { productId: a, quantity: 1 }] },
             meta(),
           ),
@@ -144,13 +145,13 @@ function contract(name: string, make: () => Promise<{ store: CatalogStore; recor
     test('reservations racing with cancellations and admin stock edits keep the books right', async () => {
       const a = await product(20)
       const placed = Array.from({ length: 10 }, () => order())
-      await Promise.all(placed.map((o) => core.reserveStock({ orderId: o, items: [{ productId: a, quantity: 2 }] }, meta())))
+      await Promise.all(placed.map((o) => core.handlers.reserveStock({ orderId: o, items: [{ productId: a, quantity: 2 }] }, meta())))
       expect(await stockOf(a)).toBe(0)
       // cancel half of them twice each, while more orders arrive
       const late = Array.from({ length: 6 }, () => order())
       const results = await Promise.all([
-        ...placed.slice(0, 5).flatMap((o) => [core.releaseStock({ orderId: o, items: [] }, meta()), core.releaseStock({ orderId: o, items: [] }, meta())]),
-        ...late.map((o) => core.reserveStock({ orderId: o, items: [{ productId: a, quantity: 2 }] }, meta())),
+        ...placed.slice(0, 5).flatMap((o) => [core.handlers.releaseStock({ orderId: o, items: [] }, meta()), core.handlers.releaseStock({ orderId: o, items: [] }, meta())]),
+        ...late.map((o) => core.handlers.reserveStock({ orderId: o, items: [{ productId: a, quantity: 2 }] }, meta())),
       ])
       const reservedLate = results.slice(10).map(value).filter((v) => v === 'reserved').length
       expect(results.slice(0, 10).map(value).filter((v) => v === 'released').length).toBe(5)

@@ -1,7 +1,8 @@
 import { expect } from 'bun:test'
 import { silentLogger } from '@shop/shared-kernel/log'
 import { call, type CallOptions, type Reply, tokenFactory } from '@shop/shared-kernel/testing/http'
-import { makeCatalog } from '../src/catalog.ts'
+import { systemClock } from '@shop/shared-kernel/app'
+import { catalogApplication } from '../src/app/application.ts'
 import { catalogHttp } from '../src/adapters/http/routes.ts'
 import { memoryCatalogStore } from '../src/adapters/memory/store.ts'
 import type { CatalogStore } from '../src/ports.ts'
@@ -15,8 +16,8 @@ export const USER = await tokens.valid({ id: crypto.randomUUID(), username: 'a_u
 export function catalogTestApp(o: { store?: CatalogStore; bodyLimit?: number } = {}) {
   const memory = o.store ? undefined : memoryCatalogStore()
   const store: CatalogStore = o.store ?? memory!
-  const core = makeCatalog({ store, clock: { now: () => new Date() } })
-  const app = catalogHttp({ catalog: core, secret: SECRET, service: 'catalog', log: silentLogger, bodyLimit: o.bodyLimit ?? 1024 * 1024, ready: {} })
+  const core = catalogApplication({ store, clock: systemClock })
+  const app = catalogHttp({ application: core, secret: SECRET, service: 'catalog', log: silentLogger, bodyLimit: o.bodyLimit ?? 1024 * 1024, ready: {} })
   const req = (method: string, path: string, opts?: CallOptions) => call(app, method, path, opts)
   /** As the admin. */
   const admin = (method: string, path: string, body?: unknown, headers?: Record<string, string>) =>

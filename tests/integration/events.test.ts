@@ -4,15 +4,17 @@ import postgres from 'postgres'
 import { makeEnvelope } from '@shop/shared-kernel/event-types'
 import { TcpProxy } from '@shop/shared-kernel/testing/tcp-proxy'
 import { brokerUrl } from '@shop/shared-kernel/testing/broker'
-import { ADMIN, api, dbUrl, eventually, publishAs, serviceAmqpUrl, type Shop, startShop, testAmqpUrl, useServers } from './harness.ts'
+import { ADMIN, api, dbUrl, eventually, publishAs, serviceAmqpUrl, type ServiceName, type Shop, startShop, testAmqpUrl, useServers } from './harness.ts'
 
 /**
  * The event backbone between real processes on the real RabbitMQ: fan-out to every consumer,
- * a broker outage at commit time, duplicates, reordering, and poison messages.
+ * a broker outage at commit time (auth's and catalog's), duplicates, reordering, and poison messages.
  */
 const run = await useServers()
 let shop: Shop
-let proxy: TcpProxy
+/** The services that reach the broker through a proxy the test can cut. */
+const BEHIND_PROXY = ['auth', 'catalog'] as const
+const proxies = {} as Record<(typeof BEHIND_PROXY)[number], TcpProxy>
 const dbs: Record<string, ReturnType<typeof postgres>> = {}
 
 /** As the owner of the routing key would (its broker user; the consumers check the publisher). */
@@ -30,17 +32,19 @@ const productEvent = (type: 'product.created' | 'product.updated', id: number, v
 
 describe.skipIf(!run)('events between real processes', () => {
   beforeAll(async () => {
-    // auth reaches the broker through a proxy the test can cut
-    proxy = new TcpProxy('127.0.0.1', Number(new URL(brokerUrl()).port || 5672))
-    const port = await proxy.start()
-    const viaProxy = new URL(serviceAmqpUrl('auth'))
-    viaProxy.port = String(port)
-    shop = await startShop({ env: { auth: { AMQP_URL: viaProxy.toString() } } })
+    const env: Partial<Record<ServiceName, Record<string, string>>> = {}
+    for (const svc of BEHIND_PROXY) {
+      proxies[svc] = new TcpProxy('127.0.0.1', Number(new URL(brokerUrl()).port || 5672))
+      const viaProxy = new URL(serviceAmqpUrl(svc))
+      viaProxy.port = String(await proxies[svc].start())
+      env[svc] = { AMQP_URL: viaProxy.toString() }
+    }
+    shop = await startShop({ env })
     for (const s of ['auth', 'catalog', 'order'] as const) dbs[s] = postgres(dbUrl(s), { max: 2, onnotice: () => {} })
   }, 90_000)
   afterAll(async () => {
     await shop?.stop()
-    proxy?.stop()
+    for (const p of Object.values(proxies)) p.stop()
     for (const sql of Object.values(dbs)) await sql.end()
   })
 
@@ -58,7 +62,7 @@ describe.skipIf(!run)('events between real processes', () => {
   })
 
   test('the broker is unreachable when the change commits; the event is delivered once it is back', async () => {
-    proxy.cut()
+    proxies.auth.cut()
     await eventually(async () => (await api(shop.auth.url, 'GET', '/health/ready')).status === 503, 'auth to notice the broker is gone')
     const r = await api(shop.auth.url, 'POST', '/api/v1/auth/register', { body: { username: 'offline', email: 'offline@example.com', password: 'offline-password' } })
     expect(r.status).toBe(201) // the request does not depend on the broker
@@ -66,13 +70,32 @@ describe.skipIf(!run)('events between real processes', () => {
     const [waiting] = await dbs.auth!`select count(*)::int as n from outbox where sent_at is null`
     expect(waiting!.n).toBeGreaterThanOrEqual(1)
     expect(await replicaRow('catalog', r.body.id)).toHaveLength(0)
-    await proxy.restore()
+    await proxies.auth.restore()
     for (const svc of ['catalog', 'order'] as const) {
       await eventually(async () => (await replicaRow(svc, r.body.id)).length === 1, `${svc} replica after the outage`, 20_000)
     }
     await eventually(async () => (await dbs.auth!`select count(*)::int as n from outbox where sent_at is null`)[0]!.n === 0, 'outbox drained')
     // exactly once in effect: one inbox-free replica row at version 1
     expect((await replicaRow('order', r.body.id))[0]!.version).toBe(1)
+  }, 60_000)
+
+  test('the broker is unreachable when a product is created; product.created reaches order once it is back', async () => {
+    const admin = (await api(shop.auth.url, 'POST', '/api/v1/auth/login', { body: { username: ADMIN.username, password: ADMIN.password } })).body.access_token
+    const category = (await api(shop.catalog.url, 'POST', '/api/v1/category', { token: admin, body: { name: 'Outage' } })).body.id
+    const inOrder = (id: number) => dbs.order!<{ name: string; version: number }[]>`select name, version from products where id = ${id}`
+    const unsent = async () => (await dbs.catalog!`select count(*)::int as n from outbox where sent_at is null`)[0]!.n as number
+    proxies.catalog.cut()
+    await eventually(async () => (await api(shop.catalog.url, 'GET', '/health/ready')).status === 503, 'catalog to notice the broker is gone')
+    const p = await api(shop.catalog.url, 'POST', '/api/v1/product', { token: admin, body: { name: 'Offline lamp', price: '9.90', stock: 4, category_id: category } })
+    expect(p.status).toBe(201) // the write does not depend on the broker
+    await Bun.sleep(700)
+    const [waiting] = await dbs.catalog!`select count(*)::int as n from outbox where sent_at is null and type = 'product.created'`
+    expect(waiting!.n).toBe(1)
+    expect(await inOrder(p.body.id)).toHaveLength(0)
+    await proxies.catalog.restore()
+    await eventually(async () => (await inOrder(p.body.id)).length === 1, 'product in the order replica after the outage', 20_000)
+    await eventually(async () => (await unsent()) === 0, 'catalog outbox drained')
+    expect((await inOrder(p.body.id))[0]).toEqual({ name: 'Offline lamp', version: 1 })
   }, 60_000)
 
   test('the same event delivered twice has one effect', async () => {

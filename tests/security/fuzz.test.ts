@@ -107,12 +107,12 @@ async function catalogWorld(store?: CatalogStore): Promise<World> {
   const user = { id: crypto.randomUUID(), username: 'fz_user', role: 'USER' as const }
   await users.created(admin)
   await users.created(user)
-  const root = await c.core.createCategory({ name: 'Root' })
+  const root = await c.core.commands.createCategory({ name: 'Root' })
   if (!root.ok) throw new Error('seed')
-  const child = await c.core.createCategory({ name: 'Child', parentId: root.value.id, description: 'the child' })
+  const child = await c.core.commands.createCategory({ name: 'Child', parentId: root.value.id, description: 'the child' })
   if (!child.ok) throw new Error('seed')
-  await c.core.createProduct({ name: 'Lamp', price: '19.90', stock: 3, categoryId: child.value.id, description: 'bright' })
-  await c.core.createProduct({ name: 'Desk', price: '120.00', stock: 0, categoryId: root.value.id })
+  await c.core.commands.createProduct({ name: 'Lamp', price: '19.90', stock: 3, categoryId: child.value.id, description: 'bright' })
+  await c.core.commands.createProduct({ name: 'Desk', price: '120.00', stock: 0, categoryId: root.value.id })
   return {
     app: c.app,
     ...(store ? {} : { snap: snapshotter(c.store, [users.rows]) }),

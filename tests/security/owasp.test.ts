@@ -203,9 +203,9 @@ async function api2Worlds(): Promise<World[]> {
     await users.created(admin)
     await users.created(gone)
     await users.deleted(gone)
-    const cat = await c.core.createCategory({ name: 'Root' })
+    const cat = await c.core.commands.createCategory({ name: 'Root' })
     if (!cat.ok) throw new Error('seed')
-    await c.core.createProduct({ name: 'P', price: '1.00', stock: 1, categoryId: cat.value.id })
+    await c.core.commands.createProduct({ name: 'P', price: '1.00', stock: 1, categoryId: cat.value.id })
     const bodies: Record<string, unknown> = {
       'POST /api/v1/category': { name: 'New' },
       'PUT /api/v1/category/{id}': { name: 'Renamed' },
@@ -565,7 +565,7 @@ describe('API4 unrestricted resource consumption', () => {
     const admin = await authUser(a, aReq, 'ADMIN')
     passwords.push(admin.password)
     const c = buildCatalog({ bodyLimit: limit })
-    const cat = await c.core.createCategory({ name: 'Root' })
+    const cat = await c.core.commands.createCategory({ name: 'Root' })
     if (!cat.ok) throw new Error('seed')
     const o = buildOrder({ bodyLimit: limit })
     await seedOrderProduct(o.core, 1)
@@ -643,9 +643,9 @@ const api5 = await (async () => {
   const victim = await authUser(a, aReq)
   passwords.push(aAdmin.password, aUser.password, victim.password)
   const c = buildCatalog({ replica: users })
-  const cat = await c.core.createCategory({ name: 'Root' })
+  const cat = await c.core.commands.createCategory({ name: 'Root' })
   if (!cat.ok) throw new Error('seed')
-  await c.core.createProduct({ name: 'P', price: '1.00', stock: 1, categoryId: cat.value.id })
+  await c.core.commands.createProduct({ name: 'P', price: '1.00', stock: 1, categoryId: cat.value.id })
   const o = buildOrder({ replica: users })
 
   const services = [

@@ -13,7 +13,8 @@ import { ok } from '@shop/shared-kernel/result'
 import { call, type CallOptions, type Reply, tokenFactory } from '@shop/shared-kernel/testing/http'
 import type { AuthStore } from '../../auth/src/ports.ts'
 import { authTestApp } from '../../auth/test/support.ts'
-import { makeCatalog } from '../../catalog/src/catalog.ts'
+import { systemClock } from '@shop/shared-kernel/app'
+import { catalogApplication } from '../../catalog/src/app/application.ts'
 import { catalogHttp } from '../../catalog/src/adapters/http/routes.ts'
 import { memoryCatalogStore } from '../../catalog/src/adapters/memory/store.ts'
 import type { CatalogStore } from '../../catalog/src/ports.ts'
@@ -80,9 +81,9 @@ export type Replica = ReturnType<typeof replica>
 
 export function buildCatalog(o: BuildOptions & { store?: CatalogStore; replica?: Replica } = {}) {
   const store = o.store ?? memoryCatalogStore()
-  const core = makeCatalog({ store, clock: { now: () => new Date() } })
+  const core = catalogApplication({ store, clock: systemClock })
   const app = catalogHttp({
-    catalog: core,
+    application: core,
     secret: SECRET,
     ...(o.replica ? { lookup: o.replica.lookup } : {}),
     service: 'catalog',

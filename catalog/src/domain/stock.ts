@@ -68,7 +68,7 @@ export function rejection(s: Shortage): { reason: string; productIds: number[] }
   return { reason, productIds }
 }
 
-export const sameLines = (a: readonly StockLine[], b: readonly StockLine[]): boolean =>
+const sameLines = (a: readonly StockLine[], b: readonly StockLine[]): boolean =>
   a.length === b.length && a.every((l, i) => l.productId === b[i]!.productId && l.quantity === b[i]!.quantity)
 
 /**

@@ -1,43 +1,36 @@
 import type { Subscription } from '@shop/shared-kernel/bus/bus'
-import type { Envelope, EventMap } from '@shop/shared-kernel/event-types'
+import { subscription } from '@shop/shared-kernel/bus/topology'
+import type { EventMap } from '@shop/shared-kernel/event-types'
 import type { UserReplica } from '@shop/shared-kernel/postgres/user-replica'
-import type { Catalog } from '../../catalog.ts'
+import type { CatalogApplication } from '../../app/application.ts'
+import type { OrderStock } from '../../app/order-stock.ts'
 
-const lines = (items: EventMap['order.placed']['items']) => items.map((i) => ({ productId: i.product_id, quantity: i.quantity }))
+const orderStock = (data: EventMap['order.placed'] | EventMap['order.cancelled']): OrderStock => ({
+  orderId: data.order_id,
+  items: data.items.map((i) => ({ productId: i.product_id, quantity: i.quantity })),
+})
 
 /**
  * The catalog's consumers: the stock side of the order saga, and (when given) the user replica
- * that lets the JWT check reject deleted users and use current roles. The bus hands over envelopes it has
- * already validated; a handler resolves once the effect is committed (the message is then acked)
- * and throws when it failed (the bus retries, then dead-letters).
+ * that lets the JWT check reject deleted users and use current roles. The bus hands over envelopes
+ * it has already validated, of the queue's topics only; a handler resolves once the effect is
+ * committed (the message is then acked) and throws when it failed (the bus retries, then
+ * dead-letters).
  */
-export function catalogSubscriptions(core: Catalog, users?: Pick<UserReplica, 'apply'>): Subscription[] {
-  const subs: Subscription[] = [
-    {
-      service: 'catalog',
-      name: 'orders',
-      topics: ['order.placed', 'order.cancelled'],
-      async handler(envelope) {
-        const meta = { eventId: envelope.id, correlationId: envelope.correlation_id }
-        if (envelope.type === 'order.placed') {
-          const data = envelope.data as EventMap['order.placed']
-          await core.reserveStock({ orderId: data.order_id, items: lines(data.items) }, meta)
-        } else if (envelope.type === 'order.cancelled') {
-          const data = envelope.data as EventMap['order.cancelled']
-          await core.releaseStock({ orderId: data.order_id, items: lines(data.items) }, meta)
-        }
-        // Other types never reach this queue (it is bound to the two topics above).
-      },
-    },
-  ]
-  if (users) {
-    subs.push({
-      service: 'catalog',
-      name: 'users',
-      topics: ['user.created', 'user.updated', 'user.deleted'],
-      // Idempotent by version: a duplicate or older event changes nothing.
-      handler: async (e) => void (await users.apply(e as Envelope<'user.created'>)),
-    })
-  }
-  return subs
+export function catalogSubscriptions(application: CatalogApplication, users?: Pick<UserReplica, 'apply'>): Subscription[] {
+  const { handlers } = application
+  const orders = subscription('catalog', 'orders', async (e) => {
+    const meta = { eventId: e.id, correlationId: e.correlation_id }
+    switch (e.type) {
+      case 'order.placed':
+        await handlers.reserveStock(orderStock(e.data), meta)
+        return
+      case 'order.cancelled':
+        await handlers.releaseStock(orderStock(e.data), meta)
+        return
+    }
+  })
+  if (!users) return [orders]
+  // Idempotent by version: a duplicate or older event changes nothing.
+  return [orders, subscription('catalog', 'users', async (e) => void (await users.apply(e)))]
 }

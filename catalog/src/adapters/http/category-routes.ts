@@ -1,19 +1,22 @@
-import type { Hono } from 'hono'
+import { Hono } from 'hono'
 import * as v from 'valibot'
 import type { AppEnv } from '@shop/shared-kernel/http/app'
+import type { authenticate } from '@shop/shared-kernel/http/auth'
 import { describeRoute } from '@shop/shared-kernel/http/openapi-meta'
 import { pageHeadersDoc, setPageHeaders } from '@shop/shared-kernel/http/pagination'
 import { body, params, query } from '@shop/shared-kernel/http/validate'
-import { toProblem } from './errors.ts'
-import { categoryJson, nodeJson, refJson } from './json.ts'
-import type { RouteDeps } from './routes.ts'
+import type { CatalogApplication } from '../../app/application.ts'
+import { unwrap } from './errors.ts'
+import { categoryFields, categoryJson, nodeJson, refJson } from './json.ts'
 import { CategoryCreateBody, CategoryListQuery, CategoryNodeOut, CategoryOut, CategoryUpdateBody, CategoryWithPathOut, IdParam } from './schemas.ts'
 
 const tags = ['categories']
 
-export function categoryRoutes(app: Hono<AppEnv>, { catalog, admin }: RouteDeps): void {
+/** The categories resource, as a sub-app mounted under /api/v1. */
+export function categoryRoutes({ commands, queries }: CatalogApplication, admin: ReturnType<typeof authenticate>): Hono<AppEnv> {
+  const app = new Hono<AppEnv>()
   app.post(
-    '/api/v1/category',
+    '/category',
     describeRoute({
       summary: 'Create a category (admin)',
       description:
@@ -26,16 +29,14 @@ export function categoryRoutes(app: Hono<AppEnv>, { catalog, admin }: RouteDeps)
     admin,
     body(CategoryCreateBody),
     async (c) => {
-      const b = c.req.valid('json')
-      const r = await catalog.createCategory({ name: b.name, description: b.description ?? null, parentId: b.parent_id ?? null })
-      if (!r.ok) throw toProblem(r.error)
-      c.header('Location', `/api/v1/categories/${r.value.id}`)
-      return c.json(categoryJson(r.value), 201)
+      const category = unwrap(await commands.createCategory(categoryFields(c.req.valid('json'))))
+      c.header('Location', `/api/v1/categories/${category.id}`)
+      return c.json(categoryJson(category), 201)
     },
   )
 
   app.get(
-    '/api/v1/categories',
+    '/categories',
     describeRoute({
       summary: 'List categories, depth-first',
       description:
@@ -55,18 +56,18 @@ export function categoryRoutes(app: Hono<AppEnv>, { catalog, admin }: RouteDeps)
       const page = { limit, offset }
       const scope = parent_id === undefined ? {} : { under: parent_id }
       if (tree) {
-        const { items, total } = await catalog.categoryTree(scope, page)
+        const { items, total } = await queries.categoryTree(scope, page)
         setPageHeaders(c, page, total)
         return c.json(nodeJson(items))
       }
-      const { items, total } = await catalog.listCategories(scope, page)
+      const { items, total } = await queries.listCategories(scope, page)
       setPageHeaders(c, page, total)
       return c.json(items.map(categoryJson))
     },
   )
 
   app.get(
-    '/api/v1/categories/:id',
+    '/categories/:id',
     describeRoute({
       summary: 'One category with its path',
       description: '`path` lists the ancestors, root first, each `{id, name, level}`; the category itself is not in it (a root has `path: []`).',
@@ -76,14 +77,13 @@ export function categoryRoutes(app: Hono<AppEnv>, { catalog, admin }: RouteDeps)
     }),
     params(IdParam),
     async (c) => {
-      const r = await catalog.getCategory(c.req.valid('param').id)
-      if (!r.ok) throw toProblem(r.error)
-      return c.json({ ...categoryJson(r.value.category), path: r.value.path.map(refJson) })
+      const { category, path } = unwrap(await queries.getCategory(c.req.valid('param').id))
+      return c.json({ ...categoryJson(category), path: path.map(refJson) })
     },
   )
 
   app.put(
-    '/api/v1/category/:id',
+    '/category/:id',
     describeRoute({
       summary: 'Rename, describe or move a category (admin)',
       description:
@@ -102,19 +102,13 @@ export function categoryRoutes(app: Hono<AppEnv>, { catalog, admin }: RouteDeps)
     params(IdParam),
     body(CategoryUpdateBody),
     async (c) => {
-      const b = c.req.valid('json')
-      const r = await catalog.updateCategory(c.req.valid('param').id, {
-        ...(b.name !== undefined ? { name: b.name } : {}),
-        ...(b.description !== undefined ? { description: b.description } : {}),
-        ...(b.parent_id !== undefined ? { parentId: b.parent_id } : {}),
-      })
-      if (!r.ok) throw toProblem(r.error)
-      return c.json(categoryJson(r.value))
+      const category = unwrap(await commands.updateCategory(c.req.valid('param').id, categoryFields(c.req.valid('json'))))
+      return c.json(categoryJson(category))
     },
   )
 
   app.delete(
-    '/api/v1/category/:id',
+    '/category/:id',
     describeRoute({
       summary: 'Delete a category (admin)',
       description: 'Only an empty category can go: move or delete its subcategories and products first.',
@@ -125,9 +119,9 @@ export function categoryRoutes(app: Hono<AppEnv>, { catalog, admin }: RouteDeps)
     admin,
     params(IdParam),
     async (c) => {
-      const r = await catalog.deleteCategory(c.req.valid('param').id)
-      if (!r.ok) throw toProblem(r.error)
+      unwrap(await commands.deleteCategory(c.req.valid('param').id))
       return c.body(null, 204)
     },
   )
+  return app
 }

@@ -1,11 +1,11 @@
-import { HttpProblem } from '@shop/shared-kernel/http/problem'
+import { HttpProblem, unwrapWith } from '@shop/shared-kernel/http/problem'
 import type { CatalogError } from '../../domain/errors.ts'
 
 /** A 422 that names the offending field, like the validation failures do. */
 const unprocessable = (code: string, path: string, message: string) => new HttpProblem(422, code, message, { errors: [{ path, message }] })
 
 /** The one place where catalog's domain errors become HTTP statuses. */
-export function toProblem(e: CatalogError): HttpProblem {
+function toProblem(e: CatalogError): HttpProblem {
   switch (e.type) {
     case 'CategoryNotFound':
       return new HttpProblem(404, 'CATEGORY_NOT_FOUND', `category ${e.id} not found`)
@@ -25,3 +25,6 @@ export function toProblem(e: CatalogError): HttpProblem {
       return unprocessable('UNKNOWN_CATEGORY', 'category_id', `category ${e.categoryId} does not exist`)
   }
 }
+
+/** A use case's Result: its value, or the problem its error maps to (thrown, rendered by the app). */
+export const unwrap = unwrapWith(toProblem)

@@ -1,6 +1,20 @@
-import type { Category, CategoryRef } from '../../domain/category.ts'
-import type { Product } from '../../domain/product.ts'
+import type { NewCategoryInput } from '../../app/create-category.ts'
+import type { NewProductInput } from '../../app/create-product.ts'
+import type { Category, CategoryChanges, CategoryRef } from '../../domain/category.ts'
+import type { Product, ProductChanges, ProductFilter } from '../../domain/product.ts'
 import type { CategoryNode } from '../../domain/tree.ts'
+import type { CategoryBody, CategoryCreate, ProductBody, ProductCreate, ProductQuery } from './schemas.ts'
+
+/**
+ * The one place per resource where the wire's snake_case meets the core's camelCase, both ways.
+ * A field absent from a body stays undefined, which the use cases read as "unchanged".
+ */
+
+export function categoryFields(b: CategoryCreate): NewCategoryInput
+export function categoryFields(b: CategoryBody): CategoryChanges
+export function categoryFields(b: CategoryBody): CategoryChanges {
+  return { name: b.name, description: b.description, parentId: b.parent_id }
+}
 
 export const categoryJson = (c: Category) => ({
   id: c.id,
@@ -28,6 +42,21 @@ export function nodeJson(roots: readonly CategoryNode[]): NodeJson[] {
   }
   return out
 }
+
+export function productFields(b: ProductCreate): NewProductInput
+export function productFields(b: ProductBody): ProductChanges
+export function productFields(b: ProductBody): ProductChanges {
+  return { name: b.name, description: b.description, price: b.price, stock: b.stock, categoryId: b.category_id }
+}
+
+export const productFilter = (f: ProductQuery): ProductFilter => ({
+  sort: f.sort,
+  categoryId: f.category_id,
+  minPrice: f.min_price,
+  maxPrice: f.max_price,
+  inStock: f.in_stock,
+  q: f.q,
+})
 
 export const productJson = (p: Product) => ({
   id: p.id,

@@ -1,21 +1,27 @@
-import type { Hono } from 'hono'
+import { Hono } from 'hono'
 import * as v from 'valibot'
+import type { Ctx } from '@shop/shared-kernel/app'
 import type { AppEnv } from '@shop/shared-kernel/http/app'
+import type { authenticate } from '@shop/shared-kernel/http/auth'
 import { describeRoute } from '@shop/shared-kernel/http/openapi-meta'
 import { pageHeadersDoc, setPageHeaders } from '@shop/shared-kernel/http/pagination'
 import { body, params, query } from '@shop/shared-kernel/http/validate'
-import { toProblem } from './errors.ts'
-import { productJson } from './json.ts'
-import type { RouteDeps } from './routes.ts'
+import type { CatalogApplication } from '../../app/application.ts'
+import { unwrap } from './errors.ts'
+import { productFields, productFilter, productJson } from './json.ts'
 import { IdParam, ProductCreateBody, ProductListQuery, ProductOut, ProductUpdateBody, ProductsInCategoryQuery } from './schemas.ts'
 
 const tags = ['products']
 
-export function productRoutes(app: Hono<AppEnv>, { catalog, admin }: RouteDeps): void {
-  const ctx = (c: { get(k: 'requestId'): string }) => ({ correlationId: c.get('requestId') })
+/** The request id becomes the correlation id of the events a write causes. */
+const ctx = (c: { get(k: 'requestId'): string }): Ctx => ({ correlationId: c.get('requestId') })
+
+/** The products resource, as a sub-app mounted under /api/v1. */
+export function productRoutes({ commands, queries }: CatalogApplication, admin: ReturnType<typeof authenticate>): Hono<AppEnv> {
+  const app = new Hono<AppEnv>()
 
   app.post(
-    '/api/v1/product',
+    '/product',
     describeRoute({
       summary: 'Create a product (admin)',
       description:
@@ -28,19 +34,14 @@ export function productRoutes(app: Hono<AppEnv>, { catalog, admin }: RouteDeps):
     admin,
     body(ProductCreateBody),
     async (c) => {
-      const b = c.req.valid('json')
-      const r = await catalog.createProduct(
-        { name: b.name, description: b.description ?? null, price: b.price, stock: b.stock ?? 0, categoryId: b.category_id },
-        ctx(c),
-      )
-      if (!r.ok) throw toProblem(r.error)
-      c.header('Location', `/api/v1/product/${r.value.id}`)
-      return c.json(productJson(r.value), 201)
+      const product = unwrap(await commands.createProduct(productFields(c.req.valid('json')), ctx(c)))
+      c.header('Location', `/api/v1/product/${product.id}`)
+      return c.json(productJson(product), 201)
     },
   )
 
   app.get(
-    '/api/v1/products',
+    '/products',
     describeRoute({
       summary: 'List and search products',
       description:
@@ -55,24 +56,14 @@ export function productRoutes(app: Hono<AppEnv>, { catalog, admin }: RouteDeps):
     async (c) => {
       const f = c.req.valid('query')
       const page = { limit: f.limit, offset: f.offset }
-      const { items, total } = await catalog.listProducts(
-        {
-          sort: f.sort,
-          ...(f.category_id !== undefined ? { categoryId: f.category_id } : {}),
-          ...(f.min_price !== undefined ? { minPrice: f.min_price } : {}),
-          ...(f.max_price !== undefined ? { maxPrice: f.max_price } : {}),
-          ...(f.in_stock !== undefined ? { inStock: f.in_stock } : {}),
-          ...(f.q ? { q: f.q } : {}),
-        },
-        page,
-      )
+      const { items, total } = await queries.listProducts(productFilter(f), page)
       setPageHeaders(c, page, total)
       return c.json(items.map(productJson))
     },
   )
 
   app.get(
-    '/api/v1/products_with_category/:id',
+    '/products_with_category/:id',
     describeRoute({
       summary: 'The products of a category and of every category below it',
       description: 'By id. `include_subcategories=false` keeps only the category\'s own products. Each product carries its `category`.',
@@ -85,15 +76,14 @@ export function productRoutes(app: Hono<AppEnv>, { catalog, admin }: RouteDeps):
     async (c) => {
       const { limit, offset, include_subcategories } = c.req.valid('query')
       const page = { limit, offset }
-      const r = await catalog.productsInCategory(c.req.valid('param').id, include_subcategories, page)
-      if (!r.ok) throw toProblem(r.error)
-      setPageHeaders(c, page, r.value.total)
-      return c.json(r.value.items.map(productJson))
+      const { items, total } = unwrap(await queries.productsInCategory(c.req.valid('param').id, include_subcategories, page))
+      setPageHeaders(c, page, total)
+      return c.json(items.map(productJson))
     },
   )
 
   app.get(
-    '/api/v1/product/:id',
+    '/product/:id',
     describeRoute({
       summary: 'One product',
       tags,
@@ -102,14 +92,12 @@ export function productRoutes(app: Hono<AppEnv>, { catalog, admin }: RouteDeps):
     }),
     params(IdParam),
     async (c) => {
-      const r = await catalog.getProduct(c.req.valid('param').id)
-      if (!r.ok) throw toProblem(r.error)
-      return c.json(productJson(r.value))
+      return c.json(productJson(unwrap(await queries.getProduct(c.req.valid('param').id))))
     },
   )
 
   app.put(
-    '/api/v1/product/:id',
+    '/product/:id',
     describeRoute({
       summary: 'Change a product (admin)',
       description:
@@ -123,25 +111,13 @@ export function productRoutes(app: Hono<AppEnv>, { catalog, admin }: RouteDeps):
     params(IdParam),
     body(ProductUpdateBody),
     async (c) => {
-      const b = c.req.valid('json')
-      const r = await catalog.updateProduct(
-        c.req.valid('param').id,
-        {
-          ...(b.name !== undefined ? { name: b.name } : {}),
-          ...(b.description !== undefined ? { description: b.description } : {}),
-          ...(b.price !== undefined ? { price: b.price } : {}),
-          ...(b.stock !== undefined ? { stock: b.stock } : {}),
-          ...(b.category_id !== undefined ? { categoryId: b.category_id } : {}),
-        },
-        ctx(c),
-      )
-      if (!r.ok) throw toProblem(r.error)
-      return c.json(productJson(r.value))
+      const product = unwrap(await commands.updateProduct(c.req.valid('param').id, productFields(c.req.valid('json')), ctx(c)))
+      return c.json(productJson(product))
     },
   )
 
   app.delete(
-    '/api/v1/product/:id',
+    '/product/:id',
     describeRoute({
       summary: 'Delete a product (admin)',
       description: 'Announced as product.deleted; orders already placed keep their snapshot of it.',
@@ -152,9 +128,9 @@ export function productRoutes(app: Hono<AppEnv>, { catalog, admin }: RouteDeps):
     admin,
     params(IdParam),
     async (c) => {
-      const r = await catalog.deleteProduct(c.req.valid('param').id, ctx(c))
-      if (!r.ok) throw toProblem(r.error)
+      unwrap(await commands.deleteProduct(c.req.valid('param').id, ctx(c)))
       return c.body(null, 204)
     },
   )
+  return app
 }

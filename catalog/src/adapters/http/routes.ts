@@ -1,12 +1,12 @@
 import type { Hono } from 'hono'
 import { type AppEnv, createHttpApp, type HttpAppOptions } from '@shop/shared-kernel/http/app'
 import { authenticate, type UserLookup } from '@shop/shared-kernel/http/auth'
-import type { Catalog } from '../../catalog.ts'
+import type { CatalogApplication } from '../../app/application.ts'
 import { categoryRoutes } from './category-routes.ts'
 import { productRoutes } from './product-routes.ts'
 
 export interface CatalogHttpOptions extends Omit<HttpAppOptions, 'docs'> {
-  readonly catalog: Catalog
+  readonly application: CatalogApplication
   readonly secret: string
   /** The user replica, once there is one: deleted users and lowered roles then count at once. */
   readonly lookup?: UserLookup
@@ -15,11 +15,6 @@ export interface CatalogHttpOptions extends Omit<HttpAppOptions, 'docs'> {
    * can be pasted instead.
    */
   readonly tokenUrl?: string
-}
-
-export interface RouteDeps {
-  readonly catalog: Catalog
-  readonly admin: ReturnType<typeof authenticate>
 }
 
 export function catalogHttp(o: CatalogHttpOptions): Hono<AppEnv> {
@@ -34,11 +29,6 @@ export function catalogHttp(o: CatalogHttpOptions): Hono<AppEnv> {
       tokenUrl: o.tokenUrl ?? 'http://localhost:8000/api/v1/auth/login',
     },
   })
-  const deps: RouteDeps = {
-    catalog: o.catalog,
-    admin: authenticate({ secret: o.secret, ...(o.lookup ? { lookup: o.lookup } : {}) }, 'ADMIN'),
-  }
-  categoryRoutes(app, deps)
-  productRoutes(app, deps)
-  return app
+  const admin = authenticate({ secret: o.secret, lookup: o.lookup }, 'ADMIN')
+  return app.route('/api/v1', categoryRoutes(o.application, admin)).route('/api/v1', productRoutes(o.application, admin))
 }

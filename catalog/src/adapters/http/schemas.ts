@@ -53,6 +53,11 @@ export const ProductUpdateBody = v.object({
   category_id: v.optional(id('category_id')),
 })
 
+export type CategoryCreate = v.InferOutput<typeof CategoryCreateBody>
+export type CategoryBody = v.InferOutput<typeof CategoryUpdateBody>
+export type ProductCreate = v.InferOutput<typeof ProductCreateBody>
+export type ProductBody = v.InferOutput<typeof ProductUpdateBody>
+
 export const IdParam = v.object({ id: idString('id') })
 
 export const CategoryListQuery = v.object({
@@ -61,7 +66,7 @@ export const CategoryListQuery = v.object({
   tree: v.optional(boolString('tree'), 'false'),
 })
 
-export const Q_MAX = 1000
+const Q_MAX = 1000
 export const ProductListQuery = v.pipe(
   v.object({
     ...pageEntries,
@@ -85,6 +90,8 @@ export const ProductListQuery = v.pipe(
     ['max_price'],
   ),
 )
+
+export type ProductQuery = v.InferOutput<typeof ProductListQuery>
 
 export const ProductsInCategoryQuery = v.object({
   ...pageEntries,

@@ -4,7 +4,8 @@ import { type Category, levelUnder, wouldCycle } from '../../domain/category.ts'
 import type { ErrorOf } from '../../domain/errors.ts'
 import { nameKey } from '../../domain/name-key.ts'
 import { childrenIndex, depthFirst, lineageOf, subtreeIds } from '../../domain/tree.ts'
-import type { Categories, CategoryScope, Page } from '../../ports.ts'
+import type { Page } from '@shop/shared-kernel/app'
+import type { Categories, CategoryScope } from '../../ports.ts'
 
 /** The category store in plain code: the same semantics as the recursive CTEs of the postgres adapter. */
 export class MemoryCategories implements Categories {

@@ -7,7 +7,8 @@ import { compareKeys, nameKey } from '../../domain/name-key.ts'
 import type { NewProduct, Product, ProductFilter, ProductSort } from '../../domain/product.ts'
 import { type Shortage, type StockLine, hasShortage, shortage } from '../../domain/stock.ts'
 import { childrenIndex, subtreeIds } from '../../domain/tree.ts'
-import type { Page, Products } from '../../ports.ts'
+import type { Page } from '@shop/shared-kernel/app'
+import type { Products } from '../../ports.ts'
 
 /** A product as stored: the category ref is read from the category table, as the SQL join does. */
 export type ProductRow = Omit<Product, 'category'>

@@ -1,11 +1,12 @@
 import { type Result, err, ok } from '@shop/shared-kernel/result'
-import type { TxSql } from '@shop/shared-kernel/postgres/connect'
+import type { Q, TxSql } from '@shop/shared-kernel/postgres/connect'
 import { pgError } from '@shop/shared-kernel/postgres/transact'
 import type { Category, NewCategory } from '../../domain/category.ts'
 import type { ErrorOf } from '../../domain/errors.ts'
 import { nameKey } from '../../domain/name-key.ts'
-import type { Categories, CategoryReads, CategoryScope, Page, Paged } from '../../ports.ts'
-import { type CategoryRow, type Q, guarded, toCategory } from './rows.ts'
+import type { Page, Paged } from '@shop/shared-kernel/app'
+import type { Categories, CategoryReads, CategoryScope } from '../../ports.ts'
+import { type CategoryRow, guarded, toCategory } from './rows.ts'
 
 /**
  * Every hierarchy query here is one recursive CTE, one round trip whatever the depth. Sibling

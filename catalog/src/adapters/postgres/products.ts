@@ -1,14 +1,15 @@
 import { type Result, err, ok } from '@shop/shared-kernel/result'
-import type { TxSql } from '@shop/shared-kernel/postgres/connect'
+import type { Q, TxSql } from '@shop/shared-kernel/postgres/connect'
 import type { ErrorOf } from '../../domain/errors.ts'
 import { nameKey } from '../../domain/name-key.ts'
 import type { NewProduct, Product, ProductFilter, ProductSort } from '../../domain/product.ts'
 import { type Shortage, type StockLine, hasShortage, shortage } from '../../domain/stock.ts'
-import type { Page, Paged, ProductReads, Products } from '../../ports.ts'
-import { type ProductRow, type Q, toProduct } from './rows.ts'
+import type { Page, Paged } from '@shop/shared-kernel/app'
+import type { ProductReads, Products } from '../../ports.ts'
+import { type ProductRow, toProduct } from './rows.ts'
 
 /** LIKE pattern for a literal substring: its own \, % and _ are escaped (with `escape '\'`). */
-export const containsPattern = (s: string): string => `%${s.replace(/[\\%_]/g, '\\$&')}%`
+const containsPattern = (s: string): string => `%${s.replace(/[\\%_]/g, '\\$&')}%`
 
 export function postgresProductReads(sql: Q): ProductReads {
   const withCategory = () => sql`

@@ -1,8 +1,6 @@
-import type { Sql, TxSql } from '@shop/shared-kernel/postgres/connect'
+import type { Q, TxSql } from '@shop/shared-kernel/postgres/connect'
 import type { Category } from '../../domain/category.ts'
 import type { Product } from '../../domain/product.ts'
-
-export type Q = Sql | TxSql
 
 export interface CategoryRow {
   id: number

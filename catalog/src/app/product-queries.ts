@@ -1,0 +1,26 @@
+import type { Page, Paged } from '@shop/shared-kernel/app'
+import { type Result, err, ok } from '@shop/shared-kernel/result'
+import type { CatalogError } from '../domain/errors.ts'
+import type { Product, ProductFilter } from '../domain/product.ts'
+import type { CatalogDeps } from '../ports.ts'
+
+export async function getProduct({ store }: CatalogDeps, id: number): Promise<Result<Product, CatalogError>> {
+  const p = await store.products.byId(id)
+  return p ? ok(p) : err({ type: 'ProductNotFound', id })
+}
+
+/** Filtered and sorted (ties by id); an unknown category matches nothing. */
+export function listProducts({ store }: CatalogDeps, filter: ProductFilter, page: Page): Promise<Paged<Product>> {
+  return store.products.list(filter, page)
+}
+
+/** The products of a category (and, by default, of every category below it); unknown category: an error, not an empty page. */
+export async function productsInCategory(
+  { store }: CatalogDeps,
+  id: number,
+  includeSubcategories: boolean,
+  page: Page,
+): Promise<Result<Paged<Product>, CatalogError>> {
+  if (!(await store.categories.byId(id))) return err({ type: 'CategoryNotFound', id })
+  return ok(await store.products.list({ categoryId: id, includeSubcategories }, page))
+}
