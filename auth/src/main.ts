@@ -20,36 +20,29 @@ export type AuthService = Service<AuthApplication>
  * events and consumes none.
  */
 export function startAuth(config: AuthConfig, log: RootLogger, given: { bus?: Bus } = {}): Promise<AuthService> {
-  return boot({
-    name: 'auth',
-    config,
-    log,
-    migrations: MIGRATIONS,
-    bus: given.bus,
-    async wire(ctx) {
-      const application = authApplication({
-        store: postgresAuthStore(ctx.db.sql, { onEvents: ctx.wake }),
-        hasher: bcryptHasher(config.BCRYPT_COST),
-        tokens: jwtTokens(config.JWT_SECRET, config.JWT_TTL_SECONDS),
-        clock: systemClock,
-        ids: { uuid: () => crypto.randomUUID() },
-        throttle: {
-          login: {
-            perAccountAndAddress: { maxFailures: config.LOGIN_MAX_FAILURES, windowSeconds: config.LOGIN_WINDOW_SECONDS },
-            perAddress: { maxFailures: config.LOGIN_MAX_FAILURES_PER_ADDRESS, windowSeconds: config.LOGIN_WINDOW_SECONDS },
-            perAccount: { maxFailures: config.LOGIN_MAX_FAILURES_PER_ACCOUNT, windowSeconds: config.LOGIN_WINDOW_SECONDS },
-          },
-          registrations: { maxFailures: config.REGISTER_MAX_PER_ADDRESS, windowSeconds: config.REGISTER_WINDOW_SECONDS },
+  return boot({ name: 'auth', config, log, migrations: MIGRATIONS, bus: given.bus }, async (ctx) => {
+    const application = authApplication({
+      store: postgresAuthStore(ctx.db.sql, { onEvents: ctx.wake }),
+      hasher: bcryptHasher(config.BCRYPT_COST),
+      tokens: jwtTokens(config.JWT_SECRET, config.JWT_TTL_SECONDS),
+      clock: systemClock,
+      ids: { uuid: () => crypto.randomUUID() },
+      throttle: {
+        login: {
+          perAccountAndAddress: { maxFailures: config.LOGIN_MAX_FAILURES, windowSeconds: config.LOGIN_WINDOW_SECONDS },
+          perAddress: { maxFailures: config.LOGIN_MAX_FAILURES_PER_ADDRESS, windowSeconds: config.LOGIN_WINDOW_SECONDS },
+          perAccount: { maxFailures: config.LOGIN_MAX_FAILURES_PER_ACCOUNT, windowSeconds: config.LOGIN_WINDOW_SECONDS },
         },
-      })
-      if (config.ADMIN_USERNAME && config.ADMIN_EMAIL && config.ADMIN_PASSWORD) {
-        const r = await application.commands.ensureAdmin({ username: config.ADMIN_USERNAME, email: config.ADMIN_EMAIL, password: config.ADMIN_PASSWORD })
-        if (!r.ok) throw new Error(`ADMIN_*: cannot create the admin: ${r.error.type}`)
-        log.info('admin ensured', { username: r.value.user.username, action: r.value.action })
-      }
-      const app = authHttp({ ...ctx.http, application, secret: config.JWT_SECRET, trustProxy: config.TRUST_PROXY })
-      return { app, application }
-    },
+        registrations: { maxFailures: config.REGISTER_MAX_PER_ADDRESS, windowSeconds: config.REGISTER_WINDOW_SECONDS },
+      },
+    })
+    if (config.ADMIN_USERNAME && config.ADMIN_EMAIL && config.ADMIN_PASSWORD) {
+      const r = await application.commands.ensureAdmin({ username: config.ADMIN_USERNAME, email: config.ADMIN_EMAIL, password: config.ADMIN_PASSWORD })
+      if (!r.ok) throw new Error(`ADMIN_*: cannot create the admin: ${r.error.type}`)
+      log.info('admin ensured', { username: r.value.user.username, action: r.value.action })
+    }
+    const app = authHttp({ ...ctx.http, application, trustProxy: config.TRUST_PROXY })
+    return { app, application }
   })
 }
 

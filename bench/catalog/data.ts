@@ -5,7 +5,7 @@
 import type { Sql } from '@shop/shared-kernel/postgres/connect'
 import { nameKey } from '../../catalog/src/domain/name-key.ts'
 
-export const CATEGORIES = 10_000
+const CATEGORIES = 10_000
 export const PRODUCTS = 100_000
 export const MAX_LEVEL = 19 // 20 levels: 0..19
 export const MOVE_SIZE = 1_000

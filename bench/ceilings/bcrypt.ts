@@ -7,7 +7,7 @@
 import { hash, verify } from '@node-rs/bcrypt'
 import { closedLoop, round2 } from './closed-loop.ts'
 
-export async function bcryptCeiling(cost: number, concurrency: number, seconds: number) {
+async function bcryptCeiling(cost: number, concurrency: number, seconds: number) {
   const password = 'password-0-bench'
   const h = await hash(password, { cost })
   for (let i = 0; i < 4; i++) if (!(await verify(password, h))) throw new Error('bcrypt verify failed')

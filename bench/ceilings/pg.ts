@@ -6,7 +6,7 @@
 import postgres from 'postgres'
 import { closedLoop } from './closed-loop.ts'
 
-export async function pgCeiling(url: string, callers: number, pool: number, seconds: number, maxId: number) {
+async function pgCeiling(url: string, callers: number, pool: number, seconds: number, maxId: number) {
   const sql = postgres(url, { max: pool, onnotice: () => {} })
   try {
     const one = (id: number) => sql`select id, name, description, price, stock, category_id, created_at, updated_at from products where id = ${id}`

@@ -82,7 +82,7 @@ local i = 0
 request = function() i = i + 1; return reqs[((i + (tid or 1)) % #reqs) + 1] end
 `
 
-export async function runHttp() {
+async function runHttp() {
   const started = new Date().toISOString()
   say('starting the shop (fresh databases shop_bench_*, vhost shop_bench)')
   const shop: Shop = await startShop()

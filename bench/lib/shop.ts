@@ -27,8 +27,8 @@ export const ADMIN = { username: 'benchadmin', email: 'benchadmin@shop.bench', p
 export type ServiceName = 'auth' | 'catalog' | 'order'
 export const SERVICES: readonly ServiceName[] = ['auth', 'catalog', 'order']
 
-export const PG_BASE = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
-export const AMQP_BASE = process.env.BENCH_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672'
+const PG_BASE = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
+const AMQP_BASE = process.env.BENCH_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672'
 export const VHOST = 'shop_bench'
 export const POOL_MAX = Number(process.env.BENCH_POOL_MAX ?? 10)
 

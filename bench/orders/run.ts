@@ -108,7 +108,7 @@ export async function latencyRun(shop: Shop, users: { token: string }[], product
   }
 }
 
-export async function runOrders() {
+async function runOrders() {
   const started = new Date().toISOString()
   say('starting the shop (fresh databases shop_bench_*, vhost shop_bench)')
   const shop = await startShop()

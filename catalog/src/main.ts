@@ -1,13 +1,12 @@
 import { join } from 'node:path'
 import type { Hono } from 'hono'
 import { type Booted, boot } from '@shop/shared-kernel/boot'
+import { systemClock } from '@shop/shared-kernel/app'
 import type { Bus } from '@shop/shared-kernel/bus/bus'
 import type { AppEnv } from '@shop/shared-kernel/http/app'
 import type { RootLogger } from '@shop/shared-kernel/log'
 import { USER_REPLICA_MIGRATIONS } from '@shop/shared-kernel/postgres/migrate'
-import { cachedPostgresUserReplica } from '@shop/shared-kernel/postgres/user-replica'
 import { runService } from '@shop/shared-kernel/service'
-import { systemClock } from '@shop/shared-kernel/app'
 import { type CatalogApplication, catalogApplication } from './app/application.ts'
 import { type CatalogConfig, loadCatalogConfig } from './config.ts'
 import { catalogSubscriptions } from './adapters/events/consumers.ts'
@@ -24,19 +23,10 @@ export type CatalogService = Booted<{ app: Hono<AppEnv>; core: CatalogApplicatio
  * user.* (its user replica, for token checks).
  */
 export function startCatalog(config: CatalogConfig, log: RootLogger, given: { bus?: Bus } = {}): Promise<CatalogService> {
-  return boot({
-    name: 'catalog',
-    config,
-    log,
-    migrations: MIGRATIONS,
-    bus: given.bus,
-    async wire(ctx) {
-      // Token checks read the replica through an in-process cache, invalidated on every change.
-      const users = await cachedPostgresUserReplica(ctx.db, log)
-      const application = catalogApplication({ store: postgresCatalogStore(ctx.db.sql, { onEvents: ctx.wake }), clock: systemClock })
-      const app = catalogHttp({ ...ctx.http, application, secret: config.JWT_SECRET, lookup: users.lookup, tokenUrl: config.AUTH_TOKEN_URL })
-      return { app, core: application, subscriptions: catalogSubscriptions(application, users) }
-    },
+  return boot({ name: 'catalog', config, log, migrations: MIGRATIONS, bus: given.bus, userReplica: true }, (ctx) => {
+    const application = catalogApplication({ store: postgresCatalogStore(ctx.db.sql, { onEvents: ctx.wake }), clock: systemClock })
+    const app = catalogHttp({ ...ctx.http, application, lookup: ctx.users.lookup, tokenUrl: config.AUTH_TOKEN_URL })
+    return { app, core: application, subscriptions: catalogSubscriptions(application, ctx.users) }
   })
 }
 

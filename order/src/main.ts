@@ -1,11 +1,11 @@
 import { join } from 'node:path'
 import type { Hono } from 'hono'
 import { type Booted, boot } from '@shop/shared-kernel/boot'
+import { systemClock } from '@shop/shared-kernel/app'
 import type { Bus } from '@shop/shared-kernel/bus/bus'
 import type { AppEnv } from '@shop/shared-kernel/http/app'
 import type { RootLogger } from '@shop/shared-kernel/log'
 import { USER_REPLICA_MIGRATIONS } from '@shop/shared-kernel/postgres/migrate'
-import { cachedPostgresUserReplica } from '@shop/shared-kernel/postgres/user-replica'
 import { runService } from '@shop/shared-kernel/service'
 import { type OrderConfig, loadOrderConfig } from './config.ts'
 import { makeOrderCore, type OrderCore } from './order.ts'
@@ -23,19 +23,10 @@ export type OrderService = Booted<{ app: Hono<AppEnv>; core: OrderCore }>
  * the user's open orders), and publishes order.placed and order.cancelled through its outbox.
  */
 export function startOrder(config: OrderConfig, log: RootLogger, given: { bus?: Bus } = {}): Promise<OrderService> {
-  return boot({
-    name: 'order',
-    config,
-    log,
-    migrations: MIGRATIONS,
-    bus: given.bus,
-    async wire(ctx) {
-      // Token checks read the replica through an in-process cache, invalidated on every change.
-      const users = await cachedPostgresUserReplica(ctx.db, log)
-      const core = makeOrderCore({ store: postgresOrderStore(ctx.db.sql, { onEvents: ctx.wake }), clock: { now: () => new Date() } })
-      const app = orderHttp({ ...ctx.http, core, secret: config.JWT_SECRET, lookup: users.lookup, tokenUrl: config.AUTH_TOKEN_URL })
-      return { app, core, subscriptions: orderSubscriptions(core, users) }
-    },
+  return boot({ name: 'order', config, log, migrations: MIGRATIONS, bus: given.bus, userReplica: true }, (ctx) => {
+    const core = makeOrderCore({ store: postgresOrderStore(ctx.db.sql, { onEvents: ctx.wake }), clock: systemClock })
+    const app = orderHttp({ ...ctx.http, core, lookup: ctx.users.lookup, tokenUrl: config.AUTH_TOKEN_URL })
+    return { app, core, subscriptions: orderSubscriptions(core, ctx.users) }
   })
 }
 

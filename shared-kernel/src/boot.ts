@@ -10,13 +10,14 @@ import { type Database, openDatabase } from './postgres/connect.ts'
 import { migrate } from './postgres/migrate.ts'
 import { startHousekeeping } from './postgres/housekeeping.ts'
 import { OutboxRelay } from './postgres/relay.ts'
+import { type CachedUserReplica, cachedPostgresUserReplica } from './postgres/user-replica.ts'
 
 /**
  * RabbitMQ when AMQP_URL is set, else an in-memory bus (events stay in this process). On
  * RabbitMQ a service connects as its own broker user (BROKER_USERS): consumers apply an event
  * only when its owner's user published it, so any other user would publish into dead letters.
  */
-export function busFromConfig(config: { AMQP_URL?: string | undefined; AMQP_PREFETCH: number }, name: ServiceName, log: Logger): Bus {
+function busFromConfig(config: { AMQP_URL?: string | undefined; AMQP_PREFETCH: number }, name: ServiceName, log: Logger): Bus {
   if (config.AMQP_URL) {
     const user = brokerUser(config.AMQP_URL)
     if (user !== BROKER_USERS[name]) {
@@ -36,6 +37,7 @@ export interface BootConfig {
   readonly AMQP_PREFETCH: number
   readonly CORS_ORIGINS?: string | undefined
   readonly BODY_LIMIT_BYTES: number
+  readonly JWT_SECRET: string
 }
 
 export interface BootContext {
@@ -44,9 +46,23 @@ export interface BootContext {
   readonly log: RootLogger
   /** Call after a commit that wrote events: the relay publishes them now. */
   readonly wake: () => void
-  /** What every service's HTTP app is given (its name, logger, body limit, CORS origins, readiness checks). */
-  readonly http: Omit<HttpAppOptions, 'docs'>
+  /** What every service's HTTP app is given: its name, logger, body limit, CORS origins, readiness checks, token key. */
+  readonly http: Omit<HttpAppOptions, 'docs'> & { readonly secret: string }
 }
+
+export interface BootOptions {
+  readonly name: 'auth' | 'catalog' | 'order'
+  readonly config: BootConfig
+  readonly log: RootLogger
+  readonly migrations: string | readonly string[]
+  /** A bus shared by services in one process (embedded mode); it is not closed by this service. */
+  readonly bus?: Bus | undefined
+  /** The service keeps a replica of users from user.* events (catalog, order): `ctx.users`, its lookups cached. */
+  readonly userReplica?: boolean
+}
+
+/** The context `wire` gets: with `users` when the service keeps a user replica. */
+export type ContextFor<O extends BootOptions> = O extends { readonly userReplica: true } ? BootContext & { readonly users: CachedUserReplica } : BootContext
 
 export interface Wired {
   readonly app: Hono<AppEnv>
@@ -70,15 +86,7 @@ export type Booted<T> = T & {
  * application and HTTP app, then start the outbox relay, its consumers and the housekeeping of
  * the messaging tables. A failure on the way closes what was opened.
  */
-export async function boot<T extends Wired>(o: {
-  name: 'auth' | 'catalog' | 'order'
-  config: BootConfig
-  log: RootLogger
-  migrations: string | readonly string[]
-  /** A bus shared by services in one process (embedded mode); it is not closed by this service. */
-  bus?: Bus | undefined
-  wire: (ctx: BootContext) => Promise<T> | T
-}): Promise<Booted<T>> {
+export async function boot<const O extends BootOptions, T extends Wired>(o: O, wire: (ctx: ContextFor<O>) => Promise<T> | T): Promise<Booted<T>> {
   const db = await openDatabase({
     url: o.config.DATABASE_URL,
     dataDir: o.config.DATA_DIR,
@@ -97,7 +105,10 @@ export async function boot<T extends Wired>(o: {
   const relay = new OutboxRelay(db.sql, bus, o.log)
   const closeBus = () => (o.bus ? Promise.resolve() : bus.close())
   try {
-    const wired = await o.wire({
+    // Token checks read the replica through an in-process cache, invalidated on every change.
+    const users = o.userReplica ? { users: await cachedPostgresUserReplica(db, o.log) } : {}
+    const wired = await wire({
+      ...users,
       db,
       bus,
       log: o.log,
@@ -108,8 +119,9 @@ export async function boot<T extends Wired>(o: {
         bodyLimit: o.config.BODY_LIMIT_BYTES,
         corsOrigins: o.config.CORS_ORIGINS?.split(',').map((s) => s.trim()).filter(Boolean) ?? [],
         ready: { database: db.ping, broker: () => bus.ping() },
+        secret: o.config.JWT_SECRET,
       },
-    })
+    } as ContextFor<O>)
     relay.start()
     for (const s of wired.subscriptions ?? []) await bus.subscribe(s)
     const housekeeping = startHousekeeping(db.sql, o.log)

@@ -25,7 +25,7 @@ const product = v.object({
   version,
 })
 
-export const eventDataSchemas = {
+const eventDataSchemas = {
   'user.created': user,
   'user.updated': user,
   'user.deleted': v.object({ id: uuid, version }),
@@ -38,7 +38,7 @@ export const eventDataSchemas = {
   'order.cancelled': v.object({ order_id: id, items: v.pipe(v.array(line), v.maxLength(1000)) }),
 } satisfies Record<EventType, v.GenericSchema>
 
-export const EVENT_TYPES = Object.keys(eventDataSchemas) as EventType[]
+const EVENT_TYPES = Object.keys(eventDataSchemas) as EventType[]
 
 const EnvelopeShape = v.object({
   id: uuid,

@@ -4,15 +4,13 @@ import { AMQPClient } from '@cloudamqp/amqp-client'
 import { AmqpBus } from '../src/bus/amqp.ts'
 import { BROKER_USERS, ownerOf, type Service, SERVICES } from '../src/bus/ownership.ts'
 import { subscription } from '../src/bus/topology.ts'
-import { EVENT_TYPES } from '../src/events.ts'
 import { type DomainEvent, type Envelope, type EventType, makeEnvelope } from '../src/event-types.ts'
 import type { Fields, Logger } from '../src/log.ts'
-import { MESSAGING_MIGRATIONS } from '../src/postgres/migrate.ts'
 import { OutboxRelay } from '../src/postgres/relay.ts'
 import { transact } from '../src/postgres/transact.ts'
 import { ok } from '../src/result.ts'
 import { brokerUrl, resetShopVhost, serviceUrl, useBrokerSetup, vhostUrl } from '../testing/broker.ts'
-import { freshSchema, sharedPglite } from '../testing/databases.ts'
+import { adapterDatabases } from '../testing/databases.ts'
 
 /**
  * The broker set-up on the real RabbitMQ (a vhost of this checkout's own): each service's user
@@ -47,6 +45,7 @@ const sample: Record<EventType, DomainEvent['data']> = {
   'stock.rejected': { order_id: 1, reason: 'r', product_ids: [1] },
   'order.cancelled': { order_id: 1, items: [{ product_id: 1, quantity: 1 }] },
 }
+const EVENT_TYPES = Object.keys(sample) as EventType[]
 const envelope = (type: EventType, source: Service = ownerOf(type), data = sample[type]): Envelope =>
   makeEnvelope(source, { type, data } as DomainEvent, null, crypto.randomUUID(), new Date())
 
@@ -187,8 +186,8 @@ describe.skipIf(!run)('broker users and event ownership on the real RabbitMQ', (
   }, 60_000)
 
   test('a publish the broker refuses leaves its outbox row unsent, logs an error, and the relay keeps trying', async () => {
-    const db = await sharedPglite('broker-trust')
-    await freshSchema(db.sql, MESSAGING_MIGRATIONS)
+    const sql = await (await adapterDatabases('broker_trust', []))[0]!.open()
+    const db = { sql }
     const log = new Recorder()
     const b = bus('catalog', log)
     await b.waitUntilConnected(15_000)

@@ -1,9 +1,10 @@
-import { describe, expect, test } from 'bun:test'
+import { afterAll, describe, expect, test } from 'bun:test'
 import type { Logger } from '../src/log.ts'
 import { silentLogger } from '../src/log.ts'
 import type { Sql } from '../src/postgres/connect.ts'
 import { startHousekeeping } from '../src/postgres/housekeeping.ts'
-import { adapterDatabases } from '../testing/databases.ts'
+import { adapterDatabases, sharedServerDb } from '../testing/databases.ts'
+import { until } from '../testing/until.ts'
 
 const HOUR = 3600 * 1000
 
@@ -19,16 +20,11 @@ const written = (sql: Sql, agoMs: number, sent: boolean) => {
 
 const count = async (sql: Sql, table: 'inbox' | 'outbox') => (await sql<{ n: number }[]>`select count(*)::int as n from ${sql(table)}`)[0]!.n
 
-async function until(cond: () => Promise<boolean>, ms = 5000) {
-  const end = Date.now() + ms
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error('timed out')
-    await Bun.sleep(10)
-  }
-}
 
 for (const db of await adapterDatabases('housekeeping', [])) {
   describe(`messaging housekeeping (${db.kind})`, () => {
+    // The shared server's connections are counted for every test run on the machine: give these back.
+    if (db.kind === 'server') afterAll(async () => (await sharedServerDb('housekeeping')).close())
     test('deletes inbox ids past their window and published outbox rows past theirs; keeps the rest', async () => {
       const sql = await db.open()
       await processed(sql, 8 * 24 * HOUR) // past the week: gone

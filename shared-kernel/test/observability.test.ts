@@ -12,6 +12,7 @@ import { transact } from '../src/postgres/transact.ts'
 import { ok } from '../src/result.ts'
 import { adapterDatabases } from '../testing/databases.ts'
 import { sample } from '../testing/metrics.ts'
+import { until } from '../testing/until.ts'
 
 const write = (sql: Sql, onEvents: () => void, id = crypto.randomUUID()) =>
   transact(sql, { source: 'auth', onEvents }, (_tx, events) => events, async (events) => {
@@ -19,13 +20,6 @@ const write = (sql: Sql, onEvents: () => void, id = crypto.randomUUID()) =>
     return ok(id)
   })
 
-async function until(cond: () => boolean | Promise<boolean>, ms = 10_000) {
-  const end = Date.now() + ms
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error('timed out')
-    await Bun.sleep(2)
-  }
-}
 
 describe('tracing off (no exporter)', () => {
   test('no span, no context: inSpan just runs and there is no traceparent to carry', async () => {

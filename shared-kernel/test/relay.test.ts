@@ -9,6 +9,7 @@ import { transact } from '../src/postgres/transact.ts'
 import { ok } from '../src/result.ts'
 import { adapterDatabases, sharedServerDb, useServer, freshSchema } from '../testing/databases.ts'
 import { MESSAGING_MIGRATIONS } from '../src/postgres/migrate.ts'
+import { until } from '../testing/until.ts'
 
 /** A bus the test can take down: publish throws while down. Records what it was given. */
 class FlakyBus implements Bus {
@@ -34,13 +35,6 @@ const writeEvents = (sql: Sql, n: number, onEvents?: () => void) =>
     return ok(null)
   })
 
-async function until(cond: () => boolean | Promise<boolean>, ms = 10_000) {
-  const end = Date.now() + ms
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error('timed out')
-    await Bun.sleep(2)
-  }
-}
 
 for (const db of await adapterDatabases('relay', [])) {
   describe(`outbox relay (${db.kind})`, () => {

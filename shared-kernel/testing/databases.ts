@@ -11,7 +11,7 @@ import { migrate } from '../src/postgres/migrate.ts'
  */
 const pglites = new Map<string, Promise<Database>>()
 
-export function sharedPglite(name: string): Promise<Database> {
+function sharedPglite(name: string): Promise<Database> {
   let db = pglites.get(name)
   if (!db) {
     db = openDatabase({ dataDir: 'memory://', name, poolMax: 1, log: silentLogger })
@@ -27,7 +27,7 @@ export function serverUrl(): string {
 }
 
 let reachable: Promise<boolean> | undefined
-export function serverReachable(): Promise<boolean> {
+function serverReachable(): Promise<boolean> {
   reachable ??= (async () => {
     const sql = postgres(serverUrl(), { max: 1, connect_timeout: 3, onnotice: () => {} })
     try {

@@ -1,6 +1,7 @@
 import type { Hono } from 'hono'
 import { sign } from 'hono/jwt'
 import { JWT_AUDIENCE, JWT_ISSUER } from '../src/http/jwt.ts'
+import { checkResponse } from './openapi-check.ts'
 
 export interface Reply {
   readonly status: number
@@ -20,7 +21,10 @@ export interface CallOptions {
   readonly address?: string
 }
 
-/** One request through `app.request()`: the real Hono pipeline, no socket. */
+/**
+ * One request through `app.request()`: the real Hono pipeline, no socket. The response is checked
+ * against the app's OpenAPI document (openapi-check.ts): a mismatch fails the test.
+ */
 export async function call(app: Hono<any, any, any>, method: string, path: string, o: CallOptions = {}): Promise<Reply> {
   const headers: Record<string, string> = { ...(o.headers ?? {}) }
   if (o.token) headers.Authorization = `Bearer ${o.token}`
@@ -33,6 +37,8 @@ export async function call(app: Hono<any, any, any>, method: string, path: strin
   const env = { requestIP: () => ({ address: o.address ?? '127.0.0.1' }) }
   const res = await app.request(path, { method, headers, ...(body !== undefined ? { body } : {}) }, env)
   const text = await res.text()
+  const mismatches = checkResponse(app, method, path, res.status, res.headers, text)
+  if (mismatches.length) throw new Error(`the response does not match the OpenAPI document:\n${mismatches.join('\n')}`)
   let parsed: unknown = undefined
   if (text && /json/.test(res.headers.get('Content-Type') ?? '')) parsed = JSON.parse(text)
   return { status: res.status, statusText: res.statusText, headers: res.headers, body: parsed, text }

@@ -59,7 +59,7 @@ export async function snapshot(): Promise<Snapshot> {
 }
 
 /** Ready and unacknowledged (delivered, not yet acked) messages per queue of the fault vhost. */
-export async function queueStates(): Promise<Record<string, { ready: number; unacked: number }>> {
+async function queueStates(): Promise<Record<string, { ready: number; unacked: number }>> {
   const p = Bun.spawn(['rabbitmqctl', '-q', 'list_queues', '-p', FAULT_VHOST, 'name', 'messages_ready', 'messages_unacknowledged'], { stdout: 'pipe', stderr: 'ignore' })
   const out = await new Response(p.stdout).text()
   await p.exited
@@ -72,7 +72,7 @@ export async function queueStates(): Promise<Record<string, { ready: number; una
 }
 
 /** Ready messages in every queue of the shop and its dead-letter queue, in the fault vhost. */
-export async function queueDepths(): Promise<Record<string, number>> {
+async function queueDepths(): Promise<Record<string, number>> {
   const client = new AMQPClient(testAmqpUrl(brokerUrl(), FAULT_VHOST))
   await client.connect()
   try {

@@ -11,7 +11,7 @@ export function table(rows: readonly Record<string, unknown>[]): string {
 }
 
 /** Requests by operation and outcome (status, `down`, `timeout`), with a total row. */
-export function requestRows(samples: readonly Sample[]): Record<string, unknown>[] {
+function requestRows(samples: readonly Sample[]): Record<string, unknown>[] {
   const outcomes = [...new Set(samples.map((s) => s.outcome))].sort()
   const ops = [...new Set(samples.map((s) => `${s.svc} ${s.op}`))].sort()
   const rows: Record<string, unknown>[] = ops.map((op) => {

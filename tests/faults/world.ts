@@ -45,7 +45,7 @@ export async function withDbs<T>(fn: (db: Dbs) => Promise<T>): Promise<T> {
   }
 }
 
-export async function buildWorld(o: { products?: number; buyers?: number } = {}): Promise<World> {
+async function buildWorld(o: { products?: number; buyers?: number } = {}): Promise<World> {
   // Small pools: the database server is shared (max_connections), and fewer connections per
   // service make every termination hit a larger share of them.
   const pool = { DATABASE_POOL_MAX: '3' }
@@ -109,7 +109,7 @@ export function withWorld(set: (w: World) => void, o: { beforeTearDown?: () => P
   })
 }
 
-export async function tearDown(w: World | undefined): Promise<void> {
+async function tearDown(w: World | undefined): Promise<void> {
   await w?.shop.stop()
   await resetBroker(FAULT_VHOST).catch(() => {})
 }

@@ -25,7 +25,7 @@ import type { OrderStore } from '../../order/src/ports.ts'
 
 /** The secret every service's own test support uses, so their tokens work here too. */
 export const SECRET = 'test-secret-that-is-at-least-32-bytes-long'
-export const OTHER_SECRET = 'another-secret-another-secret-1234567890'
+const OTHER_SECRET = 'another-secret-another-secret-1234567890'
 export const tokens = tokenFactory(SECRET)
 
 export type ServiceName = 'auth' | 'catalog' | 'order'
@@ -223,8 +223,20 @@ export interface Operation {
   readonly bodySchema: any | undefined
 }
 
+/** The schema with its `$ref`s to named component schemas replaced by what they name (a cycle is cut with `{}`). */
+function inline(schema: any, components: Record<string, any>, seen: readonly string[] = []): any {
+  if (Array.isArray(schema)) return schema.map((s) => inline(s, components, seen))
+  if (!schema || typeof schema !== 'object') return schema
+  if (typeof schema.$ref === 'string') {
+    const name = schema.$ref.replace('#/components/schemas/', '')
+    return seen.includes(name) ? {} : inline(components[name], components, [...seen, name])
+  }
+  return Object.fromEntries(Object.entries(schema).map(([k, v]) => [k, inline(v, components, seen)]))
+}
+
 export async function operations(app: Hono<any, any, any>): Promise<Operation[]> {
-  const doc = (await call(app, 'GET', '/openapi.json')).body as { paths: Record<string, Record<string, any>> }
+  const raw = (await call(app, 'GET', '/openapi.json')).body as { paths: Record<string, Record<string, any>>; components: { schemas: Record<string, any> } }
+  const doc = { paths: inline(raw.paths, raw.components.schemas) as Record<string, Record<string, any>> }
   const out: Operation[] = []
   for (const [path, ops] of Object.entries(doc.paths)) {
     for (const [method, op] of Object.entries(ops)) {
@@ -233,7 +245,7 @@ export async function operations(app: Hono<any, any, any>): Promise<Operation[]>
         method: method.toUpperCase(),
         path,
         op,
-        secured: Boolean(op.security) && '401' in op.responses,
+        secured: Array.isArray(op.security) && op.security.length > 0 && '401' in op.responses,
         adminOnly: '403' in op.responses && /lacks the ADMIN role/.test(op.responses['403'].description ?? ''),
         pathParams: params.filter((p) => p.in === 'path').map((p) => p.name),
         queryParams: params.filter((p) => p.in === 'query').map((p) => ({ name: p.name, schema: p.schema })),
@@ -317,7 +329,7 @@ export function canonical(x: unknown): string {
  * and restores. The transactor lives in the store's closure; a no-op transaction lets us meet it
  * (run is wrapped for that one synchronous call only, then put back).
  */
-export function transactionalState(store: { transact(work: (tx: never) => Promise<unknown>): Promise<unknown> }): readonly Snapshotting[] {
+function transactionalState(store: { transact(work: (tx: never) => Promise<unknown>): Promise<unknown> }): readonly Snapshotting[] {
   const proto = MemoryTransactor.prototype as unknown as { run: (...args: unknown[]) => unknown }
   const original = proto.run
   let state: readonly Snapshotting[] | undefined

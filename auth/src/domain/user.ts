@@ -19,11 +19,11 @@ export interface User {
 }
 
 const USERNAME_PATTERN = /^[A-Za-z0-9_.-]{3,32}$/
-const PASSWORD_MIN_BYTES = 8
+export const PASSWORD_MIN_BYTES = 8
 /** bcrypt reads only the first 72 bytes; longer passwords are refused rather than silently cut. */
-const PASSWORD_MAX_BYTES = 72
+export const PASSWORD_MAX_BYTES = 72
 export const FULL_NAME_MAX = 200
-const EMAIL_MAX = 254
+export const EMAIL_MAX = 254
 
 // Deliberately simple: one @, a dot in the domain, no spaces and no control characters (PostgreSQL
 // text cannot hold NUL). Deliverability is not ours to judge.

@@ -41,7 +41,7 @@ export function bearerToken(header: string | undefined): string | undefined {
 }
 
 /** Resolves a token to a principal, honouring deletions and role changes the service has seen. */
-export async function principalFromToken(opts: AuthOptions, token: string): Promise<Principal | undefined> {
+async function principalFromToken(opts: AuthOptions, token: string): Promise<Principal | undefined> {
   const claims = await verifyAccessToken(opts.secret, token)
   if (!claims) return undefined
   const known = opts.lookup ? await opts.lookup(claims.sub) : undefined

@@ -5,22 +5,33 @@ import type { GenericSchema } from 'valibot'
  * Route metadata for the OpenAPI document. Middlewares carry it under this symbol; the document
  * is built afterwards by walking `app.routes` (the idea of hono-openapi, in a few lines).
  */
-export const SPEC = Symbol.for('shop.openapi.spec')
+const SPEC = Symbol.for('shop.openapi.spec')
+
+export type JsonSchema = Record<string, unknown>
 
 export interface ResponseDoc {
   readonly description: string
   readonly schema?: GenericSchema
-  /** Response headers, name → description. */
+  /**
+   * Response headers, name → description. The document knows the value schema of the common
+   * ones (X-Total-Count, Link, Location, ETag, Retry-After, ...); others are strings.
+   */
   readonly headers?: Readonly<Record<string, string>>
 }
 
 export interface RouteDoc {
+  /** Unique in the service, camelCase: the name a generated client gives the call (the lint test requires it). */
+  readonly operationId?: string
   readonly summary: string
   readonly description?: string
   readonly tags?: readonly string[]
   readonly responses: Readonly<Record<number, ResponseDoc>>
-  /** Expected error statuses of this route, status → when it happens. */
-  readonly errors?: Readonly<Record<number, string>>
+  /**
+   * Expected error statuses of this route, status → when it happens (the body is always a
+   * Problem). Validation (422), body (400, 413, 415), token (401, 403) and 500 are added from the
+   * route's middlewares; a description given here replaces the generic one.
+   */
+  readonly errors?: Readonly<Record<number, string | { readonly description: string; readonly headers?: Readonly<Record<string, string>> }>>
   readonly headers?: Readonly<Record<string, { description: string; schema?: GenericSchema }>>
 }
 
@@ -42,3 +53,17 @@ export const describeRoute = (doc: RouteDoc): MiddlewareHandler =>
   withSpec(async (_c, next) => {
     await next()
   }, { kind: 'doc', doc })
+
+const wireSchemas = new WeakMap<GenericSchema, JsonSchema>()
+
+/**
+ * Declares what a path or query value parsed from a string looks like to a client: `idString`
+ * reads "42" but a client sends an integer, so the document says `{type: integer, minimum: 1}`.
+ * Validation is unchanged (the server still parses the string).
+ */
+export function wire<S extends GenericSchema>(schema: S, json: JsonSchema): S {
+  wireSchemas.set(schema, json)
+  return schema
+}
+
+export const wireOf = (schema: GenericSchema): JsonSchema | undefined => wireSchemas.get(schema)

@@ -1,38 +1,52 @@
 import type { Hono } from 'hono'
-import { toJsonSchema } from '@valibot/to-json-schema'
+import { type ConversionConfig, toJsonSchema, toJsonSchemaDefs } from '@valibot/to-json-schema'
 import type { GenericSchema } from 'valibot'
-import { type RouteDoc, type SpecPart, specOf } from './openapi-meta.ts'
+import { type JsonSchema, type RouteDoc, type SpecPart, specOf, wireOf } from './openapi-meta.ts'
 import { statusTitle } from './problem.ts'
 
 type Json = Record<string, unknown>
+type Mode = 'input' | 'output'
 
-const schemaOf = (schema: GenericSchema, mode: 'input' | 'output'): Json => {
-  const { $schema: _ignored, ...rest } = toJsonSchema(schema, { target: 'draft-2020-12', typeMode: mode, errorMode: 'ignore' }) as Json
-  return rest
+const REF = '#/components/schemas/'
+
+const fieldErrorSchema: Json = {
+  type: 'object',
+  description: 'one failed rule: the field (dotted path, e.g. `items.0.quantity`) and what it expects',
+  required: ['path', 'message'],
+  properties: { path: { type: 'string' }, message: { type: 'string' } },
 }
 
-const problemSchema: Json = {
+const problemSchema = (extensions: Json): Json => ({
   type: 'object',
-  description: 'RFC 9457 problem details',
+  description: 'RFC 9457 problem details, with our stable machine-readable `code` and, where they apply, the extension fields below',
   required: ['type', 'title', 'status', 'detail', 'code'],
   properties: {
-    type: { type: 'string', examples: ['about:blank'] },
-    title: { type: 'string' },
-    status: { type: 'integer' },
-    detail: { type: 'string' },
-    code: { type: 'string', description: 'stable machine-readable error code, e.g. ORDER_NOT_FOUND' },
-    errors: {
-      type: 'array',
-      description: 'validation failures (422 only)',
-      items: { type: 'object', required: ['path', 'message'], properties: { path: { type: 'string' }, message: { type: 'string' } } },
-    },
+    type: { type: 'string', description: 'always about:blank: the status and `code` say what happened', examples: ['about:blank'] },
+    title: { type: 'string', description: "the status's reason phrase" },
+    status: { type: 'integer', minimum: 400, maximum: 599 },
+    detail: { type: 'string', description: 'what went wrong, for a person' },
+    code: { type: 'string', description: 'stable machine-readable error code, e.g. VALIDATION_FAILED', examples: ['VALIDATION_FAILED'] },
+    errors: { type: 'array', description: 'each failed rule (422)', items: { $ref: `${REF}FieldError` } },
+    ...extensions,
   },
+})
+
+/** The value schemas of the response headers the services send. */
+const HEADER_SCHEMAS: Record<string, Json> = {
+  'X-Total-Count': { type: 'integer', minimum: 0 },
+  'Retry-After': { type: 'integer', minimum: 1, description: 'seconds' },
+  Location: { type: 'string', format: 'uri-reference' },
+  'Idempotent-Replayed': { type: 'string', enum: ['true'] },
+  'WWW-Authenticate': { type: 'string', enum: ['Bearer'] },
 }
 
-const problemResponse = (description: string): Json => ({
-  description,
-  content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
-})
+const headerObjects = (headers: Readonly<Record<string, string>>): Json =>
+  Object.fromEntries(Object.entries(headers).map(([name, description]) => [name, { description, schema: HEADER_SCHEMAS[name] ?? { type: 'string' } }]))
+
+export interface OpenApiTag {
+  readonly name: string
+  readonly description: string
+}
 
 export interface OpenApiInfo {
   readonly title: string
@@ -40,6 +54,111 @@ export interface OpenApiInfo {
   readonly description: string
   /** Where the OAuth2 password flow posts (the auth service's login). */
   readonly tokenUrl: string
+  /** The tags the operations use, each described. */
+  readonly tags?: readonly OpenApiTag[]
+  /**
+   * Named component schemas: every request body and resource, by the name a generated client
+   * gives its type. Wherever one of these schemas is used, the document refers to it by name.
+   */
+  readonly schemas?: Readonly<Record<string, GenericSchema>>
+  /** The service's extension fields of a problem (besides `code` and `errors`), by name. */
+  readonly problemFields?: Readonly<Record<string, GenericSchema>>
+  readonly servers?: readonly { readonly url: string; readonly description: string }[]
+}
+
+/** Every `$ref` to a component schema inside a JSON value. */
+function refsIn(value: unknown, into: Set<string>): Set<string> {
+  if (Array.isArray(value)) for (const v of value) refsIn(v, into)
+  else if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      if (k === '$ref' && typeof v === 'string' && v.startsWith(REF)) into.add(v.slice(REF.length))
+      else refsIn(v, into)
+    }
+  }
+  return into
+}
+
+/**
+ * valibot → JSON Schema 2020-12, with the named schemas as references. A component is converted
+ * in the mode it is used in (a request body as input, a resource as output); one name used both
+ * ways must convert the same way.
+ */
+function schemaConverter(named: Readonly<Record<string, GenericSchema>>) {
+  const config = (mode: Mode): ConversionConfig => ({
+    target: 'draft-2020-12',
+    typeMode: mode,
+    errorMode: 'ignore',
+    definitions: { ...named },
+    overrideRef: ({ referenceId }) => `${REF}${referenceId}`,
+  })
+  const used: { name: string; mode: Mode }[] = []
+  const note = (json: Json, mode: Mode) => {
+    for (const name of refsIn(json, new Set())) if (name in named) used.push({ name, mode })
+  }
+  const convert = (schema: GenericSchema, mode: Mode): Json => {
+    const { $schema: _s, $defs: _d, ...rest } = toJsonSchema(schema, config(mode)) as Json
+    note(rest, mode)
+    return rest
+  }
+  const components = (): Json => {
+    const defs: Partial<Record<Mode, Json>> = {}
+    const defsOf = (mode: Mode) => {
+      const { definitions: _all, ...rest } = config(mode)
+      return (defs[mode] ??= toJsonSchemaDefs({ ...named }, rest) as Json)
+    }
+    const out: Record<string, Json> = {}
+    const seen = new Set<string>()
+    for (let i = 0; i < used.length; i++) {
+      const { name, mode } = used[i]!
+      if (seen.has(`${mode} ${name}`)) continue
+      seen.add(`${mode} ${name}`)
+      const json = defsOf(mode)[name] as Json
+      if (out[name] && JSON.stringify(out[name]) !== JSON.stringify(json)) {
+        throw new Error(`the schema named ${name} reads differently as a request and as a response: give each its own name`)
+      }
+      out[name] = json
+      note(json, mode)
+    }
+    return Object.fromEntries(Object.keys(out).sort().map((k) => [k, out[k]]))
+  }
+  return { convert, components }
+}
+
+type Converter = ReturnType<typeof schemaConverter>
+type Structural = { type: string; entries?: Record<string, Structural>; wrapped?: Structural; default?: unknown; pipe?: Structural[] }
+
+/** A value given as the default of a string-parsed parameter, as the wire schema types it. */
+const wireDefault = (wire: JsonSchema, value: unknown): unknown =>
+  typeof value !== 'string' ? value : wire.type === 'integer' ? Number(value) : wire.type === 'boolean' ? value === 'true' || value === '1' : value
+
+/** The parameters of a query or path schema (an object, possibly in a pipe), one per entry. */
+function parametersOf(part: Extract<SpecPart, { kind: 'input' }>, conv: Converter): Json[] {
+  let object = part.schema as unknown as Structural
+  if (object.pipe) object = object.pipe[0]!
+  const out: Json[] = []
+  for (const [name, entry] of Object.entries(object.entries ?? {})) {
+    const optional = entry.type === 'optional' || entry.type === 'exact_optional' || entry.type === 'nullish'
+    const inner = optional ? entry.wrapped! : entry
+    const wired = wireOf(inner as unknown as GenericSchema)
+    const schema: Json = wired ? { ...wired } : conv.convert(inner as unknown as GenericSchema, 'input')
+    if (optional && entry.default !== undefined) schema.default = wired ? wireDefault(wired, entry.default) : entry.default
+    const param: Json = { name, in: part.target === 'param' ? 'path' : 'query', required: part.target === 'param' || !optional }
+    if (typeof schema.description === 'string') {
+      param.description = schema.description
+      delete schema.description
+    }
+    param.schema = schema
+    out.push(param)
+  }
+  return out
+}
+
+/** The app's document as text, without a request (for tests that check responses against it). */
+export const OPENAPI_DOCUMENT = Symbol.for('shop.openapi.document')
+
+export const openApiTextOf = (app: object): string | undefined => {
+  const get = (app as { [OPENAPI_DOCUMENT]?: () => string })[OPENAPI_DOCUMENT]
+  return typeof get === 'function' ? get() : undefined
 }
 
 /** Builds the OpenAPI 3.1 document from the metadata that the routes' middlewares carry. */
@@ -54,30 +173,50 @@ export function buildOpenApi(app: Hono<any, any, any>, info: OpenApiInfo): Json 
     if (part) op.parts.push(part)
     operations.set(key, op)
   }
+  const conv = schemaConverter(info.schemas ?? {})
   const paths: Record<string, Record<string, Json>> = {}
+  const ids = new Set<string>()
   for (const { method, path, parts } of operations.values()) {
     const doc = parts.find((p): p is Extract<SpecPart, { kind: 'doc' }> => p.kind === 'doc')?.doc
     if (!doc) continue // undocumented internals (health, docs)
+    if (doc.operationId !== undefined) {
+      if (ids.has(doc.operationId)) throw new Error(`operationId ${doc.operationId} is used twice`)
+      ids.add(doc.operationId)
+    }
     const oaPath = path.replace(/:([A-Za-z_][A-Za-z0-9_]*)/g, '{$1}')
-    ;(paths[oaPath] ??= {})[method] = operation(doc, parts)
+    ;(paths[oaPath] ??= {})[method] = operation(doc, parts, conv)
   }
+  const problemFields = Object.fromEntries(Object.entries(info.problemFields ?? {}).map(([k, s]) => [k, conv.convert(s, 'output')]))
   return {
     openapi: '3.1.0',
-    info: { title: info.title, version: info.version, description: info.description },
+    info: {
+      title: info.title,
+      version: info.version,
+      description: `${info.description}\n\nErrors are RFC 9457 problems (\`application/problem+json\`, schema Problem). A method a path does not have is answered 405 with an \`Allow\` header; an unknown path 404.`,
+      contact: { name: 'the shop team' },
+      license: { name: 'UNLICENSED (private: all rights reserved)', identifier: 'LicenseRef-UNLICENSED' },
+    },
+    servers: info.servers ?? [{ url: '/', description: 'the server that serves this document' }],
+    tags: [...(info.tags ?? [])],
     paths,
     components: {
-      schemas: { Problem: problemSchema },
+      schemas: { ...conv.components(), FieldError: fieldErrorSchema, Problem: problemSchema(problemFields) },
       securitySchemes: {
-        OAuth2Password: { type: 'oauth2', flows: { password: { tokenUrl: info.tokenUrl, scopes: {} } } },
-        BearerJWT: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+        OAuth2Password: { type: 'oauth2', description: 'log in with a username and password at the auth service', flows: { password: { tokenUrl: info.tokenUrl, scopes: {} } } },
+        BearerJWT: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'an access token from the auth service' },
       },
     },
   }
 }
 
-function operation(doc: RouteDoc, parts: readonly SpecPart[]): Json {
-  const op: Json = { summary: doc.summary, tags: doc.tags ?? [] }
-  if (doc.description) op.description = doc.description
+type ErrorDoc = { description: string; headers?: Readonly<Record<string, string>> }
+
+function operation(doc: RouteDoc, parts: readonly SpecPart[], conv: Converter): Json {
+  const op: Json = {}
+  if (doc.operationId !== undefined) op.operationId = doc.operationId
+  op.summary = doc.summary
+  if (doc.description !== undefined) op.description = doc.description
+  op.tags = [...(doc.tags ?? [])]
   const parameters: Json[] = []
   const responses: Record<string, Json> = {}
   let hasBody = false
@@ -87,48 +226,48 @@ function operation(doc: RouteDoc, parts: readonly SpecPart[]): Json {
     if (part.kind === 'security') security = part
     if (part.kind !== 'input') continue
     hasInput = true
-    const schema = schemaOf(part.schema, 'input')
     if (part.target === 'json') {
       hasBody = true
+      const schema = conv.convert(part.schema, 'input')
       const content: Json = { 'application/json': { schema } }
       if (part.form) content['application/x-www-form-urlencoded'] = { schema }
       op.requestBody = { required: true, content }
-    } else {
-      const props = (schema.properties ?? {}) as Record<string, Json>
-      const required = new Set((schema.required ?? []) as string[])
-      for (const [name, s] of Object.entries(props)) {
-        parameters.push({ name, in: part.target === 'param' ? 'path' : 'query', required: part.target === 'param' || required.has(name), schema: s })
-      }
-    }
+    } else parameters.push(...parametersOf(part, conv))
   }
   for (const [name, h] of Object.entries(doc.headers ?? {})) {
-    parameters.push({ name, in: 'header', required: false, description: h.description, schema: h.schema ? schemaOf(h.schema, 'input') : { type: 'string' } })
+    parameters.push({ name, in: 'header', required: false, description: h.description, schema: h.schema ? conv.convert(h.schema, 'input') : { type: 'string' } })
   }
   if (parameters.length) op.parameters = parameters
   for (const [status, r] of Object.entries(doc.responses)) {
     const res: Json = { description: r.description }
-    if (r.schema) res.content = { 'application/json': { schema: schemaOf(r.schema, 'output') } }
-    if (r.headers) res.headers = Object.fromEntries(Object.entries(r.headers).map(([n, d]) => [n, { description: d, schema: { type: 'string' } }]))
+    if (r.headers) res.headers = headerObjects(r.headers)
+    if (r.schema) res.content = { 'application/json': { schema: conv.convert(r.schema, 'output') } }
     responses[status] = res
   }
-  const errors: Record<number, string> = {}
+  const errors: Record<number, ErrorDoc> = {}
   if (hasBody) {
-    errors[400] = 'malformed JSON body'
-    errors[413] = 'body larger than the limit (default 1 MiB)'
-    errors[415] = 'Content-Type is neither JSON nor (where accepted) a form'
+    errors[400] = { description: 'malformed JSON body' }
+    errors[413] = { description: 'body larger than the limit (default 1 MiB)' }
+    errors[415] = { description: 'Content-Type is neither JSON nor (where accepted) a form' }
   }
-  if (hasInput) errors[422] = 'validation failed; `errors` lists each field'
+  if (hasInput) errors[422] = { description: 'validation failed; `errors` lists each field' }
   if (security) {
-    errors[401] = 'missing, malformed, expired, forged or revoked token'
-    if (security.role) errors[403] = `the token's user lacks the ${security.role} role`
+    errors[401] = { description: 'missing, malformed, expired, forged or revoked token' }
+    if (security.role) errors[403] = { description: `the token's user lacks the ${security.role} role` }
   }
-  Object.assign(errors, doc.errors ?? {})
-  errors[500] = 'unexpected failure (generic detail; the full error is in the log under the request id)'
-  for (const [status, description] of Object.entries(errors)) {
-    responses[status] = problemResponse(`${statusTitle(Number(status))}: ${description}`)
+  for (const [status, e] of Object.entries(doc.errors ?? {})) errors[Number(status)] = typeof e === 'string' ? { description: e } : e
+  errors[500] = { description: 'unexpected failure (generic detail; the full error is in the log under the request id)' }
+  for (const [status, e] of Object.entries(errors)) {
+    const headers: Record<string, string> = { ...(e.headers ?? {}) }
+    if (status === '401') headers['WWW-Authenticate'] ??= 'the scheme to authenticate with: Bearer'
+    if (status === '429') headers['Retry-After'] ??= 'seconds until a new attempt may succeed'
+    const res: Json = { description: `${statusTitle(Number(status))}: ${e.description}` }
+    if (Object.keys(headers).length) res.headers = headerObjects(headers)
+    res.content = { 'application/problem+json': { schema: { $ref: `${REF}Problem` } } }
+    responses[status] = res
   }
   op.responses = responses
-  if (security) op.security = [{ OAuth2Password: [] }, { BearerJWT: [] }]
+  op.security = security ? [{ OAuth2Password: [] }, { BearerJWT: [] }] : []
   return op
 }
 

@@ -2,8 +2,8 @@ import type { Context } from 'hono'
 import * as v from 'valibot'
 import { intString } from './validate.ts'
 
-export const MAX_LIMIT = 100
-export const MAX_OFFSET = 1_000_000_000
+const MAX_LIMIT = 100
+const MAX_OFFSET = 1_000_000_000
 
 /** `limit` (1..100, default 50) and `offset` (default 0); spread into a query schema's entries. */
 export const pageEntries = {

@@ -1,7 +1,7 @@
 import type { Context, MiddlewareHandler } from 'hono'
 import * as v from 'valibot'
 import { type FieldError, HttpProblem } from './problem.ts'
-import { withSpec } from './openapi-meta.ts'
+import { wire, withSpec } from './openapi-meta.ts'
 import { hasControlChars } from '../text.ts'
 
 export { hasControlChars }
@@ -150,18 +150,22 @@ export const noControlChars = (name: string, opts: { lineBreaks?: boolean } = {}
     `${name} must not contain control characters${opts.lineBreaks ? ' other than tabs and line breaks' : ''}`,
   )
 
-// Schemas for values that arrive as strings in paths and query strings.
-
-/** A positive integer id (path segment or query value), at most the range of a Postgres bigint we use (int8 safe in JS). */
-export const idString = (name = 'id') =>
-  v.pipe(
-    v.string(`${name} must be given once`),
-    v.regex(/^[1-9]\d{0,14}$/, `${name} must be a positive integer of at most 15 digits`),
-    v.transform(Number),
-  )
+// Schemas for values that arrive as strings in paths and query strings. Each also says (`wire`)
+// what the OpenAPI document declares: the value a client sends (an integer, a boolean), not a pattern.
 
 /** The largest id a path, query or body may name (15 digits: exact in a JS number, within a Postgres bigint). */
 export const ID_MAX = 999_999_999_999_999
+
+/** A positive integer id (path segment or query value), at most the range of a Postgres bigint we use (int8 safe in JS). */
+export const idString = (name = 'id') =>
+  wire(
+    v.pipe(
+      v.string(`${name} must be given once`),
+      v.regex(/^[1-9]\d{0,14}$/, `${name} must be a positive integer of at most 15 digits`),
+      v.transform(Number),
+    ),
+    { type: 'integer', minimum: 1, maximum: ID_MAX },
+  )
 
 /** A positive integer id in a JSON body, in the same range as ids in paths (idString). */
 export const idNumber = (name: string) => {
@@ -171,13 +175,23 @@ export const idNumber = (name: string) => {
 
 export const intString = (name: string, min: number, max: number) => {
   const words = `${name} must be an integer from ${min} to ${max}`
-  return v.pipe(v.string(`${name} must be given once`), v.regex(/^-?\d{1,16}$/, words), v.transform(Number), v.minValue(min, words), v.maxValue(max, words))
+  return wire(
+    v.pipe(v.string(`${name} must be given once`), v.regex(/^-?\d{1,16}$/, words), v.transform(Number), v.minValue(min, words), v.maxValue(max, words)),
+    { type: 'integer', minimum: min, maximum: max },
+  )
 }
 
 export const boolString = (name: string) =>
-  v.pipe(
-    v.picklist(['true', 'false', '1', '0'], `${name} must be true or false`),
-    v.transform((s) => s === 'true' || s === '1'),
+  wire(
+    v.pipe(
+      v.picklist(['true', 'false', '1', '0'], `${name} must be true or false`),
+      v.transform((s) => s === 'true' || s === '1'),
+    ),
+    { type: 'boolean' },
   )
 
-export const uuidString = (name = 'id') => v.pipe(v.string(`${name} must be given once`), v.uuid(`${name} must be a UUID`), v.transform((s) => s.toLowerCase()))
+export const uuidString = (name = 'id') =>
+  wire(v.pipe(v.string(`${name} must be given once`), v.uuid(`${name} must be a UUID`), v.transform((s) => s.toLowerCase())), {
+    type: 'string',
+    format: 'uuid',
+  })

@@ -16,7 +16,7 @@ export interface Migration {
   readonly sql: string
 }
 
-export function readMigrations(dir: string): Migration[] {
+function readMigrations(dir: string): Migration[] {
   const seen = new Set<number>()
   return readdirSync(dir)
     .map((f) => ({ f, m: FILE.exec(f) }))

@@ -16,7 +16,7 @@ export interface TxEvents {
 }
 
 /** Writes events into the outbox table, inside the caller's transaction, with the active trace context. */
-export function outboxWriter(tx: TxSql, source: Envelope['source'], added: { count: number }): TxEvents {
+function outboxWriter(tx: TxSql, source: Envelope['source'], added: { count: number }): TxEvents {
   return {
     async add(event, correlationId) {
       const env = makeEnvelope(source, event, correlationId, crypto.randomUUID(), new Date())

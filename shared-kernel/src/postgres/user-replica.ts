@@ -6,7 +6,7 @@ import { UserCache, type UserCacheOptions } from '../user-cache.ts'
 import type { Database, Sql, TxSql } from './connect.ts'
 
 /** Channel of the replica's change notifications: the payload is the user id. */
-export const USER_REPLICA_CHANNEL = 'shop_user_replica'
+const USER_REPLICA_CHANNEL = 'shop_user_replica'
 
 type UserEvent = Envelope<'user.created'> | Envelope<'user.updated'> | Envelope<'user.deleted'>
 

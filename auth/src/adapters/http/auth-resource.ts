@@ -41,8 +41,11 @@ export function authResource(application: AuthApplication, secret: string, trust
   const signedIn = authenticate({ secret, lookup: userLookup(application) })
 
   const registerDoc = doc({
+    operationId: 'register',
     summary: 'Register a user (role USER)',
-    description: 'Registrations are limited per client address (REGISTER_MAX_PER_ADDRESS in REGISTER_WINDOW_SECONDS).',
+    description:
+      'Creates an account with the role USER. Usernames and emails are unique without regard to case. Announced as user.created. ' +
+      'Registrations are limited per client address (REGISTER_MAX_PER_ADDRESS in REGISTER_WINDOW_SECONDS).',
     responses: { 201: { description: 'the new user', schema: UserOut } },
     errors: { 409: 'username or email taken (case-insensitive)', 429: 'too many registrations from this address; see Retry-After' },
   })
@@ -52,13 +55,14 @@ export function authResource(application: AuthApplication, secret: string, trust
   })
 
   const loginDoc = doc({
+    operationId: 'login',
     summary: 'Log in with username (or email) and password',
     description:
       'JSON, or an urlencoded form as in the OAuth2 password flow (the Authorize button of /docs). Each attempt is counted before the password is checked, atomically, ' +
       'against three limits in a window: per account and client address (LOGIN_MAX_FAILURES), per client address (LOGIN_MAX_FAILURES_PER_ADDRESS) and per account across ' +
       'addresses (LOGIN_MAX_FAILURES_PER_ACCOUNT); a right password gives its attempt back. Failures from one address never lock the account for another address ' +
       'below the per-account limit. A password over 72 bytes is wrong credentials.',
-    responses: { 200: { description: 'an access token', schema: TokenOut } },
+    responses: { 200: { description: 'an access token', schema: TokenOut, headers: { 'Cache-Control': 'no-store' } } },
     errors: { 401: 'wrong credentials (same answer for an unknown user)', 429: 'too many failed attempts; see Retry-After' },
   })
   auth.post('/login', loginDoc, body(LoginBody, { form: true }), async (c) => {
@@ -69,6 +73,7 @@ export function authResource(application: AuthApplication, secret: string, trust
   })
 
   const verifyDoc = doc({
+    operationId: 'verifyToken',
     summary: 'Check a token',
     description: 'The token in the body (`{"token"}`) or in `Authorization: Bearer`. The answer carries the user\'s current role.',
     responses: { 200: { description: 'the token is valid', schema: VerifyOut } },
@@ -81,6 +86,7 @@ export function authResource(application: AuthApplication, secret: string, trust
   })
 
   const logoutAllDoc = doc({
+    operationId: 'logoutAll',
     summary: 'Sign out everywhere',
     description:
       'Every token of the signed-in user issued before now is refused: by auth at once, by the other services as soon as the user.updated event reaches them ' +

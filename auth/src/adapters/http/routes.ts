@@ -2,6 +2,7 @@ import type { Hono } from 'hono'
 import { type AppEnv, createHttpApp, type HttpAppOptions } from '@shop/shared-kernel/http/app'
 import type { AuthApplication } from '../../app/application.ts'
 import { authResource } from './auth-resource.ts'
+import { authSchemas } from './schemas.ts'
 import { usersResource } from './users-resource.ts'
 
 export interface AuthHttpOptions extends Omit<HttpAppOptions, 'docs'> {
@@ -21,6 +22,11 @@ export function authHttp(o: AuthHttpOptions): Hono<AppEnv> {
       version: '1.0.0',
       description: 'Users, login, JWT and roles. Tokens are HS256 JWTs (iss "shop-auth", aud "shop") accepted by every shop service.',
       tokenUrl: '/api/v1/auth/login',
+      tags: [
+        { name: 'auth', description: 'Registering, logging in (a JWT for every shop service) and checking a token' },
+        { name: 'users', description: "The signed-in user's own account, and the admin's work on everyone's" },
+      ],
+      schemas: authSchemas,
     },
   })
   app.route('/api/v1/auth', authResource(o.application, o.secret, o.trustProxy))

@@ -1,13 +1,22 @@
 import * as v from 'valibot'
 import { noControlChars, uuidString } from '@shop/shared-kernel/http/validate'
-import { FULL_NAME_MAX, isValidEmail, isValidPassword, isValidUsername } from '../../domain/user.ts'
+import { EMAIL_MAX, FULL_NAME_MAX, PASSWORD_MAX_BYTES, PASSWORD_MIN_BYTES, isValidEmail, isValidPassword, isValidUsername } from '../../domain/user.ts'
 
 const username = v.pipe(
   v.string('username must be a string'),
+  v.metadata({ minLength: 3, maxLength: 32, pattern: '^[A-Za-z0-9_.-]{3,32}$' }),
   v.check(isValidUsername, 'username must be 3 to 32 characters of letters, digits, "_", "." or "-"'),
 )
-const email = v.pipe(v.string('email must be a string'), v.check(isValidEmail, 'email must be a valid email address'))
-const password = v.pipe(v.string('password must be a string'), v.check(isValidPassword, 'password must be 8 to 72 bytes long (UTF-8)'))
+const email = v.pipe(
+  v.string('email must be a string'),
+  v.metadata({ format: 'email', maxLength: EMAIL_MAX, description: 'kept lower-case; unique without regard to case' }),
+  v.check(isValidEmail, 'email must be a valid email address'),
+)
+const password = v.pipe(
+  v.string('password must be a string'),
+  v.metadata({ minLength: PASSWORD_MIN_BYTES, maxLength: PASSWORD_MAX_BYTES, description: `${PASSWORD_MIN_BYTES} to ${PASSWORD_MAX_BYTES} bytes in UTF-8` }),
+  v.check(isValidPassword, 'password must be 8 to 72 bytes long (UTF-8)'),
+)
 const fullName = v.nullable(
   v.pipe(
     v.string('full_name must be a string or null'),
@@ -48,20 +57,38 @@ export const UserIdParam = v.object({ id: uuidString('id') })
 
 // Response shapes, for the OpenAPI document.
 const timestamp = v.pipe(v.string(), v.isoTimestamp())
+const Role = v.picklist(['USER', 'ADMIN'])
 export const UserOut = v.object({
   id: v.pipe(v.string(), v.uuid()),
   username: v.string(),
   email: v.string(),
   full_name: v.nullable(v.string()),
-  role: v.picklist(['USER', 'ADMIN']),
+  role: Role,
   created_at: timestamp,
   updated_at: timestamp,
 })
-export const TokenOut = v.object({ access_token: v.string(), token_type: v.literal('bearer'), expires_in: v.number() })
+export const TokenOut = v.object({
+  access_token: v.pipe(v.string(), v.description('an HS256 JWT, sent as `Authorization: Bearer <token>` to every shop service')),
+  token_type: v.literal('bearer'),
+  expires_in: v.pipe(v.number(), v.integer(), v.minValue(1), v.description('seconds until the token expires')),
+})
 export const VerifyOut = v.object({
   valid: v.literal(true),
   user_id: v.pipe(v.string(), v.uuid()),
   username: v.string(),
-  role: v.picklist(['USER', 'ADMIN']),
-  exp: v.number(),
+  role: Role,
+  exp: v.pipe(v.number(), v.integer(), v.minValue(0), v.description('expiry, in seconds since the Unix epoch')),
 })
+
+/** The named schemas of the OpenAPI document: a generated client's type names. */
+export const authSchemas = {
+  RegisterRequest: RegisterBody,
+  LoginRequest: LoginBody,
+  VerifyRequest: VerifyBody,
+  UpdateMeRequest: UpdateMeBody,
+  RoleChangeRequest: RoleBody,
+  User: UserOut,
+  Role,
+  Token: TokenOut,
+  TokenCheck: VerifyOut,
+}

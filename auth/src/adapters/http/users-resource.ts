@@ -58,7 +58,12 @@ export function usersResource(application: AuthApplication, secret: string): Hon
 
   const users = new Hono<AppEnv>()
 
-  const meDoc = doc({ summary: 'The signed-in user', responses: { 200: { description: 'the user', schema: UserOut } } })
+  const meDoc = doc({
+    operationId: 'getMe',
+    summary: 'The signed-in user',
+    description: "The account of the token's user, as it is now (a deleted user's token is refused).",
+    responses: { 200: { description: 'the user', schema: UserOut } },
+  })
   users.get('/me', meDoc, tokenChecked, async (c) => {
     const principal: Principal = c.get('principal')
     const r = await queries.me(principal.id)
@@ -68,6 +73,7 @@ export function usersResource(application: AuthApplication, secret: string): Hon
   })
 
   const updateMeDoc = doc({
+    operationId: 'updateMe',
     summary: 'Update the signed-in user',
     description: 'Any of username, email, full_name, password. Changing the password needs the right current_password. role and other fields are ignored.',
     responses: { 200: { description: 'the updated user', schema: UserOut } },
@@ -78,7 +84,12 @@ export function usersResource(application: AuthApplication, secret: string): Hon
     return c.json(userBody(user))
   })
 
-  const listDoc = doc({ summary: 'List users (admin), oldest first', responses: { 200: { description: 'a page of users', schema: v.array(UserOut), headers: pageHeadersDoc } } })
+  const listDoc = doc({
+    operationId: 'listUsers',
+    summary: 'List users (admin), oldest first',
+    description: 'Every account, oldest first, a page at a time: `X-Total-Count` counts them all, `Link` points to the next and previous pages.',
+    responses: { 200: { description: 'a page of users', schema: v.array(UserOut), headers: pageHeadersDoc } },
+  })
   users.get('/', listDoc, admin, query(v.object(pageEntries)), async (c) => {
     const page = c.req.valid('query')
     const { items, total } = await queries.listUsers(page)
@@ -86,13 +97,20 @@ export function usersResource(application: AuthApplication, secret: string): Hon
     return c.json(items.map(userBody))
   })
 
-  const roleDoc = doc({ summary: "Change a user's role (admin)", responses: { 200: { description: 'the updated user', schema: UserOut } }, errors: { 404: 'no such user' } })
+  const roleDoc = doc({
+    operationId: 'changeRole',
+    summary: "Change a user's role (admin)",
+    description: 'Sets the role to USER or ADMIN. Announced as user.updated: every service applies the new role to tokens already issued.',
+    responses: { 200: { description: 'the updated user', schema: UserOut } },
+    errors: { 404: 'no such user' },
+  })
   users.put('/:id/role', roleDoc, admin, params(UserIdParam), body(RoleBody), async (c) => {
     const user = unwrap(await commands.changeRole(c.req.valid('param').id, c.req.valid('json').role, requestCtx(c)))
     return c.json(userBody(user))
   })
 
   const deleteDoc = doc({
+    operationId: 'deleteUser',
     summary: 'Delete a user (admin)',
     description: "Other services learn of it from the user.deleted event: the user's tokens stop working everywhere and their open orders are cancelled.",
     responses: { 204: { description: 'deleted' } },
