@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, test } from 'bun:test'
 import postgres from 'postgres'
-import { ADMIN, Service, SECRET, dbUrl, resetBroker, resetDatabases, serviceAmqpUrl, useServers } from './harness.ts'
+import { ADMIN, Service, SECRET, dbUrl, resetBroker, resetDatabases, ROOMY_LIMITS, serviceAmqpUrl, useServers } from './harness.ts'
 
 /**
  * Graceful shutdown: SIGTERM in the middle of a burst of writes. Every request that was answered
@@ -28,6 +28,7 @@ describe.skipIf(!run)('graceful shutdown', () => {
       ADMIN_USERNAME: ADMIN.username,
       ADMIN_EMAIL: ADMIN.email,
       ADMIN_PASSWORD: ADMIN.password,
+      ...ROOMY_LIMITS,
     })
     started.push(auth)
     await auth.start()

@@ -12,7 +12,8 @@ let shop: Shop
 
 describe.skipIf(!run)('trust on real processes', () => {
   beforeAll(async () => {
-    shop = await startShop({ env: { auth: { TRUST_PROXY: 'true' } } })
+    // the defaults, not the harness's roomy limits
+    shop = await startShop({ env: { auth: { TRUST_PROXY: 'true', REGISTER_MAX_PER_ADDRESS: '10', LOGIN_MAX_FAILURES_PER_ADDRESS: '20' } } })
   }, 90_000)
   afterAll(async () => {
     await shop?.stop()
