@@ -15,13 +15,13 @@
  * spent per request is given: it depends much less on the machine's other load than req/s does.
  * Writes bench/results/ab.json (copied to bench/baseline/ab.json for the report).
  */
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import postgres from 'postgres'
 import { buildTree, load } from './catalog/data.ts'
 import { randomPath, rotating } from './http/run.ts'
-import { WRK, cores, cpuTicks, machineLoad, settle, wrk, writeResult } from './lib/measure.ts'
+import { WRK, cores, measureWithCpu, median, settle, writeResult } from './lib/measure.ts'
 import { ROOT, type Shop, adminToken, api, dbName, dbUrl, eventually, makeUsers, must, startShop } from './lib/shop.ts'
 import { latencyRun, orderScript } from './orders/run.ts'
 
@@ -103,17 +103,7 @@ const SCENARIOS: Scenario[] = [
   },
 ]
 
-async function measure(side: Side, sc: Scenario) {
-  const pids = side.shop.all.map((p) => p.pid)
-  await wrk(sc.url(side), { script: sc.script(side), seconds: 2 })
-  await settle(pids)
-  const load = await machineLoad()
-  const t0 = pids.reduce((n, p) => n + cpuTicks(p), 0)
-  const r = await wrk(sc.url(side), { script: sc.script(side), seconds: SECONDS })
-  const cpu = pids.reduce((n, p) => n + cpuTicks(p), 0) - t0
-  await settle(pids)
-  return { ...r, service_cpu_ms_per_request: Math.round(((cpu * 10) / Math.max(1, r.requests)) * 1000) / 1000, machine_load_before: load }
-}
+const measure = (side: Side, sc: Scenario) => measureWithCpu(side.shop.all.map((p) => p.pid), sc.url(side), sc.script(side), SECONDS)
 
 async function main() {
   if (!existsSync(join(BEFORE, 'catalog', 'src', 'main.ts')) || !existsSync(join(BEFORE, 'node_modules'))) {
@@ -148,11 +138,6 @@ async function main() {
         latency[side.label]!.push(r)
         say(`round ${round + 1} latency ${side.label}: server p50 ${r.server_created_to_confirmed_ms.p50} ms p99 ${r.server_created_to_confirmed_ms.p99}; client p50 ${r.client_post_to_confirmed_ms.p50} ms`)
       }
-    }
-    const median = (xs: number[]) => {
-      const s = [...xs].sort((a, b) => a - b)
-      const m = s.length / 2
-      return Math.round((s.length % 2 ? s[Math.floor(m)]! : (s[m - 1]! + s[m]!) / 2) * 100) / 100
     }
     const summary = Object.fromEntries(
       Object.entries(results).map(([k, v]) => [

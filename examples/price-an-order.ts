@@ -1,22 +1,24 @@
 /**
- * Embedding the shop's cores in a tool, with no server and no database: build a category tree
- * with the catalog core, then price an order with the order core. The two cores talk the way the
+ * Embedding the shop's applications in a tool, with no server and no database: build a category tree
+ * with the catalog application, then price an order with the order application. The two talk the way the
  * services do, through product.* events, here handed over in process.
  *
  *   bun examples/price-an-order.ts
  */
 import { catalogApplication, memoryCatalogStore } from '@shop/catalog'
-import { makeOrderCore, memoryOrderStore } from '@shop/order'
+import { memoryOrderStore, orderApplication } from '@shop/order'
 import type { Envelope } from '@shop/shared-kernel/event-types'
 
 const clock = { now: () => new Date() }
-const orders = makeOrderCore({ store: memoryOrderStore(), clock })
+const orders = orderApplication({ store: memoryOrderStore(), clock })
 const delivered: Promise<unknown>[] = []
-// The catalog's committed product events feed the order core's product replica.
+// The catalog's committed product events feed the order application's product replica.
 const catalog = catalogApplication({
   store: memoryCatalogStore({
     onEvents: (events: Envelope[]) => {
-      for (const e of events) if (e.type.startsWith('product.')) delivered.push(orders.applyProductEvent(e))
+      for (const e of events) {
+        if (e.type === 'product.created' || e.type === 'product.updated' || e.type === 'product.deleted') delivered.push(orders.events.applyProductEvent(e))
+      }
     },
   }),
   clock,
@@ -50,7 +52,7 @@ print(tree.items as never)
 // Price an order: lines for the same product are merged, totals are exact decimals.
 const buyer = { id: '00000000-0000-4000-8000-000000000001', role: 'USER' as const }
 const { order } = must(
-  await orders.placeOrder(buyer, {
+  await orders.commands.placeOrder(buyer, {
     items: [
       { productId: trowel.id, quantity: 2 },
       { productId: basil.id, quantity: 3 },

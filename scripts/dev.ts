@@ -4,6 +4,7 @@
  */
 import { MemoryBus } from '@shop/shared-kernel/bus/memory'
 import { createLogger } from '@shop/shared-kernel/log'
+import { startTracing } from '@shop/shared-kernel/observability/tracing'
 import { loggerFor, onShutdown, serve, type Served } from '@shop/shared-kernel/service'
 import { loadAuthConfig } from '@shop/auth/config'
 import { startAuth } from '@shop/auth/main'
@@ -33,6 +34,9 @@ const catalogLog = loggerFor('catalog', catalogConfig)
 const orderConfig = loadOrderConfig({ ...docs, ...base, PORT: ports.order })
 const orderLog = loggerFor('order', orderConfig)
 
+// Traces only when OTEL_EXPORTER_OTLP_ENDPOINT is set: one tracer for the one process, named shop.
+const tracing = startTracing({ service: process.env.OTEL_SERVICE_NAME ?? 'shop', endpoint: authConfig.OTEL_EXPORTER_OTLP_ENDPOINT })
+
 const [auth, catalog, order] = await Promise.all([
   startAuth(authConfig, authLog, { bus }),
   startCatalog(catalogConfig, catalogLog, { bus }),
@@ -44,9 +48,11 @@ served.push({ name: 'order', s: serve('order', order, orderConfig, orderLog) })
 
 const lines = served.map(({ name, s }) => `  ${name.padEnd(8)} ${s.url}   docs: ${s.url}/docs`).join('\n')
 const adminLine = devAdmin.ADMIN_USERNAME ? `  admin    ${devAdmin.ADMIN_USERNAME} / ${devAdmin.ADMIN_PASSWORD} (dev only; set ADMIN_* to change)\n` : ''
-process.stdout.write(`\nshop is running: three services, embedded PGlite under ${authConfig.DATA_DIR}/, in-memory bus\n${lines}\n${adminLine}  sample data: make seed\n\n`)
+const observing = `  metrics  ${authConfig.METRICS_ENABLED ? 'GET /metrics on each service' : 'off (METRICS_ENABLED=false)'}; traces ${tracing.on ? `to ${authConfig.OTEL_EXPORTER_OTLP_ENDPOINT}` : 'off (set OTEL_EXPORTER_OTLP_ENDPOINT)'}\n`
+process.stdout.write(`\nshop is running: three services, embedded PGlite under ${authConfig.DATA_DIR}/, in-memory bus\n${lines}\n${adminLine}${observing}  sample data: make seed\n\n`)
 
 onShutdown(authLog, authConfig.SHUTDOWN_TIMEOUT_MS, async () => {
   await Promise.all(served.map(({ s }) => s.close()))
   await bus.close()
+  await tracing.shutdown()
 })

@@ -18,7 +18,7 @@ describe('embedding the cores', () => {
     const script = join(root, 'tests', '.embed-probe.ts')
     await Bun.write(
       script,
-      `import * as a from '@shop/auth'\nimport * as c from '@shop/catalog'\nimport * as o from '@shop/order'\nconsole.log(typeof a.authApplication, typeof c.catalogApplication, typeof o.makeOrderCore, typeof a.memoryAuthStore, typeof c.memoryCatalogStore, typeof o.memoryOrderStore)\n`,
+      `import * as a from '@shop/auth'\nimport * as c from '@shop/catalog'\nimport * as o from '@shop/order'\nconsole.log(typeof a.authApplication, typeof c.catalogApplication, typeof o.orderApplication, typeof a.memoryAuthStore, typeof c.memoryCatalogStore, typeof o.memoryOrderStore)\n`,
     )
     try {
       const t0 = performance.now()

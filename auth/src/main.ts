@@ -3,10 +3,12 @@ import { type Service, boot } from '@shop/shared-kernel/boot'
 import type { Bus } from '@shop/shared-kernel/bus/bus'
 import { systemClock } from '@shop/shared-kernel/app'
 import type { RootLogger } from '@shop/shared-kernel/log'
+import { traced } from '@shop/shared-kernel/observability/tracing'
 import { runService } from '@shop/shared-kernel/service'
 import { type AuthApplication, authApplication } from './app/application.ts'
 import { type AuthConfig, loadAuthConfig } from './config.ts'
 import { authHttp } from './adapters/http/routes.ts'
+import { authMetrics, countLogins } from './adapters/metrics.ts'
 import { postgresAuthStore } from './adapters/postgres/store.ts'
 import { bcryptHasher, jwtTokens } from './adapters/security.ts'
 
@@ -21,7 +23,8 @@ export type AuthService = Service<AuthApplication>
  */
 export function startAuth(config: AuthConfig, log: RootLogger, given: { bus?: Bus } = {}): Promise<AuthService> {
   return boot({ name: 'auth', config, log, migrations: MIGRATIONS, bus: given.bus }, async (ctx) => {
-    const application = authApplication({
+    // Each use case in a span (when tracing), logins counted by outcome (when metrics are on).
+    const core = authApplication({
       store: postgresAuthStore(ctx.db.sql, { onEvents: ctx.wake }),
       hasher: bcryptHasher(config.BCRYPT_COST),
       tokens: jwtTokens(config.JWT_SECRET, config.JWT_TTL_SECONDS),
@@ -36,6 +39,7 @@ export function startAuth(config: AuthConfig, log: RootLogger, given: { bus?: Bu
         registrations: { maxFailures: config.REGISTER_MAX_PER_ADDRESS, windowSeconds: config.REGISTER_WINDOW_SECONDS },
       },
     })
+    const application = countLogins(traced('auth', core), ctx.metrics && authMetrics(ctx.metrics))
     if (config.ADMIN_USERNAME && config.ADMIN_EMAIL && config.ADMIN_PASSWORD) {
       const r = await application.commands.ensureAdmin({ username: config.ADMIN_USERNAME, email: config.ADMIN_EMAIL, password: config.ADMIN_PASSWORD })
       if (!r.ok) throw new Error(`ADMIN_*: cannot create the admin: ${r.error.type}`)

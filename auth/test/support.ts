@@ -1,8 +1,10 @@
 import { type Logger, silentLogger } from '@shop/shared-kernel/log'
+import type { ServiceMetrics } from '@shop/shared-kernel/observability/metrics'
 import { call, type CallOptions, tokenFactory } from '@shop/shared-kernel/testing/http'
 import { systemClock } from '@shop/shared-kernel/app'
 import { authApplication } from '../src/app/application.ts'
 import { authHttp } from '../src/adapters/http/routes.ts'
+import { authMetrics, countLogins } from '../src/adapters/metrics.ts'
 import { memoryAuthStore } from '../src/adapters/memory/store.ts'
 import { bcryptHasher, jwtTokens } from '../src/adapters/security.ts'
 import type { AuthStore } from '../src/ports.ts'
@@ -21,11 +23,13 @@ export interface AuthTestOptions {
   readonly trustProxy?: boolean
   readonly corsOrigins?: readonly string[]
   readonly log?: Logger
+  /** Metrics on (as boot does with METRICS_ENABLED): counted, and served at GET /metrics. */
+  readonly metrics?: ServiceMetrics
 }
 
 export function authTestApp(o: AuthTestOptions = {}) {
   const store = o.store ?? memoryAuthStore()
-  const application = authApplication({
+  const core = authApplication({
     store,
     hasher: bcryptHasher(4),
     tokens: jwtTokens(SECRET, 1800),
@@ -40,6 +44,7 @@ export function authTestApp(o: AuthTestOptions = {}) {
       registrations: { maxFailures: o.maxRegistrations ?? 1_000_000, windowSeconds: 3600 },
     },
   })
+  const application = countLogins(core, o.metrics && authMetrics(o.metrics))
   const app = authHttp({
     application,
     secret: SECRET,
@@ -49,6 +54,7 @@ export function authTestApp(o: AuthTestOptions = {}) {
     bodyLimit: o.bodyLimit ?? 1024 * 1024,
     ...(o.corsOrigins ? { corsOrigins: o.corsOrigins } : {}),
     ready: {},
+    metrics: o.metrics,
   })
   const req = (method: string, path: string, opts?: CallOptions) => call(app, method, path, opts)
   let n = 0

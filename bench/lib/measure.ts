@@ -196,3 +196,26 @@ export async function settle(pids: readonly number[], maxMs = 30_000): Promise<n
   }
   return Math.round(performance.now() - t0)
 }
+
+/**
+ * One wrk measurement of a shop: 2 s of warm-up, the machine let settle, then `seconds` of load,
+ * with the CPU time the given service processes spent per request (it depends much less on the
+ * machine's other load than req/s does).
+ */
+export async function measureWithCpu(pids: readonly number[], url: string, script: string, seconds: number) {
+  await wrk(url, { script, seconds: 2 })
+  await settle(pids)
+  const load = await machineLoad()
+  const t0 = pids.reduce((n, p) => n + cpuTicks(p), 0)
+  const r = await wrk(url, { script, seconds })
+  const cpu = pids.reduce((n, p) => n + cpuTicks(p), 0) - t0
+  await settle(pids)
+  return { ...r, service_cpu_ms_per_request: Math.round(((cpu * 10) / Math.max(1, r.requests)) * 1000) / 1000, machine_load_before: load }
+}
+
+/** The median, to 2 decimals. */
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b)
+  const m = s.length / 2
+  return Math.round((s.length % 2 ? s[Math.floor(m)]! : (s[m - 1]! + s[m]!) / 2) * 100) / 100
+}

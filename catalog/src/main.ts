@@ -6,6 +6,7 @@ import type { Bus } from '@shop/shared-kernel/bus/bus'
 import type { AppEnv } from '@shop/shared-kernel/http/app'
 import type { RootLogger } from '@shop/shared-kernel/log'
 import { USER_REPLICA_MIGRATIONS } from '@shop/shared-kernel/postgres/migrate'
+import { traced } from '@shop/shared-kernel/observability/tracing'
 import { runService } from '@shop/shared-kernel/service'
 import { type CatalogApplication, catalogApplication } from './app/application.ts'
 import { type CatalogConfig, loadCatalogConfig } from './config.ts'
@@ -24,7 +25,8 @@ export type CatalogService = Booted<{ app: Hono<AppEnv>; core: CatalogApplicatio
  */
 export function startCatalog(config: CatalogConfig, log: RootLogger, given: { bus?: Bus } = {}): Promise<CatalogService> {
   return boot({ name: 'catalog', config, log, migrations: MIGRATIONS, bus: given.bus, userReplica: true }, (ctx) => {
-    const application = catalogApplication({ store: postgresCatalogStore(ctx.db.sql, { onEvents: ctx.wake }), clock: systemClock })
+    // Each use case in a span when tracing is on (catalog.reserveStock, ...).
+    const application = traced('catalog', catalogApplication({ store: postgresCatalogStore(ctx.db.sql, { onEvents: ctx.wake }), clock: systemClock }))
     const app = catalogHttp({ ...ctx.http, application, lookup: ctx.users.lookup, tokenUrl: config.AUTH_TOKEN_URL })
     return { app, core: application, subscriptions: catalogSubscriptions(application, ctx.users) }
   })

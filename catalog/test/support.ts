@@ -1,5 +1,6 @@
 import { expect } from 'bun:test'
 import { silentLogger } from '@shop/shared-kernel/log'
+import type { ServiceMetrics } from '@shop/shared-kernel/observability/metrics'
 import { call, type CallOptions, type Reply, tokenFactory } from '@shop/shared-kernel/testing/http'
 import { systemClock } from '@shop/shared-kernel/app'
 import { catalogApplication } from '../src/app/application.ts'
@@ -13,11 +14,11 @@ export const ADMIN = await tokens.valid({ id: crypto.randomUUID(), username: 'th
 export const USER = await tokens.valid({ id: crypto.randomUUID(), username: 'a_user', role: 'USER' })
 
 /** The catalog HTTP app on a given store (memory by default) with real JWTs. */
-export function catalogTestApp(o: { store?: CatalogStore; bodyLimit?: number } = {}) {
+export function catalogTestApp(o: { store?: CatalogStore; bodyLimit?: number; metrics?: ServiceMetrics } = {}) {
   const memory = o.store ? undefined : memoryCatalogStore()
   const store: CatalogStore = o.store ?? memory!
   const core = catalogApplication({ store, clock: systemClock })
-  const app = catalogHttp({ application: core, secret: SECRET, service: 'catalog', log: silentLogger, bodyLimit: o.bodyLimit ?? 1024 * 1024, ready: {} })
+  const app = catalogHttp({ application: core, secret: SECRET, service: 'catalog', log: silentLogger, bodyLimit: o.bodyLimit ?? 1024 * 1024, ready: {}, metrics: o.metrics })
   const req = (method: string, path: string, opts?: CallOptions) => call(app, method, path, opts)
   /** As the admin. */
   const admin = (method: string, path: string, body?: unknown, headers?: Record<string, string>) =>

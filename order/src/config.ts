@@ -1,7 +1,7 @@
 import * as v from 'valibot'
 import { commonSettings, loadConfig } from '@shop/shared-kernel/config'
 
-export const OrderSettings = v.object({
+const OrderSettings = v.object({
   ...commonSettings(8002),
 })
 

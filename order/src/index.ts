@@ -1,8 +1,12 @@
 /**
- * @shop/order for tools that embed the core: the use cases, the domain rules, and the in-memory
- * adapters. Importing this starts nothing and touches no database.
+ * @shop/order for tools that embed the order application: its use cases, the domain rules, and
+ * the in-memory adapters. Importing this starts nothing and touches no database.
  */
-export { makeOrderCore, type OrderCore, type OrderDeps, type Ctx, type EventMeta, type Idempotency, type OrderUpdate, type PlaceOrderInput, type ProductOutcome, type StockOutcome } from './order.ts'
+export { orderApplication, type OrderApplication } from './app/application.ts'
+export type { OrderDeps } from './app/deps.ts'
+export type { Idempotency, PlaceOrderInput, Placed } from './app/place-order.ts'
+export type { ProductOutcome } from './app/on-product-event.ts'
+export type { StockOutcome } from './app/on-stock-answer.ts'
 export * from './domain/order.ts'
 export * from './domain/status.ts'
 export * from './domain/product.ts'

@@ -1,21 +1,23 @@
 import { join } from 'node:path'
 import type { Hono } from 'hono'
-import { type Booted, boot } from '@shop/shared-kernel/boot'
 import { systemClock } from '@shop/shared-kernel/app'
+import { type Booted, boot } from '@shop/shared-kernel/boot'
 import type { Bus } from '@shop/shared-kernel/bus/bus'
 import type { AppEnv } from '@shop/shared-kernel/http/app'
 import type { RootLogger } from '@shop/shared-kernel/log'
 import { USER_REPLICA_MIGRATIONS } from '@shop/shared-kernel/postgres/migrate'
+import { traced } from '@shop/shared-kernel/observability/tracing'
 import { runService } from '@shop/shared-kernel/service'
 import { type OrderConfig, loadOrderConfig } from './config.ts'
-import { makeOrderCore, type OrderCore } from './order.ts'
+import { type OrderApplication, orderApplication } from './app/application.ts'
 import { orderSubscriptions } from './adapters/events/consumers.ts'
-import { orderHttp } from './adapters/http/routes.ts'
+import { orderHttp } from './adapters/http/app.ts'
+import { observeSaga, orderMetrics } from './adapters/metrics.ts'
 import { postgresOrderStore } from './adapters/postgres/store.ts'
 
 export const MIGRATIONS = [join(import.meta.dir, '..', 'migrations'), USER_REPLICA_MIGRATIONS]
 
-export type OrderService = Booted<{ app: Hono<AppEnv>; core: OrderCore }>
+export type OrderService = Booted<{ app: Hono<AppEnv>; application: OrderApplication }>
 
 /**
  * The composition root of order: config in, a wired service out. It consumes product.* (its
@@ -24,9 +26,12 @@ export type OrderService = Booted<{ app: Hono<AppEnv>; core: OrderCore }>
  */
 export function startOrder(config: OrderConfig, log: RootLogger, given: { bus?: Bus } = {}): Promise<OrderService> {
   return boot({ name: 'order', config, log, migrations: MIGRATIONS, bus: given.bus, userReplica: true }, (ctx) => {
-    const core = makeOrderCore({ store: postgresOrderStore(ctx.db.sql, { onEvents: ctx.wake }), clock: systemClock })
-    const app = orderHttp({ ...ctx.http, core, lookup: ctx.users.lookup, tokenUrl: config.AUTH_TOKEN_URL })
-    return { app, core, subscriptions: orderSubscriptions(core, ctx.users) }
+    const store = postgresOrderStore(ctx.db.sql, { onEvents: ctx.wake })
+    // Each use case in a span when tracing is on (order.placeOrder, ...); the saga's end timed when metrics are on.
+    const core = traced('order', orderApplication({ store, clock: systemClock }))
+    const application = observeSaga(core, store.orders, systemClock, ctx.metrics && orderMetrics(ctx.metrics))
+    const app = orderHttp({ ...ctx.http, application, lookup: ctx.users.lookup, tokenUrl: config.AUTH_TOKEN_URL })
+    return { app, application, subscriptions: orderSubscriptions(application, ctx.users) }
   })
 }
 

@@ -1,4 +1,4 @@
-import type { DomainEvent } from '@shop/shared-kernel/event-types'
+import type { Events, Page, Paged } from '@shop/shared-kernel/app'
 import type { Inbox } from '@shop/shared-kernel/inbox'
 import type { Result } from '@shop/shared-kernel/result'
 import type { StatusChange } from './domain/history.ts'
@@ -7,14 +7,9 @@ import type { ReplicaProduct } from './domain/product.ts'
 import type { Reservation } from './domain/reservation.ts'
 import type { OrderStatus } from './domain/status.ts'
 
-export interface Page {
-  readonly limit: number
-  readonly offset: number
-}
-
 export interface OrderFilter {
-  readonly userId?: string
-  readonly status?: OrderStatus
+  readonly userId?: string | undefined
+  readonly status?: OrderStatus | undefined
 }
 
 /** The order store: orders with their lines. */
@@ -22,7 +17,7 @@ export interface Orders {
   /** `lock` holds the row until the transaction ends, so two changes of one order cannot both pass a status check. */
   byId(id: number, lock?: boolean): Promise<Order | undefined>
   /** Newest first (created_at, then id, descending). */
-  list(filter: OrderFilter, page: Page): Promise<{ items: Order[]; total: number }>
+  list(filter: OrderFilter, page: Page): Promise<Paged<Order>>
   /** A user's orders in the given statuses, oldest first, locked inside a transaction. */
   ofUser(userId: string, statuses: readonly OrderStatus[], lock?: boolean): Promise<Order[]>
   /** Stores a new order under a fresh id. */
@@ -75,21 +70,15 @@ export interface Reservations {
   remove(orderId: number): Promise<void>
 }
 
-/** Events recorded here are published after the transaction commits, and only then. */
-export interface Events {
-  add(event: DomainEvent, correlationId: string | null): Promise<void>
-}
-
-/** Idempotent consumers: an event id claimed inside the effect's transaction is never applied twice. */
-export type { Inbox }
-
 export interface OrderTx {
   readonly orders: Orders
   readonly history: History
   readonly products: Products
   readonly keys: IdempotencyKeys
   readonly reservations: Reservations
+  /** The outbox: published after the transaction commits, and only then. */
   readonly events: Events
+  /** Idempotent consumers: an event id claimed inside the effect's transaction is never applied twice. */
   readonly inbox: Inbox
 }
 
@@ -100,8 +89,4 @@ export interface OrderStore {
   readonly products: Products
   /** Runs `work` in one transaction: commits when it returns ok, rolls back when it returns an error or throws. */
   transact<T, E>(work: (tx: OrderTx) => Promise<Result<T, E>>): Promise<Result<T, E>>
-}
-
-export interface Clock {
-  now(): Date
 }

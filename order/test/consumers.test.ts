@@ -4,136 +4,136 @@ import { orderSubscriptions } from '../src/adapters/events/consumers.ts'
 import { memoryUserReplica } from '@shop/shared-kernel/memory/user-replica'
 import { memoryOrderStore } from '../src/adapters/memory/store.ts'
 import type { Caller } from '../src/domain/order.ts'
-import { makeOrderCore, type OrderCore } from '../src/order.ts'
+import { type OrderApplication, orderApplication } from '../src/app/application.ts'
 import { deleteProduct, envelope, must, seedProduct, steppingClock } from './support.ts'
 
 function setup() {
   const store = memoryOrderStore()
-  const core = makeOrderCore({ store, clock: steppingClock() })
+  const orders = orderApplication({ store, clock: steppingClock() })
   const user: Caller = { id: crypto.randomUUID(), role: 'USER' }
   const admin: Caller = { id: crypto.randomUUID(), role: 'ADMIN' }
   const meta = (eventId = crypto.randomUUID()) => ({ eventId, correlationId: 'corr-9' })
   /** Events for one order, as [type, items] pairs. */
   const sent = (orderId: number) =>
     store.published.filter((e) => (e.data as { order_id?: number }).order_id === orderId).map((e) => [e.type, (e.data as { items?: unknown }).items])
-  const place = async (c: Caller, items: { productId: number; quantity: number }[]) => must(await core.placeOrder(c, { items })).order
-  const status = async (id: number) => must(await core.getOrder(admin, id)).status
-  return { store, core, user, admin, meta, sent, place, status }
+  const place = async (c: Caller, items: { productId: number; quantity: number }[]) => must(await orders.commands.placeOrder(c, { items })).order
+  const status = async (id: number) => must(await orders.queries.getOrder(admin, id)).status
+  return { store, orders, user, admin, meta, sent, place, status }
 }
 
-async function products(core: OrderCore) {
-  return { a: await seedProduct(core, { price: '2.00' }), b: await seedProduct(core, { price: '3.00' }) }
+async function products(orders: OrderApplication) {
+  return { a: await seedProduct(orders, { price: '2.00' }), b: await seedProduct(orders, { price: '3.00' }) }
 }
 
 describe('stock answers', () => {
   test('stock.reserved confirms a pending order, by the system, recorded in the history', async () => {
-    const { core, user, meta, place, status, sent, store } = setup()
-    const { a } = await products(core)
+    const { orders, user, meta, place, status, sent, store } = setup()
+    const { a } = await products(orders)
     const o = await place(user, [{ productId: a.id, quantity: 2 }])
     expect(sent(o.id)).toEqual([['order.placed', [{ product_id: a.id, quantity: 2 }]]])
     expect(store.published.at(-1)!.data).toEqual({ order_id: o.id, user_id: user.id, items: [{ product_id: a.id, quantity: 2 }] })
-    expect(await core.onStockReserved({ order_id: o.id }, meta())).toBe('confirmed')
+    expect(await orders.events.onStockReserved({ order_id: o.id }, meta())).toBe('confirmed')
     expect(await status(o.id)).toBe('confirmed')
-    const h = must(await core.history(user, o.id)).at(-1)!
+    const h = must(await orders.queries.orderHistory(user, o.id)).at(-1)!
     expect(h).toMatchObject({ from: 'pending', to: 'confirmed', actor: 'system', by: 'system' })
     expect(sent(o.id)).toHaveLength(1)
   })
 
   test('stock.rejected rejects it, keeping the reason and the product ids', async () => {
-    const { core, user, meta, place, status } = setup()
-    const { a, b } = await products(core)
+    const { orders, user, meta, place, status } = setup()
+    const { a, b } = await products(orders)
     const o = await place(user, [{ productId: a.id, quantity: 2 }, { productId: b.id, quantity: 1 }])
-    expect(await core.onStockRejected({ order_id: o.id, reason: 'insufficient stock', product_ids: [b.id] }, meta())).toBe('rejected')
+    expect(await orders.events.onStockRejected({ order_id: o.id, reason: 'insufficient stock', product_ids: [b.id] }, meta())).toBe('rejected')
     expect(await status(o.id)).toBe('rejected')
-    expect(must(await core.history(user, o.id)).at(-1)).toMatchObject({ to: 'rejected', by: 'system', reason: 'insufficient stock', productIds: [b.id] })
+    expect(must(await orders.queries.orderHistory(user, o.id)).at(-1)).toMatchObject({ to: 'rejected', by: 'system', reason: 'insufficient stock', productIds: [b.id] })
     // no other answer changes it any more
-    expect(await core.onStockReserved({ order_id: o.id }, meta())).toBe('ignored')
+    expect(await orders.events.onStockReserved({ order_id: o.id }, meta())).toBe('ignored')
     expect(await status(o.id)).toBe('rejected')
   })
 
   test('stock.reserved after the order was cancelled: the stock is released', async () => {
-    const { core, user, meta, place, status, sent } = setup()
-    const { a } = await products(core)
+    const { orders, user, meta, place, status, sent } = setup()
+    const { a } = await products(orders)
     const o = await place(user, [{ productId: a.id, quantity: 3 }])
-    must(await core.updateOrder(user, o.id, { status: 'cancelled' }))
+    must(await orders.commands.updateOrder(user, o.id, { status: 'cancelled' }))
     expect(sent(o.id)).toEqual([['order.placed', [{ product_id: a.id, quantity: 3 }]]])
-    expect(await core.onStockReserved({ order_id: o.id }, meta())).toBe('released')
+    expect(await orders.events.onStockReserved({ order_id: o.id }, meta())).toBe('released')
     expect(await status(o.id)).toBe('cancelled')
     expect(sent(o.id)).toEqual([
       ['order.placed', [{ product_id: a.id, quantity: 3 }]],
       ['order.cancelled', [{ product_id: a.id, quantity: 3 }]],
     ])
     // a second answer for the same order (another event id) finds nothing to release
-    expect(await core.onStockReserved({ order_id: o.id }, meta())).toBe('ignored')
+    expect(await orders.events.onStockReserved({ order_id: o.id }, meta())).toBe('ignored')
     expect(sent(o.id)).toHaveLength(2)
   })
 
   test('stock.reserved after the order was deleted: released with the placed lines', async () => {
-    const { core, user, meta, place, sent } = setup()
-    const { a } = await products(core)
+    const { orders, user, meta, place, sent } = setup()
+    const { a } = await products(orders)
     const o = await place(user, [{ productId: a.id, quantity: 4 }])
-    must(await core.deleteOrder(user, o.id))
-    expect(await core.onStockReserved({ order_id: o.id }, meta())).toBe('released')
+    must(await orders.commands.deleteOrder(user, o.id))
+    expect(await orders.events.onStockReserved({ order_id: o.id }, meta())).toBe('released')
     expect(sent(o.id).at(-1)).toEqual(['order.cancelled', [{ product_id: a.id, quantity: 4 }]])
   })
 
   test('stock.rejected after cancel or delete: nothing to give back', async () => {
-    const { core, user, meta, place, sent, status } = setup()
-    const { a } = await products(core)
+    const { orders, user, meta, place, sent, status } = setup()
+    const { a } = await products(orders)
     const o1 = await place(user, [{ productId: a.id, quantity: 1 }])
     const o2 = await place(user, [{ productId: a.id, quantity: 1 }])
-    must(await core.updateOrder(user, o1.id, { status: 'cancelled' }))
-    must(await core.deleteOrder(user, o2.id))
-    expect(await core.onStockRejected({ order_id: o1.id, reason: 'x', product_ids: [] }, meta())).toBe('dropped')
-    expect(await core.onStockRejected({ order_id: o2.id, reason: 'x', product_ids: [] }, meta())).toBe('dropped')
+    must(await orders.commands.updateOrder(user, o1.id, { status: 'cancelled' }))
+    must(await orders.commands.deleteOrder(user, o2.id))
+    expect(await orders.events.onStockRejected({ order_id: o1.id, reason: 'x', product_ids: [] }, meta())).toBe('dropped')
+    expect(await orders.events.onStockRejected({ order_id: o2.id, reason: 'x', product_ids: [] }, meta())).toBe('dropped')
     expect(await status(o1.id)).toBe('cancelled')
     expect(sent(o1.id)).toHaveLength(1)
     expect(sent(o2.id)).toHaveLength(1)
   })
 
   test('answers for an order never heard of change nothing', async () => {
-    const { core, meta, store } = setup()
-    expect(await core.onStockReserved({ order_id: 424242 }, meta())).toBe('ignored')
-    expect(await core.onStockRejected({ order_id: 424242, reason: 'x', product_ids: [] }, meta())).toBe('ignored')
+    const { orders, meta, store } = setup()
+    expect(await orders.events.onStockReserved({ order_id: 424242 }, meta())).toBe('ignored')
+    expect(await orders.events.onStockRejected({ order_id: 424242, reason: 'x', product_ids: [] }, meta())).toBe('ignored')
     expect(store.published).toHaveLength(0)
   })
 
   test('a duplicate event has one effect', async () => {
-    const { core, user, meta, place, sent, status } = setup()
-    const { a } = await products(core)
+    const { orders, user, meta, place, sent, status } = setup()
+    const { a } = await products(orders)
     const o = await place(user, [{ productId: a.id, quantity: 1 }])
-    must(await core.updateOrder(user, o.id, { status: 'cancelled' }))
+    must(await orders.commands.updateOrder(user, o.id, { status: 'cancelled' }))
     const m = meta()
-    expect(await core.onStockReserved({ order_id: o.id }, m)).toBe('released')
-    expect(await core.onStockReserved({ order_id: o.id }, m)).toBe('duplicate')
+    expect(await orders.events.onStockReserved({ order_id: o.id }, m)).toBe('released')
+    expect(await orders.events.onStockReserved({ order_id: o.id }, m)).toBe('duplicate')
     expect(sent(o.id).filter(([t]) => t === 'order.cancelled')).toHaveLength(1)
     const o2 = await place(user, [{ productId: a.id, quantity: 1 }])
     const r = meta()
-    expect(await core.onStockRejected({ order_id: o2.id, reason: 'r', product_ids: [] }, r)).toBe('rejected')
-    expect(await core.onStockRejected({ order_id: o2.id, reason: 'r', product_ids: [] }, r)).toBe('duplicate')
-    expect(must(await core.history(user, o2.id))).toHaveLength(2)
+    expect(await orders.events.onStockRejected({ order_id: o2.id, reason: 'r', product_ids: [] }, r)).toBe('rejected')
+    expect(await orders.events.onStockRejected({ order_id: o2.id, reason: 'r', product_ids: [] }, r)).toBe('duplicate')
+    expect(must(await orders.queries.orderHistory(user, o2.id))).toHaveLength(2)
     expect(await status(o2.id)).toBe('rejected')
   })
 
   test('outgoing events carry the correlation id of the event that caused them', async () => {
-    const { core, user, place, store } = setup()
-    const { a } = await products(core)
+    const { orders, user, place, store } = setup()
+    const { a } = await products(orders)
     const o = await place(user, [{ productId: a.id, quantity: 1 }])
-    must(await core.updateOrder(user, o.id, { status: 'cancelled' }))
-    await core.onStockReserved({ order_id: o.id }, { eventId: crypto.randomUUID(), correlationId: 'from-catalog' })
+    must(await orders.commands.updateOrder(user, o.id, { status: 'cancelled' }))
+    await orders.events.onStockReserved({ order_id: o.id }, { eventId: crypto.randomUUID(), correlationId: 'from-catalog' })
     expect(store.published.at(-1)).toMatchObject({ type: 'order.cancelled', source: 'order', correlation_id: 'from-catalog' })
   })
 })
 
 describe('editing the items of a pending order (one reservation request in flight)', () => {
   test('an edit emits nothing at once; a reservation of the old lines is released and the new lines placed', async () => {
-    const { core, user, meta, place, sent, status } = setup()
-    const { a, b } = await products(core)
+    const { orders, user, meta, place, sent, status } = setup()
+    const { a, b } = await products(orders)
     const o = await place(user, [{ productId: a.id, quantity: 2 }])
-    const edited = must(await core.updateOrder(user, o.id, { items: [{ productId: a.id, quantity: 1 }, { productId: b.id, quantity: 5 }] }))
+    const edited = must(await orders.commands.updateOrder(user, o.id, { items: [{ productId: a.id, quantity: 1 }, { productId: b.id, quantity: 5 }] }))
     expect(edited.total).toBe('17.00')
     expect(sent(o.id)).toHaveLength(1)
-    expect(await core.onStockReserved({ order_id: o.id }, meta())).toBe('replaced')
+    expect(await orders.events.onStockReserved({ order_id: o.id }, meta())).toBe('replaced')
     expect(await status(o.id)).toBe('pending')
     expect(sent(o.id)).toEqual([
       ['order.placed', [{ product_id: a.id, quantity: 2 }]],
@@ -141,136 +141,137 @@ describe('editing the items of a pending order (one reservation request in fligh
       ['order.placed', [{ product_id: a.id, quantity: 1 }, { product_id: b.id, quantity: 5 }]],
     ])
     // the answer to the second placement confirms
-    expect(await core.onStockReserved({ order_id: o.id }, meta())).toBe('confirmed')
+    expect(await orders.events.onStockReserved({ order_id: o.id }, meta())).toBe('confirmed')
     expect(await status(o.id)).toBe('confirmed')
     // and cancelling now releases what was reserved the second time
-    must(await core.updateOrder(user, o.id, { status: 'cancelled' }))
+    must(await orders.commands.updateOrder(user, o.id, { status: 'cancelled' }))
     expect(sent(o.id).at(-1)).toEqual(['order.cancelled', [{ product_id: a.id, quantity: 1 }, { product_id: b.id, quantity: 5 }]])
   })
 
   test('a rejection of the old lines places the new ones instead of rejecting the order', async () => {
-    const { core, user, meta, place, sent, status } = setup()
-    const { a, b } = await products(core)
+    const { orders, user, meta, place, sent, status } = setup()
+    const { a, b } = await products(orders)
     const o = await place(user, [{ productId: a.id, quantity: 900 }])
-    must(await core.updateOrder(user, o.id, { items: [{ productId: b.id, quantity: 1 }] }))
-    expect(await core.onStockRejected({ order_id: o.id, reason: 'insufficient stock', product_ids: [a.id] }, meta())).toBe('replaced')
+    must(await orders.commands.updateOrder(user, o.id, { items: [{ productId: b.id, quantity: 1 }] }))
+    expect(await orders.events.onStockRejected({ order_id: o.id, reason: 'insufficient stock', product_ids: [a.id] }, meta())).toBe('replaced')
     expect(await status(o.id)).toBe('pending')
     expect(sent(o.id).at(-1)).toEqual(['order.placed', [{ product_id: b.id, quantity: 1 }]])
-    expect(await core.onStockRejected({ order_id: o.id, reason: 'insufficient stock', product_ids: [b.id] }, meta())).toBe('rejected')
+    expect(await orders.events.onStockRejected({ order_id: o.id, reason: 'insufficient stock', product_ids: [b.id] }, meta())).toBe('rejected')
     expect(await status(o.id)).toBe('rejected')
   })
 
   test('editing back to the placed lines before the answer: the answer confirms', async () => {
-    const { core, user, meta, place, sent, status } = setup()
-    const { a, b } = await products(core)
+    const { orders, user, meta, place, sent, status } = setup()
+    const { a, b } = await products(orders)
     const o = await place(user, [{ productId: a.id, quantity: 2 }])
-    must(await core.updateOrder(user, o.id, { items: [{ productId: b.id, quantity: 1 }] }))
-    must(await core.updateOrder(user, o.id, { items: [{ productId: a.id, quantity: 2 }] }))
-    expect(await core.onStockReserved({ order_id: o.id }, meta())).toBe('confirmed')
+    must(await orders.commands.updateOrder(user, o.id, { items: [{ productId: b.id, quantity: 1 }] }))
+    must(await orders.commands.updateOrder(user, o.id, { items: [{ productId: a.id, quantity: 2 }] }))
+    expect(await orders.events.onStockReserved({ order_id: o.id }, meta())).toBe('confirmed')
     expect(await status(o.id)).toBe('confirmed')
     expect(sent(o.id)).toHaveLength(1)
   })
 
   test('edits after the request was answered are refused (the order is no longer pending)', async () => {
-    const { core, user, meta, place } = setup()
-    const { a } = await products(core)
+    const { orders, user, meta, place } = setup()
+    const { a } = await products(orders)
     const o = await place(user, [{ productId: a.id, quantity: 2 }])
-    await core.onStockReserved({ order_id: o.id }, meta())
-    expect(await core.updateOrder(user, o.id, { items: [{ productId: a.id, quantity: 3 }] })).toEqual({ ok: false, error: { type: 'NotEditable', status: 'confirmed' } })
+    await orders.events.onStockReserved({ order_id: o.id }, meta())
+    expect(await orders.commands.updateOrder(user, o.id, { items: [{ productId: a.id, quantity: 3 }] })).toEqual({ ok: false, error: { type: 'NotEditable', status: 'confirmed' } })
   })
 })
 
 describe('closing orders gives reserved stock back', () => {
   test('cancelling confirmed or paid emits order.cancelled; shipped stock is sold', async () => {
-    const { core, user, admin, meta, place, sent } = setup()
-    const { a } = await products(core)
+    const { orders, user, admin, meta, place, sent } = setup()
+    const { a } = await products(orders)
     const confirmed = await place(user, [{ productId: a.id, quantity: 1 }])
     const paid = await place(user, [{ productId: a.id, quantity: 2 }])
     const shipped = await place(user, [{ productId: a.id, quantity: 3 }])
-    for (const o of [confirmed, paid, shipped]) await core.onStockReserved({ order_id: o.id }, meta())
-    must(await core.updateOrder(admin, paid.id, { status: 'paid' }))
-    must(await core.updateOrder(admin, shipped.id, { status: 'paid' }))
-    must(await core.updateOrder(admin, shipped.id, { status: 'shipped' }))
-    must(await core.updateOrder(user, confirmed.id, { status: 'cancelled' }))
-    must(await core.updateOrder(admin, paid.id, { status: 'cancelled' }))
+    for (const o of [confirmed, paid, shipped]) await orders.events.onStockReserved({ order_id: o.id }, meta())
+    must(await orders.commands.updateOrder(admin, paid.id, { status: 'paid' }))
+    must(await orders.commands.updateOrder(admin, shipped.id, { status: 'paid' }))
+    must(await orders.commands.updateOrder(admin, shipped.id, { status: 'shipped' }))
+    must(await orders.commands.updateOrder(user, confirmed.id, { status: 'cancelled' }))
+    must(await orders.commands.updateOrder(admin, paid.id, { status: 'cancelled' }))
     expect(sent(confirmed.id).at(-1)).toEqual(['order.cancelled', [{ product_id: a.id, quantity: 1 }]])
     expect(sent(paid.id).at(-1)).toEqual(['order.cancelled', [{ product_id: a.id, quantity: 2 }]])
-    expect(await core.updateOrder(admin, shipped.id, { status: 'cancelled' })).toEqual({ ok: false, error: { type: 'TransitionNotAllowed', from: 'shipped', to: 'cancelled' } })
-    must(await core.deleteOrder(admin, shipped.id))
+    expect(await orders.commands.updateOrder(admin, shipped.id, { status: 'cancelled' })).toEqual({ ok: false, error: { type: 'TransitionNotAllowed', from: 'shipped', to: 'cancelled' } })
+    must(await orders.commands.deleteOrder(admin, shipped.id))
     expect(sent(shipped.id).map(([t]) => t)).toEqual(['order.placed'])
   })
 
   test('an admin deleting a confirmed order releases its stock; deleting a pending one leaves the answer to do it', async () => {
-    const { core, user, admin, meta, place, sent } = setup()
-    const { a } = await products(core)
+    const { orders, user, admin, meta, place, sent } = setup()
+    const { a } = await products(orders)
     const o = await place(user, [{ productId: a.id, quantity: 5 }])
-    await core.onStockReserved({ order_id: o.id }, meta())
-    must(await core.deleteOrder(admin, o.id))
+    await orders.events.onStockReserved({ order_id: o.id }, meta())
+    must(await orders.commands.deleteOrder(admin, o.id))
     expect(sent(o.id).at(-1)).toEqual(['order.cancelled', [{ product_id: a.id, quantity: 5 }]])
     const p = await place(user, [{ productId: a.id, quantity: 6 }])
-    must(await core.deleteOrder(admin, p.id))
+    must(await orders.commands.deleteOrder(admin, p.id))
     expect(sent(p.id)).toHaveLength(1)
-    expect(await core.onStockReserved({ order_id: p.id }, meta())).toBe('released')
+    expect(await orders.events.onStockReserved({ order_id: p.id }, meta())).toBe('released')
     expect(sent(p.id).at(-1)).toEqual(['order.cancelled', [{ product_id: a.id, quantity: 6 }]])
   })
 })
 
 describe('user.deleted', () => {
   test("cancels the user's pending, confirmed and paid orders, by the system; keeps them; releases reserved stock", async () => {
-    const { core, user, admin, meta, place, sent, status } = setup()
+    const { orders, user, admin, meta, place, sent, status } = setup()
     const other: typeof user = { id: crypto.randomUUID(), role: 'USER' }
-    const { a } = await products(core)
+    const { a } = await products(orders)
     const pending = await place(user, [{ productId: a.id, quantity: 1 }])
     const confirmed = await place(user, [{ productId: a.id, quantity: 2 }])
     const paid = await place(user, [{ productId: a.id, quantity: 3 }])
     const shipped = await place(user, [{ productId: a.id, quantity: 4 }])
     const rejected = await place(user, [{ productId: a.id, quantity: 5 }])
     const others = await place(other, [{ productId: a.id, quantity: 6 }])
-    for (const o of [confirmed, paid, shipped]) await core.onStockReserved({ order_id: o.id }, meta())
-    for (const o of [paid, shipped]) must(await core.updateOrder(admin, o.id, { status: 'paid' }))
-    must(await core.updateOrder(admin, shipped.id, { status: 'shipped' }))
-    await core.onStockRejected({ order_id: rejected.id, reason: 'r', product_ids: [a.id] }, meta())
+    for (const o of [confirmed, paid, shipped]) await orders.events.onStockReserved({ order_id: o.id }, meta())
+    for (const o of [paid, shipped]) must(await orders.commands.updateOrder(admin, o.id, { status: 'paid' }))
+    must(await orders.commands.updateOrder(admin, shipped.id, { status: 'shipped' }))
+    await orders.events.onStockRejected({ order_id: rejected.id, reason: 'r', product_ids: [a.id] }, meta())
 
     const m = meta()
-    expect(await core.onUserDeleted({ id: user.id, version: 4 }, m)).toBe(3)
-    expect(await core.onUserDeleted({ id: user.id, version: 4 }, m)).toBe('duplicate')
+    expect(await orders.events.onUserDeleted({ id: user.id, version: 4 }, m)).toBe(3)
+    expect(await orders.events.onUserDeleted({ id: user.id, version: 4 }, m)).toBe('duplicate')
     expect([await status(pending.id), await status(confirmed.id), await status(paid.id), await status(shipped.id), await status(rejected.id), await status(others.id)]).toEqual([
       'cancelled', 'cancelled', 'cancelled', 'shipped', 'rejected', 'pending',
     ])
-    expect(must(await core.history(admin, paid.id)).at(-1)).toMatchObject({ from: 'paid', to: 'cancelled', actor: 'system', by: 'system', reason: 'user deleted' })
+    expect(must(await orders.queries.orderHistory(admin, paid.id)).at(-1)).toMatchObject({ from: 'paid', to: 'cancelled', actor: 'system', by: 'system', reason: 'user deleted' })
     // stock was reserved for confirmed and paid only
     expect(sent(pending.id).map(([t]) => t)).toEqual(['order.placed'])
     expect(sent(confirmed.id).at(-1)).toEqual(['order.cancelled', [{ product_id: a.id, quantity: 2 }]])
     expect(sent(paid.id).at(-1)).toEqual(['order.cancelled', [{ product_id: a.id, quantity: 3 }]])
     expect(sent(shipped.id).map(([t]) => t)).toEqual(['order.placed'])
     // the pending order's reservation, answered later, is released
-    expect(await core.onStockReserved({ order_id: pending.id }, meta())).toBe('released')
+    expect(await orders.events.onStockReserved({ order_id: pending.id }, meta())).toBe('released')
   })
 })
 
 describe('product events', () => {
   test('created, updated, deleted feed the replica that order creation checks', async () => {
-    const { core, user } = setup()
-    const p = await seedProduct(core, { price: '1.00' })
-    await core.applyProductEvent(envelope('product.updated', { ...p, price: '2.00', version: 2 }))
+    const { orders, user } = setup()
+    const p = await seedProduct(orders, { price: '1.00' })
+    await orders.events.applyProductEvent(envelope('product.updated', { ...p, price: '2.00', version: 2 }))
     // a late created with an older version changes nothing
-    expect(await core.applyProductEvent(envelope('product.created', { ...p, price: '9.00', version: 1 }))).toBe('stale')
-    expect(must(await core.placeOrder(user, { items: [{ productId: p.id, quantity: 1 }] })).order.total).toBe('2.00')
-    await deleteProduct(core, p.id, 3)
-    expect(await core.applyProductEvent(envelope('product.updated', { ...p, version: 3 }))).toBe('stale')
-    expect(await core.placeOrder(user, { items: [{ productId: p.id, quantity: 1 }] })).toEqual({ ok: false, error: { type: 'UnknownProducts', productIds: [p.id] } })
+    expect(await orders.events.applyProductEvent(envelope('product.created', { ...p, price: '9.00', version: 1 }))).toBe('stale')
+    expect(must(await orders.commands.placeOrder(user, { items: [{ productId: p.id, quantity: 1 }] })).order.total).toBe('2.00')
+    await deleteProduct(orders, p.id, 3)
+    expect(await orders.events.applyProductEvent(envelope('product.updated', { ...p, version: 3 }))).toBe('stale')
+    expect(await orders.commands.placeOrder(user, { items: [{ productId: p.id, quantity: 1 }] })).toEqual({ ok: false, error: { type: 'UnknownProducts', productIds: [p.id] } })
   })
   test('other event types are refused (a wiring bug, not a message to drop)', async () => {
-    const { core } = setup()
-    const thrown = await core.applyProductEvent(envelope('stock.reserved', { order_id: 1 })).then(() => 'no', (e: Error) => e.message)
+    const { orders } = setup()
+    const [products] = orderSubscriptions(orders, memoryUserReplica())
+    const thrown = await products!.handler(envelope('stock.reserved', { order_id: 1 }) as Envelope).then(() => 'no', (e: Error) => e.message)
     expect(thrown).toContain('cannot handle stock.reserved')
   })
 })
 
 describe('orderSubscriptions', () => {
   test('queues, topics and handlers', async () => {
-    const { core, user, place, status } = setup()
-    const subs = orderSubscriptions(core, memoryUserReplica())
+    const { orders, user, place, status } = setup()
+    const subs = orderSubscriptions(orders, memoryUserReplica())
     expect(subs.map((s) => [s.service, s.name, [...s.topics]])).toEqual([
       ['order', 'products', ['product.created', 'product.updated', 'product.deleted']],
       ['order', 'stock', ['stock.reserved', 'stock.rejected']],
@@ -289,20 +290,26 @@ describe('orderSubscriptions', () => {
     expect(await status(o.id)).toBe('cancelled')
   })
   test('handlers pass the envelope id to the inbox: a redelivery has no second effect', async () => {
-    const { core, user, place, sent } = setup()
-    const [, stock] = orderSubscriptions(core, memoryUserReplica())
-    const p = await seedProduct(core)
+    const { orders, user, place, sent } = setup()
+    const [, stock] = orderSubscriptions(orders, memoryUserReplica())
+    const p = await seedProduct(orders)
     const o = await place(user, [{ productId: p.id, quantity: 1 }])
-    must(await core.updateOrder(user, o.id, { status: 'cancelled' }))
+    must(await orders.commands.updateOrder(user, o.id, { status: 'cancelled' }))
     const e = envelope('stock.reserved', { order_id: o.id }, { correlationId: 'c-1' }) as Envelope
     await stock!.handler(e)
     await stock!.handler(e)
     expect(sent(o.id).map(([t]) => t)).toEqual(['order.placed', 'order.cancelled'])
   })
   test('a handler throws when the use case throws, or on a topic it does not handle', async () => {
-    const failing = { ...makeOrderCore({ store: memoryOrderStore(), clock: steppingClock() }) }
-    failing.onStockReserved = async () => {
-      throw new Error('database down')
+    const application = orderApplication({ store: memoryOrderStore(), clock: steppingClock() })
+    const failing = {
+      ...application,
+      events: {
+        ...application.events,
+        onStockReserved: async (): Promise<never> => {
+          throw new Error('database down')
+        },
+      },
     }
     const [, stock, users] = orderSubscriptions(failing, memoryUserReplica())
     const e1 = await stock!.handler(envelope('stock.reserved', { order_id: 1 }) as Envelope).then(() => 'no', (e: Error) => e.message)

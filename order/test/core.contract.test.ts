@@ -4,24 +4,24 @@ import { silentLogger } from '@shop/shared-kernel/log'
 import type { Sql } from '@shop/shared-kernel/postgres/connect'
 import { call, tokenFactory } from '@shop/shared-kernel/testing/http'
 import { adapterDatabases } from '@shop/shared-kernel/testing/databases'
-import { orderHttp } from '../src/adapters/http/routes.ts'
+import { orderHttp } from '../src/adapters/http/app.ts'
 import { memoryOrderStore } from '../src/adapters/memory/store.ts'
 import { postgresOrderStore } from '../src/adapters/postgres/store.ts'
 import { MIGRATIONS } from '../src/main.ts'
-import { makeOrderCore, type OrderCore } from '../src/order.ts'
+import { type OrderApplication, orderApplication } from '../src/app/application.ts'
 import { SECRET, envelope, must, seedProduct } from './support.ts'
 
 /**
  * The use cases over every store: what only a real database can get wrong (concurrency, SQL,
  * transactions around events) is checked here; the rest of the behaviour in consumers/http tests.
  */
-function scenarios(name: string, make: () => Promise<{ core: OrderCore; events: (orderId: number) => Promise<{ type: string; data: any }[]>; app: ReturnType<typeof orderHttp> }>) {
+function scenarios(name: string, make: () => Promise<{ orders: OrderApplication; events: (orderId: number) => Promise<{ type: string; data: any }[]>; app: ReturnType<typeof orderHttp> }>) {
   describe(`order use cases: ${name}`, () => {
-    let core: OrderCore
+    let orders: OrderApplication
     let events: (orderId: number) => Promise<{ type: string; data: any }[]>
     let app: ReturnType<typeof orderHttp>
     beforeAll(async () => {
-      ;({ core, events, app } = await make())
+      ;({ orders, events, app } = await make())
     })
     const caller = () => ({ id: crypto.randomUUID(), role: 'USER' as const })
     const admin = { id: crypto.randomUUID(), role: 'ADMIN' as const }
@@ -32,8 +32,8 @@ function scenarios(name: string, make: () => Promise<{ core: OrderCore; events: 
       const user = { id: crypto.randomUUID(), username: 'alice', role: 'USER' }
       const token = await tokens.valid(user)
       const adminToken = await tokens.valid({ id: admin.id, username: 'root', role: 'ADMIN' })
-      const p1 = await seedProduct(core, { price: '0.10' })
-      const p2 = await seedProduct(core, { price: '19.99' })
+      const p1 = await seedProduct(orders, { price: '0.10' })
+      const p2 = await seedProduct(orders, { price: '19.99' })
       const body = { items: [{ product_id: p1.id, quantity: 2 }, { product_id: p2.id, quantity: 1 }, { product_id: p1.id, quantity: 1 }], shipping_address: 'Main St 1' }
       const created = await call(app, 'POST', '/api/v1/order', { token, body, headers: { 'Idempotency-Key': 'abc' } })
       expect(created.status).toBe(201)
@@ -46,7 +46,7 @@ function scenarios(name: string, make: () => Promise<{ core: OrderCore; events: 
       expect(again.status).toBe(201)
       expect(again.body.id).toBe(created.body.id)
       const id = created.body.id as number
-      expect(await core.onStockReserved({ order_id: id }, meta())).toBe('confirmed')
+      expect(await orders.events.onStockReserved({ order_id: id }, meta())).toBe('confirmed')
       for (const status of ['paid', 'shipped', 'delivered']) {
         const r = await call(app, 'PUT', `/api/v1/update_order/${id}`, { token: adminToken, body: { status } })
         expect(r.status).toBe(200)
@@ -64,56 +64,56 @@ function scenarios(name: string, make: () => Promise<{ core: OrderCore; events: 
 
     test('a duplicate event id has one effect', async () => {
       const e = envelope('product.created', { id: 9001, name: 'dup', price: '1.00', stock: 1, category_id: 1, version: 1 })
-      expect(await core.applyProductEvent(e)).toBe('applied')
-      expect(await core.applyProductEvent(e)).toBe('duplicate')
+      expect(await orders.events.applyProductEvent(e)).toBe('applied')
+      expect(await orders.events.applyProductEvent(e)).toBe('duplicate')
       const u = caller()
-      const placed = await core.placeOrder(u, { items: [{ productId: 9001, quantity: 1 }] })
+      const placed = await orders.commands.placeOrder(u, { items: [{ productId: 9001, quantity: 1 }] })
       const id = must(placed).order.id
       // edited while the request is in flight: the answer releases and places again, once
-      await core.updateOrder(u, id, { items: [{ productId: 9001, quantity: 2 }] })
+      await orders.commands.updateOrder(u, id, { items: [{ productId: 9001, quantity: 2 }] })
       const m = meta()
-      expect(await core.onStockReserved({ order_id: id }, m)).toBe('replaced')
-      expect(await core.onStockReserved({ order_id: id }, m)).toBe('duplicate')
+      expect(await orders.events.onStockReserved({ order_id: id }, m)).toBe('replaced')
+      expect(await orders.events.onStockReserved({ order_id: id }, m)).toBe('duplicate')
       expect((await events(id)).map((x) => x.type)).toEqual(['order.placed', 'order.cancelled', 'order.placed'])
       const u2 = { id: crypto.randomUUID(), version: 2 }
       const m2 = meta()
-      expect(await core.onUserDeleted(u2, m2)).toBe(0)
-      expect(await core.onUserDeleted(u2, m2)).toBe('duplicate')
+      expect(await orders.events.onUserDeleted(u2, m2)).toBe(0)
+      expect(await orders.events.onUserDeleted(u2, m2)).toBe('duplicate')
     })
 
     test('concurrent repeats of one Idempotency-Key create one order', async () => {
-      const p = await seedProduct(core)
+      const p = await seedProduct(orders)
       const u = caller()
       const results = await Promise.all(
-        Array.from({ length: 6 }, () => core.placeOrder(u, { items: [{ productId: p.id, quantity: 1 }] }, { idempotency: { key: 'race', fingerprint: 'fp' } })),
+        Array.from({ length: 6 }, () => orders.commands.placeOrder(u, { items: [{ productId: p.id, quantity: 1 }] }, { idempotency: { key: 'race', fingerprint: 'fp' } })),
       )
       const ids = results.map((r) => (r.ok ? r.value.order.id : r.error.type))
       expect(new Set(ids).size).toBe(1)
       expect(results.filter((r) => r.ok && !r.value.replayed)).toHaveLength(1)
-      expect((await core.listOrders(u, {}, { limit: 10, offset: 0 })).total).toBe(1)
+      expect((await orders.queries.listOrders(u, {}, { limit: 10, offset: 0 })).total).toBe(1)
     })
 
     test('concurrent changes of one order: one passes the status check, the others get 409', async () => {
-      const p = await seedProduct(core)
+      const p = await seedProduct(orders)
       const u = caller()
-      const placed = await core.placeOrder(u, { items: [{ productId: p.id, quantity: 1 }] })
+      const placed = await orders.commands.placeOrder(u, { items: [{ productId: p.id, quantity: 1 }] })
       const id = must(placed).order.id
-      await core.onStockReserved({ order_id: id }, meta())
-      const results = await Promise.all(Array.from({ length: 5 }, () => core.updateOrder(admin, id, { status: 'paid' })))
+      await orders.events.onStockReserved({ order_id: id }, meta())
+      const results = await Promise.all(Array.from({ length: 5 }, () => orders.commands.updateOrder(admin, id, { status: 'paid' })))
       expect(results.filter((r) => r.ok)).toHaveLength(1)
       expect(results.filter((r) => !r.ok).map((r) => !r.ok && r.error)).toEqual(Array(4).fill({ type: 'TransitionNotAllowed', from: 'paid', to: 'paid' }))
-      expect(must(await core.history(admin, id)).filter((h) => h.to === 'paid')).toHaveLength(1)
+      expect(must(await orders.queries.orderHistory(admin, id)).filter((h) => h.to === 'paid')).toHaveLength(1)
     })
 
     test('cancel racing the reservation: cancelled, and the stock released exactly once', async () => {
-      const p = await seedProduct(core)
+      const p = await seedProduct(orders)
       const u = caller()
-      const placed = await core.placeOrder(u, { items: [{ productId: p.id, quantity: 2 }] })
+      const placed = await orders.commands.placeOrder(u, { items: [{ productId: p.id, quantity: 2 }] })
       const id = must(placed).order.id
-      const [cancel, reserved] = await Promise.all([core.updateOrder(u, id, { status: 'cancelled' }), core.onStockReserved({ order_id: id }, meta())])
+      const [cancel, reserved] = await Promise.all([orders.commands.updateOrder(u, id, { status: 'cancelled' }), orders.events.onStockReserved({ order_id: id }, meta())])
       expect(['confirmed', 'released']).toContain(reserved)
       expect(cancel.ok).toBe(true)
-      expect(must(await core.getOrder(u, id)).status).toBe('cancelled')
+      expect(must(await orders.queries.getOrder(u, id)).status).toBe('cancelled')
       const cancelled = (await events(id)).filter((e) => e.type === 'order.cancelled')
       expect(cancelled).toEqual([{ type: 'order.cancelled', data: { order_id: id, items: [{ product_id: p.id, quantity: 2 }] } }])
     })
@@ -122,19 +122,19 @@ function scenarios(name: string, make: () => Promise<{ core: OrderCore; events: 
 
 scenarios('memory', async () => {
   const store = memoryOrderStore()
-  const core = makeOrderCore({ store, clock: { now: () => new Date() } })
+  const orders = orderApplication({ store, clock: { now: () => new Date() } })
   const events = async (orderId: number) => store.published.filter((e: Envelope) => (e.data as any).order_id === orderId).map((e) => ({ type: e.type, data: e.data }))
-  return { core, events, app: orderHttp({ core, secret: SECRET, service: 'order', log: silentLogger, bodyLimit: 1 << 20, ready: {} }) }
+  return { orders, events, app: orderHttp({ application: orders, secret: SECRET, service: 'order', log: silentLogger, bodyLimit: 1 << 20, ready: {} }) }
 })
 for (const db of await adapterDatabases('order', MIGRATIONS)) {
   scenarios(`postgres (${db.kind})`, async () => {
     const sql: Sql = await db.open()
-    const core = makeOrderCore({ store: postgresOrderStore(sql), clock: { now: () => new Date() } })
+    const orders = orderApplication({ store: postgresOrderStore(sql), clock: { now: () => new Date() } })
     const events = async (orderId: number) =>
       (await sql<{ envelope: Envelope }[]>`select envelope from outbox where envelope->'data'->>'order_id' = ${String(orderId)} order by seq`).map((r) => ({
         type: r.envelope.type,
         data: r.envelope.data,
       }))
-    return { core, events, app: orderHttp({ core, secret: SECRET, service: 'order', log: silentLogger, bodyLimit: 1 << 20, ready: {} }) }
+    return { orders, events, app: orderHttp({ application: orders, secret: SECRET, service: 'order', log: silentLogger, bodyLimit: 1 << 20, ready: {} }) }
   })
 }

@@ -6,8 +6,8 @@ import {
   type OrderLine,
   canView,
   changeStatus,
+  decideUpdate,
   deletable,
-  editOrder,
   mergeLines,
   newOrder,
   priceLines,
@@ -32,6 +32,12 @@ const line = (productId: number, unitPrice: string, quantity: number, name = `p$
   quantity,
   lineTotal: (Number(unitPrice) * quantity).toFixed(2),
 })
+/** The replica: product 1 now costs more than the snapshot the orders took; product 3 is deleted. */
+const replica = new Map<number, ReplicaProduct>([
+  [1, { id: 1, deleted: false, name: 'p1 renamed', price: '9.00', stock: 10, categoryId: 1, version: 2 }],
+  [2, { id: 2, deleted: false, name: 'p2', price: '4.00', stock: 10, categoryId: 1, version: 1 }],
+  [3, { id: 3, deleted: true, version: 3 }],
+])
 const order = (status: OrderStatus = 'pending', items: OrderLine[] = [line(1, '2.50', 2)]): Order => ({
   id: 7,
   ...newOrder({ userId: owner.id, items, shippingAddress: null, now: t0 }),
@@ -134,13 +140,46 @@ describe('lines and totals', () => {
 describe('editing, viewing, deleting', () => {
   test('items and address change only while pending; a repeat of what is there is no edit', () => {
     const items = [line(1, '2.50', 3)]
-    const r = editOrder(order('pending'), { items, shippingAddress: 'Street 1' }, t1)
-    expect(r).toEqual(ok({ ...order('pending'), items, totalQuantity: 3, total: '7.50', shippingAddress: 'Street 1', updatedAt: t1 }))
+    const r = decideUpdate(order('pending'), owner, { items: [{ productId: 1, quantity: 3 }], shippingAddress: 'Street 1' }, replica, t1)
+    expect(r).toEqual(ok({ kind: 'edited', itemsChanged: true, order: { ...order('pending'), items, totalQuantity: 3, total: '7.50', shippingAddress: 'Street 1', updatedAt: t1 } }))
     for (const s of ORDER_STATUSES.filter((x) => x !== 'pending')) {
-      expect(editOrder(order(s), { shippingAddress: 'x' }, t1)).toEqual(err({ type: 'NotEditable', status: s }))
+      expect(decideUpdate(order(s), owner, { shippingAddress: 'x' }, replica, t1)).toEqual(err({ type: 'NotEditable', status: s }))
       const same = order(s)
-      expect(editOrder(same, { items: same.items, shippingAddress: null }, t1)).toEqual(ok(same))
+      expect(decideUpdate(same, owner, { items: [{ productId: 1, quantity: 2 }], shippingAddress: null }, replica, t1)).toEqual(ok({ kind: 'unchanged' }))
     }
+  })
+  test('an edit: new products priced from the replica, kept ones keep their snapshot; the address alone asks nothing of the catalog', () => {
+    const r = decideUpdate(order('pending'), owner, { items: [{ productId: 2, quantity: 1 }, { productId: 1, quantity: 2 }] }, replica, t1)
+    expect(r).toEqual(ok({ kind: 'edited', itemsChanged: true, order: { ...order('pending', [line(2, '4.00', 1), line(1, '2.50', 2)]), updatedAt: t1 } }))
+    const moved = decideUpdate(order('pending'), owner, { shippingAddress: 'Elm St 2' }, new Map(), t1)
+    expect(moved).toEqual(ok({ kind: 'edited', itemsChanged: false, order: { ...order('pending'), shippingAddress: 'Elm St 2', updatedAt: t1 } }))
+  })
+  test('the same lines in another order are no edit', () => {
+    const two = order('pending', [line(1, '2.50', 2), line(2, '4.00', 1)])
+    expect(decideUpdate(two, owner, { items: [{ productId: 2, quantity: 1 }, { productId: 1, quantity: 2 }] }, replica, t1)).toEqual(ok({ kind: 'unchanged' }))
+  })
+  test('unknown or deleted products are refused, but a late edit is 409 whatever it names', () => {
+    const items = [{ productId: 9, quantity: 1 }, { productId: 3, quantity: 1 }]
+    expect(decideUpdate(order('pending'), owner, { items }, replica, t1)).toEqual(err({ type: 'UnknownProducts', productIds: [3, 9] }))
+    expect(decideUpdate(order('paid'), owner, { items }, replica, t1)).toEqual(err({ type: 'NotEditable', status: 'paid' }))
+  })
+  test('a status change: by the first allowed role; never with a real edit; along the table only', () => {
+    expect(decideUpdate(order('pending'), owner, { status: 'cancelled' }, replica, t1)).toEqual(ok({ kind: 'moved', actor: 'owner', order: { ...order('cancelled'), updatedAt: t1 } }))
+    expect(decideUpdate(order('confirmed'), admin, { status: 'paid' }, replica, t1)).toEqual(ok({ kind: 'moved', actor: 'admin', order: { ...order('paid'), updatedAt: t1 } }))
+    const own = { ...order('pending'), userId: admin.id }
+    expect(decideUpdate(own, admin, { status: 'cancelled' }, replica, t1)).toEqual(ok({ kind: 'moved', actor: 'owner', order: { ...own, status: 'cancelled', updatedAt: t1 } }))
+    expect(decideUpdate(order('pending'), owner, { status: 'cancelled', shippingAddress: 'x' }, replica, t1)).toEqual(err({ type: 'StatusWithEdits' }))
+    expect(decideUpdate(order('pending'), owner, { status: 'cancelled', items: [{ productId: 1, quantity: 5 }] }, replica, t1)).toEqual(err({ type: 'StatusWithEdits' }))
+    // parts that repeat what is there do not count as edits
+    const repeat = { status: 'cancelled' as const, items: [{ productId: 1, quantity: 2 }], shippingAddress: null }
+    expect(decideUpdate(order('pending'), owner, repeat, replica, t1)).toEqual(ok({ kind: 'moved', actor: 'owner', order: { ...order('cancelled'), updatedAt: t1 } }))
+    expect(decideUpdate(order('pending'), admin, { status: 'paid' }, replica, t1)).toEqual(err({ type: 'TransitionNotAllowed', from: 'pending', to: 'paid' }))
+    expect(decideUpdate(order('shipped'), owner, { status: 'cancelled' }, replica, t1)).toEqual(err({ type: 'TransitionNotAllowed', from: 'shipped', to: 'cancelled' }))
+  })
+  test("what the caller may not change is ignored: a USER's status other than cancelled, an admin's edits of someone else's order", () => {
+    expect(decideUpdate(order('confirmed'), owner, { status: 'paid' }, replica, t1)).toEqual(ok({ kind: 'unchanged' }))
+    expect(decideUpdate(order('pending'), admin, { items: [{ productId: 2, quantity: 1 }], shippingAddress: 'x' }, replica, t1)).toEqual(ok({ kind: 'unchanged' }))
+    expect(decideUpdate(order('confirmed'), admin, { status: 'paid', shippingAddress: 'x' }, replica, t1)).toEqual(ok({ kind: 'moved', actor: 'admin', order: { ...order('paid'), updatedAt: t1 } }))
   })
   test('owner and admin see an order; nobody else', () => {
     expect(canView(order(), owner)).toBe(true)

@@ -1,9 +1,9 @@
 import { describe, expect, test } from 'bun:test'
 import { silentLogger } from '@shop/shared-kernel/log'
 import { call } from '@shop/shared-kernel/testing/http'
-import { orderHttp } from '../src/adapters/http/routes.ts'
+import { orderHttp } from '../src/adapters/http/app.ts'
 import { memoryOrderStore } from '../src/adapters/memory/store.ts'
-import { makeOrderCore } from '../src/order.ts'
+import { orderApplication } from '../src/app/application.ts'
 import { SECRET, deleteProduct, envelope, expectProblemShape, orderTestApp, steppingClock } from './support.ts'
 
 const expectProblem = (r: Parameters<typeof expectProblemShape>[0], status: number, code?: string) => expect(expectProblemShape(r, status, code)).toEqual([])
@@ -70,7 +70,7 @@ describe('POST /api/v1/order', () => {
     const u = await t.user()
     const p = await t.product({ price: '5.00', name: 'Old' })
     const o = await t.order(u.token, [{ product_id: p.id, quantity: 1 }])
-    await t.core.applyProductEvent(envelope('product.updated', { ...p, name: 'New', price: '7.00', version: 2 }))
+    await t.orders.events.applyProductEvent(envelope('product.updated', { ...p, name: 'New', price: '7.00', version: 2 }))
     const back = await t.req('GET', `/api/v1/order/${o.id}`, { token: u.token })
     expect(back.body.items[0]).toMatchObject({ name: 'Old', unit_price: '5.00' })
   })
@@ -126,7 +126,7 @@ describe('POST /api/v1/order', () => {
     const u = await t.user()
     const known = await t.product()
     const gone = await t.product()
-    await deleteProduct(t.core, gone.id)
+    await deleteProduct(t.orders, gone.id)
     const r = await t.req('POST', '/api/v1/order', {
       token: u.token,
       body: { items: [{ product_id: 987654, quantity: 1 }, { product_id: known.id, quantity: 1 }, { product_id: gone.id, quantity: 2 }] },
@@ -367,7 +367,7 @@ describe('PUT /api/v1/update_order/{id}', () => {
 
   test('the owner edits items (merged, re-totalled) and the shipping address while pending', async () => {
     const { t, u, a, b, o, put } = await setup()
-    await t.core.applyProductEvent(envelope('product.updated', { ...a, price: '9.00', version: 2 }))
+    await t.orders.events.applyProductEvent(envelope('product.updated', { ...a, price: '9.00', version: 2 }))
     const r = await put(u.token, { items: [{ product_id: a.id, quantity: 2 }, { product_id: b.id, quantity: 1 }, { product_id: a.id, quantity: 1 }], shipping_address: 'New St' })
     expect(r.status).toBe(200)
     expect(r.body).toMatchObject({ id: o.id, status: 'pending', total_quantity: 4, total: '9.00', shipping_address: 'New St' })
@@ -557,9 +557,9 @@ describe('DELETE /api/v1/delete_order/{id}', () => {
 describe('tokens and the user replica', () => {
   test('with a lookup, a deleted user is 401 and the current role applies', async () => {
     const store = memoryOrderStore()
-    const core = makeOrderCore({ store, clock: steppingClock() })
+    const orders = orderApplication({ store, clock: steppingClock() })
     const known = new Map<string, { deleted: true } | { deleted: false; role: 'USER' | 'ADMIN'; username: string }>()
-    const app = orderHttp({ core, secret: SECRET, lookup: async (id) => known.get(id), service: 'order', log: silentLogger, bodyLimit: 1 << 20, ready: {} })
+    const app = orderHttp({ application: orders, secret: SECRET, lookup: async (id) => known.get(id), service: 'order', log: silentLogger, bodyLimit: 1 << 20, ready: {} })
     const t = orderTestApp()
     const [gone, promoted] = [await t.user(), await t.user()]
     known.set(gone.id, { deleted: true })

@@ -9,7 +9,7 @@ import type { ReplicaProduct } from '../src/domain/product.ts'
 import { MIGRATIONS } from '../src/main.ts'
 import type { OrderStore } from '../src/ports.ts'
 
-/** One suite per driven port, run over every adapter (every driven port has one contract suite, run on each of its adapters). */
+/** One suite per driven port, run over every adapter: memory, PGlite and the real server. */
 function contract(name: string, make: () => Promise<OrderStore>) {
   let store: OrderStore
   beforeAll(async () => {
@@ -40,6 +40,20 @@ function contract(name: string, make: () => Promise<OrderStore>) {
       expect(a.items.map((l) => [l.unitPrice, l.lineTotal])).toEqual([['0.10', '0.30'], ['1999.90', '1999.90']])
       expect(a.total).toBe('2000.20')
       expect(await store.orders.byId(999_999_999)).toBeUndefined()
+    })
+
+    test("a line keeps its snapshot: the replica's later name and price never show through a read", async () => {
+      const id = 8_000 + n
+      const was = product(id, '4.20')
+      await tx((t) => t.products.apply(was))
+      const items = priceLines([{ productId: id, quantity: 2 }], await store.products.byIds([id]))
+      const placed = await insert(draft({ items, totalQuantity: 2, total: '8.40' }))
+      expect(await tx((t) => t.products.apply({ ...was, name: 'Renamed', price: '99.00', version: 2 }))).toBe(true)
+      const snapshot = [{ productId: id, name: was.name, unitPrice: '4.20', quantity: 2, lineTotal: '8.40' }]
+      expect((await store.orders.byId(placed.id))?.items).toEqual(snapshot)
+      expect((await tx((t) => t.orders.byId(placed.id, true)))?.items).toEqual(snapshot)
+      expect((await store.orders.list({ userId: placed.userId }, { limit: 10, offset: 0 })).items.map((o) => o.items)).toEqual([snapshot])
+      expect((await tx((t) => t.orders.ofUser(placed.userId, ['pending'], true))).map((o) => o.items)).toEqual([snapshot])
     })
 
     test('update writes status, lines, totals, address and updated_at', async () => {

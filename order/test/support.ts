@@ -1,10 +1,12 @@
 import type { Result } from '@shop/shared-kernel/result'
 import type { Envelope, EventMap, EventType } from '@shop/shared-kernel/event-types'
 import { silentLogger } from '@shop/shared-kernel/log'
+import type { ServiceMetrics } from '@shop/shared-kernel/observability/metrics'
 import { call, type CallOptions, tokenFactory } from '@shop/shared-kernel/testing/http'
-import { orderHttp } from '../src/adapters/http/routes.ts'
+import { orderHttp } from '../src/adapters/http/app.ts'
 import { memoryOrderStore } from '../src/adapters/memory/store.ts'
-import { makeOrderCore, type OrderCore } from '../src/order.ts'
+import { observeSaga, orderMetrics } from '../src/adapters/metrics.ts'
+import { type OrderApplication, orderApplication } from '../src/app/application.ts'
 import type { OrderStore } from '../src/ports.ts'
 
 /** The value of an ok result; fails the test with the error otherwise. */
@@ -38,28 +40,29 @@ let productIds = 1000
 export const nextProductId = () => ++productIds
 
 /** Seeds the replica the way the catalog's events would. */
-export async function seedProduct(core: OrderCore, p: { id?: number; name?: string; price?: string; stock?: number; version?: number } = {}) {
+export async function seedProduct(orders: OrderApplication, p: { id?: number; name?: string; price?: string; stock?: number; version?: number } = {}) {
   const id = p.id ?? nextProductId()
   const data = { id, name: p.name ?? `product ${id}`, price: p.price ?? '10.00', stock: p.stock ?? 100, category_id: 1, version: p.version ?? 1 }
-  await core.applyProductEvent(envelope('product.created', data))
+  await orders.events.applyProductEvent(envelope('product.created', data))
   return data
 }
 
-export async function deleteProduct(core: OrderCore, id: number, version = 100) {
-  await core.applyProductEvent(envelope('product.deleted', { id, version }))
+export async function deleteProduct(orders: OrderApplication, id: number, version = 100) {
+  await orders.events.applyProductEvent(envelope('product.deleted', { id, version }))
 }
 
 /** The order HTTP app on a store (memory by default) with real JWTs. */
-export function orderTestApp(o: { store?: OrderStore; bodyLimit?: number } = {}) {
+export function orderTestApp(o: { store?: OrderStore; bodyLimit?: number; metrics?: ServiceMetrics } = {}) {
   const store = o.store ?? memoryOrderStore()
-  const core = makeOrderCore({ store, clock: steppingClock() })
-  const app = orderHttp({ core, secret: SECRET, service: 'order', log: silentLogger, bodyLimit: o.bodyLimit ?? 1024 * 1024, ready: {} })
+  const clock = steppingClock()
+  const orders = observeSaga(orderApplication({ store, clock }), store.orders, clock, o.metrics && orderMetrics(o.metrics))
+  const app = orderHttp({ application: orders, secret: SECRET, service: 'order', log: silentLogger, bodyLimit: o.bodyLimit ?? 1024 * 1024, ready: {}, metrics: o.metrics })
   const tokens = tokenFactory(SECRET)
   const req = (method: string, path: string, opts?: CallOptions) => call(app, method, path, opts)
   let n = 0
   return {
     app,
-    core,
+    orders,
     store,
     req,
     tokens,
@@ -72,16 +75,16 @@ export function orderTestApp(o: { store?: OrderStore; bodyLimit?: number } = {})
       const username = `u${++n}`
       return { id, username, role, token: await tokens.valid({ id, username, role }) }
     },
-    product: (p: Parameters<typeof seedProduct>[1] = {}) => seedProduct(core, p),
+    product: (p: Parameters<typeof seedProduct>[1] = {}) => seedProduct(orders, p),
     /** Places an order through HTTP and returns its body. */
     async order(token: string, items: { product_id: number; quantity: number }[], extra: Record<string, unknown> = {}) {
       const r = await req('POST', '/api/v1/order', { token, body: { items, ...extra } })
       if (r.status !== 201) throw new Error(`order failed: ${r.status} ${r.text}`)
       return r.body
     },
-    reserve: (orderId: number) => core.onStockReserved({ order_id: orderId }, { eventId: crypto.randomUUID(), correlationId: null }),
+    reserve: (orderId: number) => orders.events.onStockReserved({ order_id: orderId }, { eventId: crypto.randomUUID(), correlationId: null }),
     reject: (orderId: number, productIds: number[] = [], reason = 'insufficient stock') =>
-      core.onStockRejected({ order_id: orderId, reason, product_ids: productIds }, { eventId: crypto.randomUUID(), correlationId: null }),
+      orders.events.onStockRejected({ order_id: orderId, reason, product_ids: productIds }, { eventId: crypto.randomUUID(), correlationId: null }),
   }
 }
 

@@ -6,6 +6,7 @@ import type { Logger, RootLogger } from './log.ts'
 import { AmqpBus, brokerUser } from './bus/amqp.ts'
 import { BROKER_USERS, type Service as ServiceName } from './bus/ownership.ts'
 import { MemoryBus } from './bus/memory.ts'
+import { type ServiceMetrics, createMetrics } from './observability/metrics.ts'
 import { type Database, openDatabase } from './postgres/connect.ts'
 import { migrate } from './postgres/migrate.ts'
 import { startHousekeeping } from './postgres/housekeeping.ts'
@@ -38,6 +39,8 @@ export interface BootConfig {
   readonly CORS_ORIGINS?: string | undefined
   readonly BODY_LIMIT_BYTES: number
   readonly JWT_SECRET: string
+  readonly METRICS_ENABLED: boolean
+  readonly METRICS_TOKEN?: string | undefined
 }
 
 export interface BootContext {
@@ -46,8 +49,10 @@ export interface BootContext {
   readonly log: RootLogger
   /** Call after a commit that wrote events: the relay publishes them now. */
   readonly wake: () => void
-  /** What every service's HTTP app is given: its name, logger, body limit, CORS origins, readiness checks, token key. */
+  /** What every service's HTTP app is given: its name, logger, body limit, CORS origins, readiness checks, token key, metrics. */
   readonly http: Omit<HttpAppOptions, 'docs'> & { readonly secret: string }
+  /** The service's metrics registry (for its own metrics); undefined when METRICS_ENABLED is false. */
+  readonly metrics: ServiceMetrics | undefined
 }
 
 export interface BootOptions {
@@ -102,7 +107,12 @@ export async function boot<const O extends BootOptions, T extends Wired>(o: O, w
     throw e
   }
   const bus = o.bus ?? busFromConfig(o.config, o.name, o.log)
-  const relay = new OutboxRelay(db.sql, bus, o.log)
+  const metrics = o.config.METRICS_ENABLED ? createMetrics(o.name) : undefined
+  const relay = new OutboxRelay(db.sql, bus, o.log, { metrics })
+  if (metrics) {
+    metrics.sources.pool = db.pool
+    metrics.sources.outbox = () => relay.backlogDetail()
+  }
   const closeBus = () => (o.bus ? Promise.resolve() : bus.close())
   try {
     // Token checks read the replica through an in-process cache, invalidated on every change.
@@ -120,10 +130,13 @@ export async function boot<const O extends BootOptions, T extends Wired>(o: O, w
         corsOrigins: o.config.CORS_ORIGINS?.split(',').map((s) => s.trim()).filter(Boolean) ?? [],
         ready: { database: db.ping, broker: () => bus.ping() },
         secret: o.config.JWT_SECRET,
+        metrics,
+        metricsToken: o.config.METRICS_TOKEN,
       },
+      metrics,
     } as ContextFor<O>)
     relay.start()
-    for (const s of wired.subscriptions ?? []) await bus.subscribe(s)
+    for (const s of wired.subscriptions ?? []) await bus.subscribe(metrics ? { ...s, metrics } : s)
     const housekeeping = startHousekeeping(db.sql, o.log)
     return {
       ...wired,

@@ -4,6 +4,7 @@ import type { AppEnv } from './http/env.ts'
 import { INTERNAL_ERROR_DETAIL } from './http/middleware/errors.ts'
 import { problemBody } from './http/problem.ts'
 import { type Level, type RootLogger, createLogger } from './log.ts'
+import { startTracing } from './observability/tracing.ts'
 
 export interface ServiceConfig {
   readonly PORT: number
@@ -14,6 +15,8 @@ export interface ServiceConfig {
   readonly LOG_FILES: number
   readonly BODY_LIMIT_BYTES: number
   readonly SHUTDOWN_TIMEOUT_MS: number
+  readonly OTEL_EXPORTER_OTLP_ENDPOINT?: string | undefined
+  readonly OTEL_SERVICE_NAME?: string | undefined
 }
 
 export interface StartedService {
@@ -113,6 +116,8 @@ export async function runService<C extends ServiceConfig>(o: {
     throw e
   }
   const log = loggerFor(o.name, config)
+  // Before anything is wired: the HTTP app and the use cases look once whether tracing is on.
+  const tracing = startTracing({ service: config.OTEL_SERVICE_NAME ?? o.name, endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT })
   let svc: StartedService
   try {
     svc = await o.start(config, log)
@@ -122,5 +127,9 @@ export async function runService<C extends ServiceConfig>(o: {
     process.exit(1)
   }
   const served = serve(o.name, svc, config, log)
-  onShutdown(log, config.SHUTDOWN_TIMEOUT_MS, served.close)
+  onShutdown(log, config.SHUTDOWN_TIMEOUT_MS, async () => {
+    await served.close()
+    // The last spans (the shutdown's own drain included) go out before the process exits.
+    await tracing.shutdown().catch((e) => log.warn('traces not flushed at shutdown', { error: (e as Error).message }))
+  })
 }

@@ -4,7 +4,7 @@ import { Hono } from 'hono'
 import { httpTelemetry, serveMetrics } from '../src/observability/http.ts'
 import { createMetrics } from '../src/observability/metrics.ts'
 import { type TracingHandle, startTracing, traced } from '../src/observability/tracing.ts'
-import { sample } from '../testing/metrics.ts'
+import { requestCount, sample } from '../testing/metrics.ts'
 
 function app(token?: string) {
   const metrics = createMetrics('svc')
@@ -24,8 +24,7 @@ function app(token?: string) {
   return { a, metrics }
 }
 
-const count = (text: string, method: string, route: string, status: string) =>
-  sample(text, 'http_server_request_duration_seconds_count', { http_request_method: method, http_route: route, http_response_status_code: status })
+const count = requestCount
 
 describe('HTTP metrics', () => {
   test('the duration histogram moves by exactly the requests made, labelled with route templates, never raw paths', async () => {

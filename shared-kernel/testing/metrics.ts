@@ -14,3 +14,7 @@ export function sample(text: string, name: string, labels: Readonly<Record<strin
   }
   return found
 }
+
+/** How many requests `text` counts for one method, route template and status (the duration histogram's count). */
+export const requestCount = (text: string, method: string, route: string, status: number | string): number =>
+  sample(text, 'http_server_request_duration_seconds_count', { http_request_method: method, http_route: route, http_response_status_code: String(status) })

@@ -136,11 +136,11 @@ async function orderWorld(store?: OrderStore): Promise<World> {
   const other = { id: crypto.randomUUID(), username: 'fz_other', role: 'USER' as const }
   const admin = { id: crypto.randomUUID(), username: 'fz_admin', role: 'ADMIN' as const }
   for (const p of [user, other, admin]) await users.created(p)
-  for (const id of [1, 2, 3]) await seedOrderProduct(o.core, id, `${id}.50`)
-  const mine = await o.core.placeOrder(user, { items: [{ productId: 1, quantity: 2 }], shippingAddress: 'Here 1' })
-  const theirs = await o.core.placeOrder(other, { items: [{ productId: 2, quantity: 1 }] })
+  for (const id of [1, 2, 3]) await seedOrderProduct(o.application, id, `${id}.50`)
+  const mine = await o.application.commands.placeOrder(user, { items: [{ productId: 1, quantity: 2 }], shippingAddress: 'Here 1' })
+  const theirs = await o.application.commands.placeOrder(other, { items: [{ productId: 2, quantity: 1 }] })
   if (!mine.ok || !theirs.ok) throw new Error('seed')
-  await o.core.onStockReserved({ order_id: theirs.value.order.id }, { eventId: crypto.randomUUID(), correlationId: null })
+  await o.application.events.onStockReserved({ order_id: theirs.value.order.id }, { eventId: crypto.randomUUID(), correlationId: null })
   return {
     app: o.app,
     ...(store ? {} : { snap: snapshotter(o.store, [users.rows]) }),

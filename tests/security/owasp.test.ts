@@ -234,7 +234,7 @@ async function api2Worlds(): Promise<World[]> {
     const gone = person('USER')
     await users.created(owner)
     await users.created(gone)
-    await seedOrderProduct(o.core, 7)
+    await seedOrderProduct(o.application, 7)
     for (const p of [owner, gone]) {
       const r = await req('POST', '/api/v1/order', { token: await tokens.valid(p), body: { items: [{ product_id: 7, quantity: 1 }] } })
       if (r.status !== 201) throw new Error(r.text)
@@ -568,7 +568,7 @@ describe('API4 unrestricted resource consumption', () => {
     const cat = await c.core.commands.createCategory({ name: 'Root' })
     if (!cat.ok) throw new Error('seed')
     const o = buildOrder({ bodyLimit: limit })
-    await seedOrderProduct(o.core, 1)
+    await seedOrderProduct(o.application, 1)
     const owner = person('USER')
     const oReq = requester('order', o.app)
     await oReq('POST', '/api/v1/order', { token: await tokens.valid(owner), body: { items: [{ product_id: 1, quantity: 1 }] } })
@@ -907,12 +907,12 @@ describe('API10 unsafe consumption of APIs: poison events are dead-lettered, han
   }
   {
     const store = memoryOrderStore()
-    const core = buildOrder({ store }).core
+    const application = buildOrder({ store }).application
     const users = memoryUserReplica()
     const snap = snapshotter(store, [users.rows])
     services.push({
       name: 'order',
-      subs: (called) => orderSubscriptions(core, users).map((s) => ({ ...s, handler: async (e: Envelope) => (called.push(e), s.handler(e)) })),
+      subs: (called) => orderSubscriptions(application, users).map((s) => ({ ...s, handler: async (e: Envelope) => (called.push(e), s.handler(e)) })),
       snap,
     })
   }

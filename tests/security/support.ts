@@ -18,8 +18,8 @@ import { catalogApplication } from '../../catalog/src/app/application.ts'
 import { catalogHttp } from '../../catalog/src/adapters/http/routes.ts'
 import { memoryCatalogStore } from '../../catalog/src/adapters/memory/store.ts'
 import type { CatalogStore } from '../../catalog/src/ports.ts'
-import { makeOrderCore } from '../../order/src/order.ts'
-import { orderHttp } from '../../order/src/adapters/http/routes.ts'
+import { orderApplication } from '../../order/src/app/application.ts'
+import { orderHttp } from '../../order/src/adapters/http/app.ts'
 import { memoryOrderStore } from '../../order/src/adapters/memory/store.ts'
 import type { OrderStore } from '../../order/src/ports.ts'
 
@@ -103,9 +103,9 @@ function steppingClock(start = Date.UTC(2026, 0, 1)) {
 
 export function buildOrder(o: BuildOptions & { store?: OrderStore; replica?: Replica } = {}) {
   const store = o.store ?? memoryOrderStore()
-  const core = makeOrderCore({ store, clock: steppingClock() })
+  const application = orderApplication({ store, clock: steppingClock() })
   const app = orderHttp({
-    core,
+    application,
     secret: SECRET,
     ...(o.replica ? { lookup: o.replica.lookup } : {}),
     service: 'order',
@@ -114,14 +114,13 @@ export function buildOrder(o: BuildOptions & { store?: OrderStore; replica?: Rep
     ...(o.corsOrigins ? { corsOrigins: o.corsOrigins } : {}),
     ready: {},
   })
-  return { app, core, store }
+  return { app, application, store }
 }
 
 /** Replica products for the order service, as the catalog's product.created events would bring them. */
-export async function seedOrderProduct(core: ReturnType<typeof buildOrder>['core'], id: number, price = '10.00', name = `product ${id}`) {
-  await core.applyProductEvent(
-    makeEnvelope('catalog', { type: 'product.created', data: { id, name, price, stock: 100, category_id: 1, version: 1 } }, null, crypto.randomUUID(), new Date()),
-  )
+export async function seedOrderProduct(application: ReturnType<typeof buildOrder>['application'], id: number, price = '10.00', name = `product ${id}`) {
+  const created = makeEnvelope('catalog', { type: 'product.created', data: { id, name, price, stock: 100, category_id: 1, version: 1 } }, null, crypto.randomUUID(), new Date())
+  await application.events.applyProductEvent(created as Envelope<'product.created'>)
 }
 
 /** A logger whose lines are kept, for "the full error is in the log". */

@@ -1,7 +1,6 @@
 import { Counter } from 'prom-client'
 import type { ServiceMetrics } from '@shop/shared-kernel/observability/metrics'
-
-export type LoginOutcome = 'success' | 'failure' | 'throttled'
+import type { AuthApplication } from '../app/application.ts'
 
 /** auth's own metrics, in the service's registry. */
 export function authMetrics(m: Pick<ServiceMetrics, 'registry'>) {
@@ -15,3 +14,15 @@ export function authMetrics(m: Pick<ServiceMetrics, 'registry'>) {
   }
 }
 export type AuthMetrics = ReturnType<typeof authMetrics>
+
+/** The application with its logins counted by outcome (the composition root wraps it); as is without metrics. */
+export function countLogins(application: AuthApplication, metrics: AuthMetrics | undefined): AuthApplication {
+  if (!metrics) return application
+  const login = application.commands.login
+  const counted: typeof login = async (...args) => {
+    const r = await login(...args)
+    metrics.logins.inc({ outcome: r.ok ? 'success' : r.error.type === 'TooManyAttempts' ? 'throttled' : 'failure' })
+    return r
+  }
+  return { ...application, commands: { ...application.commands, login: counted } }
+}

@@ -1,5 +1,8 @@
 import { Histogram } from 'prom-client'
+import type { Clock } from '@shop/shared-kernel/app'
 import type { ServiceMetrics } from '@shop/shared-kernel/observability/metrics'
+import type { OrderApplication } from '../app/application.ts'
+import type { Orders } from '../ports.ts'
 
 /** The saga spans a broker round trip and the catalog's transaction: from 5 ms to a minute. */
 const SAGA_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60]
@@ -17,3 +20,34 @@ export function orderMetrics(m: Pick<ServiceMetrics, 'registry'>) {
   }
 }
 export type OrderMetrics = ReturnType<typeof orderMetrics>
+
+/**
+ * The application with the saga's end measured: when a stock answer confirms or rejects an order,
+ * the time since the order was placed is observed, by that final status. Read after the answer's
+ * transaction committed, so a retried delivery (which changes nothing: the inbox) is not counted
+ * twice; a failed read only loses the sample. As is without metrics.
+ */
+export function observeSaga(application: OrderApplication, orders: Pick<Orders, 'byId'>, clock: Clock, metrics: OrderMetrics | undefined): OrderApplication {
+  if (!metrics) return application
+  const ended = async (orderId: number, status: 'confirmed' | 'rejected') => {
+    const order = await orders.byId(orderId).catch(() => undefined)
+    if (order) metrics.saga.observe({ status }, Math.max(0, clock.now().getTime() - order.createdAt.getTime()) / 1000)
+  }
+  const { onStockReserved, onStockRejected } = application.events
+  return {
+    ...application,
+    events: {
+      ...application.events,
+      async onStockReserved(...args) {
+        const outcome = await onStockReserved(...args)
+        if (outcome === 'confirmed') await ended(args[0].order_id, 'confirmed')
+        return outcome
+      },
+      async onStockRejected(...args) {
+        const outcome = await onStockRejected(...args)
+        if (outcome === 'rejected') await ended(args[0].order_id, 'rejected')
+        return outcome
+      },
+    },
+  }
+}

@@ -109,42 +109,75 @@ export function sameStockLines(a: readonly OrderLineData[], b: readonly OrderLin
   return b.every((l) => qty.get(l.product_id) === l.quantity)
 }
 
-export const isOwner = (order: Order, caller: Caller): boolean => order.userId === caller.id
+const isOwner = (order: Order, caller: Caller): boolean => order.userId === caller.id
 
 /** Someone else's order is invisible: the caller learns nothing about it (404, never 403). */
 export const canView = (order: Order, caller: Caller): boolean => isOwner(order, caller) || caller.role === 'ADMIN'
 
+/** The order `id` as the caller may see it: a missing order and someone else's are both not found. */
+export const visibleOrder = (order: Order | undefined, caller: Caller, id: number): Result<Order, OrderError> =>
+  order && canView(order, caller) ? ok(order) : err({ type: 'OrderNotFound', id })
+
 /** The roles a caller plays toward an order, the owner's first (an admin cancelling their own order does it as owner). */
-export function actorsOf(order: Order, caller: Caller): Actor[] {
+function actorsOf(order: Order, caller: Caller): Actor[] {
   const actors: Actor[] = []
   if (isOwner(order, caller)) actors.push('owner')
   if (caller.role === 'ADMIN') actors.push('admin')
   return actors
 }
 
-/** Only the owner edits items and the shipping address, and only while the order is pending. */
-export function editOrder(
-  order: Order,
-  edit: { items?: readonly OrderLine[]; shippingAddress?: string | null },
-  now: Date,
-): Result<Order, OrderError> {
-  const items = edit.items ?? order.items
-  const shippingAddress = edit.shippingAddress !== undefined ? edit.shippingAddress : order.shippingAddress
-  const itemsChanged = edit.items !== undefined && !sameLines(order.items, edit.items)
-  // A PUT that repeats what is already there changes nothing and is not an edit, whatever the status.
-  if (!itemsChanged && shippingAddress === order.shippingAddress) return ok(order)
-  if (order.status !== 'pending') return err({ type: 'NotEditable', status: order.status })
-  return ok({ ...order, items, ...totals(items), shippingAddress, updatedAt: now })
+/** What a caller asks to change in one request: items (merged, see mergeLines), shipping address, status. */
+export interface OrderChange {
+  readonly items?: readonly LineRequest[] | undefined
+  readonly shippingAddress?: string | null | undefined
+  readonly status?: OrderStatus | undefined
 }
 
-/** Same lines, whatever their order: reordering alone is not an edit. */
-function sameLines(a: readonly OrderLine[], b: readonly OrderLine[]): boolean {
-  if (a.length !== b.length) return false
-  const byProduct = new Map(a.map((l) => [l.productId, l]))
-  return b.every((l) => {
-    const o = byProduct.get(l.productId)
-    return o !== undefined && o.quantity === l.quantity && o.unitPrice === l.unitPrice && o.name === l.name
-  })
+export type UpdateDecision =
+  /** What was sent is what is there (a whole representation sent back): nothing to write. */
+  | { readonly kind: 'unchanged' }
+  /** Items or shipping address edited; with `itemsChanged` the catalog must be asked for the new lines. */
+  | { readonly kind: 'edited'; readonly order: Order; readonly itemsChanged: boolean }
+  /** A status change along the table, made by `actor`. */
+  | { readonly kind: 'moved'; readonly order: Order; readonly actor: Actor }
+
+/**
+ * The one decision of a change request. The owner edits items and shipping address while the order
+ * is pending, or cancels; an admin moves the status along the table. What the caller may not
+ * change is ignored (a USER's status other than "cancelled", an admin's items on someone else's
+ * order). A status never changes together with a real edit; parts that repeat what is there do
+ * not count as edits. `products`: the replica's view of the requested lines' products.
+ */
+export function decideUpdate(
+  order: Order,
+  caller: Caller,
+  change: OrderChange,
+  products: ReadonlyMap<number, ReplicaProduct>,
+  now: Date,
+): Result<UpdateDecision, OrderError> {
+  const actors = actorsOf(order, caller)
+  const owner = actors.includes('owner')
+  const status = change.status !== undefined && (actors.includes('admin') || (owner && change.status === 'cancelled')) ? change.status : undefined
+  const lines = owner ? change.items : undefined
+  const address = owner ? change.shippingAddress : undefined
+  const itemsChanged = lines !== undefined && !sameStockLines(stockLines(lines), stockLines(order.items))
+  const addressChanged = address !== undefined && address !== order.shippingAddress
+  if (status !== undefined) {
+    if (itemsChanged || addressChanged) return err({ type: 'StatusWithEdits' })
+    const moved = changeStatus(order, status, actors, now)
+    return moved.ok ? ok({ kind: 'moved', ...moved.value }) : moved
+  }
+  if (!itemsChanged && !addressChanged) return ok({ kind: 'unchanged' })
+  // Checked before the products, so a late edit is 409 whatever it names.
+  if (order.status !== 'pending') return err({ type: 'NotEditable', status: order.status })
+  let items = order.items
+  if (itemsChanged) {
+    const missing = unorderable(lines, products)
+    if (missing.length) return err({ type: 'UnknownProducts', productIds: missing })
+    items = priceLines(lines, products, order.items)
+  }
+  const shippingAddress = addressChanged ? address : order.shippingAddress
+  return ok({ kind: 'edited', itemsChanged, order: { ...order, items, ...totals(items), shippingAddress, updatedAt: now } })
 }
 
 /** A status change along the table, by the first of `actors` allowed to make it. */

@@ -1,4 +1,4 @@
-/** The order statuses of API.md, in the order an order normally goes through them. */
+/** The order statuses of the contract, in the order an order normally goes through them. */
 export const ORDER_STATUSES = ['pending', 'confirmed', 'paid', 'shipped', 'delivered', 'rejected', 'cancelled'] as const
 export type OrderStatus = (typeof ORDER_STATUSES)[number]
 

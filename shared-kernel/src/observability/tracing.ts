@@ -136,14 +136,19 @@ function traceFields(): Record<string, string> | undefined {
 }
 
 /**
- * The use cases of a core, each in a span named `<service>.<use case>` (the composition root
- * wraps the core it hands to HTTP and consumers). When tracing is off the core is returned as is.
+ * The use cases of an application, each in a span named `<service>.<use case>` (the composition
+ * root wraps the application it hands to HTTP and consumers); groups (`commands`, `queries`,
+ * `events`) are plain objects and are walked. When tracing is off the object is returned as is.
  */
 export function traced<T extends object>(service: string, core: T): T {
   const t = tracer
   if (!t) return core
   const out: Record<string, unknown> = {}
   for (const [key, value] of Object.entries(core)) {
+    if (value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+      out[key] = traced(service, value)
+      continue
+    }
     if (typeof value !== 'function') {
       out[key] = value
       continue

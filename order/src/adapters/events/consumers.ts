@@ -1,46 +1,64 @@
 import type { Subscription } from '@shop/shared-kernel/bus/bus'
+import { subscription } from '@shop/shared-kernel/bus/topology'
 import type { Envelope } from '@shop/shared-kernel/event-types'
+import { noteDuplicate } from '@shop/shared-kernel/inbox'
 import type { UserReplica } from '@shop/shared-kernel/postgres/user-replica'
-import type { OrderCore } from '../../order.ts'
+import type { OrderApplication } from '../../app/application.ts'
 
 const meta = (e: Envelope) => ({ eventId: e.id, correlationId: e.correlation_id })
 
+/** A type the queue is not bound to: a wiring bug, not a message to drop (thrown: dead-lettered). */
+const unexpected = (queue: string, e: { readonly type: string }): never => {
+  throw new Error(`${queue} cannot handle ${e.type}`)
+}
+
 /**
- * What the order service consumes, as Bus subscriptions (queues `order.<name>`). The bus hands
- * over envelopes it has already validated; a handler resolves once the effect is committed and
- * throws when it failed (the message is then retried, and dead-lettered in the end).
+ * What the order service consumes, as Bus subscriptions (queues `order.<name>`, topics from the
+ * topology). The bus hands over envelopes it has already validated; a handler resolves once the
+ * effect is committed and throws when it failed (the message is then retried, and dead-lettered
+ * in the end).
  */
-export function orderSubscriptions(core: OrderCore, users: Pick<UserReplica, 'apply'>): Subscription[] {
+export function orderSubscriptions({ events }: OrderApplication, users: Pick<UserReplica, 'apply'>): Subscription[] {
   return [
-    {
-      service: 'order',
-      name: 'products',
-      topics: ['product.created', 'product.updated', 'product.deleted'],
-      handler: async (e) => {
-        await core.applyProductEvent(e)
-      },
-    },
-    {
-      service: 'order',
-      name: 'stock',
-      topics: ['stock.reserved', 'stock.rejected'],
-      handler: async (e) => {
-        if (e.type === 'stock.reserved') await core.onStockReserved((e as Envelope<'stock.reserved'>).data, meta(e))
-        else if (e.type === 'stock.rejected') await core.onStockRejected((e as Envelope<'stock.rejected'>).data, meta(e))
-        else throw new Error(`order.stock cannot handle ${e.type}`)
-      },
-    },
-    {
-      // The user replica (tokens of deleted users, current roles) and, on deletion, the user's
-      // open orders cancelled. The replica is idempotent by version; the cancellation by inbox.
-      service: 'order',
-      name: 'users',
-      topics: ['user.created', 'user.updated', 'user.deleted'],
-      handler: async (e) => {
-        if (e.type !== 'user.created' && e.type !== 'user.updated' && e.type !== 'user.deleted') throw new Error(`order.users cannot handle ${e.type}`)
-        await users.apply(e as Envelope<'user.created'>)
-        if (e.type === 'user.deleted') await core.onUserDeleted((e as Envelope<'user.deleted'>).data, meta(e))
-      },
-    },
+    subscription('order', 'products', async (e) => {
+      switch (e.type) {
+        case 'product.created':
+        case 'product.updated':
+        case 'product.deleted':
+          // A version the replica already has (or a newer one): counted like a duplicate.
+          if ((await events.applyProductEvent(e)) === 'stale') noteDuplicate()
+          return
+        default:
+          unexpected('order.products', e)
+      }
+    }),
+    subscription('order', 'stock', async (e) => {
+      switch (e.type) {
+        case 'stock.reserved':
+          await events.onStockReserved(e.data, meta(e))
+          return
+        case 'stock.rejected':
+          await events.onStockRejected(e.data, meta(e))
+          return
+        default:
+          unexpected('order.stock', e)
+      }
+    }),
+    // The user replica (tokens of deleted users, current roles) and, on deletion, the user's open
+    // orders cancelled. The replica is idempotent by version; the cancellation by inbox.
+    subscription('order', 'users', async (e) => {
+      switch (e.type) {
+        case 'user.created':
+        case 'user.updated':
+          await users.apply(e)
+          return
+        case 'user.deleted':
+          await users.apply(e)
+          await events.onUserDeleted(e.data, meta(e))
+          return
+        default:
+          unexpected('order.users', e)
+      }
+    }),
   ]
 }

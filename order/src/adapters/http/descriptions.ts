@@ -1,5 +1,5 @@
 /**
- * The OpenAPI descriptions of the order routes: where API.md is silent, these say what the
+ * The OpenAPI descriptions of the order routes: where the contract is silent, these say what the
  * service does (and the tests hold it to that).
  */
 export const descriptions = {

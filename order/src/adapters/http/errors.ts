@@ -1,4 +1,4 @@
-import { HttpProblem } from '@shop/shared-kernel/http/problem'
+import { HttpProblem, unwrapWith } from '@shop/shared-kernel/http/problem'
 import type { OrderError } from '../../domain/errors.ts'
 import { MAX_QUANTITY, MIN_QUANTITY } from '../../domain/order.ts'
 
@@ -34,3 +34,6 @@ export function toProblem(e: OrderError): HttpProblem {
       return new HttpProblem(409, 'IDEMPOTENT_ORDER_DELETED', 'the order first created with this Idempotency-Key has since been deleted')
   }
 }
+
+/** A use case's result, or its error thrown as the problem toProblem says (rendered by the app). */
+export const unwrap = unwrapWith(toProblem)

@@ -105,7 +105,7 @@ function memoryReservations(rows: Table<number, Reservation>): Reservations {
   }
 }
 
-/** The order store in memory: for unit tests and for tools that embed the core. */
+/** The order store in memory: for unit tests and for tools that embed the order application. */
 export function memoryOrderStore(opts: { onEvents?: (events: Envelope[]) => void } = {}): OrderStore & { readonly published: Envelope[] } {
   const orderRows = new Table<number, Order>()
   const orderIds = new Sequence()

@@ -1,9 +1,7 @@
-import type { Sql, TxSql } from '@shop/shared-kernel/postgres/connect'
+import type { Q } from '@shop/shared-kernel/postgres/connect'
 import type { StatusChange } from '../../domain/history.ts'
 import type { Actor, OrderStatus } from '../../domain/status.ts'
 import type { History } from '../../ports.ts'
-
-type Q = Sql | TxSql
 
 interface HistoryRow {
   order_id: number

@@ -1,7 +1,5 @@
-import type { Sql, TxSql } from '@shop/shared-kernel/postgres/connect'
+import type { Q } from '@shop/shared-kernel/postgres/connect'
 import type { IdempotencyKeys } from '../../ports.ts'
-
-type Q = Sql | TxSql
 
 export function postgresKeys(sql: Q): IdempotencyKeys {
   return {

@@ -1,9 +1,7 @@
-import type { Sql, TxSql } from '@shop/shared-kernel/postgres/connect'
+import type { Q } from '@shop/shared-kernel/postgres/connect'
 import type { Order, OrderLine } from '../../domain/order.ts'
 import type { OrderStatus } from '../../domain/status.ts'
 import type { Orders } from '../../ports.ts'
-
-type Q = Sql | TxSql
 
 interface OrderRow {
   id: number

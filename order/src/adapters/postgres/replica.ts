@@ -1,4 +1,4 @@
-import type { Sql, TxSql } from '@shop/shared-kernel/postgres/connect'
+import type { Q } from '@shop/shared-kernel/postgres/connect'
 import type { ReplicaProduct } from '../../domain/product.ts'
 import type { Products } from '../../ports.ts'
 
@@ -17,7 +17,7 @@ const toProduct = (r: ProductRow): ReplicaProduct =>
     ? { id: r.id, deleted: true, version: r.version }
     : { id: r.id, deleted: false, name: r.name!, price: r.price!, stock: r.stock!, categoryId: r.category_id!, version: r.version }
 
-export function postgresProducts(sql: Sql | TxSql): Products {
+export function postgresProducts(sql: Q): Products {
   return {
     async byIds(ids) {
       if (!ids.length) return new Map()

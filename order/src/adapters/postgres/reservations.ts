@@ -1,9 +1,7 @@
-import type { Sql, TxSql } from '@shop/shared-kernel/postgres/connect'
+import type { Q } from '@shop/shared-kernel/postgres/connect'
 import type { OrderLineData } from '@shop/shared-kernel/event-types'
 import type { Reservation } from '../../domain/reservation.ts'
 import type { Reservations } from '../../ports.ts'
-
-type Q = Sql | TxSql
 
 interface ReservationRow {
   order_id: number

@@ -1,20 +1,22 @@
-import type { Context, Hono, MiddlewareHandler } from 'hono'
+import { type Context, Hono } from 'hono'
 import * as v from 'valibot'
-import { type AppEnv, createHttpApp, type HttpAppOptions } from '@shop/shared-kernel/http/app'
-import { authenticate, type UserLookup } from '@shop/shared-kernel/http/auth'
+import type { AppEnv } from '@shop/shared-kernel/http/app'
 import { describeRoute } from '@shop/shared-kernel/http/openapi-meta'
 import { pageHeadersDoc, setPageHeaders } from '@shop/shared-kernel/http/pagination'
 import { HttpProblem } from '@shop/shared-kernel/http/problem'
 import { body, params, query } from '@shop/shared-kernel/http/validate'
-import type { StatusChange } from '../../domain/history.ts'
-import type { Caller, Order } from '../../domain/order.ts'
-import type { OrderCore } from '../../order.ts'
+import type { LineRequest, Order, OrderChange } from '../../domain/order.ts'
+import type { OrderFilter } from '../../ports.ts'
 import { descriptions } from './descriptions.ts'
-import { toProblem } from './errors.ts'
+import { unwrap } from './errors.ts'
 import { fingerprint } from './fingerprint.ts'
-import { CreateOrderBody, HistoryOut, IdempotencyKey, ListQuery, OrderIdParam, OrderOut, UpdateOrderBody } from './schemas.ts'
+import { type ResourceDeps, callerOf, ctxOf, tags } from './request.ts'
+import { CreateOrderBody, IdempotencyKey, ListQuery, OrderIdParam, OrderOut, UpdateOrderBody } from './schemas.ts'
 
-export const orderJson = (o: Order) => ({
+// snake_case on the wire, camelCase inside: mapped here, once each way.
+
+/** An order as the API shows it. */
+const orderJson = (o: Order) => ({
   id: o.id,
   user_id: o.userId,
   status: o.status,
@@ -26,26 +28,16 @@ export const orderJson = (o: Order) => ({
   updated_at: o.updatedAt.toISOString(),
 })
 
-export const historyJson = (h: StatusChange) => ({
-  from: h.from,
-  to: h.to,
-  actor: h.actor,
-  changed_by: h.by,
-  reason: h.reason,
-  product_ids: h.productIds === null ? null : [...h.productIds],
-  changed_at: h.at.toISOString(),
+type WireLine = { readonly product_id: number; readonly quantity: number }
+const lineRequests = (items: readonly WireLine[]): LineRequest[] => items.map((l) => ({ productId: l.product_id, quantity: l.quantity }))
+
+const orderChange = (b: v.InferOutput<typeof UpdateOrderBody>): OrderChange => ({
+  items: b.items && lineRequests(b.items),
+  shippingAddress: b.shipping_address,
+  status: b.status,
 })
 
-export interface OrderHttpOptions extends Omit<HttpAppOptions, 'docs'> {
-  readonly core: OrderCore
-  readonly secret: string
-  /** The user replica (deleted users, current roles); without it tokens are trusted as issued. */
-  readonly lookup?: UserLookup
-  /** Where the docs page's Authorize button logs in: the auth service. */
-  readonly tokenUrl?: string
-}
-
-const tags = ['orders']
+const orderFilter = (q: v.InferOutput<typeof ListQuery>): OrderFilter => ({ status: q.status, userId: q.user_id })
 
 /** Reads and validates the optional Idempotency-Key header (422 when present but not 1..255 characters). */
 const idempotencyKey = (c: Context): string | undefined => {
@@ -60,23 +52,12 @@ const idempotencyKey = (c: Context): string | undefined => {
   return r.output
 }
 
-export function orderHttp(o: OrderHttpOptions): Hono<AppEnv> {
-  const app = createHttpApp({
-    ...o,
-    docs: {
-      title: 'shop order',
-      version: '1.0.0',
-      description: descriptions.service,
-      tokenUrl: o.tokenUrl ?? 'http://localhost:8000/api/v1/auth/login',
-    },
-  })
-  const { core } = o
-  const signedIn: MiddlewareHandler = authenticate({ secret: o.secret, ...(o.lookup ? { lookup: o.lookup } : {}) })
-  const caller = (c: Context<AppEnv>): Caller => ({ id: c.get('principal').id, role: c.get('principal').role })
-  const ctx = (c: Context<AppEnv>) => ({ correlationId: c.get('requestId') })
+/** The order resource: place, read, list, change, delete (mounted under /api/v1). */
+export function orderRoutes({ application: { commands, queries }, signedIn }: ResourceDeps): Hono<AppEnv> {
+  const routes = new Hono<AppEnv>()
 
-  app.post(
-    '/api/v1/order',
+  routes.post(
+    '/order',
     describeRoute({
       summary: 'Place an order (status pending)',
       description: descriptions.create,
@@ -95,20 +76,22 @@ export function orderHttp(o: OrderHttpOptions): Hono<AppEnv> {
     async (c) => {
       const key = idempotencyKey(c)
       const b = c.req.valid('json')
-      const input = { items: b.items.map((l) => ({ productId: l.product_id, quantity: l.quantity })), shippingAddress: b.shipping_address ?? null }
-      const r = await core.placeOrder(caller(c), input, {
-        ...ctx(c),
-        ...(key !== undefined ? { idempotency: { key, fingerprint: fingerprint({ items: b.items, shipping_address: b.shipping_address ?? null }) } } : {}),
-      })
-      if (!r.ok) throw toProblem(r.error)
-      c.header('Location', `/api/v1/order/${r.value.order.id}`)
-      if (r.value.replayed) c.header('Idempotent-Replayed', 'true')
-      return c.json(orderJson(r.value.order), 201)
+      const shippingAddress = b.shipping_address ?? null
+      const placed = unwrap(
+        await commands.placeOrder(
+          callerOf(c),
+          { items: lineRequests(b.items), shippingAddress },
+          { ...ctxOf(c), idempotency: key === undefined ? undefined : { key, fingerprint: fingerprint({ items: b.items, shipping_address: shippingAddress }) } },
+        ),
+      )
+      c.header('Location', `/api/v1/order/${placed.order.id}`)
+      if (placed.replayed) c.header('Idempotent-Replayed', 'true')
+      return c.json(orderJson(placed.order), 201)
     },
   )
 
-  app.get(
-    '/api/v1/order/:id',
+  routes.get(
+    '/order/:id',
     describeRoute({
       summary: 'One order (owner or admin)',
       tags,
@@ -117,33 +100,11 @@ export function orderHttp(o: OrderHttpOptions): Hono<AppEnv> {
     }),
     signedIn,
     params(OrderIdParam),
-    async (c) => {
-      const r = await core.getOrder(caller(c), c.req.valid('param').id)
-      if (!r.ok) throw toProblem(r.error)
-      return c.json(orderJson(r.value))
-    },
+    async (c) => c.json(orderJson(unwrap(await queries.getOrder(callerOf(c), c.req.valid('param').id)))),
   )
 
-  app.get(
-    '/api/v1/order/:id/history',
-    describeRoute({
-      summary: "An order's status history (owner or admin) — an extension of the API",
-      description: descriptions.history,
-      tags,
-      responses: { 200: { description: 'the status changes, oldest first', schema: HistoryOut } },
-      errors: { 404: 'no such order, or it is not yours' },
-    }),
-    signedIn,
-    params(OrderIdParam),
-    async (c) => {
-      const r = await core.history(caller(c), c.req.valid('param').id)
-      if (!r.ok) throw toProblem(r.error)
-      return c.json(r.value.map(historyJson))
-    },
-  )
-
-  app.get(
-    '/api/v1/orders',
+  routes.get(
+    '/orders',
     describeRoute({
       summary: 'List orders, newest first (a USER: their own; an ADMIN: all)',
       description: descriptions.list,
@@ -155,15 +116,14 @@ export function orderHttp(o: OrderHttpOptions): Hono<AppEnv> {
     async (c) => {
       const q = c.req.valid('query')
       const page = { limit: q.limit, offset: q.offset }
-      const filter = { ...(q.status !== undefined ? { status: q.status } : {}), ...(q.user_id !== undefined ? { userId: q.user_id } : {}) }
-      const { items, total } = await core.listOrders(caller(c), filter, page)
+      const { items, total } = await queries.listOrders(callerOf(c), orderFilter(q), page)
       setPageHeaders(c, page, total)
       return c.json(items.map(orderJson))
     },
   )
 
-  app.put(
-    '/api/v1/update_order/:id',
+  routes.put(
+    '/update_order/:id',
     describeRoute({
       summary: 'Change an order: the owner edits or cancels it, an admin moves its status',
       description: descriptions.update,
@@ -179,24 +139,13 @@ export function orderHttp(o: OrderHttpOptions): Hono<AppEnv> {
     params(OrderIdParam),
     body(UpdateOrderBody),
     async (c) => {
-      const b = c.req.valid('json')
-      const r = await core.updateOrder(
-        caller(c),
-        c.req.valid('param').id,
-        {
-          ...(b.items !== undefined ? { items: b.items.map((l) => ({ productId: l.product_id, quantity: l.quantity })) } : {}),
-          ...(b.shipping_address !== undefined ? { shippingAddress: b.shipping_address } : {}),
-          ...(b.status !== undefined ? { status: b.status } : {}),
-        },
-        ctx(c),
-      )
-      if (!r.ok) throw toProblem(r.error)
-      return c.json(orderJson(r.value))
+      const updated = await commands.updateOrder(callerOf(c), c.req.valid('param').id, orderChange(c.req.valid('json')), ctxOf(c))
+      return c.json(orderJson(unwrap(updated)))
     },
   )
 
-  app.delete(
-    '/api/v1/delete_order/:id',
+  routes.delete(
+    '/delete_order/:id',
     describeRoute({
       summary: 'Delete an order (the owner while pending, cancelled or rejected; an admin always)',
       description: descriptions.delete,
@@ -207,11 +156,10 @@ export function orderHttp(o: OrderHttpOptions): Hono<AppEnv> {
     signedIn,
     params(OrderIdParam),
     async (c) => {
-      const r = await core.deleteOrder(caller(c), c.req.valid('param').id, ctx(c))
-      if (!r.ok) throw toProblem(r.error)
+      unwrap(await commands.deleteOrder(callerOf(c), c.req.valid('param').id, ctxOf(c)))
       return c.body(null, 204)
     },
   )
 
-  return app
+  return routes
 }

@@ -1,0 +1,31 @@
+import type { Hono } from 'hono'
+import { type AppEnv, createHttpApp, type HttpAppOptions } from '@shop/shared-kernel/http/app'
+import { authenticate, type UserLookup } from '@shop/shared-kernel/http/auth'
+import type { OrderApplication } from '../../app/application.ts'
+import { descriptions } from './descriptions.ts'
+import { historyRoutes } from './history.ts'
+import { orderRoutes } from './orders.ts'
+
+export interface OrderHttpOptions extends Omit<HttpAppOptions, 'docs'> {
+  readonly application: OrderApplication
+  readonly secret: string
+  /** The user replica (deleted users, current roles); without it tokens are trusted as issued. */
+  readonly lookup?: UserLookup
+  /** Where the docs page's Authorize button logs in: the auth service. */
+  readonly tokenUrl?: string
+}
+
+/** The order service's HTTP app: the shared middleware, health and docs, and its resources mounted under /api/v1. */
+export function orderHttp(o: OrderHttpOptions): Hono<AppEnv> {
+  const http = createHttpApp({
+    ...o,
+    docs: {
+      title: 'shop order',
+      version: '1.0.0',
+      description: descriptions.service,
+      tokenUrl: o.tokenUrl ?? 'http://localhost:8000/api/v1/auth/login',
+    },
+  })
+  const resources = { application: o.application, signedIn: authenticate({ secret: o.secret, lookup: o.lookup }) }
+  return http.route('/api/v1', orderRoutes(resources)).route('/api/v1/order', historyRoutes(resources))
+}

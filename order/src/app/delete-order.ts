@@ -1,0 +1,19 @@
+import { type Ctx, corr } from '@shop/shared-kernel/app'
+import { type Result, ok } from '@shop/shared-kernel/result'
+import type { OrderError } from '../domain/errors.ts'
+import { type Caller, deletable, visibleOrder } from '../domain/order.ts'
+import type { OrderDeps } from './deps.ts'
+import { releaseStock } from './stock.ts'
+
+/** The owner deletes while pending, cancelled or rejected; an admin always (reserved stock goes back). */
+export async function deleteOrder({ store }: OrderDeps, caller: Caller, id: number, ctx: Ctx = {}): Promise<Result<null, OrderError>> {
+  return store.transact(async (tx): Promise<Result<null, OrderError>> => {
+    const found = visibleOrder(await tx.orders.byId(id, true), caller, id)
+    if (!found.ok) return found
+    const allowed = deletable(found.value, caller)
+    if (!allowed.ok) return allowed
+    await releaseStock(tx, found.value, corr(ctx))
+    await tx.orders.remove(id)
+    return ok(null)
+  })
+}

@@ -1,0 +1,72 @@
+import type { EventMeta } from '@shop/shared-kernel/app'
+import type { EventMap } from '@shop/shared-kernel/event-types'
+import { once } from '@shop/shared-kernel/inbox'
+import { orderCancelled } from '../domain/events.ts'
+import { type Order, stockLines } from '../domain/order.ts'
+import { type Reservation, onRejected, onReserved } from '../domain/reservation.ts'
+import type { OrderTx } from '../ports.ts'
+import type { OrderDeps } from './deps.ts'
+import { moveBySystem } from './status-change.ts'
+import { requestStock } from './stock.ts'
+
+export type StockOutcome = 'confirmed' | 'rejected' | 'replaced' | 'released' | 'dropped' | 'ignored' | 'duplicate'
+
+/**
+ * Handles a stock answer once (inbox): `effect` gets the order it answers and the order's stock
+ * record, both locked (either may be gone: a deleted order, no request outstanding).
+ */
+function onAnswer(
+  store: OrderDeps['store'],
+  meta: EventMeta,
+  type: 'stock.reserved' | 'stock.rejected',
+  orderId: number,
+  effect: (tx: OrderTx, order: Order | undefined, r: Reservation | undefined) => Promise<StockOutcome>,
+): Promise<StockOutcome> {
+  return once(store, meta, type, async (tx) => {
+    const [order, r] = await Promise.all([tx.orders.byId(orderId, true), tx.reservations.byOrder(orderId, true)])
+    return effect(tx, order, r)
+  })
+}
+
+/** The catalog reserved the stock of the outstanding request (see domain/reservation.ts). */
+export function onStockReserved({ store, clock }: OrderDeps, data: EventMap['stock.reserved'], meta: EventMeta): Promise<StockOutcome> {
+  return onAnswer(store, meta, 'stock.reserved', data.order_id, async (tx, order, r) => {
+    const d = onReserved(order, r)
+    switch (d.kind) {
+      case 'confirm':
+        await moveBySystem(tx, order!, 'confirmed', clock.now(), meta.correlationId)
+        await tx.reservations.put({ orderId: data.order_id, state: 'reserved', items: r?.items ?? stockLines(order!.items) })
+        return 'confirmed'
+      case 'replace':
+        await tx.events.add(orderCancelled(data.order_id, d.release), meta.correlationId)
+        await requestStock(tx, order!, meta.correlationId)
+        return 'replaced'
+      case 'release':
+        await tx.events.add(orderCancelled(data.order_id, d.release), meta.correlationId)
+        await tx.reservations.remove(data.order_id)
+        return 'released'
+      case 'ignore':
+        return 'ignored'
+    }
+  })
+}
+
+/** The catalog could not reserve the outstanding request. */
+export function onStockRejected({ store, clock }: OrderDeps, data: EventMap['stock.rejected'], meta: EventMeta): Promise<StockOutcome> {
+  return onAnswer(store, meta, 'stock.rejected', data.order_id, async (tx, order, r) => {
+    switch (onRejected(order, r).kind) {
+      case 'reject':
+        await moveBySystem(tx, order!, 'rejected', clock.now(), meta.correlationId, { reason: data.reason, productIds: data.product_ids })
+        await tx.reservations.remove(data.order_id)
+        return 'rejected'
+      case 'replace':
+        await requestStock(tx, order!, meta.correlationId)
+        return 'replaced'
+      case 'drop':
+        await tx.reservations.remove(data.order_id)
+        return 'dropped'
+      case 'ignore':
+        return 'ignored'
+    }
+  })
+}

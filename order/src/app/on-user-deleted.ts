@@ -1,0 +1,15 @@
+import type { EventMeta } from '@shop/shared-kernel/app'
+import type { EventMap } from '@shop/shared-kernel/event-types'
+import { once } from '@shop/shared-kernel/inbox'
+import { OPEN_STATUSES } from '../domain/status.ts'
+import type { OrderDeps } from './deps.ts'
+import { moveBySystem } from './status-change.ts'
+
+/** A deleted user's open orders are cancelled by the system (reserved stock goes back); the orders are kept. */
+export function onUserDeleted({ store, clock }: OrderDeps, data: EventMap['user.deleted'], meta: EventMeta): Promise<number | 'duplicate'> {
+  return once(store, meta, 'user.deleted', async (tx) => {
+    const open = await tx.orders.ofUser(data.id, OPEN_STATUSES, true)
+    for (const order of open) await moveBySystem(tx, order, 'cancelled', clock.now(), meta.correlationId, { reason: 'user deleted', productIds: null })
+    return open.length
+  })
+}

@@ -1,0 +1,101 @@
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { join } from 'node:path'
+import { AMQPClient } from '@cloudamqp/amqp-client'
+import postgres from 'postgres'
+import type { Envelope } from '@shop/shared-kernel/event-types'
+import { silentLogger } from '@shop/shared-kernel/log'
+import { brokerUrl, resetShopVhost, serviceUrl, useBrokerSetup, vhostUrl } from '@shop/shared-kernel/testing/broker'
+import { serverUrl, useServer } from '@shop/shared-kernel/testing/databases'
+import { call, tokenFactory } from '@shop/shared-kernel/testing/http'
+import { TcpProxy } from '@shop/shared-kernel/testing/tcp-proxy'
+import { loadOrderConfig } from '../src/config.ts'
+import { type OrderService, startOrder } from '../src/main.ts'
+import { SECRET, envelope } from './support.ts'
+
+/**
+ * The order service as it runs (its composition root, PostgreSQL, RabbitMQ), reaching the broker
+ * through a proxy the test cuts: an order placed while the broker is unreachable is accepted, its
+ * order.placed waits in the outbox, and reaches the catalog's queue once the broker is back.
+ */
+const run = (await useServer()) && (await useBrokerSetup())
+// Per checkout, so two working trees on one machine never share the database or the queues.
+const checkout = Bun.hash(join(import.meta.dir, '..', '..')).toString(36).slice(0, 6)
+const name = `shop_test_order_outage_${checkout}`
+
+let service: OrderService
+let proxy: TcpProxy
+let db: ReturnType<typeof postgres>
+
+async function until<T>(probe: () => Promise<T | undefined | false>, what: string, ms = 20_000): Promise<T> {
+  const deadline = Date.now() + ms
+  for (;;) {
+    const v = await probe()
+    if (v) return v
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await Bun.sleep(100)
+  }
+}
+
+/** Takes what waits in the catalog's order queue (read on the broker directly, not through the proxy). */
+async function takeCatalogOrders(): Promise<Envelope[]> {
+  const client = new AMQPClient(vhostUrl(brokerUrl(), name))
+  await client.connect()
+  try {
+    const ch = await client.channel()
+    const got: Envelope[] = []
+    for (let m = await ch.basicGet('catalog.orders', { noAck: true }); m; m = await ch.basicGet('catalog.orders', { noAck: true })) {
+      got.push(JSON.parse(m.bodyToString() ?? 'null'))
+    }
+    return got
+  } finally {
+    await client.close().catch(() => {})
+  }
+}
+
+describe.skipIf(!run)('order: the broker is down when an order commits', () => {
+  beforeAll(async () => {
+    await resetShopVhost(brokerUrl(), name)
+    const admin = postgres(serverUrl(), { max: 1, onnotice: () => {} })
+    await admin.unsafe(`drop database if exists ${name} with (force)`)
+    await admin.unsafe(`create database ${name}`)
+    await admin.end()
+    const databaseUrl = new URL(serverUrl())
+    databaseUrl.pathname = `/${name}`
+    proxy = new TcpProxy('127.0.0.1', Number(new URL(brokerUrl()).port || 5672))
+    // as the order service's own broker user, set up on this vhost by resetShopVhost
+    const viaProxy = new URL(serviceUrl(brokerUrl(), 'order', name))
+    viaProxy.port = String(await proxy.start())
+    const config = loadOrderConfig({ DATABASE_URL: databaseUrl.toString(), DATABASE_POOL_MAX: '3', AMQP_URL: viaProxy.toString(), JWT_SECRET: SECRET })
+    service = await startOrder(config, { ...silentLogger, close: () => {} })
+    db = postgres(databaseUrl.toString(), { max: 1, onnotice: () => {} })
+  }, 60_000)
+  afterAll(async () => {
+    await service?.stop()
+    proxy?.stop()
+    await db?.end()
+  })
+
+  test('the order is placed; its order.placed is published once the broker is back', async () => {
+    const product = envelope('product.created', { id: 1, name: 'lamp', price: '12.00', stock: 5, category_id: 1, version: 1 })
+    expect(await service.application.events.applyProductEvent(product)).toBe('applied')
+    await until(async () => (await call(service.app, 'GET', '/health/ready')).status === 200, 'the service to be ready')
+    expect(await takeCatalogOrders()).toEqual([])
+
+    proxy.cut()
+    await until(async () => (await call(service.app, 'GET', '/health/ready')).status === 503, 'the service to notice the broker is gone')
+    const token = await tokenFactory(SECRET).valid({ id: crypto.randomUUID(), username: 'offline', role: 'USER' })
+    const placed = await call(service.app, 'POST', '/api/v1/order', { token, body: { items: [{ product_id: 1, quantity: 2 }] } })
+    expect(placed.status).toBe(201) // the request does not depend on the broker
+    await Bun.sleep(700)
+    const [waiting] = await db<{ n: number }[]>`select count(*)::int as n from outbox where sent_at is null`
+    expect(waiting!.n).toBe(1)
+
+    await proxy.restore()
+    const published = await until(async () => {
+      const got = await takeCatalogOrders()
+      return got.length ? got : undefined
+    }, 'order.placed on the catalog queue after the outage')
+    expect(published.map((e): unknown[] => [e.type, e.data])).toEqual([['order.placed', { order_id: placed.body.id, user_id: placed.body.user_id, items: [{ product_id: 1, quantity: 2 }] }]])
+    await until(async () => (await db<{ n: number }[]>`select count(*)::int as n from outbox where sent_at is null`)[0]!.n === 0, 'the outbox drained')
+  }, 60_000)
+})
