@@ -12,6 +12,7 @@ COPY shared-kernel/package.json shared-kernel/
 COPY auth/package.json auth/
 COPY catalog/package.json catalog/
 COPY order/package.json order/
+COPY client/package.json client/
 # Dependencies patched by the lock (package.json patchedDependencies) need their patches at install.
 COPY patches/ patches/
 RUN bun install --frozen-lockfile --production

@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export PATH := $(HOME)/.bun/bin:$(PATH)
 TEST_TIMEOUT ?= 60000
 
-.PHONY: install dev start reset migrate broker seed test test-faults typecheck chromium bench up down docker-engine
+.PHONY: install dev start reset migrate broker seed test test-faults typecheck chromium bench up down docker-engine client
 
 ## install: bun (from the npm registry when missing) and the dependencies, from the lock file
 install:
@@ -34,6 +34,10 @@ broker: install
 ## seed: sample users, a 3-level category tree, products and orders, through the public API of a running shop
 seed:
 	bun scripts/seed.ts
+
+## client: regenerate the typed client's types (client/src/generated/) from the three services' OpenAPI documents
+client: install
+	bun client/scripts/generate.ts
 
 ## test: every test (unit, contract, HTTP, adapters on the real servers when reachable, /docs in Chromium;
 ## CI=true requires the servers and Chromium)

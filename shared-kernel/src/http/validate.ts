@@ -173,6 +173,9 @@ export const idNumber = (name: string) => {
   return v.pipe(v.number(words), v.integer(words), v.minValue(1, words), v.maxValue(ID_MAX, words))
 }
 
+/** An id in a response body, for the OpenAPI document: a positive integer in the range ids are read in. */
+export const IdOut = v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(ID_MAX))
+
 export const intString = (name: string, min: number, max: number) => {
   const words = `${name} must be an integer from ${min} to ${max}`
   return wire(

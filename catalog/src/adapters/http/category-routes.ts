@@ -18,6 +18,7 @@ export function categoryRoutes({ commands, queries }: CatalogApplication, admin:
   app.post(
     '/category',
     describeRoute({
+      operationId: 'createCategory',
       summary: 'Create a category (admin)',
       description:
         'Without `parent_id` (or with null) it is a root (level 0); under a parent its level is the parent\'s + 1. ' +
@@ -38,6 +39,7 @@ export function categoryRoutes({ commands, queries }: CatalogApplication, admin:
   app.get(
     '/categories',
     describeRoute({
+      operationId: 'listCategories',
       summary: 'List categories, depth-first',
       description:
         'Flat (default): every category in depth-first order, each parent right before its subtree, siblings by name ' +
@@ -69,6 +71,7 @@ export function categoryRoutes({ commands, queries }: CatalogApplication, admin:
   app.get(
     '/categories/:id',
     describeRoute({
+      operationId: 'getCategory',
       summary: 'One category with its path',
       description: '`path` lists the ancestors, root first, each `{id, name, level}`; the category itself is not in it (a root has `path: []`).',
       tags,
@@ -85,6 +88,7 @@ export function categoryRoutes({ commands, queries }: CatalogApplication, admin:
   app.put(
     '/category/:id',
     describeRoute({
+      operationId: 'updateCategory',
       summary: 'Rename, describe or move a category (admin)',
       description:
         'Any of `name`, `description`, `parent_id`. A new `parent_id` moves the category with its whole subtree, and every ' +
@@ -110,6 +114,7 @@ export function categoryRoutes({ commands, queries }: CatalogApplication, admin:
   app.delete(
     '/category/:id',
     describeRoute({
+      operationId: 'deleteCategory',
       summary: 'Delete a category (admin)',
       description: 'Only an empty category can go: move or delete its subcategories and products first.',
       tags,

@@ -23,6 +23,7 @@ export function productRoutes({ commands, queries }: CatalogApplication, admin: 
   app.post(
     '/product',
     describeRoute({
+      operationId: 'createProduct',
       summary: 'Create a product (admin)',
       description:
         '`price`: a JSON number or a decimal string, above 0, at most 2 fraction digits, below 10^10. `stock` defaults to 0. ' +
@@ -43,6 +44,7 @@ export function productRoutes({ commands, queries }: CatalogApplication, admin: 
   app.get(
     '/products',
     describeRoute({
+      operationId: 'listProducts',
       summary: 'List and search products',
       description:
         '`category_id`: that category and its whole subtree (an unknown id matches nothing). `min_price`/`max_price`: ' +
@@ -65,6 +67,7 @@ export function productRoutes({ commands, queries }: CatalogApplication, admin: 
   app.get(
     '/products_with_category/:id',
     describeRoute({
+      operationId: 'listProductsInCategory',
       summary: 'The products of a category and of every category below it',
       description: 'By id. `include_subcategories=false` keeps only the category\'s own products. Each product carries its `category`.',
       tags,
@@ -85,7 +88,9 @@ export function productRoutes({ commands, queries }: CatalogApplication, admin: 
   app.get(
     '/product/:id',
     describeRoute({
+      operationId: 'getProduct',
       summary: 'One product',
+      description: 'The product with its stock and its category (`{id, name, level}`, as the category is now).',
       tags,
       responses: { 200: { description: 'the product', schema: ProductOut } },
       errors: { 404: 'no such product' },
@@ -99,6 +104,7 @@ export function productRoutes({ commands, queries }: CatalogApplication, admin: 
   app.put(
     '/product/:id',
     describeRoute({
+      operationId: 'updateProduct',
       summary: 'Change a product (admin)',
       description:
         'Any of `name`, `description`, `price`, `stock`, `category_id`; other fields are ignored. A real change is announced ' +
@@ -119,6 +125,7 @@ export function productRoutes({ commands, queries }: CatalogApplication, admin: 
   app.delete(
     '/product/:id',
     describeRoute({
+      operationId: 'deleteProduct',
       summary: 'Delete a product (admin)',
       description: 'Announced as product.deleted; orders already placed keep their snapshot of it.',
       tags,

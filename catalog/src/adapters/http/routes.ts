@@ -4,6 +4,7 @@ import { authenticate, type UserLookup } from '@shop/shared-kernel/http/auth'
 import type { CatalogApplication } from '../../app/application.ts'
 import { categoryRoutes } from './category-routes.ts'
 import { productRoutes } from './product-routes.ts'
+import { catalogSchemas } from './schemas.ts'
 
 export interface CatalogHttpOptions extends Omit<HttpAppOptions, 'docs'> {
   readonly application: CatalogApplication
@@ -27,6 +28,11 @@ export function catalogHttp(o: CatalogHttpOptions): Hono<AppEnv> {
         'Products and a category tree of any depth. Reads are public; writes need an ADMIN token from the auth service. ' +
         'Product changes are announced as product.* events; stock is reserved and released in answer to order events.',
       tokenUrl: o.tokenUrl ?? 'http://localhost:8000/api/v1/auth/login',
+      tags: [
+        { name: 'categories', description: 'The category tree: any depth, sibling names unique without regard to case' },
+        { name: 'products', description: 'Products with their price, stock and category; searched, filtered and paged' },
+      ],
+      schemas: catalogSchemas,
     },
   })
   const admin = authenticate({ secret: o.secret, lookup: o.lookup }, 'ADMIN')

@@ -1,7 +1,7 @@
 import * as v from 'valibot'
 import { MoneyInput, MoneyOut, MoneyQuery } from '@shop/shared-kernel/http/money-schema'
 import { pageEntries } from '@shop/shared-kernel/http/pagination'
-import { boolString, idNumber, idString } from '@shop/shared-kernel/http/validate'
+import { IdOut, boolString, idNumber, idString } from '@shop/shared-kernel/http/validate'
 import { compare } from '@shop/shared-kernel/money'
 import { DESCRIPTION_MAX, NAME_MAX, isValidDescription, isValidName } from '../../domain/name-key.ts'
 import { PRODUCT_SORTS, STOCK_MAX, isValidStock } from '../../domain/product.ts'
@@ -10,18 +10,21 @@ import { PRODUCT_SORTS, STOCK_MAX, isValidStock } from '../../domain/product.ts'
 const id = idNumber
 const name = v.pipe(
   v.string('name must be a string'),
+  v.metadata({ minLength: 1, maxLength: NAME_MAX, description: `1 to ${NAME_MAX} characters after trimming, no control characters` }),
   v.trim(),
   v.check(isValidName, `name must be 1 to ${NAME_MAX} characters, without control characters`),
 )
 const description = v.nullable(
   v.pipe(
     v.string('description must be a string or null'),
+    v.metadata({ maxLength: DESCRIPTION_MAX, description: `at most ${DESCRIPTION_MAX} characters after trimming` }),
     v.trim(),
     v.check(isValidDescription, `description must be at most ${DESCRIPTION_MAX} characters, without control characters other than tabs and line breaks`),
   ),
 )
 const stock = v.pipe(
   v.number(`stock must be a whole number from 0 to ${STOCK_MAX}`),
+  v.metadata({ type: 'integer', minimum: 0, maximum: STOCK_MAX }),
   v.check(isValidStock, `stock must be a whole number from 0 to ${STOCK_MAX}`),
 )
 
@@ -100,33 +103,51 @@ export const ProductsInCategoryQuery = v.object({
 
 // Response shapes, for the OpenAPI document.
 const timestamp = v.pipe(v.string(), v.isoTimestamp())
-const ref = v.object({ id: v.number(), name: v.string(), level: v.number() })
+const level = v.pipe(v.number(), v.integer(), v.minValue(0), v.description("0 for a root, the parent's level + 1 otherwise"))
+export const CategoryRefOut = v.object({ id: IdOut, name: v.string(), level })
 const categoryEntries = {
-  id: v.number(),
+  id: IdOut,
   name: v.string(),
   description: v.nullable(v.string()),
-  parent_id: v.nullable(v.number()),
-  level: v.pipe(v.number(), v.description('0 for a root, the parent\'s level + 1 otherwise')),
+  parent_id: v.nullable(IdOut),
+  level,
   created_at: timestamp,
   updated_at: timestamp,
 }
 export const CategoryOut = v.object(categoryEntries)
 export const CategoryWithPathOut = v.object({
   ...categoryEntries,
-  path: v.pipe(v.array(ref), v.description('the ancestors, root first (the category itself excluded; [] for a root)')),
+  path: v.pipe(v.array(CategoryRefOut), v.description('the ancestors, root first (the category itself excluded; [] for a root)')),
 })
-export const CategoryNodeOut = v.object({
+type CategoryNodeJson = v.InferOutput<typeof CategoryOut> & { children: CategoryNodeJson[] }
+export const CategoryNodeOut: v.GenericSchema<CategoryNodeJson> = v.object({
   ...categoryEntries,
-  children: v.pipe(v.array(v.unknown()), v.description('the child categories, each of this same shape, siblings by name')),
+  children: v.pipe(
+    v.array(v.lazy(() => CategoryNodeOut)),
+    v.description('the child categories, each of this same shape, siblings by name ([] for a leaf)'),
+  ),
 })
 export const ProductOut = v.object({
-  id: v.number(),
+  id: IdOut,
   name: v.string(),
   description: v.nullable(v.string()),
   price: MoneyOut,
-  stock: v.number(),
-  category_id: v.number(),
-  category: ref,
+  stock: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(STOCK_MAX)),
+  category_id: IdOut,
+  category: CategoryRefOut,
   created_at: timestamp,
   updated_at: timestamp,
 })
+
+/** The named schemas of the OpenAPI document: a generated client's type names. */
+export const catalogSchemas = {
+  CategoryCreateRequest: CategoryCreateBody,
+  CategoryUpdateRequest: CategoryUpdateBody,
+  ProductCreateRequest: ProductCreateBody,
+  ProductUpdateRequest: ProductUpdateBody,
+  Category: CategoryOut,
+  CategoryWithPath: CategoryWithPathOut,
+  CategoryNode: CategoryNodeOut,
+  CategoryRef: CategoryRefOut,
+  Product: ProductOut,
+}

@@ -5,6 +5,7 @@ import type { OrderApplication } from '../../app/application.ts'
 import { descriptions } from './descriptions.ts'
 import { historyRoutes } from './history.ts'
 import { orderRoutes } from './orders.ts'
+import { orderProblemFields, orderSchemas } from './schemas.ts'
 
 export interface OrderHttpOptions extends Omit<HttpAppOptions, 'docs'> {
   readonly application: OrderApplication
@@ -24,6 +25,9 @@ export function orderHttp(o: OrderHttpOptions): Hono<AppEnv> {
       version: '1.0.0',
       description: descriptions.service,
       tokenUrl: o.tokenUrl ?? 'http://localhost:8000/api/v1/auth/login',
+      tags: [{ name: 'orders', description: "Orders, their status lifecycle and history; the catalog reserves their stock" }],
+      schemas: orderSchemas,
+      problemFields: orderProblemFields,
     },
   })
   const resources = { application: o.application, signedIn: authenticate({ secret: o.secret, lookup: o.lookup }) }

@@ -24,6 +24,7 @@ export function historyRoutes({ application: { queries }, signedIn }: ResourceDe
   return new Hono<AppEnv>().get(
     '/:id/history',
     describeRoute({
+      operationId: 'getOrderHistory',
       summary: "An order's status history (owner or admin) — an extension of the API",
       description: descriptions.history,
       tags,

@@ -59,6 +59,7 @@ export function orderRoutes({ application: { commands, queries }, signedIn }: Re
   routes.post(
     '/order',
     describeRoute({
+      operationId: 'placeOrder',
       summary: 'Place an order (status pending)',
       description: descriptions.create,
       tags,
@@ -93,7 +94,9 @@ export function orderRoutes({ application: { commands, queries }, signedIn }: Re
   routes.get(
     '/order/:id',
     describeRoute({
+      operationId: 'getOrder',
       summary: 'One order (owner or admin)',
+      description: 'The order with its lines (name and unit price as they were when written), totals and status. Another user\'s order is 404, as if it did not exist.',
       tags,
       responses: { 200: { description: 'the order', schema: OrderOut } },
       errors: { 404: 'no such order, or it is not yours' },
@@ -106,6 +109,7 @@ export function orderRoutes({ application: { commands, queries }, signedIn }: Re
   routes.get(
     '/orders',
     describeRoute({
+      operationId: 'listOrders',
       summary: 'List orders, newest first (a USER: their own; an ADMIN: all)',
       description: descriptions.list,
       tags,
@@ -125,6 +129,7 @@ export function orderRoutes({ application: { commands, queries }, signedIn }: Re
   routes.put(
     '/update_order/:id',
     describeRoute({
+      operationId: 'updateOrder',
       summary: 'Change an order: the owner edits or cancels it, an admin moves its status',
       description: descriptions.update,
       tags,
@@ -147,6 +152,7 @@ export function orderRoutes({ application: { commands, queries }, signedIn }: Re
   routes.delete(
     '/delete_order/:id',
     describeRoute({
+      operationId: 'deleteOrder',
       summary: 'Delete an order (the owner while pending, cancelled or rejected; an admin always)',
       description: descriptions.delete,
       tags,

@@ -1,7 +1,7 @@
 import * as v from 'valibot'
 import { pageEntries } from '@shop/shared-kernel/http/pagination'
 import { MoneyOut } from '@shop/shared-kernel/http/money-schema'
-import { idNumber, idString, noControlChars, uuidString } from '@shop/shared-kernel/http/validate'
+import { IdOut, idNumber, idString, noControlChars, uuidString } from '@shop/shared-kernel/http/validate'
 import { MAX_LINES, MAX_QUANTITY, MIN_QUANTITY, SHIPPING_ADDRESS_MAX } from '../../domain/order.ts'
 import { ORDER_STATUSES } from '../../domain/status.ts'
 
@@ -22,6 +22,7 @@ const Items = v.pipe(
 const ShippingAddress = v.nullable(
   v.pipe(
     v.string('shipping_address must be a string or null'),
+    v.metadata({ minLength: 1, maxLength: SHIPPING_ADDRESS_MAX, description: `1 to ${SHIPPING_ADDRESS_MAX} characters after trimming; line breaks allowed, no other control characters` }),
     v.trim(),
     v.minLength(1, 'shipping_address must not be blank (send null for none)'),
     v.maxLength(SHIPPING_ADDRESS_MAX, `shipping_address must be at most ${SHIPPING_ADDRESS_MAX} characters`),
@@ -55,34 +56,53 @@ export const ListQuery = v.object({
 
 // Response shapes, for the OpenAPI document.
 const timestamp = v.pipe(v.string(), v.isoTimestamp())
+const count = (min: number, max: number) => v.pipe(v.number(), v.integer(), v.minValue(min), v.maxValue(max))
+export const OrderLineOut = v.object({
+  product_id: IdOut,
+  name: v.pipe(v.string(), v.description('snapshot taken when the line was written')),
+  unit_price: v.pipe(MoneyOut, v.description('snapshot taken when the line was written')),
+  quantity: count(MIN_QUANTITY, MAX_QUANTITY),
+  line_total: MoneyOut,
+})
 export const OrderOut = v.object({
-  id: v.number(),
+  id: IdOut,
   user_id: v.pipe(v.string(), v.uuid()),
   status: Status,
-  items: v.array(
-    v.object({
-      product_id: v.number(),
-      name: v.pipe(v.string(), v.description('snapshot taken when the line was written')),
-      unit_price: v.pipe(MoneyOut, v.description('snapshot taken when the line was written')),
-      quantity: v.number(),
-      line_total: MoneyOut,
-    }),
-  ),
-  total_quantity: v.number(),
+  items: v.pipe(v.array(OrderLineOut), v.minLength(1), v.maxLength(MAX_LINES)),
+  total_quantity: count(MIN_QUANTITY, MAX_QUANTITY * MAX_LINES),
   total: MoneyOut,
   shipping_address: v.nullable(v.string()),
   created_at: timestamp,
   updated_at: timestamp,
 })
 
-export const HistoryOut = v.array(
-  v.object({
-    from: v.pipe(v.nullable(Status), v.description('null for the creation of the order')),
-    to: Status,
-    actor: v.picklist(['owner', 'admin', 'system']),
-    changed_by: v.pipe(v.string(), v.description("the user id of the owner or admin, or 'system' (stock answers, a user's deletion)")),
-    reason: v.pipe(v.nullable(v.string()), v.description("the catalog's rejection reason, or 'user deleted'")),
-    product_ids: v.pipe(v.nullable(v.array(v.number())), v.description('for a rejection: the products the catalog could not reserve')),
-    changed_at: timestamp,
-  }),
-)
+const Actor = v.picklist(['owner', 'admin', 'system'])
+export const StatusChangeOut = v.object({
+  from: v.pipe(v.nullable(Status), v.description('null for the creation of the order')),
+  to: Status,
+  actor: Actor,
+  changed_by: v.pipe(v.string(), v.description("the user id of the owner or admin, or 'system' (stock answers, a user's deletion)")),
+  reason: v.pipe(v.nullable(v.string()), v.description("the catalog's rejection reason, or 'user deleted'")),
+  product_ids: v.pipe(v.nullable(v.array(IdOut)), v.description('for a rejection: the products the catalog could not reserve')),
+  changed_at: timestamp,
+})
+export const HistoryOut = v.array(StatusChangeOut)
+
+/** The named schemas of the OpenAPI document: a generated client's type names. */
+export const orderSchemas = {
+  OrderCreateRequest: CreateOrderBody,
+  OrderUpdateRequest: UpdateOrderBody,
+  Order: OrderOut,
+  OrderLine: OrderLineOut,
+  OrderStatus: Status,
+  StatusChange: StatusChangeOut,
+  Actor,
+}
+
+/** The order service's extension fields of a problem. */
+export const orderProblemFields = {
+  product_ids: v.pipe(v.array(IdOut), v.description('UNKNOWN_PRODUCTS: the unknown or deleted products, sorted')),
+  from: v.pipe(Status, v.description('TRANSITION_NOT_ALLOWED: the status the order has')),
+  to: v.pipe(Status, v.description('TRANSITION_NOT_ALLOWED: the status asked for')),
+  current_status: v.pipe(Status, v.description('ORDER_NOT_EDITABLE, ORDER_NOT_DELETABLE: the status the order has')),
+}
