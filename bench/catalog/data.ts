@@ -31,10 +31,15 @@ export interface Cat {
   level: number
 }
 
+/** Departments (roots) and their sizes in categories: one huge, one large, the rest mid-sized. */
+export const DEPARTMENTS = [500, 1_200, 4_556, 1_938, 302, 302, 300, 300, 300, 302] as const
+export const PRODUCTS_PER_CATEGORY = PRODUCTS / CATEGORIES
+
 /**
- * The tree: 10 roots; under root 1 a chain down to level 19 (the breadcrumb case); under root 2,
- * at level 3, a subtree of exactly 1,000 nodes (the move case); the rest attached at random
- * to any category above the last level, which gives the bushy, uneven shape of real catalogs.
+ * The tree: 10 roots of the sizes above (10,000 categories). Under root 1 a chain down to level
+ * 19 (the breadcrumb case); under root 2, at level 3, a subtree of exactly 1,000 nodes (the move
+ * case); the rest attached at random to any category of its department above the last level,
+ * which gives the bushy, uneven shape of real catalogs (subtrees of every size, down to leaves).
  */
 export function buildTree(): { cats: Cat[]; deepest: number; moveRoot: number; moveTarget: number } {
   rand = mulberry32(SEED)
@@ -44,7 +49,7 @@ export function buildTree(): { cats: Cat[]; deepest: number; moveRoot: number; m
     cats.push(c)
     return c
   }
-  const roots = Array.from({ length: 10 }, () => add(null))
+  const roots = DEPARTMENTS.map(() => add(null))
   let deepest = roots[0]!
   while (deepest.level < MAX_LEVEL) deepest = add(deepest)
   let anchor = roots[1]!
@@ -52,18 +57,23 @@ export function buildTree(): { cats: Cat[]; deepest: number; moveRoot: number; m
   const moveRoot = add(anchor)
   const inMove: Cat[] = [moveRoot]
   while (inMove.length < MOVE_SIZE) inMove.push(add(pick(inMove.filter((c) => c.level < 10))))
-  // Departments of similar size: pick a root, then any open category of its subtree.
+  const moving = new Set(inMove.map((c) => c.id))
   const rootOf = new Map<number, number>()
   for (const c of cats) rootOf.set(c.id, c.parent === null ? c.id : rootOf.get(c.parent)!)
-  const open = new Map(roots.map((r) => [r.id, cats.filter((c) => rootOf.get(c.id) === r.id && c.level < MAX_LEVEL && !inMove.includes(c))]))
+  const open = new Map(roots.map((r) => [r.id, cats.filter((c) => rootOf.get(c.id) === r.id && c.level < MAX_LEVEL && !moving.has(c.id))]))
+  const missing = new Map(roots.map((r, i) => [r.id, DEPARTMENTS[i]! - cats.filter((c) => rootOf.get(c.id) === r.id).length]))
   while (cats.length < CATEGORIES) {
-    const root = pick(roots)
+    // A department in proportion to what it still lacks, then any open category of it.
+    const wanted = [...missing.values()].reduce((a, b) => a + b, 0)
+    let x = rand() * wanted
+    const root = roots.find((r) => (x -= missing.get(r.id)!) < 0) ?? roots.find((r) => missing.get(r.id)! > 0)!
     const c = add(pick(open.get(root.id)!))
     rootOf.set(c.id, root.id)
+    missing.set(root.id, missing.get(root.id)! - 1)
     if (c.level < MAX_LEVEL) open.get(root.id)!.push(c)
   }
   // The move target: a category at level 8 outside the moved subtree, so every level shifts by 6.
-  const moveTarget = cats.find((c) => c.level === 8 && !inMove.includes(c) && c.id !== deepest.id)!
+  const moveTarget = cats.find((c) => c.level === 8 && !moving.has(c.id) && c.id !== deepest.id)!
   return { cats, deepest: deepest.id, moveRoot: moveRoot.id, moveTarget: moveTarget.id }
 }
 
@@ -78,6 +88,13 @@ export async function load(sql: Sql, cats: Cat[]) {
       from unnest(${chunk.map((c) => c.id)}::bigint[], ${names}::text[], ${names.map(nameKey)}::text[],
                   ${chunk.map((c) => c.parent)}::bigint[], ${chunk.map((c) => c.level)}::int[]) as t(id, name, key, parent, level)`
   }
+  // 10 products per category, in a shuffled order: ids, dates and prices of a department are
+  // spread over the whole catalog, as in a catalog filled over time.
+  const owners = cats.flatMap((c) => Array.from({ length: PRODUCTS_PER_CATEGORY }, () => c.id))
+  for (let i = owners.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1))
+    ;[owners[i], owners[j]] = [owners[j]!, owners[i]!]
+  }
   const t0 = Date.UTC(2025, 0, 1)
   for (let i = 0; i < PRODUCTS; i += 5_000) {
     const n = Math.min(5_000, PRODUCTS - i)
@@ -88,7 +105,7 @@ export async function load(sql: Sql, cats: Cat[]) {
       from unnest(${names}::text[], ${names.map(nameKey)}::text[],
                   ${Array.from({ length: n }, () => (1 + Math.floor(rand() * 100_000) / 100).toFixed(2))}::numeric[],
                   ${Array.from({ length: n }, () => (rand() < 0.2 ? 0 : Math.floor(rand() * 100)))}::int[],
-                  ${Array.from({ length: n }, () => pick(cats).id)}::bigint[],
+                  ${owners.slice(i, i + n)}::bigint[],
                   ${Array.from({ length: n }, (_, k) => new Date(t0 + (i + k) * 60_000).toISOString())}::timestamptz[])
         as t(name, key, price, stock, category_id, created_at)`
   }
@@ -96,4 +113,30 @@ export async function load(sql: Sql, cats: Cat[]) {
   await sql`select setval(pg_get_serial_sequence('products', 'id'), (select max(id) from products))`
   // As autovacuum would have by then: statistics, and a visibility map for index-only scans.
   await sql`vacuum analyze`
+}
+
+/**
+ * `bun bench/catalog/data.ts [database-url]`: the data set on its own, into a fresh catalog
+ * schema (default postgres://postgres@127.0.0.1:5432/shop_bench_catalog; dropped and migrated
+ * first). It is a plain-SQL import: paths, levels, counts and the change counter come from the
+ * migrations' triggers, as they would for any catalog import.
+ */
+if (import.meta.main) {
+  const { ensureDatabase, openDatabase } = await import('@shop/shared-kernel/postgres/connect')
+  const { migrate } = await import('@shop/shared-kernel/postgres/migrate')
+  const { silentLogger } = await import('@shop/shared-kernel/log')
+  const { MIGRATIONS } = await import('../../catalog/src/main.ts')
+  const url = process.argv[2] ?? 'postgres://postgres@127.0.0.1:5432/shop_bench_catalog'
+  await ensureDatabase(url, silentLogger)
+  const db = await openDatabase({ url, dataDir: '', name: 'catalog', poolMax: 2, log: silentLogger })
+  await db.sql`drop schema if exists public cascade`
+  await db.sql`create schema public`
+  await migrate(db.sql, MIGRATIONS, silentLogger)
+  const t = performance.now()
+  await load(db.sql, buildTree().cats)
+  const [shape] = await db.sql<{ categories: number; products: number; depth: number }[]>`
+    select (select count(*)::int from categories) as categories, (select count(*)::int from products) as products,
+           (select max(level) + 1 from categories) as depth`
+  console.log(`loaded ${shape!.categories} categories (${shape!.depth} levels) and ${shape!.products} products in ${Math.round(performance.now() - t)} ms`)
+  await db.close()
 }

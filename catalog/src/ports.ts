@@ -29,7 +29,11 @@ export interface CategoryReads {
 
 /** Category writes: inside a transaction only (they serialize with each other there). */
 export interface Categories extends CategoryReads {
-  /** `lock` holds the row until the transaction ends. */
+  /**
+   * `lock`: read for a change in this transaction. The change (`update`) is then written only if
+   * the category is still as read; otherwise the transaction fails and is run again (postgres)
+   * — or, serial as it is, the memory store never sees it change.
+   */
   byId(id: number, lock?: boolean): Promise<Category | undefined>
   insert(c: NewCategory): Promise<Result<Category, ErrorOf<'ParentNotFound' | 'CategoryNameTaken'>>>
   /**
@@ -84,10 +88,22 @@ export interface CatalogTx {
   readonly events: Events
 }
 
+/**
+ * Change counters: each increases once with every committed transaction that changed products
+ * (stock included) or categories. While both are equal, every listing reads the same as before,
+ * so a conditional read can answer 304 without running its query.
+ */
+export interface CatalogVersions {
+  readonly products: number
+  readonly categories: number
+}
+
 export interface CatalogStore {
   /** Reads outside any transaction. */
   readonly categories: CategoryReads
   readonly products: ProductReads
+  /** The change counters as of now (a committed state: never ahead of what reads return). */
+  versions(): Promise<CatalogVersions>
   /** Runs `work` in one transaction: commits when it returns ok, rolls back when it returns an error or throws. */
   transact<T, E>(work: (tx: CatalogTx) => Promise<Result<T, E>>): Promise<Result<T, E>>
 }

@@ -14,6 +14,8 @@ export class MemoryCategories implements Categories {
     private readonly ids: Sequence,
     /** Whether a category still has products (the product table lives beside this one). */
     private readonly hasProducts: (categoryId: number) => boolean,
+    /** Called on every change (the change counter). */
+    private readonly changed: () => void = () => {},
   ) {}
 
   async byId(id: number) {
@@ -62,6 +64,7 @@ export class MemoryCategories implements Categories {
       updatedAt: c.now,
     }
     this.rows.set(row.id, row)
+    this.changed()
     return ok(row)
   }
 
@@ -87,6 +90,7 @@ export class MemoryCategories implements Categories {
     }
     const saved: Category = { ...c, level }
     this.rows.set(c.id, saved)
+    this.changed()
     return ok(saved)
   }
 
@@ -95,6 +99,7 @@ export class MemoryCategories implements Categories {
     for (const c of this.rows.values()) if (c.parentId === id) return err({ type: 'CategoryHasChildren', id })
     if (this.hasProducts(id)) return err({ type: 'CategoryHasProducts', id })
     this.rows.delete(id)
+    this.changed()
     return ok(true)
   }
 }

@@ -30,6 +30,8 @@ export class MemoryProducts implements Products {
     private readonly rows: Table<number, ProductRow>,
     private readonly ids: Sequence,
     private readonly categories: Table<number, Category>,
+    /** Called on every change (the change counter). */
+    private readonly changed: () => void = () => {},
   ) {}
 
   private full(row: ProductRow | undefined): Product | undefined {
@@ -76,6 +78,7 @@ export class MemoryProducts implements Products {
       version: 1,
     }
     this.rows.set(row.id, row)
+    this.changed()
     return ok(this.full(row)!)
   }
 
@@ -83,11 +86,14 @@ export class MemoryProducts implements Products {
     if (!this.categories.has(p.categoryId)) return err({ type: 'UnknownCategory', categoryId: p.categoryId })
     const { category: _ref, ...row } = p
     this.rows.set(p.id, row)
+    this.changed()
     return ok(this.full(row)!)
   }
 
   async remove(id: number) {
-    return this.rows.delete(id)
+    const removed = this.rows.delete(id)
+    if (removed) this.changed()
+    return removed
   }
 
   private adjust(lines: readonly StockLine[], sign: 1 | -1, now: Date): Product[] {
@@ -99,6 +105,7 @@ export class MemoryProducts implements Products {
       this.rows.set(row.id, next)
       changed.push(this.full(next)!)
     }
+    if (changed.length) this.changed()
     return changed
   }
 

@@ -1,8 +1,8 @@
 import type { Envelope } from '@shop/shared-kernel/event-types'
-import { MemoryInbox, MemoryTransactor, Sequence, Table } from '@shop/shared-kernel/memory/transactor'
+import { MemoryInbox, MemoryTransactor, Sequence, type Snapshotting, Table } from '@shop/shared-kernel/memory/transactor'
 import type { Category } from '../../domain/category.ts'
 import type { Reservation } from '../../domain/stock.ts'
-import type { CatalogStore, CatalogTx } from '../../ports.ts'
+import type { CatalogStore, CatalogTx, CatalogVersions } from '../../ports.ts'
 import { MemoryCategories } from './categories.ts'
 import { MemoryProducts, type ProductRow } from './products.ts'
 import { MemoryReservations } from './reservations.ts'
@@ -15,22 +15,38 @@ export function memoryCatalogStore(opts: { onEvents?: (events: Envelope[]) => vo
   const categoryIds = new Sequence()
   const productIds = new Sequence()
   const inbox = new MemoryInbox()
+  const versions = new Versions()
   const published: Envelope[] = []
   const transactor = new MemoryTransactor(
-    [categoryRows, productRows, reservationRows, inbox.seen, categoryIds, productIds],
+    [categoryRows, productRows, reservationRows, inbox.seen, categoryIds, productIds, versions],
     (events) => {
       published.push(...events)
       opts.onEvents?.(events)
     },
     'catalog',
   )
-  const products = new MemoryProducts(productRows, productIds, categoryRows)
-  const categories = new MemoryCategories(categoryRows, categoryIds, (id) => products.hasProductsIn(id))
+  const products = new MemoryProducts(productRows, productIds, categoryRows, () => versions.bump('products'))
+  const categories = new MemoryCategories(categoryRows, categoryIds, (id) => products.hasProductsIn(id), () => versions.bump('categories'))
   const reservations = new MemoryReservations(reservationRows)
   return {
     categories,
     products,
     published,
+    versions: async () => versions.value,
     transact: (work) => transactor.run((events): CatalogTx => ({ categories, products, reservations, inbox, events }), work),
+  }
+}
+
+/** The change counters: bumped by every write, rolled back with its transaction. */
+class Versions implements Snapshotting {
+  value: CatalogVersions = { products: 0, categories: 0 }
+  bump(what: keyof CatalogVersions) {
+    this.value = { ...this.value, [what]: this.value[what] + 1 }
+  }
+  snapshot(): unknown {
+    return this.value
+  }
+  restore(saved: unknown): void {
+    this.value = saved as CatalogVersions
   }
 }

@@ -6,7 +6,7 @@ import type { ErrorOf } from '../../domain/errors.ts'
 import { nameKey } from '../../domain/name-key.ts'
 import type { Page, Paged } from '@shop/shared-kernel/app'
 import type { Categories, CategoryReads, CategoryScope } from '../../ports.ts'
-import { type CategoryRow, guarded, toCategory } from './rows.ts'
+import { type CategoryRow, categoryColumns, guarded, toCategory } from './rows.ts'
 
 /**
  * Every hierarchy query here is one recursive CTE, one round trip whatever the depth. Sibling
@@ -17,21 +17,24 @@ export function postgresCategoryReads(sql: Q): CategoryReads {
   // The scope's top categories. Two spellings rather than "is not distinct from", which no index serves.
   const tops = (scope: CategoryScope) => (scope.under === undefined ? sql`c.parent_id is null` : sql`c.parent_id = ${scope.under}`)
 
+  const columns = categoryColumns(sql)
+  const prefixed = sql`c.id, c.name, c.description, c.parent_id, c.level, c.created_at, c.updated_at`
+
   // When the page is past the end, the window count has no row to ride on.
   const totalOf = async (rows: { total: number }[], count: () => Promise<number>) => rows[0]?.total ?? (await count())
 
   return {
     async byId(id) {
-      const [row] = await sql<CategoryRow[]>`select * from categories where id = ${id}`
+      const [row] = await sql<CategoryRow[]>`select ${columns} from categories where id = ${id}`
       return row && toCategory(row)
     },
 
     async lineage(id) {
       const rows = await sql<CategoryRow[]>`
         with recursive up as (
-          select c.*, 0 as depth from categories c where c.id = ${id}
+          select ${columns}, 0 as depth from categories where id = ${id}
           union all
-          select c.*, up.depth + 1 from categories c join up on c.id = up.parent_id
+          select ${prefixed}, up.depth + 1 from categories c join up on c.id = up.parent_id
         )
         select id, name, description, parent_id, level, created_at, updated_at from up order by depth desc`
       return rows.map(toCategory)
@@ -40,12 +43,12 @@ export function postgresCategoryReads(sql: Q): CategoryReads {
     async list(scope: CategoryScope, page: Page): Promise<Paged<Category>> {
       const rows = await sql<(CategoryRow & { total: number })[]>`
         with recursive tree as (
-          select c.*, array[c.name_key] as path from categories c where ${tops(scope)}
+          select ${prefixed}, array[c.name_key] as keys from categories c where ${tops(scope)}
           union all
-          select c.*, tree.path || c.name_key from categories c join tree on c.parent_id = tree.id
+          select ${prefixed}, tree.keys || c.name_key from categories c join tree on c.parent_id = tree.id
         )
-        select id, name, description, parent_id, level, created_at, updated_at, count(*) over ()::int as total
-        from tree order by path limit ${page.limit} offset ${page.offset}`
+        select ${columns}, count(*) over ()::int as total
+        from tree order by keys limit ${page.limit} offset ${page.offset}`
       const total = await totalOf(rows, async () => {
         const [r] = await sql<{ n: number }[]>`
           with recursive tree as (
@@ -62,15 +65,15 @@ export function postgresCategoryReads(sql: Q): CategoryReads {
     async forest(scope: CategoryScope, page: Page): Promise<Paged<Category>> {
       const rows = await sql<(CategoryRow & { total: number })[]>`
         with recursive page as (
-          select c.* from categories c where ${tops(scope)} order by c.name_key limit ${page.limit} offset ${page.offset}
+          select ${prefixed}, c.name_key from categories c where ${tops(scope)} order by c.name_key limit ${page.limit} offset ${page.offset}
         ), tree as (
-          select page.*, array[page.name_key] as path from page
+          select ${columns}, array[name_key] as keys from page
           union all
-          select c.*, tree.path || c.name_key from categories c join tree on c.parent_id = tree.id
+          select ${prefixed}, tree.keys || c.name_key from categories c join tree on c.parent_id = tree.id
         )
-        select id, name, description, parent_id, level, created_at, updated_at,
+        select ${columns},
           (select count(*)::int from categories c where ${tops(scope)}) as total
-        from tree order by path`
+        from tree order by keys`
       const total = await totalOf(rows, async () => {
         const [r] = await sql<{ n: number }[]>`select count(*)::int as n from categories c where ${tops(scope)}`
         return r?.n ?? 0
@@ -81,14 +84,25 @@ export function postgresCategoryReads(sql: Q): CategoryReads {
 }
 
 /**
- * Category writes take one transaction-scoped advisory lock first: they are rare admin actions,
- * and serializing them is what keeps levels right and cycles out when two moves (or a move and
- * an insert below the moved subtree) run at once. Each statement after the lock sees every
- * earlier write (read committed takes a new snapshot per statement).
+ * Category writes take the locks of the departments they touch (migration 003: one advisory
+ * lock per top-level category) exclusively, first, before any row lock, all in one call sent
+ * with the statement they guard: two moves that could meet (crossing, nested, into each other's
+ * departments) then run one after the other instead of deadlocking on each other's rows, moves in
+ * different departments run side by side, and product writes (which take them shared) never read
+ * a path a move is rewriting. Paths, levels of a moved subtree, the products' paths and the
+ * counts are the triggers' work, in the same transaction.
+ *
+ * Reading a category "for a change" (`byId(id, true)`) takes no lock: which departments a change
+ * touches is only known with the change (a move's destination). Instead the read is remembered,
+ * and `update` refuses to write over a category changed since: it fails with a serialization
+ * failure, and the transaction is run again from the start (see kernel `transact`).
  */
 export function postgresCategories(tx: TxSql): Categories {
   const reads = postgresCategoryReads(tx)
-  const lockHierarchy = () => tx`select pg_advisory_xact_lock(hashtext('shop.catalog.categories'))`
+  const lock = (categories: (number | null)[], also: number[] = []) =>
+    tx`select catalog_lock_departments(${categories}::bigint[], true, ${also}::bigint[])`
+  const columns = categoryColumns(tx)
+  const readForChange = new Map<number, Category>()
   const nameTaken = (e: unknown) => {
     const { code, constraint } = pgError(e)
     return code === '23505' && constraint === 'categories_siblings'
@@ -97,41 +111,97 @@ export function postgresCategories(tx: TxSql): Categories {
   return {
     ...reads,
 
-    async byId(id, lock = false) {
-      const [row] = await tx<CategoryRow[]>`select * from categories where id = ${id} ${lock ? tx`for update` : tx``}`
-      return row && toCategory(row)
+    async byId(id, forChange = false) {
+      const found = await reads.byId(id)
+      if (forChange && found) readForChange.set(id, found)
+      return found
     },
 
     async insert(c: NewCategory): Promise<Result<Category, ErrorOf<'ParentNotFound' | 'CategoryNameTaken'>>> {
-      await lockHierarchy()
-      let level = 0
-      if (c.parentId !== null) {
-        const [parent] = await tx<{ level: number }[]>`select level from categories where id = ${c.parentId}`
-        if (!parent) return err({ type: 'ParentNotFound', parentId: c.parentId })
-        level = parent.level + 1
-      }
+      // The lock and the parent's check in one round trip, the lock first.
+      const [, found] = await Promise.all([lock([c.parentId]), c.parentId === null ? [] : tx`select 1 from categories where id = ${c.parentId}`])
+      if (c.parentId !== null && !found[0]) return err({ type: 'ParentNotFound', parentId: c.parentId })
+      // The level (and path) are derived from the parent by the insert trigger.
       // The only unique index besides the key is the sibling-name one: a conflict is a taken name.
       const [row] = await tx<CategoryRow[]>`
-        insert into categories (name, name_key, description, parent_id, level, created_at, updated_at)
-        values (${c.name}, ${nameKey(c.name)}, ${c.description}, ${c.parentId}, ${level}, ${c.now}, ${c.now})
+        insert into categories (name, name_key, description, parent_id, created_at, updated_at)
+        values (${c.name}, ${nameKey(c.name)}, ${c.description}, ${c.parentId}, ${c.now}, ${c.now})
         on conflict do nothing
-        returning *`
+        returning ${columns}`
       return row ? ok(toCategory(row)) : err({ type: 'CategoryNameTaken', name: c.name, parentId: c.parentId })
     },
 
+    /**
+     * One statement, sent with the lock: the checks (the category exists, the parent exists, the
+     * parent is not the category or below it — walked up the adjacency list —, no sibling there
+     * has the name) and the write. Under the tree lock nothing else changes the tree meanwhile,
+     * so the checks stay true until the commit. When the parent changes, the triggers move the
+     * whole subtree (paths, levels, its products' paths, the counts of old and new ancestors).
+     */
     async update(c: Category) {
-      await lockHierarchy()
-      const [stored] = await tx<{ parent_id: number | null }[]>`select parent_id from categories where id = ${c.id}`
-      if (!stored) return err({ type: 'CategoryNotFound', id: c.id })
-      return stored.parent_id === c.parentId ? rename(c) : move(c)
+      const parent = c.parentId
+      const key = nameKey(c.name)
+      const seen = readForChange.get(c.id)
+      let answer: (Partial<CategoryRow> & { verdict: 'ok' | 'missing' | 'stale' | 'no-parent' | 'cycle' | 'taken' }) | undefined
+      try {
+        ;[, [answer]] = await Promise.all([
+          // the departments it leaves and enters (a new root is a department of its own)
+          lock([c.id, parent], parent === null ? [c.id] : []),
+          tx<(Partial<CategoryRow> & { verdict: 'ok' | 'missing' | 'stale' | 'no-parent' | 'cycle' | 'taken' })[]>`
+            with recursive up as (
+              select id, parent_id from categories where id = ${parent}
+              union all
+              select a.id, a.parent_id from categories a join up on a.id = up.parent_id
+            ), verdict as (
+              select case
+                when not exists (select 1 from categories where id = ${c.id}) then 'missing'
+                ${seen ? tx`when exists (select 1 from categories where id = ${c.id} and (name, description, parent_id)
+                                 is distinct from (${seen.name}::text, ${seen.description}::text, ${seen.parentId}::bigint)) then 'stale'` : tx``}
+                when ${parent}::bigint is not null and not exists (select 1 from up) then 'no-parent'
+                when exists (select 1 from up where up.id = ${c.id}) then 'cycle'
+                when exists (select 1 from categories s where ${parent === null ? tx`s.parent_id is null` : tx`s.parent_id = ${parent}`}
+                             and s.name_key = ${key} and s.id <> ${c.id}) then 'taken'
+                else 'ok' end as verdict
+            ), changed as (
+              update categories t set parent_id = ${parent}::bigint, name = ${c.name}, name_key = ${key},
+                description = ${c.description}, updated_at = ${c.updatedAt}
+              from verdict
+              where t.id = ${c.id} and verdict.verdict = 'ok'
+              returning t.id, t.name, t.description, t.parent_id, t.level, t.created_at, t.updated_at
+            )
+            select verdict.verdict, changed.* from verdict left join changed on true`,
+        ])
+      } catch (e) {
+        // Only a writer that bypasses the tree lock (plain SQL) could take the name meanwhile;
+        // the transaction is then aborted, and the caller rolls it back on this error.
+        if (nameTaken(e)) return err({ type: 'CategoryNameTaken', name: c.name, parentId: parent })
+        throw e
+      }
+      switch (answer!.verdict) {
+        case 'ok':
+          return ok(toCategory(answer as CategoryRow))
+        case 'missing':
+          return err({ type: 'CategoryNotFound', id: c.id })
+        case 'stale':
+          // Changed since it was read for this change: the transaction runs again, reading it anew.
+          throw Object.assign(new Error(`category ${c.id} changed since it was read; running the change again`), { code: '40001' })
+        case 'no-parent':
+          return err({ type: 'ParentNotFound', parentId: parent! })
+        case 'cycle':
+          return err({ type: 'CategoryCycle', id: c.id, parentId: parent! })
+        case 'taken':
+          return err({ type: 'CategoryNameTaken', name: c.name, parentId: parent })
+      }
     },
 
     async remove(id: number): Promise<Result<boolean, ErrorOf<'CategoryHasChildren' | 'CategoryHasProducts'>>> {
-      await lockHierarchy()
-      const [found] = await tx<{ children: boolean; products: boolean }[]>`
-        select exists (select 1 from categories k where k.parent_id = c.id) as children,
-               exists (select 1 from products p where p.category_id = c.id) as products
-        from categories c where c.id = ${id}`
+      const [, [found]] = await Promise.all([
+        lock([id]),
+        tx<{ children: boolean; products: boolean }[]>`
+          select exists (select 1 from categories k where k.parent_id = c.id) as children,
+                 exists (select 1 from products p where p.category_id = c.id) as products
+          from categories c where c.id = ${id}`,
+      ])
       if (!found) return ok(false)
       if (found.children) return err({ type: 'CategoryHasChildren', id })
       if (found.products) return err({ type: 'CategoryHasProducts', id })
@@ -139,69 +209,10 @@ export function postgresCategories(tx: TxSql): Categories {
         await guarded(tx, (q) => q`delete from categories where id = ${id}`)
         return ok(true)
       } catch (e) {
-        // A product added to it after the check (product writes do not take the hierarchy lock).
+        // A product added after the check by a writer that bypasses the tree lock (plain SQL).
         if (pgError(e).code === '23503') return err({ type: 'CategoryHasProducts', id })
         throw e
       }
     },
-  }
-
-  async function rename(c: Category): Promise<Result<Category, ErrorOf<'CategoryNameTaken' | 'CategoryNotFound'>>> {
-    try {
-      const [row] = await guarded(tx, (q) => q<CategoryRow[]>`
-        update categories set name = ${c.name}, name_key = ${nameKey(c.name)}, description = ${c.description}, updated_at = ${c.updatedAt}
-        where id = ${c.id}
-        returning *`)
-      return row ? ok(toCategory(row)) : err({ type: 'CategoryNotFound', id: c.id })
-    } catch (e) {
-      if (nameTaken(e)) return err({ type: 'CategoryNameTaken', name: c.name, parentId: c.parentId })
-      throw e
-    }
-  }
-
-  /**
-   * One statement: refuses a move into the category's own subtree (it is then on the new
-   * parent's ancestor chain, `up`), and shifts the level of the whole subtree (`sub`) by the
-   * same amount. Descendants get a new updated_at only when their level changes.
-   */
-  async function move(c: Category): Promise<Result<Category, ErrorOf<'ParentNotFound' | 'CategoryNameTaken' | 'CategoryCycle' | 'CategoryNotFound'>>> {
-    const parent = c.parentId
-    let rows: CategoryRow[]
-    try {
-      rows = await guarded(tx, (q) => q<CategoryRow[]>`
-        with recursive up as (
-          select id, parent_id from categories where id = ${parent}
-          union all
-          select a.id, a.parent_id from categories a join up on a.id = up.parent_id
-        ), sub as (
-          select id from categories where id = ${c.id}
-          union all
-          select k.id from categories k join sub on k.parent_id = sub.id
-        ), shift as (
-          select coalesce((select level + 1 from categories where id = ${parent}), 0) - level as delta
-          from categories where id = ${c.id}
-        )
-        update categories t set
-          level = t.level + shift.delta,
-          parent_id = case when t.id = ${c.id} then ${parent}::bigint else t.parent_id end,
-          name = case when t.id = ${c.id} then ${c.name} else t.name end,
-          name_key = case when t.id = ${c.id} then ${nameKey(c.name)} else t.name_key end,
-          description = case when t.id = ${c.id} then ${c.description} else t.description end,
-          updated_at = case when t.id = ${c.id} or shift.delta <> 0 then ${c.updatedAt}::timestamptz else t.updated_at end
-        from sub, shift
-        where t.id = sub.id
-          and not exists (select 1 from up where up.id = ${c.id})
-          and (${parent}::bigint is null or exists (select 1 from up))
-        returning t.*`)
-    } catch (e) {
-      if (nameTaken(e)) return err({ type: 'CategoryNameTaken', name: c.name, parentId: c.parentId })
-      throw e
-    }
-    const moved = rows.find((r) => r.id === c.id)
-    if (moved) return ok(toCategory(moved))
-    // Nothing moved: say why (the hierarchy lock keeps this answer true).
-    if (parent === null) return err({ type: 'CategoryNotFound', id: c.id })
-    const [p] = await tx`select 1 from categories where id = ${parent}`
-    return p ? err({ type: 'CategoryCycle', id: c.id, parentId: parent }) : err({ type: 'ParentNotFound', parentId: parent })
   }
 }

@@ -12,6 +12,9 @@ export interface CategoryRow {
   updated_at: Date
 }
 
+/** What a Category is read from (categories.path, derived, stays in the database). */
+export const categoryColumns = (q: Q) => q`id, name, description, parent_id, level, created_at, updated_at`
+
 export const toCategory = (r: CategoryRow): Category => ({
   id: r.id,
   name: r.name,

@@ -10,6 +10,10 @@ export function postgresCatalogStore(sql: Sql, opts: { onEvents?: () => void } =
   return {
     categories: postgresCategoryReads(sql),
     products: postgresProductReads(sql),
+    versions: async () => {
+      const [v] = await sql<{ products: number; categories: number }[]>`select products, categories from catalog_version`
+      return { products: v?.products ?? 0, categories: v?.categories ?? 0 }
+    },
     transact: (work) =>
       transact(
         sql,
