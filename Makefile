@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export PATH := $(HOME)/.bun/bin:$(PATH)
 TEST_TIMEOUT ?= 60000
 
-.PHONY: install dev start reset migrate seed test test-faults typecheck chromium bench up down docker-engine client
+.PHONY: install dev start reset migrate broker seed test test-faults typecheck chromium bench up down docker-engine client
 
 ## install: bun (from the npm registry when missing) and the dependencies, from the lock file
 install:
@@ -15,16 +15,21 @@ dev: install
 	bun scripts/dev.ts
 
 ## start: the three services as three processes on a real PostgreSQL and RabbitMQ (.env / environment)
-start: install
+start: install broker
 	bun scripts/start.ts
 
 ## reset: delete the embedded databases of `make dev` (.data/)
 reset:
 	rm -rf .data
 
-## migrate: create the three databases if missing and apply their migrations (real PostgreSQL)
-migrate: install
+## migrate: create the three databases if missing and apply their migrations (real PostgreSQL), and the broker set-up
+migrate: install broker
 	bun scripts/migrate.ts
+
+## broker: the RabbitMQ set-up (rabbitmqctl, local node): a user per service with least privilege, topic
+## permissions, exchanges, queues, bindings; idempotent (AUTH_AMQP_URL, CATALOG_AMQP_URL, ORDER_AMQP_URL)
+broker: install
+	bun scripts/broker.ts
 
 ## seed: sample users, a 3-level category tree, products and orders, through the public API of a running shop
 seed:

@@ -1,12 +1,15 @@
 /**
  * `make start`: the three services as three processes on a real PostgreSQL (one database each,
  * created if missing, migrated at start) and RabbitMQ. Settings come from the environment and
- * `.env` (bun loads it); the defaults work against 127.0.0.1 (postgres user `postgres`, RabbitMQ
- * guest/guest). Per-service overrides: AUTH_DATABASE_URL, CATALOG_DATABASE_URL, ORDER_DATABASE_URL,
- * AUTH_PORT, CATALOG_PORT, ORDER_PORT. SIGINT/SIGTERM stop all three gracefully.
+ * `.env` (bun loads it); the defaults work against 127.0.0.1 (postgres user `postgres`; RabbitMQ
+ * as each service's own user, shop-auth, shop-catalog, shop-order, which `make broker` creates,
+ * with their dev passwords). Per-service overrides: AUTH_DATABASE_URL, CATALOG_DATABASE_URL,
+ * ORDER_DATABASE_URL, AUTH_AMQP_URL, CATALOG_AMQP_URL, ORDER_AMQP_URL, AUTH_PORT, CATALOG_PORT,
+ * ORDER_PORT. SIGINT/SIGTERM stop all three gracefully.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { serviceAmqpUrl } from '@shop/shared-kernel/bus/broker-setup'
 import { docsOrigins, tokenUrl } from './origins.ts'
 
 const root = join(import.meta.dir, '..')
@@ -47,7 +50,7 @@ const children = services.map(({ name, port }) => {
     JWT_SECRET: secret,
     PORT: portOf(name, port),
     DATABASE_URL: process.env[`${upper}_DATABASE_URL`] ?? `${pgBase}/shop_${name}`,
-    AMQP_URL: process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672',
+    AMQP_URL: serviceAmqpUrl(name),
   }
   return { name, proc: Bun.spawn(['bun', join(root, name, 'src', 'main.ts')], { env, stdout: 'inherit', stderr: 'inherit' }) }
 })

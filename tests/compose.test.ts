@@ -1,6 +1,8 @@
 import { describe, expect, test } from 'bun:test'
 import { existsSync, readFileSync } from 'node:fs'
 import { join, normalize } from 'node:path'
+import { type BrokerDefinitions, brokerDefinitions, DEV_BROKER_PASSWORDS, passwordMatches } from '@shop/shared-kernel/bus/broker-setup'
+import { BROKER_USERS, SERVICES } from '@shop/shared-kernel/bus/ownership'
 
 /**
  * compose.yaml and the Dockerfile, checked by reading them (no Docker engine needed): every
@@ -210,6 +212,22 @@ describe('compose.yaml', () => {
     expect(mounts(svc).find((m) => m.target === '/var/lib/rabbitmq')?.named).toBe(true)
   })
 
+  test('rabbitmq loads broker/definitions.json at boot: the set-up make broker applies (users, permissions, topology)', () => {
+    const svc = services.rabbitmq ?? {}
+    const byTarget = new Map(mounts(svc).map((m) => [m.target, m.source]))
+    expect(normalize(byTarget.get('/etc/rabbitmq/definitions.json') ?? '')).toBe('broker/definitions.json')
+    const conf = byTarget.get('/etc/rabbitmq/conf.d/20-shop.conf') ?? ''
+    expect(read(normalize(conf))).toMatch(/^load_definitions = \/etc\/rabbitmq\/definitions.json$/m)
+    const file = JSON.parse(read('broker/definitions.json')) as BrokerDefinitions
+    const expected = brokerDefinitions({ vhost: '/', passwords: DEV_BROKER_PASSWORDS, admins: [{ name: 'shop-admin', password: 'shop-admin-dev-password' }] })
+    // password hashes are salted: compare them by the password they verify
+    const strip = (d: BrokerDefinitions) => ({ ...d, users: d.users.map(({ password_hash: _, ...u }) => u) })
+    expect(strip(file)).toEqual(strip(expected))
+    for (const [name, password] of [...SERVICES.map((s) => [BROKER_USERS[s], DEV_BROKER_PASSWORDS[s]]), ['shop-admin', 'shop-admin-dev-password']]) {
+      expect({ name, ok: passwordMatches(password!, file.users.find((u) => u.name === name)?.password_hash ?? '') }).toEqual({ name, ok: true })
+    }
+  })
+
   for (const { name, port } of APPS) {
     describe(name, () => {
       const svc = services[name] ?? {}
@@ -246,6 +264,13 @@ describe('compose.yaml', () => {
         const dbEnv = environment(services[`${name}-db`] ?? {})
         expect(decodeURIComponent(url.username)).toBe(interpolate(dbEnv.POSTGRES_USER ?? 'postgres'))
         expect(decodeURIComponent(url.password)).toBe(interpolate(dbEnv.POSTGRES_PASSWORD ?? ''))
+      })
+
+      test(`AMQP_URL connects as ${name}'s own broker user, with the password of broker/definitions.json`, () => {
+        const url = new URL(interpolate(env.AMQP_URL ?? ''))
+        expect(decodeURIComponent(url.username)).toBe(BROKER_USERS[name])
+        const file = JSON.parse(read('broker/definitions.json')) as BrokerDefinitions
+        expect(passwordMatches(decodeURIComponent(url.password), file.users.find((u) => u.name === BROKER_USERS[name])?.password_hash ?? '')).toBe(true)
       })
 
       test('AMQP_URL points at rabbitmq', () => {

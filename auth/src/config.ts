@@ -12,7 +12,10 @@ const AuthSettings = v.pipe(
     ADMIN_PASSWORD: v.optional(v.pipe(v.string(), v.check(isValidPassword, 'ADMIN_PASSWORD must be 8 to 72 bytes'))),
     LOGIN_MAX_FAILURES: settings.int('LOGIN_MAX_FAILURES', 5, 1, 1000),
     LOGIN_MAX_FAILURES_PER_ADDRESS: settings.int('LOGIN_MAX_FAILURES_PER_ADDRESS', 20, 1, 100000),
+    LOGIN_MAX_FAILURES_PER_ACCOUNT: settings.int('LOGIN_MAX_FAILURES_PER_ACCOUNT', 50, 1, 100000),
     LOGIN_WINDOW_SECONDS: settings.int('LOGIN_WINDOW_SECONDS', 900, 1, 86400),
+    REGISTER_MAX_PER_ADDRESS: settings.int('REGISTER_MAX_PER_ADDRESS', 10, 1, 1000000),
+    REGISTER_WINDOW_SECONDS: settings.int('REGISTER_WINDOW_SECONDS', 3600, 1, 86400),
     TRUST_PROXY: settings.bool(false),
   }),
   v.check(

@@ -31,8 +31,12 @@ export function startAuth(config: AuthConfig, log: RootLogger, given: { bus?: Bu
       clock: systemClock,
       ids: { uuid: () => crypto.randomUUID() },
       throttle: {
-        perUsername: { maxFailures: config.LOGIN_MAX_FAILURES, windowSeconds: config.LOGIN_WINDOW_SECONDS },
-        perAddress: { maxFailures: config.LOGIN_MAX_FAILURES_PER_ADDRESS, windowSeconds: config.LOGIN_WINDOW_SECONDS },
+        login: {
+          perAccountAndAddress: { maxFailures: config.LOGIN_MAX_FAILURES, windowSeconds: config.LOGIN_WINDOW_SECONDS },
+          perAddress: { maxFailures: config.LOGIN_MAX_FAILURES_PER_ADDRESS, windowSeconds: config.LOGIN_WINDOW_SECONDS },
+          perAccount: { maxFailures: config.LOGIN_MAX_FAILURES_PER_ACCOUNT, windowSeconds: config.LOGIN_WINDOW_SECONDS },
+        },
+        registrations: { maxFailures: config.REGISTER_MAX_PER_ADDRESS, windowSeconds: config.REGISTER_WINDOW_SECONDS },
       },
     })
     const application = countLogins(traced('auth', core), ctx.metrics && authMetrics(ctx.metrics))

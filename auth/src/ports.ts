@@ -1,7 +1,7 @@
 import type { Events, Page, Paged } from '@shop/shared-kernel/app'
 import type { Result } from '@shop/shared-kernel/result'
 import type { Conflict } from './domain/errors.ts'
-import type { FailureWindow } from './domain/throttle.ts'
+import type { AttemptLimit } from './domain/throttle.ts'
 import type { User } from './domain/user.ts'
 
 /** The user store. Username and email lookups are case-insensitive; uniqueness is the store's to enforce. */
@@ -23,12 +23,16 @@ export interface AuthTx {
   readonly events: Events
 }
 
-/** Failed-login counters, one fixed window per key. */
+/** Attempt counters of the login and registration limits, one fixed window per key. */
 export interface LoginThrottle {
-  windows(keys: readonly string[]): Promise<Map<string, FailureWindow>>
-  /** Counts one failure for each key atomically (a new window when the old one has ended). */
-  fail(keys: readonly { key: string; windowSeconds: number }[], now: Date): Promise<void>
-  clear(key: string): Promise<void>
+  /**
+   * Takes one attempt from every counter at once, atomically, all or none: when any of them is at
+   * its max in its current window, none is taken and the answer is the seconds to wait; 0 when
+   * taken. A counter whose window has ended starts a new one. Parallel callers cannot all pass.
+   */
+  take(limits: readonly AttemptLimit[], now: Date): Promise<number>
+  /** Gives one attempt back to each counter (a login that was right), within its current window; `forget` counters are cleared. */
+  giveBack(limits: readonly AttemptLimit[], forget: readonly string[], now: Date): Promise<void>
 }
 
 export interface AuthStore {
@@ -48,10 +52,13 @@ export interface TokenClaims {
   readonly userId: string
   readonly username: string
   readonly role: User['role']
+  /** Issued at, in whole seconds (0 when the token has no `iat`). */
+  readonly iat: number
   readonly exp: number
 }
 
 export interface Tokens {
+  /** A token issued at `now`, never one its user's `tokensValidAfter` already refuses. */
   issue(user: User, now: Date): Promise<{ token: string; expiresIn: number }>
   /** undefined for any token that is not acceptable (forged, expired, wrong alg/iss/aud, malformed). */
   verify(token: string): Promise<TokenClaims | undefined>

@@ -303,7 +303,7 @@ describe('events are written with the change', () => {
     expect(reg.headers.get('X-Request-Id')).toBe('req-123')
     const created = published.find((e) => e.type === 'user.created' && e.data.id === reg.body.id)!
     expect(created.correlation_id).toBe('req-123')
-    expect(created.data).toEqual({ id: reg.body.id, username: 'evt_user', email: 'evt@example.com', role: 'USER', version: 1 })
+    expect(created.data).toEqual({ id: reg.body.id, username: 'evt_user', email: 'evt@example.com', role: 'USER', version: 1, tokens_valid_after: null })
     await t.req('PUT', `/api/v1/users/${reg.body.id}/role`, { token: admin.token, body: { role: 'ADMIN' } })
     await t.req('DELETE', `/api/v1/users/${reg.body.id}`, { token: admin.token })
     const mine = published.filter((e) => e.data.id === reg.body.id).map((e) => [e.type, e.data.version])
@@ -331,7 +331,7 @@ describe('conventions', () => {
     const doc = await t.req('GET', '/openapi.json')
     expect(doc.body.openapi).toBe('3.1.0')
     const paths = Object.keys(doc.body.paths).sort()
-    expect(paths).toEqual(['/api/v1/auth/login', '/api/v1/auth/register', '/api/v1/auth/verify', '/api/v1/users', '/api/v1/users/me', '/api/v1/users/{id}', '/api/v1/users/{id}/role'])
+    expect(paths).toEqual(['/api/v1/auth/login', '/api/v1/auth/logout-all', '/api/v1/auth/register', '/api/v1/auth/verify', '/api/v1/users', '/api/v1/users/me', '/api/v1/users/{id}', '/api/v1/users/{id}/role'])
     expect(doc.body.paths['/api/v1/auth/login'].post.requestBody.content['application/x-www-form-urlencoded']).toBeDefined()
     expect(doc.body.components.securitySchemes.OAuth2Password.flows.password.tokenUrl).toBe('/api/v1/auth/login')
     expect(doc.body.paths['/api/v1/users/{id}'].delete.responses['409']).toBeDefined()

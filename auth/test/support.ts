@@ -16,6 +16,9 @@ export interface AuthTestOptions {
   readonly store?: AuthStore
   readonly maxFailures?: number
   readonly maxPerAddress?: number
+  readonly maxPerAccount?: number
+  /** Registrations per client address (default: many, so suites registering users are not limited). */
+  readonly maxRegistrations?: number
   readonly bodyLimit?: number
   readonly trustProxy?: boolean
   readonly corsOrigins?: readonly string[]
@@ -33,8 +36,12 @@ export function authTestApp(o: AuthTestOptions = {}) {
     clock: systemClock,
     ids: { uuid: () => crypto.randomUUID() },
     throttle: {
-      perUsername: { maxFailures: o.maxFailures ?? 5, windowSeconds: 900 },
-      perAddress: { maxFailures: o.maxPerAddress ?? 20, windowSeconds: 900 },
+      login: {
+        perAccountAndAddress: { maxFailures: o.maxFailures ?? 5, windowSeconds: 900 },
+        perAddress: { maxFailures: o.maxPerAddress ?? 20, windowSeconds: 900 },
+        perAccount: { maxFailures: o.maxPerAccount ?? 50, windowSeconds: 900 },
+      },
+      registrations: { maxFailures: o.maxRegistrations ?? 1_000_000, windowSeconds: 3600 },
     },
   })
   const application = countLogins(core, o.metrics && authMetrics(o.metrics))

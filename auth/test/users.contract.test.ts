@@ -117,27 +117,37 @@ function contract(name: string, make: () => Promise<AuthStore>) {
       expect(page.total).toBe(all.total)
     })
 
-    test('login throttle counts failures per key in a window, and clears', async () => {
+    test('throttle: an attempt is taken from every counter or from none; past a max, the seconds left in its window', async () => {
       const t0 = new Date(Date.UTC(2026, 0, 1))
-      await store.throttle.fail([{ key: 'user:x', windowSeconds: 60 }, { key: 'addr:1', windowSeconds: 60 }], t0)
-      await store.throttle.fail([{ key: 'user:x', windowSeconds: 60 }], new Date(t0.getTime() + 1000))
-      let w = await store.throttle.windows(['user:x', 'addr:1', 'user:none'])
-      expect(w.get('user:x')).toEqual({ failures: 2, windowStart: t0 })
-      expect(w.get('addr:1')).toEqual({ failures: 1, windowStart: t0 })
-      expect(w.has('user:none')).toBe(false)
-      // after the window a failure starts a new one
-      const later = new Date(t0.getTime() + 61_000)
-      await store.throttle.fail([{ key: 'user:x', windowSeconds: 60 }], later)
-      w = await store.throttle.windows(['user:x'])
-      expect(w.get('user:x')).toEqual({ failures: 1, windowStart: later })
-      await store.throttle.clear('user:x')
-      expect((await store.throttle.windows(['user:x'])).size).toBe(0)
+      const a = { key: `a:${crypto.randomUUID()}`, max: 2, windowSeconds: 60 }
+      const b = { key: `b:${crypto.randomUUID()}`, max: 3, windowSeconds: 60 }
+      expect(await store.throttle.take([a, b], t0)).toBe(0)
+      expect(await store.throttle.take([a, b], new Date(t0.getTime() + 1000))).toBe(0)
+      // a is full: nothing is taken, not even from b
+      expect(await store.throttle.take([a, b], new Date(t0.getTime() + 10_000))).toBe(50)
+      expect(await store.throttle.take([b], new Date(t0.getTime() + 10_000))).toBe(0)
+      expect(await store.throttle.take([b], new Date(t0.getTime() + 10_000))).toBe(50)
+      // after the window a new one starts
+      expect(await store.throttle.take([a], new Date(t0.getTime() + 60_000))).toBe(0)
     })
 
-    test('concurrent failures are all counted', async () => {
+    test('throttle: giving back frees one attempt within the window; a forgotten counter starts afresh', async () => {
+      const t0 = new Date(Date.UTC(2026, 0, 1))
+      const a = { key: `a:${crypto.randomUUID()}`, max: 1, windowSeconds: 60 }
+      const b = { key: `b:${crypto.randomUUID()}`, max: 1, windowSeconds: 60 }
+      expect(await store.throttle.take([a, b], t0)).toBe(0)
+      expect(await store.throttle.take([a], t0)).toBeGreaterThan(0)
+      await store.throttle.giveBack([a], [b.key], t0)
+      expect(await store.throttle.take([a], t0)).toBe(0)
+      expect(await store.throttle.take([b], t0)).toBe(0)
+    })
+
+    test('throttle: parallel takes never pass a max, and overlapping key sets do not deadlock', async () => {
       const t0 = new Date()
-      await Promise.all(Array.from({ length: 20 }, () => store.throttle.fail([{ key: 'addr:race', windowSeconds: 600 }], t0)))
-      expect((await store.throttle.windows(['addr:race'])).get('addr:race')?.failures).toBe(20)
+      const shared = { key: `s:${crypto.randomUUID()}`, max: 7, windowSeconds: 600 }
+      const own = Array.from({ length: 30 }, (_, i) => ({ key: `o:${i}:${crypto.randomUUID()}`, max: 5, windowSeconds: 600 }))
+      const waits = await Promise.all(own.map((o, i) => store.throttle.take(i % 2 ? [shared, o] : [o, shared], t0)))
+      expect(waits.filter((w) => w === 0)).toHaveLength(7)
     })
   })
 }

@@ -12,7 +12,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { AmqpBus } from '@shop/shared-kernel/bus/amqp'
+import { AmqpBus, brokerUser } from '@shop/shared-kernel/bus/amqp'
 import { createLogger } from '@shop/shared-kernel/log'
 import { ensureDatabase, openDatabase } from '@shop/shared-kernel/postgres/connect'
 import { migrate, USER_REPLICA_MIGRATIONS } from '@shop/shared-kernel/postgres/migrate'
@@ -43,7 +43,7 @@ async function openFresh(name: string) {
 
 const pub = await openFresh('shop_bench_events_pub')
 const sub = await openFresh('shop_bench_events_sub')
-const busOpts = { url: amqp, log, prefetch: 64, exchange: `${prefix}events`, deadLetterExchange: `${prefix}dlx`, queuePrefix: prefix, topology: [] }
+const busOpts = { url: amqp, log, prefetch: 64, exchange: `${prefix}events`, deadLetterExchange: `${prefix}dlx`, queuePrefix: prefix, topology: [], declareExchanges: true, publishers: { auth: brokerUser(amqp), catalog: brokerUser(amqp), order: brokerUser(amqp) } }
 const pubBus = new AmqpBus({ ...busOpts, name: 'bench-pub' })
 const subBus = new AmqpBus({ ...busOpts, name: 'bench-sub' })
 

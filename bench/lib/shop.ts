@@ -12,7 +12,7 @@ import { mkdirSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import postgres from 'postgres'
-import { resetShopVhost, vhostUrl } from '@shop/shared-kernel/testing/broker'
+import { resetShopVhost, serviceUrl } from '@shop/shared-kernel/testing/broker'
 import { api, eventually as poll } from '@shop/shared-kernel/testing/client'
 
 export const ROOT = join(import.meta.dir, '..', '..')
@@ -35,7 +35,8 @@ export const POOL_MAX = Number(process.env.BENCH_POOL_MAX ?? 10)
 export const dbUrl = (name: string) => Object.assign(new URL(PG_BASE), { pathname: `/${name}` }).toString()
 /** A shop's databases are `shop_<name>_<service>` and its vhost `shop_<name>` (default name: bench). */
 export const dbName = (svc: ServiceName, name = 'bench') => `shop_${name}_${svc}`
-export const amqpUrl = (vhost = VHOST): string => vhostUrl(AMQP_BASE, vhost)
+/** A service's own broker user on a shop's vhost (set up by resetBroker). */
+export const amqpUrl = (svc: ServiceName, vhost = VHOST): string => serviceUrl(AMQP_BASE, svc, vhost)
 
 /** A free TCP port on 127.0.0.1 (bound and released; the service binds it right after). */
 export function freePort(): number {
@@ -153,14 +154,17 @@ export async function startShop(o: ShopOptions = {}): Promise<Shop> {
   await resetBroker(vhost)
   const common = {
     JWT_SECRET: SECRET,
-    AMQP_URL: amqpUrl(vhost),
     HOST: '127.0.0.1',
     LOG_LEVEL: o.logLevel ?? 'warn',
     BCRYPT_COST: String(o.bcryptCost ?? 10),
     DATABASE_POOL_MAX: String(POOL_MAX),
+    // Benchmarks register and log in many users at once from one address; the per-address limits
+    // count attempts in flight.
+    REGISTER_MAX_PER_ADDRESS: '1000000',
+    LOGIN_MAX_FAILURES_PER_ADDRESS: '100000',
   }
   const make = (s: ServiceName, extra: Record<string, string> = {}) =>
-    new Service(s, ['bun', join(root, s, 'src', 'main.ts')], { ...common, PORT: String(freePort()), DATABASE_URL: dbUrl(dbName(s, name)), ...extra, ...(o.env?.[s] ?? {}) })
+    new Service(s, ['bun', join(root, s, 'src', 'main.ts')], { ...common, PORT: String(freePort()), DATABASE_URL: dbUrl(dbName(s, name)), AMQP_URL: amqpUrl(s, vhost), ...extra, ...(o.env?.[s] ?? {}) })
   const auth = make('auth', { ADMIN_USERNAME: ADMIN.username, ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password })
   const catalog = make('catalog')
   const order = make('order')

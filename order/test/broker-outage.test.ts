@@ -4,7 +4,7 @@ import { AMQPClient } from '@cloudamqp/amqp-client'
 import postgres from 'postgres'
 import type { Envelope } from '@shop/shared-kernel/event-types'
 import { silentLogger } from '@shop/shared-kernel/log'
-import { brokerUrl, resetShopVhost, useBroker, vhostUrl } from '@shop/shared-kernel/testing/broker'
+import { brokerUrl, resetShopVhost, serviceUrl, useBrokerSetup, vhostUrl } from '@shop/shared-kernel/testing/broker'
 import { serverUrl, useServer } from '@shop/shared-kernel/testing/databases'
 import { call, tokenFactory } from '@shop/shared-kernel/testing/http'
 import { TcpProxy } from '@shop/shared-kernel/testing/tcp-proxy'
@@ -17,7 +17,7 @@ import { SECRET, envelope } from './support.ts'
  * through a proxy the test cuts: an order placed while the broker is unreachable is accepted, its
  * order.placed waits in the outbox, and reaches the catalog's queue once the broker is back.
  */
-const run = (await useServer()) && (await useBroker())
+const run = (await useServer()) && (await useBrokerSetup())
 // Per checkout, so two working trees on one machine never share the database or the queues.
 const checkout = Bun.hash(join(import.meta.dir, '..', '..')).toString(36).slice(0, 6)
 const name = `shop_test_order_outage_${checkout}`
@@ -62,7 +62,8 @@ describe.skipIf(!run)('order: the broker is down when an order commits', () => {
     const databaseUrl = new URL(serverUrl())
     databaseUrl.pathname = `/${name}`
     proxy = new TcpProxy('127.0.0.1', Number(new URL(brokerUrl()).port || 5672))
-    const viaProxy = new URL(vhostUrl(brokerUrl(), name))
+    // as the order service's own broker user, set up on this vhost by resetShopVhost
+    const viaProxy = new URL(serviceUrl(brokerUrl(), 'order', name))
     viaProxy.port = String(await proxy.start())
     const config = loadOrderConfig({ DATABASE_URL: databaseUrl.toString(), DATABASE_POOL_MAX: '3', AMQP_URL: viaProxy.toString(), JWT_SECRET: SECRET })
     service = await startOrder(config, { ...silentLogger, close: () => {} })

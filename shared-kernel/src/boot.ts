@@ -3,7 +3,8 @@ import type { Bus, Subscription } from './bus/bus.ts'
 import type { HttpAppOptions } from './http/app.ts'
 import type { AppEnv } from './http/env.ts'
 import type { Logger, RootLogger } from './log.ts'
-import { AmqpBus } from './bus/amqp.ts'
+import { AmqpBus, brokerUser } from './bus/amqp.ts'
+import { BROKER_USERS, type Service as ServiceName } from './bus/ownership.ts'
 import { MemoryBus } from './bus/memory.ts'
 import { type ServiceMetrics, createMetrics } from './observability/metrics.ts'
 import { type Database, openDatabase } from './postgres/connect.ts'
@@ -12,9 +13,19 @@ import { startHousekeeping } from './postgres/housekeeping.ts'
 import { OutboxRelay } from './postgres/relay.ts'
 import { type CachedUserReplica, cachedPostgresUserReplica } from './postgres/user-replica.ts'
 
-/** RabbitMQ when AMQP_URL is set, else an in-memory bus (events stay in this process). */
-function busFromConfig(config: { AMQP_URL?: string | undefined; AMQP_PREFETCH: number }, name: string, log: Logger): Bus {
-  if (config.AMQP_URL) return new AmqpBus({ url: config.AMQP_URL, name, log, prefetch: config.AMQP_PREFETCH })
+/**
+ * RabbitMQ when AMQP_URL is set, else an in-memory bus (events stay in this process). On
+ * RabbitMQ a service connects as its own broker user (BROKER_USERS): consumers apply an event
+ * only when its owner's user published it, so any other user would publish into dead letters.
+ */
+function busFromConfig(config: { AMQP_URL?: string | undefined; AMQP_PREFETCH: number }, name: ServiceName, log: Logger): Bus {
+  if (config.AMQP_URL) {
+    const user = brokerUser(config.AMQP_URL)
+    if (user !== BROKER_USERS[name]) {
+      throw new Error(`AMQP_URL connects as broker user "${user}", but the ${name} service must connect as "${BROKER_USERS[name]}" (make broker creates it; see .env.example)`)
+    }
+    return new AmqpBus({ url: config.AMQP_URL, name, service: name, log, prefetch: config.AMQP_PREFETCH })
+  }
   log.warn('AMQP_URL is not set: events use an in-memory bus and reach only services in this process')
   return new MemoryBus(log)
 }

@@ -10,6 +10,8 @@ export interface UserData {
   readonly email: string
   readonly role: Role
   readonly version: number
+  /** Tokens whose `iat` is earlier are refused (ISO time); null when none. Absent in events older than it. */
+  readonly tokens_valid_after?: string | null
 }
 export interface DeletedData<Id> {
   readonly id: Id

@@ -15,7 +15,7 @@ const line = v.object({ product_id: id, quantity: v.pipe(v.number(), v.integer()
 // write on every retry, so it is refused here and the message is dead at once.
 const short = (max: number) => v.pipe(v.string(), v.maxLength(max), v.check((s) => !hasControlChars(s, { lineBreaks: true }), 'must not contain control characters'))
 
-const user = v.object({ id: uuid, username: short(64), email: short(320), role, version })
+const user = v.object({ id: uuid, username: short(64), email: short(320), role, version, tokens_valid_after: v.optional(v.nullable(v.pipe(v.string(), v.isoTimestamp())), null) })
 const product = v.object({
   id,
   name: short(500),

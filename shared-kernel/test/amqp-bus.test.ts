@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, test } from 'bun:test'
-import { AmqpBus } from '../src/bus/amqp.ts'
+import { AmqpBus, brokerUser } from '../src/bus/amqp.ts'
 import type { Handler } from '../src/bus/bus.ts'
 import { makeEnvelope, type Envelope } from '../src/event-types.ts'
 import { silentLogger } from '../src/log.ts'
@@ -26,6 +26,9 @@ function setup(url = brokerUrl(), maxAttempts = 3) {
       deadLetterExchange: names.dlx,
       queuePrefix: p,
       topology: [],
+      declareExchanges: true,
+      // A scratch topology published to as the test's own user: it owns every type here.
+      publishers: { auth: brokerUser(url), catalog: brokerUser(url), order: brokerUser(url) },
     })
   return { names, make, prefix: p }
 }

@@ -67,7 +67,7 @@ describe('consumeOne: what no handler should see is dead at once', () => {
   const valid = () => makeEnvelope('catalog', { type: 'product.deleted', data: { id: 1, version: 2 } }, null, crypto.randomUUID(), new Date())
   const run = async (body: string, topics = ['product.deleted' as const]) => {
     const seen: unknown[] = []
-    const outcome = await consumeOne(body, async (e) => void seen.push(e), 1, { maxAttempts: 3, topics }, silentLogger, 'q')
+    const { outcome } = await consumeOne(body, async (e) => void seen.push(e), 1, { maxAttempts: 3, topics }, silentLogger, 'q')
     return { outcome, handled: seen.length }
   }
 

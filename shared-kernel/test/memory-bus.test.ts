@@ -56,4 +56,20 @@ describe('memory bus', () => {
     expect(tries).toBe(7) // more than the 3 attempts a failing handler gets
     expect(bus.dead.get('order.products') ?? []).toHaveLength(0)
   })
+  test('an event whose source is not the owner of its type is dead-lettered with the reason, never handled', async () => {
+    const bus = new MemoryBus()
+    const seen: string[] = []
+    await bus.subscribe({ service: 'order', name: 'products', topics: ['product.updated', 'product.deleted'], handler: async (e) => void seen.push(e.id) })
+    const forged = makeEnvelope('auth', { type: 'product.deleted', data: { id: 1, version: 9 } }, null, crypto.randomUUID(), new Date())
+    const alsoForged = makeEnvelope('order', { type: 'product.updated', data: { id: 1, name: 'p', price: '0.01', stock: 1, category_id: 1, version: 9 } }, null, crypto.randomUUID(), new Date())
+    const genuine = env(2)
+    await bus.publish([forged, alsoForged, genuine])
+    await bus.settled()
+    expect(seen).toEqual([genuine.id])
+    expect(bus.dead.get('order.products')?.map((b) => JSON.parse(b).id)).toEqual([forged.id, alsoForged.id])
+    expect(bus.deadReasons.get('order.products')).toEqual([
+      'not from its owner: source auth does not own product.deleted (its owner is catalog)',
+      'not from its owner: source order does not own product.updated (its owner is catalog)',
+    ])
+  })
 })

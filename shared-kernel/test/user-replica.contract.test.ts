@@ -54,6 +54,24 @@ function contract(name: string, make: () => Promise<UserReplica>) {
       await r.apply(ev('user.created', other, 1))
       expect(await r.lookup(other)).toEqual({ deleted: true })
     })
+    test("the token cut-off (tokens_valid_after) is the newest event's; a deletion keeps the last one", async () => {
+      const id = crypto.randomUUID()
+      const cutoff = '2026-11-28T12:00:01.000Z'
+      const withCutoff = (version: number, at: string | null) =>
+        makeEnvelope('auth', { type: 'user.updated', data: { id, username: 'bob', email: 'bob@example.com', role: 'USER', version, tokens_valid_after: at } }, null, crypto.randomUUID(), new Date()) as UserEnv
+      await r.apply(ev('user.created', id, 1))
+      expect(await r.lookup(id)).toEqual({ deleted: false, role: 'USER', username: 'bob' })
+      expect(await r.apply(withCutoff(2, cutoff))).toBe(true)
+      expect(await r.lookup(id)).toEqual({ deleted: false, role: 'USER', username: 'bob', tokensValidAfter: Date.parse(cutoff) })
+      // an older event cannot take it back
+      expect(await r.apply(withCutoff(1, null))).toBe(false)
+      expect((await r.lookup(id)) as { tokensValidAfter?: number }).toMatchObject({ tokensValidAfter: Date.parse(cutoff) })
+      const later = '2026-11-28T12:05:00.000Z'
+      expect(await r.apply(withCutoff(3, later))).toBe(true)
+      expect((await r.lookup(id)) as { tokensValidAfter?: number }).toMatchObject({ tokensValidAfter: Date.parse(later) })
+      expect(await r.apply(del(id, 4))).toBe(true)
+      expect(await r.lookup(id)).toEqual({ deleted: true })
+    })
     test('concurrent deliveries of many versions end at the highest', async () => {
       const id = crypto.randomUUID()
       const versions = Array.from({ length: 30 }, (_, i) => i + 1).sort(() => Math.random() - 0.5)

@@ -4,7 +4,7 @@ import postgres from 'postgres'
 import { makeEnvelope } from '@shop/shared-kernel/event-types'
 import { TcpProxy } from '@shop/shared-kernel/testing/tcp-proxy'
 import { brokerUrl } from '@shop/shared-kernel/testing/broker'
-import { ADMIN, api, dbUrl, eventually, type ServiceName, type Shop, startShop, testAmqpUrl, useServers } from './harness.ts'
+import { ADMIN, api, dbUrl, eventually, publishAs, serviceAmqpUrl, type ServiceName, type Shop, startShop, testAmqpUrl, useServers } from './harness.ts'
 
 /**
  * The event backbone between real processes on the real RabbitMQ: fan-out to every consumer,
@@ -17,14 +17,8 @@ const BEHIND_PROXY = ['auth', 'catalog'] as const
 const proxies = {} as Record<(typeof BEHIND_PROXY)[number], TcpProxy>
 const dbs: Record<string, ReturnType<typeof postgres>> = {}
 
-async function publishRaw(routingKey: string, body: string) {
-  const client = new AMQPClient(testAmqpUrl())
-  await client.connect()
-  const ch = await client.channel()
-  await ch.confirmSelect()
-  await ch.basicPublish('shop.events', routingKey, body, { deliveryMode: 2, contentType: 'application/json' })
-  await client.close()
-}
+/** As the owner of the routing key would (its broker user; the consumers check the publisher). */
+const publishRaw = (routingKey: string, body: string) => publishAs(routingKey.startsWith('user.') ? 'auth' : 'catalog', routingKey, body)
 const deadCount = async (queue: string) => {
   const client = new AMQPClient(testAmqpUrl())
   await client.connect()
@@ -41,7 +35,7 @@ describe.skipIf(!run)('events between real processes', () => {
     const env: Partial<Record<ServiceName, Record<string, string>>> = {}
     for (const svc of BEHIND_PROXY) {
       proxies[svc] = new TcpProxy('127.0.0.1', Number(new URL(brokerUrl()).port || 5672))
-      const viaProxy = new URL(testAmqpUrl())
+      const viaProxy = new URL(serviceAmqpUrl(svc))
       viaProxy.port = String(await proxies[svc].start())
       env[svc] = { AMQP_URL: viaProxy.toString() }
     }

@@ -7,9 +7,10 @@
  */
 import { afterAll, beforeAll } from 'bun:test'
 import { join } from 'node:path'
+import { AMQPClient } from '@cloudamqp/amqp-client'
 import postgres from 'postgres'
 import { serverUrl, useServer } from '@shop/shared-kernel/testing/databases'
-import { brokerUrl, resetShopVhost, useBroker, vhostUrl } from '@shop/shared-kernel/testing/broker'
+import { brokerUrl, resetShopVhost, serviceUrl, useBrokerSetup, vhostUrl } from '@shop/shared-kernel/testing/broker'
 import { api, eventually as poll } from '@shop/shared-kernel/testing/client'
 
 export const root = join(import.meta.dir, '..', '..')
@@ -21,15 +22,46 @@ export const checkout = Bun.hash(root).toString(36).slice(0, 6)
 /** Per checkout, so two working trees on one machine never share queues. */
 export const VHOST = `shop_test_${checkout}`
 
-/** Both servers reachable (CI: or fail). */
+/** Both servers reachable, and the broker's users can be set up (CI: or fail). */
 export async function useServers(): Promise<boolean> {
-  return (await useServer()) && (await useBroker())
+  return (await useServer()) && (await useBrokerSetup())
 }
 
+/** The test vhost as the broker's admin (guest): what an attacker with the admin's login could do. */
 export const testAmqpUrl = (base = brokerUrl(), vhost = VHOST): string => vhostUrl(base, vhost)
 
-/** The test vhost exists, and holds no queue of the shop (fresh topology, no leftover messages). */
+/** The test vhost as `service`'s own broker user, the way the service connects. */
+export const serviceAmqpUrl = (service: ServiceName, vhost = VHOST): string => serviceUrl(brokerUrl(), service, vhost)
+
+/** The test vhost is set up (the services' broker users, permissions, exchanges) and holds the shop's queues, empty. */
 export const resetBroker = (vhost = VHOST): Promise<void> => resetShopVhost(brokerUrl(), vhost)
+
+/**
+ * Publishes raw text on the test vhost's shop.events as `as` (a service's own broker user, whose
+ * messages carry its user_id, or `admin`: the broker's administrator, guest), with publisher
+ * confirms. Rejects when the broker refuses it.
+ */
+export async function publishAs(as: ServiceName | 'admin', routingKey: string, body: string, o: { userId?: string; vhost?: string } = {}): Promise<void> {
+  const url = as === 'admin' ? testAmqpUrl(brokerUrl(), o.vhost) : serviceAmqpUrl(as, o.vhost)
+  const client = new AMQPClient(url)
+  await client.connect()
+  try {
+    const ch = await client.channel()
+    await ch.confirmSelect()
+    const userId = o.userId ?? (as === 'admin' ? undefined : decodeURIComponent(new URL(url).username))
+    await ch.basicPublish('shop.events', routingKey, body, { deliveryMode: 2, contentType: 'application/json', ...(userId ? { userId } : {}) })
+  } finally {
+    await client.close().catch(() => {})
+  }
+}
+
+/**
+ * Suites register and log in many users at once from one address (127.0.0.1), and what they test
+ * is not the limits: the per-address ones count attempts in flight (an attempt is counted before
+ * the password is checked), so 30 parallel logins would meet the default 20. trust.test.ts sets
+ * the defaults back.
+ */
+export const ROOMY_LIMITS = { REGISTER_MAX_PER_ADDRESS: '1000000', LOGIN_MAX_FAILURES_PER_ADDRESS: '100000' } as const
 
 export const dbName = (svc: ServiceName) => `shop_it_${svc}_${checkout}`
 export function dbUrl(svc: ServiceName): string {
@@ -142,20 +174,21 @@ export function withShop(set: (shop: Shop) => void, o: Parameters<typeof startSh
   })
 }
 
-export async function startShop(o: { amqpUrl?: string; vhost?: string; env?: Partial<Record<ServiceName, Record<string, string>>> } = {}): Promise<Shop> {
+export async function startShop(o: { vhost?: string; env?: Partial<Record<ServiceName, Record<string, string>>> } = {}): Promise<Shop> {
   await resetDatabases()
   await resetBroker(o.vhost)
   const common = {
     JWT_SECRET: SECRET,
-    AMQP_URL: o.amqpUrl ?? testAmqpUrl(brokerUrl(), o.vhost),
     PORT: '0',
     HOST: '127.0.0.1',
     LOG_LEVEL: 'info',
     BCRYPT_COST: '4',
     // The test run shares one server's connection limit with its own pools: keep each service small.
     DATABASE_POOL_MAX: '5',
+    ...ROOMY_LIMITS,
   }
-  const make = (s: ServiceName, extra: Record<string, string> = {}) => new Service(s, { ...common, DATABASE_URL: dbUrl(s), ...extra, ...(o.env?.[s] ?? {}) })
+  const make = (s: ServiceName, extra: Record<string, string> = {}) =>
+    new Service(s, { ...common, DATABASE_URL: dbUrl(s), AMQP_URL: serviceAmqpUrl(s, o.vhost), ...extra, ...(o.env?.[s] ?? {}) })
   const auth = make('auth', { ADMIN_USERNAME: ADMIN.username, ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password })
   const catalog = make('catalog')
   const order = make('order')

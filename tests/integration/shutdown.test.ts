@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, test } from 'bun:test'
 import postgres from 'postgres'
-import { ADMIN, Service, SECRET, dbUrl, resetBroker, resetDatabases, testAmqpUrl, useServers } from './harness.ts'
+import { ADMIN, Service, SECRET, dbUrl, resetBroker, resetDatabases, ROOMY_LIMITS, serviceAmqpUrl, useServers } from './harness.ts'
 
 /**
  * Graceful shutdown: SIGTERM in the middle of a burst of writes. Every request that was answered
@@ -20,7 +20,7 @@ describe.skipIf(!run)('graceful shutdown', () => {
     const auth = new Service('auth', {
       JWT_SECRET: SECRET,
       DATABASE_URL: dbUrl('auth'),
-      AMQP_URL: testAmqpUrl(),
+      AMQP_URL: serviceAmqpUrl('auth'),
       PORT: '0',
       HOST: '127.0.0.1',
       LOG_LEVEL: 'info',
@@ -28,6 +28,7 @@ describe.skipIf(!run)('graceful shutdown', () => {
       ADMIN_USERNAME: ADMIN.username,
       ADMIN_EMAIL: ADMIN.email,
       ADMIN_PASSWORD: ADMIN.password,
+      ...ROOMY_LIMITS,
     })
     started.push(auth)
     await auth.start()

@@ -12,12 +12,18 @@ export function bcryptHasher(cost: number): PasswordHasher {
 export function jwtTokens(secret: string, ttlSeconds: number): Tokens {
   return {
     async issue(user, now) {
-      const token = await signAccessToken(secret, user, Math.floor(now.getTime() / 1000), ttlSeconds)
+      // `iat` is in whole seconds, and a revocation cut-off is a whole second just ahead of the
+      // revocation: a token issued before that second comes would carry an iat it refuses. So
+      // wait for it (under a second, and only right after a revocation).
+      const cutoff = user.tokensValidAfter?.getTime() ?? 0
+      const early = cutoff - Date.now()
+      if (early > 0) await Bun.sleep(Math.min(early, 1000))
+      const token = await signAccessToken(secret, user, Math.floor(Math.max(now.getTime(), cutoff) / 1000), ttlSeconds)
       return { token, expiresIn: ttlSeconds }
     },
     async verify(token) {
       const c = await verifyAccessToken(secret, token)
-      return c && { userId: c.sub, username: c.username, role: c.role, exp: c.exp }
+      return c && { userId: c.sub, username: c.username, role: c.role, iat: c.iat, exp: c.exp }
     },
   }
 }

@@ -1,6 +1,7 @@
 import type { AuthDeps } from './deps.ts'
 import { ensureAdmin } from './ensure-admin.ts'
 import { login } from './login.ts'
+import { logoutAll } from './logout-all.ts'
 import { me } from './me.ts'
 import { register } from './register.ts'
 import { updateMe } from './update-me.ts'
@@ -13,6 +14,7 @@ export function authApplication(deps: AuthDeps) {
     commands: {
       register: register(deps),
       login: login(deps),
+      logoutAll: logoutAll(deps),
       updateMe: updateMe(deps),
       changeRole: changeRole(deps),
       deleteUser: deleteUser(deps),

@@ -1,5 +1,5 @@
 import type { Clock } from '@shop/shared-kernel/app'
-import type { ThrottleRule } from '../domain/throttle.ts'
+import type { LoginRules, ThrottleRule } from '../domain/throttle.ts'
 import type { AuthStore, Ids, PasswordHasher, Tokens } from '../ports.ts'
 
 /** What auth's use cases run on; each takes the part it needs. */
@@ -9,6 +9,6 @@ export interface AuthDeps {
   readonly tokens: Tokens
   readonly clock: Clock
   readonly ids: Ids
-  /** Failed-login limits: one counter per account, one per client address. */
-  readonly throttle: { readonly perUsername: ThrottleRule; readonly perAddress: ThrottleRule }
+  /** Login limits (per account and address, per address, per account) and registrations per address. */
+  readonly throttle: { readonly login: LoginRules; readonly registrations: ThrottleRule }
 }

@@ -1,7 +1,7 @@
 import { type Result, err, ok } from '@shop/shared-kernel/result'
 import type { AuthError } from '../domain/errors.ts'
-import { retryAfter } from '../domain/throttle.ts'
-import { type User, isEmailLogin, normalizeEmail } from '../domain/user.ts'
+import { loginLimits } from '../domain/throttle.ts'
+import { type User, fitsBcrypt, isEmailLogin, normalizeEmail } from '../domain/user.ts'
 import type { Users } from '../ports.ts'
 import type { AuthDeps } from './deps.ts'
 
@@ -12,8 +12,10 @@ export interface LoggedIn {
 }
 
 /**
- * Exchanges a login (a username or an email) and a password for a token. Failed attempts are
- * counted per account and per client `address`; past either limit, logins wait out the window.
+ * Exchanges a login (a username or an email) and a password for a token. The attempt is counted
+ * before the password is checked, under three limits at once and atomically (see loginLimits),
+ * so parallel guesses are held to them; a right password gives the attempt back. Past a limit,
+ * logins wait out its window.
  */
 export function login({ store, hasher, tokens, clock, ids, throttle }: AuthDeps) {
   // Unknown users still cost one bcrypt verification, so timing does not reveal who exists.
@@ -21,38 +23,26 @@ export function login({ store, hasher, tokens, clock, ids, throttle }: AuthDeps)
   const decoyHash = () => (decoy ??= hasher.hash(`decoy-${ids.uuid()}`))
 
   return async (loginName: string, password: string, address: string): Promise<Result<LoggedIn, AuthError>> => {
-    const now = clock.now()
     const user = await findByLogin(store.users, loginName)
-    const keys = throttleKeys(loginName, user, address)
-    const windows = await store.throttle.windows([keys.user, keys.address])
-    const wait = Math.max(
-      retryAfter(windows.get(keys.user), throttle.perUsername, now),
-      retryAfter(windows.get(keys.address), throttle.perAddress, now),
-    )
+    // One counter set per account, whichever name reaches it (username or email, any case), so
+    // the two doors do not double the attempts; a login that names no account counts under that name.
+    const account = user ? `user:${user.id}` : `login:${loginName.trim().toLowerCase()}`
+    const limits = loginLimits(account, address, throttle.login)
+    const wait = await store.throttle.take(limits.all, clock.now())
     if (wait > 0) return err({ type: 'TooManyAttempts', retryAfterSeconds: wait })
-    const good = user ? await hasher.verify(password, user.passwordHash) : (await hasher.verify(password, await decoyHash()), false)
-    if (!user || !good) {
-      await store.throttle.fail(
-        [
-          { key: keys.user, windowSeconds: throttle.perUsername.windowSeconds },
-          { key: keys.address, windowSeconds: throttle.perAddress.windowSeconds },
-        ],
-        now,
-      )
-      return err({ type: 'InvalidCredentials' })
-    }
-    if (windows.has(keys.user)) await store.throttle.clear(keys.user)
-    const issued = await tokens.issue(user, now)
+    // bcrypt reads only 72 bytes: a longer password is wrong, never a match on its first 72.
+    const good = user && fitsBcrypt(password) ? await hasher.verify(password, user.passwordHash) : (await hasher.verify('not-the-password', await decoyHash()), false)
+    if (!user || !good) return err({ type: 'InvalidCredentials' })
+    // Right: the attempt was no failure. Give it back, and forget this address's failures for the account.
+    await store.throttle.giveBack(
+      limits.all.filter((l) => l !== limits.pair),
+      [limits.pair.key],
+      clock.now(),
+    )
+    const issued = await tokens.issue(user, clock.now())
     return ok({ ...issued, user })
   }
 }
 
 const findByLogin = (users: Users, loginName: string): Promise<User | undefined> =>
   isEmailLogin(loginName) ? users.byEmail(normalizeEmail(loginName)) : users.byUsername(loginName)
-
-// One counter per account, whichever name reaches it (username or email, any case), so the two
-// doors do not double the attempts; a login that names no account counts under that name.
-const throttleKeys = (loginName: string, user: User | undefined, address: string) => ({
-  user: user ? `user:${user.id}` : `login:${loginName.trim().toLowerCase()}`,
-  address: `addr:${address}`,
-})

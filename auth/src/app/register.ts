@@ -1,6 +1,7 @@
 import { type Ctx, corr } from '@shop/shared-kernel/app'
-import type { Result } from '@shop/shared-kernel/result'
-import type { Conflict } from '../domain/errors.ts'
+import { type Result, err } from '@shop/shared-kernel/result'
+import type { Conflict, TooManyRegistrations } from '../domain/errors.ts'
+import { registrationLimit } from '../domain/throttle.ts'
 import { type User, newUser } from '../domain/user.ts'
 import type { AuthDeps } from './deps.ts'
 import { saveNewUser } from './save-user.ts'
@@ -12,10 +13,13 @@ export interface Registration {
   readonly fullName?: string | null
 }
 
-/** Signs up a user with the USER role. */
+/** Signs up a user with the USER role; registrations are limited per client `address`. */
 export const register =
-  ({ store, hasher, clock, ids }: Pick<AuthDeps, 'store' | 'hasher' | 'clock' | 'ids'>) =>
-  async (r: Registration, ctx: Ctx = {}): Promise<Result<User, Conflict>> => {
+  ({ store, hasher, clock, ids, throttle }: Pick<AuthDeps, 'store' | 'hasher' | 'clock' | 'ids' | 'throttle'>) =>
+  async (r: Registration, address: string, ctx: Ctx = {}): Promise<Result<User, Conflict | TooManyRegistrations>> => {
+    // Counted before the (costly) hash, whether or not the registration then succeeds.
+    const wait = await store.throttle.take([registrationLimit(address, throttle.registrations)], clock.now())
+    if (wait > 0) return err({ type: 'TooManyRegistrations', retryAfterSeconds: wait })
     const passwordHash = await hasher.hash(r.password)
     const user = newUser({
       id: ids.uuid(),

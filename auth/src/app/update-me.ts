@@ -1,11 +1,11 @@
 import { type Ctx, corr } from '@shop/shared-kernel/app'
 import { type Result, err } from '@shop/shared-kernel/result'
 import type { AuthError } from '../domain/errors.ts'
-import type { User, UserChanges } from '../domain/user.ts'
+import { type User, type UserChanges, revocationCutoff } from '../domain/user.ts'
 import type { AuthDeps } from './deps.ts'
 import { saveChangedUser } from './save-user.ts'
 
-/** What users may change of themselves; a new password needs the current one. */
+/** What users may change of themselves; a new password needs the current one, and revokes every token issued before it. */
 export interface ProfileChanges {
   readonly username?: string
   readonly email?: string
@@ -27,6 +27,7 @@ export const updateMe =
       if (changes.currentPassword === undefined) return err({ type: 'CurrentPasswordRequired' })
       if (!(await hasher.verify(changes.currentPassword, current.passwordHash))) return err({ type: 'WrongCurrentPassword' })
       patch.passwordHash = await hasher.hash(changes.password)
+      patch.tokensValidAfter = revocationCutoff(clock.now())
     }
     return store.transact(async (tx): Promise<Result<User, AuthError>> => {
       const user = await tx.users.byId(id, true)

@@ -1,15 +1,15 @@
 import { type Result, err, ok } from '@shop/shared-kernel/result'
 import type { AuthError } from '../domain/errors.ts'
-import type { User } from '../domain/user.ts'
+import { type User, tokenRevoked } from '../domain/user.ts'
 import type { AuthDeps } from './deps.ts'
 
-/** A token is valid when it verifies and its user still exists; the answer carries the user's current role. */
+/** A token is valid when it verifies, its user still exists and has not revoked it; the answer carries the user's current role. */
 export const verify =
   ({ store, tokens }: Pick<AuthDeps, 'store' | 'tokens'>) =>
   async (token: string): Promise<Result<{ user: User; exp: number }, AuthError>> => {
     const claims = await tokens.verify(token)
     if (!claims) return err({ type: 'InvalidToken' })
     const user = await store.users.byId(claims.userId)
-    if (!user) return err({ type: 'InvalidToken' })
+    if (!user || tokenRevoked(user, claims.iat)) return err({ type: 'InvalidToken' })
     return ok({ user, exp: claims.exp })
   }

@@ -4,6 +4,7 @@ export type AuthError =
   | { readonly type: 'EmailTaken'; readonly email: string }
   | { readonly type: 'InvalidCredentials' }
   | { readonly type: 'TooManyAttempts'; readonly retryAfterSeconds: number }
+  | { readonly type: 'TooManyRegistrations'; readonly retryAfterSeconds: number }
   | { readonly type: 'InvalidToken' }
   | { readonly type: 'UserNotFound'; readonly id: string }
   | { readonly type: 'WrongCurrentPassword' }
@@ -11,3 +12,4 @@ export type AuthError =
   | { readonly type: 'CannotDeleteSelf' }
 
 export type Conflict = Extract<AuthError, { type: 'UsernameTaken' | 'EmailTaken' }>
+export type TooManyRegistrations = Extract<AuthError, { type: 'TooManyRegistrations' }>

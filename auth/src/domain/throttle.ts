@@ -1,6 +1,8 @@
 /**
- * Failed-login limits: a fixed window per key (a username, a client address). Pure arithmetic;
- * where the counters live is the LoginThrottle port's business.
+ * Attempt limits (logins, registrations): a fixed window per key. An attempt is taken before the
+ * work it guards (a password check, a registration) and, for a login, given back when it was
+ * right: what stays counted are failures. Pure arithmetic; where the counters live, and how
+ * taking them is made atomic, is the LoginThrottle port's business.
  */
 export interface FailureWindow {
   readonly failures: number
@@ -10,6 +12,20 @@ export interface FailureWindow {
 export interface ThrottleRule {
   readonly maxFailures: number
   readonly windowSeconds: number
+}
+
+/** One counter an attempt is taken from. */
+export interface AttemptLimit {
+  readonly key: string
+  readonly max: number
+  readonly windowSeconds: number
+}
+
+/** The login limits: per (account, client address), per client address, per account across addresses. */
+export interface LoginRules {
+  readonly perAccountAndAddress: ThrottleRule
+  readonly perAddress: ThrottleRule
+  readonly perAccount: ThrottleRule
 }
 
 /** Seconds until the key may try again, or 0 when it may try now. */
@@ -25,3 +41,25 @@ export function recordFailure(w: FailureWindow | undefined, rule: ThrottleRule, 
   if (!w || now.getTime() >= w.windowStart.getTime() + rule.windowSeconds * 1000) return { failures: 1, windowStart: now }
   return { failures: w.failures + 1, windowStart: w.windowStart }
 }
+
+/** The window after one attempt is given back at `now` (none within an ended window). */
+export function giveBackOne(w: FailureWindow | undefined, windowSeconds: number, now: Date): FailureWindow | undefined {
+  if (!w || now.getTime() >= w.windowStart.getTime() + windowSeconds * 1000) return w
+  return { failures: Math.max(0, w.failures - 1), windowStart: w.windowStart }
+}
+
+const limit = (key: string, rule: ThrottleRule): AttemptLimit => ({ key, max: rule.maxFailures, windowSeconds: rule.windowSeconds })
+
+/**
+ * The counters one login attempt is taken from. `account` names the account (its user id when it
+ * exists; otherwise the login as typed, lower-cased, so unknown names are limited too). Failures
+ * from one address never lock the account for another: that pair has its own counter, and the
+ * per-account counter across all addresses is much higher (distributed guessing).
+ */
+export function loginLimits(account: string, address: string, rules: LoginRules): { readonly pair: AttemptLimit; readonly all: readonly AttemptLimit[] } {
+  const pair = limit(`pair:${account}|${address}`, rules.perAccountAndAddress)
+  return { pair, all: [pair, limit(`addr:${address}`, rules.perAddress), limit(`acct:${account}`, rules.perAccount)] }
+}
+
+/** The counter a registration is taken from: one per client address. */
+export const registrationLimit = (address: string, rule: ThrottleRule): AttemptLimit => limit(`register:${address}`, rule)

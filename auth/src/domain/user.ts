@@ -14,6 +14,8 @@ export interface User {
   readonly updatedAt: Date
   /** Increases with every change; carried by the user.* events for replicas. */
   readonly version: number
+  /** Tokens issued before this time are refused (a password change, "log out everywhere"); null when none. */
+  readonly tokensValidAfter: Date | null
 }
 
 const USERNAME_PATTERN = /^[A-Za-z0-9_.-]{3,32}$/
@@ -35,6 +37,19 @@ export const isValidPassword = (s: string): boolean => {
   const n = passwordBytes(s)
   return n >= PASSWORD_MIN_BYTES && n <= PASSWORD_MAX_BYTES
 }
+/** Whether bcrypt reads the whole password: a longer one is wrong at login, never matched on its first 72 bytes. */
+export const fitsBcrypt = (s: string): boolean => passwordBytes(s) <= PASSWORD_MAX_BYTES
+
+/**
+ * The cut-off that revokes every token issued until `now`. Token times are whole seconds (the
+ * JWT `iat`), so it is rounded up to one: every token issued before it has an earlier `iat`, and
+ * a token is issued after it only once that second has come (the token adapter waits for it).
+ */
+export const revocationCutoff = (now: Date): Date => new Date(Math.ceil(now.getTime() / 1000) * 1000)
+
+/** Whether a token issued at `iat` (seconds) is refused for this user. */
+export const tokenRevoked = (user: Pick<User, 'tokensValidAfter'>, iat: number): boolean =>
+  user.tokensValidAfter !== null && iat * 1000 < user.tokensValidAfter.getTime()
 
 /** A login name is an email when it has an @ (usernames cannot). */
 export const isEmailLogin = (login: string): boolean => login.includes('@')
@@ -52,6 +67,7 @@ export const newUser = (u: NewUser): User => ({
   createdAt: u.now,
   updatedAt: u.now,
   version: 1,
+  tokensValidAfter: null,
 })
 
 export interface UserChanges {
@@ -60,6 +76,7 @@ export interface UserChanges {
   readonly fullName?: string | null
   readonly role?: Role
   readonly passwordHash?: string
+  readonly tokensValidAfter?: Date
 }
 
 /** Applies changes; returns the same user when nothing actually changes (no version bump, no event). */
@@ -71,23 +88,27 @@ export function changeUser(user: User, changes: UserChanges, now: Date): User {
     fullName: changes.fullName !== undefined ? changes.fullName : user.fullName,
     role: changes.role ?? user.role,
     passwordHash: changes.passwordHash ?? user.passwordHash,
+    tokensValidAfter: changes.tokensValidAfter ?? user.tokensValidAfter,
   }
   const changed =
     next.username !== user.username ||
     next.email !== user.email ||
     next.fullName !== user.fullName ||
     next.role !== user.role ||
-    next.passwordHash !== user.passwordHash
+    next.passwordHash !== user.passwordHash ||
+    next.tokensValidAfter?.getTime() !== user.tokensValidAfter?.getTime()
   return changed ? { ...next, updatedAt: now, version: user.version + 1 } : user
 }
 
-export const userCreated = (u: User): DomainEvent => ({
-  type: 'user.created',
-  data: { id: u.id, username: u.username, email: u.email, role: u.role, version: u.version },
+const userData = (u: User) => ({
+  id: u.id,
+  username: u.username,
+  email: u.email,
+  role: u.role,
+  version: u.version,
+  tokens_valid_after: u.tokensValidAfter?.toISOString() ?? null,
 })
-export const userUpdated = (u: User): DomainEvent => ({
-  type: 'user.updated',
-  data: { id: u.id, username: u.username, email: u.email, role: u.role, version: u.version },
-})
+export const userCreated = (u: User): DomainEvent => ({ type: 'user.created', data: userData(u) })
+export const userUpdated = (u: User): DomainEvent => ({ type: 'user.updated', data: userData(u) })
 /** A deletion is one more change: its version is the last one plus one. */
 export const userDeleted = (u: User): DomainEvent => ({ type: 'user.deleted', data: { id: u.id, version: u.version + 1 } })

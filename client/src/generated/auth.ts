@@ -13,7 +13,7 @@ export interface paths {
         put?: never;
         /**
          * Register a user (role USER)
-         * @description Creates an account with the role USER. Usernames and emails are unique without regard to case. Announced as user.created.
+         * @description Creates an account with the role USER. Usernames and emails are unique without regard to case. Announced as user.created. Registrations are limited per client address (REGISTER_MAX_PER_ADDRESS in REGISTER_WINDOW_SECONDS).
          */
         post: operations["register"];
         delete?: never;
@@ -33,7 +33,7 @@ export interface paths {
         put?: never;
         /**
          * Log in with username (or email) and password
-         * @description JSON, or an urlencoded form as in the OAuth2 password flow (the Authorize button of /docs). Failed attempts are limited per username and per client address.
+         * @description JSON, or an urlencoded form as in the OAuth2 password flow (the Authorize button of /docs). Each attempt is counted before the password is checked, atomically, against three limits in a window: per account and client address (LOGIN_MAX_FAILURES), per client address (LOGIN_MAX_FAILURES_PER_ADDRESS) and per account across addresses (LOGIN_MAX_FAILURES_PER_ACCOUNT); a right password gives its attempt back. Failures from one address never lock the account for another address below the per-account limit. A password over 72 bytes is wrong credentials.
          */
         post: operations["login"];
         delete?: never;
@@ -56,6 +56,26 @@ export interface paths {
          * @description The token in the body (`{"token"}`) or in `Authorization: Bearer`. The answer carries the user's current role.
          */
         post: operations["verifyToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/logout-all": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sign out everywhere
+         * @description Every token of the signed-in user issued before now is refused: by auth at once, by the other services as soon as the user.updated event reaches them (it carries tokens_valid_after). A new login right after gets a token that works. Changing the password does the same.
+         */
+        post: operations["logoutAll"];
         delete?: never;
         options?: never;
         head?: never;
@@ -317,6 +337,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too Many Requests: too many registrations from this address; see Retry-After */
+            429: {
+                headers: {
+                    /** @description seconds until a new attempt may succeed */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Internal Server Error: unexpected failure (generic detail; the full error is in the log under the request id) */
             500: {
                 headers: {
@@ -485,6 +516,44 @@ export interface operations {
             /** @description Unprocessable Entity: validation failed; `errors` lists each field */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error: unexpected failure (generic detail; the full error is in the log under the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    logoutAll: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description signed out everywhere */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthorized: missing, malformed, expired, forged or revoked token */
+            401: {
+                headers: {
+                    /** @description the scheme to authenticate with: Bearer */
+                    "WWW-Authenticate"?: "Bearer";
                     [name: string]: unknown;
                 };
                 content: {

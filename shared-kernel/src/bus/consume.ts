@@ -5,9 +5,16 @@ import type { Logger } from '../log.ts'
 import type { ConsumeOutcome, ServiceMetrics } from '../observability/metrics.ts'
 import { SpanKind, failed, inSpan } from '../observability/tracing.ts'
 import type { Handler } from './bus.ts'
+import { ownerOf, type Service } from './ownership.ts'
 
 /** `unavailable`: the handler could not reach a dependency; retry without spending an attempt. */
 export type Outcome = 'ack' | 'retry' | 'dead' | 'unavailable'
+
+/** What to do with a message; a dead one says why (the dead letter carries it). */
+export interface Verdict {
+  readonly outcome: Outcome
+  readonly reason?: string
+}
 
 export interface ConsumeOptions {
   /** Handler failures before a message is dead-lettered. */
@@ -17,6 +24,12 @@ export interface ConsumeOptions {
    * routing key on the wrong event) is dead at once: no handler is written for it.
    */
   readonly topics: readonly EventType[]
+  /**
+   * The broker user of each owner (RabbitMQ). When set, an event is applied only when the
+   * publisher the broker validated (`user_id`) is its owner's user; the memory bus has no
+   * publisher to check and relies on `source` alone.
+   */
+  readonly publishers?: Readonly<Record<Service, string>>
 }
 
 export const DEFAULT_MAX_ATTEMPTS = 5
@@ -59,53 +72,75 @@ export function unavailable(e: unknown): boolean {
   return typeof code === 'string' && (UNAVAILABLE.has(code) || /^08[0-9A-Z]{3}$/.test(code))
 }
 
+const dead = (reason: string): Verdict => ({ outcome: 'dead', reason })
+
 /**
  * What both bus adapters do with one received message: parse and validate it (a malformed,
- * oversized or wrongly typed message is dead at once: retrying cannot fix it), run the handler,
- * and say whether to ack, retry, dead-letter, or wait for the database. Never throws.
+ * oversized or wrongly typed message is dead at once: retrying cannot fix it), check that its
+ * owner published it, run the handler, and say whether to ack, retry, dead-letter (and why), or
+ * wait for the database. `publisher` is the broker-validated `user_id` (RabbitMQ). Never throws.
  *
- * This is the one place an incoming event's shape and type are checked: a handler receives only
- * a valid envelope of one of its queue's topics, and need not check either again.
+ * This is the one place an incoming event's shape, type and publisher are checked: a handler
+ * receives only a valid envelope of one of its queue's topics, from its owner, and need not
+ * check any of them again.
  */
-export async function consumeOne(body: string, handler: Handler, attempt: number, opts: ConsumeOptions, log: Logger, queue: string): Promise<Outcome> {
+export async function consumeOne(
+  body: string,
+  handler: Handler,
+  attempt: number,
+  opts: ConsumeOptions,
+  log: Logger,
+  queue: string,
+  publisher?: string,
+): Promise<Verdict> {
   const bytes = Buffer.byteLength(body, 'utf8')
   if (bytes > MAX_EVENT_BYTES) {
     log.warn('event dead-lettered: too large', { queue, bytes, max_bytes: MAX_EVENT_BYTES })
-    return 'dead'
+    return dead(`too large: ${bytes} bytes, at most ${MAX_EVENT_BYTES}`)
   }
   let raw: unknown
   try {
     raw = JSON.parse(body)
   } catch {
     log.warn('event dead-lettered: not JSON', { queue, bytes: body.length })
-    return 'dead'
+    return dead('not JSON')
   }
   const parsed = parseEnvelope(raw)
   if (!parsed.ok) {
     log.warn('event dead-lettered: invalid envelope', { queue, reason: parsed.reason, event_id: (raw as { id?: unknown })?.id })
-    return 'dead'
+    return dead(`invalid envelope: ${parsed.reason}`)
   }
   const env = parsed.envelope
   if (!opts.topics.includes(env.type)) {
     log.warn('event dead-lettered: a type this queue does not take', { queue, event_id: env.id, type: env.type })
-    return 'dead'
+    return dead(`type ${env.type} is not bound to this queue`)
+  }
+  const owner = ownerOf(env.type)
+  const expected = opts.publishers?.[owner]
+  if (env.source !== owner || (opts.publishers && publisher !== expected)) {
+    const reason =
+      env.source !== owner
+        ? `source ${env.source} does not own ${env.type} (its owner is ${owner})`
+        : `published by broker user ${publisher ? JSON.stringify(publisher) : '(none)'}, not by ${owner}'s (${expected})`
+    log.warn('event dead-lettered: not from its owner', { queue, event_id: env.id, type: env.type, source: env.source, publisher: publisher ?? null, reason })
+    return dead(`not from its owner: ${reason}`)
   }
   const fields = { queue, event_id: env.id, type: env.type, correlation_id: env.correlation_id, attempt }
   try {
     await handler(env)
     log.debug('event processed', fields)
-    return 'ack'
+    return { outcome: 'ack' }
   } catch (e) {
     if (unavailable(e)) {
       log.warn('event handler could not reach the database; will retry', { ...fields, error: (e as Error).message })
-      return 'unavailable'
+      return { outcome: 'unavailable' }
     }
     if (attempt >= opts.maxAttempts) {
       log.error('event dead-lettered: handler kept failing', { ...fields, error: e })
-      return 'dead'
+      return dead(`handler failed ${attempt} times: ${(e as Error)?.message ?? String(e)}`.slice(0, 1000))
     }
     log.warn('event handler failed; will retry', { ...fields, error: e })
-    return 'retry'
+    return { outcome: 'retry' }
   }
 }
 
@@ -116,6 +151,8 @@ export interface Delivery {
   /** The `traceparent` header the publisher sent, if any. */
   readonly traceparent?: string | undefined
   readonly metrics?: Pick<ServiceMetrics, 'consumed' | 'handlerDuration'> | undefined
+  /** The publisher the broker validated (`user_id`; RabbitMQ only). */
+  readonly publisher?: string | undefined
 }
 
 /**
@@ -123,7 +160,7 @@ export interface Delivery {
  * handling carry its trace id), counting the outcome (applied, duplicate, retried, dead_lettered,
  * refused) and timing the handler. What both buses call.
  */
-export function consumeMessage(body: string, handler: Handler, attempt: number, opts: ConsumeOptions, log: Logger, d: Delivery): Promise<Outcome> {
+export function consumeMessage(body: string, handler: Handler, attempt: number, opts: ConsumeOptions, log: Logger, d: Delivery): Promise<Verdict> {
   return inSpan(
     `process ${d.routingKey}`,
     { kind: SpanKind.CONSUMER, traceparent: d.traceparent ?? null, attributes: { 'messaging.system': 'rabbitmq', 'messaging.destination.name': d.queue, 'messaging.operation.type': 'process', 'messaging.rabbitmq.destination.routing_key': d.routingKey } },
@@ -140,13 +177,14 @@ export function consumeMessage(body: string, handler: Handler, attempt: number, 
           d.metrics?.handlerDuration.observe({ messaging_destination_name: d.queue }, (performance.now() - started) / 1000)
         }
       }
-      const outcome = await consumeOne(body, observed, attempt, opts, log, d.queue)
+      const verdict = await consumeOne(body, observed, attempt, opts, log, d.queue, d.publisher)
+      const { outcome } = verdict
       const counted: ConsumeOutcome =
         outcome === 'ack' ? (duplicate ? 'duplicate' : 'applied') : outcome === 'dead' ? (ran ? 'dead_lettered' : 'refused') : 'retried'
       d.metrics?.consumed.inc({ messaging_destination_name: d.queue, outcome: counted })
       span?.setAttribute('shop.consume.outcome', counted)
       if (counted !== 'applied' && counted !== 'duplicate') failed(span, `message ${counted}`)
-      return outcome
+      return verdict
     },
   )
 }

@@ -13,7 +13,9 @@ interface Queue {
 /**
  * The in-memory bus of the embedded mode (all services in one process) and of unit tests. It
  * behaves like the broker where it matters: messages travel as JSON text, each queue is
- * consumed in order, failures are retried with backoff then dead-lettered (kept in `dead`).
+ * consumed in order, failures are retried with backoff then dead-lettered (kept in `dead`, the
+ * reason in `deadReasons`). There is no broker user here: an event is applied only when its
+ * `source` owns its type (the kernel's ownership table), anything else is dead-lettered.
  */
 export class MemoryBus implements Bus {
   private readonly queues = new Map<string, Queue>()
@@ -21,6 +23,8 @@ export class MemoryBus implements Bus {
   private readonly idle = new Set<() => void>()
   /** Dead-lettered message bodies by queue name. */
   readonly dead = new Map<string, string[]>()
+  /** Why each of them was dead-lettered, in the same order. */
+  readonly deadReasons = new Map<string, string[]>()
 
   constructor(
     private readonly log: Logger = silentLogger,
@@ -53,7 +57,7 @@ export class MemoryBus implements Bus {
       while (q.pending.length && this.consuming) {
         const msg = q.pending.shift()!
         const delivery = { queue: q.name, routingKey: msg.routingKey, traceparent: msg.traceparent, metrics: q.sub.metrics }
-        const outcome = await consumeMessage(msg.body, q.sub.handler, msg.attempt, { maxAttempts: this.maxAttempts, topics: q.sub.topics }, this.log, delivery)
+        const { outcome, reason } = await consumeMessage(msg.body, q.sub.handler, msg.attempt, { maxAttempts: this.maxAttempts, topics: q.sub.topics }, this.log, delivery)
         if (outcome === 'retry') {
           await Bun.sleep(retryDelay(msg.attempt))
           q.pending.unshift({ ...msg, attempt: msg.attempt + 1 })
@@ -63,9 +67,8 @@ export class MemoryBus implements Bus {
           await Bun.sleep(retryDelay(waits))
           q.pending.unshift({ ...msg, waits })
         } else if (outcome === 'dead') {
-          const list = this.dead.get(q.name) ?? []
-          list.push(msg.body)
-          this.dead.set(q.name, list)
+          this.dead.set(q.name, [...(this.dead.get(q.name) ?? []), msg.body])
+          this.deadReasons.set(q.name, [...(this.deadReasons.get(q.name) ?? []), reason ?? ''])
         }
       }
       q.running = false

@@ -49,3 +49,15 @@ export const EXCHANGE = 'shop.events'
 export const DEAD_LETTER_EXCHANGE = 'shop.events.dlx'
 
 export const queueName = (prefix: string, q: { service: string; name: string }) => `${prefix}${q.service}.${q.name}`
+
+/** The broker-side bound on redeliveries (x-delivery-limit), a backstop for the in-process count. */
+export const DELIVERY_LIMIT = 20
+
+/** The arguments of a consumer queue: quorum, dead-lettering to `<queue>.dead` through the DLX. */
+export const queueArguments = (name: string, dlx: string, deliveryLimit = DELIVERY_LIMIT) => ({
+  'x-queue-type': 'quorum',
+  'x-dead-letter-exchange': dlx,
+  'x-dead-letter-routing-key': name,
+  'x-delivery-limit': deliveryLimit,
+})
+export const DEAD_QUEUE_ARGUMENTS = { 'x-queue-type': 'quorum' } as const

@@ -8,13 +8,23 @@ export interface Principal {
   readonly username: string
   readonly role: Role
   readonly tokenExp: number
+  /** When the token was issued (`iat`, seconds; 0 when it has none). */
+  readonly tokenIat: number
 }
 
 /**
  * What a service knows of a user, from its own table (auth) or its replica (catalog, order).
  * `undefined` means "never heard of them": the token is trusted as issued.
  */
-export type KnownUser = { readonly deleted: true } | { readonly deleted: false; readonly role: Role; readonly username: string }
+export type KnownUser =
+  | { readonly deleted: true }
+  | {
+      readonly deleted: false
+      readonly role: Role
+      readonly username: string
+      /** Tokens issued (`iat`) before this time, in ms since the epoch, are refused; null or absent when none. */
+      readonly tokensValidAfter?: number | null
+    }
 export type UserLookup = (id: string) => Promise<KnownUser | undefined>
 
 export interface AuthOptions {
@@ -36,11 +46,14 @@ async function principalFromToken(opts: AuthOptions, token: string): Promise<Pri
   if (!claims) return undefined
   const known = opts.lookup ? await opts.lookup(claims.sub) : undefined
   if (known?.deleted) return undefined
+  // Revoked (a password change, "log out everywhere"): issued before the user's cut-off.
+  if (known?.tokensValidAfter != null && claims.iat * 1000 < known.tokensValidAfter) return undefined
   return {
     id: claims.sub,
     username: known ? known.username : claims.username,
     role: known ? known.role : claims.role,
     tokenExp: claims.exp,
+    tokenIat: claims.iat,
   }
 }
 

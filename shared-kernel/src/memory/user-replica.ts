@@ -3,9 +3,18 @@ import type { KnownUser } from '../http/auth.ts'
 import { noteDuplicate } from '../inbox.ts'
 import type { UserReplica } from '../postgres/user-replica.ts'
 
+interface Row {
+  username: string | null
+  role: 'USER' | 'ADMIN' | null
+  version: number
+  deleted: boolean
+  /** ms since the epoch; null when no token was ever revoked. */
+  tokensValidAfter: number | null
+}
+
 /** The same replica in memory (unit tests, embedding). */
-export function memoryUserReplica(): UserReplica & { readonly rows: Map<string, { username: string | null; role: 'USER' | 'ADMIN' | null; version: number; deleted: boolean }> } {
-  const rows = new Map<string, { username: string | null; role: 'USER' | 'ADMIN' | null; version: number; deleted: boolean }>()
+export function memoryUserReplica(): UserReplica & { readonly rows: Map<string, Row> } {
+  const rows = new Map<string, Row>()
   return {
     rows,
     async apply(e) {
@@ -16,11 +25,13 @@ export function memoryUserReplica(): UserReplica & { readonly rows: Map<string, 
       }
       const deleted = e.type === 'user.deleted'
       const d = e.data as Envelope<'user.created'>['data']
+      const cutoff = d.tokens_valid_after ? Date.parse(d.tokens_valid_after) : null
       rows.set(e.data.id, {
         username: deleted ? (held?.username ?? null) : d.username,
         role: deleted ? (held?.role ?? null) : d.role,
         version: e.data.version,
         deleted,
+        tokensValidAfter: deleted ? (held?.tokensValidAfter ?? null) : cutoff,
       })
       return true
     },
@@ -28,7 +39,7 @@ export function memoryUserReplica(): UserReplica & { readonly rows: Map<string, 
       const row = rows.get(id)
       if (!row) return undefined
       if (row.deleted) return { deleted: true }
-      return { deleted: false, role: row.role ?? 'USER', username: row.username ?? '' }
+      return { deleted: false, role: row.role ?? 'USER', username: row.username ?? '', ...(row.tokensValidAfter !== null ? { tokensValidAfter: row.tokensValidAfter } : {}) }
     },
   }
 }

@@ -27,18 +27,21 @@ export function postgresUserReplica(sql: Sql | TxSql): UserReplica {
       const deleted = e.type === 'user.deleted'
       const username = deleted ? null : (e as Envelope<'user.created'>).data.username
       const role = deleted ? null : (e as Envelope<'user.created'>).data.role
-      // A tombstone keeps its last known username; the role no longer matters. A change is
+      const cutoff = deleted ? null : (e as Envelope<'user.created'>).data.tokens_valid_after ?? null
+      // A tombstone keeps its last known username; the role no longer matters. The token cut-off
+      // (tokens_valid_after) is the event's: a revocation travels in user.updated. A change is
       // announced on USER_REPLICA_CHANNEL, delivered when it commits, so every instance's
       // lookup cache (cachedPostgresUserReplica) forgets the user.
       const rows = await sql`
         with applied as (
-          insert into user_replica as r (id, username, role, version, deleted)
-          values (${e.data.id}, ${username}, ${role}, ${e.data.version}, ${deleted})
+          insert into user_replica as r (id, username, role, version, deleted, tokens_valid_after)
+          values (${e.data.id}, ${username}, ${role}, ${e.data.version}, ${deleted}, ${cutoff})
           on conflict (id) do update set
             username = coalesce(excluded.username, r.username),
             role = coalesce(excluded.role, r.role),
             version = excluded.version,
             deleted = excluded.deleted,
+            tokens_valid_after = case when excluded.deleted then r.tokens_valid_after else excluded.tokens_valid_after end,
             updated_at = now()
           where r.version < excluded.version
           returning id
@@ -48,11 +51,11 @@ export function postgresUserReplica(sql: Sql | TxSql): UserReplica {
       return rows.length === 1
     },
     async lookup(id): Promise<KnownUser | undefined> {
-      const [row] = await sql<{ username: string | null; role: 'USER' | 'ADMIN' | null; deleted: boolean }[]>`
-        select username, role, deleted from user_replica where id = ${id}`
+      const [row] = await sql<{ username: string | null; role: 'USER' | 'ADMIN' | null; deleted: boolean; tokens_valid_after: Date | null }[]>`
+        select username, role, deleted, tokens_valid_after from user_replica where id = ${id}`
       if (!row) return undefined
       if (row.deleted) return { deleted: true }
-      return { deleted: false, role: row.role ?? 'USER', username: row.username ?? '' }
+      return { deleted: false, role: row.role ?? 'USER', username: row.username ?? '', ...(row.tokens_valid_after ? { tokensValidAfter: row.tokens_valid_after.getTime() } : {}) }
     },
   }
 }

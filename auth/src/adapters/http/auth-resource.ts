@@ -1,6 +1,6 @@
 import { Hono } from 'hono'
 import { type AppEnv, clientAddress } from '@shop/shared-kernel/http/app'
-import { bearerToken } from '@shop/shared-kernel/http/auth'
+import { authenticate, bearerToken } from '@shop/shared-kernel/http/auth'
 import { HttpProblem } from '@shop/shared-kernel/http/problem'
 import { describeRoute, type RouteDoc } from '@shop/shared-kernel/http/openapi-meta'
 import { body } from '@shop/shared-kernel/http/validate'
@@ -12,7 +12,7 @@ import type { User } from '../../domain/user.ts'
 import { toProblem, unwrap } from './errors.ts'
 import { requestCtx } from './request-ctx.ts'
 import { LoginBody, RegisterBody, TokenOut, UserOut, VerifyBody, VerifyOut } from './schemas.ts'
-import { userBody } from './users-resource.ts'
+import { userBody, userLookup } from './users-resource.ts'
 
 const registration = (b: v.InferOutput<typeof RegisterBody>): Registration => ({
   username: b.username,
@@ -35,26 +35,33 @@ const verifiedBody = (r: { user: User; exp: number }): v.InferOutput<typeof Veri
 const doc = (d: Omit<RouteDoc, 'tags'>) => describeRoute({ ...d, tags: ['auth'] })
 
 /** `/api/v1/auth`: registering, logging in (limits per client address: see `trustProxy`), checking a token. */
-export function authResource(application: AuthApplication, trustProxy: boolean): Hono<AppEnv> {
+export function authResource(application: AuthApplication, secret: string, trustProxy: boolean): Hono<AppEnv> {
   const { commands, queries } = application
   const auth = new Hono<AppEnv>()
+  const signedIn = authenticate({ secret, lookup: userLookup(application) })
 
   const registerDoc = doc({
     operationId: 'register',
     summary: 'Register a user (role USER)',
-    description: 'Creates an account with the role USER. Usernames and emails are unique without regard to case. Announced as user.created.',
+    description:
+      'Creates an account with the role USER. Usernames and emails are unique without regard to case. Announced as user.created. ' +
+      'Registrations are limited per client address (REGISTER_MAX_PER_ADDRESS in REGISTER_WINDOW_SECONDS).',
     responses: { 201: { description: 'the new user', schema: UserOut } },
-    errors: { 409: 'username or email taken (case-insensitive)' },
+    errors: { 409: 'username or email taken (case-insensitive)', 429: 'too many registrations from this address; see Retry-After' },
   })
   auth.post('/register', registerDoc, body(RegisterBody), async (c) => {
-    const user = unwrap(await commands.register(registration(c.req.valid('json')), requestCtx(c)))
+    const user = unwrap(await commands.register(registration(c.req.valid('json')), clientAddress(c, trustProxy), requestCtx(c)))
     return c.json(userBody(user), 201)
   })
 
   const loginDoc = doc({
     operationId: 'login',
     summary: 'Log in with username (or email) and password',
-    description: 'JSON, or an urlencoded form as in the OAuth2 password flow (the Authorize button of /docs). Failed attempts are limited per username and per client address.',
+    description:
+      'JSON, or an urlencoded form as in the OAuth2 password flow (the Authorize button of /docs). Each attempt is counted before the password is checked, atomically, ' +
+      'against three limits in a window: per account and client address (LOGIN_MAX_FAILURES), per client address (LOGIN_MAX_FAILURES_PER_ADDRESS) and per account across ' +
+      'addresses (LOGIN_MAX_FAILURES_PER_ACCOUNT); a right password gives its attempt back. Failures from one address never lock the account for another address ' +
+      'below the per-account limit. A password over 72 bytes is wrong credentials.',
     responses: { 200: { description: 'an access token', schema: TokenOut, headers: { 'Cache-Control': 'no-store' } } },
     errors: { 401: 'wrong credentials (same answer for an unknown user)', 429: 'too many failed attempts; see Retry-After' },
   })
@@ -76,6 +83,19 @@ export function authResource(application: AuthApplication, trustProxy: boolean):
     const token = c.req.valid('json').token ?? bearerToken(c.req.header('Authorization'))
     if (!token) throw new HttpProblem(401, 'TOKEN_MISSING', 'no token was sent: give it as {"token": "..."} in the body or in Authorization: Bearer')
     return c.json(verifiedBody(unwrap(await queries.verify(token))))
+  })
+
+  const logoutAllDoc = doc({
+    operationId: 'logoutAll',
+    summary: 'Sign out everywhere',
+    description:
+      'Every token of the signed-in user issued before now is refused: by auth at once, by the other services as soon as the user.updated event reaches them ' +
+      '(it carries tokens_valid_after). A new login right after gets a token that works. Changing the password does the same.',
+    responses: { 204: { description: 'signed out everywhere' } },
+  })
+  auth.post('/logout-all', logoutAllDoc, signedIn, async (c) => {
+    unwrap(await commands.logoutAll(c.get('principal').id, requestCtx(c)))
+    return c.body(null, 204)
   })
 
   return auth

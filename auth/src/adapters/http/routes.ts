@@ -29,7 +29,7 @@ export function authHttp(o: AuthHttpOptions): Hono<AppEnv> {
       schemas: authSchemas,
     },
   })
-  app.route('/api/v1/auth', authResource(o.application, o.trustProxy))
+  app.route('/api/v1/auth', authResource(o.application, o.secret, o.trustProxy))
   app.route('/api/v1/users', usersResource(o.application, o.secret))
   return app
 }

@@ -1,6 +1,6 @@
 import { Hono } from 'hono'
 import type { AppEnv } from '@shop/shared-kernel/http/app'
-import { authenticate, type UserLookup } from '@shop/shared-kernel/http/auth'
+import { authenticate, type Principal, type UserLookup } from '@shop/shared-kernel/http/auth'
 import { describeRoute, type RouteDoc } from '@shop/shared-kernel/http/openapi-meta'
 import { HttpProblem } from '@shop/shared-kernel/http/problem'
 import { pageEntries, pageHeadersDoc, setPageHeaders } from '@shop/shared-kernel/http/pagination'
@@ -8,7 +8,7 @@ import { body, params, query } from '@shop/shared-kernel/http/validate'
 import * as v from 'valibot'
 import type { AuthApplication } from '../../app/application.ts'
 import type { ProfileChanges } from '../../app/update-me.ts'
-import type { User } from '../../domain/user.ts'
+import { type User, tokenRevoked } from '../../domain/user.ts'
 import { unwrap } from './errors.ts'
 import { requestCtx } from './request-ctx.ts'
 import { RoleBody, UpdateMeBody, UserIdParam, UserOut } from './schemas.ts'
@@ -35,14 +35,21 @@ const profileChanges = (b: v.InferOutput<typeof UpdateMeBody>): ProfileChanges =
 /** A route's OpenAPI description, under this resource's tag. */
 const doc = (d: Omit<RouteDoc, 'tags'>) => describeRoute({ ...d, tags: ['users'] })
 
+/**
+ * The token middleware of auth: auth is the source of truth, so a user it no longer has is a
+ * deleted one, whose tokens stop working, and a revocation (tokensValidAfter) applies at once.
+ */
+export function userLookup(application: AuthApplication): UserLookup {
+  return async (id) => {
+    const r = await application.queries.me(id)
+    return r.ok ? { deleted: false, role: r.value.role, username: r.value.username, tokensValidAfter: r.value.tokensValidAfter?.getTime() ?? null } : { deleted: true }
+  }
+}
+
 /** `/api/v1/users`: the signed-in user's own account, and the admin's work on everyone's. */
 export function usersResource(application: AuthApplication, secret: string): Hono<AppEnv> {
   const { commands, queries } = application
-  // auth is the source of truth: a user it no longer has is a deleted one, whose tokens stop working.
-  const lookup: UserLookup = async (id) => {
-    const r = await queries.me(id)
-    return r.ok ? { deleted: false, role: r.value.role, username: r.value.username } : { deleted: true }
-  }
+  const lookup = userLookup(application)
   const signedIn = authenticate({ secret, lookup })
   // For GET /users/me, whose handler reads the user anyway: the token is checked here, and the
   // handler's one read also tells a deleted user (401, as the lookup would). One query, not two.
@@ -58,9 +65,10 @@ export function usersResource(application: AuthApplication, secret: string): Hon
     responses: { 200: { description: 'the user', schema: UserOut } },
   })
   users.get('/me', meDoc, tokenChecked, async (c) => {
-    const r = await queries.me(c.get('principal').id)
+    const principal: Principal = c.get('principal')
+    const r = await queries.me(principal.id)
     // The same answer as the middleware gives a revoked token.
-    if (!r.ok) throw new HttpProblem(401, 'UNAUTHENTICATED', 'the token is invalid, expired or revoked')
+    if (!r.ok || tokenRevoked(r.value, principal.tokenIat)) throw new HttpProblem(401, 'UNAUTHENTICATED', 'the token is invalid, expired or revoked')
     return c.json(userBody(r.value))
   })
 

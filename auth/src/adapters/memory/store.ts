@@ -2,7 +2,7 @@ import { type Result, err, ok } from '@shop/shared-kernel/result'
 import type { Envelope } from '@shop/shared-kernel/event-types'
 import { MemoryTransactor, Table } from '@shop/shared-kernel/memory/transactor'
 import type { Conflict } from '../../domain/errors.ts'
-import { type FailureWindow, recordFailure } from '../../domain/throttle.ts'
+import { type AttemptLimit, type FailureWindow, giveBackOne, recordFailure, retryAfter } from '../../domain/throttle.ts'
 import type { User } from '../../domain/user.ts'
 import type { Page } from '@shop/shared-kernel/app'
 import type { AuthStore, AuthTx, LoginThrottle, Users } from '../../ports.ts'
@@ -54,21 +54,20 @@ class MemoryUsers implements Users {
 
 class MemoryThrottle implements LoginThrottle {
   private readonly rows = new Map<string, FailureWindow>()
-  async windows(keys: readonly string[]) {
-    const out = new Map<string, FailureWindow>()
-    for (const k of keys) {
-      const w = this.rows.get(k)
-      if (w) out.set(k, w)
-    }
-    return out
+  // No await between the check and the count: atomic, as the port requires, in one process.
+  async take(limits: readonly AttemptLimit[], now: Date) {
+    const rule = (l: AttemptLimit) => ({ maxFailures: l.max, windowSeconds: l.windowSeconds })
+    const wait = Math.max(0, ...limits.map((l) => retryAfter(this.rows.get(l.key), rule(l), now)))
+    if (wait > 0) return wait
+    for (const l of limits) this.rows.set(l.key, recordFailure(this.rows.get(l.key), rule(l), now))
+    return 0
   }
-  async fail(keys: readonly { key: string; windowSeconds: number }[], now: Date) {
-    for (const { key, windowSeconds } of keys) {
-      this.rows.set(key, recordFailure(this.rows.get(key), { maxFailures: Infinity, windowSeconds }, now))
+  async giveBack(limits: readonly AttemptLimit[], forget: readonly string[], now: Date) {
+    for (const l of limits) {
+      const w = giveBackOne(this.rows.get(l.key), l.windowSeconds, now)
+      if (w) this.rows.set(l.key, w)
     }
-  }
-  async clear(key: string) {
-    this.rows.delete(key)
+    for (const k of forget) this.rows.delete(k)
   }
 }
 

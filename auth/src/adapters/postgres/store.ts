@@ -3,7 +3,6 @@ import type { Page } from '@shop/shared-kernel/app'
 import type { Q, Sql, TxSql } from '@shop/shared-kernel/postgres/connect'
 import { pgError, transact } from '@shop/shared-kernel/postgres/transact'
 import type { Conflict } from '../../domain/errors.ts'
-import type { FailureWindow } from '../../domain/throttle.ts'
 import type { User } from '../../domain/user.ts'
 import type { AuthStore, LoginThrottle, Users } from '../../ports.ts'
 
@@ -17,6 +16,7 @@ interface Row {
   created_at: Date
   updated_at: Date
   version: number
+  tokens_valid_after: Date | null
 }
 
 const toUser = (r: Row): User => ({
@@ -29,6 +29,7 @@ const toUser = (r: Row): User => ({
   createdAt: r.created_at,
   updatedAt: r.updated_at,
   version: r.version,
+  tokensValidAfter: r.tokens_valid_after,
 })
 
 const conflictOf = (constraint: string | undefined, user: User): Conflict | undefined =>
@@ -53,8 +54,8 @@ function postgresUsers(sql: Q): Users {
     async insert(u): Promise<Result<User, Conflict>> {
       // "on conflict do nothing" keeps the transaction usable; we then tell which value was taken.
       const rows = await sql<Row[]>`
-        insert into users (id, username, email, full_name, role, password_hash, created_at, updated_at, version)
-        values (${u.id}, ${u.username}, ${u.email}, ${u.fullName}, ${u.role}, ${u.passwordHash}, ${u.createdAt}, ${u.updatedAt}, ${u.version})
+        insert into users (id, username, email, full_name, role, password_hash, created_at, updated_at, version, tokens_valid_after)
+        values (${u.id}, ${u.username}, ${u.email}, ${u.fullName}, ${u.role}, ${u.passwordHash}, ${u.createdAt}, ${u.updatedAt}, ${u.version}, ${u.tokensValidAfter})
         on conflict do nothing
         returning *`
       if (rows[0]) return ok(toUser(rows[0]))
@@ -68,7 +69,7 @@ function postgresUsers(sql: Q): Users {
       const run = async (q: Q) =>
         q<Row[]>`
           update users set username = ${u.username}, email = ${u.email}, full_name = ${u.fullName}, role = ${u.role},
-            password_hash = ${u.passwordHash}, updated_at = ${u.updatedAt}, version = ${u.version}
+            password_hash = ${u.passwordHash}, updated_at = ${u.updatedAt}, version = ${u.version}, tokens_valid_after = ${u.tokensValidAfter}
           where id = ${u.id}
           returning *`
       try {
@@ -98,23 +99,25 @@ function postgresUsers(sql: Q): Users {
 
 function postgresThrottle(sql: Sql): LoginThrottle {
   return {
-    async windows(keys) {
-      const rows = await sql<{ key: string; failures: number; window_start: Date }[]>`
-        select key, failures, window_start from login_failures where key in ${sql(keys as string[])}`
-      return new Map<string, FailureWindow>(rows.map((r) => [r.key, { failures: r.failures, windowStart: r.window_start }]))
+    async take(limits, now) {
+      // One statement: take_attempts (migration 002) locks the counters in key order, checks every
+      // one, and counts the attempt under all of them or none.
+      const [row] = await sql<{ wait: number }[]>`
+        select take_attempts(
+          ${sql.array(limits.map((l) => l.key))}::text[],
+          ${sql.array(limits.map((l) => l.max))}::integer[],
+          ${sql.array(limits.map((l) => l.windowSeconds))}::integer[],
+          ${now}) as wait`
+      return row?.wait ?? 0
     },
-    async fail(keys, now) {
-      // One statement per key, atomic under concurrency: a new window once the old one has ended.
-      for (const { key, windowSeconds } of keys) {
+    async giveBack(limits, forget, now) {
+      if (limits.length) {
         await sql`
-          insert into login_failures as f (key, failures, window_start) values (${key}, 1, ${now})
-          on conflict (key) do update set
-            failures = case when f.window_start + make_interval(secs => ${windowSeconds}) <= ${now} then 1 else f.failures + 1 end,
-            window_start = case when f.window_start + make_interval(secs => ${windowSeconds}) <= ${now} then ${now} else f.window_start end`
+          update login_failures f set failures = greatest(f.failures - 1, 0)
+          from unnest(${sql.array(limits.map((l) => l.key))}::text[], ${sql.array(limits.map((l) => l.windowSeconds))}::integer[]) as k(key, win)
+          where f.key = k.key and f.window_start + make_interval(secs => k.win) > ${now}`
       }
-    },
-    async clear(key) {
-      await sql`delete from login_failures where key = ${key}`
+      if (forget.length) await sql`delete from login_failures where key in ${sql(forget as string[])}`
     },
   }
 }
