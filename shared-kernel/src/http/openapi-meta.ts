@@ -20,10 +20,10 @@ export interface ResponseDoc {
 }
 
 export interface RouteDoc {
-  /** Unique in the service, camelCase: the name a generated client gives the call (the lint test requires it). */
-  readonly operationId?: string
+  /** Unique in the service, camelCase: the name a generated client gives the call. */
+  readonly operationId: string
   readonly summary: string
-  readonly description?: string
+  readonly description: string
   readonly tags?: readonly string[]
   readonly responses: Readonly<Record<number, ResponseDoc>>
   /**

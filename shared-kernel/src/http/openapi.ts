@@ -179,10 +179,8 @@ export function buildOpenApi(app: Hono<any, any, any>, info: OpenApiInfo): Json 
   for (const { method, path, parts } of operations.values()) {
     const doc = parts.find((p): p is Extract<SpecPart, { kind: 'doc' }> => p.kind === 'doc')?.doc
     if (!doc) continue // undocumented internals (health, docs)
-    if (doc.operationId !== undefined) {
-      if (ids.has(doc.operationId)) throw new Error(`operationId ${doc.operationId} is used twice`)
-      ids.add(doc.operationId)
-    }
+    if (ids.has(doc.operationId)) throw new Error(`operationId ${doc.operationId} is used twice`)
+    ids.add(doc.operationId)
     const oaPath = path.replace(/:([A-Za-z_][A-Za-z0-9_]*)/g, '{$1}')
     ;(paths[oaPath] ??= {})[method] = operation(doc, parts, conv)
   }
@@ -212,11 +210,7 @@ export function buildOpenApi(app: Hono<any, any, any>, info: OpenApiInfo): Json 
 type ErrorDoc = { description: string; headers?: Readonly<Record<string, string>> }
 
 function operation(doc: RouteDoc, parts: readonly SpecPart[], conv: Converter): Json {
-  const op: Json = {}
-  if (doc.operationId !== undefined) op.operationId = doc.operationId
-  op.summary = doc.summary
-  if (doc.description !== undefined) op.description = doc.description
-  op.tags = [...(doc.tags ?? [])]
+  const op: Json = { operationId: doc.operationId, summary: doc.summary, description: doc.description, tags: [...(doc.tags ?? [])] }
   const parameters: Json[] = []
   const responses: Record<string, Json> = {}
   let hasBody = false
