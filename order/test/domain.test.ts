@@ -176,10 +176,33 @@ describe('editing, viewing, deleting', () => {
     expect(decideUpdate(order('pending'), admin, { status: 'paid' }, replica, t1)).toEqual(err({ type: 'TransitionNotAllowed', from: 'pending', to: 'paid' }))
     expect(decideUpdate(order('shipped'), owner, { status: 'cancelled' }, replica, t1)).toEqual(err({ type: 'TransitionNotAllowed', from: 'shipped', to: 'cancelled' }))
   })
-  test("what the caller may not change is ignored: a USER's status other than cancelled, an admin's edits of someone else's order", () => {
-    expect(decideUpdate(order('confirmed'), owner, { status: 'paid' }, replica, t1)).toEqual(ok({ kind: 'unchanged' }))
-    expect(decideUpdate(order('pending'), admin, { items: [{ productId: 2, quantity: 1 }], shippingAddress: 'x' }, replica, t1)).toEqual(ok({ kind: 'unchanged' }))
-    expect(decideUpdate(order('confirmed'), admin, { status: 'paid', shippingAddress: 'x' }, replica, t1)).toEqual(ok({ kind: 'moved', actor: 'admin', order: { ...order('paid'), updatedAt: t1 } }))
+  test('a USER asking for any status but cancelled is refused, in every status of the order, with or without other parts', () => {
+    for (const from of ORDER_STATUSES) {
+      for (const to of ORDER_STATUSES.filter((s) => s !== 'cancelled')) {
+        expect(decideUpdate(order(from), owner, { status: to }, replica, t1)).toEqual(err({ type: 'StatusChangeForbidden', status: to }))
+      }
+    }
+    // refused before anything else is looked at: an edit beside it, or what the order has, does not make it pass
+    expect(decideUpdate(order('pending'), owner, { status: 'paid', shippingAddress: 'x' }, replica, t1)).toEqual(err({ type: 'StatusChangeForbidden', status: 'paid' }))
+    expect(decideUpdate(order('confirmed'), owner, { status: 'confirmed', items: [{ productId: 1, quantity: 2 }], shippingAddress: null }, replica, t1)).toEqual(
+      err({ type: 'StatusChangeForbidden', status: 'confirmed' }),
+    )
+    // a USER who does not own the order is refused the same way (the use case answers 404 before asking)
+    expect(decideUpdate(order('pending'), stranger, { status: 'shipped' }, replica, t1)).toEqual(err({ type: 'StatusChangeForbidden', status: 'shipped' }))
+  })
+  test("an admin sending items or shipping_address for someone else's order is refused, even with what the order has", () => {
+    expect(decideUpdate(order('pending'), admin, { items: [{ productId: 2, quantity: 1 }] }, replica, t1)).toEqual(err({ type: 'EditForbidden', fields: ['items'] }))
+    expect(decideUpdate(order('pending'), admin, { shippingAddress: 'x' }, replica, t1)).toEqual(err({ type: 'EditForbidden', fields: ['shipping_address'] }))
+    expect(decideUpdate(order('pending'), admin, { items: [{ productId: 1, quantity: 2 }], shippingAddress: null }, replica, t1)).toEqual(
+      err({ type: 'EditForbidden', fields: ['items', 'shipping_address'] }),
+    )
+    expect(decideUpdate(order('confirmed'), admin, { status: 'paid', shippingAddress: null }, replica, t1)).toEqual(err({ type: 'EditForbidden', fields: ['shipping_address'] }))
+    // status alone is the admin's to send; on their own order an admin edits as its owner
+    expect(decideUpdate(order('confirmed'), admin, { status: 'paid' }, replica, t1)).toEqual(ok({ kind: 'moved', actor: 'admin', order: { ...order('paid'), updatedAt: t1 } }))
+    const own = { ...order('pending'), userId: admin.id }
+    expect(decideUpdate(own, admin, { shippingAddress: 'Admin St' }, replica, t1)).toEqual(ok({ kind: 'edited', itemsChanged: false, order: { ...own, shippingAddress: 'Admin St', updatedAt: t1 } }))
+    const ownConfirmed = { ...order('confirmed'), userId: admin.id }
+    expect(decideUpdate(ownConfirmed, admin, { status: 'paid' }, replica, t1)).toEqual(ok({ kind: 'moved', actor: 'admin', order: { ...ownConfirmed, status: 'paid', updatedAt: t1 } }))
   })
   test('owner and admin see an order; nobody else', () => {
     expect(canView(order(), owner)).toBe(true)

@@ -381,19 +381,33 @@ describe('PUT /api/v1/update_order/{id}', () => {
     expect((await t.req('GET', `/api/v1/order/${o.id}`, { token: u.token })).body.total).toBe('9.00')
   })
 
-  test('the owner cancels; other statuses from a USER are ignored', async () => {
-    const { t, u, o, put } = await setup()
-    for (const status of ['confirmed', 'paid', 'shipped', 'delivered', 'rejected', 'pending']) {
-      const r = await put(u.token, { status })
-      expect(r.status).toBe(200)
-      expect(r.body.status).toBe('pending')
+  /** The order as its owner sees it, its history, and the events published so far: what a refused request must leave as it was. */
+  async function state(t: ReturnType<typeof orderTestApp>, token: string, id: number) {
+    const order = (await t.req('GET', `/api/v1/order/${id}`, { token })).body
+    const history = (await t.req('GET', `/api/v1/order/${id}/history`, { token })).body
+    return { order, history, published: t.published.length }
+  }
+
+  test('the owner cancels; any other status from a USER is 403 STATUS_CHANGE_FORBIDDEN and changes nothing', async () => {
+    const { t, u, a, o, put } = await setup()
+    const o2 = await t.order(u.token, [{ product_id: a.id, quantity: 1 }])
+    await t.reserve(o2.id)
+    for (const target of [o, o2]) {
+      const before = await state(t, u.token, target.id)
+      for (const status of ['paid', 'shipped', 'delivered', 'confirmed', 'rejected', 'pending']) {
+        const r = await put(u.token, { status }, target.id)
+        expectProblem(r, 403, 'STATUS_CHANGE_FORBIDDEN')
+        expect(r.body.to).toBe(status)
+        expect(r.body.detail).toContain(status)
+        // with an edit beside it, the whole request is refused: the edit is not applied either
+        expectProblem(await put(u.token, { status, shipping_address: 'Sneaky St' }, target.id), 403, 'STATUS_CHANGE_FORBIDDEN')
+      }
+      expect(await state(t, u.token, target.id)).toEqual(before)
     }
     const c = await put(u.token, { status: 'cancelled' })
     expect(c.status).toBe(200)
     expect(c.body.status).toBe('cancelled')
     expectProblem(await put(u.token, { status: 'cancelled' }), 409, 'TRANSITION_NOT_ALLOWED')
-    const o2 = await t.order(u.token, [{ product_id: o.items[0].product_id, quantity: 1 }])
-    await t.reserve(o2.id)
     expect((await put(u.token, { status: 'cancelled' }, o2.id)).body.status).toBe('cancelled')
   })
 
@@ -426,31 +440,55 @@ describe('PUT /api/v1/update_order/{id}', () => {
     await t.reserve(o.id)
     expectProblem(await put(u.token, { items: [{ product_id: b.id, quantity: 1 }] }), 409, 'ORDER_NOT_EDITABLE')
     expectProblem(await put(u.token, { shipping_address: 'Elsewhere' }), 409, 'ORDER_NOT_EDITABLE')
-    // the whole representation sent back, as a client might: nothing changes, nothing is refused
+    // the representation sent back, as a client might: what the order has changes nothing and is not refused...
     const current = (await t.req('GET', `/api/v1/order/${o.id}`, { token: u.token })).body
-    const same = await put(u.token, { ...current, status: 'confirmed' })
+    const { status: _, ...editable } = current
+    const same = await put(u.token, editable)
     expect(same.status).toBe(200)
     expect(same.body).toEqual(current)
+    // ...but a status is the owner's to send only as "cancelled", even the one the order has
+    expectProblem(await put(u.token, { ...current, status: 'confirmed' }), 403, 'STATUS_CHANGE_FORBIDDEN')
     const cancelled = await put(u.token, { ...current, status: 'cancelled' })
     expect(cancelled.status).toBe(200)
     expect(cancelled.body.status).toBe('cancelled')
     expect(t.published.at(-1)).toMatchObject({ type: 'order.cancelled' })
   })
 
-  test('mass assignment: user_id, total, unit_price and an admin-only status do nothing', async () => {
+  test('mass assignment: user_id, total and unit_price do nothing; an admin-only status refuses the whole request', async () => {
     const { t, u, a, o, put } = await setup()
-    const r = await put(u.token, { user_id: crypto.randomUUID(), total: '0.01', status: 'delivered', items: [{ product_id: a.id, quantity: 2, unit_price: '0.01' }] })
+    const r = await put(u.token, { user_id: crypto.randomUUID(), total: '0.01', items: [{ product_id: a.id, quantity: 2, unit_price: '0.01' }] })
     expect(r.status).toBe(200)
     expect(r.body).toMatchObject({ user_id: u.id, total: '4.00', status: 'pending' })
     expect(r.body.items[0].unit_price).toBe('2.00')
     expect((await t.req('GET', `/api/v1/order/${o.id}`, { token: u.token })).body.user_id).toBe(u.id)
+    const before = await state(t, u.token, o.id)
+    expectProblem(await put(u.token, { status: 'delivered', items: [{ product_id: a.id, quantity: 5 }] }), 403, 'STATUS_CHANGE_FORBIDDEN')
+    expect(await state(t, u.token, o.id)).toEqual(before)
   })
 
-  test("an admin's items and address on someone else's order are ignored", async () => {
-    const { admin, b, o, put } = await setup()
-    const r = await put(admin.token, { items: [{ product_id: b.id, quantity: 9 }], shipping_address: 'Admin St' })
-    expect(r.status).toBe(200)
-    expect(r.body).toMatchObject({ total: '2.00', shipping_address: 'Old St' })
+  test("an admin's items or shipping_address on someone else's order: 403 ORDER_EDIT_FORBIDDEN, nothing changes", async () => {
+    const { t, u, admin, a, b, o, put } = await setup()
+    const before = await state(t, u.token, o.id)
+    const bodies: [unknown, string[]][] = [
+      [{ items: [{ product_id: b.id, quantity: 9 }] }, ['items']],
+      [{ shipping_address: 'Admin St' }, ['shipping_address']],
+      [{ items: [{ product_id: b.id, quantity: 9 }], shipping_address: 'Admin St' }, ['items', 'shipping_address']],
+      // even what the order has, and even beside a status the admin may set
+      [{ items: [{ product_id: a.id, quantity: 1 }], shipping_address: 'Old St' }, ['items', 'shipping_address']],
+      [{ status: 'cancelled', shipping_address: null }, ['shipping_address']],
+    ]
+    for (const [body, fields] of bodies) {
+      const r = await put(admin.token, body)
+      expectProblem(r, 403, 'ORDER_EDIT_FORBIDDEN')
+      expect(r.body.fields).toEqual(fields)
+    }
+    expect(await state(t, u.token, o.id)).toEqual(before)
+    // status alone is the admin's; on their own order an admin edits as its owner
+    expect((await put(admin.token, { status: 'cancelled' })).body.status).toBe('cancelled')
+    const own = await t.order(admin.token, [{ product_id: a.id, quantity: 1 }])
+    const edited = await put(admin.token, { items: [{ product_id: b.id, quantity: 2 }], shipping_address: 'Admin St' }, own.id)
+    expect(edited.status).toBe(200)
+    expect(edited.body).toMatchObject({ total: '6.00', shipping_address: 'Admin St' })
   })
 
   test("404 for another user's order and for a missing one", async () => {
@@ -581,6 +619,10 @@ describe('conventions', () => {
     expect(create.parameters.find((p: any) => p.name === 'Idempotency-Key')).toMatchObject({ in: 'header', required: false })
     expect(Object.keys(create.responses).sort()).toEqual(['201', '400', '401', '409', '413', '415', '422', '500'])
     expect(doc.paths['/api/v1/update_order/{id}'].put.description).toContain('at most one reservation request')
+    const update = doc.paths['/api/v1/update_order/{id}'].put
+    expect(Object.keys(update.responses)).toEqual(expect.arrayContaining(['200', '403', '404', '409', '422']))
+    expect(update.responses['403'].description).toContain('STATUS_CHANGE_FORBIDDEN')
+    expect(update.responses['403'].description).toContain('ORDER_EDIT_FORBIDDEN')
     expect(doc.paths['/api/v1/order/{id}/history'].get.summary).toContain('extension')
     expect(Object.keys(doc.paths['/api/v1/delete_order/{id}'].delete.responses)).toEqual(expect.arrayContaining(['204', '404', '409']))
     expect(doc.paths['/api/v1/orders'].get.parameters.map((p: any) => p.name).sort()).toEqual(['limit', 'offset', 'status', 'user_id'])

@@ -446,7 +446,7 @@ describe('API3 broken object property level authorization: mass assignment has n
     expectProblem(await req('GET', `/api/v1/order/${r.body.id}`, { token: bob.token }), 404)
   })
 
-  test('order: an owner cannot set a status beyond cancel, nor total, user_id or prices on an update', async () => {
+  test('order: an owner asking for a status beyond cancel is refused (403, nothing changes); total, user_id or prices on an update do nothing', async () => {
     const t = orderTestApp()
     const req = requester('order', t.app)
     const alice = await t.user()
@@ -456,11 +456,13 @@ describe('API3 broken object property level authorization: mass assignment has n
     const confirmed = await t.order(alice.token, [{ product_id: p.id, quantity: 1 }])
     await t.reserve(confirmed.id)
     for (const [o, status] of [[pending, 'pending'], [confirmed, 'confirmed']] as const) {
-      for (const target of ['confirmed', 'paid', 'shipped', 'delivered', 'rejected']) {
+      for (const target of ['pending', 'confirmed', 'paid', 'shipped', 'delivered', 'rejected']) {
         const r = await req('PUT', `/api/v1/update_order/${o.id}`, { token: alice.token, body: { status: target } })
-        expect({ target, status: r.status, now: r.body?.status }).toEqual({ target, status: 200, now: status })
+        expect({ target, status: r.status, code: r.body?.code }).toEqual({ target, status: 403, code: 'STATUS_CHANGE_FORBIDDEN' })
+        expect((await req('GET', `/api/v1/order/${o.id}`, { token: alice.token })).body.status).toBe(status)
       }
     }
+    expect(t.published.filter((e) => e.type !== 'order.placed')).toEqual([])
     const r = await req('PUT', `/api/v1/update_order/${pending.id}`, {
       token: alice.token,
       body: { user_id: bob.id, total: '0.01', items: [{ product_id: p.id, quantity: 3, unit_price: '0.01', line_total: '0.01' }] },
@@ -470,6 +472,20 @@ describe('API3 broken object property level authorization: mass assignment has n
     expect(r.body.items[0]).toMatchObject({ unit_price: '3.00', line_total: '9.00' })
     expect((await req('GET', `/api/v1/order/${pending.id}`, { token: alice.token })).body.status).toBe('pending')
     expect((await req('GET', `/api/v1/order/${confirmed.id}`, { token: alice.token })).body.status).toBe('confirmed')
+  })
+
+  test("order: an admin sending items or shipping_address for someone else's order is refused (403), and nothing changes", async () => {
+    const t = orderTestApp()
+    const req = requester('order', t.app)
+    const alice = await t.user()
+    const admin = await t.user('ADMIN')
+    const p = await t.product({ price: '3.00' })
+    const o = await t.order(alice.token, [{ product_id: p.id, quantity: 1 }], { shipping_address: 'Alice St' })
+    for (const body of [{ items: [{ product_id: p.id, quantity: 7 }] }, { shipping_address: 'Admin St' }, { status: 'cancelled', shipping_address: null }]) {
+      expectProblem(await req('PUT', `/api/v1/update_order/${o.id}`, { token: admin.token, body }), 403, 'ORDER_EDIT_FORBIDDEN')
+    }
+    expect((await req('GET', `/api/v1/order/${o.id}`, { token: alice.token })).body).toEqual(o)
+    expect(t.published.filter((e) => e.type !== 'order.placed')).toEqual([])
   })
 
   test('catalog: id, version, level and timestamps in category and product writes are ignored', async () => {

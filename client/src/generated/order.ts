@@ -72,7 +72,7 @@ export interface paths {
         get?: never;
         /**
          * Change an order: the owner edits or cancels it, an admin moves its status
-         * @description The owner may send `items` and/or `shipping_address` while the order is pending (409 `ORDER_NOT_EDITABLE` afterwards), or `{"status": "cancelled"}` while it is pending, confirmed or paid. An ADMIN sends `{"status"}` along the allowed transitions: confirmed → paid → shipped → delivered, and pending | confirmed | paid → cancelled; confirmed and rejected are set only by the catalog's stock answer. Any other move is 409 `TRANSITION_NOT_ALLOWED` (including to the current status). What the caller may not change is ignored, not refused: a USER's `status` other than "cancelled", an ADMIN's `items`/`shipping_address` on someone else's order, and `user_id`, `total`, prices anywhere. `status` together with `items` or `shipping_address` that would change them (both allowed to the caller) is 422. Sending what the order already has changes nothing and is 200, whatever the status, so a whole representation sent back with a new status is just a status change. Edited lines: a product the order already had keeps its name and unit_price snapshot; a new product is snapshotted now; products must be known and not deleted (422 `UNKNOWN_PRODUCTS`). Stock: an order has at most one reservation request with the catalog at a time. Editing the items of a pending order emits nothing at once; when the catalog answers the request in flight, a reservation of the old lines is released (`order.cancelled`) and the current lines are placed again (`order.placed`), and a rejection of the old lines places the current ones again; the order is confirmed or rejected only by an answer about its current lines. Cancelling a confirmed or paid order emits `order.cancelled` (the catalog puts the stock back); cancelling a pending one emits nothing, and if the catalog reserves it afterwards the stock is released at once.
+         * @description The owner may send `items` and/or `shipping_address` while the order is pending (409 `ORDER_NOT_EDITABLE` afterwards), or `{"status": "cancelled"}` while it is pending, confirmed or paid. An ADMIN sends `{"status"}` along the allowed transitions: confirmed → paid → shipped → delivered, and pending | confirmed | paid → cancelled; confirmed and rejected are set only by the catalog's stock answer. Any other move is 409 `TRANSITION_NOT_ALLOWED` (including to the current status). A field the caller may not set is refused with 403 and nothing changes: a `status` other than "cancelled" from a USER (`STATUS_CHANGE_FORBIDDEN`, whatever the order's status, its current one included; the status asked for in `to`), and `items` or `shipping_address` from an ADMIN on someone else's order (`ORDER_EDIT_FORBIDDEN`, even with the values the order has; the parts in `fields`). Fields the operation does not take (`user_id`, `total`, `unit_price`, `line_total`, `name`) are ignored. `status` together with `items` or `shipping_address` that would change them is 422. Sending what the order already has changes nothing and is 200, whatever the status, so the owner's whole representation sent back with status "cancelled" is just a cancel. Edited lines: a product the order already had keeps its name and unit_price snapshot; a new product is snapshotted now; products must be known and not deleted (422 `UNKNOWN_PRODUCTS`). Stock: an order has at most one reservation request with the catalog at a time. Editing the items of a pending order emits nothing at once; when the catalog answers the request in flight, a reservation of the old lines is released (`order.cancelled`) and the current lines are placed again (`order.placed`), and a rejection of the old lines places the current ones again; the order is confirmed or rejected only by an answer about its current lines. Cancelling a confirmed or paid order emits `order.cancelled` (the catalog puts the stock back); cancelling a pending one emits nothing, and if the catalog reserves it afterwards the stock is released at once.
          */
         put: operations["updateOrder"];
         post?: never;
@@ -216,10 +216,12 @@ export interface components {
              */
             from?: "pending" | "confirmed" | "paid" | "shipped" | "delivered" | "rejected" | "cancelled";
             /**
-             * @description TRANSITION_NOT_ALLOWED: the status asked for
+             * @description TRANSITION_NOT_ALLOWED, STATUS_CHANGE_FORBIDDEN: the status asked for
              * @enum {string}
              */
             to?: "pending" | "confirmed" | "paid" | "shipped" | "delivered" | "rejected" | "cancelled";
+            /** @description ORDER_EDIT_FORBIDDEN: the parts of the body only the owner may send */
+            fields?: ("items" | "shipping_address")[];
             /**
              * @description ORDER_NOT_EDITABLE, ORDER_NOT_DELETABLE: the status the order has
              * @enum {string}
@@ -487,6 +489,15 @@ export interface operations {
                 headers: {
                     /** @description the scheme to authenticate with: Bearer */
                     "WWW-Authenticate"?: "Bearer";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: a request for what the caller may not change, refused as a whole (nothing changes): a status other than cancelled from a USER (STATUS_CHANGE_FORBIDDEN, the status in `to`), items or shipping_address from an ADMIN on someone else's order (ORDER_EDIT_FORBIDDEN, the parts in `fields`) */
+            403: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {

@@ -1,7 +1,7 @@
 import type { OrderLineData, Role } from '@shop/shared-kernel/event-types'
 import { type Money, sum, times } from '@shop/shared-kernel/money'
 import { type Result, err, ok } from '@shop/shared-kernel/result'
-import type { OrderError } from './errors.ts'
+import type { EditableField, OrderError } from './errors.ts'
 import type { ReplicaProduct } from './product.ts'
 import { type Actor, type OrderStatus, OWNER_DELETABLE, permittedActor } from './status.ts'
 
@@ -143,10 +143,12 @@ export type UpdateDecision =
 
 /**
  * The one decision of a change request. The owner edits items and shipping address while the order
- * is pending, or cancels; an admin moves the status along the table. What the caller may not
- * change is ignored (a USER's status other than "cancelled", an admin's items on someone else's
- * order). A status never changes together with a real edit; parts that repeat what is there do
- * not count as edits. `products`: the replica's view of the requested lines' products.
+ * is pending, or cancels; an admin moves the status along the table. A request for what the caller
+ * may not change is refused as a whole, never partly applied: a status other than "cancelled" from
+ * a caller who is not an admin (StatusChangeForbidden, even the status the order has), items or
+ * shipping address from an admin on someone else's order (EditForbidden, even the values it has).
+ * A status never changes together with a real edit; parts that repeat what is there do not count as
+ * edits. `products`: the replica's view of the requested lines' products.
  */
 export function decideUpdate(
   order: Order,
@@ -156,10 +158,14 @@ export function decideUpdate(
   now: Date,
 ): Result<UpdateDecision, OrderError> {
   const actors = actorsOf(order, caller)
-  const owner = actors.includes('owner')
-  const status = change.status !== undefined && (actors.includes('admin') || (owner && change.status === 'cancelled')) ? change.status : undefined
-  const lines = owner ? change.items : undefined
-  const address = owner ? change.shippingAddress : undefined
+  if (change.status !== undefined && change.status !== 'cancelled' && !actors.includes('admin')) return err({ type: 'StatusChangeForbidden', status: change.status })
+  if (!actors.includes('owner')) {
+    const fields: EditableField[] = []
+    if (change.items !== undefined) fields.push('items')
+    if (change.shippingAddress !== undefined) fields.push('shipping_address')
+    if (fields.length) return err({ type: 'EditForbidden', fields })
+  }
+  const { status, items: lines, shippingAddress: address } = change
   const itemsChanged = lines !== undefined && !sameStockLines(stockLines(lines), stockLines(order.items))
   const addressChanged = address !== undefined && address !== order.shippingAddress
   if (status !== undefined) {

@@ -19,6 +19,10 @@ export function toProblem(e: OrderError): HttpProblem {
       return invalidBody('items', `the lines for product ${e.productId} add up to ${e.quantity}; a product's quantity must be ${MIN_QUANTITY} to ${MAX_QUANTITY}`)
     case 'StatusWithEdits':
       return invalidBody('status', 'status cannot change in the same request as items or shipping_address')
+    case 'StatusChangeForbidden':
+      return new HttpProblem(403, 'STATUS_CHANGE_FORBIDDEN', `the owner of an order may set its status only to cancelled, not to ${e.status}`, { to: e.status })
+    case 'EditForbidden':
+      return new HttpProblem(403, 'ORDER_EDIT_FORBIDDEN', `only the owner of an order may send ${e.fields.join(' and ')}; an admin may send only status`, { fields: e.fields })
     case 'IdempotencyKeyReused':
       return fieldProblem('IDEMPOTENCY_KEY_REUSED', 'Idempotency-Key', 'already used with a different request body', {
         detail: 'this Idempotency-Key was used before with a different request body',

@@ -133,6 +133,7 @@ export function orderRoutes({ application: { commands, queries }, signedIn }: Re
       tags,
       responses: { 200: { description: 'the order after the change', schema: OrderOut } },
       errors: {
+        403: 'a request for what the caller may not change, refused as a whole (nothing changes): a status other than cancelled from a USER (STATUS_CHANGE_FORBIDDEN, the status in `to`), items or shipping_address from an ADMIN on someone else\'s order (ORDER_EDIT_FORBIDDEN, the parts in `fields`)',
         404: 'no such order, or it is not yours',
         409: 'not editable (ORDER_NOT_EDITABLE: items or shipping_address of an order that is no longer pending) or transition not allowed (TRANSITION_NOT_ALLOWED)',
         422: 'invalid body; status together with items or shipping_address; unknown or deleted products (UNKNOWN_PRODUCTS, ids in `product_ids`)',

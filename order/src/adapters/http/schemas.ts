@@ -103,6 +103,7 @@ export const orderSchemas = {
 export const orderProblemFields = {
   product_ids: v.pipe(v.array(IdOut), v.description('UNKNOWN_PRODUCTS: the unknown or deleted products, sorted')),
   from: v.pipe(Status, v.description('TRANSITION_NOT_ALLOWED: the status the order has')),
-  to: v.pipe(Status, v.description('TRANSITION_NOT_ALLOWED: the status asked for')),
+  to: v.pipe(Status, v.description('TRANSITION_NOT_ALLOWED, STATUS_CHANGE_FORBIDDEN: the status asked for')),
+  fields: v.pipe(v.array(v.picklist(['items', 'shipping_address'])), v.description('ORDER_EDIT_FORBIDDEN: the parts of the body only the owner may send')),
   current_status: v.pipe(Status, v.description('ORDER_NOT_EDITABLE, ORDER_NOT_DELETABLE: the status the order has')),
 }
