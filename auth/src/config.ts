@@ -9,7 +9,7 @@ const AuthSettings = v.pipe(
     JWT_TTL_SECONDS: settings.int('JWT_TTL_SECONDS', 1800, 60, 7 * 24 * 3600),
     ADMIN_USERNAME: v.optional(v.pipe(v.string(), v.check(isValidUsername, 'ADMIN_USERNAME must be 3 to 32 of [A-Za-z0-9_.-]'))),
     ADMIN_EMAIL: v.optional(v.pipe(v.string(), v.check(isValidEmail, 'ADMIN_EMAIL must be an email address'))),
-    ADMIN_PASSWORD: v.optional(v.pipe(v.string(), v.check(isValidPassword, 'ADMIN_PASSWORD must be 8 to 72 bytes'))),
+    ADMIN_PASSWORD: v.optional(v.pipe(v.string(), v.check(isValidPassword, 'ADMIN_PASSWORD must be 8 to 72 bytes in UTF-8 (not characters: "é" takes 2 bytes, "€" 3)'))),
     LOGIN_MAX_FAILURES: settings.int('LOGIN_MAX_FAILURES', 5, 1, 1000),
     LOGIN_MAX_FAILURES_PER_ADDRESS: settings.int('LOGIN_MAX_FAILURES_PER_ADDRESS', 20, 1, 100000),
     LOGIN_MAX_FAILURES_PER_ACCOUNT: settings.int('LOGIN_MAX_FAILURES_PER_ACCOUNT', 50, 1, 100000),

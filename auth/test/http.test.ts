@@ -34,7 +34,18 @@ describe('POST /api/v1/auth/register', () => {
     expectProblem(await t.req('POST', '/api/v1/auth/register', { body: { username: 'p73', email: 'p73@example.com', password: p72 + 'a' } }), 422)
     // 24 three-byte characters = 72 bytes; 25 = 75 bytes
     expect((await t.req('POST', '/api/v1/auth/register', { body: { username: 'u24', email: 'u24@example.com', password: '€'.repeat(24) } })).status).toBe(201)
-    expectProblem(await t.req('POST', '/api/v1/auth/register', { body: { username: 'u25', email: 'u25@example.com', password: '€'.repeat(25) } }), 422)
+    const long = await t.req('POST', '/api/v1/auth/register', { body: { username: 'u25', email: 'u25@example.com', password: '€'.repeat(25) } })
+    expectProblem(long, 422)
+    // the words say what is counted, and how many there were
+    expect(long.body.errors).toEqual([{ path: 'password', message: 'password must be 8 to 72 bytes in UTF-8 (not characters: "é" takes 2 bytes, "€" 3); this one is 75 bytes' }])
+    // 2 four-byte characters = 8 bytes: long enough, though only 2 characters
+    expect((await t.req('POST', '/api/v1/auth/register', { body: { username: 'u2x', email: 'u2x@example.com', password: '😀😀' } })).status).toBe(201)
+    expectProblem(await t.req('POST', '/api/v1/auth/register', { body: { username: 'u7x', email: 'u7x@example.com', password: 'é'.repeat(3) + 'a' } }), 422)
+    // the document's character bounds never refuse a password the server takes, and it says the rule is in bytes
+    const doc = (await t.req('GET', '/openapi.json')).body
+    const schema = doc.components.schemas.RegisterRequest.properties.password
+    expect(schema).toMatchObject({ minLength: 2, maxLength: 72 })
+    expect(schema.description).toContain('8 to 72 bytes in UTF-8, not characters')
   })
   test('400 on malformed JSON, 415 on another media type, 413 over the body limit', async () => {
     expectProblem(await t.req('POST', '/api/v1/auth/register', { raw: '{"username": ', headers: { 'Content-Type': 'application/json' } }), 400, 'MALFORMED_JSON')

@@ -5,7 +5,7 @@
  * description on every operation, typed path and query parameters.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { SERVICES, type Service, openApiDocuments, writeOpenApiDocuments } from '../../scripts/openapi.ts'
@@ -112,6 +112,9 @@ describe('the OpenAPI documents', () => {
       expect(doc.components.schemas.Problem.properties.code).toBeDefined()
       expect(doc.servers.length).toBeGreaterThan(0)
       expect(doc.tags.every((t: any) => t.description)).toBe(true)
+      // The licence the documents declare is the repository's: none while package.json names none.
+      const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'))
+      expect(doc.info.license?.identifier).toBe(pkg.license)
     })
   }
 })

@@ -32,7 +32,8 @@ const EMAIL_PATTERN = /^[^\s\u0000-\u001f\u007f@"<>()[\]\\,;:]+@[^\s\u0000-\u001
 export const isValidUsername = (s: string): boolean => USERNAME_PATTERN.test(s)
 export const normalizeEmail = (s: string): string => s.trim().toLowerCase()
 export const isValidEmail = (s: string): boolean => s.length <= EMAIL_MAX && EMAIL_PATTERN.test(normalizeEmail(s))
-const passwordBytes = (s: string): number => new TextEncoder().encode(s).length
+/** A password's length as bcrypt counts it: bytes of its UTF-8 encoding (a character takes 1 to 4). */
+export const passwordBytes = (s: string): number => new TextEncoder().encode(s).length
 export const isValidPassword = (s: string): boolean => {
   const n = passwordBytes(s)
   return n >= PASSWORD_MIN_BYTES && n <= PASSWORD_MAX_BYTES

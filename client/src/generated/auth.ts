@@ -181,7 +181,7 @@ export interface components {
              * @description kept lower-case; unique without regard to case
              */
             email: string;
-            /** @description 8 to 72 bytes in UTF-8 */
+            /** @description 8 to 72 bytes in UTF-8, not characters (bcrypt reads no more than 72 bytes): a character takes 1 to 4 bytes ("a" 1, "é" 2, "€" 3, most emoji 4), so 72 ASCII characters fit but 25 "€" do not. minLength and maxLength are only the character bounds that follow; the server counts bytes. */
             password: string;
             full_name?: string | null;
         };
@@ -217,7 +217,7 @@ export interface components {
              */
             email?: string;
             full_name?: string | null;
-            /** @description 8 to 72 bytes in UTF-8 */
+            /** @description 8 to 72 bytes in UTF-8, not characters (bcrypt reads no more than 72 bytes): a character takes 1 to 4 bytes ("a" 1, "é" 2, "€" 3, most emoji 4), so 72 ASCII characters fit but 25 "€" do not. minLength and maxLength are only the character bounds that follow; the server counts bytes. */
             password?: string;
             current_password?: string;
         };

@@ -192,7 +192,6 @@ export function buildOpenApi(app: Hono<any, any, any>, info: OpenApiInfo): Json 
       version: info.version,
       description: `${info.description}\n\nErrors are RFC 9457 problems (\`application/problem+json\`, schema Problem). A method a path does not have is answered 405 with an \`Allow\` header; an unknown path 404.`,
       contact: { name: 'the shop team' },
-      license: { name: 'UNLICENSED (private: all rights reserved)', identifier: 'LicenseRef-UNLICENSED' },
     },
     servers: info.servers ?? [{ url: '/', description: 'the server that serves this document' }],
     tags: [...(info.tags ?? [])],

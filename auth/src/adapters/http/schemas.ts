@@ -1,6 +1,6 @@
 import * as v from 'valibot'
 import { noControlChars, uuidString } from '@shop/shared-kernel/http/validate'
-import { EMAIL_MAX, FULL_NAME_MAX, PASSWORD_MAX_BYTES, PASSWORD_MIN_BYTES, isValidEmail, isValidPassword, isValidUsername } from '../../domain/user.ts'
+import { EMAIL_MAX, FULL_NAME_MAX, PASSWORD_MAX_BYTES, PASSWORD_MIN_BYTES, isValidEmail, isValidPassword, isValidUsername, passwordBytes } from '../../domain/user.ts'
 
 const username = v.pipe(
   v.string('username must be a string'),
@@ -12,10 +12,24 @@ const email = v.pipe(
   v.metadata({ format: 'email', maxLength: EMAIL_MAX, description: 'kept lower-case; unique without regard to case' }),
   v.check(isValidEmail, 'email must be a valid email address'),
 )
+// The rule is in bytes (bcrypt reads 72 at most); JSON Schema counts characters, of 1 to 4 bytes
+// each in UTF-8. So the declared character bounds are the ones no valid password breaks (8 bytes
+// can be 2 characters, 72 bytes at most 72), and the description states the byte rule.
 const password = v.pipe(
   v.string('password must be a string'),
-  v.metadata({ minLength: PASSWORD_MIN_BYTES, maxLength: PASSWORD_MAX_BYTES, description: `${PASSWORD_MIN_BYTES} to ${PASSWORD_MAX_BYTES} bytes in UTF-8` }),
-  v.check(isValidPassword, 'password must be 8 to 72 bytes long (UTF-8)'),
+  v.metadata({
+    minLength: Math.ceil(PASSWORD_MIN_BYTES / 4),
+    maxLength: PASSWORD_MAX_BYTES,
+    description:
+      `${PASSWORD_MIN_BYTES} to ${PASSWORD_MAX_BYTES} bytes in UTF-8, not characters (bcrypt reads no more than ${PASSWORD_MAX_BYTES} bytes): ` +
+      `a character takes 1 to 4 bytes ("a" 1, "é" 2, "€" 3, most emoji 4), so ${PASSWORD_MAX_BYTES} ASCII characters fit but ${PASSWORD_MAX_BYTES / 3 + 1} "€" do not. ` +
+      `minLength and maxLength are only the character bounds that follow; the server counts bytes.`,
+  }),
+  v.check(
+    isValidPassword,
+    (issue) =>
+      `password must be ${PASSWORD_MIN_BYTES} to ${PASSWORD_MAX_BYTES} bytes in UTF-8 (not characters: "é" takes 2 bytes, "€" 3); this one is ${passwordBytes(String(issue.input))} bytes`,
+  ),
 )
 const fullName = v.nullable(
   v.pipe(
