@@ -18,9 +18,12 @@ dev: install
 start: install broker
 	bun scripts/start.ts
 
-## reset: delete the embedded databases of `make dev` (.data/)
+## reset: delete the embedded databases of `make dev`: DATA_DIR as the services read it (the environment,
+## else .env, else .data)
+DATA_DIR ?= $(or $(shell sed -n 's/^DATA_DIR=//p' .env 2>/dev/null | tail -n 1),.data)
 reset:
-	rm -rf .data
+	@test -n "$(DATA_DIR)" -a "$(DATA_DIR)" != "/" || { echo "reset: DATA_DIR is empty or /; refusing" >&2; exit 1; }
+	rm -rf "$(DATA_DIR)"
 
 ## migrate: create the three databases if missing and apply their migrations (real PostgreSQL), and the broker set-up
 migrate: install broker

@@ -1,11 +1,13 @@
 /**
  * `make dev`: the three services in this one process, each on its own port with its own
  * embedded PGlite database under DATA_DIR (.data/<service>), sharing an in-memory event bus.
+ * Importing this file starts nothing: `devConfigs` and `banner` are what the README's banner is
+ * checked against (tests/standalone.test.ts).
  */
 import { MemoryBus } from '@shop/shared-kernel/bus/memory'
 import { createLogger } from '@shop/shared-kernel/log'
 import { startTracing } from '@shop/shared-kernel/observability/tracing'
-import { loggerFor, onShutdown, serve, type Served } from '@shop/shared-kernel/service'
+import { listenUrl, loggerFor, onShutdown, serve, type Served } from '@shop/shared-kernel/service'
 import { loadAuthConfig } from '@shop/auth/config'
 import { startAuth } from '@shop/auth/main'
 import { loadCatalogConfig } from '@shop/catalog/config'
@@ -14,45 +16,91 @@ import { loadOrderConfig } from '@shop/order/config'
 import { startOrder } from '@shop/order/main'
 import { docsOrigins, tokenUrl } from './origins.ts'
 
+type Env = Record<string, string | undefined>
+
 // A dev-only key, so `make dev` needs no setup; any real deployment sets its own JWT_SECRET.
 const DEV_SECRET = 'dev-only-secret-change-me-0123456789abcdef'
-const ports = { auth: process.env.AUTH_PORT ?? '8000', catalog: process.env.CATALOG_PORT ?? '8001', order: process.env.ORDER_PORT ?? '8002' }
-const base = { JWT_SECRET: DEV_SECRET, ...process.env, DATABASE_URL: undefined, AMQP_URL: undefined }
-// A dev admin, so the catalog can be built from /docs at once (and `make seed` can log in).
-const devAdmin = process.env.ADMIN_USERNAME ? {} : { ADMIN_USERNAME: 'admin', ADMIN_EMAIL: 'admin@example.com', ADMIN_PASSWORD: 'admin-password' }
-// The docs pages log in at auth from the browser: the three services' own origins are allowed
-// (CORS_ORIGINS overrides), and Authorize posts to this auth.
-const docs = { CORS_ORIGINS: docsOrigins(Object.values(ports)), AUTH_TOKEN_URL: tokenUrl(process.env.HOST, ports.auth) }
 
-const bus = new MemoryBus(createLogger({ service: 'bus', level: (process.env.LOG_LEVEL as 'info' | undefined) ?? 'info' }))
-const served: { name: string; s: Served }[] = []
+/** The three services' settings as `make dev` makes them from `env`, and the dev admin it adds when ADMIN_USERNAME is unset. */
+export function devConfigs(env: Env = process.env) {
+  const ports = { auth: env.AUTH_PORT ?? '8000', catalog: env.CATALOG_PORT ?? '8001', order: env.ORDER_PORT ?? '8002' }
+  const base = { JWT_SECRET: DEV_SECRET, ...env, DATABASE_URL: undefined, AMQP_URL: undefined }
+  // A dev admin, so the catalog can be built from /docs at once (and `make seed` can log in).
+  const devAdmin = env.ADMIN_USERNAME ? undefined : { username: 'admin', email: 'admin@example.com', password: 'admin-password' }
+  const adminEnv = devAdmin ? { ADMIN_USERNAME: devAdmin.username, ADMIN_EMAIL: devAdmin.email, ADMIN_PASSWORD: devAdmin.password } : {}
+  // The docs pages log in at auth from the browser: the three services' own origins are allowed
+  // (CORS_ORIGINS overrides), and Authorize posts to this auth.
+  const docs = { CORS_ORIGINS: docsOrigins(Object.values(ports)), AUTH_TOKEN_URL: tokenUrl(env.HOST, ports.auth) }
+  return {
+    auth: loadAuthConfig({ ...docs, ...base, ...adminEnv, PORT: ports.auth }),
+    catalog: loadCatalogConfig({ ...docs, ...base, PORT: ports.catalog }),
+    order: loadOrderConfig({ ...docs, ...base, PORT: ports.order }),
+    devAdmin,
+  }
+}
 
-const authConfig = loadAuthConfig({ ...docs, ...base, ...devAdmin, PORT: ports.auth })
-const authLog = loggerFor('auth', authConfig)
-const catalogConfig = loadCatalogConfig({ ...docs, ...base, PORT: ports.catalog })
-const catalogLog = loggerFor('catalog', catalogConfig)
-const orderConfig = loadOrderConfig({ ...docs, ...base, PORT: ports.order })
-const orderLog = loggerFor('order', orderConfig)
+/** What `make dev` prints once the three services listen. */
+export function banner(o: {
+  dataDir: string
+  services: readonly { name: string; url: string }[]
+  devAdmin: { username: string; password: string } | undefined
+  metricsEnabled: boolean
+  tracesTo: string | undefined
+}): string {
+  const lines = o.services.map(({ name, url }) => `  ${name.padEnd(8)} ${url}   docs: ${url}/docs`).join('\n')
+  const adminLine = o.devAdmin ? `  admin    ${o.devAdmin.username} / ${o.devAdmin.password} (dev only; set ADMIN_* to change)\n` : ''
+  const observing = `  metrics  ${o.metricsEnabled ? 'GET /metrics on each service' : 'off (METRICS_ENABLED=false)'}; traces ${o.tracesTo ? `to ${o.tracesTo}` : 'off (set OTEL_EXPORTER_OTLP_ENDPOINT)'}\n`
+  return `\nshop is running: three services, embedded PGlite under ${o.dataDir}/, in-memory bus\n${lines}\n${adminLine}${observing}  sample data: make seed\n\n`
+}
 
-// Traces only when OTEL_EXPORTER_OTLP_ENDPOINT is set: one tracer for the one process, named shop.
-const tracing = startTracing({ service: process.env.OTEL_SERVICE_NAME ?? 'shop', endpoint: authConfig.OTEL_EXPORTER_OTLP_ENDPOINT })
+/** The banner for `env` before anything listens (the URLs from the configured ports), as the README shows it. */
+export function plannedBanner(env: Env = process.env): string {
+  const c = devConfigs(env)
+  return banner({
+    dataDir: c.auth.DATA_DIR,
+    services: (['auth', 'catalog', 'order'] as const).map((name) => ({ name, url: listenUrl(c[name].HOST, c[name].PORT) })),
+    devAdmin: c.devAdmin,
+    metricsEnabled: c.auth.METRICS_ENABLED,
+    tracesTo: c.auth.OTEL_EXPORTER_OTLP_ENDPOINT,
+  })
+}
 
-const [auth, catalog, order] = await Promise.all([
-  startAuth(authConfig, authLog, { bus }),
-  startCatalog(catalogConfig, catalogLog, { bus }),
-  startOrder(orderConfig, orderLog, { bus }),
-])
-served.push({ name: 'auth', s: serve('auth', auth, authConfig, authLog) })
-served.push({ name: 'catalog', s: serve('catalog', catalog, catalogConfig, catalogLog) })
-served.push({ name: 'order', s: serve('order', order, orderConfig, orderLog) })
+async function main(): Promise<void> {
+  const c = devConfigs()
+  const bus = new MemoryBus(createLogger({ service: 'bus', level: (process.env.LOG_LEVEL as 'info' | undefined) ?? 'info' }))
+  const authLog = loggerFor('auth', c.auth)
+  const catalogLog = loggerFor('catalog', c.catalog)
+  const orderLog = loggerFor('order', c.order)
 
-const lines = served.map(({ name, s }) => `  ${name.padEnd(8)} ${s.url}   docs: ${s.url}/docs`).join('\n')
-const adminLine = devAdmin.ADMIN_USERNAME ? `  admin    ${devAdmin.ADMIN_USERNAME} / ${devAdmin.ADMIN_PASSWORD} (dev only; set ADMIN_* to change)\n` : ''
-const observing = `  metrics  ${authConfig.METRICS_ENABLED ? 'GET /metrics on each service' : 'off (METRICS_ENABLED=false)'}; traces ${tracing.on ? `to ${authConfig.OTEL_EXPORTER_OTLP_ENDPOINT}` : 'off (set OTEL_EXPORTER_OTLP_ENDPOINT)'}\n`
-process.stdout.write(`\nshop is running: three services, embedded PGlite under ${authConfig.DATA_DIR}/, in-memory bus\n${lines}\n${adminLine}${observing}  sample data: make seed\n\n`)
+  // Traces only when OTEL_EXPORTER_OTLP_ENDPOINT is set: one tracer for the one process, named shop.
+  const tracing = startTracing({ service: process.env.OTEL_SERVICE_NAME ?? 'shop', endpoint: c.auth.OTEL_EXPORTER_OTLP_ENDPOINT })
 
-onShutdown(authLog, authConfig.SHUTDOWN_TIMEOUT_MS, async () => {
-  await Promise.all(served.map(({ s }) => s.close()))
-  await bus.close()
-  await tracing.shutdown()
-})
+  const [auth, catalog, order] = await Promise.all([
+    startAuth(c.auth, authLog, { bus }),
+    startCatalog(c.catalog, catalogLog, { bus }),
+    startOrder(c.order, orderLog, { bus }),
+  ])
+  const served: { name: string; s: Served }[] = [
+    { name: 'auth', s: serve('auth', auth, c.auth, authLog) },
+    { name: 'catalog', s: serve('catalog', catalog, c.catalog, catalogLog) },
+    { name: 'order', s: serve('order', order, c.order, orderLog) },
+  ]
+
+  process.stdout.write(
+    banner({
+      dataDir: c.auth.DATA_DIR,
+      services: served.map(({ name, s }) => ({ name, url: s.url })),
+      devAdmin: c.devAdmin,
+      metricsEnabled: c.auth.METRICS_ENABLED,
+      tracesTo: tracing.on ? c.auth.OTEL_EXPORTER_OTLP_ENDPOINT : undefined,
+    }),
+  )
+
+  onShutdown(authLog, c.auth.SHUTDOWN_TIMEOUT_MS, async () => {
+    await Promise.all(served.map(({ s }) => s.close()))
+    await bus.close()
+    await tracing.shutdown()
+  })
+}
+
+if (import.meta.main) await main()

@@ -32,6 +32,9 @@ export interface Served {
   close(): Promise<void>
 }
 
+/** The URL a service listening on `host`:`port` is reached at (any-address hosts read as localhost). */
+export const listenUrl = (host: string, port: number): string => `http://${host === '0.0.0.0' ? 'localhost' : host}:${port}`
+
 /** Serves a started service over HTTP with Bun. */
 export function serve(name: string, svc: StartedService, config: Pick<ServiceConfig, 'PORT' | 'HOST' | 'BODY_LIMIT_BYTES'>, log: RootLogger): Served {
   const server = Bun.serve({
@@ -51,7 +54,7 @@ export function serve(name: string, svc: StartedService, config: Pick<ServiceCon
       })
     },
   })
-  const url = `http://${config.HOST === '0.0.0.0' ? 'localhost' : config.HOST}:${server.port}`
+  const url = listenUrl(config.HOST, server.port ?? config.PORT)
   log.info('listening', { url, docs: `${url}/docs` })
   let closing: Promise<void> | undefined
   return {
