@@ -7,6 +7,7 @@ import { describe, expect, test } from 'bun:test'
 import { existsSync, readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { plannedBanner } from '../scripts/dev.ts'
+import { openApiDocuments } from '../scripts/openapi.ts'
 
 const ROOT = join(import.meta.dir, '..')
 const read = (path: string) => readFileSync(join(ROOT, path), 'utf8')
@@ -105,5 +106,36 @@ describe('the README', () => {
     // make reset deletes DATA_DIR, and the README says so
     expect(read('Makefile')).toMatch(/^reset:\n(\t.*\n)*\trm -rf "\$\(DATA_DIR\)"/m)
     expect(README).toMatch(/`make reset`[^.]*`DATA_DIR`/)
+  })
+})
+
+describe('docs/api.md', () => {
+  const API = read('docs/api.md')
+
+  test('names every operation of the three OpenAPI documents', async () => {
+    const docs = await openApiDocuments()
+    const missing: string[] = []
+    let n = 0
+    for (const [service, doc] of Object.entries(docs)) {
+      for (const [path, ops] of Object.entries(doc.paths as Record<string, Record<string, unknown>>)) {
+        for (const method of Object.keys(ops)) {
+          n++
+          const op = `${method.toUpperCase()} ${path}`
+          if (!API.includes(`\`${op}\``)) missing.push(`${service}: ${op}`)
+        }
+      }
+    }
+    expect(n).toBeGreaterThanOrEqual(24)
+    expect(missing).toEqual([])
+  })
+
+  test('names every problem code the services answer with', () => {
+    const codes = new Set<string>()
+    for (const f of ['shared-kernel', 'auth', 'catalog', 'order'].flatMap((s) => sources(`${s}/src`))) {
+      const text = read(f)
+      for (const m of text.matchAll(/(?:HttpProblem\(\d{3}, |problemResponse\(c, (?:\d{3}|e\.status), |problemBody\(\d{3}, |fieldProblem\()'([A-Z][A-Z_]+)'/g)) codes.add(m[1]!)
+    }
+    for (const c of ['VALIDATION_FAILED', 'ORDER_NOT_FOUND', 'STATUS_CHANGE_FORBIDDEN', 'TOO_MANY_ATTEMPTS', 'NOT_READY']) expect(codes.has(c)).toBe(true)
+    expect([...codes].filter((c) => !API.includes(`\`${c}\``)).sort()).toEqual([])
   })
 })
