@@ -192,6 +192,8 @@ export function buildOpenApi(app: Hono<any, any, any>, info: OpenApiInfo): Json 
       version: info.version,
       description: `${info.description}\n\nErrors are RFC 9457 problems (\`application/problem+json\`, schema Problem). A method a path does not have is answered 405 with an \`Allow\` header; an unknown path 404.`,
       contact: { name: 'the shop team' },
+      // package.json says "license": "UNLICENSED" (npm's word for: no licence is granted; all rights reserved).
+      license: { name: 'UNLICENSED (proprietary: no licence granted, all rights reserved)', identifier: 'LicenseRef-UNLICENSED' },
     },
     servers: info.servers ?? [{ url: '/', description: 'the server that serves this document' }],
     tags: [...(info.tags ?? [])],
