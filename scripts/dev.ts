@@ -12,7 +12,7 @@ import { loadCatalogConfig } from '@shop/catalog/config'
 import { startCatalog } from '@shop/catalog/main'
 import { loadOrderConfig } from '@shop/order/config'
 import { startOrder } from '@shop/order/main'
-import { docsOrigins, tokenUrl } from './origins.ts'
+import { docsSettings } from './origins.ts'
 
 // A dev-only key, so `make dev` needs no setup; any real deployment sets its own JWT_SECRET.
 const DEV_SECRET = 'dev-only-secret-change-me-0123456789abcdef'
@@ -22,16 +22,16 @@ const base = { JWT_SECRET: DEV_SECRET, ...process.env, DATABASE_URL: undefined, 
 const devAdmin = process.env.ADMIN_USERNAME ? {} : { ADMIN_USERNAME: 'admin', ADMIN_EMAIL: 'admin@example.com', ADMIN_PASSWORD: 'admin-password' }
 // The docs pages log in at auth from the browser: the three services' own origins are allowed
 // (CORS_ORIGINS overrides), and Authorize posts to this auth.
-const docs = { CORS_ORIGINS: docsOrigins(Object.values(ports)), AUTH_TOKEN_URL: tokenUrl(process.env.HOST, ports.auth) }
+const docs = docsSettings(Object.values(ports), ports.auth)
 
 const bus = new MemoryBus(createLogger({ service: 'bus', level: (process.env.LOG_LEVEL as 'info' | undefined) ?? 'info' }))
 const served: { name: string; s: Served }[] = []
 
-const authConfig = loadAuthConfig({ ...docs, ...base, ...devAdmin, PORT: ports.auth })
+const authConfig = loadAuthConfig({ ...base, ...docs, ...devAdmin, PORT: ports.auth })
 const authLog = loggerFor('auth', authConfig)
-const catalogConfig = loadCatalogConfig({ ...docs, ...base, PORT: ports.catalog })
+const catalogConfig = loadCatalogConfig({ ...base, ...docs, PORT: ports.catalog })
 const catalogLog = loggerFor('catalog', catalogConfig)
-const orderConfig = loadOrderConfig({ ...docs, ...base, PORT: ports.order })
+const orderConfig = loadOrderConfig({ ...base, ...docs, PORT: ports.order })
 const orderLog = loggerFor('order', orderConfig)
 
 // Traces only when OTEL_EXPORTER_OTLP_ENDPOINT is set: one tracer for the one process, named shop.

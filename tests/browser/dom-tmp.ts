@@ -1,0 +1,20 @@
+import { launchChromium } from '@shop/shared-kernel/testing/chromium'
+import { startScript } from './harness.ts'
+import { mkdtempSync } from 'node:fs'
+const shop = await startScript('/work/wt/i12-browser/scripts/dev.ts', { DATA_DIR: mkdtempSync('/tmp/shopdom-'), ADMIN_USERNAME: 'admin', ADMIN_EMAIL: 'a@b.test', ADMIN_PASSWORD: 'admin-password-1' })
+const b = await launchChromium()
+const p = await b.newPage()
+p.on('console', (m) => console.log('console', m.type(), m.text()))
+p.on('request', (r) => console.log('req', r.method(), r.url(), JSON.stringify(r.headers()), r.postData()))
+p.on('response', (r) => console.log('resp', r.status(), r.url()))
+await p.goto(shop.urls.catalog + '/docs')
+await p.locator('.opblock').first().waitFor()
+await p.locator('.auth-wrapper button.authorize').click()
+await p.locator('#oauth_username').fill('admin')
+await p.locator('#oauth_password').fill('admin-password-1')
+await p.locator('.auth-container').filter({ has: p.locator('#oauth_username') }).locator('button.authorize').click()
+await Bun.sleep(3000)
+await p.screenshot({ path: '/tmp/shot.png' })
+console.log(await p.locator('.modal-ux-content').innerHTML())
+console.log(shop.output().slice(-2000))
+await b.close(); await shop.stop()
