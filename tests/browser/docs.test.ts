@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { BrowserContext, Page } from 'playwright-core'
@@ -120,11 +120,22 @@ const modes: { mode: 'make dev' | 'make start'; needsServers: boolean; start: ()
     needsServers: true,
     start: async () => {
       const env = await startDatabases()
-      // Opened on 127.0.0.1 (make dev's on localhost): both spellings of the docs origins are allowed.
+      // Run as a newcomer runs it: with the `.env` the README says to copy from `.env.example`
+      // (its empty CORS_ORIGINS once turned CORS off: auth answered the preflight 405). Opened on
+      // 127.0.0.1 (make dev's on localhost): both spellings of the docs origins are allowed.
+      const dir = mkdtempSync(join(tmpdir(), 'shop-browser-start-'))
+      copyFileSync(join(root, '.env.example'), join(dir, '.env'))
       return startScript(
         join(root, 'scripts', 'start.ts'),
         { ...env, DATABASE_POOL_MAX: '3', JWT_SECRET: SECRET, ADMIN_USERNAME: ADMIN.username, ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password, HOST: '127.0.0.1' },
-        { host: '127.0.0.1', cleanup: dropDatabases },
+        {
+          host: '127.0.0.1',
+          cwd: dir,
+          cleanup: async () => {
+            rmSync(dir, { recursive: true, force: true })
+            await dropDatabases()
+          },
+        },
       )
     },
   },

@@ -6,7 +6,7 @@
  */
 import postgres from 'postgres'
 import { serverUrl } from '@shop/shared-kernel/testing/databases'
-import { checkout, resetBroker, SERVICES, type ServiceName, serviceAmqpUrl } from '../integration/harness.ts'
+import { checkout, resetBroker, root, SERVICES, type ServiceName, serviceAmqpUrl } from '../integration/harness.ts'
 
 export interface Running {
   readonly urls: Record<ServiceName, string>
@@ -24,14 +24,20 @@ function freePort(): number {
 }
 
 /**
- * Runs `script` with AUTH_PORT, CATALOG_PORT and ORDER_PORT on free ports (and `env`), until all
- * three services answer /health/ready on `host`; `stop` sends SIGTERM, waits, then runs `cleanup`.
+ * Runs `script` in `cwd` (bun reads the `.env` there) with AUTH_PORT, CATALOG_PORT and ORDER_PORT on
+ * free ports (and `env`, which wins over `.env`), until all three services answer /health/ready
+ * on `host`; `stop` sends SIGTERM, waits, then runs `cleanup`.
  */
-export async function startScript(script: string, env: Record<string, string>, o: { host?: string; cleanup?: () => Promise<void> | void } = {}): Promise<Running> {
+export async function startScript(
+  script: string,
+  env: Record<string, string>,
+  o: { host?: string; cwd?: string; cleanup?: () => Promise<void> | void } = {},
+): Promise<Running> {
   const host = o.host ?? 'localhost'
   const ports = Object.fromEntries(SERVICES.map((s) => [s, freePort()])) as Record<ServiceName, number>
   const output: string[] = []
   const proc = Bun.spawn(['bun', script], {
+    cwd: o.cwd ?? root,
     env: {
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? '/tmp',
