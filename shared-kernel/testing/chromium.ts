@@ -21,20 +21,32 @@ export function useChromium(): boolean {
 
 export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'] as const
 
+/** A headless chromium's one context, and how to close it (its profile removed). */
+export interface Chromium {
+  readonly context: BrowserContext
+  close(): Promise<void>
+}
+
 /** A headless chromium on a fresh, empty profile: a new temporary `--user-data-dir`, removed on close. */
-export async function launchChromium(): Promise<BrowserContext> {
+export async function launchChromium(): Promise<Chromium> {
   const profile = mkdtempSync(join(tmpdir(), 'shop-chromium-'))
+  const remove = () => rmSync(profile, { recursive: true, force: true, maxRetries: 3 })
   try {
-    const browser = await chromium.launchPersistentContext(profile, {
+    const context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM_PATH,
       headless: true,
       args: [...CHROMIUM_ARGS],
       viewport: { width: 1280, height: 900 },
     })
-    browser.on('close', () => rmSync(profile, { recursive: true, force: true }))
-    return browser
+    return {
+      context,
+      close: async () => {
+        await context.close()
+        remove()
+      },
+    }
   } catch (e) {
-    rmSync(profile, { recursive: true, force: true })
+    remove()
     throw e
   }
 }

@@ -3,7 +3,7 @@ import { copyFileSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { BrowserContext, Page } from 'playwright-core'
-import { launchChromium, useChromium } from '@shop/shared-kernel/testing/chromium'
+import { type Chromium, launchChromium, useChromium } from '@shop/shared-kernel/testing/chromium'
 import { ADMIN, SECRET, type ServiceName, root, useServers } from '../integration/harness.ts'
 import { dropDatabases, type Running, startDatabases, startScript } from './harness.ts'
 
@@ -145,7 +145,7 @@ for (const { mode, needsServers, start } of modes) {
   const go = run && (!needsServers || (await useServers()))
   describe.skipIf(!go)(`/docs in Chromium under ${mode}`, () => {
     let shop: Running | undefined
-    let browser: BrowserContext | undefined
+    let browser: Chromium | undefined
     beforeAll(async () => {
       ;[shop, browser] = await Promise.all([start(), launchChromium()])
     }, 120_000)
@@ -156,7 +156,7 @@ for (const { mode, needsServers, start } of modes) {
     for (const service of ['auth', 'catalog', 'order'] as const) {
       const op = tryIts[service]
       test(`${service}: Authorize with the password flow, then ${op.method.toUpperCase()} ${op.path} in Try-it-out shows ${op.status}`, async () => {
-        const r = await authorizeAndTry(browser!, `${shop!.urls[service]}/docs`, mode.replace(' ', '-'), service)
+        const r = await authorizeAndTry(browser!.context, `${shop!.urls[service]}/docs`, mode.replace(' ', '-'), service)
         console.log(`browser: ${mode}, ${service} /docs: Authorize at ${r.login?.origin}, Try-it-out ${op.method.toUpperCase()} ${op.path} -> ${r.status}; problems on the page: ${r.problems.length}`)
         expect(r.problems).toEqual([])
         // Every service's Authorize logs in at its auth (catalog's and order's pages cross-origin),
