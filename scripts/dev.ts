@@ -14,7 +14,7 @@ import { loadCatalogConfig } from '@shop/catalog/config'
 import { startCatalog } from '@shop/catalog/main'
 import { loadOrderConfig } from '@shop/order/config'
 import { startOrder } from '@shop/order/main'
-import { docsOrigins, tokenUrl } from './origins.ts'
+import { docsSettings } from './origins.ts'
 
 type Env = Record<string, string | undefined>
 
@@ -30,11 +30,11 @@ export function devConfigs(env: Env = process.env) {
   const adminEnv = devAdmin ? { ADMIN_USERNAME: devAdmin.username, ADMIN_EMAIL: devAdmin.email, ADMIN_PASSWORD: devAdmin.password } : {}
   // The docs pages log in at auth from the browser: the three services' own origins are allowed
   // (CORS_ORIGINS overrides), and Authorize posts to this auth.
-  const docs = { CORS_ORIGINS: docsOrigins(Object.values(ports)), AUTH_TOKEN_URL: tokenUrl(env.HOST, ports.auth) }
+  const docs = docsSettings(Object.values(ports), ports.auth, env)
   return {
-    auth: loadAuthConfig({ ...docs, ...base, ...adminEnv, PORT: ports.auth }),
-    catalog: loadCatalogConfig({ ...docs, ...base, PORT: ports.catalog }),
-    order: loadOrderConfig({ ...docs, ...base, PORT: ports.order }),
+    auth: loadAuthConfig({ ...base, ...docs, ...adminEnv, PORT: ports.auth }),
+    catalog: loadCatalogConfig({ ...base, ...docs, PORT: ports.catalog }),
+    order: loadOrderConfig({ ...base, ...docs, PORT: ports.order }),
     devAdmin,
   }
 }

@@ -10,7 +10,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { serviceAmqpUrl } from '@shop/shared-kernel/bus/broker-setup'
-import { docsOrigins, tokenUrl } from './origins.ts'
+import { docsSettings } from './origins.ts'
 
 const root = join(import.meta.dir, '..')
 const services = [
@@ -38,15 +38,12 @@ const secret = jwtSecret()
 const portOf = (name: string, port: number) => process.env[`${name.toUpperCase()}_PORT`] ?? String(port)
 // The docs pages log in at auth from the browser: the three services' own origins are allowed
 // unless CORS_ORIGINS says otherwise, and Authorize posts to this auth unless AUTH_TOKEN_URL does.
-const docs = {
-  CORS_ORIGINS: docsOrigins(services.map((s) => portOf(s.name, s.port))),
-  AUTH_TOKEN_URL: tokenUrl(process.env.HOST, portOf('auth', 8000)),
-}
+const docs = docsSettings(services.map((s) => portOf(s.name, s.port)), portOf('auth', 8000))
 const children = services.map(({ name, port }) => {
   const upper = name.toUpperCase()
   const env = {
-    ...docs,
     ...process.env,
+    ...docs,
     JWT_SECRET: secret,
     PORT: portOf(name, port),
     DATABASE_URL: process.env[`${upper}_DATABASE_URL`] ?? `${pgBase}/shop_${name}`,

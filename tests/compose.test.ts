@@ -3,6 +3,9 @@ import { existsSync, readFileSync } from 'node:fs'
 import { join, normalize } from 'node:path'
 import { type BrokerDefinitions, brokerDefinitions, DEV_BROKER_PASSWORDS, passwordMatches } from '@shop/shared-kernel/bus/broker-setup'
 import { BROKER_USERS, SERVICES } from '@shop/shared-kernel/bus/ownership'
+import { commonSettings, corsOrigins, loadConfig } from '@shop/shared-kernel/config'
+import * as v from 'valibot'
+import { docsOrigins } from '../scripts/origins.ts'
 
 /**
  * compose.yaml and the Dockerfile, checked by reading them (no Docker engine needed): every
@@ -296,6 +299,24 @@ describe('compose.yaml', () => {
       })
     })
   }
+
+  test('the /docs pages work from a browser on the host: Authorize logs in at auth\'s published port, and every service allows the three pages\' origins (never *)', () => {
+    const published = (name: string) => ports(services[name] ?? {}).find((p) => p.target === APPS.find((a) => a.name === name)?.port)?.published
+    const authPort = published('auth')
+    const pages = docsOrigins(APPS.map((a) => published(a.name) ?? 0)).split(',').sort()
+    expect(authPort).toBe(8000)
+    for (const { name } of APPS) {
+      const env = environment(services[name] ?? {})
+      const cors = interpolate(env.CORS_ORIGINS ?? '')
+      const tokenUrl = interpolate(env.AUTH_TOKEN_URL ?? '')
+      expect({ name, origins: corsOrigins(cors).sort() }).toEqual({ name, origins: pages })
+      expect({ name, tokenUrl }).toEqual({ name, tokenUrl: `http://localhost:${authPort}/api/v1/auth/login` })
+      // Both are settings the service accepts, and a deployment can change them without editing the file.
+      expect(() => loadConfig(v.object(commonSettings(0)), { JWT_SECRET: 'x'.repeat(32), CORS_ORIGINS: cors, AUTH_TOKEN_URL: tokenUrl })).not.toThrow()
+      expect(env.CORS_ORIGINS).toMatch(/^\$\{CORS_ORIGINS:-[^}]+\}$/)
+      expect(env.AUTH_TOKEN_URL).toMatch(/^\$\{AUTH_TOKEN_URL:-[^}]+\}$/)
+    }
+  })
 
   test('every named volume is declared at the top level, and every declared one is used', () => {
     const used = new Set(Object.values(services).flatMap((s) => mounts(s).filter((m) => m.named).map((m) => m.source)))

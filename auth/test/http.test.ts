@@ -342,6 +342,14 @@ describe('conventions', () => {
     expect(docs.status).toBe(200)
     expect(docs.text).toContain('/openapi.json')
     expect((await t.req('GET', '/docs/assets/swagger-ui-bundle.js')).status).toBe(200)
+    // An icon, so a browser's console shows no 404 (the page links one; /favicon.ico for the rest).
+    const icon = docs.text.match(/<link rel="icon"[^>]* href="([^"]+)"/)?.[1]
+    expect(icon).toBeDefined()
+    for (const path of [icon!, '/favicon.ico']) {
+      const r = await t.req('GET', path)
+      expect({ path, status: r.status, type: r.headers.get('Content-Type') }).toEqual({ path, status: 200, type: 'image/png' })
+    }
+    expectProblem(await t.req('GET', '/docs/assets/index.html'), 404, 'NOT_FOUND')
   })
   test('unknown path 404 and wrong method 405 with Allow, in problem+json', async () => {
     expectProblem(await t.req('GET', '/nope'), 404, 'NOT_FOUND')

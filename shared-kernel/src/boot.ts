@@ -6,6 +6,7 @@ import type { Logger, RootLogger } from './log.ts'
 import { AmqpBus, brokerUser } from './bus/amqp.ts'
 import { BROKER_USERS, type Service as ServiceName } from './bus/ownership.ts'
 import { MemoryBus } from './bus/memory.ts'
+import { corsOrigins } from './config.ts'
 import { type ServiceMetrics, createMetrics } from './observability/metrics.ts'
 import { type Database, openDatabase } from './postgres/connect.ts'
 import { migrate } from './postgres/migrate.ts'
@@ -127,7 +128,7 @@ export async function boot<const O extends BootOptions, T extends Wired>(o: O, w
         service: o.name,
         log: o.log,
         bodyLimit: o.config.BODY_LIMIT_BYTES,
-        corsOrigins: o.config.CORS_ORIGINS?.split(',').map((s) => s.trim()).filter(Boolean) ?? [],
+        corsOrigins: corsOrigins(o.config.CORS_ORIGINS),
         ready: { database: db.ping, broker: () => bus.ping() },
         secret: o.config.JWT_SECRET,
         metrics,

@@ -60,6 +60,20 @@ const bool = (def: boolean) =>
     (def ? 'true' : 'false') as 'true' | 'false',
   )
 
+/** The origins of a CORS_ORIGINS value (comma-separated, spaces around them ignored). */
+export const corsOrigins = (value: string | undefined): string[] => value?.split(',').map((s) => s.trim()).filter(Boolean) ?? []
+
+/** `*`, or an origin exactly as a browser sends it in `Origin` (so a trailing slash or a path, which would never match, is refused). */
+function isOrigin(s: string): boolean {
+  if (s === '*') return true
+  try {
+    const u = new URL(s)
+    return (u.protocol === 'http:' || u.protocol === 'https:') && u.origin === s
+  } catch {
+    return false
+  }
+}
+
 export const settings = { int, url, bool }
 
 /** Settings every service has. Each service spreads these into its own schema. */
@@ -83,7 +97,15 @@ export const commonSettings = (defaultPort: number) => ({
   LOG_FILES: int('LOG_FILES', 5, 1, 100),
   BODY_LIMIT_BYTES: int('BODY_LIMIT_BYTES', 1024 * 1024, 1, 1024 * 1024 * 1024),
   /** Comma-separated origins allowed by CORS; unset means no CORS headers at all. */
-  CORS_ORIGINS: v.optional(v.string()),
+  CORS_ORIGINS: v.optional(
+    v.pipe(
+      v.string(),
+      v.check(
+        (s) => corsOrigins(s).every(isOrigin),
+        'CORS_ORIGINS must be origins separated by commas, each scheme://host[:port] with no path (e.g. http://localhost:8001), or *',
+      ),
+    ),
+  ),
   SHUTDOWN_TIMEOUT_MS: int('SHUTDOWN_TIMEOUT_MS', 8000, 0, 600_000),
   /** GET /metrics: off (404) when false; with a token, only `Authorization: Bearer <token>` reads it. */
   METRICS_ENABLED: bool(true),

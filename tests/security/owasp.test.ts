@@ -746,6 +746,9 @@ describe('API8 security misconfiguration', () => {
     })
   }
 
+  /** A path each service takes a cross-origin POST on: auth's login (Swagger UI's Authorize), a create on the others. */
+  const writePath = (name: string): string => ({ auth: '/api/v1/auth/login', catalog: '/api/v1/category', order: '/api/v1/order' })[name] ?? `/no-such-service-${name}`
+
   test('every service: no CORS headers unless configured, on simple requests and preflights', async () => {
     for (const { name, app } of [{ name: 'auth', app: buildAuth().app }, { name: 'catalog', app: buildCatalog().app }, { name: 'order', app: buildOrder().app }]) {
       const req = requester(name, app)
@@ -778,6 +781,17 @@ describe('API8 security misconfiguration', () => {
         const err = await req('GET', '/nope', { headers: { Origin: origin } })
         expect(err.status).toBe(404)
         expect(err.headers.get('Access-Control-Allow-Origin')).toBe(origin)
+        // Swagger UI's Authorize on another service's /docs: a POST to auth's login with Accept and
+        // X-Requested-With (besides what a client of the API sends), which the browser asks about first.
+        const asked = ['accept', 'authorization', 'content-type', 'idempotency-key', 'x-request-id', 'x-requested-with']
+        const login = await req('OPTIONS', writePath(name), {
+          headers: { Origin: origin, 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': asked.join(',') },
+        })
+        expect({ name, status: login.status, acao: login.headers.get('Access-Control-Allow-Origin') }).toEqual({ name, status: 204, acao: origin })
+        const allowed = (login.headers.get('Access-Control-Allow-Headers') ?? '').toLowerCase().split(',').map((h) => h.trim())
+        expect({ name, missing: asked.filter((h) => !allowed.includes(h)) }).toEqual({ name, missing: [] })
+        expect(login.headers.get('Access-Control-Allow-Methods')?.split(',')).toContain('POST')
+        expect(login.headers.get('Access-Control-Allow-Credentials')).toBeNull()
       }
       for (const origin of ['https://evil.example', 'https://shop.example.evil.example', 'null', '*', 'https://SHOP.example', 'http://shop.example']) {
         for (const r of [
@@ -789,6 +803,32 @@ describe('API8 security misconfiguration', () => {
         }
       }
       expect(seen.filter((s) => s.reply.headers.get('Access-Control-Allow-Origin') === '*')).toEqual([])
+    }
+  })
+
+  test('every service: CORS_ORIGINS=* written out is the one way to any origin (answered *, never with credentials); the config refuses what is not an origin', async () => {
+    for (const { name, app } of [
+      { name: 'auth', app: buildAuth({ corsOrigins: ['*'] }).app },
+      { name: 'catalog', app: buildCatalog({ corsOrigins: ['*'] }).app },
+      { name: 'order', app: buildOrder({ corsOrigins: ['*'] }).app },
+    ]) {
+      const req = requester(name, app)
+      const pre = await req('OPTIONS', writePath(name), { headers: { Origin: 'https://any.example', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'x-requested-with' } })
+      expect({ name, acao: pre.headers.get('Access-Control-Allow-Origin'), credentials: pre.headers.get('Access-Control-Allow-Credentials') }).toEqual({ name, acao: '*', credentials: null })
+    }
+    const loaders = { auth: loadAuthConfig, catalog: loadCatalogConfig, order: loadOrderConfig }
+    for (const [name, load] of Object.entries(loaders)) {
+      const accepts = (origins: string) => {
+        try {
+          return load({ JWT_SECRET: 'x'.repeat(32), CORS_ORIGINS: origins }).CORS_ORIGINS === origins
+        } catch (e) {
+          expect((e as Error).message).toContain('CORS_ORIGINS must be origins')
+          return false
+        }
+      }
+      const good = ['http://localhost:8001', 'https://shop.example, http://127.0.0.1:8002', '*']
+      const bad = ['http://localhost:8001/', 'https://shop.example/docs', 'shop.example', 'ftp://shop.example', 'http://localhost:8001,null']
+      expect({ name, good: good.map(accepts), bad: bad.map(accepts) }).toEqual({ name, good: good.map(() => true), bad: bad.map(() => false) })
     }
   })
 

@@ -266,14 +266,43 @@ function operation(doc: RouteDoc, parts: readonly SpecPart[], conv: Converter): 
   return op
 }
 
+/**
+ * The Authorize dialog shows only what the password flow needs: the shop has no OAuth2 clients, so
+ * client_id, client_secret and where to send them (and the scopes blurb: there are none) are hidden.
+ */
+const DOCS_CSS = [
+  '.auth-container .wrapper:has(> label[for="password_type"])',
+  '.auth-container .wrapper:has(> label[for="client_id_password"])',
+  '.auth-container .wrapper:has(> label[for="client_secret_password"])',
+  '.auth-container .scope-def',
+].join(',\n') + ' { display: none }'
+
+/**
+ * Swagger UI's password flow sends the (empty) client credentials as `Authorization: Basic` by
+ * default; in the request body, empty ones are left out, so the login gets the username and
+ * password only.
+ */
+const DOCS_SCRIPT = `window.ui = SwaggerUIBundle({
+  url: '/openapi.json', dom_id: '#ui', persistAuthorization: true,
+  plugins: [{ statePlugins: { auth: { wrapActions: {
+    authorizePassword: (authorize) => (auth) => authorize(Object.assign({}, auth, { passwordType: 'request-body' })),
+  } } } }],
+})`
+
 /** The interactive docs page (Swagger UI, served from the swagger-ui-dist package, no CDN). */
 export function docsHtml(title: string): string {
   const safe = title.replace(/[<>&"]/g, '')
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${safe} docs</title>
-<link rel="stylesheet" href="/docs/assets/swagger-ui.css"></head>
+<link rel="icon" type="image/png" href="/docs/assets/favicon-32x32.png">
+<link rel="stylesheet" href="/docs/assets/swagger-ui.css">
+<style>
+${DOCS_CSS}
+</style></head>
 <body><div id="ui"></div>
 <script src="/docs/assets/swagger-ui-bundle.js"></script>
-<script>window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#ui', persistAuthorization: true })</script>
+<script>
+${DOCS_SCRIPT}
+</script>
 </body></html>`
 }

@@ -8,11 +8,18 @@ const swaggerDir = dirname(Bun.resolveSync('swagger-ui-dist/package.json', impor
 const assets: Record<string, string> = {
   'swagger-ui.css': 'text/css; charset=utf-8',
   'swagger-ui-bundle.js': 'text/javascript; charset=utf-8',
+  'favicon-32x32.png': 'image/png',
+  'favicon-16x16.png': 'image/png',
 }
+
+const asset = (file: string, type: string) =>
+  new Response(Bun.file(join(swaggerDir, file)), { headers: { 'Content-Type': type, 'Cache-Control': 'public, max-age=86400' } })
 
 /**
  * `/openapi.json`, built from `documented`'s routes on the first request (when every route is
- * registered) and kept; `/docs`, the interactive page, and its two Swagger UI assets. Mounted at `/`.
+ * registered) and kept; `/docs`, the interactive page, and its Swagger UI assets (script, styles,
+ * icons); `/favicon.ico`, Swagger UI's icon, for a browser that asks for it (no 404 in its console).
+ * Mounted at `/`.
  */
 export function docs(documented: Hono<any, any, any>, info: OpenApiInfo): Hono<AppEnv> {
   const app = new Hono<AppEnv>()
@@ -25,9 +32,8 @@ export function docs(documented: Hono<any, any, any>, info: OpenApiInfo): Hono<A
   app.get('/docs/assets/:file', (c) => {
     const type = assets[c.req.param('file')]
     if (!type) return problemResponse(c, 404, 'NOT_FOUND', `no resource at ${c.req.path}`)
-    return new Response(Bun.file(join(swaggerDir, c.req.param('file'))), {
-      headers: { 'Content-Type': type, 'Cache-Control': 'public, max-age=86400' },
-    })
+    return asset(c.req.param('file'), type)
   })
+  app.get('/favicon.ico', () => asset('favicon-32x32.png', 'image/png'))
   return app
 }
