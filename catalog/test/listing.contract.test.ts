@@ -315,9 +315,9 @@ function contract(name: string, make: () => Promise<{ store: CatalogStore; sql?:
       expect(await store.versions()).toEqual(v1)
       value(await store.transact(async (tx) => ok(await tx.products.restock([{ productId: p!.id, quantity: 1 }], tick()))))
       const v2 = await store.versions()
-      expect(v2).toEqual({ products: v1.products + 1, categories: v1.categories })
+      expect(v2).toEqual({ ...v1, products: v1.products + 1 })
       value(await store.transact((tx) => tx.categories.update({ ...c!, name: 'Versions renamed', updatedAt: tick() })))
-      expect(await store.versions()).toEqual({ products: v2.products, categories: v2.categories + 1 })
+      expect(await store.versions()).toEqual({ ...v2, categories: v2.categories + 1 })
     })
   })
 }
