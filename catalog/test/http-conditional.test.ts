@@ -189,5 +189,16 @@ function conditional(name: string, makeStore: () => Promise<CatalogStore>) {
   })
 }
 
+test('CORS: a page of another origin may send If-None-Match and read the ETag', async () => {
+  const t = catalogTestApp({ corsOrigins: ['https://shop.example'] })
+  const pre = await t.req('OPTIONS', '/api/v1/products', { headers: { Origin: 'https://shop.example', 'Access-Control-Request-Method': 'GET', 'Access-Control-Request-Headers': 'if-none-match' } })
+  expect(pre.headers.get('Access-Control-Allow-Headers')).toContain('If-None-Match')
+  const r = await t.req('GET', '/api/v1/products', { headers: { Origin: 'https://shop.example' } })
+  expect(r.headers.get('Access-Control-Expose-Headers')).toContain('ETag')
+  const again = await t.req('GET', '/api/v1/products', { headers: { Origin: 'https://shop.example', 'If-None-Match': r.headers.get('ETag')! } })
+  expect(again.status).toBe(304)
+  expect(again.headers.get('Access-Control-Allow-Origin')).toBe('https://shop.example')
+})
+
 conditional('memory', async () => memoryCatalogStore())
 for (const db of await adapterDatabases('catalog', MIGRATIONS)) conditional(`postgres ${db.kind}`, async () => postgresCatalogStore(await db.open()))

@@ -6,9 +6,9 @@ import type { AppEnv } from '../env.ts'
 export function corsFor(origins: readonly string[]): MiddlewareHandler<AppEnv> {
   return cors({
     origin: [...origins],
-    allowHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'X-Request-Id'],
+    allowHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'If-None-Match', 'X-Request-Id'],
     allowMethods: ['GET', 'POST', 'PUT', 'DELETE', 'OPTIONS'],
-    exposeHeaders: ['X-Request-Id', 'X-Total-Count', 'Link', 'Retry-After', 'Location'],
+    exposeHeaders: ['X-Request-Id', 'X-Total-Count', 'Link', 'Retry-After', 'Location', 'ETag'],
     maxAge: 600,
   })
 }
