@@ -216,7 +216,7 @@ ${Object.values(obs.summary as Record<string, any>)
   if (cond) {
     const honoCeiling = cond.hono_ceiling.requests_per_second as number
     const line = (what: string, w: any, vs?: number) =>
-      `| ${what} | ${w.requests_per_second} | ${w.p50_ms} / ${w.p99_ms} | ${w.service_cpu_ms_per_request} | ${errs(w)} | ${loadOf(w.machine_load_before)} | ${vs ? `${pct(w.requests_per_second, vs)} of the 200; ` : ''}${pct(w.requests_per_second, honoCeiling)} of bare Hono |`
+      `| ${what} | ${w.requests_per_second} | ${w.p50_ms} / ${w.p99_ms} | ${w.service_cpu_ms_per_request} | ${errs(w)} | ${loadOf(w.machine_load_before)} | ${vs ? `${Math.round((w.requests_per_second / vs) * 10) / 10}× the 200; ` : ''}${pct(w.requests_per_second, honoCeiling)} of bare Hono |`
     md.push(`## Conditional reads: a 304 against the 200 of the same listing
 
 Measured by bench/catalog/conditional.ts (${cond.when}; wrk ${cond.wrk}): ${cond.method} A listing's tag
