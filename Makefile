@@ -62,7 +62,7 @@ typecheck:
 	bunx tsc --noEmit -p .
 
 ## bench: every benchmark (bench/events, bench/catalog, bench/http with its ceilings, bench/orders,
-## bench/observability) on the local PostgreSQL and RabbitMQ, one after the other, then one report:
+## bench/observability, bench/catalog/conditional.ts) on the local PostgreSQL and RabbitMQ, one after the other, then one report:
 ## bench/REPORT.md (takes ~15 min)
 bench: install
 	bun bench/report.ts

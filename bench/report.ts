@@ -7,6 +7,7 @@
  *   bench/http     product by id, subtree listing, login, users/me, and the ceilings, same run
  *   bench/orders   orders per second (wrk) and POST → confirmed latency
  *   bench/observability  what metrics and tracing cost: the same code with them off, on, and exporting
+ *   bench/catalog/conditional.ts  a listing's 304 (If-None-Match) against its 200 and bare Hono
  *
  * Each scenario's figures are shown next to the ceiling it is compared with and the targets
  * (reads ≥ 50% of the bare postgres.js HTTP primary-key select; login ≥ 90% of the bcrypt
@@ -59,6 +60,7 @@ async function main() {
     runs.http = await run('http', ['bun', 'bench/http/run.ts'])
     runs.orders = await run('orders', ['bun', 'bench/orders/run.ts'])
     runs.observability = await run('observability', ['bun', 'bench/observability/run.ts'])
+    runs.conditional = await run('conditional', ['bun', 'bench/catalog/conditional.ts'])
     writeFileSync(join(RESULTS, 'runs.json'), JSON.stringify(runs, null, 2) + '\n')
   } else {
     Object.assign(runs, read(RESULTS, 'runs') ?? {})
@@ -210,11 +212,31 @@ ${Object.values(obs.summary as Record<string, any>)
 `)
   }
 
+  const cond = read(RESULTS, 'conditional')
+  if (cond) {
+    const honoCeiling = cond.hono_ceiling.requests_per_second as number
+    const line = (what: string, w: any, vs?: number) =>
+      `| ${what} | ${w.requests_per_second} | ${w.p50_ms} / ${w.p99_ms} | ${w.service_cpu_ms_per_request} | ${errs(w)} | ${loadOf(w.machine_load_before)} | ${vs ? `${Math.round((w.requests_per_second / vs) * 10) / 10}× the 200; ` : ''}${pct(w.requests_per_second, honoCeiling)} of bare Hono |`
+    md.push(`## Conditional reads: a 304 against the 200 of the same listing
+
+Measured by bench/catalog/conditional.ts (${cond.when}; wrk ${cond.wrk}): ${cond.method} A listing's tag
+is the catalog's change counters, read in one single-row query before the listing; a request whose
+\`If-None-Match\` names the current tag is answered 304 from that query alone, without the listing.
+
+| scenario | req/s | p50 / p99 (ms) | catalog CPU ms/request | errors | load / cpu before | vs |
+|---|---:|---|---:|---:|---|---|
+${Object.values(cond.listings as Record<string, any>)
+  .map((l) => `${line(`${l.what}: 200 (${l.body_bytes} bytes)`, l.ok_200)}\n${line(`${l.what}: 304 (no body)`, l.not_modified_304, l.ok_200.requests_per_second)}`)
+  .join('\n')}
+| bare Hono on Bun.serve, GET /json (ceiling, same run) | ${honoCeiling} | ${cond.hono_ceiling.p50_ms} / ${cond.hono_ceiling.p99_ms} | ${cond.hono_ceiling.service_cpu_ms_per_request} | ${errs(cond.hono_ceiling)} | ${loadOf(cond.hono_ceiling.machine_load_before)} | |
+`)
+  }
+
   const notes = join(ROOT, 'bench', 'NOTES.md')
   if (existsSync(notes)) md.push(readFileSync(notes, 'utf8'))
   md.push(`## Raw results
 
-bench/results/{events,catalog,http,orders,observability,runs}.json (not committed; \`make bench\` writes them).
+bench/results/{events,catalog,http,orders,observability,conditional,runs}.json (not committed; \`make bench\` writes them).
 Run times: ${Object.entries(runs).map(([k, r]) => `${k} ${r.seconds} s`).join(', ') || 'n/a'}.
 `)
   writeFileSync(join(ROOT, 'bench', 'REPORT.md'), md.join('\n'))

@@ -91,9 +91,11 @@ export interface CatalogTx {
 /**
  * Change counters: each increases once with every committed transaction that changed products
  * (stock included) or categories. While both are equal, every listing reads the same as before,
- * so a conditional read can answer 304 without running its query.
+ * so a conditional read can answer 304 without running its query. `epoch` names the store they
+ * count in (drawn when it was created): counters of a store created afresh start again at 0.
  */
 export interface CatalogVersions {
+  readonly epoch: string
   readonly products: number
   readonly categories: number
 }
@@ -102,7 +104,10 @@ export interface CatalogStore {
   /** Reads outside any transaction. */
   readonly categories: CategoryReads
   readonly products: ProductReads
-  /** The change counters as of now (a committed state: never ahead of what reads return). */
+  /**
+   * The change counters as of now: a committed state, never ahead of what a read started after
+   * this call returns (a change and its counter commit together).
+   */
   versions(): Promise<CatalogVersions>
   /** Runs `work` in one transaction: commits when it returns ok, rolls back when it returns an error or throws. */
   transact<T, E>(work: (tx: CatalogTx) => Promise<Result<T, E>>): Promise<Result<T, E>>

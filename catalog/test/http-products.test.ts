@@ -346,7 +346,7 @@ describe('conventions', () => {
     expect(Object.keys(paths['/api/v1/category/{id}'].put.responses).sort()).toEqual(['200', '400', '401', '403', '404', '409', '413', '415', '422', '500'])
     expect(Object.keys(paths['/api/v1/category/{id}'].delete.responses)).toContain('409')
     expect(Object.keys(paths['/api/v1/products_with_category/{id}'].get.responses)).toContain('404')
-    expect(paths['/api/v1/products'].get.parameters.map((p: any) => p.name).sort()).toEqual(['category_id', 'in_stock', 'limit', 'max_price', 'min_price', 'offset', 'q', 'sort'])
+    expect(paths['/api/v1/products'].get.parameters.map((p: any) => p.name).sort()).toEqual(['If-None-Match', 'category_id', 'in_stock', 'limit', 'max_price', 'min_price', 'offset', 'q', 'sort'])
     expect(paths['/api/v1/categories'].get.description).toContain('tree=true')
     expect(paths['/api/v1/product'].post.security).toBeDefined()
     expect(paths['/api/v1/products'].get.security).toEqual([])

@@ -315,10 +315,79 @@ function contract(name: string, make: () => Promise<{ store: CatalogStore; sql?:
       expect(await store.versions()).toEqual(v1)
       value(await store.transact(async (tx) => ok(await tx.products.restock([{ productId: p!.id, quantity: 1 }], tick()))))
       const v2 = await store.versions()
-      expect(v2).toEqual({ products: v1.products + 1, categories: v1.categories })
+      expect(v2).toEqual({ ...v1, products: v1.products + 1 })
       value(await store.transact((tx) => tx.categories.update({ ...c!, name: 'Versions renamed', updatedAt: tick() })))
-      expect(await store.versions()).toEqual({ products: v2.products, categories: v2.categories + 1 })
+      expect(await store.versions()).toEqual({ ...v2, categories: v2.categories + 1 })
     })
+
+    test('the change counters: every kind of write moves the counter of what it changed, and only that; the epoch stays', async () => {
+      const start = await store.versions()
+      expect(start.epoch).toMatch(/^[0-9a-f]{12}$/)
+      /** Runs one committed write; expects exactly the named counters to have gone up. */
+      const moves = async <T>(what: ('products' | 'categories')[], work: Parameters<CatalogStore['transact']>[0]): Promise<T> => {
+        const before = await store.versions()
+        const made = value(await store.transact(work)) as T
+        const after = await store.versions()
+        expect(after.epoch).toBe(start.epoch)
+        for (const k of ['products', 'categories'] as const) {
+          if (what.includes(k)) expect(after[k]).toBeGreaterThan(before[k])
+          else expect(after[k]).toBe(before[k])
+        }
+        return made
+      }
+      const a = await moves<Category>(['categories'], async (tx) => tx.categories.insert({ name: 'Counted A', parentId: null, description: null, now: tick() }))
+      const b = await moves<Category>(['categories'], async (tx) => tx.categories.insert({ name: 'Counted B', parentId: null, description: null, now: tick() }))
+      const leaf = await moves<Category>(['categories'], async (tx) => tx.categories.insert({ name: 'Counted leaf', parentId: a.id, description: null, now: tick() }))
+      const p = await moves<Product>(['products'], async (tx) => tx.products.insert({ name: 'counted', description: null, price: '1.00', stock: 3, categoryId: leaf.id, now: tick() }))
+      await moves(['products'], async (tx) => tx.products.update({ ...p, price: '2.00', version: p.version + 1, updatedAt: tick() }))
+      await moves(['products'], async (tx) => ok(await tx.products.take([{ productId: p.id, quantity: 1 }], tick())))
+      await moves(['products'], async (tx) => ok(await tx.products.restock([{ productId: p.id, quantity: 1 }], tick())))
+      // A move of a category with products: the products' paths are rewritten; categories count it.
+      const moved = value(await store.transact(async (tx) => ok((await tx.categories.byId(leaf.id, true))!)))
+      await moves(['categories'], async (tx) => tx.categories.update({ ...moved, parentId: b.id, updatedAt: tick() }))
+      expect((await store.categories.byId(leaf.id))?.level).toBe(1)
+      await moves(['categories'], async (tx) => tx.categories.update({ ...moved, parentId: b.id, description: 'described', updatedAt: tick() }))
+      const current = (await store.products.byId(p.id))!
+      await moves(['products'], async (tx) => tx.products.update({ ...current, categoryId: a.id, version: current.version + 1, updatedAt: tick() }))
+      await moves(['products'], async (tx) => ok(await tx.products.remove(p.id)))
+      await moves(['categories'], async (tx) => tx.categories.remove(leaf.id))
+    })
+
+    if (plainSql) {
+      test('the change counters move with writes in plain SQL too (an import, a stock fix, a move, a delete)', async () => {
+        const db = sql!
+        const v = () => store.versions()
+        const v0 = await v()
+        const [root] = await db<{ id: number }[]>`insert into categories (name, name_key, level, created_at, updated_at) values ('Plain root', 'plain root', 0, now(), now()) returning id`
+        const [kid] = await db<{ id: number }[]>`insert into categories (name, name_key, parent_id, level, created_at, updated_at) values ('Plain kid', 'plain kid', ${root!.id}, 1, now(), now()) returning id`
+        const v1 = await v()
+        expect(v1).toEqual({ ...v0, categories: v0.categories + 2 })
+        await db`insert into products (name, name_key, price, stock, category_id, created_at, updated_at) values ('plain a', 'plain a', 1, 1, ${kid!.id}, now(), now()), ('plain b', 'plain b', 2, 2, ${kid!.id}, now(), now())`
+        const v2 = await v()
+        expect(v2).toEqual({ ...v1, products: v1.products + 1 })
+        await db`update products set stock = stock + 1 where category_id = ${kid!.id}`
+        const v3 = await v()
+        expect(v3).toEqual({ ...v2, products: v2.products + 1 })
+        // A move: the products' paths are rewritten by it, which is a category change (one bump).
+        await db`update categories set parent_id = null where id = ${kid!.id}`
+        const v4 = await v()
+        expect(v4).toEqual({ ...v3, categories: v3.categories + 1 })
+        // Several statements in one transaction: one bump per table.
+        await db.begin(async (t) => {
+          await t`delete from products where category_id = ${kid!.id}`
+          await t`delete from categories where id in (${kid!.id}, ${root!.id})`
+        })
+        expect(await v()).toEqual({ ...v4, products: v4.products + 1, categories: v4.categories + 1 })
+        // A rolled-back import moves nothing.
+        await expect(
+          db.begin(async (t) => {
+            await t`insert into categories (name, name_key, level, created_at, updated_at) values ('Plain ghost', 'plain ghost', 0, now(), now())`
+            throw new Error('abandoned')
+          }),
+        ).rejects.toThrow('abandoned')
+        expect(await v()).toEqual({ ...v4, products: v4.products + 1, categories: v4.categories + 1 })
+      })
+    }
   })
 }
 

@@ -13,7 +13,7 @@ export const ADMIN = await tokens.valid({ id: crypto.randomUUID(), username: 'th
 export const USER = await tokens.valid({ id: crypto.randomUUID(), username: 'a_user', role: 'USER' })
 
 /** The catalog HTTP app on a given store (memory by default) with real JWTs. */
-export function catalogTestApp(o: { store?: CatalogStore; bodyLimit?: number; metrics?: ServiceMetrics } = {}) {
+export function catalogTestApp(o: { store?: CatalogStore; bodyLimit?: number; metrics?: ServiceMetrics; corsOrigins?: readonly string[] } = {}) {
   const memory = o.store ? undefined : memoryCatalogStore()
   const store: CatalogStore = o.store ?? memory!
   const core = catalogApplication({ store, clock: systemClock })

@@ -1,5 +1,6 @@
 import { bindAll } from '@shop/shared-kernel/app'
 import type { CatalogDeps } from '../ports.ts'
+import { catalogVersions } from './catalog-versions.ts'
 import { categoryTree, getCategory, listCategories } from './category-queries.ts'
 import { createCategory } from './create-category.ts'
 import { createProduct } from './create-product.ts'
@@ -18,7 +19,7 @@ import { updateProduct } from './update-product.ts'
 export function catalogApplication(deps: CatalogDeps) {
   return {
     commands: bindAll(deps, { createCategory, updateCategory, deleteCategory, createProduct, updateProduct, deleteProduct }),
-    queries: bindAll(deps, { getCategory, listCategories, categoryTree, getProduct, listProducts, productsInCategory }),
+    queries: bindAll(deps, { catalogVersions, getCategory, listCategories, categoryTree, getProduct, listProducts, productsInCategory }),
     /** The stock side of the saga: reserveStock answers order.placed, releaseStock order.cancelled. */
     handlers: bindAll(deps, { reserveStock, releaseStock }),
   }

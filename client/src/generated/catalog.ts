@@ -31,7 +31,7 @@ export interface paths {
         };
         /**
          * List categories, depth-first
-         * @description Flat (default): every category in depth-first order, each parent right before its subtree, siblings by name (case-insensitive, then code point order); `limit`/`offset` page over that list and X-Total-Count counts all of it. With `parent_id`: only the subtree strictly below that category (itself excluded), in the same order; an unknown `parent_id` gives an empty list. With `tree=true`: an array of top categories (the roots, or the children of `parent_id`), each with nested `children` arrays down to the leaves (a leaf has `children: []`); then `limit`/`offset` page over the top categories and X-Total-Count counts them.
+         * @description Flat (default): every category in depth-first order, each parent right before its subtree, siblings by name (case-insensitive, then code point order); `limit`/`offset` page over that list and X-Total-Count counts all of it. With `parent_id`: only the subtree strictly below that category (itself excluded), in the same order; an unknown `parent_id` gives an empty list. With `tree=true`: an array of top categories (the roots, or the children of `parent_id`), each with nested `children` arrays down to the leaves (a leaf has `children: []`); then `limit`/`offset` page over the top categories and X-Total-Count counts them. The answer carries an ETag that changes with every committed change of a category (not with product or stock changes); `If-None-Match` with it answers 304 with no body, without running the listing again.
          */
         get: operations["listCategories"];
         put?: never;
@@ -51,7 +51,7 @@ export interface paths {
         };
         /**
          * One category with its path
-         * @description `path` lists the ancestors, root first, each `{id, name, level}`; the category itself is not in it (a root has `path: []`).
+         * @description `path` lists the ancestors, root first, each `{id, name, level}`; the category itself is not in it (a root has `path: []`). The answer carries an ETag (a digest of the body); `If-None-Match` with it answers 304 with no body.
          */
         get: operations["getCategory"];
         put?: never;
@@ -115,7 +115,7 @@ export interface paths {
         };
         /**
          * List and search products
-         * @description `category_id`: that category and its whole subtree (an unknown id matches nothing). `min_price`/`max_price`: inclusive bounds (max below min is 422). `in_stock=true`: stock above 0; `false`: stock 0. `q`: a case-insensitive substring of the name or the description, taken literally (`%`, `_` and `\` are not wildcards), trimmed, at most 1000 characters. `sort`: default `id`; ties are broken by id (descending sorts by id descending) so pages never overlap.
+         * @description `category_id`: that category and its whole subtree (an unknown id matches nothing). `min_price`/`max_price`: inclusive bounds (max below min is 422). `in_stock=true`: stock above 0; `false`: stock 0. `q`: a case-insensitive substring of the name or the description, taken literally (`%`, `_` and `\` are not wildcards), trimmed, at most 1000 characters. `sort`: default `id`; ties are broken by id (descending sorts by id descending) so pages never overlap. The answer carries an ETag that changes with every committed change of a product (stock included) or a category; `If-None-Match` with it answers 304 with no body, without running the listing again.
          */
         get: operations["listProducts"];
         put?: never;
@@ -135,7 +135,7 @@ export interface paths {
         };
         /**
          * The products of a category and of every category below it
-         * @description By id. `include_subcategories=false` keeps only the category's own products. Each product carries its `category`.
+         * @description By id. `include_subcategories=false` keeps only the category's own products. Each product carries its `category`. The answer carries an ETag that changes with every committed change of a product (stock included) or a category; `If-None-Match` with it answers 304 with no body, without running the listing again.
          */
         get: operations["listProductsInCategory"];
         put?: never;
@@ -155,7 +155,7 @@ export interface paths {
         };
         /**
          * One product
-         * @description The product with its stock and its category (`{id, name, level}`, as the category is now).
+         * @description The product with its stock and its category (`{id, name, level}`, as the category is now). The answer carries an ETag (a digest of the body); `If-None-Match` with it answers 304 with no body.
          */
         get: operations["getProduct"];
         /**
@@ -410,7 +410,10 @@ export interface operations {
                 parent_id?: number;
                 tree?: boolean;
             };
-            header?: never;
+            header?: {
+                /** @description entity tags from earlier answers (comma-separated, weak or strong; compared weakly), or `*`: when one is the current tag the answer is 304 with no body */
+                "If-None-Match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -423,10 +426,34 @@ export interface operations {
                     "X-Total-Count"?: number;
                     /** @description RFC 8288 links with rel="next" and rel="prev" where they exist */
                     Link?: string;
+                    /** @description weak entity tag of this answer: send it back in If-None-Match to revalidate */
+                    ETag?: string;
+                    /** @description public, no-cache: any cache may keep the answer but must revalidate it before every use */
+                    "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": (components["schemas"]["Category"] | components["schemas"]["CategoryNode"])[];
+                };
+            };
+            /** @description Not Modified: the tag sent in If-None-Match is current; no body */
+            304: {
+                headers: {
+                    /** @description the current entity tag (the one matched) */
+                    ETag?: string;
+                    /** @description public, no-cache */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad Request: If-None-Match is neither `*` nor a list of quoted entity tags (code INVALID_PRECONDITION) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Unprocessable Entity: validation failed; `errors` lists each field */
@@ -452,7 +479,10 @@ export interface operations {
     getCategory: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description entity tags from earlier answers (comma-separated, weak or strong; compared weakly), or `*`: when one is the current tag the answer is 304 with no body */
+                "If-None-Match"?: string;
+            };
             path: {
                 id: number;
             };
@@ -463,10 +493,34 @@ export interface operations {
             /** @description the category and its path */
             200: {
                 headers: {
+                    /** @description weak entity tag of this answer: send it back in If-None-Match to revalidate */
+                    ETag?: string;
+                    /** @description public, no-cache: any cache may keep the answer but must revalidate it before every use */
+                    "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["CategoryWithPath"];
+                };
+            };
+            /** @description Not Modified: the tag sent in If-None-Match is current; no body */
+            304: {
+                headers: {
+                    /** @description the current entity tag (the one matched) */
+                    ETag?: string;
+                    /** @description public, no-cache */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad Request: If-None-Match is neither `*` nor a list of quoted entity tags (code INVALID_PRECONDITION) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not Found: no such category */
@@ -788,7 +842,10 @@ export interface operations {
                 q?: string;
                 sort?: "id" | "name" | "-name" | "price" | "-price" | "created_at" | "-created_at";
             };
-            header?: never;
+            header?: {
+                /** @description entity tags from earlier answers (comma-separated, weak or strong; compared weakly), or `*`: when one is the current tag the answer is 304 with no body */
+                "If-None-Match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -801,10 +858,34 @@ export interface operations {
                     "X-Total-Count"?: number;
                     /** @description RFC 8288 links with rel="next" and rel="prev" where they exist */
                     Link?: string;
+                    /** @description weak entity tag of this answer: send it back in If-None-Match to revalidate */
+                    ETag?: string;
+                    /** @description public, no-cache: any cache may keep the answer but must revalidate it before every use */
+                    "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Product"][];
+                };
+            };
+            /** @description Not Modified: the tag sent in If-None-Match is current; no body */
+            304: {
+                headers: {
+                    /** @description the current entity tag (the one matched) */
+                    ETag?: string;
+                    /** @description public, no-cache */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad Request: If-None-Match is neither `*` nor a list of quoted entity tags (code INVALID_PRECONDITION) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Unprocessable Entity: validation failed; `errors` lists each field */
@@ -834,7 +915,10 @@ export interface operations {
                 offset?: number;
                 include_subcategories?: boolean;
             };
-            header?: never;
+            header?: {
+                /** @description entity tags from earlier answers (comma-separated, weak or strong; compared weakly), or `*`: when one is the current tag the answer is 304 with no body */
+                "If-None-Match"?: string;
+            };
             path: {
                 id: number;
             };
@@ -849,10 +933,34 @@ export interface operations {
                     "X-Total-Count"?: number;
                     /** @description RFC 8288 links with rel="next" and rel="prev" where they exist */
                     Link?: string;
+                    /** @description weak entity tag of this answer: send it back in If-None-Match to revalidate */
+                    ETag?: string;
+                    /** @description public, no-cache: any cache may keep the answer but must revalidate it before every use */
+                    "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Product"][];
+                };
+            };
+            /** @description Not Modified: the tag sent in If-None-Match is current; no body */
+            304: {
+                headers: {
+                    /** @description the current entity tag (the one matched) */
+                    ETag?: string;
+                    /** @description public, no-cache */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad Request: If-None-Match is neither `*` nor a list of quoted entity tags (code INVALID_PRECONDITION) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not Found: no such category */
@@ -887,7 +995,10 @@ export interface operations {
     getProduct: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description entity tags from earlier answers (comma-separated, weak or strong; compared weakly), or `*`: when one is the current tag the answer is 304 with no body */
+                "If-None-Match"?: string;
+            };
             path: {
                 id: number;
             };
@@ -898,10 +1009,34 @@ export interface operations {
             /** @description the product */
             200: {
                 headers: {
+                    /** @description weak entity tag of this answer: send it back in If-None-Match to revalidate */
+                    ETag?: string;
+                    /** @description public, no-cache: any cache may keep the answer but must revalidate it before every use */
+                    "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Product"];
+                };
+            };
+            /** @description Not Modified: the tag sent in If-None-Match is current; no body */
+            304: {
+                headers: {
+                    /** @description the current entity tag (the one matched) */
+                    ETag?: string;
+                    /** @description public, no-cache */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad Request: If-None-Match is neither `*` nor a list of quoted entity tags (code INVALID_PRECONDITION) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not Found: no such product */

@@ -38,6 +38,7 @@ const HEADER_SCHEMAS: Record<string, Json> = {
   Location: { type: 'string', format: 'uri-reference' },
   'Idempotent-Replayed': { type: 'string', enum: ['true'] },
   'WWW-Authenticate': { type: 'string', enum: ['Bearer'] },
+  ETag: { type: 'string', pattern: '^(W/)?"[\\x21\\x23-\\x7e]*"$' },
 }
 
 const headerObjects = (headers: Readonly<Record<string, string>>): Json =>

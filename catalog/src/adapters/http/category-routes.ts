@@ -2,11 +2,13 @@ import { Hono } from 'hono'
 import * as v from 'valibot'
 import type { AppEnv } from '@shop/shared-kernel/http/app'
 import type { authenticate } from '@shop/shared-kernel/http/auth'
+import { conditionalDoc, conditionalRead, digestedJson } from '@shop/shared-kernel/http/conditional'
 import { describeRoute } from '@shop/shared-kernel/http/openapi-meta'
 import { pageHeadersDoc, pagedJson, setPageHeaders } from '@shop/shared-kernel/http/pagination'
 import { body, params, query } from '@shop/shared-kernel/http/validate'
 import type { CatalogApplication } from '../../app/application.ts'
 import { unwrap } from './errors.ts'
+import { CATEGORY_LIST_TAGS, ONE_TAG, categoryListTag } from './etags.ts'
 import { categoryFields, categoryJson, nodeJson, refJson } from './json.ts'
 import { CategoryCreateBody, CategoryListQuery, CategoryNodeOut, CategoryOut, CategoryUpdateBody, CategoryWithPathOut, IdParam } from './schemas.ts'
 
@@ -48,21 +50,35 @@ export function categoryRoutes({ commands, queries }: CatalogApplication, admin:
         '`parent_id` gives an empty list. ' +
         'With `tree=true`: an array of top categories (the roots, or the children of `parent_id`), each with nested `children` ' +
         'arrays down to the leaves (a leaf has `children: []`); then `limit`/`offset` page over the top categories and ' +
-        'X-Total-Count counts them.',
+        'X-Total-Count counts them. ' +
+        CATEGORY_LIST_TAGS,
       tags,
-      responses: { 200: { description: 'categories (flat), or top categories with nested children (tree=true)', schema: v.array(v.union([CategoryOut, CategoryNodeOut])), headers: pageHeadersDoc } },
+      headers: conditionalDoc.headers,
+      responses: {
+        200: {
+          description: 'categories (flat), or top categories with nested children (tree=true)',
+          schema: v.array(v.union([CategoryOut, CategoryNodeOut])),
+          headers: { ...pageHeadersDoc, ...conditionalDoc.tagHeaders },
+        },
+        304: conditionalDoc.notModified,
+      },
+      errors: { 400: conditionalDoc.badPrecondition },
     }),
     query(CategoryListQuery),
     async (c) => {
       const { limit, offset, parent_id, tree } = c.req.valid('query')
       const page = { limit, offset }
       const scope = parent_id === undefined ? {} : { under: parent_id }
-      if (tree) {
-        const { items, total } = await queries.categoryTree(scope, page)
-        setPageHeaders(c, page, total)
-        return c.json(nodeJson(items))
-      }
-      return pagedJson(c, page, await queries.listCategories(scope, page), categoryJson)
+      // The counters first, the listing after: see catalogVersions.
+      const tag = categoryListTag(await queries.catalogVersions())
+      return conditionalRead(c, tag, async () => {
+        if (tree) {
+          const { items, total } = await queries.categoryTree(scope, page)
+          setPageHeaders(c, page, total)
+          return c.json(nodeJson(items))
+        }
+        return pagedJson(c, page, await queries.listCategories(scope, page), categoryJson)
+      })
     },
   )
 
@@ -71,15 +87,16 @@ export function categoryRoutes({ commands, queries }: CatalogApplication, admin:
     describeRoute({
       operationId: 'getCategory',
       summary: 'One category with its path',
-      description: '`path` lists the ancestors, root first, each `{id, name, level}`; the category itself is not in it (a root has `path: []`).',
+      description: `\`path\` lists the ancestors, root first, each \`{id, name, level}\`; the category itself is not in it (a root has \`path: []\`). ${ONE_TAG}`,
       tags,
-      responses: { 200: { description: 'the category and its path', schema: CategoryWithPathOut } },
-      errors: { 404: 'no such category' },
+      headers: conditionalDoc.headers,
+      responses: { 200: { description: 'the category and its path', schema: CategoryWithPathOut, headers: conditionalDoc.tagHeaders }, 304: conditionalDoc.notModified },
+      errors: { 400: conditionalDoc.badPrecondition, 404: 'no such category' },
     }),
     params(IdParam),
     async (c) => {
       const { category, path } = unwrap(await queries.getCategory(c.req.valid('param').id))
-      return c.json({ ...categoryJson(category), path: path.map(refJson) })
+      return digestedJson(c, { ...categoryJson(category), path: path.map(refJson) })
     },
   )
 

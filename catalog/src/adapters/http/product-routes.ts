@@ -3,11 +3,13 @@ import * as v from 'valibot'
 import type { Ctx } from '@shop/shared-kernel/app'
 import type { AppEnv } from '@shop/shared-kernel/http/app'
 import type { authenticate } from '@shop/shared-kernel/http/auth'
+import { conditionalDoc, conditionalRead, digestedJson, noneMatchFails, notModified } from '@shop/shared-kernel/http/conditional'
 import { describeRoute } from '@shop/shared-kernel/http/openapi-meta'
 import { pageHeadersDoc, pagedJson } from '@shop/shared-kernel/http/pagination'
 import { body, params, query } from '@shop/shared-kernel/http/validate'
 import type { CatalogApplication } from '../../app/application.ts'
 import { unwrap } from './errors.ts'
+import { ONE_TAG, PRODUCT_LIST_TAGS, productListTag } from './etags.ts'
 import { productFields, productFilter, productJson } from './json.ts'
 import { IdParam, ProductCreateBody, ProductListQuery, ProductOut, ProductUpdateBody, ProductsInCategoryQuery } from './schemas.ts'
 
@@ -50,15 +52,23 @@ export function productRoutes({ commands, queries }: CatalogApplication, admin: 
         '`category_id`: that category and its whole subtree (an unknown id matches nothing). `min_price`/`max_price`: ' +
         'inclusive bounds (max below min is 422). `in_stock=true`: stock above 0; `false`: stock 0. `q`: a case-insensitive ' +
         'substring of the name or the description, taken literally (`%`, `_` and `\\` are not wildcards), trimmed, at most ' +
-        '1000 characters. `sort`: default `id`; ties are broken by id (descending sorts by id descending) so pages never overlap.',
+        '1000 characters. `sort`: default `id`; ties are broken by id (descending sorts by id descending) so pages never overlap. ' +
+        PRODUCT_LIST_TAGS,
       tags,
-      responses: { 200: { description: 'a page of products', schema: v.array(ProductOut), headers: pageHeadersDoc } },
+      headers: conditionalDoc.headers,
+      responses: {
+        200: { description: 'a page of products', schema: v.array(ProductOut), headers: { ...pageHeadersDoc, ...conditionalDoc.tagHeaders } },
+        304: conditionalDoc.notModified,
+      },
+      errors: { 400: conditionalDoc.badPrecondition },
     }),
     query(ProductListQuery),
     async (c) => {
       const f = c.req.valid('query')
       const page = { limit: f.limit, offset: f.offset }
-      return pagedJson(c, page, await queries.listProducts(productFilter(f), page), productJson)
+      // The counters first, the listing after: see catalogVersions.
+      const tag = productListTag(await queries.catalogVersions())
+      return conditionalRead(c, tag, async () => pagedJson(c, page, await queries.listProducts(productFilter(f), page), productJson))
     },
   )
 
@@ -67,17 +77,28 @@ export function productRoutes({ commands, queries }: CatalogApplication, admin: 
     describeRoute({
       operationId: 'listProductsInCategory',
       summary: 'The products of a category and of every category below it',
-      description: 'By id. `include_subcategories=false` keeps only the category\'s own products. Each product carries its `category`.',
+      description: `By id. \`include_subcategories=false\` keeps only the category's own products. Each product carries its \`category\`. ${PRODUCT_LIST_TAGS}`,
       tags,
-      responses: { 200: { description: 'a page of products', schema: v.array(ProductOut), headers: pageHeadersDoc } },
-      errors: { 404: 'no such category' },
+      headers: conditionalDoc.headers,
+      responses: {
+        200: { description: 'a page of products', schema: v.array(ProductOut), headers: { ...pageHeadersDoc, ...conditionalDoc.tagHeaders } },
+        304: conditionalDoc.notModified,
+      },
+      errors: { 400: conditionalDoc.badPrecondition, 404: 'no such category' },
     }),
     params(IdParam),
     query(ProductsInCategoryQuery),
     async (c) => {
       const { limit, offset, include_subcategories } = c.req.valid('query')
+      const id = c.req.valid('param').id
       const page = { limit, offset }
-      return pagedJson(c, page, unwrap(await queries.productsInCategory(c.req.valid('param').id, include_subcategories, page)), productJson)
+      const tag = productListTag(await queries.catalogVersions())
+      // A 304 only for a category that exists: an unknown one stays 404 whatever the tag.
+      if (noneMatchFails(c, tag)) {
+        unwrap(await queries.getCategory(id))
+        return notModified(c, tag)
+      }
+      return conditionalRead(c, tag, async () => pagedJson(c, page, unwrap(await queries.productsInCategory(id, include_subcategories, page)), productJson))
     },
   )
 
@@ -86,14 +107,15 @@ export function productRoutes({ commands, queries }: CatalogApplication, admin: 
     describeRoute({
       operationId: 'getProduct',
       summary: 'One product',
-      description: 'The product with its stock and its category (`{id, name, level}`, as the category is now).',
+      description: `The product with its stock and its category (\`{id, name, level}\`, as the category is now). ${ONE_TAG}`,
       tags,
-      responses: { 200: { description: 'the product', schema: ProductOut } },
-      errors: { 404: 'no such product' },
+      headers: conditionalDoc.headers,
+      responses: { 200: { description: 'the product', schema: ProductOut, headers: conditionalDoc.tagHeaders }, 304: conditionalDoc.notModified },
+      errors: { 400: conditionalDoc.badPrecondition, 404: 'no such product' },
     }),
     params(IdParam),
     async (c) => {
-      return c.json(productJson(unwrap(await queries.getProduct(c.req.valid('param').id))))
+      return digestedJson(c, productJson(unwrap(await queries.getProduct(c.req.valid('param').id))))
     },
   )
 

@@ -39,8 +39,8 @@ export function memoryCatalogStore(opts: { onEvents?: (events: Envelope[]) => vo
 
 /** The change counters: bumped by every write, rolled back with its transaction. */
 class Versions implements Snapshotting {
-  value: CatalogVersions = { products: 0, categories: 0 }
-  bump(what: keyof CatalogVersions) {
+  value: CatalogVersions = { epoch: crypto.randomUUID().replaceAll('-', '').slice(0, 12), products: 0, categories: 0 }
+  bump(what: 'products' | 'categories') {
     this.value = { ...this.value, [what]: this.value[what] + 1 }
   }
   snapshot(): unknown {

@@ -11,8 +11,9 @@ export function postgresCatalogStore(sql: Sql, opts: { onEvents?: () => void } =
     categories: postgresCategoryReads(sql),
     products: postgresProductReads(sql),
     versions: async () => {
-      const [v] = await sql<{ products: number; categories: number }[]>`select products, categories from catalog_version`
-      return { products: v?.products ?? 0, categories: v?.categories ?? 0 }
+      const [v] = await sql<{ epoch: string; products: number; categories: number }[]>`select epoch, products, categories from catalog_version`
+      if (!v) throw new Error('catalog_version has no row: the migrations did not run')
+      return { epoch: v.epoch.replaceAll('-', '').slice(0, 12), products: v.products, categories: v.categories }
     },
     transact: (work) =>
       transact(
