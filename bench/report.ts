@@ -4,6 +4,8 @@
  *
  *   bench/events   commit → effect latency and burst throughput through outbox, RabbitMQ, inbox
  *   bench/catalog  tree queries and the subtree listing (its own catalog process)
+ *   bench/catalog/listing.ts  the listing at scale: subtrees of 10 to 45,000 products against two bare
+ *                  ceilings, sorts, and the writes that keep paths and counts (issue 11)
  *   bench/http     product by id, subtree listing, login, users/me, and the ceilings, same run
  *   bench/orders   orders per second (wrk) and POST → confirmed latency
  *   bench/observability  what metrics and tracing cost: the same code with them off, on, and exporting
@@ -21,6 +23,7 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { MemorySampler, WRK, cores, machineLoad, type MachineLoad } from './lib/measure.ts'
 import { ROOT } from './lib/shop.ts'
+import { listingMarkdown } from './catalog/listing.ts'
 
 const { values } = parseArgs({ options: { 'skip-run': { type: 'boolean', default: false } } })
 const RESULTS = join(ROOT, 'bench', 'results')
@@ -57,6 +60,7 @@ async function main() {
   if (!values['skip-run']) {
     runs.events = await run('events', ['bun', 'bench/events/run.ts'])
     runs.catalog = await run('catalog', ['bun', 'bench/catalog/run.ts'])
+    runs.listing = await run('listing', ['bun', 'bench/catalog/listing.ts'])
     runs.http = await run('http', ['bun', 'bench/http/run.ts'])
     runs.orders = await run('orders', ['bun', 'bench/orders/run.ts'])
     runs.observability = await run('observability', ['bun', 'bench/observability/run.ts'])
@@ -172,6 +176,21 @@ figure is given for reference (it has no HTTP at all; here it was ${Math.round((
 shared cores the database is the limit either way). The PK select reads \`products\` alone;
 our product read also joins its category (one round trip either way).
 `)
+
+  const listing = read(RESULTS, 'listing')
+  if (listing) {
+    md.push(`## The listing at scale
+
+Measured by bench/catalog/listing.ts (${listing.when}) on its own database (bench/catalog/load-catalog.ts: 10,000
+categories, 20 levels, 100,000 products): ${listing.method}. Page 1 (limit 50) of
+\`GET /api/v1/products?category_id=X\` next to two bare ceilings on Bun.serve + postgres.js answering the same JSON
+and X-Total-Count (bench/ceilings/listing.ts): (a) a recursive CTE over the adjacency list and each category's first 50
+products, (b) the primary key walked in order, keeping the rows whose ancestor path holds X. Targets: each page ≥ 70%
+of the better ceiling for its size; the largest subtree ≥ 50% of the 10-product one; \`sort=price\` and
+\`sort=-created_at\` ≥ 50% of the default sort. Load / cpu busy before: ${loadOf(listing.machine_load_before)}.
+
+${listingMarkdown(listing)}`)
+  }
 
   // Before / after: paired runs of the code before and after this branch's optimisations
   // (bench/ab.ts, two shops side by side on this machine), kept in bench/baseline/.

@@ -1,0 +1,69 @@
+/**
+ * The listing benchmark's loader: the bench/catalog data set (10,000 categories, 20 levels deep
+ * at most, 100,000 products; the same every run) into a fresh catalog schema of a real
+ * PostgreSQL database, in plain SQL (paths, levels and counts come from the migrations'
+ * triggers, as for any import), then the categories whose subtrees hold about 10, 330, 4,500,
+ * 19,000 and 45,000 products (the sizes bench/catalog/listing.ts measures).
+ *
+ *   bun bench/catalog/load-catalog.ts [database-url]
+ *     default postgres://postgres@127.0.0.1:5432/shop_bench_listing (created if missing;
+ *     its schema is dropped and migrated first). Prints the subtrees it picked.
+ */
+import { silentLogger } from '@shop/shared-kernel/log'
+import { ensureDatabase, openDatabase, type Sql } from '@shop/shared-kernel/postgres/connect'
+import { migrate } from '@shop/shared-kernel/postgres/migrate'
+import { MIGRATIONS } from '../../catalog/src/main.ts'
+import { buildTree, load } from './data.ts'
+
+export const LISTING_DB = process.env.BENCH_LISTING_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/shop_bench_listing'
+/** The subtree sizes (products) the listing is measured at. */
+export const SIZES = [10, 330, 4_500, 19_000, 45_000] as const
+
+export interface Subtree {
+  readonly target: number
+  readonly id: number
+  readonly products: number
+  readonly categories: number
+  readonly level: number
+}
+
+/** For each target size, the category whose subtree's product count is the closest to it. */
+export async function pickSubtrees(sql: Sql): Promise<Subtree[]> {
+  const out: Subtree[] = []
+  for (const target of SIZES) {
+    const [row] = await sql<{ id: string; products: string; level: number }[]>`
+      select n.category_id as id, n.subtree as products, c.level
+      from category_product_counts n join categories c on c.id = n.category_id
+      order by abs(n.subtree - ${target}), n.category_id limit 1`
+    const id = Number(row!.id)
+    const [size] = await sql<{ n: number }[]>`select count(*)::int as n from categories where ${id}::bigint = any(path)`
+    out.push({ target, id, products: Number(row!.products), categories: size!.n, level: row!.level })
+  }
+  return out
+}
+
+/** Loads the data set into `url` (schema dropped and migrated first); returns the load time and the picked subtrees. */
+export async function loadCatalog(url = LISTING_DB): Promise<{ seconds: number; categories: number; products: number; depth: number; subtrees: Subtree[] }> {
+  await ensureDatabase(url, silentLogger)
+  const db = await openDatabase({ url, dataDir: '', name: 'catalog', poolMax: 2, log: silentLogger })
+  try {
+    await db.sql`drop schema if exists public cascade`
+    await db.sql`create schema public`
+    await migrate(db.sql, MIGRATIONS, silentLogger)
+    const t = performance.now()
+    await load(db.sql, buildTree().cats)
+    const seconds = Math.round((performance.now() - t) / 100) / 10
+    const [shape] = await db.sql<{ categories: number; products: number; depth: number }[]>`
+      select (select count(*)::int from categories) as categories, (select count(*)::int from products) as products,
+             (select max(level) + 1 from categories) as depth`
+    return { seconds, ...shape!, subtrees: await pickSubtrees(db.sql) }
+  } finally {
+    await db.close()
+  }
+}
+
+if (import.meta.main) {
+  const r = await loadCatalog(process.argv[2] ?? LISTING_DB)
+  console.log(`loaded ${r.categories} categories (${r.depth} levels) and ${r.products} products in ${r.seconds} s`)
+  for (const s of r.subtrees) console.log(`  ~${s.target} products: category ${s.id} (level ${s.level}, ${s.categories} categories, ${s.products} products)`)
+}
