@@ -62,7 +62,8 @@ export interface Measured {
 /**
  * Endpoints compared with each other are measured in alternating rounds (ROUNDS rounds, each
  * endpoint once per round, the order rotated), after a warm-up of each (JIT, prepared statements,
- * pool connections); the processes are let settle before each run. The median of the rounds
+ * pool connections); the processes and the machine (the database's backends) are let settle
+ * before each run. The median of the rounds
  * counts: on a shared 2-core machine a single run moves by ±20% with others' load.
  */
 async function compare(urls: Record<string, { url: string; pid: number }>, pids: number[]): Promise<Record<string, Measured>> {
@@ -72,7 +73,7 @@ async function compare(urls: Record<string, { url: string; pid: number }>, pids:
   for (let round = 0; round < ROUNDS; round++) {
     for (let k = 0; k < names.length; k++) {
       const n = names[(k + round) % names.length]!
-      await settle(pids)
+      await settle(pids, 30_000, { machineBelowPct: 15 })
       const t0 = cpuTicks(urls[n]!.pid)
       const r = await wrk(urls[n]!.url, { seconds: SECONDS, connections: CONNECTIONS })
       const cpu = cpuTicks(urls[n]!.pid) - t0

@@ -48,9 +48,18 @@ export interface Categories extends CategoryReads {
 
 export interface ProductReads {
   byId(id: number): Promise<Product | undefined>
-  /** Sorted by `filter.sort` (default id), ties broken by id; unknown categories match nothing. */
-  list(filter: ProductFilter, page: Page): Promise<Paged<Product>>
+  /**
+   * Sorted by `filter.sort` (default id), ties broken by id; unknown categories match nothing.
+   * With the change counters of the state the page was read in (`asOf`).
+   */
+  list(filter: ProductFilter, page: Page): Promise<Listed<Product>>
 }
+
+/**
+ * A page read with the change counters of the very state it was read in (the same statement, so
+ * the same snapshot): its entity tag needs no read of its own, and is never ahead of the page.
+ */
+export type Listed<T> = Paged<T> & { readonly asOf: CatalogVersions }
 
 export interface Products extends ProductReads {
   byId(id: number, lock?: boolean): Promise<Product | undefined>

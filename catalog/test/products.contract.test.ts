@@ -137,7 +137,21 @@ function contract(name: string, make: () => Promise<CatalogStore>) {
         const page = await store.products.list({ categoryId: root.id, sort: 'price' }, { limit: 2, offset: 1 })
         expect(page.items.map((p) => p.name)).toEqual(['Banana BREAD', 'Date loaf'])
         expect(page.total).toBe(4)
-        expect(await store.products.list({ categoryId: root.id }, { limit: 2, offset: 10 })).toEqual({ items: [], total: 4 })
+        expect(await store.products.list({ categoryId: root.id }, { limit: 2, offset: 10 })).toEqual({ items: [], total: 4, asOf: await store.versions() })
+      })
+
+      test('a page carries the change counters of the state it was read in, empty pages too', async () => {
+        const before = await store.versions()
+        expect((await store.products.list({ categoryId: root.id }, { limit: 2, offset: 0 })).asOf).toEqual(before)
+        expect((await store.products.list({ q: 'no such product anywhere' }, { limit: 2, offset: 0 })).asOf).toEqual(before)
+        expect((await store.products.list({ minPrice: '0.01' }, { limit: 2, offset: 0 })).asOf).toEqual(before)
+        expect((await store.products.list({}, { limit: 2, offset: 0 })).asOf).toEqual(before)
+        const made = await product('asOf probe', root.id)
+        const after = await store.products.list({ categoryId: root.id }, { limit: 2, offset: 0 })
+        expect(after.asOf.products).toBeGreaterThan(before.products)
+        expect(after.asOf).toEqual(await store.versions())
+        expect(after.total).toBe(5)
+        expect(await store.transact(async (tx) => ok(await tx.products.remove(made.id)))).toEqual(ok(true))
       })
     })
 

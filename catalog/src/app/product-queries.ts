@@ -1,16 +1,16 @@
-import type { Page, Paged } from '@shop/shared-kernel/app'
+import type { Page } from '@shop/shared-kernel/app'
 import { type Result, err, ok } from '@shop/shared-kernel/result'
 import type { CatalogError } from '../domain/errors.ts'
 import type { Product, ProductFilter } from '../domain/product.ts'
-import type { CatalogDeps } from '../ports.ts'
+import type { CatalogDeps, Listed } from '../ports.ts'
 
 export async function getProduct({ store }: CatalogDeps, id: number): Promise<Result<Product, CatalogError>> {
   const p = await store.products.byId(id)
   return p ? ok(p) : err({ type: 'ProductNotFound', id })
 }
 
-/** Filtered and sorted (ties by id); an unknown category matches nothing. */
-export function listProducts({ store }: CatalogDeps, filter: ProductFilter, page: Page): Promise<Paged<Product>> {
+/** Filtered and sorted (ties by id); an unknown category matches nothing. With the counters of the state it read. */
+export function listProducts({ store }: CatalogDeps, filter: ProductFilter, page: Page): Promise<Listed<Product>> {
   return store.products.list(filter, page)
 }
 
@@ -20,7 +20,7 @@ export async function productsInCategory(
   id: number,
   includeSubcategories: boolean,
   page: Page,
-): Promise<Result<Paged<Product>, CatalogError>> {
+): Promise<Result<Listed<Product>, CatalogError>> {
   if (!(await store.categories.byId(id))) return err({ type: 'CategoryNotFound', id })
   return ok(await store.products.list({ categoryId: id, includeSubcategories }, page))
 }

@@ -80,6 +80,18 @@ export async function conditionalRead(c: Context, etag: string, render: () => Re
   return tagged(await render(), etag)
 }
 
+/**
+ * For a read that reports the tag of the state it read (a listing with its change counters): a
+ * conditional request looks the current tag up first (`currentTag`, one cheap read) and is
+ * answered 304 when it matches, the read never running; undefined otherwise (an unconditional
+ * request costs no lookup at all), and the caller answers with `tagged(read's answer, read's tag)`.
+ */
+export async function notModifiedFirst(c: Context, currentTag: () => Promise<string>): Promise<Response | undefined> {
+  if (c.req.header('If-None-Match') === undefined) return undefined
+  const etag = await currentTag()
+  return noneMatchFails(c, etag) ? notModified(c, etag) : undefined
+}
+
 /** A JSON resource tagged by a digest of its body: the read runs, a 304 saves the transfer. */
 export function digestedJson(c: Context, value: unknown): Response {
   const text = JSON.stringify(value)

@@ -3,7 +3,7 @@ import { matchedRoutes } from 'hono/route'
 import { timingSafeEqual } from 'node:crypto'
 import { problemResponse } from '../http/problem.ts'
 import type { ServiceMetrics } from './metrics.ts'
-import { SpanKind, failed, inSpan } from './tracing.ts'
+import { SpanKind, failed, inSpan, tracingOn } from './tracing.ts'
 
 /** The label of a request no route matched (404, 405): never the raw path, which anyone can vary. */
 export const UNMATCHED_ROUTE = 'unmatched'
@@ -26,7 +26,9 @@ export function routeTemplate(c: Context): string {
 export function httpTelemetry(metrics: Pick<ServiceMetrics, 'http'> | undefined): MiddlewareHandler {
   return async (c, next) => {
     const started = performance.now()
-    await inSpan(c.req.method, { kind: SpanKind.SERVER, traceparent: c.req.header('traceparent') ?? null, attributes: { 'http.request.method': c.req.method, 'url.path': c.req.path } }, async (span) => {
+    // With tracing off, no span and none of its attributes (the path alone is a scan of the URL).
+    if (!tracingOn()) await next()
+    else await inSpan(c.req.method, { kind: SpanKind.SERVER, traceparent: c.req.header('traceparent') ?? null, attributes: { 'http.request.method': c.req.method, 'url.path': c.req.path } }, async (span) => {
       await next()
       if (span) {
         const route = routeTemplate(c)

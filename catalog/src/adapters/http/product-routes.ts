@@ -3,7 +3,7 @@ import * as v from 'valibot'
 import type { Ctx } from '@shop/shared-kernel/app'
 import type { AppEnv } from '@shop/shared-kernel/http/app'
 import type { authenticate } from '@shop/shared-kernel/http/auth'
-import { conditionalDoc, conditionalRead, digestedJson, noneMatchFails, notModified } from '@shop/shared-kernel/http/conditional'
+import { conditionalDoc, digestedJson, notModifiedFirst, tagged } from '@shop/shared-kernel/http/conditional'
 import { describeRoute } from '@shop/shared-kernel/http/openapi-meta'
 import { pageHeadersDoc, pagedJson } from '@shop/shared-kernel/http/pagination'
 import { body, params, query } from '@shop/shared-kernel/http/validate'
@@ -20,6 +20,7 @@ const ctx = (c: { get(k: 'requestId'): string }): Ctx => ({ correlationId: c.get
 
 /** The products resource, as a sub-app mounted under /api/v1. */
 export function productRoutes({ commands, queries }: CatalogApplication, admin: ReturnType<typeof authenticate>): Hono<AppEnv> {
+  const currentListTag = async () => productListTag(await queries.catalogVersions())
   const app = new Hono<AppEnv>()
 
   app.post(
@@ -66,9 +67,12 @@ export function productRoutes({ commands, queries }: CatalogApplication, admin: 
     async (c) => {
       const f = c.req.valid('query')
       const page = { limit: f.limit, offset: f.offset }
-      // The counters first, the listing after: see catalogVersions.
-      const tag = productListTag(await queries.catalogVersions())
-      return conditionalRead(c, tag, async () => pagedJson(c, page, await queries.listProducts(productFilter(f), page), productJson))
+      // A conditional request: the counters first, 304 without the listing when they match. Else
+      // the listing, tagged by the counters its own statement read (no read of their own).
+      const held = await notModifiedFirst(c, currentListTag)
+      if (held) return held
+      const listed = await queries.listProducts(productFilter(f), page)
+      return tagged(pagedJson(c, page, listed, productJson), productListTag(listed.asOf))
     },
   )
 
@@ -92,13 +96,14 @@ export function productRoutes({ commands, queries }: CatalogApplication, admin: 
       const { limit, offset, include_subcategories } = c.req.valid('query')
       const id = c.req.valid('param').id
       const page = { limit, offset }
-      const tag = productListTag(await queries.catalogVersions())
+      const held = await notModifiedFirst(c, currentListTag)
       // A 304 only for a category that exists: an unknown one stays 404 whatever the tag.
-      if (noneMatchFails(c, tag)) {
+      if (held) {
         unwrap(await queries.getCategory(id))
-        return notModified(c, tag)
+        return held
       }
-      return conditionalRead(c, tag, async () => pagedJson(c, page, unwrap(await queries.productsInCategory(id, include_subcategories, page)), productJson))
+      const listed = unwrap(await queries.productsInCategory(id, include_subcategories, page))
+      return tagged(pagedJson(c, page, listed, productJson), productListTag(listed.asOf))
     },
   )
 

@@ -8,7 +8,7 @@ import type { NewProduct, Product, ProductFilter, ProductSort } from '../../doma
 import { type Shortage, type StockLine, hasShortage, shortage } from '../../domain/stock.ts'
 import { childrenIndex, subtreeIds } from '../../domain/tree.ts'
 import type { Page } from '@shop/shared-kernel/app'
-import type { Products } from '../../ports.ts'
+import type { CatalogVersions, Products } from '../../ports.ts'
 
 /** A product as stored: the category ref is read from the category table, as the SQL join does. */
 export type ProductRow = Omit<Product, 'category'>
@@ -31,7 +31,9 @@ export class MemoryProducts implements Products {
     private readonly ids: Sequence,
     private readonly categories: Table<number, Category>,
     /** Called on every change (the change counter). */
-    private readonly changed: () => void = () => {},
+    private readonly changed: () => void,
+    /** The change counters as they stand (a listing's `asOf`). */
+    private readonly versions: () => CatalogVersions,
   ) {}
 
   private full(row: ProductRow | undefined): Product | undefined {
@@ -61,7 +63,7 @@ export class MemoryProducts implements Products {
           (!q || p.name.toLowerCase().includes(q) || (p.description ?? '').toLowerCase().includes(q)),
       )
       .sort(orders[f.sort ?? 'id'])
-    return { items: all.slice(page.offset, page.offset + page.limit).map((r) => this.full(r)!), total: all.length }
+    return { items: all.slice(page.offset, page.offset + page.limit).map((r) => this.full(r)!), total: all.length, asOf: this.versions() }
   }
 
   async insert(p: NewProduct): Promise<Result<Product, ErrorOf<'UnknownCategory'>>> {

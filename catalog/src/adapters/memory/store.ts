@@ -25,7 +25,7 @@ export function memoryCatalogStore(opts: { onEvents?: (events: Envelope[]) => vo
     },
     'catalog',
   )
-  const products = new MemoryProducts(productRows, productIds, categoryRows, () => versions.bump('products'))
+  const products = new MemoryProducts(productRows, productIds, categoryRows, () => versions.bump('products'), () => versions.value)
   const categories = new MemoryCategories(categoryRows, categoryIds, (id) => products.hasProductsIn(id), () => versions.bump('categories'))
   const reservations = new MemoryReservations(reservationRows)
   return {

@@ -5,12 +5,15 @@ import type { ErrorOf } from '../../domain/errors.ts'
 import { nameKey } from '../../domain/name-key.ts'
 import type { NewProduct, Product, ProductFilter, ProductSort } from '../../domain/product.ts'
 import { type Shortage, type StockLine, hasShortage, shortage } from '../../domain/stock.ts'
-import type { Page, Paged } from '@shop/shared-kernel/app'
-import type { ProductReads, Products } from '../../ports.ts'
-import { type ProductRow, toProduct } from './rows.ts'
+import type { Page } from '@shop/shared-kernel/app'
+import type { Listed, ProductReads, Products } from '../../ports.ts'
+import { type ProductRow, parseVersions, toProduct } from './rows.ts'
 
 /** A piece of SQL to compose into a statement. */
 type Fragment = PendingQuery<Row[]>
+
+/** A listing's row: the product, the total, and (on one row) the change counters of the statement's snapshot. */
+type ListedRow = ProductRow & { total: number; versions: string | null }
 
 /** LIKE pattern for a literal substring: its own \, % and _ are escaped (with `escape '\'`). */
 const containsPattern = (s: string): string => `%${s.replace(/[\\%_]/g, '\\$&')}%`
@@ -74,9 +77,13 @@ export function postgresProductReads(sql: Q): ProductReads {
 
   // The page's rows with their categories, one primary-key probe each (a lateral subquery the
   // planner keeps as such: a generic plan once hashed all 10,000 categories here instead).
+  // One row (whichever is numbered 1) also carries the change counters (catalog_version), read in
+  // the statement's snapshot: the page's entity tag without a read of its own. Only one: each value
+  // a row carries costs its parsing, and a null costs nothing.
   const withCategory = (page: Fragment, total: Fragment, sort: ProductSort) => sql`
     select p.id, p.name, p.description, p.price, p.stock, p.category_id, p.created_at, p.updated_at, p.version,
-      c.name as category_name, c.level as category_level, ${total}::int as total
+      c.name as category_name, c.level as category_level, ${total}::int as total,
+      case when row_number() over () = 1 then (select v.epoch::text || ' ' || v.products || ' ' || v.categories from catalog_version v) end as versions
     from (${page}) p cross join lateral (select c.name, c.level from categories c where c.id = p.category_id offset 0) c
     order by ${orderBy(sort)}`
 
@@ -84,7 +91,7 @@ export function postgresProductReads(sql: Q): ProductReads {
   const scoped = (f: ProductFilter, page: Page, sort: ProductSort) => {
     const walkTest = subtree(f) ? sql`${f.categoryId!}::bigint = any(p.category_path)` : sql`p.category_id + 0 = ${f.categoryId!}::bigint`
     const cut = sql`order by ${orderBy(sort)} limit ${page.limit} offset ${page.offset}`
-    return sql<(ProductRow & { total: number })[]>`
+    return sql<ListedRow[]>`
       with plan as materialized (
         select n, n::float8 * n >= ${page.offset + page.limit}::float8 * everything as walk
         from (select ${scopeCount(f)} as n, ${everything} as everything offset 0) counts
@@ -103,7 +110,7 @@ export function postgresProductReads(sql: Q): ProductReads {
 
   /** Any other filter: the planner's choice, and the total counts the matching products. */
   const filtered = (f: ProductFilter, page: Page, sort: ProductSort) =>
-    sql<(ProductRow & { total: number })[]>`
+    sql<ListedRow[]>`
       ${withCategory(
         sql`select ${columns} from products p ${where(f)} order by ${orderBy(sort)} limit ${page.limit} offset ${page.offset}`,
         sql`(select count(*) from products p ${where(f)})`,
@@ -123,21 +130,24 @@ export function postgresProductReads(sql: Q): ProductReads {
       return row && toProduct(row)
     },
 
-    async list(f: ProductFilter, page: Page): Promise<Paged<Product>> {
+    async list(f: ProductFilter, page: Page): Promise<Listed<Product>> {
       const sort = f.sort ?? 'id'
       const rows = await (countsSuffice(f) && f.categoryId !== undefined
         ? scoped(f, page, sort)
         : !countsSuffice(f)
           ? filtered(f, page, sort)
-          : sql<(ProductRow & { total: number })[]>`${withCategory(
+          : sql<ListedRow[]>`${withCategory(
               sql`select ${columns} from products p order by ${orderBy(sort)} limit ${page.limit} offset ${page.offset}`,
               everything,
               sort,
             )}`)
-      if (rows[0] || page.offset === 0) return { items: rows.map(toProduct), total: rows[0]?.total ?? 0 }
-      // Past the last page there is no row to carry the total.
-      const [count] = await sql<{ n: number }[]>`select ${total(f)}::int as n`
-      return { items: [], total: count?.n ?? 0 }
+      const versions = rows.find((r) => r.versions !== null)?.versions
+      if (rows[0] && versions) return { items: rows.map(toProduct), total: rows[0].total, asOf: parseVersions(versions) }
+      // An empty page (none match, or past the last page) has no row to carry the total and the counters.
+      const [count] = await sql<{ n: number; versions: string }[]>`
+        select ${total(f)}::int as n, v.epoch::text || ' ' || v.products || ' ' || v.categories as versions from catalog_version v`
+      if (!count) throw new Error('catalog_version has no row: the migrations did not run')
+      return { items: [], total: count.n, asOf: parseVersions(count.versions) }
     },
   }
 }

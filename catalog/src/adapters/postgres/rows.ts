@@ -1,6 +1,7 @@
 import type { Q, TxSql } from '@shop/shared-kernel/postgres/connect'
 import type { Category } from '../../domain/category.ts'
 import type { Product } from '../../domain/product.ts'
+import type { CatalogVersions } from '../../ports.ts'
 
 export interface CategoryRow {
   id: number
@@ -52,6 +53,22 @@ export const toProduct = (r: ProductRow): Product => ({
   updatedAt: r.updated_at,
   version: r.version,
 })
+
+/** The counters' epoch is a UUID drawn when the database was created; 12 hex digits of it name it in tags. */
+const epochName = (uuid: string): string => uuid.replaceAll('-', '').slice(0, 12)
+
+/** catalog_version's row as its columns. */
+export const toVersions = (r: { epoch: string; products: number; categories: number }): CatalogVersions => ({
+  epoch: epochName(r.epoch),
+  products: r.products,
+  categories: r.categories,
+})
+
+/** catalog_version's row as one text value, `epoch products categories` (a listing carries it so, on one row). */
+export function parseVersions(text: string): CatalogVersions {
+  const [epoch, products, categories] = text.split(' ')
+  return { epoch: epochName(epoch!), products: Number(products), categories: Number(categories) }
+}
 
 /**
  * Runs `work` so that a constraint violation leaves the surrounding transaction usable (a

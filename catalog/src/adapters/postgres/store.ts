@@ -5,6 +5,7 @@ import type { CatalogStore } from '../../ports.ts'
 import { postgresCategories, postgresCategoryReads } from './categories.ts'
 import { postgresProductReads, postgresProducts } from './products.ts'
 import { postgresReservations } from './reservations.ts'
+import { toVersions } from './rows.ts'
 
 export function postgresCatalogStore(sql: Sql, opts: { onEvents?: () => void } = {}): CatalogStore {
   return {
@@ -13,7 +14,7 @@ export function postgresCatalogStore(sql: Sql, opts: { onEvents?: () => void } =
     versions: async () => {
       const [v] = await sql<{ epoch: string; products: number; categories: number }[]>`select epoch, products, categories from catalog_version`
       if (!v) throw new Error('catalog_version has no row: the migrations did not run')
-      return { epoch: v.epoch.replaceAll('-', '').slice(0, 12), products: v.products, categories: v.categories }
+      return toVersions(v)
     },
     transact: (work) =>
       transact(
