@@ -26,7 +26,7 @@ export type CatalogService = Booted<{ app: Hono<AppEnv>; core: CatalogApplicatio
 export function startCatalog(config: CatalogConfig, log: RootLogger, given: { bus?: Bus } = {}): Promise<CatalogService> {
   return boot({ name: 'catalog', config, log, migrations: MIGRATIONS, bus: given.bus, userReplica: true }, (ctx) => {
     // Each use case in a span when tracing is on (catalog.reserveStock, ...).
-    const application = traced('catalog', catalogApplication({ store: postgresCatalogStore(ctx.db.sql, { onEvents: ctx.wake }), clock: systemClock }))
+    const application = traced('catalog', catalogApplication({ store: postgresCatalogStore(ctx.db.sql, { onEvents: ctx.wake, genericPlans: ctx.db.genericPlans }), clock: systemClock }))
     const app = catalogHttp({ ...ctx.http, application, lookup: ctx.users.lookup, tokenUrl: config.AUTH_TOKEN_URL })
     return { app, core: application, subscriptions: catalogSubscriptions(application, ctx.users) }
   })

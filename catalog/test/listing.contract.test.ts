@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, test } from 'bun:test'
 import { compare } from '@shop/shared-kernel/money'
 import { type Result, err, ok } from '@shop/shared-kernel/result'
-import { adapterDatabases } from '@shop/shared-kernel/testing/databases'
+import { adapterDatabases, sharedServerDb } from '@shop/shared-kernel/testing/databases'
 import type { Sql } from '@shop/shared-kernel/postgres/connect'
 import { MIGRATIONS } from '../src/main.ts'
 import { memoryCatalogStore } from '../src/adapters/memory/store.ts'
@@ -395,6 +395,8 @@ contract('memory', async () => ({ store: memoryCatalogStore() }))
 for (const db of await adapterDatabases('catalog', MIGRATIONS)) {
   contract(`postgres (${db.kind})`, async () => {
     const sql = await db.open()
-    return { store: postgresCatalogStore(sql), sql }
+    // As the catalog process runs it: the subtree listing on a pool of generic plans (one plan for every category).
+    const genericPlans = db.kind === 'pglite' ? sql : (await sharedServerDb('catalog')).genericPlans
+    return { store: postgresCatalogStore(sql, { genericPlans }), sql }
   }, true)
 }

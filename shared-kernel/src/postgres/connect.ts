@@ -11,6 +11,15 @@ export type Q = Sql | TxSql
 
 export interface Database {
   readonly sql: Sql
+  /**
+   * A second pool whose sessions always use generic plans (plan_cache_mode force_generic_plan),
+   * for statements written to be planned once, whatever their parameters (the catalog's subtree
+   * listing: both of its plans in one statement, chosen at run time). On the pool above PostgreSQL
+   * may keep planning such a statement afresh on every call (it prefers custom plans when its
+   * statistics make them look cheaper), which costs more than running it. It connects on first
+   * use, so a service that never uses it holds no connection for it. Embedded: the same as `sql`.
+   */
+  readonly genericPlans: Sql
   /** True on the embedded PGlite (one backend session: no LISTEN/NOTIFY across connections). */
   readonly embedded: boolean
   /** A liveness probe for /health/ready. */
@@ -36,10 +45,10 @@ export interface DatabaseOptions {
 // numeric stays a string: money is never a float.
 const types = { int8: { to: 20, from: [20], serialize: (n: number) => String(n), parse: (s: string) => Number(s) } }
 
-const common = (log: Logger) => ({
+const common = (log: Logger, settings: Record<string, string> = {}) => ({
   onnotice: () => {},
   types,
-  connection: { application_name: 'shop' },
+  connection: { application_name: 'shop', ...settings },
   debug: undefined,
   // Pool connections are replaced after this many seconds idle, so dropped ones are noticed.
   idle_timeout: 60,
@@ -83,12 +92,14 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
   if (opts.url) {
     if (opts.createIfMissing) await ensureDatabase(opts.url, opts.log)
     const sql = postgres(opts.url, { ...common(opts.log), max: opts.poolMax }) as Sql
+    const genericPlans = postgres(opts.url, { ...common(opts.log, { plan_cache_mode: 'force_generic_plan' }), max: opts.poolMax }) as Sql
     return {
       sql,
+      genericPlans,
       embedded: false,
       ping: async () => void (await sql`select 1`),
       pool: () => poolStats(sql),
-      close: () => sql.end({ timeout: 5 }),
+      close: async () => void (await Promise.all([sql.end({ timeout: 5 }), genericPlans.end({ timeout: 5 })])),
     }
   }
   const dir = opts.dataDir === 'memory://' ? 'memory://' : join(opts.dataDir, opts.name)
@@ -97,6 +108,7 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
   const sql = postgres({ ...common(opts.log), host: server.host, port: server.port, user: 'postgres', database: 'postgres', max: 1 }) as Sql
   return {
     sql,
+    genericPlans: sql,
     embedded: true,
     ping: async () => void (await sql`select 1`),
     pool: () => poolStats(sql),

@@ -40,7 +40,7 @@ const containsPattern = (s: string): string => `%${s.replace(/[\\%_]/g, '\\$&')}
  * X-Total-Count is the scope's count from the same row (`subtree`, or `products` for one
  * category alone), read in the same statement (same snapshot) as the page.
  */
-export function postgresProductReads(sql: Q): ProductReads {
+export function postgresProductReads(sql: Q, genericPlans: Q = sql): ProductReads {
   const columns = sql`p.id, p.name, p.name_key, p.description, p.price, p.stock, p.category_id, p.created_at, p.updated_at, p.version`
 
   const subtree = (f: ProductFilter) => f.categoryId !== undefined && f.includeSubcategories !== false
@@ -91,7 +91,7 @@ export function postgresProductReads(sql: Q): ProductReads {
   const scoped = (f: ProductFilter, page: Page, sort: ProductSort) => {
     const walkTest = subtree(f) ? sql`${f.categoryId!}::bigint = any(p.category_path)` : sql`p.category_id + 0 = ${f.categoryId!}::bigint`
     const cut = sql`order by ${orderBy(sort)} limit ${page.limit} offset ${page.offset}`
-    return sql<ListedRow[]>`
+    return genericPlans<ListedRow[]>`
       with plan as materialized (
         select n, n::float8 * n >= ${page.offset + page.limit}::float8 * everything as walk
         from (select ${scopeCount(f)} as n, ${everything} as everything offset 0) counts

@@ -7,10 +7,14 @@ import { postgresProductReads, postgresProducts } from './products.ts'
 import { postgresReservations } from './reservations.ts'
 import { toVersions } from './rows.ts'
 
-export function postgresCatalogStore(sql: Sql, opts: { onEvents?: () => void } = {}): CatalogStore {
+/**
+ * `genericPlans`: a pool whose sessions always use generic plans (Database.genericPlans), for the
+ * subtree listing, a statement written to be planned once; by default the same pool.
+ */
+export function postgresCatalogStore(sql: Sql, opts: { onEvents?: () => void; genericPlans?: Sql } = {}): CatalogStore {
   return {
     categories: postgresCategoryReads(sql),
-    products: postgresProductReads(sql),
+    products: postgresProductReads(sql, opts.genericPlans),
     versions: async () => {
       const [v] = await sql<{ epoch: string; products: number; categories: number }[]>`select epoch, products, categories from catalog_version`
       if (!v) throw new Error('catalog_version has no row: the migrations did not run')
