@@ -239,8 +239,9 @@ ${Object.values(obs.summary as Record<string, any>)
     md.push(`## Conditional reads: a 304 against the 200 of the same listing
 
 Measured by bench/catalog/conditional.ts (${cond.when}; wrk ${cond.wrk}): ${cond.method} A listing's tag
-is the catalog's change counters, read in one single-row query before the listing; a request whose
-\`If-None-Match\` names the current tag is answered 304 from that query alone, without the listing.
+is the catalog's change counters: a 200 reads them in the listing's own statement; a request with
+\`If-None-Match\` reads them first (one single-row query) and, when they name the current tag, is answered 304
+from that query alone, without the listing.
 
 | scenario | req/s | p50 / p99 (ms) | catalog CPU ms/request | errors | load / cpu before | vs |
 |---|---:|---|---:|---:|---|---|
