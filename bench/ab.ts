@@ -25,7 +25,13 @@ import { WRK, cores, measureWithCpu, median, settle, writeResult } from './lib/m
 import { ROOT, type Shop, adminToken, api, dbName, dbUrl, eventually, makeUsers, must, startShop } from './lib/shop.ts'
 import { latencyRun, orderScript } from './orders/run.ts'
 
-const { values } = parseArgs({ options: { rounds: { type: 'string', default: '2' }, seconds: { type: 'string', default: '10' }, orders: { type: 'string', default: '300' } } })
+const { values } = parseArgs({
+  options: {
+    rounds: { type: 'string', default: '2' },
+    seconds: { type: 'string', default: '10' },
+    orders: { type: 'string', default: '300' },
+  },
+})
 const ROUNDS = Number(values.rounds)
 const SECONDS = Number(values.seconds)
 const ORDERS = Number(values.orders)
@@ -47,25 +53,41 @@ async function prepare(label: 'before' | 'after', name: string, root: string): P
   const sql = postgres(dbUrl(dbName('catalog', name)), { max: 2, onnotice: () => {} })
   const { cats } = buildTree()
   await load(sql as never, cats)
-  const big = (await sql<{ id: number }[]>`
+  const big = (
+    await sql<{ id: number }[]>`
     with recursive sub as (
       select id as root, id from categories where parent_id is null
       union all
       select sub.root, c.id from categories c join sub on c.parent_id = sub.id
     )
-    select root::int as id from sub group by root order by count(*) desc limit 1`)[0]!.id
+    select root::int as id from sub group by root order by count(*) desc limit 1`
+  )[0]!.id
   const catalogProducts = (await sql<{ n: number }[]>`select count(*)::int as n from products`)[0]!.n
   await sql.end()
   const admin = await adminToken(shop)
-  const cat = await must(api(shop.catalog.url, 'POST', '/api/v1/category', { token: admin, body: { name: `AB orders ${Date.now()}` } }), 201, 'category')
+  const cat = await must(
+    api(shop.catalog.url, 'POST', '/api/v1/category', { token: admin, body: { name: `AB orders ${Date.now()}` } }),
+    201,
+    'category',
+  )
   const products: number[] = []
   for (let i = 0; i < 20; i++) {
-    const p = await must(api(shop.catalog.url, 'POST', '/api/v1/product', { token: admin, body: { name: `AB product ${i}`, price: '12.50', stock: 100_000_000, category_id: cat.body.id } }), 201, 'product')
+    const p = await must(
+      api(shop.catalog.url, 'POST', '/api/v1/product', {
+        token: admin,
+        body: { name: `AB product ${i}`, price: '12.50', stock: 100_000_000, category_id: cat.body.id },
+      }),
+      201,
+      'product',
+    )
     products.push(p.body.id)
   }
   const users = await makeUsers(shop, 8, `ab${label}`)
   const osql = postgres(dbUrl(dbName('order', name)), { max: 1, onnotice: () => {} })
-  await eventually(async () => (await osql<{ n: number }[]>`select count(*)::int as n from products`)[0]!.n === 20, 'order replica')
+  await eventually(
+    async () => (await osql<{ n: number }[]>`select count(*)::int as n from products`)[0]!.n === 20,
+    'order replica',
+  )
   await osql.end()
   say(`${label}: ready (${root === ROOT ? 'this checkout' : root})`)
   return { label, name, shop, users, products, subtreeRoot: big, catalogProducts }
@@ -75,35 +97,78 @@ type Scenario = { key: string; what: string; url: (s: Side) => string; script: (
 
 const json = { 'Content-Type': 'application/json' }
 const SCENARIOS: Scenario[] = [
-  { key: 'product_by_id', what: 'GET /api/v1/product/{id}', url: (s) => s.shop.catalog.url, script: (s) => randomPath('/api/v1/product/', s.catalogProducts) },
-  { key: 'products_subtree', what: 'GET /api/v1/products?category_id=<largest subtree>&limit=50', url: (s) => `${s.shop.catalog.url}/api/v1/products?category_id=${s.subtreeRoot}&limit=50`, script: () => '' },
+  {
+    key: 'product_by_id',
+    what: 'GET /api/v1/product/{id}',
+    url: (s) => s.shop.catalog.url,
+    script: (s) => randomPath('/api/v1/product/', s.catalogProducts),
+  },
+  {
+    key: 'products_subtree',
+    what: 'GET /api/v1/products?category_id=<largest subtree>&limit=50',
+    url: (s) => `${s.shop.catalog.url}/api/v1/products?category_id=${s.subtreeRoot}&limit=50`,
+    script: () => '',
+  },
   {
     key: 'login',
     what: 'POST /api/v1/auth/login',
     url: (s) => s.shop.auth.url,
-    script: (s) => rotating(s.users.map((u) => ({ method: 'POST', path: '/api/v1/auth/login', headers: json, body: JSON.stringify({ username: u.username, password: u.password }) }))),
+    script: (s) =>
+      rotating(
+        s.users.map((u) => ({
+          method: 'POST',
+          path: '/api/v1/auth/login',
+          headers: json,
+          body: JSON.stringify({ username: u.username, password: u.password }),
+        })),
+      ),
   },
   {
     key: 'users_me',
     what: 'GET /api/v1/users/me',
     url: (s) => s.shop.auth.url,
-    script: (s) => rotating(s.users.map((u) => ({ method: 'GET', path: '/api/v1/users/me', headers: { Authorization: `Bearer ${u.token}` } }))),
+    script: (s) =>
+      rotating(
+        s.users.map((u) => ({
+          method: 'GET',
+          path: '/api/v1/users/me',
+          headers: { Authorization: `Bearer ${u.token}` },
+        })),
+      ),
   },
   {
     key: 'order_by_id',
     what: 'GET /api/v1/order/{id} (the token check reads the user replica)',
     url: (s) => s.shop.order.url,
-    script: (s) => rotating(s.users.map((u, i) => ({ method: 'GET', path: `/api/v1/order/${i + 1}`, headers: { Authorization: `Bearer ${u.token}` } }))),
+    script: (s) =>
+      rotating(
+        s.users.map((u, i) => ({
+          method: 'GET',
+          path: `/api/v1/order/${i + 1}`,
+          headers: { Authorization: `Bearer ${u.token}` },
+        })),
+      ),
   },
   {
     key: 'order_post',
     what: 'POST /api/v1/order',
     url: (s) => `${s.shop.order.url}/api/v1/order`,
-    script: (s) => orderScript(s.users.map((u) => u.token), s.products, `ab-${s.label}-${Date.now()}-${Math.random().toString(36).slice(2)}`),
+    script: (s) =>
+      orderScript(
+        s.users.map((u) => u.token),
+        s.products,
+        `ab-${s.label}-${Date.now()}-${Math.random().toString(36).slice(2)}`,
+      ),
   },
 ]
 
-const measure = (side: Side, sc: Scenario) => measureWithCpu(side.shop.all.map((p) => p.pid), sc.url(side), sc.script(side), SECONDS)
+const measure = (side: Side, sc: Scenario) =>
+  measureWithCpu(
+    side.shop.all.map((p) => p.pid),
+    sc.url(side),
+    sc.script(side),
+    SECONDS,
+  )
 
 async function main() {
   if (!existsSync(join(BEFORE, 'catalog', 'src', 'main.ts')) || !existsSync(join(BEFORE, 'node_modules'))) {
@@ -114,7 +179,15 @@ async function main() {
   const after = await prepare('after', 'bench', ROOT)
   // The orders made by order_post must exist for order_by_id (ids 1..8): place one per user first.
   for (const side of [before, after]) {
-    for (const u of side.users) await must(api(side.shop.order.url, 'POST', '/api/v1/order', { token: u.token, body: { items: [{ product_id: side.products[0], quantity: 1 }] } }), 201, 'order')
+    for (const u of side.users)
+      await must(
+        api(side.shop.order.url, 'POST', '/api/v1/order', {
+          token: u.token,
+          body: { items: [{ product_id: side.products[0], quantity: 1 }] },
+        }),
+        201,
+        'order',
+      )
   }
   const sides = [before, after]
   try {
@@ -126,7 +199,9 @@ async function main() {
         for (const side of order) {
           const r = await measure(side, sc)
           results[sc.key]![side.label].push(r)
-          say(`round ${round + 1} ${sc.key} ${side.label}: ${r.requests_per_second} req/s, p50 ${r.p50_ms} ms, p99 ${r.p99_ms} ms, non-2xx ${r.non_2xx}, ${r.service_cpu_ms_per_request} ms service CPU/req (load ${r.machine_load_before.loadavg_1m})`)
+          say(
+            `round ${round + 1} ${sc.key} ${side.label}: ${r.requests_per_second} req/s, p50 ${r.p50_ms} ms, p99 ${r.p99_ms} ms, non-2xx ${r.non_2xx}, ${r.service_cpu_ms_per_request} ms service CPU/req (load ${r.machine_load_before.loadavg_1m})`,
+          )
         }
       }
     }
@@ -136,7 +211,9 @@ async function main() {
         await settle(side.shop.all.map((p) => p.pid))
         const r = await latencyRun(side.shop, side.users, side.products, ORDERS, 1, side.name)
         latency[side.label]!.push(r)
-        say(`round ${round + 1} latency ${side.label}: server p50 ${r.server_created_to_confirmed_ms.p50} ms p99 ${r.server_created_to_confirmed_ms.p99}; client p50 ${r.client_post_to_confirmed_ms.p50} ms`)
+        say(
+          `round ${round + 1} latency ${side.label}: server p50 ${r.server_created_to_confirmed_ms.p50} ms p99 ${r.server_created_to_confirmed_ms.p99}; client p50 ${r.client_post_to_confirmed_ms.p50} ms`,
+        )
       }
     }
     const summary = Object.fromEntries(
@@ -144,8 +221,20 @@ async function main() {
         k,
         {
           what: v.what,
-          before: { rps: median(v.before.map((x) => x.requests_per_second)), p50_ms: median(v.before.map((x) => x.p50_ms)), p99_ms: median(v.before.map((x) => x.p99_ms)), cpu_ms: median(v.before.map((x) => x.service_cpu_ms_per_request)), non_2xx: v.before.reduce((n, x) => n + x.non_2xx, 0) },
-          after: { rps: median(v.after.map((x) => x.requests_per_second)), p50_ms: median(v.after.map((x) => x.p50_ms)), p99_ms: median(v.after.map((x) => x.p99_ms)), cpu_ms: median(v.after.map((x) => x.service_cpu_ms_per_request)), non_2xx: v.after.reduce((n, x) => n + x.non_2xx, 0) },
+          before: {
+            rps: median(v.before.map((x) => x.requests_per_second)),
+            p50_ms: median(v.before.map((x) => x.p50_ms)),
+            p99_ms: median(v.before.map((x) => x.p99_ms)),
+            cpu_ms: median(v.before.map((x) => x.service_cpu_ms_per_request)),
+            non_2xx: v.before.reduce((n, x) => n + x.non_2xx, 0),
+          },
+          after: {
+            rps: median(v.after.map((x) => x.requests_per_second)),
+            p50_ms: median(v.after.map((x) => x.p50_ms)),
+            p99_ms: median(v.after.map((x) => x.p99_ms)),
+            cpu_ms: median(v.after.map((x) => x.service_cpu_ms_per_request)),
+            non_2xx: v.after.reduce((n, x) => n + x.non_2xx, 0),
+          },
         },
       ]),
     )
@@ -164,11 +253,17 @@ async function main() {
       rounds: { results, latency },
     }
     writeResult('ab', result)
-    console.log(`\n| scenario | before req/s | after req/s | change | before → after p50 / p99 (ms) | service CPU ms/req before → after |\n|---|---:|---:|---:|---|---|`)
+    console.log(
+      `\n| scenario | before req/s | after req/s | change | before → after p50 / p99 (ms) | service CPU ms/req before → after |\n|---|---:|---:|---:|---|---|`,
+    )
     for (const v of Object.values(summary)) {
-      console.log(`| ${v.what} | ${v.before.rps} | ${v.after.rps} | ${Math.round((v.after.rps / v.before.rps - 1) * 100)}% | ${v.before.p50_ms} / ${v.before.p99_ms} → ${v.after.p50_ms} / ${v.after.p99_ms} | ${v.before.cpu_ms} → ${v.after.cpu_ms} |`)
+      console.log(
+        `| ${v.what} | ${v.before.rps} | ${v.after.rps} | ${Math.round((v.after.rps / v.before.rps - 1) * 100)}% | ${v.before.p50_ms} / ${v.before.p99_ms} → ${v.after.p50_ms} / ${v.after.p99_ms} | ${v.before.cpu_ms} → ${v.after.cpu_ms} |`,
+      )
     }
-    console.log(`| POST → confirmed (1 placer), server p50 / p99 | ${result.latency.before.server_p50_ms} / ${result.latency.before.server_p99_ms} | ${result.latency.after.server_p50_ms} / ${result.latency.after.server_p99_ms} | | client p50 ${result.latency.before.client_p50_ms} → ${result.latency.after.client_p50_ms} | |`)
+    console.log(
+      `| POST → confirmed (1 placer), server p50 / p99 | ${result.latency.before.server_p50_ms} / ${result.latency.before.server_p99_ms} | ${result.latency.after.server_p50_ms} / ${result.latency.after.server_p99_ms} | | client p50 ${result.latency.before.client_p50_ms} → ${result.latency.after.client_p50_ms} | |`,
+    )
   } finally {
     await Promise.all(sides.map((s) => s.shop.stop()))
   }

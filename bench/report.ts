@@ -31,7 +31,10 @@ const BASELINE = join(ROOT, 'bench', 'baseline')
 
 const say = (s: string) => process.stdout.write(`bench/report: ${s}\n`)
 
-async function run(name: string, argv: string[]): Promise<{ seconds: number; peak_rss_mb?: Record<string, number>; load_before: MachineLoad }> {
+async function run(
+  name: string,
+  argv: string[],
+): Promise<{ seconds: number; peak_rss_mb?: Record<string, number>; load_before: MachineLoad }> {
   const load_before = await machineLoad()
   say(`running ${argv.join(' ')} (load ${load_before.loadavg_1m}, cpu ${load_before.cpu_busy_pct}% busy)`)
   const t = performance.now()
@@ -41,7 +44,11 @@ async function run(name: string, argv: string[]): Promise<{ seconds: number; pea
   const code = await p.exited
   const peak_rss_mb = mem?.stop()
   if (code !== 0) throw new Error(`${argv.join(' ')} exited with ${code}`)
-  return { seconds: Math.round((performance.now() - t) / 100) / 10, ...(peak_rss_mb ? { peak_rss_mb } : {}), load_before }
+  return {
+    seconds: Math.round((performance.now() - t) / 100) / 10,
+    ...(peak_rss_mb ? { peak_rss_mb } : {}),
+    load_before,
+  }
 }
 
 const read = (dir: string, name: string): any => {
@@ -49,9 +56,15 @@ const read = (dir: string, name: string): any => {
   return existsSync(f) ? JSON.parse(readFileSync(f, 'utf8')) : undefined
 }
 
-const pct = (a: number, b: number) => (b > 0 ? (a / b < 0.01 ? `${Math.round((a / b) * 10000) / 100}%` : `${Math.round((a / b) * 1000) / 10}%`) : 'n/a')
+const pct = (a: number, b: number) =>
+  b > 0 ? (a / b < 0.01 ? `${Math.round((a / b) * 10000) / 100}%` : `${Math.round((a / b) * 1000) / 10}%`) : 'n/a'
 const met = (ok: boolean) => (ok ? '**met**' : '**not met**')
-const rss = (m: Record<string, number> | undefined) => (m ? Object.entries(m).map(([k, v]) => `${k} ${v}`).join(', ') : 'n/a')
+const rss = (m: Record<string, number> | undefined) =>
+  m
+    ? Object.entries(m)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')
+    : 'n/a'
 const loadOf = (l: MachineLoad | undefined) => (l ? `${l.loadavg_1m} / ${l.cpu_busy_pct}%` : 'n/a')
 const n = (x: number | undefined, unit = '') => (x === undefined || Number.isNaN(x) ? 'n/a' : `${x}${unit}`)
 
@@ -104,9 +117,16 @@ async function main() {
       `GET /api/v1/products?category_id=${http.data.subtree_root}&limit=50 (subtree of ${http.data.subtree_categories} categories, ${http.data.subtree_products} products)`,
       s.products_subtree,
       pgHttp,
-      c.pg_http_listing ? `; ${pct(s.products_subtree.loaded.requests_per_second, c.pg_http_listing.loaded.requests_per_second)} of the same SQL on bare Bun.serve + postgres.js` : '',
+      c.pg_http_listing
+        ? `; ${pct(s.products_subtree.loaded.requests_per_second, c.pg_http_listing.loaded.requests_per_second)} of the same SQL on bare Bun.serve + postgres.js`
+        : '',
     ),
-    scenario('POST /api/v1/auth/login (8 users rotating, bcrypt cost 10)', s.login, { label: 'bcrypt verify/s', short: 'bcrypt', rps: bcryptRate, floorPct: 90 }),
+    scenario('POST /api/v1/auth/login (8 users rotating, bcrypt cost 10)', s.login, {
+      label: 'bcrypt verify/s',
+      short: 'bcrypt',
+      rps: bcryptRate,
+      floorPct: 90,
+    }),
     scenario('GET /api/v1/users/me (8 tokens rotating)', s.users_me, pgHttp),
     {
       name: 'POST /api/v1/order (16 users, 20 products rotating, a fresh Idempotency-Key each)',
@@ -208,10 +228,20 @@ guide for the service-side changes. Figures: median of the rounds.
 | scenario | before req/s | after req/s | change | p50 / p99 ms before → after | service CPU ms/request before → after |
 |---|---:|---:|---:|---|---|
 ${Object.values(ab.summary as Record<string, any>)
-  .map((v) => `| ${v.what} | ${v.before.rps} | ${v.after.rps} | ${chg(v.before.rps, v.after.rps)} | ${v.before.p50_ms} / ${v.before.p99_ms} → ${v.after.p50_ms} / ${v.after.p99_ms} | ${v.before.cpu_ms} → ${v.after.cpu_ms} (${chg(v.before.cpu_ms, v.after.cpu_ms)}) |`)
+  .map(
+    (v) =>
+      `| ${v.what} | ${v.before.rps} | ${v.after.rps} | ${chg(v.before.rps, v.after.rps)} | ${v.before.p50_ms} / ${v.before.p99_ms} → ${v.after.p50_ms} / ${v.after.p99_ms} | ${v.before.cpu_ms} → ${v.after.cpu_ms} (${chg(v.before.cpu_ms, v.after.cpu_ms)}) |`,
+  )
   .join('\n')}
 | POST → \`confirmed\`, one placer: server-side p50 / p99 (ms) | ${ab.latency.before.server_p50_ms} / ${ab.latency.before.server_p99_ms} | ${ab.latency.after.server_p50_ms} / ${ab.latency.after.server_p99_ms} | | client-side p50 / p99: ${ab.latency.before.client_p50_ms} / ${ab.latency.before.client_p99_ms} → ${ab.latency.after.client_p50_ms} / ${ab.latency.after.client_p99_ms} | |
-${sqlAb ? `| the subtree listing's SQL alone, ${sqlAb.callers} concurrent callers (bench/catalog/listing-sql.ts, ${sqlAb.count.qps.length} alternating rounds) | ${sqlAb.count.qps.join(', ')} q/s | ${sqlAb.counts.qps.join(', ')} q/s | ${chg(sqlAb.count.qps.reduce((a: number, b: number) => a + b, 0), sqlAb.counts.qps.reduce((a: number, b: number) => a + b, 0))} | p50 ${sqlAb.count.p50.join(', ')} → ${sqlAb.counts.p50.join(', ')} | |\n` : ''}`)
+${
+  sqlAb
+    ? `| the subtree listing's SQL alone, ${sqlAb.callers} concurrent callers (bench/catalog/listing-sql.ts, ${sqlAb.count.qps.length} alternating rounds) | ${sqlAb.count.qps.join(', ')} q/s | ${sqlAb.counts.qps.join(', ')} q/s | ${chg(
+        sqlAb.count.qps.reduce((a: number, b: number) => a + b, 0),
+        sqlAb.counts.qps.reduce((a: number, b: number) => a + b, 0),
+      )} | p50 ${sqlAb.count.p50.join(', ')} → ${sqlAb.counts.p50.join(', ')} | |\n`
+    : ''
+}`)
   }
 
   // This run's, or the last one kept in bench/baseline (bun bench/observability/run.ts alone).
@@ -226,7 +256,10 @@ ${obs.exported.requests} OTLP requests, ${Math.round(obs.exported.bytes / 1024 /
 | scenario | off req/s | metrics on, exporter off | metrics on, traces exported | p50 / p99 ms: off → metrics → traced | service CPU ms/request: off → metrics → traced | target (≤ 5%) |
 |---|---:|---:|---:|---|---|---|
 ${Object.values(obs.summary as Record<string, any>)
-  .map((v) => `| ${v.what} | ${v.off.rps} | ${v.metrics.rps} (cost ${v.metrics_cost_pct}%) | ${v.traced.rps} (cost ${v.traced_cost_pct}%) | ${v.off.p50_ms}/${v.off.p99_ms} → ${v.metrics.p50_ms}/${v.metrics.p99_ms} → ${v.traced.p50_ms}/${v.traced.p99_ms} | ${v.off.cpu_ms} → ${v.metrics.cpu_ms} → ${v.traced.cpu_ms} | ${met(v.metrics_within_5pct)} |`)
+  .map(
+    (v) =>
+      `| ${v.what} | ${v.off.rps} | ${v.metrics.rps} (cost ${v.metrics_cost_pct}%) | ${v.traced.rps} (cost ${v.traced_cost_pct}%) | ${v.off.p50_ms}/${v.off.p99_ms} → ${v.metrics.p50_ms}/${v.metrics.p99_ms} → ${v.traced.p50_ms}/${v.traced.p99_ms} | ${v.off.cpu_ms} → ${v.metrics.cpu_ms} → ${v.traced.cpu_ms} | ${met(v.metrics_within_5pct)} |`,
+  )
   .join('\n')}
 `)
   }
@@ -246,7 +279,10 @@ from that query alone, without the listing.
 | scenario | req/s | p50 / p99 (ms) | catalog CPU ms/request | errors | load / cpu before | vs |
 |---|---:|---|---:|---:|---|---|
 ${Object.values(cond.listings as Record<string, any>)
-  .map((l) => `${line(`${l.what}: 200 (${l.body_bytes} bytes)`, l.ok_200)}\n${line(`${l.what}: 304 (no body)`, l.not_modified_304, l.ok_200.requests_per_second)}`)
+  .map(
+    (l) =>
+      `${line(`${l.what}: 200 (${l.body_bytes} bytes)`, l.ok_200)}\n${line(`${l.what}: 304 (no body)`, l.not_modified_304, l.ok_200.requests_per_second)}`,
+  )
   .join('\n')}
 | bare Hono on Bun.serve, GET /json (ceiling, same run) | ${honoCeiling} | ${cond.hono_ceiling.p50_ms} / ${cond.hono_ceiling.p99_ms} | ${cond.hono_ceiling.service_cpu_ms_per_request} | ${errs(cond.hono_ceiling)} | ${loadOf(cond.hono_ceiling.machine_load_before)} | |
 `)
@@ -257,7 +293,11 @@ ${Object.values(cond.listings as Record<string, any>)
   md.push(`## Raw results
 
 bench/results/{events,catalog,http,orders,observability,conditional,runs}.json (not committed; \`make bench\` writes them).
-Run times: ${Object.entries(runs).map(([k, r]) => `${k} ${r.seconds} s`).join(', ') || 'n/a'}.
+Run times: ${
+    Object.entries(runs)
+      .map(([k, r]) => `${k} ${r.seconds} s`)
+      .join(', ') || 'n/a'
+  }.
 `)
   writeFileSync(join(ROOT, 'bench', 'REPORT.md'), md.join('\n'))
   say('written bench/REPORT.md')

@@ -17,7 +17,8 @@ const catalog = catalogApplication({
   store: memoryCatalogStore({
     onEvents: (events: Envelope[]) => {
       for (const e of events) {
-        if (e.type === 'product.created' || e.type === 'product.updated' || e.type === 'product.deleted') delivered.push(orders.events.applyProductEvent(e))
+        if (e.type === 'product.created' || e.type === 'product.updated' || e.type === 'product.deleted')
+          delivered.push(orders.events.applyProductEvent(e))
       }
     },
   }),
@@ -34,9 +35,15 @@ const garden = must(await catalog.commands.createCategory({ name: 'Garden' }))
 const tools = must(await catalog.commands.createCategory({ name: 'Tools', parentId: garden.id }))
 const hand = must(await catalog.commands.createCategory({ name: 'Hand tools', parentId: tools.id }))
 const seeds = must(await catalog.commands.createCategory({ name: 'Seeds', parentId: garden.id }))
-const trowel = must(await catalog.commands.createProduct({ name: 'Trowel', price: '12.90', stock: 40, categoryId: hand.id }))
-const shears = must(await catalog.commands.createProduct({ name: 'Shears', price: '24.50', stock: 15, categoryId: hand.id }))
-const basil = must(await catalog.commands.createProduct({ name: 'Basil seeds', price: '0.10', stock: 1000, categoryId: seeds.id }))
+const trowel = must(
+  await catalog.commands.createProduct({ name: 'Trowel', price: '12.90', stock: 40, categoryId: hand.id }),
+)
+const shears = must(
+  await catalog.commands.createProduct({ name: 'Shears', price: '24.50', stock: 15, categoryId: hand.id }),
+)
+const basil = must(
+  await catalog.commands.createProduct({ name: 'Basil seeds', price: '0.10', stock: 1000, categoryId: seeds.id }),
+)
 await Promise.all(delivered)
 
 const tree = await catalog.queries.categoryTree({}, { limit: 100, offset: 0 })
@@ -62,5 +69,8 @@ const { order } = must(
   }),
 )
 console.log('\norder:')
-for (const l of order.items) console.log(`  ${l.name.padEnd(12)} ${String(l.quantity).padStart(3)} × ${l.unitPrice.padStart(6)} = ${l.lineTotal.padStart(7)}`)
+for (const l of order.items)
+  console.log(
+    `  ${l.name.padEnd(12)} ${String(l.quantity).padStart(3)} × ${l.unitPrice.padStart(6)} = ${l.lineTotal.padStart(7)}`,
+  )
 console.log(`  total ${order.totalQuantity} items: ${order.total}`)

@@ -12,7 +12,14 @@
  * administrator `shop-admin` for the management UI (password BROKER_ADMIN_PASSWORD, default
  * shop-admin-dev-password).
  */
-import { applyBrokerSetup, brokerDefinitions, passwordsOf, rabbitmqctlAvailable, serviceAmqpUrl, vhostOf } from '@shop/shared-kernel/bus/broker-setup'
+import {
+  applyBrokerSetup,
+  brokerDefinitions,
+  passwordsOf,
+  rabbitmqctlAvailable,
+  serviceAmqpUrl,
+  vhostOf,
+} from '@shop/shared-kernel/bus/broker-setup'
 import { type Service, SERVICES } from '@shop/shared-kernel/bus/ownership'
 
 const urls = Object.fromEntries(SERVICES.map((s) => [s, serviceAmqpUrl(s)])) as Record<Service, string>
@@ -49,4 +56,6 @@ try {
   console.error(`broker: ${(e as Error).message}`)
   process.exit(1)
 }
-console.log(`broker: vhost ${vhost}: users ${SERVICES.map((s) => new URL(urls[s]).username).join(', ')}, permissions, topic permissions, exchanges, queues and bindings in place`)
+console.log(
+  `broker: vhost ${vhost}: users ${SERVICES.map((s) => new URL(urls[s]).username).join(', ')}, permissions, topic permissions, exchanges, queues and bindings in place`,
+)

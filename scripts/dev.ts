@@ -26,8 +26,12 @@ export function devConfigs(env: Env = process.env) {
   const ports = { auth: env.AUTH_PORT ?? '8000', catalog: env.CATALOG_PORT ?? '8001', order: env.ORDER_PORT ?? '8002' }
   const base = { JWT_SECRET: DEV_SECRET, ...env, DATABASE_URL: undefined, AMQP_URL: undefined }
   // A dev admin, so the catalog can be built from /docs at once (and `make seed` can log in).
-  const devAdmin = env.ADMIN_USERNAME ? undefined : { username: 'admin', email: 'admin@example.com', password: 'admin-password' }
-  const adminEnv = devAdmin ? { ADMIN_USERNAME: devAdmin.username, ADMIN_EMAIL: devAdmin.email, ADMIN_PASSWORD: devAdmin.password } : {}
+  const devAdmin = env.ADMIN_USERNAME
+    ? undefined
+    : { username: 'admin', email: 'admin@example.com', password: 'admin-password' }
+  const adminEnv = devAdmin
+    ? { ADMIN_USERNAME: devAdmin.username, ADMIN_EMAIL: devAdmin.email, ADMIN_PASSWORD: devAdmin.password }
+    : {}
   // The docs pages log in at auth from the browser: the three services' own origins are allowed
   // (CORS_ORIGINS overrides), and Authorize posts to this auth.
   const docs = docsSettings(Object.values(ports), ports.auth, env)
@@ -48,7 +52,9 @@ export function banner(o: {
   tracesTo: string | undefined
 }): string {
   const lines = o.services.map(({ name, url }) => `  ${name.padEnd(8)} ${url}   docs: ${url}/docs`).join('\n')
-  const adminLine = o.devAdmin ? `  admin    ${o.devAdmin.username} / ${o.devAdmin.password} (dev only; set ADMIN_* to change)\n` : ''
+  const adminLine = o.devAdmin
+    ? `  admin    ${o.devAdmin.username} / ${o.devAdmin.password} (dev only; set ADMIN_* to change)\n`
+    : ''
   const observing = `  metrics  ${o.metricsEnabled ? 'GET /metrics on each service' : 'off (METRICS_ENABLED=false)'}; traces ${o.tracesTo ? `to ${o.tracesTo}` : 'off (set OTEL_EXPORTER_OTLP_ENDPOINT)'}\n`
   return `\nshop is running: three services, embedded PGlite under ${o.dataDir}/, in-memory bus\n${lines}\n${adminLine}${observing}  sample data: make seed\n\n`
 }
@@ -58,7 +64,10 @@ export function plannedBanner(env: Env = process.env): string {
   const c = devConfigs(env)
   return banner({
     dataDir: c.auth.DATA_DIR,
-    services: (['auth', 'catalog', 'order'] as const).map((name) => ({ name, url: listenUrl(c[name].HOST, c[name].PORT) })),
+    services: (['auth', 'catalog', 'order'] as const).map((name) => ({
+      name,
+      url: listenUrl(c[name].HOST, c[name].PORT),
+    })),
     devAdmin: c.devAdmin,
     metricsEnabled: c.auth.METRICS_ENABLED,
     tracesTo: c.auth.OTEL_EXPORTER_OTLP_ENDPOINT,
@@ -67,13 +76,18 @@ export function plannedBanner(env: Env = process.env): string {
 
 async function main(): Promise<void> {
   const c = devConfigs()
-  const bus = new MemoryBus(createLogger({ service: 'bus', level: (process.env.LOG_LEVEL as 'info' | undefined) ?? 'info' }))
+  const bus = new MemoryBus(
+    createLogger({ service: 'bus', level: (process.env.LOG_LEVEL as 'info' | undefined) ?? 'info' }),
+  )
   const authLog = loggerFor('auth', c.auth)
   const catalogLog = loggerFor('catalog', c.catalog)
   const orderLog = loggerFor('order', c.order)
 
   // Traces only when OTEL_EXPORTER_OTLP_ENDPOINT is set: one tracer for the one process, named shop.
-  const tracing = startTracing({ service: process.env.OTEL_SERVICE_NAME ?? 'shop', endpoint: c.auth.OTEL_EXPORTER_OTLP_ENDPOINT })
+  const tracing = startTracing({
+    service: process.env.OTEL_SERVICE_NAME ?? 'shop',
+    endpoint: c.auth.OTEL_EXPORTER_OTLP_ENDPOINT,
+  })
 
   const [auth, catalog, order] = await Promise.all([
     startAuth(c.auth, authLog, { bus }),

@@ -12,9 +12,20 @@ import { MIGRATIONS as ORDER } from '@shop/order/main'
 
 const pgBase = process.env.POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432'
 const log = createLogger({ service: 'migrate', level: 'info' })
-for (const [name, dirs] of [['auth', AUTH], ['catalog', CATALOG], ['order', ORDER]] as const) {
+for (const [name, dirs] of [
+  ['auth', AUTH],
+  ['catalog', CATALOG],
+  ['order', ORDER],
+] as const) {
   const url = process.env[`${name.toUpperCase()}_DATABASE_URL`] ?? `${pgBase}/shop_${name}`
-  const db = await openDatabase({ url, dataDir: '', name, poolMax: 1, log: log.child({ database: name }), createIfMissing: true })
+  const db = await openDatabase({
+    url,
+    dataDir: '',
+    name,
+    poolMax: 1,
+    log: log.child({ database: name }),
+    createIfMissing: true,
+  })
   try {
     const applied = await migrate(db.sql, dirs, log.child({ database: name }))
     console.log(`migrate: ${name}: ${applied.length ? `applied ${applied.join(', ')}` : 'up to date'}`)

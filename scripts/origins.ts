@@ -17,7 +17,11 @@ export const tokenUrl = (host: string | undefined, authPort: string | number): s
  * from `.env.example` has `CORS_ORIGINS=`) counts as unset, so it never turns CORS off behind
  * the docs' back.
  */
-export function docsSettings(ports: readonly (string | number)[], authPort: string | number, env: Record<string, string | undefined> = process.env) {
+export function docsSettings(
+  ports: readonly (string | number)[],
+  authPort: string | number,
+  env: Record<string, string | undefined> = process.env,
+) {
   return {
     CORS_ORIGINS: env.CORS_ORIGINS?.trim() || docsOrigins(ports),
     AUTH_TOKEN_URL: env.AUTH_TOKEN_URL?.trim() || tokenUrl(env.HOST, authPort),

@@ -10,12 +10,19 @@ export {}
 const AUTH = process.env.AUTH_URL ?? 'http://localhost:8000'
 const CATALOG = process.env.CATALOG_URL ?? 'http://localhost:8001'
 const ORDER = process.env.ORDER_URL ?? 'http://localhost:8002'
-const admin = { username: process.env.ADMIN_USERNAME ?? 'admin', password: process.env.ADMIN_PASSWORD ?? 'admin-password' }
+const admin = {
+  username: process.env.ADMIN_USERNAME ?? 'admin',
+  password: process.env.ADMIN_PASSWORD ?? 'admin-password',
+}
 
 async function call(base: string, method: string, path: string, body?: unknown, token?: string) {
   const res = await fetch(`${base}${path}`, {
     method,
-    headers: { ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}), ...(token ? { Authorization: `Bearer ${token}` } : {}), 'X-Request-Id': `seed-${crypto.randomUUID()}` },
+    headers: {
+      ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}),
+      ...(token ? { Authorization: `Bearer ${token}` } : {}),
+      'X-Request-Id': `seed-${crypto.randomUUID()}`,
+    },
     ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
   })
   const text = await res.text()
@@ -26,7 +33,8 @@ async function must(base: string, method: string, path: string, body?: unknown, 
   if (r.status >= 300) throw new Error(`${method} ${base}${path} → ${r.status} ${JSON.stringify(r.body)}`)
   return r.body
 }
-const login = async (username: string, password: string) => (await must(AUTH, 'POST', '/api/v1/auth/login', { username, password })).access_token as string
+const login = async (username: string, password: string) =>
+  (await must(AUTH, 'POST', '/api/v1/auth/login', { username, password })).access_token as string
 const until = async (what: string, ok: () => Promise<boolean>) => {
   for (let i = 0; i < 200; i++) {
     if (await ok()) return
@@ -35,8 +43,15 @@ const until = async (what: string, ok: () => Promise<boolean>) => {
   throw new Error(`timed out waiting for ${what}`)
 }
 
-for (const [name, url] of [['auth', AUTH], ['catalog', CATALOG], ['order', ORDER]] as const) {
-  const ok = await fetch(`${url}/health/ready`).then((r) => r.ok, () => false)
+for (const [name, url] of [
+  ['auth', AUTH],
+  ['catalog', CATALOG],
+  ['order', ORDER],
+] as const) {
+  const ok = await fetch(`${url}/health/ready`).then(
+    (r) => r.ok,
+    () => false,
+  )
   if (!ok) {
     console.error(`seed: ${name} is not ready at ${url}; start the shop first (make dev, or make start)`)
     process.exit(1)
@@ -54,15 +69,23 @@ if (existing.some((c: { name: string; level: number }) => c.name === 'Electronic
 }
 
 // Users
-const people = ['alice', 'bob', 'carol'].map((u) => ({ username: u, email: `${u}@example.com`, password: `${u}-password`, full_name: u[0]!.toUpperCase() + u.slice(1) }))
+const people = ['alice', 'bob', 'carol'].map((u) => ({
+  username: u,
+  email: `${u}@example.com`,
+  password: `${u}-password`,
+  full_name: u[0]!.toUpperCase() + u.slice(1),
+}))
 for (const p of people) {
   const r = await call(AUTH, 'POST', '/api/v1/auth/register', p)
   if (r.status !== 201 && r.status !== 409) throw new Error(`register ${p.username}: ${r.status}`)
 }
-const tokens = Object.fromEntries(await Promise.all(people.map(async (p) => [p.username, await login(p.username, p.password)] as const)))
+const tokens = Object.fromEntries(
+  await Promise.all(people.map(async (p) => [p.username, await login(p.username, p.password)] as const)),
+)
 
 // A 3-level category tree
-const cat = (name: string, parent_id?: number, description?: string) => must(CATALOG, 'POST', '/api/v1/category', { name, parent_id, description }, adminToken)
+const cat = (name: string, parent_id?: number, description?: string) =>
+  must(CATALOG, 'POST', '/api/v1/category', { name, parent_id, description }, adminToken)
 const electronics = await cat('Electronics', undefined, 'Things with a plug')
 const computers = await cat('Computers', electronics.id)
 const laptops = await cat('Laptops', computers.id)
@@ -90,19 +113,40 @@ const items = {
 
 // Orders in several states (the order service learns products from events: wait for them)
 const place = (who: string, lines: [number, number][]) =>
-  call(ORDER, 'POST', '/api/v1/order', { items: lines.map(([product_id, quantity]) => ({ product_id, quantity })), shipping_address: `${who}, 1 Seed Street` }, tokens[who])
+  call(
+    ORDER,
+    'POST',
+    '/api/v1/order',
+    {
+      items: lines.map(([product_id, quantity]) => ({ product_id, quantity })),
+      shipping_address: `${who}, 1 Seed Street`,
+    },
+    tokens[who],
+  )
 await until('the products to reach the order service', async () => {
   const probe = await place('alice', [[items.novel.id, 1]])
   if (probe.status !== 201) return false
   await call(ORDER, 'DELETE', `/api/v1/delete_order/${probe.body.id}`, undefined, tokens.alice)
   return true
 })
-const statusOf = async (id: number) => (await must(ORDER, 'GET', `/api/v1/order/${id}`, undefined, adminToken)).status as string
-const settled = (id: number) => until(`order ${id} to be confirmed or rejected`, async () => (await statusOf(id)) !== 'pending')
+const statusOf = async (id: number) =>
+  (await must(ORDER, 'GET', `/api/v1/order/${id}`, undefined, adminToken)).status as string
+const settled = (id: number) =>
+  until(`order ${id} to be confirmed or rejected`, async () => (await statusOf(id)) !== 'pending')
 
-const a1 = (await place('alice', [[items.laptop.id, 1], [items.mouse.id, 2]])).body
+const a1 = (
+  await place('alice', [
+    [items.laptop.id, 1],
+    [items.mouse.id, 2],
+  ])
+).body
 const b1 = (await place('bob', [[items.ultrabook.id, 3]])).body // more than in stock: rejected
-const c1 = (await place('carol', [[items.pan.id, 1], [items.novel.id, 2]])).body
+const c1 = (
+  await place('carol', [
+    [items.pan.id, 1],
+    [items.novel.id, 2],
+  ])
+).body
 const a2 = (await place('alice', [[items.keyboard.id, 1]])).body
 await Promise.all([a1, b1, c1, a2].map((o) => settled(o.id)))
 await must(ORDER, 'PUT', `/api/v1/update_order/${a1.id}`, { status: 'paid' }, adminToken)

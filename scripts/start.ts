@@ -38,7 +38,10 @@ const secret = jwtSecret()
 const portOf = (name: string, port: number) => process.env[`${name.toUpperCase()}_PORT`] ?? String(port)
 // The docs pages log in at auth from the browser: the three services' own origins are allowed
 // unless CORS_ORIGINS says otherwise, and Authorize posts to this auth unless AUTH_TOKEN_URL does.
-const docs = docsSettings(services.map((s) => portOf(s.name, s.port)), portOf('auth', 8000))
+const docs = docsSettings(
+  services.map((s) => portOf(s.name, s.port)),
+  portOf('auth', 8000),
+)
 const children = services.map(({ name, port }) => {
   const upper = name.toUpperCase()
   const env = {
@@ -49,7 +52,10 @@ const children = services.map(({ name, port }) => {
     DATABASE_URL: process.env[`${upper}_DATABASE_URL`] ?? `${pgBase}/shop_${name}`,
     AMQP_URL: serviceAmqpUrl(name),
   }
-  return { name, proc: Bun.spawn(['bun', join(root, name, 'src', 'main.ts')], { env, stdout: 'inherit', stderr: 'inherit' }) }
+  return {
+    name,
+    proc: Bun.spawn(['bun', join(root, name, 'src', 'main.ts')], { env, stdout: 'inherit', stderr: 'inherit' }),
+  }
 })
 
 let stopping = false

@@ -21,12 +21,22 @@ function files(dir: string): string[] {
 
 function imports(file: string): string[] {
   const src = readFileSync(file, 'utf8')
-  const found = [...src.matchAll(/(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|^import\s+['"]([^'"]+)['"]/gm)]
+  const found = [
+    ...src.matchAll(
+      /(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|^import\s+['"]([^'"]+)['"]/gm,
+    ),
+  ]
   return found.map((m) => m[1] ?? m[2] ?? m[3]!).filter(Boolean)
 }
 
 // Kernel modules that are plain types and pure functions, fit for a domain or a core.
-const PURE_KERNEL = new Set(['@shop/shared-kernel/result', '@shop/shared-kernel/event-types', '@shop/shared-kernel/money', '@shop/shared-kernel/app', '@shop/shared-kernel/inbox'])
+const PURE_KERNEL = new Set([
+  '@shop/shared-kernel/result',
+  '@shop/shared-kernel/event-types',
+  '@shop/shared-kernel/money',
+  '@shop/shared-kernel/app',
+  '@shop/shared-kernel/inbox',
+])
 
 /** The use-case files of a service: its `src/app` folder, or the single `src/<service>.ts` before it. */
 function coreFiles(service: string): string[] {
@@ -41,7 +51,11 @@ function coreMayImport(service: string, file: string, i: string): boolean {
   const src = join(root, service, 'src')
   const target = resolve(dirname(file), i)
   const inside = (dir: string) => target.startsWith(join(src, dir) + '/')
-  return inside('domain') || target === join(src, 'ports.ts') || (existsSync(join(src, 'app')) ? inside('app') : target === join(src, `${service}.ts`))
+  return (
+    inside('domain') ||
+    target === join(src, 'ports.ts') ||
+    (existsSync(join(src, 'app')) ? inside('app') : target === join(src, `${service}.ts`))
+  )
 }
 
 const services = ['auth', 'catalog', 'order']
@@ -52,7 +66,11 @@ describe('dependencies point inward', () => {
       const offenders: string[] = []
       for (const f of files(join(root, s, 'src', 'domain'))) {
         for (const i of imports(f)) {
-          const bad = FORBIDDEN.test(i) || (i.startsWith('@shop/') && !PURE_KERNEL.has(i)) || i.includes('/adapters/') || i.endsWith('ports.ts')
+          const bad =
+            FORBIDDEN.test(i) ||
+            (i.startsWith('@shop/') && !PURE_KERNEL.has(i)) ||
+            i.includes('/adapters/') ||
+            i.endsWith('ports.ts')
           if (bad) offenders.push(`${relative(root, f)} imports ${i}`)
         }
       }
@@ -61,7 +79,11 @@ describe('dependencies point inward', () => {
     test(`${s}'s core (its use cases) imports only its domain, its ports and pure kernel modules`, () => {
       const core = coreFiles(s)
       expect(core.length).toBeGreaterThan(0)
-      const offenders = core.flatMap((f) => imports(f).filter((i) => !coreMayImport(s, f, i)).map((i) => `${relative(root, f)} imports ${i}`))
+      const offenders = core.flatMap((f) =>
+        imports(f)
+          .filter((i) => !coreMayImport(s, f, i))
+          .map((i) => `${relative(root, f)} imports ${i}`),
+      )
       expect(offenders).toEqual([])
     })
   }
@@ -129,13 +151,20 @@ describe('no import cycles', () => {
   test('the check itself finds a cycle, and follows kernel imports', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cycle-'))
     writeFileSync(join(dir, 'a.ts'), "import type { B } from './b.ts'\nexport type A = B\n")
-    writeFileSync(join(dir, 'b.ts'), "import { c } from './c.ts'\nimport type { A } from './a.ts'\nexport type B = A | typeof c\n")
+    writeFileSync(
+      join(dir, 'b.ts'),
+      "import { c } from './c.ts'\nimport type { A } from './a.ts'\nexport type B = A | typeof c\n",
+    )
     writeFileSync(join(dir, 'c.ts'), 'export const c = 1\n')
     try {
-      expect(importCycles([join(dir, 'a.ts'), join(dir, 'c.ts')]).map((c) => c.map((f) => relative(dir, f)))).toEqual([['a.ts', 'b.ts', 'a.ts']])
+      expect(importCycles([join(dir, 'a.ts'), join(dir, 'c.ts')]).map((c) => c.map((f) => relative(dir, f)))).toEqual([
+        ['a.ts', 'b.ts', 'a.ts'],
+      ])
     } finally {
       rmSync(dir, { recursive: true })
     }
-    expect(importedFiles(join(root, 'auth', 'src', 'app', 'application.ts'))).toContain(join(root, 'shared-kernel', 'src', 'app.ts'))
+    expect(importedFiles(join(root, 'auth', 'src', 'app', 'application.ts'))).toContain(
+      join(root, 'shared-kernel', 'src', 'app.ts'),
+    )
   })
 })

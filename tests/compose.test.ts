@@ -1,7 +1,12 @@
 import { describe, expect, test } from 'bun:test'
 import { existsSync, readFileSync } from 'node:fs'
 import { join, normalize } from 'node:path'
-import { type BrokerDefinitions, brokerDefinitions, DEV_BROKER_PASSWORDS, passwordMatches } from '@shop/shared-kernel/bus/broker-setup'
+import {
+  type BrokerDefinitions,
+  brokerDefinitions,
+  DEV_BROKER_PASSWORDS,
+  passwordMatches,
+} from '@shop/shared-kernel/bus/broker-setup'
 import { BROKER_USERS, SERVICES } from '@shop/shared-kernel/bus/ownership'
 import { commonSettings, corsOrigins, loadConfig } from '@shop/shared-kernel/config'
 import * as v from 'valibot'
@@ -37,17 +42,21 @@ const LOG_DIR = '/var/log/shop'
 function interpolate(s: string): string {
   return s
     .replace(/\$\$/g, '\0')
-    .replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (_, braced, op, arg, bare) => {
-      if (op === ':-' || op === '-') return arg
-      return `<${braced ?? bare}>`
-    })
+    .replace(
+      /\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g,
+      (_, braced, op, arg, bare) => {
+        if (op === ':-' || op === '-') return arg
+        return `<${braced ?? bare}>`
+      },
+    )
     .replace(/\0/g, '$')
 }
 
 /** Every variable compose.yaml reads from the environment or .env. */
 function interpolatedNames(text: string): string[] {
   const names = new Set<string>()
-  for (const m of text.replace(/\$\$/g, '').matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)|\$([A-Za-z_][A-Za-z0-9_]*)/g)) names.add((m[1] ?? m[2])!)
+  for (const m of text.replace(/\$\$/g, '').matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)|\$([A-Za-z_][A-Za-z0-9_]*)/g))
+    names.add((m[1] ?? m[2])!)
   return [...names]
 }
 
@@ -55,7 +64,9 @@ function interpolatedNames(text: string): string[] {
 function environment(svc: Obj): Record<string, string> {
   const env = svc.environment
   if (Array.isArray(env)) {
-    return Object.fromEntries(env.map((e) => String(e)).map((e) => [e.split('=')[0]!, e.includes('=') ? e.slice(e.indexOf('=') + 1) : '']))
+    return Object.fromEntries(
+      env.map((e) => String(e)).map((e) => [e.split('=')[0]!, e.includes('=') ? e.slice(e.indexOf('=') + 1) : '']),
+    )
   }
   if (isObj(env)) return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v == null ? '' : String(v)]))
   return {}
@@ -66,7 +77,9 @@ function ports(svc: Obj): { published: number; target: number }[] {
   const list = Array.isArray(svc.ports) ? svc.ports : []
   return list.map((p) => {
     if (isObj(p)) return { published: Number(p.published), target: Number(p.target) }
-    const parts = String(p).replace(/\/(tcp|udp)$/, '').split(':')
+    const parts = String(p)
+      .replace(/\/(tcp|udp)$/, '')
+      .split(':')
     const target = Number(parts.at(-1))
     return { published: parts.length > 1 ? Number(parts.at(-2)) : NaN, target }
   })
@@ -76,8 +89,12 @@ function ports(svc: Obj): { published: number; target: number }[] {
 function mounts(svc: Obj): { source: string; target: string; named: boolean }[] {
   const list = Array.isArray(svc.volumes) ? svc.volumes : []
   return list.map((v) => {
-    const { source, target } = isObj(v) ? { source: String(v.source ?? ''), target: String(v.target ?? '') } : { source: String(v).split(':')[0]!, target: String(v).split(':')[1] ?? '' }
-    const named = isObj(v) ? (v.type ?? 'volume') === 'volume' && source !== '' : source !== '' && !/^[./~$]/.test(source) && String(v).includes(':')
+    const { source, target } = isObj(v)
+      ? { source: String(v.source ?? ''), target: String(v.target ?? '') }
+      : { source: String(v).split(':')[0]!, target: String(v).split(':')[1] ?? '' }
+    const named = isObj(v)
+      ? (v.type ?? 'volume') === 'volume' && source !== ''
+      : source !== '' && !/^[./~$]/.test(source) && String(v).includes(':')
     return { source, target, named }
   })
 }
@@ -85,7 +102,8 @@ function mounts(svc: Obj): { source: string; target: string; named: boolean }[] 
 /** Build arguments, from the map or the list ("SERVICE=auth") form. */
 function buildArgs(svc: Obj): Record<string, string> {
   const args = isObj(svc.build) ? svc.build.args : undefined
-  if (Array.isArray(args)) return Object.fromEntries(args.map((a) => String(a)).map((a) => [a.split('=')[0]!, a.slice(a.indexOf('=') + 1)]))
+  if (Array.isArray(args))
+    return Object.fromEntries(args.map((a) => String(a)).map((a) => [a.split('=')[0]!, a.slice(a.indexOf('=') + 1)]))
   if (isObj(args)) return Object.fromEntries(Object.entries(args).map(([k, v]) => [k, v == null ? '' : String(v)]))
   return {}
 }
@@ -98,7 +116,8 @@ function healthTest(svc: Obj): string {
 
 function seconds(d: unknown): number {
   let total = 0
-  for (const m of String(d ?? '').matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)) total += Number(m[1]) * { ms: 0.001, s: 1, m: 60, h: 3600 }[m[2] as 'ms' | 's' | 'm' | 'h']
+  for (const m of String(d ?? '').matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g))
+    total += Number(m[1]) * { ms: 0.001, s: 1, m: 60, h: 3600 }[m[2] as 'ms' | 's' | 'm' | 'h']
   return total
 }
 
@@ -142,7 +161,9 @@ function envPairs(args: string): Record<string, string> {
     const [k, ...rest] = args.split(/\s+/)
     return { [k!]: rest.join(' ') }
   }
-  return Object.fromEntries([...args.matchAll(/([A-Za-z_][A-Za-z0-9_]*)=("[^"]*"|\S*)/g)].map((m) => [m[1]!, m[2]!.replace(/^"|"$/g, '')]))
+  return Object.fromEntries(
+    [...args.matchAll(/([A-Za-z_][A-Za-z0-9_]*)=("[^"]*"|\S*)/g)].map((m) => [m[1]!, m[2]!.replace(/^"|"$/g, '')]),
+  )
 }
 
 // Instructions whose ${VAR} Docker substitutes at build time; RUN, CMD and HEALTHCHECK are left
@@ -157,7 +178,8 @@ function render(ins: readonly Instruction[], args: Record<string, string>): Inst
   let vars: Record<string, string> = {}
   return ins.map((i) => {
     if (i.op === 'FROM') vars = {}
-    const sub = (s: string) => s.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (_, a, b) => vars[(a ?? b)!] ?? '')
+    const sub = (s: string) =>
+      s.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (_, a, b) => vars[(a ?? b)!] ?? '')
     const out = SUBSTITUTED.has(i.op) ? { op: i.op, args: sub(i.args) } : i
     if (i.op === 'ARG') {
       const [name, dflt] = i.args.split('=')
@@ -187,8 +209,16 @@ describe('compose.yaml', () => {
 
   test('has the three databases, rabbitmq and the three services (and, in the observability profile only, prometheus, grafana and jaeger)', () => {
     const profiled = (svc: Obj) => Array.isArray(svc.profiles) && svc.profiles.length > 0
-    expect(Object.keys(services).filter((k) => !profiled(services[k]!)).sort()).toEqual(['auth', 'auth-db', 'catalog', 'catalog-db', 'order', 'order-db', 'rabbitmq'])
-    expect(Object.keys(services).filter((k) => profiled(services[k]!)).sort()).toEqual(['grafana', 'jaeger', 'prometheus'])
+    expect(
+      Object.keys(services)
+        .filter((k) => !profiled(services[k]!))
+        .sort(),
+    ).toEqual(['auth', 'auth-db', 'catalog', 'catalog-db', 'order', 'order-db', 'rabbitmq'])
+    expect(
+      Object.keys(services)
+        .filter((k) => profiled(services[k]!))
+        .sort(),
+    ).toEqual(['grafana', 'jaeger', 'prometheus'])
   })
 
   for (const { name } of APPS) {
@@ -222,12 +252,22 @@ describe('compose.yaml', () => {
     const conf = byTarget.get('/etc/rabbitmq/conf.d/20-shop.conf') ?? ''
     expect(read(normalize(conf))).toMatch(/^load_definitions = \/etc\/rabbitmq\/definitions.json$/m)
     const file = JSON.parse(read('broker/definitions.json')) as BrokerDefinitions
-    const expected = brokerDefinitions({ vhost: '/', passwords: DEV_BROKER_PASSWORDS, admins: [{ name: 'shop-admin', password: 'shop-admin-dev-password' }] })
+    const expected = brokerDefinitions({
+      vhost: '/',
+      passwords: DEV_BROKER_PASSWORDS,
+      admins: [{ name: 'shop-admin', password: 'shop-admin-dev-password' }],
+    })
     // password hashes are salted: compare them by the password they verify
     const strip = (d: BrokerDefinitions) => ({ ...d, users: d.users.map(({ password_hash: _, ...u }) => u) })
     expect(strip(file)).toEqual(strip(expected))
-    for (const [name, password] of [...SERVICES.map((s) => [BROKER_USERS[s], DEV_BROKER_PASSWORDS[s]]), ['shop-admin', 'shop-admin-dev-password']]) {
-      expect({ name, ok: passwordMatches(password!, file.users.find((u) => u.name === name)?.password_hash ?? '') }).toEqual({ name, ok: true })
+    for (const [name, password] of [
+      ...SERVICES.map((s) => [BROKER_USERS[s], DEV_BROKER_PASSWORDS[s]]),
+      ['shop-admin', 'shop-admin-dev-password'],
+    ]) {
+      expect({
+        name,
+        ok: passwordMatches(password!, file.users.find((u) => u.name === name)?.password_hash ?? ''),
+      }).toEqual({ name, ok: true })
     }
   })
 
@@ -273,7 +313,12 @@ describe('compose.yaml', () => {
         const url = new URL(interpolate(env.AMQP_URL ?? ''))
         expect(decodeURIComponent(url.username)).toBe(BROKER_USERS[name])
         const file = JSON.parse(read('broker/definitions.json')) as BrokerDefinitions
-        expect(passwordMatches(decodeURIComponent(url.password), file.users.find((u) => u.name === BROKER_USERS[name])?.password_hash ?? '')).toBe(true)
+        expect(
+          passwordMatches(
+            decodeURIComponent(url.password),
+            file.users.find((u) => u.name === BROKER_USERS[name])?.password_hash ?? '',
+          ),
+        ).toBe(true)
       })
 
       test('AMQP_URL points at rabbitmq', () => {
@@ -300,10 +345,13 @@ describe('compose.yaml', () => {
     })
   }
 
-  test('the /docs pages work from a browser on the host: Authorize logs in at auth\'s published port, and every service allows the three pages\' origins (never *)', () => {
-    const published = (name: string) => ports(services[name] ?? {}).find((p) => p.target === APPS.find((a) => a.name === name)?.port)?.published
+  test("the /docs pages work from a browser on the host: Authorize logs in at auth's published port, and every service allows the three pages' origins (never *)", () => {
+    const published = (name: string) =>
+      ports(services[name] ?? {}).find((p) => p.target === APPS.find((a) => a.name === name)?.port)?.published
     const authPort = published('auth')
-    const pages = docsOrigins(APPS.map((a) => published(a.name) ?? 0)).split(',').sort()
+    const pages = docsOrigins(APPS.map((a) => published(a.name) ?? 0))
+      .split(',')
+      .sort()
     expect(authPort).toBe(8000)
     for (const { name } of APPS) {
       const env = environment(services[name] ?? {})
@@ -312,20 +360,36 @@ describe('compose.yaml', () => {
       expect({ name, origins: corsOrigins(cors).sort() }).toEqual({ name, origins: pages })
       expect({ name, tokenUrl }).toEqual({ name, tokenUrl: `http://localhost:${authPort}/api/v1/auth/login` })
       // Both are settings the service accepts, and a deployment can change them without editing the file.
-      expect(() => loadConfig(v.object(commonSettings(0)), { JWT_SECRET: 'x'.repeat(32), CORS_ORIGINS: cors, AUTH_TOKEN_URL: tokenUrl })).not.toThrow()
+      expect(() =>
+        loadConfig(v.object(commonSettings(0)), {
+          JWT_SECRET: 'x'.repeat(32),
+          CORS_ORIGINS: cors,
+          AUTH_TOKEN_URL: tokenUrl,
+        }),
+      ).not.toThrow()
       expect(env.CORS_ORIGINS).toMatch(/^\$\{CORS_ORIGINS:-[^}]+\}$/)
       expect(env.AUTH_TOKEN_URL).toMatch(/^\$\{AUTH_TOKEN_URL:-[^}]+\}$/)
     }
   })
 
   test('every named volume is declared at the top level, and every declared one is used', () => {
-    const used = new Set(Object.values(services).flatMap((s) => mounts(s).filter((m) => m.named).map((m) => m.source)))
+    const used = new Set(
+      Object.values(services).flatMap((s) =>
+        mounts(s)
+          .filter((m) => m.named)
+          .map((m) => m.source),
+      ),
+    )
     expect([...used].filter((v) => !topVolumes.includes(v))).toEqual([])
     expect(topVolumes.filter((v) => !used.has(v))).toEqual([])
   })
 
   test('every setting the services are given is documented in .env.example', () => {
-    const undocumented = APPS.flatMap(({ name }) => Object.keys(environment(services[name] ?? {})).filter((k) => !documented.has(k)).map((k) => `${name}: ${k}`))
+    const undocumented = APPS.flatMap(({ name }) =>
+      Object.keys(environment(services[name] ?? {}))
+        .filter((k) => !documented.has(k))
+        .map((k) => `${name}: ${k}`),
+    )
     expect(undocumented).toEqual([])
   })
 
@@ -348,7 +412,9 @@ describe('compose.yaml, profile observability', () => {
     expect(ports(svc('prometheus'))).toContainEqual({ published: 9090, target: 9090 })
     const mount = bind('prometheus', '/etc/prometheus/prometheus.yml')
     expect(mount).toBeDefined()
-    const config = Bun.YAML.parse(read(mount!.source)) as { scrape_configs: { job_name: string; metrics_path?: string; static_configs: { targets: string[] }[] }[] }
+    const config = Bun.YAML.parse(read(mount!.source)) as {
+      scrape_configs: { job_name: string; metrics_path?: string; static_configs: { targets: string[] }[] }[]
+    }
     for (const { name, port } of APPS) {
       const job = config.scrape_configs.find((j) => j.job_name === name)
       expect(job?.metrics_path ?? '/metrics').toBe('/metrics')
@@ -363,10 +429,16 @@ describe('compose.yaml, profile observability', () => {
     expect(ports(g)).toContainEqual({ published: 3000, target: 3000 })
     const provisioning = bind('grafana', '/etc/grafana/provisioning')!
     const dashboards = bind('grafana', '/var/lib/grafana/dashboards')!
-    const ds = Bun.YAML.parse(read(`${provisioning.source}/datasources/datasources.yml`)) as { datasources: { uid: string; type: string; url: string }[] }
-    expect(ds.datasources).toContainEqual(expect.objectContaining({ type: 'prometheus', url: 'http://prometheus:9090' }))
+    const ds = Bun.YAML.parse(read(`${provisioning.source}/datasources/datasources.yml`)) as {
+      datasources: { uid: string; type: string; url: string }[]
+    }
+    expect(ds.datasources).toContainEqual(
+      expect.objectContaining({ type: 'prometheus', url: 'http://prometheus:9090' }),
+    )
     expect(ds.datasources).toContainEqual(expect.objectContaining({ type: 'jaeger', url: 'http://jaeger:16686' }))
-    const providers = Bun.YAML.parse(read(`${provisioning.source}/dashboards/dashboards.yml`)) as { providers: { options: { path: string } }[] }
+    const providers = Bun.YAML.parse(read(`${provisioning.source}/dashboards/dashboards.yml`)) as {
+      providers: { options: { path: string } }[]
+    }
     expect(providers.providers.map((p) => p.options.path)).toContain('/var/lib/grafana/dashboards')
     expect(existsSync(join(root, dashboards.source, 'shop.json'))).toBe(true)
     expect(interpolate(environment(g).GF_SECURITY_ADMIN_PASSWORD ?? '')).not.toBe('')
@@ -374,8 +446,18 @@ describe('compose.yaml, profile observability', () => {
 
   test('the dashboard queries the provisioned Prometheus, only for metrics the services define, and covers rates, latencies, errors, outbox, consumers and the saga', () => {
     const dashboards = bind('grafana', '/var/lib/grafana/dashboards')!
-    const dash = JSON.parse(read(`${dashboards.source}/shop.json`)) as { uid: string; panels: { type: string; title: string; datasource?: { uid: string }; targets?: { expr: string; datasource?: { uid: string } }[] }[] }
-    const ds = Bun.YAML.parse(read(`${bind('grafana', '/etc/grafana/provisioning')!.source}/datasources/datasources.yml`)) as { datasources: { uid: string; type: string }[] }
+    const dash = JSON.parse(read(`${dashboards.source}/shop.json`)) as {
+      uid: string
+      panels: {
+        type: string
+        title: string
+        datasource?: { uid: string }
+        targets?: { expr: string; datasource?: { uid: string } }[]
+      }[]
+    }
+    const ds = Bun.YAML.parse(
+      read(`${bind('grafana', '/etc/grafana/provisioning')!.source}/datasources/datasources.yml`),
+    ) as { datasources: { uid: string; type: string }[] }
     const promUid = ds.datasources.find((d) => d.type === 'prometheus')!.uid
     const panels = dash.panels.filter((p) => p.type !== 'row')
     expect(panels.length).toBeGreaterThanOrEqual(8)
@@ -383,7 +465,8 @@ describe('compose.yaml, profile observability', () => {
     const sources = new Bun.Glob('{shared-kernel,auth,catalog,order}/src/**/*.ts')
     const defined = new Set<string>()
     for (const file of sources.scanSync(root)) {
-      for (const m of read(file).matchAll(/\bname: '([a-z_:][a-z0-9_:]*)'/g)) for (const suffix of ['', '_bucket', '_count', '_sum']) defined.add(m[1]! + suffix)
+      for (const m of read(file).matchAll(/\bname: '([a-z_:][a-z0-9_:]*)'/g))
+        for (const suffix of ['', '_bucket', '_count', '_sum']) defined.add(m[1]! + suffix)
     }
     const used = new Set<string>()
     for (const p of panels) {
@@ -391,14 +474,32 @@ describe('compose.yaml, profile observability', () => {
       expect(p.targets?.length).toBeGreaterThan(0)
       for (const t of p.targets ?? []) {
         expect(t.datasource?.uid ?? promUid).toBe(promUid)
-        const names = [...t.expr.replace(/\{[^}]*\}|\[[^\]]*\]|"[^"]*"/g, '').matchAll(/\b([a-z_][a-z0-9_]*)\b(?!\s*\()/g)].map((m) => m[1]!)
+        const names = [
+          ...t.expr.replace(/\{[^}]*\}|\[[^\]]*\]|"[^"]*"/g, '').matchAll(/\b([a-z_][a-z0-9_]*)\b(?!\s*\()/g),
+        ].map((m) => m[1]!)
         for (const n of names.filter((n) => n.includes('_') && !['by'].includes(n))) used.add(n)
       }
     }
-    const labels = new Set(['service', 'le', 'outcome', 'status', 'http_route', 'http_request_method', 'http_response_status_code', 'messaging_destination_name', 'state'])
+    const labels = new Set([
+      'service',
+      'le',
+      'outcome',
+      'status',
+      'http_route',
+      'http_request_method',
+      'http_response_status_code',
+      'messaging_destination_name',
+      'state',
+    ])
     const metricsUsed = [...used].filter((n) => !labels.has(n))
     expect(metricsUsed.filter((n) => !defined.has(n))).toEqual([])
-    for (const needed of ['http_server_request_duration_seconds_count', 'http_server_request_duration_seconds_bucket', 'shop_outbox_unsent', 'messaging_client_consumed_messages_total', 'shop_order_saga_duration_seconds_bucket']) {
+    for (const needed of [
+      'http_server_request_duration_seconds_count',
+      'http_server_request_duration_seconds_bucket',
+      'shop_outbox_unsent',
+      'messaging_client_consumed_messages_total',
+      'shop_order_saga_duration_seconds_bucket',
+    ]) {
       expect(metricsUsed).toContain(needed)
     }
   })
@@ -443,7 +544,10 @@ describe('Dockerfile', () => {
       const all = (op: string) => ins.filter((i) => i.op === op)
       const last = (op: string) => all(op).at(-1)
       const lastStage = ins.slice(ins.findLastIndex((i) => i.op === 'FROM'))
-      const env = Object.assign({}, ...lastStage.filter((i) => i.op === 'ENV').map((e) => envPairs(e.args))) as Record<string, string>
+      const env = Object.assign({}, ...lastStage.filter((i) => i.op === 'ENV').map((e) => envPairs(e.args))) as Record<
+        string,
+        string
+      >
 
       test('builds every stage from an oven/bun 1.x image', () => {
         const stages = new Set<string>()
@@ -457,7 +561,9 @@ describe('Dockerfile', () => {
       })
 
       test('installs production dependencies from the lock file with every workspace manifest present', () => {
-        const copied = ins.filter((i) => i.op === 'COPY' && !i.args.startsWith('--from')).flatMap((i) => i.args.split(/\s+/).slice(0, -1))
+        const copied = ins
+          .filter((i) => i.op === 'COPY' && !i.args.startsWith('--from'))
+          .flatMap((i) => i.args.split(/\s+/).slice(0, -1))
         expect(copied).toContain('bun.lock')
         expect(copied).toContain('package.json')
         for (const w of workspaces) expect(copied).toContain(`${w}/package.json`)
@@ -469,7 +575,10 @@ describe('Dockerfile', () => {
       test('copies the patches of patched dependencies before installing', () => {
         const pkg = JSON.parse(read('package.json')) as { patchedDependencies?: Record<string, string> }
         const installAt = ins.findIndex((i) => i.op === 'RUN' && /\bbun install\b/.test(i.args))
-        const before = ins.slice(0, installAt).filter((i) => i.op === 'COPY' && !i.args.startsWith('--from')).flatMap((i) => i.args.split(/\s+/).slice(0, -1))
+        const before = ins
+          .slice(0, installAt)
+          .filter((i) => i.op === 'COPY' && !i.args.startsWith('--from'))
+          .flatMap((i) => i.args.split(/\s+/).slice(0, -1))
         for (const patch of Object.values(pkg.patchedDependencies ?? {})) {
           expect(before.some((src) => patch === src || patch.startsWith(`${src.replace(/\/$/, '')}/`))).toBe(true)
         }
@@ -482,7 +591,11 @@ describe('Dockerfile', () => {
       })
 
       test(`exposes ${port} and sets PORT and NODE_ENV to match`, () => {
-        expect(all('EXPOSE').flatMap((e) => e.args.split(/\s+/)).map((p) => Number(p.replace(/\/tcp$/, '')))).toContain(port)
+        expect(
+          all('EXPOSE')
+            .flatMap((e) => e.args.split(/\s+/))
+            .map((p) => Number(p.replace(/\/tcp$/, ''))),
+        ).toContain(port)
         expect(env.PORT).toBe(String(port))
         expect(env.NODE_ENV).toBe('production')
       })
@@ -497,14 +610,18 @@ describe('Dockerfile', () => {
 
       test('stops on SIGTERM and owns its log directory', () => {
         expect(last('STOPSIGNAL')?.args).toBe('SIGTERM')
-        expect(lastStage.some((i) => i.op === 'RUN' && i.args.includes(LOG_DIR) && /chown\s+(-\S+\s+)*bun\b/.test(i.args))).toBe(true)
+        expect(
+          lastStage.some((i) => i.op === 'RUN' && i.args.includes(LOG_DIR) && /chown\s+(-\S+\s+)*bun\b/.test(i.args)),
+        ).toBe(true)
       })
 
       test(`CMD runs ${name}/src/main.ts with bun as PID 1, and the final stage copies it and the kernel`, () => {
         const cmd = execArgs(last('CMD')?.args ?? '[]')
         if (cmd[0] === 'sh') expect(cmd[2]).toStartWith('exec ')
         expect(shellExec(cmd, env)).toEqual(['bun', `${name}/src/main.ts`])
-        const copies = lastStage.filter((i) => i.op === 'COPY' && !i.args.startsWith('--from')).map((i) => i.args.split(/\s+/)[0]!.replace(/\/$/, ''))
+        const copies = lastStage
+          .filter((i) => i.op === 'COPY' && !i.args.startsWith('--from'))
+          .map((i) => i.args.split(/\s+/)[0]!.replace(/\/$/, ''))
         expect(copies).toContain(name)
         expect(copies).toContain('shared-kernel')
       })
@@ -517,13 +634,17 @@ describe('Dockerfile', () => {
 
   test('every Dockerfile compose.yaml builds exists', () => {
     const missing = Object.values(services)
-      .map((s) => (isObj(s.build) ? join(String(s.build.context ?? '.'), String(s.build.dockerfile ?? 'Dockerfile')) : undefined))
+      .map((s) =>
+        isObj(s.build) ? join(String(s.build.context ?? '.'), String(s.build.dockerfile ?? 'Dockerfile')) : undefined,
+      )
       .filter((p): p is string => p !== undefined && !existsSync(join(root, p)))
     expect(missing).toEqual([])
   })
 
   test('.dockerignore keeps node_modules (nested too), local data, logs and .git out of the build context', () => {
-    const lines = read('.dockerignore').split('\n').map((l) => l.trim())
+    const lines = read('.dockerignore')
+      .split('\n')
+      .map((l) => l.trim())
     for (const p of ['**/node_modules', '**/.data', '.git', 'bench/results', 'coverage']) expect(lines).toContain(p)
     expect(lines.some((l) => /logs$|\*\.log$/.test(l))).toBe(true)
   })

@@ -8,7 +8,10 @@ const root = join(import.meta.dir, '..')
 function trackedFiles(): string[] {
   const r = Bun.spawnSync(['git', 'ls-files', '-z'], { cwd: root })
   if (r.exitCode !== 0) throw new Error(`git ls-files failed: ${r.stderr.toString()}`)
-  return r.stdout.toString().split('\0').filter((f) => f && !f.endsWith('.lock') && !/\.(png|ico|jpg|woff2?)$/.test(f))
+  return r.stdout
+    .toString()
+    .split('\0')
+    .filter((f) => f && !f.endsWith('.lock') && !/\.(png|ico|jpg|woff2?)$/.test(f))
 }
 
 const MARKER = /^(<<<<<<< |=======$|>>>>>>> )/m

@@ -73,14 +73,25 @@ describe('the README', () => {
   /** The settings the code reads: the keys of the config schemas, and every environment read of the scripts and services. */
   function settingsRead(): Map<string, string> {
     const names = new Map<string, string>()
-    const configs = ['shared-kernel/src/config.ts', 'auth/src/config.ts', 'catalog/src/config.ts', 'order/src/config.ts']
+    const configs = [
+      'shared-kernel/src/config.ts',
+      'auth/src/config.ts',
+      'catalog/src/config.ts',
+      'order/src/config.ts',
+    ]
     for (const f of configs) for (const m of read(f).matchAll(/^\s+([A-Z][A-Z0-9_]*): /gm)) names.set(m[1]!, f)
-    const code = [...readdirSync(join(ROOT, 'scripts')).filter((f) => f.endsWith('.ts')).map((f) => `scripts/${f}`), ...['shared-kernel', 'auth', 'catalog', 'order'].flatMap((s) => sources(`${s}/src`))]
+    const code = [
+      ...readdirSync(join(ROOT, 'scripts'))
+        .filter((f) => f.endsWith('.ts'))
+        .map((f) => `scripts/${f}`),
+      ...['shared-kernel', 'auth', 'catalog', 'order'].flatMap((s) => sources(`${s}/src`)),
+    ]
     for (const f of code) {
       const text = read(f)
       for (const m of text.matchAll(/\benv\.([A-Z][A-Z0-9_]*)/g)) names.set(m[1]!, f)
       // env[`${service}_SUFFIX`]: one per service
-      for (const m of text.matchAll(/\benv\[`\$\{[^}]+\}(_[A-Z0-9_]+)`\]/g)) for (const s of ['AUTH', 'CATALOG', 'ORDER']) names.set(`${s}${m[1]}`, f)
+      for (const m of text.matchAll(/\benv\[`\$\{[^}]+\}(_[A-Z0-9_]+)`\]/g))
+        for (const s of ['AUTH', 'CATALOG', 'ORDER']) names.set(`${s}${m[1]}`, f)
     }
     return names
   }
@@ -88,8 +99,22 @@ describe('the README', () => {
   test('names every environment variable the code reads', () => {
     const names = settingsRead()
     // the ones this test must see, or its reading of the code is broken
-    for (const n of ['JWT_SECRET', 'PORT', 'DATA_DIR', 'BCRYPT_COST', 'AUTH_PORT', 'AUTH_URL', 'ORDER_URL', 'CATALOG_DATABASE_URL', 'ORDER_AMQP_URL', 'POSTGRES_URL']) expect(names.has(n)).toBe(true)
-    const missing = [...names].filter(([n]) => !new RegExp(`\\b${n}\\b`).test(README)).map(([n, f]) => `${n} (read in ${f})`)
+    for (const n of [
+      'JWT_SECRET',
+      'PORT',
+      'DATA_DIR',
+      'BCRYPT_COST',
+      'AUTH_PORT',
+      'AUTH_URL',
+      'ORDER_URL',
+      'CATALOG_DATABASE_URL',
+      'ORDER_AMQP_URL',
+      'POSTGRES_URL',
+    ])
+      expect(names.has(n)).toBe(true)
+    const missing = [...names]
+      .filter(([n]) => !new RegExp(`\\b${n}\\b`).test(README))
+      .map(([n, f]) => `${n} (read in ${f})`)
     expect(missing).toEqual([])
   })
 
@@ -100,7 +125,8 @@ describe('the README', () => {
   })
 
   test('lists every script, links the API reference, and says what installing and resetting need', () => {
-    for (const f of readdirSync(join(ROOT, 'scripts'))) expect({ script: f, listed: README.includes(f) }).toEqual({ script: f, listed: true })
+    for (const f of readdirSync(join(ROOT, 'scripts')))
+      expect({ script: f, listed: README.includes(f) }).toEqual({ script: f, listed: true })
     expect(README).toContain('](docs/api.md)')
     expect(existsSync(join(ROOT, 'docs/api.md'))).toBe(true)
     expect(README).toContain('npm install -g bun')
@@ -135,9 +161,19 @@ describe('docs/api.md', () => {
     const codes = new Set<string>()
     for (const f of ['shared-kernel', 'auth', 'catalog', 'order'].flatMap((s) => sources(`${s}/src`))) {
       const text = read(f)
-      for (const m of text.matchAll(/(?:HttpProblem\(\d{3}, |problemResponse\(c, (?:\d{3}|e\.status), |problemBody\(\d{3}, |fieldProblem\()'([A-Z][A-Z_]+)'/g)) codes.add(m[1]!)
+      for (const m of text.matchAll(
+        /(?:HttpProblem\(\s*\d{3},\s*|problemResponse\(\s*c,\s*(?:\d{3}|e\.status),\s*|problemBody\(\s*\d{3},\s*|fieldProblem\(\s*)'([A-Z][A-Z_]+)'/g,
+      ))
+        codes.add(m[1]!)
     }
-    for (const c of ['VALIDATION_FAILED', 'ORDER_NOT_FOUND', 'STATUS_CHANGE_FORBIDDEN', 'TOO_MANY_ATTEMPTS', 'NOT_READY']) expect(codes.has(c)).toBe(true)
+    for (const c of [
+      'VALIDATION_FAILED',
+      'ORDER_NOT_FOUND',
+      'STATUS_CHANGE_FORBIDDEN',
+      'TOO_MANY_ATTEMPTS',
+      'NOT_READY',
+    ])
+      expect(codes.has(c)).toBe(true)
     expect([...codes].filter((c) => !API.includes(`\`${c}\``)).sort()).toEqual([])
   })
 })

@@ -33,15 +33,25 @@ export function startAuth(config: AuthConfig, log: RootLogger, given: { bus?: Bu
       throttle: {
         login: {
           perAccountAndAddress: { maxFailures: config.LOGIN_MAX_FAILURES, windowSeconds: config.LOGIN_WINDOW_SECONDS },
-          perAddress: { maxFailures: config.LOGIN_MAX_FAILURES_PER_ADDRESS, windowSeconds: config.LOGIN_WINDOW_SECONDS },
-          perAccount: { maxFailures: config.LOGIN_MAX_FAILURES_PER_ACCOUNT, windowSeconds: config.LOGIN_WINDOW_SECONDS },
+          perAddress: {
+            maxFailures: config.LOGIN_MAX_FAILURES_PER_ADDRESS,
+            windowSeconds: config.LOGIN_WINDOW_SECONDS,
+          },
+          perAccount: {
+            maxFailures: config.LOGIN_MAX_FAILURES_PER_ACCOUNT,
+            windowSeconds: config.LOGIN_WINDOW_SECONDS,
+          },
         },
         registrations: { maxFailures: config.REGISTER_MAX_PER_ADDRESS, windowSeconds: config.REGISTER_WINDOW_SECONDS },
       },
     })
     const application = countLogins(traced('auth', core), ctx.metrics && authMetrics(ctx.metrics))
     if (config.ADMIN_USERNAME && config.ADMIN_EMAIL && config.ADMIN_PASSWORD) {
-      const r = await application.commands.ensureAdmin({ username: config.ADMIN_USERNAME, email: config.ADMIN_EMAIL, password: config.ADMIN_PASSWORD })
+      const r = await application.commands.ensureAdmin({
+        username: config.ADMIN_USERNAME,
+        email: config.ADMIN_EMAIL,
+        password: config.ADMIN_PASSWORD,
+      })
       if (!r.ok) throw new Error(`ADMIN_*: cannot create the admin: ${r.error.type}`)
       log.info('admin ensured', { username: r.value.user.username, action: r.value.action })
     }

@@ -1,18 +1,36 @@
 import { describe, expect, test } from 'bun:test'
 import { recordFailure, retryAfter } from '../src/domain/throttle.ts'
-import { changeUser, isValidEmail, isValidPassword, isValidUsername, newUser, normalizeEmail, userDeleted } from '../src/domain/user.ts'
+import {
+  changeUser,
+  isValidEmail,
+  isValidPassword,
+  isValidUsername,
+  newUser,
+  normalizeEmail,
+  userDeleted,
+} from '../src/domain/user.ts'
 
-const base = newUser({ id: 'id-1', username: 'alice', email: 'Alice@Example.com', fullName: null, role: 'USER', passwordHash: 'h', now: new Date(0) })
+const base = newUser({
+  id: 'id-1',
+  username: 'alice',
+  email: 'Alice@Example.com',
+  fullName: null,
+  role: 'USER',
+  passwordHash: 'h',
+  now: new Date(0),
+})
 
 describe('user rules', () => {
   test('usernames', () => {
     for (const ok of ['abc', 'a.b-c_d', 'A'.repeat(32), '123']) expect(isValidUsername(ok)).toBe(true)
-    for (const bad of ['ab', 'A'.repeat(33), 'a b', 'ä-name', 'a@b', '', 'x\n1']) expect(isValidUsername(bad)).toBe(false)
+    for (const bad of ['ab', 'A'.repeat(33), 'a b', 'ä-name', 'a@b', '', 'x\n1'])
+      expect(isValidUsername(bad)).toBe(false)
   })
   test('emails are validated and normalized to lower case', () => {
     expect(normalizeEmail('  A@B.Co ')).toBe('a@b.co')
     for (const ok of ['a@b.co', 'first.last+tag@sub.example.org']) expect(isValidEmail(ok)).toBe(true)
-    for (const bad of ['a', 'a@b', '@b.co', 'a@b.c', 'a b@c.de', 'a@@b.co', `${'a'.repeat(250)}@b.co`]) expect(isValidEmail(bad)).toBe(false)
+    for (const bad of ['a', 'a@b', '@b.co', 'a@b.c', 'a b@c.de', 'a@@b.co', `${'a'.repeat(250)}@b.co`])
+      expect(isValidEmail(bad)).toBe(false)
   })
   test('passwords are 8..72 bytes', () => {
     expect(isValidPassword('1234567')).toBe(false)

@@ -14,7 +14,8 @@ describe('auth metrics', () => {
     }
     const before = await scrape()
     const u = await t.user() // one register, one login
-    const login = (password: string) => t.req('POST', '/api/v1/auth/login', { body: { username: u.username, password } })
+    const login = (password: string) =>
+      t.req('POST', '/api/v1/auth/login', { body: { username: u.username, password } })
     expect((await login(u.password)).status).toBe(200)
     expect((await login('wrong-password')).status).toBe(401)
     expect((await login('wrong-password')).status).toBe(401)
@@ -22,13 +23,20 @@ describe('auth metrics', () => {
     expect((await login(u.password)).status).toBe(429)
     for (let i = 0; i < 3; i++) expect((await t.req('GET', '/api/v1/users/me', { token: u.token })).status).toBe(200)
     const admin = await t.user('ADMIN')
-    expect((await t.req('PUT', `/api/v1/users/${u.id}/role`, { token: admin.token, body: { role: 'ADMIN' } })).status).toBe(200)
-    expect((await t.req('PUT', `/api/v1/users/${crypto.randomUUID()}/role`, { token: admin.token, body: { role: 'ADMIN' } })).status).toBe(404)
+    expect(
+      (await t.req('PUT', `/api/v1/users/${u.id}/role`, { token: admin.token, body: { role: 'ADMIN' } })).status,
+    ).toBe(200)
+    expect(
+      (await t.req('PUT', `/api/v1/users/${crypto.randomUUID()}/role`, { token: admin.token, body: { role: 'ADMIN' } }))
+        .status,
+    ).toBe(404)
     expect((await t.req('GET', '/api/v1/nothing/here')).status).toBe(404)
     const after = await scrape()
 
-    const moved = (name: string, labels: Record<string, string>) => sample(after, name, labels) - sample(before, name, labels)
-    const requests = (method: string, route: string, status: string) => requestCount(after, method, route, status) - requestCount(before, method, route, status)
+    const moved = (name: string, labels: Record<string, string>) =>
+      sample(after, name, labels) - sample(before, name, labels)
+    const requests = (method: string, route: string, status: string) =>
+      requestCount(after, method, route, status) - requestCount(before, method, route, status)
     expect(sample(after, 'http_server_request_duration_seconds_count', { service: 'auth' })).toBeGreaterThan(0)
     expect(requests('POST', '/api/v1/auth/register', '201')).toBe(2)
     expect(requests('POST', '/api/v1/auth/login', '200')).toBe(3) // two users' logins, one retry

@@ -42,18 +42,31 @@ function suite(name: string, make: () => Promise<{ store: AuthStore; sql?: Sql }
         ['email', 'ann@exa\u0000mple.com'],
         ['email', 'ann@example.c\u0007om'],
       ] as const) {
-        const r = await t.req('POST', '/api/v1/auth/register', { body: { username: 'ann_nul', email: 'ann_nul@example.com', password: 'password-123', [field]: value } })
+        const r = await t.req('POST', '/api/v1/auth/register', {
+          body: { username: 'ann_nul', email: 'ann_nul@example.com', password: 'password-123', [field]: value },
+        })
         problem(r, 422, field)
       }
       // the control: the same registration without it
-      const ok = await t.req('POST', '/api/v1/auth/register', { body: { username: 'ann_nul', email: 'ann_nul@example.com', password: 'password-123', full_name: '  Ann Smith  ' } })
+      const ok = await t.req('POST', '/api/v1/auth/register', {
+        body: {
+          username: 'ann_nul',
+          email: 'ann_nul@example.com',
+          password: 'password-123',
+          full_name: '  Ann Smith  ',
+        },
+      })
       expect(ok.status).toBe(201)
       expect(ok.body.full_name).toBe('Ann Smith')
     })
 
     test('PUT /users/me: a NUL in full_name or email is 422 and changes nothing', async () => {
       const u = await t.user()
-      for (const body of [{ full_name: 'x\u0000' }, { email: 'x\u0000@example.com' }, { full_name: 'ok', email: 'y@ex\u0000ample.com' }]) {
+      for (const body of [
+        { full_name: 'x\u0000' },
+        { email: 'x\u0000@example.com' },
+        { full_name: 'ok', email: 'y@ex\u0000ample.com' },
+      ]) {
         problem(await t.req('PUT', '/api/v1/users/me', { token: u.token, body }), 422)
       }
       const me = await t.req('GET', '/api/v1/users/me', { token: u.token })
@@ -62,15 +75,29 @@ function suite(name: string, make: () => Promise<{ store: AuthStore; sql?: Sql }
     })
 
     test('login: a NUL in the username (JSON or form) is 422, not 500; the password may hold anything', async () => {
-      problem(await t.req('POST', '/api/v1/auth/login', { body: { username: 'someone\u0000', password: 'whatever-1' } }), 422, 'username')
-      problem(await t.req('POST', '/api/v1/auth/login', { body: { username: 'a@b\u0000.com', password: 'whatever-1' } }), 422, 'username')
       problem(
-        await t.req('POST', '/api/v1/auth/login', { raw: 'username=x%00y&password=whatever-1', headers: { 'Content-Type': 'application/x-www-form-urlencoded' } }),
+        await t.req('POST', '/api/v1/auth/login', { body: { username: 'someone\u0000', password: 'whatever-1' } }),
+        422,
+        'username',
+      )
+      problem(
+        await t.req('POST', '/api/v1/auth/login', { body: { username: 'a@b\u0000.com', password: 'whatever-1' } }),
+        422,
+        'username',
+      )
+      problem(
+        await t.req('POST', '/api/v1/auth/login', {
+          raw: 'username=x%00y&password=whatever-1',
+          headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        }),
         422,
         'username',
       )
       // a password is only hashed and compared, never stored as text
-      expect((await t.req('POST', '/api/v1/auth/login', { body: { username: 'nobody_at_all', password: 'pass\u0000word' } })).status).toBe(401)
+      expect(
+        (await t.req('POST', '/api/v1/auth/login', { body: { username: 'nobody_at_all', password: 'pass\u0000word' } }))
+          .status,
+      ).toBe(401)
     })
 
     // Failures are counted per (account, client address) since issue 14 (before, per account from
@@ -79,10 +106,20 @@ function suite(name: string, make: () => Promise<{ store: AuthStore; sql?: Sql }
       const u = await t.user()
       for (let i = 0; i < 4; i++) {
         const login = i % 2 ? `${u.username.toUpperCase()}@Example.com` : u.username
-        expect((await t.req('POST', '/api/v1/auth/login', { body: { username: login, password: `wrong-${i}` }, address: '10.0.0.1' })).status).toBe(401)
+        expect(
+          (
+            await t.req('POST', '/api/v1/auth/login', {
+              body: { username: login, password: `wrong-${i}` },
+              address: '10.0.0.1',
+            })
+          ).status,
+        ).toBe(401)
       }
       for (const login of [u.username, `${u.username}@example.com`]) {
-        const r = await t.req('POST', '/api/v1/auth/login', { body: { username: login, password: u.password }, address: '10.0.0.1' })
+        const r = await t.req('POST', '/api/v1/auth/login', {
+          body: { username: login, password: u.password },
+          address: '10.0.0.1',
+        })
         expect(r.status).toBe(429)
         expect(Number(r.headers.get('Retry-After'))).toBeGreaterThan(0)
       }
@@ -90,9 +127,23 @@ function suite(name: string, make: () => Promise<{ store: AuthStore; sql?: Sql }
 
     test('login: an unknown name is still limited, under its own name', async () => {
       for (let i = 0; i < 4; i++) {
-        expect((await t.req('POST', '/api/v1/auth/login', { body: { username: 'Ghost_User', password: `wrong-${i}` }, address: '10.1.0.1' })).status).toBe(401)
+        expect(
+          (
+            await t.req('POST', '/api/v1/auth/login', {
+              body: { username: 'Ghost_User', password: `wrong-${i}` },
+              address: '10.1.0.1',
+            })
+          ).status,
+        ).toBe(401)
       }
-      expect((await t.req('POST', '/api/v1/auth/login', { body: { username: 'ghost_user', password: 'wrong' }, address: '10.1.0.1' })).status).toBe(429)
+      expect(
+        (
+          await t.req('POST', '/api/v1/auth/login', {
+            body: { username: 'ghost_user', password: 'wrong' },
+            address: '10.1.0.1',
+          })
+        ).status,
+      ).toBe(429)
     })
   })
 }
@@ -106,6 +157,7 @@ for (const db of await adapterDatabases('auth', MIGRATIONS)) {
 }
 
 test('isValidEmail refuses control characters anywhere', () => {
-  for (const e of ['a\u0000@example.com', 'a@example.com\u0000', 'a\u007f@example.com', 'a@ex\u0001ample.com']) expect(isValidEmail(e)).toBe(false)
+  for (const e of ['a\u0000@example.com', 'a@example.com\u0000', 'a\u007f@example.com', 'a@ex\u0001ample.com'])
+    expect(isValidEmail(e)).toBe(false)
   expect(isValidEmail('a@example.com')).toBe(true)
 })

@@ -57,7 +57,9 @@ export function authTestApp(o: AuthTestOptions = {}) {
     /** Registers a fresh user (optionally promoted to admin) and logs in. */
     async user(role: 'USER' | 'ADMIN' = 'USER', name = `u${++n}_${crypto.randomUUID().slice(0, 8)}`) {
       const password = 'password-123'
-      const reg = await req('POST', '/api/v1/auth/register', { body: { username: name, email: `${name}@example.com`, password } })
+      const reg = await req('POST', '/api/v1/auth/register', {
+        body: { username: name, email: `${name}@example.com`, password },
+      })
       if (reg.status !== 201) throw new Error(`register failed: ${reg.status} ${reg.text}`)
       if (role === 'ADMIN') await application.commands.changeRole(reg.body.id, 'ADMIN')
       const login = await req('POST', '/api/v1/auth/login', { body: { username: name, password } })

@@ -26,7 +26,9 @@ function suite(name: string, make: () => Promise<AuthStore>) {
       const t = app()
       const u = await t.user()
       const from = `198.51.100.${Math.floor(Math.random() * 200)}`
-      const replies = await Promise.all(Array.from({ length: 30 }, (_, i) => login(t, u.username, i === 24 ? u.password : `guess-${i}`, from)))
+      const replies = await Promise.all(
+        Array.from({ length: 30 }, (_, i) => login(t, u.username, i === 24 ? u.password : `guess-${i}`, from)),
+      )
       const checked = replies.filter((r) => r.status !== 429)
       expect(checked.length).toBeLessThanOrEqual(5)
       expect(replies.filter((r) => r.status === 429).length).toBeGreaterThanOrEqual(25)
@@ -37,7 +39,11 @@ function suite(name: string, make: () => Promise<AuthStore>) {
     test('40 parallel usernames from one address: at most 20 are checked', async () => {
       const t = app()
       const from = `203.0.113.${Math.floor(Math.random() * 200)}`
-      const replies = await Promise.all(Array.from({ length: 40 }, (_, i) => login(t, `spray_${crypto.randomUUID().slice(0, 8)}_${i}`, 'wrong-password', from)))
+      const replies = await Promise.all(
+        Array.from({ length: 40 }, (_, i) =>
+          login(t, `spray_${crypto.randomUUID().slice(0, 8)}_${i}`, 'wrong-password', from),
+        ),
+      )
       const checked = replies.filter((r) => r.status === 401).length
       console.log(`${name}: 40 parallel usernames from one address, ${checked} checked`)
       expect(checked).toBeLessThanOrEqual(20)
@@ -60,7 +66,8 @@ function suite(name: string, make: () => Promise<AuthStore>) {
       const t = app()
       const u = await t.user()
       for (let a = 0; a < 10; a++) {
-        for (let i = 0; i < 5; i++) expect((await login(t, u.username, `wrong-${a}-${i}`, `10.20.${a}.1`)).status).toBe(401)
+        for (let i = 0; i < 5; i++)
+          expect((await login(t, u.username, `wrong-${a}-${i}`, `10.20.${a}.1`)).status).toBe(401)
       }
       expect((await login(t, u.username, u.password, '10.20.99.1')).status).toBe(429)
     })
@@ -89,7 +96,13 @@ function suite(name: string, make: () => Promise<AuthStore>) {
       const t = app()
       const name = `long_${crypto.randomUUID().slice(0, 8)}`
       const password = 'p'.repeat(72)
-      expect((await t.req('POST', '/api/v1/auth/register', { body: { username: name, email: `${name}@example.com`, password } })).status).toBe(201)
+      expect(
+        (
+          await t.req('POST', '/api/v1/auth/register', {
+            body: { username: name, email: `${name}@example.com`, password },
+          })
+        ).status,
+      ).toBe(201)
       expect((await login(t, name, password, '10.40.0.1')).status).toBe(200)
       const r = await login(t, name, `${password}extra`, '10.40.0.1')
       expect(r.status).toBe(401)
@@ -100,7 +113,10 @@ function suite(name: string, make: () => Promise<AuthStore>) {
       const t = app({ maxRegistrations: 3 })
       const reg = (from: string) => {
         const name = `reg_${crypto.randomUUID().slice(0, 8)}`
-        return t.req('POST', '/api/v1/auth/register', { body: { username: name, email: `${name}@example.com`, password: 'password-123' }, headers: { 'X-Forwarded-For': from } })
+        return t.req('POST', '/api/v1/auth/register', {
+          body: { username: name, email: `${name}@example.com`, password: 'password-123' },
+          headers: { 'X-Forwarded-For': from },
+        })
       }
       const from = `10.50.${Math.floor(Math.random() * 200)}.1`
       for (let i = 0; i < 3; i++) expect((await reg(from)).status).toBe(201)
@@ -127,7 +143,10 @@ function suite(name: string, make: () => Promise<AuthStore>) {
       const u = await t.user()
       const second = (await login(t, u.username, u.password, '10.60.0.1')).body.access_token
       await works(t, u.token)
-      const changed = await t.req('PUT', '/api/v1/users/me', { token: u.token, body: { password: 'new-password-1', current_password: u.password } })
+      const changed = await t.req('PUT', '/api/v1/users/me', {
+        token: u.token,
+        body: { password: 'new-password-1', current_password: u.password },
+      })
       expect(changed.status).toBe(200)
       await refused(t, u.token)
       await refused(t, second)
@@ -172,5 +191,7 @@ test('the user.updated of a revocation carries tokens_valid_after', async () => 
   expect(updated).toHaveLength(1)
   const data = updated[0]!.data as { tokens_valid_after: string | null; version: number }
   expect(data.version).toBe(2)
-  expect(new Date(data.tokens_valid_after!).toISOString()).toBe((await store.users.byId(u.id))!.tokensValidAfter!.toISOString())
+  expect(new Date(data.tokens_valid_after!).toISOString()).toBe(
+    (await store.users.byId(u.id))!.tokensValidAfter!.toISOString(),
+  )
 })

@@ -77,7 +77,10 @@ function contract(name: string, make: () => Promise<AuthStore>) {
       const a = user()
       const r = await store.transact(async (tx) => {
         await tx.users.insert(a)
-        await tx.events.add({ type: 'user.created', data: { id: a.id, username: a.username, email: a.email, role: 'USER', version: 1 } }, null)
+        await tx.events.add(
+          { type: 'user.created', data: { id: a.id, username: a.username, email: a.email, role: 'USER', version: 1 } },
+          null,
+        )
         return err('nope')
       })
       expect(r).toEqual(err('nope'))
@@ -92,7 +95,10 @@ function contract(name: string, make: () => Promise<AuthStore>) {
           await tx.users.insert(a)
           throw new Error('boom')
         })
-        .then(() => undefined, (e: Error) => e.message)
+        .then(
+          () => undefined,
+          (e: Error) => e.message,
+        )
       expect(thrown).toBe('boom')
       expect(await store.users.byId(a.id)).toBeUndefined()
     })
@@ -145,7 +151,11 @@ function contract(name: string, make: () => Promise<AuthStore>) {
     test('throttle: parallel takes never pass a max, and overlapping key sets do not deadlock', async () => {
       const t0 = new Date()
       const shared = { key: `s:${crypto.randomUUID()}`, max: 7, windowSeconds: 600 }
-      const own = Array.from({ length: 30 }, (_, i) => ({ key: `o:${i}:${crypto.randomUUID()}`, max: 5, windowSeconds: 600 }))
+      const own = Array.from({ length: 30 }, (_, i) => ({
+        key: `o:${i}:${crypto.randomUUID()}`,
+        max: 5,
+        windowSeconds: 600,
+      }))
       const waits = await Promise.all(own.map((o, i) => store.throttle.take(i % 2 ? [shared, o] : [o, shared], t0)))
       expect(waits.filter((w) => w === 0)).toHaveLength(7)
     })

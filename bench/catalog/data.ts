@@ -60,8 +60,12 @@ export function buildTree(): { cats: Cat[]; deepest: number; moveRoot: number; m
   const moving = new Set(inMove.map((c) => c.id))
   const rootOf = new Map<number, number>()
   for (const c of cats) rootOf.set(c.id, c.parent === null ? c.id : rootOf.get(c.parent)!)
-  const open = new Map(roots.map((r) => [r.id, cats.filter((c) => rootOf.get(c.id) === r.id && c.level < MAX_LEVEL && !moving.has(c.id))]))
-  const missing = new Map(roots.map((r, i) => [r.id, DEPARTMENTS[i]! - cats.filter((c) => rootOf.get(c.id) === r.id).length]))
+  const open = new Map(
+    roots.map((r) => [r.id, cats.filter((c) => rootOf.get(c.id) === r.id && c.level < MAX_LEVEL && !moving.has(c.id))]),
+  )
+  const missing = new Map(
+    roots.map((r, i) => [r.id, DEPARTMENTS[i]! - cats.filter((c) => rootOf.get(c.id) === r.id).length]),
+  )
   while (cats.length < CATEGORIES) {
     // A department in proportion to what it still lacks, then any open category of it.
     const wanted = [...missing.values()].reduce((a, b) => a + b, 0)
@@ -98,7 +102,10 @@ export async function load(sql: Sql, cats: Cat[]) {
   const t0 = Date.UTC(2025, 0, 1)
   for (let i = 0; i < PRODUCTS; i += 5_000) {
     const n = Math.min(5_000, PRODUCTS - i)
-    const names = Array.from({ length: n }, (_, k) => `Product ${i + k + 1} ${pick(['red', 'blue', 'steel', 'oak', 'mini', 'pro'])}`)
+    const names = Array.from(
+      { length: n },
+      (_, k) => `Product ${i + k + 1} ${pick(['red', 'blue', 'steel', 'oak', 'mini', 'pro'])}`,
+    )
     await sql`
       insert into products (name, name_key, description, price, stock, category_id, created_at, updated_at, version)
       select name, key, 'bench product', price, stock, category_id, created_at, created_at, 1
@@ -137,6 +144,8 @@ if (import.meta.main) {
   const [shape] = await db.sql<{ categories: number; products: number; depth: number }[]>`
     select (select count(*)::int from categories) as categories, (select count(*)::int from products) as products,
            (select max(level) + 1 from categories) as depth`
-  console.log(`loaded ${shape!.categories} categories (${shape!.depth} levels) and ${shape!.products} products in ${Math.round(performance.now() - t)} ms`)
+  console.log(
+    `loaded ${shape!.categories} categories (${shape!.depth} levels) and ${shape!.products} products in ${Math.round(performance.now() - t)} ms`,
+  )
   await db.close()
 }

@@ -10,7 +10,9 @@ import { dbName, dbUrl } from '../lib/shop.ts'
 
 const [seconds = '5', rounds = '3', callers = '10'] = process.argv.slice(2)
 const sql = postgres(dbUrl(dbName('catalog')), { max: 10, onnotice: () => {} })
-const [big] = await sql<{ id: string }[]>`select id from categories where parent_id is null order by id limit 1 offset 1`
+const [big] = await sql<
+  { id: string }[]
+>`select id from categories where parent_id is null order by id limit 1 offset 1`
 const root = Number(big!.id)
 const q = {
   count: (id: number) => sql`
@@ -26,7 +28,10 @@ const q = {
     from (select p.id from products p where true and p.category_id = any(array(select id from sub)) order by p.id limit 50 offset 0) page
     join products p on p.id = page.id join categories c on c.id = p.category_id order by p.id`,
 }
-const out: Record<string, { qps: number[]; p50: number[] }> = { count: { qps: [], p50: [] }, counts: { qps: [], p50: [] } }
+const out: Record<string, { qps: number[]; p50: number[] }> = {
+  count: { qps: [], p50: [] },
+  counts: { qps: [], p50: [] },
+}
 for (let r = 0; r < Number(rounds); r++) {
   for (const k of (r % 2 ? ['counts', 'count'] : ['count', 'counts']) as (keyof typeof q)[]) {
     for (let i = 0; i < 10; i++) await q[k](root)

@@ -66,7 +66,10 @@ export interface Measured {
  * before each run. The median of the rounds
  * counts: on a shared 2-core machine a single run moves by ±20% with others' load.
  */
-async function compare(urls: Record<string, { url: string; pid: number }>, pids: number[]): Promise<Record<string, Measured>> {
+async function compare(
+  urls: Record<string, { url: string; pid: number }>,
+  pids: number[],
+): Promise<Record<string, Measured>> {
   const names = Object.keys(urls)
   for (const n of names) await wrk(urls[n]!.url, { seconds: 1, connections: CONNECTIONS })
   const runs: Record<string, Measured['rounds'][number][]> = Object.fromEntries(names.map((n) => [n, []]))
@@ -77,15 +80,30 @@ async function compare(urls: Record<string, { url: string; pid: number }>, pids:
       const t0 = cpuTicks(urls[n]!.pid)
       const r = await wrk(urls[n]!.url, { seconds: SECONDS, connections: CONNECTIONS })
       const cpu = cpuTicks(urls[n]!.pid) - t0
-      if (r.non_2xx || r.socket_errors) throw new Error(`${urls[n]!.url}: ${r.non_2xx} non-2xx, ${r.socket_errors} socket errors`)
-      runs[n]!.push({ requests_per_second: r.requests_per_second, p50_ms: r.p50_ms, p99_ms: r.p99_ms, server_cpu_ms_per_request: Math.round(((cpu * 10) / Math.max(1, r.requests)) * 1000) / 1000 })
+      if (r.non_2xx || r.socket_errors)
+        throw new Error(`${urls[n]!.url}: ${r.non_2xx} non-2xx, ${r.socket_errors} socket errors`)
+      runs[n]!.push({
+        requests_per_second: r.requests_per_second,
+        p50_ms: r.p50_ms,
+        p99_ms: r.p99_ms,
+        server_cpu_ms_per_request: Math.round(((cpu * 10) / Math.max(1, r.requests)) * 1000) / 1000,
+      })
     }
   }
   return Object.fromEntries(
     names.map((n) => {
       const rs = runs[n]!
       const m = (k: keyof Measured['rounds'][number]) => median(rs.map((r) => r[k]))
-      return [n, { requests_per_second: m('requests_per_second'), p50_ms: m('p50_ms'), p99_ms: m('p99_ms'), server_cpu_ms_per_request: m('server_cpu_ms_per_request'), rounds: rs }]
+      return [
+        n,
+        {
+          requests_per_second: m('requests_per_second'),
+          p50_ms: m('p50_ms'),
+          p99_ms: m('p99_ms'),
+          server_cpu_ms_per_request: m('server_cpu_ms_per_request'),
+          rounds: rs,
+        },
+      ]
     }),
   )
 }
@@ -113,14 +131,21 @@ async function writeRound(sql: Sql, into: WriteSamples, n: number) {
   const created: number[] = []
   for (let i = 0; i < n; i++) {
     await time(into.insert, async () => {
-      const r = await core.commands.createProduct({ name: `bench write ${i} ${Math.random()}`, price: '12.50' as never, stock: 3, categoryId: spread(i) })
+      const r = await core.commands.createProduct({
+        name: `bench write ${i} ${Math.random()}`,
+        price: '12.50' as never,
+        stock: 3,
+        categoryId: spread(i),
+      })
       if (!r.ok) throw new Error(`insert: ${r.error.type}`)
       created.push(r.value.id)
     })
   }
   for (let i = 0; i < n; i++) {
     await time(into.update, async () => {
-      const r = await core.commands.updateProduct(created[(i * 13) % created.length]!, { price: `${10 + (i % 90)}.25` as never })
+      const r = await core.commands.updateProduct(created[(i * 13) % created.length]!, {
+        price: `${10 + (i % 90)}.25` as never,
+      })
       if (!r.ok) throw new Error(`update: ${r.error.type}`)
     })
   }
@@ -147,7 +172,10 @@ export async function writes(sql: Sql, rounds = 3, n = 150) {
     await sql.unsafe(`alter index products_category_path set (fastupdate = ${on ? 'on' : 'off'})`)
     await sql`select gin_clean_pending_list('products_category_path'::regclass)`
   }
-  const samples = { migrated: { insert: [], update: [], move: [] } as WriteSamples, other: { insert: [], update: [], move: [] } as WriteSamples }
+  const samples = {
+    migrated: { insert: [], update: [], move: [] } as WriteSamples,
+    other: { insert: [], update: [], move: [] } as WriteSamples,
+  }
   try {
     for (let round = 0; round <= rounds; round++) {
       for (const mode of ['migrated', 'other'] as const) {
@@ -159,34 +187,73 @@ export async function writes(sql: Sql, rounds = 3, n = 150) {
   } finally {
     await set(asMigrated)
   }
-  const [holding] = await sql<{ n: string }[]>`select subtree as n from category_product_counts where category_id = ${buildTree().moveRoot}`
-  const summary = (w: WriteSamples) => ({ insert: percentiles(w.insert), update: percentiles(w.update), move: { ...percentiles(w.move), categories: MOVE_SIZE, products: Number(holding!.n) } })
-  return { gin_fastupdate_as_migrated: asMigrated, as_migrated: summary(samples.migrated), other: summary(samples.other) }
+  const [holding] = await sql<
+    { n: string }[]
+  >`select subtree as n from category_product_counts where category_id = ${buildTree().moveRoot}`
+  const summary = (w: WriteSamples) => ({
+    insert: percentiles(w.insert),
+    update: percentiles(w.update),
+    move: { ...percentiles(w.move), categories: MOVE_SIZE, products: Number(holding!.n) },
+  })
+  return {
+    gin_fastupdate_as_migrated: asMigrated,
+    as_migrated: summary(samples.migrated),
+    other: summary(samples.other),
+  }
 }
 
 async function main() {
   let loaded: Awaited<ReturnType<typeof loadCatalog>> | undefined
-  const db0 = process.env.BENCH_LISTING_REUSE === '1' ? await openDatabase({ url: LISTING_DB, dataDir: '', name: 'catalog', poolMax: 4, log: silentLogger }).catch(() => undefined) : undefined
-  const reuse = db0 && (await db0.sql`select to_regclass('products') is not null as ok`.then((r) => r[0]?.ok && db0.sql`select count(*)::int as n from products`.then((c) => c[0]!.n === 100_000)).catch(() => false))
+  const db0 =
+    process.env.BENCH_LISTING_REUSE === '1'
+      ? await openDatabase({ url: LISTING_DB, dataDir: '', name: 'catalog', poolMax: 4, log: silentLogger }).catch(
+          () => undefined,
+        )
+      : undefined
+  const reuse =
+    db0 &&
+    (await db0.sql`select to_regclass('products') is not null as ok`
+      .then((r) => r[0]?.ok && db0.sql`select count(*)::int as n from products`.then((c) => c[0]!.n === 100_000))
+      .catch(() => false))
   if (!reuse) {
     await db0?.close()
     say(`loading ${LISTING_DB.replace(/\/\/[^@]*@/, '//')} (bench/catalog/load-catalog.ts)`)
     loaded = await loadCatalog(LISTING_DB)
-    say(`loaded ${loaded.categories} categories (${loaded.depth} levels), ${loaded.products} products in ${loaded.seconds} s`)
+    say(
+      `loaded ${loaded.categories} categories (${loaded.depth} levels), ${loaded.products} products in ${loaded.seconds} s`,
+    )
   }
-  const db = db0 && reuse ? db0 : await openDatabase({ url: LISTING_DB, dataDir: '', name: 'catalog', poolMax: 4, log: silentLogger })
+  const db =
+    db0 && reuse
+      ? db0
+      : await openDatabase({ url: LISTING_DB, dataDir: '', name: 'catalog', poolMax: 4, log: silentLogger })
   const sql = db.sql
   try {
     const subtrees: Subtree[] = loaded?.subtrees ?? (await pickSubtrees(sql))
     const shopPort = freePort()
     const ceilingPort = freePort()
-    const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', DATABASE_URL: LISTING_DB, DATABASE_POOL_MAX: '10' }
+    const env = {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '/tmp',
+      DATABASE_URL: LISTING_DB,
+      DATABASE_POOL_MAX: '10',
+    }
     const shop = Bun.spawn(['bun', join(ROOT, 'catalog', 'src', 'main.ts')], {
-      env: { ...env, PORT: String(shopPort), HOST: '127.0.0.1', LOG_LEVEL: 'warn', JWT_SECRET: 'bench-only-secret-0123456789abcdef0123' },
+      env: {
+        ...env,
+        PORT: String(shopPort),
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'warn',
+        JWT_SECRET: 'bench-only-secret-0123456789abcdef0123',
+      },
       stdout: 'inherit',
       stderr: 'inherit',
     })
-    const ceiling = Bun.spawn(['bun', join(ROOT, 'bench', 'ceilings', 'listing.ts')], { env: { ...env, PORT: String(ceilingPort) }, stdout: 'inherit', stderr: 'inherit' })
+    const ceiling = Bun.spawn(['bun', join(ROOT, 'bench', 'ceilings', 'listing.ts')], {
+      env: { ...env, PORT: String(ceilingPort) },
+      stdout: 'inherit',
+      stderr: 'inherit',
+    })
     const S = `http://127.0.0.1:${shopPort}`
     const C = `http://127.0.0.1:${ceilingPort}`
     const sizes: { subtree: Subtree; shop: Measured; adjacency: Measured; path: Measured }[] = []
@@ -205,16 +272,28 @@ async function main() {
         }
         const pages = await Promise.all(Object.values(urls).map(probe))
         for (const p of pages.slice(1)) {
-          if (JSON.stringify(p) !== JSON.stringify(pages[0])) throw new Error(`category ${subtree.id}: the ceilings answer differently from the service: ${JSON.stringify(pages)}`)
+          if (JSON.stringify(p) !== JSON.stringify(pages[0]))
+            throw new Error(
+              `category ${subtree.id}: the ceilings answer differently from the service: ${JSON.stringify(pages)}`,
+            )
         }
-        if (pages[0]!.ids.length !== Math.min(50, subtree.products) || pages[0]!.total !== String(subtree.products)) throw new Error(`category ${subtree.id}: ${JSON.stringify(pages[0])}`)
-        say(`~${subtree.target} products (category ${subtree.id}, ${subtree.categories} categories, ${subtree.products} products)`)
+        if (pages[0]!.ids.length !== Math.min(50, subtree.products) || pages[0]!.total !== String(subtree.products))
+          throw new Error(`category ${subtree.id}: ${JSON.stringify(pages[0])}`)
+        say(
+          `~${subtree.target} products (category ${subtree.id}, ${subtree.categories} categories, ${subtree.products} products)`,
+        )
         const m = await compare(
-          { shop: { url: urls.shop, pid: shop.pid }, adjacency: { url: urls.adjacency, pid: ceiling.pid }, path: { url: urls.path, pid: ceiling.pid } },
+          {
+            shop: { url: urls.shop, pid: shop.pid },
+            adjacency: { url: urls.adjacency, pid: ceiling.pid },
+            path: { url: urls.path, pid: ceiling.pid },
+          },
           pids,
         )
         sizes.push({ subtree, shop: m.shop!, adjacency: m.adjacency!, path: m.path! })
-        say(`  service ${m.shop!.requests_per_second} req/s, (a) ${m.adjacency!.requests_per_second}, (b) ${m.path!.requests_per_second}`)
+        say(
+          `  service ${m.shop!.requests_per_second} req/s, (a) ${m.adjacency!.requests_per_second}, (b) ${m.path!.requests_per_second}`,
+        )
       }
       const largest = subtrees.at(-1)!
       const sortUrl = (sort: string) => `${S}/api/v1/products?category_id=${largest.id}&limit=50&sort=${sort}`
@@ -222,7 +301,10 @@ async function main() {
         const page = await probe(sortUrl(sort))
         if (page.ids.length !== 50) throw new Error(`${sortUrl(sort)}: ${page.ids.length} products`)
       }
-      const m = await compare(Object.fromEntries(['id', 'price', '-created_at'].map((s) => [s, { url: sortUrl(s), pid: shop.pid }])), pids)
+      const m = await compare(
+        Object.fromEntries(['id', 'price', '-created_at'].map((s) => [s, { url: sortUrl(s), pid: shop.pid }])),
+        pids,
+      )
       for (const [k, v] of Object.entries(m)) {
         sorts[k] = v
         say(`  sort=${k} on category ${largest.id}: ${v.requests_per_second} req/s`)
@@ -261,16 +343,36 @@ async function main() {
       when: new Date().toISOString(),
       method: `wrk ${CONNECTIONS} connections; endpoints compared with each other measured in ${ROUNDS} alternating rounds of ${SECONDS} s (after 1 s of warm-up each), the median counts; processes let settle before each run; catalog as a real process (LOG_LEVEL=warn, pool 10) and the ceilings (bench/ceilings/listing.ts, pool 10) on the same database, measured one after the other in this run`,
       machine_load_before: loadBefore,
-      data: loaded ? { categories: loaded.categories, depth: loaded.depth, products: loaded.products, load_seconds: loaded.seconds } : { reused: LISTING_DB },
+      data: loaded
+        ? {
+            categories: loaded.categories,
+            depth: loaded.depth,
+            products: loaded.products,
+            load_seconds: loaded.seconds,
+          }
+        : { reused: LISTING_DB },
       sizes: rows,
       largest_vs_smallest_pct: pct(defaultRps, small),
       largest_vs_smallest_met: defaultRps >= 0.5 * small,
       // Each sort against the default sort measured in the same alternating rounds.
       sorts: Object.fromEntries(
-        Object.entries(sorts).map(([k, w]) => [k, { ...w, vs_default_pct: pct(w.requests_per_second, sorts.id!.requests_per_second), met: w.requests_per_second >= 0.5 * sorts.id!.requests_per_second }]),
+        Object.entries(sorts).map(([k, w]) => [
+          k,
+          {
+            ...w,
+            vs_default_pct: pct(w.requests_per_second, sorts.id!.requests_per_second),
+            met: w.requests_per_second >= 0.5 * sorts.id!.requests_per_second,
+          },
+        ]),
       ),
       writes: written,
-      before_003: { insert_ms: 1.47, update_ms: 1.21, move_ms: 22, source: 'figures of the same operations measured before migration 003 (no paths, no subtree counts, no department locks)' },
+      before_003: {
+        insert_ms: 1.47,
+        update_ms: 1.21,
+        move_ms: 22,
+        source:
+          'figures of the same operations measured before migration 003 (no paths, no subtree counts, no department locks)',
+      },
     }
     const file = writeResult('listing', results)
 
@@ -283,7 +385,8 @@ async function main() {
 /** The tables of a results file (bench/results/listing.json): printed by this script, and put in bench/REPORT.md by bench/report.ts. */
 export function listingMarkdown(results: any): string {
   const ok = (b: boolean) => (b ? '**met**' : '**not met**')
-  const w = (x: Measured) => `${x.requests_per_second} (p50 ${x.p50_ms}, p99 ${x.p99_ms}; ${x.server_cpu_ms_per_request} ms CPU/req)`
+  const w = (x: Measured) =>
+    `${x.requests_per_second} (p50 ${x.p50_ms}, p99 ${x.p99_ms}; ${x.server_cpu_ms_per_request} ms CPU/req)`
   const ms = (p: { p50: number; p99: number }) => `${p.p50} / ${p.p99}`
   const onOff = (b: boolean) => (b ? 'on' : 'off')
   const rows = results.sizes as any[]
@@ -292,11 +395,16 @@ export function listingMarkdown(results: any): string {
   return [
     '| subtree (category: categories, products) | service req/s | (a) CTE + per-category top 50 | (b) path walk by sort index | service vs best ceiling (≥ 70%) |',
     '|---|---:|---:|---:|---|',
-    ...rows.map((r) => `| ~${r.target}: ${r.category}: ${r.categories} cat., ${r.products} prod. | ${w(r.service)} | ${w(r.adjacency)} | ${w(r.path)} | ${r.vs_ceiling_pct}% of ${r.ceiling === 'adjacency' ? '(a)' : '(b)'}: ${ok(r.met)} |`),
+    ...rows.map(
+      (r) =>
+        `| ~${r.target}: ${r.category}: ${r.categories} cat., ${r.products} prod. | ${w(r.service)} | ${w(r.adjacency)} | ${w(r.path)} | ${r.vs_ceiling_pct}% of ${r.ceiling === 'adjacency' ? '(a)' : '(b)'}: ${ok(r.met)} |`,
+    ),
     '',
     `| largest subtree (${big.products} products) | req/s | vs its default sort (≥ 50%) |`,
     '|---|---:|---|',
-    ...Object.entries(results.sorts as Record<string, any>).map(([k, v]) => (k === 'id' ? `| default sort (id) | ${w(v)} | |` : `| sort=${k} | ${w(v)} | ${v.vs_default_pct}%: ${ok(v.met)} |`)),
+    ...Object.entries(results.sorts as Record<string, any>).map(([k, v]) =>
+      k === 'id' ? `| default sort (id) | ${w(v)} | |` : `| sort=${k} | ${w(v)} | ${v.vs_default_pct}%: ${ok(v.met)} |`,
+    ),
     `| the largest subtree (default sort) vs the 10-product one (≥ 50%) | | ${results.largest_vs_smallest_pct}%: ${ok(results.largest_vs_smallest_met)} |`,
     '',
     `| write (in-process: the use case on the postgres adapter) | p50 / p99 ms, GIN fastupdate ${onOff(asMigrated)} (as migrated) | fastupdate ${onOff(!asMigrated)} | before 003 (ms) |`,

@@ -16,7 +16,8 @@ import { migrate } from '@shop/shared-kernel/postgres/migrate'
 import { MIGRATIONS } from '../../catalog/src/main.ts'
 import { buildTree, load } from './data.ts'
 
-export const LISTING_DB = process.env.BENCH_LISTING_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/shop_bench_listing'
+export const LISTING_DB =
+  process.env.BENCH_LISTING_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/shop_bench_listing'
 /** The subtree sizes (products) the listing is measured at. */
 export const SIZES = [10, 330, 4_500, 19_000, 45_000] as const
 
@@ -44,7 +45,9 @@ export async function pickSubtrees(sql: Sql): Promise<Subtree[]> {
 }
 
 /** Loads the data set into `url` (schema dropped and migrated first); returns the load time and the picked subtrees. */
-export async function loadCatalog(url = LISTING_DB): Promise<{ seconds: number; categories: number; products: number; depth: number; subtrees: Subtree[] }> {
+export async function loadCatalog(
+  url = LISTING_DB,
+): Promise<{ seconds: number; categories: number; products: number; depth: number; subtrees: Subtree[] }> {
   await ensureDatabase(url, silentLogger)
   const db = await openDatabase({ url, dataDir: '', name: 'catalog', poolMax: 2, log: silentLogger })
   try {
@@ -73,5 +76,8 @@ export async function loadCatalog(url = LISTING_DB): Promise<{ seconds: number; 
 if (import.meta.main) {
   const r = await loadCatalog(process.argv[2] ?? LISTING_DB)
   console.log(`loaded ${r.categories} categories (${r.depth} levels) and ${r.products} products in ${r.seconds} s`)
-  for (const s of r.subtrees) console.log(`  ~${s.target} products: category ${s.id} (level ${s.level}, ${s.categories} categories, ${s.products} products)`)
+  for (const s of r.subtrees)
+    console.log(
+      `  ~${s.target} products: category ${s.id} (level ${s.level}, ${s.categories} categories, ${s.products} products)`,
+    )
 }

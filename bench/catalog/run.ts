@@ -26,7 +26,10 @@ const URL_ = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:54
 const WRK = { threads: 2, connections: 32, seconds: Number(process.env.BENCH_WRK_SECONDS ?? 15) } as const
 const PORT = Number(process.env.BENCH_PORT ?? 18_001)
 
-async function timeIt(runs: number, f: () => Promise<unknown>): Promise<{ median_ms: number; min_ms: number; runs: number }> {
+async function timeIt(
+  runs: number,
+  f: () => Promise<unknown>,
+): Promise<{ median_ms: number; min_ms: number; runs: number }> {
   for (let i = 0; i < 3; i++) await f()
   const times: number[] = []
   for (let i = 0; i < runs; i++) {
@@ -55,7 +58,10 @@ async function waitReady(url: string, ms: number) {
 /** Runs wrk and reads its summary: requests/s and the 50th/99th latency percentiles (ms). */
 async function wrk(url: string, connections: number, seconds: number) {
   const threads = Math.min(WRK.threads, connections)
-  const run = Bun.spawn(['wrk', `-t${threads}`, `-c${connections}`, `-d${seconds}s`, '--latency', url], { stdout: 'pipe', stderr: 'pipe' })
+  const run = Bun.spawn(['wrk', `-t${threads}`, `-c${connections}`, `-d${seconds}s`, '--latency', url], {
+    stdout: 'pipe',
+    stderr: 'pipe',
+  })
   const out = await new Response(run.stdout).text()
   if ((await run.exited) !== 0) throw new Error(`wrk failed: ${await new Response(run.stderr).text()}`)
   const ms = (label: string) => {
@@ -67,7 +73,14 @@ async function wrk(url: string, connections: number, seconds: number) {
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1])
   const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0)
   const requests = Number(/(\d+) requests in/.exec(out)?.[1])
-  return { requests_per_second: Math.round(rps), p50_ms: ms('50'), p99_ms: ms('99'), requests, non_2xx: non2xx, raw: out }
+  return {
+    requests_per_second: Math.round(rps),
+    p50_ms: ms('50'),
+    p99_ms: ms('99'),
+    requests,
+    non_2xx: non2xx,
+    raw: out,
+  }
 }
 
 async function main() {
@@ -88,7 +101,9 @@ async function main() {
     const [shape] = await sql<{ categories: number; products: number; max_level: number }[]>`
       select (select count(*)::int from categories) as categories, (select count(*)::int from products) as products,
              (select max(level) from categories) as max_level`
-    process.stdout.write(`bench: loaded ${shape!.categories} categories (max level ${shape!.max_level}) and ${shape!.products} products in ${loadSeconds} s\n`)
+    process.stdout.write(
+      `bench: loaded ${shape!.categories} categories (max level ${shape!.max_level}) and ${shape!.products} products in ${loadSeconds} s\n`,
+    )
 
     const store = postgresCatalogStore(sql)
     const core = catalogApplication({ store, clock: systemClock })
@@ -104,11 +119,14 @@ async function main() {
     const subtree = await timeIt(20, () => store.categories.list({ under: big!.id }, { limit: 50, offset: 0 }))
     const breadcrumb = await timeIt(50, () => store.categories.lineage(deepest))
     const lineage = await store.categories.lineage(deepest)
-    if (lineage.length !== MAX_LEVEL + 1) throw new Error(`breadcrumb of the deepest category has ${lineage.length} entries`)
+    if (lineage.length !== MAX_LEVEL + 1)
+      throw new Error(`breadcrumb of the deepest category has ${lineage.length} entries`)
 
     // The move: there (every level of the 1,000 shifts by +6) and back (-6), timed each way;
     // levels are checked after both directions, and the tree ends as it was loaded.
-    const [from] = await sql<{ parent_id: number; level: number }[]>`select parent_id, level from categories where id = ${moveRoot}`
+    const [from] = await sql<
+      { parent_id: number; level: number }[]
+    >`select parent_id, level from categories where id = ${moveRoot}`
     const checkLevels = async (rootLevel: number) => {
       const [check] = await sql<{ size: number; wrong: number; level: number }[]>`
         with recursive sub as (
@@ -119,11 +137,15 @@ async function main() {
         select (select count(*)::int from sub) as size,
                (select level from categories where id = ${moveRoot}) as level,
                (select count(*)::int from categories c join categories p on p.id = c.parent_id where c.level <> p.level + 1) as wrong`
-      if (check!.size !== MOVE_SIZE || check!.wrong !== 0 || check!.level !== rootLevel) throw new Error(`after a move: ${JSON.stringify(check)}`)
+      if (check!.size !== MOVE_SIZE || check!.wrong !== 0 || check!.level !== rootLevel)
+        throw new Error(`after a move: ${JSON.stringify(check)}`)
     }
     const moveTimes: number[] = []
     for (let i = 0; i < 5; i++) {
-      for (const [to, level] of [[moveTarget, from!.level + 6], [from!.parent_id, from!.level]] as const) {
+      for (const [to, level] of [
+        [moveTarget, from!.level + 6],
+        [from!.parent_id, from!.level],
+      ] as const) {
         t = performance.now()
         const r = await core.commands.updateCategory(moveRoot, { parentId: to })
         moveTimes.push(performance.now() - t)
@@ -133,13 +155,27 @@ async function main() {
     }
     await checkLevels(from!.level)
     moveTimes.sort((a, b) => a - b)
-    const move = { median_ms: Math.round(moveTimes[5]! * 100) / 100, min_ms: Math.round(moveTimes[0]! * 100) / 100, runs: moveTimes.length, subtree_size: MOVE_SIZE, level_shift: 6 }
+    const move = {
+      median_ms: Math.round(moveTimes[5]! * 100) / 100,
+      min_ms: Math.round(moveTimes[0]! * 100) / 100,
+      runs: moveTimes.length,
+      subtree_size: MOVE_SIZE,
+      level_shift: 6,
+    }
     await sql`vacuum analyze categories`
 
     // The HTTP figure: the service as a real process on the same database.
     const server = Bun.spawn(['bun', join(ROOT, 'catalog', 'src', 'main.ts')], {
       cwd: ROOT,
-      env: { ...process.env, DATABASE_URL: URL_, PORT: String(PORT), HOST: '127.0.0.1', LOG_LEVEL: 'warn', JWT_SECRET: 'bench-only-secret-0123456789abcdef0123', DATABASE_POOL_MAX: '10' },
+      env: {
+        ...process.env,
+        DATABASE_URL: URL_,
+        PORT: String(PORT),
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'warn',
+        JWT_SECRET: 'bench-only-secret-0123456789abcdef0123',
+        DATABASE_POOL_MAX: '10',
+      },
       stdout: 'inherit',
       stderr: 'inherit',
     })
@@ -152,9 +188,12 @@ async function main() {
     try {
       await waitReady(`http://127.0.0.1:${PORT}`, 30_000)
       const probe = await fetch(target)
-      if (!probe.ok || ((await probe.json()) as unknown[]).length !== 50) throw new Error(`probe of ${target} failed: ${probe.status}`)
+      if (!probe.ok || ((await probe.json()) as unknown[]).length !== 50)
+        throw new Error(`probe of ${target} failed: ${probe.status}`)
       productsInSubtree = Number(probe.headers.get('X-Total-Count'))
-      process.stdout.write(`bench: wrk ${WRK.seconds}s, ${WRK.threads} threads, ${WRK.connections} connections: GET ${target.replace(/^http:\/\/[^/]+/, '')} (X-Total-Count ${probe.headers.get('X-Total-Count')})\n`)
+      process.stdout.write(
+        `bench: wrk ${WRK.seconds}s, ${WRK.threads} threads, ${WRK.connections} connections: GET ${target.replace(/^http:\/\/[^/]+/, '')} (X-Total-Count ${probe.headers.get('X-Total-Count')})\n`,
+      )
       await wrk(target, WRK.connections, 3) // warm-up: JIT, prepared statements, pool connections
       load_before = await machineLoad()
       const mem = new MemorySampler({ catalog: server.pid }).start()
@@ -171,10 +210,28 @@ async function main() {
       date: new Date().toISOString(),
       database: 'PostgreSQL (real server)',
       server_version: (await sql<{ v: string }[]>`select current_setting('server_version') as v`)[0]!.v,
-      data: { categories: shape!.categories, max_level: shape!.max_level, products: shape!.products, load_seconds: loadSeconds },
-      subtree_query: { ...subtree, root: big!.id, subtree_size: big!.size - 1, what: 'categories.list({ under: root }) page of 50: recursive CTE, depth-first sort, window count' },
-      breadcrumb_query: { ...breadcrumb, category: deepest, depth: lineage.length, what: 'categories.lineage(deepest): recursive CTE up the parents' },
-      move_subtree: { ...move, what: 'core.commands.updateCategory(root of 1,000 categories, { parentId }): lock, row lock, one CTE update of the whole subtree' },
+      data: {
+        categories: shape!.categories,
+        max_level: shape!.max_level,
+        products: shape!.products,
+        load_seconds: loadSeconds,
+      },
+      subtree_query: {
+        ...subtree,
+        root: big!.id,
+        subtree_size: big!.size - 1,
+        what: 'categories.list({ under: root }) page of 50: recursive CTE, depth-first sort, window count',
+      },
+      breadcrumb_query: {
+        ...breadcrumb,
+        category: deepest,
+        depth: lineage.length,
+        what: 'categories.lineage(deepest): recursive CTE up the parents',
+      },
+      move_subtree: {
+        ...move,
+        what: 'core.commands.updateCategory(root of 1,000 categories, { parentId }): lock, row lock, one CTE update of the whole subtree',
+      },
       http_products_in_subtree: {
         url: target.replace(/^http:\/\/[^/]+/, ''),
         products_in_subtree: productsInSubtree,
@@ -186,21 +243,46 @@ async function main() {
         non_2xx: http.non_2xx,
         peak_rss_mb,
         machine_load_before: load_before,
-        unloaded: { wrk: `1 connection, ${Math.max(3, Math.round(WRK.seconds / 2))} s`, requests_per_second: unloaded.requests_per_second, p50_ms: unloaded.p50_ms, p99_ms: unloaded.p99_ms },
+        unloaded: {
+          wrk: `1 connection, ${Math.max(3, Math.round(WRK.seconds / 2))} s`,
+          requests_per_second: unloaded.requests_per_second,
+          p50_ms: unloaded.p50_ms,
+          p99_ms: unloaded.p99_ms,
+        },
       },
     }
     mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true })
     writeFileSync(join(ROOT, 'bench', 'results', 'catalog.json'), JSON.stringify(results, null, 2) + '\n')
 
     const rows = [
-      ['data', `${shape!.categories} categories (levels 0..${shape!.max_level}), ${shape!.products} products, loaded in ${loadSeconds} s`],
-      [`subtree query (root ${big!.id}, ${big!.size - 1} categories below)`, `${subtree.median_ms} ms median (min ${subtree.min_ms}, ${subtree.runs} runs)`],
-      [`breadcrumb query (level ${MAX_LEVEL} category, ${lineage.length} entries)`, `${breadcrumb.median_ms} ms median (min ${breadcrumb.min_ms}, ${breadcrumb.runs} runs)`],
-      [`move of a ${MOVE_SIZE}-category subtree (levels ±6)`, `${move.median_ms} ms median (min ${move.min_ms}, ${move.runs} moves)`],
-      [`GET /api/v1/products?category_id=${big!.id}&limit=50 (${productsInSubtree} products in the subtree), loaded`, `${http.requests_per_second} req/s, p50 ${http.p50_ms} ms, p99 ${http.p99_ms} ms (wrk ${results.http_products_in_subtree.wrk}); catalog peak RSS ${peak_rss_mb.catalog} MiB`],
-      ['the same, unloaded', `${unloaded.requests_per_second} req/s, p50 ${unloaded.p50_ms} ms, p99 ${unloaded.p99_ms} ms (wrk ${results.http_products_in_subtree.unloaded.wrk})`],
+      [
+        'data',
+        `${shape!.categories} categories (levels 0..${shape!.max_level}), ${shape!.products} products, loaded in ${loadSeconds} s`,
+      ],
+      [
+        `subtree query (root ${big!.id}, ${big!.size - 1} categories below)`,
+        `${subtree.median_ms} ms median (min ${subtree.min_ms}, ${subtree.runs} runs)`,
+      ],
+      [
+        `breadcrumb query (level ${MAX_LEVEL} category, ${lineage.length} entries)`,
+        `${breadcrumb.median_ms} ms median (min ${breadcrumb.min_ms}, ${breadcrumb.runs} runs)`,
+      ],
+      [
+        `move of a ${MOVE_SIZE}-category subtree (levels ±6)`,
+        `${move.median_ms} ms median (min ${move.min_ms}, ${move.runs} moves)`,
+      ],
+      [
+        `GET /api/v1/products?category_id=${big!.id}&limit=50 (${productsInSubtree} products in the subtree), loaded`,
+        `${http.requests_per_second} req/s, p50 ${http.p50_ms} ms, p99 ${http.p99_ms} ms (wrk ${results.http_products_in_subtree.wrk}); catalog peak RSS ${peak_rss_mb.catalog} MiB`,
+      ],
+      [
+        'the same, unloaded',
+        `${unloaded.requests_per_second} req/s, p50 ${unloaded.p50_ms} ms, p99 ${unloaded.p99_ms} ms (wrk ${results.http_products_in_subtree.unloaded.wrk})`,
+      ],
     ]
-    process.stdout.write(`\n| measure | result |\n|---|---|\n${rows.map(([a, b]) => `| ${a} | ${b} |`).join('\n')}\n\nwritten to bench/results/catalog.json\n`)
+    process.stdout.write(
+      `\n| measure | result |\n|---|---|\n${rows.map(([a, b]) => `| ${a} | ${b} |`).join('\n')}\n\nwritten to bench/results/catalog.json\n`,
+    )
   } finally {
     await db.close()
   }

@@ -11,13 +11,24 @@
 import { join } from 'node:path'
 import postgres from 'postgres'
 
-const sql = postgres(process.env.DATABASE_URL!, { max: Number(process.env.DATABASE_POOL_MAX ?? 10), onnotice: () => {} })
+const sql = postgres(process.env.DATABASE_URL!, {
+  max: Number(process.env.DATABASE_POOL_MAX ?? 10),
+  onnotice: () => {},
+})
 // The listing runs on the services' own connection settings and adapter (from the tree under test).
 const servicesRoot = process.env.SERVICES_ROOT ?? join(import.meta.dir, '..', '..')
 const { openDatabase } = await import(join(servicesRoot, 'shared-kernel', 'src', 'postgres', 'connect.ts'))
-const { postgresProductReads } = await import(join(servicesRoot, 'catalog', 'src', 'adapters', 'postgres', 'products.ts'))
+const { postgresProductReads } = await import(
+  join(servicesRoot, 'catalog', 'src', 'adapters', 'postgres', 'products.ts')
+)
 const { silentLogger } = await import(join(servicesRoot, 'shared-kernel', 'src', 'log.ts'))
-const db = await openDatabase({ url: process.env.DATABASE_URL, dataDir: '', name: 'catalog', poolMax: Number(process.env.DATABASE_POOL_MAX ?? 10), log: silentLogger })
+const db = await openDatabase({
+  url: process.env.DATABASE_URL,
+  dataDir: '',
+  name: 'catalog',
+  poolMax: Number(process.env.DATABASE_POOL_MAX ?? 10),
+  log: silentLogger,
+})
 const reads = postgresProductReads(db.sql)
 
 Bun.serve({
@@ -27,11 +38,15 @@ Bun.serve({
     const path = new URL(req.url).pathname
     if (path.startsWith('/product/')) {
       const id = Number(path.slice('/product/'.length))
-      const [row] = await sql`select id, name, description, price, stock, category_id, created_at, updated_at from products where id = ${id}`
+      const [row] =
+        await sql`select id, name, description, price, stock, category_id, created_at, updated_at from products where id = ${id}`
       return row ? Response.json(row) : new Response('not found', { status: 404 })
     }
     if (path.startsWith('/listing/')) {
-      const { items, total } = await reads.list({ categoryId: Number(path.slice('/listing/'.length)), sort: 'id' }, { limit: 50, offset: 0 })
+      const { items, total } = await reads.list(
+        { categoryId: Number(path.slice('/listing/'.length)), sort: 'id' },
+        { limit: 50, offset: 0 },
+      )
       return Response.json(items, { headers: { 'X-Total-Count': String(total) } })
     }
     if (path === '/health/ready') {

@@ -23,7 +23,9 @@ import { postgresUserReplica } from '@shop/shared-kernel/postgres/user-replica'
 import type { Envelope } from '@shop/shared-kernel/event-types'
 import { ok } from '@shop/shared-kernel/result'
 
-const { values } = parseArgs({ options: { events: { type: 'string', default: '1000' }, burst: { type: 'string', default: '20000' } } })
+const { values } = parseArgs({
+  options: { events: { type: 'string', default: '1000' }, burst: { type: 'string', default: '20000' } },
+})
 const N = Number(values.events)
 const BURST = Number(values.burst)
 const base = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
@@ -43,7 +45,17 @@ async function openFresh(name: string) {
 
 const pub = await openFresh('shop_bench_events_pub')
 const sub = await openFresh('shop_bench_events_sub')
-const busOpts = { url: amqp, log, prefetch: 64, exchange: `${prefix}events`, deadLetterExchange: `${prefix}dlx`, queuePrefix: prefix, topology: [], declareExchanges: true, publishers: { auth: brokerUser(amqp), catalog: brokerUser(amqp), order: brokerUser(amqp) } }
+const busOpts = {
+  url: amqp,
+  log,
+  prefetch: 64,
+  exchange: `${prefix}events`,
+  deadLetterExchange: `${prefix}dlx`,
+  queuePrefix: prefix,
+  topology: [],
+  declareExchanges: true,
+  publishers: { auth: brokerUser(amqp), catalog: brokerUser(amqp), order: brokerUser(amqp) },
+}
 const pubBus = new AmqpBus({ ...busOpts, name: 'bench-pub' })
 const subBus = new AmqpBus({ ...busOpts, name: 'bench-sub' })
 
@@ -56,11 +68,16 @@ await subBus.subscribe({
   name: 'users',
   topics: ['user.updated'],
   handler: async (e: Envelope) => {
-    await transact(sub.sql, { source: 'catalog' }, (tx) => ({ inbox: postgresInbox(tx), replica: postgresUserReplica(tx) }), async ({ inbox, replica }) => {
-      if (!(await inbox.claim(e.id, e.type))) return ok(null)
-      await replica.apply(e as Envelope<'user.updated'>)
-      return ok(null)
-    })
+    await transact(
+      sub.sql,
+      { source: 'catalog' },
+      (tx) => ({ inbox: postgresInbox(tx), replica: postgresUserReplica(tx) }),
+      async ({ inbox, replica }) => {
+        if (!(await inbox.claim(e.id, e.type))) return ok(null)
+        await replica.apply(e as Envelope<'user.updated'>)
+        return ok(null)
+      },
+    )
     const id = (e.data as { id: string }).id
     applied.set(id, performance.now())
     appliedCount++
@@ -74,10 +91,18 @@ const relay = new OutboxRelay(pub.sql, pubBus, log)
 relay.start()
 
 const change = (id: string, version: number) =>
-  transact(pub.sql, { source: 'auth', onEvents: () => relay.wake() }, (_tx, events) => events, async (events) => {
-    await events.add({ type: 'user.updated', data: { id, username: 'bench', email: 'bench@example.com', role: 'USER', version } }, null)
-    return ok(null)
-  })
+  transact(
+    pub.sql,
+    { source: 'auth', onEvents: () => relay.wake() },
+    (_tx, events) => events,
+    async (events) => {
+      await events.add(
+        { type: 'user.updated', data: { id, username: 'bench', email: 'bench@example.com', role: 'USER', version } },
+        null,
+      )
+      return ok(null)
+    },
+  )
 
 // Latency: one change at a time; the clock starts when the commit has returned.
 const latencies: number[] = []
@@ -112,8 +137,18 @@ const seconds = (performance.now() - t0) / 1000
 const result = {
   when: new Date().toISOString(),
   events: N,
-  latency_ms: { p50: +pct(50).toFixed(2), p90: +pct(90).toFixed(2), p99: +pct(99).toFixed(2), max: +latencies.at(-1)!.toFixed(2) },
-  burst: { events: BURST, seconds: +seconds.toFixed(2), events_per_second: Math.round(BURST / seconds), commit_seconds: +((committedAt - t0) / 1000).toFixed(2) },
+  latency_ms: {
+    p50: +pct(50).toFixed(2),
+    p90: +pct(90).toFixed(2),
+    p99: +pct(99).toFixed(2),
+    max: +latencies.at(-1)!.toFixed(2),
+  },
+  burst: {
+    events: BURST,
+    seconds: +seconds.toFixed(2),
+    events_per_second: Math.round(BURST / seconds),
+    commit_seconds: +((committedAt - t0) / 1000).toFixed(2),
+  },
 }
 console.log(`
 ## bench/events (outbox → RabbitMQ → inbox, real PostgreSQL and RabbitMQ)

@@ -17,8 +17,29 @@
 import { join } from 'node:path'
 import postgres from 'postgres'
 import { buildTree, load } from '../catalog/data.ts'
-import { MemorySampler, WRK, cores, lua, machineLoad, settle, wrk, writeResult, type WrkResult } from '../lib/measure.ts'
-import { POOL_MAX, ROOT, SERVICES_ROOT, Service, type Shop, dbName, dbUrl, freePort, makeUsers, startShop } from '../lib/shop.ts'
+import {
+  MemorySampler,
+  WRK,
+  cores,
+  lua,
+  machineLoad,
+  settle,
+  wrk,
+  writeResult,
+  type WrkResult,
+} from '../lib/measure.ts'
+import {
+  POOL_MAX,
+  ROOT,
+  SERVICES_ROOT,
+  Service,
+  type Shop,
+  dbName,
+  dbUrl,
+  freePort,
+  makeUsers,
+  startShop,
+} from '../lib/shop.ts'
 
 const UNLOADED_SECONDS = Number(process.env.BENCH_UNLOADED_SECONDS ?? 5)
 const USERS = 8
@@ -50,7 +71,9 @@ async function scenario(what: string, url: string, script: string, procs: readon
   const unloaded = await wrk(url, { script, connections: 1, threads: 1, seconds: UNLOADED_SECONDS })
   const service_warnings = procs.reduce((n, p, i) => n + p.problems(lines[i]).length, 0)
   await settle(pids)
-  say(`${what}: ${loaded.requests_per_second} req/s, p50 ${loaded.p50_ms} ms, p99 ${loaded.p99_ms} ms, non-2xx ${loaded.non_2xx}; unloaded p50 ${unloaded.p50_ms} ms`)
+  say(
+    `${what}: ${loaded.requests_per_second} req/s, p50 ${loaded.p50_ms} ms, p99 ${loaded.p99_ms} ms, non-2xx ${loaded.non_2xx}; unloaded p50 ${unloaded.p50_ms} ms`,
+  )
   return { what, loaded, unloaded, peak_rss_mb, machine_load_before, service_warnings }
 }
 
@@ -71,12 +94,21 @@ export const randomPath = (prefix: string, max: number) => `${threadSeed}
 request = function() return wrk.format("GET", ${lua(prefix)} .. math.random(1, ${max})) end
 `
 // Requests are formatted in init(): only then does wrk know the Host header.
-export const rotating = (requests: { method: string; path: string; headers: Record<string, string>; body?: string }[]) => `
+export const rotating = (
+  requests: { method: string; path: string; headers: Record<string, string>; body?: string }[],
+) => `
 local n = 0
 function setup(thread) n = n + 1; thread:set("tid", n) end
 local reqs = {}
 function init(args)
-${requests.map((r) => `  table.insert(reqs, wrk.format(${lua(r.method)}, ${lua(r.path)}, { ${Object.entries(r.headers).map(([k, v]) => `[${lua(k)}] = ${lua(v)}`).join(', ')} }${r.body !== undefined ? `, ${lua(r.body)}` : ''}))`).join('\n')}
+${requests
+  .map(
+    (r) =>
+      `  table.insert(reqs, wrk.format(${lua(r.method)}, ${lua(r.path)}, { ${Object.entries(r.headers)
+        .map(([k, v]) => `[${lua(k)}] = ${lua(v)}`)
+        .join(', ')} }${r.body !== undefined ? `, ${lua(r.body)}` : ''}))`,
+  )
+  .join('\n')}
 end
 local i = 0
 request = function() i = i + 1; return reqs[((i + (tid or 1)) % #reqs) + 1] end
@@ -97,13 +129,15 @@ async function runHttp() {
       const t = performance.now()
       await load(sql as never, cats)
       say(`loaded ${cats.length} categories and 100000 products in ${Math.round(performance.now() - t)} ms`)
-      big = (await sql<{ id: number; size: number }[]>`
+      big = (
+        await sql<{ id: number; size: number }[]>`
         with recursive sub as (
           select id as root, id from categories where parent_id is null
           union all
           select sub.root, c.id from categories c join sub on c.parent_id = sub.id
         )
-        select root::int as id, count(*)::int as size from sub group by root order by size desc limit 1`)[0]!
+        select root::int as id, count(*)::int as size from sub group by root order by size desc limit 1`
+      )[0]!
       products = (await sql<{ n: number }[]>`select count(*)::int as n from products`)[0]!.n
     } finally {
       await sql.end()
@@ -117,7 +151,9 @@ async function runHttp() {
     const users = await makeUsers(shop, USERS)
 
     // Ceilings, in the same run, with the same wrk settings.
-    const hono = new Service('hono-ceiling', ['bun', join(ROOT, 'bench', 'ceilings', 'hono.ts')], { PORT: String(freePort()) })
+    const hono = new Service('hono-ceiling', ['bun', join(ROOT, 'bench', 'ceilings', 'hono.ts')], {
+      PORT: String(freePort()),
+    })
     const pgHttp = new Service('pg-http-ceiling', ['bun', join(ROOT, 'bench', 'ceilings', 'pg-http.ts')], {
       PORT: String(freePort()),
       DATABASE_URL: dbUrl(dbName('catalog')),
@@ -129,25 +165,63 @@ async function runHttp() {
 
     const ceilings = {
       hono: await scenario('ceiling: bare Hono on Bun, GET /json', `${hono.url}/json`, '', [hono]),
-      pg_http: await scenario('ceiling: bare Bun.serve + postgres.js PK select, GET /product/<random id>', pgHttp.url, randomPath('/product/', products), [pgHttp]),
-      pg_http_listing: await scenario(`ceiling: the listing's SQL on bare Bun.serve + postgres.js, GET /listing/${big.id}`, `${pgHttp.url}/listing/${big.id}`, '', [pgHttp]),
-      pg_in_process: await spawnJson<Record<string, number>>(['bun', join(ROOT, 'bench', 'ceilings', 'pg.ts'), dbUrl(dbName('catalog')), String(WRK.connections), String(POOL_MAX), String(Math.min(10, WRK.seconds)), String(products)]),
+      pg_http: await scenario(
+        'ceiling: bare Bun.serve + postgres.js PK select, GET /product/<random id>',
+        pgHttp.url,
+        randomPath('/product/', products),
+        [pgHttp],
+      ),
+      pg_http_listing: await scenario(
+        `ceiling: the listing's SQL on bare Bun.serve + postgres.js, GET /listing/${big.id}`,
+        `${pgHttp.url}/listing/${big.id}`,
+        '',
+        [pgHttp],
+      ),
+      pg_in_process: await spawnJson<Record<string, number>>([
+        'bun',
+        join(ROOT, 'bench', 'ceilings', 'pg.ts'),
+        dbUrl(dbName('catalog')),
+        String(WRK.connections),
+        String(POOL_MAX),
+        String(Math.min(10, WRK.seconds)),
+        String(products),
+      ]),
       // The bcrypt ceiling is measured right before and right after the login scenario (below),
       // so that both see the same machine: others' work on these 2 cores swings it by 2x.
       bcrypt: undefined as unknown as Record<string, number>,
       bcrypt_before_login: undefined as unknown as Record<string, number>,
       bcrypt_after_login: undefined as unknown as Record<string, number>,
-      bcrypt_one_at_a_time: await spawnJson<Record<string, number>>(['bun', join(ROOT, 'bench', 'ceilings', 'bcrypt.ts'), '10', '1', '5']),
+      bcrypt_one_at_a_time: await spawnJson<Record<string, number>>([
+        'bun',
+        join(ROOT, 'bench', 'ceilings', 'bcrypt.ts'),
+        '10',
+        '1',
+        '5',
+      ]),
     }
-    say(`ceiling: postgres.js in-process ${ceilings.pg_in_process.queries_per_second} q/s; bcrypt one at a time ${ceilings.bcrypt_one_at_a_time.verifications_per_second} verify/s`)
-    const bcryptCeiling = () => spawnJson<Record<string, number>>(['bun', join(ROOT, 'bench', 'ceilings', 'bcrypt.ts'), '10', String(WRK.connections), String(Math.min(10, WRK.seconds))])
+    say(
+      `ceiling: postgres.js in-process ${ceilings.pg_in_process.queries_per_second} q/s; bcrypt one at a time ${ceilings.bcrypt_one_at_a_time.verifications_per_second} verify/s`,
+    )
+    const bcryptCeiling = () =>
+      spawnJson<Record<string, number>>([
+        'bun',
+        join(ROOT, 'bench', 'ceilings', 'bcrypt.ts'),
+        '10',
+        String(WRK.connections),
+        String(Math.min(10, WRK.seconds)),
+      ])
     await Promise.all(extra.map((s) => s.stop()))
     extra.length = 0
 
     const svc = shop.all
     const json = { 'Content-Type': 'application/json' }
     const scenarios = {
-      product_by_id: await scenario('GET /api/v1/product/{id}', shop.catalog.url, randomPath('/api/v1/product/', products), svc),
+      product_by_id: await scenario(
+        'GET /api/v1/product/{id}',
+        shop.catalog.url,
+        randomPath('/api/v1/product/', products),
+        svc,
+      ),
       products_subtree: await scenario(`GET ${subtreeUrl}`, `${shop.catalog.url}${subtreeUrl}`, '', svc),
       login: await (async () => {
         await settle(svc.map((p) => p.pid))
@@ -155,21 +229,42 @@ async function runHttp() {
         const r = await scenario(
           'POST /api/v1/auth/login',
           shop.auth.url,
-          rotating(users.map((u) => ({ method: 'POST', path: '/api/v1/auth/login', headers: json, body: JSON.stringify({ username: u.username, password: u.password }) }))),
+          rotating(
+            users.map((u) => ({
+              method: 'POST',
+              path: '/api/v1/auth/login',
+              headers: json,
+              body: JSON.stringify({ username: u.username, password: u.password }),
+            })),
+          ),
           svc,
         )
         ceilings.bcrypt_after_login = await bcryptCeiling()
         const a = ceilings.bcrypt_before_login
         const b = ceilings.bcrypt_after_login
         // The ceiling the login is compared with: the mean of the two, each 32 in flight.
-        ceilings.bcrypt = { ...a, verifications_per_second: Math.round(((a.verifications_per_second! + b.verifications_per_second!) / 2) * 100) / 100, p50_ms: Math.round(((a.p50_ms! + b.p50_ms!) / 2) * 100) / 100, p99_ms: Math.max(a.p99_ms!, b.p99_ms!) }
-        say(`ceiling: bcrypt ${a.verifications_per_second} verify/s before the login scenario, ${b.verifications_per_second} after (${WRK.connections} in flight)`)
+        ceilings.bcrypt = {
+          ...a,
+          verifications_per_second:
+            Math.round(((a.verifications_per_second! + b.verifications_per_second!) / 2) * 100) / 100,
+          p50_ms: Math.round(((a.p50_ms! + b.p50_ms!) / 2) * 100) / 100,
+          p99_ms: Math.max(a.p99_ms!, b.p99_ms!),
+        }
+        say(
+          `ceiling: bcrypt ${a.verifications_per_second} verify/s before the login scenario, ${b.verifications_per_second} after (${WRK.connections} in flight)`,
+        )
         return r
       })(),
       users_me: await scenario(
         'GET /api/v1/users/me',
         shop.auth.url,
-        rotating(users.map((u) => ({ method: 'GET', path: '/api/v1/users/me', headers: { Authorization: `Bearer ${u.token}` } }))),
+        rotating(
+          users.map((u) => ({
+            method: 'GET',
+            path: '/api/v1/users/me',
+            headers: { Authorization: `Bearer ${u.token}` },
+          })),
+        ),
         svc,
       ),
     }
@@ -177,17 +272,38 @@ async function runHttp() {
     // What request logs at info cost: the product read again, with the catalog at LOG_LEVEL=info
     // (JSON lines to a file, as a deployment's stdout would go to its collector).
     await shop.catalog.stop()
-    const infoCatalog = new Service('catalog', shop.catalog.argv, { ...shop.catalog.env, LOG_LEVEL: 'info', PORT: String(freePort()) })
+    const infoCatalog = new Service('catalog', shop.catalog.argv, {
+      ...shop.catalog.env,
+      LOG_LEVEL: 'info',
+      PORT: String(freePort()),
+    })
     extra.push(infoCatalog)
     await infoCatalog.start()
-    const atInfo = await scenario('GET /api/v1/product/{id} with LOG_LEVEL=info', infoCatalog.url, randomPath('/api/v1/product/', products), [infoCatalog])
+    const atInfo = await scenario(
+      'GET /api/v1/product/{id} with LOG_LEVEL=info',
+      infoCatalog.url,
+      randomPath('/api/v1/product/', products),
+      [infoCatalog],
+    )
 
     const result = {
       when: started,
       machine: { cores: cores(), note: 'PostgreSQL, RabbitMQ, the services, the ceilings and wrk share these cores' },
       wrk: `${Math.min(WRK.threads, WRK.connections)} threads, ${WRK.connections} connections, ${WRK.seconds} s after a ${WRK.warmup} s warm-up; unloaded: 1 connection, ${UNLOADED_SECONDS} s`,
-      services: { LOG_LEVEL: 'warn', BCRYPT_COST: 10, DATABASE_POOL_MAX: POOL_MAX, code: SERVICES_ROOT === ROOT ? 'this checkout' : SERVICES_ROOT },
-      data: { categories: 10_000, products, subtree_root: big.id, subtree_categories: big.size, subtree_products: subtreeProducts, users: USERS },
+      services: {
+        LOG_LEVEL: 'warn',
+        BCRYPT_COST: 10,
+        DATABASE_POOL_MAX: POOL_MAX,
+        code: SERVICES_ROOT === ROOT ? 'this checkout' : SERVICES_ROOT,
+      },
+      data: {
+        categories: 10_000,
+        products,
+        subtree_root: big.id,
+        subtree_categories: big.size,
+        subtree_products: subtreeProducts,
+        users: USERS,
+      },
       ceilings,
       scenarios,
       log_level_info: { product_by_id: atInfo },

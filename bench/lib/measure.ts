@@ -43,7 +43,10 @@ end
  * Runs wrk against `url` with an optional Lua script (request generation); a done() that prints
  * the summary as JSON is appended. Returns throughput, latency percentiles and errors.
  */
-export async function wrk(url: string, o: { script?: string; connections?: number; threads?: number; seconds?: number; timeoutS?: number } = {}): Promise<WrkResult> {
+export async function wrk(
+  url: string,
+  o: { script?: string; connections?: number; threads?: number; seconds?: number; timeoutS?: number } = {},
+): Promise<WrkResult> {
   const connections = o.connections ?? WRK.connections
   const threads = Math.min(o.threads ?? WRK.threads, connections)
   const seconds = o.seconds ?? WRK.seconds
@@ -51,7 +54,10 @@ export async function wrk(url: string, o: { script?: string; connections?: numbe
   mkdirSync(dir, { recursive: true })
   const file = join(dir, `wrk-${process.pid}-${Math.random().toString(36).slice(2)}.lua`)
   writeFileSync(file, `${o.script ?? ''}\n${DONE}`)
-  const run = Bun.spawn(['wrk', `-t${threads}`, `-c${connections}`, `-d${seconds}s`, `--timeout`, `${o.timeoutS ?? 10}s`, '-s', file, url], { stdout: 'pipe', stderr: 'pipe' })
+  const run = Bun.spawn(
+    ['wrk', `-t${threads}`, `-c${connections}`, `-d${seconds}s`, `--timeout`, `${o.timeoutS ?? 10}s`, '-s', file, url],
+    { stdout: 'pipe', stderr: 'pipe' },
+  )
   const out = await new Response(run.stdout).text()
   const err = await new Response(run.stderr).text()
   if ((await run.exited) !== 0) throw new Error(`wrk failed: ${err}\n${out}`)
@@ -98,10 +104,16 @@ export async function machineLoad(): Promise<MachineLoad> {
   await Bun.sleep(1000)
   const b = cpuTimes()
   const loadavg = Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0])
-  return { loadavg_1m: loadavg, cpu_busy_pct: Math.round(((b.busy - a.busy) / Math.max(1, b.total - a.total)) * 1000) / 10 }
+  return {
+    loadavg_1m: loadavg,
+    cpu_busy_pct: Math.round(((b.busy - a.busy) / Math.max(1, b.total - a.total)) * 1000) / 10,
+  }
 }
 
-export const cores = () => readFileSync('/proc/cpuinfo', 'utf8').split('\n').filter((l) => l.startsWith('processor')).length
+export const cores = () =>
+  readFileSync('/proc/cpuinfo', 'utf8')
+    .split('\n')
+    .filter((l) => l.startsWith('processor')).length
 
 function status(pid: number): Record<string, number> {
   try {
@@ -154,11 +166,25 @@ export class MemorySampler {
   }
 }
 
-export function percentiles(samples: number[]): { n: number; p50: number; p90: number; p99: number; max: number; mean: number } {
+export function percentiles(samples: number[]): {
+  n: number
+  p50: number
+  p90: number
+  p99: number
+  max: number
+  mean: number
+} {
   const s = [...samples].sort((a, b) => a - b)
   const at = (p: number) => s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN
   const r = (x: number) => Math.round(x * 100) / 100
-  return { n: s.length, p50: r(at(50)), p90: r(at(90)), p99: r(at(99)), max: r(s.at(-1) ?? NaN), mean: r(s.reduce((a, b) => a + b, 0) / Math.max(1, s.length)) }
+  return {
+    n: s.length,
+    p50: r(at(50)),
+    p90: r(at(90)),
+    p99: r(at(99)),
+    max: r(s.at(-1) ?? NaN),
+    mean: r(s.reduce((a, b) => a + b, 0) / Math.max(1, s.length)),
+  }
 }
 
 export const RESULTS = join(import.meta.dir, '..', 'results')
@@ -188,7 +214,11 @@ export function cpuTicks(pid: number): number {
  * while the database still works off the queries queued in its pool (a slow ceiling's recursive
  * CTEs went on for seconds into the next endpoint's run).
  */
-export async function settle(pids: readonly number[], maxMs = 30_000, o: { machineBelowPct?: number } = {}): Promise<number> {
+export async function settle(
+  pids: readonly number[],
+  maxMs = 30_000,
+  o: { machineBelowPct?: number } = {},
+): Promise<number> {
   const t0 = performance.now()
   while (performance.now() - t0 < maxMs) {
     const a = pids.reduce((n, p) => n + cpuTicks(p), 0)
@@ -197,7 +227,9 @@ export async function settle(pids: readonly number[], maxMs = 30_000, o: { machi
     const b = pids.reduce((n, p) => n + cpuTicks(p), 0)
     const mb = cpuTimes()
     // clock ticks are 1/100 s: 300 ms at 5% of a core is 1.5 ticks
-    const machineIdle = o.machineBelowPct === undefined || ((mb.busy - ma.busy) / Math.max(1, mb.total - ma.total)) * 100 < o.machineBelowPct
+    const machineIdle =
+      o.machineBelowPct === undefined ||
+      ((mb.busy - ma.busy) / Math.max(1, mb.total - ma.total)) * 100 < o.machineBelowPct
     if (b - a <= 1 && machineIdle) break
   }
   return Math.round(performance.now() - t0)
@@ -216,7 +248,11 @@ export async function measureWithCpu(pids: readonly number[], url: string, scrip
   const r = await wrk(url, { script, seconds })
   const cpu = pids.reduce((n, p) => n + cpuTicks(p), 0) - t0
   await settle(pids)
-  return { ...r, service_cpu_ms_per_request: Math.round(((cpu * 10) / Math.max(1, r.requests)) * 1000) / 1000, machine_load_before: load }
+  return {
+    ...r,
+    service_cpu_ms_per_request: Math.round(((cpu * 10) / Math.max(1, r.requests)) * 1000) / 1000,
+    machine_load_before: load,
+  }
 }
 
 /** The median, to 2 decimals. */

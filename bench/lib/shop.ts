@@ -106,7 +106,8 @@ export class Service {
     void this.proc.exited.then((c) => (exited = c))
     const deadline = Date.now() + timeoutMs
     while (Date.now() < deadline) {
-      if (exited !== undefined) throw new Error(`${this.name} exited with ${exited}:\n${this.output().slice(-20).join('\n')}`)
+      if (exited !== undefined)
+        throw new Error(`${this.name} exited with ${exited}:\n${this.output().slice(-20).join('\n')}`)
       const r = await fetch(`${this.url}${readyPath}`).catch(() => undefined)
       if (r?.ok) return
       await Bun.sleep(50)
@@ -121,7 +122,9 @@ export class Service {
 
   /** Lines at warn or above that the service printed (a benchmark should see none). */
   problems(fromLine = 0): string[] {
-    return this.output().slice(fromLine).filter((l) => /"level":"(warn|error)"/.test(l) && !/AMQP_URL is not set/.test(l))
+    return this.output()
+      .slice(fromLine)
+      .filter((l) => /"level":"(warn|error)"/.test(l) && !/AMQP_URL is not set/.test(l))
   }
 }
 
@@ -166,8 +169,19 @@ export async function startShop(o: ShopOptions = {}): Promise<Shop> {
     LOGIN_MAX_FAILURES_PER_ACCOUNT: '100000',
   }
   const make = (s: ServiceName, extra: Record<string, string> = {}) =>
-    new Service(s, ['bun', join(root, s, 'src', 'main.ts')], { ...common, PORT: String(freePort()), DATABASE_URL: dbUrl(dbName(s, name)), AMQP_URL: amqpUrl(s, vhost), ...extra, ...(o.env?.[s] ?? {}) })
-  const auth = make('auth', { ADMIN_USERNAME: ADMIN.username, ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password })
+    new Service(s, ['bun', join(root, s, 'src', 'main.ts')], {
+      ...common,
+      PORT: String(freePort()),
+      DATABASE_URL: dbUrl(dbName(s, name)),
+      AMQP_URL: amqpUrl(s, vhost),
+      ...extra,
+      ...(o.env?.[s] ?? {}),
+    })
+  const auth = make('auth', {
+    ADMIN_USERNAME: ADMIN.username,
+    ADMIN_EMAIL: ADMIN.email,
+    ADMIN_PASSWORD: ADMIN.password,
+  })
   const catalog = make('catalog')
   const order = make('order')
   // auth first: it creates the admin and publishes user.created before the others consume.
@@ -193,10 +207,15 @@ export async function must(p: ReturnType<typeof api>, status: number, what: stri
 }
 
 /** `eventually` with the benchmarks' patience: loading a large catalog takes a while. */
-export const eventually = <T>(fn: () => Promise<T | undefined | false>, what: string, ms = 60_000): Promise<T> => poll(fn, what, ms)
+export const eventually = <T>(fn: () => Promise<T | undefined | false>, what: string, ms = 60_000): Promise<T> =>
+  poll(fn, what, ms)
 
 /** Users registered and logged in (bcrypt at the service's cost: a few per second per core). */
-export async function makeUsers(shop: Shop, n: number, prefix = 'bench'): Promise<{ id: string; username: string; password: string; token: string }[]> {
+export async function makeUsers(
+  shop: Shop,
+  n: number,
+  prefix = 'bench',
+): Promise<{ id: string; username: string; password: string; token: string }[]> {
   const out: { id: string; username: string; password: string; token: string }[] = []
   const run = `${prefix}${Date.now().toString(36)}`
   for (let i = 0; i < n; i += 4) {
@@ -204,8 +223,18 @@ export async function makeUsers(shop: Shop, n: number, prefix = 'bench'): Promis
       Array.from({ length: Math.min(4, n - i) }, async (_, k) => {
         const username = `${run}_${i + k}`
         const password = `password-${i + k}-bench`
-        const reg = await must(api(shop.auth.url, 'POST', '/api/v1/auth/register', { body: { username, email: `${username}@shop.bench`, password } }), 201, 'register')
-        const login = await must(api(shop.auth.url, 'POST', '/api/v1/auth/login', { body: { username, password } }), 200, 'login')
+        const reg = await must(
+          api(shop.auth.url, 'POST', '/api/v1/auth/register', {
+            body: { username, email: `${username}@shop.bench`, password },
+          }),
+          201,
+          'register',
+        )
+        const login = await must(
+          api(shop.auth.url, 'POST', '/api/v1/auth/login', { body: { username, password } }),
+          200,
+          'login',
+        )
         return { id: reg.body.id as string, username, password, token: login.body.access_token as string }
       }),
     )
@@ -215,6 +244,10 @@ export async function makeUsers(shop: Shop, n: number, prefix = 'bench'): Promis
 }
 
 export async function adminToken(shop: Shop): Promise<string> {
-  const r = await must(api(shop.auth.url, 'POST', '/api/v1/auth/login', { body: { username: ADMIN.username, password: ADMIN.password } }), 200, 'admin login')
+  const r = await must(
+    api(shop.auth.url, 'POST', '/api/v1/auth/login', { body: { username: ADMIN.username, password: ADMIN.password } }),
+    200,
+    'admin login',
+  )
   return r.body.access_token
 }

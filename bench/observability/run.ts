@@ -17,11 +17,26 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { randomPath } from '../http/run.ts'
 import { WRK, cores, measureWithCpu, median, writeResult } from '../lib/measure.ts'
-import { ROOT, Service, type Shop, adminToken, api, dbName, dbUrl, eventually, freePort, makeUsers, must, startShop } from '../lib/shop.ts'
+import {
+  ROOT,
+  Service,
+  type Shop,
+  adminToken,
+  api,
+  dbName,
+  dbUrl,
+  eventually,
+  freePort,
+  makeUsers,
+  must,
+  startShop,
+} from '../lib/shop.ts'
 import { orderScript } from '../orders/run.ts'
 import postgres from 'postgres'
 
-const { values } = parseArgs({ options: { rounds: { type: 'string', default: '3' }, seconds: { type: 'string', default: '10' } } })
+const { values } = parseArgs({
+  options: { rounds: { type: 'string', default: '3' }, seconds: { type: 'string', default: '10' } },
+})
 const ROUNDS = Number(values.rounds)
 const SECONDS = Number(values.seconds)
 const PRODUCTS = 20
@@ -41,15 +56,29 @@ async function prepare(label: Label, env: Record<string, string>): Promise<Side>
   const all = { DATABASE_POOL_MAX: '4', ...env }
   const shop = await startShop({ name, env: { auth: all, catalog: all, order: all } })
   const admin = await adminToken(shop)
-  const cat = await must(api(shop.catalog.url, 'POST', '/api/v1/category', { token: admin, body: { name: 'Observability bench' } }), 201, 'category')
+  const cat = await must(
+    api(shop.catalog.url, 'POST', '/api/v1/category', { token: admin, body: { name: 'Observability bench' } }),
+    201,
+    'category',
+  )
   const products: number[] = []
   for (let i = 0; i < PRODUCTS; i++) {
-    const p = await must(api(shop.catalog.url, 'POST', '/api/v1/product', { token: admin, body: { name: `Obs ${i}`, price: '9.90', stock: 100_000_000, category_id: cat.body.id } }), 201, 'product')
+    const p = await must(
+      api(shop.catalog.url, 'POST', '/api/v1/product', {
+        token: admin,
+        body: { name: `Obs ${i}`, price: '9.90', stock: 100_000_000, category_id: cat.body.id },
+      }),
+      201,
+      'product',
+    )
     products.push(p.body.id)
   }
   const users = await makeUsers(shop, 8, `obs${label}`)
   const sql = postgres(dbUrl(dbName('order', name)), { max: 1, onnotice: () => {} })
-  await eventually(async () => (await sql<{ n: number }[]>`select count(*)::int as n from products`)[0]!.n === PRODUCTS, 'order replica')
+  await eventually(
+    async () => (await sql<{ n: number }[]>`select count(*)::int as n from products`)[0]!.n === PRODUCTS,
+    'order replica',
+  )
   await sql.end()
   say(`${label}: ready`)
   return { label, shop, tokens: users.map((u) => u.token), products }
@@ -57,26 +86,40 @@ async function prepare(label: Label, env: Record<string, string>): Promise<Side>
 
 type Scenario = { key: string; what: string; url: (s: Side) => string; script: (s: Side) => string }
 const SCENARIOS: Scenario[] = [
-  { key: 'product_by_id', what: 'GET /api/v1/product/{id}', url: (s) => s.shop.catalog.url, script: () => randomPath('/api/v1/product/', PRODUCTS) },
+  {
+    key: 'product_by_id',
+    what: 'GET /api/v1/product/{id}',
+    url: (s) => s.shop.catalog.url,
+    script: () => randomPath('/api/v1/product/', PRODUCTS),
+  },
   {
     key: 'order_post',
     what: 'POST /api/v1/order',
     url: (s) => `${s.shop.order.url}/api/v1/order`,
-    script: (s) => orderScript(s.tokens, s.products, `obs-${s.label}-${Date.now()}-${Math.random().toString(36).slice(2)}`),
+    script: (s) =>
+      orderScript(s.tokens, s.products, `obs-${s.label}-${Date.now()}-${Math.random().toString(36).slice(2)}`),
   },
 ]
 
 /** Scrapes /metrics of every service of the shops that have it, every 5 s, as Prometheus would. */
 function scraper(sides: readonly Side[]): () => void {
   const timer = setInterval(() => {
-    for (const s of sides) if (s.label !== 'off') for (const svc of s.shop.all) void fetch(`${svc.url}/metrics`).then((r) => r.arrayBuffer(), () => {})
+    for (const s of sides)
+      if (s.label !== 'off')
+        for (const svc of s.shop.all)
+          void fetch(`${svc.url}/metrics`).then(
+            (r) => r.arrayBuffer(),
+            () => {},
+          )
   }, 5000)
   return () => clearInterval(timer)
 }
 
 async function main() {
   const started = new Date().toISOString()
-  const sink = new Service('otlp-sink', ['bun', join(ROOT, 'bench', 'observability', 'sink.ts')], { PORT: String(freePort()) })
+  const sink = new Service('otlp-sink', ['bun', join(ROOT, 'bench', 'observability', 'sink.ts')], {
+    PORT: String(freePort()),
+  })
   await sink.start(10_000, '/health')
   const sides = [
     await prepare('off', { METRICS_ENABLED: 'false' }),
@@ -92,9 +135,16 @@ async function main() {
         // rotate which shop goes first, so none is always measured on a machine warmed by another
         const order = [...sides.slice(round % 3), ...sides.slice(0, round % 3)]
         for (const side of order) {
-          const r = await measureWithCpu(side.shop.all.map((p) => p.pid), sc.url(side), sc.script(side), SECONDS)
+          const r = await measureWithCpu(
+            side.shop.all.map((p) => p.pid),
+            sc.url(side),
+            sc.script(side),
+            SECONDS,
+          )
           results[sc.key]![side.label].push(r)
-          say(`round ${round + 1} ${sc.key} ${side.label}: ${r.requests_per_second} req/s, p50 ${r.p50_ms} ms, p99 ${r.p99_ms} ms, non-2xx ${r.non_2xx}, ${r.service_cpu_ms_per_request} ms CPU/req`)
+          say(
+            `round ${round + 1} ${sc.key} ${side.label}: ${r.requests_per_second} req/s, p50 ${r.p50_ms} ms, p99 ${r.p99_ms} ms, non-2xx ${r.non_2xx}, ${r.service_cpu_ms_per_request} ms CPU/req`,
+          )
         }
       }
     }
@@ -113,7 +163,18 @@ async function main() {
         const metrics = side('metrics')
         const traced = side('traced')
         const cost = (x: { rps: number }) => Math.round((1 - x.rps / off.rps) * 1000) / 10
-        return [sc.key, { what: sc.what, off, metrics, traced, metrics_cost_pct: cost(metrics), traced_cost_pct: cost(traced), metrics_within_5pct: cost(metrics) <= 5 }]
+        return [
+          sc.key,
+          {
+            what: sc.what,
+            off,
+            metrics,
+            traced,
+            metrics_cost_pct: cost(metrics),
+            traced_cost_pct: cost(traced),
+            metrics_within_5pct: cost(metrics) <= 5,
+          },
+        ]
       }),
     )
     const result = {
@@ -125,7 +186,9 @@ async function main() {
       rounds: results,
     }
     writeResult('observability', result)
-    console.log(`\n| scenario | off req/s | metrics req/s (cost) | traced req/s (cost) | p50 / p99 ms off → metrics → traced | CPU ms/req off → metrics → traced |\n|---|---:|---:|---:|---|---|`)
+    console.log(
+      `\n| scenario | off req/s | metrics req/s (cost) | traced req/s (cost) | p50 / p99 ms off → metrics → traced | CPU ms/req off → metrics → traced |\n|---|---:|---:|---:|---|---|`,
+    )
     for (const v of Object.values(summary)) {
       console.log(
         `| ${v.what} | ${v.off.rps} | ${v.metrics.rps} (${v.metrics_cost_pct}%) | ${v.traced.rps} (${v.traced_cost_pct}%) | ${v.off.p50_ms}/${v.off.p99_ms} → ${v.metrics.p50_ms}/${v.metrics.p99_ms} → ${v.traced.p50_ms}/${v.traced.p99_ms} | ${v.off.cpu_ms} → ${v.metrics.cpu_ms} → ${v.traced.cpu_ms} |`,

@@ -28,7 +28,11 @@ import { MemorySampler, WRK, cores, lua, machineLoad, percentiles, wrk, writeRes
 import { type Shop, adminToken, api, dbName, dbUrl, eventually, makeUsers, must, startShop } from '../lib/shop.ts'
 
 // Read only when run as a script (bench/ab imports this module with arguments of its own).
-const { values } = parseArgs({ options: { orders: { type: 'string', default: '600' }, placers: { type: 'string', default: '8' } }, strict: import.meta.main, args: import.meta.main ? process.argv.slice(2) : [] })
+const { values } = parseArgs({
+  options: { orders: { type: 'string', default: '600' }, placers: { type: 'string', default: '8' } },
+  strict: import.meta.main,
+  args: import.meta.main ? process.argv.slice(2) : [],
+})
 const ORDERS = Number(values.orders)
 const PLACERS = Number(values.placers)
 const PRODUCTS = 20
@@ -59,7 +63,14 @@ end
 `
 }
 
-export async function latencyRun(shop: Shop, users: { token: string }[], products: number[], total: number, placers: number, shopName = 'bench') {
+export async function latencyRun(
+  shop: Shop,
+  users: { token: string }[],
+  products: number[],
+  total: number,
+  placers: number,
+  shopName = 'bench',
+) {
   const client: number[] = []
   const post: number[] = []
   const ids: number[] = []
@@ -72,7 +83,15 @@ export async function latencyRun(shop: Shop, users: { token: string }[], product
         const u = users[(k + w) % users.length]!
         const body = { items: [{ product_id: products[k % products.length]!, quantity: 1 }] }
         const t = performance.now()
-        const r = await must(api(shop.order.url, 'POST', '/api/v1/order', { token: u.token, body, headers: { 'Idempotency-Key': `lat-${Date.now()}-${k}` } }), 201, 'place order')
+        const r = await must(
+          api(shop.order.url, 'POST', '/api/v1/order', {
+            token: u.token,
+            body,
+            headers: { 'Idempotency-Key': `lat-${Date.now()}-${k}` },
+          }),
+          201,
+          'place order',
+        )
         post.push(performance.now() - t)
         const id = r.body.id as number
         ids.push(id)
@@ -114,11 +133,18 @@ async function runOrders() {
   const shop = await startShop()
   try {
     const admin = await adminToken(shop)
-    const cat = await must(api(shop.catalog.url, 'POST', '/api/v1/category', { token: admin, body: { name: `Bench ${Date.now()}` } }), 201, 'category')
+    const cat = await must(
+      api(shop.catalog.url, 'POST', '/api/v1/category', { token: admin, body: { name: `Bench ${Date.now()}` } }),
+      201,
+      'category',
+    )
     const products: number[] = []
     for (let i = 0; i < PRODUCTS; i++) {
       const p = await must(
-        api(shop.catalog.url, 'POST', '/api/v1/product', { token: admin, body: { name: `Bench product ${i}`, price: `${10 + i}.90`, stock: STOCK, category_id: cat.body.id } }),
+        api(shop.catalog.url, 'POST', '/api/v1/product', {
+          token: admin,
+          body: { name: `Bench product ${i}`, price: `${10 + i}.90`, stock: STOCK, category_id: cat.body.id },
+        }),
         201,
         'product',
       )
@@ -127,14 +153,28 @@ async function runOrders() {
     say(`registering ${USERS} users (bcrypt cost 10)`)
     const users = await makeUsers(shop, USERS)
     const osql = postgres(dbUrl(dbName('order')), { max: 1, onnotice: () => {} })
-    await eventually(async () => (await osql<{ n: number }[]>`select count(*)::int as n from products where not deleted`)[0]!.n === PRODUCTS, 'products in the order replica')
+    await eventually(
+      async () =>
+        (await osql<{ n: number }[]>`select count(*)::int as n from products where not deleted`)[0]!.n === PRODUCTS,
+      'products in the order replica',
+    )
 
     // (a) Throughput with wrk.
-    const script = (run: string) => orderScript(users.map((u) => u.token), products, run)
+    const script = (run: string) =>
+      orderScript(
+        users.map((u) => u.token),
+        products,
+        run,
+      )
     say(`wrk warm-up ${WRK.warmup} s`)
     await wrk(`${shop.order.url}/api/v1/order`, { script: script(`warm-${Date.now()}`), seconds: WRK.warmup })
     const drain = async () =>
-      eventually(async () => (await osql<{ n: number }[]>`select count(*)::int as n from orders where status = 'pending'`)[0]!.n === 0, 'no pending order', 300_000)
+      eventually(
+        async () =>
+          (await osql<{ n: number }[]>`select count(*)::int as n from orders where status = 'pending'`)[0]!.n === 0,
+        'no pending order',
+        300_000,
+      )
     await drain()
     const before = (await osql<{ before: number }[]>`select coalesce(max(id), 0)::int as before from orders`)[0]!.before
     const machine_load_before = await machineLoad()
@@ -146,7 +186,9 @@ async function runOrders() {
     await drain()
     const drained = performance.now()
     const peak_rss_mb = mem.stop()
-    const statuses = await osql<{ status: string; n: number }[]>`select status, count(*)::int as n from orders where id > ${before} group by status`
+    const statuses = await osql<
+      { status: string; n: number }[]
+    >`select status, count(*)::int as n from orders where id > ${before} group by status`
     const created = statuses.reduce((n, s) => n + s.n, 0)
     const confirmed = statuses.find((s) => s.status === 'confirmed')?.n ?? 0
     const service_warnings = shop.all.reduce((n, s, i) => n + s.problems(lines[i]).length, 0)
@@ -160,19 +202,25 @@ async function runOrders() {
       machine_load_before,
       service_warnings,
     }
-    say(`wrk: ${loaded.requests_per_second} orders/s created, p50 ${loaded.p50_ms} ms, p99 ${loaded.p99_ms} ms, non-2xx ${loaded.non_2xx}; all ${confirmed}/${created} confirmed ${throughput.backlog_after_wrk_seconds} s after wrk ended`)
+    say(
+      `wrk: ${loaded.requests_per_second} orders/s created, p50 ${loaded.p50_ms} ms, p99 ${loaded.p99_ms} ms, non-2xx ${loaded.non_2xx}; all ${confirmed}/${created} confirmed ${throughput.backlog_after_wrk_seconds} s after wrk ended`,
+    )
 
     // (b) Latency to confirmed.
     const latLoad1 = await machineLoad()
     const mem1 = new MemorySampler(Object.fromEntries(shop.all.map((s) => [s.name, s.pid]))).start()
     const single = await latencyRun(shop, users, products, ORDERS, 1)
     const singleRss = mem1.stop()
-    say(`1 placer: client p50 ${single.client_post_to_confirmed_ms.p50} ms, p99 ${single.client_post_to_confirmed_ms.p99} ms; server p50 ${single.server_created_to_confirmed_ms.p50} ms`)
+    say(
+      `1 placer: client p50 ${single.client_post_to_confirmed_ms.p50} ms, p99 ${single.client_post_to_confirmed_ms.p99} ms; server p50 ${single.server_created_to_confirmed_ms.p50} ms`,
+    )
     const latLoadN = await machineLoad()
     const memN = new MemorySampler(Object.fromEntries(shop.all.map((s) => [s.name, s.pid]))).start()
     const concurrent = await latencyRun(shop, users, products, ORDERS, PLACERS)
     const concurrentRss = memN.stop()
-    say(`${PLACERS} placers: client p50 ${concurrent.client_post_to_confirmed_ms.p50} ms, p99 ${concurrent.client_post_to_confirmed_ms.p99} ms; server p50 ${concurrent.server_created_to_confirmed_ms.p50} ms`)
+    say(
+      `${PLACERS} placers: client p50 ${concurrent.client_post_to_confirmed_ms.p50} ms, p99 ${concurrent.client_post_to_confirmed_ms.p99} ms; server p50 ${concurrent.server_created_to_confirmed_ms.p50} ms`,
+    )
     await osql.end()
 
     const result = {
@@ -199,7 +247,9 @@ async function runOrders() {
 |---|---|
 | POST /api/v1/order under wrk (${loaded.settings}) | ${loaded.requests_per_second} orders/s, p50 ${loaded.p50_ms} ms, p99 ${loaded.p99_ms} ms, non-2xx ${loaded.non_2xx}, socket errors ${loaded.socket_errors} |
 | orders created in the wrk run / confirmed | ${created} / ${confirmed} (backlog confirmed ${throughput.backlog_after_wrk_seconds} s after wrk ended; ${throughput.confirmed_per_second_end_to_end} confirmed/s end to end) |
-| peak RSS during the wrk run (MiB) | ${Object.entries(peak_rss_mb).map(([k, v]) => `${k} ${v}`).join(', ')} |
+| peak RSS during the wrk run (MiB) | ${Object.entries(peak_rss_mb)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')} |
 | POST → confirmed, 1 placer, ${ORDERS} orders, client-side | p50 ${single.client_post_to_confirmed_ms.p50} ms, p99 ${single.client_post_to_confirmed_ms.p99} ms |
 | the same, server-side (created_at → confirmed) | p50 ${single.server_created_to_confirmed_ms.p50} ms, p99 ${single.server_created_to_confirmed_ms.p99} ms |
 | POST → confirmed, ${PLACERS} concurrent placers, ${ORDERS} orders, client-side | p50 ${c.p50} ms, p99 ${c.p99} ms (${Math.round(ORDERS / concurrent.seconds)} orders/s placed) |

@@ -7,4 +7,5 @@ const CatalogSettings = v.object({
 
 export type CatalogConfig = v.InferOutput<typeof CatalogSettings>
 
-export const loadCatalogConfig = (env: Record<string, string | undefined> = process.env): CatalogConfig => loadConfig(CatalogSettings, env)
+export const loadCatalogConfig = (env: Record<string, string | undefined> = process.env): CatalogConfig =>
+  loadConfig(CatalogSettings, env)

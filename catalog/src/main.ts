@@ -23,10 +23,20 @@ export type CatalogService = Booted<{ app: Hono<AppEnv>; core: CatalogApplicatio
  * the stock answers through its outbox, and consumes order.placed / order.cancelled (stock) and
  * user.* (its user replica, for token checks).
  */
-export function startCatalog(config: CatalogConfig, log: RootLogger, given: { bus?: Bus } = {}): Promise<CatalogService> {
+export function startCatalog(
+  config: CatalogConfig,
+  log: RootLogger,
+  given: { bus?: Bus } = {},
+): Promise<CatalogService> {
   return boot({ name: 'catalog', config, log, migrations: MIGRATIONS, bus: given.bus, userReplica: true }, (ctx) => {
     // Each use case in a span when tracing is on (catalog.reserveStock, ...).
-    const application = traced('catalog', catalogApplication({ store: postgresCatalogStore(ctx.db.sql, { onEvents: ctx.wake, genericPlans: ctx.db.genericPlans }), clock: systemClock }))
+    const application = traced(
+      'catalog',
+      catalogApplication({
+        store: postgresCatalogStore(ctx.db.sql, { onEvents: ctx.wake, genericPlans: ctx.db.genericPlans }),
+        clock: systemClock,
+      }),
+    )
     const app = catalogHttp({ ...ctx.http, application, lookup: ctx.users.lookup, tokenUrl: config.AUTH_TOKEN_URL })
     return { app, core: application, subscriptions: catalogSubscriptions(application, ctx.users) }
   })

@@ -41,7 +41,9 @@ export interface Categories extends CategoryReads {
    * whole subtree there (levels recomputed for all of it), refusing a move into its own subtree.
    * The level of `c` is ignored: the store derives levels.
    */
-  update(c: Category): Promise<Result<Category, ErrorOf<'ParentNotFound' | 'CategoryNameTaken' | 'CategoryCycle' | 'CategoryNotFound'>>>
+  update(
+    c: Category,
+  ): Promise<Result<Category, ErrorOf<'ParentNotFound' | 'CategoryNameTaken' | 'CategoryCycle' | 'CategoryNotFound'>>>
   /** false when there was no such category. */
   remove(id: number): Promise<Result<boolean, ErrorOf<'CategoryHasChildren' | 'CategoryHasProducts'>>>
 }

@@ -47,7 +47,9 @@ function contract(name: string, make: () => Promise<CatalogStore>) {
 
     test('insert under an unknown parent: ParentNotFound, nothing written', async () => {
       expect(await insert('Orphan', 987_654)).toEqual(err({ type: 'ParentNotFound', parentId: 987_654 }))
-      expect((await store.categories.list({}, { limit: 100, offset: 0 })).items.some((c) => c.name === 'Orphan')).toBe(false)
+      expect((await store.categories.list({}, { limit: 100, offset: 0 })).items.some((c) => c.name === 'Orphan')).toBe(
+        false,
+      )
     })
 
     test('sibling names are unique regardless of case (any script); cousins may share a name', async () => {
@@ -55,7 +57,9 @@ function contract(name: string, make: () => Promise<CatalogStore>) {
       const b = await make_('Music')
       await make_('Äpfel & Birnen', a.id)
       expect(await insert('BOOKS')).toEqual(err({ type: 'CategoryNameTaken', name: 'BOOKS', parentId: null }))
-      expect(await insert('äPFEL & birnen', a.id)).toEqual(err({ type: 'CategoryNameTaken', name: 'äPFEL & birnen', parentId: a.id }))
+      expect(await insert('äPFEL & birnen', a.id)).toEqual(
+        err({ type: 'CategoryNameTaken', name: 'äPFEL & birnen', parentId: a.id }),
+      )
       expect((await insert('Äpfel & Birnen', b.id)).ok).toBe(true)
       expect((await insert('Books', b.id)).ok).toBe(true)
     })
@@ -130,10 +134,19 @@ function contract(name: string, make: () => Promise<CatalogStore>) {
       expect(sub.map((c) => levelOf.get(c.id))).toEqual([2, 3, 4, 5])
       expect(levelOf.get(sideKid.id)).toBe(4)
       // descendants whose level changed have a new updated_at; the subtree is still under `mid`
-      expect((await store.categories.byId(sub[3]!.id))!.updatedAt.getTime()).toBeGreaterThan(before!.updatedAt.getTime())
-      expect((await store.categories.lineage(sub[3]!.id)).map((c) => c.id).slice(0, 3)).toEqual([target.id, mid.id, sub[0]!.id])
+      expect((await store.categories.byId(sub[3]!.id))!.updatedAt.getTime()).toBeGreaterThan(
+        before!.updatedAt.getTime(),
+      )
+      expect((await store.categories.lineage(sub[3]!.id)).map((c) => c.id).slice(0, 3)).toEqual([
+        target.id,
+        mid.id,
+        sub[0]!.id,
+      ])
       // and the old tree no longer holds it
-      expect((await store.categories.list({ under: r1!.id }, PAGE)).items.map((c) => c.name)).toEqual(['from1', 'from2'])
+      expect((await store.categories.list({ under: r1!.id }, PAGE)).items.map((c) => c.name)).toEqual([
+        'from1',
+        'from2',
+      ])
     })
 
     test('a move to the top (parent null) makes a root at level 0; its subtree follows', async () => {
@@ -161,7 +174,9 @@ function contract(name: string, make: () => Promise<CatalogStore>) {
       const dest = await make_('Dest')
       await make_('mover', dest.id)
       expect(await update(a, { parentId: 777_777 })).toEqual(err({ type: 'ParentNotFound', parentId: 777_777 }))
-      expect(await update(a, { parentId: dest.id })).toEqual(err({ type: 'CategoryNameTaken', name: 'Mover', parentId: dest.id }))
+      expect(await update(a, { parentId: dest.id })).toEqual(
+        err({ type: 'CategoryNameTaken', name: 'Mover', parentId: dest.id }),
+      )
       expect(await store.categories.byId(a.id)).toEqual(a)
       expect((await store.categories.byId(kid.id))!.level).toBe(1)
       // renamed in the same update, the move goes through
@@ -174,7 +189,9 @@ function contract(name: string, make: () => Promise<CatalogStore>) {
       const p = await make_('Renames')
       const a = await make_('First', p.id)
       await make_('Second', p.id)
-      expect(await update(a, { name: 'SECOND' })).toEqual(err({ type: 'CategoryNameTaken', name: 'SECOND', parentId: p.id }))
+      expect(await update(a, { name: 'SECOND' })).toEqual(
+        err({ type: 'CategoryNameTaken', name: 'SECOND', parentId: p.id }),
+      )
       const renamed = value(await update(a, { name: 'FIRST', description: 'now described' }))
       expect(renamed).toMatchObject({ name: 'FIRST', description: 'now described', level: 1, parentId: p.id })
       expect(await store.categories.byId(a.id)).toEqual(renamed)
@@ -185,7 +202,16 @@ function contract(name: string, make: () => Promise<CatalogStore>) {
       const kid = await make_('Kid', p.id)
       const remove = (id: number) => store.transact((tx) => tx.categories.remove(id))
       expect(await remove(p.id)).toEqual(err({ type: 'CategoryHasChildren', id: p.id }))
-      const prod = await store.transact((tx) => tx.products.insert({ name: 'Thing', description: null, price: '1.00', stock: 0, categoryId: kid.id, now: tick() }))
+      const prod = await store.transact((tx) =>
+        tx.products.insert({
+          name: 'Thing',
+          description: null,
+          price: '1.00',
+          stock: 0,
+          categoryId: kid.id,
+          now: tick(),
+        }),
+      )
       expect(await remove(kid.id)).toEqual(err({ type: 'CategoryHasProducts', id: kid.id }))
       await store.transact(async (tx) => ok(await tx.products.remove(value(prod).id)))
       expect(await remove(kid.id)).toEqual(ok(true))
@@ -206,8 +232,12 @@ function contract(name: string, make: () => Promise<CatalogStore>) {
     })
 
     test('concurrent moves cannot build a cycle: A under B and B under A at once, one of each pair wins', async () => {
-      const pairs = await Promise.all(Array.from({ length: 12 }, async (_, i) => [await make_(`Race A${i}`), await make_(`Race B${i}`)] as const))
-      const results = await Promise.all(pairs.flatMap(([a, b]) => [update(a, { parentId: b.id }), update(b, { parentId: a.id })]))
+      const pairs = await Promise.all(
+        Array.from({ length: 12 }, async (_, i) => [await make_(`Race A${i}`), await make_(`Race B${i}`)] as const),
+      )
+      const results = await Promise.all(
+        pairs.flatMap(([a, b]) => [update(a, { parentId: b.id }), update(b, { parentId: a.id })]),
+      )
       for (let i = 0; i < pairs.length; i++) {
         const [ra, rb] = [results[2 * i]!, results[2 * i + 1]!]
         expect([ra.ok, rb.ok].filter(Boolean).length).toBe(1)

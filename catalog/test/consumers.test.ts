@@ -9,7 +9,9 @@ import type { CatalogStore } from '../src/ports.ts'
 
 const envelope = (event: DomainEvent, correlationId: string | null = 'corr-7'): Envelope => {
   // Through the kernel's validation, as the bus delivers it.
-  const parsed = parseEnvelope(JSON.parse(JSON.stringify(makeEnvelope('order', event, correlationId, crypto.randomUUID(), new Date()))))
+  const parsed = parseEnvelope(
+    JSON.parse(JSON.stringify(makeEnvelope('order', event, correlationId, crypto.randomUUID(), new Date()))),
+  )
   if (!parsed.ok) throw new Error(parsed.reason)
   return parsed.envelope
 }
@@ -39,20 +41,34 @@ describe('catalogSubscriptions', () => {
 
   test('order.placed reserves, answering with the envelope correlation id; order.cancelled releases', async () => {
     const { store, sub, productId, stock } = await setup()
-    await sub.handler(envelope({ type: 'order.placed', data: { order_id: 9, user_id: crypto.randomUUID(), items: [{ product_id: productId, quantity: 2 }] } }))
+    await sub.handler(
+      envelope({
+        type: 'order.placed',
+        data: { order_id: 9, user_id: crypto.randomUUID(), items: [{ product_id: productId, quantity: 2 }] },
+      }),
+    )
     expect(await stock()).toBe(1)
     const answer = store.published.find((e) => e.type === 'stock.reserved')!
     expect(answer).toMatchObject({ data: { order_id: 9 }, correlation_id: 'corr-7', source: 'catalog' })
-    const cancelled = envelope({ type: 'order.cancelled', data: { order_id: 9, items: [{ product_id: productId, quantity: 2 }] } }, null)
+    const cancelled = envelope(
+      { type: 'order.cancelled', data: { order_id: 9, items: [{ product_id: productId, quantity: 2 }] } },
+      null,
+    )
     await sub.handler(cancelled)
     await sub.handler(cancelled) // redelivery: the inbox has it
     expect(await stock()).toBe(3)
-    expect(store.published.filter((e) => e.type === 'product.updated').map((e) => e.correlation_id)).toEqual(['corr-7', null])
+    expect(store.published.filter((e) => e.type === 'product.updated').map((e) => e.correlation_id)).toEqual([
+      'corr-7',
+      null,
+    ])
   })
 
   test('a redelivered order.placed (same envelope id) changes nothing', async () => {
     const { store, sub, productId, stock } = await setup()
-    const e = envelope({ type: 'order.placed', data: { order_id: 1, user_id: crypto.randomUUID(), items: [{ product_id: productId, quantity: 1 }] } })
+    const e = envelope({
+      type: 'order.placed',
+      data: { order_id: 1, user_id: crypto.randomUUID(), items: [{ product_id: productId, quantity: 1 }] },
+    })
     await sub.handler(e)
     await sub.handler(e)
     expect(await stock()).toBe(2)
@@ -86,8 +102,14 @@ describe('catalogSubscriptions', () => {
     }
     const broken: CatalogApplication = catalogApplication({ store: failing, clock: systemClock })
     const [sub] = catalogSubscriptions(broken)
-    const e = envelope({ type: 'order.placed', data: { order_id: 2, user_id: crypto.randomUUID(), items: [{ product_id: productId, quantity: 1 }] } })
-    const thrown = await sub!.handler(e).then(() => undefined, (x: Error) => x.message)
+    const e = envelope({
+      type: 'order.placed',
+      data: { order_id: 2, user_id: crypto.randomUUID(), items: [{ product_id: productId, quantity: 1 }] },
+    })
+    const thrown = await sub!.handler(e).then(
+      () => undefined,
+      (x: Error) => x.message,
+    )
     expect(thrown).toBe('database went away')
     expect(await stock()).toBe(3)
     // once the database is back, the retried delivery goes through

@@ -2,12 +2,27 @@ import { describe, expect, test } from 'bun:test'
 import fc from 'fast-check'
 import { type Category, changeCategory, levelUnder, wouldCycle } from '../src/domain/category.ts'
 import { compareKeys, isValidDescription, isValidName, nameKey } from '../src/domain/name-key.ts'
-import { type Product, changeProduct, isValidStock, productCreated, productDeleted, productUpdated } from '../src/domain/product.ts'
+import {
+  type Product,
+  changeProduct,
+  isValidStock,
+  productCreated,
+  productDeleted,
+  productUpdated,
+} from '../src/domain/product.ts'
 import { type Reservation, answerFor, hasShortage, mergeLines, rejection, shortage } from '../src/domain/stock.ts'
 import { type CategoryNode, childrenIndex, depthFirst, lineageOf, nest, subtreeIds } from '../src/domain/tree.ts'
 
 const t0 = new Date(Date.UTC(2026, 0, 1))
-const cat = (id: number, name: string, parentId: number | null, level = 0): Category => ({ id, name, description: null, parentId, level, createdAt: t0, updatedAt: t0 })
+const cat = (id: number, name: string, parentId: number | null, level = 0): Category => ({
+  id,
+  name,
+  description: null,
+  parentId,
+  level,
+  createdAt: t0,
+  updatedAt: t0,
+})
 
 describe('names', () => {
   test('the key is case-insensitive for any script, and NFC-normalized', () => {
@@ -62,7 +77,14 @@ describe('tree walks', () => {
   //    2 beta            6 Gamma
   //      4 x
   //    3 Alpha
-  const all = [cat(1, 'Zeta', null, 0), cat(2, 'beta', 1, 1), cat(3, 'Alpha', 1, 1), cat(4, 'x', 2, 2), cat(5, 'alpha', null, 0), cat(6, 'Gamma', 5, 1)]
+  const all = [
+    cat(1, 'Zeta', null, 0),
+    cat(2, 'beta', 1, 1),
+    cat(3, 'Alpha', 1, 1),
+    cat(4, 'x', 2, 2),
+    cat(5, 'alpha', null, 0),
+    cat(6, 'Gamma', 5, 1),
+  ]
   const index = childrenIndex(all)
   test('depth-first: each parent before its subtree, siblings by name without case', () => {
     expect(depthFirst(index, index.get(null)!).map((c) => c.id)).toEqual([5, 6, 1, 3, 2, 4])
@@ -90,9 +112,15 @@ describe('tree walks', () => {
     expect(subtreeIds(idx, 1).size).toBe(20_000)
   })
   test('property: depth-first lists every category once, parents first, siblings in name order; nest is its inverse', () => {
-    const forest = fc.array(fc.tuple(fc.nat(), fc.string({ minLength: 1, maxLength: 4 })), { minLength: 1, maxLength: 60 }).map((specs) =>
-      specs.map(([p, name], i): Category => ({ ...cat(i + 1, `${name}${i}`, i === 0 || p % (i + 1) === 0 ? null : (p % i) + 1) })),
-    )
+    const forest = fc
+      .array(fc.tuple(fc.nat(), fc.string({ minLength: 1, maxLength: 4 })), { minLength: 1, maxLength: 60 })
+      .map((specs) =>
+        specs.map(
+          ([p, name], i): Category => ({
+            ...cat(i + 1, `${name}${i}`, i === 0 || p % (i + 1) === 0 ? null : (p % i) + 1),
+          }),
+        ),
+      )
     fc.assert(
       fc.property(forest, (cats) => {
         const idx = childrenIndex(cats)
@@ -100,8 +128,11 @@ describe('tree walks', () => {
         expect(order.length).toBe(cats.length)
         const at = new Map(order.map((c, i) => [c.id, i]))
         for (const c of cats) if (c.parentId !== null) expect(at.get(c.parentId)!).toBeLessThan(at.get(c.id)!)
-        for (const kids of idx.values()) for (let i = 1; i < kids.length; i++) expect(compareKeys(nameKey(kids[i - 1]!.name), nameKey(kids[i]!.name))).toBeLessThanOrEqual(0)
-        const flatten = (nodes: readonly CategoryNode[]): number[] => nodes.flatMap((n) => [n.id, ...flatten(n.children)])
+        for (const kids of idx.values())
+          for (let i = 1; i < kids.length; i++)
+            expect(compareKeys(nameKey(kids[i - 1]!.name), nameKey(kids[i]!.name))).toBeLessThanOrEqual(0)
+        const flatten = (nodes: readonly CategoryNode[]): number[] =>
+          nodes.flatMap((n) => [n.id, ...flatten(n.children)])
         expect(flatten(nest(order))).toEqual(order.map((c) => c.id))
       }),
       { numRuns: 200 },
@@ -123,7 +154,9 @@ describe('product rules', () => {
     version: 4,
   }
   test('a change bumps the version and updated_at; the same values (19.9 = 19.90) change nothing', () => {
-    expect(changeProduct(p, { name: 'Phone', price: '19.90', stock: 3, categoryId: 2, description: null }, new Date())).toBe(p)
+    expect(
+      changeProduct(p, { name: 'Phone', price: '19.90', stock: 3, categoryId: 2, description: null }, new Date()),
+    ).toBe(p)
     const later = new Date(t0.getTime() + 5)
     const next = changeProduct(p, { stock: 0 }, later)
     expect(next).toMatchObject({ stock: 0, version: 5, updatedAt: later, createdAt: t0 })
@@ -143,23 +176,58 @@ describe('product rules', () => {
 
 describe('stock rules', () => {
   test('lines merge per product, in product id order', () => {
-    expect(mergeLines([{ productId: 9, quantity: 1 }, { productId: 2, quantity: 3 }, { productId: 9, quantity: 4 }])).toEqual([
+    expect(
+      mergeLines([
+        { productId: 9, quantity: 1 },
+        { productId: 2, quantity: 3 },
+        { productId: 9, quantity: 4 },
+      ]),
+    ).toEqual([
       { productId: 2, quantity: 3 },
       { productId: 9, quantity: 5 },
     ])
   })
   test('shortage names short and unknown products; the rejection reason says which kind', () => {
-    const lines = [{ productId: 1, quantity: 2 }, { productId: 2, quantity: 5 }, { productId: 3, quantity: 1 }]
-    const s = shortage(lines, new Map([[1, 2], [2, 4]]))
+    const lines = [
+      { productId: 1, quantity: 2 },
+      { productId: 2, quantity: 5 },
+      { productId: 3, quantity: 1 },
+    ]
+    const s = shortage(
+      lines,
+      new Map([
+        [1, 2],
+        [2, 4],
+      ]),
+    )
     expect(s).toEqual({ short: [2], unknown: [3] })
     expect(hasShortage(s)).toBe(true)
     expect(rejection(s)).toEqual({ reason: 'insufficient stock or unknown product', productIds: [2, 3] })
     expect(rejection({ short: [4, 1], unknown: [] })).toEqual({ reason: 'insufficient stock', productIds: [1, 4] })
     expect(rejection({ short: [], unknown: [8] }).reason).toBe('unknown product')
-    expect(hasShortage(shortage(lines, new Map([[1, 2], [2, 5], [3, 1]])))).toBe(false)
+    expect(
+      hasShortage(
+        shortage(
+          lines,
+          new Map([
+            [1, 2],
+            [2, 5],
+            [3, 1],
+          ]),
+        ),
+      ),
+    ).toBe(false)
   })
   test('a repeated order.placed gets the first answer; a released order gets none', () => {
-    const r: Reservation = { orderId: 4, status: 'reserved', lines: [], reason: null, productIds: [], createdAt: t0, updatedAt: t0 }
+    const r: Reservation = {
+      orderId: 4,
+      status: 'reserved',
+      lines: [],
+      reason: null,
+      productIds: [],
+      createdAt: t0,
+      updatedAt: t0,
+    }
     expect(answerFor(r)).toEqual({ type: 'stock.reserved', data: { order_id: 4 } })
     expect(answerFor({ ...r, status: 'rejected', reason: 'insufficient stock', productIds: [3] })).toEqual({
       type: 'stock.rejected',

@@ -7,7 +7,13 @@ const CATEGORY_KEYS = ['created_at', 'description', 'id', 'level', 'name', 'pare
 describe('POST /api/v1/category', () => {
   const t = catalogTestApp()
   test('201: a root, then a child one level down; Location; id, level and timestamps in the body are ignored', async () => {
-    const r = await t.admin('POST', '/api/v1/category', { name: '  Electronics ', description: 'All things electric', id: 999, level: 7, created_at: '2000-01-01T00:00:00Z' })
+    const r = await t.admin('POST', '/api/v1/category', {
+      name: '  Electronics ',
+      description: 'All things electric',
+      id: 999,
+      level: 7,
+      created_at: '2000-01-01T00:00:00Z',
+    })
     expect(r.status).toBe(201)
     expect(Object.keys(r.body).sort()).toEqual(CATEGORY_KEYS)
     expect(r.body).toMatchObject({ name: 'Electronics', description: 'All things electric', parent_id: null, level: 0 })
@@ -22,7 +28,11 @@ describe('POST /api/v1/category', () => {
   test('409 for a name taken among siblings, regardless of case; the same name elsewhere is fine', async () => {
     const p = await t.category('Siblings')
     await t.category('Books', p.id)
-    expectProblem(await t.admin('POST', '/api/v1/category', { name: 'BOOKS', parent_id: p.id }), 409, 'CATEGORY_NAME_TAKEN')
+    expectProblem(
+      await t.admin('POST', '/api/v1/category', { name: 'BOOKS', parent_id: p.id }),
+      409,
+      'CATEGORY_NAME_TAKEN',
+    )
     expect((await t.admin('POST', '/api/v1/category', { name: 'Books' })).status).toBe(201)
     expectProblem(await t.admin('POST', '/api/v1/category', { name: 'books' }), 409, 'CATEGORY_NAME_TAKEN')
   })
@@ -53,11 +63,34 @@ describe('POST /api/v1/category', () => {
     }
   })
   test('400 malformed JSON, 415 another media type, 413 over the body limit, 422 not an object', async () => {
-    expectProblem(await t.req('POST', '/api/v1/category', { token: ADMIN, raw: '{"name": ', headers: { 'Content-Type': 'application/json' } }), 400, 'MALFORMED_JSON')
-    expectProblem(await t.req('POST', '/api/v1/category', { token: ADMIN, raw: 'name=x', headers: { 'Content-Type': 'application/x-www-form-urlencoded' } }), 415)
+    expectProblem(
+      await t.req('POST', '/api/v1/category', {
+        token: ADMIN,
+        raw: '{"name": ',
+        headers: { 'Content-Type': 'application/json' },
+      }),
+      400,
+      'MALFORMED_JSON',
+    )
+    expectProblem(
+      await t.req('POST', '/api/v1/category', {
+        token: ADMIN,
+        raw: 'name=x',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      }),
+      415,
+    )
     const small = catalogTestApp({ bodyLimit: 100 })
-    expectProblem(await small.admin('POST', '/api/v1/category', { name: 'x', description: 'y'.repeat(200) }), 413, 'BODY_TOO_LARGE')
-    for (const raw of ['[]', '"x"', 'null', '7']) expectProblem(await t.req('POST', '/api/v1/category', { token: ADMIN, raw, headers: { 'Content-Type': 'application/json' } }), 422)
+    expectProblem(
+      await small.admin('POST', '/api/v1/category', { name: 'x', description: 'y'.repeat(200) }),
+      413,
+      'BODY_TOO_LARGE',
+    )
+    for (const raw of ['[]', '"x"', 'null', '7'])
+      expectProblem(
+        await t.req('POST', '/api/v1/category', { token: ADMIN, raw, headers: { 'Content-Type': 'application/json' } }),
+        422,
+      )
   })
   test('401 without or with a bad token, 403 for a USER', async () => {
     await expectAdminOnly(t, 'POST', '/api/v1/category', { name: 'Nope' })
@@ -80,14 +113,32 @@ describe('GET /api/v1/categories', () => {
     const cacti = await t.category('Cacti', plants.id)
     const appliances = await t.category('appliances')
     const ovens = await t.category('Ovens', appliances.id)
-    ids = { garden: garden.id, tools: tools.id, plants: plants.id, rakes: rakes.id, roses: roses.id, cacti: cacti.id, appliances: appliances.id, ovens: ovens.id }
+    ids = {
+      garden: garden.id,
+      tools: tools.id,
+      plants: plants.id,
+      rakes: rakes.id,
+      roses: roses.id,
+      cacti: cacti.id,
+      appliances: appliances.id,
+      ovens: ovens.id,
+    }
   })()
 
   test('200: depth-first, each parent before its children, siblings by name (case-insensitive), anyone may read', async () => {
     await setup
     const r = await t.req('GET', '/api/v1/categories')
     expect(r.status).toBe(200)
-    expect(r.body.map((c: any) => c.name)).toEqual(['appliances', 'Ovens', 'Garden', 'Plants', 'Cacti', 'roses', 'tools', 'Rakes'])
+    expect(r.body.map((c: any) => c.name)).toEqual([
+      'appliances',
+      'Ovens',
+      'Garden',
+      'Plants',
+      'Cacti',
+      'roses',
+      'tools',
+      'Rakes',
+    ])
     expect(r.body.map((c: any) => c.level)).toEqual([0, 1, 0, 1, 2, 2, 1, 2])
     expect(Object.keys(r.body[0]).sort()).toEqual(CATEGORY_KEYS)
     expect(r.headers.get('X-Total-Count')).toBe('8')
@@ -109,7 +160,9 @@ describe('GET /api/v1/categories', () => {
     const r = await t.req('GET', '/api/v1/categories?limit=3&offset=3')
     expect(r.body.map((c: any) => c.name)).toEqual(['Plants', 'Cacti', 'roses'])
     expect(r.headers.get('X-Total-Count')).toBe('8')
-    expect(r.headers.get('Link')).toBe('</api/v1/categories?limit=3&offset=6>; rel="next", </api/v1/categories?limit=3&offset=0>; rel="prev"')
+    expect(r.headers.get('Link')).toBe(
+      '</api/v1/categories?limit=3&offset=6>; rel="next", </api/v1/categories?limit=3&offset=0>; rel="prev"',
+    )
     const last = await t.req('GET', '/api/v1/categories?limit=3&offset=6')
     expect(last.body.length).toBe(2)
     expect(last.headers.get('Link')).toBe('</api/v1/categories?limit=3&offset=3>; rel="prev"')
@@ -121,19 +174,34 @@ describe('GET /api/v1/categories', () => {
     expect(r.body.map((c: any) => c.name)).toEqual(['appliances', 'Garden'])
     const garden = r.body[1]
     expect(garden.children.map((c: any) => c.name)).toEqual(['Plants', 'tools'])
-    expect(garden.children[0].children.map((c: any) => [c.name, c.level, c.children])).toEqual([['Cacti', 2, []], ['roses', 2, []]])
+    expect(garden.children[0].children.map((c: any) => [c.name, c.level, c.children])).toEqual([
+      ['Cacti', 2, []],
+      ['roses', 2, []],
+    ])
     expect(r.headers.get('X-Total-Count')).toBe('2')
     const paged = await t.req('GET', '/api/v1/categories?tree=true&limit=1&offset=1')
     expect(paged.body.map((c: any) => c.name)).toEqual(['Garden'])
     expect(paged.body[0].children.length).toBe(2)
     expect(paged.headers.get('Link')).toContain('rel="prev"')
     const sub = await t.req('GET', `/api/v1/categories?tree=true&parent_id=${ids.garden}`)
-    expect(sub.body.map((c: any) => [c.name, c.children.length])).toEqual([['Plants', 2], ['tools', 1]])
+    expect(sub.body.map((c: any) => [c.name, c.children.length])).toEqual([
+      ['Plants', 2],
+      ['tools', 1],
+    ])
     expect(sub.headers.get('X-Total-Count')).toBe('2')
     expect((await t.req('GET', '/api/v1/categories?tree=false')).body.length).toBe(8)
   })
   test('422 for bad query values', async () => {
-    for (const q of ['limit=101', 'limit=0', 'offset=-1', 'limit=abc', 'parent_id=0', 'parent_id=x', 'tree=yes', 'limit=1&limit=2']) {
+    for (const q of [
+      'limit=101',
+      'limit=0',
+      'offset=-1',
+      'limit=abc',
+      'parent_id=0',
+      'parent_id=x',
+      'tree=yes',
+      'limit=1&limit=2',
+    ]) {
       expectProblem(await t.req('GET', `/api/v1/categories?${q}`), 422, 'VALIDATION_FAILED')
     }
   })
@@ -157,7 +225,8 @@ describe('GET /api/v1/categories/{id}', () => {
   })
   test('404 for an unknown id; 422 for a malformed one', async () => {
     expectProblem(await t.req('GET', '/api/v1/categories/777777'), 404, 'CATEGORY_NOT_FOUND')
-    for (const id of ['abc', '0', '-1', '1.5', '99999999999999999999']) expectProblem(await t.req('GET', `/api/v1/categories/${id}`), 422)
+    for (const id of ['abc', '0', '-1', '1.5', '99999999999999999999'])
+      expectProblem(await t.req('GET', `/api/v1/categories/${id}`), 422)
   })
 })
 
@@ -165,9 +234,22 @@ describe('PUT /api/v1/category/{id}', () => {
   const t = catalogTestApp()
   test('200: rename and describe; fields not allowed are ignored', async () => {
     const c = await t.category('Old')
-    const r = await t.admin('PUT', `/api/v1/category/${c.id}`, { name: 'New', description: 'described', level: 5, id: 1, created_at: '2000-01-01T00:00:00Z' })
+    const r = await t.admin('PUT', `/api/v1/category/${c.id}`, {
+      name: 'New',
+      description: 'described',
+      level: 5,
+      id: 1,
+      created_at: '2000-01-01T00:00:00Z',
+    })
     expect(r.status).toBe(200)
-    expect(r.body).toMatchObject({ id: c.id, name: 'New', description: 'described', level: 0, parent_id: null, created_at: c.created_at })
+    expect(r.body).toMatchObject({
+      id: c.id,
+      name: 'New',
+      description: 'described',
+      level: 0,
+      parent_id: null,
+      created_at: c.created_at,
+    })
     expect(r.body.updated_at >= c.updated_at).toBe(true)
     expect((await t.admin('PUT', `/api/v1/category/${c.id}`, { description: null })).body.description).toBeNull()
     const same = await t.admin('PUT', `/api/v1/category/${c.id}`, {})

@@ -69,7 +69,8 @@ function conditional(name: string, makeStore: () => Promise<CatalogStore>) {
       ids.p1 = (await t.product('Cond one', ids.leaf, { stock: 5 })).id
       ids.p2 = (await t.product('Cond two', ids.root, { stock: 5 })).id
     })
-    const get = (path: string, inm?: string) => t.req('GET', path, inm === undefined ? {} : { headers: { 'If-None-Match': inm } })
+    const get = (path: string, inm?: string) =>
+      t.req('GET', path, inm === undefined ? {} : { headers: { 'If-None-Match': inm } })
     const reads = () => [
       `/api/v1/products?category_id=${ids.root}&sort=-price&limit=1&offset=1&q=cond`,
       `/api/v1/products_with_category/${ids.root}?include_subcategories=false`,
@@ -94,7 +95,12 @@ function conditional(name: string, makeStore: () => Promise<CatalogStore>) {
       const products = `/api/v1/products?category_id=${ids.root}&sort=name`
       const inCategory = `/api/v1/products_with_category/${ids.root}`
       const tree = '/api/v1/categories?tree=true'
-      const tags = { products: expect200(await get(products)), inCategory: expect200(await get(inCategory)), tree: expect200(await get(tree)), flat: expect200(await get('/api/v1/categories')) }
+      const tags = {
+        products: expect200(await get(products)),
+        inCategory: expect200(await get(inCategory)),
+        tree: expect200(await get(tree)),
+        flat: expect200(await get('/api/v1/categories')),
+      }
       const before = { ...runs }
       for (let i = 0; i < 3; i++) {
         expect304(await get(products, tags.products), tags.products)
@@ -112,8 +118,10 @@ function conditional(name: string, makeStore: () => Promise<CatalogStore>) {
       const path = `/api/v1/products?category_id=${ids.root}`
       const tag = expect200(await get(path))
       const opaque = tag.slice(2)
-      for (const inm of [tag, opaque, `"other", ${tag}`, `W/"a", "b",${opaque} , W/"c"`, `, ${tag},`, '*', ' * ']) expect304(await get(path, inm), tag)
-      for (const inm of ['"other"', 'W/"other", "again"', `W/"x${opaque.slice(1)}`]) expect(expect200(await get(path, inm))).toBe(tag)
+      for (const inm of [tag, opaque, `"other", ${tag}`, `W/"a", "b",${opaque} , W/"c"`, `, ${tag},`, '*', ' * '])
+        expect304(await get(path, inm), tag)
+      for (const inm of ['"other"', 'W/"other", "again"', `W/"x${opaque.slice(1)}`])
+        expect(expect200(await get(path, inm))).toBe(tag)
       const one = `/api/v1/product/${ids.p1}`
       const productTag = expect200(await get(one))
       expect304(await get(one, productTag.slice(2)), productTag)
@@ -126,7 +134,12 @@ function conditional(name: string, makeStore: () => Promise<CatalogStore>) {
       const cats = '/api/v1/categories?tree=true'
       const one = `/api/v1/product/${ids.p1}`
       const cat = `/api/v1/categories/${ids.leaf}`
-      const old = { list: expect200(await get(list)), cats: expect200(await get(cats)), one: expect200(await get(one)), cat: expect200(await get(cat)) }
+      const old = {
+        list: expect200(await get(list)),
+        cats: expect200(await get(cats)),
+        one: expect200(await get(one)),
+        cat: expect200(await get(cat)),
+      }
 
       // A stock change: product reads change, category reads do not (they show no product).
       expect((await t.admin('PUT', `/api/v1/product/${ids.p2}`, { stock: 7 })).status).toBe(200)
@@ -191,14 +204,23 @@ function conditional(name: string, makeStore: () => Promise<CatalogStore>) {
 
 test('CORS: a page of another origin may send If-None-Match and read the ETag', async () => {
   const t = catalogTestApp({ corsOrigins: ['https://shop.example'] })
-  const pre = await t.req('OPTIONS', '/api/v1/products', { headers: { Origin: 'https://shop.example', 'Access-Control-Request-Method': 'GET', 'Access-Control-Request-Headers': 'if-none-match' } })
+  const pre = await t.req('OPTIONS', '/api/v1/products', {
+    headers: {
+      Origin: 'https://shop.example',
+      'Access-Control-Request-Method': 'GET',
+      'Access-Control-Request-Headers': 'if-none-match',
+    },
+  })
   expect(pre.headers.get('Access-Control-Allow-Headers')).toContain('If-None-Match')
   const r = await t.req('GET', '/api/v1/products', { headers: { Origin: 'https://shop.example' } })
   expect(r.headers.get('Access-Control-Expose-Headers')).toContain('ETag')
-  const again = await t.req('GET', '/api/v1/products', { headers: { Origin: 'https://shop.example', 'If-None-Match': r.headers.get('ETag')! } })
+  const again = await t.req('GET', '/api/v1/products', {
+    headers: { Origin: 'https://shop.example', 'If-None-Match': r.headers.get('ETag')! },
+  })
   expect(again.status).toBe(304)
   expect(again.headers.get('Access-Control-Allow-Origin')).toBe('https://shop.example')
 })
 
 conditional('memory', async () => memoryCatalogStore())
-for (const db of await adapterDatabases('catalog', MIGRATIONS)) conditional(`postgres ${db.kind}`, async () => postgresCatalogStore(await db.open()))
+for (const db of await adapterDatabases('catalog', MIGRATIONS))
+  conditional(`postgres ${db.kind}`, async () => postgresCatalogStore(await db.open()))

@@ -8,27 +8,65 @@ import type { CatalogStore } from '../src/ports.ts'
 import { ADMIN, catalogTestApp, expectAdminOnly } from './support.ts'
 import { expectProblem } from '@shop/shared-kernel/testing/problem'
 
-const PRODUCT_KEYS = ['category', 'category_id', 'created_at', 'description', 'id', 'name', 'price', 'stock', 'updated_at']
+const PRODUCT_KEYS = [
+  'category',
+  'category_id',
+  'created_at',
+  'description',
+  'id',
+  'name',
+  'price',
+  'stock',
+  'updated_at',
+]
 
 describe('POST /api/v1/product', () => {
   const t = catalogTestApp()
   test('201 with the product and its category; price as a 2-decimal string; stock defaults to 0; Location', async () => {
     const root = await t.category('Electronics')
     const phones = await t.category('Phones', root.id)
-    const r = await t.admin('POST', '/api/v1/product', { name: ' Phone X ', price: 1999.9, category_id: phones.id, description: 'Shiny' })
+    const r = await t.admin('POST', '/api/v1/product', {
+      name: ' Phone X ',
+      price: 1999.9,
+      category_id: phones.id,
+      description: 'Shiny',
+    })
     expect(r.status).toBe(201)
     expect(Object.keys(r.body).sort()).toEqual(PRODUCT_KEYS)
-    expect(r.body).toMatchObject({ name: 'Phone X', price: '1999.90', stock: 0, category_id: phones.id, category: { id: phones.id, name: 'Phones', level: 1 }, description: 'Shiny' })
+    expect(r.body).toMatchObject({
+      name: 'Phone X',
+      price: '1999.90',
+      stock: 0,
+      category_id: phones.id,
+      category: { id: phones.id, name: 'Phones', level: 1 },
+      description: 'Shiny',
+    })
     expect(r.text).toContain('"price":"1999.90"')
     expect(r.headers.get('Location')).toBe(`/api/v1/product/${r.body.id}`)
-    for (const [price, shown] of [['1999.9', '1999.90'], [5, '5.00'], ['0.01', '0.01'], ['9999999999.99', '9999999999.99'], [' 12.5 ', '12.50']] as const) {
-      expect((await t.admin('POST', '/api/v1/product', { name: `p ${price}`, price, category_id: phones.id, stock: 2 })).body).toMatchObject({ price: shown, stock: 2 })
+    for (const [price, shown] of [
+      ['1999.9', '1999.90'],
+      [5, '5.00'],
+      ['0.01', '0.01'],
+      ['9999999999.99', '9999999999.99'],
+      [' 12.5 ', '12.50'],
+    ] as const) {
+      expect(
+        (await t.admin('POST', '/api/v1/product', { name: `p ${price}`, price, category_id: phones.id, stock: 2 }))
+          .body,
+      ).toMatchObject({ price: shown, stock: 2 })
     }
   })
   test('mass assignment: id, version, timestamps and a made-up category are ignored', async () => {
     const c = await t.category('Mass')
     const r = await t.admin('POST', '/api/v1/product', {
-      name: 'Sneaky', price: '1.00', category_id: c.id, id: 1, version: 99, created_at: '2000-01-01T00:00:00Z', updated_at: '2000-01-01T00:00:00Z', category: { id: 5, name: 'Fake', level: 9 },
+      name: 'Sneaky',
+      price: '1.00',
+      category_id: c.id,
+      id: 1,
+      version: 99,
+      created_at: '2000-01-01T00:00:00Z',
+      updated_at: '2000-01-01T00:00:00Z',
+      category: { id: 5, name: 'Fake', level: 9 },
     })
     expect(r.status).toBe(201)
     expect(r.body.category).toEqual({ id: c.id, name: 'Mass', level: 0 })
@@ -98,7 +136,11 @@ function listing(name: string, makeStore: () => Promise<CatalogStore>) {
       await t.product('Apple', food.id, { price: '0.50', stock: 100, description: 'crisp and RED' })
       await t.product('bread', bakery.id, { price: '2.20', stock: 0 })
       await t.product('Cheesecake', cakes.id, { price: '15.00', stock: 3, description: 'New York style' })
-      await t.product('100% juice_mix \\ pure', drinks.id, { price: '3.10', stock: 12, description: `O'Hara's "finest"` })
+      await t.product('100% juice_mix \\ pure', drinks.id, {
+        price: '3.10',
+        stock: 12,
+        description: `O'Hara's "finest"`,
+      })
       await t.product('1000 juiceXmix', drinks.id, { price: '3.10', stock: 0 })
       await t.product('Café crème 🍰', cakes.id, { price: '4.75', stock: 1 })
     })
@@ -106,20 +148,44 @@ function listing(name: string, makeStore: () => Promise<CatalogStore>) {
     test('200: every product with its category, ordered by id, with X-Total-Count', async () => {
       const r = await t.req('GET', '/api/v1/products')
       expect(r.status).toBe(200)
-      expect(names(r)).toEqual(['Apple', 'bread', 'Cheesecake', '100% juice_mix \\ pure', '1000 juiceXmix', 'Café crème 🍰'])
+      expect(names(r)).toEqual([
+        'Apple',
+        'bread',
+        'Cheesecake',
+        '100% juice_mix \\ pure',
+        '1000 juiceXmix',
+        'Café crème 🍰',
+      ])
       expect(r.headers.get('X-Total-Count')).toBe('6')
       expect(r.body[2].category).toEqual({ id: ids.cakes, name: 'Cakes', level: 2 })
       expect(r.body[2].price).toBe('15.00')
     })
     test('category_id includes the whole subtree; unknown matches nothing', async () => {
-      expect(names(await t.req('GET', `/api/v1/products?category_id=${ids.food}`))).toEqual(['Apple', 'bread', 'Cheesecake', 'Café crème 🍰'])
-      expect(names(await t.req('GET', `/api/v1/products?category_id=${ids.bakery}`))).toEqual(['bread', 'Cheesecake', 'Café crème 🍰'])
+      expect(names(await t.req('GET', `/api/v1/products?category_id=${ids.food}`))).toEqual([
+        'Apple',
+        'bread',
+        'Cheesecake',
+        'Café crème 🍰',
+      ])
+      expect(names(await t.req('GET', `/api/v1/products?category_id=${ids.bakery}`))).toEqual([
+        'bread',
+        'Cheesecake',
+        'Café crème 🍰',
+      ])
       expect((await t.req('GET', '/api/v1/products?category_id=424242')).body).toEqual([])
     })
     test('min_price, max_price (inclusive), in_stock', async () => {
-      expect(names(await t.req('GET', '/api/v1/products?min_price=3.1&max_price=4.75'))).toEqual(['100% juice_mix \\ pure', '1000 juiceXmix', 'Café crème 🍰'])
+      expect(names(await t.req('GET', '/api/v1/products?min_price=3.1&max_price=4.75'))).toEqual([
+        '100% juice_mix \\ pure',
+        '1000 juiceXmix',
+        'Café crème 🍰',
+      ])
       expect(names(await t.req('GET', '/api/v1/products?min_price=0&max_price=0.5'))).toEqual(['Apple'])
-      expect(names(await t.req('GET', `/api/v1/products?in_stock=true&category_id=${ids.food}`))).toEqual(['Apple', 'Cheesecake', 'Café crème 🍰'])
+      expect(names(await t.req('GET', `/api/v1/products?in_stock=true&category_id=${ids.food}`))).toEqual([
+        'Apple',
+        'Cheesecake',
+        'Café crème 🍰',
+      ])
       expect(names(await t.req('GET', '/api/v1/products?in_stock=false'))).toEqual(['bread', '1000 juiceXmix'])
     })
     test('q: case-insensitive in name and description', async () => {
@@ -128,7 +194,9 @@ function listing(name: string, makeStore: () => Promise<CatalogStore>) {
       expect(names(await t.req('GET', '/api/v1/products?q=red'))).toEqual(['Apple'])
       expect(names(await t.req('GET', '/api/v1/products?q=EAD'))).toEqual(['bread'])
       expect(names(await t.req('GET', '/api/v1/products?q=%20%20apple%20'))).toEqual(['Apple'])
-      expect(names(await t.req('GET', `/api/v1/products?q=${encodeURIComponent('crème 🍰')}`))).toEqual(['Café crème 🍰'])
+      expect(names(await t.req('GET', `/api/v1/products?q=${encodeURIComponent('crème 🍰')}`))).toEqual([
+        'Café crème 🍰',
+      ])
     })
     test('q: hostile input is taken literally and is harmless', async () => {
       const search = async (q: string) => {
@@ -143,7 +211,21 @@ function listing(name: string, makeStore: () => Promise<CatalogStore>) {
       expect(await search('\\%')).toEqual([])
       expect(await search("o'hara's")).toEqual(['100% juice_mix \\ pure'])
       expect(await search('"finest"')).toEqual(['100% juice_mix \\ pure'])
-      for (const hostile of ["'; drop table products; --", "' or '1'='1", '"; select pg_sleep(5); --', '$1', '${q}', '%%%', '__', '\\\\', '[a-z]', '.*', 'ʼ', 'ﾟ･✿ヾ╲(｡◕‿◕｡)╱✿･ﾟ', 'x'.repeat(1000)]) {
+      for (const hostile of [
+        "'; drop table products; --",
+        "' or '1'='1",
+        '"; select pg_sleep(5); --',
+        '$1',
+        '${q}',
+        '%%%',
+        '__',
+        '\\\\',
+        '[a-z]',
+        '.*',
+        'ʼ',
+        'ﾟ･✿ヾ╲(｡◕‿◕｡)╱✿･ﾟ',
+        'x'.repeat(1000),
+      ]) {
         expect(await search(hostile)).toEqual([])
       }
       // malformed percent-encoding (a lone surrogate, invalid UTF-8) reaches the search as text, never as a 500
@@ -160,15 +242,22 @@ function listing(name: string, makeStore: () => Promise<CatalogStore>) {
       expectProblem(await t.req('GET', '/api/v1/products?q=a&q=b'), 422)
     })
     test('sort: each key, ties by id, descending is the exact reverse', async () => {
-      const sorted = async (s: string) => names(await t.req('GET', `/api/v1/products?sort=${s}&category_id=${ids.food}`))
+      const sorted = async (s: string) =>
+        names(await t.req('GET', `/api/v1/products?sort=${s}&category_id=${ids.food}`))
       expect(await sorted('name')).toEqual(['Apple', 'bread', 'Café crème 🍰', 'Cheesecake'])
       expect(await sorted('-name')).toEqual(['Cheesecake', 'Café crème 🍰', 'bread', 'Apple'])
       expect(await sorted('price')).toEqual(['Apple', 'bread', 'Café crème 🍰', 'Cheesecake'])
       expect(await sorted('-price')).toEqual(['Cheesecake', 'Café crème 🍰', 'bread', 'Apple'])
       expect(await sorted('created_at')).toEqual(['Apple', 'bread', 'Cheesecake', 'Café crème 🍰'])
       expect(await sorted('-created_at')).toEqual(['Café crème 🍰', 'Cheesecake', 'bread', 'Apple'])
-      expect(names(await t.req('GET', '/api/v1/products?sort=price&category_id=' + ids.drinks))).toEqual(['100% juice_mix \\ pure', '1000 juiceXmix'])
-      expect(names(await t.req('GET', '/api/v1/products?sort=-price&category_id=' + ids.drinks))).toEqual(['1000 juiceXmix', '100% juice_mix \\ pure'])
+      expect(names(await t.req('GET', '/api/v1/products?sort=price&category_id=' + ids.drinks))).toEqual([
+        '100% juice_mix \\ pure',
+        '1000 juiceXmix',
+      ])
+      expect(names(await t.req('GET', '/api/v1/products?sort=-price&category_id=' + ids.drinks))).toEqual([
+        '1000 juiceXmix',
+        '100% juice_mix \\ pure',
+      ])
     })
     test('pagination headers keep the filters in the links', async () => {
       const r = await t.req('GET', `/api/v1/products?category_id=${ids.food}&sort=price&limit=2&offset=1`)
@@ -183,9 +272,18 @@ function listing(name: string, makeStore: () => Promise<CatalogStore>) {
     })
     test('422 for bad query values, with the field named', async () => {
       const cases: [string, string][] = [
-        ['limit=101', 'limit'], ['limit=0', 'limit'], ['offset=-1', 'offset'], ['category_id=abc', 'category_id'], ['category_id=0', 'category_id'],
-        ['min_price=abc', 'min_price'], ['min_price=-1', 'min_price'], ['max_price=1.234', 'max_price'], ['min_price=5&max_price=4.99', 'max_price'],
-        ['in_stock=maybe', 'in_stock'], ['sort=price;drop', 'sort'], ['sort=stock', 'sort'],
+        ['limit=101', 'limit'],
+        ['limit=0', 'limit'],
+        ['offset=-1', 'offset'],
+        ['category_id=abc', 'category_id'],
+        ['category_id=0', 'category_id'],
+        ['min_price=abc', 'min_price'],
+        ['min_price=-1', 'min_price'],
+        ['max_price=1.234', 'max_price'],
+        ['min_price=5&max_price=4.99', 'max_price'],
+        ['in_stock=maybe', 'in_stock'],
+        ['sort=price;drop', 'sort'],
+        ['sort=stock', 'sort'],
       ]
       for (const [q, path] of cases) {
         const r = await t.req('GET', `/api/v1/products?${q}`)
@@ -199,8 +297,17 @@ function listing(name: string, makeStore: () => Promise<CatalogStore>) {
       expect(names(r)).toEqual(['Apple', 'bread', 'Cheesecake', 'Café crème 🍰'])
       expect(r.body.map((p: any) => p.category.level)).toEqual([0, 1, 2, 2])
       expect(r.headers.get('X-Total-Count')).toBe('4')
-      expect(names(await t.req('GET', `/api/v1/products_with_category/${ids.food}?include_subcategories=false`))).toEqual(['Apple'])
-      expect(names(await t.req('GET', `/api/v1/products_with_category/${ids.bakery}?include_subcategories=true&limit=1&offset=1`))).toEqual(['Cheesecake'])
+      expect(
+        names(await t.req('GET', `/api/v1/products_with_category/${ids.food}?include_subcategories=false`)),
+      ).toEqual(['Apple'])
+      expect(
+        names(
+          await t.req(
+            'GET',
+            `/api/v1/products_with_category/${ids.bakery}?include_subcategories=true&limit=1&offset=1`,
+          ),
+        ),
+      ).toEqual(['Cheesecake'])
       expectProblem(await t.req('GET', '/api/v1/products_with_category/999999'), 404, 'CATEGORY_NOT_FOUND')
       expectProblem(await t.req('GET', `/api/v1/products_with_category/${ids.food}?include_subcategories=nope`), 422)
       expectProblem(await t.req('GET', '/api/v1/products_with_category/abc'), 422)
@@ -210,7 +317,8 @@ function listing(name: string, makeStore: () => Promise<CatalogStore>) {
 }
 
 listing('memory', async () => memoryCatalogStore())
-for (const db of await adapterDatabases('catalog', MIGRATIONS)) listing(`postgres ${db.kind}`, async () => postgresCatalogStore(await db.open()))
+for (const db of await adapterDatabases('catalog', MIGRATIONS))
+  listing(`postgres ${db.kind}`, async () => postgresCatalogStore(await db.open()))
 
 describe('GET /api/v1/product/{id}', () => {
   const t = catalogTestApp()
@@ -231,10 +339,32 @@ describe('PUT /api/v1/product/{id}', () => {
     const a = await t.category('Put A')
     const b = await t.category('Put B', a.id)
     const p = await t.product('Before', a.id, { price: '1.00', stock: 1 })
-    const r = await t.admin('PUT', `/api/v1/product/${p.id}`, { name: 'After', description: 'now', price: '20.5', stock: 9, category_id: b.id, id: 5, version: 77, created_at: '2000-01-01T00:00:00Z' })
+    const r = await t.admin('PUT', `/api/v1/product/${p.id}`, {
+      name: 'After',
+      description: 'now',
+      price: '20.5',
+      stock: 9,
+      category_id: b.id,
+      id: 5,
+      version: 77,
+      created_at: '2000-01-01T00:00:00Z',
+    })
     expect(r.status).toBe(200)
-    expect(r.body).toMatchObject({ id: p.id, name: 'After', description: 'now', price: '20.50', stock: 9, category_id: b.id, category: { id: b.id, name: 'Put B', level: 1 }, created_at: p.created_at })
-    expect((await t.admin('PUT', `/api/v1/product/${p.id}`, { price: 3 })).body).toMatchObject({ price: '3.00', name: 'After', stock: 9 })
+    expect(r.body).toMatchObject({
+      id: p.id,
+      name: 'After',
+      description: 'now',
+      price: '20.50',
+      stock: 9,
+      category_id: b.id,
+      category: { id: b.id, name: 'Put B', level: 1 },
+      created_at: p.created_at,
+    })
+    expect((await t.admin('PUT', `/api/v1/product/${p.id}`, { price: 3 })).body).toMatchObject({
+      price: '3.00',
+      name: 'After',
+      stock: 9,
+    })
     expect((await t.admin('PUT', `/api/v1/product/${p.id}`, { description: null })).body.description).toBeNull()
   })
   test('404; 422 for an unknown category or invalid fields; 401/403', async () => {
@@ -242,7 +372,15 @@ describe('PUT /api/v1/product/{id}', () => {
     const p = await t.product('Guarded', c.id)
     expectProblem(await t.admin('PUT', '/api/v1/product/999999', { name: 'x' }), 404, 'PRODUCT_NOT_FOUND')
     expectProblem(await t.admin('PUT', `/api/v1/product/${p.id}`, { category_id: 999_999 }), 422, 'UNKNOWN_CATEGORY')
-    for (const body of [{ price: 0 }, { price: '1.001' }, { stock: -1 }, { name: '' }, { name: null }, { category_id: 'x' }, { price: null }]) {
+    for (const body of [
+      { price: 0 },
+      { price: '1.001' },
+      { stock: -1 },
+      { name: '' },
+      { name: null },
+      { category_id: 'x' },
+      { price: null },
+    ]) {
       expectProblem(await t.admin('PUT', `/api/v1/product/${p.id}`, body), 422, 'VALIDATION_FAILED')
     }
     await expectAdminOnly(t, 'PUT', `/api/v1/product/${p.id}`, { price: 1 })
@@ -270,10 +408,20 @@ describe('events are written with the change', () => {
     const published = t.published
     const c = await t.category('Events')
     const c2 = await t.category('Events 2')
-    const created = await t.admin('POST', '/api/v1/product', { name: 'Evented', price: '9.99', stock: 4, category_id: c.id }, { 'X-Request-Id': 'req-create' })
+    const created = await t.admin(
+      'POST',
+      '/api/v1/product',
+      { name: 'Evented', price: '9.99', stock: 4, category_id: c.id },
+      { 'X-Request-Id': 'req-create' },
+    )
     expect(created.headers.get('X-Request-Id')).toBe('req-create')
     const id = created.body.id
-    await t.admin('PUT', `/api/v1/product/${id}`, { price: '10.5', category_id: c2.id }, { 'X-Request-Id': 'req-update' })
+    await t.admin(
+      'PUT',
+      `/api/v1/product/${id}`,
+      { price: '10.5', category_id: c2.id },
+      { 'X-Request-Id': 'req-update' },
+    )
     await t.admin('PUT', `/api/v1/product/${id}`, { stock: 0 }, { 'X-Request-Id': 'req-stock' })
     await t.admin('DELETE', `/api/v1/product/${id}`, undefined, { 'X-Request-Id': 'req-delete' })
     const mine = published.filter((e: Envelope) => (e.data as { id?: number }).id === id)
@@ -320,7 +468,9 @@ describe('conventions', () => {
     expect((await t.admin('DELETE', `/api/v1/product/${p.id}/`)).status).toBe(204)
   })
   test('X-Request-Id echoed or generated; 404 and 405 in problem+json', async () => {
-    expect((await t.req('GET', '/api/v1/products', { headers: { 'X-Request-Id': 'abc-1' } })).headers.get('X-Request-Id')).toBe('abc-1')
+    expect(
+      (await t.req('GET', '/api/v1/products', { headers: { 'X-Request-Id': 'abc-1' } })).headers.get('X-Request-Id'),
+    ).toBe('abc-1')
     expect((await t.req('GET', '/api/v1/products')).headers.get('X-Request-Id')).toMatch(/^[0-9a-f-]{36}$/)
     expectProblem(await t.req('GET', '/api/v1/nope'), 404, 'NOT_FOUND')
     const r = await t.req('DELETE', '/api/v1/products')
@@ -343,10 +493,31 @@ describe('conventions', () => {
       '/api/v1/products_with_category/{id}',
     ])
     const paths = doc.body.paths
-    expect(Object.keys(paths['/api/v1/category/{id}'].put.responses).sort()).toEqual(['200', '400', '401', '403', '404', '409', '413', '415', '422', '500'])
+    expect(Object.keys(paths['/api/v1/category/{id}'].put.responses).sort()).toEqual([
+      '200',
+      '400',
+      '401',
+      '403',
+      '404',
+      '409',
+      '413',
+      '415',
+      '422',
+      '500',
+    ])
     expect(Object.keys(paths['/api/v1/category/{id}'].delete.responses)).toContain('409')
     expect(Object.keys(paths['/api/v1/products_with_category/{id}'].get.responses)).toContain('404')
-    expect(paths['/api/v1/products'].get.parameters.map((p: any) => p.name).sort()).toEqual(['If-None-Match', 'category_id', 'in_stock', 'limit', 'max_price', 'min_price', 'offset', 'q', 'sort'])
+    expect(paths['/api/v1/products'].get.parameters.map((p: any) => p.name).sort()).toEqual([
+      'If-None-Match',
+      'category_id',
+      'in_stock',
+      'limit',
+      'max_price',
+      'min_price',
+      'offset',
+      'q',
+      'sort',
+    ])
     expect(paths['/api/v1/categories'].get.description).toContain('tree=true')
     expect(paths['/api/v1/product'].post.security).toBeDefined()
     expect(paths['/api/v1/products'].get.security).toEqual([])
@@ -354,7 +525,10 @@ describe('conventions', () => {
   })
   test('a hostile bearer value is a 401, not a crash', async () => {
     for (const token of ['x', 'a.b.c', `${ADMIN}x`, `${ADMIN.split('.').slice(0, 2).join('.')}.`]) {
-      const r = await t.req('POST', '/api/v1/category', { body: { name: 'x' }, headers: { Authorization: `Bearer ${token}` } })
+      const r = await t.req('POST', '/api/v1/category', {
+        body: { name: 'x' },
+        headers: { Authorization: `Bearer ${token}` },
+      })
       expectProblem(r, 401)
     }
   })

@@ -31,7 +31,7 @@ function contract(name: string, make: () => Promise<{ store: CatalogStore; sql?:
     }
     // A seeded generator: the same data every run.
     let seed = 7
-    const rand = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648)
+    const rand = () => (seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648
 
     /** Categories inserted in one transaction; `parents[i]` indexes an earlier one (or null). */
     const tree = async (names: string[], parents: (number | null)[], under: number | null): Promise<Category[]> =>
@@ -40,7 +40,16 @@ function contract(name: string, make: () => Promise<{ store: CatalogStore; sql?:
           const made: Category[] = []
           for (let i = 0; i < names.length; i++) {
             const p = parents[i]
-            made.push(value(await tx.categories.insert({ name: names[i]!, parentId: p === null || p === undefined ? under : made[p]!.id, description: null, now: tick() })))
+            made.push(
+              value(
+                await tx.categories.insert({
+                  name: names[i]!,
+                  parentId: p === null || p === undefined ? under : made[p]!.id,
+                  description: null,
+                  now: tick(),
+                }),
+              ),
+            )
           }
           return ok(made)
         }),
@@ -61,7 +70,14 @@ function contract(name: string, make: () => Promise<{ store: CatalogStore; sql?:
             const at = new Date(clock + Math.floor(rand() * 20) * 1000)
             made.push(
               value(
-                await tx.products.insert({ name: `${n % 2 ? 'item' : 'ITEM'} ${n % 7}`, description: null, price: `${1 + (n % 9)}.${n % 3}0`, stock: n % 4, categoryId, now: at }),
+                await tx.products.insert({
+                  name: `${n % 2 ? 'item' : 'ITEM'} ${n % 7}`,
+                  description: null,
+                  price: `${1 + (n % 9)}.${n % 3}0`,
+                  stock: n % 4,
+                  categoryId,
+                  now: at,
+                }),
               ),
             )
           }
@@ -108,10 +124,12 @@ function contract(name: string, make: () => Promise<{ store: CatalogStore; sql?:
       // are gathered; the 150-product branch is walked with limit 10 and gathered with limit 20.
       let all: Product[]
       let dept: Category[], mid: Category[], small: Category[], other: Category[]
-      const below = (root: Category, cats: readonly Category[]) => new Set(cats.filter((c) => c.id === root.id || isBelow(c, root, cats)).map((c) => c.id))
+      const below = (root: Category, cats: readonly Category[]) =>
+        new Set(cats.filter((c) => c.id === root.id || isBelow(c, root, cats)).map((c) => c.id))
       const isBelow = (c: Category, root: Category, cats: readonly Category[]): boolean => {
         const byId = new Map(cats.map((x) => [x.id, x]))
-        for (let x: Category | undefined = c; x; x = x.parentId === null ? undefined : byId.get(x.parentId)) if (x.id === root.id) return true
+        for (let x: Category | undefined = c; x; x = x.parentId === null ? undefined : byId.get(x.parentId))
+          if (x.id === root.id) return true
         return false
       }
       let everyCategory: Category[]
@@ -141,13 +159,20 @@ function contract(name: string, make: () => Promise<{ store: CatalogStore; sql?:
               { limit: 20, offset: Math.max(0, size - 15) },
               { limit: 50, offset: size + 5 },
             ]) {
-              expect({ root: root.name, sort, page, ...(await listed(root.id, sort, page)) }).toEqual({ root: root.name, sort, page, ...expected(all, inScope, sort, page) })
+              expect({ root: root.name, sort, page, ...(await listed(root.id, sort, page)) }).toEqual({
+                root: root.name,
+                sort,
+                page,
+                ...expected(all, inScope, sort, page),
+              })
             }
           }
           // one category alone
           const own = (p: Product) => p.categoryId === root.id
           for (const sort of ['id', '-price', 'name'] as const) {
-            expect(await listed(root.id, sort, { limit: 5, offset: 0 }, false)).toEqual(expected(all, own, sort, { limit: 5, offset: 0 }))
+            expect(await listed(root.id, sort, { limit: 5, offset: 0 }, false)).toEqual(
+              expected(all, own, sort, { limit: 5, offset: 0 }),
+            )
           }
         }
       })
@@ -155,10 +180,20 @@ function contract(name: string, make: () => Promise<{ store: CatalogStore; sql?:
       test('the whole catalog, and a filter beside the category (counted, not taken from the counts)', async () => {
         // This describe's data are all there is in the store so far.
         const r = await store.products.list({ sort: '-price' }, { limit: 30, offset: 10 })
-        expect({ ids: r.items.map((p) => p.id), total: r.total }).toEqual(expected(all, () => true, '-price', { limit: 30, offset: 10 }))
+        expect({ ids: r.items.map((p) => p.id), total: r.total }).toEqual(
+          expected(all, () => true, '-price', { limit: 30, offset: 10 }),
+        )
         const ids = below(dept[0]!, everyCategory)
-        const f = await store.products.list({ categoryId: dept[0]!.id, minPrice: '3.00', maxPrice: '7.00', sort: 'price' }, { limit: 25, offset: 5 })
-        const want = expected(all, (p) => ids.has(p.categoryId) && compare(p.price, '3.00') >= 0 && compare(p.price, '7.00') <= 0, 'price', { limit: 25, offset: 5 })
+        const f = await store.products.list(
+          { categoryId: dept[0]!.id, minPrice: '3.00', maxPrice: '7.00', sort: 'price' },
+          { limit: 25, offset: 5 },
+        )
+        const want = expected(
+          all,
+          (p) => ids.has(p.categoryId) && compare(p.price, '3.00') >= 0 && compare(p.price, '7.00') <= 0,
+          'price',
+          { limit: 25, offset: 5 },
+        )
         expect({ ids: f.items.map((p) => p.id), total: f.total }).toEqual(want)
       })
 
@@ -187,10 +222,18 @@ function contract(name: string, make: () => Promise<{ store: CatalogStore; sql?:
       expect([await total(from!.id), await total(fromDeep!.id), await total(to!.id)]).toEqual([1000, 1000, 0])
       const before = await store.products.list({ categoryId: big[0]!.id, sort: 'price' }, { limit: 50, offset: 100 })
 
-      const moved = value(await store.transact((tx) => tx.categories.update({ ...big[0]!, parentId: toDeep!.id, updatedAt: tick() })))
+      const moved = value(
+        await store.transact((tx) => tx.categories.update({ ...big[0]!, parentId: toDeep!.id, updatedAt: tick() })),
+      )
       expect(moved.level).toBe(4)
       await levelsRight(moved)
-      expect([await total(from!.id), await total(fromDeep!.id), await total(to!.id), await total(toDeep!.id), await total(big[0]!.id)]).toEqual([0, 0, 1000, 1000, 1000])
+      expect([
+        await total(from!.id),
+        await total(fromDeep!.id),
+        await total(to!.id),
+        await total(toDeep!.id),
+        await total(big[0]!.id),
+      ]).toEqual([0, 0, 1000, 1000, 1000])
       const after = await store.products.list({ categoryId: to!.id, sort: 'price' }, { limit: 50, offset: 100 })
       expect(after.items.map((p) => p.id)).toEqual(before.items.map((p) => p.id))
       // the products' category refs carry the new levels
@@ -201,7 +244,11 @@ function contract(name: string, make: () => Promise<{ store: CatalogStore; sql?:
       value(await store.transact((tx) => tx.categories.update({ ...moved, parentId: fromDeep!.id, updatedAt: tick() })))
       await levelsRight(big[0]!)
       expect([await total(from!.id), await total(to!.id), await total(toDeep!.id)]).toEqual([1000, 0, 0])
-      expect((await store.products.list({ categoryId: from!.id, sort: 'price' }, { limit: 50, offset: 100 })).items.map((p) => p.id)).toEqual(before.items.map((p) => p.id))
+      expect(
+        (await store.products.list({ categoryId: from!.id, sort: 'price' }, { limit: 50, offset: 100 })).items.map(
+          (p) => p.id,
+        ),
+      ).toEqual(before.items.map((p) => p.id))
       if (sql) expect(await derivedDataErrors(sql)).toEqual([])
     })
 
@@ -258,9 +305,14 @@ function contract(name: string, make: () => Promise<{ store: CatalogStore; sql?:
         const check = async (roots: number[]) => {
           for (const root of roots) {
             const inScope = (p: Product) => under(p.categoryId - BASE, root)
-            const asProducts = model.map((m) => ({ id: m.id, name: m.name, price: m.price, createdAt: m.at, categoryId: BASE + m.cat }) as Product)
+            const asProducts = model.map(
+              (m) => ({ id: m.id, name: m.name, price: m.price, createdAt: m.at, categoryId: BASE + m.cat }) as Product,
+            )
             for (const sort of ['id', '-price', 'name', '-created_at'] as const) {
-              for (const page of [{ limit: 50, offset: 0 }, { limit: 20, offset: 40 }]) {
+              for (const page of [
+                { limit: 50, offset: 0 },
+                { limit: 20, offset: 40 },
+              ]) {
                 expect(await listed(BASE + root, sort, page)).toEqual(expected(asProducts, inScope, sort, page))
               }
             }
@@ -269,7 +321,9 @@ function contract(name: string, make: () => Promise<{ store: CatalogStore; sql?:
         // the root (all 3,000: walked), a mid-level branch, a leaf (gathered)
         await check([0, 1, 4, 13, 299])
         const level = async (k: number) => (await store.categories.byId(BASE + k))!.level
-        expect([await level(0), await level(1), await level(4), await level(13), await level(299)]).toEqual([0, 1, 2, 3, 5])
+        expect([await level(0), await level(1), await level(4), await level(13), await level(299)]).toEqual([
+          0, 1, 2, 3, 5,
+        ])
 
         // Bulk changes in plain SQL: deletes, changes of category, a move; then a rolled-back import.
         await db`delete from products where id between ${BASE} and ${BASE + 2999} and id % 7 = 0`
@@ -291,12 +345,18 @@ function contract(name: string, make: () => Promise<{ store: CatalogStore; sql?:
         expect(await derivedDataErrors(db)).toEqual([])
         for (const root of [0, 1, 3, 4, 12]) {
           const inScope = (p: Product) => under2(p.categoryId - BASE, root)
-          const asProducts = model.map((m) => ({ id: m.id, name: m.name, price: m.price, createdAt: m.at, categoryId: BASE + m.cat }) as Product)
-          expect(await listed(BASE + root, 'price', { limit: 30, offset: 10 })).toEqual(expected(asProducts, inScope, 'price', { limit: 30, offset: 10 }))
+          const asProducts = model.map(
+            (m) => ({ id: m.id, name: m.name, price: m.price, createdAt: m.at, categoryId: BASE + m.cat }) as Product,
+          )
+          expect(await listed(BASE + root, 'price', { limit: 30, offset: 10 })).toEqual(
+            expected(asProducts, inScope, 'price', { limit: 30, offset: 10 }),
+          )
         }
         expect(await level(13)).toBe(4)
         // A move into its own subtree is refused by the database too.
-        await expect(db`update categories set parent_id = ${BASE + 13} where id = ${BASE + 12}`).rejects.toThrow(/own subtree/)
+        await expect(db`update categories set parent_id = ${BASE + 13} where id = ${BASE + 12}`).rejects.toThrow(
+          /own subtree/,
+        )
       })
     }
 
@@ -313,7 +373,9 @@ function contract(name: string, make: () => Promise<{ store: CatalogStore; sql?:
         return err('rolled back')
       })
       expect(await store.versions()).toEqual(v1)
-      value(await store.transact(async (tx) => ok(await tx.products.restock([{ productId: p!.id, quantity: 1 }], tick()))))
+      value(
+        await store.transact(async (tx) => ok(await tx.products.restock([{ productId: p!.id, quantity: 1 }], tick()))),
+      )
       const v2 = await store.versions()
       expect(v2).toEqual({ ...v1, products: v1.products + 1 })
       value(await store.transact((tx) => tx.categories.update({ ...c!, name: 'Versions renamed', updatedAt: tick() })))
@@ -324,7 +386,10 @@ function contract(name: string, make: () => Promise<{ store: CatalogStore; sql?:
       const start = await store.versions()
       expect(start.epoch).toMatch(/^[0-9a-f]{12}$/)
       /** Runs one committed write; expects exactly the named counters to have gone up. */
-      const moves = async <T>(what: ('products' | 'categories')[], work: Parameters<CatalogStore['transact']>[0]): Promise<T> => {
+      const moves = async <T>(
+        what: ('products' | 'categories')[],
+        work: Parameters<CatalogStore['transact']>[0],
+      ): Promise<T> => {
         const before = await store.versions()
         const made = value(await store.transact(work)) as T
         const after = await store.versions()
@@ -335,20 +400,41 @@ function contract(name: string, make: () => Promise<{ store: CatalogStore; sql?:
         }
         return made
       }
-      const a = await moves<Category>(['categories'], async (tx) => tx.categories.insert({ name: 'Counted A', parentId: null, description: null, now: tick() }))
-      const b = await moves<Category>(['categories'], async (tx) => tx.categories.insert({ name: 'Counted B', parentId: null, description: null, now: tick() }))
-      const leaf = await moves<Category>(['categories'], async (tx) => tx.categories.insert({ name: 'Counted leaf', parentId: a.id, description: null, now: tick() }))
-      const p = await moves<Product>(['products'], async (tx) => tx.products.insert({ name: 'counted', description: null, price: '1.00', stock: 3, categoryId: leaf.id, now: tick() }))
-      await moves(['products'], async (tx) => tx.products.update({ ...p, price: '2.00', version: p.version + 1, updatedAt: tick() }))
+      const a = await moves<Category>(['categories'], async (tx) =>
+        tx.categories.insert({ name: 'Counted A', parentId: null, description: null, now: tick() }),
+      )
+      const b = await moves<Category>(['categories'], async (tx) =>
+        tx.categories.insert({ name: 'Counted B', parentId: null, description: null, now: tick() }),
+      )
+      const leaf = await moves<Category>(['categories'], async (tx) =>
+        tx.categories.insert({ name: 'Counted leaf', parentId: a.id, description: null, now: tick() }),
+      )
+      const p = await moves<Product>(['products'], async (tx) =>
+        tx.products.insert({
+          name: 'counted',
+          description: null,
+          price: '1.00',
+          stock: 3,
+          categoryId: leaf.id,
+          now: tick(),
+        }),
+      )
+      await moves(['products'], async (tx) =>
+        tx.products.update({ ...p, price: '2.00', version: p.version + 1, updatedAt: tick() }),
+      )
       await moves(['products'], async (tx) => ok(await tx.products.take([{ productId: p.id, quantity: 1 }], tick())))
       await moves(['products'], async (tx) => ok(await tx.products.restock([{ productId: p.id, quantity: 1 }], tick())))
       // A move of a category with products: the products' paths are rewritten; categories count it.
       const moved = value(await store.transact(async (tx) => ok((await tx.categories.byId(leaf.id, true))!)))
       await moves(['categories'], async (tx) => tx.categories.update({ ...moved, parentId: b.id, updatedAt: tick() }))
       expect((await store.categories.byId(leaf.id))?.level).toBe(1)
-      await moves(['categories'], async (tx) => tx.categories.update({ ...moved, parentId: b.id, description: 'described', updatedAt: tick() }))
+      await moves(['categories'], async (tx) =>
+        tx.categories.update({ ...moved, parentId: b.id, description: 'described', updatedAt: tick() }),
+      )
       const current = (await store.products.byId(p.id))!
-      await moves(['products'], async (tx) => tx.products.update({ ...current, categoryId: a.id, version: current.version + 1, updatedAt: tick() }))
+      await moves(['products'], async (tx) =>
+        tx.products.update({ ...current, categoryId: a.id, version: current.version + 1, updatedAt: tick() }),
+      )
       await moves(['products'], async (tx) => ok(await tx.products.remove(p.id)))
       await moves(['categories'], async (tx) => tx.categories.remove(leaf.id))
     })
@@ -358,8 +444,12 @@ function contract(name: string, make: () => Promise<{ store: CatalogStore; sql?:
         const db = sql!
         const v = () => store.versions()
         const v0 = await v()
-        const [root] = await db<{ id: number }[]>`insert into categories (name, name_key, level, created_at, updated_at) values ('Plain root', 'plain root', 0, now(), now()) returning id`
-        const [kid] = await db<{ id: number }[]>`insert into categories (name, name_key, parent_id, level, created_at, updated_at) values ('Plain kid', 'plain kid', ${root!.id}, 1, now(), now()) returning id`
+        const [root] = await db<
+          { id: number }[]
+        >`insert into categories (name, name_key, level, created_at, updated_at) values ('Plain root', 'plain root', 0, now(), now()) returning id`
+        const [kid] = await db<
+          { id: number }[]
+        >`insert into categories (name, name_key, parent_id, level, created_at, updated_at) values ('Plain kid', 'plain kid', ${root!.id}, 1, now(), now()) returning id`
         const v1 = await v()
         expect(v1).toEqual({ ...v0, categories: v0.categories + 2 })
         await db`insert into products (name, name_key, price, stock, category_id, created_at, updated_at) values ('plain a', 'plain a', 1, 1, ${kid!.id}, now(), now()), ('plain b', 'plain b', 2, 2, ${kid!.id}, now(), now())`
@@ -393,10 +483,14 @@ function contract(name: string, make: () => Promise<{ store: CatalogStore; sql?:
 
 contract('memory', async () => ({ store: memoryCatalogStore() }))
 for (const db of await adapterDatabases('catalog', MIGRATIONS)) {
-  contract(`postgres (${db.kind})`, async () => {
-    const sql = await db.open()
-    // As the catalog process runs it: the subtree listing on a pool of generic plans (one plan for every category).
-    const genericPlans = db.kind === 'pglite' ? sql : (await sharedServerDb('catalog')).genericPlans
-    return { store: postgresCatalogStore(sql, { genericPlans }), sql }
-  }, true)
+  contract(
+    `postgres (${db.kind})`,
+    async () => {
+      const sql = await db.open()
+      // As the catalog process runs it: the subtree listing on a pool of generic plans (one plan for every category).
+      const genericPlans = db.kind === 'pglite' ? sql : (await sharedServerDb('catalog')).genericPlans
+      return { store: postgresCatalogStore(sql, { genericPlans }), sql }
+    },
+    true,
+  )
 }

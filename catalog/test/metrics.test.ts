@@ -15,10 +15,13 @@ describe('catalog metrics', () => {
     expect((await t.req('GET', '/api/v1/product/999999')).status).toBe(404)
     expect((await t.req('GET', '/api/v1/product/not-a-number')).status).toBe(422)
     expect((await t.req('GET', `/api/v1/products?category_id=${cat.id}`)).status).toBe(200)
-    expect((await t.req('POST', '/api/v1/product', { body: { name: 'x', price: '1.00', category_id: cat.id } })).status).toBe(401)
+    expect(
+      (await t.req('POST', '/api/v1/product', { body: { name: 'x', price: '1.00', category_id: cat.id } })).status,
+    ).toBe(401)
     const after = (await t.req('GET', '/metrics')).text
 
-    const moved = (method: string, route: string, status: string) => requestCount(after, method, route, status) - requestCount(before, method, route, status)
+    const moved = (method: string, route: string, status: string) =>
+      requestCount(after, method, route, status) - requestCount(before, method, route, status)
     expect(sample(after, 'http_server_request_duration_seconds_count', { service: 'catalog' })).toBeGreaterThan(0)
     expect(moved('GET', '/api/v1/product/:id', '200')).toBe(4)
     expect(moved('GET', '/api/v1/product/:id', '404')).toBe(1)
@@ -27,7 +30,12 @@ describe('catalog metrics', () => {
     expect(moved('POST', '/api/v1/product', '201')).toBe(2)
     expect(moved('POST', '/api/v1/product', '401')).toBe(1)
     expect(moved('POST', '/api/v1/category', '201')).toBe(1)
-    const bucket = (text: string, le: string) => sample(text, 'http_server_request_duration_seconds_bucket', { http_route: '/api/v1/product/:id', http_response_status_code: '200', le })
+    const bucket = (text: string, le: string) =>
+      sample(text, 'http_server_request_duration_seconds_bucket', {
+        http_route: '/api/v1/product/:id',
+        http_response_status_code: '200',
+        le,
+      })
     expect(bucket(after, '+Inf') - bucket(before, '+Inf')).toBe(4)
     // cumulative buckets: never more below a bound than below a larger one
     expect(bucket(after, '0.001')).toBeLessThanOrEqual(bucket(after, '0.01'))

@@ -31,7 +31,10 @@ function suite(name: string, make: () => Promise<CatalogStore>) {
         expectProblem(await t.admin('PUT', `/api/v1/category/${cat}`, { name: v }), 422)
         expectProblem(await t.admin('PUT', `/api/v1/category/${cat}`, { description: v }), 422)
         expectProblem(await t.admin('POST', '/api/v1/product', { name: v, price: '1.00', category_id: cat }), 422)
-        expectProblem(await t.admin('POST', '/api/v1/product', { name: 'Fine', description: v, price: '1.00', category_id: cat }), 422)
+        expectProblem(
+          await t.admin('POST', '/api/v1/product', { name: 'Fine', description: v, price: '1.00', category_id: cat }),
+          422,
+        )
         expectProblem(await t.admin('PUT', `/api/v1/product/${prod}`, { name: v }), 422)
         expectProblem(await t.admin('PUT', `/api/v1/product/${prod}`, { description: v }), 422)
       }
@@ -48,11 +51,13 @@ function suite(name: string, make: () => Promise<CatalogStore>) {
     })
 
     test('search q: a NUL (raw or percent-encoded) is 422, not 500', async () => {
-      for (const q of ['%00', 'ham%00mer', encodeURIComponent('\u0000'), '%1B']) expectProblem(await t.req('GET', `/api/v1/products?q=${q}`), 422)
+      for (const q of ['%00', 'ham%00mer', encodeURIComponent('\u0000'), '%1B'])
+        expectProblem(await t.req('GET', `/api/v1/products?q=${q}`), 422)
       expect((await t.req('GET', '/api/v1/products?q=ham')).body).toHaveLength(1)
     })
   })
 }
 
 suite('memory', async () => memoryCatalogStore())
-for (const db of await adapterDatabases('catalog', MIGRATIONS)) suite(`postgres ${db.kind}`, async () => postgresCatalogStore(await db.open()))
+for (const db of await adapterDatabases('catalog', MIGRATIONS))
+  suite(`postgres ${db.kind}`, async () => postgresCatalogStore(await db.open()))

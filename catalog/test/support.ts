@@ -13,7 +13,9 @@ export const ADMIN = await tokens.valid({ id: crypto.randomUUID(), username: 'th
 export const USER = await tokens.valid({ id: crypto.randomUUID(), username: 'a_user', role: 'USER' })
 
 /** The catalog HTTP app on a given store (memory by default) with real JWTs. */
-export function catalogTestApp(o: { store?: CatalogStore; bodyLimit?: number; metrics?: ServiceMetrics; corsOrigins?: readonly string[] } = {}) {
+export function catalogTestApp(
+  o: { store?: CatalogStore; bodyLimit?: number; metrics?: ServiceMetrics; corsOrigins?: readonly string[] } = {},
+) {
   const memory = o.store ? undefined : memoryCatalogStore()
   const store: CatalogStore = o.store ?? memory!
   const core = catalogApplication({ store, clock: systemClock })
@@ -35,17 +37,41 @@ export function catalogTestApp(o: { store?: CatalogStore; bodyLimit?: number; me
     published: memory?.published ?? [],
     req,
     admin,
-    category: (name: string, parent_id?: number, extra: Record<string, unknown> = {}) => created('/api/v1/category', { name, ...(parent_id ? { parent_id } : {}), ...extra }),
-    product: (name: string, category_id: number, extra: Record<string, unknown> = {}) => created('/api/v1/product', { name, price: '10.00', category_id, ...extra }),
+    category: (name: string, parent_id?: number, extra: Record<string, unknown> = {}) =>
+      created('/api/v1/category', { name, ...(parent_id ? { parent_id } : {}), ...extra }),
+    product: (name: string, category_id: number, extra: Record<string, unknown> = {}) =>
+      created('/api/v1/product', { name, price: '10.00', category_id, ...extra }),
   }
 }
 
-
 /** 401 without a token and with a forged one, 403 for a USER: the admin guard of a write route. */
-export async function expectAdminOnly(t: ReturnType<typeof catalogTestApp>, method: string, path: string, body?: unknown) {
+export async function expectAdminOnly(
+  t: ReturnType<typeof catalogTestApp>,
+  method: string,
+  path: string,
+  body?: unknown,
+) {
   const opts = body !== undefined ? { body } : {}
   expectProblem(await t.req(method, path, opts), 401, 'UNAUTHENTICATED')
-  expectProblem(await t.req(method, path, { ...opts, token: await tokens.signed(tokens.claims({ id: crypto.randomUUID(), username: 'x', role: 'ADMIN' }), 'another-secret-another-secret-1234') }), 401)
-  expectProblem(await t.req(method, path, { ...opts, token: await tokens.valid({ id: crypto.randomUUID(), username: 'x', role: 'ADMIN' }, { exp: Math.floor(Date.now() / 1000) - 5 }) }), 401)
+  expectProblem(
+    await t.req(method, path, {
+      ...opts,
+      token: await tokens.signed(
+        tokens.claims({ id: crypto.randomUUID(), username: 'x', role: 'ADMIN' }),
+        'another-secret-another-secret-1234',
+      ),
+    }),
+    401,
+  )
+  expectProblem(
+    await t.req(method, path, {
+      ...opts,
+      token: await tokens.valid(
+        { id: crypto.randomUUID(), username: 'x', role: 'ADMIN' },
+        { exp: Math.floor(Date.now() / 1000) - 5 },
+      ),
+    }),
+    401,
+  )
   expectProblem(await t.req(method, path, { ...opts, token: USER }), 403, 'FORBIDDEN')
 }

@@ -18,7 +18,8 @@ const header = (service: Service) =>
 export async function generatedClientTypes(): Promise<Record<Service, string>> {
   const docs = await openApiDocuments()
   const out = {} as Record<Service, string>
-  for (const s of SERVICES) out[s] = header(s) + astToString(await openapiTS(JSON.stringify(docs[s]), { alphabetize: false }))
+  for (const s of SERVICES)
+    out[s] = header(s) + astToString(await openapiTS(JSON.stringify(docs[s]), { alphabetize: false }))
   return out
 }
 

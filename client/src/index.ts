@@ -82,7 +82,10 @@ export function pageInfo(response: Response): PageInfo {
     const m = /<([^>]*)>\s*;\s*rel="(next|prev)"/.exec(part)
     if (!m) continue
     const url = new URL(m[1]!, 'http://link.invalid')
-    links[m[2] === 'next' ? 'next' : 'prev'] = { limit: Number(url.searchParams.get('limit')), offset: Number(url.searchParams.get('offset')) }
+    links[m[2] === 'next' ? 'next' : 'prev'] = {
+      limit: Number(url.searchParams.get('limit')),
+      offset: Number(url.searchParams.get('offset')),
+    }
   }
   return { total, ...links }
 }

@@ -34,8 +34,20 @@ const log = createLogger({ service: 'client-story', level: 'error' })
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'shop-client-story-'))
   bus = new MemoryBus(log)
-  const env = { JWT_SECRET: SECRET, DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', BCRYPT_COST: '4', LOG_LEVEL: 'error' }
-  const authConfig = loadAuthConfig({ ...env, ADMIN_USERNAME: ADMIN.username, ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password })
+  const env = {
+    JWT_SECRET: SECRET,
+    DATA_DIR: dataDir,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    BCRYPT_COST: '4',
+    LOG_LEVEL: 'error',
+  }
+  const authConfig = loadAuthConfig({
+    ...env,
+    ADMIN_USERNAME: ADMIN.username,
+    ADMIN_EMAIL: ADMIN.email,
+    ADMIN_PASSWORD: ADMIN.password,
+  })
   const catalogConfig = loadCatalogConfig(env)
   const orderConfig = loadOrderConfig(env)
   const [auth, catalog, order] = await Promise.all([
@@ -46,7 +58,11 @@ beforeAll(async () => {
   const servedAuth = serve('auth', auth, authConfig, log)
   const servedCatalog = serve('catalog', catalog, catalogConfig, log)
   const servedOrder = serve('order', order, orderConfig, log)
-  stops.push(() => servedAuth.close(), () => servedCatalog.close(), () => servedOrder.close())
+  stops.push(
+    () => servedAuth.close(),
+    () => servedCatalog.close(),
+    () => servedOrder.close(),
+  )
   urls = { auth: servedAuth.url, catalog: servedCatalog.url, order: servedOrder.url }
 }, 60_000)
 
@@ -79,20 +95,31 @@ describe('a whole shop story through @shop/client', () => {
   test('register and log in (the admin too)', async () => {
     const anonymous = createShopClient(urls)
     const name = `story_${crypto.randomUUID().slice(0, 8)}`
-    const registered = ok(await anonymous.auth.POST('/api/v1/auth/register', { body: { username: name, email: `${name}@example.com`, password: 'password-123', full_name: 'Story Teller' } }))
+    const registered = ok(
+      await anonymous.auth.POST('/api/v1/auth/register', {
+        body: { username: name, email: `${name}@example.com`, password: 'password-123', full_name: 'Story Teller' },
+      }),
+    )
     expect(registered.role).toBe('USER')
     expect(registered.full_name).toBe('Story Teller')
-    const token = ok(await anonymous.auth.POST('/api/v1/auth/login', { body: { username: name, password: 'password-123' } }))
+    const token = ok(
+      await anonymous.auth.POST('/api/v1/auth/login', { body: { username: name, password: 'password-123' } }),
+    )
     expect(token.token_type).toBe('bearer')
     expect(token.expires_in).toBeGreaterThan(0)
     user = createShopClient(urls, { token: token.access_token })
     const me = ok(await user.auth.GET('/api/v1/users/me'))
     expect(me.id).toBe(registered.id)
-    const wrong = await anonymous.auth.POST('/api/v1/auth/login', { body: { username: name, password: 'not-the-password' } })
+    const wrong = await anonymous.auth.POST('/api/v1/auth/login', {
+      body: { username: name, password: 'not-the-password' },
+    })
     expect(wrong.response.status).toBe(401)
     expect(wrong.error?.code).toBe('INVALID_CREDENTIALS')
     admin = createShopClient(urls)
-    admin.signIn(ok(await admin.auth.POST('/api/v1/auth/login', { body: { username: ADMIN.username, password: ADMIN.password } })).access_token)
+    admin.signIn(
+      ok(await admin.auth.POST('/api/v1/auth/login', { body: { username: ADMIN.username, password: ADMIN.password } }))
+        .access_token,
+    )
   })
 
   let root = 0
@@ -102,7 +129,11 @@ describe('a whole shop story through @shop/client', () => {
   test('a 3-level tree and products on every level', async () => {
     const top = ok(await admin.catalog.POST('/api/v1/category', { body: { name: 'Story' } }))
     const middle = ok(await admin.catalog.POST('/api/v1/category', { body: { name: 'Lamps', parent_id: top.id } }))
-    const bottom = ok(await admin.catalog.POST('/api/v1/category', { body: { name: 'Desk lamps', parent_id: middle.id, description: 'small ones' } }))
+    const bottom = ok(
+      await admin.catalog.POST('/api/v1/category', {
+        body: { name: 'Desk lamps', parent_id: middle.id, description: 'small ones' },
+      }),
+    )
     expect([top.level, middle.level, bottom.level]).toEqual([0, 1, 2])
     const withPath = ok(await admin.catalog.GET('/api/v1/categories/{id}', { params: { path: { id: bottom.id } } }))
     expect(withPath.path.map((p) => p.name)).toEqual(['Story', 'Lamps'])
@@ -120,7 +151,9 @@ describe('a whole shop story through @shop/client', () => {
       expect(p.category.id).toBe(body.category_id)
       productIds.push(p.id)
     }
-    const tree = ok(await user.catalog.GET('/api/v1/categories', { params: { query: { parent_id: root, tree: true } } }))
+    const tree = ok(
+      await user.catalog.GET('/api/v1/categories', { params: { query: { parent_id: root, tree: true } } }),
+    )
     expect(tree.map((n) => n.name)).toEqual(['Lamps'])
   })
 
@@ -141,7 +174,11 @@ describe('a whole shop story through @shop/client', () => {
     }
     expect(pages).toBe(3)
     expect(seen.sort((a, b) => a - b)).toEqual([...productIds].sort((a, b) => a - b))
-    const own = ok(await user.catalog.GET('/api/v1/products_with_category/{id}', { params: { path: { id: root }, query: { include_subcategories: false } } }))
+    const own = ok(
+      await user.catalog.GET('/api/v1/products_with_category/{id}', {
+        params: { path: { id: root }, query: { include_subcategories: false } },
+      }),
+    )
     expect(own.map((p) => p.name)).toEqual(['Story map'])
   })
 
@@ -152,7 +189,16 @@ describe('a whole shop story through @shop/client', () => {
     const clamp = productIds[3]!
     // The order service learns of new products from the catalog's events: retry until it knows them.
     const placed = await eventually('the order to be accepted', async () => {
-      const r = await user.order.POST('/api/v1/order', { body: { items: [{ product_id: desk, quantity: 2 }, { product_id: clamp, quantity: 1 }], shipping_address: 'Story street 1' }, headers: { 'Idempotency-Key': 'story-1' } })
+      const r = await user.order.POST('/api/v1/order', {
+        body: {
+          items: [
+            { product_id: desk, quantity: 2 },
+            { product_id: clamp, quantity: 1 },
+          ],
+          shipping_address: 'Story street 1',
+        },
+        headers: { 'Idempotency-Key': 'story-1' },
+      })
       if (r.error?.code === 'UNKNOWN_PRODUCTS') return undefined
       return ok(r)
     })
@@ -172,7 +218,9 @@ describe('a whole shop story through @shop/client', () => {
   test('cancel it: the stock comes back; the history tells the whole story', async () => {
     if (!order) throw new Error('no order from the previous step')
     const id = order.id
-    const cancelled = ok(await user.order.PUT('/api/v1/update_order/{id}', { params: { path: { id } }, body: { status: 'cancelled' } }))
+    const cancelled = ok(
+      await user.order.PUT('/api/v1/update_order/{id}', { params: { path: { id } }, body: { status: 'cancelled' } }),
+    )
     expect(cancelled.status).toBe('cancelled')
     await eventually('the stock back', async () => {
       const p = ok(await user.catalog.GET('/api/v1/product/{id}', { params: { path: { id: productIds[2]! } } }))
@@ -184,7 +232,10 @@ describe('a whole shop story through @shop/client', () => {
       ['pending', 'confirmed', 'system'],
       ['confirmed', 'cancelled', 'owner'],
     ])
-    const again = await user.order.PUT('/api/v1/update_order/{id}', { params: { path: { id } }, body: { status: 'cancelled' } })
+    const again = await user.order.PUT('/api/v1/update_order/{id}', {
+      params: { path: { id } },
+      body: { status: 'cancelled' },
+    })
     expect(again.response.status).toBe(409)
     expect(again.error?.code).toBe('TRANSITION_NOT_ALLOWED')
     expect([again.error?.from, again.error?.to]).toEqual(['cancelled', 'cancelled'])

@@ -7,4 +7,5 @@ const OrderSettings = v.object({
 
 export type OrderConfig = v.InferOutput<typeof OrderSettings>
 
-export const loadOrderConfig = (env: Record<string, string | undefined> = process.env): OrderConfig => loadConfig(OrderSettings, env)
+export const loadOrderConfig = (env: Record<string, string | undefined> = process.env): OrderConfig =>
+  loadConfig(OrderSettings, env)

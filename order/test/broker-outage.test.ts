@@ -19,7 +19,9 @@ import { SECRET, envelope } from './support.ts'
  */
 const run = (await useServer()) && (await useBrokerSetup())
 // Per checkout, so two working trees on one machine never share the database or the queues.
-const checkout = Bun.hash(join(import.meta.dir, '..', '..')).toString(36).slice(0, 6)
+const checkout = Bun.hash(join(import.meta.dir, '..', '..'))
+  .toString(36)
+  .slice(0, 6)
 const name = `shop_test_order_outage_${checkout}`
 
 let service: OrderService
@@ -43,7 +45,11 @@ async function takeCatalogOrders(): Promise<Envelope[]> {
   try {
     const ch = await client.channel()
     const got: Envelope[] = []
-    for (let m = await ch.basicGet('catalog.orders', { noAck: true }); m; m = await ch.basicGet('catalog.orders', { noAck: true })) {
+    for (
+      let m = await ch.basicGet('catalog.orders', { noAck: true });
+      m;
+      m = await ch.basicGet('catalog.orders', { noAck: true })
+    ) {
       got.push(JSON.parse(m.bodyToString() ?? 'null'))
     }
     return got
@@ -65,7 +71,12 @@ describe.skipIf(!run)('order: the broker is down when an order commits', () => {
     // as the order service's own broker user, set up on this vhost by resetShopVhost
     const viaProxy = new URL(serviceUrl(brokerUrl(), 'order', name))
     viaProxy.port = String(await proxy.start())
-    const config = loadOrderConfig({ DATABASE_URL: databaseUrl.toString(), DATABASE_POOL_MAX: '3', AMQP_URL: viaProxy.toString(), JWT_SECRET: SECRET })
+    const config = loadOrderConfig({
+      DATABASE_URL: databaseUrl.toString(),
+      DATABASE_POOL_MAX: '3',
+      AMQP_URL: viaProxy.toString(),
+      JWT_SECRET: SECRET,
+    })
     service = await startOrder(config, { ...silentLogger, close: () => {} })
     db = postgres(databaseUrl.toString(), { max: 1, onnotice: () => {} })
   }, 60_000)
@@ -76,15 +87,28 @@ describe.skipIf(!run)('order: the broker is down when an order commits', () => {
   })
 
   test('the order is placed; its order.placed is published once the broker is back', async () => {
-    const product = envelope('product.created', { id: 1, name: 'lamp', price: '12.00', stock: 5, category_id: 1, version: 1 })
+    const product = envelope('product.created', {
+      id: 1,
+      name: 'lamp',
+      price: '12.00',
+      stock: 5,
+      category_id: 1,
+      version: 1,
+    })
     expect(await service.application.events.applyProductEvent(product)).toBe('applied')
     await until(async () => (await call(service.app, 'GET', '/health/ready')).status === 200, 'the service to be ready')
     expect(await takeCatalogOrders()).toEqual([])
 
     proxy.cut()
-    await until(async () => (await call(service.app, 'GET', '/health/ready')).status === 503, 'the service to notice the broker is gone')
+    await until(
+      async () => (await call(service.app, 'GET', '/health/ready')).status === 503,
+      'the service to notice the broker is gone',
+    )
     const token = await tokenFactory(SECRET).valid({ id: crypto.randomUUID(), username: 'offline', role: 'USER' })
-    const placed = await call(service.app, 'POST', '/api/v1/order', { token, body: { items: [{ product_id: 1, quantity: 2 }] } })
+    const placed = await call(service.app, 'POST', '/api/v1/order', {
+      token,
+      body: { items: [{ product_id: 1, quantity: 2 }] },
+    })
     expect(placed.status).toBe(201) // the request does not depend on the broker
     await Bun.sleep(700)
     const [waiting] = await db<{ n: number }[]>`select count(*)::int as n from outbox where sent_at is null`
@@ -95,7 +119,15 @@ describe.skipIf(!run)('order: the broker is down when an order commits', () => {
       const got = await takeCatalogOrders()
       return got.length ? got : undefined
     }, 'order.placed on the catalog queue after the outage')
-    expect(published.map((e): unknown[] => [e.type, e.data])).toEqual([['order.placed', { order_id: placed.body.id, user_id: placed.body.user_id, items: [{ product_id: 1, quantity: 2 }] }]])
-    await until(async () => (await db<{ n: number }[]>`select count(*)::int as n from outbox where sent_at is null`)[0]!.n === 0, 'the outbox drained')
+    expect(published.map((e): unknown[] => [e.type, e.data])).toEqual([
+      [
+        'order.placed',
+        { order_id: placed.body.id, user_id: placed.body.user_id, items: [{ product_id: 1, quantity: 2 }] },
+      ],
+    ])
+    await until(
+      async () => (await db<{ n: number }[]>`select count(*)::int as n from outbox where sent_at is null`)[0]!.n === 0,
+      'the outbox drained',
+    )
   }, 60_000)
 })

@@ -15,8 +15,11 @@ function setup() {
   const meta = (eventId = crypto.randomUUID()) => ({ eventId, correlationId: 'corr-9' })
   /** Events for one order, as [type, items] pairs. */
   const sent = (orderId: number) =>
-    store.published.filter((e) => (e.data as { order_id?: number }).order_id === orderId).map((e) => [e.type, (e.data as { items?: unknown }).items])
-  const place = async (c: Caller, items: { productId: number; quantity: number }[]) => must(await orders.commands.placeOrder(c, { items })).order
+    store.published
+      .filter((e) => (e.data as { order_id?: number }).order_id === orderId)
+      .map((e) => [e.type, (e.data as { items?: unknown }).items])
+  const place = async (c: Caller, items: { productId: number; quantity: number }[]) =>
+    must(await orders.commands.placeOrder(c, { items })).order
   const status = async (id: number) => must(await orders.queries.getOrder(admin, id)).status
   return { store, orders, user, admin, meta, sent, place, status }
 }
@@ -31,7 +34,11 @@ describe('stock answers', () => {
     const { a } = await products(orders)
     const o = await place(user, [{ productId: a.id, quantity: 2 }])
     expect(sent(o.id)).toEqual([['order.placed', [{ product_id: a.id, quantity: 2 }]]])
-    expect(store.published.at(-1)!.data).toEqual({ order_id: o.id, user_id: user.id, items: [{ product_id: a.id, quantity: 2 }] })
+    expect(store.published.at(-1)!.data).toEqual({
+      order_id: o.id,
+      user_id: user.id,
+      items: [{ product_id: a.id, quantity: 2 }],
+    })
     expect(await orders.events.onStockReserved({ order_id: o.id }, meta())).toBe('confirmed')
     expect(await status(o.id)).toBe('confirmed')
     const h = must(await orders.queries.orderHistory(user, o.id)).at(-1)!
@@ -42,10 +49,23 @@ describe('stock answers', () => {
   test('stock.rejected rejects it, keeping the reason and the product ids', async () => {
     const { orders, user, meta, place, status } = setup()
     const { a, b } = await products(orders)
-    const o = await place(user, [{ productId: a.id, quantity: 2 }, { productId: b.id, quantity: 1 }])
-    expect(await orders.events.onStockRejected({ order_id: o.id, reason: 'insufficient stock', product_ids: [b.id] }, meta())).toBe('rejected')
+    const o = await place(user, [
+      { productId: a.id, quantity: 2 },
+      { productId: b.id, quantity: 1 },
+    ])
+    expect(
+      await orders.events.onStockRejected(
+        { order_id: o.id, reason: 'insufficient stock', product_ids: [b.id] },
+        meta(),
+      ),
+    ).toBe('rejected')
     expect(await status(o.id)).toBe('rejected')
-    expect(must(await orders.queries.orderHistory(user, o.id)).at(-1)).toMatchObject({ to: 'rejected', by: 'system', reason: 'insufficient stock', productIds: [b.id] })
+    expect(must(await orders.queries.orderHistory(user, o.id)).at(-1)).toMatchObject({
+      to: 'rejected',
+      by: 'system',
+      reason: 'insufficient stock',
+      productIds: [b.id],
+    })
     // no other answer changes it any more
     expect(await orders.events.onStockReserved({ order_id: o.id }, meta())).toBe('ignored')
     expect(await status(o.id)).toBe('rejected')
@@ -84,8 +104,12 @@ describe('stock answers', () => {
     const o2 = await place(user, [{ productId: a.id, quantity: 1 }])
     must(await orders.commands.updateOrder(user, o1.id, { status: 'cancelled' }))
     must(await orders.commands.deleteOrder(user, o2.id))
-    expect(await orders.events.onStockRejected({ order_id: o1.id, reason: 'x', product_ids: [] }, meta())).toBe('dropped')
-    expect(await orders.events.onStockRejected({ order_id: o2.id, reason: 'x', product_ids: [] }, meta())).toBe('dropped')
+    expect(await orders.events.onStockRejected({ order_id: o1.id, reason: 'x', product_ids: [] }, meta())).toBe(
+      'dropped',
+    )
+    expect(await orders.events.onStockRejected({ order_id: o2.id, reason: 'x', product_ids: [] }, meta())).toBe(
+      'dropped',
+    )
     expect(await status(o1.id)).toBe('cancelled')
     expect(sent(o1.id)).toHaveLength(1)
     expect(sent(o2.id)).toHaveLength(1)
@@ -94,7 +118,9 @@ describe('stock answers', () => {
   test('answers for an order never heard of change nothing', async () => {
     const { orders, meta, store } = setup()
     expect(await orders.events.onStockReserved({ order_id: 424242 }, meta())).toBe('ignored')
-    expect(await orders.events.onStockRejected({ order_id: 424242, reason: 'x', product_ids: [] }, meta())).toBe('ignored')
+    expect(await orders.events.onStockRejected({ order_id: 424242, reason: 'x', product_ids: [] }, meta())).toBe(
+      'ignored',
+    )
     expect(store.published).toHaveLength(0)
   })
 
@@ -120,8 +146,15 @@ describe('stock answers', () => {
     const { a } = await products(orders)
     const o = await place(user, [{ productId: a.id, quantity: 1 }])
     must(await orders.commands.updateOrder(user, o.id, { status: 'cancelled' }))
-    await orders.events.onStockReserved({ order_id: o.id }, { eventId: crypto.randomUUID(), correlationId: 'from-catalog' })
-    expect(store.published.at(-1)).toMatchObject({ type: 'order.cancelled', source: 'order', correlation_id: 'from-catalog' })
+    await orders.events.onStockReserved(
+      { order_id: o.id },
+      { eventId: crypto.randomUUID(), correlationId: 'from-catalog' },
+    )
+    expect(store.published.at(-1)).toMatchObject({
+      type: 'order.cancelled',
+      source: 'order',
+      correlation_id: 'from-catalog',
+    })
   })
 })
 
@@ -130,7 +163,14 @@ describe('editing the items of a pending order (one reservation request in fligh
     const { orders, user, meta, place, sent, status } = setup()
     const { a, b } = await products(orders)
     const o = await place(user, [{ productId: a.id, quantity: 2 }])
-    const edited = must(await orders.commands.updateOrder(user, o.id, { items: [{ productId: a.id, quantity: 1 }, { productId: b.id, quantity: 5 }] }))
+    const edited = must(
+      await orders.commands.updateOrder(user, o.id, {
+        items: [
+          { productId: a.id, quantity: 1 },
+          { productId: b.id, quantity: 5 },
+        ],
+      }),
+    )
     expect(edited.total).toBe('17.00')
     expect(sent(o.id)).toHaveLength(1)
     expect(await orders.events.onStockReserved({ order_id: o.id }, meta())).toBe('replaced')
@@ -138,14 +178,26 @@ describe('editing the items of a pending order (one reservation request in fligh
     expect(sent(o.id)).toEqual([
       ['order.placed', [{ product_id: a.id, quantity: 2 }]],
       ['order.cancelled', [{ product_id: a.id, quantity: 2 }]],
-      ['order.placed', [{ product_id: a.id, quantity: 1 }, { product_id: b.id, quantity: 5 }]],
+      [
+        'order.placed',
+        [
+          { product_id: a.id, quantity: 1 },
+          { product_id: b.id, quantity: 5 },
+        ],
+      ],
     ])
     // the answer to the second placement confirms
     expect(await orders.events.onStockReserved({ order_id: o.id }, meta())).toBe('confirmed')
     expect(await status(o.id)).toBe('confirmed')
     // and cancelling now releases what was reserved the second time
     must(await orders.commands.updateOrder(user, o.id, { status: 'cancelled' }))
-    expect(sent(o.id).at(-1)).toEqual(['order.cancelled', [{ product_id: a.id, quantity: 1 }, { product_id: b.id, quantity: 5 }]])
+    expect(sent(o.id).at(-1)).toEqual([
+      'order.cancelled',
+      [
+        { product_id: a.id, quantity: 1 },
+        { product_id: b.id, quantity: 5 },
+      ],
+    ])
   })
 
   test('a rejection of the old lines places the new ones instead of rejecting the order', async () => {
@@ -153,10 +205,20 @@ describe('editing the items of a pending order (one reservation request in fligh
     const { a, b } = await products(orders)
     const o = await place(user, [{ productId: a.id, quantity: 900 }])
     must(await orders.commands.updateOrder(user, o.id, { items: [{ productId: b.id, quantity: 1 }] }))
-    expect(await orders.events.onStockRejected({ order_id: o.id, reason: 'insufficient stock', product_ids: [a.id] }, meta())).toBe('replaced')
+    expect(
+      await orders.events.onStockRejected(
+        { order_id: o.id, reason: 'insufficient stock', product_ids: [a.id] },
+        meta(),
+      ),
+    ).toBe('replaced')
     expect(await status(o.id)).toBe('pending')
     expect(sent(o.id).at(-1)).toEqual(['order.placed', [{ product_id: b.id, quantity: 1 }]])
-    expect(await orders.events.onStockRejected({ order_id: o.id, reason: 'insufficient stock', product_ids: [b.id] }, meta())).toBe('rejected')
+    expect(
+      await orders.events.onStockRejected(
+        { order_id: o.id, reason: 'insufficient stock', product_ids: [b.id] },
+        meta(),
+      ),
+    ).toBe('rejected')
     expect(await status(o.id)).toBe('rejected')
   })
 
@@ -176,7 +238,10 @@ describe('editing the items of a pending order (one reservation request in fligh
     const { a } = await products(orders)
     const o = await place(user, [{ productId: a.id, quantity: 2 }])
     await orders.events.onStockReserved({ order_id: o.id }, meta())
-    expect(await orders.commands.updateOrder(user, o.id, { items: [{ productId: a.id, quantity: 3 }] })).toEqual({ ok: false, error: { type: 'NotEditable', status: 'confirmed' } })
+    expect(await orders.commands.updateOrder(user, o.id, { items: [{ productId: a.id, quantity: 3 }] })).toEqual({
+      ok: false,
+      error: { type: 'NotEditable', status: 'confirmed' },
+    })
   })
 })
 
@@ -195,7 +260,10 @@ describe('closing orders gives reserved stock back', () => {
     must(await orders.commands.updateOrder(admin, paid.id, { status: 'cancelled' }))
     expect(sent(confirmed.id).at(-1)).toEqual(['order.cancelled', [{ product_id: a.id, quantity: 1 }]])
     expect(sent(paid.id).at(-1)).toEqual(['order.cancelled', [{ product_id: a.id, quantity: 2 }]])
-    expect(await orders.commands.updateOrder(admin, shipped.id, { status: 'cancelled' })).toEqual({ ok: false, error: { type: 'TransitionNotAllowed', from: 'shipped', to: 'cancelled' } })
+    expect(await orders.commands.updateOrder(admin, shipped.id, { status: 'cancelled' })).toEqual({
+      ok: false,
+      error: { type: 'TransitionNotAllowed', from: 'shipped', to: 'cancelled' },
+    })
     must(await orders.commands.deleteOrder(admin, shipped.id))
     expect(sent(shipped.id).map(([t]) => t)).toEqual(['order.placed'])
   })
@@ -234,10 +302,21 @@ describe('user.deleted', () => {
     const m = meta()
     expect(await orders.events.onUserDeleted({ id: user.id, version: 4 }, m)).toBe(3)
     expect(await orders.events.onUserDeleted({ id: user.id, version: 4 }, m)).toBe('duplicate')
-    expect([await status(pending.id), await status(confirmed.id), await status(paid.id), await status(shipped.id), await status(rejected.id), await status(others.id)]).toEqual([
-      'cancelled', 'cancelled', 'cancelled', 'shipped', 'rejected', 'pending',
-    ])
-    expect(must(await orders.queries.orderHistory(admin, paid.id)).at(-1)).toMatchObject({ from: 'paid', to: 'cancelled', actor: 'system', by: 'system', reason: 'user deleted' })
+    expect([
+      await status(pending.id),
+      await status(confirmed.id),
+      await status(paid.id),
+      await status(shipped.id),
+      await status(rejected.id),
+      await status(others.id),
+    ]).toEqual(['cancelled', 'cancelled', 'cancelled', 'shipped', 'rejected', 'pending'])
+    expect(must(await orders.queries.orderHistory(admin, paid.id)).at(-1)).toMatchObject({
+      from: 'paid',
+      to: 'cancelled',
+      actor: 'system',
+      by: 'system',
+      reason: 'user deleted',
+    })
     // stock was reserved for confirmed and paid only
     expect(sent(pending.id).map(([t]) => t)).toEqual(['order.placed'])
     expect(sent(confirmed.id).at(-1)).toEqual(['order.cancelled', [{ product_id: a.id, quantity: 2 }]])
@@ -254,16 +333,26 @@ describe('product events', () => {
     const p = await seedProduct(orders, { price: '1.00' })
     await orders.events.applyProductEvent(envelope('product.updated', { ...p, price: '2.00', version: 2 }))
     // a late created with an older version changes nothing
-    expect(await orders.events.applyProductEvent(envelope('product.created', { ...p, price: '9.00', version: 1 }))).toBe('stale')
-    expect(must(await orders.commands.placeOrder(user, { items: [{ productId: p.id, quantity: 1 }] })).order.total).toBe('2.00')
+    expect(
+      await orders.events.applyProductEvent(envelope('product.created', { ...p, price: '9.00', version: 1 })),
+    ).toBe('stale')
+    expect(
+      must(await orders.commands.placeOrder(user, { items: [{ productId: p.id, quantity: 1 }] })).order.total,
+    ).toBe('2.00')
     await deleteProduct(orders, p.id, 3)
     expect(await orders.events.applyProductEvent(envelope('product.updated', { ...p, version: 3 }))).toBe('stale')
-    expect(await orders.commands.placeOrder(user, { items: [{ productId: p.id, quantity: 1 }] })).toEqual({ ok: false, error: { type: 'UnknownProducts', productIds: [p.id] } })
+    expect(await orders.commands.placeOrder(user, { items: [{ productId: p.id, quantity: 1 }] })).toEqual({
+      ok: false,
+      error: { type: 'UnknownProducts', productIds: [p.id] },
+    })
   })
   test('other event types are refused (a wiring bug, not a message to drop)', async () => {
     const { orders } = setup()
     const [products] = orderSubscriptions(orders, memoryUserReplica())
-    const thrown = await products!.handler(envelope('stock.reserved', { order_id: 1 }) as Envelope).then(() => 'no', (e: Error) => e.message)
+    const thrown = await products!.handler(envelope('stock.reserved', { order_id: 1 }) as Envelope).then(
+      () => 'no',
+      (e: Error) => e.message,
+    )
     expect(thrown).toContain('cannot handle stock.reserved')
   })
 })
@@ -278,7 +367,14 @@ describe('orderSubscriptions', () => {
       ['order', 'users', ['user.created', 'user.updated', 'user.deleted']],
     ])
     const [products, stock, users] = subs as [(typeof subs)[0], (typeof subs)[0], (typeof subs)[0]]
-    const product = envelope('product.created', { id: 77_001, name: 'via bus', price: '4.00', stock: 1, category_id: 1, version: 1 })
+    const product = envelope('product.created', {
+      id: 77_001,
+      name: 'via bus',
+      price: '4.00',
+      stock: 1,
+      category_id: 1,
+      version: 1,
+    })
     await products.handler(product as Envelope)
     const o = await place(user, [{ productId: 77_001, quantity: 1 }])
     await stock.handler(envelope('stock.reserved', { order_id: o.id }) as Envelope)
@@ -312,9 +408,15 @@ describe('orderSubscriptions', () => {
       },
     }
     const [, stock, users] = orderSubscriptions(failing, memoryUserReplica())
-    const e1 = await stock!.handler(envelope('stock.reserved', { order_id: 1 }) as Envelope).then(() => 'no', (e: Error) => e.message)
+    const e1 = await stock!.handler(envelope('stock.reserved', { order_id: 1 }) as Envelope).then(
+      () => 'no',
+      (e: Error) => e.message,
+    )
     expect(e1).toBe('database down')
-    const e2 = await users!.handler(envelope('stock.reserved', { order_id: 1 }) as Envelope).then(() => 'no', (e: Error) => e.message)
+    const e2 = await users!.handler(envelope('stock.reserved', { order_id: 1 }) as Envelope).then(
+      () => 'no',
+      (e: Error) => e.message,
+    )
     expect(e2).toContain('cannot handle')
   })
 })

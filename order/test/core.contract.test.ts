@@ -15,7 +15,14 @@ import { SECRET, envelope, must, seedProduct } from './support.ts'
  * The use cases over every store: what only a real database can get wrong (concurrency, SQL,
  * transactions around events) is checked here; the rest of the behaviour in consumers/http tests.
  */
-function scenarios(name: string, make: () => Promise<{ orders: OrderApplication; events: (orderId: number) => Promise<{ type: string; data: any }[]>; app: ReturnType<typeof orderHttp> }>) {
+function scenarios(
+  name: string,
+  make: () => Promise<{
+    orders: OrderApplication
+    events: (orderId: number) => Promise<{ type: string; data: any }[]>
+    app: ReturnType<typeof orderHttp>
+  }>,
+) {
   describe(`order use cases: ${name}`, () => {
     let orders: OrderApplication
     let events: (orderId: number) => Promise<{ type: string; data: any }[]>
@@ -34,7 +41,14 @@ function scenarios(name: string, make: () => Promise<{ orders: OrderApplication;
       const adminToken = await tokens.valid({ id: admin.id, username: 'root', role: 'ADMIN' })
       const p1 = await seedProduct(orders, { price: '0.10' })
       const p2 = await seedProduct(orders, { price: '19.99' })
-      const body = { items: [{ product_id: p1.id, quantity: 2 }, { product_id: p2.id, quantity: 1 }, { product_id: p1.id, quantity: 1 }], shipping_address: 'Main St 1' }
+      const body = {
+        items: [
+          { product_id: p1.id, quantity: 2 },
+          { product_id: p2.id, quantity: 1 },
+          { product_id: p1.id, quantity: 1 },
+        ],
+        shipping_address: 'Main St 1',
+      }
       const created = await call(app, 'POST', '/api/v1/order', { token, body, headers: { 'Idempotency-Key': 'abc' } })
       expect(created.status).toBe(201)
       expect(created.body).toMatchObject({ status: 'pending', total_quantity: 4, total: '20.29', user_id: user.id })
@@ -53,7 +67,13 @@ function scenarios(name: string, make: () => Promise<{ orders: OrderApplication;
         expect(r.body.status).toBe(status)
       }
       const h = await call(app, 'GET', `/api/v1/order/${id}/history`, { token })
-      expect(h.body.map((e: any) => `${e.from}>${e.to}:${e.actor}`)).toEqual(['null>pending:owner', 'pending>confirmed:system', 'confirmed>paid:admin', 'paid>shipped:admin', 'shipped>delivered:admin'])
+      expect(h.body.map((e: any) => `${e.from}>${e.to}:${e.actor}`)).toEqual([
+        'null>pending:owner',
+        'pending>confirmed:system',
+        'confirmed>paid:admin',
+        'paid>shipped:admin',
+        'shipped>delivered:admin',
+      ])
       const list = await call(app, 'GET', `/api/v1/orders?status=delivered`, { token })
       expect(list.body.map((o: any) => o.id)).toEqual([id])
       expect(list.headers.get('X-Total-Count')).toBe('1')
@@ -63,7 +83,14 @@ function scenarios(name: string, make: () => Promise<{ orders: OrderApplication;
     })
 
     test('a duplicate event id has one effect', async () => {
-      const e = envelope('product.created', { id: 9001, name: 'dup', price: '1.00', stock: 1, category_id: 1, version: 1 })
+      const e = envelope('product.created', {
+        id: 9001,
+        name: 'dup',
+        price: '1.00',
+        stock: 1,
+        category_id: 1,
+        version: 1,
+      })
       expect(await orders.events.applyProductEvent(e)).toBe('applied')
       expect(await orders.events.applyProductEvent(e)).toBe('duplicate')
       const u = caller()
@@ -85,7 +112,13 @@ function scenarios(name: string, make: () => Promise<{ orders: OrderApplication;
       const p = await seedProduct(orders)
       const u = caller()
       const results = await Promise.all(
-        Array.from({ length: 6 }, () => orders.commands.placeOrder(u, { items: [{ productId: p.id, quantity: 1 }] }, { idempotency: { key: 'race', fingerprint: 'fp' } })),
+        Array.from({ length: 6 }, () =>
+          orders.commands.placeOrder(
+            u,
+            { items: [{ productId: p.id, quantity: 1 }] },
+            { idempotency: { key: 'race', fingerprint: 'fp' } },
+          ),
+        ),
       )
       const ids = results.map((r) => (r.ok ? r.value.order.id : r.error.type))
       expect(new Set(ids).size).toBe(1)
@@ -99,9 +132,13 @@ function scenarios(name: string, make: () => Promise<{ orders: OrderApplication;
       const placed = await orders.commands.placeOrder(u, { items: [{ productId: p.id, quantity: 1 }] })
       const id = must(placed).order.id
       await orders.events.onStockReserved({ order_id: id }, meta())
-      const results = await Promise.all(Array.from({ length: 5 }, () => orders.commands.updateOrder(admin, id, { status: 'paid' })))
+      const results = await Promise.all(
+        Array.from({ length: 5 }, () => orders.commands.updateOrder(admin, id, { status: 'paid' })),
+      )
       expect(results.filter((r) => r.ok)).toHaveLength(1)
-      expect(results.filter((r) => !r.ok).map((r) => !r.ok && r.error)).toEqual(Array(4).fill({ type: 'TransitionNotAllowed', from: 'paid', to: 'paid' }))
+      expect(results.filter((r) => !r.ok).map((r) => !r.ok && r.error)).toEqual(
+        Array(4).fill({ type: 'TransitionNotAllowed', from: 'paid', to: 'paid' }),
+      )
       expect(must(await orders.queries.orderHistory(admin, id)).filter((h) => h.to === 'paid')).toHaveLength(1)
     })
 
@@ -110,12 +147,17 @@ function scenarios(name: string, make: () => Promise<{ orders: OrderApplication;
       const u = caller()
       const placed = await orders.commands.placeOrder(u, { items: [{ productId: p.id, quantity: 2 }] })
       const id = must(placed).order.id
-      const [cancel, reserved] = await Promise.all([orders.commands.updateOrder(u, id, { status: 'cancelled' }), orders.events.onStockReserved({ order_id: id }, meta())])
+      const [cancel, reserved] = await Promise.all([
+        orders.commands.updateOrder(u, id, { status: 'cancelled' }),
+        orders.events.onStockReserved({ order_id: id }, meta()),
+      ])
       expect(['confirmed', 'released']).toContain(reserved)
       expect(cancel.ok).toBe(true)
       expect(must(await orders.queries.getOrder(u, id)).status).toBe('cancelled')
       const cancelled = (await events(id)).filter((e) => e.type === 'order.cancelled')
-      expect(cancelled).toEqual([{ type: 'order.cancelled', data: { order_id: id, items: [{ product_id: p.id, quantity: 2 }] } }])
+      expect(cancelled).toEqual([
+        { type: 'order.cancelled', data: { order_id: id, items: [{ product_id: p.id, quantity: 2 }] } },
+      ])
     })
   })
 }
@@ -123,18 +165,47 @@ function scenarios(name: string, make: () => Promise<{ orders: OrderApplication;
 scenarios('memory', async () => {
   const store = memoryOrderStore()
   const orders = orderApplication({ store, clock: { now: () => new Date() } })
-  const events = async (orderId: number) => store.published.filter((e: Envelope) => (e.data as any).order_id === orderId).map((e) => ({ type: e.type, data: e.data }))
-  return { orders, events, app: orderHttp({ application: orders, secret: SECRET, service: 'order', log: silentLogger, bodyLimit: 1 << 20, ready: {} }) }
+  const events = async (orderId: number) =>
+    store.published
+      .filter((e: Envelope) => (e.data as any).order_id === orderId)
+      .map((e) => ({ type: e.type, data: e.data }))
+  return {
+    orders,
+    events,
+    app: orderHttp({
+      application: orders,
+      secret: SECRET,
+      service: 'order',
+      log: silentLogger,
+      bodyLimit: 1 << 20,
+      ready: {},
+    }),
+  }
 })
 for (const db of await adapterDatabases('order', MIGRATIONS)) {
   scenarios(`postgres (${db.kind})`, async () => {
     const sql: Sql = await db.open()
     const orders = orderApplication({ store: postgresOrderStore(sql), clock: { now: () => new Date() } })
     const events = async (orderId: number) =>
-      (await sql<{ envelope: Envelope }[]>`select envelope from outbox where envelope->'data'->>'order_id' = ${String(orderId)} order by seq`).map((r) => ({
+      (
+        await sql<
+          { envelope: Envelope }[]
+        >`select envelope from outbox where envelope->'data'->>'order_id' = ${String(orderId)} order by seq`
+      ).map((r) => ({
         type: r.envelope.type,
         data: r.envelope.data,
       }))
-    return { orders, events, app: orderHttp({ application: orders, secret: SECRET, service: 'order', log: silentLogger, bodyLimit: 1 << 20, ready: {} }) }
+    return {
+      orders,
+      events,
+      app: orderHttp({
+        application: orders,
+        secret: SECRET,
+        service: 'order',
+        log: silentLogger,
+        bodyLimit: 1 << 20,
+        ready: {},
+      }),
+    }
   })
 }

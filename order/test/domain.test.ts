@@ -95,114 +95,308 @@ describe('lines and totals', () => {
     expect(lines[0]!.lineTotal).toBe('0.30')
     expect(totals(lines)).toEqual({ totalQuantity: 3, total: '0.30' })
     const many = priceLines(
-      [{ productId: 1, quantity: 3 }, { productId: 2, quantity: 7 }, { productId: 3, quantity: 1 }],
-      new Map([[1, product(1, '0.10')], [2, product(2, '0.20')], [3, product(3, '19.99')]]),
+      [
+        { productId: 1, quantity: 3 },
+        { productId: 2, quantity: 7 },
+        { productId: 3, quantity: 1 },
+      ],
+      new Map([
+        [1, product(1, '0.10')],
+        [2, product(2, '0.20')],
+        [3, product(3, '19.99')],
+      ]),
     )
     expect(many.map((l) => l.lineTotal)).toEqual(['0.30', '1.40', '19.99'])
     expect(totals(many)).toEqual({ totalQuantity: 11, total: '21.69' })
   })
   test('large amounts stay exact', () => {
-    const lines = priceLines([{ productId: 1, quantity: 1000 }, { productId: 2, quantity: 999 }], new Map([[1, product(1, '9999999999.99')], [2, product(2, '0.01')]]))
+    const lines = priceLines(
+      [
+        { productId: 1, quantity: 1000 },
+        { productId: 2, quantity: 999 },
+      ],
+      new Map([
+        [1, product(1, '9999999999.99')],
+        [2, product(2, '0.01')],
+      ]),
+    )
     expect(lines[0]!.lineTotal).toBe('9999999999990.00')
     expect(totals(lines).total).toBe('9999999999999.99')
   })
   test('lines for one product are merged in first-appearance order', () => {
-    expect(mergeLines([{ productId: 5, quantity: 1 }, { productId: 3, quantity: 2 }, { productId: 5, quantity: 4 }])).toEqual(
-      ok([{ productId: 5, quantity: 5 }, { productId: 3, quantity: 2 }]),
+    expect(
+      mergeLines([
+        { productId: 5, quantity: 1 },
+        { productId: 3, quantity: 2 },
+        { productId: 5, quantity: 4 },
+      ]),
+    ).toEqual(
+      ok([
+        { productId: 5, quantity: 5 },
+        { productId: 3, quantity: 2 },
+      ]),
     )
-    expect(mergeLines([{ productId: 1, quantity: 600 }, { productId: 1, quantity: 400 }])).toEqual(ok([{ productId: 1, quantity: 1000 }]))
+    expect(
+      mergeLines([
+        { productId: 1, quantity: 600 },
+        { productId: 1, quantity: 400 },
+      ]),
+    ).toEqual(ok([{ productId: 1, quantity: 1000 }]))
   })
   test('a merged quantity over 1000 is refused', () => {
-    expect(mergeLines([{ productId: 1, quantity: 600 }, { productId: 2, quantity: 1 }, { productId: 1, quantity: 401 }])).toEqual(
-      err({ type: 'QuantityOutOfRange', productId: 1, quantity: 1001 }),
-    )
+    expect(
+      mergeLines([
+        { productId: 1, quantity: 600 },
+        { productId: 2, quantity: 1 },
+        { productId: 1, quantity: 401 },
+      ]),
+    ).toEqual(err({ type: 'QuantityOutOfRange', productId: 1, quantity: 1001 }))
   })
   test('unknown and deleted products are listed, sorted', () => {
-    const replica = new Map<number, ReplicaProduct>([[1, product(1, '1.00')], [4, { id: 4, deleted: true, version: 3 }]])
-    expect(unorderable([{ productId: 9, quantity: 1 }, { productId: 1, quantity: 1 }, { productId: 4, quantity: 1 }], replica)).toEqual([4, 9])
+    const replica = new Map<number, ReplicaProduct>([
+      [1, product(1, '1.00')],
+      [4, { id: 4, deleted: true, version: 3 }],
+    ])
+    expect(
+      unorderable(
+        [
+          { productId: 9, quantity: 1 },
+          { productId: 1, quantity: 1 },
+          { productId: 4, quantity: 1 },
+        ],
+        replica,
+      ),
+    ).toEqual([4, 9])
   })
   test('re-pricing keeps the snapshot of products the order already had', () => {
     const before = [line(1, '1.00', 1, 'old name')]
-    const replica = new Map([[1, product(1, '5.00')], [2, product(2, '2.00')]])
-    const after = priceLines([{ productId: 1, quantity: 3 }, { productId: 2, quantity: 1 }], replica, before)
+    const replica = new Map([
+      [1, product(1, '5.00')],
+      [2, product(2, '2.00')],
+    ])
+    const after = priceLines(
+      [
+        { productId: 1, quantity: 3 },
+        { productId: 2, quantity: 1 },
+      ],
+      replica,
+      before,
+    )
     expect(after).toEqual([
       { productId: 1, name: 'old name', unitPrice: '1.00', quantity: 3, lineTotal: '3.00' },
       { productId: 2, name: 'p2', unitPrice: '2.00', quantity: 1, lineTotal: '2.00' },
     ])
   })
   test('stock lines compare regardless of order', () => {
-    expect(sameStockLines([{ product_id: 1, quantity: 2 }, { product_id: 2, quantity: 1 }], [{ product_id: 2, quantity: 1 }, { product_id: 1, quantity: 2 }])).toBe(true)
+    expect(
+      sameStockLines(
+        [
+          { product_id: 1, quantity: 2 },
+          { product_id: 2, quantity: 1 },
+        ],
+        [
+          { product_id: 2, quantity: 1 },
+          { product_id: 1, quantity: 2 },
+        ],
+      ),
+    ).toBe(true)
     expect(sameStockLines([{ product_id: 1, quantity: 2 }], [{ product_id: 1, quantity: 3 }])).toBe(false)
-    expect(sameStockLines([{ product_id: 1, quantity: 2 }], [{ product_id: 1, quantity: 2 }, { product_id: 2, quantity: 1 }])).toBe(false)
+    expect(
+      sameStockLines(
+        [{ product_id: 1, quantity: 2 }],
+        [
+          { product_id: 1, quantity: 2 },
+          { product_id: 2, quantity: 1 },
+        ],
+      ),
+    ).toBe(false)
   })
 })
 
 describe('editing, viewing, deleting', () => {
   test('items and address change only while pending; a repeat of what is there is no edit', () => {
     const items = [line(1, '2.50', 3)]
-    const r = decideUpdate(order('pending'), owner, { items: [{ productId: 1, quantity: 3 }], shippingAddress: 'Street 1' }, replica, t1)
-    expect(r).toEqual(ok({ kind: 'edited', itemsChanged: true, order: { ...order('pending'), items, totalQuantity: 3, total: '7.50', shippingAddress: 'Street 1', updatedAt: t1 } }))
+    const r = decideUpdate(
+      order('pending'),
+      owner,
+      { items: [{ productId: 1, quantity: 3 }], shippingAddress: 'Street 1' },
+      replica,
+      t1,
+    )
+    expect(r).toEqual(
+      ok({
+        kind: 'edited',
+        itemsChanged: true,
+        order: {
+          ...order('pending'),
+          items,
+          totalQuantity: 3,
+          total: '7.50',
+          shippingAddress: 'Street 1',
+          updatedAt: t1,
+        },
+      }),
+    )
     for (const s of ORDER_STATUSES.filter((x) => x !== 'pending')) {
-      expect(decideUpdate(order(s), owner, { shippingAddress: 'x' }, replica, t1)).toEqual(err({ type: 'NotEditable', status: s }))
+      expect(decideUpdate(order(s), owner, { shippingAddress: 'x' }, replica, t1)).toEqual(
+        err({ type: 'NotEditable', status: s }),
+      )
       const same = order(s)
-      expect(decideUpdate(same, owner, { items: [{ productId: 1, quantity: 2 }], shippingAddress: null }, replica, t1)).toEqual(ok({ kind: 'unchanged' }))
+      expect(
+        decideUpdate(same, owner, { items: [{ productId: 1, quantity: 2 }], shippingAddress: null }, replica, t1),
+      ).toEqual(ok({ kind: 'unchanged' }))
     }
   })
   test('an edit: new products priced from the replica, kept ones keep their snapshot; the address alone asks nothing of the catalog', () => {
-    const r = decideUpdate(order('pending'), owner, { items: [{ productId: 2, quantity: 1 }, { productId: 1, quantity: 2 }] }, replica, t1)
-    expect(r).toEqual(ok({ kind: 'edited', itemsChanged: true, order: { ...order('pending', [line(2, '4.00', 1), line(1, '2.50', 2)]), updatedAt: t1 } }))
+    const r = decideUpdate(
+      order('pending'),
+      owner,
+      {
+        items: [
+          { productId: 2, quantity: 1 },
+          { productId: 1, quantity: 2 },
+        ],
+      },
+      replica,
+      t1,
+    )
+    expect(r).toEqual(
+      ok({
+        kind: 'edited',
+        itemsChanged: true,
+        order: { ...order('pending', [line(2, '4.00', 1), line(1, '2.50', 2)]), updatedAt: t1 },
+      }),
+    )
     const moved = decideUpdate(order('pending'), owner, { shippingAddress: 'Elm St 2' }, new Map(), t1)
-    expect(moved).toEqual(ok({ kind: 'edited', itemsChanged: false, order: { ...order('pending'), shippingAddress: 'Elm St 2', updatedAt: t1 } }))
+    expect(moved).toEqual(
+      ok({
+        kind: 'edited',
+        itemsChanged: false,
+        order: { ...order('pending'), shippingAddress: 'Elm St 2', updatedAt: t1 },
+      }),
+    )
   })
   test('the same lines in another order are no edit', () => {
     const two = order('pending', [line(1, '2.50', 2), line(2, '4.00', 1)])
-    expect(decideUpdate(two, owner, { items: [{ productId: 2, quantity: 1 }, { productId: 1, quantity: 2 }] }, replica, t1)).toEqual(ok({ kind: 'unchanged' }))
+    expect(
+      decideUpdate(
+        two,
+        owner,
+        {
+          items: [
+            { productId: 2, quantity: 1 },
+            { productId: 1, quantity: 2 },
+          ],
+        },
+        replica,
+        t1,
+      ),
+    ).toEqual(ok({ kind: 'unchanged' }))
   })
   test('unknown or deleted products are refused, but a late edit is 409 whatever it names', () => {
-    const items = [{ productId: 9, quantity: 1 }, { productId: 3, quantity: 1 }]
-    expect(decideUpdate(order('pending'), owner, { items }, replica, t1)).toEqual(err({ type: 'UnknownProducts', productIds: [3, 9] }))
-    expect(decideUpdate(order('paid'), owner, { items }, replica, t1)).toEqual(err({ type: 'NotEditable', status: 'paid' }))
+    const items = [
+      { productId: 9, quantity: 1 },
+      { productId: 3, quantity: 1 },
+    ]
+    expect(decideUpdate(order('pending'), owner, { items }, replica, t1)).toEqual(
+      err({ type: 'UnknownProducts', productIds: [3, 9] }),
+    )
+    expect(decideUpdate(order('paid'), owner, { items }, replica, t1)).toEqual(
+      err({ type: 'NotEditable', status: 'paid' }),
+    )
   })
   test('a status change: by the first allowed role; never with a real edit; along the table only', () => {
-    expect(decideUpdate(order('pending'), owner, { status: 'cancelled' }, replica, t1)).toEqual(ok({ kind: 'moved', actor: 'owner', order: { ...order('cancelled'), updatedAt: t1 } }))
-    expect(decideUpdate(order('confirmed'), admin, { status: 'paid' }, replica, t1)).toEqual(ok({ kind: 'moved', actor: 'admin', order: { ...order('paid'), updatedAt: t1 } }))
+    expect(decideUpdate(order('pending'), owner, { status: 'cancelled' }, replica, t1)).toEqual(
+      ok({ kind: 'moved', actor: 'owner', order: { ...order('cancelled'), updatedAt: t1 } }),
+    )
+    expect(decideUpdate(order('confirmed'), admin, { status: 'paid' }, replica, t1)).toEqual(
+      ok({ kind: 'moved', actor: 'admin', order: { ...order('paid'), updatedAt: t1 } }),
+    )
     const own = { ...order('pending'), userId: admin.id }
-    expect(decideUpdate(own, admin, { status: 'cancelled' }, replica, t1)).toEqual(ok({ kind: 'moved', actor: 'owner', order: { ...own, status: 'cancelled', updatedAt: t1 } }))
-    expect(decideUpdate(order('pending'), owner, { status: 'cancelled', shippingAddress: 'x' }, replica, t1)).toEqual(err({ type: 'StatusWithEdits' }))
-    expect(decideUpdate(order('pending'), owner, { status: 'cancelled', items: [{ productId: 1, quantity: 5 }] }, replica, t1)).toEqual(err({ type: 'StatusWithEdits' }))
+    expect(decideUpdate(own, admin, { status: 'cancelled' }, replica, t1)).toEqual(
+      ok({ kind: 'moved', actor: 'owner', order: { ...own, status: 'cancelled', updatedAt: t1 } }),
+    )
+    expect(decideUpdate(order('pending'), owner, { status: 'cancelled', shippingAddress: 'x' }, replica, t1)).toEqual(
+      err({ type: 'StatusWithEdits' }),
+    )
+    expect(
+      decideUpdate(
+        order('pending'),
+        owner,
+        { status: 'cancelled', items: [{ productId: 1, quantity: 5 }] },
+        replica,
+        t1,
+      ),
+    ).toEqual(err({ type: 'StatusWithEdits' }))
     // parts that repeat what is there do not count as edits
     const repeat = { status: 'cancelled' as const, items: [{ productId: 1, quantity: 2 }], shippingAddress: null }
-    expect(decideUpdate(order('pending'), owner, repeat, replica, t1)).toEqual(ok({ kind: 'moved', actor: 'owner', order: { ...order('cancelled'), updatedAt: t1 } }))
-    expect(decideUpdate(order('pending'), admin, { status: 'paid' }, replica, t1)).toEqual(err({ type: 'TransitionNotAllowed', from: 'pending', to: 'paid' }))
-    expect(decideUpdate(order('shipped'), owner, { status: 'cancelled' }, replica, t1)).toEqual(err({ type: 'TransitionNotAllowed', from: 'shipped', to: 'cancelled' }))
+    expect(decideUpdate(order('pending'), owner, repeat, replica, t1)).toEqual(
+      ok({ kind: 'moved', actor: 'owner', order: { ...order('cancelled'), updatedAt: t1 } }),
+    )
+    expect(decideUpdate(order('pending'), admin, { status: 'paid' }, replica, t1)).toEqual(
+      err({ type: 'TransitionNotAllowed', from: 'pending', to: 'paid' }),
+    )
+    expect(decideUpdate(order('shipped'), owner, { status: 'cancelled' }, replica, t1)).toEqual(
+      err({ type: 'TransitionNotAllowed', from: 'shipped', to: 'cancelled' }),
+    )
   })
   test('a USER asking for any status but cancelled is refused, in every status of the order, with or without other parts', () => {
     for (const from of ORDER_STATUSES) {
       for (const to of ORDER_STATUSES.filter((s) => s !== 'cancelled')) {
-        expect(decideUpdate(order(from), owner, { status: to }, replica, t1)).toEqual(err({ type: 'StatusChangeForbidden', status: to }))
+        expect(decideUpdate(order(from), owner, { status: to }, replica, t1)).toEqual(
+          err({ type: 'StatusChangeForbidden', status: to }),
+        )
       }
     }
     // refused before anything else is looked at: an edit beside it, or what the order has, does not make it pass
-    expect(decideUpdate(order('pending'), owner, { status: 'paid', shippingAddress: 'x' }, replica, t1)).toEqual(err({ type: 'StatusChangeForbidden', status: 'paid' }))
-    expect(decideUpdate(order('confirmed'), owner, { status: 'confirmed', items: [{ productId: 1, quantity: 2 }], shippingAddress: null }, replica, t1)).toEqual(
-      err({ type: 'StatusChangeForbidden', status: 'confirmed' }),
+    expect(decideUpdate(order('pending'), owner, { status: 'paid', shippingAddress: 'x' }, replica, t1)).toEqual(
+      err({ type: 'StatusChangeForbidden', status: 'paid' }),
     )
+    expect(
+      decideUpdate(
+        order('confirmed'),
+        owner,
+        { status: 'confirmed', items: [{ productId: 1, quantity: 2 }], shippingAddress: null },
+        replica,
+        t1,
+      ),
+    ).toEqual(err({ type: 'StatusChangeForbidden', status: 'confirmed' }))
     // a USER who does not own the order is refused the same way (the use case answers 404 before asking)
-    expect(decideUpdate(order('pending'), stranger, { status: 'shipped' }, replica, t1)).toEqual(err({ type: 'StatusChangeForbidden', status: 'shipped' }))
+    expect(decideUpdate(order('pending'), stranger, { status: 'shipped' }, replica, t1)).toEqual(
+      err({ type: 'StatusChangeForbidden', status: 'shipped' }),
+    )
   })
   test("an admin sending items or shipping_address for someone else's order is refused, even with what the order has", () => {
-    expect(decideUpdate(order('pending'), admin, { items: [{ productId: 2, quantity: 1 }] }, replica, t1)).toEqual(err({ type: 'EditForbidden', fields: ['items'] }))
-    expect(decideUpdate(order('pending'), admin, { shippingAddress: 'x' }, replica, t1)).toEqual(err({ type: 'EditForbidden', fields: ['shipping_address'] }))
-    expect(decideUpdate(order('pending'), admin, { items: [{ productId: 1, quantity: 2 }], shippingAddress: null }, replica, t1)).toEqual(
-      err({ type: 'EditForbidden', fields: ['items', 'shipping_address'] }),
+    expect(decideUpdate(order('pending'), admin, { items: [{ productId: 2, quantity: 1 }] }, replica, t1)).toEqual(
+      err({ type: 'EditForbidden', fields: ['items'] }),
     )
-    expect(decideUpdate(order('confirmed'), admin, { status: 'paid', shippingAddress: null }, replica, t1)).toEqual(err({ type: 'EditForbidden', fields: ['shipping_address'] }))
+    expect(decideUpdate(order('pending'), admin, { shippingAddress: 'x' }, replica, t1)).toEqual(
+      err({ type: 'EditForbidden', fields: ['shipping_address'] }),
+    )
+    expect(
+      decideUpdate(
+        order('pending'),
+        admin,
+        { items: [{ productId: 1, quantity: 2 }], shippingAddress: null },
+        replica,
+        t1,
+      ),
+    ).toEqual(err({ type: 'EditForbidden', fields: ['items', 'shipping_address'] }))
+    expect(decideUpdate(order('confirmed'), admin, { status: 'paid', shippingAddress: null }, replica, t1)).toEqual(
+      err({ type: 'EditForbidden', fields: ['shipping_address'] }),
+    )
     // status alone is the admin's to send; on their own order an admin edits as its owner
-    expect(decideUpdate(order('confirmed'), admin, { status: 'paid' }, replica, t1)).toEqual(ok({ kind: 'moved', actor: 'admin', order: { ...order('paid'), updatedAt: t1 } }))
+    expect(decideUpdate(order('confirmed'), admin, { status: 'paid' }, replica, t1)).toEqual(
+      ok({ kind: 'moved', actor: 'admin', order: { ...order('paid'), updatedAt: t1 } }),
+    )
     const own = { ...order('pending'), userId: admin.id }
-    expect(decideUpdate(own, admin, { shippingAddress: 'Admin St' }, replica, t1)).toEqual(ok({ kind: 'edited', itemsChanged: false, order: { ...own, shippingAddress: 'Admin St', updatedAt: t1 } }))
+    expect(decideUpdate(own, admin, { shippingAddress: 'Admin St' }, replica, t1)).toEqual(
+      ok({ kind: 'edited', itemsChanged: false, order: { ...own, shippingAddress: 'Admin St', updatedAt: t1 } }),
+    )
     const ownConfirmed = { ...order('confirmed'), userId: admin.id }
-    expect(decideUpdate(ownConfirmed, admin, { status: 'paid' }, replica, t1)).toEqual(ok({ kind: 'moved', actor: 'admin', order: { ...ownConfirmed, status: 'paid', updatedAt: t1 } }))
+    expect(decideUpdate(ownConfirmed, admin, { status: 'paid' }, replica, t1)).toEqual(
+      ok({ kind: 'moved', actor: 'admin', order: { ...ownConfirmed, status: 'paid', updatedAt: t1 } }),
+    )
   })
   test('owner and admin see an order; nobody else', () => {
     expect(canView(order(), owner)).toBe(true)
@@ -235,10 +429,25 @@ describe('product replica rule', () => {
     expect(supersedes({ id: 1, deleted: true, version: 4 }, product(1, '1.00', 9))).toBe(false)
   })
   test('events map to replica rows', () => {
-    expect(fromProductEvent({ type: 'product.updated', data: { id: 2, name: 'n', price: '3.00', stock: 4, category_id: 5, version: 6 } })).toEqual({
-      id: 2, deleted: false, name: 'n', price: '3.00', stock: 4, categoryId: 5, version: 6,
+    expect(
+      fromProductEvent({
+        type: 'product.updated',
+        data: { id: 2, name: 'n', price: '3.00', stock: 4, category_id: 5, version: 6 },
+      }),
+    ).toEqual({
+      id: 2,
+      deleted: false,
+      name: 'n',
+      price: '3.00',
+      stock: 4,
+      categoryId: 5,
+      version: 6,
     })
-    expect(fromProductEvent({ type: 'product.deleted', data: { id: 2, version: 7 } })).toEqual({ id: 2, deleted: true, version: 7 })
+    expect(fromProductEvent({ type: 'product.deleted', data: { id: 2, version: 7 } })).toEqual({
+      id: 2,
+      deleted: true,
+      version: 7,
+    })
   })
 })
 
@@ -252,7 +461,11 @@ describe('stock answers (one request in flight per order)', () => {
     expect(onReserved(order('pending'), requested)).toEqual({ kind: 'confirm' })
   })
   test('reserved after an edit: release the old lines and place the current ones', () => {
-    expect(onReserved(edited, requested)).toEqual({ kind: 'replace', release: placed, place: [{ product_id: 1, quantity: 5 }] })
+    expect(onReserved(edited, requested)).toEqual({
+      kind: 'replace',
+      release: placed,
+      place: [{ product_id: 1, quantity: 5 }],
+    })
   })
   test('reserved for a cancelled, rejected-meanwhile or deleted order: release', () => {
     expect(onReserved(order('cancelled'), requested)).toEqual({ kind: 'release', release: placed })

@@ -7,7 +7,17 @@ import { orderApplication } from '../src/app/application.ts'
 import { expectProblem } from '@shop/shared-kernel/testing/problem'
 import { SECRET, deleteProduct, envelope, orderTestApp, steppingClock } from './support.ts'
 
-const ORDER_KEYS = ['created_at', 'id', 'items', 'shipping_address', 'status', 'total', 'total_quantity', 'updated_at', 'user_id']
+const ORDER_KEYS = [
+  'created_at',
+  'id',
+  'items',
+  'shipping_address',
+  'status',
+  'total',
+  'total_quantity',
+  'updated_at',
+  'user_id',
+]
 
 describe('POST /api/v1/order', () => {
   test('201: a pending order with snapshots, exact totals, merged lines, a Location; order.placed with the request id', async () => {
@@ -18,11 +28,24 @@ describe('POST /api/v1/order', () => {
     const r = await t.req('POST', '/api/v1/order', {
       token: u.token,
       headers: { 'X-Request-Id': 'req-42' },
-      body: { items: [{ product_id: a.id, quantity: 2 }, { product_id: b.id, quantity: 2 }, { product_id: a.id, quantity: 1 }], shipping_address: '  1 Main St  ' },
+      body: {
+        items: [
+          { product_id: a.id, quantity: 2 },
+          { product_id: b.id, quantity: 2 },
+          { product_id: a.id, quantity: 1 },
+        ],
+        shipping_address: '  1 Main St  ',
+      },
     })
     expect(r.status).toBe(201)
     expect(Object.keys(r.body).sort()).toEqual(ORDER_KEYS)
-    expect(r.body).toMatchObject({ user_id: u.id, status: 'pending', total_quantity: 5, total: '25.30', shipping_address: '1 Main St' })
+    expect(r.body).toMatchObject({
+      user_id: u.id,
+      status: 'pending',
+      total_quantity: 5,
+      total: '25.30',
+      shipping_address: '1 Main St',
+    })
     expect(r.body.items).toEqual([
       { product_id: a.id, name: 'Pen', unit_price: '0.10', quantity: 3, line_total: '0.30' },
       { product_id: b.id, name: 'Book', unit_price: '12.50', quantity: 2, line_total: '25.00' },
@@ -31,7 +54,14 @@ describe('POST /api/v1/order', () => {
     expect(r.headers.get('Location')).toBe(`/api/v1/order/${r.body.id}`)
     const placed = t.published.at(-1)!
     expect(placed).toMatchObject({ type: 'order.placed', source: 'order', correlation_id: 'req-42' })
-    expect(placed.data).toEqual({ order_id: r.body.id, user_id: u.id, items: [{ product_id: a.id, quantity: 3 }, { product_id: b.id, quantity: 2 }] })
+    expect(placed.data).toEqual({
+      order_id: r.body.id,
+      user_id: u.id,
+      items: [
+        { product_id: a.id, quantity: 3 },
+        { product_id: b.id, quantity: 2 },
+      ],
+    })
   })
 
   test('shipping_address is optional and nullable', async () => {
@@ -39,8 +69,13 @@ describe('POST /api/v1/order', () => {
     const u = await t.user()
     const p = await t.product()
     expect((await t.order(u.token, [{ product_id: p.id, quantity: 1 }])).shipping_address).toBeNull()
-    expect((await t.order(u.token, [{ product_id: p.id, quantity: 1 }], { shipping_address: null })).shipping_address).toBeNull()
-    expect((await t.order(u.token, [{ product_id: p.id, quantity: 1 }], { shipping_address: 'x'.repeat(1000) })).shipping_address).toHaveLength(1000)
+    expect(
+      (await t.order(u.token, [{ product_id: p.id, quantity: 1 }], { shipping_address: null })).shipping_address,
+    ).toBeNull()
+    expect(
+      (await t.order(u.token, [{ product_id: p.id, quantity: 1 }], { shipping_address: 'x'.repeat(1000) }))
+        .shipping_address,
+    ).toHaveLength(1000)
   })
 
   test('mass assignment: user_id, status, total, prices, names and ids in the body change nothing', async () => {
@@ -62,7 +97,13 @@ describe('POST /api/v1/order', () => {
     expect(r.status).toBe(201)
     expect(r.body).toMatchObject({ user_id: u.id, status: 'pending', total: '10.00', total_quantity: 2 })
     expect(r.body.id).not.toBe(999)
-    expect(r.body.items[0]).toEqual({ product_id: p.id, name: 'Real', unit_price: '5.00', quantity: 2, line_total: '10.00' })
+    expect(r.body.items[0]).toEqual({
+      product_id: p.id,
+      name: 'Real',
+      unit_price: '5.00',
+      quantity: 2,
+      line_total: '10.00',
+    })
   })
 
   test('a later catalog change does not alter the order', async () => {
@@ -70,7 +111,9 @@ describe('POST /api/v1/order', () => {
     const u = await t.user()
     const p = await t.product({ price: '5.00', name: 'Old' })
     const o = await t.order(u.token, [{ product_id: p.id, quantity: 1 }])
-    await t.orders.events.applyProductEvent(envelope('product.updated', { ...p, name: 'New', price: '7.00', version: 2 }))
+    await t.orders.events.applyProductEvent(
+      envelope('product.updated', { ...p, name: 'New', price: '7.00', version: 2 }),
+    )
     const back = await t.req('GET', `/api/v1/order/${o.id}`, { token: u.token })
     expect(back.body.items[0]).toMatchObject({ name: 'Old', unit_price: '5.00' })
   })
@@ -102,7 +145,11 @@ describe('POST /api/v1/order', () => {
       expectProblem(r, 422, 'VALIDATION_FAILED')
       expect(r.body.errors.map((e: { path: string }) => e.path)).toContain(path)
     }
-    for (const raw of ['[]', 'null', '"x"']) expectProblem(await t.req('POST', '/api/v1/order', { token: u.token, raw, headers: { 'Content-Type': 'application/json' } }), 422)
+    for (const raw of ['[]', 'null', '"x"'])
+      expectProblem(
+        await t.req('POST', '/api/v1/order', { token: u.token, raw, headers: { 'Content-Type': 'application/json' } }),
+        422,
+      )
     expect(t.published.filter((e) => e.type === 'order.placed')).toHaveLength(0)
   })
 
@@ -110,13 +157,31 @@ describe('POST /api/v1/order', () => {
     const t = orderTestApp()
     const u = await t.user()
     const p = await t.product()
-    const over = await t.req('POST', '/api/v1/order', { token: u.token, body: { items: [{ product_id: p.id, quantity: 600 }, { product_id: p.id, quantity: 401 }] } })
+    const over = await t.req('POST', '/api/v1/order', {
+      token: u.token,
+      body: {
+        items: [
+          { product_id: p.id, quantity: 600 },
+          { product_id: p.id, quantity: 401 },
+        ],
+      },
+    })
     expectProblem(over, 422, 'VALIDATION_FAILED')
     expect(over.body.errors[0].path).toBe('items')
     expect(over.body.errors[0].message).toContain(`product ${p.id}`)
-    expect((await t.order(u.token, [{ product_id: p.id, quantity: 600 }, { product_id: p.id, quantity: 400 }])).total_quantity).toBe(1000)
+    expect(
+      (
+        await t.order(u.token, [
+          { product_id: p.id, quantity: 600 },
+          { product_id: p.id, quantity: 400 },
+        ])
+      ).total_quantity,
+    ).toBe(1000)
     const many = await Promise.all(Array.from({ length: 100 }, () => t.product({ price: '0.01' })))
-    const big = await t.order(u.token, many.map((m) => ({ product_id: m.id, quantity: 1 })))
+    const big = await t.order(
+      u.token,
+      many.map((m) => ({ product_id: m.id, quantity: 1 })),
+    )
     expect(big.items).toHaveLength(100)
     expect(big.total).toBe('1.00')
   })
@@ -129,7 +194,13 @@ describe('POST /api/v1/order', () => {
     await deleteProduct(t.orders, gone.id)
     const r = await t.req('POST', '/api/v1/order', {
       token: u.token,
-      body: { items: [{ product_id: 987654, quantity: 1 }, { product_id: known.id, quantity: 1 }, { product_id: gone.id, quantity: 2 }] },
+      body: {
+        items: [
+          { product_id: 987654, quantity: 1 },
+          { product_id: known.id, quantity: 1 },
+          { product_id: gone.id, quantity: 2 },
+        ],
+      },
     })
     expectProblem(r, 422, 'UNKNOWN_PRODUCTS')
     expect(r.body.product_ids).toEqual([gone.id, 987654])
@@ -144,8 +215,20 @@ describe('POST /api/v1/order', () => {
     expectProblem(r, 401, 'UNAUTHENTICATED')
     expect(r.headers.get('WWW-Authenticate')).toBe('Bearer')
     expectProblem(await t.req('POST', '/api/v1/order', { token: 'garbage', body: { items: [] } }), 401)
-    expectProblem(await t.req('POST', '/api/v1/order', { token: u.token, raw: '{"items": [', headers: { 'Content-Type': 'application/json' } }), 400, 'MALFORMED_JSON')
-    expectProblem(await t.req('POST', '/api/v1/order', { token: u.token, body: { items: [], pad: 'x'.repeat(3000) } }), 413, 'BODY_TOO_LARGE')
+    expectProblem(
+      await t.req('POST', '/api/v1/order', {
+        token: u.token,
+        raw: '{"items": [',
+        headers: { 'Content-Type': 'application/json' },
+      }),
+      400,
+      'MALFORMED_JSON',
+    )
+    expectProblem(
+      await t.req('POST', '/api/v1/order', { token: u.token, body: { items: [], pad: 'x'.repeat(3000) } }),
+      413,
+      'BODY_TOO_LARGE',
+    )
   })
 })
 
@@ -156,7 +239,11 @@ describe('Idempotency-Key', () => {
     const t = orderTestApp()
     const u = await t.user()
     const p = await t.product()
-    const first = await t.req('POST', '/api/v1/order', { token: u.token, body: body(p.id), headers: { 'Idempotency-Key': 'key-1' } })
+    const first = await t.req('POST', '/api/v1/order', {
+      token: u.token,
+      body: body(p.id),
+      headers: { 'Idempotency-Key': 'key-1' },
+    })
     expect(first.status).toBe(201)
     expect(first.headers.get('Idempotent-Replayed')).toBeNull()
     // same body with keys in another order and an ignored field: still the same request
@@ -177,9 +264,17 @@ describe('Idempotency-Key', () => {
     const t = orderTestApp()
     const u = await t.user()
     const p = await t.product()
-    const first = await t.req('POST', '/api/v1/order', { token: u.token, body: body(p.id), headers: { 'Idempotency-Key': 'k' } })
+    const first = await t.req('POST', '/api/v1/order', {
+      token: u.token,
+      body: body(p.id),
+      headers: { 'Idempotency-Key': 'k' },
+    })
     await t.reserve(first.body.id)
-    const again = await t.req('POST', '/api/v1/order', { token: u.token, body: body(p.id), headers: { 'Idempotency-Key': 'k' } })
+    const again = await t.req('POST', '/api/v1/order', {
+      token: u.token,
+      body: body(p.id),
+      headers: { 'Idempotency-Key': 'k' },
+    })
     expect(again.body.status).toBe('confirmed')
     expect(again.body.id).toBe(first.body.id)
   })
@@ -190,7 +285,11 @@ describe('Idempotency-Key', () => {
     const p = await t.product()
     await t.req('POST', '/api/v1/order', { token: u.token, body: body(p.id), headers: { 'Idempotency-Key': 'key-2' } })
     for (const other of [body(p.id, 2), { items: [{ product_id: p.id, quantity: 1 }] }]) {
-      const r = await t.req('POST', '/api/v1/order', { token: u.token, body: other, headers: { 'Idempotency-Key': 'key-2' } })
+      const r = await t.req('POST', '/api/v1/order', {
+        token: u.token,
+        body: other,
+        headers: { 'Idempotency-Key': 'key-2' },
+      })
       expectProblem(r, 422, 'IDEMPOTENCY_KEY_REUSED')
       expect(r.body.errors[0].path).toBe('Idempotency-Key')
     }
@@ -201,21 +300,41 @@ describe('Idempotency-Key', () => {
     const t = orderTestApp()
     const [u, v] = [await t.user(), await t.user()]
     const p = await t.product()
-    const a = await t.req('POST', '/api/v1/order', { token: u.token, body: body(p.id), headers: { 'Idempotency-Key': 'shared' } })
-    const b = await t.req('POST', '/api/v1/order', { token: v.token, body: body(p.id), headers: { 'Idempotency-Key': 'shared' } })
+    const a = await t.req('POST', '/api/v1/order', {
+      token: u.token,
+      body: body(p.id),
+      headers: { 'Idempotency-Key': 'shared' },
+    })
+    const b = await t.req('POST', '/api/v1/order', {
+      token: v.token,
+      body: body(p.id),
+      headers: { 'Idempotency-Key': 'shared' },
+    })
     expect(a.status).toBe(201)
     expect(b.status).toBe(201)
     expect(b.body.id).not.toBe(a.body.id)
     expect(b.body.user_id).toBe(v.id)
     // and another user's body with that key is no conflict either
-    expect((await t.req('POST', '/api/v1/order', { token: v.token, body: body(p.id, 7), headers: { 'Idempotency-Key': 'other' } })).status).toBe(201)
+    expect(
+      (
+        await t.req('POST', '/api/v1/order', {
+          token: v.token,
+          body: body(p.id, 7),
+          headers: { 'Idempotency-Key': 'other' },
+        })
+      ).status,
+    ).toBe(201)
   })
 
   test('concurrent repeats create one order', async () => {
     const t = orderTestApp()
     const u = await t.user()
     const p = await t.product()
-    const rs = await Promise.all(Array.from({ length: 10 }, () => t.req('POST', '/api/v1/order', { token: u.token, body: body(p.id), headers: { 'Idempotency-Key': 'burst' } })))
+    const rs = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        t.req('POST', '/api/v1/order', { token: u.token, body: body(p.id), headers: { 'Idempotency-Key': 'burst' } }),
+      ),
+    )
     expect(rs.map((r) => r.status)).toEqual(Array(10).fill(201))
     expect(new Set(rs.map((r) => r.body.id)).size).toBe(1)
     expect(rs.filter((r) => r.headers.get('Idempotent-Replayed') === null)).toHaveLength(1)
@@ -227,23 +346,59 @@ describe('Idempotency-Key', () => {
     const u = await t.user()
     const p = await t.product()
     for (const key of ['', 'k'.repeat(256)]) {
-      const r = await t.req('POST', '/api/v1/order', { token: u.token, body: body(p.id), headers: { 'Idempotency-Key': key } })
+      const r = await t.req('POST', '/api/v1/order', {
+        token: u.token,
+        body: body(p.id),
+        headers: { 'Idempotency-Key': key },
+      })
       expectProblem(r, 422, 'VALIDATION_FAILED')
       expect(r.body.errors[0].path).toBe('Idempotency-Key')
     }
-    expect((await t.req('POST', '/api/v1/order', { token: u.token, body: body(p.id), headers: { 'Idempotency-Key': 'k'.repeat(255) } })).status).toBe(201)
-    const failed = await t.req('POST', '/api/v1/order', { token: u.token, body: body(31337), headers: { 'Idempotency-Key': 'retry-me' } })
+    expect(
+      (
+        await t.req('POST', '/api/v1/order', {
+          token: u.token,
+          body: body(p.id),
+          headers: { 'Idempotency-Key': 'k'.repeat(255) },
+        })
+      ).status,
+    ).toBe(201)
+    const failed = await t.req('POST', '/api/v1/order', {
+      token: u.token,
+      body: body(31337),
+      headers: { 'Idempotency-Key': 'retry-me' },
+    })
     expectProblem(failed, 422, 'UNKNOWN_PRODUCTS')
-    expect((await t.req('POST', '/api/v1/order', { token: u.token, body: body(p.id), headers: { 'Idempotency-Key': 'retry-me' } })).status).toBe(201)
+    expect(
+      (
+        await t.req('POST', '/api/v1/order', {
+          token: u.token,
+          body: body(p.id),
+          headers: { 'Idempotency-Key': 'retry-me' },
+        })
+      ).status,
+    ).toBe(201)
   })
 
   test('a repeat after the first order was deleted is 409', async () => {
     const t = orderTestApp()
     const u = await t.user()
     const p = await t.product()
-    const first = await t.req('POST', '/api/v1/order', { token: u.token, body: body(p.id), headers: { 'Idempotency-Key': 'gone' } })
+    const first = await t.req('POST', '/api/v1/order', {
+      token: u.token,
+      body: body(p.id),
+      headers: { 'Idempotency-Key': 'gone' },
+    })
     expect((await t.req('DELETE', `/api/v1/delete_order/${first.body.id}`, { token: u.token })).status).toBe(204)
-    expectProblem(await t.req('POST', '/api/v1/order', { token: u.token, body: body(p.id), headers: { 'Idempotency-Key': 'gone' } }), 409, 'IDEMPOTENT_ORDER_DELETED')
+    expectProblem(
+      await t.req('POST', '/api/v1/order', {
+        token: u.token,
+        body: body(p.id),
+        headers: { 'Idempotency-Key': 'gone' },
+      }),
+      409,
+      'IDEMPOTENT_ORDER_DELETED',
+    )
   })
 })
 
@@ -262,7 +417,8 @@ describe('GET /api/v1/order/{id} and its history', () => {
     const missing = await t.req('GET', '/api/v1/order/999999', { token: v.token })
     expectProblem(missing, 404, 'ORDER_NOT_FOUND')
     expect(theirs.body.detail).toBe(`order ${o.id} not found`)
-    for (const id of ['abc', '0', '-1', '1.5']) expectProblem(await t.req('GET', `/api/v1/order/${id}`, { token: u.token }), 422)
+    for (const id of ['abc', '0', '-1', '1.5'])
+      expectProblem(await t.req('GET', `/api/v1/order/${id}`, { token: u.token }), 422)
     expectProblem(await t.req('GET', `/api/v1/order/${o.id}`), 401)
   })
 
@@ -282,14 +438,28 @@ describe('GET /api/v1/order/{id} and its history', () => {
       ['confirmed', 'paid', 'admin', admin.id],
       ['paid', 'cancelled', 'owner', u.id],
     ])
-    expect(Object.keys(h.body[0]).sort()).toEqual(['actor', 'changed_at', 'changed_by', 'from', 'product_ids', 'reason', 'to'])
+    expect(Object.keys(h.body[0]).sort()).toEqual([
+      'actor',
+      'changed_at',
+      'changed_by',
+      'from',
+      'product_ids',
+      'reason',
+      'to',
+    ])
     expect((await t.req('GET', `/api/v1/order/${o.id}/history`, { token: admin.token })).status).toBe(200)
     expectProblem(await t.req('GET', `/api/v1/order/${o.id}/history`, { token: v.token }), 404, 'ORDER_NOT_FOUND')
     expectProblem(await t.req('GET', '/api/v1/order/999999/history', { token: u.token }), 404)
     const r = await t.order(u.token, [{ product_id: p.id, quantity: 1 }])
     await t.reject(r.id, [p.id], 'insufficient stock')
     const rejected = (await t.req('GET', `/api/v1/order/${r.id}/history`, { token: u.token })).body.at(-1)
-    expect(rejected).toMatchObject({ from: 'pending', to: 'rejected', actor: 'system', reason: 'insufficient stock', product_ids: [p.id] })
+    expect(rejected).toMatchObject({
+      from: 'pending',
+      to: 'rejected',
+      actor: 'system',
+      reason: 'insufficient stock',
+      product_ids: [p.id],
+    })
   })
 })
 
@@ -320,14 +490,26 @@ describe('GET /api/v1/orders', () => {
   test('status and user_id filters', async () => {
     const { t, u, v, admin, us, vs } = await world()
     expect(ids(await t.req('GET', '/api/v1/orders?status=confirmed', { token: u.token }))).toEqual([us[1].id])
-    expect(ids(await t.req('GET', '/api/v1/orders?status=confirmed', { token: admin.token }))).toEqual([vs[0].id, us[1].id])
-    expect(ids(await t.req('GET', `/api/v1/orders?user_id=${v.id}`, { token: admin.token }))).toEqual([vs[1].id, vs[0].id])
-    expect(ids(await t.req('GET', `/api/v1/orders?user_id=${v.id.toUpperCase()}&status=pending`, { token: admin.token }))).toEqual([vs[1].id])
+    expect(ids(await t.req('GET', '/api/v1/orders?status=confirmed', { token: admin.token }))).toEqual([
+      vs[0].id,
+      us[1].id,
+    ])
+    expect(ids(await t.req('GET', `/api/v1/orders?user_id=${v.id}`, { token: admin.token }))).toEqual([
+      vs[1].id,
+      vs[0].id,
+    ])
+    expect(
+      ids(await t.req('GET', `/api/v1/orders?user_id=${v.id.toUpperCase()}&status=pending`, { token: admin.token })),
+    ).toEqual([vs[1].id])
     // a USER's user_id only narrows their own list
     const other = await t.req('GET', `/api/v1/orders?user_id=${v.id}`, { token: u.token })
     expect(other.body).toEqual([])
     expect(other.headers.get('X-Total-Count')).toBe('0')
-    expect(ids(await t.req('GET', `/api/v1/orders?user_id=${u.id}`, { token: u.token }))).toEqual([us[2].id, us[1].id, us[0].id])
+    expect(ids(await t.req('GET', `/api/v1/orders?user_id=${u.id}`, { token: u.token }))).toEqual([
+      us[2].id,
+      us[1].id,
+      us[0].id,
+    ])
   })
 
   test('pagination: limit, offset, X-Total-Count and Link', async () => {
@@ -335,7 +517,9 @@ describe('GET /api/v1/orders', () => {
     const r = await t.req('GET', '/api/v1/orders?limit=2&offset=1', { token: admin.token })
     expect(ids(r)).toEqual([vs[0].id, us[2].id])
     expect(r.headers.get('X-Total-Count')).toBe('5')
-    expect(r.headers.get('Link')).toBe('</api/v1/orders?limit=2&offset=3>; rel="next", </api/v1/orders?limit=2&offset=0>; rel="prev"')
+    expect(r.headers.get('Link')).toBe(
+      '</api/v1/orders?limit=2&offset=3>; rel="next", </api/v1/orders?limit=2&offset=0>; rel="prev"',
+    )
     const last = await t.req('GET', '/api/v1/orders?limit=2&offset=4&status=pending', { token: admin.token })
     expect(last.body).toEqual([])
     expect(last.headers.get('X-Total-Count')).toBe('3')
@@ -346,7 +530,15 @@ describe('GET /api/v1/orders', () => {
 
   test('422 for bad limits, statuses and user ids; 401 without a token', async () => {
     const { t, u, admin } = await world()
-    for (const q of ['limit=101', 'limit=0', 'offset=-1', 'limit=abc', 'status=shipping', 'status=pending&status=paid', 'user_id=not-a-uuid']) {
+    for (const q of [
+      'limit=101',
+      'limit=0',
+      'offset=-1',
+      'limit=abc',
+      'status=shipping',
+      'status=pending&status=paid',
+      'user_id=not-a-uuid',
+    ]) {
       expectProblem(await t.req('GET', `/api/v1/orders?${q}`, { token: admin.token }), 422, 'VALIDATION_FAILED')
     }
     expectProblem(await t.req('GET', '/api/v1/orders?status=nope', { token: u.token }), 422)
@@ -368,9 +560,22 @@ describe('PUT /api/v1/update_order/{id}', () => {
   test('the owner edits items (merged, re-totalled) and the shipping address while pending', async () => {
     const { t, u, a, b, o, put } = await setup()
     await t.orders.events.applyProductEvent(envelope('product.updated', { ...a, price: '9.00', version: 2 }))
-    const r = await put(u.token, { items: [{ product_id: a.id, quantity: 2 }, { product_id: b.id, quantity: 1 }, { product_id: a.id, quantity: 1 }], shipping_address: 'New St' })
+    const r = await put(u.token, {
+      items: [
+        { product_id: a.id, quantity: 2 },
+        { product_id: b.id, quantity: 1 },
+        { product_id: a.id, quantity: 1 },
+      ],
+      shipping_address: 'New St',
+    })
     expect(r.status).toBe(200)
-    expect(r.body).toMatchObject({ id: o.id, status: 'pending', total_quantity: 4, total: '9.00', shipping_address: 'New St' })
+    expect(r.body).toMatchObject({
+      id: o.id,
+      status: 'pending',
+      total_quantity: 4,
+      total: '9.00',
+      shipping_address: 'New St',
+    })
     // A keeps its snapshot price; B is new to the order and snapshotted now
     expect(r.body.items).toEqual([
       { product_id: a.id, name: 'A', unit_price: '2.00', quantity: 3, line_total: '6.00' },
@@ -400,7 +605,11 @@ describe('PUT /api/v1/update_order/{id}', () => {
         expect(r.body.to).toBe(status)
         expect(r.body.detail).toContain(status)
         // with an edit beside it, the whole request is refused: the edit is not applied either
-        expectProblem(await put(u.token, { status, shipping_address: 'Sneaky St' }, target.id), 403, 'STATUS_CHANGE_FORBIDDEN')
+        expectProblem(
+          await put(u.token, { status, shipping_address: 'Sneaky St' }, target.id),
+          403,
+          'STATUS_CHANGE_FORBIDDEN',
+        )
       }
       expect(await state(t, u.token, target.id)).toEqual(before)
     }
@@ -420,8 +629,10 @@ describe('PUT /api/v1/update_order/{id}', () => {
     const skip = await put(admin.token, { status: 'delivered' })
     expectProblem(skip, 409, 'TRANSITION_NOT_ALLOWED')
     expect(skip.body).toMatchObject({ from: 'confirmed', to: 'delivered' })
-    for (const status of ['paid', 'shipped', 'delivered']) expect((await put(admin.token, { status })).body.status).toBe(status)
-    for (const status of ['delivered', 'cancelled', 'pending', 'shipped']) expectProblem(await put(admin.token, { status }), 409, 'TRANSITION_NOT_ALLOWED')
+    for (const status of ['paid', 'shipped', 'delivered'])
+      expect((await put(admin.token, { status })).body.status).toBe(status)
+    for (const status of ['delivered', 'cancelled', 'pending', 'shipped'])
+      expectProblem(await put(admin.token, { status }), 409, 'TRANSITION_NOT_ALLOWED')
   })
 
   test('the admin cancels pending, confirmed and paid orders', async () => {
@@ -431,8 +642,11 @@ describe('PUT /api/v1/update_order/{id}', () => {
     await t.reserve(p2.id)
     await t.reserve(p3.id)
     await put(admin.token, { status: 'paid' }, p3.id)
-    for (const o of [p1, p2, p3]) expect((await put(admin.token, { status: 'cancelled' }, o.id)).body.status).toBe('cancelled')
-    expect(t.published.filter((e) => e.type === 'order.cancelled').map((e) => (e.data as { order_id: number }).order_id)).toEqual([p2.id, p3.id])
+    for (const o of [p1, p2, p3])
+      expect((await put(admin.token, { status: 'cancelled' }, o.id)).body.status).toBe('cancelled')
+    expect(
+      t.published.filter((e) => e.type === 'order.cancelled').map((e) => (e.data as { order_id: number }).order_id),
+    ).toEqual([p2.id, p3.id])
   })
 
   test('409 when the owner edits items or address of an order that is no longer pending; a PUT of what is there is 200', async () => {
@@ -456,13 +670,21 @@ describe('PUT /api/v1/update_order/{id}', () => {
 
   test('mass assignment: user_id, total and unit_price do nothing; an admin-only status refuses the whole request', async () => {
     const { t, u, a, o, put } = await setup()
-    const r = await put(u.token, { user_id: crypto.randomUUID(), total: '0.01', items: [{ product_id: a.id, quantity: 2, unit_price: '0.01' }] })
+    const r = await put(u.token, {
+      user_id: crypto.randomUUID(),
+      total: '0.01',
+      items: [{ product_id: a.id, quantity: 2, unit_price: '0.01' }],
+    })
     expect(r.status).toBe(200)
     expect(r.body).toMatchObject({ user_id: u.id, total: '4.00', status: 'pending' })
     expect(r.body.items[0].unit_price).toBe('2.00')
     expect((await t.req('GET', `/api/v1/order/${o.id}`, { token: u.token })).body.user_id).toBe(u.id)
     const before = await state(t, u.token, o.id)
-    expectProblem(await put(u.token, { status: 'delivered', items: [{ product_id: a.id, quantity: 5 }] }), 403, 'STATUS_CHANGE_FORBIDDEN')
+    expectProblem(
+      await put(u.token, { status: 'delivered', items: [{ product_id: a.id, quantity: 5 }] }),
+      403,
+      'STATUS_CHANGE_FORBIDDEN',
+    )
     expect(await state(t, u.token, o.id)).toEqual(before)
   })
 
@@ -486,7 +708,11 @@ describe('PUT /api/v1/update_order/{id}', () => {
     // status alone is the admin's; on their own order an admin edits as its owner
     expect((await put(admin.token, { status: 'cancelled' })).body.status).toBe('cancelled')
     const own = await t.order(admin.token, [{ product_id: a.id, quantity: 1 }])
-    const edited = await put(admin.token, { items: [{ product_id: b.id, quantity: 2 }], shipping_address: 'Admin St' }, own.id)
+    const edited = await put(
+      admin.token,
+      { items: [{ product_id: b.id, quantity: 2 }], shipping_address: 'Admin St' },
+      own.id,
+    )
     expect(edited.status).toBe(200)
     expect(edited.body).toMatchObject({ total: '6.00', shipping_address: 'Admin St' })
   })
@@ -507,7 +733,16 @@ describe('PUT /api/v1/update_order/{id}', () => {
       [{ status: 'archived' }, 'status', 'VALIDATION_FAILED'],
       [{ items: [] }, 'items', 'VALIDATION_FAILED'],
       [{ items: [{ product_id: a.id, quantity: 1001 }] }, 'items.0.quantity', 'VALIDATION_FAILED'],
-      [{ items: [{ product_id: a.id, quantity: 500 }, { product_id: a.id, quantity: 501 }] }, 'items', 'VALIDATION_FAILED'],
+      [
+        {
+          items: [
+            { product_id: a.id, quantity: 500 },
+            { product_id: a.id, quantity: 501 },
+          ],
+        },
+        'items',
+        'VALIDATION_FAILED',
+      ],
       [{ shipping_address: 'x'.repeat(1001) }, 'shipping_address', 'VALIDATION_FAILED'],
       [{ status: 'cancelled', shipping_address: 'x' }, 'status', 'VALIDATION_FAILED'],
       [{ items: [{ product_id: 55555, quantity: 1 }] }, 'items', 'UNKNOWN_PRODUCTS'],
@@ -518,7 +753,10 @@ describe('PUT /api/v1/update_order/{id}', () => {
       expect(r.body.errors.map((e: { path: string }) => e.path)).toContain(path)
     }
     expect((await put(u.token, { items: [{ product_id: 55555, quantity: 1 }] })).body.product_ids).toEqual([55555])
-    expectProblem(await t.req('PUT', '/api/v1/update_order/abc', { token: u.token, body: { status: 'cancelled' } }), 422)
+    expectProblem(
+      await t.req('PUT', '/api/v1/update_order/abc', { token: u.token, body: { status: 'cancelled' } }),
+      422,
+    )
     expectProblem(await put('', { status: 'cancelled' }), 401)
   })
 
@@ -544,10 +782,15 @@ describe('DELETE /api/v1/delete_order/{id}', () => {
     const make = async (status: string) => {
       const o = await t.order(u.token, [{ product_id: p.id, quantity: 1 }])
       if (status === 'rejected') await t.reject(o.id)
-      if (status === 'cancelled') await t.req('PUT', `/api/v1/update_order/${o.id}`, { token: u.token, body: { status: 'cancelled' } })
+      if (status === 'cancelled')
+        await t.req('PUT', `/api/v1/update_order/${o.id}`, { token: u.token, body: { status: 'cancelled' } })
       if (['confirmed', 'paid', 'shipped', 'delivered'].includes(status)) await t.reserve(o.id)
       for (const s of ['paid', 'shipped', 'delivered']) {
-        if (status === s || (s === 'paid' && ['shipped', 'delivered'].includes(status)) || (s === 'shipped' && status === 'delivered')) {
+        if (
+          status === s ||
+          (s === 'paid' && ['shipped', 'delivered'].includes(status)) ||
+          (s === 'shipped' && status === 'delivered')
+        ) {
           await t.req('PUT', `/api/v1/update_order/${o.id}`, { token: admin.token, body: { status: s } })
         }
       }
@@ -597,7 +840,15 @@ describe('tokens and the user replica', () => {
     const store = memoryOrderStore()
     const orders = orderApplication({ store, clock: steppingClock() })
     const known = new Map<string, { deleted: true } | { deleted: false; role: 'USER' | 'ADMIN'; username: string }>()
-    const app = orderHttp({ application: orders, secret: SECRET, lookup: async (id) => known.get(id), service: 'order', log: silentLogger, bodyLimit: 1 << 20, ready: {} })
+    const app = orderHttp({
+      application: orders,
+      secret: SECRET,
+      lookup: async (id) => known.get(id),
+      service: 'order',
+      log: silentLogger,
+      bodyLimit: 1 << 20,
+      ready: {},
+    })
     const t = orderTestApp()
     const [gone, promoted] = [await t.user(), await t.user()]
     known.set(gone.id, { deleted: true })
@@ -614,9 +865,19 @@ describe('conventions', () => {
     const t = orderTestApp()
     const doc = (await t.req('GET', '/openapi.json')).body
     expect(doc.openapi).toBe('3.1.0')
-    expect(Object.keys(doc.paths).sort()).toEqual(['/api/v1/delete_order/{id}', '/api/v1/order', '/api/v1/order/{id}', '/api/v1/order/{id}/history', '/api/v1/orders', '/api/v1/update_order/{id}'])
+    expect(Object.keys(doc.paths).sort()).toEqual([
+      '/api/v1/delete_order/{id}',
+      '/api/v1/order',
+      '/api/v1/order/{id}',
+      '/api/v1/order/{id}/history',
+      '/api/v1/orders',
+      '/api/v1/update_order/{id}',
+    ])
     const create = doc.paths['/api/v1/order'].post
-    expect(create.parameters.find((p: any) => p.name === 'Idempotency-Key')).toMatchObject({ in: 'header', required: false })
+    expect(create.parameters.find((p: any) => p.name === 'Idempotency-Key')).toMatchObject({
+      in: 'header',
+      required: false,
+    })
     expect(Object.keys(create.responses).sort()).toEqual(['201', '400', '401', '409', '413', '415', '422', '500'])
     expect(doc.paths['/api/v1/update_order/{id}'].put.description).toContain('at most one reservation request')
     const update = doc.paths['/api/v1/update_order/{id}'].put
@@ -624,8 +885,15 @@ describe('conventions', () => {
     expect(update.responses['403'].description).toContain('STATUS_CHANGE_FORBIDDEN')
     expect(update.responses['403'].description).toContain('ORDER_EDIT_FORBIDDEN')
     expect(doc.paths['/api/v1/order/{id}/history'].get.summary).toContain('extension')
-    expect(Object.keys(doc.paths['/api/v1/delete_order/{id}'].delete.responses)).toEqual(expect.arrayContaining(['204', '404', '409']))
-    expect(doc.paths['/api/v1/orders'].get.parameters.map((p: any) => p.name).sort()).toEqual(['limit', 'offset', 'status', 'user_id'])
+    expect(Object.keys(doc.paths['/api/v1/delete_order/{id}'].delete.responses)).toEqual(
+      expect.arrayContaining(['204', '404', '409']),
+    )
+    expect(doc.paths['/api/v1/orders'].get.parameters.map((p: any) => p.name).sort()).toEqual([
+      'limit',
+      'offset',
+      'status',
+      'user_id',
+    ])
     expect((await t.req('GET', '/docs')).status).toBe(200)
   })
   test('health, 404/405 in problem+json, trailing slashes, request ids', async () => {
@@ -637,6 +905,10 @@ describe('conventions', () => {
     expectProblem(r, 405, 'METHOD_NOT_ALLOWED')
     expect(r.headers.get('Allow')).toContain('PUT')
     expect((await t.req('GET', '/api/v1/orders/', { token: u.token })).status).toBe(200)
-    expect((await t.req('GET', '/api/v1/orders', { token: u.token, headers: { 'X-Request-Id': 'abc-1' } })).headers.get('X-Request-Id')).toBe('abc-1')
+    expect(
+      (await t.req('GET', '/api/v1/orders', { token: u.token, headers: { 'X-Request-Id': 'abc-1' } })).headers.get(
+        'X-Request-Id',
+      ),
+    ).toBe('abc-1')
   })
 })

@@ -15,10 +15,19 @@ describe('order metrics', () => {
     expect((await t.req('GET', '/api/v1/order/987654', { token: u.token })).status).toBe(404)
     expect((await t.req('POST', '/api/v1/order', { token: u.token, body: { items: [] } })).status).toBe(422)
 
-    const reserved = [envelope('stock.reserved', { order_id: placed[0].id }), envelope('stock.reserved', { order_id: placed[1].id })]
-    const rejected = envelope('stock.rejected', { order_id: placed[2].id, reason: 'INSUFFICIENT_STOCK', product_ids: [p.id] })
-    for (const e of [...reserved, reserved[0]!]) await t.orders.events.onStockReserved(e.data, { eventId: e.id, correlationId: null })
-    for (const e of [rejected, rejected]) await t.orders.events.onStockRejected(e.data, { eventId: e.id, correlationId: null })
+    const reserved = [
+      envelope('stock.reserved', { order_id: placed[0].id }),
+      envelope('stock.reserved', { order_id: placed[1].id }),
+    ]
+    const rejected = envelope('stock.rejected', {
+      order_id: placed[2].id,
+      reason: 'INSUFFICIENT_STOCK',
+      product_ids: [p.id],
+    })
+    for (const e of [...reserved, reserved[0]!])
+      await t.orders.events.onStockReserved(e.data, { eventId: e.id, correlationId: null })
+    for (const e of [rejected, rejected])
+      await t.orders.events.onStockRejected(e.data, { eventId: e.id, correlationId: null })
     // an answer for an order that is no longer waiting changes nothing and is no saga end
     const late = envelope('stock.reserved', { order_id: placed[2].id })
     await t.orders.events.onStockReserved(late.data, { eventId: late.id, correlationId: null })

@@ -26,7 +26,11 @@ function suite(name: string, make: () => Promise<{ store: OrderStore; sql?: Sql 
       pid = (await t.product({ price: '2.00' })).id
     })
     const problem = (r: { status: number; headers: Headers; body: any }, status: number, path: string) => {
-      expect({ status: r.status, type: r.headers.get('Content-Type'), paths: r.body?.errors?.map((e: { path: string }) => e.path) }).toEqual({
+      expect({
+        status: r.status,
+        type: r.headers.get('Content-Type'),
+        paths: r.body?.errors?.map((e: { path: string }) => e.path),
+      }).toEqual({
         status,
         type: 'application/problem+json',
         paths: [path],
@@ -40,9 +44,19 @@ function suite(name: string, make: () => Promise<{ store: OrderStore; sql?: Sql 
     test('POST /order: a NUL or another control character in shipping_address is 422, not 500', async () => {
       const u = await t.user()
       for (const address of ['Main St 1\u0000', '\u0000', 'Main\u0007St', 'Main St\u001b[2J', 'x\u007f']) {
-        problem(await t.req('POST', '/api/v1/order', { token: u.token, body: { items: [{ product_id: pid, quantity: 1 }], shipping_address: address } }), 422, 'shipping_address')
+        problem(
+          await t.req('POST', '/api/v1/order', {
+            token: u.token,
+            body: { items: [{ product_id: pid, quantity: 1 }], shipping_address: address },
+          }),
+          422,
+          'shipping_address',
+        )
       }
-      const ok = await t.req('POST', '/api/v1/order', { token: u.token, body: { items: [{ product_id: pid, quantity: 1 }], shipping_address: 'Main St 1\r\n12345 Town\tDE' } })
+      const ok = await t.req('POST', '/api/v1/order', {
+        token: u.token,
+        body: { items: [{ product_id: pid, quantity: 1 }], shipping_address: 'Main St 1\r\n12345 Town\tDE' },
+      })
       expect(ok.status).toBe(201)
       expect(ok.body.shipping_address).toBe('Main St 1\r\n12345 Town\tDE')
       expect((await t.req('GET', '/api/v1/orders', { token: u.token })).body).toHaveLength(1)
@@ -51,7 +65,14 @@ function suite(name: string, make: () => Promise<{ store: OrderStore; sql?: Sql 
     test('PUT /update_order: a NUL in shipping_address is 422 and changes nothing', async () => {
       const u = await t.user()
       const o = await t.order(u.token, [{ product_id: pid, quantity: 1 }], { shipping_address: 'Old 1' })
-      problem(await t.req('PUT', `/api/v1/update_order/${o.id}`, { token: u.token, body: { shipping_address: 'New\u00001' } }), 422, 'shipping_address')
+      problem(
+        await t.req('PUT', `/api/v1/update_order/${o.id}`, {
+          token: u.token,
+          body: { shipping_address: 'New\u00001' },
+        }),
+        422,
+        'shipping_address',
+      )
       expect((await t.req('GET', `/api/v1/order/${o.id}`, { token: u.token })).body.shipping_address).toBe('Old 1')
     })
 
@@ -59,10 +80,22 @@ function suite(name: string, make: () => Promise<{ store: OrderStore; sql?: Sql 
       const u = await t.user()
       const body = { items: [{ product_id: pid, quantity: 1 }] }
       for (const key of ['k\u0001', '\u007f', 'a\tb']) {
-        problem(await t.req('POST', '/api/v1/order', { token: u.token, body, headers: { 'Idempotency-Key': key } }), 422, 'Idempotency-Key')
+        problem(
+          await t.req('POST', '/api/v1/order', { token: u.token, body, headers: { 'Idempotency-Key': key } }),
+          422,
+          'Idempotency-Key',
+        )
       }
-      const first = await t.req('POST', '/api/v1/order', { token: u.token, body, headers: { 'Idempotency-Key': 'key-ä-1' } })
-      const again = await t.req('POST', '/api/v1/order', { token: u.token, body, headers: { 'Idempotency-Key': 'key-ä-1' } })
+      const first = await t.req('POST', '/api/v1/order', {
+        token: u.token,
+        body,
+        headers: { 'Idempotency-Key': 'key-ä-1' },
+      })
+      const again = await t.req('POST', '/api/v1/order', {
+        token: u.token,
+        body,
+        headers: { 'Idempotency-Key': 'key-ä-1' },
+      })
       expect([first.status, again.status, again.body.id]).toEqual([201, 201, first.body.id])
     })
   })

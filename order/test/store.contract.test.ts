@@ -15,18 +15,41 @@ function contract(name: string, make: () => Promise<OrderStore>) {
   beforeAll(async () => {
     store = await make()
   })
-  const tx = <T>(work: Parameters<OrderStore['transact']>[0] extends (t: infer X) => any ? (t: X) => Promise<T> : never) =>
-    store.transact(async (t) => ok(await work(t))).then((r) => (r as { value: T }).value)
+  const tx = <T>(
+    work: Parameters<OrderStore['transact']>[0] extends (t: infer X) => any ? (t: X) => Promise<T> : never,
+  ) => store.transact(async (t) => ok(await work(t))).then((r) => (r as { value: T }).value)
 
   let n = 0
-  const product = (id: number, price = '10.00'): Extract<ReplicaProduct, { deleted: false }> => ({ id, deleted: false, name: `Product ${id}`, price, stock: 5, categoryId: 1, version: 1 })
+  const product = (id: number, price = '10.00'): Extract<ReplicaProduct, { deleted: false }> => ({
+    id,
+    deleted: false,
+    name: `Product ${id}`,
+    price,
+    stock: 5,
+    categoryId: 1,
+    version: 1,
+  })
   const draft = (over: Partial<NewOrder> = {}): NewOrder => {
     n++
     const items = priceLines(
-      [{ productId: 1, quantity: 3 }, { productId: 2, quantity: 1 }],
-      new Map([[1, product(1, '0.10')], [2, product(2, '1999.90')]]),
+      [
+        { productId: 1, quantity: 3 },
+        { productId: 2, quantity: 1 },
+      ],
+      new Map([
+        [1, product(1, '0.10')],
+        [2, product(2, '1999.90')],
+      ]),
     )
-    return { ...newOrder({ userId: crypto.randomUUID(), items, shippingAddress: 'Main St 1', now: new Date(Date.UTC(2026, 0, 1, 0, 0, n)) }), ...over }
+    return {
+      ...newOrder({
+        userId: crypto.randomUUID(),
+        items,
+        shippingAddress: 'Main St 1',
+        now: new Date(Date.UTC(2026, 0, 1, 0, 0, n)),
+      }),
+      ...over,
+    }
   }
   const insert = (d: NewOrder) => tx((t) => t.orders.insert(d))
 
@@ -37,7 +60,10 @@ function contract(name: string, make: () => Promise<OrderStore>) {
       expect(b.id).toBeGreaterThan(a.id)
       expect(await store.orders.byId(a.id)).toEqual(a)
       expect(await store.orders.byId(b.id)).toEqual(b)
-      expect(a.items.map((l) => [l.unitPrice, l.lineTotal])).toEqual([['0.10', '0.30'], ['1999.90', '1999.90']])
+      expect(a.items.map((l) => [l.unitPrice, l.lineTotal])).toEqual([
+        ['0.10', '0.30'],
+        ['1999.90', '1999.90'],
+      ])
       expect(a.total).toBe('2000.20')
       expect(await store.orders.byId(999_999_999)).toBeUndefined()
     })
@@ -52,17 +78,32 @@ function contract(name: string, make: () => Promise<OrderStore>) {
       const snapshot = [{ productId: id, name: was.name, unitPrice: '4.20', quantity: 2, lineTotal: '8.40' }]
       expect((await store.orders.byId(placed.id))?.items).toEqual(snapshot)
       expect((await tx((t) => t.orders.byId(placed.id, true)))?.items).toEqual(snapshot)
-      expect((await store.orders.list({ userId: placed.userId }, { limit: 10, offset: 0 })).items.map((o) => o.items)).toEqual([snapshot])
-      expect((await tx((t) => t.orders.ofUser(placed.userId, ['pending'], true))).map((o) => o.items)).toEqual([snapshot])
+      expect(
+        (await store.orders.list({ userId: placed.userId }, { limit: 10, offset: 0 })).items.map((o) => o.items),
+      ).toEqual([snapshot])
+      expect((await tx((t) => t.orders.ofUser(placed.userId, ['pending'], true))).map((o) => o.items)).toEqual([
+        snapshot,
+      ])
     })
 
     test('update writes status, lines, totals, address and updated_at', async () => {
       const a = await insert(draft())
       const items = priceLines([{ productId: 3, quantity: 2 }], new Map([[3, product(3, '0.05')]]))
-      const changed: Order = { ...a, status: 'confirmed', items, totalQuantity: 2, total: '0.10', shippingAddress: null, updatedAt: new Date(Date.UTC(2026, 5, 1)) }
+      const changed: Order = {
+        ...a,
+        status: 'confirmed',
+        items,
+        totalQuantity: 2,
+        total: '0.10',
+        shippingAddress: null,
+        updatedAt: new Date(Date.UTC(2026, 5, 1)),
+      }
       expect(await tx((t) => t.orders.update(changed))).toEqual(changed)
       expect(await store.orders.byId(a.id)).toEqual(changed)
-      const thrown = await tx((t) => t.orders.update({ ...changed, id: 999_999_999 })).then(() => 'no', () => 'thrown')
+      const thrown = await tx((t) => t.orders.update({ ...changed, id: 999_999_999 })).then(
+        () => 'no',
+        () => 'thrown',
+      )
       expect(thrown).toBe('thrown')
     })
 
@@ -90,7 +131,10 @@ function contract(name: string, make: () => Promise<OrderStore>) {
       const other = crypto.randomUUID()
       const x = await insert(draft({ userId: other, createdAt: at, updatedAt: at }))
       const y = await insert(draft({ userId: other, createdAt: at, updatedAt: at }))
-      expect((await store.orders.list({ userId: other }, { limit: 10, offset: 0 })).items.map((o) => o.id)).toEqual([y.id, x.id])
+      expect((await store.orders.list({ userId: other }, { limit: 10, offset: 0 })).items.map((o) => o.id)).toEqual([
+        y.id,
+        x.id,
+      ])
     })
 
     test("ofUser: a user's orders in some statuses, oldest first", async () => {
@@ -108,12 +152,43 @@ function contract(name: string, make: () => Promise<OrderStore>) {
       const a = await insert(draft())
       const at = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s))
       await tx(async (t) => {
-        await t.history.add(statusChange({ orderId: a.id, from: null, to: 'pending', actor: 'owner', by: a.userId, at: at(1) }))
-        await t.history.add(statusChange({ orderId: a.id, from: 'pending', to: 'rejected', actor: 'system', by: 'ignored', at: at(2), reason: 'no stock', productIds: [4, 5] }))
+        await t.history.add(
+          statusChange({ orderId: a.id, from: null, to: 'pending', actor: 'owner', by: a.userId, at: at(1) }),
+        )
+        await t.history.add(
+          statusChange({
+            orderId: a.id,
+            from: 'pending',
+            to: 'rejected',
+            actor: 'system',
+            by: 'ignored',
+            at: at(2),
+            reason: 'no stock',
+            productIds: [4, 5],
+          }),
+        )
       })
       expect(await store.history.of(a.id)).toEqual([
-        { orderId: a.id, from: null, to: 'pending', actor: 'owner', by: a.userId, reason: null, productIds: null, at: at(1) },
-        { orderId: a.id, from: 'pending', to: 'rejected', actor: 'system', by: 'system', reason: 'no stock', productIds: [4, 5], at: at(2) },
+        {
+          orderId: a.id,
+          from: null,
+          to: 'pending',
+          actor: 'owner',
+          by: a.userId,
+          reason: null,
+          productIds: null,
+          at: at(1),
+        },
+        {
+          orderId: a.id,
+          from: 'pending',
+          to: 'rejected',
+          actor: 'system',
+          by: 'system',
+          reason: 'no stock',
+          productIds: [4, 5],
+          at: at(2),
+        },
       ])
       expect(await tx((t) => t.orders.remove(a.id))).toBe(true)
       expect(await store.orders.byId(a.id)).toBeUndefined()
@@ -137,7 +212,10 @@ function contract(name: string, make: () => Promise<OrderStore>) {
           id = (await t.orders.insert(d)).id
           throw new Error('boom')
         })
-        .then(() => undefined, (e: Error) => e.message)
+        .then(
+          () => undefined,
+          (e: Error) => e.message,
+        )
       expect(thrown).toBe('boom')
       expect(await store.orders.byId(id)).toBeUndefined()
     })
@@ -149,7 +227,11 @@ function contract(name: string, make: () => Promise<OrderStore>) {
       expect(await tx((t) => t.reservations.byOrder(a.id, true))).toEqual({ orderId: a.id, state: 'requested', items })
       await tx((t) => t.reservations.put({ orderId: a.id, state: 'reserved', items: [{ product_id: 2, quantity: 1 }] }))
       await tx((t) => t.orders.remove(a.id))
-      expect(await tx((t) => t.reservations.byOrder(a.id))).toEqual({ orderId: a.id, state: 'reserved', items: [{ product_id: 2, quantity: 1 }] })
+      expect(await tx((t) => t.reservations.byOrder(a.id))).toEqual({
+        orderId: a.id,
+        state: 'reserved',
+        items: [{ product_id: 2, quantity: 1 }],
+      })
       await tx((t) => t.reservations.remove(a.id))
       expect(await tx((t) => t.reservations.byOrder(a.id))).toBeUndefined()
     })
@@ -215,20 +297,40 @@ function contract(name: string, make: () => Promise<OrderStore>) {
     const at = new Date(Date.UTC(2026, 0, 1))
     test('first claim wins; a repeat sees the fingerprint and the order', async () => {
       const user = crypto.randomUUID()
-      expect(await tx((t) => t.keys.claim({ userId: user, key: 'k-1', fingerprint: 'f1', at }))).toEqual({ claimed: true })
-      expect(await tx((t) => t.keys.claim({ userId: user, key: 'k-1', fingerprint: 'f2', at }))).toEqual({ claimed: false, fingerprint: 'f1', orderId: null })
+      expect(await tx((t) => t.keys.claim({ userId: user, key: 'k-1', fingerprint: 'f1', at }))).toEqual({
+        claimed: true,
+      })
+      expect(await tx((t) => t.keys.claim({ userId: user, key: 'k-1', fingerprint: 'f2', at }))).toEqual({
+        claimed: false,
+        fingerprint: 'f1',
+        orderId: null,
+      })
       const o = await insert(draft({ userId: user }))
       await tx((t) => t.keys.attach(user, 'k-1', o.id))
-      expect(await tx((t) => t.keys.claim({ userId: user, key: 'k-1', fingerprint: 'f1', at }))).toEqual({ claimed: false, fingerprint: 'f1', orderId: o.id })
+      expect(await tx((t) => t.keys.claim({ userId: user, key: 'k-1', fingerprint: 'f1', at }))).toEqual({
+        claimed: false,
+        fingerprint: 'f1',
+        orderId: o.id,
+      })
       // the key outlives its order, unlinked
       await tx((t) => t.orders.remove(o.id))
-      expect(await tx((t) => t.keys.claim({ userId: user, key: 'k-1', fingerprint: 'f1', at }))).toEqual({ claimed: false, fingerprint: 'f1', orderId: null })
+      expect(await tx((t) => t.keys.claim({ userId: user, key: 'k-1', fingerprint: 'f1', at }))).toEqual({
+        claimed: false,
+        fingerprint: 'f1',
+        orderId: null,
+      })
     })
     test('keys are per user, and case-sensitive', async () => {
       const [u1, u2] = [crypto.randomUUID(), crypto.randomUUID()]
-      expect(await tx((t) => t.keys.claim({ userId: u1, key: 'same', fingerprint: 'a', at }))).toEqual({ claimed: true })
-      expect(await tx((t) => t.keys.claim({ userId: u2, key: 'same', fingerprint: 'b', at }))).toEqual({ claimed: true })
-      expect(await tx((t) => t.keys.claim({ userId: u1, key: 'SAME', fingerprint: 'c', at }))).toEqual({ claimed: true })
+      expect(await tx((t) => t.keys.claim({ userId: u1, key: 'same', fingerprint: 'a', at }))).toEqual({
+        claimed: true,
+      })
+      expect(await tx((t) => t.keys.claim({ userId: u2, key: 'same', fingerprint: 'b', at }))).toEqual({
+        claimed: true,
+      })
+      expect(await tx((t) => t.keys.claim({ userId: u1, key: 'SAME', fingerprint: 'c', at }))).toEqual({
+        claimed: true,
+      })
     })
     test('a claim rolled back with its transaction is free again', async () => {
       const user = crypto.randomUUID()
@@ -236,7 +338,9 @@ function contract(name: string, make: () => Promise<OrderStore>) {
         await t.keys.claim({ userId: user, key: 'rb', fingerprint: 'x', at })
         return err('rollback')
       })
-      expect(await tx((t) => t.keys.claim({ userId: user, key: 'rb', fingerprint: 'y', at }))).toEqual({ claimed: true })
+      expect(await tx((t) => t.keys.claim({ userId: user, key: 'rb', fingerprint: 'y', at }))).toEqual({
+        claimed: true,
+      })
     })
     test('concurrent claims of one key: exactly one wins, the others see it', async () => {
       const user = crypto.randomUUID()

@@ -17,8 +17,12 @@ export function must<T>(r: Result<T, unknown>): T {
 export const SECRET = TEST_SECRET
 
 /** A received event, as the bus would hand it over. */
-export function envelope<T extends EventType>(type: T, data: EventMap[T], o: { id?: string; correlationId?: string | null } = {}): Envelope<T> {
-  return ({
+export function envelope<T extends EventType>(
+  type: T,
+  data: EventMap[T],
+  o: { id?: string; correlationId?: string | null } = {},
+): Envelope<T> {
+  return {
     id: o.id ?? crypto.randomUUID(),
     type,
     version: 1,
@@ -26,7 +30,7 @@ export function envelope<T extends EventType>(type: T, data: EventMap[T], o: { i
     source: type.startsWith('user.') ? 'auth' : 'catalog',
     correlation_id: o.correlationId ?? null,
     data,
-  }) as Envelope<T>
+  } as Envelope<T>
 }
 
 /** A clock that moves one millisecond per reading: "newest first" is then deterministic. */
@@ -39,9 +43,19 @@ let productIds = 1000
 export const nextProductId = () => ++productIds
 
 /** Seeds the replica the way the catalog's events would. */
-export async function seedProduct(orders: OrderApplication, p: { id?: number; name?: string; price?: string; stock?: number; version?: number } = {}) {
+export async function seedProduct(
+  orders: OrderApplication,
+  p: { id?: number; name?: string; price?: string; stock?: number; version?: number } = {},
+) {
   const id = p.id ?? nextProductId()
-  const data = { id, name: p.name ?? `product ${id}`, price: p.price ?? '10.00', stock: p.stock ?? 100, category_id: 1, version: p.version ?? 1 }
+  const data = {
+    id,
+    name: p.name ?? `product ${id}`,
+    price: p.price ?? '10.00',
+    stock: p.stock ?? 100,
+    category_id: 1,
+    version: p.version ?? 1,
+  }
   await orders.events.applyProductEvent(envelope('product.created', data))
   return data
 }
@@ -54,7 +68,12 @@ export async function deleteProduct(orders: OrderApplication, id: number, versio
 export function orderTestApp(o: { store?: OrderStore; bodyLimit?: number; metrics?: ServiceMetrics } = {}) {
   const store = o.store ?? memoryOrderStore()
   const clock = steppingClock()
-  const orders = observeSaga(orderApplication({ store, clock }), store.orders, clock, o.metrics && orderMetrics(o.metrics))
+  const orders = observeSaga(
+    orderApplication({ store, clock }),
+    store.orders,
+    clock,
+    o.metrics && orderMetrics(o.metrics),
+  )
   const app = orderHttp({ ...testHttpOptions('order', o), application: orders })
   const tokens = tokenFactory(SECRET)
   const req = caller(app)
@@ -81,9 +100,12 @@ export function orderTestApp(o: { store?: OrderStore; bodyLimit?: number; metric
       if (r.status !== 201) throw new Error(`order failed: ${r.status} ${r.text}`)
       return r.body
     },
-    reserve: (orderId: number) => orders.events.onStockReserved({ order_id: orderId }, { eventId: crypto.randomUUID(), correlationId: null }),
+    reserve: (orderId: number) =>
+      orders.events.onStockReserved({ order_id: orderId }, { eventId: crypto.randomUUID(), correlationId: null }),
     reject: (orderId: number, productIds: number[] = [], reason = 'insufficient stock') =>
-      orders.events.onStockRejected({ order_id: orderId, reason, product_ids: productIds }, { eventId: crypto.randomUUID(), correlationId: null }),
+      orders.events.onStockRejected(
+        { order_id: orderId, reason, product_ids: productIds },
+        { eventId: crypto.randomUUID(), correlationId: null },
+      ),
   }
 }
-

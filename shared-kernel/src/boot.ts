@@ -19,11 +19,17 @@ import { type CachedUserReplica, cachedPostgresUserReplica } from './postgres/us
  * RabbitMQ a service connects as its own broker user (BROKER_USERS): consumers apply an event
  * only when its owner's user published it, so any other user would publish into dead letters.
  */
-function busFromConfig(config: { AMQP_URL?: string | undefined; AMQP_PREFETCH: number }, name: ServiceName, log: Logger): Bus {
+function busFromConfig(
+  config: { AMQP_URL?: string | undefined; AMQP_PREFETCH: number },
+  name: ServiceName,
+  log: Logger,
+): Bus {
   if (config.AMQP_URL) {
     const user = brokerUser(config.AMQP_URL)
     if (user !== BROKER_USERS[name]) {
-      throw new Error(`AMQP_URL connects as broker user "${user}", but the ${name} service must connect as "${BROKER_USERS[name]}" (make broker creates it; see .env.example)`)
+      throw new Error(
+        `AMQP_URL connects as broker user "${user}", but the ${name} service must connect as "${BROKER_USERS[name]}" (make broker creates it; see .env.example)`,
+      )
     }
     return new AmqpBus({ url: config.AMQP_URL, name, service: name, log, prefetch: config.AMQP_PREFETCH })
   }
@@ -68,7 +74,9 @@ export interface BootOptions {
 }
 
 /** The context `wire` gets: with `users` when the service keeps a user replica. */
-export type ContextFor<O extends BootOptions> = O extends { readonly userReplica: true } ? BootContext & { readonly users: CachedUserReplica } : BootContext
+export type ContextFor<O extends BootOptions> = O extends { readonly userReplica: true }
+  ? BootContext & { readonly users: CachedUserReplica }
+  : BootContext
 
 export interface Wired {
   readonly app: Hono<AppEnv>
@@ -92,7 +100,10 @@ export type Booted<T> = T & {
  * application and HTTP app, then start the outbox relay, its consumers and the housekeeping of
  * the messaging tables. A failure on the way closes what was opened.
  */
-export async function boot<const O extends BootOptions, T extends Wired>(o: O, wire: (ctx: ContextFor<O>) => Promise<T> | T): Promise<Booted<T>> {
+export async function boot<const O extends BootOptions, T extends Wired>(
+  o: O,
+  wire: (ctx: ContextFor<O>) => Promise<T> | T,
+): Promise<Booted<T>> {
   const db = await openDatabase({
     url: o.config.DATABASE_URL,
     dataDir: o.config.DATA_DIR,

@@ -14,7 +14,10 @@ export class ConfigError extends Error {
 type Env = Record<string, string | undefined>
 
 /** Parse `env` with an object schema whose keys are setting names. Empty strings count as unset. */
-export function loadConfig<S extends v.GenericSchema<Record<string, unknown>>>(schema: S, env: Env = process.env): v.InferOutput<S> {
+export function loadConfig<S extends v.GenericSchema<Record<string, unknown>>>(
+  schema: S,
+  env: Env = process.env,
+): v.InferOutput<S> {
   const input: Record<string, string> = {}
   for (const [k, value] of Object.entries(env)) if (value !== undefined && value !== '') input[k] = value
   const result = v.safeParse(schema, input)
@@ -42,13 +45,16 @@ const int = (name: string, def: number, min: number, max: number) =>
 const url = (name: string, protocols: readonly string[]) =>
   v.pipe(
     v.string(),
-    v.check((s) => {
-      try {
-        return protocols.includes(new URL(s).protocol)
-      } catch {
-        return false
-      }
-    }, `${name} must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`),
+    v.check(
+      (s) => {
+        try {
+          return protocols.includes(new URL(s).protocol)
+        } catch {
+          return false
+        }
+      },
+      `${name} must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`,
+    ),
   )
 
 const bool = (def: boolean) =>
@@ -61,7 +67,11 @@ const bool = (def: boolean) =>
   )
 
 /** The origins of a CORS_ORIGINS value (comma-separated, spaces around them ignored). */
-export const corsOrigins = (value: string | undefined): string[] => value?.split(',').map((s) => s.trim()).filter(Boolean) ?? []
+export const corsOrigins = (value: string | undefined): string[] =>
+  value
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean) ?? []
 
 /** `*`, or an origin exactly as a browser sends it in `Origin` (so a trailing slash or a path, which would never match, is refused). */
 function isOrigin(s: string): boolean {
@@ -91,7 +101,10 @@ export const commonSettings = (defaultPort: number) => ({
     v.string('JWT_SECRET is required'),
     v.check((s) => new TextEncoder().encode(s).length >= 32, 'JWT_SECRET must be at least 32 bytes'),
   ),
-  LOG_LEVEL: v.optional(v.picklist(['debug', 'info', 'warn', 'error'], 'LOG_LEVEL must be debug, info, warn or error'), 'info'),
+  LOG_LEVEL: v.optional(
+    v.picklist(['debug', 'info', 'warn', 'error'], 'LOG_LEVEL must be debug, info, warn or error'),
+    'info',
+  ),
   LOG_DIR: v.optional(v.string()),
   LOG_MAX_BYTES: int('LOG_MAX_BYTES', 10 * 1024 * 1024, 1024, 2 ** 40),
   LOG_FILES: int('LOG_FILES', 5, 1, 100),

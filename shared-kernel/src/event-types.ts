@@ -66,6 +66,20 @@ interface EnvelopeOf<T extends EventType> {
  */
 export type Envelope<T extends EventType = EventType> = T extends EventType ? EnvelopeOf<T> : never
 
-export function makeEnvelope<E extends DomainEvent>(source: Envelope['source'], event: E, correlationId: string | null, id: string, now: Date): Envelope<E['type']> {
-  return { id, type: event.type, version: 1, occurred_at: now.toISOString(), source, correlation_id: correlationId, data: event.data } as Envelope<E['type']>
+export function makeEnvelope<E extends DomainEvent>(
+  source: Envelope['source'],
+  event: E,
+  correlationId: string | null,
+  id: string,
+  now: Date,
+): Envelope<E['type']> {
+  return {
+    id,
+    type: event.type,
+    version: 1,
+    occurred_at: now.toISOString(),
+    source,
+    correlation_id: correlationId,
+    data: event.data,
+  } as Envelope<E['type']>
 }

@@ -10,12 +10,27 @@ const id = v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(Number.MAX_
 const version = v.pipe(v.number(), v.integer(), v.minValue(1))
 const role = v.picklist(['USER', 'ADMIN'])
 const money = v.pipe(v.string(), v.regex(/^\d{1,10}\.\d{2}$/))
-const line = v.object({ product_id: id, quantity: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1_000_000)) })
+const line = v.object({
+  product_id: id,
+  quantity: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1_000_000)),
+})
 // Strings are stored by consumers (replicas, history, the outbox's jsonb): a NUL would fail the
 // write on every retry, so it is refused here and the message is dead at once.
-const short = (max: number) => v.pipe(v.string(), v.maxLength(max), v.check((s) => !hasControlChars(s, { lineBreaks: true }), 'must not contain control characters'))
+const short = (max: number) =>
+  v.pipe(
+    v.string(),
+    v.maxLength(max),
+    v.check((s) => !hasControlChars(s, { lineBreaks: true }), 'must not contain control characters'),
+  )
 
-const user = v.object({ id: uuid, username: short(64), email: short(320), role, version, tokens_valid_after: v.optional(v.nullable(v.pipe(v.string(), v.isoTimestamp())), null) })
+const user = v.object({
+  id: uuid,
+  username: short(64),
+  email: short(320),
+  role,
+  version,
+  tokens_valid_after: v.optional(v.nullable(v.pipe(v.string(), v.isoTimestamp())), null),
+})
 const product = v.object({
   id,
   name: short(500),
@@ -32,9 +47,17 @@ const eventDataSchemas = {
   'product.created': product,
   'product.updated': product,
   'product.deleted': v.object({ id, version }),
-  'order.placed': v.object({ order_id: id, user_id: uuid, items: v.pipe(v.array(line), v.minLength(1), v.maxLength(1000)) }),
+  'order.placed': v.object({
+    order_id: id,
+    user_id: uuid,
+    items: v.pipe(v.array(line), v.minLength(1), v.maxLength(1000)),
+  }),
   'stock.reserved': v.object({ order_id: id }),
-  'stock.rejected': v.object({ order_id: id, reason: short(1000), product_ids: v.pipe(v.array(id), v.maxLength(1000)) }),
+  'stock.rejected': v.object({
+    order_id: id,
+    reason: short(1000),
+    product_ids: v.pipe(v.array(id), v.maxLength(1000)),
+  }),
   'order.cancelled': v.object({ order_id: id, items: v.pipe(v.array(line), v.maxLength(1000)) }),
 } satisfies Record<EventType, v.GenericSchema>
 

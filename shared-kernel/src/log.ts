@@ -39,7 +39,8 @@ class RotatingFile {
     if (this.keep <= 1) rmSync(this.path, { force: true })
     else {
       if (existsSync(oldest)) rmSync(oldest)
-      for (let i = this.keep - 2; i >= 1; i--) if (existsSync(`${this.path}.${i}`)) renameSync(`${this.path}.${i}`, `${this.path}.${i + 1}`)
+      for (let i = this.keep - 2; i >= 1; i--)
+        if (existsSync(`${this.path}.${i}`)) renameSync(`${this.path}.${i}`, `${this.path}.${i + 1}`)
       renameSync(this.path, `${this.path}.1`)
     }
     this.fd = openSync(this.path, 'a')
@@ -67,7 +68,12 @@ export interface RootLogger extends Logger {
 
 function serialize(value: unknown): unknown {
   if (value instanceof Error) {
-    return { name: value.name, message: value.message, stack: value.stack, ...(value.cause ? { cause: serialize(value.cause) } : {}) }
+    return {
+      name: value.name,
+      message: value.message,
+      stack: value.stack,
+      ...(value.cause ? { cause: serialize(value.cause) } : {}),
+    }
   }
   return value
 }
@@ -96,13 +102,21 @@ export function createLogger(opts: LoggerOptions): RootLogger {
   }
   const emit = (level: Level, bound: Fields, msg: string, fields?: Fields) => {
     if (rank[level] < min) return
-    const entry: Fields = { time: new Date().toISOString(), level, service: opts.service, msg, ...bound, ...contextFields?.() }
+    const entry: Fields = {
+      time: new Date().toISOString(),
+      level,
+      service: opts.service,
+      msg,
+      ...bound,
+      ...contextFields?.(),
+    }
     if (fields) for (const [k, value] of Object.entries(fields)) entry[k] = serialize(value)
     let line: string
     try {
       line = JSON.stringify(entry) + '\n'
     } catch {
-      line = JSON.stringify({ time: entry.time, level, service: opts.service, msg, note: 'fields not serializable' }) + '\n'
+      line =
+        JSON.stringify({ time: entry.time, level, service: opts.service, msg, note: 'fields not serializable' }) + '\n'
     }
     sink?.(line)
     if (rank[level] >= rank.info) main?.write(line)

@@ -33,10 +33,16 @@ export interface Served {
 }
 
 /** The URL a service listening on `host`:`port` is reached at (any-address hosts read as localhost). */
-export const listenUrl = (host: string, port: number): string => `http://${host === '0.0.0.0' ? 'localhost' : host}:${port}`
+export const listenUrl = (host: string, port: number): string =>
+  `http://${host === '0.0.0.0' ? 'localhost' : host}:${port}`
 
 /** Serves a started service over HTTP with Bun. */
-export function serve(name: string, svc: StartedService, config: Pick<ServiceConfig, 'PORT' | 'HOST' | 'BODY_LIMIT_BYTES'>, log: RootLogger): Served {
+export function serve(
+  name: string,
+  svc: StartedService,
+  config: Pick<ServiceConfig, 'PORT' | 'HOST' | 'BODY_LIMIT_BYTES'>,
+  log: RootLogger,
+): Served {
   const server = Bun.serve({
     port: config.PORT,
     hostname: config.HOST,
@@ -99,7 +105,13 @@ export function onShutdown(log: RootLogger, ms: number, close: () => Promise<voi
 }
 
 export function loggerFor(name: string, config: ServiceConfig): RootLogger {
-  return createLogger({ service: name, level: config.LOG_LEVEL, dir: config.LOG_DIR, maxBytes: config.LOG_MAX_BYTES, files: config.LOG_FILES })
+  return createLogger({
+    service: name,
+    level: config.LOG_LEVEL,
+    dir: config.LOG_DIR,
+    maxBytes: config.LOG_MAX_BYTES,
+    files: config.LOG_FILES,
+  })
 }
 
 /** Loads the config (exit 1 naming the bad setting), starts, serves, and shuts down on SIGTERM/SIGINT. */
@@ -120,7 +132,10 @@ export async function runService<C extends ServiceConfig>(o: {
   }
   const log = loggerFor(o.name, config)
   // Before anything is wired: the HTTP app and the use cases look once whether tracing is on.
-  const tracing = startTracing({ service: config.OTEL_SERVICE_NAME ?? o.name, endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT })
+  const tracing = startTracing({
+    service: config.OTEL_SERVICE_NAME ?? o.name,
+    endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,
+  })
   let svc: StartedService
   try {
     svc = await o.start(config, log)

@@ -7,4 +7,5 @@
 const CONTROL = /[\u0000-\u001f\u007f]/
 const CONTROL_BUT_LINES = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/
 
-export const hasControlChars = (s: string, opts: { lineBreaks?: boolean } = {}): boolean => (opts.lineBreaks ? CONTROL_BUT_LINES : CONTROL).test(s)
+export const hasControlChars = (s: string, opts: { lineBreaks?: boolean } = {}): boolean =>
+  (opts.lineBreaks ? CONTROL_BUT_LINES : CONTROL).test(s)

@@ -34,7 +34,13 @@ function setup(url = brokerUrl(), maxAttempts = 3) {
 }
 
 const envelope = (n: number): Envelope =>
-  makeEnvelope('catalog', { type: 'product.created', data: { id: n, name: `p${n}`, price: '1.00', stock: 1, category_id: 1, version: 1 } }, `corr-${n}`, crypto.randomUUID(), new Date())
+  makeEnvelope(
+    'catalog',
+    { type: 'product.created', data: { id: n, name: `p${n}`, price: '1.00', stock: 1, category_id: 1, version: 1 } },
+    `corr-${n}`,
+    crypto.randomUUID(),
+    new Date(),
+  )
 
 async function until(cond: () => boolean, ms = 10_000) {
   const end = Date.now() + ms
@@ -44,14 +50,20 @@ async function until(cond: () => boolean, ms = 10_000) {
   }
 }
 
-const deadCount = (queue: string) => withBrokerChannel(async (ch) => (await ch.queueDeclare(`${queue}.dead`, { passive: true })).messageCount)
+const deadCount = (queue: string) =>
+  withBrokerChannel(async (ch) => (await ch.queueDeclare(`${queue}.dead`, { passive: true })).messageCount)
 
 describe.skipIf(!run)('AMQP bus on the real RabbitMQ', () => {
   test('publish with confirms reaches the consumer, once, with JSON and the envelope intact', async () => {
     const { make } = setup()
     const bus = make()
     const got: Envelope[] = []
-    await bus.subscribe({ service: 'svc', name: 'things', topics: ['product.created'], handler: async (e) => void got.push(e) })
+    await bus.subscribe({
+      service: 'svc',
+      name: 'things',
+      topics: ['product.created'],
+      handler: async (e) => void got.push(e),
+    })
     await bus.waitUntilConnected(5000)
     const sent = [envelope(1), envelope(2), envelope(3)]
     await bus.publish(sent)
@@ -66,12 +78,24 @@ describe.skipIf(!run)('AMQP bus on the real RabbitMQ', () => {
     const { make, names } = setup()
     const bus = make()
     const got: number[] = []
-    await bus.subscribe({ service: 'svc', name: 'things', topics: ['product.created'], handler: async (e) => void got.push((e.data as { id: number }).id) })
+    await bus.subscribe({
+      service: 'svc',
+      name: 'things',
+      topics: ['product.created'],
+      handler: async (e) => void got.push((e.data as { id: number }).id),
+    })
     await bus.waitUntilConnected(5000)
     await withBrokerChannel(async (ch) => {
       await ch.basicPublish(names.exchange, 'product.created', 'this is not json', { deliveryMode: 2 })
-      await ch.basicPublish(names.exchange, 'product.created', JSON.stringify({ ...envelope(9), data: { id: 'wrong type' } }), { deliveryMode: 2 })
-      await ch.basicPublish(names.exchange, 'product.created', JSON.stringify({ hello: 'x'.repeat(100_000) }), { deliveryMode: 2 })
+      await ch.basicPublish(
+        names.exchange,
+        'product.created',
+        JSON.stringify({ ...envelope(9), data: { id: 'wrong type' } }),
+        { deliveryMode: 2 },
+      )
+      await ch.basicPublish(names.exchange, 'product.created', JSON.stringify({ hello: 'x'.repeat(100_000) }), {
+        deliveryMode: 2,
+      })
     })
     await bus.publish([envelope(10), envelope(11)])
     await until(() => got.length === 2)
@@ -110,7 +134,8 @@ describe.skipIf(!run)('AMQP bus on the real RabbitMQ', () => {
       name: 'things',
       topics: ['product.created'],
       handler: async () => {
-        if (++tries <= 6) throw Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' })
+        if (++tries <= 6)
+          throw Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' })
       },
     })
     await bus.waitUntilConnected(5000)
@@ -130,7 +155,12 @@ describe.skipIf(!run)('AMQP bus on the real RabbitMQ', () => {
     const { make, names } = setup(u.toString())
     const bus = make()
     const got: number[] = []
-    await bus.subscribe({ service: 'svc', name: 'things', topics: ['product.created'], handler: async (e) => void got.push((e.data as { id: number }).id) })
+    await bus.subscribe({
+      service: 'svc',
+      name: 'things',
+      topics: ['product.created'],
+      handler: async (e) => void got.push((e.data as { id: number }).id),
+    })
     await bus.waitUntilConnected(5000)
     proxy.cut()
     await Bun.sleep(200)

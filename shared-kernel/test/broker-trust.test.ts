@@ -18,12 +18,17 @@ import { adapterDatabases } from '../testing/databases.ts'
  * only what the owner's user published with the owner's `source`.
  */
 const run = await useBrokerSetup()
-const vhost = `shop_trust_${Bun.hash(join(import.meta.dir, '..', '..')).toString(36).slice(0, 6)}`
+const vhost = `shop_trust_${Bun.hash(join(import.meta.dir, '..', '..'))
+  .toString(36)
+  .slice(0, 6)}`
 const urlOf = (s: Service) => serviceUrl(brokerUrl(), s, vhost)
 
 class Recorder implements Logger {
   readonly lines: { level: string; msg: string; fields: Fields }[] = []
-  private add = (level: string) => (msg: string, fields: Fields = {}) => void this.lines.push({ level, msg, fields })
+  private add =
+    (level: string) =>
+    (msg: string, fields: Fields = {}) =>
+      void this.lines.push({ level, msg, fields })
   debug = this.add('debug')
   info = this.add('info')
   warn = this.add('warn')
@@ -82,7 +87,11 @@ async function drainDead(queue: string) {
     for (;;) {
       const m = await ch.basicGet(`${queue}.dead`, { noAck: true })
       if (!m) break
-      out.push({ body: JSON.parse(m.bodyString() ?? 'null'), headers: (m.properties.headers ?? {}) as Record<string, unknown>, userId: m.properties.userId })
+      out.push({
+        body: JSON.parse(m.bodyString() ?? 'null'),
+        headers: (m.properties.headers ?? {}) as Record<string, unknown>,
+        userId: m.properties.userId,
+      })
     }
   } finally {
     await client.close().catch(() => {})
@@ -131,10 +140,16 @@ describe.skipIf(!run)('broker users and event ownership on the real RabbitMQ', (
 
   test("nobody publishes under another user's name: a user_id that is not the connection's own is refused", async () => {
     const asGuest = vhostUrl(brokerUrl(), vhost)
-    expect(await publishRaw(asGuest, 'user.updated', JSON.stringify(envelope('user.updated')), BROKER_USERS.auth)).toMatch(/PRECONDITION_FAILED|user_id/)
-    expect(await publishRaw(urlOf('order'), 'order.placed', JSON.stringify(envelope('order.placed')), BROKER_USERS.catalog)).toMatch(/PRECONDITION_FAILED|user_id/)
+    expect(
+      await publishRaw(asGuest, 'user.updated', JSON.stringify(envelope('user.updated')), BROKER_USERS.auth),
+    ).toMatch(/PRECONDITION_FAILED|user_id/)
+    expect(
+      await publishRaw(urlOf('order'), 'order.placed', JSON.stringify(envelope('order.placed')), BROKER_USERS.catalog),
+    ).toMatch(/PRECONDITION_FAILED|user_id/)
     // its own user_id is fine
-    expect(await publishRaw(urlOf('order'), 'order.placed', JSON.stringify(envelope('order.placed')), BROKER_USERS.order)).toBeUndefined()
+    expect(
+      await publishRaw(urlOf('order'), 'order.placed', JSON.stringify(envelope('order.placed')), BROKER_USERS.order),
+    ).toBeUndefined()
   })
 
   test('a consumer applies only what the owner published as itself; the rest is dead-lettered with the reason, the original publisher kept', async () => {
@@ -159,11 +174,17 @@ describe.skipIf(!run)('broker users and event ownership on the real RabbitMQ', (
     const fromAdminNoUserId = envelope('order.cancelled')
     const forgedSource = envelope('order.cancelled', 'catalog')
     const asGuest = vhostUrl(brokerUrl(), vhost)
-    expect(await publishRaw(urlOf('order'), 'order.placed', JSON.stringify(genuine), BROKER_USERS.order)).toBeUndefined()
-    expect(await publishRaw(urlOf('order'), 'order.cancelled', JSON.stringify(retried), BROKER_USERS.order)).toBeUndefined()
+    expect(
+      await publishRaw(urlOf('order'), 'order.placed', JSON.stringify(genuine), BROKER_USERS.order),
+    ).toBeUndefined()
+    expect(
+      await publishRaw(urlOf('order'), 'order.cancelled', JSON.stringify(retried), BROKER_USERS.order),
+    ).toBeUndefined()
     expect(await publishRaw(asGuest, 'order.placed', JSON.stringify(fromAdmin), 'guest')).toBeUndefined()
     expect(await publishRaw(asGuest, 'order.cancelled', JSON.stringify(fromAdminNoUserId))).toBeUndefined()
-    expect(await publishRaw(urlOf('order'), 'order.cancelled', JSON.stringify(forgedSource), BROKER_USERS.order)).toBeUndefined()
+    expect(
+      await publishRaw(urlOf('order'), 'order.cancelled', JSON.stringify(forgedSource), BROKER_USERS.order),
+    ).toBeUndefined()
     await until(() => applied.length === 2, 'the genuine events applied')
     const dead: Awaited<ReturnType<typeof drainDead>> = []
     await until(async () => (dead.push(...(await drainDead('catalog.orders'))), dead.length >= 3), 'three dead letters')
@@ -180,7 +201,9 @@ describe.skipIf(!run)('broker users and event ownership on the real RabbitMQ', (
     // the body is the original, byte for byte in meaning
     expect(byId.get(forgedSource.id)!.body).toEqual(forgedSource)
     // a warning with the event id for each
-    const warned = log.lines.filter((l) => l.level === 'warn' && l.msg === 'event dead-lettered: not from its owner').map((l) => l.fields.event_id)
+    const warned = log.lines
+      .filter((l) => l.level === 'warn' && l.msg === 'event dead-lettered: not from its owner')
+      .map((l) => l.fields.event_id)
     expect(warned.sort()).toEqual([fromAdmin.id, fromAdminNoUserId.id, forgedSource.id].sort())
     await consumer.close()
   }, 60_000)
@@ -192,15 +215,22 @@ describe.skipIf(!run)('broker users and event ownership on the real RabbitMQ', (
     const b = bus('catalog', log)
     await b.waitUntilConnected(15_000)
     // a catalog whose outbox holds an event it does not own (a bug, or a tampered row)
-    await transact(db.sql, { source: 'catalog' }, (_tx, events) => events, async (events) => {
-      await events.add({ type: 'user.updated', data: sample['user.updated'] } as DomainEvent, null)
-      return ok(null)
-    })
+    await transact(
+      db.sql,
+      { source: 'catalog' },
+      (_tx, events) => events,
+      async (events) => {
+        await events.add({ type: 'user.updated', data: sample['user.updated'] } as DomainEvent, null)
+        return ok(null)
+      },
+    )
     const relay = new OutboxRelay(db.sql, b, log, { pollMs: 50, maxBackoffMs: 200 })
     relay.start()
     await until(() => relay.stats.failures >= 2, 'two refused attempts')
     await relay.stop()
-    const [row] = await db.sql<{ sent_at: Date | null; attempts: number; last_error: string | null }[]>`select sent_at, attempts, last_error from outbox`
+    const [row] = await db.sql<
+      { sent_at: Date | null; attempts: number; last_error: string | null }[]
+    >`select sent_at, attempts, last_error from outbox`
     expect(row!.sent_at).toBeNull()
     expect(row!.last_error).toMatch(/ACCESS_REFUSED/)
     expect(log.lines.some((l) => l.level === 'error' && l.msg === 'broker refused the publish')).toBe(true)

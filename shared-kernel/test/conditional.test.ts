@@ -13,7 +13,21 @@ describe('If-None-Match', () => {
     expect(parseIfNoneMatch(', "a" ,, W/"" ,')).toEqual(['a', ''])
   })
   test('anything else is a 400 problem, never ignored', () => {
-    for (const bad of ['', ' ', ',', 'a', 'w/"a"', 'W/ "a"', '"a" "b"', '"a', 'a"', '"a"b', '*, "a"', '**', '"a\u0001"']) {
+    for (const bad of [
+      '',
+      ' ',
+      ',',
+      'a',
+      'w/"a"',
+      'W/ "a"',
+      '"a" "b"',
+      '"a',
+      'a"',
+      '"a"b',
+      '*, "a"',
+      '**',
+      '"a\u0001"',
+    ]) {
       let thrown: unknown
       try {
         parseIfNoneMatch(bad)
@@ -40,7 +54,8 @@ describe('conditional answers', () => {
     .get('/list', (c) => conditionalRead(c, 'W/"v7"', () => (rendered++, c.json([1, 2]))))
     .get('/missing', (c) => conditionalRead(c, 'W/"v7"', () => c.json({ error: 'gone' }, 404)))
     .get('/one', (c) => digestedJson(c, { id: 1 }))
-  const get = (path: string, inm?: string) => app.request(path, inm === undefined ? {} : { headers: { 'If-None-Match': inm } })
+  const get = (path: string, inm?: string) =>
+    app.request(path, inm === undefined ? {} : { headers: { 'If-None-Match': inm } })
 
   test('200 tagged; 304 with no body and no Content-Type, without rendering; a non-200 untagged', async () => {
     const ok = await get('/list')

@@ -17,7 +17,13 @@ describe('configuration', () => {
   })
   test('every bad setting is named', () => {
     try {
-      loadAuthConfig({ JWT_SECRET: 'short', PORT: 'eighty', DATABASE_URL: 'mysql://x', BCRYPT_COST: '99', LOG_LEVEL: 'loud' })
+      loadAuthConfig({
+        JWT_SECRET: 'short',
+        PORT: 'eighty',
+        DATABASE_URL: 'mysql://x',
+        BCRYPT_COST: '99',
+        LOG_LEVEL: 'loud',
+      })
       throw new Error('accepted')
     } catch (e) {
       expect(e).toBeInstanceOf(ConfigError)
@@ -31,7 +37,9 @@ describe('configuration', () => {
   })
   test('ADMIN_* go together and are validated', () => {
     expect(() => loadAuthConfig({ JWT_SECRET: secret, ADMIN_USERNAME: 'root' })).toThrow(/all three or none/)
-    expect(() => loadAuthConfig({ JWT_SECRET: secret, ADMIN_USERNAME: 'r', ADMIN_EMAIL: 'a@b.co', ADMIN_PASSWORD: 'password1' })).toThrow(/ADMIN_USERNAME/)
+    expect(() =>
+      loadAuthConfig({ JWT_SECRET: secret, ADMIN_USERNAME: 'r', ADMIN_EMAIL: 'a@b.co', ADMIN_PASSWORD: 'password1' }),
+    ).toThrow(/ADMIN_USERNAME/)
   })
   test('the service process stops at start with a message naming the setting', async () => {
     const proc = Bun.spawn(['bun', join(root, 'auth', 'src', 'main.ts')], {

@@ -31,7 +31,13 @@ describe('a thrown non-Error (a string, a plain object) is a generic 500, never 
       expect(r.status).toBe(500)
       expect(r.headers.get('Content-Type')).toBe('application/problem+json')
       expect(r.headers.get('X-Request-Id')).toBe('rid-1')
-      expect(r.body).toEqual({ type: 'about:blank', title: 'Internal Server Error', status: 500, detail: GENERIC, code: 'INTERNAL_ERROR' })
+      expect(r.body).toEqual({
+        type: 'about:blank',
+        title: 'Internal Server Error',
+        status: 500,
+        detail: GENERIC,
+        code: 'INTERNAL_ERROR',
+      })
       expect(r.text).not.toContain('hunter2')
       const error = lines.find((l) => l.level === 'error')
       expect(error?.request_id).toBe('rid-1')
@@ -42,7 +48,7 @@ describe('a thrown non-Error (a string, a plain object) is a generic 500, never 
   }
 })
 
-test('serve(): whatever escapes the app is a generic problem+json 500, not Bun\'s error page', async () => {
+test("serve(): whatever escapes the app is a generic problem+json 500, not Bun's error page", async () => {
   const lines: string[] = []
   const log = createLogger({ service: 't', sink: (l) => void lines.push(l) })
   const fake = {
@@ -64,10 +70,24 @@ test('serve(): whatever escapes the app is a generic problem+json 500, not Bun\'
 })
 
 describe('consumeOne: what no handler should see is dead at once', () => {
-  const valid = () => makeEnvelope('catalog', { type: 'product.deleted', data: { id: 1, version: 2 } }, null, crypto.randomUUID(), new Date())
+  const valid = () =>
+    makeEnvelope(
+      'catalog',
+      { type: 'product.deleted', data: { id: 1, version: 2 } },
+      null,
+      crypto.randomUUID(),
+      new Date(),
+    )
   const run = async (body: string, topics = ['product.deleted' as const]) => {
     const seen: unknown[] = []
-    const { outcome } = await consumeOne(body, async (e) => void seen.push(e), 1, { maxAttempts: 3, topics }, silentLogger, 'q')
+    const { outcome } = await consumeOne(
+      body,
+      async (e) => void seen.push(e),
+      1,
+      { maxAttempts: 3, topics },
+      silentLogger,
+      'q',
+    )
     return { outcome, handled: seen.length }
   }
 
@@ -78,11 +98,19 @@ describe('consumeOne: what no handler should see is dead at once', () => {
     expect(await run(pad(MAX_EVENT_BYTES - overhead))).toEqual({ outcome: 'ack', handled: 1 })
     expect(await run(pad(MAX_EVENT_BYTES - overhead + 1))).toEqual({ outcome: 'dead', handled: 0 })
     // bytes, not characters: 2-byte characters count twice
-    expect(await run(pad(Math.ceil((MAX_EVENT_BYTES - overhead) / 2) + 1).replace(/x+/, (m) => 'é'.repeat(m.length)))).toEqual({ outcome: 'dead', handled: 0 })
+    expect(
+      await run(pad(Math.ceil((MAX_EVENT_BYTES - overhead) / 2) + 1).replace(/x+/, (m) => 'é'.repeat(m.length))),
+    ).toEqual({ outcome: 'dead', handled: 0 })
   })
 
   test('an envelope of a type the queue is not bound to', async () => {
-    const user = makeEnvelope('auth', { type: 'user.deleted', data: { id: crypto.randomUUID(), version: 2 } }, null, crypto.randomUUID(), new Date())
+    const user = makeEnvelope(
+      'auth',
+      { type: 'user.deleted', data: { id: crypto.randomUUID(), version: 2 } },
+      null,
+      crypto.randomUUID(),
+      new Date(),
+    )
     expect(await run(JSON.stringify(user))).toEqual({ outcome: 'dead', handled: 0 })
     expect(await run(JSON.stringify(valid()))).toEqual({ outcome: 'ack', handled: 1 })
   })
@@ -92,9 +120,20 @@ describe('consumeOne: what no handler should see is dead at once', () => {
       parseEnvelope(
         JSON.parse(
           JSON.stringify({
-            ...makeEnvelope('catalog', { type: 'product.created', data: { id: 1, name: 'p', price: '1.00', stock: 1, category_id: 1, version: 1 } }, 'corr', crypto.randomUUID(), new Date()),
+            ...makeEnvelope(
+              'catalog',
+              {
+                type: 'product.created',
+                data: { id: 1, name: 'p', price: '1.00', stock: 1, category_id: 1, version: 1 },
+              },
+              'corr',
+              crypto.randomUUID(),
+              new Date(),
+            ),
             ...over,
-            ...(Object.keys(data).length ? { data: { id: 1, name: 'p', price: '1.00', stock: 1, category_id: 1, version: 1, ...data } } : {}),
+            ...(Object.keys(data).length
+              ? { data: { id: 1, name: 'p', price: '1.00', stock: 1, category_id: 1, version: 1, ...data } }
+              : {}),
           }),
         ),
       ).ok
@@ -108,7 +147,15 @@ describe('consumeOne: what no handler should see is dead at once', () => {
 
 describe('verifyAccessToken: the sub must be a UUID (user ids are), or no lookup is made with it', () => {
   const secret = 'x'.repeat(40)
-  const claims = (sub: unknown) => ({ sub, username: 'u', role: 'USER', iat: 1, exp: Math.floor(Date.now() / 1000) + 60, iss: JWT_ISSUER, aud: JWT_AUDIENCE })
+  const claims = (sub: unknown) => ({
+    sub,
+    username: 'u',
+    role: 'USER',
+    iat: 1,
+    exp: Math.floor(Date.now() / 1000) + 60,
+    iss: JWT_ISSUER,
+    aud: JWT_AUDIENCE,
+  })
   test('refused', async () => {
     for (const sub of ["1' or '1'='1", '42', '', 'not-a-uuid', `${crypto.randomUUID()}x`, 42]) {
       expect(await verifyAccessToken(secret, await sign(claims(sub), secret, 'HS256'))).toBeUndefined()
@@ -120,10 +167,12 @@ describe('verifyAccessToken: the sub must be a UUID (user ids are), or no lookup
   })
 })
 
-test('clientAddress: behind a trusted proxy the last X-Forwarded-For hop (the proxy\'s), else the socket peer', async () => {
+test("clientAddress: behind a trusted proxy the last X-Forwarded-For hop (the proxy's), else the socket peer", async () => {
   const app = createHttpApp({ service: 't', log: silentLogger, bodyLimit: 1000, docs })
   app.get('/ip', (c) => c.json({ trusted: clientAddress(c, true), direct: clientAddress(c, false) }))
-  const ip = async (xff?: string) => (await call(app, 'GET', '/ip', { address: '10.0.0.1', ...(xff ? { headers: { 'X-Forwarded-For': xff } } : {}) })).body
+  const ip = async (xff?: string) =>
+    (await call(app, 'GET', '/ip', { address: '10.0.0.1', ...(xff ? { headers: { 'X-Forwarded-For': xff } } : {}) }))
+      .body
   expect(await ip('6.6.6.6, 203.0.113.5')).toEqual({ trusted: '203.0.113.5', direct: '10.0.0.1' })
   expect(await ip(' 203.0.113.5 ')).toEqual({ trusted: '203.0.113.5', direct: '10.0.0.1' })
   expect(await ip()).toEqual({ trusted: '10.0.0.1', direct: '10.0.0.1' })

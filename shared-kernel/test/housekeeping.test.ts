@@ -18,8 +18,8 @@ const written = (sql: Sql, agoMs: number, sent: boolean) => {
   return sql`insert into outbox (id, type, envelope, sent_at) values (${crypto.randomUUID()}, 'user.deleted', ${sql.json({})}, ${sent ? at : null})`
 }
 
-const count = async (sql: Sql, table: 'inbox' | 'outbox') => (await sql<{ n: number }[]>`select count(*)::int as n from ${sql(table)}`)[0]!.n
-
+const count = async (sql: Sql, table: 'inbox' | 'outbox') =>
+  (await sql<{ n: number }[]>`select count(*)::int as n from ${sql(table)}`)[0]!.n
 
 for (const db of await adapterDatabases('housekeeping', [])) {
   describe(`messaging housekeeping (${db.kind})`, () => {

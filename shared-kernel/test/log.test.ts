@@ -19,9 +19,15 @@ describe('JSON logs', () => {
     const parsed = lines.map((l) => JSON.parse(l))
     expect(parsed.map((p) => p.msg)).toEqual(['quiet', 'hello', 'boom'])
     expect(parsed[1]).toMatchObject({ level: 'info', service: 'svc', request_id: 'r-1', n: 1 })
-    const main = readFileSync(join(dir, 'svc.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l))
+    const main = readFileSync(join(dir, 'svc.log'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
     expect(main.map((p) => p.msg)).toEqual(['hello', 'boom'])
-    const errors = readFileSync(join(dir, 'svc.error.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l))
+    const errors = readFileSync(join(dir, 'svc.error.log'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
     expect(errors).toHaveLength(1)
     expect(errors[0].request_id).toBe('r-1')
     expect(errors[0].error.stack).toContain('bad thing')
@@ -32,7 +38,9 @@ describe('JSON logs', () => {
     const log = createLogger({ service: 'rot', level: 'info', dir, maxBytes: 2000, files: 3, sink: null })
     for (let i = 0; i < 200; i++) log.info('line', { i, pad: 'x'.repeat(50) })
     log.close()
-    const files = readdirSync(dir).filter((f) => f.startsWith('rot.log')).sort()
+    const files = readdirSync(dir)
+      .filter((f) => f.startsWith('rot.log'))
+      .sort()
     expect(files).toEqual(['rot.log', 'rot.log.1', 'rot.log.2'])
     for (const f of files) expect(readFileSync(join(dir, f)).length).toBeLessThanOrEqual(2000)
     // the newest line is in the live file
@@ -43,7 +51,12 @@ describe('JSON logs', () => {
   test('a request log line carries method, path, status, duration and request id; a 500 logs the error with the same id and leaks nothing', async () => {
     const lines: string[] = []
     const log = createLogger({ service: 'svc', level: 'info', sink: (l) => void lines.push(l) })
-    const app = createHttpApp({ service: 'svc', log, bodyLimit: 1000, docs: { title: 't', version: '1', description: '', tokenUrl: '/x' } })
+    const app = createHttpApp({
+      service: 'svc',
+      log,
+      bodyLimit: 1000,
+      docs: { title: 't', version: '1', description: '', tokenUrl: '/x' },
+    })
     app.get('/boom', () => {
       throw new Error('secret internal detail')
     })

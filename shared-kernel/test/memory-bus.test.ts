@@ -10,8 +10,18 @@ describe('memory bus', () => {
     const bus = new MemoryBus()
     const a: Envelope[] = []
     const b: Envelope[] = []
-    await bus.subscribe({ service: 'order', name: 'products', topics: ['product.deleted'], handler: async (e) => void a.push(e) })
-    await bus.subscribe({ service: 'catalog', name: 'users', topics: ['user.deleted'], handler: async (e) => void b.push(e) })
+    await bus.subscribe({
+      service: 'order',
+      name: 'products',
+      topics: ['product.deleted'],
+      handler: async (e) => void a.push(e),
+    })
+    await bus.subscribe({
+      service: 'catalog',
+      name: 'users',
+      topics: ['user.deleted'],
+      handler: async (e) => void b.push(e),
+    })
     const sent = env(1)
     await bus.publish([sent])
     await bus.settled()
@@ -59,9 +69,26 @@ describe('memory bus', () => {
   test('an event whose source is not the owner of its type is dead-lettered with the reason, never handled', async () => {
     const bus = new MemoryBus()
     const seen: string[] = []
-    await bus.subscribe({ service: 'order', name: 'products', topics: ['product.updated', 'product.deleted'], handler: async (e) => void seen.push(e.id) })
-    const forged = makeEnvelope('auth', { type: 'product.deleted', data: { id: 1, version: 9 } }, null, crypto.randomUUID(), new Date())
-    const alsoForged = makeEnvelope('order', { type: 'product.updated', data: { id: 1, name: 'p', price: '0.01', stock: 1, category_id: 1, version: 9 } }, null, crypto.randomUUID(), new Date())
+    await bus.subscribe({
+      service: 'order',
+      name: 'products',
+      topics: ['product.updated', 'product.deleted'],
+      handler: async (e) => void seen.push(e.id),
+    })
+    const forged = makeEnvelope(
+      'auth',
+      { type: 'product.deleted', data: { id: 1, version: 9 } },
+      null,
+      crypto.randomUUID(),
+      new Date(),
+    )
+    const alsoForged = makeEnvelope(
+      'order',
+      { type: 'product.updated', data: { id: 1, name: 'p', price: '0.01', stock: 1, category_id: 1, version: 9 } },
+      null,
+      crypto.randomUUID(),
+      new Date(),
+    )
     const genuine = env(2)
     await bus.publish([forged, alsoForged, genuine])
     await bus.settled()

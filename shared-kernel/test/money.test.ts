@@ -11,7 +11,8 @@ describe('money', () => {
     expect(parseMoney('0.01')).toBe('0.01')
     expect(parseMoney('9999999999.99')).toBe('9999999999.99')
     expect(parseMoney(0.1 + 0.2)).toBeUndefined() // 0.30000000000000004 has more than 2 digits
-    for (const bad of ['1.999', '-1', '1e3', '', 'abc', '10000000000', ' 1 2', NaN, Infinity, null, {}, [], '1.']) expect(parseMoney(bad)).toBeUndefined()
+    for (const bad of ['1.999', '-1', '1e3', '', 'abc', '10000000000', ' 1 2', NaN, Infinity, null, {}, [], '1.'])
+      expect(parseMoney(bad)).toBeUndefined()
   })
   test('exact arithmetic in cents', () => {
     expect(times('0.10', 3)).toBe('0.30')

@@ -41,7 +41,9 @@ describe('HTTP metrics', () => {
     expect(count(text, 'GET', '/api/v1/thing/:name/parts', '200')).toBe(2)
     expect(count(text, 'GET', 'unmatched', '404')).toBe(1)
     expect(count(text, 'GET', '/boom', '500')).toBe(1)
-    expect(sample(text, 'http_server_request_duration_seconds_bucket', { http_route: '/items/:id', le: '+Inf' })).toBe(3)
+    expect(sample(text, 'http_server_request_duration_seconds_bucket', { http_route: '/items/:id', le: '+Inf' })).toBe(
+      3,
+    )
     expect(sample(text, 'http_server_request_duration_seconds_sum', { http_route: '/items/:id' })).toBeGreaterThan(0)
     expect(text).not.toContain('/items/1')
     expect(text).not.toContain('/nowhere')
@@ -59,7 +61,12 @@ describe('HTTP metrics', () => {
     expect(await res.text()).toContain('# TYPE http_server_request_duration_seconds histogram')
 
     const locked = app('a-metrics-token-of-some-length').a
-    for (const auth of [undefined, 'Bearer wrong', 'Bearer a-metrics-token-of-some-lengthX', 'a-metrics-token-of-some-length']) {
+    for (const auth of [
+      undefined,
+      'Bearer wrong',
+      'Bearer a-metrics-token-of-some-lengthX',
+      'a-metrics-token-of-some-length',
+    ]) {
       const r = await locked.request('/metrics', auth ? { headers: { Authorization: auth } } : {})
       expect(r.status).toBe(401)
       expect(r.headers.get('Content-Type')).toBe('application/problem+json')
@@ -80,7 +87,12 @@ describe('HTTP and use-case spans', () => {
 
   test('an incoming traceparent is continued; without one a trace starts; the span is named by the route template', async () => {
     exporter.reset()
-    const core = traced('svc', { async find(id: string) { return { id } }, sync: () => 42 })
+    const core = traced('svc', {
+      async find(id: string) {
+        return { id }
+      },
+      sync: () => 42,
+    })
     const { a } = app()
     a.get('/core/:id', async (c) => c.json(await core.find(c.req.param('id'))))
     const incoming = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01'
@@ -92,7 +104,11 @@ describe('HTTP and use-case spans', () => {
     const server = spans.find((s) => s.name === 'GET /core/:id')!
     expect(server.spanContext().traceId).toBe('4bf92f3577b34da6a3ce929d0e0e4736')
     expect(server.parentSpanContext?.spanId).toBe('00f067aa0ba902b7')
-    expect(server.attributes).toMatchObject({ 'http.route': '/core/:id', 'http.response.status_code': 200, 'http.request.method': 'GET' })
+    expect(server.attributes).toMatchObject({
+      'http.route': '/core/:id',
+      'http.response.status_code': 200,
+      'http.request.method': 'GET',
+    })
     const useCase = spans.find((s) => s.name === 'svc.find')!
     expect(useCase.parentSpanContext?.spanId).toBe(server.spanContext().spanId)
     const fresh = spans.filter((s) => s.name === 'GET /items/:id')

@@ -15,11 +15,15 @@ import { sample } from '../testing/metrics.ts'
 import { until } from '../testing/until.ts'
 
 const write = (sql: Sql, onEvents: () => void, id = crypto.randomUUID()) =>
-  transact(sql, { source: 'auth', onEvents }, (_tx, events) => events, async (events) => {
-    await events.add({ type: 'user.deleted', data: { id, version: 1 } }, 'corr')
-    return ok(id)
-  })
-
+  transact(
+    sql,
+    { source: 'auth', onEvents },
+    (_tx, events) => events,
+    async (events) => {
+      await events.add({ type: 'user.deleted', data: { id, version: 1 } }, 'corr')
+      return ok(id)
+    },
+  )
 
 describe('tracing off (no exporter)', () => {
   test('no span, no context: inSpan just runs and there is no traceparent to carry', async () => {
@@ -64,7 +68,11 @@ for (const db of await adapterDatabases('observability', [])) {
       const relay = new OutboxRelay(sql, bus, log, { metrics })
       metrics.sources.outbox = () => relay.backlogDetail()
       relay.start()
-      const id = await inSpan('use case', {}, async () => (await write(sql, () => relay.wake())) as { ok: true; value: string })
+      const id = await inSpan(
+        'use case',
+        {},
+        async () => (await write(sql, () => relay.wake())) as { ok: true; value: string },
+      )
       await until(() => got.length === 1)
       await relay.stop()
 
@@ -90,7 +98,9 @@ for (const db of await adapterDatabases('observability', [])) {
         expect(poolStats(sql).used).toBeGreaterThanOrEqual(1)
       })
 
-      const [row] = await sql<{ traceparent: string }[]>`select traceparent from outbox where envelope->'data'->>'id' = ${id.value}`
+      const [row] = await sql<
+        { traceparent: string }[]
+      >`select traceparent from outbox where envelope->'data'->>'id' = ${id.value}`
       expect(row!.traceparent).toBe(`00-${trace}-${tx.spanContext().spanId}-01`)
 
       const handled = lines.find((l) => l.msg === 'handling it')!
@@ -100,8 +110,15 @@ for (const db of await adapterDatabases('observability', [])) {
       const text = await metrics.expose()
       expect(sample(text, 'shop_outbox_published_total', { service: 'test' })).toBe(1)
       expect(sample(text, 'shop_outbox_unsent')).toBe(0)
-      expect(sample(text, 'messaging_client_consumed_messages_total', { messaging_destination_name: 'catalog.users', outcome: 'applied' })).toBe(1)
-      expect(sample(text, 'messaging_process_duration_seconds_count', { messaging_destination_name: 'catalog.users' })).toBe(1)
+      expect(
+        sample(text, 'messaging_client_consumed_messages_total', {
+          messaging_destination_name: 'catalog.users',
+          outcome: 'applied',
+        }),
+      ).toBe(1)
+      expect(
+        sample(text, 'messaging_process_duration_seconds_count', { messaging_destination_name: 'catalog.users' }),
+      ).toBe(1)
     })
   })
 }
@@ -123,17 +140,29 @@ describe('consumer outcomes', () => {
         if (version === 3) throw new Error('always fails')
       },
     })
-    const env = (version: number) => JSON.stringify({ id: crypto.randomUUID(), type: 'user.deleted', version: 1, occurred_at: new Date().toISOString(), source: 'auth', correlation_id: null, data: { id: crypto.randomUUID(), version } })
+    const env = (version: number) =>
+      JSON.stringify({
+        id: crypto.randomUUID(),
+        type: 'user.deleted',
+        version: 1,
+        occurred_at: new Date().toISOString(),
+        source: 'auth',
+        correlation_id: null,
+        data: { id: crypto.randomUUID(), version },
+      })
     bus.publishRaw('user.deleted', env(1))
     bus.publishRaw('user.deleted', env(2))
     bus.publishRaw('user.deleted', env(3)) // fails twice: retried once, then dead-lettered
     bus.publishRaw('user.deleted', '{"not":"an envelope"}')
     await bus.settled()
     const text = await metrics.expose()
-    const n = (outcome: string) => sample(text, 'messaging_client_consumed_messages_total', { messaging_destination_name: 'order.users', outcome })
+    const n = (outcome: string) =>
+      sample(text, 'messaging_client_consumed_messages_total', { messaging_destination_name: 'order.users', outcome })
     expect([n('applied'), n('duplicate'), n('retried'), n('dead_lettered'), n('refused')]).toEqual([1, 1, 1, 1, 1])
     expect(calls).toBe(4)
-    expect(sample(text, 'messaging_process_duration_seconds_count', { messaging_destination_name: 'order.users' })).toBe(4)
+    expect(
+      sample(text, 'messaging_process_duration_seconds_count', { messaging_destination_name: 'order.users' }),
+    ).toBe(4)
   })
 })
 

@@ -10,17 +10,53 @@ import { silentLogger } from '../src/log.ts'
 
 const Thing = v.object({ id: v.pipe(v.number(), v.integer(), v.minValue(1)), name: v.string() })
 const NewThing = v.object({ name: v.pipe(v.string(), v.maxLength(10)) })
-const info = { title: 't', version: '1', description: 'd', tokenUrl: '/login', tags: [{ name: 'things', description: 'things' }], schemas: { Thing, NewThing } }
+const info = {
+  title: 't',
+  version: '1',
+  description: 'd',
+  tokenUrl: '/login',
+  tags: [{ name: 'things', description: 'things' }],
+  schemas: { Thing, NewThing },
+}
 
-function appWith(o: { operationIds?: [string, string]; schemas?: { Thing: v.GenericSchema; NewThing: v.GenericSchema; [name: string]: v.GenericSchema } } = {}) {
+function appWith(
+  o: {
+    operationIds?: [string, string]
+    schemas?: { Thing: v.GenericSchema; NewThing: v.GenericSchema; [name: string]: v.GenericSchema }
+  } = {},
+) {
   const out = o.schemas?.Thing ?? Thing
   const input = o.schemas?.NewThing ?? NewThing
-  const app = createHttpApp({ service: 't', log: silentLogger, bodyLimit: 1000, docs: { ...info, ...(o.schemas ? { schemas: o.schemas } : {}) } })
+  const app = createHttpApp({
+    service: 't',
+    log: silentLogger,
+    bodyLimit: 1000,
+    docs: { ...info, ...(o.schemas ? { schemas: o.schemas } : {}) },
+  })
   const [first, second] = o.operationIds ?? ['listThings', 'createThing']
-  app.get('/things/:id', describeRoute({ operationId: first, summary: 's', description: 'd', tags: ['things'], responses: { 200: { description: 'a thing', schema: out } } }), params(v.object({ id: idString() })), query(v.object(pageEntries)), (c) => c.json({ id: 1, name: 'x' }))
+  app.get(
+    '/things/:id',
+    describeRoute({
+      operationId: first,
+      summary: 's',
+      description: 'd',
+      tags: ['things'],
+      responses: { 200: { description: 'a thing', schema: out } },
+    }),
+    params(v.object({ id: idString() })),
+    query(v.object(pageEntries)),
+    (c) => c.json({ id: 1, name: 'x' }),
+  )
   app.post(
     '/things',
-    describeRoute({ operationId: second, summary: 's', description: 'd', tags: ['things'], responses: { 201: { description: 'made', schema: out, headers: { Location: 'where' } } }, errors: { 429: 'slow down' } }),
+    describeRoute({
+      operationId: second,
+      summary: 's',
+      description: 'd',
+      tags: ['things'],
+      responses: { 201: { description: 'made', schema: out, headers: { Location: 'where' } } },
+      errors: { 429: 'slow down' },
+    }),
     authenticate({ secret: 'x'.repeat(32) }),
     body(input),
     (c) => c.json({ id: 1, name: 'x' }, 201),
@@ -36,8 +72,18 @@ describe('the OpenAPI document', () => {
   test('path and query values are declared as a client sends them, with their bounds and defaults', () => {
     expect(get.parameters).toEqual([
       { name: 'id', in: 'path', required: true, schema: { type: 'integer', minimum: 1, maximum: 999_999_999_999_999 } },
-      { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 100, default: 50 } },
-      { name: 'offset', in: 'query', required: false, schema: { type: 'integer', minimum: 0, maximum: 1_000_000_000, default: 0 } },
+      {
+        name: 'limit',
+        in: 'query',
+        required: false,
+        schema: { type: 'integer', minimum: 1, maximum: 100, default: 50 },
+      },
+      {
+        name: 'offset',
+        in: 'query',
+        required: false,
+        schema: { type: 'integer', minimum: 0, maximum: 1_000_000_000, default: 0 },
+      },
     ])
   })
 
@@ -56,19 +102,25 @@ describe('the OpenAPI document', () => {
     expect(post.responses['429'].headers['Retry-After'].schema.type).toBe('integer')
     expect(post.responses['201'].headers.Location.schema).toEqual({ type: 'string', format: 'uri-reference' })
     for (const status of ['400', '401', '413', '415', '422', '429', '500']) {
-      expect(post.responses[status].content['application/problem+json'].schema).toEqual({ $ref: '#/components/schemas/Problem' })
+      expect(post.responses[status].content['application/problem+json'].schema).toEqual({
+        $ref: '#/components/schemas/Problem',
+      })
     }
     expect(doc.tags).toEqual(info.tags)
     expect(doc.servers.length).toBe(1)
   })
 
   test('an operationId used twice is refused', () => {
-    expect(() => buildOpenApi(appWith({ operationIds: ['same', 'same'] }), info)).toThrow('operationId same is used twice')
+    expect(() => buildOpenApi(appWith({ operationIds: ['same', 'same'] }), info)).toThrow(
+      'operationId same is used twice',
+    )
   })
 
   test('one name that reads differently as a request and as a response is refused', () => {
     const Money = v.pipe(v.string(), v.transform(Number), v.number())
     const schemas = { Thing: v.object({ id: v.number(), price: Money }), NewThing: v.object({ price: Money }), Money }
-    expect(() => buildOpenApi(appWith({ schemas }), { ...info, schemas })).toThrow('the schema named Money reads differently')
+    expect(() => buildOpenApi(appWith({ schemas }), { ...info, schemas })).toThrow(
+      'the schema named Money reads differently',
+    )
   })
 })

@@ -16,7 +16,9 @@ import { serverUrl, useServer } from '../testing/databases.ts'
  * sending its statements, ROLLBACK or COMMIT to the new session of that connection, possibly in
  * the middle of another transaction. Seen as hung relays and consumers and lost effects.
  */
-const checkout = Bun.hash(join(import.meta.dir, '..', '..')).toString(36).slice(0, 6)
+const checkout = Bun.hash(join(import.meta.dir, '..', '..'))
+  .toString(36)
+  .slice(0, 6)
 
 describe.skipIf(!(await useServer()))('the kernel pool when the server terminates its connections', () => {
   test('transactions fail while it happens, then succeed again; nothing escapes, nothing hangs', async () => {
@@ -28,7 +30,11 @@ describe.skipIf(!(await useServer()))('the kernel pool when the server terminate
       stdout: 'pipe',
       stderr: 'pipe',
     })
-    const [out, err, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited])
+    const [out, err, code] = await Promise.all([
+      new Response(child.stdout).text(),
+      new Response(child.stderr).text(),
+      child.exited,
+    ])
     expect(err).not.toContain('socket.write')
     expect(code).toBe(0)
     const r = JSON.parse(out.trim().split('\n').at(-1)!) as Record<string, number | boolean>

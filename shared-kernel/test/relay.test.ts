@@ -28,13 +28,17 @@ class FlakyBus implements Bus {
 }
 
 const writeEvents = (sql: Sql, n: number, onEvents?: () => void) =>
-  transact(sql, { source: 'auth', ...(onEvents ? { onEvents } : {}) }, (_tx, events) => events, async (events) => {
-    for (let i = 0; i < n; i++) {
-      await events.add({ type: 'user.deleted', data: { id: crypto.randomUUID(), version: 1 } }, 'corr')
-    }
-    return ok(null)
-  })
-
+  transact(
+    sql,
+    { source: 'auth', ...(onEvents ? { onEvents } : {}) },
+    (_tx, events) => events,
+    async (events) => {
+      for (let i = 0; i < n; i++) {
+        await events.add({ type: 'user.deleted', data: { id: crypto.randomUUID(), version: 1 } }, 'corr')
+      }
+      return ok(null)
+    },
+  )
 
 for (const db of await adapterDatabases('relay', [])) {
   describe(`outbox relay (${db.kind})`, () => {
@@ -61,10 +65,15 @@ for (const db of await adapterDatabases('relay', [])) {
 
     test('a rolled-back transaction publishes nothing', async () => {
       const { sql, bus, relay } = await started({ pollMs: 20 })
-      await transact(sql, { source: 'auth' }, (_tx, e) => e, async (events) => {
-        await events.add({ type: 'user.deleted', data: { id: crypto.randomUUID(), version: 1 } }, null)
-        return { ok: false as const, error: 'no' }
-      })
+      await transact(
+        sql,
+        { source: 'auth' },
+        (_tx, e) => e,
+        async (events) => {
+          await events.add({ type: 'user.deleted', data: { id: crypto.randomUUID(), version: 1 } }, null)
+          return { ok: false as const, error: 'no' }
+        },
+      )
       await Bun.sleep(100)
       expect(bus.got).toHaveLength(0)
       await relay.stop()
@@ -108,7 +117,12 @@ for (const db of await adapterDatabases('relay', [])) {
       const sql = await db.open()
       const bus = new MemoryBus()
       const got: Envelope[] = []
-      await bus.subscribe({ service: 'catalog', name: 'users', topics: ['user.deleted'], handler: async (e) => void got.push(e) })
+      await bus.subscribe({
+        service: 'catalog',
+        name: 'users',
+        topics: ['user.deleted'],
+        handler: async (e) => void got.push(e),
+      })
       const relay = new OutboxRelay(sql, bus, silentLogger)
       relay.start()
       await writeEvents(sql, 2, () => relay.wake())

@@ -18,14 +18,38 @@ describe('revoked tokens in a service with a user replica', () => {
     app.get('/me', authenticate({ secret, lookup: replica.lookup }), (c) => c.json({ ok: true }))
     const user = { id: crypto.randomUUID(), username: 'bob', role: 'USER' as const }
     const at = (s: number) => signAccessToken(secret, user, s, 1800)
-    const get = async (token: string) => (await app.request('/me', { headers: { Authorization: `Bearer ${token}` } })).status
+    const get = async (token: string) =>
+      (await app.request('/me', { headers: { Authorization: `Bearer ${token}` } })).status
     const now = Math.floor(Date.now() / 1000)
     const old = await at(now - 10)
-    const data = (version: number, cutoff: string | null) => ({ id: user.id, username: 'bob', email: 'bob@example.com', role: 'USER' as const, version, tokens_valid_after: cutoff })
-    await replica.apply(makeEnvelope('auth', { type: 'user.created', data: data(1, null) }, null, crypto.randomUUID(), new Date()) as Envelope<'user.created'>)
+    const data = (version: number, cutoff: string | null) => ({
+      id: user.id,
+      username: 'bob',
+      email: 'bob@example.com',
+      role: 'USER' as const,
+      version,
+      tokens_valid_after: cutoff,
+    })
+    await replica.apply(
+      makeEnvelope(
+        'auth',
+        { type: 'user.created', data: data(1, null) },
+        null,
+        crypto.randomUUID(),
+        new Date(),
+      ) as Envelope<'user.created'>,
+    )
     expect(await get(old)).toBe(200)
     const cutoff = new Date((now - 5) * 1000).toISOString()
-    await replica.apply(makeEnvelope('auth', { type: 'user.updated', data: data(2, cutoff) }, null, crypto.randomUUID(), new Date()) as Envelope<'user.updated'>)
+    await replica.apply(
+      makeEnvelope(
+        'auth',
+        { type: 'user.updated', data: data(2, cutoff) },
+        null,
+        crypto.randomUUID(),
+        new Date(),
+      ) as Envelope<'user.updated'>,
+    )
     expect(await get(old)).toBe(401)
     // issued in the very second of the cut-off, or after: accepted
     expect(await get(await at(now - 5))).toBe(200)

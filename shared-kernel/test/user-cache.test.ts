@@ -126,8 +126,21 @@ describe('UserCache', () => {
 
 type UserEnv = Envelope<'user.created'> | Envelope<'user.updated'> | Envelope<'user.deleted'>
 const ev = (type: 'user.created' | 'user.updated', id: string, version: number, role: 'USER' | 'ADMIN'): UserEnv =>
-  makeEnvelope('auth', { type, data: { id, username: 'bob', email: 'bob@example.com', role, version } }, null, crypto.randomUUID(), new Date()) as UserEnv
-const del = (id: string, version: number): UserEnv => makeEnvelope('auth', { type: 'user.deleted', data: { id, version } }, null, crypto.randomUUID(), new Date()) as UserEnv
+  makeEnvelope(
+    'auth',
+    { type, data: { id, username: 'bob', email: 'bob@example.com', role, version } },
+    null,
+    crypto.randomUUID(),
+    new Date(),
+  ) as UserEnv
+const del = (id: string, version: number): UserEnv =>
+  makeEnvelope(
+    'auth',
+    { type: 'user.deleted', data: { id, version } },
+    null,
+    crypto.randomUUID(),
+    new Date(),
+  ) as UserEnv
 
 for (const db of await adapterDatabases('usercache', [USER_REPLICA_MIGRATIONS])) {
   describe(`cached postgres user replica (${db.kind})`, () => {

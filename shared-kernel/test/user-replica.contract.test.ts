@@ -7,9 +7,28 @@ import { silentLogger } from '../src/log.ts'
 import { adapterDatabases } from '../testing/databases.ts'
 
 type UserEnv = Envelope<'user.created'> | Envelope<'user.updated'> | Envelope<'user.deleted'>
-const ev = (type: 'user.created' | 'user.updated', id: string, version: number, role: 'USER' | 'ADMIN' = 'USER', username = 'bob'): UserEnv =>
-  makeEnvelope('auth', { type, data: { id, username, email: `${username}@example.com`, role, version } }, null, crypto.randomUUID(), new Date()) as UserEnv
-const del = (id: string, version: number): UserEnv => makeEnvelope('auth', { type: 'user.deleted', data: { id, version } }, null, crypto.randomUUID(), new Date()) as UserEnv
+const ev = (
+  type: 'user.created' | 'user.updated',
+  id: string,
+  version: number,
+  role: 'USER' | 'ADMIN' = 'USER',
+  username = 'bob',
+): UserEnv =>
+  makeEnvelope(
+    'auth',
+    { type, data: { id, username, email: `${username}@example.com`, role, version } },
+    null,
+    crypto.randomUUID(),
+    new Date(),
+  ) as UserEnv
+const del = (id: string, version: number): UserEnv =>
+  makeEnvelope(
+    'auth',
+    { type: 'user.deleted', data: { id, version } },
+    null,
+    crypto.randomUUID(),
+    new Date(),
+  ) as UserEnv
 
 function contract(name: string, make: () => Promise<UserReplica>) {
   describe(`user replica contract: ${name}`, () => {
@@ -58,24 +77,44 @@ function contract(name: string, make: () => Promise<UserReplica>) {
       const id = crypto.randomUUID()
       const cutoff = '2026-11-28T12:00:01.000Z'
       const withCutoff = (version: number, at: string | null) =>
-        makeEnvelope('auth', { type: 'user.updated', data: { id, username: 'bob', email: 'bob@example.com', role: 'USER', version, tokens_valid_after: at } }, null, crypto.randomUUID(), new Date()) as UserEnv
+        makeEnvelope(
+          'auth',
+          {
+            type: 'user.updated',
+            data: { id, username: 'bob', email: 'bob@example.com', role: 'USER', version, tokens_valid_after: at },
+          },
+          null,
+          crypto.randomUUID(),
+          new Date(),
+        ) as UserEnv
       await r.apply(ev('user.created', id, 1))
       expect(await r.lookup(id)).toEqual({ deleted: false, role: 'USER', username: 'bob' })
       expect(await r.apply(withCutoff(2, cutoff))).toBe(true)
-      expect(await r.lookup(id)).toEqual({ deleted: false, role: 'USER', username: 'bob', tokensValidAfter: Date.parse(cutoff) })
+      expect(await r.lookup(id)).toEqual({
+        deleted: false,
+        role: 'USER',
+        username: 'bob',
+        tokensValidAfter: Date.parse(cutoff),
+      })
       // an older event cannot take it back
       expect(await r.apply(withCutoff(1, null))).toBe(false)
-      expect((await r.lookup(id)) as { tokensValidAfter?: number }).toMatchObject({ tokensValidAfter: Date.parse(cutoff) })
+      expect((await r.lookup(id)) as { tokensValidAfter?: number }).toMatchObject({
+        tokensValidAfter: Date.parse(cutoff),
+      })
       const later = '2026-11-28T12:05:00.000Z'
       expect(await r.apply(withCutoff(3, later))).toBe(true)
-      expect((await r.lookup(id)) as { tokensValidAfter?: number }).toMatchObject({ tokensValidAfter: Date.parse(later) })
+      expect((await r.lookup(id)) as { tokensValidAfter?: number }).toMatchObject({
+        tokensValidAfter: Date.parse(later),
+      })
       expect(await r.apply(del(id, 4))).toBe(true)
       expect(await r.lookup(id)).toEqual({ deleted: true })
     })
     test('concurrent deliveries of many versions end at the highest', async () => {
       const id = crypto.randomUUID()
       const versions = Array.from({ length: 30 }, (_, i) => i + 1).sort(() => Math.random() - 0.5)
-      await Promise.all(versions.map((v) => r.apply(ev('user.updated', id, v, v === 30 ? 'ADMIN' : 'USER', `name${v}`))))
+      await Promise.all(
+        versions.map((v) => r.apply(ev('user.updated', id, v, v === 30 ? 'ADMIN' : 'USER', `name${v}`))),
+      )
       expect(await r.lookup(id)).toEqual({ deleted: false, role: 'ADMIN', username: 'name30' })
     })
   })
@@ -85,5 +124,7 @@ contract('memory', async () => memoryUserReplica())
 for (const db of await adapterDatabases('replica', [USER_REPLICA_MIGRATIONS])) {
   contract(`postgres (${db.kind})`, async () => postgresUserReplica(await db.open()))
   // The same contract through the lookup cache the services use.
-  contract(`postgres (${db.kind}), cached`, async () => cachedPostgresUserReplica({ sql: await db.open(), embedded: db.kind === 'pglite' }, silentLogger))
+  contract(`postgres (${db.kind}), cached`, async () =>
+    cachedPostgresUserReplica({ sql: await db.open(), embedded: db.kind === 'pglite' }, silentLogger),
+  )
 }

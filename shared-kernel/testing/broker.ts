@@ -1,7 +1,13 @@
 import { AMQPClient } from '@cloudamqp/amqp-client'
 import { inCI } from './databases.ts'
 import { brokerUser } from '../src/bus/amqp.ts'
-import { applyBrokerSetup, brokerDefinitions, passwordsOf, rabbitmqctlAvailable, serviceAmqpUrl } from '../src/bus/broker-setup.ts'
+import {
+  applyBrokerSetup,
+  brokerDefinitions,
+  passwordsOf,
+  rabbitmqctlAvailable,
+  serviceAmqpUrl,
+} from '../src/bus/broker-setup.ts'
 import { BROKER_USERS, type Service, SERVICES } from '../src/bus/ownership.ts'
 import { queueName, TOPOLOGY } from '../src/bus/topology.ts'
 
@@ -40,8 +46,13 @@ let setupTool: Promise<boolean> | undefined
 export async function useBrokerSetup(): Promise<boolean> {
   if (!(await useBroker())) return false
   if (await (setupTool ??= rabbitmqctlAvailable())) return true
-  if (inCI()) throw new Error('rabbitmqctl cannot reach the local RabbitMQ node, and CI requires it (it creates the services\' broker users)')
-  console.warn('[skip] rabbitmqctl cannot reach the local RabbitMQ node: tests needing the services\' broker users skipped (they fail in CI)')
+  if (inCI())
+    throw new Error(
+      "rabbitmqctl cannot reach the local RabbitMQ node, and CI requires it (it creates the services' broker users)",
+    )
+  console.warn(
+    "[skip] rabbitmqctl cannot reach the local RabbitMQ node: tests needing the services' broker users skipped (they fail in CI)",
+  )
   return false
 }
 
@@ -49,7 +60,9 @@ export async function useBrokerSetup(): Promise<boolean> {
 export const testPrefix = () => `test.${crypto.randomUUID().slice(0, 8)}.`
 
 /** Raw access for assertions and cleanup: message counts, reading dead-letter queues, deleting. */
-export async function withBrokerChannel<T>(fn: (ch: Awaited<ReturnType<AMQPClient['channel']>>) => Promise<T>): Promise<T> {
+export async function withBrokerChannel<T>(
+  fn: (ch: Awaited<ReturnType<AMQPClient['channel']>>) => Promise<T>,
+): Promise<T> {
   const client = new AMQPClient(brokerUrl())
   await client.connect()
   try {

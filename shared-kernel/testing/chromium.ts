@@ -19,7 +19,13 @@ export function useChromium(): boolean {
   return false
 }
 
-export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'] as const
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+] as const
 
 /** A headless chromium's one context, and how to close it (its profile removed). */
 export interface Chromium {

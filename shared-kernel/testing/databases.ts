@@ -53,7 +53,9 @@ export async function useServer(what = 'PostgreSQL'): Promise<boolean> {
 const servers = new Map<string, Promise<Database>>()
 
 // Test databases are per checkout, so two working trees on one machine never share one.
-const checkout = Bun.hash(join(import.meta.dir, '..', '..')).toString(36).slice(0, 6)
+const checkout = Bun.hash(join(import.meta.dir, '..', '..'))
+  .toString(36)
+  .slice(0, 6)
 
 /** A test database `shop_test_<name>_<checkout>` on the real server, shared by the run. */
 export function sharedServerDb(name: string): Promise<Database> {
@@ -82,7 +84,10 @@ export type DbKind = 'pglite' | 'server'
  * The databases an adapter suite runs on: PGlite always, the real server when `useServer()` says
  * so. Each entry opens its database lazily and resets its schema.
  */
-export async function adapterDatabases(name: string, migrations: string | readonly string[]): Promise<{ kind: DbKind; open: () => Promise<Sql> }[]> {
+export async function adapterDatabases(
+  name: string,
+  migrations: string | readonly string[],
+): Promise<{ kind: DbKind; open: () => Promise<Sql> }[]> {
   const kinds: { kind: DbKind; open: () => Promise<Sql> }[] = [
     {
       kind: 'pglite',

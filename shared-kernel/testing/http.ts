@@ -51,7 +51,12 @@ export interface CallOptions {
  * One request through `app.request()`: the real Hono pipeline, no socket. The response is checked
  * against the app's OpenAPI document (openapi-check.ts): a mismatch fails the test.
  */
-export async function call(app: Hono<any, any, any>, method: string, path: string, o: CallOptions = {}): Promise<Reply> {
+export async function call(
+  app: Hono<any, any, any>,
+  method: string,
+  path: string,
+  o: CallOptions = {},
+): Promise<Reply> {
   const headers: Record<string, string> = { ...(o.headers ?? {}) }
   if (o.token) headers.Authorization = `Bearer ${o.token}`
   let body: string | undefined
@@ -92,8 +97,10 @@ export function tokenFactory(secret: string) {
     ...extra,
   })
   return {
-    valid: (user: { id: string; username: string; role: string }, extra: Record<string, unknown> = {}) => sign(claims(user, extra), secret, 'HS256'),
-    signed: (payload: Record<string, unknown>, key = secret, alg: 'HS256' | 'HS384' | 'HS512' = 'HS256') => sign(payload, key, alg),
+    valid: (user: { id: string; username: string; role: string }, extra: Record<string, unknown> = {}) =>
+      sign(claims(user, extra), secret, 'HS256'),
+    signed: (payload: Record<string, unknown>, key = secret, alg: 'HS256' | 'HS384' | 'HS512' = 'HS256') =>
+      sign(payload, key, alg),
     claims,
     algNone: (user: { id: string; username: string; role: string }) =>
       `${b64url(JSON.stringify({ alg: 'none', typ: 'JWT' }))}.${b64url(JSON.stringify(claims(user)))}.`,

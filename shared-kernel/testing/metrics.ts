@@ -9,7 +9,8 @@ export function sample(text: string, name: string, labels: Readonly<Record<strin
     const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line)
     if (!m || m[1] !== name) continue
     const got: Record<string, string> = {}
-    for (const pair of (m[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) got[pair[1]!] = pair[2]!.replace(/\\(.)/g, '$1')
+    for (const pair of (m[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g))
+      got[pair[1]!] = pair[2]!.replace(/\\(.)/g, '$1')
     if (Object.entries(labels).every(([k, v]) => got[k] === v)) found += Number(m[3])
   }
   return found
@@ -17,4 +18,8 @@ export function sample(text: string, name: string, labels: Readonly<Record<strin
 
 /** How many requests `text` counts for one method, route template and status (the duration histogram's count). */
 export const requestCount = (text: string, method: string, route: string, status: number | string): number =>
-  sample(text, 'http_server_request_duration_seconds_count', { http_request_method: method, http_route: route, http_response_status_code: String(status) })
+  sample(text, 'http_server_request_duration_seconds_count', {
+    http_request_method: method,
+    http_route: route,
+    http_response_status_code: String(status),
+  })

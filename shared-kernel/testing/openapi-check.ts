@@ -37,7 +37,10 @@ function checkerFor(doc: Json): Checker {
     if (Array.isArray(value)) return value.map(rewrite)
     if (value && typeof value === 'object') {
       return Object.fromEntries(
-        Object.entries(value).map(([k, v]) => [k, k === '$ref' && typeof v === 'string' ? v.replace('#/components/schemas/', `${DOC_ID}#/$defs/`) : rewrite(v)]),
+        Object.entries(value).map(([k, v]) => [
+          k,
+          k === '$ref' && typeof v === 'string' ? v.replace('#/components/schemas/', `${DOC_ID}#/$defs/`) : rewrite(v),
+        ]),
       )
     }
     return value
@@ -57,7 +60,12 @@ function checkerFor(doc: Json): Checker {
       .map((seg) => (/^\{.+\}$/.test(seg) ? '[^/]+' : seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
       .join('/')
     for (const [method, op] of Object.entries<Json>(ops)) {
-      operations.push({ re: new RegExp(`^${source}/?$`), method: method.toUpperCase(), where: `${method.toUpperCase()} ${path}`, responses: op.responses ?? {} })
+      operations.push({
+        re: new RegExp(`^${source}/?$`),
+        method: method.toUpperCase(),
+        where: `${method.toUpperCase()} ${path}`,
+        responses: op.responses ?? {},
+      })
     }
   }
   return { operations, validator }
@@ -74,7 +82,14 @@ function checkerOf(app: Hono<any, any, any>): Checker | undefined {
 }
 
 /** Checks one response; returns the mismatches (empty when it matches or is not described). */
-export function checkResponse(app: Hono<any, any, any>, method: string, url: string, status: number, headers: Headers, text: string): string[] {
+export function checkResponse(
+  app: Hono<any, any, any>,
+  method: string,
+  url: string,
+  status: number,
+  headers: Headers,
+  text: string,
+): string[] {
   const checker = checkerOf(app)
   if (!checker) return []
   const path = new URL(url, 'http://x').pathname
@@ -88,10 +103,14 @@ export function checkResponse(app: Hono<any, any, any>, method: string, url: str
   const type = (headers.get('Content-Type') ?? '').split(';')[0]!.trim()
   const content: Json = declared.content ?? {}
   if (text === '') {
-    if (Object.keys(content).length && method.toUpperCase() !== 'HEAD') issues.push(`${where}: empty body, but a body is declared`)
+    if (Object.keys(content).length && method.toUpperCase() !== 'HEAD')
+      issues.push(`${where}: empty body, but a body is declared`)
   } else {
     const media = content[type]
-    if (!media) issues.push(`${where}: a ${type || 'untyped'} body, but the operation declares ${Object.keys(content).join(', ') || 'none'}`)
+    if (!media)
+      issues.push(
+        `${where}: a ${type || 'untyped'} body, but the operation declares ${Object.keys(content).join(', ') || 'none'}`,
+      )
     else if (media.schema) {
       let body: unknown
       try {
@@ -101,7 +120,9 @@ export function checkResponse(app: Hono<any, any, any>, method: string, url: str
       }
       const validate = checker.validator(media.schema)
       if (body !== undefined && !validate(body)) {
-        issues.push(`${where}: ${(validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}`).join('; ')} (body: ${text.slice(0, 300)})`)
+        issues.push(
+          `${where}: ${(validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}`).join('; ')} (body: ${text.slice(0, 300)})`,
+        )
       }
     }
   }
@@ -110,7 +131,10 @@ export function checkResponse(app: Hono<any, any, any>, method: string, url: str
     if (value === null || !h.schema) continue
     const parsed = h.schema.type === 'integer' ? (/^-?\d+$/.test(value) ? Number(value) : value) : value
     const validate = checker.validator(h.schema)
-    if (!validate(parsed)) issues.push(`${where}: header ${name}: ${JSON.stringify(value)} ${(validate.errors ?? []).map((e) => e.message).join('; ')}`)
+    if (!validate(parsed))
+      issues.push(
+        `${where}: header ${name}: ${JSON.stringify(value)} ${(validate.errors ?? []).map((e) => e.message).join('; ')}`,
+      )
   }
   responseChecks.mismatches.push(...issues)
   return issues

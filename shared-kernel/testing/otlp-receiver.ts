@@ -20,11 +20,21 @@ type KeyValue = { key: string; value: AnyValue }
 type OtlpJson = {
   resourceSpans?: {
     resource?: { attributes?: KeyValue[] }
-    scopeSpans?: { spans?: { traceId: string; spanId: string; parentSpanId?: string; name: string; kind: number; attributes?: KeyValue[] }[] }[]
+    scopeSpans?: {
+      spans?: {
+        traceId: string
+        spanId: string
+        parentSpanId?: string
+        name: string
+        kind: number
+        attributes?: KeyValue[]
+      }[]
+    }[]
   }[]
 }
 
-const value = (v: AnyValue): string | number | boolean => v.stringValue ?? (v.intValue !== undefined ? Number(v.intValue) : (v.boolValue ?? v.doubleValue ?? ''))
+const value = (v: AnyValue): string | number | boolean =>
+  v.stringValue ?? (v.intValue !== undefined ? Number(v.intValue) : (v.boolValue ?? v.doubleValue ?? ''))
 const attrs = (kvs: KeyValue[] | undefined) => Object.fromEntries((kvs ?? []).map((kv) => [kv.key, value(kv.value)]))
 
 export interface OtlpReceiver {
@@ -41,14 +51,24 @@ export function startOtlpReceiver(): OtlpReceiver {
     port: 0,
     hostname: '127.0.0.1',
     async fetch(req) {
-      if (req.method !== 'POST' || new URL(req.url).pathname !== '/v1/traces') return new Response('not found', { status: 404 })
-      if (!(req.headers.get('content-type') ?? '').includes('json')) return new Response('only OTLP JSON here', { status: 415 })
+      if (req.method !== 'POST' || new URL(req.url).pathname !== '/v1/traces')
+        return new Response('not found', { status: 404 })
+      if (!(req.headers.get('content-type') ?? '').includes('json'))
+        return new Response('only OTLP JSON here', { status: 415 })
       const body = (await req.json()) as OtlpJson
       for (const rs of body.resourceSpans ?? []) {
         const service = String(attrs(rs.resource?.attributes)['service.name'] ?? '')
         for (const ss of rs.scopeSpans ?? []) {
           for (const s of ss.spans ?? []) {
-            spans.push({ service, traceId: s.traceId, spanId: s.spanId, parentSpanId: s.parentSpanId ?? '', name: s.name, kind: s.kind, attributes: attrs(s.attributes) })
+            spans.push({
+              service,
+              traceId: s.traceId,
+              spanId: s.spanId,
+              parentSpanId: s.parentSpanId ?? '',
+              name: s.name,
+              kind: s.kind,
+              attributes: attrs(s.attributes),
+            })
           }
         }
       }
@@ -63,7 +83,10 @@ export function startOtlpReceiver(): OtlpReceiver {
       for (;;) {
         const found = pick(spans)
         if (found !== undefined) return found
-        if (Date.now() > end) throw new Error(`the spans expected did not arrive within ${ms} ms; got:\n${spans.map((s) => `${s.service} ${s.name} ${s.traceId}/${s.spanId}<-${s.parentSpanId}`).join('\n')}`)
+        if (Date.now() > end)
+          throw new Error(
+            `the spans expected did not arrive within ${ms} ms; got:\n${spans.map((s) => `${s.service} ${s.name} ${s.traceId}/${s.spanId}<-${s.parentSpanId}`).join('\n')}`,
+          )
         await Bun.sleep(50)
       }
     },

@@ -17,11 +17,13 @@ export function problemShapeIssues(r: Answer, status: number, code?: string): st
   if (typeof r.body?.title !== 'string' || typeof r.body?.detail !== 'string') issues.push('title/detail')
   if (code && r.body?.code !== code) issues.push(`code ${r.body?.code} != ${code}`)
   if (status === 422 && !Array.isArray(r.body?.errors)) issues.push('422 without errors')
-  if (status === 401 && r.headers.get('WWW-Authenticate') !== 'Bearer') issues.push('401 without WWW-Authenticate: Bearer')
+  if (status === 401 && r.headers.get('WWW-Authenticate') !== 'Bearer')
+    issues.push('401 without WWW-Authenticate: Bearer')
   return issues
 }
 
-export const expectProblem = (r: Answer, status: number, code?: string): void => expect(problemShapeIssues(r, status, code)).toEqual([])
+export const expectProblem = (r: Answer, status: number, code?: string): void =>
+  expect(problemShapeIssues(r, status, code)).toEqual([])
 
 /** The database itself refuses a NUL in text: what the services' control-character checks prevent. */
 export async function expectNulRefusedBy(sql: Sql): Promise<void> {

@@ -45,7 +45,12 @@ interface Outcome {
 }
 
 /** Logs in through Authorize (password flow), then runs one Try-it-out; returns what the page showed. */
-async function authorizeAndTry(browser: BrowserContext, docs: string, label: string, service: ServiceName): Promise<Outcome> {
+async function authorizeAndTry(
+  browser: BrowserContext,
+  docs: string,
+  label: string,
+  service: ServiceName,
+): Promise<Outcome> {
   const page = await browser.newPage()
   const problems: string[] = []
   page.on('console', (m) => {
@@ -62,7 +67,8 @@ async function authorizeAndTry(browser: BrowserContext, docs: string, label: str
   page.on('request', (r) => {
     const path = new URL(r.url()).pathname
     if (path === op.path) sent.push(r.headers())
-    if (path === '/api/v1/auth/login' && r.method() === 'POST') login = { origin: new URL(r.url()).origin, headers: r.headers(), body: r.postData() ?? '' }
+    if (path === '/api/v1/auth/login' && r.method() === 'POST')
+      login = { origin: new URL(r.url()).origin, headers: r.headers(), body: r.postData() ?? '' }
   })
   try {
     await page.goto(docs)
@@ -82,11 +88,14 @@ async function authorizeAndTry(browser: BrowserContext, docs: string, label: str
     const loggedIn = oauth.locator('button', { hasText: 'Logout' })
     const failed = oauth.locator('.errors')
     await Promise.race([loggedIn.waitFor({ timeout: 15_000 }), failed.waitFor({ timeout: 15_000 })])
-    if (await failed.isVisible()) throw new Error(`Authorize failed: ${await failed.innerText()}\n${problems.join('\n')}`)
+    if (await failed.isVisible())
+      throw new Error(`Authorize failed: ${await failed.innerText()}\n${problems.join('\n')}`)
     await shot(page, `${label}-${service}-2-authorized`)
     await page.locator('.modal-ux .close-modal').click()
 
-    const block = page.locator(`.opblock.opblock-${op.method}`).filter({ has: page.locator(`.opblock-summary-path[data-path="${op.path}"]`) })
+    const block = page
+      .locator(`.opblock.opblock-${op.method}`)
+      .filter({ has: page.locator(`.opblock-summary-path[data-path="${op.path}"]`) })
     await block.locator('.opblock-summary').first().click()
     await block.locator('button.try-out__btn').click()
     if (op.body) await block.locator('textarea.body-param__text').fill(op.body)
@@ -96,7 +105,13 @@ async function authorizeAndTry(browser: BrowserContext, docs: string, label: str
     await block.locator('.live-responses-table').scrollIntoViewIfNeeded()
     await shot(page, `${label}-${service}-3-try-it-out`)
     const shown = await block.locator('.live-responses-table tbody .response-col_description').first().innerText()
-    return { status: Number((await status.innerText()).trim()), shown, authorization: sent.at(-1)?.authorization ?? '', login, problems }
+    return {
+      status: Number((await status.innerText()).trim()),
+      shown,
+      authorization: sent.at(-1)?.authorization ?? '',
+      login,
+      problems,
+    }
   } finally {
     await page.close()
   }
@@ -127,7 +142,15 @@ const modes: { mode: 'make dev' | 'make start'; needsServers: boolean; start: ()
       copyFileSync(join(root, '.env.example'), join(dir, '.env'))
       return startScript(
         join(root, 'scripts', 'start.ts'),
-        { ...env, DATABASE_POOL_MAX: '3', JWT_SECRET: SECRET, ADMIN_USERNAME: ADMIN.username, ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password, HOST: '127.0.0.1' },
+        {
+          ...env,
+          DATABASE_POOL_MAX: '3',
+          JWT_SECRET: SECRET,
+          ADMIN_USERNAME: ADMIN.username,
+          ADMIN_EMAIL: ADMIN.email,
+          ADMIN_PASSWORD: ADMIN.password,
+          HOST: '127.0.0.1',
+        },
         {
           host: '127.0.0.1',
           cwd: dir,
@@ -159,10 +182,14 @@ for (const { mode, needsServers, start } of modes) {
         const browser: Chromium = await launchChromium()
         const r = await authorizeAndTry(browser.context, `${shop!.urls[service]}/docs`, mode.replace(' ', '-'), service)
           .catch((e: unknown) => {
-            throw new Error(`${e instanceof Error ? e.message : String(e)}\n--- what the shop printed:\n${shop!.output().slice(-4000)}`)
+            throw new Error(
+              `${e instanceof Error ? e.message : String(e)}\n--- what the shop printed:\n${shop!.output().slice(-4000)}`,
+            )
           })
           .finally(() => browser.close())
-        console.log(`browser: ${mode}, ${service} /docs: Authorize at ${r.login?.origin}, Try-it-out ${op.method.toUpperCase()} ${op.path} -> ${r.status}; problems on the page: ${r.problems.length}`)
+        console.log(
+          `browser: ${mode}, ${service} /docs: Authorize at ${r.login?.origin}, Try-it-out ${op.method.toUpperCase()} ${op.path} -> ${r.status}; problems on the page: ${r.problems.length}`,
+        )
         expect(r.problems).toEqual([])
         // Every service's Authorize logs in at its auth (catalog's and order's pages cross-origin),
         // with the username and password only: no client credentials, empty or not.

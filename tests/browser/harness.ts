@@ -56,7 +56,8 @@ export async function startScript(
   for (const stream of [proc.stdout, proc.stderr]) {
     void (async () => {
       const decoder = new TextDecoder()
-      for await (const chunk of stream as ReadableStream<Uint8Array>) output.push(decoder.decode(chunk, { stream: true }))
+      for await (const chunk of stream as ReadableStream<Uint8Array>)
+        output.push(decoder.decode(chunk, { stream: true }))
     })()
   }
   const urls = Object.fromEntries(SERVICES.map((s) => [s, `http://${host}:${ports[s]}`])) as Record<ServiceName, string>
@@ -71,7 +72,14 @@ export async function startScript(
   const running = { urls, output: () => output.join(''), stop }
   const deadline = Date.now() + 90_000
   for (;;) {
-    const ready = await Promise.all(SERVICES.map((s) => fetch(`${urls[s]}/health/ready`).then((r) => r.ok, () => false)))
+    const ready = await Promise.all(
+      SERVICES.map((s) =>
+        fetch(`${urls[s]}/health/ready`).then(
+          (r) => r.ok,
+          () => false,
+        ),
+      ),
+    )
     if (ready.every(Boolean)) return running
     if (proc.exitCode !== null || Date.now() > deadline) {
       await stop().catch(() => {})

@@ -42,7 +42,9 @@ describe.skipIf(!run)('fault: the broker stopped and restarted under load', () =
       'broker unavailable (first 503 → answering)': `${outage.answering - firstDown} ms`,
       'requests while the broker was down': `${during.length} (${during.filter((s) => s.outcome.startsWith('2')).length} 2xx)`,
       'outbox rows waiting while the broker was down': heldWhileDown,
-      '/health/ready 503 (broker down) answers': Object.fromEntries(SERVICES.map((svc) => [svc, notReady.filter((x) => x.svc === svc).length])),
+      '/health/ready 503 (broker down) answers': Object.fromEntries(
+        SERVICES.map((svc) => [svc, notReady.filter((x) => x.svc === svc).length]),
+      ),
     })
 
     expect(deadProcesses(w.shop)).toEqual([])

@@ -15,7 +15,10 @@ let brokerStopped = false
  */
 async function ctl(cmd: 'stop_app' | 'start_app'): Promise<number> {
   const niced = Bun.spawnSync(['nice', '-n', '-10', 'true']).exitCode === 0
-  const p = Bun.spawn([...(niced ? ['nice', '-n', '-10'] : []), 'rabbitmqctl', cmd], { stdout: 'ignore', stderr: 'ignore' })
+  const p = Bun.spawn([...(niced ? ['nice', '-n', '-10'] : []), 'rabbitmqctl', cmd], {
+    stdout: 'ignore',
+    stderr: 'ignore',
+  })
   return p.exited
 }
 
@@ -108,7 +111,11 @@ export function watchReadiness(shop: Shop, everyMs = 100) {
 }
 
 /** SIGKILL (no shutdown at all), a pause, then the same service again on the same database and env. */
-export async function killAndRestart(shop: Shop, svc: ServiceName, downMs: number): Promise<{ killedAt: number; upAt: number; oldUrl: string; newUrl: string }> {
+export async function killAndRestart(
+  shop: Shop,
+  svc: ServiceName,
+  downMs: number,
+): Promise<{ killedAt: number; upAt: number; oldUrl: string; newUrl: string }> {
   const oldUrl = shop[svc].url
   const killedAt = Date.now()
   await shop[svc].stop('SIGKILL')
@@ -124,7 +131,8 @@ export async function terminateConnections(): Promise<Record<ServiceName, number
   try {
     const killed = {} as Record<ServiceName, number>
     for (const svc of SERVICES) {
-      const rows = await sql`select pid, pg_terminate_backend(pid) as done from pg_stat_activity where datname = ${dbName(svc)} and pid <> pg_backend_pid()`
+      const rows =
+        await sql`select pid, pg_terminate_backend(pid) as done from pg_stat_activity where datname = ${dbName(svc)} and pid <> pg_backend_pid()`
       killed[svc] = rows.filter((r) => r.done).length
     }
     return killed

@@ -121,7 +121,8 @@ export class Load {
   ): Promise<Answer | undefined> {
     const base = this.w.shop[svc].url
     const start = Date.now()
-    const note = (outcome: string, expected: boolean) => this.samples.push({ svc, op, outcome, expected, start, end: Date.now() })
+    const note = (outcome: string, expected: boolean) =>
+      this.samples.push({ svc, op, outcome, expected, start, end: Date.now() })
     if (!base) {
       note('down', false)
       await Bun.sleep(25)
@@ -140,7 +141,10 @@ export class Load {
       })
       const text = await res.text()
       note(String(res.status), o.ok(res.status))
-      return { status: res.status, body: text && /json/.test(res.headers.get('Content-Type') ?? '') ? JSON.parse(text) : undefined }
+      return {
+        status: res.status,
+        body: text && /json/.test(res.headers.get('Content-Type') ?? '') ? JSON.parse(text) : undefined,
+      }
     } catch (e) {
       note((e as Error).name === 'TimeoutError' ? 'timeout' : 'down', false)
       await Bun.sleep(25)
@@ -149,7 +153,10 @@ export class Load {
   }
 
   // A request of a user who has been deleted meanwhile may be refused (401): that is the contract.
-  private userOk = (b: Buyer, ...ok: number[]) => (s: number) => ok.includes(s) || (b.deleted && s === 401)
+  private userOk =
+    (b: Buyer, ...ok: number[]) =>
+    (s: number) =>
+      ok.includes(s) || (b.deleted && s === 401)
 
   private async register(): Promise<void> {
     const username = `load${this.seed}_${this.seq++}`
@@ -160,7 +167,10 @@ export class Load {
     })
     if (r?.status !== 201) return
     const buyer: Buyer = { id: r.body.id, username, password, token: '', orders: [], spare: true, deleted: false }
-    const l = await this.request('auth', 'login', 'POST', '/api/v1/auth/login', { body: { username, password }, ok: this.userOk(buyer, 200) })
+    const l = await this.request('auth', 'login', 'POST', '/api/v1/auth/login', {
+      body: { username, password },
+      ok: this.userOk(buyer, 200),
+    })
     if (l?.status === 200) {
       buyer.token = l.body.access_token
       this.w.buyers.push(buyer)
@@ -170,17 +180,26 @@ export class Load {
   private async login(): Promise<void> {
     const b = this.activeBuyer()
     if (!b) return
-    const r = await this.request('auth', 'login', 'POST', '/api/v1/auth/login', { body: { username: b.username, password: b.password }, ok: this.userOk(b, 200) })
+    const r = await this.request('auth', 'login', 'POST', '/api/v1/auth/login', {
+      body: { username: b.username, password: b.password },
+      ok: this.userOk(b, 200),
+    })
     if (r?.status === 200) b.token = r.body.access_token
   }
 
   private async browse(): Promise<void> {
-    await this.request('catalog', 'browse', 'GET', `/api/v1/products?limit=20&offset=${this.int(0, 8)}`, { ok: (s) => s === 200 })
+    await this.request('catalog', 'browse', 'GET', `/api/v1/products?limit=20&offset=${this.int(0, 8)}`, {
+      ok: (s) => s === 200,
+    })
   }
 
   private async myOrders(): Promise<void> {
     const b = this.activeBuyer()
-    if (b) await this.request('order', 'list orders', 'GET', '/api/v1/orders?limit=10', { token: b.token, ok: this.userOk(b, 200) })
+    if (b)
+      await this.request('order', 'list orders', 'GET', '/api/v1/orders?limit=10', {
+        token: b.token,
+        ok: this.userOk(b, 200),
+      })
   }
 
   private async place(): Promise<void> {
@@ -188,7 +207,11 @@ export class Load {
     if (!b) return
     const products = [...this.w.products].sort(() => this.rand() - 0.5).slice(0, this.int(1, 3))
     const items = products.map((product_id) => ({ product_id, quantity: this.int(1, 3) }))
-    const r = await this.request('order', 'place order', 'POST', '/api/v1/order', { token: b.token, body: { items }, ok: this.userOk(b, 201) })
+    const r = await this.request('order', 'place order', 'POST', '/api/v1/order', {
+      token: b.token,
+      body: { items },
+      ok: this.userOk(b, 201),
+    })
     if (r?.status === 201) b.orders.push(r.body.id)
   }
 
@@ -197,12 +220,21 @@ export class Load {
     const id = b && this.pick(b.orders)
     if (!b || id === undefined) return
     // 409 when the saga rejected it first, or it was cancelled already.
-    await this.request('order', 'cancel order', 'PUT', `/api/v1/update_order/${id}`, { token: b.token, body: { status: 'cancelled' }, ok: this.userOk(b, 200, 409) })
+    await this.request('order', 'cancel order', 'PUT', `/api/v1/update_order/${id}`, {
+      token: b.token,
+      body: { status: 'cancelled' },
+      ok: this.userOk(b, 200, 409),
+    })
   }
 
   private async adminStock(): Promise<void> {
     const productId = this.pick(this.w.products)!
-    const write: StockWrite = { productId, stock: this.int(10, 60), requestId: `admin-stock-${crypto.randomUUID()}`, outcome: '' }
+    const write: StockWrite = {
+      productId,
+      stock: this.int(10, 60),
+      requestId: `admin-stock-${crypto.randomUUID()}`,
+      outcome: '',
+    }
     this.w.stockWrites.push(write)
     const r = await this.request('catalog', 'admin: set stock', 'PUT', `/api/v1/product/${productId}`, {
       token: this.w.admin,
@@ -228,14 +260,22 @@ export class Load {
     const id = b && this.pick(b.orders)
     if (id === undefined) return
     // 409 unless the order is confirmed.
-    await this.request('order', 'admin: pay order', 'PUT', `/api/v1/update_order/${id}`, { token: this.w.admin, body: { status: 'paid' }, ok: (s) => s === 200 || s === 409 })
+    await this.request('order', 'admin: pay order', 'PUT', `/api/v1/update_order/${id}`, {
+      token: this.w.admin,
+      body: { status: 'paid' },
+      ok: (s) => s === 200 || s === 409,
+    })
   }
 
   private async adminRole(): Promise<void> {
     const b = this.activeBuyer(true)
     if (!b) return
     const role = this.rand() < 0.5 ? 'ADMIN' : 'USER'
-    await this.request('auth', 'admin: set role', 'PUT', `/api/v1/users/${b.id}/role`, { token: this.w.admin, body: { role }, ok: (s) => s === 200 || (b.deleted && s === 404) })
+    await this.request('auth', 'admin: set role', 'PUT', `/api/v1/users/${b.id}/role`, {
+      token: this.w.admin,
+      body: { role },
+      ok: (s) => s === 200 || (b.deleted && s === 404),
+    })
   }
 
   private async adminDelete(): Promise<void> {
@@ -244,6 +284,9 @@ export class Load {
     if (!b) return
     this.deletions++
     b.deleted = true
-    await this.request('auth', 'admin: delete user', 'DELETE', `/api/v1/users/${b.id}`, { token: this.w.admin, ok: (s) => s === 204 })
+    await this.request('auth', 'admin: delete user', 'DELETE', `/api/v1/users/${b.id}`, {
+      token: this.w.admin,
+      ok: (s) => s === 204,
+    })
   }
 }

@@ -46,7 +46,9 @@ describe.skipIf(!run)('fault: PostgreSQL connections dropped under load', () => 
     for (const x of rounds) for (const svc of SERVICES) expect(x.killed[svc]).toBeGreaterThan(0)
     // 5xx only for requests caught by a termination; no request went unanswered or hung.
     const excused = (s: Sample) => /^5/.test(s.outcome) && nearTermination(s)
-    expect(unexplained(r.load.samples, excused).map((s) => `${s.svc} ${s.op}: ${s.outcome} at ${clock(s.start)}`)).toEqual([])
+    expect(
+      unexplained(r.load.samples, excused).map((s) => `${s.svc} ${s.op}: ${s.outcome} at ${clock(s.start)}`),
+    ).toEqual([])
     expect(later.length).toBeGreaterThan(0)
     for (const svc of SERVICES) expect((await fetch(`${w.shop[svc].url}/health/ready`)).status).toBe(200)
   }, 180_000)

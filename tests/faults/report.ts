@@ -6,8 +6,13 @@ export function table(rows: readonly Record<string, unknown>[]): string {
   const cols = [...new Set(rows.flatMap((r) => Object.keys(r)))]
   const cell = (v: unknown) => (v === undefined ? '' : String(v))
   const width = cols.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c]).length)))
-  const line = (vals: string[]) => vals.map((v, i) => (i === 0 ? v.padEnd(width[i]!) : v.padStart(width[i]!))).join('  ')
-  return [line(cols), line(width.map((n) => '-'.repeat(n))), ...rows.map((r) => line(cols.map((c) => cell(r[c]))))].join('\n')
+  const line = (vals: string[]) =>
+    vals.map((v, i) => (i === 0 ? v.padEnd(width[i]!) : v.padStart(width[i]!))).join('  ')
+  return [
+    line(cols),
+    line(width.map((n) => '-'.repeat(n))),
+    ...rows.map((r) => line(cols.map((c) => cell(r[c])))),
+  ].join('\n')
 }
 
 /** Requests by operation and outcome (status, `down`, `timeout`), with a total row. */
@@ -26,7 +31,12 @@ function requestRows(samples: readonly Sample[]): Record<string, unknown>[] {
   return rows
 }
 
-export function printReport(title: string, load: Load, tables: Record<string, Record<string, unknown>[]>, extra: Record<string, unknown> = {}): void {
+export function printReport(
+  title: string,
+  load: Load,
+  tables: Record<string, Record<string, unknown>[]>,
+  extra: Record<string, unknown> = {},
+): void {
   const parts = [`\n=== ${title} (seed ${load.seed}) ===`]
   for (const [k, v] of Object.entries(extra)) parts.push(`${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`)
   parts.push('', 'requests by outcome', table(requestRows(load.samples)))

@@ -50,7 +50,9 @@ export function report<T>(title: string, w: World, r: Outcome<T>, facts: Record<
 
 /** The services' own story of the run (FAULT_DEBUG=1): requests per second, and what they logged. */
 function debugDump(w: World, load: Load): void {
-  const lines = SERVICES.flatMap((svc) => w.shop[svc].logs().filter((l) => l.level !== 'debug' && l.msg !== 'request' && l.msg !== 'readiness check failed'))
+  const lines = SERVICES.flatMap((svc) =>
+    w.shop[svc].logs().filter((l) => l.level !== 'debug' && l.msg !== 'request' && l.msg !== 'readiness check failed'),
+  )
   lines.sort((a, b) => String(a.time).localeCompare(String(b.time)))
   const t0 = Math.min(...load.samples.map((x) => x.start))
   const perSecond = new Map<number, Record<string, number>>()
@@ -61,8 +63,13 @@ function debugDump(w: World, load: Load): void {
     perSecond.set(sec, row)
   }
   for (const svc of SERVICES) {
-    const d = load.samples.filter((x) => x.svc === svc).map((x) => x.end - x.start).sort((a, b) => a - b)
-    console.log(`${svc} latency ms: p50 ${d[Math.floor(d.length / 2)]} p90 ${d[Math.floor(d.length * 0.9)]} max ${d.at(-1)}`)
+    const d = load.samples
+      .filter((x) => x.svc === svc)
+      .map((x) => x.end - x.start)
+      .sort((a, b) => a - b)
+    console.log(
+      `${svc} latency ms: p50 ${d[Math.floor(d.length / 2)]} p90 ${d[Math.floor(d.length * 0.9)]} max ${d.at(-1)}`,
+    )
   }
   console.log(`requests per second from ${clock(t0)}`)
   for (const [sec, row] of [...perSecond].sort((a, b) => a[0] - b[0])) console.log(sec, JSON.stringify(row))
@@ -70,7 +77,14 @@ function debugDump(w: World, load: Load): void {
     const raw = w.shop[svc].output.filter((l) => !l.startsWith('{'))
     if (raw.length) console.log(`${svc} printed:\n${raw.slice(-40).join('\n')}`)
   }
-  console.log(lines.map((l) => `${String(l.time).slice(11, 23)} ${l.service} ${l.level} ${l.msg} ${JSON.stringify(l.error ?? '').slice(0, 200)}`).join('\n'))
+  console.log(
+    lines
+      .map(
+        (l) =>
+          `${String(l.time).slice(11, 23)} ${l.service} ${l.level} ${l.msg} ${JSON.stringify(l.error ?? '').slice(0, 200)}`,
+      )
+      .join('\n'),
+  )
 }
 
 export const clock = (t: number) => new Date(t).toISOString().slice(11, 23)

@@ -20,7 +20,9 @@ describe.skipIf(!run)('fault: a service killed with SIGKILL under load and resta
 
   for (const svc of ['catalog', 'order'] as const) {
     test(`${svc}: killed mid-stream, restarted on the same database; nothing lost, nothing doubled`, async () => {
-      const r = await underLoad(w, { warmupMs: 2_000, afterMs: 3_000, clients: 6, pauseMs: 25 }, () => killAndRestart(w.shop, svc, 1_000))
+      const r = await underLoad(w, { warmupMs: 2_000, afterMs: 3_000, clients: 6, pauseMs: 25 }, () =>
+        killAndRestart(w.shop, svc, 1_000),
+      )
       const { killedAt, upAt, oldUrl, newUrl } = r.fault
       const gone = r.load.samples.filter((s) => s.svc === svc && s.outcome === 'down')
       const afterRestart = r.load.samples.filter((s) => s.svc === svc && s.start >= upAt)
@@ -35,8 +37,11 @@ describe.skipIf(!run)('fault: a service killed with SIGKILL under load and resta
       expect(r.verdict.failures).toEqual([])
       expect(newUrl).not.toBe(oldUrl)
       // Only the killed service failed to answer, and only while it was gone; nothing answered 5xx.
-      const excused = (s: (typeof r.load.samples)[number]) => s.svc === svc && s.outcome === 'down' && s.end >= killedAt && s.start <= upAt
-      expect(unexplained(r.load.samples, excused).map((s) => `${s.svc} ${s.op}: ${s.outcome} at ${clock(s.start)}`)).toEqual([])
+      const excused = (s: (typeof r.load.samples)[number]) =>
+        s.svc === svc && s.outcome === 'down' && s.end >= killedAt && s.start <= upAt
+      expect(
+        unexplained(r.load.samples, excused).map((s) => `${s.svc} ${s.op}: ${s.outcome} at ${clock(s.start)}`),
+      ).toEqual([])
       expect(afterRestart.filter((s) => s.outcome.startsWith('2')).length).toBeGreaterThan(0)
     }, 180_000)
   }

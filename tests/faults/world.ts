@@ -1,7 +1,18 @@
 import { afterAll, beforeAll } from 'bun:test'
 import postgres from 'postgres'
 import type { StockWrite } from './load.ts'
-import { ADMIN, api, checkout, dbUrl, eventually, resetBroker, type ServiceName, type Shop, SERVICES, startShop } from '../integration/harness.ts'
+import {
+  ADMIN,
+  api,
+  checkout,
+  dbUrl,
+  eventually,
+  resetBroker,
+  type ServiceName,
+  type Shop,
+  SERVICES,
+  startShop,
+} from '../integration/harness.ts'
 
 /**
  * The shop a fault test runs against: the three services as real processes (fresh databases, a
@@ -58,7 +69,15 @@ async function buildWorld(o: { products?: number; buyers?: number } = {}): Promi
   const admin = await login(ADMIN.username, ADMIN.password)
   const root = await api(shop.catalog.url, 'POST', '/api/v1/category', { token: admin, body: { name: 'Faults' } })
   const leaves = await Promise.all(
-    ['Cables', 'Lamps', 'Tools'].map(async (name) => (await api(shop.catalog.url, 'POST', '/api/v1/category', { token: admin, body: { name, parent_id: root.body.id } })).body.id as number),
+    ['Cables', 'Lamps', 'Tools'].map(
+      async (name) =>
+        (
+          await api(shop.catalog.url, 'POST', '/api/v1/category', {
+            token: admin,
+            body: { name, parent_id: root.body.id },
+          })
+        ).body.id as number,
+    ),
   )
   const initialStock = new Map<number, number>()
   const products: number[] = []
@@ -76,22 +95,42 @@ async function buildWorld(o: { products?: number; buyers?: number } = {}): Promi
     Array.from({ length: o.buyers ?? 16 }, async (_, i): Promise<Buyer> => {
       const username = `buyer${i}`
       const password = `buyer-password-${i}`
-      const r = await api(shop.auth.url, 'POST', '/api/v1/auth/register', { body: { username, email: `${username}@example.com`, password } })
+      const r = await api(shop.auth.url, 'POST', '/api/v1/auth/register', {
+        body: { username, email: `${username}@example.com`, password },
+      })
       if (r.status !== 201) throw new Error(`register ${username}: ${r.status} ${r.text}`)
-      return { id: r.body.id, username, password, token: await login(username, password), orders: [], spare: false, deleted: false }
+      return {
+        id: r.body.id,
+        username,
+        password,
+        token: await login(username, password),
+        orders: [],
+        spare: false,
+        deleted: false,
+      }
     }),
   )
   // Every replica knows every product and user before the load starts (orders need the products).
   await withDbs(async (db) => {
-    await eventually(async () => {
-      const [p] = await db.order`select count(*)::int as n from products where id in ${db.order(products)}`
-      return p!.n === products.length
-    }, 'products in the order replica', 20_000)
+    await eventually(
+      async () => {
+        const [p] = await db.order`select count(*)::int as n from products where id in ${db.order(products)}`
+        return p!.n === products.length
+      },
+      'products in the order replica',
+      20_000,
+    )
     for (const svc of ['catalog', 'order'] as const) {
-      await eventually(async () => {
-        const [u] = await db[svc]`select count(*)::int as n from user_replica where id in ${db[svc](buyers.map((b) => b.id))}`
-        return u!.n === buyers.length
-      }, `buyers in the ${svc} user replica`, 20_000)
+      await eventually(
+        async () => {
+          const [u] = await db[
+            svc
+          ]`select count(*)::int as n from user_replica where id in ${db[svc](buyers.map((b) => b.id))}`
+          return u!.n === buyers.length
+        },
+        `buyers in the ${svc} user replica`,
+        20_000,
+      )
     }
   })
   return { shop, admin, products, initialStock, buyers, stockWrites: [] }
@@ -126,7 +165,8 @@ export async function backlogs(): Promise<Record<ServiceName, number>> {
 /** Each service process still runs (none crashed, e.g. on an unhandled rejection). */
 export function deadProcesses(shop: Shop): string[] {
   return SERVICES.filter((s) => shop[s].proc.exitCode !== null || shop[s].proc.signalCode !== null).map(
-    (s) => `${s} exited (${shop[s].proc.exitCode ?? shop[s].proc.signalCode}):\n${shop[s].output.slice(-15).join('\n')}`,
+    (s) =>
+      `${s} exited (${shop[s].proc.exitCode ?? shop[s].proc.signalCode}):\n${shop[s].output.slice(-15).join('\n')}`,
   )
 }
 

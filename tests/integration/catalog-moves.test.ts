@@ -33,7 +33,10 @@ describe.skipIf(!run)('crossing category moves on the real server', () => {
   const call = async (method: string, path: string, body?: unknown) => {
     const r = await fetch(`${catalog.url}${path}`, {
       method,
-      headers: { Authorization: `Bearer ${await token}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+      headers: {
+        Authorization: `Bearer ${await token}`,
+        ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+      },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     })
     return { status: r.status, body: (await r.json()) as any }
@@ -56,7 +59,14 @@ describe.skipIf(!run)('crossing category moves on the real server', () => {
     } finally {
       await admin.end()
     }
-    catalog = new Service('catalog', { JWT_SECRET: SECRET, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', DATABASE_URL: dbUrl(), DATABASE_POOL_MAX: '10' })
+    catalog = new Service('catalog', {
+      JWT_SECRET: SECRET,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+      DATABASE_URL: dbUrl(),
+      DATABASE_POOL_MAX: '10',
+    })
     await catalog.start()
     sql = postgres(dbUrl(), { max: 2, onnotice: () => {} })
   }, 60_000)
@@ -87,14 +97,20 @@ describe.skipIf(!run)('crossing category moves on the real server', () => {
           await product(`r${round} p${i} ${side} item`, grandchild)
           return [top, child, grandchild]
         }
-        pairs.push({ a: await make('A', departments[i % 4]!), b: await make('B', departments[(i + 1) % 4]!), nested: i >= PAIRS / 2 })
+        pairs.push({
+          a: await make('A', departments[i % 4]!),
+          b: await make('B', departments[(i + 1) % 4]!),
+          nested: i >= PAIRS / 2,
+        })
       }
       const moves = pairs.flatMap(({ a, b, nested }) => [
         { id: a[0]!, name: `r${round} ${a[0]}`, to: nested ? b[2]! : b[0]! },
         { id: b[0]!, name: `r${round} ${b[0]}`, to: nested ? a[2]! : a[0]! },
       ])
       const t = performance.now()
-      const answers = await Promise.all(moves.map((m) => call('PUT', `/api/v1/category/${m.id}`, { name: m.name, parent_id: m.to })))
+      const answers = await Promise.all(
+        moves.map((m) => call('PUT', `/api/v1/category/${m.id}`, { name: m.name, parent_id: m.to })),
+      )
       times.push(Math.round((performance.now() - t) * 10) / 10)
 
       const statuses = answers.map((r) => r.status)
@@ -105,7 +121,9 @@ describe.skipIf(!run)('crossing category moves on the real server', () => {
       for (let i = 0; i < PAIRS; i++) expect([statuses[2 * i], statuses[2 * i + 1]].sort()).toEqual([200, 409])
       expect(await derivedDataErrors(sql as never)).toEqual([])
     }
-    console.log(`crossing moves, ${PAIRS} pairs (${2 * PAIRS} PUTs at once) per round, round times (ms): ${times.join(', ')}`)
+    console.log(
+      `crossing moves, ${PAIRS} pairs (${2 * PAIRS} PUTs at once) per round, round times (ms): ${times.join(', ')}`,
+    )
 
     // The tree, recomputed from the adjacency list alone, matches what the service stored.
     const [tree] = await sql<{ categories: number; reached: number; wrong: number }[]>`

@@ -4,7 +4,19 @@ import postgres from 'postgres'
 import { makeEnvelope } from '@shop/shared-kernel/event-types'
 import { TcpProxy } from '@shop/shared-kernel/testing/tcp-proxy'
 import { brokerUrl } from '@shop/shared-kernel/testing/broker'
-import { ADMIN, api, dbUrl, eventually, publishAs, serviceAmqpUrl, type ServiceName, type Shop, startShop, testAmqpUrl, useServers } from './harness.ts'
+import {
+  ADMIN,
+  api,
+  dbUrl,
+  eventually,
+  publishAs,
+  serviceAmqpUrl,
+  type ServiceName,
+  type Shop,
+  startShop,
+  testAmqpUrl,
+  useServers,
+} from './harness.ts'
 
 /**
  * The event backbone between real processes on the real RabbitMQ: fan-out to every consumer,
@@ -18,7 +30,8 @@ const proxies = {} as Record<(typeof BEHIND_PROXY)[number], TcpProxy>
 const dbs: Record<string, ReturnType<typeof postgres>> = {}
 
 /** As the owner of the routing key would (its broker user; the consumers check the publisher). */
-const publishRaw = (routingKey: string, body: string) => publishAs(routingKey.startsWith('user.') ? 'auth' : 'catalog', routingKey, body)
+const publishRaw = (routingKey: string, body: string) =>
+  publishAs(routingKey.startsWith('user.') ? 'auth' : 'catalog', routingKey, body)
 const deadCount = async (queue: string) => {
   const client = new AMQPClient(testAmqpUrl())
   await client.connect()
@@ -28,7 +41,15 @@ const deadCount = async (queue: string) => {
   return messageCount
 }
 const productEvent = (type: 'product.created' | 'product.updated', id: number, version: number, name: string) =>
-  JSON.stringify(makeEnvelope('catalog', { type, data: { id, name, price: '3.00', stock: 5, category_id: 1, version } }, null, crypto.randomUUID(), new Date()))
+  JSON.stringify(
+    makeEnvelope(
+      'catalog',
+      { type, data: { id, name, price: '3.00', stock: 5, category_id: 1, version } },
+      null,
+      crypto.randomUUID(),
+      new Date(),
+    ),
+  )
 
 describe.skipIf(!run)('events between real processes', () => {
   beforeAll(async () => {
@@ -48,10 +69,15 @@ describe.skipIf(!run)('events between real processes', () => {
     for (const sql of Object.values(dbs)) await sql.end()
   })
 
-  const replicaRow = (svc: 'catalog' | 'order', id: string) => dbs[svc]!<{ version: number; deleted: boolean; role: string }[]>`select version, deleted, role from user_replica where id = ${id}`
+  const replicaRow = (svc: 'catalog' | 'order', id: string) =>
+    dbs[svc]!<
+      { version: number; deleted: boolean; role: string }[]
+    >`select version, deleted, role from user_replica where id = ${id}`
 
   test('a user.created reaches every consumer (catalog and order replicas)', async () => {
-    const r = await api(shop.auth.url, 'POST', '/api/v1/auth/register', { body: { username: 'fan', email: 'fan@example.com', password: 'fan-password' } })
+    const r = await api(shop.auth.url, 'POST', '/api/v1/auth/register', {
+      body: { username: 'fan', email: 'fan@example.com', password: 'fan-password' },
+    })
     for (const svc of ['catalog', 'order'] as const) {
       const [row] = await eventually(async () => {
         const rows = await replicaRow(svc, r.body.id)
@@ -63,8 +89,13 @@ describe.skipIf(!run)('events between real processes', () => {
 
   test('the broker is unreachable when the change commits; the event is delivered once it is back', async () => {
     proxies.auth.cut()
-    await eventually(async () => (await api(shop.auth.url, 'GET', '/health/ready')).status === 503, 'auth to notice the broker is gone')
-    const r = await api(shop.auth.url, 'POST', '/api/v1/auth/register', { body: { username: 'offline', email: 'offline@example.com', password: 'offline-password' } })
+    await eventually(
+      async () => (await api(shop.auth.url, 'GET', '/health/ready')).status === 503,
+      'auth to notice the broker is gone',
+    )
+    const r = await api(shop.auth.url, 'POST', '/api/v1/auth/register', {
+      body: { username: 'offline', email: 'offline@example.com', password: 'offline-password' },
+    })
     expect(r.status).toBe(201) // the request does not depend on the broker
     await Bun.sleep(700)
     const [waiting] = await dbs.auth!`select count(*)::int as n from outbox where sent_at is null`
@@ -72,43 +103,78 @@ describe.skipIf(!run)('events between real processes', () => {
     expect(await replicaRow('catalog', r.body.id)).toHaveLength(0)
     await proxies.auth.restore()
     for (const svc of ['catalog', 'order'] as const) {
-      await eventually(async () => (await replicaRow(svc, r.body.id)).length === 1, `${svc} replica after the outage`, 20_000)
+      await eventually(
+        async () => (await replicaRow(svc, r.body.id)).length === 1,
+        `${svc} replica after the outage`,
+        20_000,
+      )
     }
-    await eventually(async () => (await dbs.auth!`select count(*)::int as n from outbox where sent_at is null`)[0]!.n === 0, 'outbox drained')
+    await eventually(
+      async () => (await dbs.auth!`select count(*)::int as n from outbox where sent_at is null`)[0]!.n === 0,
+      'outbox drained',
+    )
     // exactly once in effect: one inbox-free replica row at version 1
     expect((await replicaRow('order', r.body.id))[0]!.version).toBe(1)
   }, 60_000)
 
   test('the broker is unreachable when a product is created; product.created reaches order once it is back', async () => {
-    const admin = (await api(shop.auth.url, 'POST', '/api/v1/auth/login', { body: { username: ADMIN.username, password: ADMIN.password } })).body.access_token
-    const category = (await api(shop.catalog.url, 'POST', '/api/v1/category', { token: admin, body: { name: 'Outage' } })).body.id
-    const inOrder = (id: number) => dbs.order!<{ name: string; version: number }[]>`select name, version from products where id = ${id}`
-    const unsent = async () => (await dbs.catalog!`select count(*)::int as n from outbox where sent_at is null`)[0]!.n as number
+    const admin = (
+      await api(shop.auth.url, 'POST', '/api/v1/auth/login', {
+        body: { username: ADMIN.username, password: ADMIN.password },
+      })
+    ).body.access_token
+    const category = (
+      await api(shop.catalog.url, 'POST', '/api/v1/category', { token: admin, body: { name: 'Outage' } })
+    ).body.id
+    const inOrder = (id: number) =>
+      dbs.order!<{ name: string; version: number }[]>`select name, version from products where id = ${id}`
+    const unsent = async () =>
+      (await dbs.catalog!`select count(*)::int as n from outbox where sent_at is null`)[0]!.n as number
     proxies.catalog.cut()
-    await eventually(async () => (await api(shop.catalog.url, 'GET', '/health/ready')).status === 503, 'catalog to notice the broker is gone')
-    const p = await api(shop.catalog.url, 'POST', '/api/v1/product', { token: admin, body: { name: 'Offline lamp', price: '9.90', stock: 4, category_id: category } })
+    await eventually(
+      async () => (await api(shop.catalog.url, 'GET', '/health/ready')).status === 503,
+      'catalog to notice the broker is gone',
+    )
+    const p = await api(shop.catalog.url, 'POST', '/api/v1/product', {
+      token: admin,
+      body: { name: 'Offline lamp', price: '9.90', stock: 4, category_id: category },
+    })
     expect(p.status).toBe(201) // the write does not depend on the broker
     await Bun.sleep(700)
-    const [waiting] = await dbs.catalog!`select count(*)::int as n from outbox where sent_at is null and type = 'product.created'`
+    const [waiting] =
+      await dbs.catalog!`select count(*)::int as n from outbox where sent_at is null and type = 'product.created'`
     expect(waiting!.n).toBe(1)
     expect(await inOrder(p.body.id)).toHaveLength(0)
     await proxies.catalog.restore()
-    await eventually(async () => (await inOrder(p.body.id)).length === 1, 'product in the order replica after the outage', 20_000)
+    await eventually(
+      async () => (await inOrder(p.body.id)).length === 1,
+      'product in the order replica after the outage',
+      20_000,
+    )
     await eventually(async () => (await unsent()) === 0, 'catalog outbox drained')
     expect((await inOrder(p.body.id))[0]).toEqual({ name: 'Offline lamp', version: 1 })
   }, 60_000)
 
   test('the same event delivered twice has one effect', async () => {
-    const login = await api(shop.auth.url, 'POST', '/api/v1/auth/login', { body: { username: ADMIN.username, password: ADMIN.password } })
+    const login = await api(shop.auth.url, 'POST', '/api/v1/auth/login', {
+      body: { username: ADMIN.username, password: ADMIN.password },
+    })
     const admin = login.body.access_token
-    const u = await api(shop.auth.url, 'POST', '/api/v1/auth/register', { body: { username: 'twice', email: 'twice@example.com', password: 'twice-password' } })
+    const u = await api(shop.auth.url, 'POST', '/api/v1/auth/register', {
+      body: { username: 'twice', email: 'twice@example.com', password: 'twice-password' },
+    })
     await eventually(async () => (await replicaRow('order', u.body.id)).length === 1, 'replica')
     await api(shop.auth.url, 'DELETE', `/api/v1/users/${u.body.id}`, { token: admin })
     await eventually(async () => (await replicaRow('order', u.body.id))[0]?.deleted === true, 'tombstone')
-    const [row] = await dbs.auth!<{ envelope: any }[]>`select envelope from outbox where type = 'user.deleted' and envelope->'data'->>'id' = ${u.body.id}`
+    const [row] = await dbs.auth!<
+      { envelope: any }[]
+    >`select envelope from outbox where type = 'user.deleted' and envelope->'data'->>'id' = ${u.body.id}`
     // The tombstone is written before the deletion's own inbox claim (the user's orders are
     // cancelled in a second transaction): count only once that claim is in too.
-    await eventually(async () => (await dbs.order!`select 1 from inbox where event_id = ${row!.envelope.id}`).length === 1, 'deletion handled')
+    await eventually(
+      async () => (await dbs.order!`select 1 from inbox where event_id = ${row!.envelope.id}`).length === 1,
+      'deletion handled',
+    )
     const [before] = await dbs.order!`select count(*)::int as n from inbox`
     await publishRaw('user.deleted', JSON.stringify(row!.envelope))
     await Bun.sleep(500)
@@ -124,11 +190,15 @@ describe.skipIf(!run)('events between real processes', () => {
     await publishRaw('product.updated', productEvent('product.updated', id, 2, 'middle name'))
     await Bun.sleep(300)
     const [p] = await eventually(async () => {
-      const rows = await dbs.order!<{ name: string; version: number }[]>`select name, version from products where id = ${id}`
+      const rows = await dbs.order!<
+        { name: string; version: number }[]
+      >`select name, version from products where id = ${id}`
       return rows.length ? rows : undefined
     }, 'product in the order replica')
     await Bun.sleep(300)
-    const [again] = await dbs.order!<{ name: string; version: number }[]>`select name, version from products where id = ${id}`
+    const [again] = await dbs.order!<
+      { name: string; version: number }[]
+    >`select name, version from products where id = ${id}`
     expect(p).toBeDefined()
     expect(again).toEqual({ name: 'newest name', version: 3 })
   })
@@ -136,12 +206,29 @@ describe.skipIf(!run)('events between real processes', () => {
   test('poison messages land in the dead-letter queue while later messages still flow', async () => {
     const deadBefore = await deadCount('order.products')
     await publishRaw('product.created', '{"not": "an envelope"')
-    await publishRaw('product.created', JSON.stringify({ id: crypto.randomUUID(), type: 'product.created', version: 1, occurred_at: new Date().toISOString(), source: 'catalog', correlation_id: null, data: { id: 'NaN', price: 12 } }))
+    await publishRaw(
+      'product.created',
+      JSON.stringify({
+        id: crypto.randomUUID(),
+        type: 'product.created',
+        version: 1,
+        occurred_at: new Date().toISOString(),
+        source: 'catalog',
+        correlation_id: null,
+        data: { id: 'NaN', price: 12 },
+      }),
+    )
     await publishRaw('product.created', productEvent('product.created', 990_002, 1, 'after the poison'))
-    await eventually(async () => (await dbs.order!`select 1 from products where id = 990002`).length === 1, 'the valid message after the poison')
+    await eventually(
+      async () => (await dbs.order!`select 1 from products where id = 990002`).length === 1,
+      'the valid message after the poison',
+    )
     await eventually(async () => (await deadCount('order.products')) === deadBefore + 2, 'two dead letters')
     // the consumer is still alive
     await publishRaw('product.created', productEvent('product.created', 990_003, 1, 'still flowing'))
-    await eventually(async () => (await dbs.order!`select 1 from products where id = 990003`).length === 1, 'still flowing')
+    await eventually(
+      async () => (await dbs.order!`select 1 from products where id = 990003`).length === 1,
+      'still flowing',
+    )
   })
 })

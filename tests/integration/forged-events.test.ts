@@ -4,7 +4,18 @@ import postgres from 'postgres'
 import { type DomainEvent, type EventType, makeEnvelope } from '@shop/shared-kernel/event-types'
 import { ownerOf, type Service } from '@shop/shared-kernel/bus/ownership'
 import { queueName, TOPOLOGY } from '@shop/shared-kernel/bus/topology'
-import { ADMIN, api, dbUrl, eventually, publishAs, type ServiceName, type Shop, startShop, testAmqpUrl, useServers } from './harness.ts'
+import {
+  ADMIN,
+  api,
+  dbUrl,
+  eventually,
+  publishAs,
+  type ServiceName,
+  type Shop,
+  startShop,
+  testAmqpUrl,
+  useServers,
+} from './harness.ts'
 
 /**
  * The attacks of a broker login, on the real processes and the real RabbitMQ: every event kind
@@ -35,29 +46,62 @@ describe.skipIf(!run)('forged events change nothing', () => {
   let confirmed = 0
   let pending = 0
 
-  const login = async (username: string, password: string) => (await api(shop.auth.url, 'POST', '/api/v1/auth/login', { body: { username, password } })).body.access_token as string
-  const statusOf = async (id: number) => (await api(shop.order.url, 'GET', `/api/v1/order/${id}`, { token: admin })).body.status as string
-  const stockOf = async (id: number) => (await api(shop.catalog.url, 'GET', `/api/v1/product/${id}`)).body.stock as number
+  const login = async (username: string, password: string) =>
+    (await api(shop.auth.url, 'POST', '/api/v1/auth/login', { body: { username, password } })).body
+      .access_token as string
+  const statusOf = async (id: number) =>
+    (await api(shop.order.url, 'GET', `/api/v1/order/${id}`, { token: admin })).body.status as string
+  const stockOf = async (id: number) =>
+    (await api(shop.catalog.url, 'GET', `/api/v1/product/${id}`)).body.stock as number
 
   beforeAll(async () => {
     shop = await startShop()
     for (const s of ['auth', 'catalog', 'order'] as const) dbs[s] = postgres(dbUrl(s), { max: 2, onnotice: () => {} })
     admin = await login(ADMIN.username, ADMIN.password)
-    const r = await api(shop.auth.url, 'POST', '/api/v1/auth/register', { body: { username: 'victim', email: 'victim@example.com', password: 'victim-password' } })
+    const r = await api(shop.auth.url, 'POST', '/api/v1/auth/register', {
+      body: { username: 'victim', email: 'victim@example.com', password: 'victim-password' },
+    })
     victim = { id: r.body.id, token: await login('victim', 'victim-password') }
-    const cat = (await api(shop.catalog.url, 'POST', '/api/v1/category', { token: admin, body: { name: 'Trust' } })).body.id
-    product = (await api(shop.catalog.url, 'POST', '/api/v1/product', { token: admin, body: { name: 'Lamp', price: '20.00', stock: 5, category_id: cat } })).body.id
-    scarce = (await api(shop.catalog.url, 'POST', '/api/v1/product', { token: admin, body: { name: 'Rare', price: '99.00', stock: 1, category_id: cat } })).body.id
+    const cat = (await api(shop.catalog.url, 'POST', '/api/v1/category', { token: admin, body: { name: 'Trust' } }))
+      .body.id
+    product = (
+      await api(shop.catalog.url, 'POST', '/api/v1/product', {
+        token: admin,
+        body: { name: 'Lamp', price: '20.00', stock: 5, category_id: cat },
+      })
+    ).body.id
+    scarce = (
+      await api(shop.catalog.url, 'POST', '/api/v1/product', {
+        token: admin,
+        body: { name: 'Rare', price: '99.00', stock: 1, category_id: cat },
+      })
+    ).body.id
     for (const svc of ['catalog', 'order'] as const) {
-      await eventually(async () => (await dbs[svc]`select 1 from user_replica where id = ${victim.id}`).length === 1, `victim in the ${svc} replica`)
+      await eventually(
+        async () => (await dbs[svc]`select 1 from user_replica where id = ${victim.id}`).length === 1,
+        `victim in the ${svc} replica`,
+      )
     }
-    await eventually(async () => (await dbs.order`select 1 from products where id in (${product}, ${scarce})`).length === 2, 'products in the order replica')
+    await eventually(
+      async () => (await dbs.order`select 1 from products where id in (${product}, ${scarce})`).length === 2,
+      'products in the order replica',
+    )
     // a confirmed order of 2 Lamps (stock 5 → 3)
-    confirmed = (await api(shop.order.url, 'POST', '/api/v1/order', { token: victim.token, body: { items: [{ product_id: product, quantity: 2 }] } })).body.id
+    confirmed = (
+      await api(shop.order.url, 'POST', '/api/v1/order', {
+        token: victim.token,
+        body: { items: [{ product_id: product, quantity: 2 }] },
+      })
+    ).body.id
     await eventually(async () => (await statusOf(confirmed)) === 'confirmed', 'confirmed')
     // a pending order of 1000 Rare (stock 1): the catalog is stopped, so it stays pending
     await shop.catalog.stop()
-    pending = (await api(shop.order.url, 'POST', '/api/v1/order', { token: victim.token, body: { items: [{ product_id: scarce, quantity: 1000 }] } })).body.id
+    pending = (
+      await api(shop.order.url, 'POST', '/api/v1/order', {
+        token: victim.token,
+        body: { items: [{ product_id: scarce, quantity: 1000 }] },
+      })
+    ).body.id
     expect(await statusOf(pending)).toBe('pending')
   }, 120_000)
   afterAll(async () => {
@@ -77,10 +121,19 @@ describe.skipIf(!run)('forged events change nothing', () => {
 
   test('from the broker admin (with and without a user_id) and under a forged source: every kind is dead-lettered, none applied', async () => {
     const forged: { type: EventType; data: DomainEvent['data'] }[] = [
-      { type: 'product.updated', data: { id: product, name: 'Lamp', price: '0.01', stock: 5, category_id: 1, version: 1_000_000 } },
-      { type: 'user.updated', data: { id: victim.id, username: 'victim', email: 'victim@example.com', role: 'ADMIN', version: 1_000_000 } },
+      {
+        type: 'product.updated',
+        data: { id: product, name: 'Lamp', price: '0.01', stock: 5, category_id: 1, version: 1_000_000 },
+      },
+      {
+        type: 'user.updated',
+        data: { id: victim.id, username: 'victim', email: 'victim@example.com', role: 'ADMIN', version: 1_000_000 },
+      },
       { type: 'order.cancelled', data: { order_id: confirmed, items: [{ product_id: product, quantity: 2 }] } },
-      { type: 'order.placed', data: { order_id: 9_999_999, user_id: victim.id, items: [{ product_id: product, quantity: 3 }] } },
+      {
+        type: 'order.placed',
+        data: { order_id: 9_999_999, user_id: victim.id, items: [{ product_id: product, quantity: 3 }] },
+      },
       { type: 'stock.reserved', data: { order_id: pending } },
       { type: 'user.deleted', data: { id: victim.id, version: 1_000_000 } },
     ]
@@ -93,7 +146,8 @@ describe.skipIf(!run)('forged events change nothing', () => {
     let sent = 0
     for (const { type, data } of forged) {
       const owner = ownerOf(type)
-      const env = (source: Service) => JSON.stringify(makeEnvelope(source, { type, data } as DomainEvent, null, crypto.randomUUID(), new Date()))
+      const env = (source: Service) =>
+        JSON.stringify(makeEnvelope(source, { type, data } as DomainEvent, null, crypto.randomUUID(), new Date()))
       await publishAs('admin', type, env(owner), { userId: 'guest' })
       await publishAs('admin', type, env(owner))
       await publishAs(owner, type, env(notOwner(owner)))
@@ -101,7 +155,12 @@ describe.skipIf(!run)('forged events change nothing', () => {
       for (const q of queues.filter((q) => queueTakes(q, type))) expectedDead[q]! += 3
     }
     await shop.catalog.start()
-    for (const q of queues) await eventually(async () => (await deadCount(q)) === deadBefore[q]! + expectedDead[q]!, `${expectedDead[q]} dead letters in ${q}`, 20_000)
+    for (const q of queues)
+      await eventually(
+        async () => (await deadCount(q)) === deadBefore[q]! + expectedDead[q]!,
+        `${expectedDead[q]} dead letters in ${q}`,
+        20_000,
+      )
     await Bun.sleep(300)
     // the pending order was answered by the (real) catalog meanwhile: rejected, 1 in stock
     await eventually(async () => (await statusOf(pending)) === 'rejected', 'the real answer to the pending order')
@@ -114,18 +173,32 @@ describe.skipIf(!run)('forged events change nothing', () => {
     expect(await stockOf(scarce)).toBe(1)
     expect(await statusOf(confirmed)).toBe('confirmed')
     // the victim is still a USER everywhere, and not deleted
-    expect((await api(shop.catalog.url, 'POST', '/api/v1/category', { token: victim.token, body: { name: 'Mine' } })).status).toBe(403)
+    expect(
+      (await api(shop.catalog.url, 'POST', '/api/v1/category', { token: victim.token, body: { name: 'Mine' } })).status,
+    ).toBe(403)
     expect((await api(shop.order.url, 'GET', '/api/v1/orders', { token: victim.token })).status).toBe(200)
     // the warnings name each event
-    const warned = [...shop.catalog.logs(), ...shop.order.logs()].filter((l) => l.msg === 'event dead-lettered: not from its owner')
+    const warned = [...shop.catalog.logs(), ...shop.order.logs()].filter(
+      (l) => l.msg === 'event dead-lettered: not from its owner',
+    )
     expect(warned.length).toBe(Object.values(expectedDead).reduce((a, b) => a + b, 0))
     expect(warned.every((l) => typeof l.event_id === 'string')).toBe(true)
-    console.log(`forged events: ${sent} sent (${forged.length} kinds × admin with user_id, admin without, owner's user with a forged source), 0 applied`)
+    console.log(
+      `forged events: ${sent} sent (${forged.length} kinds × admin with user_id, admin without, owner's user with a forged source), 0 applied`,
+    )
 
     // genuine events still flow: a price change by the admin reaches the order replica
-    expect((await api(shop.catalog.url, 'PUT', `/api/v1/product/${product}`, { token: admin, body: { price: '25.00' } })).status).toBe(200)
-    await eventually(async () => (await dbs.order<{ price: string }[]>`select price from products where id = ${product}`)[0]?.price === '25.00', 'genuine price change')
+    expect(
+      (await api(shop.catalog.url, 'PUT', `/api/v1/product/${product}`, { token: admin, body: { price: '25.00' } }))
+        .status,
+    ).toBe(200)
+    await eventually(
+      async () =>
+        (await dbs.order<{ price: string }[]>`select price from products where id = ${product}`)[0]?.price === '25.00',
+      'genuine price change',
+    )
   }, 120_000)
 })
 
-const queueTakes = (queue: string, type: EventType) => TOPOLOGY.some((q) => queueName('', q) === queue && (q.topics as readonly EventType[]).includes(type))
+const queueTakes = (queue: string, type: EventType) =>
+  TOPOLOGY.some((q) => queueName('', q) === queue && (q.topics as readonly EventType[]).includes(type))

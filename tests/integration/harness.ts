@@ -41,7 +41,12 @@ export const resetBroker = (vhost = VHOST): Promise<void> => resetShopVhost(brok
  * messages carry its user_id, or `admin`: the broker's administrator, guest), with publisher
  * confirms. Rejects when the broker refuses it.
  */
-export async function publishAs(as: ServiceName | 'admin', routingKey: string, body: string, o: { userId?: string; vhost?: string } = {}): Promise<void> {
+export async function publishAs(
+  as: ServiceName | 'admin',
+  routingKey: string,
+  body: string,
+  o: { userId?: string; vhost?: string } = {},
+): Promise<void> {
   const url = as === 'admin' ? testAmqpUrl(brokerUrl(), o.vhost) : serviceAmqpUrl(as, o.vhost)
   const client = new AMQPClient(url)
   await client.connect()
@@ -49,7 +54,11 @@ export async function publishAs(as: ServiceName | 'admin', routingKey: string, b
     const ch = await client.channel()
     await ch.confirmSelect()
     const userId = o.userId ?? (as === 'admin' ? undefined : decodeURIComponent(new URL(url).username))
-    await ch.basicPublish('shop.events', routingKey, body, { deliveryMode: 2, contentType: 'application/json', ...(userId ? { userId } : {}) })
+    await ch.basicPublish('shop.events', routingKey, body, {
+      deliveryMode: 2,
+      contentType: 'application/json',
+      ...(userId ? { userId } : {}),
+    })
   } finally {
     await client.close().catch(() => {})
   }
@@ -124,8 +133,16 @@ export class Service {
       }
       void read(this.proc.stdout as ReadableStream<Uint8Array>)
       void read(this.proc.stderr as ReadableStream<Uint8Array>)
-      void this.proc.exited.then((code) => reject(new Error(`${this.name} exited with ${code} before listening:\n${this.output.slice(-20).join('\n')}`)))
-      setTimeout(() => reject(new Error(`${this.name} did not listen within ${timeoutMs} ms:\n${this.output.slice(-20).join('\n')}`)), timeoutMs)
+      void this.proc.exited.then((code) =>
+        reject(new Error(`${this.name} exited with ${code} before listening:\n${this.output.slice(-20).join('\n')}`)),
+      )
+      setTimeout(
+        () =>
+          reject(
+            new Error(`${this.name} did not listen within ${timeoutMs} ms:\n${this.output.slice(-20).join('\n')}`),
+          ),
+        timeoutMs,
+      )
     })
     await ready
     // listening is not ready: wait for the database and the broker
@@ -174,7 +191,9 @@ export function withShop(set: (shop: Shop) => void, o: Parameters<typeof startSh
   })
 }
 
-export async function startShop(o: { vhost?: string; env?: Partial<Record<ServiceName, Record<string, string>>> } = {}): Promise<Shop> {
+export async function startShop(
+  o: { vhost?: string; env?: Partial<Record<ServiceName, Record<string, string>>> } = {},
+): Promise<Shop> {
   await resetDatabases()
   await resetBroker(o.vhost)
   const common = {
@@ -188,8 +207,18 @@ export async function startShop(o: { vhost?: string; env?: Partial<Record<Servic
     ...ROOMY_LIMITS,
   }
   const make = (s: ServiceName, extra: Record<string, string> = {}) =>
-    new Service(s, { ...common, DATABASE_URL: dbUrl(s), AMQP_URL: serviceAmqpUrl(s, o.vhost), ...extra, ...(o.env?.[s] ?? {}) })
-  const auth = make('auth', { ADMIN_USERNAME: ADMIN.username, ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password })
+    new Service(s, {
+      ...common,
+      DATABASE_URL: dbUrl(s),
+      AMQP_URL: serviceAmqpUrl(s, o.vhost),
+      ...extra,
+      ...(o.env?.[s] ?? {}),
+    })
+  const auth = make('auth', {
+    ADMIN_USERNAME: ADMIN.username,
+    ADMIN_EMAIL: ADMIN.email,
+    ADMIN_PASSWORD: ADMIN.password,
+  })
   const catalog = make('catalog')
   const order = make('order')
   await Promise.all([auth.start(), catalog.start(), order.start()])
@@ -205,4 +234,5 @@ export async function startShop(o: { vhost?: string; env?: Partial<Record<Servic
 
 export { api }
 
-export const eventually = <T>(fn: () => Promise<T | undefined | false>, what: string, ms = 15_000): Promise<T> => poll(fn, what, ms)
+export const eventually = <T>(fn: () => Promise<T | undefined | false>, what: string, ms = 15_000): Promise<T> =>
+  poll(fn, what, ms)

@@ -10,11 +10,22 @@ describe.skipIf(!run)('make seed', () => {
   withShop((s) => (shop = s))
   const seed = async () => {
     const proc = Bun.spawn(['bun', join(root, 'scripts', 'seed.ts')], {
-      env: { PATH: process.env.PATH ?? '', AUTH_URL: shop.auth.url, CATALOG_URL: shop.catalog.url, ORDER_URL: shop.order.url, ADMIN_USERNAME: ADMIN.username, ADMIN_PASSWORD: ADMIN.password },
+      env: {
+        PATH: process.env.PATH ?? '',
+        AUTH_URL: shop.auth.url,
+        CATALOG_URL: shop.catalog.url,
+        ORDER_URL: shop.order.url,
+        ADMIN_USERNAME: ADMIN.username,
+        ADMIN_PASSWORD: ADMIN.password,
+      },
       stdout: 'pipe',
       stderr: 'pipe',
     })
-    const [code, out, err] = await Promise.all([proc.exited, new Response(proc.stdout).text(), new Response(proc.stderr).text()])
+    const [code, out, err] = await Promise.all([
+      proc.exited,
+      new Response(proc.stdout).text(),
+      new Response(proc.stderr).text(),
+    ])
     return { code, out, err }
   }
   test('seeds users, a 3-level tree, products and orders in several states; a second run does nothing', async () => {
@@ -25,7 +36,9 @@ describe.skipIf(!run)('make seed', () => {
     const cats = (await api(shop.catalog.url, 'GET', '/api/v1/categories?limit=100')).body
     expect(Math.max(...cats.map((c: any) => c.level))).toBe(2)
     expect((await api(shop.catalog.url, 'GET', '/api/v1/products')).headers.get('X-Total-Count')).toBe('8')
-    const login = await api(shop.auth.url, 'POST', '/api/v1/auth/login', { body: { username: 'alice', password: 'alice-password' } })
+    const login = await api(shop.auth.url, 'POST', '/api/v1/auth/login', {
+      body: { username: 'alice', password: 'alice-password' },
+    })
     const orders = (await api(shop.order.url, 'GET', '/api/v1/orders', { token: login.body.access_token })).body
     expect(orders.map((o: any) => o.status).sort()).toEqual(['confirmed', 'shipped'])
     const again = await seed()

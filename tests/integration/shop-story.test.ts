@@ -23,7 +23,9 @@ describe.skipIf(!run)('a whole shop story on real processes', () => {
   const state: Record<string, any> = {}
 
   test('register and log in', async () => {
-    const r = await api(s().auth, 'POST', '/api/v1/auth/register', { body: { username: 'alice', email: 'alice@example.com', password: 'alice-password', full_name: 'Alice' } })
+    const r = await api(s().auth, 'POST', '/api/v1/auth/register', {
+      body: { username: 'alice', email: 'alice@example.com', password: 'alice-password', full_name: 'Alice' },
+    })
     expect(r.status).toBe(201)
     state.alice = { id: r.body.id, token: await login('alice', 'alice-password') }
     state.admin = { token: await login(ADMIN.username, ADMIN.password) }
@@ -32,16 +34,30 @@ describe.skipIf(!run)('a whole shop story on real processes', () => {
 
   test('the admin builds a 3-level category tree and products; a USER may not', async () => {
     const admin = state.admin.token
-    expect((await api(s().catalog, 'POST', '/api/v1/category', { token: state.alice.token, body: { name: 'X' } })).status).toBe(403)
+    expect(
+      (await api(s().catalog, 'POST', '/api/v1/category', { token: state.alice.token, body: { name: 'X' } })).status,
+    ).toBe(403)
     const root = await api(s().catalog, 'POST', '/api/v1/category', { token: admin, body: { name: 'Electronics' } })
     expect(root.status).toBe(201)
-    const mid = await api(s().catalog, 'POST', '/api/v1/category', { token: admin, body: { name: 'Computers', parent_id: root.body.id } })
-    const leaf = await api(s().catalog, 'POST', '/api/v1/category', { token: admin, body: { name: 'Laptops', parent_id: mid.body.id } })
+    const mid = await api(s().catalog, 'POST', '/api/v1/category', {
+      token: admin,
+      body: { name: 'Computers', parent_id: root.body.id },
+    })
+    const leaf = await api(s().catalog, 'POST', '/api/v1/category', {
+      token: admin,
+      body: { name: 'Laptops', parent_id: mid.body.id },
+    })
     expect(leaf.body.level).toBe(2)
-    const laptop = await api(s().catalog, 'POST', '/api/v1/product', { token: admin, body: { name: 'Laptop 14', price: 1999.9, stock: 3, category_id: leaf.body.id } })
+    const laptop = await api(s().catalog, 'POST', '/api/v1/product', {
+      token: admin,
+      body: { name: 'Laptop 14', price: 1999.9, stock: 3, category_id: leaf.body.id },
+    })
     expect(laptop.status).toBe(201)
     expect(laptop.body.price).toBe('1999.90')
-    const mouse = await api(s().catalog, 'POST', '/api/v1/product', { token: admin, body: { name: 'Mouse', price: '25.50', stock: 100, category_id: mid.body.id } })
+    const mouse = await api(s().catalog, 'POST', '/api/v1/product', {
+      token: admin,
+      body: { name: 'Mouse', price: '25.50', stock: 100, category_id: mid.body.id },
+    })
     Object.assign(state, { root: root.body, leaf: leaf.body, laptop: laptop.body, mouse: mouse.body })
     const inTree = await api(s().catalog, 'GET', `/api/v1/products?category_id=${root.body.id}&sort=price`)
     expect(inTree.body.map((p: any) => p.name)).toEqual(['Mouse', 'Laptop 14'])
@@ -52,7 +68,8 @@ describe.skipIf(!run)('a whole shop story on real processes', () => {
 
   test('conditional reads on the real catalog: 304 while nothing changes, 200 with a new tag after a write (through the API or in plain SQL)', async () => {
     const listing = `/api/v1/products?category_id=${state.root.id}&sort=price`
-    const get = (path: string, tag?: string) => api(s().catalog, 'GET', path, tag ? { headers: { 'If-None-Match': tag } } : {})
+    const get = (path: string, tag?: string) =>
+      api(s().catalog, 'GET', path, tag ? { headers: { 'If-None-Match': tag } } : {})
     const first = await get(listing)
     expect(first.status).toBe(200)
     const tag = first.headers.get('ETag')!
@@ -64,7 +81,14 @@ describe.skipIf(!run)('a whole shop story on real processes', () => {
     expect(same.headers.get('ETag')).toBe(tag)
     expect(same.headers.get('Content-Type')).toBeNull()
     // A write through the API: a new tag and the new data.
-    expect((await api(s().catalog, 'PUT', `/api/v1/product/${state.mouse.id}`, { token: state.admin.token, body: { description: 'wireless' } })).status).toBe(200)
+    expect(
+      (
+        await api(s().catalog, 'PUT', `/api/v1/product/${state.mouse.id}`, {
+          token: state.admin.token,
+          body: { description: 'wireless' },
+        })
+      ).status,
+    ).toBe(200)
     const changed = await get(listing, tag)
     expect(changed.status).toBe(200)
     const tag2 = changed.headers.get('ETag')!
@@ -92,7 +116,14 @@ describe.skipIf(!run)('a whole shop story on real processes', () => {
     const place = () =>
       api(s().order, 'POST', '/api/v1/order', {
         token: state.alice.token,
-        body: { items: [{ product_id: state.laptop.id, quantity: 2 }, { product_id: state.mouse.id, quantity: 1 }, { product_id: state.mouse.id, quantity: 1 }], shipping_address: '1 Main St' },
+        body: {
+          items: [
+            { product_id: state.laptop.id, quantity: 2 },
+            { product_id: state.mouse.id, quantity: 1 },
+            { product_id: state.mouse.id, quantity: 1 },
+          ],
+          shipping_address: '1 Main St',
+        },
       })
     const placed = await eventually(async () => {
       const r = await place()
@@ -113,17 +144,31 @@ describe.skipIf(!run)('a whole shop story on real processes', () => {
   })
 
   test('an order beyond the stock is rejected by the catalog', async () => {
-    const r = await api(s().order, 'POST', '/api/v1/order', { token: state.alice.token, body: { items: [{ product_id: state.laptop.id, quantity: 5 }] } })
+    const r = await api(s().order, 'POST', '/api/v1/order', {
+      token: state.alice.token,
+      body: { items: [{ product_id: state.laptop.id, quantity: 5 }] },
+    })
     expect(r.status).toBe(201)
-    await eventually(async () => (await api(s().order, 'GET', `/api/v1/order/${r.body.id}`, { token: state.alice.token })).body.status === 'rejected', 'the order to be rejected')
+    await eventually(
+      async () =>
+        (await api(s().order, 'GET', `/api/v1/order/${r.body.id}`, { token: state.alice.token })).body.status ===
+        'rejected',
+      'the order to be rejected',
+    )
     expect((await api(s().catalog, 'GET', `/api/v1/product/${state.laptop.id}`)).body.stock).toBe(1)
   })
 
   test('a price change reaches the order replica; existing orders keep their snapshot', async () => {
-    const r = await api(s().catalog, 'PUT', `/api/v1/product/${state.mouse.id}`, { token: state.admin.token, body: { price: '19.99' } })
+    const r = await api(s().catalog, 'PUT', `/api/v1/product/${state.mouse.id}`, {
+      token: state.admin.token,
+      body: { price: '19.99' },
+    })
     expect(r.status).toBe(200)
     const next = await eventually(async () => {
-      const o = await api(s().order, 'POST', '/api/v1/order', { token: state.alice.token, body: { items: [{ product_id: state.mouse.id, quantity: 1 }] } })
+      const o = await api(s().order, 'POST', '/api/v1/order', {
+        token: state.alice.token,
+        body: { items: [{ product_id: state.mouse.id, quantity: 1 }] },
+      })
       return o.status === 201 && o.body.items[0].unit_price === '19.99' ? o.body : undefined
     }, 'the new price in the order replica')
     expect(next.total).toBe('19.99')
@@ -133,13 +178,25 @@ describe.skipIf(!run)('a whole shop story on real processes', () => {
   })
 
   test('the admin moves an order along; another user sees 404', async () => {
-    const bob = await api(s().auth, 'POST', '/api/v1/auth/register', { body: { username: 'bob', email: 'bob@example.com', password: 'bob-password' } })
+    const bob = await api(s().auth, 'POST', '/api/v1/auth/register', {
+      body: { username: 'bob', email: 'bob@example.com', password: 'bob-password' },
+    })
     const bobToken = await login('bob', 'bob-password')
     expect((await api(s().order, 'GET', `/api/v1/order/${state.order.id}`, { token: bobToken })).status).toBe(404)
-    const paid = await api(s().order, 'PUT', `/api/v1/update_order/${state.order.id}`, { token: state.admin.token, body: { status: 'paid' } })
+    const paid = await api(s().order, 'PUT', `/api/v1/update_order/${state.order.id}`, {
+      token: state.admin.token,
+      body: { status: 'paid' },
+    })
     expect(paid.status).toBe(200)
     expect(paid.body.status).toBe('paid')
-    expect((await api(s().order, 'PUT', `/api/v1/update_order/${state.order.id}`, { token: state.admin.token, body: { status: 'delivered' } })).status).toBe(409)
+    expect(
+      (
+        await api(s().order, 'PUT', `/api/v1/update_order/${state.order.id}`, {
+          token: state.admin.token,
+          body: { status: 'delivered' },
+        })
+      ).status,
+    ).toBe(409)
     state.bob = { id: bob.body.id, token: bobToken }
   })
 
@@ -148,7 +205,10 @@ describe.skipIf(!run)('a whole shop story on real processes', () => {
     const del = await api(s().auth, 'DELETE', `/api/v1/users/${state.alice.id}`, { token: state.admin.token })
     expect(del.status).toBe(204)
     expect((await api(s().auth, 'GET', '/api/v1/users/me', { token: state.alice.token })).status).toBe(401)
-    await eventually(async () => (await api(s().order, 'GET', '/api/v1/orders', { token: state.alice.token })).status === 401, 'order to reject the token')
+    await eventually(
+      async () => (await api(s().order, 'GET', '/api/v1/orders', { token: state.alice.token })).status === 401,
+      'order to reject the token',
+    )
     // the catalog's admin endpoints check the replica too; an ordinary read stays public
     const admin = state.admin.token
     const orders = await eventually(async () => {
@@ -160,28 +220,68 @@ describe.skipIf(!run)('a whole shop story on real processes', () => {
     expect(orders.filter((o: any) => o.status === 'rejected')).toHaveLength(1)
     expect(orders.filter((o: any) => o.status === 'cancelled')).toHaveLength(orders.length - 1)
     // the paid order had reserved 2 laptops: they are back
-    await eventually(async () => (await api(s().catalog, 'GET', `/api/v1/product/${state.laptop.id}`)).body.stock === before + 2, 'the laptops back in stock')
+    await eventually(
+      async () => (await api(s().catalog, 'GET', `/api/v1/product/${state.laptop.id}`)).body.stock === before + 2,
+      'the laptops back in stock',
+    )
   })
 
   test('a demoted admin loses admin rights in catalog and order before the token expires', async () => {
-    const promoted = await api(s().auth, 'PUT', `/api/v1/users/${state.bob.id}/role`, { token: state.admin.token, body: { role: 'ADMIN' } })
+    const promoted = await api(s().auth, 'PUT', `/api/v1/users/${state.bob.id}/role`, {
+      token: state.admin.token,
+      body: { role: 'ADMIN' },
+    })
     expect(promoted.body.role).toBe('ADMIN')
     const bobAdminToken = await login('bob', 'bob-password')
-    await eventually(async () => (await api(s().catalog, 'POST', '/api/v1/category', { token: bobAdminToken, body: { name: `B-${Date.now()}` } })).status === 201, 'bob as admin in catalog')
-    await api(s().auth, 'PUT', `/api/v1/users/${state.bob.id}/role`, { token: state.admin.token, body: { role: 'USER' } })
-    await eventually(async () => (await api(s().catalog, 'POST', '/api/v1/category', { token: bobAdminToken, body: { name: `C-${Date.now()}` } })).status === 403, 'bob demoted in catalog')
-    await eventually(async () => (await api(s().order, 'GET', '/api/v1/orders?user_id=' + state.bob.id, { token: bobAdminToken })).status === 200, 'order answers')
+    await eventually(
+      async () =>
+        (
+          await api(s().catalog, 'POST', '/api/v1/category', {
+            token: bobAdminToken,
+            body: { name: `B-${Date.now()}` },
+          })
+        ).status === 201,
+      'bob as admin in catalog',
+    )
+    await api(s().auth, 'PUT', `/api/v1/users/${state.bob.id}/role`, {
+      token: state.admin.token,
+      body: { role: 'USER' },
+    })
+    await eventually(
+      async () =>
+        (
+          await api(s().catalog, 'POST', '/api/v1/category', {
+            token: bobAdminToken,
+            body: { name: `C-${Date.now()}` },
+          })
+        ).status === 403,
+      'bob demoted in catalog',
+    )
+    await eventually(
+      async () =>
+        (await api(s().order, 'GET', '/api/v1/orders?user_id=' + state.bob.id, { token: bobAdminToken })).status ===
+        200,
+      'order answers',
+    )
     const asUser = await api(s().order, 'GET', '/api/v1/orders', { token: bobAdminToken })
     expect(asUser.body.every((o: any) => o.user_id === state.bob.id)).toBe(true)
   })
 
   test('the request id travels into the events and the consumers’ logs', async () => {
     const rid = `story-${crypto.randomUUID()}`
-    const r = await api(s().catalog, 'POST', '/api/v1/product', { token: state.admin.token, body: { name: 'Traced', price: '1.00', stock: 1, category_id: state.leaf.id }, headers: { 'X-Request-Id': rid } })
+    const r = await api(s().catalog, 'POST', '/api/v1/product', {
+      token: state.admin.token,
+      body: { name: 'Traced', price: '1.00', stock: 1, category_id: state.leaf.id },
+      headers: { 'X-Request-Id': rid },
+    })
     expect(r.headers.get('X-Request-Id')).toBe(rid)
     // order's consumer handles product.created with that correlation id (debug level is off: check the replica instead)
     await eventually(async () => {
-      const o = await api(s().order, 'POST', '/api/v1/order', { token: state.bob.token, body: { items: [{ product_id: r.body.id, quantity: 1 }] }, headers: { 'X-Request-Id': `${rid}-order` } })
+      const o = await api(s().order, 'POST', '/api/v1/order', {
+        token: state.bob.token,
+        body: { items: [{ product_id: r.body.id, quantity: 1 }] },
+        headers: { 'X-Request-Id': `${rid}-order` },
+      })
       return o.status === 201
     }, 'the traced product in the order replica')
     const catalogLogs = shop.catalog.logs()

@@ -1,6 +1,16 @@
 import { afterAll, describe, expect, test } from 'bun:test'
 import postgres from 'postgres'
-import { ADMIN, Service, SECRET, dbUrl, resetBroker, resetDatabases, ROOMY_LIMITS, serviceAmqpUrl, useServers } from './harness.ts'
+import {
+  ADMIN,
+  Service,
+  SECRET,
+  dbUrl,
+  resetBroker,
+  resetDatabases,
+  ROOMY_LIMITS,
+  serviceAmqpUrl,
+  useServers,
+} from './harness.ts'
 
 /**
  * Graceful shutdown: SIGTERM in the middle of a burst of writes. Every request that was answered
@@ -75,7 +85,8 @@ describe.skipIf(!run)('graceful shutdown', () => {
 
     const sql = postgres(dbUrl('auth'), { max: 1, onnotice: () => {} })
     const [users] = await sql`select count(*)::int as n from users where username like 'burst%'`
-    const [events] = await sql`select count(*)::int as n, count(*) filter (where sent_at is null)::int as unsent from outbox where type = 'user.created'`
+    const [events] =
+      await sql`select count(*)::int as n, count(*) filter (where sent_at is null)::int as unsent from outbox where type = 'user.created'`
     await sql.end()
     // every answered registration is committed, and (for now) nothing unanswered slipped in
     expect(users!.n).toBe(created)

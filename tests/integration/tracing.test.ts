@@ -26,9 +26,20 @@ describe.skipIf(!run)('traces and metrics on real processes', () => {
     receiver = startOtlpReceiver()
     const otel = { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url }
     shop = await startShop({ env: { auth: otel, catalog: { ...otel, LOG_LEVEL: 'debug' }, order: otel } })
-    admin = (await api(shop.auth.url, 'POST', '/api/v1/auth/login', { body: { username: ADMIN.username, password: ADMIN.password } })).body.access_token
-    const category = (await api(shop.catalog.url, 'POST', '/api/v1/category', { token: admin, body: { name: 'Traced' } })).body.id
-    productId = (await api(shop.catalog.url, 'POST', '/api/v1/product', { token: admin, body: { name: 'Traced thing', price: '3.00', stock: 10, category_id: category } })).body.id
+    admin = (
+      await api(shop.auth.url, 'POST', '/api/v1/auth/login', {
+        body: { username: ADMIN.username, password: ADMIN.password },
+      })
+    ).body.access_token
+    const category = (
+      await api(shop.catalog.url, 'POST', '/api/v1/category', { token: admin, body: { name: 'Traced' } })
+    ).body.id
+    productId = (
+      await api(shop.catalog.url, 'POST', '/api/v1/product', {
+        token: admin,
+        body: { name: 'Traced thing', price: '3.00', stock: 10, category_id: category },
+      })
+    ).body.id
   }, 90_000)
   afterAll(async () => {
     await shop?.stop()
@@ -38,28 +49,50 @@ describe.skipIf(!run)('traces and metrics on real processes', () => {
   test("one order's placement, reservation and confirmation are one trace, each span the child of the one before", async () => {
     // The order replica learns the product from product.created; until then the order is 422.
     const placed = await eventually(async () => {
-      const r = await api(shop.order.url, 'POST', '/api/v1/order', { token: admin, body: { items: [{ product_id: productId, quantity: 2 }] } })
+      const r = await api(shop.order.url, 'POST', '/api/v1/order', {
+        token: admin,
+        body: { items: [{ product_id: productId, quantity: 2 }] },
+      })
       return r.status === 201 ? r : undefined
     }, 'product in the order replica')
     const orderId = placed.body.id as number
-    await eventually(async () => (await api(shop.order.url, 'GET', `/api/v1/order/${orderId}`, { token: admin })).body.status === 'confirmed', 'order confirmed')
+    await eventually(
+      async () =>
+        (await api(shop.order.url, 'GET', `/api/v1/order/${orderId}`, { token: admin })).body.status === 'confirmed',
+      'order confirmed',
+    )
 
     const chain = await receiver.waitFor((spans) => {
-      const request = spans.find((s) => s.service === 'order' && s.kind === SERVER && s.name === 'POST /api/v1/order' && s.attributes['http.response.status_code'] === 201)
+      const request = spans.find(
+        (s) =>
+          s.service === 'order' &&
+          s.kind === SERVER &&
+          s.name === 'POST /api/v1/order' &&
+          s.attributes['http.response.status_code'] === 201,
+      )
       if (!request) return undefined
       const trace = spans.filter((s) => s.traceId === request.traceId)
-      const publishPlaced = trace.find((s) => s.service === 'order' && s.kind === PRODUCER && s.name === 'publish order.placed')
-      const consumePlaced = trace.find((s) => s.service === 'catalog' && s.kind === CONSUMER && s.name === 'process order.placed')
+      const publishPlaced = trace.find(
+        (s) => s.service === 'order' && s.kind === PRODUCER && s.name === 'publish order.placed',
+      )
+      const consumePlaced = trace.find(
+        (s) => s.service === 'catalog' && s.kind === CONSUMER && s.name === 'process order.placed',
+      )
       const reserve = trace.find((s) => s.service === 'catalog' && s.name === 'catalog.reserveStock')
-      const publishReserved = trace.find((s) => s.service === 'catalog' && s.kind === PRODUCER && s.name === 'publish stock.reserved')
-      const consumeReserved = trace.find((s) => s.service === 'order' && s.kind === CONSUMER && s.name === 'process stock.reserved')
+      const publishReserved = trace.find(
+        (s) => s.service === 'catalog' && s.kind === PRODUCER && s.name === 'publish stock.reserved',
+      )
+      const consumeReserved = trace.find(
+        (s) => s.service === 'order' && s.kind === CONSUMER && s.name === 'process stock.reserved',
+      )
       if (!publishPlaced || !consumePlaced || !reserve || !publishReserved || !consumeReserved) return undefined
       return { request, trace, publishPlaced, consumePlaced, reserve, publishReserved, consumeReserved }
     })
     const byId = new Map(chain.trace.map((s) => [s.spanId, s]))
     /** Whether `ancestor` is on the parent chain of `span` (same trace, same or another process). */
     const descends = (span: ReceivedSpan, ancestor: ReceivedSpan): boolean => {
-      for (let s: ReceivedSpan | undefined = byId.get(span.parentSpanId); s; s = byId.get(s.parentSpanId)) if (s.spanId === ancestor.spanId) return true
+      for (let s: ReceivedSpan | undefined = byId.get(span.parentSpanId); s; s = byId.get(s.parentSpanId))
+        if (s.spanId === ancestor.spanId) return true
       return false
     }
     expect(chain.request.parentSpanId).toBe('')
@@ -73,7 +106,18 @@ describe.skipIf(!run)('traces and metrics on real processes', () => {
     expect(chain.consumeReserved.parentSpanId).toBe(chain.publishReserved.spanId)
     expect(chain.consumeReserved.attributes['shop.consume.outcome']).toBe('applied')
     // one trace id for all of it
-    expect(new Set([chain.request, chain.publishPlaced, chain.consumePlaced, chain.reserve, chain.publishReserved, chain.consumeReserved].map((s) => s.traceId)).size).toBe(1)
+    expect(
+      new Set(
+        [
+          chain.request,
+          chain.publishPlaced,
+          chain.consumePlaced,
+          chain.reserve,
+          chain.publishReserved,
+          chain.consumeReserved,
+        ].map((s) => s.traceId),
+      ).size,
+    ).toBe(1)
 
     // The catalog's log lines for that reservation carry the trace id and one of its own spans.
     const catalogSpans = new Set(chain.trace.filter((s) => s.service === 'catalog').map((s) => s.spanId))
@@ -82,17 +126,32 @@ describe.skipIf(!run)('traces and metrics on real processes', () => {
     expect(lines.some((l) => l.msg === 'event processed' && l.type === 'order.placed')).toBe(true)
     for (const l of lines) expect(catalogSpans.has(String(l.span_id))).toBe(true)
     // and the order's request log line carries it too
-    expect(shop.order.logs().some((l) => l.msg === 'request' && l.trace_id === chain.request.traceId && l.method === 'POST')).toBe(true)
+    expect(
+      shop.order.logs().some((l) => l.msg === 'request' && l.trace_id === chain.request.traceId && l.method === 'POST'),
+    ).toBe(true)
   }, 60_000)
 
   test('the saga histogram and the consumer outcomes are on /metrics of the real processes', async () => {
     const text = await (await fetch(`${shop.order.url}/metrics`)).text()
     expect(sample(text, 'shop_order_saga_duration_seconds_count', { status: 'confirmed' })).toBeGreaterThanOrEqual(1)
-    expect(sample(text, 'messaging_client_consumed_messages_total', { messaging_destination_name: 'order.stock', outcome: 'applied' })).toBeGreaterThanOrEqual(1)
+    expect(
+      sample(text, 'messaging_client_consumed_messages_total', {
+        messaging_destination_name: 'order.stock',
+        outcome: 'applied',
+      }),
+    ).toBeGreaterThanOrEqual(1)
     const catalog = await (await fetch(`${shop.catalog.url}/metrics`)).text()
-    expect(sample(catalog, 'messaging_client_consumed_messages_total', { messaging_destination_name: 'catalog.orders', outcome: 'applied' })).toBeGreaterThanOrEqual(1)
+    expect(
+      sample(catalog, 'messaging_client_consumed_messages_total', {
+        messaging_destination_name: 'catalog.orders',
+        outcome: 'applied',
+      }),
+    ).toBeGreaterThanOrEqual(1)
     expect(sample(catalog, 'shop_outbox_published_total')).toBeGreaterThanOrEqual(2)
-    expect(sample(catalog, 'db_client_connection_count', { state: 'idle' }) + sample(catalog, 'db_client_connection_count', { state: 'used' })).toBeGreaterThanOrEqual(1)
+    expect(
+      sample(catalog, 'db_client_connection_count', { state: 'idle' }) +
+        sample(catalog, 'db_client_connection_count', { state: 'used' }),
+    ).toBeGreaterThanOrEqual(1)
     expect(sample(catalog, 'process_resident_memory_bytes')).toBeGreaterThan(0)
   }, 30_000)
 })

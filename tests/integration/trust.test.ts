@@ -13,32 +13,45 @@ let shop: Shop
 describe.skipIf(!run)('trust on real processes', () => {
   beforeAll(async () => {
     // the defaults, not the harness's roomy limits
-    shop = await startShop({ env: { auth: { TRUST_PROXY: 'true', REGISTER_MAX_PER_ADDRESS: '10', LOGIN_MAX_FAILURES_PER_ADDRESS: '20' } } })
+    shop = await startShop({
+      env: { auth: { TRUST_PROXY: 'true', REGISTER_MAX_PER_ADDRESS: '10', LOGIN_MAX_FAILURES_PER_ADDRESS: '20' } },
+    })
   }, 90_000)
   afterAll(async () => {
     await shop?.stop()
   })
 
   const register = async (username: string, password = `${username}-password`) => {
-    const r = await api(shop.auth.url, 'POST', '/api/v1/auth/register', { body: { username, email: `${username}@example.com`, password } })
+    const r = await api(shop.auth.url, 'POST', '/api/v1/auth/register', {
+      body: { username, email: `${username}@example.com`, password },
+    })
     expect(r.status).toBe(201)
     return { id: r.body.id as string, username, password }
   }
   const login = (username: string, password: string, from: string) =>
-    api(shop.auth.url, 'POST', '/api/v1/auth/login', { body: { username, password }, headers: { 'X-Forwarded-For': from } })
+    api(shop.auth.url, 'POST', '/api/v1/auth/login', {
+      body: { username, password },
+      headers: { 'X-Forwarded-For': from },
+    })
 
   test('30 parallel guesses for one account check at most 5 (the right password among them included); the rest are 429', async () => {
     const u = await register('target')
-    const replies = await Promise.all(Array.from({ length: 30 }, (_, i) => login(u.username, i === 24 ? u.password : `guess-${i}`, '198.51.100.7')))
+    const replies = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => login(u.username, i === 24 ? u.password : `guess-${i}`, '198.51.100.7')),
+    )
     const checked = replies.filter((r) => r.status === 200 || r.status === 401).length
-    console.log(`30 parallel guesses for one account: ${checked} checked, ${replies.filter((r) => r.status === 429).length} refused with 429`)
+    console.log(
+      `30 parallel guesses for one account: ${checked} checked, ${replies.filter((r) => r.status === 429).length} refused with 429`,
+    )
     expect(checked).toBeLessThanOrEqual(5)
     expect(replies.filter((r) => r.status === 429).length).toBe(30 - checked)
     expect(replies.filter((r) => r.status === 429).every((r) => Number(r.headers.get('Retry-After')) > 0)).toBe(true)
   }, 60_000)
 
   test('40 parallel usernames from one address check at most 20', async () => {
-    const replies = await Promise.all(Array.from({ length: 40 }, (_, i) => login(`sprayed${i}`, 'wrong-password', '203.0.113.9')))
+    const replies = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => login(`sprayed${i}`, 'wrong-password', '203.0.113.9')),
+    )
     const checked = replies.filter((r) => r.status === 401).length
     console.log(`40 parallel usernames from one address: ${checked} checked`)
     expect(checked).toBeLessThanOrEqual(20)
@@ -57,15 +70,27 @@ describe.skipIf(!run)('trust on real processes', () => {
       const u = await register(`revoked_${how.replace('-', '_')}`)
       const old = (await login(u.username, u.password, '10.0.0.1')).body.access_token as string
       // a USER's token: catalog answers 403 on an admin route while it is valid, 401 once revoked
-      const inCatalog = async (token: string) => (await api(shop.catalog.url, 'POST', '/api/v1/category', { token, body: { name: `c-${crypto.randomUUID()}` } })).status
+      const inCatalog = async (token: string) =>
+        (await api(shop.catalog.url, 'POST', '/api/v1/category', { token, body: { name: `c-${crypto.randomUUID()}` } }))
+          .status
       const inOrder = async (token: string) => (await api(shop.order.url, 'GET', '/api/v1/orders', { token })).status
-      await eventually(async () => (await inCatalog(old)) === 403 && (await inOrder(old)) === 200, 'the user known everywhere')
+      await eventually(
+        async () => (await inCatalog(old)) === 403 && (await inOrder(old)) === 200,
+        'the user known everywhere',
+      )
       let password = u.password
       if (how === 'logout-all') {
         expect((await api(shop.auth.url, 'POST', '/api/v1/auth/logout-all', { token: old })).status).toBe(204)
       } else {
         password = 'a-brand-new-password'
-        expect((await api(shop.auth.url, 'PUT', '/api/v1/users/me', { token: old, body: { password, current_password: u.password } })).status).toBe(200)
+        expect(
+          (
+            await api(shop.auth.url, 'PUT', '/api/v1/users/me', {
+              token: old,
+              body: { password, current_password: u.password },
+            })
+          ).status,
+        ).toBe(200)
       }
       expect((await api(shop.auth.url, 'GET', '/api/v1/users/me', { token: old })).status).toBe(401)
       await eventually(async () => (await inCatalog(old)) === 401, `${how}: catalog refuses the old token`)

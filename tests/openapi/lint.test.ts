@@ -28,30 +28,61 @@ const env = { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_
 
 async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const p = Bun.spawn([process.execPath, '--bun', ...args], { cwd: ROOT, env, stdout: 'pipe', stderr: 'pipe' })
-  const [stdout, stderr, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited])
+  const [stdout, stderr, code] = await Promise.all([
+    new Response(p.stdout).text(),
+    new Response(p.stderr).text(),
+    p.exited,
+  ])
   return { code, stdout, stderr }
 }
 
 type Finding = { service: string; rule: string; where: string; message: string; severity: string }
 
 async function redocly(service: Service): Promise<Finding[]> {
-  const r = await run([join(ROOT, 'node_modules/.bin/redocly'), 'lint', '--config', join(ROOT, 'redocly.yaml'), '--format=json', files[service]])
-  let out: { totals: { errors: number; warnings: number }; problems: { ruleId: string; severity: string; message: string; location?: { pointer?: string }[] }[] }
+  const r = await run([
+    join(ROOT, 'node_modules/.bin/redocly'),
+    'lint',
+    '--config',
+    join(ROOT, 'redocly.yaml'),
+    '--format=json',
+    files[service],
+  ])
+  let out: {
+    totals: { errors: number; warnings: number }
+    problems: { ruleId: string; severity: string; message: string; location?: { pointer?: string }[] }[]
+  }
   try {
     out = JSON.parse(r.stdout)
   } catch {
     throw new Error(`redocly lint printed no report (exit ${r.code}): ${r.stderr.slice(0, 2000)}`)
   }
-  return out.problems.map((p) => ({ service, rule: p.ruleId, where: p.location?.[0]?.pointer ?? '', message: p.message, severity: p.severity }))
+  return out.problems.map((p) => ({
+    service,
+    rule: p.ruleId,
+    where: p.location?.[0]?.pointer ?? '',
+    message: p.message,
+    severity: p.severity,
+  }))
 }
 
 async function spectral(): Promise<Finding[]> {
-  const r = await run([join(ROOT, 'node_modules/.bin/spectral'), 'lint', '--ruleset', join(ROOT, '.spectral.yaml'), '-f', 'json', '--quiet', ...LINTED.map((s) => files[s])])
+  const r = await run([
+    join(ROOT, 'node_modules/.bin/spectral'),
+    'lint',
+    '--ruleset',
+    join(ROOT, '.spectral.yaml'),
+    '-f',
+    'json',
+    '--quiet',
+    ...LINTED.map((s) => files[s]),
+  ])
   let out: { code: string; path: string[]; message: string; severity: number; source: string }[]
   try {
     out = JSON.parse(r.stdout.trim() || '[]')
   } catch {
-    throw new Error(`spectral lint printed no report (exit ${r.code}): ${r.stdout.slice(0, 1000)} ${r.stderr.slice(0, 1000)}`)
+    throw new Error(
+      `spectral lint printed no report (exit ${r.code}): ${r.stdout.slice(0, 1000)} ${r.stderr.slice(0, 1000)}`,
+    )
   }
   const severity = ['error', 'warn', 'info', 'hint']
   return out.map((p) => ({
@@ -63,7 +94,8 @@ async function spectral(): Promise<Finding[]> {
   }))
 }
 
-const show = (fs: Finding[]) => fs.map((f) => `${f.service} ${f.severity} ${f.rule} at ${f.where}: ${f.message}`).join('\n')
+const show = (fs: Finding[]) =>
+  fs.map((f) => `${f.service} ${f.severity} ${f.rule} at ${f.where}: ${f.message}`).join('\n')
 
 describe('the OpenAPI documents', () => {
   test('redocly lint (recommended): 0 errors, 0 warnings', async () => {
@@ -81,23 +113,36 @@ describe('the OpenAPI documents', () => {
       const doc = docs[service]
       const issues: string[] = []
       const named = (s: any): boolean =>
-        typeof s?.$ref === 'string' || (s?.type === 'array' && named(s.items)) || (Array.isArray(s?.anyOf) && s.anyOf.every(named))
+        typeof s?.$ref === 'string' ||
+        (s?.type === 'array' && named(s.items)) ||
+        (Array.isArray(s?.anyOf) && s.anyOf.every(named))
       for (const [path, ops] of Object.entries<any>(doc.paths)) {
         for (const [method, op] of Object.entries<any>(ops)) {
           const where = `${method.toUpperCase()} ${path}`
           if (!/^[a-z][A-Za-z0-9]+$/.test(op.operationId ?? '')) issues.push(`${where}: operationId ${op.operationId}`)
           if (!op.description) issues.push(`${where}: no description`)
           if (!Array.isArray(op.security)) issues.push(`${where}: security not declared (public operations say [])`)
-          for (const [type, media] of Object.entries<any>(op.requestBody?.content ?? {})) if (!named(media.schema)) issues.push(`${where}: ${type} body is not a named schema`)
+          for (const [type, media] of Object.entries<any>(op.requestBody?.content ?? {}))
+            if (!named(media.schema)) issues.push(`${where}: ${type} body is not a named schema`)
           for (const [status, res] of Object.entries<any>(op.responses)) {
-            for (const media of Object.values<any>(res.content ?? {})) if (!named(media.schema)) issues.push(`${where} ${status}: body is not a named schema`)
+            for (const media of Object.values<any>(res.content ?? {}))
+              if (!named(media.schema)) issues.push(`${where} ${status}: body is not a named schema`)
           }
           for (const p of op.parameters ?? []) {
-            if (p.in === 'path' && !(p.schema.type === 'integer' || p.schema.format === 'uuid')) issues.push(`${where}: path parameter ${p.name} is ${JSON.stringify(p.schema)}`)
-            if (p.in !== 'header' && p.schema.type === 'string' && /^\^-?\\d/.test(p.schema.pattern ?? '') && !/price/.test(p.name)) issues.push(`${where}: ${p.in} parameter ${p.name} is a digit pattern, not an integer`)
+            if (p.in === 'path' && !(p.schema.type === 'integer' || p.schema.format === 'uuid'))
+              issues.push(`${where}: path parameter ${p.name} is ${JSON.stringify(p.schema)}`)
+            if (
+              p.in !== 'header' &&
+              p.schema.type === 'string' &&
+              /^\^-?\\d/.test(p.schema.pattern ?? '') &&
+              !/price/.test(p.name)
+            )
+              issues.push(`${where}: ${p.in} parameter ${p.name} is a digit pattern, not an integer`)
           }
-          if ('401' in op.responses && !op.responses['401'].headers?.['WWW-Authenticate']) issues.push(`${where}: 401 without WWW-Authenticate`)
-          if ('429' in op.responses && !op.responses['429'].headers?.['Retry-After']) issues.push(`${where}: 429 without Retry-After`)
+          if ('401' in op.responses && !op.responses['401'].headers?.['WWW-Authenticate'])
+            issues.push(`${where}: 401 without WWW-Authenticate`)
+          if ('429' in op.responses && !op.responses['429'].headers?.['Retry-After'])
+            issues.push(`${where}: 429 without Retry-After`)
         }
       }
       // Ids, counts and levels are integers in the resources, never `number`.

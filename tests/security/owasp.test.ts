@@ -47,22 +47,38 @@ import {
 } from './support.ts'
 
 const expectProblem = (r: Reply, status: number, code?: string) => {
-  expect({ status: r.status, issues: problemIssues(r), ...(code ? { code: r.body?.code } : {}) }).toEqual({ status, issues: [], ...(code ? { code } : {}) })
+  expect({ status: r.status, issues: problemIssues(r), ...(code ? { code: r.body?.code } : {}) }).toEqual({
+    status,
+    issues: [],
+    ...(code ? { code } : {}),
+  })
 }
 
 /** The same 404 for someone else's object as for one that does not exist (ids normalised). */
 const sameNotFound = (a: Reply, b: Reply, idA: number | string, idB: number | string) => {
-  const norm = (r: Reply, id: number | string) => ({ status: r.status, body: JSON.parse(r.text.replaceAll(String(id), '<id>')) })
+  const norm = (r: Reply, id: number | string) => ({
+    status: r.status,
+    body: JSON.parse(r.text.replaceAll(String(id), '<id>')),
+  })
   expect(norm(a, idA)).toEqual(norm(b, idB))
 }
 
-const person = (role: 'USER' | 'ADMIN', username = `${role.toLowerCase()}_${crypto.randomUUID().slice(0, 6)}`): Person => ({ id: crypto.randomUUID(), username, role })
+const person = (
+  role: 'USER' | 'ADMIN',
+  username = `${role.toLowerCase()}_${crypto.randomUUID().slice(0, 6)}`,
+): Person => ({ id: crypto.randomUUID(), username, role })
 
 /** Registers a user over HTTP (then promotes through the core when asked) and logs in. */
-async function authUser(a: ReturnType<typeof buildAuth>, req: ReturnType<typeof requester>, role: 'USER' | 'ADMIN' = 'USER') {
+async function authUser(
+  a: ReturnType<typeof buildAuth>,
+  req: ReturnType<typeof requester>,
+  role: 'USER' | 'ADMIN' = 'USER',
+) {
   const username = `${role.toLowerCase()}_${crypto.randomUUID().slice(0, 8)}`
   const password = `pw-${crypto.randomUUID()}`
-  const reg = await req('POST', '/api/v1/auth/register', { body: { username, email: `${username}@example.com`, password } })
+  const reg = await req('POST', '/api/v1/auth/register', {
+    body: { username, email: `${username}@example.com`, password },
+  })
   if (reg.status !== 201) throw new Error(`register: ${reg.status} ${reg.text}`)
   if (role === 'ADMIN') await a.application.commands.changeRole(reg.body.id, 'ADMIN')
   const login = await req('POST', '/api/v1/auth/login', { body: { username, password } })
@@ -74,7 +90,7 @@ async function authUser(a: ReturnType<typeof buildAuth>, req: ReturnType<typeof 
 const passwords: string[] = []
 
 // =============================================================================================
-describe('API1 broken object level authorization: another user\'s order is 404, never 403, never revealed', () => {
+describe("API1 broken object level authorization: another user's order is 404, never 403, never revealed", () => {
   const t = orderTestApp()
   const req = requester('order', t.app)
   const snap = snapshotter(t.store)
@@ -112,9 +128,19 @@ describe('API1 broken object level authorization: another user\'s order is 404, 
     expect(own.body.every((o: any) => o.user_id === bob.id)).toBe(true)
     expect(own.body.map((o: any) => o.id)).not.toContain(order.id)
     expect(own.headers.get('X-Total-Count')).toBe('1')
-    for (const q of [`user_id=${alice.id}`, `user_id=${alice.id.toUpperCase()}`, `user_id=${alice.id}&status=pending`, `status=pending&user_id=${alice.id}&limit=100`]) {
+    for (const q of [
+      `user_id=${alice.id}`,
+      `user_id=${alice.id.toUpperCase()}`,
+      `user_id=${alice.id}&status=pending`,
+      `status=pending&user_id=${alice.id}&limit=100`,
+    ]) {
       const r = await req('GET', `/api/v1/orders?${q}`, { token: bob.token })
-      expect({ q, status: r.status, body: r.body, total: r.headers.get('X-Total-Count') }).toEqual({ q, status: 200, body: [], total: '0' })
+      expect({ q, status: r.status, body: r.body, total: r.headers.get('X-Total-Count') }).toEqual({
+        q,
+        status: 200,
+        body: [],
+        total: '0',
+      })
     }
     const repeated = await req('GET', `/api/v1/orders?user_id=${bob.id}&user_id=${alice.id}`, { token: bob.token })
     expect(repeated.status).toBe(422)
@@ -126,7 +152,13 @@ describe('API1 broken object level authorization: another user\'s order is 404, 
 
   test('PUT /update_order/{id} and DELETE /delete_order/{id}: 404 as for a missing order, and nothing changes', async () => {
     const before = snap()
-    const bodies = [{ status: 'cancelled' }, { items: [{ product_id: order.items[0].product_id, quantity: 9 }] }, { shipping_address: 'Bob street 2' }, { status: 'paid' }, {}]
+    const bodies = [
+      { status: 'cancelled' },
+      { items: [{ product_id: order.items[0].product_id, quantity: 9 }] },
+      { shipping_address: 'Bob street 2' },
+      { status: 'paid' },
+      {},
+    ]
     for (const body of bodies) {
       const theirs = await req('PUT', `/api/v1/update_order/${order.id}`, { token: bob.token, body })
       const none = await req('PUT', `/api/v1/update_order/${missing}`, { token: bob.token, body })
@@ -148,17 +180,17 @@ describe('API1 broken object level authorization: another user\'s order is 404, 
 // =============================================================================================
 /** Each service's secured operations, a path for each, and who may call them. */
 interface World {
-    readonly name: string
-    readonly req: ReturnType<typeof requester>
-    readonly ops: readonly Operation[]
-    readonly path: (o: Operation) => string
-    readonly body: (o: Operation) => unknown
-    /** A principal allowed everywhere, whose hostile tokens must still fail. */
-    readonly good: Person
-    readonly goodToken: () => Promise<string>
-    /** The token of a user who existed and was deleted (the service has seen the deletion). */
-    readonly deletedToken: string
-    readonly snap: ReturnType<typeof snapshotter>
+  readonly name: string
+  readonly req: ReturnType<typeof requester>
+  readonly ops: readonly Operation[]
+  readonly path: (o: Operation) => string
+  readonly body: (o: Operation) => unknown
+  /** A principal allowed everywhere, whose hostile tokens must still fail. */
+  readonly good: Person
+  readonly goodToken: () => Promise<string>
+  /** The token of a user who existed and was deleted (the service has seen the deletion). */
+  readonly deletedToken: string
+  readonly snap: ReturnType<typeof snapshotter>
 }
 
 /** A service's World: its secured operations, each path's `{id}` filled with `id`, each body taken from `bodies` by operation. */
@@ -191,8 +223,18 @@ async function api2Worlds(): Promise<World[]> {
       'PUT /api/v1/users/{id}/role': { role: 'ADMIN' },
     }
     // a fresh login each time: POST /auth/logout-all, one of the secured operations, revokes the tokens before it
-    const goodToken = async () => (await req('POST', '/api/v1/auth/login', { body: { username: admin.username, password: admin.password } })).body.access_token
-    worlds.push(await securedWorld('auth', a.app, victim.id, bodies, { req, good: admin, goodToken, deletedToken: gone.token, snap: snapshotter(a.store) }))
+    const goodToken = async () =>
+      (await req('POST', '/api/v1/auth/login', { body: { username: admin.username, password: admin.password } })).body
+        .access_token
+    worlds.push(
+      await securedWorld('auth', a.app, victim.id, bodies, {
+        req,
+        good: admin,
+        goodToken,
+        deletedToken: gone.token,
+        snap: snapshotter(a.store),
+      }),
+    )
   }
 
   // catalog: an admin known to its replica; a deleted admin as the user.deleted event left it
@@ -212,7 +254,13 @@ async function api2Worlds(): Promise<World[]> {
       'POST /api/v1/product': { name: 'Q', price: '2.00', category_id: cat.value.id },
       'PUT /api/v1/product/{id}': { price: '3.00' },
     }
-    const who = { req, good: admin, goodToken: () => tokens.valid(admin), deletedToken: await tokens.valid(gone), snap: snapshotter(c.store, [users.rows]) }
+    const who = {
+      req,
+      good: admin,
+      goodToken: () => tokens.valid(admin),
+      deletedToken: await tokens.valid(gone),
+      snap: snapshotter(c.store, [users.rows]),
+    }
     worlds.push(await securedWorld('catalog', c.app, '1', bodies, who))
   }
 
@@ -225,7 +273,10 @@ async function api2Worlds(): Promise<World[]> {
     for (const p of [owner, gone]) await users.created(p)
     await seedOrderProduct(o.application, 7)
     for (const p of [owner, gone]) {
-      const r = await req('POST', '/api/v1/order', { token: await tokens.valid(p), body: { items: [{ product_id: 7, quantity: 1 }] } })
+      const r = await req('POST', '/api/v1/order', {
+        token: await tokens.valid(p),
+        body: { items: [{ product_id: 7, quantity: 1 }] },
+      })
       if (r.status !== 201) throw new Error(r.text)
     }
     await users.deleted(gone)
@@ -233,7 +284,13 @@ async function api2Worlds(): Promise<World[]> {
       'POST /api/v1/order': { items: [{ product_id: 7, quantity: 1 }] },
       'PUT /api/v1/update_order/{id}': { shipping_address: 'Somewhere 1' },
     }
-    const who = { req, good: owner, goodToken: () => tokens.valid(owner), deletedToken: await tokens.valid(gone), snap: snapshotter(o.store, [users.rows]) }
+    const who = {
+      req,
+      good: owner,
+      goodToken: () => tokens.valid(owner),
+      deletedToken: await tokens.valid(gone),
+      snap: snapshotter(o.store, [users.rows]),
+    }
     worlds.push(await securedWorld('order', o.app, '1', bodies, who))
   }
 
@@ -244,9 +301,29 @@ const worlds = await api2Worlds()
 
 describe('API2 broken authentication', () => {
   const known: Record<string, string[]> = {
-    auth: ['GET /api/v1/users/me', 'PUT /api/v1/users/me', 'GET /api/v1/users', 'PUT /api/v1/users/{id}/role', 'DELETE /api/v1/users/{id}'],
-    catalog: ['POST /api/v1/category', 'PUT /api/v1/category/{id}', 'DELETE /api/v1/category/{id}', 'POST /api/v1/product', 'PUT /api/v1/product/{id}', 'DELETE /api/v1/product/{id}'],
-    order: ['POST /api/v1/order', 'GET /api/v1/order/{id}', 'GET /api/v1/order/{id}/history', 'GET /api/v1/orders', 'PUT /api/v1/update_order/{id}', 'DELETE /api/v1/delete_order/{id}'],
+    auth: [
+      'GET /api/v1/users/me',
+      'PUT /api/v1/users/me',
+      'GET /api/v1/users',
+      'PUT /api/v1/users/{id}/role',
+      'DELETE /api/v1/users/{id}',
+    ],
+    catalog: [
+      'POST /api/v1/category',
+      'PUT /api/v1/category/{id}',
+      'DELETE /api/v1/category/{id}',
+      'POST /api/v1/product',
+      'PUT /api/v1/product/{id}',
+      'DELETE /api/v1/product/{id}',
+    ],
+    order: [
+      'POST /api/v1/order',
+      'GET /api/v1/order/{id}',
+      'GET /api/v1/order/{id}/history',
+      'GET /api/v1/orders',
+      'PUT /api/v1/update_order/{id}',
+      'DELETE /api/v1/delete_order/{id}',
+    ],
   }
 
   for (const w of worlds) {
@@ -256,7 +333,10 @@ describe('API2 broken authentication', () => {
         expect(w.ops.map(opName)).toEqual(expect.arrayContaining(known[w.name]!))
       })
 
-      const refused = async (make: () => Promise<string | undefined> | string | undefined, headers: Record<string, string> = {}) => {
+      const refused = async (
+        make: () => Promise<string | undefined> | string | undefined,
+        headers: Record<string, string> = {},
+      ) => {
         const before = w.snap()
         const failures: string[] = []
         for (const o of w.ops) {
@@ -290,18 +370,24 @@ describe('API2 broken authentication', () => {
         for (const o of w.ops) {
           const token = await w.goodToken()
           const r = await w.req(o.method, w.path(o), { token, ...(o.bodySchema ? { body: w.body(o) } : {}) })
-          expect({ op: opName(o), status: r.status === 401 ? 401 : 'not 401' }).toEqual({ op: opName(o), status: 'not 401' })
+          expect({ op: opName(o), status: r.status === 401 ? 401 : 'not 401' }).toEqual({
+            op: opName(o),
+            status: 'not 401',
+          })
         }
       })
     })
   }
 
-  test('auth POST /verify refuses every hostile token, in the body and in the header, and a deleted user\'s', async () => {
+  test("auth POST /verify refuses every hostile token, in the body and in the header, and a deleted user's", async () => {
     const w = worlds.find((x) => x.name === 'auth')!
     const all = [...Object.values(hostileTokens(w.good)), () => w.deletedToken]
     for (const make of all) {
       const token = await make()
-      for (const r of [await w.req('POST', '/api/v1/auth/verify', { body: { token } }), await w.req('POST', '/api/v1/auth/verify', { token, body: {} })]) {
+      for (const r of [
+        await w.req('POST', '/api/v1/auth/verify', { body: { token } }),
+        await w.req('POST', '/api/v1/auth/verify', { token, body: {} }),
+      ]) {
         expectProblem(r, 401)
       }
     }
@@ -319,9 +405,19 @@ describe('API2 broken authentication', () => {
       const other = await t.user()
       passwords.push(u.password, other.password)
       for (let i = 0; i < 3; i++) {
-        expectProblem(await req('POST', '/api/v1/auth/login', { body: { username: i % 2 ? u.username.toUpperCase() : u.username, password: `wrong-${i}` }, address: '10.9.9.9' }), 401, 'INVALID_CREDENTIALS')
+        expectProblem(
+          await req('POST', '/api/v1/auth/login', {
+            body: { username: i % 2 ? u.username.toUpperCase() : u.username, password: `wrong-${i}` },
+            address: '10.9.9.9',
+          }),
+          401,
+          'INVALID_CREDENTIALS',
+        )
       }
-      const r = await req('POST', '/api/v1/auth/login', { body: { username: u.username, password: u.password }, address: '10.9.9.9' })
+      const r = await req('POST', '/api/v1/auth/login', {
+        body: { username: u.username, password: u.password },
+        address: '10.9.9.9',
+      })
       expectProblem(r, 429, 'TOO_MANY_ATTEMPTS')
       const after = Number(r.headers.get('Retry-After'))
       expect(Number.isInteger(after) && after > 0 && after <= 900).toBe(true)
@@ -334,9 +430,19 @@ describe('API2 broken authentication', () => {
       })
       expectProblem(form, 429, 'TOO_MANY_ATTEMPTS')
       // the account itself is not locked: from another address the right password works
-      expect((await req('POST', '/api/v1/auth/login', { body: { username: u.username, password: u.password }, address: '10.9.9.8' })).status).toBe(200)
+      expect(
+        (
+          await req('POST', '/api/v1/auth/login', {
+            body: { username: u.username, password: u.password },
+            address: '10.9.9.8',
+          })
+        ).status,
+      ).toBe(200)
       // someone else is not locked out
-      expect((await req('POST', '/api/v1/auth/login', { body: { username: other.username, password: other.password } })).status).toBe(200)
+      expect(
+        (await req('POST', '/api/v1/auth/login', { body: { username: other.username, password: other.password } }))
+          .status,
+      ).toBe(200)
     })
 
     test('per username: logging in by email counts against the same account as by username', async () => {
@@ -346,10 +452,23 @@ describe('API2 broken authentication', () => {
       passwords.push(u.password)
       for (let i = 0; i < 4; i++) {
         const login = i % 2 ? `${u.username}@example.com` : u.username
-        expectProblem(await req('POST', '/api/v1/auth/login', { body: { username: login, password: `wrong-${i}` }, address: '10.1.9.9' }), 401)
+        expectProblem(
+          await req('POST', '/api/v1/auth/login', {
+            body: { username: login, password: `wrong-${i}` },
+            address: '10.1.9.9',
+          }),
+          401,
+        )
       }
       for (const login of [u.username, `${u.username}@EXAMPLE.com`]) {
-        expectProblem(await req('POST', '/api/v1/auth/login', { body: { username: login, password: u.password }, address: '10.1.9.9' }), 429, 'TOO_MANY_ATTEMPTS')
+        expectProblem(
+          await req('POST', '/api/v1/auth/login', {
+            body: { username: login, password: u.password },
+            address: '10.1.9.9',
+          }),
+          429,
+          'TOO_MANY_ATTEMPTS',
+        )
       }
     })
 
@@ -358,18 +477,53 @@ describe('API2 broken authentication', () => {
       const direct = buildAuth({ maxPerAddress: 3, maxFailures: 1000 })
       const dReq = requester('auth', direct.app)
       for (let i = 0; i < 3; i++) {
-        expectProblem(await dReq('POST', '/api/v1/auth/login', { body: { username: `n${i}`, password: 'guess-1234' }, address: '203.0.113.9', headers: { 'X-Forwarded-For': `10.0.0.${i}` } }), 401)
+        expectProblem(
+          await dReq('POST', '/api/v1/auth/login', {
+            body: { username: `n${i}`, password: 'guess-1234' },
+            address: '203.0.113.9',
+            headers: { 'X-Forwarded-For': `10.0.0.${i}` },
+          }),
+          401,
+        )
       }
-      expectProblem(await dReq('POST', '/api/v1/auth/login', { body: { username: 'n9', password: 'guess-1234' }, address: '203.0.113.9', headers: { 'X-Forwarded-For': '10.0.0.99' } }), 429)
+      expectProblem(
+        await dReq('POST', '/api/v1/auth/login', {
+          body: { username: 'n9', password: 'guess-1234' },
+          address: '203.0.113.9',
+          headers: { 'X-Forwarded-For': '10.0.0.99' },
+        }),
+        429,
+      )
       // Behind a trusted proxy, which appends the address it saw: the client's own hops do not count.
       const proxied = buildAuth({ maxPerAddress: 3, maxFailures: 1000, trustProxy: true })
       const pReq = requester('auth', proxied.app)
       for (let i = 0; i < 3; i++) {
-        expectProblem(await pReq('POST', '/api/v1/auth/login', { body: { username: `n${i}`, password: 'guess-1234' }, address: '10.10.0.1', headers: { 'X-Forwarded-For': `1.2.3.${i}, 198.51.100.20` } }), 401)
+        expectProblem(
+          await pReq('POST', '/api/v1/auth/login', {
+            body: { username: `n${i}`, password: 'guess-1234' },
+            address: '10.10.0.1',
+            headers: { 'X-Forwarded-For': `1.2.3.${i}, 198.51.100.20` },
+          }),
+          401,
+        )
       }
-      expectProblem(await pReq('POST', '/api/v1/auth/login', { body: { username: 'n9', password: 'guess-1234' }, address: '10.10.0.1', headers: { 'X-Forwarded-For': '9.9.9.9, 198.51.100.20' } }), 429)
+      expectProblem(
+        await pReq('POST', '/api/v1/auth/login', {
+          body: { username: 'n9', password: 'guess-1234' },
+          address: '10.10.0.1',
+          headers: { 'X-Forwarded-For': '9.9.9.9, 198.51.100.20' },
+        }),
+        429,
+      )
       // another real client behind the same proxy is not locked out
-      expectProblem(await pReq('POST', '/api/v1/auth/login', { body: { username: 'n9', password: 'guess-1234' }, address: '10.10.0.1', headers: { 'X-Forwarded-For': '198.51.100.21' } }), 401)
+      expectProblem(
+        await pReq('POST', '/api/v1/auth/login', {
+          body: { username: 'n9', password: 'guess-1234' },
+          address: '10.10.0.1',
+          headers: { 'X-Forwarded-For': '198.51.100.21' },
+        }),
+        401,
+      )
     })
 
     test('per address: a flood of failed logins over many usernames from one address is 429, other addresses are not', async () => {
@@ -379,14 +533,31 @@ describe('API2 broken authentication', () => {
       passwords.push(u.password)
       let first429 = -1
       for (let i = 0; i < 25; i++) {
-        const r = await req('POST', '/api/v1/auth/login', { body: { username: `nobody_${i}`, password: 'guess-123456' }, address: '203.0.113.7' })
+        const r = await req('POST', '/api/v1/auth/login', {
+          body: { username: `nobody_${i}`, password: 'guess-123456' },
+          address: '203.0.113.7',
+        })
         if (r.status === 429 && first429 < 0) first429 = i
         if (r.status === 429) expect(Number(r.headers.get('Retry-After'))).toBeGreaterThan(0)
         else expectProblem(r, 401, 'INVALID_CREDENTIALS')
       }
       expect(first429).toBe(20) // the default: 20 failures per address in the window
-      expectProblem(await req('POST', '/api/v1/auth/login', { body: { username: u.username, password: u.password }, address: '203.0.113.7' }), 429, 'TOO_MANY_ATTEMPTS')
-      expect((await req('POST', '/api/v1/auth/login', { body: { username: u.username, password: u.password }, address: '198.51.100.1' })).status).toBe(200)
+      expectProblem(
+        await req('POST', '/api/v1/auth/login', {
+          body: { username: u.username, password: u.password },
+          address: '203.0.113.7',
+        }),
+        429,
+        'TOO_MANY_ATTEMPTS',
+      )
+      expect(
+        (
+          await req('POST', '/api/v1/auth/login', {
+            body: { username: u.username, password: u.password },
+            address: '198.51.100.1',
+          })
+        ).status,
+      ).toBe(200)
     })
   })
 })
@@ -400,24 +571,49 @@ describe('API3 broken object property level authorization: mass assignment has n
     passwords.push(password)
     const id = crypto.randomUUID()
     const reg = await req('POST', '/api/v1/auth/register', {
-      body: { username: 'mallory', email: 'mallory@example.com', password, role: 'ADMIN', id, created_at: '2000-01-01T00:00:00Z', version: 99, password_hash: '$2b$04$forged', is_admin: true },
+      body: {
+        username: 'mallory',
+        email: 'mallory@example.com',
+        password,
+        role: 'ADMIN',
+        id,
+        created_at: '2000-01-01T00:00:00Z',
+        version: 99,
+        password_hash: '$2b$04$forged',
+        is_admin: true,
+      },
     })
     expect(reg.status).toBe(201)
     expect(reg.body.role).toBe('USER')
     expect(reg.body.id).not.toBe(id)
     expect(reg.body.created_at).not.toStartWith('2000')
     expect((await a.store.users.byId(reg.body.id))?.passwordHash).not.toBe('$2b$04$forged')
-    const token = (await req('POST', '/api/v1/auth/login', { body: { username: 'mallory', password } })).body.access_token
+    const token = (await req('POST', '/api/v1/auth/login', { body: { username: 'mallory', password } })).body
+      .access_token
     expectProblem(await req('GET', '/api/v1/users', { token }), 403, 'FORBIDDEN')
 
-    const put = await req('PUT', '/api/v1/users/me', { token, body: { role: 'ADMIN', id, full_name: 'M', password_hash: '$2b$04$forged', version: 1, created_at: '2000-01-01T00:00:00Z' } })
+    const put = await req('PUT', '/api/v1/users/me', {
+      token,
+      body: {
+        role: 'ADMIN',
+        id,
+        full_name: 'M',
+        password_hash: '$2b$04$forged',
+        version: 1,
+        created_at: '2000-01-01T00:00:00Z',
+      },
+    })
     expect(put.status).toBe(200)
     expect(put.body).toMatchObject({ id: reg.body.id, role: 'USER', full_name: 'M', created_at: reg.body.created_at })
     expect((await a.store.users.byId(reg.body.id))?.role).toBe('USER')
     expectProblem(await req('GET', '/api/v1/users', { token }), 403, 'FORBIDDEN')
     expect((await req('POST', '/api/v1/auth/login', { body: { username: 'mallory', password } })).status).toBe(200)
     // the events carry the real values too
-    expect((a.store as ReturnType<typeof memoryAuthStore>).published.every((e) => (e.data as { role?: string }).role !== 'ADMIN')).toBe(true)
+    expect(
+      (a.store as ReturnType<typeof memoryAuthStore>).published.every(
+        (e) => (e.data as { role?: string }).role !== 'ADMIN',
+      ),
+    ).toBe(true)
   })
 
   test('order: user_id, status, total, unit_price, price, name and line_total in a new order are ignored', async () => {
@@ -439,7 +635,9 @@ describe('API3 broken object property level authorization: mass assignment has n
     })
     expect(r.status).toBe(201)
     expect(r.body).toMatchObject({ user_id: alice.id, status: 'pending', total: '25.00', total_quantity: 2 })
-    expect(r.body.items).toEqual([{ product_id: p.id, name: 'Real name', unit_price: '12.50', quantity: 2, line_total: '25.00' }])
+    expect(r.body.items).toEqual([
+      { product_id: p.id, name: 'Real name', unit_price: '12.50', quantity: 2, line_total: '25.00' },
+    ])
     const placed = t.published.find((e) => e.type === 'order.placed')!
     expect((placed.data as { user_id: string }).user_id).toBe(alice.id)
     // bob does not own it
@@ -455,17 +653,28 @@ describe('API3 broken object property level authorization: mass assignment has n
     const pending = await t.order(alice.token, [{ product_id: p.id, quantity: 1 }])
     const confirmed = await t.order(alice.token, [{ product_id: p.id, quantity: 1 }])
     await t.reserve(confirmed.id)
-    for (const [o, status] of [[pending, 'pending'], [confirmed, 'confirmed']] as const) {
+    for (const [o, status] of [
+      [pending, 'pending'],
+      [confirmed, 'confirmed'],
+    ] as const) {
       for (const target of ['pending', 'confirmed', 'paid', 'shipped', 'delivered', 'rejected']) {
         const r = await req('PUT', `/api/v1/update_order/${o.id}`, { token: alice.token, body: { status: target } })
-        expect({ target, status: r.status, code: r.body?.code }).toEqual({ target, status: 403, code: 'STATUS_CHANGE_FORBIDDEN' })
+        expect({ target, status: r.status, code: r.body?.code }).toEqual({
+          target,
+          status: 403,
+          code: 'STATUS_CHANGE_FORBIDDEN',
+        })
         expect((await req('GET', `/api/v1/order/${o.id}`, { token: alice.token })).body.status).toBe(status)
       }
     }
     expect(t.published.filter((e) => e.type !== 'order.placed')).toEqual([])
     const r = await req('PUT', `/api/v1/update_order/${pending.id}`, {
       token: alice.token,
-      body: { user_id: bob.id, total: '0.01', items: [{ product_id: p.id, quantity: 3, unit_price: '0.01', line_total: '0.01' }] },
+      body: {
+        user_id: bob.id,
+        total: '0.01',
+        items: [{ product_id: p.id, quantity: 3, unit_price: '0.01', line_total: '0.01' }],
+      },
     })
     expect(r.status).toBe(200)
     expect(r.body).toMatchObject({ user_id: alice.id, total: '9.00', status: 'pending' })
@@ -481,8 +690,16 @@ describe('API3 broken object property level authorization: mass assignment has n
     const admin = await t.user('ADMIN')
     const p = await t.product({ price: '3.00' })
     const o = await t.order(alice.token, [{ product_id: p.id, quantity: 1 }], { shipping_address: 'Alice St' })
-    for (const body of [{ items: [{ product_id: p.id, quantity: 7 }] }, { shipping_address: 'Admin St' }, { status: 'cancelled', shipping_address: null }]) {
-      expectProblem(await req('PUT', `/api/v1/update_order/${o.id}`, { token: admin.token, body }), 403, 'ORDER_EDIT_FORBIDDEN')
+    for (const body of [
+      { items: [{ product_id: p.id, quantity: 7 }] },
+      { shipping_address: 'Admin St' },
+      { status: 'cancelled', shipping_address: null },
+    ]) {
+      expectProblem(
+        await req('PUT', `/api/v1/update_order/${o.id}`, { token: admin.token, body }),
+        403,
+        'ORDER_EDIT_FORBIDDEN',
+      )
     }
     expect((await req('GET', `/api/v1/order/${o.id}`, { token: alice.token })).body).toEqual(o)
     expect(t.published.filter((e) => e.type !== 'order.placed')).toEqual([])
@@ -492,24 +709,42 @@ describe('API3 broken object property level authorization: mass assignment has n
     const t = catalogTestApp()
     const req = requester('catalog', t.app)
     const admin = (method: string, path: string, body: unknown) => req(method, path, { token: ADMIN, body })
-    const junk = { id: 999, version: 99, level: 7, created_at: '2000-01-01T00:00:00.000Z', updated_at: '2000-01-01T00:00:00.000Z', path: [{ id: 5 }], children: [{ id: 6 }] }
+    const junk = {
+      id: 999,
+      version: 99,
+      level: 7,
+      created_at: '2000-01-01T00:00:00.000Z',
+      updated_at: '2000-01-01T00:00:00.000Z',
+      path: [{ id: 5 }],
+      children: [{ id: 6 }],
+    }
     const root = await admin('POST', '/api/v1/category', { name: 'Root', ...junk })
     expect(root.status).toBe(201)
     expect(root.body).toMatchObject({ id: 1, level: 0, parent_id: null })
     expect(root.body.created_at).not.toStartWith('2000')
     const moved = await admin('PUT', `/api/v1/category/${root.body.id}`, { description: 'd', ...junk, id: 2 })
     expect(moved.body).toMatchObject({ id: 1, level: 0, created_at: root.body.created_at })
-    const prod = await admin('POST', '/api/v1/product', { name: 'P', price: '4.00', category_id: 1, ...junk, category: { id: 42, name: 'x', level: 9 } })
+    const prod = await admin('POST', '/api/v1/product', {
+      name: 'P',
+      price: '4.00',
+      category_id: 1,
+      ...junk,
+      category: { id: 42, name: 'x', level: 9 },
+    })
     expect(prod.status).toBe(201)
     expect(prod.body).toMatchObject({ id: 1, price: '4.00', category: { id: 1, name: 'Root', level: 0 } })
     expect(prod.body.created_at).not.toStartWith('2000')
     const put = await admin('PUT', `/api/v1/product/${prod.body.id}`, { price: '5.00', ...junk, id: 77 })
     expect(put.body).toMatchObject({ id: 1, price: '5.00', created_at: prod.body.created_at })
     expect((await req('GET', '/api/v1/product/77')).status).toBe(404)
-    const versions = t.published.filter((e) => e.type.startsWith('product.')).map((e) => [e.type, (e.data as { version: number }).version])
-    expect(versions).toEqual([['product.created', 1], ['product.updated', 2]])
+    const versions = t.published
+      .filter((e) => e.type.startsWith('product.'))
+      .map((e) => [e.type, (e.data as { version: number }).version])
+    expect(versions).toEqual([
+      ['product.created', 1],
+      ['product.updated', 2],
+    ])
   })
-
 })
 
 // =============================================================================================
@@ -530,14 +765,31 @@ describe('API4 unrestricted resource consumption', () => {
     ]
     const listed: string[] = []
     for (const s of apps) {
-      const lists = (await operations(s.app)).filter((x) => x.method === 'GET' && x.queryParams.some((q) => q.name === 'limit'))
+      const lists = (await operations(s.app)).filter(
+        (x) => x.method === 'GET' && x.queryParams.some((q) => q.name === 'limit'),
+      )
       for (const l of lists) {
         listed.push(`${s.name} ${opName(l)}`)
         const path = fillPath(l.path, { id: '1' })
         const auth = s.token ? { token: s.token } : {}
-        for (const q of ['limit=101', 'limit=1000000', 'limit=99999999999999999999', 'limit=0', 'limit=-1', 'offset=-1', 'offset=1000000001', 'limit=1e3', 'limit=100&limit=100']) {
+        for (const q of [
+          'limit=101',
+          'limit=1000000',
+          'limit=99999999999999999999',
+          'limit=0',
+          'limit=-1',
+          'offset=-1',
+          'offset=1000000001',
+          'limit=1e3',
+          'limit=100&limit=100',
+        ]) {
           const r = await s.req('GET', `${path}?${q}`, auth)
-          expect({ op: `${s.name} ${opName(l)}`, q, status: r.status, issues: problemIssues(r) }).toEqual({ op: `${s.name} ${opName(l)}`, q, status: 422, issues: [] })
+          expect({ op: `${s.name} ${opName(l)}`, q, status: r.status, issues: problemIssues(r) }).toEqual({
+            op: `${s.name} ${opName(l)}`,
+            q,
+            status: 422,
+            issues: [],
+          })
         }
         expect((await s.req('GET', `${path}?limit=100`, auth)).status).toBe(200)
       }
@@ -555,7 +807,11 @@ describe('API4 unrestricted resource consumption', () => {
 
   test('a body over the limit is 413 on every operation that takes one, and writes nothing', async () => {
     const limit = 1024
-    const big = { name: 'x'.repeat(4000), username: 'x'.repeat(4000), items: Array.from({ length: 200 }, (_, i) => ({ product_id: i + 1, quantity: 1 })) }
+    const big = {
+      name: 'x'.repeat(4000),
+      username: 'x'.repeat(4000),
+      items: Array.from({ length: 200 }, (_, i) => ({ product_id: i + 1, quantity: 1 })),
+    }
     const a = buildAuth({ bodyLimit: limit })
     const aReq = requester('auth', a.app)
     const admin = await authUser(a, aReq, 'ADMIN')
@@ -567,10 +823,20 @@ describe('API4 unrestricted resource consumption', () => {
     await seedOrderProduct(o.application, 1)
     const owner = person('USER')
     const oReq = requester('order', o.app)
-    await oReq('POST', '/api/v1/order', { token: await tokens.valid(owner), body: { items: [{ product_id: 1, quantity: 1 }] } })
+    await oReq('POST', '/api/v1/order', {
+      token: await tokens.valid(owner),
+      body: { items: [{ product_id: 1, quantity: 1 }] },
+    })
     const apps = [
       { name: 'auth', app: a.app, req: aReq, token: admin.token, id: admin.id, store: a.store },
-      { name: 'catalog', app: c.app, req: requester('catalog', c.app), token: await tokens.valid(person('ADMIN')), id: '1', store: c.store },
+      {
+        name: 'catalog',
+        app: c.app,
+        req: requester('catalog', c.app),
+        token: await tokens.valid(person('ADMIN')),
+        id: '1',
+        store: c.store,
+      },
       { name: 'order', app: o.app, req: oReq, token: await tokens.valid(owner), id: '1', store: o.store },
     ]
     const covered: string[] = []
@@ -580,9 +846,17 @@ describe('API4 unrestricted resource consumption', () => {
       for (const op of (await operations(s.app)).filter((x) => x.bodySchema)) {
         covered.push(`${s.name} ${opName(op)}`)
         const path = fillPath(op.path, { id: s.id })
-        for (const headers of [{ 'Content-Type': 'application/json' }, { 'Content-Type': 'application/json', 'Content-Length': String(JSON.stringify(big).length) }] as Record<string, string>[]) {
+        for (const headers of [
+          { 'Content-Type': 'application/json' },
+          { 'Content-Type': 'application/json', 'Content-Length': String(JSON.stringify(big).length) },
+        ] as Record<string, string>[]) {
           const r = await s.req(op.method, path, { token: s.token, raw: JSON.stringify(big), headers })
-          expect({ op: `${s.name} ${opName(op)}`, status: r.status, issues: problemIssues(r), code: r.body?.code }).toEqual({
+          expect({
+            op: `${s.name} ${opName(op)}`,
+            status: r.status,
+            issues: problemIssues(r),
+            code: r.body?.code,
+          }).toEqual({
             op: `${s.name} ${opName(op)}`,
             status: 413,
             issues: [],
@@ -607,7 +881,12 @@ describe('API4 unrestricted resource consumption', () => {
     const refused = [
       { items: lines(101) },
       { items: [{ product_id: ids[0], quantity: 1001 }] },
-      { items: [{ product_id: ids[0], quantity: 600 }, { product_id: ids[0], quantity: 600 }] },
+      {
+        items: [
+          { product_id: ids[0], quantity: 600 },
+          { product_id: ids[0], quantity: 600 },
+        ],
+      },
       { items: [{ product_id: ids[0], quantity: 1e9 }] },
       { items: [{ product_id: ids[0], quantity: 0 }] },
       { items: Array.from({ length: 5000 }, () => ({ product_id: ids[0], quantity: 1 })) },
@@ -616,10 +895,18 @@ describe('API4 unrestricted resource consumption', () => {
     expect(snapshotDiff(before, snap())).toEqual([])
     const okOrder = await req('POST', '/api/v1/order', { token: u.token, body: { items: lines(100) } })
     expect(okOrder.status).toBe(201)
-    expect((await req('POST', '/api/v1/order', { token: u.token, body: { items: [{ product_id: ids[0], quantity: 1000 }] } })).status).toBe(201)
+    expect(
+      (
+        await req('POST', '/api/v1/order', {
+          token: u.token,
+          body: { items: [{ product_id: ids[0], quantity: 1000 }] },
+        })
+      ).status,
+    ).toBe(201)
     // and the same limits on an update
     const mid = snap()
-    for (const body of refused) expectProblem(await req('PUT', `/api/v1/update_order/${okOrder.body.id}`, { token: u.token, body }), 422)
+    for (const body of refused)
+      expectProblem(await req('PUT', `/api/v1/update_order/${okOrder.body.id}`, { token: u.token, body }), 422)
     expect(snapshotDiff(mid, snap())).toEqual([])
   })
 })
@@ -646,8 +933,22 @@ const api5 = await (async () => {
 
   const services = [
     { name: 'auth', app: a.app, req: aReq, store: a.store, id: victim.id, userTokens: [aUser.token] },
-    { name: 'catalog', app: c.app, req: requester('catalog', c.app), store: c.store, id: '1', userTokens: [await tokens.valid(person('USER')), await tokens.valid(demoted)] },
-    { name: 'order', app: o.app, req: requester('order', o.app), store: o.store, id: '1', userTokens: [await tokens.valid(person('USER'))] },
+    {
+      name: 'catalog',
+      app: c.app,
+      req: requester('catalog', c.app),
+      store: c.store,
+      id: '1',
+      userTokens: [await tokens.valid(person('USER')), await tokens.valid(demoted)],
+    },
+    {
+      name: 'order',
+      app: o.app,
+      req: requester('order', o.app),
+      store: o.store,
+      id: '1',
+      userTokens: [await tokens.valid(person('USER'))],
+    },
   ]
   for (const s of services) admins[s.name] = (await operations(s.app)).filter((x) => x.adminOnly).map(opName)
   return { admins, services, aReq, aUser }
@@ -657,9 +958,18 @@ describe('API5 broken function level authorization', () => {
   const { admins, services, aReq, aUser } = api5
 
   test('the admin-only operations, derived from /openapi.json (a 403 for the role), include the known ones', () => {
-    expect(admins.auth).toEqual(expect.arrayContaining(['GET /api/v1/users', 'PUT /api/v1/users/{id}/role', 'DELETE /api/v1/users/{id}']))
+    expect(admins.auth).toEqual(
+      expect.arrayContaining(['GET /api/v1/users', 'PUT /api/v1/users/{id}/role', 'DELETE /api/v1/users/{id}']),
+    )
     expect(admins.catalog).toEqual(
-      expect.arrayContaining(['POST /api/v1/category', 'PUT /api/v1/category/{id}', 'DELETE /api/v1/category/{id}', 'POST /api/v1/product', 'PUT /api/v1/product/{id}', 'DELETE /api/v1/product/{id}']),
+      expect.arrayContaining([
+        'POST /api/v1/category',
+        'PUT /api/v1/category/{id}',
+        'DELETE /api/v1/category/{id}',
+        'POST /api/v1/product',
+        'PUT /api/v1/product/{id}',
+        'DELETE /api/v1/product/{id}',
+      ]),
     )
     // PUT /users/me documents a 403 too, for a wrong current_password: not a role gate
     expect(admins.auth).not.toContain('PUT /api/v1/users/me')
@@ -687,10 +997,12 @@ describe('API5 broken function level authorization', () => {
         const body = op.bodySchema ? { body: bodies[opName(op)] ?? {} } : {}
         for (const token of s.userTokens) {
           const r = await s.req(op.method, path, { ...body, token })
-          if (r.status !== 403 || r.body?.code !== 'FORBIDDEN' || problemIssues(r).length) failures.push(`${opName(op)} as USER: ${r.status}`)
+          if (r.status !== 403 || r.body?.code !== 'FORBIDDEN' || problemIssues(r).length)
+            failures.push(`${opName(op)} as USER: ${r.status}`)
         }
         const anon = await s.req(op.method, path, body)
-        if (anon.status !== 401 || problemIssues(anon).length) failures.push(`${opName(op)} without a token: ${anon.status}`)
+        if (anon.status !== 401 || problemIssues(anon).length)
+          failures.push(`${opName(op)} without a token: ${anon.status}`)
       }
       expect(failures).toEqual([])
       expect(snapshotDiff(before, snap())).toEqual([])
@@ -698,7 +1010,11 @@ describe('API5 broken function level authorization', () => {
   }
 
   test('auth: a USER cannot promote themselves (PUT /users/{own id}/role is 403)', async () => {
-    expectProblem(await aReq('PUT', `/api/v1/users/${aUser.id}/role`, { token: aUser.token, body: { role: 'ADMIN' } }), 403, 'FORBIDDEN')
+    expectProblem(
+      await aReq('PUT', `/api/v1/users/${aUser.id}/role`, { token: aUser.token, body: { role: 'ADMIN' } }),
+      403,
+      'FORBIDDEN',
+    )
     expect((await aReq('GET', '/api/v1/users/me', { token: aUser.token })).body.role).toBe('USER')
   })
 })
@@ -709,17 +1025,20 @@ describe('API8 security misconfiguration', () => {
   const cases = [
     {
       name: 'auth',
-      build: (log: ReturnType<typeof capturingLogger>['log'], error: unknown) => buildAuth({ log, store: failing(memoryAuthStore(), ['users', 'byUsername'], error) }),
+      build: (log: ReturnType<typeof capturingLogger>['log'], error: unknown) =>
+        buildAuth({ log, store: failing(memoryAuthStore(), ['users', 'byUsername'], error) }),
       request: ['POST', '/api/v1/auth/login', { body: { username: 'someone', password: 'whatever-123' } }] as const,
     },
     {
       name: 'catalog',
-      build: (log: ReturnType<typeof capturingLogger>['log'], error: unknown) => buildCatalog({ log, store: failing(memoryCatalogStore(), ['products', 'list'], error) }),
+      build: (log: ReturnType<typeof capturingLogger>['log'], error: unknown) =>
+        buildCatalog({ log, store: failing(memoryCatalogStore(), ['products', 'list'], error) }),
       request: ['GET', '/api/v1/products?q=x', {}] as const,
     },
     {
       name: 'order',
-      build: (log: ReturnType<typeof capturingLogger>['log'], error: unknown) => buildOrder({ log, store: failing(memoryOrderStore(), ['orders', 'list'], error) }),
+      build: (log: ReturnType<typeof capturingLogger>['log'], error: unknown) =>
+        buildOrder({ log, store: failing(memoryOrderStore(), ['orders', 'list'], error) }),
       request: ['GET', '/api/v1/orders', {}] as const,
     },
   ]
@@ -729,7 +1048,11 @@ describe('API8 security misconfiguration', () => {
         const { log, lines } = capturingLogger(c.name)
         const { app } = c.build(log, error)
         const [method, path, opts] = c.request
-        const r = await requester(c.name, app)(method, path, { ...opts, token: await tokens.valid(person('USER')), headers: { 'X-Request-Id': 'req-500' } })
+        const r = await requester(c.name, app)(method, path, {
+          ...opts,
+          token: await tokens.valid(person('USER')),
+          headers: { 'X-Request-Id': 'req-500' },
+        })
         expect(r.status).toBe(500)
         expect(problemIssues(r)).toEqual([])
         expect(r.body.code).toBe('INTERNAL_ERROR')
@@ -747,13 +1070,25 @@ describe('API8 security misconfiguration', () => {
   }
 
   /** A path each service takes a cross-origin POST on: auth's login (Swagger UI's Authorize), a create on the others. */
-  const writePath = (name: string): string => ({ auth: '/api/v1/auth/login', catalog: '/api/v1/category', order: '/api/v1/order' })[name] ?? `/no-such-service-${name}`
+  const writePath = (name: string): string =>
+    ({ auth: '/api/v1/auth/login', catalog: '/api/v1/category', order: '/api/v1/order' })[name] ??
+    `/no-such-service-${name}`
 
   test('every service: no CORS headers unless configured, on simple requests and preflights', async () => {
-    for (const { name, app } of [{ name: 'auth', app: buildAuth().app }, { name: 'catalog', app: buildCatalog().app }, { name: 'order', app: buildOrder().app }]) {
+    for (const { name, app } of [
+      { name: 'auth', app: buildAuth().app },
+      { name: 'catalog', app: buildCatalog().app },
+      { name: 'order', app: buildOrder().app },
+    ]) {
       const req = requester(name, app)
       const simple = await req('GET', '/health', { headers: { Origin: 'https://evil.example' } })
-      const pre = await req('OPTIONS', '/health', { headers: { Origin: 'https://evil.example', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'Authorization' } })
+      const pre = await req('OPTIONS', '/health', {
+        headers: {
+          Origin: 'https://evil.example',
+          'Access-Control-Request-Method': 'POST',
+          'Access-Control-Request-Headers': 'Authorization',
+        },
+      })
       for (const r of [simple, pre]) {
         expect(r.headers.get('Access-Control-Allow-Origin')).toBeNull()
         expect(r.headers.get('Access-Control-Allow-Credentials')).toBeNull()
@@ -775,7 +1110,9 @@ describe('API8 security misconfiguration', () => {
         const r = await req('GET', '/health', { headers: { Origin: origin } })
         expect(r.headers.get('Access-Control-Allow-Origin')).toBe(origin)
         expect(r.headers.get('Vary')).toContain('Origin')
-        const pre = await req('OPTIONS', '/health', { headers: { Origin: origin, 'Access-Control-Request-Method': 'PUT' } })
+        const pre = await req('OPTIONS', '/health', {
+          headers: { Origin: origin, 'Access-Control-Request-Method': 'PUT' },
+        })
         expect(pre.headers.get('Access-Control-Allow-Origin')).toBe(origin)
         expect(pre.headers.get('Access-Control-Allow-Methods')).toContain('PUT')
         const err = await req('GET', '/nope', { headers: { Origin: origin } })
@@ -785,21 +1122,43 @@ describe('API8 security misconfiguration', () => {
         // X-Requested-With (besides what a client of the API sends), which the browser asks about first.
         const asked = ['accept', 'authorization', 'content-type', 'idempotency-key', 'x-request-id', 'x-requested-with']
         const login = await req('OPTIONS', writePath(name), {
-          headers: { Origin: origin, 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': asked.join(',') },
+          headers: {
+            Origin: origin,
+            'Access-Control-Request-Method': 'POST',
+            'Access-Control-Request-Headers': asked.join(','),
+          },
         })
-        expect({ name, status: login.status, acao: login.headers.get('Access-Control-Allow-Origin') }).toEqual({ name, status: 204, acao: origin })
-        const allowed = (login.headers.get('Access-Control-Allow-Headers') ?? '').toLowerCase().split(',').map((h) => h.trim())
+        expect({ name, status: login.status, acao: login.headers.get('Access-Control-Allow-Origin') }).toEqual({
+          name,
+          status: 204,
+          acao: origin,
+        })
+        const allowed = (login.headers.get('Access-Control-Allow-Headers') ?? '')
+          .toLowerCase()
+          .split(',')
+          .map((h) => h.trim())
         expect({ name, missing: asked.filter((h) => !allowed.includes(h)) }).toEqual({ name, missing: [] })
         expect(login.headers.get('Access-Control-Allow-Methods')?.split(',')).toContain('POST')
         expect(login.headers.get('Access-Control-Allow-Credentials')).toBeNull()
       }
-      for (const origin of ['https://evil.example', 'https://shop.example.evil.example', 'null', '*', 'https://SHOP.example', 'http://shop.example']) {
+      for (const origin of [
+        'https://evil.example',
+        'https://shop.example.evil.example',
+        'null',
+        '*',
+        'https://SHOP.example',
+        'http://shop.example',
+      ]) {
         for (const r of [
           await req('GET', '/health', { headers: { Origin: origin } }),
           await req('OPTIONS', '/health', { headers: { Origin: origin, 'Access-Control-Request-Method': 'POST' } }),
           await req('GET', '/nope', { headers: { Origin: origin } }),
         ]) {
-          expect({ name, origin, acao: r.headers.get('Access-Control-Allow-Origin') }).toEqual({ name, origin, acao: null })
+          expect({ name, origin, acao: r.headers.get('Access-Control-Allow-Origin') }).toEqual({
+            name,
+            origin,
+            acao: null,
+          })
         }
       }
       expect(seen.filter((s) => s.reply.headers.get('Access-Control-Allow-Origin') === '*')).toEqual([])
@@ -813,8 +1172,18 @@ describe('API8 security misconfiguration', () => {
       { name: 'order', app: buildOrder({ corsOrigins: ['*'] }).app },
     ]) {
       const req = requester(name, app)
-      const pre = await req('OPTIONS', writePath(name), { headers: { Origin: 'https://any.example', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'x-requested-with' } })
-      expect({ name, acao: pre.headers.get('Access-Control-Allow-Origin'), credentials: pre.headers.get('Access-Control-Allow-Credentials') }).toEqual({ name, acao: '*', credentials: null })
+      const pre = await req('OPTIONS', writePath(name), {
+        headers: {
+          Origin: 'https://any.example',
+          'Access-Control-Request-Method': 'POST',
+          'Access-Control-Request-Headers': 'x-requested-with',
+        },
+      })
+      expect({
+        name,
+        acao: pre.headers.get('Access-Control-Allow-Origin'),
+        credentials: pre.headers.get('Access-Control-Allow-Credentials'),
+      }).toEqual({ name, acao: '*', credentials: null })
     }
     const loaders = { auth: loadAuthConfig, catalog: loadCatalogConfig, order: loadOrderConfig }
     for (const [name, load] of Object.entries(loaders)) {
@@ -827,8 +1196,18 @@ describe('API8 security misconfiguration', () => {
         }
       }
       const good = ['http://localhost:8001', 'https://shop.example, http://127.0.0.1:8002', '*']
-      const bad = ['http://localhost:8001/', 'https://shop.example/docs', 'shop.example', 'ftp://shop.example', 'http://localhost:8001,null']
-      expect({ name, good: good.map(accepts), bad: bad.map(accepts) }).toEqual({ name, good: good.map(() => true), bad: bad.map(() => false) })
+      const bad = [
+        'http://localhost:8001/',
+        'https://shop.example/docs',
+        'shop.example',
+        'ftp://shop.example',
+        'http://localhost:8001,null',
+      ]
+      expect({ name, good: good.map(accepts), bad: bad.map(accepts) }).toEqual({
+        name,
+        good: good.map(() => true),
+        bad: bad.map(() => false),
+      })
     }
   })
 
@@ -843,15 +1222,29 @@ describe('API8 security misconfiguration', () => {
           return (e as Error).message.includes('JWT_SECRET')
         }
       }
-      expect({ name, refused: [undefined, '', 'short', 'x'.repeat(31), '€'.repeat(10)].map(refuses) }).toEqual({ name, refused: [true, true, true, true, true] })
-      expect({ name, accepted: ['x'.repeat(32), '€'.repeat(11)].map((s) => !refuses(s)) }).toEqual({ name, accepted: [true, true] })
+      expect({ name, refused: [undefined, '', 'short', 'x'.repeat(31), '€'.repeat(10)].map(refuses) }).toEqual({
+        name,
+        refused: [true, true, true, true, true],
+      })
+      expect({ name, accepted: ['x'.repeat(32), '€'.repeat(11)].map((s) => !refuses(s)) }).toEqual({
+        name,
+        accepted: [true, true],
+      })
     }
   })
 
   test('every response carries X-Content-Type-Options: nosniff; unknown paths and methods are problem+json', async () => {
-    for (const { name, app } of [{ name: 'auth', app: buildAuth().app }, { name: 'catalog', app: buildCatalog().app }, { name: 'order', app: buildOrder().app }]) {
+    for (const { name, app } of [
+      { name: 'auth', app: buildAuth().app },
+      { name: 'catalog', app: buildCatalog().app },
+      { name: 'order', app: buildOrder().app },
+    ]) {
       const req = requester(name, app)
-      for (const r of [await req('GET', '/health'), await req('GET', '/../../etc/passwd'), await req('PATCH', '/health')]) {
+      for (const r of [
+        await req('GET', '/health'),
+        await req('GET', '/../../etc/passwd'),
+        await req('PATCH', '/health'),
+      ]) {
         expect(r.headers.get('X-Content-Type-Options')).toBe('nosniff')
         if (r.status >= 400) expect(problemIssues(r)).toEqual([])
       }
@@ -899,7 +1292,12 @@ describe('API10 unsafe consumption of APIs: poison events are dead-lettered, han
   })
   const TEXT_FIELDS = new Set(['username', 'name', 'reason'])
   const wrongTypes = (data: Record<string, unknown>) =>
-    Object.fromEntries(Object.entries(data).map(([k, v]) => [k, typeof v === 'number' ? String(v) : typeof v === 'string' ? 42 : Array.isArray(v) ? 'not a list' : v]))
+    Object.fromEntries(
+      Object.entries(data).map(([k, v]) => [
+        k,
+        typeof v === 'number' ? String(v) : typeof v === 'string' ? 42 : Array.isArray(v) ? 'not a list' : v,
+      ]),
+    )
 
   /** Poison for one topic of a queue: each must be dead at once. */
   const poison = (topic: EventType, otherTopic: EventType): [string, string][] => {
@@ -914,9 +1312,24 @@ describe('API10 unsafe consumption of APIs: poison events are dead-lettered, han
       ['a string field over 1 MB (in data)', JSON.stringify(envelopeOf(topic, { ...data, padding: big }))],
       ['an unknown field over 1 MB', JSON.stringify(envelopeOf(topic, data, { padding: big }))],
       ['wrongly typed data', JSON.stringify(envelopeOf(topic, wrongTypes(data)))],
-      ['a NUL in a string (correlation_id)', JSON.stringify(envelopeOf(topic, data, { correlation_id: 'req-\u0000-1' }))],
+      [
+        'a NUL in a string (correlation_id)',
+        JSON.stringify(envelopeOf(topic, data, { correlation_id: 'req-\u0000-1' })),
+      ],
       ...(Object.keys(data).some((k) => TEXT_FIELDS.has(k))
-        ? [['a NUL in a text field of data', JSON.stringify(envelopeOf(topic, Object.fromEntries(Object.entries(data).map(([k, v]) => [k, TEXT_FIELDS.has(k) ? `${String(v)}\u0000x` : v]))))] as [string, string]]
+        ? [
+            [
+              'a NUL in a text field of data',
+              JSON.stringify(
+                envelopeOf(
+                  topic,
+                  Object.fromEntries(
+                    Object.entries(data).map(([k, v]) => [k, TEXT_FIELDS.has(k) ? `${String(v)}\u0000x` : v]),
+                  ),
+                ),
+              ),
+            ] as [string, string],
+          ]
         : []),
       ['data that is not an object', JSON.stringify(envelopeOf(topic, 'oops'))],
       ['an unknown type', JSON.stringify(envelopeOf('product.exploded', data))],
@@ -925,23 +1338,38 @@ describe('API10 unsafe consumption of APIs: poison events are dead-lettered, han
       ['another envelope version', JSON.stringify(envelopeOf(topic, data, { version: 2 }))],
       ['an unknown source', JSON.stringify(envelopeOf(topic, data, { source: 'evil' }))],
       ['a non-UUID id', JSON.stringify(envelopeOf(topic, data, { id: "1' or '1'='1" }))],
-      ['__proto__ in data', `{"id":"${crypto.randomUUID()}","type":"${topic}","version":1,"occurred_at":"${new Date().toISOString()}","source":"auth","correlation_id":null,"data":{"__proto__":{"polluted":true}}}`],
+      [
+        '__proto__ in data',
+        `{"id":"${crypto.randomUUID()}","type":"${topic}","version":1,"occurred_at":"${new Date().toISOString()}","source":"auth","correlation_id":null,"data":{"__proto__":{"polluted":true}}}`,
+      ],
     ]
   }
 
   /** The subscriptions `make` builds, each handler noting in `called` the envelopes it is handed. */
   const noting = (make: () => Subscription[]) => (called: Envelope[]) =>
     make().map((s) => ({ ...s, handler: async (e: Envelope) => (called.push(e), s.handler(e)) }))
-  const services: { name: string; subs: (called: Envelope[]) => Subscription[]; snap: ReturnType<typeof snapshotter> }[] = []
+  const services: {
+    name: string
+    subs: (called: Envelope[]) => Subscription[]
+    snap: ReturnType<typeof snapshotter>
+  }[] = []
   {
     const [store, users] = [memoryCatalogStore(), memoryUserReplica()]
     const core = buildCatalog({ store }).core
-    services.push({ name: 'catalog', subs: noting(() => catalogSubscriptions(core, users)), snap: snapshotter(store, [users.rows]) })
+    services.push({
+      name: 'catalog',
+      subs: noting(() => catalogSubscriptions(core, users)),
+      snap: snapshotter(store, [users.rows]),
+    })
   }
   {
     const [store, users] = [memoryOrderStore(), memoryUserReplica()]
     const application = buildOrder({ store }).application
-    services.push({ name: 'order', subs: noting(() => orderSubscriptions(application, users)), snap: snapshotter(store, [users.rows]) })
+    services.push({
+      name: 'order',
+      subs: noting(() => orderSubscriptions(application, users)),
+      snap: snapshotter(store, [users.rows]),
+    })
   }
 
   /** One topic of each queue: for each queue, one of these it is not bound to is "a known type it does not take". */
@@ -966,17 +1394,27 @@ describe('API10 unsafe consumption of APIs: poison events are dead-lettered, han
       }
       await bus.settled()
       expect(called.map((e) => `${e.type} ${e.id}`)).toEqual([])
-      for (const [queue, kinds] of Object.entries(expectedDead)) expect({ queue, dead: bus.dead.get(queue)?.length ?? 0 }).toEqual({ queue, dead: kinds.length })
+      for (const [queue, kinds] of Object.entries(expectedDead))
+        expect({ queue, dead: bus.dead.get(queue)?.length ?? 0 }).toEqual({ queue, dead: kinds.length })
       expect(snapshotDiff(before, s.snap())).toEqual([])
       expect(({} as Record<string, unknown>).polluted).toBeUndefined()
       // a valid message on each queue is still processed
       for (const sub of subs) {
         const topic = sub.topics[0]!
-        await bus.publish([makeEnvelope(ownerOf(topic), { type: topic, data: validData(topic, 5) } as never, 'corr-ok', crypto.randomUUID(), new Date())])
+        await bus.publish([
+          makeEnvelope(
+            ownerOf(topic),
+            { type: topic, data: validData(topic, 5) } as never,
+            'corr-ok',
+            crypto.randomUUID(),
+            new Date(),
+          ),
+        ])
       }
       await bus.settled()
       expect(called.map((e) => e.type).sort()).toEqual(subs.map((x) => x.topics[0]!).sort())
-      for (const [queue, kinds] of Object.entries(expectedDead)) expect(bus.dead.get(queue)?.length ?? 0).toBe(kinds.length)
+      for (const [queue, kinds] of Object.entries(expectedDead))
+        expect(bus.dead.get(queue)?.length ?? 0).toBe(kinds.length)
     })
   }
 })
@@ -987,13 +1425,17 @@ describe('every response seen above', () => {
     seen.length = 0
   })
   test('no password, password field or hash in any response body of any endpoint exercised', () => {
-    const leaks = seen.filter((s) => !s.path.startsWith('/openapi.json')).flatMap((s) => secretLeaks(s.reply, passwords).map((l) => `${s.service} ${s.method} ${s.path}: ${l}`))
+    const leaks = seen
+      .filter((s) => !s.path.startsWith('/openapi.json'))
+      .flatMap((s) => secretLeaks(s.reply, passwords).map((l) => `${s.service} ${s.method} ${s.path}: ${l}`))
     expect(leaks).toEqual([])
     expect(seen.length).toBeGreaterThan(500)
     expect(passwords.length).toBeGreaterThan(5)
   })
   test('no 5xx except the deliberate ones of API8', () => {
-    const fives = seen.filter((s) => s.reply.status >= 500 && s.reply.headers.get('X-Request-Id') !== 'req-500').map((s) => `${s.service} ${s.method} ${s.path}: ${s.reply.status}`)
+    const fives = seen
+      .filter((s) => s.reply.status >= 500 && s.reply.headers.get('X-Request-Id') !== 'req-500')
+      .map((s) => `${s.service} ${s.method} ${s.path}: ${s.reply.status}`)
     expect(fives).toEqual([])
   })
 })

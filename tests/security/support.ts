@@ -10,7 +10,14 @@ import { memoryUserReplica } from '@shop/shared-kernel/memory/user-replica'
 import { MemoryTransactor, type Snapshotting } from '@shop/shared-kernel/memory/transactor'
 import { createLogger, type Logger } from '@shop/shared-kernel/log'
 import { ok } from '@shop/shared-kernel/result'
-import { call, type CallOptions, type Reply, TEST_SECRET, testHttpOptions, tokenFactory } from '@shop/shared-kernel/testing/http'
+import {
+  call,
+  type CallOptions,
+  type Reply,
+  TEST_SECRET,
+  testHttpOptions,
+  tokenFactory,
+} from '@shop/shared-kernel/testing/http'
 import type { AuthStore } from '../../auth/src/ports.ts'
 import { authTestApp } from '../../auth/test/support.ts'
 import { systemClock } from '@shop/shared-kernel/app'
@@ -64,7 +71,16 @@ export function replica() {
       'auth',
       type === 'user.deleted'
         ? { type, data: { id: p.id, version: ++version } }
-        : { type, data: { id: p.id, username: p.username, email: `${p.username}@example.com`, role: p.role, version: ++version } },
+        : {
+            type,
+            data: {
+              id: p.id,
+              username: p.username,
+              email: `${p.username}@example.com`,
+              role: p.role,
+              version: ++version,
+            },
+          },
       null,
       crypto.randomUUID(),
       new Date(),
@@ -82,7 +98,11 @@ export type Replica = ReturnType<typeof replica>
 export function buildCatalog(o: BuildOptions & { store?: CatalogStore; replica?: Replica } = {}) {
   const store = o.store ?? memoryCatalogStore()
   const core = catalogApplication({ store, clock: systemClock })
-  const app = catalogHttp({ ...testHttpOptions('catalog', o), application: core, ...(o.replica ? { lookup: o.replica.lookup } : {}) })
+  const app = catalogHttp({
+    ...testHttpOptions('catalog', o),
+    application: core,
+    ...(o.replica ? { lookup: o.replica.lookup } : {}),
+  })
   return { app, core, store }
 }
 
@@ -95,13 +115,28 @@ function steppingClock(start = Date.UTC(2026, 0, 1)) {
 export function buildOrder(o: BuildOptions & { store?: OrderStore; replica?: Replica } = {}) {
   const store = o.store ?? memoryOrderStore()
   const application = orderApplication({ store, clock: steppingClock() })
-  const app = orderHttp({ ...testHttpOptions('order', o), application, ...(o.replica ? { lookup: o.replica.lookup } : {}) })
+  const app = orderHttp({
+    ...testHttpOptions('order', o),
+    application,
+    ...(o.replica ? { lookup: o.replica.lookup } : {}),
+  })
   return { app, application, store }
 }
 
 /** Replica products for the order service, as the catalog's product.created events would bring them. */
-export async function seedOrderProduct(application: ReturnType<typeof buildOrder>['application'], id: number, price = '10.00', name = `product ${id}`) {
-  const created = makeEnvelope('catalog', { type: 'product.created', data: { id, name, price, stock: 100, category_id: 1, version: 1 } }, null, crypto.randomUUID(), new Date())
+export async function seedOrderProduct(
+  application: ReturnType<typeof buildOrder>['application'],
+  id: number,
+  price = '10.00',
+  name = `product ${id}`,
+) {
+  const created = makeEnvelope(
+    'catalog',
+    { type: 'product.created', data: { id, name, price, stock: 100, category_id: 1, version: 1 } },
+    null,
+    crypto.randomUUID(),
+    new Date(),
+  )
   await application.events.applyProductEvent(created)
 }
 
@@ -216,7 +251,10 @@ function inline(schema: any, components: Record<string, any>, seen: readonly str
 }
 
 export async function operations(app: Hono<any, any, any>): Promise<Operation[]> {
-  const raw = (await call(app, 'GET', '/openapi.json')).body as { paths: Record<string, Record<string, any>>; components: { schemas: Record<string, any> } }
+  const raw = (await call(app, 'GET', '/openapi.json')).body as {
+    paths: Record<string, Record<string, any>>
+    components: { schemas: Record<string, any> }
+  }
   const doc = { paths: inline(raw.paths, raw.components.schemas) as Record<string, Record<string, any>> }
   const out: Operation[] = []
   for (const [path, ops] of Object.entries(doc.paths)) {
@@ -248,12 +286,15 @@ export const fillPath = (path: string, values: Record<string, string>) =>
 
 export function problemIssues(r: Reply): string[] {
   const issues: string[] = []
-  if (!(r.headers.get('Content-Type') ?? '').startsWith('application/problem+json')) issues.push(`Content-Type is ${r.headers.get('Content-Type')}`)
+  if (!(r.headers.get('Content-Type') ?? '').startsWith('application/problem+json'))
+    issues.push(`Content-Type is ${r.headers.get('Content-Type')}`)
   const b = r.body as Record<string, unknown> | undefined
   if (!b || typeof b !== 'object') return [...issues, `body is not a problem: ${r.text.slice(0, 200)}`]
   if (b.status !== r.status) issues.push(`body.status ${String(b.status)} != ${r.status}`)
-  for (const k of ['title', 'detail', 'code'] as const) if (typeof b[k] !== 'string' || b[k] === '') issues.push(`body.${k} missing`)
-  if (r.status === 401 && r.headers.get('WWW-Authenticate') !== 'Bearer') issues.push('401 without WWW-Authenticate: Bearer')
+  for (const k of ['title', 'detail', 'code'] as const)
+    if (typeof b[k] !== 'string' || b[k] === '') issues.push(`body.${k} missing`)
+  if (r.status === 401 && r.headers.get('WWW-Authenticate') !== 'Bearer')
+    issues.push('401 without WWW-Authenticate: Bearer')
   return issues
 }
 
@@ -289,11 +330,14 @@ export function secretLeaks(r: Reply, passwords: readonly string[] = []): string
  */
 export function canonical(x: unknown): string {
   if (x === undefined) return 'undefined'
-  if (x === null || typeof x === 'number' || typeof x === 'boolean' || typeof x === 'string') return JSON.stringify(x) ?? String(x)
+  if (x === null || typeof x === 'number' || typeof x === 'boolean' || typeof x === 'string')
+    return JSON.stringify(x) ?? String(x)
   if (typeof x === 'bigint') return `${x}n`
   if (x instanceof Date) return `Date(${Number.isNaN(x.getTime()) ? 'invalid' : x.toISOString()})`
   if (x instanceof Map) {
-    const entries = [...x.entries()].map(([k, v]) => [canonical(k), canonical(v)] as const).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    const entries = [...x.entries()]
+      .map(([k, v]) => [canonical(k), canonical(v)] as const)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     return `Map{${entries.map(([k, v]) => `${k}=>${v}`).join(',')}}`
   }
   if (x instanceof Set) return `Set{${[...x].map(canonical).sort().join(',')}}`
@@ -310,7 +354,9 @@ export function canonical(x: unknown): string {
  * and restores. The transactor lives in the store's closure; a no-op transaction lets us meet it
  * (run is wrapped for that one synchronous call only, then put back).
  */
-function transactionalState(store: { transact(work: (tx: never) => Promise<unknown>): Promise<unknown> }): readonly Snapshotting[] {
+function transactionalState(store: {
+  transact(work: (tx: never) => Promise<unknown>): Promise<unknown>
+}): readonly Snapshotting[] {
   const proto = MemoryTransactor.prototype as unknown as { run: (...args: unknown[]) => unknown }
   const original = proto.run
   let state: readonly Snapshotting[] | undefined
@@ -357,7 +403,9 @@ export function snapshotDiff(a: StoreSnapshot, b: StoreSnapshot): string[] {
     if (a[k] === b[k]) continue
     let i = 0
     while (i < a[k].length && a[k][i] === b[k][i]) i++
-    out.push(`${k} changed at ${i}: before …${a[k].slice(Math.max(0, i - 80), i + 120)}… after …${b[k].slice(Math.max(0, i - 80), i + 120)}…`)
+    out.push(
+      `${k} changed at ${i}: before …${a[k].slice(Math.max(0, i - 80), i + 120)}… after …${b[k].slice(Math.max(0, i - 80), i + 120)}…`,
+    )
   }
   return out
 }

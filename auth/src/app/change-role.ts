@@ -6,7 +6,12 @@ import type { AuthDeps } from './deps.ts'
 import { saveChangedUser } from './save-user.ts'
 
 /** The admin sets a user's role; announced as user.updated (the other services apply it to tokens already issued). */
-export function changeRole({ store, clock }: Pick<AuthDeps, 'store' | 'clock'>, id: string, role: Role, ctx: Ctx = {}): Promise<Result<User, AuthError>> {
+export function changeRole(
+  { store, clock }: Pick<AuthDeps, 'store' | 'clock'>,
+  id: string,
+  role: Role,
+  ctx: Ctx = {},
+): Promise<Result<User, AuthError>> {
   return store.transact(async (tx): Promise<Result<User, AuthError>> => {
     const user = await tx.users.byId(id, true)
     if (!user) return err({ type: 'UserNotFound', id })

@@ -5,7 +5,12 @@ import { userDeleted } from '../domain/user.ts'
 import type { AuthDeps } from './deps.ts'
 
 /** The admin deletes an account (user.deleted). `actorId` is the admin asking: an admin cannot delete their own account. */
-export async function deleteUser({ store }: Pick<AuthDeps, 'store'>, actorId: string, id: string, ctx: Ctx = {}): Promise<Result<null, AuthError>> {
+export async function deleteUser(
+  { store }: Pick<AuthDeps, 'store'>,
+  actorId: string,
+  id: string,
+  ctx: Ctx = {},
+): Promise<Result<null, AuthError>> {
   if (actorId === id) return err({ type: 'CannotDeleteSelf' })
   return store.transact(async (tx): Promise<Result<null, AuthError>> => {
     const user = await tx.users.byId(id, true)

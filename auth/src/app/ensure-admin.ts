@@ -17,7 +17,10 @@ export type AdminEnsured = { readonly user: User; readonly action: 'created' | '
  * Makes sure the configured admin exists: created when missing, promoted when it exists as a
  * USER; its password is set only on creation. Safe to run at every start.
  */
-export async function ensureAdmin(deps: Pick<AuthDeps, 'store' | 'hasher' | 'clock' | 'ids'>, a: AdminAccount): Promise<Result<AdminEnsured, Conflict>> {
+export async function ensureAdmin(
+  deps: Pick<AuthDeps, 'store' | 'hasher' | 'clock' | 'ids'>,
+  a: AdminAccount,
+): Promise<Result<AdminEnsured, Conflict>> {
   const { store, hasher, clock, ids } = deps
   const existing = (await store.users.byUsername(a.username)) ?? (await store.users.byEmail(normalizeEmail(a.email)))
   if (existing) {
@@ -27,7 +30,15 @@ export async function ensureAdmin(deps: Pick<AuthDeps, 'store' | 'hasher' | 'clo
     // Deleted meanwhile: fall through and create it.
   }
   const passwordHash = await hasher.hash(a.password)
-  const user = newUser({ id: ids.uuid(), username: a.username, email: a.email, fullName: null, role: 'ADMIN', passwordHash, now: clock.now() })
+  const user = newUser({
+    id: ids.uuid(),
+    username: a.username,
+    email: a.email,
+    fullName: null,
+    role: 'ADMIN',
+    passwordHash,
+    now: clock.now(),
+  })
   return store.transact(async (tx): Promise<Result<AdminEnsured, Conflict>> => {
     const inserted = await saveNewUser(tx, user, null)
     return inserted.ok ? ok({ user: inserted.value, action: 'created' }) : inserted

@@ -31,7 +31,10 @@ export async function login(
   const wait = await store.throttle.take(limits.all, clock.now())
   if (wait > 0) return err({ type: 'TooManyAttempts', retryAfterSeconds: wait })
   // bcrypt reads only 72 bytes: a longer password is wrong, never a match on its first 72.
-  const good = user && fitsBcrypt(password) ? await hasher.verify(password, user.passwordHash) : (await hasher.verify('not-the-password', await decoyHash(hasher, ids)), false)
+  const good =
+    user && fitsBcrypt(password)
+      ? await hasher.verify(password, user.passwordHash)
+      : (await hasher.verify('not-the-password', await decoyHash(hasher, ids)), false)
   if (!user || !good) return err({ type: 'InvalidCredentials' })
   // Right: the attempt was no failure. Give it back, and forget this address's failures for the account.
   await store.throttle.giveBack(

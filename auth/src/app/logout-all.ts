@@ -9,7 +9,11 @@ import { saveChangedUser } from './save-user.ts'
  * Signs the user out everywhere: every token issued before now is refused, here at once and in
  * the other services when the user.updated it records reaches them (it carries the cut-off).
  */
-export function logoutAll({ store, clock }: Pick<AuthDeps, 'store' | 'clock'>, id: string, ctx: Ctx = {}): Promise<Result<null, AuthError>> {
+export function logoutAll(
+  { store, clock }: Pick<AuthDeps, 'store' | 'clock'>,
+  id: string,
+  ctx: Ctx = {},
+): Promise<Result<null, AuthError>> {
   return store.transact(async (tx): Promise<Result<null, AuthError>> => {
     const user = await tx.users.byId(id, true)
     if (!user) return err({ type: 'InvalidToken' })

@@ -28,7 +28,8 @@ export async function updateMe(
   if (changes.fullName !== undefined) patch.fullName = changes.fullName
   if (changes.password !== undefined) {
     if (changes.currentPassword === undefined) return err({ type: 'CurrentPasswordRequired' })
-    if (!(await hasher.verify(changes.currentPassword, current.passwordHash))) return err({ type: 'WrongCurrentPassword' })
+    if (!(await hasher.verify(changes.currentPassword, current.passwordHash)))
+      return err({ type: 'WrongCurrentPassword' })
     patch.passwordHash = await hasher.hash(changes.password)
     patch.tokensValidAfter = revocationCutoff(clock.now())
   }

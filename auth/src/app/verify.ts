@@ -4,7 +4,10 @@ import { type User, tokenRevoked } from '../domain/user.ts'
 import type { AuthDeps } from './deps.ts'
 
 /** A token is valid when it verifies, its user still exists and has not revoked it; the answer carries the user's current role. */
-export async function verify({ store, tokens }: Pick<AuthDeps, 'store' | 'tokens'>, token: string): Promise<Result<{ user: User; exp: number }, AuthError>> {
+export async function verify(
+  { store, tokens }: Pick<AuthDeps, 'store' | 'tokens'>,
+  token: string,
+): Promise<Result<{ user: User; exp: number }, AuthError>> {
   const claims = await tokens.verify(token)
   if (!claims) return err({ type: 'InvalidToken' })
   const user = await store.users.byId(claims.userId)

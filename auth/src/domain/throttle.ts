@@ -38,7 +38,8 @@ export function retryAfter(w: FailureWindow | undefined, rule: ThrottleRule, now
 
 /** The window after one more failure at `now`. */
 export function recordFailure(w: FailureWindow | undefined, rule: ThrottleRule, now: Date): FailureWindow {
-  if (!w || now.getTime() >= w.windowStart.getTime() + rule.windowSeconds * 1000) return { failures: 1, windowStart: now }
+  if (!w || now.getTime() >= w.windowStart.getTime() + rule.windowSeconds * 1000)
+    return { failures: 1, windowStart: now }
   return { failures: w.failures + 1, windowStart: w.windowStart }
 }
 
@@ -48,7 +49,11 @@ export function giveBackOne(w: FailureWindow | undefined, windowSeconds: number,
   return { failures: Math.max(0, w.failures - 1), windowStart: w.windowStart }
 }
 
-const limit = (key: string, rule: ThrottleRule): AttemptLimit => ({ key, max: rule.maxFailures, windowSeconds: rule.windowSeconds })
+const limit = (key: string, rule: ThrottleRule): AttemptLimit => ({
+  key,
+  max: rule.maxFailures,
+  windowSeconds: rule.windowSeconds,
+})
 
 /**
  * The counters one login attempt is taken from. `account` names the account (its user id when it
@@ -56,10 +61,15 @@ const limit = (key: string, rule: ThrottleRule): AttemptLimit => ({ key, max: ru
  * from one address never lock the account for another: that pair has its own counter, and the
  * per-account counter across all addresses is much higher (distributed guessing).
  */
-export function loginLimits(account: string, address: string, rules: LoginRules): { readonly pair: AttemptLimit; readonly all: readonly AttemptLimit[] } {
+export function loginLimits(
+  account: string,
+  address: string,
+  rules: LoginRules,
+): { readonly pair: AttemptLimit; readonly all: readonly AttemptLimit[] } {
   const pair = limit(`pair:${account}|${address}`, rules.perAccountAndAddress)
   return { pair, all: [pair, limit(`addr:${address}`, rules.perAddress), limit(`acct:${account}`, rules.perAccount)] }
 }
 
 /** The counter a registration is taken from: one per client address. */
-export const registrationLimit = (address: string, rule: ThrottleRule): AttemptLimit => limit(`register:${address}`, rule)
+export const registrationLimit = (address: string, rule: ThrottleRule): AttemptLimit =>
+  limit(`register:${address}`, rule)

@@ -27,7 +27,8 @@ export const EMAIL_MAX = 254
 
 // Deliberately simple: one @, a dot in the domain, no spaces and no control characters (PostgreSQL
 // text cannot hold NUL). Deliverability is not ours to judge.
-const EMAIL_PATTERN = /^[^\s\u0000-\u001f\u007f@"<>()[\]\\,;:]+@[^\s\u0000-\u001f\u007f@"<>()[\]\\,;:]+\.[^\s\u0000-\u001f\u007f@"<>()[\]\\,;:.]{2,}$/
+const EMAIL_PATTERN =
+  /^[^\s\u0000-\u001f\u007f@"<>()[\]\\,;:]+@[^\s\u0000-\u001f\u007f@"<>()[\]\\,;:]+\.[^\s\u0000-\u001f\u007f@"<>()[\]\\,;:.]{2,}$/
 
 export const isValidUsername = (s: string): boolean => USERNAME_PATTERN.test(s)
 export const normalizeEmail = (s: string): string => s.trim().toLowerCase()
@@ -56,7 +57,9 @@ export const tokenRevoked = (user: Pick<User, 'tokensValidAfter'>, iat: number):
 export const isEmailLogin = (login: string): boolean => login.includes('@')
 
 /** A user about to be created: `now` becomes both of its timestamps; its email is normalized. */
-export type NewUser = Pick<User, 'id' | 'username' | 'email' | 'fullName' | 'role' | 'passwordHash'> & { readonly now: Date }
+export type NewUser = Pick<User, 'id' | 'username' | 'email' | 'fullName' | 'role' | 'passwordHash'> & {
+  readonly now: Date
+}
 
 export const newUser = (u: NewUser): User => ({
   id: u.id,
@@ -112,4 +115,7 @@ const userData = (u: User) => ({
 export const userCreated = (u: User): DomainEvent => ({ type: 'user.created', data: userData(u) })
 export const userUpdated = (u: User): DomainEvent => ({ type: 'user.updated', data: userData(u) })
 /** A deletion is one more change: its version is the last one plus one. */
-export const userDeleted = (u: User): DomainEvent => ({ type: 'user.deleted', data: { id: u.id, version: u.version + 1 } })
+export const userDeleted = (u: User): DomainEvent => ({
+  type: 'user.deleted',
+  data: { id: u.id, version: u.version + 1 },
+})

@@ -18,8 +18,23 @@ import { updateProduct } from './update-product.ts'
  */
 export function catalogApplication(deps: CatalogDeps) {
   return {
-    commands: bindAll(deps, { createCategory, updateCategory, deleteCategory, createProduct, updateProduct, deleteProduct }),
-    queries: bindAll(deps, { catalogVersions, getCategory, listCategories, categoryTree, getProduct, listProducts, productsInCategory }),
+    commands: bindAll(deps, {
+      createCategory,
+      updateCategory,
+      deleteCategory,
+      createProduct,
+      updateProduct,
+      deleteProduct,
+    }),
+    queries: bindAll(deps, {
+      catalogVersions,
+      getCategory,
+      listCategories,
+      categoryTree,
+      getProduct,
+      listProducts,
+      productsInCategory,
+    }),
     /** The stock side of the saga: reserveStock answers order.placed, releaseStock order.cancelled. */
     handlers: bindAll(deps, { reserveStock, releaseStock }),
   }

@@ -6,7 +6,10 @@ import { type CategoryNode, nest } from '../domain/tree.ts'
 import type { CatalogDeps, CategoryScope } from '../ports.ts'
 
 /** The category and its ancestors (root first, itself excluded), read in one query. */
-export async function getCategory({ store }: CatalogDeps, id: number): Promise<Result<{ category: Category; path: CategoryRef[] }, CatalogError>> {
+export async function getCategory(
+  { store }: CatalogDeps,
+  id: number,
+): Promise<Result<{ category: Category; path: CategoryRef[] }, CatalogError>> {
   const lineage = await store.categories.lineage(id)
   const category = lineage.at(-1)
   if (!category) return err({ type: 'CategoryNotFound', id })
@@ -19,7 +22,11 @@ export function listCategories({ store }: CatalogDeps, scope: CategoryScope, pag
 }
 
 /** Pages over the top categories of the scope; each comes with its whole subtree nested. */
-export async function categoryTree({ store }: CatalogDeps, scope: CategoryScope, page: Page): Promise<Paged<CategoryNode>> {
+export async function categoryTree(
+  { store }: CatalogDeps,
+  scope: CategoryScope,
+  page: Page,
+): Promise<Paged<CategoryNode>> {
   const { items, total } = await store.categories.forest(scope, page)
   return { items: nest(items), total }
 }

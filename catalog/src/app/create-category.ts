@@ -10,8 +10,16 @@ export interface NewCategoryInput {
 }
 
 /** A root without `parentId`; under a parent otherwise (the store derives the level). */
-export function createCategory({ store, clock }: CatalogDeps, input: NewCategoryInput): Promise<Result<Category, CatalogError>> {
+export function createCategory(
+  { store, clock }: CatalogDeps,
+  input: NewCategoryInput,
+): Promise<Result<Category, CatalogError>> {
   return store.transact((tx) =>
-    tx.categories.insert({ name: input.name, description: input.description ?? null, parentId: input.parentId ?? null, now: clock.now() }),
+    tx.categories.insert({
+      name: input.name,
+      description: input.description ?? null,
+      parentId: input.parentId ?? null,
+      now: clock.now(),
+    }),
   )
 }

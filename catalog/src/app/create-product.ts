@@ -14,7 +14,11 @@ export interface NewProductInput {
 }
 
 /** Stores the product and records product.created in the same transaction. */
-export function createProduct({ store, clock }: CatalogDeps, input: NewProductInput, ctx: Ctx = {}): Promise<Result<Product, CatalogError>> {
+export function createProduct(
+  { store, clock }: CatalogDeps,
+  input: NewProductInput,
+  ctx: Ctx = {},
+): Promise<Result<Product, CatalogError>> {
   return store.transact(async (tx) => {
     const inserted = await tx.products.insert({
       name: input.name,

@@ -10,13 +10,18 @@ import type { OrderStock, StockOutcome } from './order-stock.ts'
  * whatever number of events arrive. The recorded lines are the truth of what was taken, so the
  * event's own items are not used.
  */
-export async function releaseStock({ store, clock }: CatalogDeps, order: OrderStock, meta: EventMeta): Promise<Result<StockOutcome, never>> {
+export async function releaseStock(
+  { store, clock }: CatalogDeps,
+  order: OrderStock,
+  meta: EventMeta,
+): Promise<Result<StockOutcome, never>> {
   return ok(
     await once(store, meta, 'order.cancelled', async (tx): Promise<StockOutcome> => {
       const now = clock.now()
       const released = await tx.reservations.release(order.orderId, now)
       if (!released) return 'nothing-to-release'
-      for (const p of await tx.products.restock(released.lines, now)) await tx.events.add(productUpdated(p), meta.correlationId)
+      for (const p of await tx.products.restock(released.lines, now))
+        await tx.events.add(productUpdated(p), meta.correlationId)
       return 'released'
     }),
   )

@@ -10,18 +10,32 @@ import type { OrderStock, StockOutcome } from './order-stock.ts'
  * On order.placed: reserves every line, all or none, and answers stock.reserved or
  * stock.rejected. Once per event id (inbox) and once per order (a reservation row).
  */
-export async function reserveStock({ store, clock }: CatalogDeps, order: OrderStock, meta: EventMeta): Promise<Result<StockOutcome, never>> {
+export async function reserveStock(
+  { store, clock }: CatalogDeps,
+  order: OrderStock,
+  meta: EventMeta,
+): Promise<Result<StockOutcome, never>> {
   return ok(
     await once(store, meta, 'order.placed', async (tx): Promise<StockOutcome> => {
       const now = clock.now()
       const lines = mergeLines(order.items)
       // The row is written first: a second order.placed for this order waits on it (see domain/stock.ts).
-      const opened = await tx.reservations.open({ orderId: order.orderId, status: 'reserved', lines, reason: null, productIds: [], createdAt: now, updatedAt: now })
+      const opened = await tx.reservations.open({
+        orderId: order.orderId,
+        status: 'reserved',
+        lines,
+        reason: null,
+        productIds: [],
+        createdAt: now,
+        updatedAt: now,
+      })
       if (!opened) {
         const held = await tx.reservations.byOrder(order.orderId)
         if (held && placedAgain(held, lines) === 'early') {
           // Thrown, not returned: the transaction (inbox claim included) rolls back and the bus redelivers.
-          throw new Error(`order ${order.orderId} placed again before its previous reservation was released; retry later`)
+          throw new Error(
+            `order ${order.orderId} placed again before its previous reservation was released; retry later`,
+          )
         }
         await answerAgain(tx, order.orderId, meta)
         return 'answered-again'
@@ -30,7 +44,13 @@ export async function reserveStock({ store, clock }: CatalogDeps, order: OrderSt
       if (!taken.ok) {
         const why = rejection(taken.error)
         await tx.reservations.reject(order.orderId, why, now)
-        await tx.events.add({ type: 'stock.rejected', data: { order_id: order.orderId, reason: why.reason, product_ids: why.productIds } }, meta.correlationId)
+        await tx.events.add(
+          {
+            type: 'stock.rejected',
+            data: { order_id: order.orderId, reason: why.reason, product_ids: why.productIds },
+          },
+          meta.correlationId,
+        )
         return 'rejected'
       }
       // Issued together (pipelined, one round trip); the outbox keeps them in this order.

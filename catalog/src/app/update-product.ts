@@ -5,7 +5,12 @@ import { type Product, type ProductChanges, changeProduct, productUpdated } from
 import type { CatalogDeps } from '../ports.ts'
 
 /** A real change gets the next version and product.updated; no change, no event. */
-export function updateProduct({ store, clock }: CatalogDeps, id: number, changes: ProductChanges, ctx: Ctx = {}): Promise<Result<Product, CatalogError>> {
+export function updateProduct(
+  { store, clock }: CatalogDeps,
+  id: number,
+  changes: ProductChanges,
+  ctx: Ctx = {},
+): Promise<Result<Product, CatalogError>> {
   return store.transact(async (tx) => {
     const current = await tx.products.byId(id, true)
     if (!current) return err({ type: 'ProductNotFound', id } as CatalogError)

@@ -41,7 +41,8 @@ export const levelUnder = (parent: { readonly level: number } | undefined): numb
  * one of its descendants, that is when `id` is on the new parent's lineage (its ancestors and
  * itself, as `lineage` lists them).
  */
-export const wouldCycle = (id: number, newParentId: number, lineage: readonly number[]): boolean => newParentId === id || lineage.includes(id)
+export const wouldCycle = (id: number, newParentId: number, lineage: readonly number[]): boolean =>
+  newParentId === id || lineage.includes(id)
 
 /**
  * Applies changes; the same category when nothing changes. The level is the store's to derive

@@ -52,12 +52,24 @@ export function changeProduct(p: Product, changes: ProductChanges, now: Date): P
     categoryId: changes.categoryId ?? p.categoryId,
   }
   const changed =
-    next.name !== p.name || next.description !== p.description || next.price !== p.price || next.stock !== p.stock || next.categoryId !== p.categoryId
+    next.name !== p.name ||
+    next.description !== p.description ||
+    next.price !== p.price ||
+    next.stock !== p.stock ||
+    next.categoryId !== p.categoryId
   return changed ? { ...next, updatedAt: now, version: p.version + 1 } : p
 }
 
 export type ProductSort = 'id' | 'name' | '-name' | 'price' | '-price' | 'created_at' | '-created_at'
-export const PRODUCT_SORTS: readonly ProductSort[] = ['id', 'name', '-name', 'price', '-price', 'created_at', '-created_at']
+export const PRODUCT_SORTS: readonly ProductSort[] = [
+  'id',
+  'name',
+  '-name',
+  'price',
+  '-price',
+  'created_at',
+  '-created_at',
+]
 
 export interface ProductFilter {
   /** That category and, unless `includeSubcategories` is false, every category below it. */
@@ -72,9 +84,19 @@ export interface ProductFilter {
   readonly sort?: ProductSort
 }
 
-const data = (p: Product) => ({ id: p.id, name: p.name, price: p.price, stock: p.stock, category_id: p.categoryId, version: p.version })
+const data = (p: Product) => ({
+  id: p.id,
+  name: p.name,
+  price: p.price,
+  stock: p.stock,
+  category_id: p.categoryId,
+  version: p.version,
+})
 
 export const productCreated = (p: Product): DomainEvent => ({ type: 'product.created', data: data(p) })
 export const productUpdated = (p: Product): DomainEvent => ({ type: 'product.updated', data: data(p) })
 /** A deletion is one more change: its version is the last one plus one. */
-export const productDeleted = (p: Product): DomainEvent => ({ type: 'product.deleted', data: { id: p.id, version: p.version + 1 } })
+export const productDeleted = (p: Product): DomainEvent => ({
+  type: 'product.deleted',
+  data: { id: p.id, version: p.version + 1 },
+})

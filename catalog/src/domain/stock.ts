@@ -64,7 +64,11 @@ export const hasShortage = (s: Shortage): boolean => s.short.length > 0 || s.unk
 export function rejection(s: Shortage): { reason: string; productIds: number[] } {
   const productIds = [...s.short, ...s.unknown].sort((a, b) => a - b)
   const reason =
-    s.short.length && s.unknown.length ? 'insufficient stock or unknown product' : s.unknown.length ? 'unknown product' : 'insufficient stock'
+    s.short.length && s.unknown.length
+      ? 'insufficient stock or unknown product'
+      : s.unknown.length
+        ? 'unknown product'
+        : 'insufficient stock'
   return { reason, productIds }
 }
 
@@ -86,6 +90,10 @@ export function placedAgain(held: Reservation, lines: readonly StockLine[]): 're
  */
 export function answerFor(r: Reservation): DomainEvent | undefined {
   if (r.status === 'reserved') return { type: 'stock.reserved', data: { order_id: r.orderId } }
-  if (r.status === 'rejected') return { type: 'stock.rejected', data: { order_id: r.orderId, reason: r.reason ?? 'rejected', product_ids: [...r.productIds] } }
+  if (r.status === 'rejected')
+    return {
+      type: 'stock.rejected',
+      data: { order_id: r.orderId, reason: r.reason ?? 'rejected', product_ids: [...r.productIds] },
+    }
   return undefined
 }

@@ -27,7 +27,12 @@ export type OrderMetrics = ReturnType<typeof orderMetrics>
  * transaction committed, so a retried delivery (which changes nothing: the inbox) is not counted
  * twice; a failed read only loses the sample. As is without metrics.
  */
-export function observeSaga(application: OrderApplication, orders: Pick<Orders, 'byId'>, clock: Clock, metrics: OrderMetrics | undefined): OrderApplication {
+export function observeSaga(
+  application: OrderApplication,
+  orders: Pick<Orders, 'byId'>,
+  clock: Clock,
+  metrics: OrderMetrics | undefined,
+): OrderApplication {
   if (!metrics) return application
   const ended = async (orderId: number, status: 'confirmed' | 'rejected') => {
     const order = await orders.byId(orderId).catch(() => undefined)

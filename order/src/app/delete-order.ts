@@ -6,7 +6,12 @@ import type { OrderDeps } from './deps.ts'
 import { releaseStock } from './stock.ts'
 
 /** The owner deletes while pending, cancelled or rejected; an admin always (reserved stock goes back). */
-export async function deleteOrder({ store }: OrderDeps, caller: Caller, id: number, ctx: Ctx = {}): Promise<Result<null, OrderError>> {
+export async function deleteOrder(
+  { store }: OrderDeps,
+  caller: Caller,
+  id: number,
+  ctx: Ctx = {},
+): Promise<Result<null, OrderError>> {
   return store.transact(async (tx): Promise<Result<null, OrderError>> => {
     const found = visibleOrder(await tx.orders.byId(id, true), caller, id)
     if (!found.ok) return found

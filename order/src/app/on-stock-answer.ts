@@ -29,13 +29,21 @@ function onAnswer(
 }
 
 /** The catalog reserved the stock of the outstanding request (see domain/reservation.ts). */
-export function onStockReserved({ store, clock }: OrderDeps, data: EventMap['stock.reserved'], meta: EventMeta): Promise<StockOutcome> {
+export function onStockReserved(
+  { store, clock }: OrderDeps,
+  data: EventMap['stock.reserved'],
+  meta: EventMeta,
+): Promise<StockOutcome> {
   return onAnswer(store, meta, 'stock.reserved', data.order_id, async (tx, order, r) => {
     const d = onReserved(order, r)
     switch (d.kind) {
       case 'confirm':
         await moveBySystem(tx, order!, 'confirmed', clock.now(), meta.correlationId)
-        await tx.reservations.put({ orderId: data.order_id, state: 'reserved', items: r?.items ?? stockLines(order!.items) })
+        await tx.reservations.put({
+          orderId: data.order_id,
+          state: 'reserved',
+          items: r?.items ?? stockLines(order!.items),
+        })
         return 'confirmed'
       case 'replace':
         await tx.events.add(orderCancelled(data.order_id, d.release), meta.correlationId)
@@ -52,11 +60,18 @@ export function onStockReserved({ store, clock }: OrderDeps, data: EventMap['sto
 }
 
 /** The catalog could not reserve the outstanding request. */
-export function onStockRejected({ store, clock }: OrderDeps, data: EventMap['stock.rejected'], meta: EventMeta): Promise<StockOutcome> {
+export function onStockRejected(
+  { store, clock }: OrderDeps,
+  data: EventMap['stock.rejected'],
+  meta: EventMeta,
+): Promise<StockOutcome> {
   return onAnswer(store, meta, 'stock.rejected', data.order_id, async (tx, order, r) => {
     switch (onRejected(order, r).kind) {
       case 'reject':
-        await moveBySystem(tx, order!, 'rejected', clock.now(), meta.correlationId, { reason: data.reason, productIds: data.product_ids })
+        await moveBySystem(tx, order!, 'rejected', clock.now(), meta.correlationId, {
+          reason: data.reason,
+          productIds: data.product_ids,
+        })
         await tx.reservations.remove(data.order_id)
         return 'rejected'
       case 'replace':

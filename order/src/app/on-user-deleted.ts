@@ -6,10 +6,18 @@ import type { OrderDeps } from './deps.ts'
 import { moveBySystem } from './status-change.ts'
 
 /** A deleted user's open orders are cancelled by the system (reserved stock goes back); the orders are kept. */
-export function onUserDeleted({ store, clock }: OrderDeps, data: EventMap['user.deleted'], meta: EventMeta): Promise<number | 'duplicate'> {
+export function onUserDeleted(
+  { store, clock }: OrderDeps,
+  data: EventMap['user.deleted'],
+  meta: EventMeta,
+): Promise<number | 'duplicate'> {
   return once(store, meta, 'user.deleted', async (tx) => {
     const open = await tx.orders.ofUser(data.id, OPEN_STATUSES, true)
-    for (const order of open) await moveBySystem(tx, order, 'cancelled', clock.now(), meta.correlationId, { reason: 'user deleted', productIds: null })
+    for (const order of open)
+      await moveBySystem(tx, order, 'cancelled', clock.now(), meta.correlationId, {
+        reason: 'user deleted',
+        productIds: null,
+      })
     return open.length
   })
 }

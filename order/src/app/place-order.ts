@@ -2,7 +2,15 @@ import { type Ctx, corr } from '@shop/shared-kernel/app'
 import { type Result, err, ok } from '@shop/shared-kernel/result'
 import type { OrderError } from '../domain/errors.ts'
 import { statusChange } from '../domain/history.ts'
-import { type Caller, type LineRequest, type Order, mergeLines, newOrder, priceLines, unorderable } from '../domain/order.ts'
+import {
+  type Caller,
+  type LineRequest,
+  type Order,
+  mergeLines,
+  newOrder,
+  priceLines,
+  unorderable,
+} from '../domain/order.ts'
 import type { OrderDeps } from './deps.ts'
 import { requestStock } from './stock.ts'
 
@@ -53,11 +61,18 @@ export async function placeOrder(
     const missing = unorderable(merged.value, products)
     if (missing.length) return err({ type: 'UnknownProducts', productIds: missing })
     const order = await tx.orders.insert(
-      newOrder({ userId: caller.id, items: priceLines(merged.value, products), shippingAddress: input.shippingAddress ?? null, now }),
+      newOrder({
+        userId: caller.id,
+        items: priceLines(merged.value, products),
+        shippingAddress: input.shippingAddress ?? null,
+        now,
+      }),
     )
     // Independent writes, issued together.
     await Promise.all([
-      tx.history.add(statusChange({ orderId: order.id, from: null, to: 'pending', actor: 'owner', by: caller.id, at: now })),
+      tx.history.add(
+        statusChange({ orderId: order.id, from: null, to: 'pending', actor: 'owner', by: caller.id, at: now }),
+      ),
       requestStock(tx, order, corr(o)),
       idem ? tx.keys.attach(caller.id, idem.key, order.id) : undefined,
     ])

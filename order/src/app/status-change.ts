@@ -23,7 +23,17 @@ export async function saveStatusChange(
   // entry are independent writes: issued together, they share one round trip (pipelined).
   const [saved] = await Promise.all([
     tx.orders.update(order, { lines: false }),
-    tx.history.add(statusChange({ orderId: order.id, from: before.status, to: order.status, actor, by, at: order.updatedAt, ...why })),
+    tx.history.add(
+      statusChange({
+        orderId: order.id,
+        from: before.status,
+        to: order.status,
+        actor,
+        by,
+        at: order.updatedAt,
+        ...why,
+      }),
+    ),
   ])
   if (order.status === 'cancelled') await releaseStock(tx, before, correlationId)
   // Shipped goods have left the warehouse: the reserved stock is sold, nothing is held any more.
@@ -35,7 +45,14 @@ export async function saveStatusChange(
  * A move the system makes (a stock answer, a user's deletion). The callers only ask for moves the
  * table gives the system, so a refusal means corrupt state: it throws (the event is retried).
  */
-export async function moveBySystem(tx: OrderTx, order: Order, to: OrderStatus, now: Date, correlationId: string | null, why?: Why): Promise<Order> {
+export async function moveBySystem(
+  tx: OrderTx,
+  order: Order,
+  to: OrderStatus,
+  now: Date,
+  correlationId: string | null,
+  why?: Why,
+): Promise<Order> {
   const moved = changeStatus(order, to, ['system'], now)
   if (!moved.ok) throw new Error(`moving order ${order.id} to ${to}: ${moved.error.type}`)
   return saveStatusChange(tx, order, moved.value, SYSTEM, correlationId, why)

@@ -9,7 +9,10 @@ import type { OrderTx } from '../ports.ts'
  */
 export async function requestStock(tx: OrderTx, order: Order, correlationId: string | null): Promise<void> {
   const items = stockLines(order.items)
-  await Promise.all([tx.reservations.put({ orderId: order.id, state: 'requested', items }), tx.events.add(orderPlaced(order, items), correlationId)])
+  await Promise.all([
+    tx.reservations.put({ orderId: order.id, state: 'requested', items }),
+    tx.events.add(orderPlaced(order, items), correlationId),
+  ])
 }
 
 /** Gives reserved stock back when the order is closed (cancelled or deleted); see releaseOnClose. */

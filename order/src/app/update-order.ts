@@ -10,7 +10,13 @@ import { saveStatusChange } from './status-change.ts'
 import { requestStock } from './stock.ts'
 
 /** Changes an order as the domain decides (decideUpdate), and saves what it decided. */
-export async function updateOrder({ store, clock }: OrderDeps, caller: Caller, id: number, change: OrderChange, ctx: Ctx = {}): Promise<Result<Order, OrderError>> {
+export async function updateOrder(
+  { store, clock }: OrderDeps,
+  caller: Caller,
+  id: number,
+  change: OrderChange,
+  ctx: Ctx = {},
+): Promise<Result<Order, OrderError>> {
   const merged = change.items !== undefined ? mergeLines(change.items) : undefined
   if (merged && !merged.ok) return merged
   const items = merged?.value

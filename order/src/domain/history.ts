@@ -27,5 +27,14 @@ export function statusChange(c: {
   reason?: string | null
   productIds?: readonly number[] | null
 }): StatusChange {
-  return { orderId: c.orderId, from: c.from, to: c.to, actor: c.actor, by: c.actor === 'system' ? SYSTEM : c.by, reason: c.reason ?? null, productIds: c.productIds ?? null, at: c.at }
+  return {
+    orderId: c.orderId,
+    from: c.from,
+    to: c.to,
+    actor: c.actor,
+    by: c.actor === 'system' ? SYSTEM : c.by,
+    reason: c.reason ?? null,
+    productIds: c.productIds ?? null,
+    at: c.at,
+  }
 }

@@ -57,7 +57,8 @@ export function mergeLines(lines: readonly LineRequest[]): Result<LineRequest[],
   for (const l of lines) merged.set(l.productId, (merged.get(l.productId) ?? 0) + l.quantity)
   const out: LineRequest[] = []
   for (const [productId, quantity] of merged) {
-    if (quantity < MIN_QUANTITY || quantity > MAX_QUANTITY) return err({ type: 'QuantityOutOfRange', productId, quantity })
+    if (quantity < MIN_QUANTITY || quantity > MAX_QUANTITY)
+      return err({ type: 'QuantityOutOfRange', productId, quantity })
     out.push({ productId, quantity })
   }
   return ok(out)
@@ -79,14 +80,24 @@ export function unorderable(lines: readonly LineRequest[], products: ReadonlyMap
  * of its snapshot (a later catalog change does not alter a line the customer agreed to); only a
  * product new to the order is snapshotted now. Every product must be orderable (see unorderable).
  */
-export function priceLines(lines: readonly LineRequest[], products: ReadonlyMap<number, ReplicaProduct>, previous: readonly OrderLine[] = []): OrderLine[] {
+export function priceLines(
+  lines: readonly LineRequest[],
+  products: ReadonlyMap<number, ReplicaProduct>,
+  previous: readonly OrderLine[] = [],
+): OrderLine[] {
   const before = new Map(previous.map((l) => [l.productId, l]))
   return lines.map((l) => {
     const old = before.get(l.productId)
     const p = products.get(l.productId)
     const snapshot = old ?? (p && !p.deleted ? { name: p.name, unitPrice: p.price } : undefined)
     if (!snapshot) throw new Error(`product ${l.productId} is not orderable`)
-    return { productId: l.productId, name: snapshot.name, unitPrice: snapshot.unitPrice, quantity: l.quantity, lineTotal: times(snapshot.unitPrice, l.quantity) }
+    return {
+      productId: l.productId,
+      name: snapshot.name,
+      unitPrice: snapshot.unitPrice,
+      quantity: l.quantity,
+      lineTotal: times(snapshot.unitPrice, l.quantity),
+    }
   })
 }
 
@@ -94,8 +105,21 @@ export function totals(lines: readonly OrderLine[]): { totalQuantity: number; to
   return { totalQuantity: lines.reduce((n, l) => n + l.quantity, 0), total: sum(lines.map((l) => l.lineTotal)) }
 }
 
-export function newOrder(o: { userId: string; items: readonly OrderLine[]; shippingAddress: string | null; now: Date }): NewOrder {
-  return { userId: o.userId, status: 'pending', items: o.items, ...totals(o.items), shippingAddress: o.shippingAddress, createdAt: o.now, updatedAt: o.now }
+export function newOrder(o: {
+  userId: string
+  items: readonly OrderLine[]
+  shippingAddress: string | null
+  now: Date
+}): NewOrder {
+  return {
+    userId: o.userId,
+    status: 'pending',
+    items: o.items,
+    ...totals(o.items),
+    shippingAddress: o.shippingAddress,
+    createdAt: o.now,
+    updatedAt: o.now,
+  }
 }
 
 /** The lines as the catalog sees them: product and quantity. */
@@ -158,7 +182,8 @@ export function decideUpdate(
   now: Date,
 ): Result<UpdateDecision, OrderError> {
   const actors = actorsOf(order, caller)
-  if (change.status !== undefined && change.status !== 'cancelled' && !actors.includes('admin')) return err({ type: 'StatusChangeForbidden', status: change.status })
+  if (change.status !== undefined && change.status !== 'cancelled' && !actors.includes('admin'))
+    return err({ type: 'StatusChangeForbidden', status: change.status })
   if (!actors.includes('owner')) {
     const fields: EditableField[] = []
     if (change.items !== undefined) fields.push('items')
@@ -183,11 +208,20 @@ export function decideUpdate(
     items = priceLines(lines, products, order.items)
   }
   const shippingAddress = addressChanged ? address : order.shippingAddress
-  return ok({ kind: 'edited', itemsChanged, order: { ...order, items, ...totals(items), shippingAddress, updatedAt: now } })
+  return ok({
+    kind: 'edited',
+    itemsChanged,
+    order: { ...order, items, ...totals(items), shippingAddress, updatedAt: now },
+  })
 }
 
 /** A status change along the table, by the first of `actors` allowed to make it. */
-export function changeStatus(order: Order, to: OrderStatus, actors: readonly Actor[], now: Date): Result<{ order: Order; actor: Actor }, OrderError> {
+export function changeStatus(
+  order: Order,
+  to: OrderStatus,
+  actors: readonly Actor[],
+  now: Date,
+): Result<{ order: Order; actor: Actor }, OrderError> {
   const actor = permittedActor(order.status, to, actors)
   if (!actor) return err({ type: 'TransitionNotAllowed', from: order.status, to })
   return ok({ order: { ...order, status: to, updatedAt: now }, actor })

@@ -25,7 +25,15 @@ export type ProductEvent =
 export function fromProductEvent(e: ProductEvent): ReplicaProduct {
   if (e.type === 'product.deleted') return { id: e.data.id, deleted: true, version: e.data.version }
   const d = e.data
-  return { id: d.id, deleted: false, name: d.name, price: d.price, stock: d.stock, categoryId: d.category_id, version: d.version }
+  return {
+    id: d.id,
+    deleted: false,
+    name: d.name,
+    price: d.price,
+    stock: d.stock,
+    categoryId: d.category_id,
+    version: d.version,
+  }
 }
 
 /**

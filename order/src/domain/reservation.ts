@@ -46,7 +46,9 @@ export type RejectedDecision =
 /** The outstanding request; a pending order without a record counts as having placed its current lines. */
 function outstanding(order: Order | undefined, r: Reservation | undefined): Reservation | undefined {
   if (r) return r.state === 'requested' ? r : undefined
-  return order?.status === 'pending' ? { orderId: order.id, state: 'requested', items: stockLines(order.items) } : undefined
+  return order?.status === 'pending'
+    ? { orderId: order.id, state: 'requested', items: stockLines(order.items) }
+    : undefined
 }
 
 export function onReserved(order: Order | undefined, r: Reservation | undefined): ReservedDecision {

@@ -4,7 +4,15 @@ import type { Logger } from '../log.ts'
 import type { Bus, Subscription } from './bus.ts'
 import { consumeMessage, DEFAULT_MAX_ATTEMPTS, retryDelay } from './consume.ts'
 import { BROKER_USERS, type Service } from './ownership.ts'
-import { DEAD_LETTER_EXCHANGE, DEAD_QUEUE_ARGUMENTS, EXCHANGE, type QueueSpec, queueArguments, queueName, TOPOLOGY } from './topology.ts'
+import {
+  DEAD_LETTER_EXCHANGE,
+  DEAD_QUEUE_ARGUMENTS,
+  EXCHANGE,
+  type QueueSpec,
+  queueArguments,
+  queueName,
+  TOPOLOGY,
+} from './topology.ts'
 
 export interface AmqpBusOptions {
   readonly url: string
@@ -38,7 +46,11 @@ export interface AmqpBusOptions {
   readonly declareExchanges?: boolean
 }
 
-type Ops = { withOpsChannel<T>(fn: (ch: { queueDeclare(n: string, p: object, a: object): Promise<unknown> }) => Promise<T>): Promise<T> }
+type Ops = {
+  withOpsChannel<T>(
+    fn: (ch: { queueDeclare(n: string, p: object, a: object): Promise<unknown> }) => Promise<T>,
+  ): Promise<T>
+}
 
 /**
  * The RabbitMQ adapter, on @cloudamqp/amqp-client's AMQPSession (reconnects, recovers consumers).
@@ -107,7 +119,11 @@ export class AmqpBus implements Bus {
             if (!this.stopped) this.o.log.warn('broker connection lost', { error: e?.message })
           },
           onrecoverfailed: (queue) => this.failedRecovery.add(queue),
-          onreturn: (msg) => this.o.log.error('event unroutable (no queue bound)', { routing_key: msg.routingKey, event_id: msg.properties.messageId }),
+          onreturn: (msg) =>
+            this.o.log.error('event unroutable (no queue bound)', {
+              routing_key: msg.routingKey,
+              event_id: msg.properties.messageId,
+            }),
         })
         return
       } catch (e) {
@@ -131,7 +147,10 @@ export class AmqpBus implements Bus {
       for (const sub of this.subs) {
         const q = queueName(this.prefix, sub)
         if (!this.active.has(q) || this.failedRecovery.has(q)) {
-          await this.active.get(q)?.cancel().catch(() => {})
+          await this.active
+            .get(q)
+            ?.cancel()
+            .catch(() => {})
           this.active.delete(q)
           await this.consume(s, sub)
         }
@@ -142,9 +161,13 @@ export class AmqpBus implements Bus {
     } catch (e) {
       // Most often the broker set-up has not run (no exchange, no permission): say so, and try
       // again, so the service comes up once `make broker` has been run.
-      this.o.log.error('broker topology setup failed (has the broker set-up, make broker, been run?); retrying', { error: e, user: this.userId })
+      this.o.log.error('broker topology setup failed (has the broker set-up, make broker, been run?); retrying', {
+        error: e,
+        user: this.userId,
+      })
       setTimeout(() => {
-        if (!this.stopped && !this.connected && s === this.session && !s.closed) void this.serial(() => this.onConnected(s))
+        if (!this.stopped && !this.connected && s === this.session && !s.closed)
+          void this.serial(() => this.onConnected(s))
       }, 2000)
     }
   }
@@ -171,7 +194,9 @@ export class AmqpBus implements Bus {
   private async declareQueue(s: AMQPSession, name: string, args: Record<string, unknown>): Promise<void> {
     const ops = s as unknown as Partial<Ops>
     if (typeof ops.withOpsChannel === 'function') {
-      await ops.withOpsChannel((ch) => ch.queueDeclare(name, { durable: true, autoDelete: false, exclusive: false }, args))
+      await ops.withOpsChannel((ch) =>
+        ch.queueDeclare(name, { durable: true, autoDelete: false, exclusive: false }, args),
+      )
     }
   }
 
@@ -247,7 +272,10 @@ export class AmqpBus implements Bus {
       })
       await msg.ack()
     } catch (e) {
-      this.o.log.warn('dead letter with its reason could not be published; dead-lettering it as it is', { queue, error: (e as Error).message })
+      this.o.log.warn('dead letter with its reason could not be published; dead-lettering it as it is', {
+        queue,
+        error: (e as Error).message,
+      })
       await msg.nack(false)
     }
   }
@@ -278,7 +306,13 @@ export class AmqpBus implements Bus {
         const attempt = (this.attempts.get(key) ?? 0) + 1
         this.attempts.set(key, attempt)
         const tp = msg.properties.headers?.['traceparent']
-        const delivery = { queue: name, routingKey: msg.routingKey, traceparent: typeof tp === 'string' ? tp : undefined, metrics: sub.metrics, publisher: msg.properties.userId }
+        const delivery = {
+          queue: name,
+          routingKey: msg.routingKey,
+          traceparent: typeof tp === 'string' ? tp : undefined,
+          metrics: sub.metrics,
+          publisher: msg.properties.userId,
+        }
         const opts = { maxAttempts: max, topics: sub.topics, publishers: this.o.publishers ?? BROKER_USERS }
         const once = () => consumeMessage(body, sub.handler, attempt, opts, this.o.log, delivery)
         let verdict = await once()

@@ -1,5 +1,12 @@
 import { BROKER_USERS, consumedTypes, ownedFamilies, type Service, SERVICES } from './ownership.ts'
-import { DEAD_LETTER_EXCHANGE, DEAD_QUEUE_ARGUMENTS, EXCHANGE, queueArguments, queueName, TOPOLOGY } from './topology.ts'
+import {
+  DEAD_LETTER_EXCHANGE,
+  DEAD_QUEUE_ARGUMENTS,
+  EXCHANGE,
+  queueArguments,
+  queueName,
+  TOPOLOGY,
+} from './topology.ts'
 
 /**
  * The broker set-up of the shop, as RabbitMQ definitions (the JSON `rabbitmqctl
@@ -70,12 +77,19 @@ export function passwordMatches(password: string, hash: string): boolean {
 
 export function brokerDefinitions(o: BrokerSetup) {
   const vhost = o.vhost
-  const user = (name: string, password: string, tags: string[]) => ({ name, password_hash: passwordHash(password), hashing_algorithm: 'rabbit_password_hashing_sha256', tags })
+  const user = (name: string, password: string, tags: string[]) => ({
+    name,
+    password_hash: passwordHash(password),
+    hashing_algorithm: 'rabbit_password_hashing_sha256',
+    tags,
+  })
   const all = { configure: '.*', write: '.*', read: '.*' }
   return {
     users: [
       ...SERVICES.map((s) => user(BROKER_USERS[s], o.passwords[s], [])),
-      ...(o.admins ?? []).flatMap((a) => (a.password === undefined ? [] : [user(a.name, a.password, ['administrator'])])),
+      ...(o.admins ?? []).flatMap((a) =>
+        a.password === undefined ? [] : [user(a.name, a.password, ['administrator'])],
+      ),
     ],
     vhosts: [{ name: vhost }],
     permissions: [
@@ -91,7 +105,15 @@ export function brokerDefinitions(o: BrokerSetup) {
     }),
     exchanges: [
       { name: EXCHANGE, vhost, type: 'topic', durable: true, auto_delete: false, internal: false, arguments: {} },
-      { name: DEAD_LETTER_EXCHANGE, vhost, type: 'direct', durable: true, auto_delete: false, internal: false, arguments: {} },
+      {
+        name: DEAD_LETTER_EXCHANGE,
+        vhost,
+        type: 'direct',
+        durable: true,
+        auto_delete: false,
+        internal: false,
+        arguments: {},
+      },
     ],
     queues: TOPOLOGY.flatMap((q) => {
       const name = queueName('', q)
@@ -102,7 +124,14 @@ export function brokerDefinitions(o: BrokerSetup) {
     }),
     bindings: TOPOLOGY.flatMap((q) => {
       const name = queueName('', q)
-      const bind = (source: string, destination: string, routing_key: string) => ({ source, vhost, destination, destination_type: 'queue', routing_key, arguments: {} })
+      const bind = (source: string, destination: string, routing_key: string) => ({
+        source,
+        vhost,
+        destination,
+        destination_type: 'queue',
+        routing_key,
+        arguments: {},
+      })
       return [...q.topics.map((t) => bind(EXCHANGE, name, t)), bind(DEAD_LETTER_EXCHANGE, `${name}.dead`, name)]
     }),
   }
@@ -117,7 +146,10 @@ async function run(cmd: string[], input?: string): Promise<{ code: number; out: 
   } catch (e) {
     return { code: 127, out: (e as Error).message }
   }
-  const [out, err] = await Promise.all([new Response(p.stdout as ReadableStream).text(), new Response(p.stderr as ReadableStream).text()])
+  const [out, err] = await Promise.all([
+    new Response(p.stdout as ReadableStream).text(),
+    new Response(p.stderr as ReadableStream).text(),
+  ])
   return { code: await p.exited, out: `${out}${err}`.trim() }
 }
 
@@ -133,7 +165,10 @@ export async function rabbitmqctlAvailable(): Promise<boolean> {
  */
 export async function applyBrokerSetup(o: BrokerSetup): Promise<void> {
   // On stdin: rabbitmqctl may run as another OS user (the broker's), who cannot read our files.
-  const r = await run(['rabbitmqctl', '-q', 'import_definitions', '--format', 'json'], JSON.stringify(brokerDefinitions(o)))
+  const r = await run(
+    ['rabbitmqctl', '-q', 'import_definitions', '--format', 'json'],
+    JSON.stringify(brokerDefinitions(o)),
+  )
   if (r.code !== 0) throw new Error(`rabbitmqctl import_definitions failed (exit ${r.code}): ${r.out || 'no output'}`)
 }
 
@@ -141,7 +176,11 @@ export async function applyBrokerSetup(o: BrokerSetup): Promise<void> {
  * The AMQP URL a service connects with: `<SERVICE>_AMQP_URL` when set, else `base` (default the
  * local broker, vhost `/`) as the service's own user with its dev password.
  */
-export function serviceAmqpUrl(service: Service, env: Record<string, string | undefined> = process.env, base = 'amqp://127.0.0.1:5672'): string {
+export function serviceAmqpUrl(
+  service: Service,
+  env: Record<string, string | undefined> = process.env,
+  base = 'amqp://127.0.0.1:5672',
+): string {
   const given = env[`${service.toUpperCase()}_AMQP_URL`]
   if (given) return given
   const u = new URL(base)
@@ -162,7 +201,9 @@ export function passwordsOf(urls: Readonly<Record<Service, string>>): Record<Ser
   for (const s of SERVICES) {
     const u = new URL(urls[s])
     if (decodeURIComponent(u.username) !== BROKER_USERS[s]) {
-      throw new Error(`${s.toUpperCase()}_AMQP_URL must connect as "${BROKER_USERS[s]}" (consumers accept ${s}'s events from that user only), not "${decodeURIComponent(u.username)}"`)
+      throw new Error(
+        `${s.toUpperCase()}_AMQP_URL must connect as "${BROKER_USERS[s]}" (consumers accept ${s}'s events from that user only), not "${decodeURIComponent(u.username)}"`,
+      )
     }
     out[s] = decodeURIComponent(u.password)
   }

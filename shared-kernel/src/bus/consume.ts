@@ -107,7 +107,11 @@ export async function consumeOne(
   }
   const parsed = parseEnvelope(raw)
   if (!parsed.ok) {
-    log.warn('event dead-lettered: invalid envelope', { queue, reason: parsed.reason, event_id: (raw as { id?: unknown })?.id })
+    log.warn('event dead-lettered: invalid envelope', {
+      queue,
+      reason: parsed.reason,
+      event_id: (raw as { id?: unknown })?.id,
+    })
     return dead(`invalid envelope: ${parsed.reason}`)
   }
   const env = parsed.envelope
@@ -122,7 +126,14 @@ export async function consumeOne(
       env.source !== owner
         ? `source ${env.source} does not own ${env.type} (its owner is ${owner})`
         : `published by broker user ${publisher ? JSON.stringify(publisher) : '(none)'}, not by ${owner}'s (${expected})`
-    log.warn('event dead-lettered: not from its owner', { queue, event_id: env.id, type: env.type, source: env.source, publisher: publisher ?? null, reason })
+    log.warn('event dead-lettered: not from its owner', {
+      queue,
+      event_id: env.id,
+      type: env.type,
+      source: env.source,
+      publisher: publisher ?? null,
+      reason,
+    })
     return dead(`not from its owner: ${reason}`)
   }
   const fields = { queue, event_id: env.id, type: env.type, correlation_id: env.correlation_id, attempt }
@@ -160,10 +171,26 @@ export interface Delivery {
  * handling carry its trace id), counting the outcome (applied, duplicate, retried, dead_lettered,
  * refused) and timing the handler. What both buses call.
  */
-export function consumeMessage(body: string, handler: Handler, attempt: number, opts: ConsumeOptions, log: Logger, d: Delivery): Promise<Verdict> {
+export function consumeMessage(
+  body: string,
+  handler: Handler,
+  attempt: number,
+  opts: ConsumeOptions,
+  log: Logger,
+  d: Delivery,
+): Promise<Verdict> {
   return inSpan(
     `process ${d.routingKey}`,
-    { kind: SpanKind.CONSUMER, traceparent: d.traceparent ?? null, attributes: { 'messaging.system': 'rabbitmq', 'messaging.destination.name': d.queue, 'messaging.operation.type': 'process', 'messaging.rabbitmq.destination.routing_key': d.routingKey } },
+    {
+      kind: SpanKind.CONSUMER,
+      traceparent: d.traceparent ?? null,
+      attributes: {
+        'messaging.system': 'rabbitmq',
+        'messaging.destination.name': d.queue,
+        'messaging.operation.type': 'process',
+        'messaging.rabbitmq.destination.routing_key': d.routingKey,
+      },
+    },
     async (span) => {
       let ran = false
       let duplicate = false
@@ -174,13 +201,24 @@ export function consumeMessage(body: string, handler: Handler, attempt: number, 
         try {
           duplicate = (await inDelivery(() => handler(env))).duplicate
         } finally {
-          d.metrics?.handlerDuration.observe({ messaging_destination_name: d.queue }, (performance.now() - started) / 1000)
+          d.metrics?.handlerDuration.observe(
+            { messaging_destination_name: d.queue },
+            (performance.now() - started) / 1000,
+          )
         }
       }
       const verdict = await consumeOne(body, observed, attempt, opts, log, d.queue, d.publisher)
       const { outcome } = verdict
       const counted: ConsumeOutcome =
-        outcome === 'ack' ? (duplicate ? 'duplicate' : 'applied') : outcome === 'dead' ? (ran ? 'dead_lettered' : 'refused') : 'retried'
+        outcome === 'ack'
+          ? duplicate
+            ? 'duplicate'
+            : 'applied'
+          : outcome === 'dead'
+            ? ran
+              ? 'dead_lettered'
+              : 'refused'
+            : 'retried'
       d.metrics?.consumed.inc({ messaging_destination_name: d.queue, outcome: counted })
       span?.setAttribute('shop.consume.outcome', counted)
       if (counted !== 'applied' && counted !== 'duplicate') failed(span, `message ${counted}`)

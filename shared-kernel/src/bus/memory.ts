@@ -6,7 +6,13 @@ import { consumeMessage, DEFAULT_MAX_ATTEMPTS, retryDelay } from './consume.ts'
 interface Queue {
   readonly name: string
   readonly sub: Subscription
-  readonly pending: { body: string; routingKey: string; traceparent?: string | undefined; attempt: number; waits?: number }[]
+  readonly pending: {
+    body: string
+    routingKey: string
+    traceparent?: string | undefined
+    attempt: number
+    waits?: number
+  }[]
   running: boolean
 }
 
@@ -56,8 +62,20 @@ export class MemoryBus implements Bus {
     queueMicrotask(async () => {
       while (q.pending.length && this.consuming) {
         const msg = q.pending.shift()!
-        const delivery = { queue: q.name, routingKey: msg.routingKey, traceparent: msg.traceparent, metrics: q.sub.metrics }
-        const { outcome, reason } = await consumeMessage(msg.body, q.sub.handler, msg.attempt, { maxAttempts: this.maxAttempts, topics: q.sub.topics }, this.log, delivery)
+        const delivery = {
+          queue: q.name,
+          routingKey: msg.routingKey,
+          traceparent: msg.traceparent,
+          metrics: q.sub.metrics,
+        }
+        const { outcome, reason } = await consumeMessage(
+          msg.body,
+          q.sub.handler,
+          msg.attempt,
+          { maxAttempts: this.maxAttempts, topics: q.sub.topics },
+          this.log,
+          delivery,
+        )
         if (outcome === 'retry') {
           await Bun.sleep(retryDelay(msg.attempt))
           q.pending.unshift({ ...msg, attempt: msg.attempt + 1 })

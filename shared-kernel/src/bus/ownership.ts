@@ -26,7 +26,8 @@ export function ownerOf(type: EventType): Service {
 }
 
 /** The families of routing keys a service may publish. */
-export const ownedFamilies = (service: Service): string[] => Object.entries(OWNERS).flatMap(([family, owner]) => (owner === service ? [family] : []))
+export const ownedFamilies = (service: Service): string[] =>
+  Object.entries(OWNERS).flatMap(([family, owner]) => (owner === service ? [family] : []))
 
 /**
  * The RabbitMQ user each service connects as. Consumers compare a message's validated `user_id`
@@ -39,4 +40,6 @@ export const BROKER_USERS: Readonly<Record<Service, string>> = {
 }
 
 /** The routing keys a service's queues are bound to (its topic read permission). */
-export const consumedTypes = (service: Service): EventType[] => [...new Set(TOPOLOGY.filter((q) => q.service === service).flatMap((q) => [...q.topics]))]
+export const consumedTypes = (service: Service): EventType[] => [
+  ...new Set(TOPOLOGY.filter((q) => q.service === service).flatMap((q) => [...q.topics])),
+]

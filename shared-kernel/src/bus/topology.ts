@@ -28,7 +28,10 @@ type Queue = (typeof TOPOLOGY)[number]
 export type ConsumingService = Queue['service']
 export type QueueOf<S extends ConsumingService> = Extract<Queue, { service: S }>['name']
 /** The event types a queue is bound to. */
-export type TopicsOf<S extends ConsumingService, N extends string> = Extract<Queue, { service: S; name: N }>['topics'][number]
+export type TopicsOf<S extends ConsumingService, N extends string> = Extract<
+  Queue,
+  { service: S; name: N }
+>['topics'][number]
 
 /**
  * The subscription of one queue of the topology: its topics come from TOPOLOGY, and its handler

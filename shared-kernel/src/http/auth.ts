@@ -58,7 +58,10 @@ async function principalFromToken(opts: AuthOptions, token: string): Promise<Pri
 }
 
 /** Requires a valid bearer token (401 otherwise) and sets `principal`; `role` also requires that role (403). */
-export function authenticate(opts: AuthOptions, role?: Role): MiddlewareHandler<{ Variables: { principal: Principal } }> {
+export function authenticate(
+  opts: AuthOptions,
+  role?: Role,
+): MiddlewareHandler<{ Variables: { principal: Principal } }> {
   return withSpec(
     async (c, next) => {
       const token = bearerToken(c.req.header('Authorization'))

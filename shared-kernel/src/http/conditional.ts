@@ -17,7 +17,8 @@ export const REVALIDATE = 'public, no-cache'
 
 /** A weak entity tag (`W/"..."`): equal tags mean an equivalent representation, not equal bytes. */
 export function weakTag(opaque: string): string {
-  if (!/^[\x21\x23-\x7e]+$/.test(opaque)) throw new Error(`not the characters of an entity tag: ${JSON.stringify(opaque)}`)
+  if (!/^[\x21\x23-\x7e]+$/.test(opaque))
+    throw new Error(`not the characters of an entity tag: ${JSON.stringify(opaque)}`)
   return `W/"${opaque}"`
 }
 
@@ -42,11 +43,16 @@ export function parseIfNoneMatch(value: string | undefined): '*' | string[] | un
     if (item === '') continue
     const m = LIST_ITEM.exec(item)
     if (!m) {
-      throw new HttpProblem(400, 'INVALID_PRECONDITION', 'If-None-Match must be "*" or a comma-separated list of entity tags, each quoted, e.g. W/"1a2b" or "1a2b"')
+      throw new HttpProblem(
+        400,
+        'INVALID_PRECONDITION',
+        'If-None-Match must be "*" or a comma-separated list of entity tags, each quoted, e.g. W/"1a2b" or "1a2b"',
+      )
     }
     opaque.push(m[2]!)
   }
-  if (!opaque.length) throw new HttpProblem(400, 'INVALID_PRECONDITION', 'If-None-Match is empty: send "*" or at least one entity tag')
+  if (!opaque.length)
+    throw new HttpProblem(400, 'INVALID_PRECONDITION', 'If-None-Match is empty: send "*" or at least one entity tag')
   return opaque
 }
 
@@ -60,7 +66,8 @@ export function noneMatchFails(c: Context, etag: string): boolean {
 }
 
 /** 304 Not Modified: no body, no Content-Type; the validator and the caching rule it would have had. */
-export const notModified = (c: Context, etag: string): Response => c.body(null, 304, { ETag: etag, 'Cache-Control': REVALIDATE })
+export const notModified = (c: Context, etag: string): Response =>
+  c.body(null, 304, { ETag: etag, 'Cache-Control': REVALIDATE })
 
 /** Puts the validator and caching rule on a 200 (an error keeps neither: it is not the resource). */
 export function tagged(res: Response, etag: string): Response {
@@ -75,7 +82,11 @@ export function tagged(res: Response, etag: string): Response {
  * A read whose tag is known before it runs (e.g. from a change counter): 304 without running
  * `render` when the caller holds the tag, else `render`'s answer, tagged.
  */
-export async function conditionalRead(c: Context, etag: string, render: () => Response | Promise<Response>): Promise<Response> {
+export async function conditionalRead(
+  c: Context,
+  etag: string,
+  render: () => Response | Promise<Response>,
+): Promise<Response> {
   if (noneMatchFails(c, etag)) return notModified(c, etag)
   return tagged(await render(), etag)
 }

@@ -23,7 +23,15 @@ export async function signAccessToken(
   ttlSeconds: number,
 ): Promise<string> {
   return sign(
-    { sub: user.id, username: user.username, role: user.role, iat: nowSeconds, exp: nowSeconds + ttlSeconds, iss: JWT_ISSUER, aud: JWT_AUDIENCE },
+    {
+      sub: user.id,
+      username: user.username,
+      role: user.role,
+      iat: nowSeconds,
+      exp: nowSeconds + ttlSeconds,
+      iss: JWT_ISSUER,
+      aud: JWT_AUDIENCE,
+    },
     secret,
     'HS256',
   )

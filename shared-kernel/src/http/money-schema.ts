@@ -40,7 +40,15 @@ export const MoneyQuery = (name: string) =>
       v.transform((x) => parseMoney(x) ?? null),
       v.string(`${decimal(name)}, from 0 to ${MONEY_MAX}`),
     ),
-    { type: 'string', pattern: DECIMAL, description: `a decimal number with at most 2 decimal places, from 0 to ${MONEY_MAX}` },
+    {
+      type: 'string',
+      pattern: DECIMAL,
+      description: `a decimal number with at most 2 decimal places, from 0 to ${MONEY_MAX}`,
+    },
   )
 
-export const MoneyOut = v.pipe(v.string(), v.regex(/^\d+\.\d{2}$/), v.description('decimal string with exactly two fraction digits'))
+export const MoneyOut = v.pipe(
+  v.string(),
+  v.regex(/^\d+\.\d{2}$/),
+  v.description('decimal string with exactly two fraction digits'),
+)

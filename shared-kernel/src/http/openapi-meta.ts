@@ -31,13 +31,20 @@ export interface RouteDoc {
    * Problem). Validation (422), body (400, 413, 415), token (401, 403) and 500 are added from the
    * route's middlewares; a description given here replaces the generic one.
    */
-  readonly errors?: Readonly<Record<number, string | { readonly description: string; readonly headers?: Readonly<Record<string, string>> }>>
+  readonly errors?: Readonly<
+    Record<number, string | { readonly description: string; readonly headers?: Readonly<Record<string, string>> }>
+  >
   readonly headers?: Readonly<Record<string, { description: string; schema?: GenericSchema }>>
 }
 
 export type SpecPart =
   | { readonly kind: 'doc'; readonly doc: RouteDoc }
-  | { readonly kind: 'input'; readonly target: 'json' | 'query' | 'param'; readonly schema: GenericSchema; readonly form?: boolean }
+  | {
+      readonly kind: 'input'
+      readonly target: 'json' | 'query' | 'param'
+      readonly schema: GenericSchema
+      readonly form?: boolean
+    }
   | { readonly kind: 'security'; readonly role?: string }
 
 export function withSpec<M extends MiddlewareHandler<any, any, any>>(mw: M, part: SpecPart): M {
@@ -50,9 +57,12 @@ export const specOf = (fn: unknown): SpecPart | undefined =>
 
 /** Documents a route; does nothing at run time. */
 export const describeRoute = (doc: RouteDoc): MiddlewareHandler =>
-  withSpec(async (_c, next) => {
-    await next()
-  }, { kind: 'doc', doc })
+  withSpec(
+    async (_c, next) => {
+      await next()
+    },
+    { kind: 'doc', doc },
+  )
 
 const wireSchemas = new WeakMap<GenericSchema, JsonSchema>()
 

@@ -18,14 +18,23 @@ const fieldErrorSchema: Json = {
 
 const problemSchema = (extensions: Json): Json => ({
   type: 'object',
-  description: 'RFC 9457 problem details, with our stable machine-readable `code` and, where they apply, the extension fields below',
+  description:
+    'RFC 9457 problem details, with our stable machine-readable `code` and, where they apply, the extension fields below',
   required: ['type', 'title', 'status', 'detail', 'code'],
   properties: {
-    type: { type: 'string', description: 'always about:blank: the status and `code` say what happened', examples: ['about:blank'] },
+    type: {
+      type: 'string',
+      description: 'always about:blank: the status and `code` say what happened',
+      examples: ['about:blank'],
+    },
     title: { type: 'string', description: "the status's reason phrase" },
     status: { type: 'integer', minimum: 400, maximum: 599 },
     detail: { type: 'string', description: 'what went wrong, for a person' },
-    code: { type: 'string', description: 'stable machine-readable error code, e.g. VALIDATION_FAILED', examples: ['VALIDATION_FAILED'] },
+    code: {
+      type: 'string',
+      description: 'stable machine-readable error code, e.g. VALIDATION_FAILED',
+      examples: ['VALIDATION_FAILED'],
+    },
     errors: { type: 'array', description: 'each failed rule (422)', items: { $ref: `${REF}FieldError` } },
     ...extensions,
   },
@@ -42,7 +51,12 @@ const HEADER_SCHEMAS: Record<string, Json> = {
 }
 
 const headerObjects = (headers: Readonly<Record<string, string>>): Json =>
-  Object.fromEntries(Object.entries(headers).map(([name, description]) => [name, { description, schema: HEADER_SCHEMAS[name] ?? { type: 'string' } }]))
+  Object.fromEntries(
+    Object.entries(headers).map(([name, description]) => [
+      name,
+      { description, schema: HEADER_SCHEMAS[name] ?? { type: 'string' } },
+    ]),
+  )
 
 export interface OpenApiTag {
   readonly name: string
@@ -115,22 +129,40 @@ function schemaConverter(named: Readonly<Record<string, GenericSchema>>) {
       seen.add(`${mode} ${name}`)
       const json = defsOf(mode)[name] as Json
       if (out[name] && JSON.stringify(out[name]) !== JSON.stringify(json)) {
-        throw new Error(`the schema named ${name} reads differently as a request and as a response: give each its own name`)
+        throw new Error(
+          `the schema named ${name} reads differently as a request and as a response: give each its own name`,
+        )
       }
       out[name] = json
       note(json, mode)
     }
-    return Object.fromEntries(Object.keys(out).sort().map((k) => [k, out[k]]))
+    return Object.fromEntries(
+      Object.keys(out)
+        .sort()
+        .map((k) => [k, out[k]]),
+    )
   }
   return { convert, components }
 }
 
 type Converter = ReturnType<typeof schemaConverter>
-type Structural = { type: string; entries?: Record<string, Structural>; wrapped?: Structural; default?: unknown; pipe?: Structural[] }
+type Structural = {
+  type: string
+  entries?: Record<string, Structural>
+  wrapped?: Structural
+  default?: unknown
+  pipe?: Structural[]
+}
 
 /** A value given as the default of a string-parsed parameter, as the wire schema types it. */
 const wireDefault = (wire: JsonSchema, value: unknown): unknown =>
-  typeof value !== 'string' ? value : wire.type === 'integer' ? Number(value) : wire.type === 'boolean' ? value === 'true' || value === '1' : value
+  typeof value !== 'string'
+    ? value
+    : wire.type === 'integer'
+      ? Number(value)
+      : wire.type === 'boolean'
+        ? value === 'true' || value === '1'
+        : value
 
 /** The parameters of a query or path schema (an object, possibly in a pipe), one per entry. */
 function parametersOf(part: Extract<SpecPart, { kind: 'input' }>, conv: Converter): Json[] {
@@ -142,8 +174,13 @@ function parametersOf(part: Extract<SpecPart, { kind: 'input' }>, conv: Converte
     const inner = optional ? entry.wrapped! : entry
     const wired = wireOf(inner as unknown as GenericSchema)
     const schema: Json = wired ? { ...wired } : conv.convert(inner as unknown as GenericSchema, 'input')
-    if (optional && entry.default !== undefined) schema.default = wired ? wireDefault(wired, entry.default) : entry.default
-    const param: Json = { name, in: part.target === 'param' ? 'path' : 'query', required: part.target === 'param' || !optional }
+    if (optional && entry.default !== undefined)
+      schema.default = wired ? wireDefault(wired, entry.default) : entry.default
+    const param: Json = {
+      name,
+      in: part.target === 'param' ? 'path' : 'query',
+      required: part.target === 'param' || !optional,
+    }
     if (typeof schema.description === 'string') {
       param.description = schema.description
       delete schema.description
@@ -185,7 +222,9 @@ export function buildOpenApi(app: Hono<any, any, any>, info: OpenApiInfo): Json 
     const oaPath = path.replace(/:([A-Za-z_][A-Za-z0-9_]*)/g, '{$1}')
     ;(paths[oaPath] ??= {})[method] = operation(doc, parts, conv)
   }
-  const problemFields = Object.fromEntries(Object.entries(info.problemFields ?? {}).map(([k, s]) => [k, conv.convert(s, 'output')]))
+  const problemFields = Object.fromEntries(
+    Object.entries(info.problemFields ?? {}).map(([k, s]) => [k, conv.convert(s, 'output')]),
+  )
   return {
     openapi: '3.1.0',
     info: {
@@ -194,7 +233,10 @@ export function buildOpenApi(app: Hono<any, any, any>, info: OpenApiInfo): Json 
       description: `${info.description}\n\nErrors are RFC 9457 problems (\`application/problem+json\`, schema Problem). A method a path does not have is answered 405 with an \`Allow\` header; an unknown path 404.`,
       contact: { name: 'the shop team' },
       // package.json says "license": "UNLICENSED" (npm's word for: no licence is granted; all rights reserved).
-      license: { name: 'UNLICENSED (proprietary: no licence granted, all rights reserved)', identifier: 'LicenseRef-UNLICENSED' },
+      license: {
+        name: 'UNLICENSED (proprietary: no licence granted, all rights reserved)',
+        identifier: 'LicenseRef-UNLICENSED',
+      },
     },
     servers: info.servers ?? [{ url: '/', description: 'the server that serves this document' }],
     tags: [...(info.tags ?? [])],
@@ -202,8 +244,17 @@ export function buildOpenApi(app: Hono<any, any, any>, info: OpenApiInfo): Json 
     components: {
       schemas: { ...conv.components(), FieldError: fieldErrorSchema, Problem: problemSchema(problemFields) },
       securitySchemes: {
-        OAuth2Password: { type: 'oauth2', description: 'log in with a username and password at the auth service', flows: { password: { tokenUrl: info.tokenUrl, scopes: {} } } },
-        BearerJWT: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'an access token from the auth service' },
+        OAuth2Password: {
+          type: 'oauth2',
+          description: 'log in with a username and password at the auth service',
+          flows: { password: { tokenUrl: info.tokenUrl, scopes: {} } },
+        },
+        BearerJWT: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+          description: 'an access token from the auth service',
+        },
       },
     },
   }
@@ -212,7 +263,12 @@ export function buildOpenApi(app: Hono<any, any, any>, info: OpenApiInfo): Json 
 type ErrorDoc = { description: string; headers?: Readonly<Record<string, string>> }
 
 function operation(doc: RouteDoc, parts: readonly SpecPart[], conv: Converter): Json {
-  const op: Json = { operationId: doc.operationId, summary: doc.summary, description: doc.description, tags: [...(doc.tags ?? [])] }
+  const op: Json = {
+    operationId: doc.operationId,
+    summary: doc.summary,
+    description: doc.description,
+    tags: [...(doc.tags ?? [])],
+  }
   const parameters: Json[] = []
   const responses: Record<string, Json> = {}
   let hasBody = false
@@ -231,7 +287,13 @@ function operation(doc: RouteDoc, parts: readonly SpecPart[], conv: Converter): 
     } else parameters.push(...parametersOf(part, conv))
   }
   for (const [name, h] of Object.entries(doc.headers ?? {})) {
-    parameters.push({ name, in: 'header', required: false, description: h.description, schema: h.schema ? conv.convert(h.schema, 'input') : { type: 'string' } })
+    parameters.push({
+      name,
+      in: 'header',
+      required: false,
+      description: h.description,
+      schema: h.schema ? conv.convert(h.schema, 'input') : { type: 'string' },
+    })
   }
   if (parameters.length) op.parameters = parameters
   for (const [status, r] of Object.entries(doc.responses)) {
@@ -251,8 +313,11 @@ function operation(doc: RouteDoc, parts: readonly SpecPart[], conv: Converter): 
     errors[401] = { description: 'missing, malformed, expired, forged or revoked token' }
     if (security.role) errors[403] = { description: `the token's user lacks the ${security.role} role` }
   }
-  for (const [status, e] of Object.entries(doc.errors ?? {})) errors[Number(status)] = typeof e === 'string' ? { description: e } : e
-  errors[500] = { description: 'unexpected failure (generic detail; the full error is in the log under the request id)' }
+  for (const [status, e] of Object.entries(doc.errors ?? {}))
+    errors[Number(status)] = typeof e === 'string' ? { description: e } : e
+  errors[500] = {
+    description: 'unexpected failure (generic detail; the full error is in the log under the request id)',
+  }
   for (const [status, e] of Object.entries(errors)) {
     const headers: Record<string, string> = { ...(e.headers ?? {}) }
     if (status === '401') headers['WWW-Authenticate'] ??= 'the scheme to authenticate with: Bearer'
@@ -271,12 +336,13 @@ function operation(doc: RouteDoc, parts: readonly SpecPart[], conv: Converter): 
  * The Authorize dialog shows only what the password flow needs: the shop has no OAuth2 clients, so
  * client_id, client_secret and where to send them (and the scopes blurb: there are none) are hidden.
  */
-const DOCS_CSS = [
-  '.auth-container .wrapper:has(> label[for="password_type"])',
-  '.auth-container .wrapper:has(> label[for="client_id_password"])',
-  '.auth-container .wrapper:has(> label[for="client_secret_password"])',
-  '.auth-container .scope-def',
-].join(',\n') + ' { display: none }'
+const DOCS_CSS =
+  [
+    '.auth-container .wrapper:has(> label[for="password_type"])',
+    '.auth-container .wrapper:has(> label[for="client_id_password"])',
+    '.auth-container .wrapper:has(> label[for="client_secret_password"])',
+    '.auth-container .scope-def',
+  ].join(',\n') + ' { display: none }'
 
 /**
  * Swagger UI's password flow sends the (empty) client credentials as `Authorization: Basic` by

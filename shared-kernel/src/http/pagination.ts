@@ -23,7 +23,8 @@ export function setPageHeaders(c: Context, page: Page, total: number): void {
     return `${url.pathname}${url.search}`
   }
   if (page.offset + page.limit < total) links.push(`<${at(page.offset + page.limit)}>; rel="next"`)
-  if (page.offset > 0) links.push(`<${at(Math.max(0, Math.min(page.offset - page.limit, total - page.limit)))}>; rel="prev"`)
+  if (page.offset > 0)
+    links.push(`<${at(Math.max(0, Math.min(page.offset - page.limit, total - page.limit)))}>; rel="prev"`)
   if (links.length) c.header('Link', links.join(', '))
 }
 

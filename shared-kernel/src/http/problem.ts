@@ -40,7 +40,12 @@ const titles: Record<number, string> = {
  * A 422 that names the offending field in `errors`, as the validation failures do. `detail` is the
  * field's message unless given; `extra` adds members (e.g. the ids at fault).
  */
-export function fieldProblem(code: string, path: string, message: string, o: { detail?: string; extra?: Record<string, unknown> } = {}): HttpProblem {
+export function fieldProblem(
+  code: string,
+  path: string,
+  message: string,
+  o: { detail?: string; extra?: Record<string, unknown> } = {},
+): HttpProblem {
   return new HttpProblem(422, code, o.detail ?? message, { errors: [{ path, message }], ...o.extra })
 }
 
@@ -66,7 +71,12 @@ export class HttpProblem extends Error {
   }
 }
 
-export function problemBody(status: number, code: string, detail: string, extra: Record<string, unknown> = {}): Problem {
+export function problemBody(
+  status: number,
+  code: string,
+  detail: string,
+  extra: Record<string, unknown> = {},
+): Problem {
   return { type: 'about:blank', title: statusTitle(status), status, detail, code, ...extra }
 }
 

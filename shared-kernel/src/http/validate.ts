@@ -10,7 +10,11 @@ export { hasControlChars }
 const VALIBOT_TEXT = /^Invalid [\w ]+: (Expected [\s\S]* but r|R)eceived /
 
 /** `"USER" | "ADMIN"` → `USER, ADMIN`. */
-const options = (expected: string | null) => (expected ?? '').split(' | ').map((o) => o.replace(/^"(.*)"$/, '$1')).join(', ')
+const options = (expected: string | null) =>
+  (expected ?? '')
+    .split(' | ')
+    .map((o) => o.replace(/^"(.*)"$/, '$1'))
+    .join(', ')
 
 const typeWords: Record<string, string> = {
   string: 'a string',
@@ -35,7 +39,8 @@ export function issueWords(issue: v.BaseIssue<unknown>, field: string): string {
     if (issue.received === 'undefined') return `${subject} is required`
     if (issue.type === 'strict_object' && issue.expected === 'never') return `${subject} is not a known field`
     if (issue.type === 'string' && Array.isArray(issue.input)) return `${subject} must be given once`
-    if (issue.type === 'picklist' || issue.type === 'enum') return `${subject} must be one of ${options(issue.expected)}`
+    if (issue.type === 'picklist' || issue.type === 'enum')
+      return `${subject} must be one of ${options(issue.expected)}`
     if (issue.type === 'literal') return `${subject} must be ${issue.expected}`
     const words = typeWords[issue.type]
     return words ? `${subject} must be ${words}` : `${subject} has the wrong type`
@@ -43,9 +48,13 @@ export function issueWords(issue: v.BaseIssue<unknown>, field: string): string {
   const req = (issue as { requirement?: unknown }).requirement
   switch (issue.type) {
     case 'min_length':
-      return Array.isArray(issue.input) ? `${subject} must have at least ${req} items` : `${subject} must be at least ${req} characters`
+      return Array.isArray(issue.input)
+        ? `${subject} must have at least ${req} items`
+        : `${subject} must be at least ${req} characters`
     case 'max_length':
-      return Array.isArray(issue.input) ? `${subject} must have at most ${req} items` : `${subject} must be at most ${req} characters`
+      return Array.isArray(issue.input)
+        ? `${subject} must have at most ${req} items`
+        : `${subject} must be at most ${req} characters`
     case 'min_value':
       return `${subject} must be at least ${req}`
     case 'max_value':
@@ -94,7 +103,11 @@ async function readBody(c: Context, form: boolean, optional = false): Promise<un
   }
   // A client that omits Content-Type still gets its JSON read; any other declared type is refused.
   if (type !== '' && !jsonType.test(type)) {
-    throw new HttpProblem(415, 'UNSUPPORTED_MEDIA_TYPE', `Content-Type must be application/json${form ? ' or application/x-www-form-urlencoded' : ''}`)
+    throw new HttpProblem(
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+      `Content-Type must be application/json${form ? ' or application/x-www-form-urlencoded' : ''}`,
+    )
   }
   const text = await c.req.text()
   if (text.trim() === '' && optional) return {}
@@ -131,13 +144,20 @@ function validator<S extends v.GenericSchema, T extends Target>(
  * `optional` reads an empty body as `{}`.
  */
 export const body = <S extends v.GenericSchema>(schema: S, opts: { form?: boolean; optional?: boolean } = {}) =>
-  validator('json', schema, (c) => readBody(c, opts.form ?? false, opts.optional ?? false), 'request body', opts.form ?? false)
+  validator(
+    'json',
+    schema,
+    (c) => readBody(c, opts.form ?? false, opts.optional ?? false),
+    'request body',
+    opts.form ?? false,
+  )
 
 export const query = <S extends v.GenericSchema>(schema: S) =>
   validator(
     'query',
     schema,
-    (c) => Object.fromEntries(Object.entries(c.req.queries()).map(([k, vals]) => [k, vals.length === 1 ? vals[0] : vals])),
+    (c) =>
+      Object.fromEntries(Object.entries(c.req.queries()).map(([k, vals]) => [k, vals.length === 1 ? vals[0] : vals])),
     'query string',
   )
 
@@ -179,7 +199,13 @@ export const IdOut = v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(I
 export const intString = (name: string, min: number, max: number) => {
   const words = `${name} must be an integer from ${min} to ${max}`
   return wire(
-    v.pipe(v.string(`${name} must be given once`), v.regex(/^-?\d{1,16}$/, words), v.transform(Number), v.minValue(min, words), v.maxValue(max, words)),
+    v.pipe(
+      v.string(`${name} must be given once`),
+      v.regex(/^-?\d{1,16}$/, words),
+      v.transform(Number),
+      v.minValue(min, words),
+      v.maxValue(max, words),
+    ),
     { type: 'integer', minimum: min, maximum: max },
   )
 }
@@ -194,7 +220,14 @@ export const boolString = (name: string) =>
   )
 
 export const uuidString = (name = 'id') =>
-  wire(v.pipe(v.string(`${name} must be given once`), v.uuid(`${name} must be a UUID`), v.transform((s) => s.toLowerCase())), {
-    type: 'string',
-    format: 'uuid',
-  })
+  wire(
+    v.pipe(
+      v.string(`${name} must be given once`),
+      v.uuid(`${name} must be a UUID`),
+      v.transform((s) => s.toLowerCase()),
+    ),
+    {
+      type: 'string',
+      format: 'uuid',
+    },
+  )

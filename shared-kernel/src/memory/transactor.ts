@@ -45,7 +45,10 @@ export class MemoryTransactor {
     private readonly source: Envelope['source'],
   ) {}
 
-  run<T, E, Tx>(makeTx: (events: { add(e: DomainEvent, correlationId: string | null): Promise<void> }) => Tx, work: (tx: Tx) => Promise<Result<T, E>>): Promise<Result<T, E>> {
+  run<T, E, Tx>(
+    makeTx: (events: { add(e: DomainEvent, correlationId: string | null): Promise<void> }) => Tx,
+    work: (tx: Tx) => Promise<Result<T, E>>,
+  ): Promise<Result<T, E>> {
     const job = async () => {
       const saved = this.state.map((s) => s.snapshot())
       const staged: Envelope[] = []

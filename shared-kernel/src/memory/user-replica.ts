@@ -39,7 +39,12 @@ export function memoryUserReplica(): UserReplica & { readonly rows: Map<string, 
       const row = rows.get(id)
       if (!row) return undefined
       if (row.deleted) return { deleted: true }
-      return { deleted: false, role: row.role ?? 'USER', username: row.username ?? '', ...(row.tokensValidAfter !== null ? { tokensValidAfter: row.tokensValidAfter } : {}) }
+      return {
+        deleted: false,
+        role: row.role ?? 'USER',
+        username: row.username ?? '',
+        ...(row.tokensValidAfter !== null ? { tokensValidAfter: row.tokensValidAfter } : {}),
+      }
     },
   }
 }

@@ -28,17 +28,30 @@ export function httpTelemetry(metrics: Pick<ServiceMetrics, 'http'> | undefined)
     const started = performance.now()
     // With tracing off, no span and none of its attributes (the path alone is a scan of the URL).
     if (!tracingOn()) await next()
-    else await inSpan(c.req.method, { kind: SpanKind.SERVER, traceparent: c.req.header('traceparent') ?? null, attributes: { 'http.request.method': c.req.method, 'url.path': c.req.path } }, async (span) => {
-      await next()
-      if (span) {
-        const route = routeTemplate(c)
-        span.updateName(`${c.req.method} ${route}`)
-        span.setAttributes({ 'http.route': route, 'http.response.status_code': c.res.status })
-        if (c.res.status >= 500) failed(span, `status ${c.res.status}`)
-      }
-    })
+    else
+      await inSpan(
+        c.req.method,
+        {
+          kind: SpanKind.SERVER,
+          traceparent: c.req.header('traceparent') ?? null,
+          attributes: { 'http.request.method': c.req.method, 'url.path': c.req.path },
+        },
+        async (span) => {
+          await next()
+          if (span) {
+            const route = routeTemplate(c)
+            span.updateName(`${c.req.method} ${route}`)
+            span.setAttributes({ 'http.route': route, 'http.response.status_code': c.res.status })
+            if (c.res.status >= 500) failed(span, `status ${c.res.status}`)
+          }
+        },
+      )
     metrics?.http.observe(
-      { http_request_method: c.req.method, http_route: routeTemplate(c), http_response_status_code: String(c.res.status) },
+      {
+        http_request_method: c.req.method,
+        http_route: routeTemplate(c),
+        http_response_status_code: String(c.res.status),
+      },
       (performance.now() - started) / 1000,
     )
   }
@@ -57,7 +70,14 @@ export function serveMetrics(app: Hono<any, any, any>, o: MetricsEndpoint): void
     if (expected) {
       const given = Buffer.from(c.req.header('Authorization') ?? '')
       if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-        return problemResponse(c, 401, 'UNAUTHORIZED', 'GET /metrics needs the metrics bearer token', {}, { 'WWW-Authenticate': 'Bearer realm="metrics"' })
+        return problemResponse(
+          c,
+          401,
+          'UNAUTHORIZED',
+          'GET /metrics needs the metrics bearer token',
+          {},
+          { 'WWW-Authenticate': 'Bearer realm="metrics"' },
+        )
       }
     }
     return c.body(await o.metrics.expose(), 200, { 'Content-Type': o.metrics.contentType, 'Cache-Control': 'no-store' })

@@ -64,10 +64,21 @@ export function createMetrics(service: string): ServiceMetrics {
     buckets: LATENCY_BUCKETS,
     registers,
   })
-  const outboxPublished = new Counter({ name: 'shop_outbox_published_total', help: 'Outbox rows published to the broker (confirmed).', registers })
-  const outboxFailures = new Counter({ name: 'shop_outbox_publish_failures_total', help: 'Outbox batches the broker did not take (the rows stay and are retried).', registers })
+  const outboxPublished = new Counter({
+    name: 'shop_outbox_published_total',
+    help: 'Outbox rows published to the broker (confirmed).',
+    registers,
+  })
+  const outboxFailures = new Counter({
+    name: 'shop_outbox_publish_failures_total',
+    help: 'Outbox batches the broker did not take (the rows stay and are retried).',
+    registers,
+  })
   let backlog: Promise<OutboxBacklog> | undefined
-  const readBacklog = () => (backlog ??= (sources.outbox?.() ?? Promise.resolve({ unsent: 0, oldestAgeSeconds: 0 })).finally(() => (backlog = undefined)))
+  const readBacklog = () =>
+    (backlog ??= (sources.outbox?.() ?? Promise.resolve({ unsent: 0, oldestAgeSeconds: 0 })).finally(
+      () => (backlog = undefined),
+    ))
   new Gauge({
     name: 'shop_outbox_unsent',
     help: 'Outbox rows committed but not yet published.',

@@ -1,4 +1,14 @@
-import { type Attributes, type Context, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, type Tracer, context, trace } from '@opentelemetry/api'
+import {
+  type Attributes,
+  type Context,
+  ROOT_CONTEXT,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  type Tracer,
+  context,
+  trace,
+} from '@opentelemetry/api'
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks'
 import { W3CTraceContextPropagator } from '@opentelemetry/core'
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http'
@@ -52,8 +62,14 @@ export function startTracing(o: TracingOptions): TracingHandle {
     }
     const processor = o.exporter
       ? new SimpleSpanProcessor({ exporter: o.exporter })
-      : new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: `${o.endpoint!.replace(/\/+$/, '')}/v1/traces` }), scheduledDelayMillis: 1000 })
-    provider = new TracerProvider({ resource: resourceFromAttributes({ 'service.name': o.service }), spanProcessors: [processor] })
+      : new BatchSpanProcessor({
+          exporter: new OTLPTraceExporter({ url: `${o.endpoint!.replace(/\/+$/, '')}/v1/traces` }),
+          scheduledDelayMillis: 1000,
+        })
+    provider = new TracerProvider({
+      resource: resourceFromAttributes({ 'service.name': o.service }),
+      spanProcessors: [processor],
+    })
     tracer = provider.getTracer('shop')
     setLogContext(traceFields)
   }
@@ -87,7 +103,11 @@ export interface SpanOptions {
 function parentContext(traceparent: string | null | undefined): Context {
   if (traceparent === undefined) return context.active()
   if (!traceparent) return ROOT_CONTEXT
-  return w3c.extract(ROOT_CONTEXT, { traceparent }, { get: (c, k) => c[k as 'traceparent'], keys: () => ['traceparent'] })
+  return w3c.extract(
+    ROOT_CONTEXT,
+    { traceparent },
+    { get: (c, k) => c[k as 'traceparent'], keys: () => ['traceparent'] },
+  )
 }
 
 /**
@@ -97,21 +117,30 @@ function parentContext(traceparent: string | null | undefined): Context {
 export function inSpan<T>(name: string, o: SpanOptions, fn: (span: Span | undefined) => Promise<T>): Promise<T> {
   const t = tracer
   if (!t) return fn(undefined)
-  return t.startActiveSpan(name, { kind: o.kind ?? SpanKind.INTERNAL, ...(o.attributes ? { attributes: o.attributes } : {}) }, parentContext(o.traceparent), async (span) => {
-    try {
-      return await fn(span)
-    } catch (e) {
-      failed(span, e)
-      throw e
-    } finally {
-      span.end()
-    }
-  })
+  return t.startActiveSpan(
+    name,
+    { kind: o.kind ?? SpanKind.INTERNAL, ...(o.attributes ? { attributes: o.attributes } : {}) },
+    parentContext(o.traceparent),
+    async (span) => {
+      try {
+        return await fn(span)
+      } catch (e) {
+        failed(span, e)
+        throw e
+      } finally {
+        span.end()
+      }
+    },
+  )
 }
 
 /** A span that is not made active (the relay's publish: many at once, ended together). */
 export function openSpan(name: string, o: SpanOptions): Span | undefined {
-  return tracer?.startSpan(name, { kind: o.kind ?? SpanKind.INTERNAL, ...(o.attributes ? { attributes: o.attributes } : {}) }, parentContext(o.traceparent))
+  return tracer?.startSpan(
+    name,
+    { kind: o.kind ?? SpanKind.INTERNAL, ...(o.attributes ? { attributes: o.attributes } : {}) },
+    parentContext(o.traceparent),
+  )
 }
 
 export function failed(span: Span | undefined, e: unknown): void {

@@ -80,7 +80,15 @@ export async function ensureDatabase(url: string, log: Logger): Promise<void> {
 }
 
 // The pool's queues, exposed by the shop's patch of postgres.js (patches/postgres@3.4.9.patch).
-type PoolQueues = { max: number; open: number; busy: number; full: number; reserved: number; connecting: number; waiting: number }
+type PoolQueues = {
+  max: number
+  open: number
+  busy: number
+  full: number
+  reserved: number
+  connecting: number
+  waiting: number
+}
 
 /** Connections in use (running queries, or held by a transaction), idle, and queries waiting. */
 export function poolStats(sql: Sql): PoolStats {
@@ -92,7 +100,10 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
   if (opts.url) {
     if (opts.createIfMissing) await ensureDatabase(opts.url, opts.log)
     const sql = postgres(opts.url, { ...common(opts.log), max: opts.poolMax }) as Sql
-    const genericPlans = postgres(opts.url, { ...common(opts.log, { plan_cache_mode: 'force_generic_plan' }), max: opts.poolMax }) as Sql
+    const genericPlans = postgres(opts.url, {
+      ...common(opts.log, { plan_cache_mode: 'force_generic_plan' }),
+      max: opts.poolMax,
+    }) as Sql
     return {
       sql,
       genericPlans,
@@ -105,7 +116,14 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
   const dir = opts.dataDir === 'memory://' ? 'memory://' : join(opts.dataDir, opts.name)
   const server = await startEmbeddedPostgres(dir)
   // PGlite is one backend session behind the socket: one connection, so prepared statements stay on.
-  const sql = postgres({ ...common(opts.log), host: server.host, port: server.port, user: 'postgres', database: 'postgres', max: 1 }) as Sql
+  const sql = postgres({
+    ...common(opts.log),
+    host: server.host,
+    port: server.port,
+    user: 'postgres',
+    database: 'postgres',
+    max: 1,
+  }) as Sql
   return {
     sql,
     genericPlans: sql,

@@ -39,7 +39,8 @@ export async function migrate(sql: Sql, dirs: string | readonly string[], log: L
   const all = [...(typeof dirs === 'string' ? [dirs] : dirs), MESSAGING_MIGRATIONS]
   const migrations = [...new Set(all)].flatMap(readMigrations).sort((a, b) => a.version - b.version)
   for (let i = 1; i < migrations.length; i++) {
-    if (migrations[i]!.version === migrations[i - 1]!.version) throw new Error(`two migrations numbered ${migrations[i]!.version}`)
+    if (migrations[i]!.version === migrations[i - 1]!.version)
+      throw new Error(`two migrations numbered ${migrations[i]!.version}`)
   }
   await sql`create table if not exists schema_migrations (
     version integer primary key,

@@ -71,7 +71,10 @@ export class OutboxRelay {
         this.stats.failures++
         this.metrics?.outboxFailures.inc()
         this.backoff = Math.min(this.maxBackoffMs, this.backoff ? this.backoff * 2 : 100)
-        this.log.warn('outbox relay: publish failed; will retry', { error: (e as Error).message, retry_in_ms: this.backoff })
+        this.log.warn('outbox relay: publish failed; will retry', {
+          error: (e as Error).message,
+          retry_in_ms: this.backoff,
+        })
         await this.backOff(this.backoff)
         continue
       }
@@ -84,7 +87,11 @@ export class OutboxRelay {
    * the backlog goes out as soon as the bus has reconnected, not up to a whole backoff later.
    */
   private async backOff(ms: number): Promise<void> {
-    const up = () => this.bus.ping().then(() => true, () => false)
+    const up = () =>
+      this.bus.ping().then(
+        () => true,
+        () => false,
+      )
     if (await up()) return this.sleep(ms, false)
     const end = Date.now() + ms
     while (this.running && Date.now() < end) {
@@ -135,7 +142,12 @@ export class OutboxRelay {
         openSpan(`publish ${r.envelope.type}`, {
           kind: SpanKind.PRODUCER,
           traceparent: r.traceparent,
-          attributes: { 'messaging.system': 'rabbitmq', 'messaging.operation.type': 'send', 'messaging.destination.name': r.envelope.type, 'messaging.message.id': r.envelope.id },
+          attributes: {
+            'messaging.system': 'rabbitmq',
+            'messaging.operation.type': 'send',
+            'messaging.destination.name': r.envelope.type,
+            'messaging.message.id': r.envelope.id,
+          },
         }),
       )
       try {
@@ -150,7 +162,8 @@ export class OutboxRelay {
         }
         // Keep the rows unsent; note the attempt outside this transaction, which rolls back.
         queueMicrotask(() => {
-          void this.sql`update outbox set attempts = attempts + 1, last_error = ${String((e as Error).message).slice(0, 500)}
+          void this
+            .sql`update outbox set attempts = attempts + 1, last_error = ${String((e as Error).message).slice(0, 500)}
             where seq in ${this.sql(rows.map((r) => r.seq))} and sent_at is null`.catch(() => {})
         })
         throw e

@@ -26,7 +26,10 @@ function outboxWriter(tx: TxSql, source: Envelope['source'], added: { count: num
   }
 }
 
-const TX_SPAN = { kind: SpanKind.CLIENT, attributes: { 'db.system.name': 'postgresql', 'db.operation.name': 'transaction' } }
+const TX_SPAN = {
+  kind: SpanKind.CLIENT,
+  attributes: { 'db.system.name': 'postgresql', 'db.operation.name': 'transaction' },
+}
 
 // Deadlock and serialization failure: the transaction did nothing; running it again is safe.
 const RETRYABLE = new Set(['40P01', '40001'])

@@ -27,7 +27,7 @@ export function postgresUserReplica(sql: Sql | TxSql): UserReplica {
       const deleted = e.type === 'user.deleted'
       const username = deleted ? null : (e as Envelope<'user.created'>).data.username
       const role = deleted ? null : (e as Envelope<'user.created'>).data.role
-      const cutoff = deleted ? null : (e as Envelope<'user.created'>).data.tokens_valid_after ?? null
+      const cutoff = deleted ? null : ((e as Envelope<'user.created'>).data.tokens_valid_after ?? null)
       // A tombstone keeps its last known username; the role no longer matters. The token cut-off
       // (tokens_valid_after) is the event's: a revocation travels in user.updated. A change is
       // announced on USER_REPLICA_CHANNEL, delivered when it commits, so every instance's
@@ -51,11 +51,18 @@ export function postgresUserReplica(sql: Sql | TxSql): UserReplica {
       return rows.length === 1
     },
     async lookup(id): Promise<KnownUser | undefined> {
-      const [row] = await sql<{ username: string | null; role: 'USER' | 'ADMIN' | null; deleted: boolean; tokens_valid_after: Date | null }[]>`
+      const [row] = await sql<
+        { username: string | null; role: 'USER' | 'ADMIN' | null; deleted: boolean; tokens_valid_after: Date | null }[]
+      >`
         select username, role, deleted, tokens_valid_after from user_replica where id = ${id}`
       if (!row) return undefined
       if (row.deleted) return { deleted: true }
-      return { deleted: false, role: row.role ?? 'USER', username: row.username ?? '', ...(row.tokens_valid_after ? { tokensValidAfter: row.tokens_valid_after.getTime() } : {}) }
+      return {
+        deleted: false,
+        role: row.role ?? 'USER',
+        username: row.username ?? '',
+        ...(row.tokens_valid_after ? { tokensValidAfter: row.tokens_valid_after.getTime() } : {}),
+      }
     },
   }
 }
@@ -72,7 +79,11 @@ export interface CachedUserReplica extends UserReplica {
  * reconnects (notifications may have been missed), the cache is emptied and lookups read the
  * table. The embedded database has one session and one process: local invalidation suffices.
  */
-export async function cachedPostgresUserReplica(db: Pick<Database, 'sql' | 'embedded'>, log: Logger, o: UserCacheOptions = {}): Promise<CachedUserReplica> {
+export async function cachedPostgresUserReplica(
+  db: Pick<Database, 'sql' | 'embedded'>,
+  log: Logger,
+  o: UserCacheOptions = {},
+): Promise<CachedUserReplica> {
   const inner = postgresUserReplica(db.sql)
   const cache = new UserCache(inner.lookup, o)
   if (db.embedded) cache.enable()

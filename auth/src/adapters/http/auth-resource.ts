@@ -21,7 +21,11 @@ const registration = (b: v.InferOutput<typeof RegisterBody>): Registration => ({
   fullName: b.full_name ?? null,
 })
 
-const tokenBody = (t: LoggedIn): v.InferOutput<typeof TokenOut> => ({ access_token: t.token, token_type: 'bearer', expires_in: t.expiresIn })
+const tokenBody = (t: LoggedIn): v.InferOutput<typeof TokenOut> => ({
+  access_token: t.token,
+  token_type: 'bearer',
+  expires_in: t.expiresIn,
+})
 
 const verifiedBody = (r: { user: User; exp: number }): v.InferOutput<typeof VerifyOut> => ({
   valid: true,
@@ -47,10 +51,15 @@ export function authResource(application: AuthApplication, secret: string, trust
       'Creates an account with the role USER. Usernames and emails are unique without regard to case. Announced as user.created. ' +
       'Registrations are limited per client address (REGISTER_MAX_PER_ADDRESS in REGISTER_WINDOW_SECONDS).',
     responses: { 201: { description: 'the new user', schema: UserOut } },
-    errors: { 409: 'username or email taken (case-insensitive)', 429: 'too many registrations from this address; see Retry-After' },
+    errors: {
+      409: 'username or email taken (case-insensitive)',
+      429: 'too many registrations from this address; see Retry-After',
+    },
   })
   auth.post('/register', registerDoc, body(RegisterBody), async (c) => {
-    const user = unwrap(await commands.register(registration(c.req.valid('json')), clientAddress(c, trustProxy), requestCtx(c)))
+    const user = unwrap(
+      await commands.register(registration(c.req.valid('json')), clientAddress(c, trustProxy), requestCtx(c)),
+    )
     return c.json(userBody(user), 201)
   })
 
@@ -63,7 +72,10 @@ export function authResource(application: AuthApplication, secret: string, trust
       'addresses (LOGIN_MAX_FAILURES_PER_ACCOUNT); a right password gives its attempt back. Failures from one address never lock the account for another address ' +
       'below the per-account limit. A password over 72 bytes is wrong credentials.',
     responses: { 200: { description: 'an access token', schema: TokenOut, headers: { 'Cache-Control': 'no-store' } } },
-    errors: { 401: 'wrong credentials (same answer for an unknown user)', 429: 'too many failed attempts; see Retry-After' },
+    errors: {
+      401: 'wrong credentials (same answer for an unknown user)',
+      429: 'too many failed attempts; see Retry-After',
+    },
   })
   auth.post('/login', loginDoc, body(LoginBody, { form: true }), async (c) => {
     const b = c.req.valid('json')
@@ -75,13 +87,21 @@ export function authResource(application: AuthApplication, secret: string, trust
   const verifyDoc = doc({
     operationId: 'verifyToken',
     summary: 'Check a token',
-    description: 'The token in the body (`{"token"}`) or in `Authorization: Bearer`. The answer carries the user\'s current role.',
+    description:
+      'The token in the body (`{"token"}`) or in `Authorization: Bearer`. The answer carries the user\'s current role.',
     responses: { 200: { description: 'the token is valid', schema: VerifyOut } },
-    errors: { 401: 'no token sent (`TOKEN_MISSING`), or it is invalid, expired, or its user was deleted (`INVALID_TOKEN`)' },
+    errors: {
+      401: 'no token sent (`TOKEN_MISSING`), or it is invalid, expired, or its user was deleted (`INVALID_TOKEN`)',
+    },
   })
   auth.post('/verify', verifyDoc, body(VerifyBody, { optional: true }), async (c) => {
     const token = c.req.valid('json').token ?? bearerToken(c.req.header('Authorization'))
-    if (!token) throw new HttpProblem(401, 'TOKEN_MISSING', 'no token was sent: give it as {"token": "..."} in the body or in Authorization: Bearer')
+    if (!token)
+      throw new HttpProblem(
+        401,
+        'TOKEN_MISSING',
+        'no token was sent: give it as {"token": "..."} in the body or in Authorization: Bearer',
+      )
     return c.json(verifiedBody(unwrap(await queries.verify(token))))
   })
 

@@ -11,13 +11,23 @@ export function toProblem(e: AuthError): HttpProblem {
     case 'InvalidCredentials':
       return new HttpProblem(401, 'INVALID_CREDENTIALS', 'wrong username or password')
     case 'TooManyAttempts':
-      return new HttpProblem(429, 'TOO_MANY_ATTEMPTS', `too many failed logins; try again in ${e.retryAfterSeconds} s`, {
-        headers: { 'Retry-After': String(e.retryAfterSeconds) },
-      })
+      return new HttpProblem(
+        429,
+        'TOO_MANY_ATTEMPTS',
+        `too many failed logins; try again in ${e.retryAfterSeconds} s`,
+        {
+          headers: { 'Retry-After': String(e.retryAfterSeconds) },
+        },
+      )
     case 'TooManyRegistrations':
-      return new HttpProblem(429, 'TOO_MANY_REGISTRATIONS', `too many registrations from this address; try again in ${e.retryAfterSeconds} s`, {
-        headers: { 'Retry-After': String(e.retryAfterSeconds) },
-      })
+      return new HttpProblem(
+        429,
+        'TOO_MANY_REGISTRATIONS',
+        `too many registrations from this address; try again in ${e.retryAfterSeconds} s`,
+        {
+          headers: { 'Retry-After': String(e.retryAfterSeconds) },
+        },
+      )
     case 'InvalidToken':
       return new HttpProblem(401, 'INVALID_TOKEN', 'the token is invalid, expired or revoked')
     case 'UserNotFound':

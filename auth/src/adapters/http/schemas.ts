@@ -1,6 +1,15 @@
 import * as v from 'valibot'
 import { noControlChars, uuidString } from '@shop/shared-kernel/http/validate'
-import { EMAIL_MAX, FULL_NAME_MAX, PASSWORD_MAX_BYTES, PASSWORD_MIN_BYTES, isValidEmail, isValidPassword, isValidUsername, passwordBytes } from '../../domain/user.ts'
+import {
+  EMAIL_MAX,
+  FULL_NAME_MAX,
+  PASSWORD_MAX_BYTES,
+  PASSWORD_MIN_BYTES,
+  isValidEmail,
+  isValidPassword,
+  isValidUsername,
+  passwordBytes,
+} from '../../domain/user.ts'
 
 const username = v.pipe(
   v.string('username must be a string'),
@@ -49,12 +58,22 @@ export const RegisterBody = v.object({
 
 export const LoginBody = v.object({
   // Looked up and used as a throttle key: a NUL would reach PostgreSQL (a 500), so it is refused here.
-  username: v.pipe(v.string('username must be a string'), v.minLength(1, 'username is required'), v.maxLength(254, 'username must be at most 254 characters'), noControlChars('username')),
-  password: v.pipe(v.string('password must be a string'), v.maxLength(1024, 'password must be at most 1024 characters')),
+  username: v.pipe(
+    v.string('username must be a string'),
+    v.minLength(1, 'username is required'),
+    v.maxLength(254, 'username must be at most 254 characters'),
+    noControlChars('username'),
+  ),
+  password: v.pipe(
+    v.string('password must be a string'),
+    v.maxLength(1024, 'password must be at most 1024 characters'),
+  ),
 })
 
 export const VerifyBody = v.object({
-  token: v.optional(v.pipe(v.string('token must be a string'), v.maxLength(8192, 'token must be at most 8192 characters'))),
+  token: v.optional(
+    v.pipe(v.string('token must be a string'), v.maxLength(8192, 'token must be at most 8192 characters')),
+  ),
 })
 
 export const UpdateMeBody = v.object({
@@ -62,7 +81,12 @@ export const UpdateMeBody = v.object({
   email: v.optional(email),
   full_name: v.optional(fullName),
   password: v.optional(password),
-  current_password: v.optional(v.pipe(v.string('current_password must be a string'), v.maxLength(1024, 'current_password must be at most 1024 characters'))),
+  current_password: v.optional(
+    v.pipe(
+      v.string('current_password must be a string'),
+      v.maxLength(1024, 'current_password must be at most 1024 characters'),
+    ),
+  ),
 })
 
 export const RoleBody = v.object({ role: v.picklist(['USER', 'ADMIN'], 'role must be USER or ADMIN') })
@@ -82,7 +106,10 @@ export const UserOut = v.object({
   updated_at: timestamp,
 })
 export const TokenOut = v.object({
-  access_token: v.pipe(v.string(), v.description('an HS256 JWT, sent as `Authorization: Bearer <token>` to every shop service')),
+  access_token: v.pipe(
+    v.string(),
+    v.description('an HS256 JWT, sent as `Authorization: Bearer <token>` to every shop service'),
+  ),
   token_type: v.literal('bearer'),
   expires_in: v.pipe(v.number(), v.integer(), v.minValue(1), v.description('seconds until the token expires')),
 })

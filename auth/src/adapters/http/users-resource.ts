@@ -42,7 +42,14 @@ const doc = (d: Omit<RouteDoc, 'tags'>) => describeRoute({ ...d, tags: ['users']
 export function userLookup(application: AuthApplication): UserLookup {
   return async (id) => {
     const r = await application.queries.me(id)
-    return r.ok ? { deleted: false, role: r.value.role, username: r.value.username, tokensValidAfter: r.value.tokensValidAfter?.getTime() ?? null } : { deleted: true }
+    return r.ok
+      ? {
+          deleted: false,
+          role: r.value.role,
+          username: r.value.username,
+          tokensValidAfter: r.value.tokensValidAfter?.getTime() ?? null,
+        }
+      : { deleted: true }
   }
 }
 
@@ -68,26 +75,31 @@ export function usersResource(application: AuthApplication, secret: string): Hon
     const principal: Principal = c.get('principal')
     const r = await queries.me(principal.id)
     // The same answer as the middleware gives a revoked token.
-    if (!r.ok || tokenRevoked(r.value, principal.tokenIat)) throw new HttpProblem(401, 'UNAUTHENTICATED', 'the token is invalid, expired or revoked')
+    if (!r.ok || tokenRevoked(r.value, principal.tokenIat))
+      throw new HttpProblem(401, 'UNAUTHENTICATED', 'the token is invalid, expired or revoked')
     return c.json(userBody(r.value))
   })
 
   const updateMeDoc = doc({
     operationId: 'updateMe',
     summary: 'Update the signed-in user',
-    description: 'Any of username, email, full_name, password. Changing the password needs the right current_password. role and other fields are ignored.',
+    description:
+      'Any of username, email, full_name, password. Changing the password needs the right current_password. role and other fields are ignored.',
     responses: { 200: { description: 'the updated user', schema: UserOut } },
     errors: { 403: 'current_password is wrong', 409: 'username or email taken' },
   })
   users.put('/me', updateMeDoc, signedIn, body(UpdateMeBody), async (c) => {
-    const user = unwrap(await commands.updateMe(c.get('principal').id, profileChanges(c.req.valid('json')), requestCtx(c)))
+    const user = unwrap(
+      await commands.updateMe(c.get('principal').id, profileChanges(c.req.valid('json')), requestCtx(c)),
+    )
     return c.json(userBody(user))
   })
 
   const listDoc = doc({
     operationId: 'listUsers',
     summary: 'List users (admin), oldest first',
-    description: 'Every account, oldest first, a page at a time: `X-Total-Count` counts them all, `Link` points to the next and previous pages.',
+    description:
+      'Every account, oldest first, a page at a time: `X-Total-Count` counts them all, `Link` points to the next and previous pages.',
     responses: { 200: { description: 'a page of users', schema: v.array(UserOut), headers: pageHeadersDoc } },
   })
   users.get('/', listDoc, admin, query(v.object(pageEntries)), async (c) => {
@@ -98,7 +110,8 @@ export function usersResource(application: AuthApplication, secret: string): Hon
   const roleDoc = doc({
     operationId: 'changeRole',
     summary: "Change a user's role (admin)",
-    description: 'Sets the role to USER or ADMIN. Announced as user.updated: every service applies the new role to tokens already issued.',
+    description:
+      'Sets the role to USER or ADMIN. Announced as user.updated: every service applies the new role to tokens already issued.',
     responses: { 200: { description: 'the updated user', schema: UserOut } },
     errors: { 404: 'no such user' },
   })
@@ -110,7 +123,8 @@ export function usersResource(application: AuthApplication, secret: string): Hon
   const deleteDoc = doc({
     operationId: 'deleteUser',
     summary: 'Delete a user (admin)',
-    description: "Other services learn of it from the user.deleted event: the user's tokens stop working everywhere and their open orders are cancelled.",
+    description:
+      "Other services learn of it from the user.deleted event: the user's tokens stop working everywhere and their open orders are cancelled.",
     responses: { 204: { description: 'deleted' } },
     errors: { 404: 'no such user', 409: 'an admin cannot delete their own account' },
   })

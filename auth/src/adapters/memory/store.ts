@@ -26,13 +26,16 @@ class MemoryUsers implements Users {
   private conflict(user: User): Conflict | undefined {
     for (const row of this.rows.values()) {
       if (row.id === user.id) continue
-      if (row.username.toLowerCase() === user.username.toLowerCase()) return { type: 'UsernameTaken', username: user.username }
+      if (row.username.toLowerCase() === user.username.toLowerCase())
+        return { type: 'UsernameTaken', username: user.username }
       if (row.email === user.email.toLowerCase()) return { type: 'EmailTaken', email: user.email }
     }
     return undefined
   }
   async insert(user: User): Promise<Result<User, Conflict>> {
-    const c = this.rows.has(user.id) ? ({ type: 'UsernameTaken', username: user.username } as const) : this.conflict(user)
+    const c = this.rows.has(user.id)
+      ? ({ type: 'UsernameTaken', username: user.username } as const)
+      : this.conflict(user)
     if (c) return err(c)
     this.rows.set(user.id, user)
     return ok(user)
@@ -47,7 +50,9 @@ class MemoryUsers implements Users {
     return this.rows.delete(id)
   }
   async list(page: Page) {
-    const all = [...this.rows.values()].sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || a.id.localeCompare(b.id))
+    const all = [...this.rows.values()].sort(
+      (a, b) => a.createdAt.getTime() - b.createdAt.getTime() || a.id.localeCompare(b.id),
+    )
     return { items: all.slice(page.offset, page.offset + page.limit), total: all.length }
   }
 }
@@ -72,13 +77,19 @@ class MemoryThrottle implements LoginThrottle {
 }
 
 /** The auth store in memory: for unit tests and for tools that embed auth. */
-export function memoryAuthStore(opts: { onEvents?: (events: Envelope[]) => void } = {}): AuthStore & { readonly published: Envelope[] } {
+export function memoryAuthStore(
+  opts: { onEvents?: (events: Envelope[]) => void } = {},
+): AuthStore & { readonly published: Envelope[] } {
   const rows = new Table<string, User>()
   const published: Envelope[] = []
-  const transactor = new MemoryTransactor([rows], (events) => {
-    published.push(...events)
-    opts.onEvents?.(events)
-  }, 'auth')
+  const transactor = new MemoryTransactor(
+    [rows],
+    (events) => {
+      published.push(...events)
+      opts.onEvents?.(events)
+    },
+    'auth',
+  )
   const users = new MemoryUsers(rows)
   return {
     users,

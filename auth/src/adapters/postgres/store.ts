@@ -63,7 +63,11 @@ function postgresUsers(sql: Q): Users {
         select lower(username) = lower(${u.username}) as username from users
         where lower(username) = lower(${u.username}) or email = ${u.email} or id = ${u.id}
         order by 1 desc limit 1`
-      return err(taken && !taken.username ? { type: 'EmailTaken', email: u.email } : { type: 'UsernameTaken', username: u.username })
+      return err(
+        taken && !taken.username
+          ? { type: 'EmailTaken', email: u.email }
+          : { type: 'UsernameTaken', username: u.username },
+      )
     },
     async update(u): Promise<Result<User, Conflict>> {
       const run = async (q: Q) =>
@@ -127,6 +131,11 @@ export function postgresAuthStore(sql: Sql, opts: { onEvents?: () => void } = {}
     users: postgresUsers(sql),
     throttle: postgresThrottle(sql),
     transact: (work) =>
-      transact(sql, { source: 'auth', ...(opts.onEvents ? { onEvents: opts.onEvents } : {}) }, (tx, events) => ({ users: postgresUsers(tx), events }), work),
+      transact(
+        sql,
+        { source: 'auth', ...(opts.onEvents ? { onEvents: opts.onEvents } : {}) },
+        (tx, events) => ({ users: postgresUsers(tx), events }),
+        work,
+      ),
   }
 }

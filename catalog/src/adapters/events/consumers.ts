@@ -17,7 +17,10 @@ const orderStock = (data: EventMap['order.placed'] | EventMap['order.cancelled']
  * committed (the message is then acked) and throws when it failed (the bus retries, then
  * dead-letters).
  */
-export function catalogSubscriptions(application: CatalogApplication, users?: Pick<UserReplica, 'apply'>): Subscription[] {
+export function catalogSubscriptions(
+  application: CatalogApplication,
+  users?: Pick<UserReplica, 'apply'>,
+): Subscription[] {
   const { handlers } = application
   const orders = subscription('catalog', 'orders', async (e) => {
     const meta = { eventId: e.id, correlationId: e.correlation_id }

@@ -10,12 +10,23 @@ import type { CatalogApplication } from '../../app/application.ts'
 import { unwrap } from './errors.ts'
 import { CATEGORY_LIST_TAGS, ONE_TAG, categoryListTag } from './etags.ts'
 import { categoryFields, categoryJson, nodeJson, refJson } from './json.ts'
-import { CategoryCreateBody, CategoryListQuery, CategoryNodeOut, CategoryOut, CategoryUpdateBody, CategoryWithPathOut, IdParam } from './schemas.ts'
+import {
+  CategoryCreateBody,
+  CategoryListQuery,
+  CategoryNodeOut,
+  CategoryOut,
+  CategoryUpdateBody,
+  CategoryWithPathOut,
+  IdParam,
+} from './schemas.ts'
 
 const tags = ['categories']
 
 /** The categories resource, as a sub-app mounted under /api/v1. */
-export function categoryRoutes({ commands, queries }: CatalogApplication, admin: ReturnType<typeof authenticate>): Hono<AppEnv> {
+export function categoryRoutes(
+  { commands, queries }: CatalogApplication,
+  admin: ReturnType<typeof authenticate>,
+): Hono<AppEnv> {
   const app = new Hono<AppEnv>()
   app.post(
     '/category',
@@ -23,11 +34,20 @@ export function categoryRoutes({ commands, queries }: CatalogApplication, admin:
       operationId: 'createCategory',
       summary: 'Create a category (admin)',
       description:
-        'Without `parent_id` (or with null) it is a root (level 0); under a parent its level is the parent\'s + 1. ' +
+        "Without `parent_id` (or with null) it is a root (level 0); under a parent its level is the parent's + 1. " +
         'Sibling names are unique without regard to case. `id`, `level` and timestamps in the body are ignored.',
       tags,
-      responses: { 201: { description: 'the new category; Location names it', schema: CategoryOut, headers: { Location: 'the new category\'s URL' } } },
-      errors: { 409: 'a sibling already has that name (case-insensitive)', 422: 'invalid, or `parent_id` names no category (code UNKNOWN_PARENT)' },
+      responses: {
+        201: {
+          description: 'the new category; Location names it',
+          schema: CategoryOut,
+          headers: { Location: "the new category's URL" },
+        },
+      },
+      errors: {
+        409: 'a sibling already has that name (case-insensitive)',
+        422: 'invalid, or `parent_id` names no category (code UNKNOWN_PARENT)',
+      },
     }),
     admin,
     body(CategoryCreateBody),
@@ -90,7 +110,14 @@ export function categoryRoutes({ commands, queries }: CatalogApplication, admin:
       description: `\`path\` lists the ancestors, root first, each \`{id, name, level}\`; the category itself is not in it (a root has \`path: []\`). ${ONE_TAG}`,
       tags,
       headers: conditionalDoc.headers,
-      responses: { 200: { description: 'the category and its path', schema: CategoryWithPathOut, headers: conditionalDoc.tagHeaders }, 304: conditionalDoc.notModified },
+      responses: {
+        200: {
+          description: 'the category and its path',
+          schema: CategoryWithPathOut,
+          headers: conditionalDoc.tagHeaders,
+        },
+        304: conditionalDoc.notModified,
+      },
       errors: { 400: conditionalDoc.badPrecondition, 404: 'no such category' },
     }),
     params(IdParam),
@@ -121,7 +148,9 @@ export function categoryRoutes({ commands, queries }: CatalogApplication, admin:
     params(IdParam),
     body(CategoryUpdateBody),
     async (c) => {
-      const category = unwrap(await commands.updateCategory(c.req.valid('param').id, categoryFields(c.req.valid('json'))))
+      const category = unwrap(
+        await commands.updateCategory(c.req.valid('param').id, categoryFields(c.req.valid('json'))),
+      )
       return c.json(categoryJson(category))
     },
   )
@@ -134,7 +163,10 @@ export function categoryRoutes({ commands, queries }: CatalogApplication, admin:
       description: 'Only an empty category can go: move or delete its subcategories and products first.',
       tags,
       responses: { 204: { description: 'deleted' } },
-      errors: { 404: 'no such category', 409: 'it still has subcategories (CATEGORY_HAS_CHILDREN) or products (CATEGORY_HAS_PRODUCTS)' },
+      errors: {
+        404: 'no such category',
+        409: 'it still has subcategories (CATEGORY_HAS_CHILDREN) or products (CATEGORY_HAS_PRODUCTS)',
+      },
     }),
     admin,
     params(IdParam),

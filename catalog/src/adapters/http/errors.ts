@@ -9,9 +9,17 @@ function toProblem(e: CatalogError): HttpProblem {
     case 'ParentNotFound':
       return fieldProblem('UNKNOWN_PARENT', 'parent_id', `parent category ${e.parentId} does not exist`)
     case 'CategoryNameTaken':
-      return new HttpProblem(409, 'CATEGORY_NAME_TAKEN', `a sibling category is already named "${e.name}" (names are compared without case)`)
+      return new HttpProblem(
+        409,
+        'CATEGORY_NAME_TAKEN',
+        `a sibling category is already named "${e.name}" (names are compared without case)`,
+      )
     case 'CategoryCycle':
-      return new HttpProblem(409, 'CATEGORY_CYCLE', `category ${e.id} cannot move under ${e.parentId}: that is itself or one of its descendants`)
+      return new HttpProblem(
+        409,
+        'CATEGORY_CYCLE',
+        `category ${e.id} cannot move under ${e.parentId}: that is itself or one of its descendants`,
+      )
     case 'CategoryHasChildren':
       return new HttpProblem(409, 'CATEGORY_HAS_CHILDREN', `category ${e.id} still has subcategories`)
     case 'CategoryHasProducts':

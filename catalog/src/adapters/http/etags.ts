@@ -21,4 +21,5 @@ export const PRODUCT_LIST_TAGS =
 export const CATEGORY_LIST_TAGS =
   'The answer carries an ETag that changes with every committed change of a category (not with product or stock ' +
   'changes); `If-None-Match` with it answers 304 with no body, without running the listing again.'
-export const ONE_TAG = 'The answer carries an ETag (a digest of the body); `If-None-Match` with it answers 304 with no body.'
+export const ONE_TAG =
+  'The answer carries an ETag (a digest of the body); `If-None-Match` with it answers 304 with no body.'

@@ -11,7 +11,14 @@ import type { CatalogApplication } from '../../app/application.ts'
 import { unwrap } from './errors.ts'
 import { ONE_TAG, PRODUCT_LIST_TAGS, productListTag } from './etags.ts'
 import { productFields, productFilter, productJson } from './json.ts'
-import { IdParam, ProductCreateBody, ProductListQuery, ProductOut, ProductUpdateBody, ProductsInCategoryQuery } from './schemas.ts'
+import {
+  IdParam,
+  ProductCreateBody,
+  ProductListQuery,
+  ProductOut,
+  ProductUpdateBody,
+  ProductsInCategoryQuery,
+} from './schemas.ts'
 
 const tags = ['products']
 
@@ -19,7 +26,10 @@ const tags = ['products']
 const ctx = (c: { get(k: 'requestId'): string }): Ctx => ({ correlationId: c.get('requestId') })
 
 /** The products resource, as a sub-app mounted under /api/v1. */
-export function productRoutes({ commands, queries }: CatalogApplication, admin: ReturnType<typeof authenticate>): Hono<AppEnv> {
+export function productRoutes(
+  { commands, queries }: CatalogApplication,
+  admin: ReturnType<typeof authenticate>,
+): Hono<AppEnv> {
   const currentListTag = async () => productListTag(await queries.catalogVersions())
   const app = new Hono<AppEnv>()
 
@@ -32,7 +42,13 @@ export function productRoutes({ commands, queries }: CatalogApplication, admin: 
         '`price`: a JSON number or a decimal string, above 0, at most 2 fraction digits, below 10^10. `stock` defaults to 0. ' +
         '`id`, `version` and timestamps in the body are ignored. Announced as product.created.',
       tags,
-      responses: { 201: { description: 'the new product; Location names it', schema: ProductOut, headers: { Location: 'the new product\'s URL' } } },
+      responses: {
+        201: {
+          description: 'the new product; Location names it',
+          schema: ProductOut,
+          headers: { Location: "the new product's URL" },
+        },
+      },
       errors: { 422: 'invalid, or `category_id` names no category (code UNKNOWN_CATEGORY)' },
     }),
     admin,
@@ -58,7 +74,11 @@ export function productRoutes({ commands, queries }: CatalogApplication, admin: 
       tags,
       headers: conditionalDoc.headers,
       responses: {
-        200: { description: 'a page of products', schema: v.array(ProductOut), headers: { ...pageHeadersDoc, ...conditionalDoc.tagHeaders } },
+        200: {
+          description: 'a page of products',
+          schema: v.array(ProductOut),
+          headers: { ...pageHeadersDoc, ...conditionalDoc.tagHeaders },
+        },
         304: conditionalDoc.notModified,
       },
       errors: { 400: conditionalDoc.badPrecondition },
@@ -85,7 +105,11 @@ export function productRoutes({ commands, queries }: CatalogApplication, admin: 
       tags,
       headers: conditionalDoc.headers,
       responses: {
-        200: { description: 'a page of products', schema: v.array(ProductOut), headers: { ...pageHeadersDoc, ...conditionalDoc.tagHeaders } },
+        200: {
+          description: 'a page of products',
+          schema: v.array(ProductOut),
+          headers: { ...pageHeadersDoc, ...conditionalDoc.tagHeaders },
+        },
         304: conditionalDoc.notModified,
       },
       errors: { 400: conditionalDoc.badPrecondition, 404: 'no such category' },
@@ -115,7 +139,10 @@ export function productRoutes({ commands, queries }: CatalogApplication, admin: 
       description: `The product with its stock and its category (\`{id, name, level}\`, as the category is now). ${ONE_TAG}`,
       tags,
       headers: conditionalDoc.headers,
-      responses: { 200: { description: 'the product', schema: ProductOut, headers: conditionalDoc.tagHeaders }, 304: conditionalDoc.notModified },
+      responses: {
+        200: { description: 'the product', schema: ProductOut, headers: conditionalDoc.tagHeaders },
+        304: conditionalDoc.notModified,
+      },
       errors: { 400: conditionalDoc.badPrecondition, 404: 'no such product' },
     }),
     params(IdParam),
@@ -140,7 +167,9 @@ export function productRoutes({ commands, queries }: CatalogApplication, admin: 
     params(IdParam),
     body(ProductUpdateBody),
     async (c) => {
-      const product = unwrap(await commands.updateProduct(c.req.valid('param').id, productFields(c.req.valid('json')), ctx(c)))
+      const product = unwrap(
+        await commands.updateProduct(c.req.valid('param').id, productFields(c.req.valid('json')), ctx(c)),
+      )
       return c.json(productJson(product))
     },
   )

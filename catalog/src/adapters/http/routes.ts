@@ -29,12 +29,20 @@ export function catalogHttp(o: CatalogHttpOptions): Hono<AppEnv> {
         'Product changes are announced as product.* events; stock is reserved and released in answer to order events.',
       tokenUrl: o.tokenUrl ?? 'http://localhost:8000/api/v1/auth/login',
       tags: [
-        { name: 'categories', description: 'The category tree: any depth, sibling names unique without regard to case' },
-        { name: 'products', description: 'Products with their price, stock and category; searched, filtered and paged' },
+        {
+          name: 'categories',
+          description: 'The category tree: any depth, sibling names unique without regard to case',
+        },
+        {
+          name: 'products',
+          description: 'Products with their price, stock and category; searched, filtered and paged',
+        },
       ],
       schemas: catalogSchemas,
     },
   })
   const admin = authenticate({ secret: o.secret, lookup: o.lookup }, 'ADMIN')
-  return app.route('/api/v1', categoryRoutes(o.application, admin)).route('/api/v1', productRoutes(o.application, admin))
+  return app
+    .route('/api/v1', categoryRoutes(o.application, admin))
+    .route('/api/v1', productRoutes(o.application, admin))
 }

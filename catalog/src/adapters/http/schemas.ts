@@ -10,7 +10,11 @@ import { PRODUCT_SORTS, STOCK_MAX, isValidStock } from '../../domain/product.ts'
 const id = idNumber
 const name = v.pipe(
   v.string('name must be a string'),
-  v.metadata({ minLength: 1, maxLength: NAME_MAX, description: `1 to ${NAME_MAX} characters after trimming, no control characters` }),
+  v.metadata({
+    minLength: 1,
+    maxLength: NAME_MAX,
+    description: `1 to ${NAME_MAX} characters after trimming, no control characters`,
+  }),
   v.trim(),
   v.check(isValidName, `name must be 1 to ${NAME_MAX} characters, without control characters`),
 )
@@ -19,7 +23,10 @@ const description = v.nullable(
     v.string('description must be a string or null'),
     v.metadata({ maxLength: DESCRIPTION_MAX, description: `at most ${DESCRIPTION_MAX} characters after trimming` }),
     v.trim(),
-    v.check(isValidDescription, `description must be at most ${DESCRIPTION_MAX} characters, without control characters other than tabs and line breaks`),
+    v.check(
+      isValidDescription,
+      `description must be at most ${DESCRIPTION_MAX} characters, without control characters other than tabs and line breaks`,
+    ),
   ),
 )
 const stock = v.pipe(
@@ -89,7 +96,10 @@ export const ProductListQuery = v.pipe(
     sort: v.optional(v.picklist(PRODUCT_SORTS, `sort must be one of ${PRODUCT_SORTS.join(', ')}`), 'id'),
   }),
   v.forward(
-    v.check((x) => x.min_price === undefined || x.max_price === undefined || compare(x.min_price, x.max_price) <= 0, 'max_price must not be below min_price'),
+    v.check(
+      (x) => x.min_price === undefined || x.max_price === undefined || compare(x.min_price, x.max_price) <= 0,
+      'max_price must not be below min_price',
+    ),
     ['max_price'],
   ),
 )
@@ -103,7 +113,12 @@ export const ProductsInCategoryQuery = v.object({
 
 // Response shapes, for the OpenAPI document.
 const timestamp = v.pipe(v.string(), v.isoTimestamp())
-const level = v.pipe(v.number(), v.integer(), v.minValue(0), v.description("0 for a root, the parent's level + 1 otherwise"))
+const level = v.pipe(
+  v.number(),
+  v.integer(),
+  v.minValue(0),
+  v.description("0 for a root, the parent's level + 1 otherwise"),
+)
 export const CategoryRefOut = v.object({ id: IdOut, name: v.string(), level })
 const categoryEntries = {
   id: IdOut,
@@ -117,7 +132,10 @@ const categoryEntries = {
 export const CategoryOut = v.object(categoryEntries)
 export const CategoryWithPathOut = v.object({
   ...categoryEntries,
-  path: v.pipe(v.array(CategoryRefOut), v.description('the ancestors, root first (the category itself excluded; [] for a root)')),
+  path: v.pipe(
+    v.array(CategoryRefOut),
+    v.description('the ancestors, root first (the category itself excluded; [] for a root)'),
+  ),
 })
 type CategoryNodeJson = v.InferOutput<typeof CategoryOut> & { children: CategoryNodeJson[] }
 export const CategoryNodeOut: v.GenericSchema<CategoryNodeJson> = v.object({

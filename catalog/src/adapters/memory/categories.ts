@@ -46,14 +46,18 @@ export class MemoryCategories implements Categories {
 
   private siblingNamed(parentId: number | null, name: string, except?: number): Category | undefined {
     const key = nameKey(name)
-    for (const c of this.rows.values()) if (c.parentId === parentId && c.id !== except && nameKey(c.name) === key) return c
+    for (const c of this.rows.values())
+      if (c.parentId === parentId && c.id !== except && nameKey(c.name) === key) return c
     return undefined
   }
 
-  async insert(c: Parameters<Categories['insert']>[0]): Promise<Result<Category, ErrorOf<'ParentNotFound' | 'CategoryNameTaken'>>> {
+  async insert(
+    c: Parameters<Categories['insert']>[0],
+  ): Promise<Result<Category, ErrorOf<'ParentNotFound' | 'CategoryNameTaken'>>> {
     const parent = c.parentId === null ? undefined : this.rows.get(c.parentId)
     if (c.parentId !== null && !parent) return err({ type: 'ParentNotFound', parentId: c.parentId })
-    if (this.siblingNamed(c.parentId, c.name)) return err({ type: 'CategoryNameTaken', name: c.name, parentId: c.parentId })
+    if (this.siblingNamed(c.parentId, c.name))
+      return err({ type: 'CategoryNameTaken', name: c.name, parentId: c.parentId })
     const row: Category = {
       id: this.ids.next(),
       name: c.name,
@@ -68,7 +72,9 @@ export class MemoryCategories implements Categories {
     return ok(row)
   }
 
-  async update(c: Category): Promise<Result<Category, ErrorOf<'ParentNotFound' | 'CategoryNameTaken' | 'CategoryCycle' | 'CategoryNotFound'>>> {
+  async update(
+    c: Category,
+  ): Promise<Result<Category, ErrorOf<'ParentNotFound' | 'CategoryNameTaken' | 'CategoryCycle' | 'CategoryNotFound'>>> {
     const current = this.rows.get(c.id)
     if (!current) return err({ type: 'CategoryNotFound', id: c.id })
     let level = current.level
@@ -76,11 +82,19 @@ export class MemoryCategories implements Categories {
       const parent = c.parentId === null ? undefined : this.rows.get(c.parentId)
       if (c.parentId !== null) {
         if (!parent) return err({ type: 'ParentNotFound', parentId: c.parentId })
-        if (wouldCycle(c.id, c.parentId, lineageOf(this.rows, c.parentId).map((a) => a.id))) return err({ type: 'CategoryCycle', id: c.id, parentId: c.parentId })
+        if (
+          wouldCycle(
+            c.id,
+            c.parentId,
+            lineageOf(this.rows, c.parentId).map((a) => a.id),
+          )
+        )
+          return err({ type: 'CategoryCycle', id: c.id, parentId: c.parentId })
       }
       level = levelUnder(parent)
     }
-    if (this.siblingNamed(c.parentId, c.name, c.id)) return err({ type: 'CategoryNameTaken', name: c.name, parentId: c.parentId })
+    if (this.siblingNamed(c.parentId, c.name, c.id))
+      return err({ type: 'CategoryNameTaken', name: c.name, parentId: c.parentId })
     const delta = level - current.level
     if (delta !== 0) {
       for (const id of subtreeIds(childrenIndex(this.rows.values()), c.id)) {

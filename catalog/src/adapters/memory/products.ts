@@ -63,7 +63,11 @@ export class MemoryProducts implements Products {
           (!q || p.name.toLowerCase().includes(q) || (p.description ?? '').toLowerCase().includes(q)),
       )
       .sort(orders[f.sort ?? 'id'])
-    return { items: all.slice(page.offset, page.offset + page.limit).map((r) => this.full(r)!), total: all.length, asOf: this.versions() }
+    return {
+      items: all.slice(page.offset, page.offset + page.limit).map((r) => this.full(r)!),
+      total: all.length,
+      asOf: this.versions(),
+    }
   }
 
   async insert(p: NewProduct): Promise<Result<Product, ErrorOf<'UnknownCategory'>>> {

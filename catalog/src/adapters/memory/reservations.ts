@@ -17,7 +17,14 @@ export class MemoryReservations implements Reservations {
 
   async reject(orderId: number, why: { reason: string; productIds: readonly number[] }, now: Date) {
     const r = this.rows.get(orderId)
-    if (r) this.rows.set(orderId, { ...r, status: 'rejected', reason: why.reason, productIds: [...why.productIds], updatedAt: now })
+    if (r)
+      this.rows.set(orderId, {
+        ...r,
+        status: 'rejected',
+        reason: why.reason,
+        productIds: [...why.productIds],
+        updatedAt: now,
+      })
   }
 
   async release(orderId: number, now: Date) {

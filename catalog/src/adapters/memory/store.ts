@@ -1,5 +1,11 @@
 import type { Envelope } from '@shop/shared-kernel/event-types'
-import { MemoryInbox, MemoryTransactor, Sequence, type Snapshotting, Table } from '@shop/shared-kernel/memory/transactor'
+import {
+  MemoryInbox,
+  MemoryTransactor,
+  Sequence,
+  type Snapshotting,
+  Table,
+} from '@shop/shared-kernel/memory/transactor'
 import type { Category } from '../../domain/category.ts'
 import type { Reservation } from '../../domain/stock.ts'
 import type { CatalogStore, CatalogTx, CatalogVersions } from '../../ports.ts'
@@ -8,7 +14,9 @@ import { MemoryProducts, type ProductRow } from './products.ts'
 import { MemoryReservations } from './reservations.ts'
 
 /** The catalog store in memory: for unit and HTTP tests, and for tools that embed the core. */
-export function memoryCatalogStore(opts: { onEvents?: (events: Envelope[]) => void } = {}): CatalogStore & { readonly published: Envelope[] } {
+export function memoryCatalogStore(
+  opts: { onEvents?: (events: Envelope[]) => void } = {},
+): CatalogStore & { readonly published: Envelope[] } {
   const categoryRows = new Table<number, Category>()
   const productRows = new Table<number, ProductRow>()
   const reservationRows = new Table<number, Reservation>()
@@ -25,15 +33,27 @@ export function memoryCatalogStore(opts: { onEvents?: (events: Envelope[]) => vo
     },
     'catalog',
   )
-  const products = new MemoryProducts(productRows, productIds, categoryRows, () => versions.bump('products'), () => versions.value)
-  const categories = new MemoryCategories(categoryRows, categoryIds, (id) => products.hasProductsIn(id), () => versions.bump('categories'))
+  const products = new MemoryProducts(
+    productRows,
+    productIds,
+    categoryRows,
+    () => versions.bump('products'),
+    () => versions.value,
+  )
+  const categories = new MemoryCategories(
+    categoryRows,
+    categoryIds,
+    (id) => products.hasProductsIn(id),
+    () => versions.bump('categories'),
+  )
   const reservations = new MemoryReservations(reservationRows)
   return {
     categories,
     products,
     published,
     versions: async () => versions.value,
-    transact: (work) => transactor.run((events): CatalogTx => ({ categories, products, reservations, inbox, events }), work),
+    transact: (work) =>
+      transactor.run((events): CatalogTx => ({ categories, products, reservations, inbox, events }), work),
   }
 }
 

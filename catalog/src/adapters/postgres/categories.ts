@@ -15,7 +15,8 @@ import { type CategoryRow, categoryColumns, guarded, toCategory } from './rows.t
  */
 export function postgresCategoryReads(sql: Q): CategoryReads {
   // The scope's top categories. Two spellings rather than "is not distinct from", which no index serves.
-  const tops = (scope: CategoryScope) => (scope.under === undefined ? sql`c.parent_id is null` : sql`c.parent_id = ${scope.under}`)
+  const tops = (scope: CategoryScope) =>
+    scope.under === undefined ? sql`c.parent_id is null` : sql`c.parent_id = ${scope.under}`
 
   const columns = categoryColumns(sql)
   const prefixed = sql`c.id, c.name, c.description, c.parent_id, c.level, c.created_at, c.updated_at`
@@ -119,7 +120,10 @@ export function postgresCategories(tx: TxSql): Categories {
 
     async insert(c: NewCategory): Promise<Result<Category, ErrorOf<'ParentNotFound' | 'CategoryNameTaken'>>> {
       // The lock and the parent's check in one round trip, the lock first.
-      const [, found] = await Promise.all([lock([c.parentId]), c.parentId === null ? [] : tx`select 1 from categories where id = ${c.parentId}`])
+      const [, found] = await Promise.all([
+        lock([c.parentId]),
+        c.parentId === null ? [] : tx`select 1 from categories where id = ${c.parentId}`,
+      ])
       if (c.parentId !== null && !found[0]) return err({ type: 'ParentNotFound', parentId: c.parentId })
       // The level (and path) are derived from the parent by the insert trigger.
       // The only unique index besides the key is the sibling-name one: a conflict is a taken name.
@@ -142,7 +146,9 @@ export function postgresCategories(tx: TxSql): Categories {
       const parent = c.parentId
       const key = nameKey(c.name)
       const seen = readForChange.get(c.id)
-      let answer: (Partial<CategoryRow> & { verdict: 'ok' | 'missing' | 'stale' | 'no-parent' | 'cycle' | 'taken' }) | undefined
+      let answer:
+        | (Partial<CategoryRow> & { verdict: 'ok' | 'missing' | 'stale' | 'no-parent' | 'cycle' | 'taken' })
+        | undefined
       try {
         ;[, [answer]] = await Promise.all([
           // the departments it leaves and enters (a new root is a department of its own)
@@ -155,8 +161,12 @@ export function postgresCategories(tx: TxSql): Categories {
             ), verdict as (
               select case
                 when not exists (select 1 from categories where id = ${c.id}) then 'missing'
-                ${seen ? tx`when exists (select 1 from categories where id = ${c.id} and (name, description, parent_id)
-                                 is distinct from (${seen.name}::text, ${seen.description}::text, ${seen.parentId}::bigint)) then 'stale'` : tx``}
+                ${
+                  seen
+                    ? tx`when exists (select 1 from categories where id = ${c.id} and (name, description, parent_id)
+                                 is distinct from (${seen.name}::text, ${seen.description}::text, ${seen.parentId}::bigint)) then 'stale'`
+                    : tx``
+                }
                 when ${parent}::bigint is not null and not exists (select 1 from up) then 'no-parent'
                 when exists (select 1 from up where up.id = ${c.id}) then 'cycle'
                 when exists (select 1 from categories s where ${parent === null ? tx`s.parent_id is null` : tx`s.parent_id = ${parent}`}
@@ -184,7 +194,9 @@ export function postgresCategories(tx: TxSql): Categories {
           return err({ type: 'CategoryNotFound', id: c.id })
         case 'stale':
           // Changed since it was read for this change: the transaction runs again, reading it anew.
-          throw Object.assign(new Error(`category ${c.id} changed since it was read; running the change again`), { code: '40001' })
+          throw Object.assign(new Error(`category ${c.id} changed since it was read; running the change again`), {
+            code: '40001',
+          })
         case 'no-parent':
           return err({ type: 'ParentNotFound', parentId: parent! })
         case 'cycle':

@@ -47,7 +47,11 @@ export function postgresProductReads(sql: Q, genericPlans: Q = sql): ProductRead
 
   // Fragments compose; user input only ever travels as a bound parameter.
   const inScope = (f: ProductFilter) =>
-    subtree(f) ? sql`p.category_path @> array[${f.categoryId!}::bigint]` : f.categoryId !== undefined ? sql`p.category_id = ${f.categoryId}` : sql`true`
+    subtree(f)
+      ? sql`p.category_path @> array[${f.categoryId!}::bigint]`
+      : f.categoryId !== undefined
+        ? sql`p.category_id = ${f.categoryId}`
+        : sql`true`
   const where = (f: ProductFilter) => sql`
     where ${inScope(f)}
     ${f.minPrice !== undefined ? sql`and p.price >= ${f.minPrice}::numeric` : sql``}
@@ -56,7 +60,8 @@ export function postgresProductReads(sql: Q, genericPlans: Q = sql): ProductRead
     ${f.q ? sql`and (p.name ilike ${containsPattern(f.q)} escape '\\' or p.description ilike ${containsPattern(f.q)} escape '\\')` : sql``}`
 
   // Only the category narrows the products: their number is in category_product_counts.
-  const countsSuffice = (f: ProductFilter) => f.minPrice === undefined && f.maxPrice === undefined && f.inStock === undefined && !f.q
+  const countsSuffice = (f: ProductFilter) =>
+    f.minPrice === undefined && f.maxPrice === undefined && f.inStock === undefined && !f.q
 
   // Every product: the roots' subtree counts (a handful of rows).
   const everything = sql`(select coalesce(sum(n.subtree), 0) from category_product_counts n join categories r on r.id = n.category_id where r.parent_id is null)`
@@ -89,7 +94,9 @@ export function postgresProductReads(sql: Q, genericPlans: Q = sql): ProductRead
 
   /** A category's products (its subtree's, or its own), walked or gathered: see above. */
   const scoped = (f: ProductFilter, page: Page, sort: ProductSort) => {
-    const walkTest = subtree(f) ? sql`${f.categoryId!}::bigint = any(p.category_path)` : sql`p.category_id + 0 = ${f.categoryId!}::bigint`
+    const walkTest = subtree(f)
+      ? sql`${f.categoryId!}::bigint = any(p.category_path)`
+      : sql`p.category_id + 0 = ${f.categoryId!}::bigint`
     const cut = sql`order by ${orderBy(sort)} limit ${page.limit} offset ${page.offset}`
     return genericPlans<ListedRow[]>`
       with plan as materialized (
@@ -118,7 +125,11 @@ export function postgresProductReads(sql: Q, genericPlans: Q = sql): ProductRead
       )}`
 
   const total = (f: ProductFilter) =>
-    !countsSuffice(f) ? sql`(select count(*) from products p ${where(f)})` : f.categoryId === undefined ? everything : scopeCount(f)
+    !countsSuffice(f)
+      ? sql`(select count(*) from products p ${where(f)})`
+      : f.categoryId === undefined
+        ? everything
+        : scopeCount(f)
 
   return {
     async byId(id) {
@@ -142,7 +153,8 @@ export function postgresProductReads(sql: Q, genericPlans: Q = sql): ProductRead
               sort,
             )}`)
       const versions = rows.find((r) => r.versions !== null)?.versions
-      if (rows[0] && versions) return { items: rows.map(toProduct), total: rows[0].total, asOf: parseVersions(versions) }
+      if (rows[0] && versions)
+        return { items: rows.map(toProduct), total: rows[0].total, asOf: parseVersions(versions) }
       // An empty page (none match, or past the last page) has no row to carry the total and the counters.
       const [count] = await sql<{ n: number; versions: string }[]>`
         select ${total(f)}::int as n, v.epoch::text || ' ' || v.products || ' ' || v.categories as versions from catalog_version v`
@@ -166,7 +178,9 @@ export function postgresProducts(tx: TxSql): Products {
 
   // Rows are locked in id order by every multi-row stock change, so two of them never deadlock.
   const lockInOrder = (lines: readonly StockLine[]) =>
-    tx<{ id: number; stock: number }[]>`select id, stock from products where id in ${tx(ids(lines))} order by id for update`
+    tx<
+      { id: number; stock: number }[]
+    >`select id, stock from products where id in ${tx(ids(lines))} order by id for update`
 
   /** Adds `sign * quantity` to each line's product (bumping its version) and reads them back with their category. */
   const adjust = (lines: readonly StockLine[], sign: 1 | -1, now: Date) => tx<ProductRow[]>`
@@ -188,11 +202,14 @@ export function postgresProducts(tx: TxSql): Products {
 
     async byId(id, lock = false) {
       if (!lock) return reads.byId(id)
-      const [row] = await guardedBy(ofProduct(id), tx<ProductRow[]>`
+      const [row] = await guardedBy(
+        ofProduct(id),
+        tx<ProductRow[]>`
         select p.id, p.name, p.description, p.price, p.stock, p.category_id, p.created_at, p.updated_at, p.version,
           c.name as category_name, c.level as category_level
         from products p join categories c on c.id = p.category_id
-        where p.id = ${id} for update of p`)
+        where p.id = ${id} for update of p`,
+      )
       return row && toProduct(row)
     },
 
@@ -201,7 +218,9 @@ export function postgresProducts(tx: TxSql): Products {
      * an unknown category) or waits for this insert and then finds a product in its way.
      */
     async insert(p: NewProduct): Promise<Result<Product, ErrorOf<'UnknownCategory'>>> {
-      const [row] = await guardedBy(tx`array[${p.categoryId}::bigint]`, tx<ProductRow[]>`
+      const [row] = await guardedBy(
+        tx`array[${p.categoryId}::bigint]`,
+        tx<ProductRow[]>`
         with cat as (
           select id, name, level from categories where id = ${p.categoryId} for key share
         ), inserted as (
@@ -210,12 +229,15 @@ export function postgresProducts(tx: TxSql): Products {
           from cat
           returning id, name, description, price, stock, category_id, created_at, updated_at, version
         )
-        select inserted.*, cat.name as category_name, cat.level as category_level from inserted, cat`)
+        select inserted.*, cat.name as category_name, cat.level as category_level from inserted, cat`,
+      )
       return row ? ok(toProduct(row)) : err({ type: 'UnknownCategory', categoryId: p.categoryId })
     },
 
     async update(p: Product): Promise<Result<Product, ErrorOf<'UnknownCategory'>>> {
-      const [row] = await guardedBy(tx`array[${p.categoryId}::bigint, (select category_id from products where id = ${p.id})]`, tx<ProductRow[]>`
+      const [row] = await guardedBy(
+        tx`array[${p.categoryId}::bigint, (select category_id from products where id = ${p.id})]`,
+        tx<ProductRow[]>`
         with cat as (
           select id, name, level from categories where id = ${p.categoryId} for key share
         ), updated as (
@@ -226,7 +248,8 @@ export function postgresProducts(tx: TxSql): Products {
           returning products.id, products.name, products.description, products.price, products.stock, products.category_id,
             products.created_at, products.updated_at, products.version
         )
-        select updated.*, cat.name as category_name, cat.level as category_level from updated, cat`)
+        select updated.*, cat.name as category_name, cat.level as category_level from updated, cat`,
+      )
       return row ? ok(toProduct(row)) : err({ type: 'UnknownCategory', categoryId: p.categoryId })
     },
 

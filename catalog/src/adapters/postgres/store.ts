@@ -16,7 +16,9 @@ export function postgresCatalogStore(sql: Sql, opts: { onEvents?: () => void; ge
     categories: postgresCategoryReads(sql),
     products: postgresProductReads(sql, opts.genericPlans),
     versions: async () => {
-      const [v] = await sql<{ epoch: string; products: number; categories: number }[]>`select epoch, products, categories from catalog_version`
+      const [v] = await sql<
+        { epoch: string; products: number; categories: number }[]
+      >`select epoch, products, categories from catalog_version`
       if (!v) throw new Error('catalog_version has no row: the migrations did not run')
       return toVersions(v)
     },

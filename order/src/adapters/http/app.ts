@@ -25,7 +25,9 @@ export function orderHttp(o: OrderHttpOptions): Hono<AppEnv> {
       version: '1.0.0',
       description: descriptions.service,
       tokenUrl: o.tokenUrl ?? 'http://localhost:8000/api/v1/auth/login',
-      tags: [{ name: 'orders', description: "Orders, their status lifecycle and history; the catalog reserves their stock" }],
+      tags: [
+        { name: 'orders', description: 'Orders, their status lifecycle and history; the catalog reserves their stock' },
+      ],
       schemas: orderSchemas,
       problemFields: orderProblemFields,
     },

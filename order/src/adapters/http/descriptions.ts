@@ -4,8 +4,8 @@
  */
 export const descriptions = {
   service: [
-    'Orders and their lifecycle. Products are validated against this service\'s replica of the catalog, built from product.* events;',
-    'stock is the catalog\'s alone and is reserved asynchronously (order.placed → stock.reserved / stock.rejected).',
+    "Orders and their lifecycle. Products are validated against this service's replica of the catalog, built from product.* events;",
+    "stock is the catalog's alone and is reserved asynchronously (order.placed → stock.reserved / stock.rejected).",
     'Money is a decimal string with exactly two fraction digits; totals are exact.',
   ].join(' '),
 
@@ -28,17 +28,17 @@ export const descriptions = {
   ].join(' '),
 
   list: [
-    'Filters: `status`; `user_id` (for an ADMIN, that user\'s orders; for a USER it only narrows their own list, so another user\'s id gives an empty list).',
+    "Filters: `status`; `user_id` (for an ADMIN, that user's orders; for a USER it only narrows their own list, so another user's id gives an empty list).",
     'Newest first (created_at, then id, descending). `X-Total-Count` and `Link` (next/prev) as everywhere.',
   ].join(' '),
 
   update: [
     'The owner may send `items` and/or `shipping_address` while the order is pending (409 `ORDER_NOT_EDITABLE` afterwards), or `{"status": "cancelled"}`',
     'while it is pending, confirmed or paid. An ADMIN sends `{"status"}` along the allowed transitions: confirmed → paid → shipped → delivered, and',
-    'pending | confirmed | paid → cancelled; confirmed and rejected are set only by the catalog\'s stock answer. Any other move is 409 `TRANSITION_NOT_ALLOWED`',
+    "pending | confirmed | paid → cancelled; confirmed and rejected are set only by the catalog's stock answer. Any other move is 409 `TRANSITION_NOT_ALLOWED`",
     '(including to the current status). A field the caller may not set is refused with 403 and nothing changes: a `status` other than "cancelled"',
-    'from a USER (`STATUS_CHANGE_FORBIDDEN`, whatever the order\'s status, its current one included; the status asked for in `to`), and `items` or',
-    '`shipping_address` from an ADMIN on someone else\'s order (`ORDER_EDIT_FORBIDDEN`, even with the values the order has; the parts in `fields`).',
+    "from a USER (`STATUS_CHANGE_FORBIDDEN`, whatever the order's status, its current one included; the status asked for in `to`), and `items` or",
+    "`shipping_address` from an ADMIN on someone else's order (`ORDER_EDIT_FORBIDDEN`, even with the values the order has; the parts in `fields`).",
     'Fields the operation does not take (`user_id`, `total`, `unit_price`, `line_total`, `name`) are ignored. `status` together with `items` or',
     '`shipping_address` that would change them is 422. Sending what the order already has changes nothing and is 200, whatever the status,',
     'so the owner\'s whole representation sent back with status "cancelled" is just a cancel.',
@@ -60,6 +60,6 @@ export const descriptions = {
   history: [
     'Not in the API contract: every status change of the order, oldest first, starting with its creation (`from` null, `to` pending).',
     '`actor` is owner, admin or system; `changed_by` the user id, or "system" for the catalog\'s stock answers and a user\'s deletion.',
-    'A rejection carries the catalog\'s `reason` and `product_ids`.',
+    "A rejection carries the catalog's `reason` and `product_ids`.",
   ].join(' '),
 }

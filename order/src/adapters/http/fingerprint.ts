@@ -13,4 +13,5 @@ function canonicalJson(value: unknown): string {
 }
 
 /** What an Idempotency-Key is bound to: the sha256 of the canonical JSON of the validated body. */
-export const fingerprint = (validatedBody: unknown): string => createHash('sha256').update(canonicalJson(validatedBody)).digest('hex')
+export const fingerprint = (validatedBody: unknown): string =>
+  createHash('sha256').update(canonicalJson(validatedBody)).digest('hex')

@@ -20,7 +20,13 @@ const orderJson = (o: Order) => ({
   id: o.id,
   user_id: o.userId,
   status: o.status,
-  items: o.items.map((l) => ({ product_id: l.productId, name: l.name, unit_price: l.unitPrice, quantity: l.quantity, line_total: l.lineTotal })),
+  items: o.items.map((l) => ({
+    product_id: l.productId,
+    name: l.name,
+    unit_price: l.unitPrice,
+    quantity: l.quantity,
+    line_total: l.lineTotal,
+  })),
   total_quantity: o.totalQuantity,
   total: o.total,
   shipping_address: o.shippingAddress,
@@ -29,7 +35,8 @@ const orderJson = (o: Order) => ({
 })
 
 type WireLine = { readonly product_id: number; readonly quantity: number }
-const lineRequests = (items: readonly WireLine[]): LineRequest[] => items.map((l) => ({ productId: l.product_id, quantity: l.quantity }))
+const lineRequests = (items: readonly WireLine[]): LineRequest[] =>
+  items.map((l) => ({ productId: l.product_id, quantity: l.quantity }))
 
 const orderChange = (b: v.InferOutput<typeof UpdateOrderBody>): OrderChange => ({
   items: b.items && lineRequests(b.items),
@@ -65,7 +72,14 @@ export function orderRoutes({ application: { commands, queries }, signedIn }: Re
       tags,
       headers: { 'Idempotency-Key': { description: descriptions.idempotencyKey, schema: IdempotencyKey } },
       responses: {
-        201: { description: 'the new order (or, for a repeated Idempotency-Key, the order the first request created)', schema: OrderOut, headers: { Location: 'the URL of the order', 'Idempotent-Replayed': '"true" when this answers a repeat of an earlier request' } },
+        201: {
+          description: 'the new order (or, for a repeated Idempotency-Key, the order the first request created)',
+          schema: OrderOut,
+          headers: {
+            Location: 'the URL of the order',
+            'Idempotent-Replayed': '"true" when this answers a repeat of an earlier request',
+          },
+        },
       },
       errors: {
         409: 'the order first created with this Idempotency-Key has since been deleted (IDEMPOTENT_ORDER_DELETED)',
@@ -82,7 +96,13 @@ export function orderRoutes({ application: { commands, queries }, signedIn }: Re
         await commands.placeOrder(
           callerOf(c),
           { items: lineRequests(b.items), shippingAddress },
-          { ...ctxOf(c), idempotency: key === undefined ? undefined : { key, fingerprint: fingerprint({ items: b.items, shipping_address: shippingAddress }) } },
+          {
+            ...ctxOf(c),
+            idempotency:
+              key === undefined
+                ? undefined
+                : { key, fingerprint: fingerprint({ items: b.items, shipping_address: shippingAddress }) },
+          },
         ),
       )
       c.header('Location', `/api/v1/order/${placed.order.id}`)
@@ -96,7 +116,8 @@ export function orderRoutes({ application: { commands, queries }, signedIn }: Re
     describeRoute({
       operationId: 'getOrder',
       summary: 'One order (owner or admin)',
-      description: 'The order with its lines (name and unit price as they were when written), totals and status. Another user\'s order is 404, as if it did not exist.',
+      description:
+        "The order with its lines (name and unit price as they were when written), totals and status. Another user's order is 404, as if it did not exist.",
       tags,
       responses: { 200: { description: 'the order', schema: OrderOut } },
       errors: { 404: 'no such order, or it is not yours' },
@@ -133,7 +154,7 @@ export function orderRoutes({ application: { commands, queries }, signedIn }: Re
       tags,
       responses: { 200: { description: 'the order after the change', schema: OrderOut } },
       errors: {
-        403: 'a request for what the caller may not change, refused as a whole (nothing changes): a status other than cancelled from a USER (STATUS_CHANGE_FORBIDDEN, the status in `to`), items or shipping_address from an ADMIN on someone else\'s order (ORDER_EDIT_FORBIDDEN, the parts in `fields`)',
+        403: "a request for what the caller may not change, refused as a whole (nothing changes): a status other than cancelled from a USER (STATUS_CHANGE_FORBIDDEN, the status in `to`), items or shipping_address from an ADMIN on someone else's order (ORDER_EDIT_FORBIDDEN, the parts in `fields`)",
         404: 'no such order, or it is not yours',
         409: 'not editable (ORDER_NOT_EDITABLE: items or shipping_address of an order that is no longer pending) or transition not allowed (TRANSITION_NOT_ALLOWED)',
         422: 'invalid body; status together with items or shipping_address; unknown or deleted products (UNKNOWN_PRODUCTS, ids in `product_ids`)',
@@ -143,7 +164,12 @@ export function orderRoutes({ application: { commands, queries }, signedIn }: Re
     params(OrderIdParam),
     body(UpdateOrderBody),
     async (c) => {
-      const updated = await commands.updateOrder(callerOf(c), c.req.valid('param').id, orderChange(c.req.valid('json')), ctxOf(c))
+      const updated = await commands.updateOrder(
+        callerOf(c),
+        c.req.valid('param').id,
+        orderChange(c.req.valid('json')),
+        ctxOf(c),
+      )
       return c.json(orderJson(unwrap(updated)))
     },
   )
@@ -156,7 +182,10 @@ export function orderRoutes({ application: { commands, queries }, signedIn }: Re
       description: descriptions.delete,
       tags,
       responses: { 204: { description: 'deleted' } },
-      errors: { 404: 'no such order, or it is not yours', 409: 'the owner cannot delete an order that is confirmed, paid, shipped or delivered (ORDER_NOT_DELETABLE)' },
+      errors: {
+        404: 'no such order, or it is not yours',
+        409: 'the owner cannot delete an order that is confirmed, paid, shipped or delivered (ORDER_NOT_DELETABLE)',
+      },
     }),
     signedIn,
     params(OrderIdParam),

@@ -22,7 +22,11 @@ const Items = v.pipe(
 const ShippingAddress = v.nullable(
   v.pipe(
     v.string('shipping_address must be a string or null'),
-    v.metadata({ minLength: 1, maxLength: SHIPPING_ADDRESS_MAX, description: `1 to ${SHIPPING_ADDRESS_MAX} characters after trimming; line breaks allowed, no other control characters` }),
+    v.metadata({
+      minLength: 1,
+      maxLength: SHIPPING_ADDRESS_MAX,
+      description: `1 to ${SHIPPING_ADDRESS_MAX} characters after trimming; line breaks allowed, no other control characters`,
+    }),
     v.trim(),
     v.minLength(1, 'shipping_address must not be blank (send null for none)'),
     v.maxLength(SHIPPING_ADDRESS_MAX, `shipping_address must be at most ${SHIPPING_ADDRESS_MAX} characters`),
@@ -36,7 +40,10 @@ export const CreateOrderBody = v.object({ items: Items, shipping_address: v.opti
 
 export const UpdateOrderBody = v.pipe(
   v.object({ items: v.optional(Items), shipping_address: v.optional(ShippingAddress), status: v.optional(Status) }),
-  v.check((b) => b.items !== undefined || b.shipping_address !== undefined || b.status !== undefined, 'the body must have items, shipping_address or status'),
+  v.check(
+    (b) => b.items !== undefined || b.shipping_address !== undefined || b.status !== undefined,
+    'the body must have items, shipping_address or status',
+  ),
 )
 
 export const IdempotencyKey = v.pipe(
@@ -81,9 +88,15 @@ export const StatusChangeOut = v.object({
   from: v.pipe(v.nullable(Status), v.description('null for the creation of the order')),
   to: Status,
   actor: Actor,
-  changed_by: v.pipe(v.string(), v.description("the user id of the owner or admin, or 'system' (stock answers, a user's deletion)")),
+  changed_by: v.pipe(
+    v.string(),
+    v.description("the user id of the owner or admin, or 'system' (stock answers, a user's deletion)"),
+  ),
   reason: v.pipe(v.nullable(v.string()), v.description("the catalog's rejection reason, or 'user deleted'")),
-  product_ids: v.pipe(v.nullable(v.array(IdOut)), v.description('for a rejection: the products the catalog could not reserve')),
+  product_ids: v.pipe(
+    v.nullable(v.array(IdOut)),
+    v.description('for a rejection: the products the catalog could not reserve'),
+  ),
   changed_at: timestamp,
 })
 export const HistoryOut = v.array(StatusChangeOut)
@@ -104,6 +117,9 @@ export const orderProblemFields = {
   product_ids: v.pipe(v.array(IdOut), v.description('UNKNOWN_PRODUCTS: the unknown or deleted products, sorted')),
   from: v.pipe(Status, v.description('TRANSITION_NOT_ALLOWED: the status the order has')),
   to: v.pipe(Status, v.description('TRANSITION_NOT_ALLOWED, STATUS_CHANGE_FORBIDDEN: the status asked for')),
-  fields: v.pipe(v.array(v.picklist(['items', 'shipping_address'])), v.description('ORDER_EDIT_FORBIDDEN: the parts of the body only the owner may send')),
+  fields: v.pipe(
+    v.array(v.picklist(['items', 'shipping_address'])),
+    v.description('ORDER_EDIT_FORBIDDEN: the parts of the body only the owner may send'),
+  ),
   current_status: v.pipe(Status, v.description('ORDER_NOT_EDITABLE, ORDER_NOT_DELETABLE: the status the order has')),
 }

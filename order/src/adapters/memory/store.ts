@@ -13,19 +13,30 @@ interface KeyRow {
 
 const newestFirst = (a: Order, b: Order) => b.createdAt.getTime() - a.createdAt.getTime() || b.id - a.id
 
-function memoryOrders(rows: Table<number, Order>, ids: Sequence, history: Table<number, StatusChange[]>, keys: Table<string, KeyRow>): Orders {
+function memoryOrders(
+  rows: Table<number, Order>,
+  ids: Sequence,
+  history: Table<number, StatusChange[]>,
+  keys: Table<string, KeyRow>,
+): Orders {
   return {
     async byId(id) {
       return rows.get(id)
     },
     async list(filter, page) {
       const all = [...rows.values()]
-        .filter((o) => (filter.userId === undefined || o.userId === filter.userId) && (filter.status === undefined || o.status === filter.status))
+        .filter(
+          (o) =>
+            (filter.userId === undefined || o.userId === filter.userId) &&
+            (filter.status === undefined || o.status === filter.status),
+        )
         .sort(newestFirst)
       return { items: all.slice(page.offset, page.offset + page.limit), total: all.length }
     },
     async ofUser(userId, statuses) {
-      return [...rows.values()].filter((o) => o.userId === userId && statuses.includes(o.status)).sort((a, b) => -newestFirst(a, b))
+      return [...rows.values()]
+        .filter((o) => o.userId === userId && statuses.includes(o.status))
+        .sort((a, b) => -newestFirst(a, b))
     },
     async insert(draft) {
       const order: Order = { ...draft, id: ids.next() }
@@ -106,7 +117,9 @@ function memoryReservations(rows: Table<number, Reservation>): Reservations {
 }
 
 /** The order store in memory: for unit tests and for tools that embed the order application. */
-export function memoryOrderStore(opts: { onEvents?: (events: Envelope[]) => void } = {}): OrderStore & { readonly published: Envelope[] } {
+export function memoryOrderStore(
+  opts: { onEvents?: (events: Envelope[]) => void } = {},
+): OrderStore & { readonly published: Envelope[] } {
   const orderRows = new Table<number, Order>()
   const orderIds = new Sequence()
   const historyRows = new Table<number, StatusChange[]>()
@@ -133,6 +146,7 @@ export function memoryOrderStore(opts: { onEvents?: (events: Envelope[]) => void
     history,
     products,
     published,
-    transact: (work) => transactor.run((events): OrderTx => ({ orders, history, products, keys, reservations, events, inbox }), work),
+    transact: (work) =>
+      transactor.run((events): OrderTx => ({ orders, history, products, keys, reservations, events, inbox }), work),
   }
 }

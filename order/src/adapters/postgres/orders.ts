@@ -19,7 +19,13 @@ const toOrder = (r: OrderRow): Order => ({
   id: r.id,
   userId: r.user_id,
   status: r.status,
-  items: r.items.map((i) => ({ productId: i.product_id, name: i.name, unitPrice: i.unit_price, quantity: i.quantity, lineTotal: i.line_total })),
+  items: r.items.map((i) => ({
+    productId: i.product_id,
+    name: i.name,
+    unitPrice: i.unit_price,
+    quantity: i.quantity,
+    lineTotal: i.line_total,
+  })),
   totalQuantity: r.total_quantity,
   total: r.total,
   shippingAddress: r.shipping_address,
@@ -60,7 +66,9 @@ export function postgresOrders(sql: Q): Orders {
         ${filter.userId !== undefined ? sql`and o.user_id = ${filter.userId}` : sql``}
         ${filter.status !== undefined ? sql`and o.status = ${filter.status}` : sql``}`
       const [items, [count]] = await Promise.all([
-        sql<OrderRow[]>`${selectOrders(sql)} ${where} order by o.created_at desc, o.id desc limit ${page.limit} offset ${page.offset}`,
+        sql<
+          OrderRow[]
+        >`${selectOrders(sql)} ${where} order by o.created_at desc, o.id desc limit ${page.limit} offset ${page.offset}`,
         sql<{ n: number }[]>`select count(*)::int as n from orders o ${where}`,
       ])
       return { items: items.map(toOrder), total: count?.n ?? 0 }

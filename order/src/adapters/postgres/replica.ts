@@ -15,7 +15,15 @@ interface ProductRow {
 const toProduct = (r: ProductRow): ReplicaProduct =>
   r.deleted
     ? { id: r.id, deleted: true, version: r.version }
-    : { id: r.id, deleted: false, name: r.name!, price: r.price!, stock: r.stock!, categoryId: r.category_id!, version: r.version }
+    : {
+        id: r.id,
+        deleted: false,
+        name: r.name!,
+        price: r.price!,
+        stock: r.stock!,
+        categoryId: r.category_id!,
+        version: r.version,
+      }
 
 export function postgresProducts(sql: Q): Products {
   return {
@@ -27,7 +35,15 @@ export function postgresProducts(sql: Q): Products {
     async apply(p) {
       const row = p.deleted
         ? { id: p.id, name: null, price: null, stock: null, category_id: null, version: p.version, deleted: true }
-        : { id: p.id, name: p.name, price: p.price, stock: p.stock, category_id: p.categoryId, version: p.version, deleted: false }
+        : {
+            id: p.id,
+            name: p.name,
+            price: p.price,
+            stock: p.stock,
+            category_id: p.categoryId,
+            version: p.version,
+            deleted: false,
+          }
       // The rule of domain/product.ts `supersedes`, in one statement so two concurrent events for
       // one product cannot both pass it: newer versions only, and a tombstone is final.
       const rows = await sql`

@@ -11,7 +11,12 @@ export function accessLog(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const started = performance.now()
     await next()
-    const fields = { method: c.req.method, path: c.req.path, status: c.res.status, duration_ms: Math.round((performance.now() - started) * 100) / 100 }
+    const fields = {
+      method: c.req.method,
+      path: c.req.path,
+      status: c.res.status,
+      duration_ms: Math.round((performance.now() - started) * 100) / 100,
+    }
     if (c.req.path.startsWith('/health') || c.req.path === '/metrics') c.get('log').debug('request', fields)
     else c.get('log').info('request', fields)
   }

@@ -8,7 +8,15 @@ import type { AppEnv } from '../env.ts'
  * posts to auth's login with `Accept` and `X-Requested-With`, which make the browser ask first;
  * a caching client revalidates catalog reads with `If-None-Match`.
  */
-export const CORS_ALLOW_HEADERS = ['Accept', 'Authorization', 'Content-Type', 'Idempotency-Key', 'If-None-Match', 'X-Request-Id', 'X-Requested-With'] as const
+export const CORS_ALLOW_HEADERS = [
+  'Accept',
+  'Authorization',
+  'Content-Type',
+  'Idempotency-Key',
+  'If-None-Match',
+  'X-Request-Id',
+  'X-Requested-With',
+] as const
 
 /**
  * CORS for the configured origins only: each is echoed back to itself, any other gets no

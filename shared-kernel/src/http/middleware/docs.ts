@@ -13,7 +13,9 @@ const assets: Record<string, string> = {
 }
 
 const asset = (file: string, type: string) =>
-  new Response(Bun.file(join(swaggerDir, file)), { headers: { 'Content-Type': type, 'Cache-Control': 'public, max-age=86400' } })
+  new Response(Bun.file(join(swaggerDir, file)), {
+    headers: { 'Content-Type': type, 'Cache-Control': 'public, max-age=86400' },
+  })
 
 /**
  * `/openapi.json`, built from `documented`'s routes on the first request (when every route is

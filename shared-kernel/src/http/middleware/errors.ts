@@ -45,7 +45,14 @@ export function notFoundOrNotAllowed(app: Hono<any, any, any>): NotFoundHandler<
     allowed ??= methodIndex(app)
     const methods = allowed(c.req.path)
     if (methods.length) {
-      return problemResponse(c, 405, 'METHOD_NOT_ALLOWED', `${c.req.method} is not allowed on ${c.req.path}`, {}, { Allow: methods.join(', ') })
+      return problemResponse(
+        c,
+        405,
+        'METHOD_NOT_ALLOWED',
+        `${c.req.method} is not allowed on ${c.req.path}`,
+        {},
+        { Allow: methods.join(', ') },
+      )
     }
     return problemResponse(c, 404, 'NOT_FOUND', `no resource at ${c.req.path}`)
   }
