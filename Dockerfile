@@ -8,7 +8,8 @@
 FROM oven/bun:1.4 AS deps
 WORKDIR /app
 COPY package.json bun.lock ./
-COPY shared-kernel/package.json shared-kernel/
+COPY kernel/package.json kernel/
+COPY platform/package.json platform/
 COPY auth/package.json auth/
 COPY catalog/package.json catalog/
 COPY order/package.json order/
@@ -17,8 +18,8 @@ COPY client/package.json client/
 COPY patches/ patches/
 RUN bun install --frozen-lockfile --production
 
-# runtime: the dependencies (node_modules, with the workspace links bun made) plus the kernel and
-# the service's sources and migrations, owned by root and run as the unprivileged bun user.
+# runtime: the dependencies (node_modules, with the workspace links bun made) plus the kernel, the
+# platform and the service's sources and migrations, owned by root and run as the unprivileged bun user.
 FROM oven/bun:1.4 AS runtime
 # Which service (auth, catalog or order) and the port it listens on; both required.
 ARG SERVICE
@@ -29,7 +30,8 @@ WORKDIR /app
 ENV NODE_ENV=production SERVICE=${SERVICE} PORT=${PORT}
 COPY --from=deps /app ./
 COPY tsconfig.json ./
-COPY shared-kernel/ shared-kernel/
+COPY kernel/ kernel/
+COPY platform/ platform/
 COPY ${SERVICE}/ ${SERVICE}/
 # LOG_DIR in compose.yaml; a named volume mounted here starts with this ownership.
 RUN mkdir -p /var/log/shop && chown bun:bun /var/log/shop

@@ -5,7 +5,7 @@
  *   bun bench/ab.ts [--rounds 2] [--seconds 10]
  *
  * Needs bench/.before: the services' code before the optimisations, with its own node_modules
- * (make it with: mkdir -p bench/.before && git archive <commit> auth catalog order shared-kernel
+ * (make it with: mkdir -p bench/.before && git archive <commit> auth catalog order kernel platform
  * package.json | tar -x -C bench/.before && cp -a node_modules bench/.before/). Two shops run
  * side by side: "before" (databases shop_bench_before_*, vhost shop_bench_before) and "after"
  * (this checkout; shop_bench_*, shop_bench). Both get the same data (bench/catalog's data set,

@@ -19,8 +19,8 @@ import {
   rabbitmqctlAvailable,
   serviceAmqpUrl,
   vhostOf,
-} from '@shop/shared-kernel/bus/broker-setup'
-import { type Service, SERVICES } from '@shop/shared-kernel/bus/ownership'
+} from '@shop/platform/bus/broker-setup'
+import { type Service, SERVICES } from '@shop/platform/bus/ownership'
 
 const urls = Object.fromEntries(SERVICES.map((s) => [s, serviceAmqpUrl(s)])) as Record<Service, string>
 const vhosts = [...new Set(SERVICES.map((s) => vhostOf(urls[s])))]

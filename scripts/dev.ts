@@ -4,10 +4,10 @@
  * Importing this file starts nothing: `devConfigs` and `banner` are what the README's banner is
  * checked against (tests/standalone.test.ts).
  */
-import { MemoryBus } from '@shop/shared-kernel/bus/memory'
-import { createLogger } from '@shop/shared-kernel/log'
-import { startTracing } from '@shop/shared-kernel/observability/tracing'
-import { listenUrl, loggerFor, onShutdown, serve, type Served } from '@shop/shared-kernel/service'
+import { MemoryBus } from '@shop/platform/bus/memory'
+import { createLogger } from '@shop/platform/log'
+import { startTracing } from '@shop/platform/observability/tracing'
+import { listenUrl, loggerFor, onShutdown, serve, type Served } from '@shop/platform/service'
 import { loadAuthConfig } from '@shop/auth/config'
 import { startAuth } from '@shop/auth/main'
 import { loadCatalogConfig } from '@shop/catalog/config'

@@ -3,9 +3,9 @@
  * starting the services (they also do it at every start). Same defaults and overrides as
  * `make start`: AUTH_DATABASE_URL, CATALOG_DATABASE_URL, ORDER_DATABASE_URL, POSTGRES_URL.
  */
-import { createLogger } from '@shop/shared-kernel/log'
-import { openDatabase } from '@shop/shared-kernel/postgres/connect'
-import { migrate } from '@shop/shared-kernel/postgres/migrate'
+import { createLogger } from '@shop/platform/log'
+import { openDatabase } from '@shop/platform/postgres/connect'
+import { migrate } from '@shop/platform/postgres/migrate'
 import { MIGRATIONS as AUTH } from '@shop/auth/main'
 import { MIGRATIONS as CATALOG } from '@shop/catalog/main'
 import { MIGRATIONS as ORDER } from '@shop/order/main'

@@ -9,7 +9,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { serviceAmqpUrl } from '@shop/shared-kernel/bus/broker-setup'
+import { serviceAmqpUrl } from '@shop/platform/bus/broker-setup'
 import { docsSettings } from './origins.ts'
 
 const root = join(import.meta.dir, '..')

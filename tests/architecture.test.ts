@@ -4,12 +4,14 @@ import { tmpdir } from 'node:os'
 import { dirname, join, relative, resolve } from 'node:path'
 
 /**
- * House rule 1: dependencies point inward. Domain files import no framework, driver or runtime;
- * each core (its use cases: `src/app/**`, or a single `src/<service>.ts`) imports only its domain,
- * its ports, itself and the kernel's plain modules.
+ * House rule 1: dependencies point inward. The kernel (`kernel/`: plain types and pure functions)
+ * imports nothing of the platform and no I/O library; the platform (`platform/`: http, bus,
+ * postgres, observability, boot) imports no service; a service's domain imports only the kernel;
+ * each core (its use cases, `src/app/**`) imports only its domain, its ports, itself and the
+ * kernel; no service imports another; no two folders import each other; every package declares
+ * the packages it imports.
  */
 const root = join(import.meta.dir, '..')
-const FORBIDDEN = /^(hono|postgres|valibot|@valibot|@cloudamqp|@electric-sql|@node-rs|bun|bun:|node:|swagger)/
 
 function files(dir: string): string[] {
   if (!existsSync(dir)) return []
@@ -29,54 +31,48 @@ function imports(file: string): string[] {
   return found.map((m) => m[1] ?? m[2] ?? m[3]!).filter(Boolean)
 }
 
-// Kernel modules that are plain types and pure functions, fit for a domain or a core.
-const PURE_KERNEL = new Set([
-  '@shop/shared-kernel/result',
-  '@shop/shared-kernel/event-types',
-  '@shop/shared-kernel/money',
-  '@shop/shared-kernel/app',
-  '@shop/shared-kernel/inbox',
-])
+// The kernel is plain types and pure functions, fit for a domain or a core: every module of it.
+const isKernel = (i: string) => i.startsWith('@shop/kernel/')
+// What the kernel itself may import besides its own files: validation, and the async context of
+// the inbox's duplicate note (no I/O).
+const KERNEL_MAY_IMPORT = new Set(['valibot', 'node:async_hooks'])
 
-/** The use-case files of a service: its `src/app` folder, or the single `src/<service>.ts` before it. */
-function coreFiles(service: string): string[] {
-  const app = join(root, service, 'src', 'app')
-  return existsSync(app) ? files(app) : [join(root, service, 'src', `${service}.ts`)].filter(existsSync)
-}
+/** The use-case files of a service: its `src/app` folder. */
+const coreFiles = (service: string): string[] => files(join(root, service, 'src', 'app'))
 
 /** A core's import is fine when it is a pure kernel module or a file of its domain, its ports or its core. */
 function coreMayImport(service: string, file: string, i: string): boolean {
-  if (PURE_KERNEL.has(i)) return true
+  if (isKernel(i)) return true
   if (!i.startsWith('.')) return false
   const src = join(root, service, 'src')
   const target = resolve(dirname(file), i)
-  const inside = (dir: string) => target.startsWith(join(src, dir) + '/')
+  const inside = (dir: string) => target.startsWith(`${join(src, dir)}/`)
+  return inside('domain') || target === join(src, 'ports.ts') || inside('app')
+}
+
+/** A domain file may import the kernel and the files of its own domain: nothing else. */
+function domainMayImport(service: string, file: string, i: string): boolean {
   return (
-    inside('domain') ||
-    target === join(src, 'ports.ts') ||
-    (existsSync(join(src, 'app')) ? inside('app') : target === join(src, `${service}.ts`))
+    isKernel(i) ||
+    (i.startsWith('.') && resolve(dirname(file), i).startsWith(join(root, service, 'src', 'domain', '/')))
   )
 }
 
 const services = ['auth', 'catalog', 'order']
+const PACKAGES = ['kernel', 'platform', ...services]
 
 describe('dependencies point inward', () => {
   for (const s of services) {
-    test(`${s}/src/domain imports no framework, driver or runtime`, () => {
+    test(`${s}/src/domain imports only its own files and the kernel`, () => {
       const offenders: string[] = []
       for (const f of files(join(root, s, 'src', 'domain'))) {
         for (const i of imports(f)) {
-          const bad =
-            FORBIDDEN.test(i) ||
-            (i.startsWith('@shop/') && !PURE_KERNEL.has(i)) ||
-            i.includes('/adapters/') ||
-            i.endsWith('ports.ts')
-          if (bad) offenders.push(`${relative(root, f)} imports ${i}`)
+          if (!domainMayImport(s, f, i)) offenders.push(`${relative(root, f)} imports ${i}`)
         }
       }
       expect(offenders).toEqual([])
     })
-    test(`${s}'s core (its use cases) imports only its domain, its ports and pure kernel modules`, () => {
+    test(`${s}'s core (its use cases) imports only its domain, its ports and the kernel`, () => {
       const core = coreFiles(s)
       expect(core.length).toBeGreaterThan(0)
       const offenders = core.flatMap((f) =>
@@ -88,13 +84,23 @@ describe('dependencies point inward', () => {
     })
   }
   test('the check itself catches an offender', () => {
-    expect(FORBIDDEN.test('hono/jwt')).toBe(true)
-    expect(FORBIDDEN.test('postgres')).toBe(true)
-    expect(imports(join(root, 'shared-kernel', 'src', 'http', 'app.ts'))).toContain('hono')
+    const domainFile = join(root, 'order', 'src', 'domain', 'order.ts')
+    for (const bad of [
+      'hono',
+      'valibot',
+      'postgres',
+      '@shop/platform/http/problem',
+      '../ports.ts',
+      '../app/place-order.ts',
+    ])
+      expect(domainMayImport('order', domainFile, bad)).toBe(false)
+    expect(domainMayImport('order', domainFile, './status.ts')).toBe(true)
+    expect(domainMayImport('order', domainFile, '@shop/kernel/money')).toBe(true)
+    expect(imports(join(root, 'platform', 'src', 'http', 'app.ts'))).toContain('hono')
     const useCase = join(root, 'auth', 'src', 'app', 'login.ts')
     expect(coreMayImport('auth', useCase, '../domain/user.ts')).toBe(true)
     expect(coreMayImport('auth', useCase, '../adapters/security.ts')).toBe(false)
-    expect(coreMayImport('auth', useCase, '@shop/shared-kernel/http/problem')).toBe(false)
+    expect(coreMayImport('auth', useCase, '@shop/platform/http/problem')).toBe(false)
   })
   test('SQL lives only in postgres adapters (and the kernel postgres module)', () => {
     const offenders: string[] = []
@@ -109,19 +115,26 @@ describe('dependencies point inward', () => {
   })
 })
 
-/** A file's imports as files: relative ones and the kernel's `@shop/shared-kernel/...` (type-only imports count too). */
-function importedFiles(file: string): string[] {
-  return imports(file).flatMap((i) => {
-    const target = i.startsWith('.')
-      ? resolve(dirname(file), i)
-      : i.startsWith('@shop/shared-kernel/testing/')
-        ? join(root, 'shared-kernel', 'testing', `${i.slice('@shop/shared-kernel/testing/'.length)}.ts`)
-        : i.startsWith('@shop/shared-kernel/')
-          ? join(root, 'shared-kernel', 'src', `${i.slice('@shop/shared-kernel/'.length)}.ts`)
+/** The file an import names: relative ones, and `@shop/kernel/...` and `@shop/platform/...`. */
+function importedFile(file: string, i: string): string | undefined {
+  const target = i.startsWith('.')
+    ? resolve(dirname(file), i)
+    : i.startsWith('@shop/platform/testing/')
+      ? join(root, 'platform', 'testing', `${i.slice('@shop/platform/testing/'.length)}.ts`)
+      : i.startsWith('@shop/platform/')
+        ? join(root, 'platform', 'src', `${i.slice('@shop/platform/'.length)}.ts`)
+        : isKernel(i)
+          ? join(root, 'kernel', 'src', `${i.slice('@shop/kernel/'.length)}.ts`)
           : undefined
-    return target && existsSync(target) && target.endsWith('.ts') ? [target] : []
-  })
+  return target && existsSync(target) && target.endsWith('.ts') ? target : undefined
 }
+
+/** A file's imports as files (type-only imports count too). */
+const importedFiles = (file: string): string[] =>
+  imports(file).flatMap((i) => {
+    const t = importedFile(file, i)
+    return t ? [t] : []
+  })
 
 /** The import cycles among `files` (each once, as the path around it). */
 function importCycles(sources: readonly string[]): string[][] {
@@ -144,7 +157,7 @@ function importCycles(sources: readonly string[]): string[][] {
 
 describe('no import cycles', () => {
   test('among the source files of the kernel and the three services', () => {
-    const sources = ['shared-kernel', ...services].flatMap((s) => files(join(root, s, 'src')))
+    const sources = PACKAGES.flatMap((s) => files(join(root, s, 'src')))
     expect(sources.length).toBeGreaterThan(100)
     expect(importCycles(sources).map((c) => c.map((f) => relative(root, f)).join(' → '))).toEqual([])
   })
@@ -164,7 +177,112 @@ describe('no import cycles', () => {
       rmSync(dir, { recursive: true })
     }
     expect(importedFiles(join(root, 'auth', 'src', 'app', 'application.ts'))).toContain(
-      join(root, 'shared-kernel', 'src', 'app.ts'),
+      join(root, 'kernel', 'src', 'app.ts'),
     )
+  })
+})
+
+/** A package's top-level parts: each folder directly under `src/`, and each file there. */
+function partOf(file: string): string | undefined {
+  for (const p of PACKAGES) {
+    const src = join(root, p, 'src')
+    if (!file.startsWith(`${src}/`)) continue
+    return `${p}/src/${relative(src, file).split('/')[0]}`
+  }
+  return undefined
+}
+
+/** Edges between the top-level parts of the packages (`platform/src/http` → `platform/src/bus`). */
+function partEdges(): Map<string, Set<string>> {
+  const edges = new Map<string, Set<string>>()
+  for (const p of PACKAGES)
+    for (const f of files(join(root, p, 'src'))) {
+      const from = partOf(f)!
+      for (const t of importedFiles(f)) {
+        const to = partOf(t)
+        if (!to || to === from) continue
+        if (!edges.has(from)) edges.set(from, new Set())
+        edges.get(from)!.add(to)
+      }
+    }
+  return edges
+}
+
+/** The cycles of a graph (each once, as the path around it). */
+function graphCycles(edges: Map<string, Set<string>>): string[][] {
+  const cycles: string[][] = []
+  const state = new Map<string, 'open' | 'done'>()
+  const stack: string[] = []
+  const visit = (n: string) => {
+    state.set(n, 'open')
+    stack.push(n)
+    for (const m of edges.get(n) ?? []) {
+      if (state.get(m) === 'open') cycles.push([...stack.slice(stack.indexOf(m)), m])
+      else if (!state.has(m)) visit(m)
+    }
+    stack.pop()
+    state.set(n, 'done')
+  }
+  for (const n of edges.keys()) if (!state.has(n)) visit(n)
+  return cycles
+}
+
+describe('package boundaries', () => {
+  test('the kernel imports nothing of the platform or the services, and no I/O library', () => {
+    const offenders = files(join(root, 'kernel', 'src')).flatMap((f) =>
+      imports(f)
+        .filter((i) => !i.startsWith('./') && !KERNEL_MAY_IMPORT.has(i))
+        .map((i) => `${relative(root, f)} imports ${i}`),
+    )
+    expect(offenders).toEqual([])
+  })
+  test('the platform imports no service; no service imports another', () => {
+    const offenders: string[] = []
+    for (const p of ['platform', ...services])
+      for (const f of files(join(root, p, 'src')))
+        for (const i of imports(f)) {
+          const target = i.startsWith('.') ? resolve(dirname(f), i) : ''
+          const other = services.find(
+            (s) =>
+              s !== p && (i === `@shop/${s}` || i.startsWith(`@shop/${s}/`) || target.startsWith(join(root, s, '/'))),
+          )
+          if (other) offenders.push(`${relative(root, f)} imports ${i}`)
+        }
+    expect(offenders).toEqual([])
+  })
+  test('no two folders (top-level parts of a package) import each other, directly or around a loop', () => {
+    expect(graphCycles(partEdges()).map((c) => c.join(' → '))).toEqual([])
+  })
+  test('the loop check finds a loop', () => {
+    const edges = new Map([
+      ['platform/src/http', new Set(['platform/src/observability'])],
+      ['platform/src/observability', new Set(['platform/src/http'])],
+    ])
+    expect(graphCycles(edges)).toEqual([['platform/src/http', 'platform/src/observability', 'platform/src/http']])
+    expect(partOf(join(root, 'platform', 'src', 'http', 'middleware', 'cors.ts'))).toBe('platform/src/http')
+  })
+  test('every package declares what its sources import (dependencies), and its tests (devDependencies too)', () => {
+    const missing: string[] = []
+    for (const p of [...PACKAGES, 'client']) {
+      const pkg = JSON.parse(readFileSync(join(root, p, 'package.json'), 'utf8')) as {
+        dependencies?: Record<string, string>
+        devDependencies?: Record<string, string>
+      }
+      const deps = new Set(Object.keys(pkg.dependencies ?? {}))
+      const all = new Set([...deps, ...Object.keys(pkg.devDependencies ?? {})])
+      for (const [dir, declared] of [
+        ['src', deps],
+        ['test', all],
+        ['testing', all],
+        ['scripts', all],
+      ] as const)
+        for (const f of files(join(root, p, dir)))
+          for (const i of imports(f)) {
+            if (i.startsWith('.') || i.startsWith('node:') || i.startsWith('bun')) continue
+            const name = i.startsWith('@') ? i.split('/').slice(0, 2).join('/') : i.split('/')[0]!
+            if (!declared.has(name)) missing.push(`${relative(root, f)} imports ${name}, not in ${p}/package.json`)
+          }
+    }
+    expect(missing).toEqual([])
   })
 })

@@ -6,9 +6,9 @@ import {
   brokerDefinitions,
   DEV_BROKER_PASSWORDS,
   passwordMatches,
-} from '@shop/shared-kernel/bus/broker-setup'
-import { BROKER_USERS, SERVICES } from '@shop/shared-kernel/bus/ownership'
-import { commonSettings, corsOrigins, loadConfig } from '@shop/shared-kernel/config'
+} from '@shop/platform/bus/broker-setup'
+import { BROKER_USERS, SERVICES } from '@shop/platform/bus/ownership'
+import { commonSettings, corsOrigins, loadConfig } from '@shop/platform/config'
 import * as v from 'valibot'
 import { docsOrigins } from '../scripts/origins.ts'
 
@@ -462,7 +462,7 @@ describe('compose.yaml, profile observability', () => {
     const panels = dash.panels.filter((p) => p.type !== 'row')
     expect(panels.length).toBeGreaterThanOrEqual(8)
     // Every metric name written in the services' sources (prom-client `name: '...'`), with the histogram series.
-    const sources = new Bun.Glob('{shared-kernel,auth,catalog,order}/src/**/*.ts')
+    const sources = new Bun.Glob('{platform,auth,catalog,order}/src/**/*.ts')
     const defined = new Set<string>()
     for (const file of sources.scanSync(root)) {
       for (const m of read(file).matchAll(/\bname: '([a-z_:][a-z0-9_:]*)'/g))
@@ -615,7 +615,7 @@ describe('Dockerfile', () => {
         ).toBe(true)
       })
 
-      test(`CMD runs ${name}/src/main.ts with bun as PID 1, and the final stage copies it and the kernel`, () => {
+      test(`CMD runs ${name}/src/main.ts with bun as PID 1, and the final stage copies it, the kernel and the platform`, () => {
         const cmd = execArgs(last('CMD')?.args ?? '[]')
         if (cmd[0] === 'sh') expect(cmd[2]).toStartWith('exec ')
         expect(shellExec(cmd, env)).toEqual(['bun', `${name}/src/main.ts`])
@@ -623,7 +623,8 @@ describe('Dockerfile', () => {
           .filter((i) => i.op === 'COPY' && !i.args.startsWith('--from'))
           .map((i) => i.args.split(/\s+/)[0]!.replace(/\/$/, ''))
         expect(copies).toContain(name)
-        expect(copies).toContain('shared-kernel')
+        expect(copies).toContain('kernel')
+        expect(copies).toContain('platform')
       })
 
       test(`${name}/src/main.ts exists`, () => {

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'bun:test'
-import { statusTitle } from '@shop/shared-kernel/http/problem'
-import type { Reply } from '@shop/shared-kernel/testing/http'
+import { statusTitle } from '@shop/platform/http/problem'
+import type { Reply } from '@shop/platform/testing/http'
 import { buildAuth, buildCatalog, buildOrder, requester, tokens } from './security/support.ts'
 
 /**

@@ -73,18 +73,13 @@ describe('the README', () => {
   /** The settings the code reads: the keys of the config schemas, and every environment read of the scripts and services. */
   function settingsRead(): Map<string, string> {
     const names = new Map<string, string>()
-    const configs = [
-      'shared-kernel/src/config.ts',
-      'auth/src/config.ts',
-      'catalog/src/config.ts',
-      'order/src/config.ts',
-    ]
+    const configs = ['platform/src/config.ts', 'auth/src/config.ts', 'catalog/src/config.ts', 'order/src/config.ts']
     for (const f of configs) for (const m of read(f).matchAll(/^\s+([A-Z][A-Z0-9_]*): /gm)) names.set(m[1]!, f)
     const code = [
       ...readdirSync(join(ROOT, 'scripts'))
         .filter((f) => f.endsWith('.ts'))
         .map((f) => `scripts/${f}`),
-      ...['shared-kernel', 'auth', 'catalog', 'order'].flatMap((s) => sources(`${s}/src`)),
+      ...['kernel', 'platform', 'auth', 'catalog', 'order'].flatMap((s) => sources(`${s}/src`)),
     ]
     for (const f of code) {
       const text = read(f)
@@ -159,7 +154,7 @@ describe('docs/api.md', () => {
 
   test('names every problem code the services answer with', () => {
     const codes = new Set<string>()
-    for (const f of ['shared-kernel', 'auth', 'catalog', 'order'].flatMap((s) => sources(`${s}/src`))) {
+    for (const f of ['kernel', 'platform', 'auth', 'catalog', 'order'].flatMap((s) => sources(`${s}/src`))) {
       const text = read(f)
       for (const m of text.matchAll(
         /(?:HttpProblem\(\s*\d{3},\s*|problemResponse\(\s*c,\s*(?:\d{3}|e\.status),\s*|problemBody\(\s*\d{3},\s*|fieldProblem\(\s*)'([A-Z][A-Z_]+)'/g,

@@ -1,5 +1,5 @@
 import * as v from 'valibot'
-import { commonSettings, loadConfig, settings } from '@shop/shared-kernel/config'
+import { commonSettings, loadConfig, settings } from '@shop/platform/config'
 import { isValidEmail, isValidPassword, isValidUsername } from './domain/user.ts'
 
 const AuthSettings = v.pipe(

@@ -3,7 +3,7 @@
  * in-memory adapters. Importing this starts nothing and touches no database.
  */
 export { authApplication, type AuthApplication } from './app/application.ts'
-export type { AuthDeps } from './app/deps.ts'
+export type { AuthDeps } from './ports.ts'
 export * from './domain/user.ts'
 export type { AuthError } from './domain/errors.ts'
 export type * from './ports.ts'

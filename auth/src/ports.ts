@@ -1,7 +1,7 @@
-import type { Events, Page, Paged } from '@shop/shared-kernel/app'
-import type { Result } from '@shop/shared-kernel/result'
+import type { Clock, Events, Page, Paged } from '@shop/kernel/app'
+import type { Result } from '@shop/kernel/result'
 import type { Conflict } from './domain/errors.ts'
-import type { AttemptLimit } from './domain/throttle.ts'
+import type { AttemptLimit, LoginRules, ThrottleRule } from './domain/throttle.ts'
 import type { User } from './domain/user.ts'
 
 /** The user store. Username and email lookups are case-insensitive; uniqueness is the store's to enforce. */
@@ -66,4 +66,15 @@ export interface Tokens {
 
 export interface Ids {
   uuid(): string
+}
+
+/** What auth's use cases run on; each takes the part it needs. */
+export interface AuthDeps {
+  readonly store: AuthStore
+  readonly hasher: PasswordHasher
+  readonly tokens: Tokens
+  readonly clock: Clock
+  readonly ids: Ids
+  /** Login limits (per account and address, per address, per account) and registrations per address. */
+  readonly throttle: { readonly login: LoginRules; readonly registrations: ThrottleRule }
 }

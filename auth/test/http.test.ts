@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test'
-import { expectProblem } from '@shop/shared-kernel/testing/problem'
+import { expectProblem } from '@shop/platform/testing/problem'
 import { authTestApp, SECRET } from './support.ts'
 
 describe('POST /api/v1/auth/register', () => {

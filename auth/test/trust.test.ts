@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, test } from 'bun:test'
-import { adapterDatabases } from '@shop/shared-kernel/testing/databases'
+import { adapterDatabases } from '@shop/platform/testing/databases'
 import { MIGRATIONS } from '../src/main.ts'
 import { memoryAuthStore } from '../src/adapters/memory/store.ts'
 import { postgresAuthStore } from '../src/adapters/postgres/store.ts'

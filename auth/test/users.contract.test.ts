@@ -1,6 +1,6 @@
 import { describe, expect, test, beforeAll } from 'bun:test'
-import { adapterDatabases } from '@shop/shared-kernel/testing/databases'
-import { err, ok } from '@shop/shared-kernel/result'
+import { adapterDatabases } from '@shop/platform/testing/databases'
+import { err, ok } from '@shop/kernel/result'
 import { MIGRATIONS } from '../src/main.ts'
 import { memoryAuthStore } from '../src/adapters/memory/store.ts'
 import { postgresAuthStore } from '../src/adapters/postgres/store.ts'

@@ -10,9 +10,9 @@
  * Prints a markdown table and writes bench/results/conditional.json.
  */
 import postgres from 'postgres'
-import { silentLogger } from '@shop/shared-kernel/log'
-import { openDatabase } from '@shop/shared-kernel/postgres/connect'
-import { migrate } from '@shop/shared-kernel/postgres/migrate'
+import { silentLogger } from '@shop/platform/log'
+import { openDatabase } from '@shop/platform/postgres/connect'
+import { migrate } from '@shop/platform/postgres/migrate'
 import { MIGRATIONS } from '../../catalog/src/main.ts'
 import { buildTree, load } from './data.ts'
 import { WRK, lua, measureWithCpu, writeResult } from '../lib/measure.ts'

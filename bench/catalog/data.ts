@@ -2,7 +2,7 @@
  * The catalog benchmark data set, shared by bench/catalog and bench/http: 10,000 categories
  * (20 levels deep at most) and 100,000 products, the same every run (seeded generator).
  */
-import type { Sql } from '@shop/shared-kernel/postgres/connect'
+import type { Sql } from '@shop/platform/postgres/connect'
 import { nameKey } from '../../catalog/src/domain/name-key.ts'
 
 const CATEGORIES = 10_000
@@ -129,9 +129,9 @@ export async function load(sql: Sql, cats: Cat[]) {
  * migrations' triggers, as they would for any catalog import.
  */
 if (import.meta.main) {
-  const { ensureDatabase, openDatabase } = await import('@shop/shared-kernel/postgres/connect')
-  const { migrate } = await import('@shop/shared-kernel/postgres/migrate')
-  const { silentLogger } = await import('@shop/shared-kernel/log')
+  const { ensureDatabase, openDatabase } = await import('@shop/platform/postgres/connect')
+  const { migrate } = await import('@shop/platform/postgres/migrate')
+  const { silentLogger } = await import('@shop/platform/log')
   const { MIGRATIONS } = await import('../../catalog/src/main.ts')
   const url = process.argv[2] ?? 'postgres://postgres@127.0.0.1:5432/shop_bench_catalog'
   await ensureDatabase(url, silentLogger)

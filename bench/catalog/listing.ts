@@ -18,9 +18,9 @@
  *   BENCH_LISTING_SECONDS (default 5) per wrk run, after 2 s of warm-up.
  */
 import { join } from 'node:path'
-import { silentLogger } from '@shop/shared-kernel/log'
-import { openDatabase, type Sql } from '@shop/shared-kernel/postgres/connect'
-import { systemClock } from '@shop/shared-kernel/app'
+import { silentLogger } from '@shop/platform/log'
+import { openDatabase, type Sql } from '@shop/platform/postgres/connect'
+import { systemClock } from '@shop/kernel/app'
 import { catalogApplication } from '../../catalog/src/app/application.ts'
 import { postgresCatalogStore } from '../../catalog/src/adapters/postgres/store.ts'
 import { LISTING_DB, type Subtree, loadCatalog, pickSubtrees } from './load-catalog.ts'

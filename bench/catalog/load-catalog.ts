@@ -10,9 +10,9 @@
  *     default postgres://postgres@127.0.0.1:5432/shop_bench_listing (created if missing;
  *     its schema is dropped and migrated first). Prints the subtrees it picked.
  */
-import { silentLogger } from '@shop/shared-kernel/log'
-import { ensureDatabase, openDatabase, type Sql } from '@shop/shared-kernel/postgres/connect'
-import { migrate } from '@shop/shared-kernel/postgres/migrate'
+import { silentLogger } from '@shop/platform/log'
+import { ensureDatabase, openDatabase, type Sql } from '@shop/platform/postgres/connect'
+import { migrate } from '@shop/platform/postgres/migrate'
 import { MIGRATIONS } from '../../catalog/src/main.ts'
 import { buildTree, load } from './data.ts'
 

@@ -17,11 +17,11 @@ const sql = postgres(process.env.DATABASE_URL!, {
 })
 // The listing runs on the services' own connection settings and adapter (from the tree under test).
 const servicesRoot = process.env.SERVICES_ROOT ?? join(import.meta.dir, '..', '..')
-const { openDatabase } = await import(join(servicesRoot, 'shared-kernel', 'src', 'postgres', 'connect.ts'))
+const { openDatabase } = await import(join(servicesRoot, 'platform', 'src', 'postgres', 'connect.ts'))
 const { postgresProductReads } = await import(
   join(servicesRoot, 'catalog', 'src', 'adapters', 'postgres', 'products.ts')
 )
-const { silentLogger } = await import(join(servicesRoot, 'shared-kernel', 'src', 'log.ts'))
+const { silentLogger } = await import(join(servicesRoot, 'platform', 'src', 'log.ts'))
 const db = await openDatabase({
   url: process.env.DATABASE_URL,
   dataDir: '',

@@ -12,16 +12,16 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { AmqpBus, brokerUser } from '@shop/shared-kernel/bus/amqp'
-import { createLogger } from '@shop/shared-kernel/log'
-import { ensureDatabase, openDatabase } from '@shop/shared-kernel/postgres/connect'
-import { migrate, USER_REPLICA_MIGRATIONS } from '@shop/shared-kernel/postgres/migrate'
-import { OutboxRelay } from '@shop/shared-kernel/postgres/relay'
-import { postgresInbox } from '@shop/shared-kernel/postgres/inbox'
-import { transact } from '@shop/shared-kernel/postgres/transact'
-import { postgresUserReplica } from '@shop/shared-kernel/postgres/user-replica'
-import type { Envelope } from '@shop/shared-kernel/event-types'
-import { ok } from '@shop/shared-kernel/result'
+import { AmqpBus, brokerUser } from '@shop/platform/bus/amqp'
+import { createLogger } from '@shop/platform/log'
+import { ensureDatabase, openDatabase } from '@shop/platform/postgres/connect'
+import { migrate, USER_REPLICA_MIGRATIONS } from '@shop/platform/postgres/migrate'
+import { OutboxRelay } from '@shop/platform/postgres/relay'
+import { postgresInbox } from '@shop/platform/postgres/inbox'
+import { transact } from '@shop/platform/postgres/transact'
+import { postgresUserReplica } from '@shop/platform/postgres/user-replica'
+import type { Envelope } from '@shop/kernel/event-types'
+import { ok } from '@shop/kernel/result'
 
 const { values } = parseArgs({
   options: { events: { type: 'string', default: '1000' }, burst: { type: 'string', default: '20000' } },
@@ -166,7 +166,7 @@ writeFileSync(join(import.meta.dir, '..', 'results', 'events.json'), JSON.string
 await relay.stop()
 await subBus.close()
 await pubBus.close()
-const { deleteQueues } = await import('@shop/shared-kernel/testing/broker')
+const { deleteQueues } = await import('@shop/platform/testing/broker')
 await deleteQueues([`${prefix}catalog.users`, `${prefix}catalog.users.dead`], [`${prefix}events`, `${prefix}dlx`])
 await pub.close()
 await sub.close()

@@ -12,8 +12,8 @@ import { mkdirSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import postgres from 'postgres'
-import { resetShopVhost, serviceUrl } from '@shop/shared-kernel/testing/broker'
-import { api, eventually as poll } from '@shop/shared-kernel/testing/client'
+import { resetShopVhost, serviceUrl } from '@shop/platform/testing/broker'
+import { api, eventually as poll } from '@shop/platform/testing/client'
 
 export const ROOT = join(import.meta.dir, '..', '..')
 /**

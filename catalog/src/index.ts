@@ -3,7 +3,7 @@
  * in-memory adapters. Importing this starts nothing and touches no database.
  */
 export { catalogApplication, type CatalogApplication } from './app/application.ts'
-export type { StockOutcome } from './app/order-stock.ts'
+export type { StockOutcome } from './app/support/order-stock.ts'
 export * from './domain/category.ts'
 export * from './domain/product.ts'
 export * from './domain/stock.ts'

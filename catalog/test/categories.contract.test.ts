@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, test } from 'bun:test'
-import { adapterDatabases } from '@shop/shared-kernel/testing/databases'
-import { type Result, err, ok } from '@shop/shared-kernel/result'
+import { adapterDatabases } from '@shop/platform/testing/databases'
+import { type Result, err, ok } from '@shop/kernel/result'
 import { MIGRATIONS } from '../src/main.ts'
 import { memoryCatalogStore } from '../src/adapters/memory/store.ts'
 import { postgresCatalogStore } from '../src/adapters/postgres/store.ts'

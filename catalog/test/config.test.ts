@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test'
-import { ConfigError } from '@shop/shared-kernel/config'
+import { ConfigError } from '@shop/platform/config'
 import { loadCatalogConfig } from '../src/config.ts'
 
 describe('catalog config', () => {

@@ -1,4 +1,4 @@
-import type { Sql } from '@shop/shared-kernel/postgres/connect'
+import type { Sql } from '@shop/platform/postgres/connect'
 
 /**
  * What the catalog database derives from its adjacency list (migration 003), recomputed from

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'bun:test'
 import { ADMIN, USER, catalogTestApp, expectAdminOnly } from './support.ts'
-import { expectProblem } from '@shop/shared-kernel/testing/problem'
+import { expectProblem } from '@shop/platform/testing/problem'
 
 const CATEGORY_KEYS = ['created_at', 'description', 'id', 'level', 'name', 'parent_id', 'updated_at']
 

@@ -1,12 +1,12 @@
 import { beforeAll, describe, expect, test } from 'bun:test'
-import type { Envelope } from '@shop/shared-kernel/event-types'
-import { adapterDatabases } from '@shop/shared-kernel/testing/databases'
+import type { Envelope } from '@shop/kernel/event-types'
+import { adapterDatabases } from '@shop/platform/testing/databases'
 import { MIGRATIONS } from '../src/main.ts'
 import { memoryCatalogStore } from '../src/adapters/memory/store.ts'
 import { postgresCatalogStore } from '../src/adapters/postgres/store.ts'
 import type { CatalogStore } from '../src/ports.ts'
 import { ADMIN, catalogTestApp, expectAdminOnly } from './support.ts'
-import { expectProblem } from '@shop/shared-kernel/testing/problem'
+import { expectProblem } from '@shop/platform/testing/problem'
 
 const PRODUCT_KEYS = [
   'category',

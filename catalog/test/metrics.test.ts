@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'bun:test'
-import { createMetrics } from '@shop/shared-kernel/observability/metrics'
-import { requestCount, sample } from '@shop/shared-kernel/testing/metrics'
+import { createMetrics } from '@shop/platform/observability/metrics'
+import { requestCount, sample } from '@shop/platform/testing/metrics'
 import { catalogTestApp } from './support.ts'
 
 /** GET /metrics of catalog after known traffic: the request histogram moved by exactly that, by route template. */

@@ -1,11 +1,11 @@
 import { beforeAll, describe, expect, test } from 'bun:test'
-import { adapterDatabases } from '@shop/shared-kernel/testing/databases'
+import { adapterDatabases } from '@shop/platform/testing/databases'
 import { MIGRATIONS } from '../src/main.ts'
 import { memoryCatalogStore } from '../src/adapters/memory/store.ts'
 import { postgresCatalogStore } from '../src/adapters/postgres/store.ts'
 import type { CatalogStore } from '../src/ports.ts'
 import { catalogTestApp } from './support.ts'
-import { expectProblem } from '@shop/shared-kernel/testing/problem'
+import { expectProblem } from '@shop/platform/testing/problem'
 
 /**
  * Every free-text input of the catalog refuses a NUL (PostgreSQL cannot store one: it would be a

@@ -1,10 +1,10 @@
 import { beforeAll, describe, expect, test } from 'bun:test'
-import type { Envelope } from '@shop/shared-kernel/event-types'
-import { adapterDatabases } from '@shop/shared-kernel/testing/databases'
-import type { Sql } from '@shop/shared-kernel/postgres/connect'
-import type { Result } from '@shop/shared-kernel/result'
+import type { Envelope } from '@shop/kernel/event-types'
+import { adapterDatabases } from '@shop/platform/testing/databases'
+import type { Sql } from '@shop/platform/postgres/connect'
+import type { Result } from '@shop/kernel/result'
 import { MIGRATIONS } from '../src/main.ts'
-import { systemClock } from '@shop/shared-kernel/app'
+import { systemClock } from '@shop/kernel/app'
 import { type CatalogApplication, catalogApplication } from '../src/app/application.ts'
 import { memoryCatalogStore } from '../src/adapters/memory/store.ts'
 import { postgresCatalogStore } from '../src/adapters/postgres/store.ts'
@@ -48,7 +48,7 @@ function contract(name: string, make: () => Promise<{ store: CatalogStore; recor
     test('a reservation takes every line and answers stock.reserved; product.updated for each product, same correlation id', async () => {
       const [a, b] = [await product(5), await product(2)]
       const o = order()
-      const r = await core.handlers.reserveStock(
+      const r = await core.events.reserveStock(
         {
           orderId: o,
           items: [
@@ -77,7 +77,7 @@ function contract(name: string, make: () => Promise<{ store: CatalogStore; recor
     test('one short or unknown line rejects the whole order, names the products, takes nothing', async () => {
       const [a, b] = [await product(5), await product(1)]
       const o = order()
-      const r = await core.handlers.reserveStock(
+      const r = await core.events.reserveStock(
         {
           orderId: o,
           items: [
@@ -100,7 +100,7 @@ function contract(name: string, make: () => Promise<{ store: CatalogStore; recor
       value(await core.commands.deleteProduct(b))
       const o2 = order()
       expect(
-        value(await core.handlers.reserveStock({ orderId: o2, items: [{ productId: b, quantity: 1 }] }, meta())),
+        value(await core.events.reserveStock({ orderId: o2, items: [{ productId: b, quantity: 1 }] }, meta())),
       ).toBe('rejected')
       expect(
         (await recorded()).find((e) => e.type === 'stock.rejected' && (e.data as any).order_id === o2)!.data,
@@ -111,14 +111,14 @@ function contract(name: string, make: () => Promise<{ store: CatalogStore; recor
       const a = await product(3)
       const o = order()
       const m = meta()
-      expect(value(await core.handlers.reserveStock({ orderId: o, items: [{ productId: a, quantity: 1 }] }, m))).toBe(
+      expect(value(await core.events.reserveStock({ orderId: o, items: [{ productId: a, quantity: 1 }] }, m))).toBe(
         'reserved',
       )
-      expect(value(await core.handlers.reserveStock({ orderId: o, items: [{ productId: a, quantity: 1 }] }, m))).toBe(
+      expect(value(await core.events.reserveStock({ orderId: o, items: [{ productId: a, quantity: 1 }] }, m))).toBe(
         'duplicate',
       )
       expect(
-        value(await core.handlers.reserveStock({ orderId: o, items: [{ productId: a, quantity: 1 }] }, meta())),
+        value(await core.events.reserveStock({ orderId: o, items: [{ productId: a, quantity: 1 }] }, meta())),
       ).toBe('answered-again')
       expect(await stockOf(a)).toBe(2)
       expect(await eventsFor(o)).toEqual(['stock.reserved', 'stock.reserved'])
@@ -127,35 +127,33 @@ function contract(name: string, make: () => Promise<{ store: CatalogStore; recor
     test('release puts the reserved units back exactly once, even for two different events; nothing without a reservation', async () => {
       const a = await product(4)
       const o = order()
-      value(await core.handlers.reserveStock({ orderId: o, items: [{ productId: a, quantity: 3 }] }, meta()))
+      value(await core.events.reserveStock({ orderId: o, items: [{ productId: a, quantity: 3 }] }, meta()))
       expect(await stockOf(a)).toBe(1)
       // the event's items are not trusted: the recorded reservation says what to put back
       const cancelled = { orderId: o, items: [{ productId: a, quantity: 300 }] }
       const outcomes = await Promise.all([
-        core.handlers.releaseStock(cancelled, meta()),
-        core.handlers.releaseStock(cancelled, meta()),
-        core.handlers.releaseStock(cancelled, meta()),
+        core.events.releaseStock(cancelled, meta()),
+        core.events.releaseStock(cancelled, meta()),
+        core.events.releaseStock(cancelled, meta()),
       ])
       expect(outcomes.map(value).sort()).toEqual(['nothing-to-release', 'nothing-to-release', 'released'])
       expect(await stockOf(a)).toBe(4)
-      expect(value(await core.handlers.releaseStock({ orderId: order(), items: [] }, meta()))).toBe(
-        'nothing-to-release',
-      )
+      expect(value(await core.events.releaseStock({ orderId: order(), items: [] }, meta()))).toBe('nothing-to-release')
       // a rejected order has nothing to release
       const o2 = order()
-      value(await core.handlers.reserveStock({ orderId: o2, items: [{ productId: a, quantity: 99 }] }, meta()))
+      value(await core.events.reserveStock({ orderId: o2, items: [{ productId: a, quantity: 99 }] }, meta()))
       expect(
-        value(await core.handlers.releaseStock({ orderId: o2, items: [{ productId: a, quantity: 99 }] }, meta())),
+        value(await core.events.releaseStock({ orderId: o2, items: [{ productId: a, quantity: 99 }] }, meta())),
       ).toBe('nothing-to-release')
       expect(await stockOf(a)).toBe(4)
       // a released order placed again (the order service re-places edited lines) opens a new round
       expect(
-        value(await core.handlers.reserveStock({ orderId: o, items: [{ productId: a, quantity: 1 }] }, meta())),
+        value(await core.events.reserveStock({ orderId: o, items: [{ productId: a, quantity: 1 }] }, meta())),
       ).toBe('reserved')
       expect(await stockOf(a)).toBe(3)
       // and so does a rejected one
       expect(
-        value(await core.handlers.reserveStock({ orderId: o2, items: [{ productId: a, quantity: 2 }] }, meta())),
+        value(await core.events.reserveStock({ orderId: o2, items: [{ productId: a, quantity: 2 }] }, meta())),
       ).toBe('reserved')
       expect(await stockOf(a)).toBe(1)
     })
@@ -163,21 +161,19 @@ function contract(name: string, make: () => Promise<{ store: CatalogStore; recor
     test('a new round that overtakes the release of the previous one is refused (retried by the bus), and succeeds after it', async () => {
       const a = await product(5)
       const o = order()
-      value(await core.handlers.reserveStock({ orderId: o, items: [{ productId: a, quantity: 2 }] }, meta()))
+      value(await core.events.reserveStock({ orderId: o, items: [{ productId: a, quantity: 2 }] }, meta()))
       const early = meta()
-      const thrown = await core.handlers
-        .reserveStock({ orderId: o, items: [{ productId: a, quantity: 3 }] }, early)
-        .then(
-          () => 'accepted',
-          (e: Error) => e.message,
-        )
+      const thrown = await core.events.reserveStock({ orderId: o, items: [{ productId: a, quantity: 3 }] }, early).then(
+        () => 'accepted',
+        (e: Error) => e.message,
+      )
       expect(thrown).toContain('retry')
       expect(await stockOf(a)).toBe(3)
-      value(await core.handlers.releaseStock({ orderId: o, items: [{ productId: a, quantity: 2 }] }, meta()))
+      value(await core.events.releaseStock({ orderId: o, items: [{ productId: a, quantity: 2 }] }, meta()))
       // the redelivery of the same event (its inbox claim was rolled back) now reserves the new lines
-      expect(
-        value(await core.handlers.reserveStock({ orderId: o, items: [{ productId: a, quantity: 3 }] }, early)),
-      ).toBe('reserved')
+      expect(value(await core.events.reserveStock({ orderId: o, items: [{ productId: a, quantity: 3 }] }, early))).toBe(
+        'reserved',
+      )
       expect(await stockOf(a)).toBe(2)
     })
 
@@ -185,7 +181,7 @@ function contract(name: string, make: () => Promise<{ store: CatalogStore; recor
       const a = await product(9)
       const orders = Array.from({ length: 30 }, () => order())
       const outcomes = await Promise.all(
-        orders.map((o) => core.handlers.reserveStock({ orderId: o, items: [{ productId: a, quantity: 1 }] }, meta())),
+        orders.map((o) => core.events.reserveStock({ orderId: o, items: [{ productId: a, quantity: 1 }] }, meta())),
       )
       const values = outcomes.map(value)
       expect(values.filter((v) => v === 'reserved').length).toBe(9)
@@ -201,7 +197,7 @@ function contract(name: string, make: () => Promise<{ store: CatalogStore; recor
       const [a, b] = [await product(10), await product(10)]
       const outcomes = await Promise.all(
         Array.from({ length: 24 }, (_, i) =>
-          core.handlers.reserveStock(
+          core.events.reserveStock(
             {
               orderId: order(),
               items:
@@ -227,7 +223,7 @@ function contract(name: string, make: () => Promise<{ store: CatalogStore; recor
       const a = await product(20)
       const placed = Array.from({ length: 10 }, () => order())
       await Promise.all(
-        placed.map((o) => core.handlers.reserveStock({ orderId: o, items: [{ productId: a, quantity: 2 }] }, meta())),
+        placed.map((o) => core.events.reserveStock({ orderId: o, items: [{ productId: a, quantity: 2 }] }, meta())),
       )
       expect(await stockOf(a)).toBe(0)
       // cancel half of them twice each, while more orders arrive
@@ -236,10 +232,10 @@ function contract(name: string, make: () => Promise<{ store: CatalogStore; recor
         ...placed
           .slice(0, 5)
           .flatMap((o) => [
-            core.handlers.releaseStock({ orderId: o, items: [] }, meta()),
-            core.handlers.releaseStock({ orderId: o, items: [] }, meta()),
+            core.events.releaseStock({ orderId: o, items: [] }, meta()),
+            core.events.releaseStock({ orderId: o, items: [] }, meta()),
           ]),
-        ...late.map((o) => core.handlers.reserveStock({ orderId: o, items: [{ productId: a, quantity: 2 }] }, meta())),
+        ...late.map((o) => core.events.reserveStock({ orderId: o, items: [{ productId: a, quantity: 2 }] }, meta())),
       ])
       const reservedLate = results
         .slice(10)

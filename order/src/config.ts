@@ -1,5 +1,5 @@
 import * as v from 'valibot'
-import { commonSettings, loadConfig } from '@shop/shared-kernel/config'
+import { commonSettings, loadConfig } from '@shop/platform/config'
 
 const OrderSettings = v.object({
   ...commonSettings(8002),

@@ -3,7 +3,7 @@
  * the in-memory adapters. Importing this starts nothing and touches no database.
  */
 export { orderApplication, type OrderApplication } from './app/application.ts'
-export type { OrderDeps } from './app/deps.ts'
+export type { OrderDeps } from './ports.ts'
 export type { Idempotency, PlaceOrderInput, Placed } from './app/place-order.ts'
 export type { ProductOutcome } from './app/apply-product-event.ts'
 export type { StockOutcome } from './app/on-stock-answer.ts'

@@ -1,6 +1,6 @@
-import type { Events, Page, Paged } from '@shop/shared-kernel/app'
-import type { Inbox } from '@shop/shared-kernel/inbox'
-import type { Result } from '@shop/shared-kernel/result'
+import type { Clock, Events, Page, Paged } from '@shop/kernel/app'
+import type { Inbox } from '@shop/kernel/inbox'
+import type { Result } from '@shop/kernel/result'
 import type { StatusChange } from './domain/history.ts'
 import type { NewOrder, Order } from './domain/order.ts'
 import type { ReplicaProduct } from './domain/product.ts'
@@ -89,4 +89,10 @@ export interface OrderStore {
   readonly products: Products
   /** Runs `work` in one transaction: commits when it returns ok, rolls back when it returns an error or throws. */
   transact<T, E>(work: (tx: OrderTx) => Promise<Result<T, E>>): Promise<Result<T, E>>
+}
+
+/** What every order use case runs on: the store (its transactions carry the outbox and the inbox) and the clock. */
+export interface OrderDeps {
+  readonly store: OrderStore
+  readonly clock: Clock
 }

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test'
-import { err, ok } from '@shop/shared-kernel/result'
+import { err, ok } from '@shop/kernel/result'
 import {
   type Caller,
   type Order,

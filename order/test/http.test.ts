@@ -1,10 +1,10 @@
 import { describe, expect, test } from 'bun:test'
-import { silentLogger } from '@shop/shared-kernel/log'
-import { call } from '@shop/shared-kernel/testing/http'
-import { orderHttp } from '../src/adapters/http/app.ts'
+import { silentLogger } from '@shop/platform/log'
+import { call } from '@shop/platform/testing/http'
+import { orderHttp } from '../src/adapters/http/routes.ts'
 import { memoryOrderStore } from '../src/adapters/memory/store.ts'
 import { orderApplication } from '../src/app/application.ts'
-import { expectProblem } from '@shop/shared-kernel/testing/problem'
+import { expectProblem } from '@shop/platform/testing/problem'
 import { SECRET, deleteProduct, envelope, orderTestApp, steppingClock } from './support.ts'
 
 const ORDER_KEYS = [

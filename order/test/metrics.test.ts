@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'bun:test'
-import { createMetrics } from '@shop/shared-kernel/observability/metrics'
-import { requestCount, sample } from '@shop/shared-kernel/testing/metrics'
+import { createMetrics } from '@shop/platform/observability/metrics'
+import { requestCount, sample } from '@shop/platform/testing/metrics'
 import { envelope, orderTestApp } from './support.ts'
 
 /** GET /metrics of order after known traffic: requests by route template, the saga by final status. */

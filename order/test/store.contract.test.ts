@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, test } from 'bun:test'
-import { err, ok } from '@shop/shared-kernel/result'
-import { adapterDatabases } from '@shop/shared-kernel/testing/databases'
+import { err, ok } from '@shop/kernel/result'
+import { adapterDatabases } from '@shop/platform/testing/databases'
 import { memoryOrderStore } from '../src/adapters/memory/store.ts'
 import { postgresOrderStore } from '../src/adapters/postgres/store.ts'
 import { statusChange } from '../src/domain/history.ts'

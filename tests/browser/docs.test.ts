@@ -3,7 +3,7 @@ import { copyFileSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { BrowserContext, Page } from 'playwright-core'
-import { type Chromium, launchChromium, useChromium } from '@shop/shared-kernel/testing/chromium'
+import { type Chromium, launchChromium, useChromium } from '@shop/platform/testing/chromium'
 import { ADMIN, SECRET, type ServiceName, root, useServers } from '../integration/harness.ts'
 import { dropDatabases, type Running, startDatabases, startScript } from './harness.ts'
 

@@ -5,7 +5,7 @@
  * dropped when it stops) and this checkout's test vhost.
  */
 import postgres from 'postgres'
-import { serverUrl } from '@shop/shared-kernel/testing/databases'
+import { serverUrl } from '@shop/platform/testing/databases'
 import { checkout, resetBroker, root, SERVICES, type ServiceName, serviceAmqpUrl } from '../integration/harness.ts'
 
 export interface Running {

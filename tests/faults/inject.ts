@@ -1,7 +1,7 @@
 import { AMQPClient } from '@cloudamqp/amqp-client'
 import postgres from 'postgres'
-import { brokerUrl } from '@shop/shared-kernel/testing/broker'
-import { serverUrl } from '@shop/shared-kernel/testing/databases'
+import { brokerUrl } from '@shop/platform/testing/broker'
+import { serverUrl } from '@shop/platform/testing/databases'
 import { dbName, SERVICES, type ServiceName, type Shop, testAmqpUrl } from '../integration/harness.ts'
 import { FAULT_VHOST } from './world.ts'
 

@@ -1,6 +1,6 @@
 import { AMQPClient } from '@cloudamqp/amqp-client'
-import { brokerUrl } from '@shop/shared-kernel/testing/broker'
-import { TOPOLOGY, queueName } from '@shop/shared-kernel/bus/topology'
+import { brokerUrl } from '@shop/platform/testing/broker'
+import { TOPOLOGY, queueName } from '@shop/platform/bus/topology'
 import { eventually, SERVICES, type ServiceName, testAmqpUrl } from '../integration/harness.ts'
 import { type Dbs, FAULT_VHOST, type World, withDbs } from './world.ts'
 

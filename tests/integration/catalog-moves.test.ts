@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import postgres from 'postgres'
-import { serverUrl, useServer } from '@shop/shared-kernel/testing/databases'
-import { tokenFactory } from '@shop/shared-kernel/testing/http'
+import { serverUrl, useServer } from '@shop/platform/testing/databases'
+import { tokenFactory } from '@shop/platform/testing/http'
 import { derivedDataErrors } from '../../catalog/test/derived.ts'
 import { SECRET, Service, checkout } from './harness.ts'
 

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { AMQPClient } from '@cloudamqp/amqp-client'
 import postgres from 'postgres'
-import { makeEnvelope } from '@shop/shared-kernel/event-types'
-import { TcpProxy } from '@shop/shared-kernel/testing/tcp-proxy'
-import { brokerUrl } from '@shop/shared-kernel/testing/broker'
+import { makeEnvelope } from '@shop/kernel/event-types'
+import { TcpProxy } from '@shop/platform/testing/tcp-proxy'
+import { brokerUrl } from '@shop/platform/testing/broker'
 import {
   ADMIN,
   api,

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { AMQPClient } from '@cloudamqp/amqp-client'
 import postgres from 'postgres'
-import { type DomainEvent, type EventType, makeEnvelope } from '@shop/shared-kernel/event-types'
-import { ownerOf, type Service } from '@shop/shared-kernel/bus/ownership'
-import { queueName, TOPOLOGY } from '@shop/shared-kernel/bus/topology'
+import { type DomainEvent, type EventType, makeEnvelope } from '@shop/kernel/event-types'
+import { ownerOf, type Service } from '@shop/platform/bus/ownership'
+import { queueName, TOPOLOGY } from '@shop/platform/bus/topology'
 import {
   ADMIN,
   api,

@@ -9,9 +9,9 @@ import { afterAll, beforeAll } from 'bun:test'
 import { join } from 'node:path'
 import { AMQPClient } from '@cloudamqp/amqp-client'
 import postgres from 'postgres'
-import { serverUrl, useServer } from '@shop/shared-kernel/testing/databases'
-import { brokerUrl, resetShopVhost, serviceUrl, useBrokerSetup, vhostUrl } from '@shop/shared-kernel/testing/broker'
-import { api, eventually as poll } from '@shop/shared-kernel/testing/client'
+import { serverUrl, useServer } from '@shop/platform/testing/databases'
+import { brokerUrl, resetShopVhost, serviceUrl, useBrokerSetup, vhostUrl } from '@shop/platform/testing/broker'
+import { api, eventually as poll } from '@shop/platform/testing/client'
 
 export const root = join(import.meta.dir, '..', '..')
 export const SECRET = 'integration-secret-0123456789abcdef0123456789'

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from '@shop/shared-kernel/testing/otlp-receiver'
-import { sample } from '@shop/shared-kernel/testing/metrics'
+import { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from '@shop/platform/testing/otlp-receiver'
+import { sample } from '@shop/platform/testing/metrics'
 import { ADMIN, api, eventually, type Shop, startShop, useServers } from './harness.ts'
 
 /**

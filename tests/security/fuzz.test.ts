@@ -20,8 +20,8 @@
  */
 import { describe, expect, test } from 'bun:test'
 import fc from 'fast-check'
-import { call, type CallOptions, type Reply } from '@shop/shared-kernel/testing/http'
-import { adapterDatabases } from '@shop/shared-kernel/testing/databases'
+import { call, type CallOptions, type Reply } from '@shop/platform/testing/http'
+import { adapterDatabases } from '@shop/platform/testing/databases'
 import { MIGRATIONS as AUTH_MIGRATIONS } from '../../auth/src/main.ts'
 import { postgresAuthStore } from '../../auth/src/adapters/postgres/store.ts'
 import type { AuthStore } from '../../auth/src/ports.ts'

@@ -5,11 +5,11 @@
  * everything a memory store holds (to prove that a refused request wrote nothing).
  */
 import type { Hono } from 'hono'
-import { type Envelope, makeEnvelope } from '@shop/shared-kernel/event-types'
-import { memoryUserReplica } from '@shop/shared-kernel/memory/user-replica'
-import { MemoryTransactor, type Snapshotting } from '@shop/shared-kernel/memory/transactor'
-import { createLogger, type Logger } from '@shop/shared-kernel/log'
-import { ok } from '@shop/shared-kernel/result'
+import { type Envelope, makeEnvelope } from '@shop/kernel/event-types'
+import { memoryUserReplica } from '@shop/platform/memory/user-replica'
+import { MemoryTransactor, type Snapshotting } from '@shop/platform/memory/transactor'
+import { createLogger, type Logger } from '@shop/platform/log'
+import { ok } from '@shop/kernel/result'
 import {
   call,
   type CallOptions,
@@ -17,16 +17,16 @@ import {
   TEST_SECRET,
   testHttpOptions,
   tokenFactory,
-} from '@shop/shared-kernel/testing/http'
+} from '@shop/platform/testing/http'
 import type { AuthStore } from '../../auth/src/ports.ts'
 import { authTestApp } from '../../auth/test/support.ts'
-import { systemClock } from '@shop/shared-kernel/app'
+import { systemClock } from '@shop/kernel/app'
 import { catalogApplication } from '../../catalog/src/app/application.ts'
 import { catalogHttp } from '../../catalog/src/adapters/http/routes.ts'
 import { memoryCatalogStore } from '../../catalog/src/adapters/memory/store.ts'
 import type { CatalogStore } from '../../catalog/src/ports.ts'
 import { orderApplication } from '../../order/src/app/application.ts'
-import { orderHttp } from '../../order/src/adapters/http/app.ts'
+import { orderHttp } from '../../order/src/adapters/http/routes.ts'
 import { memoryOrderStore } from '../../order/src/adapters/memory/store.ts'
 import type { OrderStore } from '../../order/src/ports.ts'
 

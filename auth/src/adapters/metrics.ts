@@ -1,5 +1,5 @@
 import { Counter } from 'prom-client'
-import type { ServiceMetrics } from '@shop/shared-kernel/observability/metrics'
+import type { ServiceMetrics } from '@shop/platform/observability/metrics'
 import type { AuthApplication } from '../app/application.ts'
 
 /** auth's own metrics, in the service's registry. */

@@ -1,5 +1,5 @@
 import { hash, verify } from '@node-rs/bcrypt'
-import { signAccessToken, verifyAccessToken } from '@shop/shared-kernel/http/jwt'
+import { signAccessToken, verifyAccessToken } from '@shop/platform/http/jwt'
 import type { PasswordHasher, Tokens } from '../ports.ts'
 
 export function bcryptHasher(cost: number): PasswordHasher {

@@ -1,9 +1,9 @@
-import { type Ctx, corr } from '@shop/shared-kernel/app'
-import { type Result, err } from '@shop/shared-kernel/result'
+import { type Ctx, corr } from '@shop/kernel/app'
+import { type Result, err } from '@shop/kernel/result'
 import type { AuthError } from '../domain/errors.ts'
 import type { Role, User } from '../domain/user.ts'
-import type { AuthDeps } from './deps.ts'
-import { saveChangedUser } from './save-user.ts'
+import type { AuthDeps } from '../ports.ts'
+import { saveChangedUser } from './support/save-user.ts'
 
 /** The admin sets a user's role; announced as user.updated (the other services apply it to tokens already issued). */
 export function changeRole(

@@ -1,8 +1,8 @@
-import { type Ctx, corr } from '@shop/shared-kernel/app'
-import { type Result, err, ok } from '@shop/shared-kernel/result'
+import { type Ctx, corr } from '@shop/kernel/app'
+import { type Result, err, ok } from '@shop/kernel/result'
 import type { AuthError } from '../domain/errors.ts'
 import { userDeleted } from '../domain/user.ts'
-import type { AuthDeps } from './deps.ts'
+import type { AuthDeps } from '../ports.ts'
 
 /** The admin deletes an account (user.deleted). `actorId` is the admin asking: an admin cannot delete their own account. */
 export async function deleteUser(

@@ -1,8 +1,8 @@
-import { type Result, ok } from '@shop/shared-kernel/result'
+import { type Result, ok } from '@shop/kernel/result'
 import type { Conflict } from '../domain/errors.ts'
 import { type User, newUser, normalizeEmail } from '../domain/user.ts'
-import type { AuthDeps } from './deps.ts'
-import { saveNewUser } from './save-user.ts'
+import type { AuthDeps } from '../ports.ts'
+import { saveNewUser } from './support/save-user.ts'
 import { changeRole } from './change-role.ts'
 
 export interface AdminAccount {

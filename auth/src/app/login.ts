@@ -1,9 +1,8 @@
-import { type Result, err, ok } from '@shop/shared-kernel/result'
+import { type Result, err, ok } from '@shop/kernel/result'
 import type { AuthError } from '../domain/errors.ts'
 import { loginLimits } from '../domain/throttle.ts'
 import { type User, fitsBcrypt, isEmailLogin, normalizeEmail } from '../domain/user.ts'
-import type { Ids, PasswordHasher, Users } from '../ports.ts'
-import type { AuthDeps } from './deps.ts'
+import type { AuthDeps, Ids, PasswordHasher, Users } from '../ports.ts'
 
 export interface LoggedIn {
   readonly token: string

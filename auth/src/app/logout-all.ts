@@ -1,9 +1,9 @@
-import { type Ctx, corr } from '@shop/shared-kernel/app'
-import { type Result, err, ok } from '@shop/shared-kernel/result'
+import { type Ctx, corr } from '@shop/kernel/app'
+import { type Result, err, ok } from '@shop/kernel/result'
 import type { AuthError } from '../domain/errors.ts'
 import { revocationCutoff } from '../domain/user.ts'
-import type { AuthDeps } from './deps.ts'
-import { saveChangedUser } from './save-user.ts'
+import type { AuthDeps } from '../ports.ts'
+import { saveChangedUser } from './support/save-user.ts'
 
 /**
  * Signs the user out everywhere: every token issued before now is refused, here at once and in

@@ -1,10 +1,10 @@
-import { type Ctx, corr } from '@shop/shared-kernel/app'
-import { type Result, err } from '@shop/shared-kernel/result'
+import { type Ctx, corr } from '@shop/kernel/app'
+import { type Result, err } from '@shop/kernel/result'
 import type { Conflict, TooManyRegistrations } from '../domain/errors.ts'
 import { registrationLimit } from '../domain/throttle.ts'
 import { type User, newUser } from '../domain/user.ts'
-import type { AuthDeps } from './deps.ts'
-import { saveNewUser } from './save-user.ts'
+import type { AuthDeps } from '../ports.ts'
+import { saveNewUser } from './support/save-user.ts'
 
 export interface Registration {
   readonly username: string

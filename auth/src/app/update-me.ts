@@ -1,9 +1,9 @@
-import { type Ctx, corr } from '@shop/shared-kernel/app'
-import { type Result, err } from '@shop/shared-kernel/result'
+import { type Ctx, corr } from '@shop/kernel/app'
+import { type Result, err } from '@shop/kernel/result'
 import type { AuthError } from '../domain/errors.ts'
 import { type User, type UserChanges, revocationCutoff } from '../domain/user.ts'
-import type { AuthDeps } from './deps.ts'
-import { saveChangedUser } from './save-user.ts'
+import type { AuthDeps } from '../ports.ts'
+import { saveChangedUser } from './support/save-user.ts'
 
 /** What users may change of themselves; a new password needs the current one, and revokes every token issued before it. */
 export interface ProfileChanges {

@@ -1,7 +1,7 @@
-import { type Result, err, ok } from '@shop/shared-kernel/result'
+import { type Result, err, ok } from '@shop/kernel/result'
 import type { AuthError } from '../domain/errors.ts'
 import { type User, tokenRevoked } from '../domain/user.ts'
-import type { AuthDeps } from './deps.ts'
+import type { AuthDeps } from '../ports.ts'
 
 /** A token is valid when it verifies, its user still exists and has not revoked it; the answer carries the user's current role. */
 export async function verify(

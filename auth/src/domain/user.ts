@@ -1,4 +1,4 @@
-import type { DomainEvent, Role } from '@shop/shared-kernel/event-types'
+import type { DomainEvent, Role } from '@shop/kernel/event-types'
 
 export type { Role }
 

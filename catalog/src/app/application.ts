@@ -1,4 +1,4 @@
-import { bindAll } from '@shop/shared-kernel/app'
+import { bindAll } from '@shop/kernel/app'
 import type { CatalogDeps } from '../ports.ts'
 import { catalogVersions } from './catalog-versions.ts'
 import { categoryTree, getCategory, listCategories } from './category-queries.ts'
@@ -14,7 +14,7 @@ import { updateProduct } from './update-product.ts'
 
 /**
  * The catalog application: every use case, given the store and the clock. Commands change
- * state, queries read it, and the handlers answer the order events (the stock side of the saga).
+ * state, queries read it, and the event handlers answer the order events (the stock side of the saga).
  */
 export function catalogApplication(deps: CatalogDeps) {
   return {
@@ -36,7 +36,7 @@ export function catalogApplication(deps: CatalogDeps) {
       productsInCategory,
     }),
     /** The stock side of the saga: reserveStock answers order.placed, releaseStock order.cancelled. */
-    handlers: bindAll(deps, { reserveStock, releaseStock }),
+    events: bindAll(deps, { reserveStock, releaseStock }),
   }
 }
 

@@ -1,5 +1,5 @@
-import type { Page, Paged } from '@shop/shared-kernel/app'
-import { type Result, err, ok } from '@shop/shared-kernel/result'
+import type { Page, Paged } from '@shop/kernel/app'
+import { type Result, err, ok } from '@shop/kernel/result'
 import { type Category, type CategoryRef, categoryRef } from '../domain/category.ts'
 import type { CatalogError } from '../domain/errors.ts'
 import { type CategoryNode, nest } from '../domain/tree.ts'

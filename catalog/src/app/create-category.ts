@@ -1,4 +1,4 @@
-import type { Result } from '@shop/shared-kernel/result'
+import type { Result } from '@shop/kernel/result'
 import type { Category } from '../domain/category.ts'
 import type { CatalogError } from '../domain/errors.ts'
 import type { CatalogDeps } from '../ports.ts'

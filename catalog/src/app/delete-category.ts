@@ -1,4 +1,4 @@
-import { type Result, err, ok } from '@shop/shared-kernel/result'
+import { type Result, err, ok } from '@shop/kernel/result'
 import type { CatalogError } from '../domain/errors.ts'
 import type { CatalogDeps } from '../ports.ts'
 

@@ -1,5 +1,5 @@
-import type { Page } from '@shop/shared-kernel/app'
-import { type Result, err, ok } from '@shop/shared-kernel/result'
+import type { Page } from '@shop/kernel/app'
+import { type Result, err, ok } from '@shop/kernel/result'
 import type { CatalogError } from '../domain/errors.ts'
 import type { Product, ProductFilter } from '../domain/product.ts'
 import type { CatalogDeps, Listed } from '../ports.ts'

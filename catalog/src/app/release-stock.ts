@@ -1,9 +1,9 @@
-import type { EventMeta } from '@shop/shared-kernel/app'
-import { once } from '@shop/shared-kernel/inbox'
-import { type Result, ok } from '@shop/shared-kernel/result'
+import type { EventMeta } from '@shop/kernel/app'
+import { once } from '@shop/kernel/inbox'
+import { type Result, ok } from '@shop/kernel/result'
 import { productUpdated } from '../domain/product.ts'
 import type { CatalogDeps } from '../ports.ts'
-import type { OrderStock, StockOutcome } from './order-stock.ts'
+import type { OrderStock, StockOutcome } from './support/order-stock.ts'
 
 /**
  * On order.cancelled: puts back what the order's reservation took, exactly once per order,

@@ -1,10 +1,10 @@
-import type { EventMeta } from '@shop/shared-kernel/app'
-import { once } from '@shop/shared-kernel/inbox'
-import { type Result, ok } from '@shop/shared-kernel/result'
+import type { EventMeta } from '@shop/kernel/app'
+import { once } from '@shop/kernel/inbox'
+import { type Result, ok } from '@shop/kernel/result'
 import { productUpdated } from '../domain/product.ts'
 import { answerFor, mergeLines, placedAgain, rejection } from '../domain/stock.ts'
 import type { CatalogDeps, CatalogTx } from '../ports.ts'
-import type { OrderStock, StockOutcome } from './order-stock.ts'
+import type { OrderStock, StockOutcome } from './support/order-stock.ts'
 
 /**
  * On order.placed: reserves every line, all or none, and answers stock.reserved or

@@ -1,5 +1,5 @@
-import { type Ctx, corr } from '@shop/shared-kernel/app'
-import { type Result, err, ok } from '@shop/shared-kernel/result'
+import { type Ctx, corr } from '@shop/kernel/app'
+import { type Result, err, ok } from '@shop/kernel/result'
 import type { CatalogError } from '../domain/errors.ts'
 import { type Product, type ProductChanges, changeProduct, productUpdated } from '../domain/product.ts'
 import type { CatalogDeps } from '../ports.ts'

@@ -1,5 +1,5 @@
-import type { DomainEvent } from '@shop/shared-kernel/event-types'
-import { type Money, compare } from '@shop/shared-kernel/money'
+import type { DomainEvent } from '@shop/kernel/event-types'
+import { type Money, compare } from '@shop/kernel/money'
 import type { CategoryRef } from './category.ts'
 
 export interface Product {

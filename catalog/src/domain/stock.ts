@@ -1,4 +1,4 @@
-import type { DomainEvent } from '@shop/shared-kernel/event-types'
+import type { DomainEvent } from '@shop/kernel/event-types'
 
 /** One product line of an order, as the order events carry it. */
 export interface StockLine {

@@ -1,6 +1,6 @@
 import { Histogram } from 'prom-client'
-import type { Clock } from '@shop/shared-kernel/app'
-import type { ServiceMetrics } from '@shop/shared-kernel/observability/metrics'
+import type { Clock } from '@shop/kernel/app'
+import type { ServiceMetrics } from '@shop/platform/observability/metrics'
 import type { OrderApplication } from '../app/application.ts'
 import type { Orders } from '../ports.ts'
 

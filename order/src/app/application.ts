@@ -1,11 +1,11 @@
-import { bindAll } from '@shop/shared-kernel/app'
-import type { OrderDeps } from './deps.ts'
+import { bindAll } from '@shop/kernel/app'
+import type { OrderDeps } from '../ports.ts'
 import { deleteOrder } from './delete-order.ts'
 import { applyProductEvent } from './apply-product-event.ts'
 import { onStockRejected, onStockReserved } from './on-stock-answer.ts'
 import { onUserDeleted } from './on-user-deleted.ts'
 import { placeOrder } from './place-order.ts'
-import { getOrder, listOrders, orderHistory } from './queries.ts'
+import { getOrder, listOrders, orderHistory } from './order-queries.ts'
 import { updateOrder } from './update-order.ts'
 
 /**

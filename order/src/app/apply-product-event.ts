@@ -1,7 +1,7 @@
-import type { Envelope } from '@shop/shared-kernel/event-types'
-import { once } from '@shop/shared-kernel/inbox'
+import type { Envelope } from '@shop/kernel/event-types'
+import { once } from '@shop/kernel/inbox'
 import { type ProductEvent, fromProductEvent } from '../domain/product.ts'
-import type { OrderDeps } from './deps.ts'
+import type { OrderDeps } from '../ports.ts'
 
 export type ProductOutcome = 'applied' | 'stale' | 'duplicate'
 

@@ -1,9 +1,9 @@
-import { type Ctx, corr } from '@shop/shared-kernel/app'
-import { type Result, ok } from '@shop/shared-kernel/result'
+import { type Ctx, corr } from '@shop/kernel/app'
+import { type Result, ok } from '@shop/kernel/result'
 import type { OrderError } from '../domain/errors.ts'
 import { type Caller, deletable, visibleOrder } from '../domain/order.ts'
-import type { OrderDeps } from './deps.ts'
-import { releaseStock } from './stock.ts'
+import type { OrderDeps } from '../ports.ts'
+import { releaseStock } from './support/stock.ts'
 
 /** The owner deletes while pending, cancelled or rejected; an admin always (reserved stock goes back). */
 export async function deleteOrder(

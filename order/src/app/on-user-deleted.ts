@@ -1,9 +1,9 @@
-import type { EventMeta } from '@shop/shared-kernel/app'
-import type { EventMap } from '@shop/shared-kernel/event-types'
-import { once } from '@shop/shared-kernel/inbox'
+import type { EventMeta } from '@shop/kernel/app'
+import type { EventMap } from '@shop/kernel/event-types'
+import { once } from '@shop/kernel/inbox'
 import { OPEN_STATUSES } from '../domain/status.ts'
-import type { OrderDeps } from './deps.ts'
-import { moveBySystem } from './status-change.ts'
+import type { OrderDeps } from '../ports.ts'
+import { moveBySystem } from './support/status-change.ts'
 
 /** A deleted user's open orders are cancelled by the system (reserved stock goes back); the orders are kept. */
 export function onUserDeleted(

@@ -1,5 +1,5 @@
-import { type Ctx, corr } from '@shop/shared-kernel/app'
-import { type Result, err, ok } from '@shop/shared-kernel/result'
+import { type Ctx, corr } from '@shop/kernel/app'
+import { type Result, err, ok } from '@shop/kernel/result'
 import type { OrderError } from '../domain/errors.ts'
 import { statusChange } from '../domain/history.ts'
 import {
@@ -11,8 +11,8 @@ import {
   priceLines,
   unorderable,
 } from '../domain/order.ts'
-import type { OrderDeps } from './deps.ts'
-import { requestStock } from './stock.ts'
+import type { OrderDeps } from '../ports.ts'
+import { requestStock } from './support/stock.ts'
 
 export interface PlaceOrderInput {
   readonly items: readonly LineRequest[]

@@ -1,13 +1,12 @@
-import { type Ctx, corr } from '@shop/shared-kernel/app'
-import { type Result, ok } from '@shop/shared-kernel/result'
+import { type Ctx, corr } from '@shop/kernel/app'
+import { type Result, ok } from '@shop/kernel/result'
 import { orderCancelled } from '../domain/events.ts'
 import type { OrderError } from '../domain/errors.ts'
 import { type Caller, type Order, type OrderChange, decideUpdate, mergeLines, visibleOrder } from '../domain/order.ts'
 import type { ReplicaProduct } from '../domain/product.ts'
-import type { OrderTx } from '../ports.ts'
-import type { OrderDeps } from './deps.ts'
-import { saveStatusChange } from './status-change.ts'
-import { requestStock } from './stock.ts'
+import type { OrderDeps, OrderTx } from '../ports.ts'
+import { saveStatusChange } from './support/status-change.ts'
+import { requestStock } from './support/stock.ts'
 
 /** Changes an order as the domain decides (decideUpdate), and saves what it decided. */
 export async function updateOrder(

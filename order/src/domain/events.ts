@@ -1,4 +1,4 @@
-import type { DomainEvent, OrderLineData } from '@shop/shared-kernel/event-types'
+import type { DomainEvent, OrderLineData } from '@shop/kernel/event-types'
 import type { Order } from './order.ts'
 
 /** Asks the catalog to reserve these lines for the order (all or none). */

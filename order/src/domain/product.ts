@@ -1,5 +1,5 @@
-import type { EventMap } from '@shop/shared-kernel/event-types'
-import type { Money } from '@shop/shared-kernel/money'
+import type { EventMap } from '@shop/kernel/event-types'
+import type { Money } from '@shop/kernel/money'
 
 /**
  * The order service's replica of a catalog product, built from product.* events only (the

@@ -1,4 +1,4 @@
-import type { OrderLineData } from '@shop/shared-kernel/event-types'
+import type { OrderLineData } from '@shop/kernel/event-types'
 import { type Order, sameStockLines, stockLines } from './order.ts'
 import { STOCK_HELD } from './status.ts'
 

@@ -1,4 +1,4 @@
-import { HttpProblem, invalidBody, unwrapWith } from '@shop/shared-kernel/http/problem'
+import { HttpProblem, invalidBody, unwrapWith } from '@shop/platform/http/problem'
 import type { AuthError } from '../../domain/errors.ts'
 
 /** The one place where auth's domain errors become HTTP statuses. */

@@ -1,9 +1,9 @@
 import type { Hono } from 'hono'
-import { type AppEnv, createHttpApp, type HttpAppOptions } from '@shop/shared-kernel/http/app'
+import { type AppEnv, createHttpApp, type HttpAppOptions } from '@shop/platform/http/app'
 import type { AuthApplication } from '../../app/application.ts'
-import { authResource } from './auth-resource.ts'
+import { authRoutes } from './auth-routes.ts'
 import { authSchemas } from './schemas.ts'
-import { usersResource } from './users-resource.ts'
+import { usersRoutes } from './users-routes.ts'
 
 export interface AuthHttpOptions extends Omit<HttpAppOptions, 'docs'> {
   readonly application: AuthApplication
@@ -30,7 +30,7 @@ export function authHttp(o: AuthHttpOptions): Hono<AppEnv> {
       schemas: authSchemas,
     },
   })
-  app.route('/api/v1/auth', authResource(o.application, o.secret, o.trustProxy))
-  app.route('/api/v1/users', usersResource(o.application, o.secret))
+  app.route('/api/v1/auth', authRoutes(o.application, o.secret, o.trustProxy))
+  app.route('/api/v1/users', usersRoutes(o.application, o.secret))
   return app
 }

@@ -1,5 +1,5 @@
 import * as v from 'valibot'
-import { noControlChars, uuidString } from '@shop/shared-kernel/http/validate'
+import { noControlChars, uuidString } from '@shop/platform/http/validate'
 import {
   EMAIL_MAX,
   FULL_NAME_MAX,

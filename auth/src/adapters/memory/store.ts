@@ -1,10 +1,10 @@
-import { type Result, err, ok } from '@shop/shared-kernel/result'
-import type { Envelope } from '@shop/shared-kernel/event-types'
-import { MemoryTransactor, Table } from '@shop/shared-kernel/memory/transactor'
+import { type Result, err, ok } from '@shop/kernel/result'
+import type { Envelope } from '@shop/kernel/event-types'
+import { MemoryTransactor, Table } from '@shop/platform/memory/transactor'
 import type { Conflict } from '../../domain/errors.ts'
 import { type AttemptLimit, type FailureWindow, giveBackOne, recordFailure, retryAfter } from '../../domain/throttle.ts'
 import type { User } from '../../domain/user.ts'
-import type { Page } from '@shop/shared-kernel/app'
+import type { Page } from '@shop/kernel/app'
 import type { AuthStore, AuthTx, LoginThrottle, Users } from '../../ports.ts'
 
 class MemoryUsers implements Users {

@@ -1,9 +1,9 @@
-import type { Subscription } from '@shop/shared-kernel/bus/bus'
-import { subscription } from '@shop/shared-kernel/bus/topology'
-import type { EventMap } from '@shop/shared-kernel/event-types'
-import type { UserReplica } from '@shop/shared-kernel/postgres/user-replica'
+import type { Subscription } from '@shop/platform/bus/bus'
+import { subscription } from '@shop/platform/bus/topology'
+import type { EventMap } from '@shop/kernel/event-types'
+import type { UserReplica } from '@shop/platform/postgres/user-replica'
 import type { CatalogApplication } from '../../app/application.ts'
-import type { OrderStock } from '../../app/order-stock.ts'
+import type { OrderStock } from '../../app/support/order-stock.ts'
 
 const orderStock = (data: EventMap['order.placed'] | EventMap['order.cancelled']): OrderStock => ({
   orderId: data.order_id,
@@ -21,15 +21,15 @@ export function catalogSubscriptions(
   application: CatalogApplication,
   users?: Pick<UserReplica, 'apply'>,
 ): Subscription[] {
-  const { handlers } = application
+  const { events } = application
   const orders = subscription('catalog', 'orders', async (e) => {
     const meta = { eventId: e.id, correlationId: e.correlation_id }
     switch (e.type) {
       case 'order.placed':
-        await handlers.reserveStock(orderStock(e.data), meta)
+        await events.reserveStock(orderStock(e.data), meta)
         return
       case 'order.cancelled':
-        await handlers.releaseStock(orderStock(e.data), meta)
+        await events.releaseStock(orderStock(e.data), meta)
         return
     }
   })

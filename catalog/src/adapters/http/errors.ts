@@ -1,4 +1,4 @@
-import { HttpProblem, fieldProblem, unwrapWith } from '@shop/shared-kernel/http/problem'
+import { HttpProblem, fieldProblem, unwrapWith } from '@shop/platform/http/problem'
 import type { CatalogError } from '../../domain/errors.ts'
 
 /** The one place where catalog's domain errors become HTTP statuses. */

@@ -1,4 +1,4 @@
-import { weakTag } from '@shop/shared-kernel/http/conditional'
+import { weakTag } from '@shop/platform/http/conditional'
 import type { CatalogVersions } from '../../ports.ts'
 
 /**

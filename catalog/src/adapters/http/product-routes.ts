@@ -1,12 +1,12 @@
 import { Hono } from 'hono'
 import * as v from 'valibot'
-import type { Ctx } from '@shop/shared-kernel/app'
-import type { AppEnv } from '@shop/shared-kernel/http/app'
-import type { authenticate } from '@shop/shared-kernel/http/auth'
-import { conditionalDoc, digestedJson, notModifiedFirst, tagged } from '@shop/shared-kernel/http/conditional'
-import { describeRoute } from '@shop/shared-kernel/http/openapi-meta'
-import { pageHeadersDoc, pagedJson } from '@shop/shared-kernel/http/pagination'
-import { body, params, query } from '@shop/shared-kernel/http/validate'
+import { ctxOf } from '@shop/kernel/app'
+import type { AppEnv } from '@shop/platform/http/app'
+import type { authenticate } from '@shop/platform/http/auth'
+import { conditionalDoc, digestedJson, notModifiedFirst, tagged } from '@shop/platform/http/conditional'
+import { describeRoute } from '@shop/platform/http/openapi-meta'
+import { pageHeadersDoc, pagedJson } from '@shop/platform/http/pagination'
+import { body, params, query } from '@shop/platform/http/validate'
 import type { CatalogApplication } from '../../app/application.ts'
 import { unwrap } from './errors.ts'
 import { ONE_TAG, PRODUCT_LIST_TAGS, productListTag } from './etags.ts'
@@ -23,7 +23,6 @@ import {
 const tags = ['products']
 
 /** The request id becomes the correlation id of the events a write causes. */
-const ctx = (c: { get(k: 'requestId'): string }): Ctx => ({ correlationId: c.get('requestId') })
 
 /** The products resource, as a sub-app mounted under /api/v1. */
 export function productRoutes(
@@ -54,7 +53,7 @@ export function productRoutes(
     admin,
     body(ProductCreateBody),
     async (c) => {
-      const product = unwrap(await commands.createProduct(productFields(c.req.valid('json')), ctx(c)))
+      const product = unwrap(await commands.createProduct(productFields(c.req.valid('json')), ctxOf(c)))
       c.header('Location', `/api/v1/product/${product.id}`)
       return c.json(productJson(product), 201)
     },
@@ -168,7 +167,7 @@ export function productRoutes(
     body(ProductUpdateBody),
     async (c) => {
       const product = unwrap(
-        await commands.updateProduct(c.req.valid('param').id, productFields(c.req.valid('json')), ctx(c)),
+        await commands.updateProduct(c.req.valid('param').id, productFields(c.req.valid('json')), ctxOf(c)),
       )
       return c.json(productJson(product))
     },
@@ -187,7 +186,7 @@ export function productRoutes(
     admin,
     params(IdParam),
     async (c) => {
-      unwrap(await commands.deleteProduct(c.req.valid('param').id, ctx(c)))
+      unwrap(await commands.deleteProduct(c.req.valid('param').id, ctxOf(c)))
       return c.body(null, 204)
     },
   )

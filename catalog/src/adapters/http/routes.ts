@@ -1,6 +1,6 @@
 import type { Hono } from 'hono'
-import { type AppEnv, createHttpApp, type HttpAppOptions } from '@shop/shared-kernel/http/app'
-import { authenticate, type UserLookup } from '@shop/shared-kernel/http/auth'
+import { type AppEnv, createHttpApp, type HttpAppOptions } from '@shop/platform/http/app'
+import { authenticate, type UserLookup } from '@shop/platform/http/auth'
 import type { CatalogApplication } from '../../app/application.ts'
 import { categoryRoutes } from './category-routes.ts'
 import { productRoutes } from './product-routes.ts'

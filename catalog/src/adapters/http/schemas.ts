@@ -1,8 +1,8 @@
 import * as v from 'valibot'
-import { MoneyInput, MoneyOut, MoneyQuery } from '@shop/shared-kernel/http/money-schema'
-import { pageEntries } from '@shop/shared-kernel/http/pagination'
-import { IdOut, boolString, idNumber, idString } from '@shop/shared-kernel/http/validate'
-import { compare } from '@shop/shared-kernel/money'
+import { MoneyInput, MoneyOut, MoneyQuery } from '@shop/platform/http/money-schema'
+import { pageEntries } from '@shop/platform/http/pagination'
+import { IdOut, boolString, idNumber, idString } from '@shop/platform/http/validate'
+import { compare } from '@shop/kernel/money'
 import { DESCRIPTION_MAX, NAME_MAX, isValidDescription, isValidName } from '../../domain/name-key.ts'
 import { PRODUCT_SORTS, STOCK_MAX, isValidStock } from '../../domain/product.ts'
 

@@ -1,10 +1,10 @@
-import { type Result, err, ok } from '@shop/shared-kernel/result'
-import type { Sequence, Table } from '@shop/shared-kernel/memory/transactor'
+import { type Result, err, ok } from '@shop/kernel/result'
+import type { Sequence, Table } from '@shop/platform/memory/transactor'
 import { type Category, levelUnder, wouldCycle } from '../../domain/category.ts'
 import type { ErrorOf } from '../../domain/errors.ts'
 import { nameKey } from '../../domain/name-key.ts'
 import { childrenIndex, depthFirst, lineageOf, subtreeIds } from '../../domain/tree.ts'
-import type { Page } from '@shop/shared-kernel/app'
+import type { Page } from '@shop/kernel/app'
 import type { Categories, CategoryScope } from '../../ports.ts'
 
 /** The category store in plain code: the same semantics as the recursive CTEs of the postgres adapter. */

@@ -1,13 +1,13 @@
-import { type Result, err, ok } from '@shop/shared-kernel/result'
-import { compare } from '@shop/shared-kernel/money'
-import type { Sequence, Table } from '@shop/shared-kernel/memory/transactor'
+import { type Result, err, ok } from '@shop/kernel/result'
+import { compare } from '@shop/kernel/money'
+import type { Sequence, Table } from '@shop/platform/memory/transactor'
 import { type Category, categoryRef } from '../../domain/category.ts'
 import type { ErrorOf } from '../../domain/errors.ts'
 import { compareKeys, nameKey } from '../../domain/name-key.ts'
 import type { NewProduct, Product, ProductFilter, ProductSort } from '../../domain/product.ts'
 import { type Shortage, type StockLine, hasShortage, shortage } from '../../domain/stock.ts'
 import { childrenIndex, subtreeIds } from '../../domain/tree.ts'
-import type { Page } from '@shop/shared-kernel/app'
+import type { Page } from '@shop/kernel/app'
 import type { CatalogVersions, Products } from '../../ports.ts'
 
 /** A product as stored: the category ref is read from the category table, as the SQL join does. */

@@ -1,4 +1,4 @@
-import type { Table } from '@shop/shared-kernel/memory/transactor'
+import type { Table } from '@shop/platform/memory/transactor'
 import type { Reservation } from '../../domain/stock.ts'
 import type { Reservations } from '../../ports.ts'
 

@@ -1,11 +1,5 @@
-import type { Envelope } from '@shop/shared-kernel/event-types'
-import {
-  MemoryInbox,
-  MemoryTransactor,
-  Sequence,
-  type Snapshotting,
-  Table,
-} from '@shop/shared-kernel/memory/transactor'
+import type { Envelope } from '@shop/kernel/event-types'
+import { MemoryInbox, MemoryTransactor, Sequence, type Snapshotting, Table } from '@shop/platform/memory/transactor'
 import type { Category } from '../../domain/category.ts'
 import type { Reservation } from '../../domain/stock.ts'
 import type { CatalogStore, CatalogTx, CatalogVersions } from '../../ports.ts'

@@ -1,4 +1,4 @@
-import type { TxSql } from '@shop/shared-kernel/postgres/connect'
+import type { TxSql } from '@shop/platform/postgres/connect'
 import type { Reservation, ReservationStatus, StockLine } from '../../domain/stock.ts'
 import type { Reservations } from '../../ports.ts'
 

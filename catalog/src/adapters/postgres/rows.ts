@@ -1,4 +1,4 @@
-import type { Q, TxSql } from '@shop/shared-kernel/postgres/connect'
+import type { Q, TxSql } from '@shop/platform/postgres/connect'
 import type { Category } from '../../domain/category.ts'
 import type { Product } from '../../domain/product.ts'
 import type { CatalogVersions } from '../../ports.ts'

@@ -1,8 +1,8 @@
-import type { Subscription } from '@shop/shared-kernel/bus/bus'
-import { subscription } from '@shop/shared-kernel/bus/topology'
-import type { Envelope } from '@shop/shared-kernel/event-types'
-import { noteDuplicate } from '@shop/shared-kernel/inbox'
-import type { UserReplica } from '@shop/shared-kernel/postgres/user-replica'
+import type { Subscription } from '@shop/platform/bus/bus'
+import { subscription } from '@shop/platform/bus/topology'
+import type { Envelope } from '@shop/kernel/event-types'
+import { noteDuplicate } from '@shop/kernel/inbox'
+import type { UserReplica } from '@shop/platform/postgres/user-replica'
 import type { OrderApplication } from '../../app/application.ts'
 
 const meta = (e: Envelope) => ({ eventId: e.id, correlationId: e.correlation_id })

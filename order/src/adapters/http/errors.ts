@@ -1,4 +1,4 @@
-import { HttpProblem, fieldProblem, invalidBody, unwrapWith } from '@shop/shared-kernel/http/problem'
+import { HttpProblem, fieldProblem, invalidBody, unwrapWith } from '@shop/platform/http/problem'
 import type { OrderError } from '../../domain/errors.ts'
 import { MAX_QUANTITY, MIN_QUANTITY } from '../../domain/order.ts'
 

@@ -1,6 +1,5 @@
 import type { Context, MiddlewareHandler } from 'hono'
-import type { Ctx } from '@shop/shared-kernel/app'
-import type { AppEnv } from '@shop/shared-kernel/http/app'
+import type { AppEnv } from '@shop/platform/http/app'
 import type { OrderApplication } from '../../app/application.ts'
 import type { Caller } from '../../domain/order.ts'
 
@@ -13,8 +12,5 @@ export interface ResourceDeps {
 
 /** Who asks: the user id and role from the token, never from the body. */
 export const callerOf = (c: Context<AppEnv>): Caller => ({ id: c.get('principal').id, role: c.get('principal').role })
-
-/** The request id travels on as the correlation id of the events the request causes. */
-export const ctxOf = (c: Context<AppEnv>): Ctx => ({ correlationId: c.get('requestId') })
 
 export const tags = ['orders']

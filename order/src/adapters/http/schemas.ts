@@ -1,7 +1,7 @@
 import * as v from 'valibot'
-import { pageEntries } from '@shop/shared-kernel/http/pagination'
-import { MoneyOut } from '@shop/shared-kernel/http/money-schema'
-import { IdOut, idNumber, idString, noControlChars, uuidString } from '@shop/shared-kernel/http/validate'
+import { pageEntries } from '@shop/platform/http/pagination'
+import { MoneyOut } from '@shop/platform/http/money-schema'
+import { IdOut, idNumber, idString, noControlChars, uuidString } from '@shop/platform/http/validate'
 import { MAX_LINES, MAX_QUANTITY, MIN_QUANTITY, SHIPPING_ADDRESS_MAX } from '../../domain/order.ts'
 import { ORDER_STATUSES } from '../../domain/status.ts'
 

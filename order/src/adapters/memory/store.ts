@@ -1,5 +1,5 @@
-import type { Envelope } from '@shop/shared-kernel/event-types'
-import { MemoryInbox, MemoryTransactor, Sequence, Table } from '@shop/shared-kernel/memory/transactor'
+import type { Envelope } from '@shop/kernel/event-types'
+import { MemoryInbox, MemoryTransactor, Sequence, Table } from '@shop/platform/memory/transactor'
 import type { StatusChange } from '../../domain/history.ts'
 import type { Order } from '../../domain/order.ts'
 import { type ReplicaProduct, supersedes } from '../../domain/product.ts'

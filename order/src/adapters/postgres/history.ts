@@ -1,4 +1,4 @@
-import type { Q } from '@shop/shared-kernel/postgres/connect'
+import type { Q } from '@shop/platform/postgres/connect'
 import type { StatusChange } from '../../domain/history.ts'
 import type { Actor, OrderStatus } from '../../domain/status.ts'
 import type { History } from '../../ports.ts'

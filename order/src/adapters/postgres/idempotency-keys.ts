@@ -1,4 +1,4 @@
-import type { Q } from '@shop/shared-kernel/postgres/connect'
+import type { Q } from '@shop/platform/postgres/connect'
 import type { IdempotencyKeys } from '../../ports.ts'
 
 export function postgresKeys(sql: Q): IdempotencyKeys {

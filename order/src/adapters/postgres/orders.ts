@@ -1,4 +1,4 @@
-import type { Q } from '@shop/shared-kernel/postgres/connect'
+import type { Q } from '@shop/platform/postgres/connect'
 import type { Order, OrderLine } from '../../domain/order.ts'
 import type { OrderStatus } from '../../domain/status.ts'
 import type { Orders } from '../../ports.ts'

@@ -1,4 +1,4 @@
-import type { Q } from '@shop/shared-kernel/postgres/connect'
+import type { Q } from '@shop/platform/postgres/connect'
 import type { ReplicaProduct } from '../../domain/product.ts'
 import type { Products } from '../../ports.ts'
 

@@ -1,5 +1,5 @@
-import type { Q } from '@shop/shared-kernel/postgres/connect'
-import type { OrderLineData } from '@shop/shared-kernel/event-types'
+import type { Q } from '@shop/platform/postgres/connect'
+import type { OrderLineData } from '@shop/kernel/event-types'
 import type { Reservation } from '../../domain/reservation.ts'
 import type { Reservations } from '../../ports.ts'
 

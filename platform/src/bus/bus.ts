@@ -1,0 +1,39 @@
+import type { Envelope, EventType } from '@shop/kernel/event-types'
+import type { ServiceMetrics } from '../observability/metrics.ts'
+
+/**
+ * The one Bus port. Adapters: RabbitMQ (amqp.ts) and in memory (memory.ts).
+ *
+ * Publishing happens only from the outbox relay, never inside a request.
+ * A consumer handler receives a validated envelope of one of its subscription's topics (checked
+ * once, on the way in, by consume.ts: handlers trust both); it resolves when the effect is committed
+ * (the message is then acked) and throws when it failed (the message is retried a bounded number
+ * of times, then dead-lettered). Messages that fail validation are dead-lettered at once.
+ */
+export type Handler = (envelope: Envelope) => Promise<void>
+
+export interface Subscription {
+  /** The consuming service (queues are named `<service>.<name>`). */
+  readonly service: string
+  /** The queue's name within the service, e.g. `products` → `order.products`. */
+  readonly name: string
+  readonly topics: readonly EventType[]
+  readonly handler: Handler
+  /** Where the consumer's outcomes and handler durations are counted (the boot sets it). */
+  readonly metrics?: Pick<ServiceMetrics, 'consumed' | 'handlerDuration'>
+}
+
+export interface Bus {
+  /**
+   * Resolves once the broker has confirmed every envelope (publisher confirms). `traceparents[i]`,
+   * when given, travels with `envelopes[i]` as its W3C `traceparent` header.
+   */
+  publish(envelopes: readonly Envelope[], traceparents?: readonly (string | null)[]): Promise<void>
+  /** Starts consuming; topology is declared (and redeclared on every reconnect). */
+  subscribe(s: Subscription): Promise<void>
+  /** Stops consuming: no new deliveries; in-flight handlers finish and are acked. */
+  stopConsuming(): Promise<void>
+  /** For /health/ready: resolves when the bus is usable. */
+  ping(): Promise<void>
+  close(): Promise<void>
+}

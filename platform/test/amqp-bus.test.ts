@@ -1,0 +1,180 @@
+import { afterAll, describe, expect, test } from 'bun:test'
+import { AmqpBus, brokerUser } from '../src/bus/amqp.ts'
+import type { Handler } from '../src/bus/bus.ts'
+import { makeEnvelope, type Envelope } from '@shop/kernel/event-types'
+import { silentLogger } from '../src/log.ts'
+import { brokerUrl, deleteQueues, testPrefix, useBroker, withBrokerChannel } from '../testing/broker.ts'
+import { TcpProxy } from '../testing/tcp-proxy.ts'
+
+const run = await useBroker()
+const cleanup: { queues: string[]; exchanges: string[] } = { queues: [], exchanges: [] }
+afterAll(() => deleteQueues(cleanup.queues, cleanup.exchanges))
+
+function setup(url = brokerUrl(), maxAttempts = 3) {
+  const p = testPrefix()
+  const names = { exchange: `${p}events`, dlx: `${p}events.dlx`, queue: `${p}svc.things` }
+  cleanup.queues.push(names.queue, `${names.queue}.dead`)
+  cleanup.exchanges.push(names.exchange, names.dlx)
+  const make = () =>
+    new AmqpBus({
+      url,
+      name: 'test',
+      log: silentLogger,
+      prefetch: 10,
+      maxAttempts,
+      exchange: names.exchange,
+      deadLetterExchange: names.dlx,
+      queuePrefix: p,
+      topology: [],
+      declareExchanges: true,
+      // A scratch topology published to as the test's own user: it owns every type here.
+      publishers: { auth: brokerUser(url), catalog: brokerUser(url), order: brokerUser(url) },
+    })
+  return { names, make, prefix: p }
+}
+
+const envelope = (n: number): Envelope =>
+  makeEnvelope(
+    'catalog',
+    { type: 'product.created', data: { id: n, name: `p${n}`, price: '1.00', stock: 1, category_id: 1, version: 1 } },
+    `corr-${n}`,
+    crypto.randomUUID(),
+    new Date(),
+  )
+
+async function until(cond: () => boolean, ms = 10_000) {
+  const end = Date.now() + ms
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('timed out waiting')
+    await Bun.sleep(10)
+  }
+}
+
+const deadCount = (queue: string) =>
+  withBrokerChannel(async (ch) => (await ch.queueDeclare(`${queue}.dead`, { passive: true })).messageCount)
+
+describe.skipIf(!run)('AMQP bus on the real RabbitMQ', () => {
+  test('publish with confirms reaches the consumer, once, with JSON and the envelope intact', async () => {
+    const { make } = setup()
+    const bus = make()
+    const got: Envelope[] = []
+    await bus.subscribe({
+      service: 'svc',
+      name: 'things',
+      topics: ['product.created'],
+      handler: async (e) => void got.push(e),
+    })
+    await bus.waitUntilConnected(5000)
+    const sent = [envelope(1), envelope(2), envelope(3)]
+    await bus.publish(sent)
+    await until(() => got.length === 3)
+    await Bun.sleep(100)
+    expect(got.map((e) => e.id).sort()).toEqual(sent.map((e) => e.id).sort())
+    expect(got[0]!.correlation_id).toMatch(/^corr-/)
+    await bus.close()
+  })
+
+  test('a poison message is dead-lettered at once while later messages still flow', async () => {
+    const { make, names } = setup()
+    const bus = make()
+    const got: number[] = []
+    await bus.subscribe({
+      service: 'svc',
+      name: 'things',
+      topics: ['product.created'],
+      handler: async (e) => void got.push((e.data as { id: number }).id),
+    })
+    await bus.waitUntilConnected(5000)
+    await withBrokerChannel(async (ch) => {
+      await ch.basicPublish(names.exchange, 'product.created', 'this is not json', { deliveryMode: 2 })
+      await ch.basicPublish(
+        names.exchange,
+        'product.created',
+        JSON.stringify({ ...envelope(9), data: { id: 'wrong type' } }),
+        { deliveryMode: 2 },
+      )
+      await ch.basicPublish(names.exchange, 'product.created', JSON.stringify({ hello: 'x'.repeat(100_000) }), {
+        deliveryMode: 2,
+      })
+    })
+    await bus.publish([envelope(10), envelope(11)])
+    await until(() => got.length === 2)
+    await until(() => false, 300).catch(() => {})
+    expect(got.sort()).toEqual([10, 11])
+    expect(await deadCount(names.queue)).toBe(3)
+    await bus.close()
+  })
+
+  test('a handler that keeps failing is retried a bounded number of times, then dead-lettered; a transient failure recovers', async () => {
+    const { make, names } = setup(brokerUrl(), 3)
+    const bus = make()
+    const attempts = new Map<number, number>()
+    const handler: Handler = async (e) => {
+      const id = (e.data as { id: number }).id
+      attempts.set(id, (attempts.get(id) ?? 0) + 1)
+      if (id === 1) throw new Error('always fails')
+      if (id === 2 && attempts.get(id)! < 2) throw new Error('fails once')
+    }
+    await bus.subscribe({ service: 'svc', name: 'things', topics: ['product.created'], handler })
+    await bus.waitUntilConnected(5000)
+    await bus.publish([envelope(1), envelope(2), envelope(3)])
+    await until(() => attempts.get(1) === 3 && attempts.get(2) === 2 && attempts.get(3) === 1)
+    await Bun.sleep(300)
+    expect(attempts.get(1)).toBe(3)
+    expect(await deadCount(names.queue)).toBe(1)
+    await bus.close()
+  })
+
+  test('a handler that cannot reach the database is retried in place until it can, not dead-lettered', async () => {
+    const { make, names } = setup(brokerUrl(), 3)
+    const bus = make()
+    let tries = 0
+    await bus.subscribe({
+      service: 'svc',
+      name: 'things',
+      topics: ['product.created'],
+      handler: async () => {
+        if (++tries <= 6)
+          throw Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' })
+      },
+    })
+    await bus.waitUntilConnected(5000)
+    await bus.publish([envelope(1)])
+    await until(() => tries === 7)
+    await Bun.sleep(300)
+    expect(tries).toBe(7)
+    expect(await deadCount(names.queue)).toBe(0)
+    await bus.close()
+  })
+
+  test('the broker unreachable: publish fails; after it is back the session reconnects, redeclares a deleted queue, and consumes again', async () => {
+    const proxy = new TcpProxy('127.0.0.1', Number(new URL(brokerUrl()).port || 5672))
+    const port = await proxy.start()
+    const u = new URL(brokerUrl())
+    u.port = String(port)
+    const { make, names } = setup(u.toString())
+    const bus = make()
+    const got: number[] = []
+    await bus.subscribe({
+      service: 'svc',
+      name: 'things',
+      topics: ['product.created'],
+      handler: async (e) => void got.push((e.data as { id: number }).id),
+    })
+    await bus.waitUntilConnected(5000)
+    proxy.cut()
+    await Bun.sleep(200)
+    let failed = false
+    await bus.publish([envelope(1)]).catch(() => (failed = true))
+    expect(failed).toBe(true)
+    await expect(bus.ping()).rejects.toThrow()
+    // while it is down, someone deletes the queue: reconnecting must declare it again
+    await deleteQueues([names.queue])
+    await proxy.restore()
+    await bus.waitUntilConnected(15_000)
+    await bus.publish([envelope(2)])
+    await until(() => got.includes(2), 10_000)
+    await bus.close()
+    proxy.stop()
+  })
+})

@@ -1,0 +1,184 @@
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace'
+import { MemoryBus } from '../src/bus/memory.ts'
+import type { Envelope } from '@shop/kernel/event-types'
+import { noteDuplicate } from '@shop/kernel/inbox'
+import { createLogger } from '../src/log.ts'
+import { createMetrics } from '../src/observability/metrics.ts'
+import { type TracingHandle, inSpan, startTracing, traceparentOf, tracingOn } from '../src/observability/tracing.ts'
+import { type Sql, poolStats } from '../src/postgres/connect.ts'
+import { OutboxRelay } from '../src/postgres/relay.ts'
+import { transact } from '../src/postgres/transact.ts'
+import { ok } from '@shop/kernel/result'
+import { adapterDatabases } from '../testing/databases.ts'
+import { sample } from '../testing/metrics.ts'
+import { until } from '../testing/until.ts'
+
+const write = (sql: Sql, onEvents: () => void, id = crypto.randomUUID()) =>
+  transact(
+    sql,
+    { source: 'auth', onEvents },
+    (_tx, events) => events,
+    async (events) => {
+      await events.add({ type: 'user.deleted', data: { id, version: 1 } }, 'corr')
+      return ok(id)
+    },
+  )
+
+describe('tracing off (no exporter)', () => {
+  test('no span, no context: inSpan just runs and there is no traceparent to carry', async () => {
+    expect(tracingOn()).toBe(false)
+    expect(startTracing({ service: 'x' }).on).toBe(false)
+    let seen: unknown = 'unset'
+    await inSpan('nothing', {}, async (span) => {
+      seen = span
+      expect(traceparentOf()).toBeNull()
+    })
+    expect(seen).toBeUndefined()
+  })
+})
+
+for (const db of await adapterDatabases('observability', [])) {
+  describe(`one trace from a use case through the outbox, the relay and a consumer (${db.kind})`, () => {
+    const exporter = new InMemorySpanExporter()
+    let tracing: TracingHandle
+    beforeAll(() => {
+      tracing = startTracing({ service: 'test', exporter })
+    })
+    afterAll(() => tracing.shutdown())
+
+    test('spans chain use case → transaction → publish → process; the row and the log lines carry the trace; metrics count it', async () => {
+      exporter.reset()
+      const sql = await db.open()
+      const lines: Record<string, unknown>[] = []
+      const log = createLogger({ service: 'test', level: 'debug', sink: (l) => void lines.push(JSON.parse(l)) })
+      const metrics = createMetrics('test')
+      const bus = new MemoryBus(log)
+      const got: Envelope[] = []
+      await bus.subscribe({
+        service: 'catalog',
+        name: 'users',
+        topics: ['user.deleted'],
+        metrics,
+        handler: async (e) => {
+          log.info('handling it', { event_id: e.id })
+          got.push(e)
+        },
+      })
+      const relay = new OutboxRelay(sql, bus, log, { metrics })
+      metrics.sources.outbox = () => relay.backlogDetail()
+      relay.start()
+      const id = await inSpan(
+        'use case',
+        {},
+        async () => (await write(sql, () => relay.wake())) as { ok: true; value: string },
+      )
+      await until(() => got.length === 1)
+      await relay.stop()
+
+      const spans = exporter.getFinishedSpans()
+      const one = (name: string): ReadableSpan => {
+        const found = spans.filter((s) => s.name === name)
+        expect(found).toHaveLength(1)
+        return found[0]!
+      }
+      const useCase = one('use case')
+      const tx = one('db transaction')
+      const publish = one('publish user.deleted')
+      const process = one('process user.deleted')
+      const trace = useCase.spanContext().traceId
+      for (const s of [tx, publish, process]) expect(s.spanContext().traceId).toBe(trace)
+      expect(useCase.parentSpanContext).toBeUndefined()
+      expect(tx.parentSpanContext?.spanId).toBe(useCase.spanContext().spanId)
+      expect(publish.parentSpanContext?.spanId).toBe(tx.spanContext().spanId)
+      expect(process.parentSpanContext?.spanId).toBe(publish.spanContext().spanId)
+
+      await sql.begin(async (t) => {
+        await t`select 1`
+        expect(poolStats(sql).used).toBeGreaterThanOrEqual(1)
+      })
+
+      const [row] = await sql<
+        { traceparent: string }[]
+      >`select traceparent from outbox where envelope->'data'->>'id' = ${id.value}`
+      expect(row!.traceparent).toBe(`00-${trace}-${tx.spanContext().spanId}-01`)
+
+      const handled = lines.find((l) => l.msg === 'handling it')!
+      expect(handled).toMatchObject({ trace_id: trace, span_id: process.spanContext().spanId })
+      expect(lines.find((l) => l.msg === 'event processed')).toMatchObject({ trace_id: trace })
+
+      const text = await metrics.expose()
+      expect(sample(text, 'shop_outbox_published_total', { service: 'test' })).toBe(1)
+      expect(sample(text, 'shop_outbox_unsent')).toBe(0)
+      expect(
+        sample(text, 'messaging_client_consumed_messages_total', {
+          messaging_destination_name: 'catalog.users',
+          outcome: 'applied',
+        }),
+      ).toBe(1)
+      expect(
+        sample(text, 'messaging_process_duration_seconds_count', { messaging_destination_name: 'catalog.users' }),
+      ).toBe(1)
+    })
+  })
+}
+
+describe('consumer outcomes', () => {
+  test('applied, duplicate, retried, dead_lettered and refused are counted per queue', async () => {
+    const metrics = createMetrics('test')
+    const bus = new MemoryBus(undefined, 2)
+    let calls = 0
+    await bus.subscribe({
+      service: 'order',
+      name: 'users',
+      topics: ['user.deleted'],
+      metrics,
+      handler: async (e) => {
+        calls++
+        const version = (e as Envelope<'user.deleted'>).data.version
+        if (version === 2) noteDuplicate()
+        if (version === 3) throw new Error('always fails')
+      },
+    })
+    const env = (version: number) =>
+      JSON.stringify({
+        id: crypto.randomUUID(),
+        type: 'user.deleted',
+        version: 1,
+        occurred_at: new Date().toISOString(),
+        source: 'auth',
+        correlation_id: null,
+        data: { id: crypto.randomUUID(), version },
+      })
+    bus.publishRaw('user.deleted', env(1))
+    bus.publishRaw('user.deleted', env(2))
+    bus.publishRaw('user.deleted', env(3)) // fails twice: retried once, then dead-lettered
+    bus.publishRaw('user.deleted', '{"not":"an envelope"}')
+    await bus.settled()
+    const text = await metrics.expose()
+    const n = (outcome: string) =>
+      sample(text, 'messaging_client_consumed_messages_total', { messaging_destination_name: 'order.users', outcome })
+    expect([n('applied'), n('duplicate'), n('retried'), n('dead_lettered'), n('refused')]).toEqual([1, 1, 1, 1, 1])
+    expect(calls).toBe(4)
+    expect(
+      sample(text, 'messaging_process_duration_seconds_count', { messaging_destination_name: 'order.users' }),
+    ).toBe(4)
+  })
+})
+
+describe('metrics registry', () => {
+  test('pool, outbox and process gauges are read at scrape time, every series labelled with the service', async () => {
+    const metrics = createMetrics('catalog')
+    metrics.sources.pool = () => ({ used: 3, idle: 2, waiting: 7 })
+    metrics.sources.outbox = async () => ({ unsent: 4, oldestAgeSeconds: 1.5 })
+    const text = await metrics.expose()
+    expect(sample(text, 'db_client_connection_count', { state: 'used', service: 'catalog' })).toBe(3)
+    expect(sample(text, 'db_client_connection_count', { state: 'idle' })).toBe(2)
+    expect(sample(text, 'db_client_connection_pending_requests')).toBe(7)
+    expect(sample(text, 'shop_outbox_unsent')).toBe(4)
+    expect(sample(text, 'shop_outbox_oldest_unsent_age_seconds')).toBe(1.5)
+    expect(sample(text, 'process_resident_memory_bytes')).toBeGreaterThan(1024 * 1024)
+    expect(text).toContain('# TYPE nodejs_eventloop_lag_seconds gauge')
+    expect(metrics.contentType).toContain('text/plain')
+  })
+})

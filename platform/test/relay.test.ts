@@ -1,0 +1,154 @@
+import { describe, expect, test } from 'bun:test'
+import type { Bus, Subscription } from '../src/bus/bus.ts'
+import { MemoryBus } from '../src/bus/memory.ts'
+import type { Envelope } from '@shop/kernel/event-types'
+import { silentLogger } from '../src/log.ts'
+import type { Sql } from '../src/postgres/connect.ts'
+import { OutboxRelay } from '../src/postgres/relay.ts'
+import { transact } from '../src/postgres/transact.ts'
+import { ok } from '@shop/kernel/result'
+import { adapterDatabases, sharedServerDb, useServer, freshSchema } from '../testing/databases.ts'
+import { MESSAGING_MIGRATIONS } from '../src/postgres/migrate.ts'
+import { until } from '../testing/until.ts'
+
+/** A bus the test can take down: publish throws while down. Records what it was given. */
+class FlakyBus implements Bus {
+  down = false
+  readonly got: Envelope[] = []
+  async publish(envs: readonly Envelope[]) {
+    if (this.down) throw new Error('broker down')
+    this.got.push(...envs)
+  }
+  async subscribe(_s: Subscription) {}
+  async stopConsuming() {}
+  async ping() {
+    if (this.down) throw new Error('down')
+  }
+  async close() {}
+}
+
+const writeEvents = (sql: Sql, n: number, onEvents?: () => void) =>
+  transact(
+    sql,
+    { source: 'auth', ...(onEvents ? { onEvents } : {}) },
+    (_tx, events) => events,
+    async (events) => {
+      for (let i = 0; i < n; i++) {
+        await events.add({ type: 'user.deleted', data: { id: crypto.randomUUID(), version: 1 } }, 'corr')
+      }
+      return ok(null)
+    },
+  )
+
+for (const db of await adapterDatabases('relay', [])) {
+  describe(`outbox relay (${db.kind})`, () => {
+    /** A fresh database, a bus (down when asked) and a started relay on them. */
+    const started = async (options: ConstructorParameters<typeof OutboxRelay>[3], o: { busDown?: boolean } = {}) => {
+      const sql = await db.open()
+      const bus = new FlakyBus()
+      bus.down = o.busDown ?? false
+      const relay = new OutboxRelay(sql, bus, silentLogger, options)
+      relay.start()
+      return { sql, bus, relay }
+    }
+
+    test('a commit wakes the relay: the event is published within milliseconds, not at the next poll', async () => {
+      const { sql, bus, relay } = await started({ pollMs: 60_000 })
+      await Bun.sleep(50)
+      const t0 = performance.now()
+      await writeEvents(sql, 1, () => relay.wake())
+      await until(() => bus.got.length === 1, 2000)
+      expect(performance.now() - t0).toBeLessThan(500)
+      expect(await relay.backlog()).toBe(0)
+      await relay.stop()
+    })
+
+    test('a rolled-back transaction publishes nothing', async () => {
+      const { sql, bus, relay } = await started({ pollMs: 20 })
+      await transact(
+        sql,
+        { source: 'auth' },
+        (_tx, e) => e,
+        async (events) => {
+          await events.add({ type: 'user.deleted', data: { id: crypto.randomUUID(), version: 1 } }, null)
+          return { ok: false as const, error: 'no' }
+        },
+      )
+      await Bun.sleep(100)
+      expect(bus.got).toHaveLength(0)
+      await relay.stop()
+    })
+
+    test('while the bus is down rows wait (attempts noted); once it is back each is published once, in order', async () => {
+      const { sql, bus, relay } = await started({ pollMs: 20, maxBackoffMs: 50 }, { busDown: true })
+      await writeEvents(sql, 5, () => relay.wake())
+      await until(() => relay.stats.failures >= 2)
+      expect(bus.got).toHaveLength(0)
+      expect(await relay.backlog()).toBe(5)
+      await until(async () => ((await sql`select max(attempts)::int as a from outbox`)[0]!.a as number) >= 1)
+      bus.down = false
+      await until(() => bus.got.length === 5)
+      await relay.stop()
+      const seqs = (await sql<{ id: string }[]>`select id from outbox order by seq`).map((r) => r.id)
+      expect(bus.got.map((e) => e.id)).toEqual(seqs)
+    })
+
+    test('a bus that comes back ends the backoff: the backlog goes out at once, not a whole backoff later', async () => {
+      const { sql, bus, relay } = await started({ pollMs: 60_000, maxBackoffMs: 60_000 }, { busDown: true })
+      await writeEvents(sql, 2, () => relay.wake())
+      // backoffs of 100, 200, 400 and 800 ms: the relay is now in a wait of 1.6 s
+      await until(() => relay.stats.failures >= 5)
+      const t0 = performance.now()
+      bus.down = false
+      await until(() => bus.got.length === 2, 5000)
+      expect(performance.now() - t0).toBeLessThan(600)
+      await relay.stop()
+    })
+
+    test('stop() flushes what is committed', async () => {
+      const { sql, bus, relay } = await started({ pollMs: 60_000 })
+      await Bun.sleep(20)
+      await writeEvents(sql, 3) // no wake: only the final drain can send these
+      await relay.stop()
+      expect(bus.got).toHaveLength(3)
+    })
+
+    test('to a real (memory) bus consumer, envelopes arrive intact', async () => {
+      const sql = await db.open()
+      const bus = new MemoryBus()
+      const got: Envelope[] = []
+      await bus.subscribe({
+        service: 'catalog',
+        name: 'users',
+        topics: ['user.deleted'],
+        handler: async (e) => void got.push(e),
+      })
+      const relay = new OutboxRelay(sql, bus, silentLogger)
+      relay.start()
+      await writeEvents(sql, 2, () => relay.wake())
+      await until(() => got.length === 2)
+      expect(got[0]).toMatchObject({ type: 'user.deleted', version: 1, source: 'auth', correlation_id: 'corr' })
+      await relay.stop()
+    })
+  })
+}
+
+describe.skipIf(!(await useServer()))('two relay instances on one database', () => {
+  test('share the rows (for update skip locked): each of 2,000 events is published exactly once', async () => {
+    const { sql } = await sharedServerDb('relay2')
+    await freshSchema(sql, MESSAGING_MIGRATIONS)
+    const bus = new FlakyBus()
+    const a = new OutboxRelay(sql, bus, silentLogger, { pollMs: 5, batch: 50 })
+    const b = new OutboxRelay(sql, bus, silentLogger, { pollMs: 5, batch: 50 })
+    a.start()
+    b.start()
+    await Promise.all(Array.from({ length: 20 }, () => writeEvents(sql, 100, () => (a.wake(), b.wake()))))
+    await until(() => bus.got.length >= 2000, 20_000)
+    await Bun.sleep(100)
+    await Promise.all([a.stop(), b.stop()])
+    expect(bus.got).toHaveLength(2000)
+    expect(new Set(bus.got.map((e) => e.id)).size).toBe(2000)
+    expect(a.stats.published).toBeGreaterThan(0)
+    expect(b.stats.published).toBeGreaterThan(0)
+  })
+})
