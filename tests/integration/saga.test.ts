@@ -135,25 +135,21 @@ describe.skipIf(!run)('stock saga on real processes', () => {
   test('stock is conserved: reserved in open orders + available = what the admin put in', async () => {
     const pid = await product(20)
     const orders = await Promise.all(
-      users
-        .slice(0, 12)
-        .map((u) =>
-          api(shop.order.url, 'POST', '/api/v1/order', {
-            token: u.token,
-            body: { items: [{ product_id: pid, quantity: 2 }] },
-          }),
-        ),
+      users.slice(0, 12).map((u) =>
+        api(shop.order.url, 'POST', '/api/v1/order', {
+          token: u.token,
+          body: { items: [{ product_id: pid, quantity: 2 }] },
+        }),
+      ),
     )
     // cancel some while pending or confirmed, concurrently with the saga
     await Promise.all(
-      orders
-        .slice(0, 6)
-        .map((o, i) =>
-          api(shop.order.url, 'PUT', `/api/v1/update_order/${o.body.id}`, {
-            token: users[i]!.token,
-            body: { status: 'cancelled' },
-          }),
-        ),
+      orders.slice(0, 6).map((o, i) =>
+        api(shop.order.url, 'PUT', `/api/v1/update_order/${o.body.id}`, {
+          token: users[i]!.token,
+          body: { status: 'cancelled' },
+        }),
+      ),
     )
     const final = await eventually(
       async () => {
