@@ -66,7 +66,6 @@ const rss = (m: Record<string, number> | undefined) =>
         .join(', ')
     : 'n/a'
 const loadOf = (l: MachineLoad | undefined) => (l ? `${l.loadavg_1m} / ${l.cpu_busy_pct}%` : 'n/a')
-const n = (x: number | undefined, unit = '') => (x === undefined || Number.isNaN(x) ? 'n/a' : `${x}${unit}`)
 
 async function main() {
   const runs: Record<string, Awaited<ReturnType<typeof run>>> = {}

@@ -511,6 +511,7 @@ describe('compose.yaml, profile observability', () => {
     expect((Array.isArray(j.expose) ? j.expose : []).map(String)).toContain('4318')
     for (const { name } of APPS) {
       const env = environment(svc(name))
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: compose's own interpolation syntax, as written in compose.yaml
       expect(env.OTEL_EXPORTER_OTLP_ENDPOINT).toBe('${OTEL_EXPORTER_OTLP_ENDPOINT:-}')
       expect(interpolate(env.METRICS_ENABLED ?? 'true')).toBe('true')
     }

@@ -70,7 +70,11 @@ export function buildTree(): { cats: Cat[]; deepest: number; moveRoot: number; m
     // A department in proportion to what it still lacks, then any open category of it.
     const wanted = [...missing.values()].reduce((a, b) => a + b, 0)
     let x = rand() * wanted
-    const root = roots.find((r) => (x -= missing.get(r.id)!) < 0) ?? roots.find((r) => missing.get(r.id)! > 0)!
+    const root =
+      roots.find((r) => {
+        x -= missing.get(r.id)!
+        return x < 0
+      }) ?? roots.find((r) => missing.get(r.id)! > 0)!
     const c = add(pick(open.get(root.id)!))
     rootOf.set(c.id, root.id)
     missing.set(root.id, missing.get(root.id)! - 1)

@@ -258,7 +258,7 @@ async function main() {
     const C = `http://127.0.0.1:${ceilingPort}`
     const sizes: { subtree: Subtree; shop: Measured; adjacency: Measured; path: Measured }[] = []
     const sorts: Record<string, Measured> = {}
-    let loadBefore
+    let loadBefore: Awaited<ReturnType<typeof machineLoad>> | undefined
     try {
       await waitReady(`${S}/health/ready`)
       await waitReady(`${C}/health`)

@@ -12,7 +12,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { silentLogger } from '@shop/shared-kernel/log'
-import { ensureDatabase, openDatabase, type Sql } from '@shop/shared-kernel/postgres/connect'
+import { ensureDatabase, openDatabase } from '@shop/shared-kernel/postgres/connect'
 import { migrate } from '@shop/shared-kernel/postgres/migrate'
 import { systemClock } from '@shop/shared-kernel/app'
 import { catalogApplication } from '../../catalog/src/app/application.ts'

@@ -17,7 +17,10 @@ function contract(name: string, make: () => Promise<CatalogStore>) {
       store = await make()
     })
     let clock = Date.UTC(2026, 0, 1)
-    const tick = () => new Date((clock += 1000))
+    const tick = () => {
+      clock += 1000
+      return new Date(clock)
+    }
     const value = <T>(r: Result<T, unknown>): T => {
       if (!r.ok) throw new Error(`expected ok, got ${JSON.stringify(r.error)}`)
       return r.value
@@ -27,7 +30,6 @@ function contract(name: string, make: () => Promise<CatalogStore>) {
     const make_ = async (name: string, parentId: number | null = null) => value(await insert(name, parentId))
     const update = (c: Category, changes: Parameters<typeof changeCategory>[1]) =>
       store.transact((tx) => tx.categories.update(changeCategory(c, changes, tick())))
-    const names = (cs: readonly Category[]) => cs.map((c) => c.name)
     /** A chain of `depth` categories below `parentId`, top first. */
     const chain = async (prefix: string, depth: number, parentId: number | null = null) => {
       const out: Category[] = []

@@ -216,6 +216,7 @@ function listing(name: string, makeStore: () => Promise<CatalogStore>) {
         "' or '1'='1",
         '"; select pg_sleep(5); --',
         '$1',
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: the text `${q}` itself, a hostile search
         '${q}',
         '%%%',
         '__',
@@ -264,7 +265,7 @@ function listing(name: string, makeStore: () => Promise<CatalogStore>) {
       expect(names(r)).toEqual(['bread', 'Café crème 🍰'])
       expect(r.headers.get('X-Total-Count')).toBe('4')
       const link = r.headers.get('Link')!
-      expect(link).toContain(`<\/api\/v1\/products?category_id=${ids.food}&sort=price&limit=2&offset=3>; rel="next"`)
+      expect(link).toContain(`</api/v1/products?category_id=${ids.food}&sort=price&limit=2&offset=3>; rel="next"`)
       expect(link).toContain(`offset=0>; rel="prev"`)
       const past = await t.req('GET', '/api/v1/products?offset=50')
       expect(past.body).toEqual([])

@@ -24,14 +24,20 @@ function contract(name: string, make: () => Promise<{ store: CatalogStore; sql?:
     let store: CatalogStore
     let sql: Sql | undefined
     let clock = Date.UTC(2026, 0, 1)
-    const tick = () => new Date((clock += 1000))
+    const tick = () => {
+      clock += 1000
+      return new Date(clock)
+    }
     const value = <T>(r: Result<T, unknown>): T => {
       if (!r.ok) throw new Error(`expected ok, got ${JSON.stringify(r.error)}`)
       return r.value
     }
     // A seeded generator: the same data every run.
     let seed = 7
-    const rand = () => (seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648
+    const rand = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648
+      return seed / 2_147_483_648
+    }
 
     /** Categories inserted in one transaction; `parents[i]` indexes an earlier one (or null). */
     const tree = async (names: string[], parents: (number | null)[], under: number | null): Promise<Category[]> =>

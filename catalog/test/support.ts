@@ -1,5 +1,5 @@
 import type { ServiceMetrics } from '@shop/shared-kernel/observability/metrics'
-import { caller, type Reply, TEST_SECRET, testHttpOptions, tokenFactory } from '@shop/shared-kernel/testing/http'
+import { caller, TEST_SECRET, testHttpOptions, tokenFactory } from '@shop/shared-kernel/testing/http'
 import { expectProblem } from '@shop/shared-kernel/testing/problem'
 import { systemClock } from '@shop/shared-kernel/app'
 import { catalogApplication } from '../src/app/application.ts'

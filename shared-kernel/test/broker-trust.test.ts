@@ -187,7 +187,10 @@ describe.skipIf(!run)('broker users and event ownership on the real RabbitMQ', (
     ).toBeUndefined()
     await until(() => applied.length === 2, 'the genuine events applied')
     const dead: Awaited<ReturnType<typeof drainDead>> = []
-    await until(async () => (dead.push(...(await drainDead('catalog.orders'))), dead.length >= 3), 'three dead letters')
+    await until(async () => {
+      dead.push(...(await drainDead('catalog.orders')))
+      return dead.length >= 3
+    }, 'three dead letters')
     await Bun.sleep(200)
     expect(applied.sort()).toEqual([genuine.id, flaky].sort())
     expect(failures).toBe(3)

@@ -142,7 +142,11 @@ describe.skipIf(!(await useServer()))('two relay instances on one database', () 
     const b = new OutboxRelay(sql, bus, silentLogger, { pollMs: 5, batch: 50 })
     a.start()
     b.start()
-    await Promise.all(Array.from({ length: 20 }, () => writeEvents(sql, 100, () => (a.wake(), b.wake()))))
+    const wakeBoth = () => {
+      a.wake()
+      b.wake()
+    }
+    await Promise.all(Array.from({ length: 20 }, () => writeEvents(sql, 100, wakeBoth)))
     await until(() => bus.got.length >= 2000, 20_000)
     await Bun.sleep(100)
     await Promise.all([a.stop(), b.stop()])

@@ -45,7 +45,8 @@ let setupTool: Promise<boolean> | undefined
  */
 export async function useBrokerSetup(): Promise<boolean> {
   if (!(await useBroker())) return false
-  if (await (setupTool ??= rabbitmqctlAvailable())) return true
+  setupTool ??= rabbitmqctlAvailable()
+  if (await setupTool) return true
   if (inCI())
     throw new Error(
       "rabbitmqctl cannot reach the local RabbitMQ node, and CI requires it (it creates the services' broker users)",

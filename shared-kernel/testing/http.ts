@@ -70,7 +70,7 @@ export async function call(
   const text = await res.text()
   const mismatches = checkResponse(app, method, path, res.status, res.headers, text)
   if (mismatches.length) throw new Error(`the response does not match the OpenAPI document:\n${mismatches.join('\n')}`)
-  let parsed: unknown = undefined
+  let parsed: unknown
   if (text && /json/.test(res.headers.get('Content-Type') ?? '')) parsed = JSON.parse(text)
   return { status: res.status, statusText: res.statusText, headers: res.headers, body: parsed, text }
 }

@@ -50,7 +50,10 @@ function checkerFor(doc: Json): Checker {
   const validator = (schema: Json) => {
     const key = JSON.stringify(schema)
     let fn = compiled.get(key)
-    if (!fn) compiled.set(key, (fn = ajv.compile(rewrite(schema) as Json)))
+    if (!fn) {
+      fn = ajv.compile(rewrite(schema) as Json)
+      compiled.set(key, fn)
+    }
     return fn
   }
   const operations: Operation[] = []
@@ -77,7 +80,10 @@ function checkerOf(app: Hono<any, any, any>): Checker | undefined {
   const text = openApiTextOf(app)
   if (text === undefined) return undefined
   let checker = byDocument.get(text)
-  if (!checker) byDocument.set(text, (checker = checkerFor(JSON.parse(text))))
+  if (!checker) {
+    checker = checkerFor(JSON.parse(text))
+    byDocument.set(text, checker)
+  }
   return checker
 }
 

@@ -59,18 +59,23 @@ export async function brokerOutage(downMs: number, whileDown: () => Promise<void
   brokerStopped = true
   let startDone = 0
   let stopDone = 0
+  let failure: { error: unknown } | undefined
   try {
     const code = await ctl('stop_app')
     stopDone = Date.now()
     if (code !== 0) throw new Error(`rabbitmqctl stop_app exited with ${code}`)
     await Bun.sleep(downMs)
     await whileDown()
-  } finally {
-    const code = await ctl('start_app')
-    brokerStopped = false
-    startDone = Date.now()
-    if (code !== 0) throw new Error(`rabbitmqctl start_app exited with ${code}`)
+  } catch (error) {
+    failure = { error }
   }
+  // The broker is started again whatever happened above; a failed start is the error reported (with the
+  // earlier one, if any, as its cause), else the earlier one.
+  const code = await ctl('start_app')
+  brokerStopped = false
+  startDone = Date.now()
+  if (code !== 0) throw new Error(`rabbitmqctl start_app exited with ${code}`, { cause: failure?.error })
+  if (failure) throw failure.error
   const deadline = Date.now() + 60_000
   while (!(await brokerAnswers())) {
     if (Date.now() > deadline) throw new Error('the broker does not answer 60 s after start_app')

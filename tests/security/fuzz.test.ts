@@ -546,7 +546,10 @@ function oneBad(schema: any): fc.Arbitrary<unknown> {
     const leaves: [Record<string | number, unknown>, string | number][] = []
     const walk = (x: unknown) => {
       if (Array.isArray(x))
-        x.forEach((v, i) => (v !== null && typeof v === 'object' ? walk(v) : leaves.push([x as never, i])))
+        x.forEach((v, i) => {
+          if (v !== null && typeof v === 'object') walk(v)
+          else leaves.push([x as never, i])
+        })
       else if (x && typeof x === 'object')
         for (const [k, v] of Object.entries(x))
           v !== null && typeof v === 'object' ? walk(v) : leaves.push([x as never, k])

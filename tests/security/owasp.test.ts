@@ -1347,7 +1347,13 @@ describe('API10 unsafe consumption of APIs: poison events are dead-lettered, han
 
   /** The subscriptions `make` builds, each handler noting in `called` the envelopes it is handed. */
   const noting = (make: () => Subscription[]) => (called: Envelope[]) =>
-    make().map((s) => ({ ...s, handler: async (e: Envelope) => (called.push(e), s.handler(e)) }))
+    make().map((s) => ({
+      ...s,
+      handler: async (e: Envelope) => {
+        called.push(e)
+        return s.handler(e)
+      },
+    }))
   const services: {
     name: string
     subs: (called: Envelope[]) => Subscription[]
@@ -1388,7 +1394,8 @@ describe('API10 unsafe consumption of APIs: poison events are dead-lettered, han
         for (const topic of sub.topics) {
           for (const [kind, body] of poison(topic, other)) {
             bus.publishRaw(topic, body)
-            ;(expectedDead[queue] ??= []).push(`${topic}: ${kind}`)
+            expectedDead[queue] ??= []
+            expectedDead[queue].push(`${topic}: ${kind}`)
           }
         }
       }

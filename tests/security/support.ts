@@ -5,7 +5,7 @@
  * everything a memory store holds (to prove that a refused request wrote nothing).
  */
 import type { Hono } from 'hono'
-import { type Envelope, makeEnvelope } from '@shop/shared-kernel/event-types'
+import { makeEnvelope } from '@shop/shared-kernel/event-types'
 import { memoryUserReplica } from '@shop/shared-kernel/memory/user-replica'
 import { MemoryTransactor, type Snapshotting } from '@shop/shared-kernel/memory/transactor'
 import { createLogger, type Logger } from '@shop/shared-kernel/log'

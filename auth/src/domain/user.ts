@@ -28,6 +28,7 @@ export const EMAIL_MAX = 254
 // Deliberately simple: one @, a dot in the domain, no spaces and no control characters (PostgreSQL
 // text cannot hold NUL). Deliverability is not ours to judge.
 const EMAIL_PATTERN =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: it finds control characters, to reject them
   /^[^\s\u0000-\u001f\u007f@"<>()[\]\\,;:]+@[^\s\u0000-\u001f\u007f@"<>()[\]\\,;:]+\.[^\s\u0000-\u001f\u007f@"<>()[\]\\,;:.]{2,}$/
 
 export const isValidUsername = (s: string): boolean => USERNAME_PATTERN.test(s)

@@ -39,8 +39,8 @@ export const DEV_BROKER_PASSWORDS: Readonly<Record<Service, string>> = {
   order: 'shop-order-dev-password',
 }
 
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
-const alternatives = (xs: readonly string[]) => (xs.length ? `^(${xs.map(escape).join('|')})$` : '^$')
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+const alternatives = (xs: readonly string[]) => (xs.length ? `^(${xs.map(escapeRegExp).join('|')})$` : '^$')
 
 export interface Permissions {
   readonly configure: string
@@ -59,7 +59,7 @@ export function permissionsOf(service: Service): Permissions {
     configure: alternatives([...queues, ...dead]),
     write: alternatives([...exchanges, ...queues, ...dead]),
     read: alternatives([...(queues.length ? [EXCHANGE, DEAD_LETTER_EXCHANGE] : []), ...queues]),
-    topicWrite: families.length ? `^(${families.map(escape).join('|')})\\.[a-z_]+$` : '^$',
+    topicWrite: families.length ? `^(${families.map(escapeRegExp).join('|')})\\.[a-z_]+$` : '^$',
     topicRead: alternatives(consumedTypes(service)),
   }
 }

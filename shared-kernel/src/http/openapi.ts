@@ -119,7 +119,8 @@ function schemaConverter(named: Readonly<Record<string, GenericSchema>>) {
     const defs: Partial<Record<Mode, Json>> = {}
     const defsOf = (mode: Mode) => {
       const { definitions: _all, ...rest } = config(mode)
-      return (defs[mode] ??= toJsonSchemaDefs({ ...named }, rest) as Json)
+      defs[mode] ??= toJsonSchemaDefs({ ...named }, rest) as Json
+      return defs[mode]
     }
     const out: Record<string, Json> = {}
     const seen = new Set<string>()
@@ -200,6 +201,7 @@ export const openApiTextOf = (app: object): string | undefined => {
 }
 
 /** Builds the OpenAPI 3.1 document from the metadata that the routes' middlewares carry. */
+// biome-ignore lint/suspicious/noExplicitAny: any Hono app, whatever its env, routes and base path
 export function buildOpenApi(app: Hono<any, any, any>, info: OpenApiInfo): Json {
   const operations = new Map<string, { method: string; path: string; parts: SpecPart[] }>()
   for (const r of app.routes) {
@@ -220,7 +222,8 @@ export function buildOpenApi(app: Hono<any, any, any>, info: OpenApiInfo): Json 
     if (ids.has(doc.operationId)) throw new Error(`operationId ${doc.operationId} is used twice`)
     ids.add(doc.operationId)
     const oaPath = path.replace(/:([A-Za-z_][A-Za-z0-9_]*)/g, '{$1}')
-    ;(paths[oaPath] ??= {})[method] = operation(doc, parts, conv)
+    paths[oaPath] ??= {}
+    paths[oaPath][method] = operation(doc, parts, conv)
   }
   const problemFields = Object.fromEntries(
     Object.entries(info.problemFields ?? {}).map(([k, s]) => [k, conv.convert(s, 'output')]),

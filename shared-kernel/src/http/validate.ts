@@ -127,6 +127,7 @@ function validator<S extends v.GenericSchema, T extends Target>(
   read: (c: Context) => Promise<unknown> | unknown,
   what: string,
   form = false,
+  // biome-ignore lint/suspicious/noExplicitAny: usable in a route of any app, whatever its env
 ): MiddlewareHandler<any, string, { in: { [K in T]: v.InferInput<S> }; out: { [K in T]: v.InferOutput<S> } }> {
   return withSpec(
     async (c, next) => {

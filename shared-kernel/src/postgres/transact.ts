@@ -1,6 +1,5 @@
 import type { DomainEvent, Envelope } from '../event-types.ts'
 import { makeEnvelope } from '../event-types.ts'
-import { noteDuplicate } from '../inbox.ts'
 import { SpanKind, inSpan, traceparentOf } from '../observability/tracing.ts'
 import type { Result } from '../result.ts'
 import type { Sql, TxSql } from './connect.ts'
