@@ -3,7 +3,8 @@ SHELL := /bin/bash
 export PATH := $(HOME)/.bun/bin:$(PATH)
 TEST_TIMEOUT ?= 60000
 
-.PHONY: install dev start reset migrate broker seed test test-faults typecheck chromium bench up down docker-engine client
+.PHONY: install dev start reset migrate broker seed test test-faults typecheck chromium bench up down
+.PHONY: docker-engine client
 
 ## install: bun (from the npm registry when missing) and the dependencies, from the lock file
 install:
@@ -62,8 +63,8 @@ typecheck:
 	bunx tsc --noEmit -p .
 
 ## bench: every benchmark (bench/events, bench/catalog, bench/http with its ceilings, bench/orders,
-## bench/observability, bench/catalog/conditional.ts) on the local PostgreSQL and RabbitMQ, one after the other, then one report:
-## bench/REPORT.md (takes ~15 min)
+## bench/observability, bench/catalog/conditional.ts) on the local PostgreSQL and RabbitMQ, one after the
+## other, then one report: bench/REPORT.md (takes ~15 min)
 bench: install
 	bun bench/report.ts
 
@@ -77,7 +78,8 @@ down: docker-engine
 
 docker-engine:
 	@docker info >/dev/null 2>&1 || { \
-	  echo "No Docker engine is reachable ('docker info' failed), so 'make $(MAKECMDGOALS)' cannot run compose.yaml." >&2; \
+	  echo "No Docker engine is reachable ('docker info' failed), so 'make $(MAKECMDGOALS)' cannot run" \
+	    "compose.yaml." >&2; \
 	  echo "'make start' runs the same three services without Docker, on a local PostgreSQL and RabbitMQ" >&2; \
 	  echo "(and 'make dev' runs them on embedded databases with nothing else installed)." >&2; \
 	  exit 1; }

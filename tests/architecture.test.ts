@@ -109,7 +109,9 @@ describe('dependencies point inward', () => {
   })
 })
 
-/** A file's imports as files: relative ones and the kernel's `@shop/shared-kernel/...` (type-only imports count too). */
+/**
+ * A file's imports as files: relative ones and the kernel's `@shop/shared-kernel/...` (type-only imports count too).
+ */
 function importedFiles(file: string): string[] {
   return imports(file).flatMap((i) => {
     const target = i.startsWith('.')

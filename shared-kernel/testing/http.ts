@@ -16,7 +16,10 @@ export interface TestHttpOptions {
   readonly metrics?: ServiceMetrics | undefined
 }
 
-/** What a service's HTTP app is given in a test: the test secret, a silent log, 1 MiB bodies, no readiness checks, no metrics unless given. */
+/**
+ * What a service's HTTP app is given in a test: the test secret, a silent log, 1 MiB bodies, no readiness checks, no
+ * metrics unless given.
+ */
 export function testHttpOptions(service: string, o: TestHttpOptions = {}) {
   return {
     service,

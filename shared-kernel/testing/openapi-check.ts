@@ -1,6 +1,7 @@
 /**
  * Every response a test receives through `call()` is checked against the OpenAPI document of the
- * app that answered (the document its `/openapi.json` serves, read without a request): the operation must declare the status, the body
+ * app that answered (the document its `/openapi.json` serves, read without a request): the operation must declare the
+ * status, the body
  * must match the schema declared for that status and media type (JSON Schema 2020-12, with
  * formats, by ajv), and the typed headers it declares (X-Total-Count, Retry-After, ...) must parse.
  * A mismatch throws, so the test that received it fails. Paths the document does not describe
@@ -115,7 +116,8 @@ export function checkResponse(
     const media = content[type]
     if (!media)
       issues.push(
-        `${where}: a ${type || 'untyped'} body, but the operation declares ${Object.keys(content).join(', ') || 'none'}`,
+        `${where}: a ${type || 'untyped'} body, but the operation ` +
+          `declares ${Object.keys(content).join(', ') || 'none'}`,
       )
     else if (media.schema) {
       let body: unknown
@@ -127,7 +129,8 @@ export function checkResponse(
       const validate = checker.validator(media.schema)
       if (body !== undefined && !validate(body)) {
         issues.push(
-          `${where}: ${(validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}`).join('; ')} (body: ${text.slice(0, 300)})`,
+          `${where}: ${(validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}`).join('; ')} ` +
+            `(body: ${text.slice(0, 300)})`,
         )
       }
     }
@@ -139,7 +142,8 @@ export function checkResponse(
     const validate = checker.validator(h.schema)
     if (!validate(parsed))
       issues.push(
-        `${where}: header ${name}: ${JSON.stringify(value)} ${(validate.errors ?? []).map((e) => e.message).join('; ')}`,
+        `${where}: header ${name}: ${JSON.stringify(value)} ` +
+          `${(validate.errors ?? []).map((e) => e.message).join('; ')}`,
       )
   }
   responseChecks.mismatches.push(...issues)

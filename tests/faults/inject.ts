@@ -51,7 +51,8 @@ export interface Outage {
 
 /**
  * Stops the whole local broker (`rabbitmqctl stop_app`), keeps it down for `downMs`, and starts it
- * again in a `finally` (`whileDown` runs just before); resolves once our vhost accepts connections again. This affects every user
+ * again in a `finally` (`whileDown` runs just before); resolves once our vhost accepts connections again. This affects
+ * every user
  * of the broker on the machine, so the window is kept short.
  */
 export async function brokerOutage(downMs: number, whileDown: () => Promise<void> = async () => {}): Promise<Outage> {
@@ -137,7 +138,8 @@ export async function terminateConnections(): Promise<Record<ServiceName, number
     const killed = {} as Record<ServiceName, number>
     for (const svc of SERVICES) {
       const rows =
-        await sql`select pid, pg_terminate_backend(pid) as done from pg_stat_activity where datname = ${dbName(svc)} and pid <> pg_backend_pid()`
+        await sql`select pid, pg_terminate_backend(pid) as done from pg_stat_activity where datname = ${dbName(svc)}
+          and pid <> pg_backend_pid()`
       killed[svc] = rows.filter((r) => r.done).length
     }
     return killed

@@ -404,7 +404,8 @@ export function snapshotDiff(a: StoreSnapshot, b: StoreSnapshot): string[] {
     let i = 0
     while (i < a[k].length && a[k][i] === b[k][i]) i++
     out.push(
-      `${k} changed at ${i}: before …${a[k].slice(Math.max(0, i - 80), i + 120)}… after …${b[k].slice(Math.max(0, i - 80), i + 120)}…`,
+      `${k} changed at ${i}: before …${a[k].slice(Math.max(0, i - 80), i + 120)}… ` +
+        `after …${b[k].slice(Math.max(0, i - 80), i + 120)}…`,
     )
   }
   return out

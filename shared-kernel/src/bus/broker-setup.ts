@@ -202,7 +202,8 @@ export function passwordsOf(urls: Readonly<Record<Service, string>>): Record<Ser
     const u = new URL(urls[s])
     if (decodeURIComponent(u.username) !== BROKER_USERS[s]) {
       throw new Error(
-        `${s.toUpperCase()}_AMQP_URL must connect as "${BROKER_USERS[s]}" (consumers accept ${s}'s events from that user only), not "${decodeURIComponent(u.username)}"`,
+        `${s.toUpperCase()}_AMQP_URL must connect as "${BROKER_USERS[s]}" (consumers ` +
+          `accept ${s}'s events from that user only), not "${decodeURIComponent(u.username)}"`,
       )
     }
     out[s] = decodeURIComponent(u.password)

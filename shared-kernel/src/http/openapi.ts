@@ -19,7 +19,8 @@ const fieldErrorSchema: Json = {
 const problemSchema = (extensions: Json): Json => ({
   type: 'object',
   description:
-    'RFC 9457 problem details, with our stable machine-readable `code` and, where they apply, the extension fields below',
+    'RFC 9457 problem details, with our stable machine-readable ' +
+    '`code` and, where they apply, the extension fields below',
   required: ['type', 'title', 'status', 'detail', 'code'],
   properties: {
     type: {
@@ -233,7 +234,9 @@ export function buildOpenApi(app: Hono<any, any, any>, info: OpenApiInfo): Json 
     info: {
       title: info.title,
       version: info.version,
-      description: `${info.description}\n\nErrors are RFC 9457 problems (\`application/problem+json\`, schema Problem). A method a path does not have is answered 405 with an \`Allow\` header; an unknown path 404.`,
+      description:
+        `${info.description}\n\nErrors are RFC 9457 problems (\`application/problem+json\`, schema Problem). ` +
+        `A method a path does not have is answered 405 with an \`Allow\` header; an unknown path 404.`,
       contact: { name: 'the shop team' },
       // package.json says "license": "UNLICENSED" (npm's word for: no licence is granted; all rights reserved).
       license: {

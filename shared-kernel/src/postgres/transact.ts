@@ -19,7 +19,8 @@ function outboxWriter(tx: TxSql, source: Envelope['source'], added: { count: num
   return {
     async add(event, correlationId) {
       const env = makeEnvelope(source, event, correlationId, crypto.randomUUID(), new Date())
-      await tx`insert into outbox (id, type, envelope, traceparent) values (${env.id}, ${env.type}, ${tx.json(env as never)}, ${traceparentOf()})`
+      await tx`insert into outbox (id, type, envelope, traceparent) values (${env.id}, ${env.type},
+        ${tx.json(env as never)}, ${traceparentOf()})`
       added.count++
     },
   }

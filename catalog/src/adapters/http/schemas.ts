@@ -25,7 +25,8 @@ const description = v.nullable(
     v.trim(),
     v.check(
       isValidDescription,
-      `description must be at most ${DESCRIPTION_MAX} characters, without control characters other than tabs and line breaks`,
+      `description must be at most ${DESCRIPTION_MAX} characters, ` +
+        `without control characters other than tabs and line breaks`,
     ),
   ),
 )
