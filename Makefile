@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export PATH := $(HOME)/.bun/bin:$(PATH)
 TEST_TIMEOUT ?= 60000
 
-.PHONY: install dev start reset migrate broker seed test test-faults typecheck chromium bench up down
+.PHONY: install dev start reset migrate broker seed test test-faults typecheck lint chromium bench up down
 .PHONY: docker-engine client
 
 ## install: bun (from the npm registry when missing) and the dependencies, from the lock file
@@ -45,7 +45,7 @@ client: install
 
 ## test: every test (unit, contract, HTTP, adapters on the real servers when reachable, /docs in Chromium;
 ## CI=true requires the servers and Chromium)
-test: install chromium typecheck
+test: install chromium typecheck lint
 	bun test --timeout $(TEST_TIMEOUT)
 
 ## chromium: Debian's chromium for the browser test (tests/browser), installed with apt-get when missing
@@ -61,6 +61,12 @@ test-faults: install
 ## typecheck: tsc --noEmit over the whole repository (strict)
 typecheck:
 	bunx tsc --noEmit -p .
+
+## lint: Biome's formatter and linter over the tree, writing nothing (biome.jsonc), and no line over 120
+## characters in the code and config files (scripts/check-lines.ts)
+lint: install
+	bunx biome check .
+	bun scripts/check-lines.ts
 
 ## bench: every benchmark (bench/events, bench/catalog, bench/http with its ceilings, bench/orders,
 ## bench/observability, bench/catalog/conditional.ts) on the local PostgreSQL and RabbitMQ, one after the
