@@ -24,7 +24,8 @@ FROM oven/bun:1.4 AS runtime
 # Which service (auth, catalog or order) and the port it listens on; both required.
 ARG SERVICE
 ARG PORT
-RUN case "$SERVICE" in auth|catalog|order) ;; *) echo "build with --build-arg SERVICE=auth|catalog|order (got '$SERVICE')" >&2; exit 1 ;; esac \
+RUN case "$SERVICE" in auth|catalog|order) ;; \
+    *) echo "build with --build-arg SERVICE=auth|catalog|order (got '$SERVICE')" >&2; exit 1 ;; esac \
   && case "$PORT" in ''|*[!0-9]*) echo "build with --build-arg PORT=<number> (got '$PORT')" >&2; exit 1 ;; esac
 WORKDIR /app
 ENV NODE_ENV=production SERVICE=${SERVICE} PORT=${PORT}
@@ -40,6 +41,7 @@ EXPOSE ${PORT}
 STOPSIGNAL SIGTERM
 # No curl in the image: bun itself probes readiness (database and broker reachable).
 HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 \
-  CMD ["bun", "-e", "fetch('http://127.0.0.1:'+process.env.PORT+'/health/ready').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+  CMD ["bun", "-e", \
+    "fetch('http://127.0.0.1:'+process.env.PORT+'/health/ready').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 # exec: bun replaces the shell and is PID 1, so it receives the SIGTERM itself.
 CMD ["sh", "-c", "exec bun \"$SERVICE/src/main.ts\""]

@@ -3,7 +3,8 @@ SHELL := /bin/bash
 export PATH := $(HOME)/.bun/bin:$(PATH)
 TEST_TIMEOUT ?= 60000
 
-.PHONY: install dev start reset migrate broker seed test test-faults typecheck chromium bench up down docker-engine client
+.PHONY: install dev start reset migrate broker seed test test-faults typecheck lint chromium bench up down
+.PHONY: docker-engine client
 
 ## install: bun (from the npm registry when missing) and the dependencies, from the lock file
 install:
@@ -44,7 +45,7 @@ client: install
 
 ## test: every test (unit, contract, HTTP, adapters on the real servers when reachable, /docs in Chromium;
 ## CI=true requires the servers and Chromium)
-test: install chromium typecheck
+test: install chromium typecheck lint
 	bun test --timeout $(TEST_TIMEOUT)
 
 ## chromium: Debian's chromium for the browser test (tests/browser), installed with apt-get when missing
@@ -61,9 +62,15 @@ test-faults: install
 typecheck:
 	bunx tsc --noEmit -p .
 
+## lint: Biome's formatter and linter over the tree, writing nothing (biome.jsonc), and no line over 120
+## characters in the code and config files (scripts/check-lines.ts)
+lint: install
+	bunx biome check .
+	bun scripts/check-lines.ts
+
 ## bench: every benchmark (bench/events, bench/catalog, bench/http with its ceilings, bench/orders,
-## bench/observability, bench/catalog/conditional.ts) on the local PostgreSQL and RabbitMQ, one after the other, then one report:
-## bench/REPORT.md (takes ~15 min)
+## bench/observability, bench/catalog/conditional.ts) on the local PostgreSQL and RabbitMQ, one after the
+## other, then one report: bench/REPORT.md (takes ~15 min)
 bench: install
 	bun bench/report.ts
 
@@ -77,7 +84,8 @@ down: docker-engine
 
 docker-engine:
 	@docker info >/dev/null 2>&1 || { \
-	  echo "No Docker engine is reachable ('docker info' failed), so 'make $(MAKECMDGOALS)' cannot run compose.yaml." >&2; \
+	  echo "No Docker engine is reachable ('docker info' failed), so 'make $(MAKECMDGOALS)' cannot run" \
+	    "compose.yaml." >&2; \
 	  echo "'make start' runs the same three services without Docker, on a local PostgreSQL and RabbitMQ" >&2; \
 	  echo "(and 'make dev' runs them on embedded databases with nothing else installed)." >&2; \
 	  exit 1; }

@@ -200,7 +200,9 @@ async function main() {
           const r = await measure(side, sc)
           results[sc.key]![side.label].push(r)
           say(
-            `round ${round + 1} ${sc.key} ${side.label}: ${r.requests_per_second} req/s, p50 ${r.p50_ms} ms, p99 ${r.p99_ms} ms, non-2xx ${r.non_2xx}, ${r.service_cpu_ms_per_request} ms service CPU/req (load ${r.machine_load_before.loadavg_1m})`,
+            `round ${round + 1} ${sc.key} ${side.label}: ${r.requests_per_second} req/s, ` +
+              `p50 ${r.p50_ms} ms, p99 ${r.p99_ms} ms, non-2xx ${r.non_2xx}, ${r.service_cpu_ms_per_request} ` +
+              `ms service CPU/req (load ${r.machine_load_before.loadavg_1m})`,
           )
         }
       }
@@ -212,7 +214,8 @@ async function main() {
         const r = await latencyRun(side.shop, side.users, side.products, ORDERS, 1, side.name)
         latency[side.label]!.push(r)
         say(
-          `round ${round + 1} latency ${side.label}: server p50 ${r.server_created_to_confirmed_ms.p50} ms p99 ${r.server_created_to_confirmed_ms.p99}; client p50 ${r.client_post_to_confirmed_ms.p50} ms`,
+          `round ${round + 1} latency ${side.label}: server p50 ${r.server_created_to_confirmed_ms.p50} ms ` +
+            `p99 ${r.server_created_to_confirmed_ms.p99}; client p50 ${r.client_post_to_confirmed_ms.p50} ms`,
         )
       }
     }
@@ -247,22 +250,33 @@ async function main() {
     const result = {
       when: started,
       machine: { cores: cores() },
-      method: `two shops side by side (before: bench/.before, after: this checkout); each scenario ${ROUNDS} rounds of wrk ${Math.min(WRK.threads, WRK.connections)} threads, ${WRK.connections} connections, ${SECONDS} s (after 2 s warm-up) on one shop then the other, alternating which goes first; medians over rounds. Order latency: ${ORDERS} orders, one placer, ${ROUNDS} rounds.`,
+      method:
+        `two shops side by side (before: bench/.before, after: this checkout); ` +
+        `each scenario ${ROUNDS} rounds of wrk ${Math.min(WRK.threads, WRK.connections)} ` +
+        `threads, ${WRK.connections} connections, ${SECONDS} s (after 2 s warm-up) on one shop then the other, ` +
+        `alternating which goes first; medians over rounds. ` +
+        `Order latency: ${ORDERS} orders, one placer, ${ROUNDS} rounds.`,
       summary,
       latency: { before: lat('before'), after: lat('after') },
       rounds: { results, latency },
     }
     writeResult('ab', result)
     console.log(
-      `\n| scenario | before req/s | after req/s | change | before → after p50 / p99 (ms) | service CPU ms/req before → after |\n|---|---:|---:|---:|---|---|`,
+      `\n| scenario | before req/s | after req/s | change | before → after p50 / p99 (ms) ` +
+        `| service CPU ms/req before → after |\n|---|---:|---:|---:|---|---|`,
     )
     for (const v of Object.values(summary)) {
       console.log(
-        `| ${v.what} | ${v.before.rps} | ${v.after.rps} | ${Math.round((v.after.rps / v.before.rps - 1) * 100)}% | ${v.before.p50_ms} / ${v.before.p99_ms} → ${v.after.p50_ms} / ${v.after.p99_ms} | ${v.before.cpu_ms} → ${v.after.cpu_ms} |`,
+        `| ${v.what} | ${v.before.rps} | ${v.after.rps} ` +
+          `| ${Math.round((v.after.rps / v.before.rps - 1) * 100)}% | ${v.before.p50_ms} ` +
+          `/ ${v.before.p99_ms} → ${v.after.p50_ms} / ${v.after.p99_ms} | ${v.before.cpu_ms} → ${v.after.cpu_ms} |`,
       )
     }
     console.log(
-      `| POST → confirmed (1 placer), server p50 / p99 | ${result.latency.before.server_p50_ms} / ${result.latency.before.server_p99_ms} | ${result.latency.after.server_p50_ms} / ${result.latency.after.server_p99_ms} | | client p50 ${result.latency.before.client_p50_ms} → ${result.latency.after.client_p50_ms} | |`,
+      `| POST → confirmed (1 placer), server p50 / p99 | ${result.latency.before.server_p50_ms} ` +
+        `/ ${result.latency.before.server_p99_ms} | ${result.latency.after.server_p50_ms} ` +
+        `/ ${result.latency.after.server_p99_ms} | | client ` +
+        `p50 ${result.latency.before.client_p50_ms} → ${result.latency.after.client_p50_ms} | |`,
     )
   } finally {
     await Promise.all(sides.map((s) => s.shop.stop()))

@@ -71,6 +71,7 @@ const { order } = must(
 console.log('\norder:')
 for (const l of order.items)
   console.log(
-    `  ${l.name.padEnd(12)} ${String(l.quantity).padStart(3)} × ${l.unitPrice.padStart(6)} = ${l.lineTotal.padStart(7)}`,
+    `  ${l.name.padEnd(12)} ${String(l.quantity).padStart(3)} ` +
+      `× ${l.unitPrice.padStart(6)} = ${l.lineTotal.padStart(7)}`,
   )
 console.log(`  total ${order.totalQuantity} items: ${order.total}`)

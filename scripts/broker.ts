@@ -45,8 +45,9 @@ if (process.argv.includes('--definitions')) {
 
 if (!(await rabbitmqctlAvailable())) {
   console.error(
-    'broker: rabbitmqctl cannot reach a local RabbitMQ node. Start RabbitMQ (or run this where rabbitmqctl works), ' +
-      'or load the definitions instead: bun scripts/broker.ts --definitions > definitions.json, then rabbitmqctl import_definitions definitions.json',
+    'broker: rabbitmqctl cannot reach a local RabbitMQ node. Start RabbitMQ (or run this ' +
+      'where rabbitmqctl works), or load the definitions instead: bun scripts/broker.ts ' +
+      '--definitions > definitions.json, then rabbitmqctl import_definitions definitions.json',
   )
   process.exit(1)
 }
@@ -57,5 +58,6 @@ try {
   process.exit(1)
 }
 console.log(
-  `broker: vhost ${vhost}: users ${SERVICES.map((s) => new URL(urls[s]).username).join(', ')}, permissions, topic permissions, exchanges, queues and bindings in place`,
+  `broker: vhost ${vhost}: users ${SERVICES.map((s) => new URL(urls[s]).username).join(', ')}, ` +
+    `permissions, topic permissions, exchanges, queues and bindings in place`,
 )

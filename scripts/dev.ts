@@ -21,7 +21,10 @@ type Env = Record<string, string | undefined>
 // A dev-only key, so `make dev` needs no setup; any real deployment sets its own JWT_SECRET.
 const DEV_SECRET = 'dev-only-secret-change-me-0123456789abcdef'
 
-/** The three services' settings as `make dev` makes them from `env`, and the dev admin it adds when ADMIN_USERNAME is unset. */
+/**
+ * The three services' settings as `make dev` makes them from `env`, and the dev admin it adds when ADMIN_USERNAME is
+ * unset.
+ */
 export function devConfigs(env: Env = process.env) {
   const ports = { auth: env.AUTH_PORT ?? '8000', catalog: env.CATALOG_PORT ?? '8001', order: env.ORDER_PORT ?? '8002' }
   const base = { JWT_SECRET: DEV_SECRET, ...env, DATABASE_URL: undefined, AMQP_URL: undefined }
@@ -55,8 +58,13 @@ export function banner(o: {
   const adminLine = o.devAdmin
     ? `  admin    ${o.devAdmin.username} / ${o.devAdmin.password} (dev only; set ADMIN_* to change)\n`
     : ''
-  const observing = `  metrics  ${o.metricsEnabled ? 'GET /metrics on each service' : 'off (METRICS_ENABLED=false)'}; traces ${o.tracesTo ? `to ${o.tracesTo}` : 'off (set OTEL_EXPORTER_OTLP_ENDPOINT)'}\n`
-  return `\nshop is running: three services, embedded PGlite under ${o.dataDir}/, in-memory bus\n${lines}\n${adminLine}${observing}  sample data: make seed\n\n`
+  const observing =
+    `  metrics  ${o.metricsEnabled ? 'GET /metrics on each service' : 'off (METRICS_ENABLED=false)'}; ` +
+    `traces ${o.tracesTo ? `to ${o.tracesTo}` : 'off (set OTEL_EXPORTER_OTLP_ENDPOINT)'}\n`
+  return (
+    `\nshop is running: three services, embedded PGlite under ${o.dataDir}/, ` +
+    `in-memory bus\n${lines}\n${adminLine}${observing}  sample data: make seed\n\n`
+  )
 }
 
 /** The banner for `env` before anything listens (the URLs from the configured ports), as the README shows it. */

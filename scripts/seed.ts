@@ -153,9 +153,12 @@ await must(ORDER, 'PUT', `/api/v1/update_order/${a1.id}`, { status: 'paid' }, ad
 await must(ORDER, 'PUT', `/api/v1/update_order/${a1.id}`, { status: 'shipped' }, adminToken)
 await must(ORDER, 'PUT', `/api/v1/update_order/${c1.id}`, { status: 'cancelled' }, tokens.carol)
 
-console.log(`seed: done
+console.log(
+  `seed: done
   users:      ${people.map((p) => `${p.username} / ${p.password}`).join(', ')} (admin: ${admin.username})
   categories: 10 in 3 levels (Electronics › Computers › Laptops, ...)
   products:   ${Object.keys(items).length}
-  orders:     #${a1.id} shipped, #${b1.id} ${await statusOf(b1.id)}, #${c1.id} cancelled, #${a2.id} ${await statusOf(a2.id)}
-  try:        ${CATALOG}/docs and ${ORDER}/docs (Authorize with one of the users above)`)
+  orders:     #${a1.id} shipped, #${b1.id} ${await statusOf(b1.id)}, ` +
+    `#${c1.id} cancelled, #${a2.id} ${await statusOf(a2.id)}
+  try:        ${CATALOG}/docs and ${ORDER}/docs (Authorize with one of the users above)`,
+)

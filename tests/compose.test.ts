@@ -38,7 +38,10 @@ const LOG_DIR = '/var/log/shop'
 
 // ---- compose helpers ------------------------------------------------------------------------
 
-/** Compose interpolation as `docker compose config` would do it with nothing set: defaults win, required ones become <NAME>. */
+/**
+ * Compose interpolation as `docker compose config` would do it with nothing set: defaults win, required ones become
+ * <NAME>.
+ */
 function interpolate(s: string): string {
   return s
     .replace(/\$\$/g, '\0')
@@ -207,32 +210,40 @@ describe('compose.yaml', () => {
     expect(compose).not.toHaveProperty('version')
   })
 
-  test('has the three databases, rabbitmq and the three services (and, in the observability profile only, prometheus, grafana and jaeger)', () => {
-    const profiled = (svc: Obj) => Array.isArray(svc.profiles) && svc.profiles.length > 0
-    expect(
-      Object.keys(services)
-        .filter((k) => !profiled(services[k]!))
-        .sort(),
-    ).toEqual(['auth', 'auth-db', 'catalog', 'catalog-db', 'order', 'order-db', 'rabbitmq'])
-    expect(
-      Object.keys(services)
-        .filter((k) => profiled(services[k]!))
-        .sort(),
-    ).toEqual(['grafana', 'jaeger', 'prometheus'])
-  })
+  test(
+    'has the three databases, rabbitmq and the three services (and, in ' +
+      'the observability profile only, prometheus, grafana and jaeger)',
+    () => {
+      const profiled = (svc: Obj) => Array.isArray(svc.profiles) && svc.profiles.length > 0
+      expect(
+        Object.keys(services)
+          .filter((k) => !profiled(services[k]!))
+          .sort(),
+      ).toEqual(['auth', 'auth-db', 'catalog', 'catalog-db', 'order', 'order-db', 'rabbitmq'])
+      expect(
+        Object.keys(services)
+          .filter((k) => profiled(services[k]!))
+          .sort(),
+      ).toEqual(['grafana', 'jaeger', 'prometheus'])
+    },
+  )
 
   for (const { name } of APPS) {
     const db = `${name}-db`
-    test(`${db}: PostgreSQL 15/16, database shop_${name}, password set, pg_isready health check, data on a named volume`, () => {
-      const svc = services[db] ?? {}
-      expect(String(svc.image)).toMatch(/^postgres:1[56](\b|$)/)
-      const env = environment(svc)
-      expect(env.POSTGRES_DB).toBe(`shop_${name}`)
-      expect(interpolate(env.POSTGRES_PASSWORD ?? '')).not.toBe('')
-      expect(healthTest(svc)).toContain('pg_isready')
-      const data = mounts(svc).find((m) => m.target === '/var/lib/postgresql/data')
-      expect(data?.named).toBe(true)
-    })
+    test(
+      `${db}: PostgreSQL 15/16, database shop_${name}, ` +
+        `password set, pg_isready health check, data on a named volume`,
+      () => {
+        const svc = services[db] ?? {}
+        expect(String(svc.image)).toMatch(/^postgres:1[56](\b|$)/)
+        const env = environment(svc)
+        expect(env.POSTGRES_DB).toBe(`shop_${name}`)
+        expect(interpolate(env.POSTGRES_PASSWORD ?? '')).not.toBe('')
+        expect(healthTest(svc)).toContain('pg_isready')
+        const data = mounts(svc).find((m) => m.target === '/var/lib/postgresql/data')
+        expect(data?.named).toBe(true)
+      },
+    )
   }
 
   test('rabbitmq: management image, ports 5672 and 15672, ping health check, data on a named volume', () => {
@@ -245,31 +256,35 @@ describe('compose.yaml', () => {
     expect(mounts(svc).find((m) => m.target === '/var/lib/rabbitmq')?.named).toBe(true)
   })
 
-  test('rabbitmq loads broker/definitions.json at boot: the set-up make broker applies (users, permissions, topology)', () => {
-    const svc = services.rabbitmq ?? {}
-    const byTarget = new Map(mounts(svc).map((m) => [m.target, m.source]))
-    expect(normalize(byTarget.get('/etc/rabbitmq/definitions.json') ?? '')).toBe('broker/definitions.json')
-    const conf = byTarget.get('/etc/rabbitmq/conf.d/20-shop.conf') ?? ''
-    expect(read(normalize(conf))).toMatch(/^load_definitions = \/etc\/rabbitmq\/definitions.json$/m)
-    const file = JSON.parse(read('broker/definitions.json')) as BrokerDefinitions
-    const expected = brokerDefinitions({
-      vhost: '/',
-      passwords: DEV_BROKER_PASSWORDS,
-      admins: [{ name: 'shop-admin', password: 'shop-admin-dev-password' }],
-    })
-    // password hashes are salted: compare them by the password they verify
-    const strip = (d: BrokerDefinitions) => ({ ...d, users: d.users.map(({ password_hash: _, ...u }) => u) })
-    expect(strip(file)).toEqual(strip(expected))
-    for (const [name, password] of [
-      ...SERVICES.map((s) => [BROKER_USERS[s], DEV_BROKER_PASSWORDS[s]]),
-      ['shop-admin', 'shop-admin-dev-password'],
-    ]) {
-      expect({
-        name,
-        ok: passwordMatches(password!, file.users.find((u) => u.name === name)?.password_hash ?? ''),
-      }).toEqual({ name, ok: true })
-    }
-  })
+  test(
+    'rabbitmq loads broker/definitions.json at boot: the ' +
+      'set-up make broker applies (users, permissions, topology)',
+    () => {
+      const svc = services.rabbitmq ?? {}
+      const byTarget = new Map(mounts(svc).map((m) => [m.target, m.source]))
+      expect(normalize(byTarget.get('/etc/rabbitmq/definitions.json') ?? '')).toBe('broker/definitions.json')
+      const conf = byTarget.get('/etc/rabbitmq/conf.d/20-shop.conf') ?? ''
+      expect(read(normalize(conf))).toMatch(/^load_definitions = \/etc\/rabbitmq\/definitions.json$/m)
+      const file = JSON.parse(read('broker/definitions.json')) as BrokerDefinitions
+      const expected = brokerDefinitions({
+        vhost: '/',
+        passwords: DEV_BROKER_PASSWORDS,
+        admins: [{ name: 'shop-admin', password: 'shop-admin-dev-password' }],
+      })
+      // password hashes are salted: compare them by the password they verify
+      const strip = (d: BrokerDefinitions) => ({ ...d, users: d.users.map(({ password_hash: _, ...u }) => u) })
+      expect(strip(file)).toEqual(strip(expected))
+      for (const [name, password] of [
+        ...SERVICES.map((s) => [BROKER_USERS[s], DEV_BROKER_PASSWORDS[s]]),
+        ['shop-admin', 'shop-admin-dev-password'],
+      ]) {
+        expect({
+          name,
+          ok: passwordMatches(password!, file.users.find((u) => u.name === name)?.password_hash ?? ''),
+        }).toEqual({ name, ok: true })
+      }
+    },
+  )
 
   for (const { name, port } of APPS) {
     describe(name, () => {
@@ -345,32 +360,36 @@ describe('compose.yaml', () => {
     })
   }
 
-  test("the /docs pages work from a browser on the host: Authorize logs in at auth's published port, and every service allows the three pages' origins (never *)", () => {
-    const published = (name: string) =>
-      ports(services[name] ?? {}).find((p) => p.target === APPS.find((a) => a.name === name)?.port)?.published
-    const authPort = published('auth')
-    const pages = docsOrigins(APPS.map((a) => published(a.name) ?? 0))
-      .split(',')
-      .sort()
-    expect(authPort).toBe(8000)
-    for (const { name } of APPS) {
-      const env = environment(services[name] ?? {})
-      const cors = interpolate(env.CORS_ORIGINS ?? '')
-      const tokenUrl = interpolate(env.AUTH_TOKEN_URL ?? '')
-      expect({ name, origins: corsOrigins(cors).sort() }).toEqual({ name, origins: pages })
-      expect({ name, tokenUrl }).toEqual({ name, tokenUrl: `http://localhost:${authPort}/api/v1/auth/login` })
-      // Both are settings the service accepts, and a deployment can change them without editing the file.
-      expect(() =>
-        loadConfig(v.object(commonSettings(0)), {
-          JWT_SECRET: 'x'.repeat(32),
-          CORS_ORIGINS: cors,
-          AUTH_TOKEN_URL: tokenUrl,
-        }),
-      ).not.toThrow()
-      expect(env.CORS_ORIGINS).toMatch(/^\$\{CORS_ORIGINS:-[^}]+\}$/)
-      expect(env.AUTH_TOKEN_URL).toMatch(/^\$\{AUTH_TOKEN_URL:-[^}]+\}$/)
-    }
-  })
+  test(
+    "the /docs pages work from a browser on the host: Authorize logs in at auth's " +
+      "published port, and every service allows the three pages' origins (never *)",
+    () => {
+      const published = (name: string) =>
+        ports(services[name] ?? {}).find((p) => p.target === APPS.find((a) => a.name === name)?.port)?.published
+      const authPort = published('auth')
+      const pages = docsOrigins(APPS.map((a) => published(a.name) ?? 0))
+        .split(',')
+        .sort()
+      expect(authPort).toBe(8000)
+      for (const { name } of APPS) {
+        const env = environment(services[name] ?? {})
+        const cors = interpolate(env.CORS_ORIGINS ?? '')
+        const tokenUrl = interpolate(env.AUTH_TOKEN_URL ?? '')
+        expect({ name, origins: corsOrigins(cors).sort() }).toEqual({ name, origins: pages })
+        expect({ name, tokenUrl }).toEqual({ name, tokenUrl: `http://localhost:${authPort}/api/v1/auth/login` })
+        // Both are settings the service accepts, and a deployment can change them without editing the file.
+        expect(() =>
+          loadConfig(v.object(commonSettings(0)), {
+            JWT_SECRET: 'x'.repeat(32),
+            CORS_ORIGINS: cors,
+            AUTH_TOKEN_URL: tokenUrl,
+          }),
+        ).not.toThrow()
+        expect(env.CORS_ORIGINS).toMatch(/^\$\{CORS_ORIGINS:-[^}]+\}$/)
+        expect(env.AUTH_TOKEN_URL).toMatch(/^\$\{AUTH_TOKEN_URL:-[^}]+\}$/)
+      }
+    },
+  )
 
   test('every named volume is declared at the top level, and every declared one is used', () => {
     const used = new Set(
@@ -407,21 +426,25 @@ describe('compose.yaml, profile observability', () => {
     for (const name of ['prometheus', 'grafana', 'jaeger']) expect(svc(name).profiles).toEqual(['observability'])
   })
 
-  test('prometheus scrapes /metrics of the three services at their compose names and ports, its config mounted from the repository', () => {
-    expect(String(svc('prometheus').image)).toMatch(/^prom\/prometheus:v\d/)
-    expect(ports(svc('prometheus'))).toContainEqual({ published: 9090, target: 9090 })
-    const mount = bind('prometheus', '/etc/prometheus/prometheus.yml')
-    expect(mount).toBeDefined()
-    const config = Bun.YAML.parse(read(mount!.source)) as {
-      scrape_configs: { job_name: string; metrics_path?: string; static_configs: { targets: string[] }[] }[]
-    }
-    for (const { name, port } of APPS) {
-      const job = config.scrape_configs.find((j) => j.job_name === name)
-      expect(job?.metrics_path ?? '/metrics').toBe('/metrics')
-      expect(job?.static_configs.flatMap((c) => c.targets)).toEqual([`${name}:${port}`])
-    }
-    expect(mounts(svc('prometheus')).find((m) => m.target === '/prometheus')?.named).toBe(true)
-  })
+  test(
+    'prometheus scrapes /metrics of the three services at their ' +
+      'compose names and ports, its config mounted from the repository',
+    () => {
+      expect(String(svc('prometheus').image)).toMatch(/^prom\/prometheus:v\d/)
+      expect(ports(svc('prometheus'))).toContainEqual({ published: 9090, target: 9090 })
+      const mount = bind('prometheus', '/etc/prometheus/prometheus.yml')
+      expect(mount).toBeDefined()
+      const config = Bun.YAML.parse(read(mount!.source)) as {
+        scrape_configs: { job_name: string; metrics_path?: string; static_configs: { targets: string[] }[] }[]
+      }
+      for (const { name, port } of APPS) {
+        const job = config.scrape_configs.find((j) => j.job_name === name)
+        expect(job?.metrics_path ?? '/metrics').toBe('/metrics')
+        expect(job?.static_configs.flatMap((c) => c.targets)).toEqual([`${name}:${port}`])
+      }
+      expect(mounts(svc('prometheus')).find((m) => m.target === '/prometheus')?.named).toBe(true)
+    },
+  )
 
   test('grafana: data sources (Prometheus, Jaeger) and the dashboard provisioned from the repository', () => {
     const g = svc('grafana')
@@ -444,77 +467,86 @@ describe('compose.yaml, profile observability', () => {
     expect(interpolate(environment(g).GF_SECURITY_ADMIN_PASSWORD ?? '')).not.toBe('')
   })
 
-  test('the dashboard queries the provisioned Prometheus, only for metrics the services define, and covers rates, latencies, errors, outbox, consumers and the saga', () => {
-    const dashboards = bind('grafana', '/var/lib/grafana/dashboards')!
-    const dash = JSON.parse(read(`${dashboards.source}/shop.json`)) as {
-      uid: string
-      panels: {
-        type: string
-        title: string
-        datasource?: { uid: string }
-        targets?: { expr: string; datasource?: { uid: string } }[]
-      }[]
-    }
-    const ds = Bun.YAML.parse(
-      read(`${bind('grafana', '/etc/grafana/provisioning')!.source}/datasources/datasources.yml`),
-    ) as { datasources: { uid: string; type: string }[] }
-    const promUid = ds.datasources.find((d) => d.type === 'prometheus')!.uid
-    const panels = dash.panels.filter((p) => p.type !== 'row')
-    expect(panels.length).toBeGreaterThanOrEqual(8)
-    // Every metric name written in the services' sources (prom-client `name: '...'`), with the histogram series.
-    const sources = new Bun.Glob('{platform,auth,catalog,order}/src/**/*.ts')
-    const defined = new Set<string>()
-    for (const file of sources.scanSync(root)) {
-      for (const m of read(file).matchAll(/\bname: '([a-z_:][a-z0-9_:]*)'/g))
-        for (const suffix of ['', '_bucket', '_count', '_sum']) defined.add(m[1]! + suffix)
-    }
-    const used = new Set<string>()
-    for (const p of panels) {
-      expect(p.datasource?.uid).toBe(promUid)
-      expect(p.targets?.length).toBeGreaterThan(0)
-      for (const t of p.targets ?? []) {
-        expect(t.datasource?.uid ?? promUid).toBe(promUid)
-        const names = [
-          ...t.expr.replace(/\{[^}]*\}|\[[^\]]*\]|"[^"]*"/g, '').matchAll(/\b([a-z_][a-z0-9_]*)\b(?!\s*\()/g),
-        ].map((m) => m[1]!)
-        for (const n of names.filter((n) => n.includes('_') && !['by'].includes(n))) used.add(n)
+  test(
+    'the dashboard queries the provisioned Prometheus, only for metrics the services ' +
+      'define, and covers rates, latencies, errors, outbox, consumers and the saga',
+    () => {
+      const dashboards = bind('grafana', '/var/lib/grafana/dashboards')!
+      const dash = JSON.parse(read(`${dashboards.source}/shop.json`)) as {
+        uid: string
+        panels: {
+          type: string
+          title: string
+          datasource?: { uid: string }
+          targets?: { expr: string; datasource?: { uid: string } }[]
+        }[]
       }
-    }
-    const labels = new Set([
-      'service',
-      'le',
-      'outcome',
-      'status',
-      'http_route',
-      'http_request_method',
-      'http_response_status_code',
-      'messaging_destination_name',
-      'state',
-    ])
-    const metricsUsed = [...used].filter((n) => !labels.has(n))
-    expect(metricsUsed.filter((n) => !defined.has(n))).toEqual([])
-    for (const needed of [
-      'http_server_request_duration_seconds_count',
-      'http_server_request_duration_seconds_bucket',
-      'shop_outbox_unsent',
-      'messaging_client_consumed_messages_total',
-      'shop_order_saga_duration_seconds_bucket',
-    ]) {
-      expect(metricsUsed).toContain(needed)
-    }
-  })
+      const ds = Bun.YAML.parse(
+        read(`${bind('grafana', '/etc/grafana/provisioning')!.source}/datasources/datasources.yml`),
+      ) as { datasources: { uid: string; type: string }[] }
+      const promUid = ds.datasources.find((d) => d.type === 'prometheus')!.uid
+      const panels = dash.panels.filter((p) => p.type !== 'row')
+      expect(panels.length).toBeGreaterThanOrEqual(8)
+      // Every metric name written in the services' sources (prom-client `name: '...'`), with the histogram series.
+      const sources = new Bun.Glob('{platform,auth,catalog,order}/src/**/*.ts')
+      const defined = new Set<string>()
+      for (const file of sources.scanSync(root)) {
+        for (const m of read(file).matchAll(/\bname: '([a-z_:][a-z0-9_:]*)'/g))
+          for (const suffix of ['', '_bucket', '_count', '_sum']) defined.add(m[1]! + suffix)
+      }
+      const used = new Set<string>()
+      for (const p of panels) {
+        expect(p.datasource?.uid).toBe(promUid)
+        expect(p.targets?.length).toBeGreaterThan(0)
+        for (const t of p.targets ?? []) {
+          expect(t.datasource?.uid ?? promUid).toBe(promUid)
+          const names = [
+            ...t.expr.replace(/\{[^}]*\}|\[[^\]]*\]|"[^"]*"/g, '').matchAll(/\b([a-z_][a-z0-9_]*)\b(?!\s*\()/g),
+          ].map((m) => m[1]!)
+          for (const n of names.filter((n) => n.includes('_') && !['by'].includes(n))) used.add(n)
+        }
+      }
+      const labels = new Set([
+        'service',
+        'le',
+        'outcome',
+        'status',
+        'http_route',
+        'http_request_method',
+        'http_response_status_code',
+        'messaging_destination_name',
+        'state',
+      ])
+      const metricsUsed = [...used].filter((n) => !labels.has(n))
+      expect(metricsUsed.filter((n) => !defined.has(n))).toEqual([])
+      for (const needed of [
+        'http_server_request_duration_seconds_count',
+        'http_server_request_duration_seconds_bucket',
+        'shop_outbox_unsent',
+        'messaging_client_consumed_messages_total',
+        'shop_order_saga_duration_seconds_bucket',
+      ]) {
+        expect(metricsUsed).toContain(needed)
+      }
+    },
+  )
 
-  test('jaeger receives OTLP/HTTP on the compose network and shows traces on 16686; the services export there only when told', () => {
-    const j = svc('jaeger')
-    expect(String(j.image)).toMatch(/^jaegertracing\/(jaeger|all-in-one):\d/)
-    expect(ports(j)).toContainEqual({ published: 16686, target: 16686 })
-    expect((Array.isArray(j.expose) ? j.expose : []).map(String)).toContain('4318')
-    for (const { name } of APPS) {
-      const env = environment(svc(name))
-      expect(env.OTEL_EXPORTER_OTLP_ENDPOINT).toBe('${OTEL_EXPORTER_OTLP_ENDPOINT:-}')
-      expect(interpolate(env.METRICS_ENABLED ?? 'true')).toBe('true')
-    }
-  })
+  test(
+    'jaeger receives OTLP/HTTP on the compose network and shows ' +
+      'traces on 16686; the services export there only when told',
+    () => {
+      const j = svc('jaeger')
+      expect(String(j.image)).toMatch(/^jaegertracing\/(jaeger|all-in-one):\d/)
+      expect(ports(j)).toContainEqual({ published: 16686, target: 16686 })
+      expect((Array.isArray(j.expose) ? j.expose : []).map(String)).toContain('4318')
+      for (const { name } of APPS) {
+        const env = environment(svc(name))
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: compose's interpolation, as in compose.yaml
+        expect(env.OTEL_EXPORTER_OTLP_ENDPOINT).toBe('${OTEL_EXPORTER_OTLP_ENDPOINT:-}')
+        expect(interpolate(env.METRICS_ENABLED ?? 'true')).toBe('true')
+      }
+    },
+  )
 })
 
 describe('Dockerfile', () => {
@@ -615,7 +647,7 @@ describe('Dockerfile', () => {
         ).toBe(true)
       })
 
-      test(`CMD runs ${name}/src/main.ts with bun as PID 1, and the final stage copies it, the kernel and the platform`, () => {
+      test(`CMD runs ${name}/src/main.ts with bun as PID 1; the final stage copies it, kernel/ and platform/`, () => {
         const cmd = execArgs(last('CMD')?.args ?? '[]')
         if (cmd[0] === 'sh') expect(cmd[2]).toStartWith('exec ')
         expect(shellExec(cmd, env)).toEqual(['bun', `${name}/src/main.ts`])

@@ -22,26 +22,33 @@ async function runBun(args: string[], cwd: string) {
 }
 
 describe('embedding the cores', () => {
-  test('importing @shop/auth, @shop/catalog and @shop/order starts nothing, writes nothing, prints nothing, and exits at once', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'shop-embed-'))
-    const script = join(root, 'tests', '.embed-probe.ts')
-    await Bun.write(
-      script,
-      `import * as a from '@shop/auth'\nimport * as c from '@shop/catalog'\nimport * as o from '@shop/order'\nconsole.log(typeof a.authApplication, typeof c.catalogApplication, typeof o.orderApplication, typeof a.memoryAuthStore, typeof c.memoryCatalogStore, typeof o.memoryOrderStore)\n`,
-    )
-    try {
-      const t0 = performance.now()
-      const r = await runBun([script], dir)
-      expect(r.stderr).toBe('')
-      expect(r.code).toBe(0)
-      expect(r.stdout.trim()).toBe('function function function function function function')
-      expect(performance.now() - t0).toBeLessThan(5000)
-      expect(readdirSync(dir)).toEqual([]) // no .data, no logs
-      expect(existsSync(join(dir, '.data'))).toBe(false)
-    } finally {
-      await Bun.file(script).delete()
-    }
-  })
+  test(
+    'importing @shop/auth, @shop/catalog and @shop/order starts ' +
+      'nothing, writes nothing, prints nothing, and exits at once',
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'shop-embed-'))
+      const script = join(root, 'tests', '.embed-probe.ts')
+      await Bun.write(
+        script,
+        `import * as a from '@shop/auth'\nimport * as c from '@shop/catalog'\nimport * as o from ` +
+          `'@shop/order'\nconsole.log(typeof a.authApplication, typeof c.catalogApplication, ` +
+          `typeof o.orderApplication, typeof a.memoryAuthStore, ` +
+          `typeof c.memoryCatalogStore, typeof o.memoryOrderStore)\n`,
+      )
+      try {
+        const t0 = performance.now()
+        const r = await runBun([script], dir)
+        expect(r.stderr).toBe('')
+        expect(r.code).toBe(0)
+        expect(r.stdout.trim()).toBe('function function function function function function')
+        expect(performance.now() - t0).toBeLessThan(5000)
+        expect(readdirSync(dir)).toEqual([]) // no .data, no logs
+        expect(existsSync(join(dir, '.data'))).toBe(false)
+      } finally {
+        await Bun.file(script).delete()
+      }
+    },
+  )
 
   test('examples/price-an-order.ts builds a tree and prices an order with the cores alone', async () => {
     const r = await runBun([join(root, 'examples', 'price-an-order.ts')], mkdtempSync(join(tmpdir(), 'shop-example-')))

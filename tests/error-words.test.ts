@@ -60,7 +60,8 @@ describe('validation messages name the field and say what is expected', () => {
     for (const price of ['abc', '1.234', -3, '12345678901', 0, { amount: 1 }]) {
       const w = wordsOf(await catalog('POST', '/api/v1/product', { token, body: { name: 'x', price, category_id: 1 } }))
       expect(w.price).toBe(
-        'price must be a decimal number with at most 2 decimal places, greater than 0 and at most 9999999999.99 (a JSON number or a string such as "12.50")',
+        'price must be a decimal number with at most 2 decimal places, greater than ' +
+          '0 and at most 9999999999.99 (a JSON number or a string such as "12.50")',
       )
     }
     const q = wordsOf(await catalog('GET', '/api/v1/products?min_price=abc'))

@@ -31,7 +31,10 @@ export interface LoginThrottle {
    * taken. A counter whose window has ended starts a new one. Parallel callers cannot all pass.
    */
   take(limits: readonly AttemptLimit[], now: Date): Promise<number>
-  /** Gives one attempt back to each counter (a login that was right), within its current window; `forget` counters are cleared. */
+  /**
+   * Gives one attempt back to each counter (a login that was right), within its current window; `forget` counters are
+   * cleared.
+   */
   giveBack(limits: readonly AttemptLimit[], forget: readonly string[], now: Date): Promise<void>
 }
 

@@ -22,19 +22,23 @@ function suite(name: string, make: () => Promise<AuthStore>) {
     const login = (t: ReturnType<typeof authTestApp>, username: string, password: string, from: string) =>
       t.req('POST', '/api/v1/auth/login', { body: { username, password }, headers: { 'X-Forwarded-For': from } })
 
-    test('30 parallel guesses for one account: at most 5 are checked, the rest 429; the right password among them gets no token past the limit', async () => {
-      const t = app()
-      const u = await t.user()
-      const from = `198.51.100.${Math.floor(Math.random() * 200)}`
-      const replies = await Promise.all(
-        Array.from({ length: 30 }, (_, i) => login(t, u.username, i === 24 ? u.password : `guess-${i}`, from)),
-      )
-      const checked = replies.filter((r) => r.status !== 429)
-      expect(checked.length).toBeLessThanOrEqual(5)
-      expect(replies.filter((r) => r.status === 429).length).toBeGreaterThanOrEqual(25)
-      expect(replies.every((r) => [200, 401, 429].includes(r.status))).toBe(true)
-      console.log(`${name}: 30 parallel guesses for one account, ${checked.length} checked`)
-    })
+    test(
+      '30 parallel guesses for one account: at most 5 are checked, the ' +
+        'rest 429; the right password among them gets no token past the limit',
+      async () => {
+        const t = app()
+        const u = await t.user()
+        const from = `198.51.100.${Math.floor(Math.random() * 200)}`
+        const replies = await Promise.all(
+          Array.from({ length: 30 }, (_, i) => login(t, u.username, i === 24 ? u.password : `guess-${i}`, from)),
+        )
+        const checked = replies.filter((r) => r.status !== 429)
+        expect(checked.length).toBeLessThanOrEqual(5)
+        expect(replies.filter((r) => r.status === 429).length).toBeGreaterThanOrEqual(25)
+        expect(replies.every((r) => [200, 401, 429].includes(r.status))).toBe(true)
+        console.log(`${name}: 30 parallel guesses for one account, ${checked.length} checked`)
+      },
+    )
 
     test('40 parallel usernames from one address: at most 20 are checked', async () => {
       const t = app()
@@ -50,17 +54,20 @@ function suite(name: string, make: () => Promise<AuthStore>) {
       expect(replies.filter((r) => r.status === 429).length).toBeGreaterThanOrEqual(20)
     })
 
-    test('five wrong passwords from one address never stop the right one from another (TRUST_PROXY, X-Forwarded-For)', async () => {
-      const t = app()
-      const u = await t.user()
-      for (let i = 0; i < 5; i++) expect((await login(t, u.username, `wrong-${i}`, '192.0.2.66')).status).toBe(401)
-      const blocked = await login(t, u.username, u.password, '192.0.2.66')
-      expect(blocked.status).toBe(429)
-      expect(Number(blocked.headers.get('Retry-After'))).toBeGreaterThan(0)
-      const other = await login(t, u.username, u.password, '192.0.2.77')
-      expect(other.status).toBe(200)
-      expect(other.body.access_token).toBeString()
-    })
+    test(
+      'five wrong passwords from one address never stop the ' + 'right one from another (TRUST_PROXY, X-Forwarded-For)',
+      async () => {
+        const t = app()
+        const u = await t.user()
+        for (let i = 0; i < 5; i++) expect((await login(t, u.username, `wrong-${i}`, '192.0.2.66')).status).toBe(401)
+        const blocked = await login(t, u.username, u.password, '192.0.2.66')
+        expect(blocked.status).toBe(429)
+        expect(Number(blocked.headers.get('Retry-After'))).toBeGreaterThan(0)
+        const other = await login(t, u.username, u.password, '192.0.2.77')
+        expect(other.status).toBe(200)
+        expect(other.body.access_token).toBeString()
+      },
+    )
 
     test('the per-account limit across addresses (10 × the per-pair one) stops distributed guessing', async () => {
       const t = app()
@@ -109,23 +116,26 @@ function suite(name: string, make: () => Promise<AuthStore>) {
       expect(r.body.code).toBe('INVALID_CREDENTIALS')
     })
 
-    test('registrations are limited per client address: 429 with Retry-After; another address still registers', async () => {
-      const t = app({ maxRegistrations: 3 })
-      const reg = (from: string) => {
-        const name = `reg_${crypto.randomUUID().slice(0, 8)}`
-        return t.req('POST', '/api/v1/auth/register', {
-          body: { username: name, email: `${name}@example.com`, password: 'password-123' },
-          headers: { 'X-Forwarded-For': from },
-        })
-      }
-      const from = `10.50.${Math.floor(Math.random() * 200)}.1`
-      for (let i = 0; i < 3; i++) expect((await reg(from)).status).toBe(201)
-      const limited = await reg(from)
-      expect(limited.status).toBe(429)
-      expect(limited.body.code).toBe('TOO_MANY_REGISTRATIONS')
-      expect(Number(limited.headers.get('Retry-After'))).toBeGreaterThan(0)
-      expect((await reg(`${from}0`)).status).toBe(201)
-    })
+    test(
+      'registrations are limited per client address: ' + '429 with Retry-After; another address still registers',
+      async () => {
+        const t = app({ maxRegistrations: 3 })
+        const reg = (from: string) => {
+          const name = `reg_${crypto.randomUUID().slice(0, 8)}`
+          return t.req('POST', '/api/v1/auth/register', {
+            body: { username: name, email: `${name}@example.com`, password: 'password-123' },
+            headers: { 'X-Forwarded-For': from },
+          })
+        }
+        const from = `10.50.${Math.floor(Math.random() * 200)}.1`
+        for (let i = 0; i < 3; i++) expect((await reg(from)).status).toBe(201)
+        const limited = await reg(from)
+        expect(limited.status).toBe(429)
+        expect(limited.body.code).toBe('TOO_MANY_REGISTRATIONS')
+        expect(Number(limited.headers.get('Retry-After'))).toBeGreaterThan(0)
+        expect((await reg(`${from}0`)).status).toBe(201)
+      },
+    )
 
     const refused = async (t: ReturnType<typeof authTestApp>, token: string) => {
       expect((await t.req('GET', '/api/v1/users/me', { token })).status).toBe(401)
@@ -155,25 +165,28 @@ function suite(name: string, make: () => Promise<AuthStore>) {
       await works(t, fresh.body.access_token)
     })
 
-    test('POST /auth/logout-all: 204, every earlier token refused, a new login works; the event carries the cut-off', async () => {
-      const t = app()
-      const u = await t.user()
-      expect((await t.req('POST', '/api/v1/auth/logout-all')).status).toBe(401)
-      const before = Date.now()
-      const out = await t.req('POST', '/api/v1/auth/logout-all', { token: u.token })
-      expect(out.status).toBe(204)
-      expect(out.text).toBe('')
-      await refused(t, u.token)
-      const fresh = await login(t, u.username, u.password, '10.70.0.1')
-      expect(fresh.status).toBe(200)
-      await works(t, fresh.body.access_token)
-      const user = await store.users.byId(u.id)
-      expect(user!.tokensValidAfter!.getTime()).toBeGreaterThanOrEqual(before)
-      expect(user!.tokensValidAfter!.getTime() % 1000).toBe(0)
-      // a second sign-out refuses the fresh token too
-      expect((await t.req('POST', '/api/v1/auth/logout-all', { token: fresh.body.access_token })).status).toBe(204)
-      await refused(t, fresh.body.access_token)
-    })
+    test(
+      'POST /auth/logout-all: 204, every earlier token refused, ' + 'a new login works; the event carries the cut-off',
+      async () => {
+        const t = app()
+        const u = await t.user()
+        expect((await t.req('POST', '/api/v1/auth/logout-all')).status).toBe(401)
+        const before = Date.now()
+        const out = await t.req('POST', '/api/v1/auth/logout-all', { token: u.token })
+        expect(out.status).toBe(204)
+        expect(out.text).toBe('')
+        await refused(t, u.token)
+        const fresh = await login(t, u.username, u.password, '10.70.0.1')
+        expect(fresh.status).toBe(200)
+        await works(t, fresh.body.access_token)
+        const user = await store.users.byId(u.id)
+        expect(user!.tokensValidAfter!.getTime()).toBeGreaterThanOrEqual(before)
+        expect(user!.tokensValidAfter!.getTime() % 1000).toBe(0)
+        // a second sign-out refuses the fresh token too
+        expect((await t.req('POST', '/api/v1/auth/logout-all', { token: fresh.body.access_token })).status).toBe(204)
+        await refused(t, fresh.body.access_token)
+      },
+    )
   })
 }
 

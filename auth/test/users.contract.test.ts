@@ -123,19 +123,22 @@ function contract(name: string, make: () => Promise<AuthStore>) {
       expect(page.total).toBe(all.total)
     })
 
-    test('throttle: an attempt is taken from every counter or from none; past a max, the seconds left in its window', async () => {
-      const t0 = new Date(Date.UTC(2026, 0, 1))
-      const a = { key: `a:${crypto.randomUUID()}`, max: 2, windowSeconds: 60 }
-      const b = { key: `b:${crypto.randomUUID()}`, max: 3, windowSeconds: 60 }
-      expect(await store.throttle.take([a, b], t0)).toBe(0)
-      expect(await store.throttle.take([a, b], new Date(t0.getTime() + 1000))).toBe(0)
-      // a is full: nothing is taken, not even from b
-      expect(await store.throttle.take([a, b], new Date(t0.getTime() + 10_000))).toBe(50)
-      expect(await store.throttle.take([b], new Date(t0.getTime() + 10_000))).toBe(0)
-      expect(await store.throttle.take([b], new Date(t0.getTime() + 10_000))).toBe(50)
-      // after the window a new one starts
-      expect(await store.throttle.take([a], new Date(t0.getTime() + 60_000))).toBe(0)
-    })
+    test(
+      'throttle: an attempt is taken from every counter or from none; ' + 'past a max, the seconds left in its window',
+      async () => {
+        const t0 = new Date(Date.UTC(2026, 0, 1))
+        const a = { key: `a:${crypto.randomUUID()}`, max: 2, windowSeconds: 60 }
+        const b = { key: `b:${crypto.randomUUID()}`, max: 3, windowSeconds: 60 }
+        expect(await store.throttle.take([a, b], t0)).toBe(0)
+        expect(await store.throttle.take([a, b], new Date(t0.getTime() + 1000))).toBe(0)
+        // a is full: nothing is taken, not even from b
+        expect(await store.throttle.take([a, b], new Date(t0.getTime() + 10_000))).toBe(50)
+        expect(await store.throttle.take([b], new Date(t0.getTime() + 10_000))).toBe(0)
+        expect(await store.throttle.take([b], new Date(t0.getTime() + 10_000))).toBe(50)
+        // after the window a new one starts
+        expect(await store.throttle.take([a], new Date(t0.getTime() + 60_000))).toBe(0)
+      },
+    )
 
     test('throttle: giving back frees one attempt within the window; a forgotten counter starts afresh', async () => {
       const t0 = new Date(Date.UTC(2026, 0, 1))

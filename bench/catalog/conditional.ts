@@ -36,10 +36,13 @@ async function main() {
     await load(sql, cats)
     await sql`vacuum analyze`
     const [big] = await sql<{ id: number; size: number }[]>`
-      select c.category_id as id, c.subtree::int as size from category_product_counts c join categories k on k.id = c.category_id
+      select c.category_id as id, c.subtree::int as size from category_product_counts c join categories k
+        on k.id = c.category_id
       where k.parent_id is null order by c.subtree desc limit 1`
     say(
-      `loaded ${cats.length} categories and their products in ${Math.round((performance.now() - t) / 100) / 10} s; the largest department ${big!.id} holds ${big!.size} products`,
+      `loaded ${cats.length} categories and their products ` +
+        `in ${Math.round((performance.now() - t) / 100) / 10} s; ` +
+        `the largest department ${big!.id} holds ${big!.size} products`,
     )
 
     const catalog = new Service('catalog', ['bun', 'catalog/src/main.ts'], {
@@ -78,7 +81,8 @@ async function main() {
       const again = await fetch(url, { headers: { 'If-None-Match': tag } })
       if (again.status !== 304) throw new Error(`${l.path} with its own tag: ${again.status}, not 304`)
       say(
-        `${l.what}: 200 of ${bytes} bytes, tag ${tag}; wrk ${WRK.threads} threads, ${WRK.connections} connections, ${WRK.seconds} s each`,
+        `${l.what}: 200 of ${bytes} bytes, tag ${tag}; wrk ${WRK.threads} ` +
+          `threads, ${WRK.connections} connections, ${WRK.seconds} s each`,
       )
       const ok = await measureWithCpu([catalog.pid], url, script(), WRK.seconds)
       const notModified = await measureWithCpu([catalog.pid], url, script(tag), WRK.seconds)
@@ -119,13 +123,15 @@ async function main() {
       listings: results,
       hono_ceiling: ceiling,
       method:
-        'the catalog as a real process (LOG_LEVEL=warn, no broker) on the real PostgreSQL; wrk on the same URL without and with ' +
-        'If-None-Match (the tag its 200 carried), 2 s warm-up each, the processes let settle between runs; CPU ms per request ' +
+        'the catalog as a real process (LOG_LEVEL=warn, no broker) on the real PostgreSQL; ' +
+        'wrk on the same URL without and with If-None-Match (the tag its 200 carried), 2 s ' +
+        'warm-up each, the processes let settle between runs; CPU ms per request ' +
         "is the catalog (or Hono) process's user+system time over the run divided by the requests.",
     }
     say(`written ${writeResult('conditional', out)}`)
     process.stdout.write(
-      `\n| scenario | req/s | p50 / p99 (ms) | process CPU ms/request | errors |\n|---|---:|---|---:|---:|\n${rows.map((r) => `| ${r.join(' | ')} |`).join('\n')}\n`,
+      `\n| scenario | req/s | p50 / p99 (ms) | process CPU ms/request | errors ` +
+        `|\n|---|---:|---|---:|---:|\n${rows.map((r) => `| ${r.join(' | ')} |`).join('\n')}\n`,
     )
   } finally {
     for (const s of services) await s.stop().catch(() => {})

@@ -70,7 +70,11 @@ export function buildTree(): { cats: Cat[]; deepest: number; moveRoot: number; m
     // A department in proportion to what it still lacks, then any open category of it.
     const wanted = [...missing.values()].reduce((a, b) => a + b, 0)
     let x = rand() * wanted
-    const root = roots.find((r) => (x -= missing.get(r.id)!) < 0) ?? roots.find((r) => missing.get(r.id)! > 0)!
+    const root =
+      roots.find((r) => {
+        x -= missing.get(r.id)!
+        return x < 0
+      }) ?? roots.find((r) => missing.get(r.id)! > 0)!
     const c = add(pick(open.get(root.id)!))
     rootOf.set(c.id, root.id)
     missing.set(root.id, missing.get(root.id)! - 1)
@@ -90,7 +94,8 @@ export async function load(sql: Sql, cats: Cat[]) {
       insert into categories (id, name, name_key, description, parent_id, level, created_at, updated_at)
       select id, name, key, null, parent, level, ${now}, ${now}
       from unnest(${chunk.map((c) => c.id)}::bigint[], ${names}::text[], ${names.map(nameKey)}::text[],
-                  ${chunk.map((c) => c.parent)}::bigint[], ${chunk.map((c) => c.level)}::int[]) as t(id, name, key, parent, level)`
+                  ${chunk.map((c) => c.parent)}::bigint[], ${chunk.map((c) => c.level)}::int[]) as t(id, name, key,
+                    parent, level)`
   }
   // 10 products per category, in a shuffled order: ids, dates and prices of a department are
   // spread over the whole catalog, as in a catalog filled over time.
@@ -145,7 +150,8 @@ if (import.meta.main) {
     select (select count(*)::int from categories) as categories, (select count(*)::int from products) as products,
            (select max(level) + 1 from categories) as depth`
   console.log(
-    `loaded ${shape!.categories} categories (${shape!.depth} levels) and ${shape!.products} products in ${Math.round(performance.now() - t)} ms`,
+    `loaded ${shape!.categories} categories (${shape!.depth} levels) ` +
+      `and ${shape!.products} products in ${Math.round(performance.now() - t)} ms`,
   )
   await db.close()
 }

@@ -54,7 +54,10 @@ export interface Measured {
   readonly requests_per_second: number
   readonly p50_ms: number
   readonly p99_ms: number
-  /** CPU time the answering process spent per request (ms, median of the rounds): less sensitive to others' load than req/s. */
+  /**
+   * CPU time the answering process spent per request (ms, median of the rounds): less sensitive to others' load than
+   * req/s.
+   */
   readonly server_cpu_ms_per_request: number
   readonly rounds: { requests_per_second: number; p50_ms: number; p99_ms: number; server_cpu_ms_per_request: number }[]
 }
@@ -165,7 +168,8 @@ async function writeRound(sql: Sql, into: WriteSamples, n: number) {
  */
 export async function writes(sql: Sql, rounds = 3, n = 150) {
   const [gin] = await sql<{ fastupdate: boolean }[]>`
-    select coalesce((select option_value from pg_options_to_table(c.reloptions) where option_name = 'fastupdate'), 'on')::boolean as fastupdate
+    select coalesce((select option_value from pg_options_to_table(c.reloptions) where option_name = 'fastupdate'),
+      'on')::boolean as fastupdate
     from pg_class c where c.relname = 'products_category_path'`
   const asMigrated = gin!.fastupdate
   const set = async (on: boolean) => {
@@ -220,7 +224,8 @@ async function main() {
     say(`loading ${LISTING_DB.replace(/\/\/[^@]*@/, '//')} (bench/catalog/load-catalog.ts)`)
     loaded = await loadCatalog(LISTING_DB)
     say(
-      `loaded ${loaded.categories} categories (${loaded.depth} levels), ${loaded.products} products in ${loaded.seconds} s`,
+      `loaded ${loaded.categories} categories (${loaded.depth} ` +
+        `levels), ${loaded.products} products in ${loaded.seconds} s`,
     )
   }
   const db =
@@ -258,7 +263,7 @@ async function main() {
     const C = `http://127.0.0.1:${ceilingPort}`
     const sizes: { subtree: Subtree; shop: Measured; adjacency: Measured; path: Measured }[] = []
     const sorts: Record<string, Measured> = {}
-    let loadBefore
+    let loadBefore: Awaited<ReturnType<typeof machineLoad>> | undefined
     try {
       await waitReady(`${S}/health/ready`)
       await waitReady(`${C}/health`)
@@ -280,7 +285,8 @@ async function main() {
         if (pages[0]!.ids.length !== Math.min(50, subtree.products) || pages[0]!.total !== String(subtree.products))
           throw new Error(`category ${subtree.id}: ${JSON.stringify(pages[0])}`)
         say(
-          `~${subtree.target} products (category ${subtree.id}, ${subtree.categories} categories, ${subtree.products} products)`,
+          `~${subtree.target} products (category ${subtree.id}, ${subtree.categories} ` +
+            `categories, ${subtree.products} products)`,
         )
         const m = await compare(
           {
@@ -292,7 +298,8 @@ async function main() {
         )
         sizes.push({ subtree, shop: m.shop!, adjacency: m.adjacency!, path: m.path! })
         say(
-          `  service ${m.shop!.requests_per_second} req/s, (a) ${m.adjacency!.requests_per_second}, (b) ${m.path!.requests_per_second}`,
+          `  service ${m.shop!.requests_per_second} req/s, ` +
+            `(a) ${m.adjacency!.requests_per_second}, (b) ${m.path!.requests_per_second}`,
         )
       }
       const largest = subtrees.at(-1)!
@@ -341,7 +348,12 @@ async function main() {
     const defaultRps = big.service.requests_per_second
     const results = {
       when: new Date().toISOString(),
-      method: `wrk ${CONNECTIONS} connections; endpoints compared with each other measured in ${ROUNDS} alternating rounds of ${SECONDS} s (after 1 s of warm-up each), the median counts; processes let settle before each run; catalog as a real process (LOG_LEVEL=warn, pool 10) and the ceilings (bench/ceilings/listing.ts, pool 10) on the same database, measured one after the other in this run`,
+      method:
+        `wrk ${CONNECTIONS} connections; endpoints compared with each other measured in ${ROUNDS} ` +
+        `alternating rounds of ${SECONDS} s (after 1 s of warm-up each), the median counts; ` +
+        `processes let settle before each run; catalog as a real process (LOG_LEVEL=warn, pool 10) ` +
+        `and the ceilings (bench/ceilings/listing.ts, pool 10) ` +
+        `on the same database, measured one after the other in this run`,
       machine_load_before: loadBefore,
       data: loaded
         ? {
@@ -371,7 +383,8 @@ async function main() {
         update_ms: 1.21,
         move_ms: 22,
         source:
-          'figures of the same operations measured before migration 003 (no paths, no subtree counts, no department locks)',
+          'figures of the same operations measured before migration ' +
+          '003 (no paths, no subtree counts, no department locks)',
       },
     }
     const file = writeResult('listing', results)
@@ -382,7 +395,10 @@ async function main() {
   }
 }
 
-/** The tables of a results file (bench/results/listing.json): printed by this script, and put in bench/REPORT.md by bench/report.ts. */
+/**
+ * The tables of a results file (bench/results/listing.json): printed by this script, and put in bench/REPORT.md by
+ * bench/report.ts.
+ */
 export function listingMarkdown(results: any): string {
   const ok = (b: boolean) => (b ? '**met**' : '**not met**')
   const w = (x: Measured) =>
@@ -393,11 +409,14 @@ export function listingMarkdown(results: any): string {
   const big = rows.at(-1)
   const { as_migrated: a, other: o, gin_fastupdate_as_migrated: asMigrated } = results.writes
   return [
-    '| subtree (category: categories, products) | service req/s | (a) CTE + per-category top 50 | (b) path walk by sort index | service vs best ceiling (≥ 70%) |',
+    '| subtree (category: categories, products) | service req/s | (a) CTE + per-category ' +
+      'top 50 | (b) path walk by sort index | service vs best ceiling (≥ 70%) |',
     '|---|---:|---:|---:|---|',
     ...rows.map(
       (r) =>
-        `| ~${r.target}: ${r.category}: ${r.categories} cat., ${r.products} prod. | ${w(r.service)} | ${w(r.adjacency)} | ${w(r.path)} | ${r.vs_ceiling_pct}% of ${r.ceiling === 'adjacency' ? '(a)' : '(b)'}: ${ok(r.met)} |`,
+        `| ~${r.target}: ${r.category}: ${r.categories} cat., ${r.products} prod. ` +
+        `| ${w(r.service)} | ${w(r.adjacency)} | ${w(r.path)} | ${r.vs_ceiling_pct}% ` +
+        `of ${r.ceiling === 'adjacency' ? '(a)' : '(b)'}: ${ok(r.met)} |`,
     ),
     '',
     `| largest subtree (${big.products} products) | req/s | vs its default sort (≥ 50%) |`,
@@ -405,13 +424,16 @@ export function listingMarkdown(results: any): string {
     ...Object.entries(results.sorts as Record<string, any>).map(([k, v]) =>
       k === 'id' ? `| default sort (id) | ${w(v)} | |` : `| sort=${k} | ${w(v)} | ${v.vs_default_pct}%: ${ok(v.met)} |`,
     ),
-    `| the largest subtree (default sort) vs the 10-product one (≥ 50%) | | ${results.largest_vs_smallest_pct}%: ${ok(results.largest_vs_smallest_met)} |`,
+    `| the largest subtree (default sort) vs the 10-product one (≥ 50%) | ` +
+      `| ${results.largest_vs_smallest_pct}%: ${ok(results.largest_vs_smallest_met)} |`,
     '',
-    `| write (in-process: the use case on the postgres adapter) | p50 / p99 ms, GIN fastupdate ${onOff(asMigrated)} (as migrated) | fastupdate ${onOff(!asMigrated)} | before 003 (ms) |`,
+    `| write (in-process: the use case on the postgres adapter) | p50 / p99 ms, ` +
+      `GIN fastupdate ${onOff(asMigrated)} (as migrated) | fastupdate ${onOff(!asMigrated)} | before 003 (ms) |`,
     '|---|---|---|---:|',
     `| product insert | ${ms(a.insert)} | ${ms(o.insert)} | ${results.before_003.insert_ms} |`,
     `| product update (price) | ${ms(a.update)} | ${ms(o.update)} | ${results.before_003.update_ms} |`,
-    `| move of ${a.move.categories} categories holding ${a.move.products} products (there and back) | ${ms(a.move)} | ${ms(o.move)} | ${results.before_003.move_ms} |`,
+    `| move of ${a.move.categories} categories holding ${a.move.products} products (there and back) ` +
+      `| ${ms(a.move)} | ${ms(o.move)} | ${results.before_003.move_ms} |`,
     '',
   ].join('\n')
 }

@@ -78,6 +78,7 @@ if (import.meta.main) {
   console.log(`loaded ${r.categories} categories (${r.depth} levels) and ${r.products} products in ${r.seconds} s`)
   for (const s of r.subtrees)
     console.log(
-      `  ~${s.target} products: category ${s.id} (level ${s.level}, ${s.categories} categories, ${s.products} products)`,
+      `  ~${s.target} products: category ${s.id} ` +
+        `(level ${s.level}, ${s.categories} categories, ${s.products} products)`,
     )
 }

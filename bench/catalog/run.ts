@@ -12,7 +12,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { silentLogger } from '@shop/platform/log'
-import { ensureDatabase, openDatabase, type Sql } from '@shop/platform/postgres/connect'
+import { ensureDatabase, openDatabase } from '@shop/platform/postgres/connect'
 import { migrate } from '@shop/platform/postgres/migrate'
 import { systemClock } from '@shop/kernel/app'
 import { catalogApplication } from '../../catalog/src/app/application.ts'
@@ -102,7 +102,8 @@ async function main() {
       select (select count(*)::int from categories) as categories, (select count(*)::int from products) as products,
              (select max(level) from categories) as max_level`
     process.stdout.write(
-      `bench: loaded ${shape!.categories} categories (max level ${shape!.max_level}) and ${shape!.products} products in ${loadSeconds} s\n`,
+      `bench: loaded ${shape!.categories} categories (max level ${shape!.max_level}) ` +
+        `and ${shape!.products} products in ${loadSeconds} s\n`,
     )
 
     const store = postgresCatalogStore(sql)
@@ -136,7 +137,8 @@ async function main() {
         )
         select (select count(*)::int from sub) as size,
                (select level from categories where id = ${moveRoot}) as level,
-               (select count(*)::int from categories c join categories p on p.id = c.parent_id where c.level <> p.level + 1) as wrong`
+               (select count(*)::int from categories c join categories p on p.id = c.parent_id
+                 where c.level <> p.level + 1) as wrong`
       if (check!.size !== MOVE_SIZE || check!.wrong !== 0 || check!.level !== rootLevel)
         throw new Error(`after a move: ${JSON.stringify(check)}`)
     }
@@ -192,7 +194,8 @@ async function main() {
         throw new Error(`probe of ${target} failed: ${probe.status}`)
       productsInSubtree = Number(probe.headers.get('X-Total-Count'))
       process.stdout.write(
-        `bench: wrk ${WRK.seconds}s, ${WRK.threads} threads, ${WRK.connections} connections: GET ${target.replace(/^http:\/\/[^/]+/, '')} (X-Total-Count ${probe.headers.get('X-Total-Count')})\n`,
+        `bench: wrk ${WRK.seconds}s, ${WRK.threads} threads, ${WRK.connections} connections: ` +
+          `GET ${target.replace(/^http:\/\/[^/]+/, '')} (X-Total-Count ${probe.headers.get('X-Total-Count')})\n`,
       )
       await wrk(target, WRK.connections, 3) // warm-up: JIT, prepared statements, pool connections
       load_before = await machineLoad()
@@ -230,7 +233,9 @@ async function main() {
       },
       move_subtree: {
         ...move,
-        what: 'core.commands.updateCategory(root of 1,000 categories, { parentId }): lock, row lock, one CTE update of the whole subtree',
+        what:
+          'core.commands.updateCategory(root of 1,000 categories, { ' +
+          'parentId }): lock, row lock, one CTE update of the whole subtree',
       },
       http_products_in_subtree: {
         url: target.replace(/^http:\/\/[^/]+/, ''),
@@ -257,7 +262,8 @@ async function main() {
     const rows = [
       [
         'data',
-        `${shape!.categories} categories (levels 0..${shape!.max_level}), ${shape!.products} products, loaded in ${loadSeconds} s`,
+        `${shape!.categories} categories (levels ` +
+          `0..${shape!.max_level}), ${shape!.products} products, loaded in ${loadSeconds} s`,
       ],
       [
         `subtree query (root ${big!.id}, ${big!.size - 1} categories below)`,
@@ -273,15 +279,18 @@ async function main() {
       ],
       [
         `GET /api/v1/products?category_id=${big!.id}&limit=50 (${productsInSubtree} products in the subtree), loaded`,
-        `${http.requests_per_second} req/s, p50 ${http.p50_ms} ms, p99 ${http.p99_ms} ms (wrk ${results.http_products_in_subtree.wrk}); catalog peak RSS ${peak_rss_mb.catalog} MiB`,
+        `${http.requests_per_second} req/s, p50 ${http.p50_ms} ms, p99 ${http.p99_ms} ms ` +
+          `(wrk ${results.http_products_in_subtree.wrk}); catalog peak RSS ${peak_rss_mb.catalog} MiB`,
       ],
       [
         'the same, unloaded',
-        `${unloaded.requests_per_second} req/s, p50 ${unloaded.p50_ms} ms, p99 ${unloaded.p99_ms} ms (wrk ${results.http_products_in_subtree.unloaded.wrk})`,
+        `${unloaded.requests_per_second} req/s, p50 ${unloaded.p50_ms} ms, ` +
+          `p99 ${unloaded.p99_ms} ms (wrk ${results.http_products_in_subtree.unloaded.wrk})`,
       ],
     ]
     process.stdout.write(
-      `\n| measure | result |\n|---|---|\n${rows.map(([a, b]) => `| ${a} | ${b} |`).join('\n')}\n\nwritten to bench/results/catalog.json\n`,
+      `\n| measure | result |\n|---|---|\n${rows.map(([a, b]) => `| ${a} | ${b} |`).join('\n')}\n\nwritten ` +
+        `to bench/results/catalog.json\n`,
     )
   } finally {
     await db.close()

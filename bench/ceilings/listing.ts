@@ -51,7 +51,8 @@ const adjacency = (id: number) => sql<Row[]>`
     order by p.id limit 50
   )
   select page.*, c.name as category_name, c.level as category_level,
-    (select coalesce(sum(n.products), 0) from category_product_counts n where n.category_id in (select id from sub)) as total
+    (select coalesce(sum(n.products), 0) from category_product_counts n where n.category_id in (select id
+      from sub)) as total
   from page join categories c on c.id = page.category_id
   order by page.id`
 

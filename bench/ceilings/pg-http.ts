@@ -39,7 +39,8 @@ Bun.serve({
     if (path.startsWith('/product/')) {
       const id = Number(path.slice('/product/'.length))
       const [row] =
-        await sql`select id, name, description, price, stock, category_id, created_at, updated_at from products where id = ${id}`
+        await sql`select id, name, description, price, stock, category_id, created_at, updated_at from products
+          where id = ${id}`
       return row ? Response.json(row) : new Response('not found', { status: 404 })
     }
     if (path.startsWith('/listing/')) {

@@ -10,7 +10,8 @@ async function pgCeiling(url: string, callers: number, pool: number, seconds: nu
   const sql = postgres(url, { max: pool, onnotice: () => {} })
   try {
     const one = (id: number) =>
-      sql`select id, name, description, price, stock, category_id, created_at, updated_at from products where id = ${id}`
+      sql`select id, name, description, price, stock, category_id, created_at, updated_at from products
+        where id = ${id}`
     for (let i = 0; i < pool * 4; i++) await one(1 + i)
     let next = 0
     const run = await closedLoop(callers, seconds, async () => {

@@ -72,7 +72,8 @@ async function scenario(what: string, url: string, script: string, procs: readon
   const service_warnings = procs.reduce((n, p, i) => n + p.problems(lines[i]).length, 0)
   await settle(pids)
   say(
-    `${what}: ${loaded.requests_per_second} req/s, p50 ${loaded.p50_ms} ms, p99 ${loaded.p99_ms} ms, non-2xx ${loaded.non_2xx}; unloaded p50 ${unloaded.p50_ms} ms`,
+    `${what}: ${loaded.requests_per_second} req/s, p50 ${loaded.p50_ms} ms, ` +
+      `p99 ${loaded.p99_ms} ms, non-2xx ${loaded.non_2xx}; unloaded p50 ${unloaded.p50_ms} ms`,
   )
   return { what, loaded, unloaded, peak_rss_mb, machine_load_before, service_warnings }
 }
@@ -200,7 +201,8 @@ async function runHttp() {
       ]),
     }
     say(
-      `ceiling: postgres.js in-process ${ceilings.pg_in_process.queries_per_second} q/s; bcrypt one at a time ${ceilings.bcrypt_one_at_a_time.verifications_per_second} verify/s`,
+      `ceiling: postgres.js in-process ${ceilings.pg_in_process.queries_per_second} q/s; ` +
+        `bcrypt one at a time ${ceilings.bcrypt_one_at_a_time.verifications_per_second} verify/s`,
     )
     const bcryptCeiling = () =>
       spawnJson<Record<string, number>>([
@@ -251,7 +253,8 @@ async function runHttp() {
           p99_ms: Math.max(a.p99_ms!, b.p99_ms!),
         }
         say(
-          `ceiling: bcrypt ${a.verifications_per_second} verify/s before the login scenario, ${b.verifications_per_second} after (${WRK.connections} in flight)`,
+          `ceiling: bcrypt ${a.verifications_per_second} verify/s before the login ` +
+            `scenario, ${b.verifications_per_second} after (${WRK.connections} in flight)`,
         )
         return r
       })(),
@@ -289,7 +292,9 @@ async function runHttp() {
     const result = {
       when: started,
       machine: { cores: cores(), note: 'PostgreSQL, RabbitMQ, the services, the ceilings and wrk share these cores' },
-      wrk: `${Math.min(WRK.threads, WRK.connections)} threads, ${WRK.connections} connections, ${WRK.seconds} s after a ${WRK.warmup} s warm-up; unloaded: 1 connection, ${UNLOADED_SECONDS} s`,
+      wrk:
+        `${Math.min(WRK.threads, WRK.connections)} threads, ${WRK.connections} connections, ${WRK.seconds} ` +
+        `s after a ${WRK.warmup} s warm-up; unloaded: 1 connection, ${UNLOADED_SECONDS} s`,
       services: {
         LOG_LEVEL: 'warn',
         BCRYPT_COST: 10,

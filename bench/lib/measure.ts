@@ -30,10 +30,12 @@ export interface WrkResult {
 }
 
 // Printed by every script's done(): the summary as one JSON line, latencies in microseconds.
-const DONE = `
+const DONE =
+  `
 function done(summary, latency, requests)
   local e = summary.errors
-  io.write(string.format('\\nWRKJSON {"requests":%d,"duration_us":%d,"status":%d,"connect":%d,"read":%d,"write":%d,"timeout":%d,"p50":%d,"p90":%d,"p99":%d,"max":%d}\\n',
+  io.write(string.format('\\nWRKJSON {"requests":%d,"duration_us":%d,"status":%d,"connect":%d,"read":%d,` +
+  `"write":%d,"timeout":%d,"p50":%d,"p90":%d,"p99":%d,"max":%d}\\n',
     summary.requests, summary.duration, e.status, e.connect, e.read, e.write, e.timeout,
     latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max))
 end

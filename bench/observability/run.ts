@@ -143,7 +143,8 @@ async function main() {
           )
           results[sc.key]![side.label].push(r)
           say(
-            `round ${round + 1} ${sc.key} ${side.label}: ${r.requests_per_second} req/s, p50 ${r.p50_ms} ms, p99 ${r.p99_ms} ms, non-2xx ${r.non_2xx}, ${r.service_cpu_ms_per_request} ms CPU/req`,
+            `round ${round + 1} ${sc.key} ${side.label}: ${r.requests_per_second} req/s, p50 ${r.p50_ms} ms, ` +
+              `p99 ${r.p99_ms} ms, non-2xx ${r.non_2xx}, ${r.service_cpu_ms_per_request} ms CPU/req`,
           )
         }
       }
@@ -180,18 +181,27 @@ async function main() {
     const result = {
       when: started,
       machine: { cores: cores() },
-      method: `three shops side by side, database pools of 4 (off: METRICS_ENABLED=false and no exporter; metrics: the default, no exporter; traced: metrics and OTLP/HTTP export to a sink process); each scenario ${ROUNDS} rounds of wrk ${Math.min(WRK.threads, WRK.connections)} threads, ${WRK.connections} connections, ${SECONDS} s (after 2 s warm-up) on each shop in turn, the order rotating; /metrics of every service scraped every 5 s; medians over rounds. Cost = 1 − req/s ÷ req/s of off.`,
+      method:
+        `three shops side by side, database pools of 4 (off: METRICS_ENABLED=false and no exporter; ` +
+        `metrics: the default, no exporter; traced: metrics and OTLP/HTTP export to a sink process); ` +
+        `each scenario ${ROUNDS} rounds of wrk ${Math.min(WRK.threads, WRK.connections)} ` +
+        `threads, ${WRK.connections} connections, ${SECONDS} s (after 2 s warm-up) on each shop in turn, ` +
+        `the order rotating; /metrics of every service scraped every 5 s; ` +
+        `medians over rounds. Cost = 1 − req/s ÷ req/s of off.`,
       summary,
       exported: spans,
       rounds: results,
     }
     writeResult('observability', result)
     console.log(
-      `\n| scenario | off req/s | metrics req/s (cost) | traced req/s (cost) | p50 / p99 ms off → metrics → traced | CPU ms/req off → metrics → traced |\n|---|---:|---:|---:|---|---|`,
+      `\n| scenario | off req/s | metrics req/s (cost) | traced req/s (cost) ` +
+        `| p50 / p99 ms off → metrics → traced | CPU ms/req off → metrics → traced |\n|---|---:|---:|---:|---|---|`,
     )
     for (const v of Object.values(summary)) {
       console.log(
-        `| ${v.what} | ${v.off.rps} | ${v.metrics.rps} (${v.metrics_cost_pct}%) | ${v.traced.rps} (${v.traced_cost_pct}%) | ${v.off.p50_ms}/${v.off.p99_ms} → ${v.metrics.p50_ms}/${v.metrics.p99_ms} → ${v.traced.p50_ms}/${v.traced.p99_ms} | ${v.off.cpu_ms} → ${v.metrics.cpu_ms} → ${v.traced.cpu_ms} |`,
+        `| ${v.what} | ${v.off.rps} | ${v.metrics.rps} (${v.metrics_cost_pct}%) | ${v.traced.rps} ` +
+          `(${v.traced_cost_pct}%) | ${v.off.p50_ms}/${v.off.p99_ms} → ${v.metrics.p50_ms}/${v.metrics.p99_ms} ` +
+          `→ ${v.traced.p50_ms}/${v.traced.p99_ms} | ${v.off.cpu_ms} → ${v.metrics.cpu_ms} → ${v.traced.cpu_ms} |`,
       )
     }
     say(`the sink received ${spans.requests} OTLP exports, ${Math.round(spans.bytes / 1024 / 1024)} MiB`)

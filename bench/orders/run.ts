@@ -203,7 +203,9 @@ async function runOrders() {
       service_warnings,
     }
     say(
-      `wrk: ${loaded.requests_per_second} orders/s created, p50 ${loaded.p50_ms} ms, p99 ${loaded.p99_ms} ms, non-2xx ${loaded.non_2xx}; all ${confirmed}/${created} confirmed ${throughput.backlog_after_wrk_seconds} s after wrk ended`,
+      `wrk: ${loaded.requests_per_second} orders/s created, p50 ${loaded.p50_ms} ms, ` +
+        `p99 ${loaded.p99_ms} ms, non-2xx ${loaded.non_2xx}; all ${confirmed}/${created} ` +
+        `confirmed ${throughput.backlog_after_wrk_seconds} s after wrk ended`,
     )
 
     // (b) Latency to confirmed.
@@ -212,14 +214,17 @@ async function runOrders() {
     const single = await latencyRun(shop, users, products, ORDERS, 1)
     const singleRss = mem1.stop()
     say(
-      `1 placer: client p50 ${single.client_post_to_confirmed_ms.p50} ms, p99 ${single.client_post_to_confirmed_ms.p99} ms; server p50 ${single.server_created_to_confirmed_ms.p50} ms`,
+      `1 placer: client p50 ${single.client_post_to_confirmed_ms.p50} ms, ` +
+        `p99 ${single.client_post_to_confirmed_ms.p99} ms; server p50 ${single.server_created_to_confirmed_ms.p50} ms`,
     )
     const latLoadN = await machineLoad()
     const memN = new MemorySampler(Object.fromEntries(shop.all.map((s) => [s.name, s.pid]))).start()
     const concurrent = await latencyRun(shop, users, products, ORDERS, PLACERS)
     const concurrentRss = memN.stop()
     say(
-      `${PLACERS} placers: client p50 ${concurrent.client_post_to_confirmed_ms.p50} ms, p99 ${concurrent.client_post_to_confirmed_ms.p99} ms; server p50 ${concurrent.server_created_to_confirmed_ms.p50} ms`,
+      `${PLACERS} placers: client p50 ${concurrent.client_post_to_confirmed_ms.p50} ms, ` +
+        `p99 ${concurrent.client_post_to_confirmed_ms.p99} ms; ` +
+        `server p50 ${concurrent.server_created_to_confirmed_ms.p50} ms`,
     )
     await osql.end()
 
@@ -230,8 +235,10 @@ async function runOrders() {
       throughput,
       latency: {
         method:
-          `POST /api/v1/order then GET /api/v1/order/{id} every ${POLL_MS} ms until not pending (client-side: from sending the POST to seeing confirmed, includes ` +
-          `up to one poll interval); server-side: the order's confirmed history timestamp minus its created_at (the order service's clock, ms resolution). ` +
+          `POST /api/v1/order then GET /api/v1/order/{id} every ${POLL_MS} ms until not ` +
+          `pending (client-side: from sending the POST to seeing confirmed, includes ` +
+          `up to one poll interval); server-side: the order's confirmed history ` +
+          `timestamp minus its created_at (the order service's clock, ms resolution). ` +
           `Each order has one line of quantity 1 and its own Idempotency-Key; products and users rotate.`,
         one_placer: { ...single, peak_rss_mb: singleRss, machine_load_before: latLoad1 },
         concurrent_placers: { ...concurrent, peak_rss_mb: concurrentRss, machine_load_before: latLoadN },
@@ -240,23 +247,32 @@ async function runOrders() {
     writeResult('orders', result)
     const c = concurrent.client_post_to_confirmed_ms
     const s = concurrent.server_created_to_confirmed_ms
-    console.log(`
+    console.log(
+      `
 ## bench/orders (three real processes, real PostgreSQL and RabbitMQ; ${cores()} cores shared with wrk)
 
 | measure | value |
 |---|---|
-| POST /api/v1/order under wrk (${loaded.settings}) | ${loaded.requests_per_second} orders/s, p50 ${loaded.p50_ms} ms, p99 ${loaded.p99_ms} ms, non-2xx ${loaded.non_2xx}, socket errors ${loaded.socket_errors} |
-| orders created in the wrk run / confirmed | ${created} / ${confirmed} (backlog confirmed ${throughput.backlog_after_wrk_seconds} s after wrk ended; ${throughput.confirmed_per_second_end_to_end} confirmed/s end to end) |
+| POST /api/v1/order under wrk (${loaded.settings}) | ${loaded.requests_per_second} orders/s, ` +
+        `p50 ${loaded.p50_ms} ms, p99 ${loaded.p99_ms} ms, ` +
+        `non-2xx ${loaded.non_2xx}, socket errors ${loaded.socket_errors} |
+| orders created in the wrk run / confirmed | ${created} / ${confirmed} ` +
+        `(backlog confirmed ${throughput.backlog_after_wrk_seconds} s after wrk ` +
+        `ended; ${throughput.confirmed_per_second_end_to_end} confirmed/s end to end) |
 | peak RSS during the wrk run (MiB) | ${Object.entries(peak_rss_mb)
-      .map(([k, v]) => `${k} ${v}`)
-      .join(', ')} |
-| POST → confirmed, 1 placer, ${ORDERS} orders, client-side | p50 ${single.client_post_to_confirmed_ms.p50} ms, p99 ${single.client_post_to_confirmed_ms.p99} ms |
-| the same, server-side (created_at → confirmed) | p50 ${single.server_created_to_confirmed_ms.p50} ms, p99 ${single.server_created_to_confirmed_ms.p99} ms |
-| POST → confirmed, ${PLACERS} concurrent placers, ${ORDERS} orders, client-side | p50 ${c.p50} ms, p99 ${c.p99} ms (${Math.round(ORDERS / concurrent.seconds)} orders/s placed) |
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ')} |
+| POST → confirmed, 1 placer, ${ORDERS} orders, client-side | ` +
+        `p50 ${single.client_post_to_confirmed_ms.p50} ms, p99 ${single.client_post_to_confirmed_ms.p99} ms |
+| the same, server-side (created_at → confirmed) | p50 ${single.server_created_to_confirmed_ms.p50} ` +
+        `ms, p99 ${single.server_created_to_confirmed_ms.p99} ms |
+| POST → confirmed, ${PLACERS} concurrent placers, ${ORDERS} orders, client-side ` +
+        `| p50 ${c.p50} ms, p99 ${c.p99} ms (${Math.round(ORDERS / concurrent.seconds)} orders/s placed) |
 | the same, server-side | p50 ${s.p50} ms, p99 ${s.p99} ms |
 
 Method: ${result.latency.method}
-`)
+`,
+    )
     return result
   } finally {
     await shop.stop()

@@ -26,7 +26,8 @@
 -- deadlocking, moves in different departments run side by side, and a product write never reads
 -- a path a move is rewriting. The service's adapters call it first thing; the triggers call it
 -- too, for writes in plain SQL.
-create function catalog_lock_departments(categories bigint[], exclusive boolean, also bigint[] default '{}') returns void
+create function catalog_lock_departments(categories bigint[], exclusive boolean, also bigint[] default '{}')
+returns void
 language plpgsql as $$
 declare
   wanted bigint[];
@@ -34,7 +35,8 @@ declare
   d bigint;
 begin
   wanted := array(
-    select distinct x from (select c.path[1] as x from categories c where c.id = any(categories) union select unnest(also)) s
+    select distinct x
+    from (select c.path[1] as x from categories c where c.id = any(categories) union select unnest(also)) s
     where x is not null order by x);
   foreach d in array wanted loop
     if exclusive then
@@ -47,7 +49,8 @@ begin
   -- in departments not locked here. The transaction did nothing yet; it is run again.
   now_in := array(select distinct c.path[1] from categories c where c.id = any(categories));
   if not (now_in <@ wanted) then
-    raise exception using errcode = 'serialization_failure', message = 'the category tree changed while its departments were being locked; retry';
+    raise exception using errcode = 'serialization_failure',
+      message = 'the category tree changed while its departments were being locked; retry';
   end if;
 end
 $$;
@@ -71,7 +74,8 @@ create index products_category_path on products using gin (category_path);
 
 -- Counts: a row for every category (the triggers below only ever update rows, in category order).
 alter table category_product_counts add column subtree bigint not null default 0 check (subtree >= 0);
-insert into category_product_counts (category_id, products) select id, 0 from categories on conflict (category_id) do nothing;
+insert into category_product_counts (category_id, products) select id, 0 from categories
+on conflict (category_id) do nothing;
 update category_product_counts c set subtree = s.n
 from (select a, count(*) as n from products, unnest(category_path) as a group by a) s
 where c.category_id = s.a;
@@ -110,15 +114,18 @@ begin
   if tg_op = 'INSERT' then
     perform catalog_lock_departments(array[new.parent_id], true);
   else
-    perform catalog_lock_departments(array[old.id, new.parent_id], true, case when new.parent_id is null then array[new.id] else '{}' end);
+    perform catalog_lock_departments(array[old.id, new.parent_id], true,
+      case when new.parent_id is null then array[new.id] else '{}' end);
   end if;
   if new.parent_id is not null then
     select path into above from categories where id = new.parent_id;
     if not found then
-      raise foreign_key_violation using message = format('category %s: its parent %s does not exist (insert parents before their children)', new.id, new.parent_id);
+      raise foreign_key_violation using message = format(
+        'category %s: its parent %s does not exist (insert parents before their children)', new.id, new.parent_id);
     end if;
     if new.id = any(above) then
-      raise check_violation using message = format('category %s cannot move under %s, which is in its own subtree', new.id, new.parent_id);
+      raise check_violation using message = format(
+        'category %s cannot move under %s, which is in its own subtree', new.id, new.parent_id);
     end if;
   end if;
   new.path := above || new.id;
@@ -165,7 +172,8 @@ begin
 
   select subtree into carried from category_product_counts where category_id = new.id;
   if coalesce(carried, 0) > 0 then
-    select array_agg(a order by a) as ids, array_agg(0::bigint order by a) as own, array_agg(d order by a) as below into delta
+    select array_agg(a order by a) as ids, array_agg(0::bigint order by a) as own, array_agg(d order by a) as below
+    into delta
     from (
       select a, sum(d)::bigint as d from (
         select unnest(old.path[1:cardinality(old.path) - 1]) as a, -carried as d
@@ -195,7 +203,8 @@ begin
   end if;
   select path into p from categories where id = new.category_id;
   if not found then
-    raise foreign_key_violation using message = format('product %s: category %s does not exist', new.id, new.category_id);
+    raise foreign_key_violation using
+      message = format('product %s: category %s does not exist', new.id, new.category_id);
   end if;
   new.category_path := p;
   return new;
@@ -215,7 +224,8 @@ begin
   select a, sum((a = i.category_id)::int), count(*)
   from inserted_products i, unnest(i.category_path) as a
   group by a order by a
-  on conflict (category_id) do update set products = c.products + excluded.products, subtree = c.subtree + excluded.subtree;
+  on conflict (category_id) do update
+  set products = c.products + excluded.products, subtree = c.subtree + excluded.subtree;
   return null;
 end
 $$;
@@ -227,7 +237,8 @@ declare
   delta record;
 begin
   perform catalog_lock_departments(array(select distinct category_id from deleted_products), false);
-  select array_agg(a order by a) as ids, array_agg(own order by a) as own, array_agg(below order by a) as below into delta
+  select array_agg(a order by a) as ids, array_agg(own order by a) as own, array_agg(below order by a) as below
+  into delta
   from (
     select a, -sum((a = d.category_id)::int)::bigint as own, -count(*)::bigint as below
     from deleted_products d, unnest(d.category_path) as a group by a
@@ -247,7 +258,8 @@ create function products_counts_recategorized() returns trigger language plpgsql
 declare
   delta record;
 begin
-  select array_agg(a order by a) as ids, array_agg(own order by a) as own, array_agg(below order by a) as below into delta
+  select array_agg(a order by a) as ids, array_agg(own order by a) as own, array_agg(below order by a) as below
+  into delta
   from (
     select a, sum(own)::bigint as own, sum(below)::bigint as below from (
       select a, -(a = old.category_id)::int as own, -1 as below from unnest(old.category_path) as a

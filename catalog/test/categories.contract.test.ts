@@ -9,7 +9,10 @@ import type { CatalogStore } from '../src/ports.ts'
 
 const PAGE = { limit: 100, offset: 0 }
 
-/** One suite for the category store, run over every adapter (every driven port has one contract suite, run on each of its adapters). */
+/**
+ * One suite for the category store, run over every adapter (every driven port has one contract suite, run on each of
+ * its adapters).
+ */
 function contract(name: string, make: () => Promise<CatalogStore>) {
   describe(`category store contract: ${name}`, () => {
     let store: CatalogStore
@@ -17,7 +20,10 @@ function contract(name: string, make: () => Promise<CatalogStore>) {
       store = await make()
     })
     let clock = Date.UTC(2026, 0, 1)
-    const tick = () => new Date((clock += 1000))
+    const tick = () => {
+      clock += 1000
+      return new Date(clock)
+    }
     const value = <T>(r: Result<T, unknown>): T => {
       if (!r.ok) throw new Error(`expected ok, got ${JSON.stringify(r.error)}`)
       return r.value
@@ -27,7 +33,6 @@ function contract(name: string, make: () => Promise<CatalogStore>) {
     const make_ = async (name: string, parentId: number | null = null) => value(await insert(name, parentId))
     const update = (c: Category, changes: Parameters<typeof changeCategory>[1]) =>
       store.transact((tx) => tx.categories.update(changeCategory(c, changes, tick())))
-    const names = (cs: readonly Category[]) => cs.map((c) => c.name)
     /** A chain of `depth` categories below `parentId`, top first. */
     const chain = async (prefix: string, depth: number, parentId: number | null = null) => {
       const out: Category[] = []
@@ -76,32 +81,35 @@ function contract(name: string, make: () => Promise<CatalogStore>) {
       expect(below.total).toBe(11)
     })
 
-    test('list: depth-first, each parent before its subtree, siblings by name without case; paged with a total', async () => {
-      const top = await make_('Listing')
-      const z = await make_('zebra', top.id)
-      const a = await make_('Apple', top.id)
-      const b = await make_('banana', top.id)
-      const a2 = await make_('Cider', a.id)
-      const a1 = await make_('Brandy', a.id)
-      const a11 = await make_('aged', a1.id)
-      const z1 = await make_('Stripes', z.id)
-      const expected = [a, a1, a11, a2, b, z, z1].map((c) => c.id)
-      const all = await store.categories.list({ under: top.id }, PAGE)
-      expect(all.items.map((c) => c.id)).toEqual(expected)
-      expect(all.total).toBe(7)
-      const page = await store.categories.list({ under: top.id }, { limit: 3, offset: 2 })
-      expect(page.items.map((c) => c.id)).toEqual(expected.slice(2, 5))
-      expect(page.total).toBe(7)
-      const past = await store.categories.list({ under: top.id }, { limit: 3, offset: 50 })
-      expect(past).toEqual({ items: [], total: 7 })
-      expect(await store.categories.list({ under: 555_555 }, PAGE)).toEqual({ items: [], total: 0 })
-      // the whole tree: every category, roots in name order
-      const whole = await store.categories.list({}, { limit: 100, offset: 0 })
-      const roots = whole.items.filter((c) => c.parentId === null).map((c) => c.name.toLowerCase())
-      expect(roots).toEqual([...roots].sort())
-      const at = new Map(whole.items.map((c, i) => [c.id, i]))
-      for (const c of whole.items) if (c.parentId !== null) expect(at.get(c.parentId)!).toBeLessThan(at.get(c.id)!)
-    })
+    test(
+      'list: depth-first, each parent before its subtree, ' + 'siblings by name without case; paged with a total',
+      async () => {
+        const top = await make_('Listing')
+        const z = await make_('zebra', top.id)
+        const a = await make_('Apple', top.id)
+        const b = await make_('banana', top.id)
+        const a2 = await make_('Cider', a.id)
+        const a1 = await make_('Brandy', a.id)
+        const a11 = await make_('aged', a1.id)
+        const z1 = await make_('Stripes', z.id)
+        const expected = [a, a1, a11, a2, b, z, z1].map((c) => c.id)
+        const all = await store.categories.list({ under: top.id }, PAGE)
+        expect(all.items.map((c) => c.id)).toEqual(expected)
+        expect(all.total).toBe(7)
+        const page = await store.categories.list({ under: top.id }, { limit: 3, offset: 2 })
+        expect(page.items.map((c) => c.id)).toEqual(expected.slice(2, 5))
+        expect(page.total).toBe(7)
+        const past = await store.categories.list({ under: top.id }, { limit: 3, offset: 50 })
+        expect(past).toEqual({ items: [], total: 7 })
+        expect(await store.categories.list({ under: 555_555 }, PAGE)).toEqual({ items: [], total: 0 })
+        // the whole tree: every category, roots in name order
+        const whole = await store.categories.list({}, { limit: 100, offset: 0 })
+        const roots = whole.items.filter((c) => c.parentId === null).map((c) => c.name.toLowerCase())
+        expect(roots).toEqual([...roots].sort())
+        const at = new Map(whole.items.map((c, i) => [c.id, i]))
+        for (const c of whole.items) if (c.parentId !== null) expect(at.get(c.parentId)!).toBeLessThan(at.get(c.id)!)
+      },
+    )
 
     test('forest: a page of top categories, each followed by its whole subtree; total counts tops', async () => {
       const top = await make_('Forest')
@@ -168,22 +176,25 @@ function contract(name: string, make: () => Promise<CatalogStore>) {
       expect((await store.categories.byId(a!.id))!).toEqual(a!)
     })
 
-    test('a move under an unknown parent, or next to a same-named sibling, is refused and changes nothing', async () => {
-      const a = await make_('Mover')
-      const kid = await make_('Kid', a.id)
-      const dest = await make_('Dest')
-      await make_('mover', dest.id)
-      expect(await update(a, { parentId: 777_777 })).toEqual(err({ type: 'ParentNotFound', parentId: 777_777 }))
-      expect(await update(a, { parentId: dest.id })).toEqual(
-        err({ type: 'CategoryNameTaken', name: 'Mover', parentId: dest.id }),
-      )
-      expect(await store.categories.byId(a.id)).toEqual(a)
-      expect((await store.categories.byId(kid.id))!.level).toBe(1)
-      // renamed in the same update, the move goes through
-      const moved = value(await update(a, { parentId: dest.id, name: 'Mover 2' }))
-      expect(moved).toMatchObject({ name: 'Mover 2', parentId: dest.id, level: 1 })
-      expect((await store.categories.byId(kid.id))!.level).toBe(2)
-    })
+    test(
+      'a move under an unknown parent, ' + 'or next to a same-named sibling, is refused and changes nothing',
+      async () => {
+        const a = await make_('Mover')
+        const kid = await make_('Kid', a.id)
+        const dest = await make_('Dest')
+        await make_('mover', dest.id)
+        expect(await update(a, { parentId: 777_777 })).toEqual(err({ type: 'ParentNotFound', parentId: 777_777 }))
+        expect(await update(a, { parentId: dest.id })).toEqual(
+          err({ type: 'CategoryNameTaken', name: 'Mover', parentId: dest.id }),
+        )
+        expect(await store.categories.byId(a.id)).toEqual(a)
+        expect((await store.categories.byId(kid.id))!.level).toBe(1)
+        // renamed in the same update, the move goes through
+        const moved = value(await update(a, { parentId: dest.id, name: 'Mover 2' }))
+        expect(moved).toMatchObject({ name: 'Mover 2', parentId: dest.id, level: 1 })
+        expect((await store.categories.byId(kid.id))!.level).toBe(2)
+      },
+    )
 
     test('rename and describe: a taken sibling name is refused; a change of case of its own name is not', async () => {
       const p = await make_('Renames')

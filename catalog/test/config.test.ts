@@ -15,7 +15,8 @@ describe('catalog config', () => {
         loadCatalogConfig(env)
         return []
       } catch (e) {
-        return (e as ConfigError).problems
+        if (!(e instanceof ConfigError)) throw e
+        return e.problems
       }
     }
     expect(problems({}).join()).toContain('JWT_SECRET')

@@ -75,20 +75,24 @@ describe('catalogSubscriptions', () => {
     expect(store.published.filter((x) => x.type === 'stock.reserved').length).toBe(1)
   })
 
-  test('a redelivered order.cancelled (same envelope id) puts the stock back once, even after the order was placed again', async () => {
-    const { store, sub, productId, stock } = await setup()
-    const items = [{ product_id: productId, quantity: 2 }]
-    await sub.handler(envelope({ type: 'order.placed', data: { order_id: 5, user_id: crypto.randomUUID(), items } }))
-    const cancelled = envelope({ type: 'order.cancelled', data: { order_id: 5, items } })
-    await sub.handler(cancelled)
-    expect(await stock()).toBe(3)
-    // the order is placed again (a new round of its reservation), then the old cancellation comes back
-    await sub.handler(envelope({ type: 'order.placed', data: { order_id: 5, user_id: crypto.randomUUID(), items } }))
-    expect(await stock()).toBe(1)
-    await sub.handler(cancelled)
-    expect(await stock()).toBe(1)
-    expect(store.published.flatMap((e) => (e.type === 'product.updated' ? [e.data.stock] : []))).toEqual([1, 3, 1])
-  })
+  test(
+    'a redelivered order.cancelled (same envelope id) puts the ' +
+      'stock back once, even after the order was placed again',
+    async () => {
+      const { store, sub, productId, stock } = await setup()
+      const items = [{ product_id: productId, quantity: 2 }]
+      await sub.handler(envelope({ type: 'order.placed', data: { order_id: 5, user_id: crypto.randomUUID(), items } }))
+      const cancelled = envelope({ type: 'order.cancelled', data: { order_id: 5, items } })
+      await sub.handler(cancelled)
+      expect(await stock()).toBe(3)
+      // the order is placed again (a new round of its reservation), then the old cancellation comes back
+      await sub.handler(envelope({ type: 'order.placed', data: { order_id: 5, user_id: crypto.randomUUID(), items } }))
+      expect(await stock()).toBe(1)
+      await sub.handler(cancelled)
+      expect(await stock()).toBe(1)
+      expect(store.published.flatMap((e) => (e.type === 'product.updated' ? [e.data.stock] : []))).toEqual([1, 3, 1])
+    },
+  )
 
   test('the handler throws when the use case throws (so the bus retries), and the effect is rolled back', async () => {
     const { store, core, productId, stock } = await setup()

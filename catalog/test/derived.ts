@@ -16,17 +16,23 @@ export async function derivedDataErrors(sql: Sql): Promise<string[]> {
       select a as id, count(*) as below, count(*) filter (where a = p.category_id) as own
       from products p, unnest(p.category_path) as a group by a
     )
-    select 'category not reached from a root (a cycle)' as what, c.id from categories c where not exists (select 1 from truth t where t.id = c.id)
+    select 'category not reached from a root (a cycle)' as what, c.id from categories c where not exists (select 1
+      from truth t where t.id = c.id)
     union all
-    select 'category path or level', c.id from categories c join truth t on t.id = c.id where c.path <> t.path or c.level <> cardinality(t.path) - 1
+    select 'category path or level', c.id from categories c join truth t on t.id = c.id where c.path <> t.path
+      or c.level <> cardinality(t.path) - 1
     union all
-    select 'product path', p.id from products p join categories c on c.id = p.category_id where p.category_path <> c.path
+    select 'product path', p.id from products p join categories c on c.id = p.category_id
+      where p.category_path <> c.path
     union all
-    select 'category without a counts row', c.id from categories c where not exists (select 1 from category_product_counts n where n.category_id = c.id)
+    select 'category without a counts row', c.id from categories c where not exists (select 1
+      from category_product_counts n where n.category_id = c.id)
     union all
-    select 'subtree count', n.category_id from category_product_counts n left join counted k on k.id = n.category_id where n.subtree <> coalesce(k.below, 0)
+    select 'subtree count', n.category_id from category_product_counts n left join counted k on k.id = n.category_id
+      where n.subtree <> coalesce(k.below, 0)
     union all
-    select 'direct count', n.category_id from category_product_counts n where n.products <> (select count(*) from products p where p.category_id = n.category_id)
+    select 'direct count', n.category_id from category_product_counts n where n.products <> (select count(*)
+      from products p where p.category_id = n.category_id)
     order by 1, 2
     limit 20`
   return rows.map((r) => `${r.what}: ${r.id}`)

@@ -111,33 +111,36 @@ describe('tree walks', () => {
     expect(lineageOf(new Map(chain.map((c) => [c.id, c])), 20_000).length).toBe(20_000)
     expect(subtreeIds(idx, 1).size).toBe(20_000)
   })
-  test('property: depth-first lists every category once, parents first, siblings in name order; nest is its inverse', () => {
-    const forest = fc
-      .array(fc.tuple(fc.nat(), fc.string({ minLength: 1, maxLength: 4 })), { minLength: 1, maxLength: 60 })
-      .map((specs) =>
-        specs.map(
-          ([p, name], i): Category => ({
-            ...cat(i + 1, `${name}${i}`, i === 0 || p % (i + 1) === 0 ? null : (p % i) + 1),
-          }),
-        ),
+  test(
+    'property: depth-first lists every category once, ' + 'parents first, siblings in name order; nest is its inverse',
+    () => {
+      const forest = fc
+        .array(fc.tuple(fc.nat(), fc.string({ minLength: 1, maxLength: 4 })), { minLength: 1, maxLength: 60 })
+        .map((specs) =>
+          specs.map(
+            ([p, name], i): Category => ({
+              ...cat(i + 1, `${name}${i}`, i === 0 || p % (i + 1) === 0 ? null : (p % i) + 1),
+            }),
+          ),
+        )
+      fc.assert(
+        fc.property(forest, (cats) => {
+          const idx = childrenIndex(cats)
+          const order = depthFirst(idx, idx.get(null) ?? [])
+          expect(order.length).toBe(cats.length)
+          const at = new Map(order.map((c, i) => [c.id, i]))
+          for (const c of cats) if (c.parentId !== null) expect(at.get(c.parentId)!).toBeLessThan(at.get(c.id)!)
+          for (const kids of idx.values())
+            for (let i = 1; i < kids.length; i++)
+              expect(compareKeys(nameKey(kids[i - 1]!.name), nameKey(kids[i]!.name))).toBeLessThanOrEqual(0)
+          const flatten = (nodes: readonly CategoryNode[]): number[] =>
+            nodes.flatMap((n) => [n.id, ...flatten(n.children)])
+          expect(flatten(nest(order))).toEqual(order.map((c) => c.id))
+        }),
+        { numRuns: 200 },
       )
-    fc.assert(
-      fc.property(forest, (cats) => {
-        const idx = childrenIndex(cats)
-        const order = depthFirst(idx, idx.get(null) ?? [])
-        expect(order.length).toBe(cats.length)
-        const at = new Map(order.map((c, i) => [c.id, i]))
-        for (const c of cats) if (c.parentId !== null) expect(at.get(c.parentId)!).toBeLessThan(at.get(c.id)!)
-        for (const kids of idx.values())
-          for (let i = 1; i < kids.length; i++)
-            expect(compareKeys(nameKey(kids[i - 1]!.name), nameKey(kids[i]!.name))).toBeLessThanOrEqual(0)
-        const flatten = (nodes: readonly CategoryNode[]): number[] =>
-          nodes.flatMap((n) => [n.id, ...flatten(n.children)])
-        expect(flatten(nest(order))).toEqual(order.map((c) => c.id))
-      }),
-      { numRuns: 200 },
-    )
-  })
+    },
+  )
 })
 
 describe('product rules', () => {

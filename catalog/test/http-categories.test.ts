@@ -6,25 +6,33 @@ const CATEGORY_KEYS = ['created_at', 'description', 'id', 'level', 'name', 'pare
 
 describe('POST /api/v1/category', () => {
   const t = catalogTestApp()
-  test('201: a root, then a child one level down; Location; id, level and timestamps in the body are ignored', async () => {
-    const r = await t.admin('POST', '/api/v1/category', {
-      name: '  Electronics ',
-      description: 'All things electric',
-      id: 999,
-      level: 7,
-      created_at: '2000-01-01T00:00:00Z',
-    })
-    expect(r.status).toBe(201)
-    expect(Object.keys(r.body).sort()).toEqual(CATEGORY_KEYS)
-    expect(r.body).toMatchObject({ name: 'Electronics', description: 'All things electric', parent_id: null, level: 0 })
-    expect(r.body.id).not.toBe(999)
-    expect(r.body.created_at).not.toBe('2000-01-01T00:00:00.000Z')
-    expect(r.headers.get('Location')).toBe(`/api/v1/categories/${r.body.id}`)
-    const child = await t.admin('POST', '/api/v1/category', { name: 'Phones', parent_id: r.body.id, level: 0 })
-    expect(child.status).toBe(201)
-    expect(child.body).toMatchObject({ parent_id: r.body.id, level: 1, description: null })
-    expect((await t.admin('POST', '/api/v1/category', { name: 'Explicit root', parent_id: null })).body.level).toBe(0)
-  })
+  test(
+    '201: a root, then a child one level down; Location; ' + 'id, level and timestamps in the body are ignored',
+    async () => {
+      const r = await t.admin('POST', '/api/v1/category', {
+        name: '  Electronics ',
+        description: 'All things electric',
+        id: 999,
+        level: 7,
+        created_at: '2000-01-01T00:00:00Z',
+      })
+      expect(r.status).toBe(201)
+      expect(Object.keys(r.body).sort()).toEqual(CATEGORY_KEYS)
+      expect(r.body).toMatchObject({
+        name: 'Electronics',
+        description: 'All things electric',
+        parent_id: null,
+        level: 0,
+      })
+      expect(r.body.id).not.toBe(999)
+      expect(r.body.created_at).not.toBe('2000-01-01T00:00:00.000Z')
+      expect(r.headers.get('Location')).toBe(`/api/v1/categories/${r.body.id}`)
+      const child = await t.admin('POST', '/api/v1/category', { name: 'Phones', parent_id: r.body.id, level: 0 })
+      expect(child.status).toBe(201)
+      expect(child.body).toMatchObject({ parent_id: r.body.id, level: 1, description: null })
+      expect((await t.admin('POST', '/api/v1/category', { name: 'Explicit root', parent_id: null })).body.level).toBe(0)
+    },
+  )
   test('409 for a name taken among siblings, regardless of case; the same name elsewhere is fine', async () => {
     const p = await t.category('Siblings')
     await t.category('Books', p.id)
@@ -125,26 +133,29 @@ describe('GET /api/v1/categories', () => {
     }
   })()
 
-  test('200: depth-first, each parent before its children, siblings by name (case-insensitive), anyone may read', async () => {
-    await setup
-    const r = await t.req('GET', '/api/v1/categories')
-    expect(r.status).toBe(200)
-    expect(r.body.map((c: any) => c.name)).toEqual([
-      'appliances',
-      'Ovens',
-      'Garden',
-      'Plants',
-      'Cacti',
-      'roses',
-      'tools',
-      'Rakes',
-    ])
-    expect(r.body.map((c: any) => c.level)).toEqual([0, 1, 0, 1, 2, 2, 1, 2])
-    expect(Object.keys(r.body[0]).sort()).toEqual(CATEGORY_KEYS)
-    expect(r.headers.get('X-Total-Count')).toBe('8')
-    expect(r.headers.get('Link')).toBeNull()
-    expect((await t.req('GET', '/api/v1/categories', { token: USER })).status).toBe(200)
-  })
+  test(
+    '200: depth-first, each parent before its children, ' + 'siblings by name (case-insensitive), anyone may read',
+    async () => {
+      await setup
+      const r = await t.req('GET', '/api/v1/categories')
+      expect(r.status).toBe(200)
+      expect(r.body.map((c: any) => c.name)).toEqual([
+        'appliances',
+        'Ovens',
+        'Garden',
+        'Plants',
+        'Cacti',
+        'roses',
+        'tools',
+        'Rakes',
+      ])
+      expect(r.body.map((c: any) => c.level)).toEqual([0, 1, 0, 1, 2, 2, 1, 2])
+      expect(Object.keys(r.body[0]).sort()).toEqual(CATEGORY_KEYS)
+      expect(r.headers.get('X-Total-Count')).toBe('8')
+      expect(r.headers.get('Link')).toBeNull()
+      expect((await t.req('GET', '/api/v1/categories', { token: USER })).status).toBe(200)
+    },
+  )
   test('parent_id: the subtree below that category, itself excluded; unknown: empty', async () => {
     await setup
     const r = await t.req('GET', `/api/v1/categories?parent_id=${ids.garden}`)

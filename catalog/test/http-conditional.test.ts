@@ -21,13 +21,22 @@ function counting(store: CatalogStore) {
     ...store,
     products: {
       byId: (id) => store.products.byId(id),
-      list: (f, p) => (runs.products++, store.products.list(f, p)),
+      list: (f, p) => {
+        runs.products++
+        return store.products.list(f, p)
+      },
     },
     categories: {
       byId: (id) => store.categories.byId(id),
       lineage: (id) => store.categories.lineage(id),
-      list: (s, p) => (runs.categories++, store.categories.list(s, p)),
-      forest: (s, p) => (runs.categories++, store.categories.forest(s, p)),
+      list: (s, p) => {
+        runs.categories++
+        return store.categories.list(s, p)
+      },
+      forest: (s, p) => {
+        runs.categories++
+        return store.categories.forest(s, p)
+      },
     },
   }
   return { store: wrapped, runs }

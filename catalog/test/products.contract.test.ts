@@ -15,7 +15,10 @@ function contract(name: string, make: () => Promise<CatalogStore>) {
   describe(`product store contract: ${name}`, () => {
     let store: CatalogStore
     let clock = Date.UTC(2026, 0, 1)
-    const tick = () => new Date((clock += 1000))
+    const tick = () => {
+      clock += 1000
+      return new Date(clock)
+    }
     const value = <T>(r: Result<T, unknown>): T => {
       if (!r.ok) throw new Error(`expected ok, got ${JSON.stringify(r.error)}`)
       return r.value

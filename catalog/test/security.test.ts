@@ -23,26 +23,29 @@ function suite(name: string, make: () => Promise<CatalogStore>) {
       prod = (await t.product('Hammer', cat)).id
     })
 
-    test('category and product names and descriptions: a NUL or another control character is 422, nothing written', async () => {
-      const bad = ['a\u0000b', '\u0000', 'x\u001by', 'del\u007f']
-      for (const v of bad) {
-        expectProblem(await t.admin('POST', '/api/v1/category', { name: v }), 422)
-        expectProblem(await t.admin('POST', '/api/v1/category', { name: 'Fine', description: v }), 422)
-        expectProblem(await t.admin('PUT', `/api/v1/category/${cat}`, { name: v }), 422)
-        expectProblem(await t.admin('PUT', `/api/v1/category/${cat}`, { description: v }), 422)
-        expectProblem(await t.admin('POST', '/api/v1/product', { name: v, price: '1.00', category_id: cat }), 422)
-        expectProblem(
-          await t.admin('POST', '/api/v1/product', { name: 'Fine', description: v, price: '1.00', category_id: cat }),
-          422,
-        )
-        expectProblem(await t.admin('PUT', `/api/v1/product/${prod}`, { name: v }), 422)
-        expectProblem(await t.admin('PUT', `/api/v1/product/${prod}`, { description: v }), 422)
-      }
-      const cats = await t.req('GET', '/api/v1/categories')
-      expect(cats.body.map((c: { name: string }) => c.name)).toEqual(['Tools'])
-      const p = await t.req('GET', `/api/v1/product/${prod}`)
-      expect([p.body.name, p.body.description]).toEqual(['Hammer', null])
-    })
+    test(
+      'category and product names and descriptions: ' + 'a NUL or another control character is 422, nothing written',
+      async () => {
+        const bad = ['a\u0000b', '\u0000', 'x\u001by', 'del\u007f']
+        for (const v of bad) {
+          expectProblem(await t.admin('POST', '/api/v1/category', { name: v }), 422)
+          expectProblem(await t.admin('POST', '/api/v1/category', { name: 'Fine', description: v }), 422)
+          expectProblem(await t.admin('PUT', `/api/v1/category/${cat}`, { name: v }), 422)
+          expectProblem(await t.admin('PUT', `/api/v1/category/${cat}`, { description: v }), 422)
+          expectProblem(await t.admin('POST', '/api/v1/product', { name: v, price: '1.00', category_id: cat }), 422)
+          expectProblem(
+            await t.admin('POST', '/api/v1/product', { name: 'Fine', description: v, price: '1.00', category_id: cat }),
+            422,
+          )
+          expectProblem(await t.admin('PUT', `/api/v1/product/${prod}`, { name: v }), 422)
+          expectProblem(await t.admin('PUT', `/api/v1/product/${prod}`, { description: v }), 422)
+        }
+        const cats = await t.req('GET', '/api/v1/categories')
+        expect(cats.body.map((c: { name: string }) => c.name)).toEqual(['Tools'])
+        const p = await t.req('GET', `/api/v1/product/${prod}`)
+        expect([p.body.name, p.body.description]).toEqual(['Hammer', null])
+      },
+    )
 
     test('descriptions keep line breaks and tabs', async () => {
       const r = await t.admin('PUT', `/api/v1/product/${prod}`, { description: 'line 1\nline 2\r\n\tindented' })

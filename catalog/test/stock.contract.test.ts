@@ -45,34 +45,38 @@ function contract(name: string, make: () => Promise<{ store: CatalogStore; recor
     const eventsFor = async (orderId: number) =>
       (await recorded()).filter((e) => (e.data as { order_id?: number }).order_id === orderId).map((e) => e.type)
 
-    test('a reservation takes every line and answers stock.reserved; product.updated for each product, same correlation id', async () => {
-      const [a, b] = [await product(5), await product(2)]
-      const o = order()
-      const r = await core.events.reserveStock(
-        {
-          orderId: o,
-          items: [
-            { productId: a, quantity: 2 },
-            { productId: b, quantity: 2 },
-            { productId: a, quantity: 1 },
-          ],
-        },
-        meta('req-42'),
-      )
-      expect(value(r)).toBe('reserved')
-      expect([await stockOf(a), await stockOf(b)]).toEqual([2, 0])
-      const all = await recorded()
-      expect(
-        all.filter((e) => e.type === 'stock.reserved' && (e.data as any).order_id === o).map((e) => e.correlation_id),
-      ).toEqual(['req-42'])
-      const updates = all.filter((e) => e.type === 'product.updated' && [a, b].includes((e.data as any).id))
-      expect(
-        updates.map((e) => [(e.data as any).id, (e.data as any).stock, (e.data as any).version, e.correlation_id]),
-      ).toEqual([
-        [a, 2, 2, 'req-42'],
-        [b, 0, 2, 'req-42'],
-      ])
-    })
+    test(
+      'a reservation takes every line and answers stock.reserved; ' +
+        'product.updated for each product, same correlation id',
+      async () => {
+        const [a, b] = [await product(5), await product(2)]
+        const o = order()
+        const r = await core.events.reserveStock(
+          {
+            orderId: o,
+            items: [
+              { productId: a, quantity: 2 },
+              { productId: b, quantity: 2 },
+              { productId: a, quantity: 1 },
+            ],
+          },
+          meta('req-42'),
+        )
+        expect(value(r)).toBe('reserved')
+        expect([await stockOf(a), await stockOf(b)]).toEqual([2, 0])
+        const all = await recorded()
+        expect(
+          all.filter((e) => e.type === 'stock.reserved' && (e.data as any).order_id === o).map((e) => e.correlation_id),
+        ).toEqual(['req-42'])
+        const updates = all.filter((e) => e.type === 'product.updated' && [a, b].includes((e.data as any).id))
+        expect(
+          updates.map((e) => [(e.data as any).id, (e.data as any).stock, (e.data as any).version, e.correlation_id]),
+        ).toEqual([
+          [a, 2, 2, 'req-42'],
+          [b, 0, 2, 'req-42'],
+        ])
+      },
+    )
 
     test('one short or unknown line rejects the whole order, names the products, takes nothing', async () => {
       const [a, b] = [await product(5), await product(1)]
@@ -107,75 +111,90 @@ function contract(name: string, make: () => Promise<{ store: CatalogStore; recor
       ).toMatchObject({ reason: 'unknown product', product_ids: [b] })
     })
 
-    test('the same event twice does nothing the second time; another order.placed for the same order answers again', async () => {
-      const a = await product(3)
-      const o = order()
-      const m = meta()
-      expect(value(await core.events.reserveStock({ orderId: o, items: [{ productId: a, quantity: 1 }] }, m))).toBe(
-        'reserved',
-      )
-      expect(value(await core.events.reserveStock({ orderId: o, items: [{ productId: a, quantity: 1 }] }, m))).toBe(
-        'duplicate',
-      )
-      expect(
-        value(await core.events.reserveStock({ orderId: o, items: [{ productId: a, quantity: 1 }] }, meta())),
-      ).toBe('answered-again')
-      expect(await stockOf(a)).toBe(2)
-      expect(await eventsFor(o)).toEqual(['stock.reserved', 'stock.reserved'])
-    })
+    test(
+      'the same event twice does nothing the second time; ' + 'another order.placed for the same order answers again',
+      async () => {
+        const a = await product(3)
+        const o = order()
+        const m = meta()
+        expect(value(await core.events.reserveStock({ orderId: o, items: [{ productId: a, quantity: 1 }] }, m))).toBe(
+          'reserved',
+        )
+        expect(value(await core.events.reserveStock({ orderId: o, items: [{ productId: a, quantity: 1 }] }, m))).toBe(
+          'duplicate',
+        )
+        expect(
+          value(await core.events.reserveStock({ orderId: o, items: [{ productId: a, quantity: 1 }] }, meta())),
+        ).toBe('answered-again')
+        expect(await stockOf(a)).toBe(2)
+        expect(await eventsFor(o)).toEqual(['stock.reserved', 'stock.reserved'])
+      },
+    )
 
-    test('release puts the reserved units back exactly once, even for two different events; nothing without a reservation', async () => {
-      const a = await product(4)
-      const o = order()
-      value(await core.events.reserveStock({ orderId: o, items: [{ productId: a, quantity: 3 }] }, meta()))
-      expect(await stockOf(a)).toBe(1)
-      // the event's items are not trusted: the recorded reservation says what to put back
-      const cancelled = { orderId: o, items: [{ productId: a, quantity: 300 }] }
-      const outcomes = await Promise.all([
-        core.events.releaseStock(cancelled, meta()),
-        core.events.releaseStock(cancelled, meta()),
-        core.events.releaseStock(cancelled, meta()),
-      ])
-      expect(outcomes.map(value).sort()).toEqual(['nothing-to-release', 'nothing-to-release', 'released'])
-      expect(await stockOf(a)).toBe(4)
-      expect(value(await core.events.releaseStock({ orderId: order(), items: [] }, meta()))).toBe('nothing-to-release')
-      // a rejected order has nothing to release
-      const o2 = order()
-      value(await core.events.reserveStock({ orderId: o2, items: [{ productId: a, quantity: 99 }] }, meta()))
-      expect(
-        value(await core.events.releaseStock({ orderId: o2, items: [{ productId: a, quantity: 99 }] }, meta())),
-      ).toBe('nothing-to-release')
-      expect(await stockOf(a)).toBe(4)
-      // a released order placed again (the order service re-places edited lines) opens a new round
-      expect(
-        value(await core.events.reserveStock({ orderId: o, items: [{ productId: a, quantity: 1 }] }, meta())),
-      ).toBe('reserved')
-      expect(await stockOf(a)).toBe(3)
-      // and so does a rejected one
-      expect(
-        value(await core.events.reserveStock({ orderId: o2, items: [{ productId: a, quantity: 2 }] }, meta())),
-      ).toBe('reserved')
-      expect(await stockOf(a)).toBe(1)
-    })
+    test(
+      'release puts the reserved units back exactly once, even ' +
+        'for two different events; nothing without a reservation',
+      async () => {
+        const a = await product(4)
+        const o = order()
+        value(await core.events.reserveStock({ orderId: o, items: [{ productId: a, quantity: 3 }] }, meta()))
+        expect(await stockOf(a)).toBe(1)
+        // the event's items are not trusted: the recorded reservation says what to put back
+        const cancelled = { orderId: o, items: [{ productId: a, quantity: 300 }] }
+        const outcomes = await Promise.all([
+          core.events.releaseStock(cancelled, meta()),
+          core.events.releaseStock(cancelled, meta()),
+          core.events.releaseStock(cancelled, meta()),
+        ])
+        expect(outcomes.map(value).sort()).toEqual(['nothing-to-release', 'nothing-to-release', 'released'])
+        expect(await stockOf(a)).toBe(4)
+        expect(value(await core.events.releaseStock({ orderId: order(), items: [] }, meta()))).toBe(
+          'nothing-to-release',
+        )
+        // a rejected order has nothing to release
+        const o2 = order()
+        value(await core.events.reserveStock({ orderId: o2, items: [{ productId: a, quantity: 99 }] }, meta()))
+        expect(
+          value(await core.events.releaseStock({ orderId: o2, items: [{ productId: a, quantity: 99 }] }, meta())),
+        ).toBe('nothing-to-release')
+        expect(await stockOf(a)).toBe(4)
+        // a released order placed again (the order service re-places edited lines) opens a new round
+        expect(
+          value(await core.events.reserveStock({ orderId: o, items: [{ productId: a, quantity: 1 }] }, meta())),
+        ).toBe('reserved')
+        expect(await stockOf(a)).toBe(3)
+        // and so does a rejected one
+        expect(
+          value(await core.events.reserveStock({ orderId: o2, items: [{ productId: a, quantity: 2 }] }, meta())),
+        ).toBe('reserved')
+        expect(await stockOf(a)).toBe(1)
+      },
+    )
 
-    test('a new round that overtakes the release of the previous one is refused (retried by the bus), and succeeds after it', async () => {
-      const a = await product(5)
-      const o = order()
-      value(await core.events.reserveStock({ orderId: o, items: [{ productId: a, quantity: 2 }] }, meta()))
-      const early = meta()
-      const thrown = await core.events.reserveStock({ orderId: o, items: [{ productId: a, quantity: 3 }] }, early).then(
-        () => 'accepted',
-        (e: Error) => e.message,
-      )
-      expect(thrown).toContain('retry')
-      expect(await stockOf(a)).toBe(3)
-      value(await core.events.releaseStock({ orderId: o, items: [{ productId: a, quantity: 2 }] }, meta()))
-      // the redelivery of the same event (its inbox claim was rolled back) now reserves the new lines
-      expect(value(await core.events.reserveStock({ orderId: o, items: [{ productId: a, quantity: 3 }] }, early))).toBe(
-        'reserved',
-      )
-      expect(await stockOf(a)).toBe(2)
-    })
+    test(
+      'a new round that overtakes the release of the previous ' +
+        'one is refused (retried by the bus), and succeeds after it',
+      async () => {
+        const a = await product(5)
+        const o = order()
+        value(await core.events.reserveStock({ orderId: o, items: [{ productId: a, quantity: 2 }] }, meta()))
+        const early = meta()
+        const thrown = await core.events
+          .reserveStock({ orderId: o, items: [{ productId: a, quantity: 3 }] }, early)
+          .then(
+            () => 'accepted',
+            (e: Error) => e.message,
+          )
+        expect(thrown).toContain('retry')
+        expect(await stockOf(a)).toBe(3)
+        value(await core.events.releaseStock({ orderId: o, items: [{ productId: a, quantity: 2 }] }, meta()))
+        // the redelivery of the same event (its inbox claim was rolled back) now reserves the new lines
+        expect(
+          value(await core.events.reserveStock({ orderId: o, items: [{ productId: a, quantity: 3 }] }, early)),
+        ).toBe('reserved')
+        expect(await stockOf(a)).toBe(2)
+      },
+    )
 
     test('30 concurrent reservations of 1 unit on stock 9: exactly 9 succeed, stock ends at 0', async () => {
       const a = await product(9)

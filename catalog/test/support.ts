@@ -1,5 +1,5 @@
 import type { ServiceMetrics } from '@shop/platform/observability/metrics'
-import { caller, type Reply, TEST_SECRET, testHttpOptions, tokenFactory } from '@shop/platform/testing/http'
+import { caller, TEST_SECRET, testHttpOptions, tokenFactory } from '@shop/platform/testing/http'
 import { expectProblem } from '@shop/platform/testing/problem'
 import { systemClock } from '@shop/kernel/app'
 import { catalogApplication } from '../src/app/application.ts'

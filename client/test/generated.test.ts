@@ -10,7 +10,8 @@ test('the committed client types are those of the current OpenAPI documents (els
     const committed = readFileSync(join(GENERATED_DIR, `${s}.ts`), 'utf8')
     if (committed !== types[s])
       throw new Error(
-        `client/src/generated/${s}.ts is not what ${s}'s OpenAPI document generates: run \`make client\` and commit the result`,
+        `client/src/generated/${s}.ts is not what ${s}'s OpenAPI ` +
+          `document generates: run \`make client\` and commit the result`,
       )
     expect(committed).toBe(types[s])
   }

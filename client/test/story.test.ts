@@ -123,7 +123,6 @@ describe('a whole shop story through @shop/client', () => {
   })
 
   let root = 0
-  let leaf = 0
   const productIds: number[] = []
 
   test('a 3-level tree and products on every level', async () => {
@@ -138,7 +137,6 @@ describe('a whole shop story through @shop/client', () => {
     const withPath = ok(await admin.catalog.GET('/api/v1/categories/{id}', { params: { path: { id: bottom.id } } }))
     expect(withPath.path.map((p) => p.name)).toEqual(['Story', 'Lamps'])
     root = top.id
-    leaf = bottom.id
     const specs = [
       { name: 'Story map', price: '5.00', category_id: top.id, stock: 3 },
       { name: 'Floor lamp', price: 49.9, category_id: middle.id, stock: 2 },

@@ -49,7 +49,7 @@ export interface Events {
 }
 
 /** A use case: a plain function of its dependencies and then its own arguments. */
-type UseCase<D> = (deps: D, ...args: any[]) => unknown
+type UseCase<D> = (deps: D, ...args: never[]) => unknown
 
 /** The use cases of `U`, each with its dependencies given: what callers of an application see. */
 export type Bound<D, U extends Record<string, UseCase<D>>> = {
@@ -62,6 +62,6 @@ export type Bound<D, U extends Record<string, UseCase<D>>> = {
  */
 export function bindAll<D, U extends Record<string, UseCase<D>>>(deps: D, useCases: U): Bound<D, U> {
   const bound: Record<string, (...args: unknown[]) => unknown> = {}
-  for (const [name, useCase] of Object.entries(useCases)) bound[name] = (...args) => useCase(deps, ...args)
+  for (const [name, useCase] of Object.entries(useCases)) bound[name] = (...args) => useCase(deps, ...(args as never[]))
   return bound as Bound<D, U>
 }

@@ -15,7 +15,8 @@ create table orders (
   id bigserial primary key,
   -- From the token; the user lives in auth, so no foreign key.
   user_id uuid not null,
-  status text not null check (status in ('pending', 'confirmed', 'paid', 'shipped', 'delivered', 'rejected', 'cancelled')),
+  status text not null
+    check (status in ('pending', 'confirmed', 'paid', 'shipped', 'delivered', 'rejected', 'cancelled')),
   -- Up to 100 lines of 1000 units below 10^10 each: wider than a price's numeric(12,2).
   total numeric(18,2) not null check (total >= 0),
   total_quantity integer not null check (total_quantity >= 1),

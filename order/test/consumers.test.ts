@@ -159,46 +159,49 @@ describe('stock answers', () => {
 })
 
 describe('editing the items of a pending order (one reservation request in flight)', () => {
-  test('an edit emits nothing at once; a reservation of the old lines is released and the new lines placed', async () => {
-    const { orders, user, meta, place, sent, status } = setup()
-    const { a, b } = await products(orders)
-    const o = await place(user, [{ productId: a.id, quantity: 2 }])
-    const edited = must(
-      await orders.commands.updateOrder(user, o.id, {
-        items: [
-          { productId: a.id, quantity: 1 },
-          { productId: b.id, quantity: 5 },
+  test(
+    'an edit emits nothing at once; ' + 'a reservation of the old lines is released and the new lines placed',
+    async () => {
+      const { orders, user, meta, place, sent, status } = setup()
+      const { a, b } = await products(orders)
+      const o = await place(user, [{ productId: a.id, quantity: 2 }])
+      const edited = must(
+        await orders.commands.updateOrder(user, o.id, {
+          items: [
+            { productId: a.id, quantity: 1 },
+            { productId: b.id, quantity: 5 },
+          ],
+        }),
+      )
+      expect(edited.total).toBe('17.00')
+      expect(sent(o.id)).toHaveLength(1)
+      expect(await orders.events.onStockReserved({ order_id: o.id }, meta())).toBe('replaced')
+      expect(await status(o.id)).toBe('pending')
+      expect(sent(o.id)).toEqual([
+        ['order.placed', [{ product_id: a.id, quantity: 2 }]],
+        ['order.cancelled', [{ product_id: a.id, quantity: 2 }]],
+        [
+          'order.placed',
+          [
+            { product_id: a.id, quantity: 1 },
+            { product_id: b.id, quantity: 5 },
+          ],
         ],
-      }),
-    )
-    expect(edited.total).toBe('17.00')
-    expect(sent(o.id)).toHaveLength(1)
-    expect(await orders.events.onStockReserved({ order_id: o.id }, meta())).toBe('replaced')
-    expect(await status(o.id)).toBe('pending')
-    expect(sent(o.id)).toEqual([
-      ['order.placed', [{ product_id: a.id, quantity: 2 }]],
-      ['order.cancelled', [{ product_id: a.id, quantity: 2 }]],
-      [
-        'order.placed',
+      ])
+      // the answer to the second placement confirms
+      expect(await orders.events.onStockReserved({ order_id: o.id }, meta())).toBe('confirmed')
+      expect(await status(o.id)).toBe('confirmed')
+      // and cancelling now releases what was reserved the second time
+      must(await orders.commands.updateOrder(user, o.id, { status: 'cancelled' }))
+      expect(sent(o.id).at(-1)).toEqual([
+        'order.cancelled',
         [
           { product_id: a.id, quantity: 1 },
           { product_id: b.id, quantity: 5 },
         ],
-      ],
-    ])
-    // the answer to the second placement confirms
-    expect(await orders.events.onStockReserved({ order_id: o.id }, meta())).toBe('confirmed')
-    expect(await status(o.id)).toBe('confirmed')
-    // and cancelling now releases what was reserved the second time
-    must(await orders.commands.updateOrder(user, o.id, { status: 'cancelled' }))
-    expect(sent(o.id).at(-1)).toEqual([
-      'order.cancelled',
-      [
-        { product_id: a.id, quantity: 1 },
-        { product_id: b.id, quantity: 5 },
-      ],
-    ])
-  })
+      ])
+    },
+  )
 
   test('a rejection of the old lines places the new ones instead of rejecting the order', async () => {
     const { orders, user, meta, place, sent, status } = setup()
@@ -268,63 +271,69 @@ describe('closing orders gives reserved stock back', () => {
     expect(sent(shipped.id).map(([t]) => t)).toEqual(['order.placed'])
   })
 
-  test('an admin deleting a confirmed order releases its stock; deleting a pending one leaves the answer to do it', async () => {
-    const { orders, user, admin, meta, place, sent } = setup()
-    const { a } = await products(orders)
-    const o = await place(user, [{ productId: a.id, quantity: 5 }])
-    await orders.events.onStockReserved({ order_id: o.id }, meta())
-    must(await orders.commands.deleteOrder(admin, o.id))
-    expect(sent(o.id).at(-1)).toEqual(['order.cancelled', [{ product_id: a.id, quantity: 5 }]])
-    const p = await place(user, [{ productId: a.id, quantity: 6 }])
-    must(await orders.commands.deleteOrder(admin, p.id))
-    expect(sent(p.id)).toHaveLength(1)
-    expect(await orders.events.onStockReserved({ order_id: p.id }, meta())).toBe('released')
-    expect(sent(p.id).at(-1)).toEqual(['order.cancelled', [{ product_id: a.id, quantity: 6 }]])
-  })
+  test(
+    'an admin deleting a confirmed order releases its stock; ' + 'deleting a pending one leaves the answer to do it',
+    async () => {
+      const { orders, user, admin, meta, place, sent } = setup()
+      const { a } = await products(orders)
+      const o = await place(user, [{ productId: a.id, quantity: 5 }])
+      await orders.events.onStockReserved({ order_id: o.id }, meta())
+      must(await orders.commands.deleteOrder(admin, o.id))
+      expect(sent(o.id).at(-1)).toEqual(['order.cancelled', [{ product_id: a.id, quantity: 5 }]])
+      const p = await place(user, [{ productId: a.id, quantity: 6 }])
+      must(await orders.commands.deleteOrder(admin, p.id))
+      expect(sent(p.id)).toHaveLength(1)
+      expect(await orders.events.onStockReserved({ order_id: p.id }, meta())).toBe('released')
+      expect(sent(p.id).at(-1)).toEqual(['order.cancelled', [{ product_id: a.id, quantity: 6 }]])
+    },
+  )
 })
 
 describe('user.deleted', () => {
-  test("cancels the user's pending, confirmed and paid orders, by the system; keeps them; releases reserved stock", async () => {
-    const { orders, user, admin, meta, place, sent, status } = setup()
-    const other: typeof user = { id: crypto.randomUUID(), role: 'USER' }
-    const { a } = await products(orders)
-    const pending = await place(user, [{ productId: a.id, quantity: 1 }])
-    const confirmed = await place(user, [{ productId: a.id, quantity: 2 }])
-    const paid = await place(user, [{ productId: a.id, quantity: 3 }])
-    const shipped = await place(user, [{ productId: a.id, quantity: 4 }])
-    const rejected = await place(user, [{ productId: a.id, quantity: 5 }])
-    const others = await place(other, [{ productId: a.id, quantity: 6 }])
-    for (const o of [confirmed, paid, shipped]) await orders.events.onStockReserved({ order_id: o.id }, meta())
-    for (const o of [paid, shipped]) must(await orders.commands.updateOrder(admin, o.id, { status: 'paid' }))
-    must(await orders.commands.updateOrder(admin, shipped.id, { status: 'shipped' }))
-    await orders.events.onStockRejected({ order_id: rejected.id, reason: 'r', product_ids: [a.id] }, meta())
+  test(
+    "cancels the user's pending, confirmed and paid orders, " + 'by the system; keeps them; releases reserved stock',
+    async () => {
+      const { orders, user, admin, meta, place, sent, status } = setup()
+      const other: typeof user = { id: crypto.randomUUID(), role: 'USER' }
+      const { a } = await products(orders)
+      const pending = await place(user, [{ productId: a.id, quantity: 1 }])
+      const confirmed = await place(user, [{ productId: a.id, quantity: 2 }])
+      const paid = await place(user, [{ productId: a.id, quantity: 3 }])
+      const shipped = await place(user, [{ productId: a.id, quantity: 4 }])
+      const rejected = await place(user, [{ productId: a.id, quantity: 5 }])
+      const others = await place(other, [{ productId: a.id, quantity: 6 }])
+      for (const o of [confirmed, paid, shipped]) await orders.events.onStockReserved({ order_id: o.id }, meta())
+      for (const o of [paid, shipped]) must(await orders.commands.updateOrder(admin, o.id, { status: 'paid' }))
+      must(await orders.commands.updateOrder(admin, shipped.id, { status: 'shipped' }))
+      await orders.events.onStockRejected({ order_id: rejected.id, reason: 'r', product_ids: [a.id] }, meta())
 
-    const m = meta()
-    expect(await orders.events.onUserDeleted({ id: user.id, version: 4 }, m)).toBe(3)
-    expect(await orders.events.onUserDeleted({ id: user.id, version: 4 }, m)).toBe('duplicate')
-    expect([
-      await status(pending.id),
-      await status(confirmed.id),
-      await status(paid.id),
-      await status(shipped.id),
-      await status(rejected.id),
-      await status(others.id),
-    ]).toEqual(['cancelled', 'cancelled', 'cancelled', 'shipped', 'rejected', 'pending'])
-    expect(must(await orders.queries.orderHistory(admin, paid.id)).at(-1)).toMatchObject({
-      from: 'paid',
-      to: 'cancelled',
-      actor: 'system',
-      by: 'system',
-      reason: 'user deleted',
-    })
-    // stock was reserved for confirmed and paid only
-    expect(sent(pending.id).map(([t]) => t)).toEqual(['order.placed'])
-    expect(sent(confirmed.id).at(-1)).toEqual(['order.cancelled', [{ product_id: a.id, quantity: 2 }]])
-    expect(sent(paid.id).at(-1)).toEqual(['order.cancelled', [{ product_id: a.id, quantity: 3 }]])
-    expect(sent(shipped.id).map(([t]) => t)).toEqual(['order.placed'])
-    // the pending order's reservation, answered later, is released
-    expect(await orders.events.onStockReserved({ order_id: pending.id }, meta())).toBe('released')
-  })
+      const m = meta()
+      expect(await orders.events.onUserDeleted({ id: user.id, version: 4 }, m)).toBe(3)
+      expect(await orders.events.onUserDeleted({ id: user.id, version: 4 }, m)).toBe('duplicate')
+      expect([
+        await status(pending.id),
+        await status(confirmed.id),
+        await status(paid.id),
+        await status(shipped.id),
+        await status(rejected.id),
+        await status(others.id),
+      ]).toEqual(['cancelled', 'cancelled', 'cancelled', 'shipped', 'rejected', 'pending'])
+      expect(must(await orders.queries.orderHistory(admin, paid.id)).at(-1)).toMatchObject({
+        from: 'paid',
+        to: 'cancelled',
+        actor: 'system',
+        by: 'system',
+        reason: 'user deleted',
+      })
+      // stock was reserved for confirmed and paid only
+      expect(sent(pending.id).map(([t]) => t)).toEqual(['order.placed'])
+      expect(sent(confirmed.id).at(-1)).toEqual(['order.cancelled', [{ product_id: a.id, quantity: 2 }]])
+      expect(sent(paid.id).at(-1)).toEqual(['order.cancelled', [{ product_id: a.id, quantity: 3 }]])
+      expect(sent(shipped.id).map(([t]) => t)).toEqual(['order.placed'])
+      // the pending order's reservation, answered later, is released
+      expect(await orders.events.onStockReserved({ order_id: pending.id }, meta())).toBe('released')
+    },
+  )
 })
 
 describe('product events', () => {

@@ -247,35 +247,39 @@ describe('editing, viewing, deleting', () => {
       ).toEqual(ok({ kind: 'unchanged' }))
     }
   })
-  test('an edit: new products priced from the replica, kept ones keep their snapshot; the address alone asks nothing of the catalog', () => {
-    const r = decideUpdate(
-      order('pending'),
-      owner,
-      {
-        items: [
-          { productId: 2, quantity: 1 },
-          { productId: 1, quantity: 2 },
-        ],
-      },
-      replica,
-      t1,
-    )
-    expect(r).toEqual(
-      ok({
-        kind: 'edited',
-        itemsChanged: true,
-        order: { ...order('pending', [line(2, '4.00', 1), line(1, '2.50', 2)]), updatedAt: t1 },
-      }),
-    )
-    const moved = decideUpdate(order('pending'), owner, { shippingAddress: 'Elm St 2' }, new Map(), t1)
-    expect(moved).toEqual(
-      ok({
-        kind: 'edited',
-        itemsChanged: false,
-        order: { ...order('pending'), shippingAddress: 'Elm St 2', updatedAt: t1 },
-      }),
-    )
-  })
+  test(
+    'an edit: new products priced from the replica, kept ones keep ' +
+      'their snapshot; the address alone asks nothing of the catalog',
+    () => {
+      const r = decideUpdate(
+        order('pending'),
+        owner,
+        {
+          items: [
+            { productId: 2, quantity: 1 },
+            { productId: 1, quantity: 2 },
+          ],
+        },
+        replica,
+        t1,
+      )
+      expect(r).toEqual(
+        ok({
+          kind: 'edited',
+          itemsChanged: true,
+          order: { ...order('pending', [line(2, '4.00', 1), line(1, '2.50', 2)]), updatedAt: t1 },
+        }),
+      )
+      const moved = decideUpdate(order('pending'), owner, { shippingAddress: 'Elm St 2' }, new Map(), t1)
+      expect(moved).toEqual(
+        ok({
+          kind: 'edited',
+          itemsChanged: false,
+          order: { ...order('pending'), shippingAddress: 'Elm St 2', updatedAt: t1 },
+        }),
+      )
+    },
+  )
   test('the same lines in another order are no edit', () => {
     const two = order('pending', [line(1, '2.50', 2), line(2, '4.00', 1)])
     expect(
@@ -340,64 +344,71 @@ describe('editing, viewing, deleting', () => {
       err({ type: 'TransitionNotAllowed', from: 'shipped', to: 'cancelled' }),
     )
   })
-  test('a USER asking for any status but cancelled is refused, in every status of the order, with or without other parts', () => {
-    for (const from of ORDER_STATUSES) {
-      for (const to of ORDER_STATUSES.filter((s) => s !== 'cancelled')) {
-        expect(decideUpdate(order(from), owner, { status: to }, replica, t1)).toEqual(
-          err({ type: 'StatusChangeForbidden', status: to }),
-        )
+  test(
+    'a USER asking for any status but cancelled is refused, ' +
+      'in every status of the order, with or without other parts',
+    () => {
+      for (const from of ORDER_STATUSES) {
+        for (const to of ORDER_STATUSES.filter((s) => s !== 'cancelled')) {
+          expect(decideUpdate(order(from), owner, { status: to }, replica, t1)).toEqual(
+            err({ type: 'StatusChangeForbidden', status: to }),
+          )
+        }
       }
-    }
-    // refused before anything else is looked at: an edit beside it, or what the order has, does not make it pass
-    expect(decideUpdate(order('pending'), owner, { status: 'paid', shippingAddress: 'x' }, replica, t1)).toEqual(
-      err({ type: 'StatusChangeForbidden', status: 'paid' }),
-    )
-    expect(
-      decideUpdate(
-        order('confirmed'),
-        owner,
-        { status: 'confirmed', items: [{ productId: 1, quantity: 2 }], shippingAddress: null },
-        replica,
-        t1,
-      ),
-    ).toEqual(err({ type: 'StatusChangeForbidden', status: 'confirmed' }))
-    // a USER who does not own the order is refused the same way (the use case answers 404 before asking)
-    expect(decideUpdate(order('pending'), stranger, { status: 'shipped' }, replica, t1)).toEqual(
-      err({ type: 'StatusChangeForbidden', status: 'shipped' }),
-    )
-  })
-  test("an admin sending items or shipping_address for someone else's order is refused, even with what the order has", () => {
-    expect(decideUpdate(order('pending'), admin, { items: [{ productId: 2, quantity: 1 }] }, replica, t1)).toEqual(
-      err({ type: 'EditForbidden', fields: ['items'] }),
-    )
-    expect(decideUpdate(order('pending'), admin, { shippingAddress: 'x' }, replica, t1)).toEqual(
-      err({ type: 'EditForbidden', fields: ['shipping_address'] }),
-    )
-    expect(
-      decideUpdate(
-        order('pending'),
-        admin,
-        { items: [{ productId: 1, quantity: 2 }], shippingAddress: null },
-        replica,
-        t1,
-      ),
-    ).toEqual(err({ type: 'EditForbidden', fields: ['items', 'shipping_address'] }))
-    expect(decideUpdate(order('confirmed'), admin, { status: 'paid', shippingAddress: null }, replica, t1)).toEqual(
-      err({ type: 'EditForbidden', fields: ['shipping_address'] }),
-    )
-    // status alone is the admin's to send; on their own order an admin edits as its owner
-    expect(decideUpdate(order('confirmed'), admin, { status: 'paid' }, replica, t1)).toEqual(
-      ok({ kind: 'moved', actor: 'admin', order: { ...order('paid'), updatedAt: t1 } }),
-    )
-    const own = { ...order('pending'), userId: admin.id }
-    expect(decideUpdate(own, admin, { shippingAddress: 'Admin St' }, replica, t1)).toEqual(
-      ok({ kind: 'edited', itemsChanged: false, order: { ...own, shippingAddress: 'Admin St', updatedAt: t1 } }),
-    )
-    const ownConfirmed = { ...order('confirmed'), userId: admin.id }
-    expect(decideUpdate(ownConfirmed, admin, { status: 'paid' }, replica, t1)).toEqual(
-      ok({ kind: 'moved', actor: 'admin', order: { ...ownConfirmed, status: 'paid', updatedAt: t1 } }),
-    )
-  })
+      // refused before anything else is looked at: an edit beside it, or what the order has, does not make it pass
+      expect(decideUpdate(order('pending'), owner, { status: 'paid', shippingAddress: 'x' }, replica, t1)).toEqual(
+        err({ type: 'StatusChangeForbidden', status: 'paid' }),
+      )
+      expect(
+        decideUpdate(
+          order('confirmed'),
+          owner,
+          { status: 'confirmed', items: [{ productId: 1, quantity: 2 }], shippingAddress: null },
+          replica,
+          t1,
+        ),
+      ).toEqual(err({ type: 'StatusChangeForbidden', status: 'confirmed' }))
+      // a USER who does not own the order is refused the same way (the use case answers 404 before asking)
+      expect(decideUpdate(order('pending'), stranger, { status: 'shipped' }, replica, t1)).toEqual(
+        err({ type: 'StatusChangeForbidden', status: 'shipped' }),
+      )
+    },
+  )
+  test(
+    "an admin sending items or shipping_address for someone else's order is refused, " + 'even with what the order has',
+    () => {
+      expect(decideUpdate(order('pending'), admin, { items: [{ productId: 2, quantity: 1 }] }, replica, t1)).toEqual(
+        err({ type: 'EditForbidden', fields: ['items'] }),
+      )
+      expect(decideUpdate(order('pending'), admin, { shippingAddress: 'x' }, replica, t1)).toEqual(
+        err({ type: 'EditForbidden', fields: ['shipping_address'] }),
+      )
+      expect(
+        decideUpdate(
+          order('pending'),
+          admin,
+          { items: [{ productId: 1, quantity: 2 }], shippingAddress: null },
+          replica,
+          t1,
+        ),
+      ).toEqual(err({ type: 'EditForbidden', fields: ['items', 'shipping_address'] }))
+      expect(decideUpdate(order('confirmed'), admin, { status: 'paid', shippingAddress: null }, replica, t1)).toEqual(
+        err({ type: 'EditForbidden', fields: ['shipping_address'] }),
+      )
+      // status alone is the admin's to send; on their own order an admin edits as its owner
+      expect(decideUpdate(order('confirmed'), admin, { status: 'paid' }, replica, t1)).toEqual(
+        ok({ kind: 'moved', actor: 'admin', order: { ...order('paid'), updatedAt: t1 } }),
+      )
+      const own = { ...order('pending'), userId: admin.id }
+      expect(decideUpdate(own, admin, { shippingAddress: 'Admin St' }, replica, t1)).toEqual(
+        ok({ kind: 'edited', itemsChanged: false, order: { ...own, shippingAddress: 'Admin St', updatedAt: t1 } }),
+      )
+      const ownConfirmed = { ...order('confirmed'), userId: admin.id }
+      expect(decideUpdate(ownConfirmed, admin, { status: 'paid' }, replica, t1)).toEqual(
+        ok({ kind: 'moved', actor: 'admin', order: { ...ownConfirmed, status: 'paid', updatedAt: t1 } }),
+      )
+    },
+  )
   test('owner and admin see an order; nobody else', () => {
     expect(canView(order(), owner)).toBe(true)
     expect(canView(order(), admin)).toBe(true)

@@ -20,49 +20,53 @@ const ORDER_KEYS = [
 ]
 
 describe('POST /api/v1/order', () => {
-  test('201: a pending order with snapshots, exact totals, merged lines, a Location; order.placed with the request id', async () => {
-    const t = orderTestApp()
-    const u = await t.user()
-    const a = await t.product({ name: 'Pen', price: '0.10' })
-    const b = await t.product({ name: 'Book', price: '12.50' })
-    const r = await t.req('POST', '/api/v1/order', {
-      token: u.token,
-      headers: { 'X-Request-Id': 'req-42' },
-      body: {
+  test(
+    '201: a pending order with snapshots, exact totals, merged ' +
+      'lines, a Location; order.placed with the request id',
+    async () => {
+      const t = orderTestApp()
+      const u = await t.user()
+      const a = await t.product({ name: 'Pen', price: '0.10' })
+      const b = await t.product({ name: 'Book', price: '12.50' })
+      const r = await t.req('POST', '/api/v1/order', {
+        token: u.token,
+        headers: { 'X-Request-Id': 'req-42' },
+        body: {
+          items: [
+            { product_id: a.id, quantity: 2 },
+            { product_id: b.id, quantity: 2 },
+            { product_id: a.id, quantity: 1 },
+          ],
+          shipping_address: '  1 Main St  ',
+        },
+      })
+      expect(r.status).toBe(201)
+      expect(Object.keys(r.body).sort()).toEqual(ORDER_KEYS)
+      expect(r.body).toMatchObject({
+        user_id: u.id,
+        status: 'pending',
+        total_quantity: 5,
+        total: '25.30',
+        shipping_address: '1 Main St',
+      })
+      expect(r.body.items).toEqual([
+        { product_id: a.id, name: 'Pen', unit_price: '0.10', quantity: 3, line_total: '0.30' },
+        { product_id: b.id, name: 'Book', unit_price: '12.50', quantity: 2, line_total: '25.00' },
+      ])
+      expect(r.body.created_at).toBe(r.body.updated_at)
+      expect(r.headers.get('Location')).toBe(`/api/v1/order/${r.body.id}`)
+      const placed = t.published.at(-1)!
+      expect(placed).toMatchObject({ type: 'order.placed', source: 'order', correlation_id: 'req-42' })
+      expect(placed.data).toEqual({
+        order_id: r.body.id,
+        user_id: u.id,
         items: [
-          { product_id: a.id, quantity: 2 },
+          { product_id: a.id, quantity: 3 },
           { product_id: b.id, quantity: 2 },
-          { product_id: a.id, quantity: 1 },
         ],
-        shipping_address: '  1 Main St  ',
-      },
-    })
-    expect(r.status).toBe(201)
-    expect(Object.keys(r.body).sort()).toEqual(ORDER_KEYS)
-    expect(r.body).toMatchObject({
-      user_id: u.id,
-      status: 'pending',
-      total_quantity: 5,
-      total: '25.30',
-      shipping_address: '1 Main St',
-    })
-    expect(r.body.items).toEqual([
-      { product_id: a.id, name: 'Pen', unit_price: '0.10', quantity: 3, line_total: '0.30' },
-      { product_id: b.id, name: 'Book', unit_price: '12.50', quantity: 2, line_total: '25.00' },
-    ])
-    expect(r.body.created_at).toBe(r.body.updated_at)
-    expect(r.headers.get('Location')).toBe(`/api/v1/order/${r.body.id}`)
-    const placed = t.published.at(-1)!
-    expect(placed).toMatchObject({ type: 'order.placed', source: 'order', correlation_id: 'req-42' })
-    expect(placed.data).toEqual({
-      order_id: r.body.id,
-      user_id: u.id,
-      items: [
-        { product_id: a.id, quantity: 3 },
-        { product_id: b.id, quantity: 2 },
-      ],
-    })
-  })
+      })
+    },
+  )
 
   test('shipping_address is optional and nullable', async () => {
     const t = orderTestApp()
@@ -586,39 +590,45 @@ describe('PUT /api/v1/update_order/{id}', () => {
     expect((await t.req('GET', `/api/v1/order/${o.id}`, { token: u.token })).body.total).toBe('9.00')
   })
 
-  /** The order as its owner sees it, its history, and the events published so far: what a refused request must leave as it was. */
+  /**
+   * The order as its owner sees it, its history, and the events published so far: what a refused request must leave as
+   * it was.
+   */
   async function state(t: ReturnType<typeof orderTestApp>, token: string, id: number) {
     const order = (await t.req('GET', `/api/v1/order/${id}`, { token })).body
     const history = (await t.req('GET', `/api/v1/order/${id}/history`, { token })).body
     return { order, history, published: t.published.length }
   }
 
-  test('the owner cancels; any other status from a USER is 403 STATUS_CHANGE_FORBIDDEN and changes nothing', async () => {
-    const { t, u, a, o, put } = await setup()
-    const o2 = await t.order(u.token, [{ product_id: a.id, quantity: 1 }])
-    await t.reserve(o2.id)
-    for (const target of [o, o2]) {
-      const before = await state(t, u.token, target.id)
-      for (const status of ['paid', 'shipped', 'delivered', 'confirmed', 'rejected', 'pending']) {
-        const r = await put(u.token, { status }, target.id)
-        expectProblem(r, 403, 'STATUS_CHANGE_FORBIDDEN')
-        expect(r.body.to).toBe(status)
-        expect(r.body.detail).toContain(status)
-        // with an edit beside it, the whole request is refused: the edit is not applied either
-        expectProblem(
-          await put(u.token, { status, shipping_address: 'Sneaky St' }, target.id),
-          403,
-          'STATUS_CHANGE_FORBIDDEN',
-        )
+  test(
+    'the owner cancels; any other status from a USER ' + 'is 403 STATUS_CHANGE_FORBIDDEN and changes nothing',
+    async () => {
+      const { t, u, a, o, put } = await setup()
+      const o2 = await t.order(u.token, [{ product_id: a.id, quantity: 1 }])
+      await t.reserve(o2.id)
+      for (const target of [o, o2]) {
+        const before = await state(t, u.token, target.id)
+        for (const status of ['paid', 'shipped', 'delivered', 'confirmed', 'rejected', 'pending']) {
+          const r = await put(u.token, { status }, target.id)
+          expectProblem(r, 403, 'STATUS_CHANGE_FORBIDDEN')
+          expect(r.body.to).toBe(status)
+          expect(r.body.detail).toContain(status)
+          // with an edit beside it, the whole request is refused: the edit is not applied either
+          expectProblem(
+            await put(u.token, { status, shipping_address: 'Sneaky St' }, target.id),
+            403,
+            'STATUS_CHANGE_FORBIDDEN',
+          )
+        }
+        expect(await state(t, u.token, target.id)).toEqual(before)
       }
-      expect(await state(t, u.token, target.id)).toEqual(before)
-    }
-    const c = await put(u.token, { status: 'cancelled' })
-    expect(c.status).toBe(200)
-    expect(c.body.status).toBe('cancelled')
-    expectProblem(await put(u.token, { status: 'cancelled' }), 409, 'TRANSITION_NOT_ALLOWED')
-    expect((await put(u.token, { status: 'cancelled' }, o2.id)).body.status).toBe('cancelled')
-  })
+      const c = await put(u.token, { status: 'cancelled' })
+      expect(c.status).toBe(200)
+      expect(c.body.status).toBe('cancelled')
+      expectProblem(await put(u.token, { status: 'cancelled' }), 409, 'TRANSITION_NOT_ALLOWED')
+      expect((await put(u.token, { status: 'cancelled' }, o2.id)).body.status).toBe('cancelled')
+    },
+  )
 
   test('the admin moves confirmed → paid → shipped → delivered; anything else is 409', async () => {
     const { t, admin, o, put } = await setup()
@@ -649,73 +659,83 @@ describe('PUT /api/v1/update_order/{id}', () => {
     ).toEqual([p2.id, p3.id])
   })
 
-  test('409 when the owner edits items or address of an order that is no longer pending; a PUT of what is there is 200', async () => {
-    const { t, u, b, o, put } = await setup()
-    await t.reserve(o.id)
-    expectProblem(await put(u.token, { items: [{ product_id: b.id, quantity: 1 }] }), 409, 'ORDER_NOT_EDITABLE')
-    expectProblem(await put(u.token, { shipping_address: 'Elsewhere' }), 409, 'ORDER_NOT_EDITABLE')
-    // the representation sent back, as a client might: what the order has changes nothing and is not refused...
-    const current = (await t.req('GET', `/api/v1/order/${o.id}`, { token: u.token })).body
-    const { status: _, ...editable } = current
-    const same = await put(u.token, editable)
-    expect(same.status).toBe(200)
-    expect(same.body).toEqual(current)
-    // ...but a status is the owner's to send only as "cancelled", even the one the order has
-    expectProblem(await put(u.token, { ...current, status: 'confirmed' }), 403, 'STATUS_CHANGE_FORBIDDEN')
-    const cancelled = await put(u.token, { ...current, status: 'cancelled' })
-    expect(cancelled.status).toBe(200)
-    expect(cancelled.body.status).toBe('cancelled')
-    expect(t.published.at(-1)).toMatchObject({ type: 'order.cancelled' })
-  })
+  test(
+    '409 when the owner edits items or address of an order ' +
+      'that is no longer pending; a PUT of what is there is 200',
+    async () => {
+      const { t, u, b, o, put } = await setup()
+      await t.reserve(o.id)
+      expectProblem(await put(u.token, { items: [{ product_id: b.id, quantity: 1 }] }), 409, 'ORDER_NOT_EDITABLE')
+      expectProblem(await put(u.token, { shipping_address: 'Elsewhere' }), 409, 'ORDER_NOT_EDITABLE')
+      // the representation sent back, as a client might: what the order has changes nothing and is not refused...
+      const current = (await t.req('GET', `/api/v1/order/${o.id}`, { token: u.token })).body
+      const { status: _, ...editable } = current
+      const same = await put(u.token, editable)
+      expect(same.status).toBe(200)
+      expect(same.body).toEqual(current)
+      // ...but a status is the owner's to send only as "cancelled", even the one the order has
+      expectProblem(await put(u.token, { ...current, status: 'confirmed' }), 403, 'STATUS_CHANGE_FORBIDDEN')
+      const cancelled = await put(u.token, { ...current, status: 'cancelled' })
+      expect(cancelled.status).toBe(200)
+      expect(cancelled.body.status).toBe('cancelled')
+      expect(t.published.at(-1)).toMatchObject({ type: 'order.cancelled' })
+    },
+  )
 
-  test('mass assignment: user_id, total and unit_price do nothing; an admin-only status refuses the whole request', async () => {
-    const { t, u, a, o, put } = await setup()
-    const r = await put(u.token, {
-      user_id: crypto.randomUUID(),
-      total: '0.01',
-      items: [{ product_id: a.id, quantity: 2, unit_price: '0.01' }],
-    })
-    expect(r.status).toBe(200)
-    expect(r.body).toMatchObject({ user_id: u.id, total: '4.00', status: 'pending' })
-    expect(r.body.items[0].unit_price).toBe('2.00')
-    expect((await t.req('GET', `/api/v1/order/${o.id}`, { token: u.token })).body.user_id).toBe(u.id)
-    const before = await state(t, u.token, o.id)
-    expectProblem(
-      await put(u.token, { status: 'delivered', items: [{ product_id: a.id, quantity: 5 }] }),
-      403,
-      'STATUS_CHANGE_FORBIDDEN',
-    )
-    expect(await state(t, u.token, o.id)).toEqual(before)
-  })
+  test(
+    'mass assignment: user_id, total and unit_price do nothing; ' + 'an admin-only status refuses the whole request',
+    async () => {
+      const { t, u, a, o, put } = await setup()
+      const r = await put(u.token, {
+        user_id: crypto.randomUUID(),
+        total: '0.01',
+        items: [{ product_id: a.id, quantity: 2, unit_price: '0.01' }],
+      })
+      expect(r.status).toBe(200)
+      expect(r.body).toMatchObject({ user_id: u.id, total: '4.00', status: 'pending' })
+      expect(r.body.items[0].unit_price).toBe('2.00')
+      expect((await t.req('GET', `/api/v1/order/${o.id}`, { token: u.token })).body.user_id).toBe(u.id)
+      const before = await state(t, u.token, o.id)
+      expectProblem(
+        await put(u.token, { status: 'delivered', items: [{ product_id: a.id, quantity: 5 }] }),
+        403,
+        'STATUS_CHANGE_FORBIDDEN',
+      )
+      expect(await state(t, u.token, o.id)).toEqual(before)
+    },
+  )
 
-  test("an admin's items or shipping_address on someone else's order: 403 ORDER_EDIT_FORBIDDEN, nothing changes", async () => {
-    const { t, u, admin, a, b, o, put } = await setup()
-    const before = await state(t, u.token, o.id)
-    const bodies: [unknown, string[]][] = [
-      [{ items: [{ product_id: b.id, quantity: 9 }] }, ['items']],
-      [{ shipping_address: 'Admin St' }, ['shipping_address']],
-      [{ items: [{ product_id: b.id, quantity: 9 }], shipping_address: 'Admin St' }, ['items', 'shipping_address']],
-      // even what the order has, and even beside a status the admin may set
-      [{ items: [{ product_id: a.id, quantity: 1 }], shipping_address: 'Old St' }, ['items', 'shipping_address']],
-      [{ status: 'cancelled', shipping_address: null }, ['shipping_address']],
-    ]
-    for (const [body, fields] of bodies) {
-      const r = await put(admin.token, body)
-      expectProblem(r, 403, 'ORDER_EDIT_FORBIDDEN')
-      expect(r.body.fields).toEqual(fields)
-    }
-    expect(await state(t, u.token, o.id)).toEqual(before)
-    // status alone is the admin's; on their own order an admin edits as its owner
-    expect((await put(admin.token, { status: 'cancelled' })).body.status).toBe('cancelled')
-    const own = await t.order(admin.token, [{ product_id: a.id, quantity: 1 }])
-    const edited = await put(
-      admin.token,
-      { items: [{ product_id: b.id, quantity: 2 }], shipping_address: 'Admin St' },
-      own.id,
-    )
-    expect(edited.status).toBe(200)
-    expect(edited.body).toMatchObject({ total: '6.00', shipping_address: 'Admin St' })
-  })
+  test(
+    "an admin's items or shipping_address on someone else's order: " + '403 ORDER_EDIT_FORBIDDEN, nothing changes',
+    async () => {
+      const { t, u, admin, a, b, o, put } = await setup()
+      const before = await state(t, u.token, o.id)
+      const bodies: [unknown, string[]][] = [
+        [{ items: [{ product_id: b.id, quantity: 9 }] }, ['items']],
+        [{ shipping_address: 'Admin St' }, ['shipping_address']],
+        [{ items: [{ product_id: b.id, quantity: 9 }], shipping_address: 'Admin St' }, ['items', 'shipping_address']],
+        // even what the order has, and even beside a status the admin may set
+        [{ items: [{ product_id: a.id, quantity: 1 }], shipping_address: 'Old St' }, ['items', 'shipping_address']],
+        [{ status: 'cancelled', shipping_address: null }, ['shipping_address']],
+      ]
+      for (const [body, fields] of bodies) {
+        const r = await put(admin.token, body)
+        expectProblem(r, 403, 'ORDER_EDIT_FORBIDDEN')
+        expect(r.body.fields).toEqual(fields)
+      }
+      expect(await state(t, u.token, o.id)).toEqual(before)
+      // status alone is the admin's; on their own order an admin edits as its owner
+      expect((await put(admin.token, { status: 'cancelled' })).body.status).toBe('cancelled')
+      const own = await t.order(admin.token, [{ product_id: a.id, quantity: 1 }])
+      const edited = await put(
+        admin.token,
+        { items: [{ product_id: b.id, quantity: 2 }], shipping_address: 'Admin St' },
+        own.id,
+      )
+      expect(edited.status).toBe(200)
+      expect(edited.body).toMatchObject({ total: '6.00', shipping_address: 'Admin St' })
+    },
+  )
 
   test("404 for another user's order and for a missing one", async () => {
     const { v, o, put } = await setup()

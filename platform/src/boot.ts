@@ -28,7 +28,8 @@ function busFromConfig(
     const user = brokerUser(config.AMQP_URL)
     if (user !== BROKER_USERS[name]) {
       throw new Error(
-        `AMQP_URL connects as broker user "${user}", but the ${name} service must connect as "${BROKER_USERS[name]}" (make broker creates it; see .env.example)`,
+        `AMQP_URL connects as broker user "${user}", but the ${name} service must ` +
+          `connect as "${BROKER_USERS[name]}" (make broker creates it; see .env.example)`,
       )
     }
     return new AmqpBus({ url: config.AMQP_URL, name, service: name, log, prefetch: config.AMQP_PREFETCH })
@@ -56,7 +57,10 @@ export interface BootContext {
   readonly log: RootLogger
   /** Call after a commit that wrote events: the relay publishes them now. */
   readonly wake: () => void
-  /** What every service's HTTP app is given: its name, logger, body limit, CORS origins, readiness checks, token key, metrics. */
+  /**
+   * What every service's HTTP app is given: its name, logger, body limit, CORS origins, readiness checks, token key,
+   * metrics.
+   */
   readonly http: Omit<HttpAppOptions, 'docs'> & { readonly secret: string }
   /** The service's metrics registry (for its own metrics); undefined when METRICS_ENABLED is false. */
   readonly metrics: ServiceMetrics | undefined

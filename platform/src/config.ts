@@ -73,7 +73,10 @@ export const corsOrigins = (value: string | undefined): string[] =>
     .map((s) => s.trim())
     .filter(Boolean) ?? []
 
-/** `*`, or an origin exactly as a browser sends it in `Origin` (so a trailing slash or a path, which would never match, is refused). */
+/**
+ * `*`, or an origin exactly as a browser sends it in `Origin` (so a trailing slash or a path, which would never match,
+ * is refused).
+ */
 function isOrigin(s: string): boolean {
   if (s === '*') return true
   try {
@@ -115,7 +118,8 @@ export const commonSettings = (defaultPort: number) => ({
       v.string(),
       v.check(
         (s) => corsOrigins(s).every(isOrigin),
-        'CORS_ORIGINS must be origins separated by commas, each scheme://host[:port] with no path (e.g. http://localhost:8001), or *',
+        'CORS_ORIGINS must be origins separated by commas, each ' +
+          'scheme://host[:port] with no path (e.g. http://localhost:8001), or *',
       ),
     ),
   ),

@@ -105,25 +105,29 @@ describe.skipIf(!run)('AMQP bus on the real RabbitMQ', () => {
     await bus.close()
   })
 
-  test('a handler that keeps failing is retried a bounded number of times, then dead-lettered; a transient failure recovers', async () => {
-    const { make, names } = setup(brokerUrl(), 3)
-    const bus = make()
-    const attempts = new Map<number, number>()
-    const handler: Handler = async (e) => {
-      const id = (e.data as { id: number }).id
-      attempts.set(id, (attempts.get(id) ?? 0) + 1)
-      if (id === 1) throw new Error('always fails')
-      if (id === 2 && attempts.get(id)! < 2) throw new Error('fails once')
-    }
-    await bus.subscribe({ service: 'svc', name: 'things', topics: ['product.created'], handler })
-    await bus.waitUntilConnected(5000)
-    await bus.publish([envelope(1), envelope(2), envelope(3)])
-    await until(() => attempts.get(1) === 3 && attempts.get(2) === 2 && attempts.get(3) === 1)
-    await Bun.sleep(300)
-    expect(attempts.get(1)).toBe(3)
-    expect(await deadCount(names.queue)).toBe(1)
-    await bus.close()
-  })
+  test(
+    'a handler that keeps failing is retried a bounded number ' +
+      'of times, then dead-lettered; a transient failure recovers',
+    async () => {
+      const { make, names } = setup(brokerUrl(), 3)
+      const bus = make()
+      const attempts = new Map<number, number>()
+      const handler: Handler = async (e) => {
+        const id = (e.data as { id: number }).id
+        attempts.set(id, (attempts.get(id) ?? 0) + 1)
+        if (id === 1) throw new Error('always fails')
+        if (id === 2 && attempts.get(id)! < 2) throw new Error('fails once')
+      }
+      await bus.subscribe({ service: 'svc', name: 'things', topics: ['product.created'], handler })
+      await bus.waitUntilConnected(5000)
+      await bus.publish([envelope(1), envelope(2), envelope(3)])
+      await until(() => attempts.get(1) === 3 && attempts.get(2) === 2 && attempts.get(3) === 1)
+      await Bun.sleep(300)
+      expect(attempts.get(1)).toBe(3)
+      expect(await deadCount(names.queue)).toBe(1)
+      await bus.close()
+    },
+  )
 
   test('a handler that cannot reach the database is retried in place until it can, not dead-lettered', async () => {
     const { make, names } = setup(brokerUrl(), 3)
@@ -147,34 +151,38 @@ describe.skipIf(!run)('AMQP bus on the real RabbitMQ', () => {
     await bus.close()
   })
 
-  test('the broker unreachable: publish fails; after it is back the session reconnects, redeclares a deleted queue, and consumes again', async () => {
-    const proxy = new TcpProxy('127.0.0.1', Number(new URL(brokerUrl()).port || 5672))
-    const port = await proxy.start()
-    const u = new URL(brokerUrl())
-    u.port = String(port)
-    const { make, names } = setup(u.toString())
-    const bus = make()
-    const got: number[] = []
-    await bus.subscribe({
-      service: 'svc',
-      name: 'things',
-      topics: ['product.created'],
-      handler: async (e) => void got.push((e.data as { id: number }).id),
-    })
-    await bus.waitUntilConnected(5000)
-    proxy.cut()
-    await Bun.sleep(200)
-    let failed = false
-    await bus.publish([envelope(1)]).catch(() => (failed = true))
-    expect(failed).toBe(true)
-    await expect(bus.ping()).rejects.toThrow()
-    // while it is down, someone deletes the queue: reconnecting must declare it again
-    await deleteQueues([names.queue])
-    await proxy.restore()
-    await bus.waitUntilConnected(15_000)
-    await bus.publish([envelope(2)])
-    await until(() => got.includes(2), 10_000)
-    await bus.close()
-    proxy.stop()
-  })
+  test(
+    'the broker unreachable: publish fails; after it is back the ' +
+      'session reconnects, redeclares a deleted queue, and consumes again',
+    async () => {
+      const proxy = new TcpProxy('127.0.0.1', Number(new URL(brokerUrl()).port || 5672))
+      const port = await proxy.start()
+      const u = new URL(brokerUrl())
+      u.port = String(port)
+      const { make, names } = setup(u.toString())
+      const bus = make()
+      const got: number[] = []
+      await bus.subscribe({
+        service: 'svc',
+        name: 'things',
+        topics: ['product.created'],
+        handler: async (e) => void got.push((e.data as { id: number }).id),
+      })
+      await bus.waitUntilConnected(5000)
+      proxy.cut()
+      await Bun.sleep(200)
+      let failed = false
+      await bus.publish([envelope(1)]).catch(() => (failed = true))
+      expect(failed).toBe(true)
+      await expect(bus.ping()).rejects.toThrow()
+      // while it is down, someone deletes the queue: reconnecting must declare it again
+      await deleteQueues([names.queue])
+      await proxy.restore()
+      await bus.waitUntilConnected(15_000)
+      await bus.publish([envelope(2)])
+      await until(() => got.includes(2), 10_000)
+      await bus.close()
+      proxy.stop()
+    },
+  )
 })

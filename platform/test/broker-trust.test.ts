@@ -113,7 +113,8 @@ describe.skipIf(!run)('broker users and event ownership on the real RabbitMQ', (
     for (const b of buses) await b.close().catch(() => {})
   })
 
-  test('each service publishes exactly the routing keys it owns: every other one is refused by the broker, with an error logged', async () => {
+  test('each service publishes exactly the routing keys it owns: ' +
+    'every other one is refused by the broker, with an error logged', async () => {
     const refusedKeys: string[] = []
     for (const s of SERVICES) {
       const log = new Recorder()
@@ -138,21 +139,30 @@ describe.skipIf(!run)('broker users and event ownership on the real RabbitMQ', (
     expect(refusedKeys.length).toBe(SERVICES.length * EVENT_TYPES.length - EVENT_TYPES.length)
   }, 60_000)
 
-  test("nobody publishes under another user's name: a user_id that is not the connection's own is refused", async () => {
-    const asGuest = vhostUrl(brokerUrl(), vhost)
-    expect(
-      await publishRaw(asGuest, 'user.updated', JSON.stringify(envelope('user.updated')), BROKER_USERS.auth),
-    ).toMatch(/PRECONDITION_FAILED|user_id/)
-    expect(
-      await publishRaw(urlOf('order'), 'order.placed', JSON.stringify(envelope('order.placed')), BROKER_USERS.catalog),
-    ).toMatch(/PRECONDITION_FAILED|user_id/)
-    // its own user_id is fine
-    expect(
-      await publishRaw(urlOf('order'), 'order.placed', JSON.stringify(envelope('order.placed')), BROKER_USERS.order),
-    ).toBeUndefined()
-  })
+  test(
+    "nobody publishes under another user's name: " + "a user_id that is not the connection's own is refused",
+    async () => {
+      const asGuest = vhostUrl(brokerUrl(), vhost)
+      expect(
+        await publishRaw(asGuest, 'user.updated', JSON.stringify(envelope('user.updated')), BROKER_USERS.auth),
+      ).toMatch(/PRECONDITION_FAILED|user_id/)
+      expect(
+        await publishRaw(
+          urlOf('order'),
+          'order.placed',
+          JSON.stringify(envelope('order.placed')),
+          BROKER_USERS.catalog,
+        ),
+      ).toMatch(/PRECONDITION_FAILED|user_id/)
+      // its own user_id is fine
+      expect(
+        await publishRaw(urlOf('order'), 'order.placed', JSON.stringify(envelope('order.placed')), BROKER_USERS.order),
+      ).toBeUndefined()
+    },
+  )
 
-  test('a consumer applies only what the owner published as itself; the rest is dead-lettered with the reason, the original publisher kept', async () => {
+  test('a consumer applies only what the owner published as itself; the ' +
+    'rest is dead-lettered with the reason, the original publisher kept', async () => {
     // what the catalog queues took in the tests before is out of the way
     await resetShopVhost(brokerUrl(), vhost)
     const log = new Recorder()
@@ -187,7 +197,10 @@ describe.skipIf(!run)('broker users and event ownership on the real RabbitMQ', (
     ).toBeUndefined()
     await until(() => applied.length === 2, 'the genuine events applied')
     const dead: Awaited<ReturnType<typeof drainDead>> = []
-    await until(async () => (dead.push(...(await drainDead('catalog.orders'))), dead.length >= 3), 'three dead letters')
+    await until(async () => {
+      dead.push(...(await drainDead('catalog.orders')))
+      return dead.length >= 3
+    }, 'three dead letters')
     await Bun.sleep(200)
     expect(applied.sort()).toEqual([genuine.id, flaky].sort())
     expect(failures).toBe(3)
@@ -208,7 +221,8 @@ describe.skipIf(!run)('broker users and event ownership on the real RabbitMQ', (
     await consumer.close()
   }, 60_000)
 
-  test('a publish the broker refuses leaves its outbox row unsent, logs an error, and the relay keeps trying', async () => {
+  test('a publish the broker refuses leaves its outbox row unsent, ' +
+    'logs an error, and the relay keeps trying', async () => {
     const sql = await (await adapterDatabases('broker_trust', []))[0]!.open()
     const db = { sql }
     const log = new Recorder()

@@ -51,7 +51,12 @@ describe('If-None-Match', () => {
 describe('conditional answers', () => {
   let rendered = 0
   const app = new Hono()
-    .get('/list', (c) => conditionalRead(c, 'W/"v7"', () => (rendered++, c.json([1, 2]))))
+    .get('/list', (c) =>
+      conditionalRead(c, 'W/"v7"', () => {
+        rendered++
+        return c.json([1, 2])
+      }),
+    )
     .get('/missing', (c) => conditionalRead(c, 'W/"v7"', () => c.json({ error: 'gone' }, 404)))
     .get('/one', (c) => digestedJson(c, { id: 1 }))
   const get = (path: string, inm?: string) =>

@@ -167,14 +167,17 @@ describe('verifyAccessToken: the sub must be a UUID (user ids are), or no lookup
   })
 })
 
-test("clientAddress: behind a trusted proxy the last X-Forwarded-For hop (the proxy's), else the socket peer", async () => {
-  const app = createHttpApp({ service: 't', log: silentLogger, bodyLimit: 1000, docs })
-  app.get('/ip', (c) => c.json({ trusted: clientAddress(c, true), direct: clientAddress(c, false) }))
-  const ip = async (xff?: string) =>
-    (await call(app, 'GET', '/ip', { address: '10.0.0.1', ...(xff ? { headers: { 'X-Forwarded-For': xff } } : {}) }))
-      .body
-  expect(await ip('6.6.6.6, 203.0.113.5')).toEqual({ trusted: '203.0.113.5', direct: '10.0.0.1' })
-  expect(await ip(' 203.0.113.5 ')).toEqual({ trusted: '203.0.113.5', direct: '10.0.0.1' })
-  expect(await ip()).toEqual({ trusted: '10.0.0.1', direct: '10.0.0.1' })
-  expect(await ip('6.6.6.6,')).toEqual({ trusted: '10.0.0.1', direct: '10.0.0.1' })
-})
+test(
+  'clientAddress: behind a trusted proxy the last ' + "X-Forwarded-For hop (the proxy's), else the socket peer",
+  async () => {
+    const app = createHttpApp({ service: 't', log: silentLogger, bodyLimit: 1000, docs })
+    app.get('/ip', (c) => c.json({ trusted: clientAddress(c, true), direct: clientAddress(c, false) }))
+    const ip = async (xff?: string) =>
+      (await call(app, 'GET', '/ip', { address: '10.0.0.1', ...(xff ? { headers: { 'X-Forwarded-For': xff } } : {}) }))
+        .body
+    expect(await ip('6.6.6.6, 203.0.113.5')).toEqual({ trusted: '203.0.113.5', direct: '10.0.0.1' })
+    expect(await ip(' 203.0.113.5 ')).toEqual({ trusted: '203.0.113.5', direct: '10.0.0.1' })
+    expect(await ip()).toEqual({ trusted: '10.0.0.1', direct: '10.0.0.1' })
+    expect(await ip('6.6.6.6,')).toEqual({ trusted: '10.0.0.1', direct: '10.0.0.1' })
+  },
+)

@@ -10,12 +10,14 @@ const HOUR = 3600 * 1000
 
 /** One inbox row processed `agoMs` ago. */
 const processed = (sql: Sql, agoMs: number) =>
-  sql`insert into inbox (event_id, type, processed_at) values (${crypto.randomUUID()}, 'user.deleted', ${new Date(Date.now() - agoMs)})`
+  sql`insert into inbox (event_id, type, processed_at) values (${crypto.randomUUID()}, 'user.deleted',
+    ${new Date(Date.now() - agoMs)})`
 
 /** One outbox row written `agoMs` ago, sent then (or never). */
 const written = (sql: Sql, agoMs: number, sent: boolean) => {
   const at = new Date(Date.now() - agoMs)
-  return sql`insert into outbox (id, type, envelope, sent_at) values (${crypto.randomUUID()}, 'user.deleted', ${sql.json({})}, ${sent ? at : null})`
+  return sql`insert into outbox (id, type, envelope, sent_at) values (${crypto.randomUUID()}, 'user.deleted',
+    ${sql.json({})}, ${sent ? at : null})`
 }
 
 const count = async (sql: Sql, table: 'inbox' | 'outbox') =>

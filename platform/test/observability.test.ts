@@ -47,79 +47,83 @@ for (const db of await adapterDatabases('observability', [])) {
     })
     afterAll(() => tracing.shutdown())
 
-    test('spans chain use case → transaction → publish → process; the row and the log lines carry the trace; metrics count it', async () => {
-      exporter.reset()
-      const sql = await db.open()
-      const lines: Record<string, unknown>[] = []
-      const log = createLogger({ service: 'test', level: 'debug', sink: (l) => void lines.push(JSON.parse(l)) })
-      const metrics = createMetrics('test')
-      const bus = new MemoryBus(log)
-      const got: Envelope[] = []
-      await bus.subscribe({
-        service: 'catalog',
-        name: 'users',
-        topics: ['user.deleted'],
-        metrics,
-        handler: async (e) => {
-          log.info('handling it', { event_id: e.id })
-          got.push(e)
-        },
-      })
-      const relay = new OutboxRelay(sql, bus, log, { metrics })
-      metrics.sources.outbox = () => relay.backlogDetail()
-      relay.start()
-      const id = await inSpan(
-        'use case',
-        {},
-        async () => (await write(sql, () => relay.wake())) as { ok: true; value: string },
-      )
-      await until(() => got.length === 1)
-      await relay.stop()
+    test(
+      'spans chain use case → transaction → publish → process; ' +
+        'the row and the log lines carry the trace; metrics count it',
+      async () => {
+        exporter.reset()
+        const sql = await db.open()
+        const lines: Record<string, unknown>[] = []
+        const log = createLogger({ service: 'test', level: 'debug', sink: (l) => void lines.push(JSON.parse(l)) })
+        const metrics = createMetrics('test')
+        const bus = new MemoryBus(log)
+        const got: Envelope[] = []
+        await bus.subscribe({
+          service: 'catalog',
+          name: 'users',
+          topics: ['user.deleted'],
+          metrics,
+          handler: async (e) => {
+            log.info('handling it', { event_id: e.id })
+            got.push(e)
+          },
+        })
+        const relay = new OutboxRelay(sql, bus, log, { metrics })
+        metrics.sources.outbox = () => relay.backlogDetail()
+        relay.start()
+        const id = await inSpan(
+          'use case',
+          {},
+          async () => (await write(sql, () => relay.wake())) as { ok: true; value: string },
+        )
+        await until(() => got.length === 1)
+        await relay.stop()
 
-      const spans = exporter.getFinishedSpans()
-      const one = (name: string): ReadableSpan => {
-        const found = spans.filter((s) => s.name === name)
-        expect(found).toHaveLength(1)
-        return found[0]!
-      }
-      const useCase = one('use case')
-      const tx = one('db transaction')
-      const publish = one('publish user.deleted')
-      const process = one('process user.deleted')
-      const trace = useCase.spanContext().traceId
-      for (const s of [tx, publish, process]) expect(s.spanContext().traceId).toBe(trace)
-      expect(useCase.parentSpanContext).toBeUndefined()
-      expect(tx.parentSpanContext?.spanId).toBe(useCase.spanContext().spanId)
-      expect(publish.parentSpanContext?.spanId).toBe(tx.spanContext().spanId)
-      expect(process.parentSpanContext?.spanId).toBe(publish.spanContext().spanId)
+        const spans = exporter.getFinishedSpans()
+        const one = (name: string): ReadableSpan => {
+          const found = spans.filter((s) => s.name === name)
+          expect(found).toHaveLength(1)
+          return found[0]!
+        }
+        const useCase = one('use case')
+        const tx = one('db transaction')
+        const publish = one('publish user.deleted')
+        const process = one('process user.deleted')
+        const trace = useCase.spanContext().traceId
+        for (const s of [tx, publish, process]) expect(s.spanContext().traceId).toBe(trace)
+        expect(useCase.parentSpanContext).toBeUndefined()
+        expect(tx.parentSpanContext?.spanId).toBe(useCase.spanContext().spanId)
+        expect(publish.parentSpanContext?.spanId).toBe(tx.spanContext().spanId)
+        expect(process.parentSpanContext?.spanId).toBe(publish.spanContext().spanId)
 
-      await sql.begin(async (t) => {
-        await t`select 1`
-        expect(poolStats(sql).used).toBeGreaterThanOrEqual(1)
-      })
+        await sql.begin(async (t) => {
+          await t`select 1`
+          expect(poolStats(sql).used).toBeGreaterThanOrEqual(1)
+        })
 
-      const [row] = await sql<
-        { traceparent: string }[]
-      >`select traceparent from outbox where envelope->'data'->>'id' = ${id.value}`
-      expect(row!.traceparent).toBe(`00-${trace}-${tx.spanContext().spanId}-01`)
+        const [row] = await sql<
+          { traceparent: string }[]
+        >`select traceparent from outbox where envelope->'data'->>'id' = ${id.value}`
+        expect(row!.traceparent).toBe(`00-${trace}-${tx.spanContext().spanId}-01`)
 
-      const handled = lines.find((l) => l.msg === 'handling it')!
-      expect(handled).toMatchObject({ trace_id: trace, span_id: process.spanContext().spanId })
-      expect(lines.find((l) => l.msg === 'event processed')).toMatchObject({ trace_id: trace })
+        const handled = lines.find((l) => l.msg === 'handling it')!
+        expect(handled).toMatchObject({ trace_id: trace, span_id: process.spanContext().spanId })
+        expect(lines.find((l) => l.msg === 'event processed')).toMatchObject({ trace_id: trace })
 
-      const text = await metrics.expose()
-      expect(sample(text, 'shop_outbox_published_total', { service: 'test' })).toBe(1)
-      expect(sample(text, 'shop_outbox_unsent')).toBe(0)
-      expect(
-        sample(text, 'messaging_client_consumed_messages_total', {
-          messaging_destination_name: 'catalog.users',
-          outcome: 'applied',
-        }),
-      ).toBe(1)
-      expect(
-        sample(text, 'messaging_process_duration_seconds_count', { messaging_destination_name: 'catalog.users' }),
-      ).toBe(1)
-    })
+        const text = await metrics.expose()
+        expect(sample(text, 'shop_outbox_published_total', { service: 'test' })).toBe(1)
+        expect(sample(text, 'shop_outbox_unsent')).toBe(0)
+        expect(
+          sample(text, 'messaging_client_consumed_messages_total', {
+            messaging_destination_name: 'catalog.users',
+            outcome: 'applied',
+          }),
+        ).toBe(1)
+        expect(
+          sample(text, 'messaging_process_duration_seconds_count', { messaging_destination_name: 'catalog.users' }),
+        ).toBe(1)
+      },
+    )
   })
 }
 

@@ -95,20 +95,24 @@ describe('the OpenAPI document', () => {
     expect(Object.keys(doc.components.schemas).sort()).toEqual(['FieldError', 'NewThing', 'Problem', 'Thing'])
   })
 
-  test('public operations say security: []; a secured one has 401 with WWW-Authenticate; 429 has Retry-After; every error is a Problem', () => {
-    expect(get.security).toEqual([])
-    expect(post.security).toEqual([{ OAuth2Password: [] }, { BearerJWT: [] }])
-    expect(post.responses['401'].headers['WWW-Authenticate'].schema).toEqual({ type: 'string', enum: ['Bearer'] })
-    expect(post.responses['429'].headers['Retry-After'].schema.type).toBe('integer')
-    expect(post.responses['201'].headers.Location.schema).toEqual({ type: 'string', format: 'uri-reference' })
-    for (const status of ['400', '401', '413', '415', '422', '429', '500']) {
-      expect(post.responses[status].content['application/problem+json'].schema).toEqual({
-        $ref: '#/components/schemas/Problem',
-      })
-    }
-    expect(doc.tags).toEqual(info.tags)
-    expect(doc.servers.length).toBe(1)
-  })
+  test(
+    'public operations say security: []; a secured one has 401 with ' +
+      'WWW-Authenticate; 429 has Retry-After; every error is a Problem',
+    () => {
+      expect(get.security).toEqual([])
+      expect(post.security).toEqual([{ OAuth2Password: [] }, { BearerJWT: [] }])
+      expect(post.responses['401'].headers['WWW-Authenticate'].schema).toEqual({ type: 'string', enum: ['Bearer'] })
+      expect(post.responses['429'].headers['Retry-After'].schema.type).toBe('integer')
+      expect(post.responses['201'].headers.Location.schema).toEqual({ type: 'string', format: 'uri-reference' })
+      for (const status of ['400', '401', '413', '415', '422', '429', '500']) {
+        expect(post.responses[status].content['application/problem+json'].schema).toEqual({
+          $ref: '#/components/schemas/Problem',
+        })
+      }
+      expect(doc.tags).toEqual(info.tags)
+      expect(doc.servers.length).toBe(1)
+    },
+  )
 
   test('an operationId used twice is refused', () => {
     expect(() => buildOpenApi(appWith({ operationIds: ['same', 'same'] }), info)).toThrow(

@@ -79,31 +79,37 @@ for (const db of await adapterDatabases('relay', [])) {
       await relay.stop()
     })
 
-    test('while the bus is down rows wait (attempts noted); once it is back each is published once, in order', async () => {
-      const { sql, bus, relay } = await started({ pollMs: 20, maxBackoffMs: 50 }, { busDown: true })
-      await writeEvents(sql, 5, () => relay.wake())
-      await until(() => relay.stats.failures >= 2)
-      expect(bus.got).toHaveLength(0)
-      expect(await relay.backlog()).toBe(5)
-      await until(async () => ((await sql`select max(attempts)::int as a from outbox`)[0]!.a as number) >= 1)
-      bus.down = false
-      await until(() => bus.got.length === 5)
-      await relay.stop()
-      const seqs = (await sql<{ id: string }[]>`select id from outbox order by seq`).map((r) => r.id)
-      expect(bus.got.map((e) => e.id)).toEqual(seqs)
-    })
+    test(
+      'while the bus is down rows wait (attempts noted); ' + 'once it is back each is published once, in order',
+      async () => {
+        const { sql, bus, relay } = await started({ pollMs: 20, maxBackoffMs: 50 }, { busDown: true })
+        await writeEvents(sql, 5, () => relay.wake())
+        await until(() => relay.stats.failures >= 2)
+        expect(bus.got).toHaveLength(0)
+        expect(await relay.backlog()).toBe(5)
+        await until(async () => ((await sql`select max(attempts)::int as a from outbox`)[0]!.a as number) >= 1)
+        bus.down = false
+        await until(() => bus.got.length === 5)
+        await relay.stop()
+        const seqs = (await sql<{ id: string }[]>`select id from outbox order by seq`).map((r) => r.id)
+        expect(bus.got.map((e) => e.id)).toEqual(seqs)
+      },
+    )
 
-    test('a bus that comes back ends the backoff: the backlog goes out at once, not a whole backoff later', async () => {
-      const { sql, bus, relay } = await started({ pollMs: 60_000, maxBackoffMs: 60_000 }, { busDown: true })
-      await writeEvents(sql, 2, () => relay.wake())
-      // backoffs of 100, 200, 400 and 800 ms: the relay is now in a wait of 1.6 s
-      await until(() => relay.stats.failures >= 5)
-      const t0 = performance.now()
-      bus.down = false
-      await until(() => bus.got.length === 2, 5000)
-      expect(performance.now() - t0).toBeLessThan(600)
-      await relay.stop()
-    })
+    test(
+      'a bus that comes back ends the backoff: ' + 'the backlog goes out at once, not a whole backoff later',
+      async () => {
+        const { sql, bus, relay } = await started({ pollMs: 60_000, maxBackoffMs: 60_000 }, { busDown: true })
+        await writeEvents(sql, 2, () => relay.wake())
+        // backoffs of 100, 200, 400 and 800 ms: the relay is now in a wait of 1.6 s
+        await until(() => relay.stats.failures >= 5)
+        const t0 = performance.now()
+        bus.down = false
+        await until(() => bus.got.length === 2, 5000)
+        expect(performance.now() - t0).toBeLessThan(600)
+        await relay.stop()
+      },
+    )
 
     test('stop() flushes what is committed', async () => {
       const { sql, bus, relay } = await started({ pollMs: 60_000 })
@@ -142,7 +148,11 @@ describe.skipIf(!(await useServer()))('two relay instances on one database', () 
     const b = new OutboxRelay(sql, bus, silentLogger, { pollMs: 5, batch: 50 })
     a.start()
     b.start()
-    await Promise.all(Array.from({ length: 20 }, () => writeEvents(sql, 100, () => (a.wake(), b.wake()))))
+    const wakeBoth = () => {
+      a.wake()
+      b.wake()
+    }
+    await Promise.all(Array.from({ length: 20 }, () => writeEvents(sql, 100, wakeBoth)))
     await until(() => bus.got.length >= 2000, 20_000)
     await Bun.sleep(100)
     await Promise.all([a.stop(), b.stop()])

@@ -45,13 +45,15 @@ let setupTool: Promise<boolean> | undefined
  */
 export async function useBrokerSetup(): Promise<boolean> {
   if (!(await useBroker())) return false
-  if (await (setupTool ??= rabbitmqctlAvailable())) return true
+  setupTool ??= rabbitmqctlAvailable()
+  if (await setupTool) return true
   if (inCI())
     throw new Error(
       "rabbitmqctl cannot reach the local RabbitMQ node, and CI requires it (it creates the services' broker users)",
     )
   console.warn(
-    "[skip] rabbitmqctl cannot reach the local RabbitMQ node: tests needing the services' broker users skipped (they fail in CI)",
+    '[skip] rabbitmqctl cannot reach the local RabbitMQ node: tests ' +
+      "needing the services' broker users skipped (they fail in CI)",
   )
   return false
 }
@@ -86,7 +88,10 @@ export function vhostUrl(base: string, vhost: string): string {
   return u.toString()
 }
 
-/** The passwords of the services' broker users: from <SERVICE>_AMQP_URL when set (a `make start` .env), else the dev ones. */
+/**
+ * The passwords of the services' broker users: from <SERVICE>_AMQP_URL when set (a `make start` .env), else the dev
+ * ones.
+ */
 export const brokerPasswords = (): Record<Service, string> =>
   passwordsOf(Object.fromEntries(SERVICES.map((s) => [s, serviceAmqpUrl(s)])) as Record<Service, string>)
 
@@ -99,7 +104,10 @@ export function serviceUrl(base: string, service: Service, vhost: string): strin
 }
 
 const setUp = new Map<string, Promise<void>>()
-/** The shop's broker set-up (users, permissions, topology) on `vhost`, once per test process; `base`'s user gets every permission there. */
+/**
+ * The shop's broker set-up (users, permissions, topology) on `vhost`, once per test process; `base`'s user gets every
+ * permission there.
+ */
 export function ensureBrokerSetup(base: string, vhost: string): Promise<void> {
   let done = setUp.get(vhost)
   if (!done) {

@@ -16,7 +16,10 @@ export interface TestHttpOptions {
   readonly metrics?: ServiceMetrics | undefined
 }
 
-/** What a service's HTTP app is given in a test: the test secret, a silent log, 1 MiB bodies, no readiness checks, no metrics unless given. */
+/**
+ * What a service's HTTP app is given in a test: the test secret, a silent log, 1 MiB bodies, no readiness checks, no
+ * metrics unless given.
+ */
 export function testHttpOptions(service: string, o: TestHttpOptions = {}) {
   return {
     service,
@@ -70,7 +73,7 @@ export async function call(
   const text = await res.text()
   const mismatches = checkResponse(app, method, path, res.status, res.headers, text)
   if (mismatches.length) throw new Error(`the response does not match the OpenAPI document:\n${mismatches.join('\n')}`)
-  let parsed: unknown = undefined
+  let parsed: unknown
   if (text && /json/.test(res.headers.get('Content-Type') ?? '')) parsed = JSON.parse(text)
   return { status: res.status, statusText: res.statusText, headers: res.headers, body: parsed, text }
 }

@@ -1,6 +1,7 @@
 /**
  * Every response a test receives through `call()` is checked against the OpenAPI document of the
- * app that answered (the document its `/openapi.json` serves, read without a request): the operation must declare the status, the body
+ * app that answered (the document its `/openapi.json` serves, read without a request): the operation must declare the
+ * status, the body
  * must match the schema declared for that status and media type (JSON Schema 2020-12, with
  * formats, by ajv), and the typed headers it declares (X-Total-Count, Retry-After, ...) must parse.
  * A mismatch throws, so the test that received it fails. Paths the document does not describe
@@ -50,7 +51,10 @@ function checkerFor(doc: Json): Checker {
   const validator = (schema: Json) => {
     const key = JSON.stringify(schema)
     let fn = compiled.get(key)
-    if (!fn) compiled.set(key, (fn = ajv.compile(rewrite(schema) as Json)))
+    if (!fn) {
+      fn = ajv.compile(rewrite(schema) as Json)
+      compiled.set(key, fn)
+    }
     return fn
   }
   const operations: Operation[] = []
@@ -77,7 +81,10 @@ function checkerOf(app: Hono<any, any, any>): Checker | undefined {
   const text = openApiTextOf(app)
   if (text === undefined) return undefined
   let checker = byDocument.get(text)
-  if (!checker) byDocument.set(text, (checker = checkerFor(JSON.parse(text))))
+  if (!checker) {
+    checker = checkerFor(JSON.parse(text))
+    byDocument.set(text, checker)
+  }
   return checker
 }
 
@@ -109,7 +116,8 @@ export function checkResponse(
     const media = content[type]
     if (!media)
       issues.push(
-        `${where}: a ${type || 'untyped'} body, but the operation declares ${Object.keys(content).join(', ') || 'none'}`,
+        `${where}: a ${type || 'untyped'} body, but the operation ` +
+          `declares ${Object.keys(content).join(', ') || 'none'}`,
       )
     else if (media.schema) {
       let body: unknown
@@ -121,7 +129,8 @@ export function checkResponse(
       const validate = checker.validator(media.schema)
       if (body !== undefined && !validate(body)) {
         issues.push(
-          `${where}: ${(validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}`).join('; ')} (body: ${text.slice(0, 300)})`,
+          `${where}: ${(validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}`).join('; ')} ` +
+            `(body: ${text.slice(0, 300)})`,
         )
       }
     }
@@ -133,7 +142,8 @@ export function checkResponse(
     const validate = checker.validator(h.schema)
     if (!validate(parsed))
       issues.push(
-        `${where}: header ${name}: ${JSON.stringify(value)} ${(validate.errors ?? []).map((e) => e.message).join('; ')}`,
+        `${where}: header ${name}: ${JSON.stringify(value)} ` +
+          `${(validate.errors ?? []).map((e) => e.message).join('; ')}`,
       )
   }
   responseChecks.mismatches.push(...issues)

@@ -85,7 +85,8 @@ export function startOtlpReceiver(): OtlpReceiver {
         if (found !== undefined) return found
         if (Date.now() > end)
           throw new Error(
-            `the spans expected did not arrive within ${ms} ms; got:\n${spans.map((s) => `${s.service} ${s.name} ${s.traceId}/${s.spanId}<-${s.parentSpanId}`).join('\n')}`,
+            `the spans expected did not arrive within ${ms} ms; got:\n` +
+              spans.map((s) => `${s.service} ${s.name} ${s.traceId}/${s.spanId}<-${s.parentSpanId}`).join('\n'),
           )
         await Bun.sleep(50)
       }

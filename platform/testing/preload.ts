@@ -8,7 +8,8 @@ import { responseChecks } from './openapi-check.ts'
 afterAll(() => {
   if (responseChecks.validated) {
     console.log(
-      `openapi: ${responseChecks.validated} responses checked against their documents, ${responseChecks.mismatches.length} mismatches`,
+      `openapi: ${responseChecks.validated} responses checked against ` +
+        `their documents, ${responseChecks.mismatches.length} mismatches`,
     )
   }
 })

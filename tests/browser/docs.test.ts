@@ -176,19 +176,23 @@ for (const { mode, needsServers, start } of modes) {
     })
     for (const service of ['auth', 'catalog', 'order'] as const) {
       const op = tryIts[service]
-      test(`${service}: Authorize with the password flow, then ${op.method.toUpperCase()} ${op.path} in Try-it-out shows ${op.status}`, async () => {
+      test(`${service}: Authorize with the password flow, ` +
+        `then ${op.method.toUpperCase()} ${op.path} in Try-it-out shows ${op.status}`, async () => {
         // A browser of its own for each page (an empty profile each time), as a newcomer opens one
         // docs page: nothing one page stored (a login, a cache) can help or hinder the next.
         const browser: Chromium = await launchChromium()
         const r = await authorizeAndTry(browser.context, `${shop!.urls[service]}/docs`, mode.replace(' ', '-'), service)
           .catch((e: unknown) => {
             throw new Error(
-              `${e instanceof Error ? e.message : String(e)}\n--- what the shop printed:\n${shop!.output().slice(-4000)}`,
+              `${e instanceof Error ? e.message : String(e)}\n--- ` +
+                `what the shop printed:\n${shop!.output().slice(-4000)}`,
             )
           })
           .finally(() => browser.close())
         console.log(
-          `browser: ${mode}, ${service} /docs: Authorize at ${r.login?.origin}, Try-it-out ${op.method.toUpperCase()} ${op.path} -> ${r.status}; problems on the page: ${r.problems.length}`,
+          `browser: ${mode}, ${service} /docs: Authorize at ${r.login?.origin}, ` +
+            `Try-it-out ${op.method.toUpperCase()} ${op.path} -> ${r.status}; ` +
+            `problems on the page: ${r.problems.length}`,
         )
         expect(r.problems).toEqual([])
         // Every service's Authorize logs in at its auth (catalog's and order's pages cross-origin),

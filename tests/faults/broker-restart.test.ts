@@ -40,7 +40,8 @@ describe.skipIf(!run)('fault: the broker stopped and restarted under load', () =
       'first readiness 503 (broker down)': clock(firstDown),
       'start_app done / our vhost answering': `${clock(outage.startDone)} / ${clock(outage.answering)}`,
       'broker unavailable (first 503 → answering)': `${outage.answering - firstDown} ms`,
-      'requests while the broker was down': `${during.length} (${during.filter((s) => s.outcome.startsWith('2')).length} 2xx)`,
+      'requests while the broker was down':
+        `${during.length} ` + `(${during.filter((s) => s.outcome.startsWith('2')).length} 2xx)`,
       'outbox rows waiting while the broker was down': heldWhileDown,
       '/health/ready 503 (broker down) answers': Object.fromEntries(
         SERVICES.map((svc) => [svc, notReady.filter((x) => x.svc === svc).length]),

@@ -51,7 +51,8 @@ export interface Outage {
 
 /**
  * Stops the whole local broker (`rabbitmqctl stop_app`), keeps it down for `downMs`, and starts it
- * again in a `finally` (`whileDown` runs just before); resolves once our vhost accepts connections again. This affects every user
+ * again in a `finally` (`whileDown` runs just before); resolves once our vhost accepts connections again. This affects
+ * every user
  * of the broker on the machine, so the window is kept short.
  */
 export async function brokerOutage(downMs: number, whileDown: () => Promise<void> = async () => {}): Promise<Outage> {
@@ -59,18 +60,23 @@ export async function brokerOutage(downMs: number, whileDown: () => Promise<void
   brokerStopped = true
   let startDone = 0
   let stopDone = 0
+  let failure: { error: unknown } | undefined
   try {
     const code = await ctl('stop_app')
     stopDone = Date.now()
     if (code !== 0) throw new Error(`rabbitmqctl stop_app exited with ${code}`)
     await Bun.sleep(downMs)
     await whileDown()
-  } finally {
-    const code = await ctl('start_app')
-    brokerStopped = false
-    startDone = Date.now()
-    if (code !== 0) throw new Error(`rabbitmqctl start_app exited with ${code}`)
+  } catch (error) {
+    failure = { error }
   }
+  // The broker is started again whatever happened above; a failed start is the error reported (with the
+  // earlier one, if any, as its cause), else the earlier one.
+  const code = await ctl('start_app')
+  brokerStopped = false
+  startDone = Date.now()
+  if (code !== 0) throw new Error(`rabbitmqctl start_app exited with ${code}`, { cause: failure?.error })
+  if (failure) throw failure.error
   const deadline = Date.now() + 60_000
   while (!(await brokerAnswers())) {
     if (Date.now() > deadline) throw new Error('the broker does not answer 60 s after start_app')
@@ -132,7 +138,8 @@ export async function terminateConnections(): Promise<Record<ServiceName, number
     const killed = {} as Record<ServiceName, number>
     for (const svc of SERVICES) {
       const rows =
-        await sql`select pid, pg_terminate_backend(pid) as done from pg_stat_activity where datname = ${dbName(svc)} and pid <> pg_backend_pid()`
+        await sql`select pid, pg_terminate_backend(pid) as done from pg_stat_activity where datname = ${dbName(svc)}
+          and pid <> pg_backend_pid()`
       killed[svc] = rows.filter((r) => r.done).length
     }
     return killed

@@ -58,12 +58,14 @@ export async function snapshot(): Promise<Snapshot> {
       catalogProducts:
         await db.catalog`select id::int, name, price::text, stock, category_id::int, version from products order by id`,
       orderProducts:
-        await db.order`select id::int, name, price::text, stock, category_id::int, version, deleted from products order by id`,
+        await db.order`select id::int, name, price::text, stock, category_id::int, version, deleted from products
+          order by id`,
       stockReservations:
         await db.catalog`select order_id::int, status, items from stock_reservations order by order_id`,
       orders: await db.order`
         select o.id::int, o.user_id::text, o.status,
-          coalesce(jsonb_agg(jsonb_build_object('product_id', i.product_id, 'quantity', i.quantity) order by i.product_id) filter (where i.order_id is not null), '[]') as items
+          coalesce(jsonb_agg(jsonb_build_object('product_id', i.product_id, 'quantity', i.quantity)
+            order by i.product_id) filter (where i.order_id is not null), '[]') as items
         from orders o left join order_items i on i.order_id = o.id
         group by o.id order by o.id`,
       reservations: await db.order`select order_id::int, state, items from reservations order by order_id`,
@@ -126,9 +128,11 @@ export async function quiesce(ms = 60_000): Promise<{ waitedMs: number }> {
         const s = await (async () => {
           const [a] = await db.auth`select count(*) filter (where sent_at is null)::int as unsent from outbox`
           const [c] =
-            await db.catalog`select count(*) filter (where sent_at is null)::int as unsent, (select count(*)::int from inbox) as inbox from outbox`
+            await db.catalog`select count(*) filter (where sent_at is null)::int as unsent, (select count(*)::int
+              from inbox) as inbox from outbox`
           const [o] =
-            await db.order`select count(*) filter (where sent_at is null)::int as unsent, (select count(*)::int from inbox) as inbox,
+            await db.order`select count(*) filter (where sent_at is null)::int as unsent, (select count(*)::int
+              from inbox) as inbox,
           (select count(*)::int from orders where status = 'pending') as pending,
           (select count(*)::int from reservations where state = 'requested') as requested from outbox`
           return { a: a!, c: c!, o: o! }
@@ -155,7 +159,8 @@ export async function quiesce(ms = 60_000): Promise<{ waitedMs: number }> {
     ),
   ).catch(async (e) => {
     throw new Error(
-      `${(e as Error).message}; last seen: ${last}; queues: ${JSON.stringify(await queueStates().catch(() => 'unknown'))}`,
+      `${(e as Error).message}; last seen: ${last}; ` +
+        `queues: ${JSON.stringify(await queueStates().catch(() => 'unknown'))}`,
     )
   })
   // Nothing may stay delivered but unacknowledged (a handler that hangs holds its message). The

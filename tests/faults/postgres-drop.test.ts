@@ -35,10 +35,15 @@ describe.skipIf(!run)('fault: PostgreSQL connections dropped under load', () => 
     const nearTermination = (s: Sample) => rounds.some((x) => s.end >= x.at && s.start <= x.at + GRACE_MS)
     const failed = r.load.samples.filter((s) => /^5/.test(s.outcome))
     const later = r.load.samples.filter((s) => s.start > last + GRACE_MS)
+    const failedOps = failed.map((s) => `${s.svc} ${s.op}`)
+    const failedByOp = Object.fromEntries(
+      [...new Set(failedOps)].map((k) => [k, failedOps.filter((o) => o === k).length]),
+    )
     report('PostgreSQL connections terminated', w, r, {
       terminations: rounds.map((x) => `${clock(x.at)} ${JSON.stringify(x.killed)}`).join('; '),
-      '5xx answers': `${failed.length}: ${JSON.stringify(Object.fromEntries([...new Set(failed.map((s) => `${s.svc} ${s.op}`))].map((k) => [k, failed.filter((s) => `${s.svc} ${s.op}` === k).length])))}`,
-      [`requests more than ${GRACE_MS} ms after the last termination`]: `${later.length} (${later.filter((s) => s.outcome.startsWith('2')).length} 2xx)`,
+      '5xx answers': `${failed.length}: ${JSON.stringify(failedByOp)}`,
+      [`requests more than ${GRACE_MS} ms after the last termination`]:
+        `${later.length} ` + `(${later.filter((s) => s.outcome.startsWith('2')).length} 2xx)`,
     })
 
     expect(deadProcesses(w.shop)).toEqual([])

@@ -81,7 +81,8 @@ function debugDump(w: World, load: Load): void {
     lines
       .map(
         (l) =>
-          `${String(l.time).slice(11, 23)} ${l.service} ${l.level} ${l.msg} ${JSON.stringify(l.error ?? '').slice(0, 200)}`,
+          `${String(l.time).slice(11, 23)} ${l.service} ${l.level} ` +
+          `${l.msg} ${JSON.stringify(l.error ?? '').slice(0, 200)}`,
       )
       .join('\n'),
   )

@@ -30,7 +30,8 @@ describe.skipIf(!run)('fault: a service killed with SIGKILL under load and resta
         killed: `${clock(killedAt)} (${oldUrl})`,
         'ready again': `${clock(upAt)} (${newUrl}), ${upAt - killedAt} ms later`,
         [`requests to ${svc} without an answer`]: gone.length,
-        [`requests to ${svc} after the restart`]: `${afterRestart.length} (${afterRestart.filter((s) => s.outcome.startsWith('2')).length} 2xx)`,
+        [`requests to ${svc} after the restart`]:
+          `${afterRestart.length} ` + `(${afterRestart.filter((s) => s.outcome.startsWith('2')).length} 2xx)`,
       })
 
       expect(deadProcesses(w.shop)).toEqual([])

@@ -141,7 +141,10 @@ async function buildWorld(o: { products?: number; buyers?: number } = {}): Promi
 /** In a describe block: a world built before its tests (given to `set`) and torn down after them, `before` that. */
 export function withWorld(set: (w: World) => void, o: { beforeTearDown?: () => Promise<void> } = {}): void {
   let world: World | undefined
-  beforeAll(async () => set((world = await buildWorld())), 120_000)
+  beforeAll(async () => {
+    world = await buildWorld()
+    set(world)
+  }, 120_000)
   afterAll(async () => {
     await o.beforeTearDown?.()
     await tearDown(world)

@@ -79,7 +79,8 @@ describe.skipIf(!run)('crossing category moves on the real server', () => {
     await admin.end()
   })
 
-  test(`${ROUNDS} rounds of ${PAIRS} pairs of crossing moves: 200 or 409 only, one move per pair, each round within ${ROUND_LIMIT_MS} ms, the tree right after`, async () => {
+  test(`${ROUNDS} rounds of ${PAIRS} pairs of crossing moves: 200 or 409 only, ` +
+    `one move per pair, each round within ${ROUND_LIMIT_MS} ms, the tree right after`, async () => {
     // Four departments, each with a few categories and products, so moves carry products along.
     const departments: number[] = []
     for (let d = 0; d < 4; d++) departments.push(await category(`Department ${d}`))
@@ -133,7 +134,8 @@ describe.skipIf(!run)('crossing category moves on the real server', () => {
         select c.id, t.path || c.id from categories c join t on c.parent_id = t.id where not c.id = any(t.path)
       )
       select (select count(*)::int from categories) as categories, (select count(*)::int from t) as reached,
-             (select count(*)::int from categories c join t on t.id = c.id where c.path <> t.path or c.level <> cardinality(t.path) - 1) as wrong`
+             (select count(*)::int from categories c join t on t.id = c.id where c.path <> t.path
+               or c.level <> cardinality(t.path) - 1) as wrong`
     expect(tree).toEqual({ categories: 4 + ROUNDS * PAIRS * 6, reached: 4 + ROUNDS * PAIRS * 6, wrong: 0 })
     for (const ms of times) expect(ms).toBeLessThan(ROUND_LIMIT_MS)
   }, 120_000)

@@ -117,7 +117,8 @@ describe.skipIf(!run)('events between real processes', () => {
     expect((await replicaRow('order', r.body.id))[0]!.version).toBe(1)
   }, 60_000)
 
-  test('the broker is unreachable when a product is created; product.created reaches order once it is back', async () => {
+  test('the broker is unreachable when a product is created; ' +
+    'product.created reaches order once it is back', async () => {
     const admin = (
       await api(shop.auth.url, 'POST', '/api/v1/auth/login', {
         body: { username: ADMIN.username, password: ADMIN.password },

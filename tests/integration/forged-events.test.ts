@@ -119,7 +119,8 @@ describe.skipIf(!run)('forged events change nothing', () => {
     orders: await dbs.order`select id, status, total from orders order by id`,
   })
 
-  test('from the broker admin (with and without a user_id) and under a forged source: every kind is dead-lettered, none applied', async () => {
+  test('from the broker admin (with and without a user_id) and under ' +
+    'a forged source: every kind is dead-lettered, none applied', async () => {
     const forged: { type: EventType; data: DomainEvent['data'] }[] = [
       {
         type: 'product.updated',
@@ -184,7 +185,8 @@ describe.skipIf(!run)('forged events change nothing', () => {
     expect(warned.length).toBe(Object.values(expectedDead).reduce((a, b) => a + b, 0))
     expect(warned.every((l) => typeof l.event_id === 'string')).toBe(true)
     console.log(
-      `forged events: ${sent} sent (${forged.length} kinds × admin with user_id, admin without, owner's user with a forged source), 0 applied`,
+      `forged events: ${sent} sent (${forged.length} kinds × admin with user_id, ` +
+        `admin without, owner's user with a forged source), 0 applied`,
     )
 
     // genuine events still flow: a price change by the admin reaches the order replica

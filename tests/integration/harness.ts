@@ -116,8 +116,7 @@ export class Service {
         let buf = ''
         for await (const chunk of stream) {
           buf += decoder.decode(chunk, { stream: true })
-          let nl: number
-          while ((nl = buf.indexOf('\n')) >= 0) {
+          for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
             const line = buf.slice(0, nl)
             buf = buf.slice(nl + 1)
             this.output.push(line)
@@ -185,7 +184,10 @@ export interface Shop {
 /** In a describe block: a shop of real processes started before its tests (given to `set`) and stopped after them. */
 export function withShop(set: (shop: Shop) => void, o: Parameters<typeof startShop>[0] = {}): void {
   let shop: Shop | undefined
-  beforeAll(async () => set((shop = await startShop(o))), 90_000)
+  beforeAll(async () => {
+    shop = await startShop(o)
+    set(shop)
+  }, 90_000)
   afterAll(async () => {
     await shop?.stop()
   })

@@ -88,7 +88,8 @@ describe.skipIf(!run)('stock saga on real processes', () => {
     expect((await api(shop.catalog.url, 'GET', `/api/v1/product/${pid}`)).body.stock).toBe(0)
   }, 60_000)
 
-  test('a cancel releases the stock once, even when its event is delivered twice (and a second cancel event comes)', async () => {
+  test('a cancel releases the stock once, ' +
+    'even when its event is delivered twice (and a second cancel event comes)', async () => {
     const pid = await product(5)
     const u = users[0]!
     const o = await api(shop.order.url, 'POST', '/api/v1/order', {
@@ -111,9 +112,8 @@ describe.skipIf(!run)('stock saga on real processes', () => {
     )
     // replay the very order.cancelled envelope from the order outbox, and a fresh one for the same order
     const sql = postgres(dbUrl('order'), { max: 1, onnotice: () => {} })
-    const [row] = await sql<
-      { envelope: any }[]
-    >`select envelope from outbox where type = 'order.cancelled' and (envelope->'data'->>'order_id')::bigint = ${o.body.id}`
+    const [row] = await sql<{ envelope: any }[]>`select envelope from outbox where type = 'order.cancelled'
+      and (envelope->'data'->>'order_id')::bigint = ${o.body.id}`
     await sql.end()
     expect(row).toBeDefined()
     // as the order service's own broker user (the catalog applies order.* only from it)

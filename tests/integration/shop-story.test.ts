@@ -66,50 +66,55 @@ describe.skipIf(!run)('a whole shop story on real processes', () => {
     expect(crumbs.body.path.map((c: any) => c.name)).toEqual(['Electronics', 'Computers'])
   })
 
-  test('conditional reads on the real catalog: 304 while nothing changes, 200 with a new tag after a write (through the API or in plain SQL)', async () => {
-    const listing = `/api/v1/products?category_id=${state.root.id}&sort=price`
-    const get = (path: string, tag?: string) =>
-      api(s().catalog, 'GET', path, tag ? { headers: { 'If-None-Match': tag } } : {})
-    const first = await get(listing)
-    expect(first.status).toBe(200)
-    const tag = first.headers.get('ETag')!
-    expect(tag).toMatch(/^W\/"[0-9a-f]{12}-p\d+-c\d+"$/)
-    expect(first.headers.get('Cache-Control')).toBe('public, no-cache')
-    const same = await get(listing, tag)
-    expect(same.status).toBe(304)
-    expect(same.text).toBe('')
-    expect(same.headers.get('ETag')).toBe(tag)
-    expect(same.headers.get('Content-Type')).toBeNull()
-    // A write through the API: a new tag and the new data.
-    expect(
-      (
-        await api(s().catalog, 'PUT', `/api/v1/product/${state.mouse.id}`, {
-          token: state.admin.token,
-          body: { description: 'wireless' },
-        })
-      ).status,
-    ).toBe(200)
-    const changed = await get(listing, tag)
-    expect(changed.status).toBe(200)
-    const tag2 = changed.headers.get('ETag')!
-    expect(tag2).not.toBe(tag)
-    expect(changed.body.find((p: { id: number }) => p.id === state.mouse.id).description).toBe('wireless')
-    expect((await get(listing, tag2)).status).toBe(304)
-    // A product imported in plain SQL into the service's database: the triggers move the counter.
-    const db = postgres(dbUrl('catalog'), { max: 1, onnotice: () => {} })
-    try {
-      await db`insert into products (name, name_key, price, stock, category_id, created_at, updated_at) values ('Imported cable', 'imported cable', 3, 9, ${state.leaf.id}, now(), now())`
-      const imported = await get(listing, tag2)
-      expect(imported.status).toBe(200)
-      expect(imported.headers.get('ETag')).not.toBe(tag2)
-      expect(imported.body.map((p: { name: string }) => p.name)).toEqual(['Imported cable', 'Mouse', 'Laptop 14'])
-      expect((await get(listing, imported.headers.get('ETag')!)).status).toBe(304)
-      // (the rest of the story does not expect it)
-      await db`delete from products where name = 'Imported cable'`
-    } finally {
-      await db.end()
-    }
-  })
+  test(
+    'conditional reads on the real catalog: 304 while nothing changes, ' +
+      '200 with a new tag after a write (through the API or in plain SQL)',
+    async () => {
+      const listing = `/api/v1/products?category_id=${state.root.id}&sort=price`
+      const get = (path: string, tag?: string) =>
+        api(s().catalog, 'GET', path, tag ? { headers: { 'If-None-Match': tag } } : {})
+      const first = await get(listing)
+      expect(first.status).toBe(200)
+      const tag = first.headers.get('ETag')!
+      expect(tag).toMatch(/^W\/"[0-9a-f]{12}-p\d+-c\d+"$/)
+      expect(first.headers.get('Cache-Control')).toBe('public, no-cache')
+      const same = await get(listing, tag)
+      expect(same.status).toBe(304)
+      expect(same.text).toBe('')
+      expect(same.headers.get('ETag')).toBe(tag)
+      expect(same.headers.get('Content-Type')).toBeNull()
+      // A write through the API: a new tag and the new data.
+      expect(
+        (
+          await api(s().catalog, 'PUT', `/api/v1/product/${state.mouse.id}`, {
+            token: state.admin.token,
+            body: { description: 'wireless' },
+          })
+        ).status,
+      ).toBe(200)
+      const changed = await get(listing, tag)
+      expect(changed.status).toBe(200)
+      const tag2 = changed.headers.get('ETag')!
+      expect(tag2).not.toBe(tag)
+      expect(changed.body.find((p: { id: number }) => p.id === state.mouse.id).description).toBe('wireless')
+      expect((await get(listing, tag2)).status).toBe(304)
+      // A product imported in plain SQL into the service's database: the triggers move the counter.
+      const db = postgres(dbUrl('catalog'), { max: 1, onnotice: () => {} })
+      try {
+        await db`insert into products (name, name_key, price, stock, category_id, created_at, updated_at)
+        values ('Imported cable', 'imported cable', 3, 9, ${state.leaf.id}, now(), now())`
+        const imported = await get(listing, tag2)
+        expect(imported.status).toBe(200)
+        expect(imported.headers.get('ETag')).not.toBe(tag2)
+        expect(imported.body.map((p: { name: string }) => p.name)).toEqual(['Imported cable', 'Mouse', 'Laptop 14'])
+        expect((await get(listing, imported.headers.get('ETag')!)).status).toBe(304)
+        // (the rest of the story does not expect it)
+        await db`delete from products where name = 'Imported cable'`
+      } finally {
+        await db.end()
+      }
+    },
+  )
 
   test('a user orders; the catalog reserves the stock; the order is confirmed', async () => {
     // the order service learns the products from product.created events

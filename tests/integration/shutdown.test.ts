@@ -86,7 +86,8 @@ describe.skipIf(!run)('graceful shutdown', () => {
     const sql = postgres(dbUrl('auth'), { max: 1, onnotice: () => {} })
     const [users] = await sql`select count(*)::int as n from users where username like 'burst%'`
     const [events] =
-      await sql`select count(*)::int as n, count(*) filter (where sent_at is null)::int as unsent from outbox where type = 'user.created'`
+      await sql`select count(*)::int as n, count(*) filter (where sent_at is null)::int as unsent from outbox
+        where type = 'user.created'`
     await sql.end()
     // every answered registration is committed, and (for now) nothing unanswered slipped in
     expect(users!.n).toBe(created)

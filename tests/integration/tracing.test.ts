@@ -46,7 +46,8 @@ describe.skipIf(!run)('traces and metrics on real processes', () => {
     receiver?.stop()
   })
 
-  test("one order's placement, reservation and confirmation are one trace, each span the child of the one before", async () => {
+  test("one order's placement, reservation and confirmation are one trace, " +
+    'each span the child of the one before', async () => {
     // The order replica learns the product from product.created; until then the order is 422.
     const placed = await eventually(async () => {
       const r = await api(shop.order.url, 'POST', '/api/v1/order', {

@@ -34,14 +34,16 @@ describe.skipIf(!run)('trust on real processes', () => {
       headers: { 'X-Forwarded-For': from },
     })
 
-  test('30 parallel guesses for one account check at most 5 (the right password among them included); the rest are 429', async () => {
+  test('30 parallel guesses for one account check at most 5 (the ' +
+    'right password among them included); the rest are 429', async () => {
     const u = await register('target')
     const replies = await Promise.all(
       Array.from({ length: 30 }, (_, i) => login(u.username, i === 24 ? u.password : `guess-${i}`, '198.51.100.7')),
     )
     const checked = replies.filter((r) => r.status === 200 || r.status === 401).length
     console.log(
-      `30 parallel guesses for one account: ${checked} checked, ${replies.filter((r) => r.status === 429).length} refused with 429`,
+      `30 parallel guesses for one account: ${checked} ` +
+        `checked, ${replies.filter((r) => r.status === 429).length} refused with 429`,
     )
     expect(checked).toBeLessThanOrEqual(5)
     expect(replies.filter((r) => r.status === 429).length).toBe(30 - checked)
@@ -65,7 +67,8 @@ describe.skipIf(!run)('trust on real processes', () => {
     expect((await login(u.username, u.password, '192.0.2.51')).status).toBe(200)
   })
 
-  test('logout-all and a password change refuse older tokens: at auth at once, in catalog and order once user.updated arrives', async () => {
+  test('logout-all and a password change refuse older tokens: at ' +
+    'auth at once, in catalog and order once user.updated arrives', async () => {
     for (const how of ['logout-all', 'password'] as const) {
       const u = await register(`revoked_${how.replace('-', '_')}`)
       const old = (await login(u.username, u.password, '10.0.0.1')).body.access_token as string

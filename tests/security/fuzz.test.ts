@@ -546,7 +546,10 @@ function oneBad(schema: any): fc.Arbitrary<unknown> {
     const leaves: [Record<string | number, unknown>, string | number][] = []
     const walk = (x: unknown) => {
       if (Array.isArray(x))
-        x.forEach((v, i) => (v !== null && typeof v === 'object' ? walk(v) : leaves.push([x as never, i])))
+        x.forEach((v, i) => {
+          if (v !== null && typeof v === 'object') walk(v)
+          else leaves.push([x as never, i])
+        })
       else if (x && typeof x === 'object')
         for (const [k, v] of Object.entries(x))
           v !== null && typeof v === 'object' ? walk(v) : leaves.push([x as never, k])
@@ -806,7 +809,8 @@ interface Req {
 }
 
 function requestArb(ops: readonly Operation[], ctx: Ctx): fc.Arbitrary<Req> {
-  // One record arbitrary per operation, built once (building arbitraries per sample costs more than running the requests).
+  // One record arbitrary per operation, built once (building arbitraries per sample costs more than running the
+  // requests).
   return fc.oneof(
     ...ops.map(printable).map((op) =>
       fc.record({
@@ -894,7 +898,8 @@ async function check(w: World, r: Req, log: string[]): Promise<void> {
   } catch (e) {
     throw new Error(`${r.method} ${url}: the app threw ${String(e)}\n${log.join('\n')}`)
   }
-  const where = `${r.method} ${url} as ${r.who} body ${opts.raw?.slice(0, 300)} → ${reply.status} ${reply.text.slice(0, 300)}`
+  const where =
+    `${r.method} ${url} as ${r.who} body ${opts.raw?.slice(0, 300)} ` + `→ ${reply.status} ${reply.text.slice(0, 300)}`
   log.push(where)
   const fail = (what: string) => {
     throw new Error(`${what}\n  at ${where}\n  sequence:\n    ${log.join('\n    ')}`)
@@ -965,7 +970,8 @@ for (const service of ['auth', 'catalog', 'order'] as const) {
         } catch (e) {
           const cause = (e as Error).cause as Error | undefined
           throw new Error(
-            `fuzz ${service} failed (FUZZ_SEED=${SEED} FUZZ_RUNS=${RUNS}):\n${(e as Error).message}\n${cause?.message ?? ''}`,
+            `fuzz ${service} failed (FUZZ_SEED=${SEED} ` +
+              `FUZZ_RUNS=${RUNS}):\n${(e as Error).message}\n${cause?.message ?? ''}`,
           )
         }
         if (process.env.FUZZ_VERBOSE)
@@ -1010,7 +1016,8 @@ for (const service of ['auth', 'catalog', 'order'] as const) {
         } catch (e) {
           const cause = (e as Error).cause as Error | undefined
           throw new Error(
-            `fuzz ${service} on PGlite failed (FUZZ_SEED=${SEED} FUZZ_PG_RUNS=${PG_RUNS}):\n${(e as Error).message}\n${cause?.message ?? ''}`,
+            `fuzz ${service} on PGlite failed (FUZZ_SEED=${SEED} ` +
+              `FUZZ_PG_RUNS=${PG_RUNS}):\n${(e as Error).message}\n${cause?.message ?? ''}`,
           )
         }
       },

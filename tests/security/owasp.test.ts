@@ -150,31 +150,34 @@ describe("API1 broken object level authorization: another user's order is 404, n
     expect(adm.body.map((o: any) => o.id)).toEqual([order.id])
   })
 
-  test('PUT /update_order/{id} and DELETE /delete_order/{id}: 404 as for a missing order, and nothing changes', async () => {
-    const before = snap()
-    const bodies = [
-      { status: 'cancelled' },
-      { items: [{ product_id: order.items[0].product_id, quantity: 9 }] },
-      { shipping_address: 'Bob street 2' },
-      { status: 'paid' },
-      {},
-    ]
-    for (const body of bodies) {
-      const theirs = await req('PUT', `/api/v1/update_order/${order.id}`, { token: bob.token, body })
-      const none = await req('PUT', `/api/v1/update_order/${missing}`, { token: bob.token, body })
-      expect(theirs.status).not.toBe(403)
-      if (Object.keys(body).length === 0) {
-        expectProblem(theirs, 422) // the body is checked before the order is looked up, whoever owns it
-      } else expectProblem(theirs, 404, 'ORDER_NOT_FOUND')
-      sameNotFound(theirs, none, order.id, missing)
-    }
-    const del = await req('DELETE', `/api/v1/delete_order/${order.id}`, { token: bob.token })
-    expectProblem(del, 404, 'ORDER_NOT_FOUND')
-    sameNotFound(del, await req('DELETE', `/api/v1/delete_order/${missing}`, { token: bob.token }), order.id, missing)
-    expect(snapshotDiff(before, snap())).toEqual([])
-    const still = await req('GET', `/api/v1/order/${order.id}`, { token: alice.token })
-    expect(still.body).toEqual(order)
-  })
+  test(
+    'PUT /update_order/{id} and DELETE /delete_order/{id}: ' + '404 as for a missing order, and nothing changes',
+    async () => {
+      const before = snap()
+      const bodies = [
+        { status: 'cancelled' },
+        { items: [{ product_id: order.items[0].product_id, quantity: 9 }] },
+        { shipping_address: 'Bob street 2' },
+        { status: 'paid' },
+        {},
+      ]
+      for (const body of bodies) {
+        const theirs = await req('PUT', `/api/v1/update_order/${order.id}`, { token: bob.token, body })
+        const none = await req('PUT', `/api/v1/update_order/${missing}`, { token: bob.token, body })
+        expect(theirs.status).not.toBe(403)
+        if (Object.keys(body).length === 0) {
+          expectProblem(theirs, 422) // the body is checked before the order is looked up, whoever owns it
+        } else expectProblem(theirs, 404, 'ORDER_NOT_FOUND')
+        sameNotFound(theirs, none, order.id, missing)
+      }
+      const del = await req('DELETE', `/api/v1/delete_order/${order.id}`, { token: bob.token })
+      expectProblem(del, 404, 'ORDER_NOT_FOUND')
+      sameNotFound(del, await req('DELETE', `/api/v1/delete_order/${missing}`, { token: bob.token }), order.id, missing)
+      expect(snapshotDiff(before, snap())).toEqual([])
+      const still = await req('GET', `/api/v1/order/${order.id}`, { token: alice.token })
+      expect(still.body).toEqual(order)
+    },
+  )
 })
 
 // =============================================================================================
@@ -193,7 +196,10 @@ interface World {
   readonly snap: ReturnType<typeof snapshotter>
 }
 
-/** A service's World: its secured operations, each path's `{id}` filled with `id`, each body taken from `bodies` by operation. */
+/**
+ * A service's World: its secured operations, each path's `{id}` filled with `id`, each body taken from `bodies` by
+ * operation.
+ */
 async function securedWorld(
   name: string,
   app: Parameters<typeof operations>[0],
@@ -363,7 +369,8 @@ describe('API2 broken authentication', () => {
       test('a token signed for another user id is still bound to its claims (tampered payload): 401', async () => {
         const real = await w.goodToken()
         const [h, , s] = real.split('.')
-        const forged = `${h}.${Buffer.from(JSON.stringify(tokens.claims({ ...w.good, id: crypto.randomUUID(), role: 'ADMIN' }))).toString('base64url')}.${s}`
+        const claims = tokens.claims({ ...w.good, id: crypto.randomUUID(), role: 'ADMIN' })
+        const forged = `${h}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.${s}`
         await refused(() => forged)
       })
       test('the control: the valid token passes authentication on every secured operation', async () => {
@@ -379,71 +386,78 @@ describe('API2 broken authentication', () => {
     })
   }
 
-  test("auth POST /verify refuses every hostile token, in the body and in the header, and a deleted user's", async () => {
-    const w = worlds.find((x) => x.name === 'auth')!
-    const all = [...Object.values(hostileTokens(w.good)), () => w.deletedToken]
-    for (const make of all) {
-      const token = await make()
-      for (const r of [
-        await w.req('POST', '/api/v1/auth/verify', { body: { token } }),
-        await w.req('POST', '/api/v1/auth/verify', { token, body: {} }),
-      ]) {
-        expectProblem(r, 401)
+  test(
+    'auth POST /verify refuses every hostile token, ' + "in the body and in the header, and a deleted user's",
+    async () => {
+      const w = worlds.find((x) => x.name === 'auth')!
+      const all = [...Object.values(hostileTokens(w.good)), () => w.deletedToken]
+      for (const make of all) {
+        const token = await make()
+        for (const r of [
+          await w.req('POST', '/api/v1/auth/verify', { body: { token } }),
+          await w.req('POST', '/api/v1/auth/verify', { token, body: {} }),
+        ]) {
+          expectProblem(r, 401)
+        }
       }
-    }
-    expect((await w.req('POST', '/api/v1/auth/verify', { body: { token: await w.goodToken() } })).status).toBe(200)
-  })
+      expect((await w.req('POST', '/api/v1/auth/verify', { body: { token: await w.goodToken() } })).status).toBe(200)
+    },
+  )
 
   describe('login brute force', () => {
     // Since issue 14, failures count per (account, client address): from the guessing address even
     // the right password is 429, from another address the account is not locked (up to the much
     // higher per-account limit, tested in auth/test/trust.test.ts).
-    test('per account and address: after the limit even the right password is 429 with Retry-After, in any case; not from another address', async () => {
-      const t = authTestApp({ maxFailures: 3, maxPerAddress: 1000 })
-      const req = requester('auth', t.app)
-      const u = await t.user()
-      const other = await t.user()
-      passwords.push(u.password, other.password)
-      for (let i = 0; i < 3; i++) {
-        expectProblem(
-          await req('POST', '/api/v1/auth/login', {
-            body: { username: i % 2 ? u.username.toUpperCase() : u.username, password: `wrong-${i}` },
-            address: '10.9.9.9',
-          }),
-          401,
-          'INVALID_CREDENTIALS',
-        )
-      }
-      const r = await req('POST', '/api/v1/auth/login', {
-        body: { username: u.username, password: u.password },
-        address: '10.9.9.9',
-      })
-      expectProblem(r, 429, 'TOO_MANY_ATTEMPTS')
-      const after = Number(r.headers.get('Retry-After'))
-      expect(Number.isInteger(after) && after > 0 && after <= 900).toBe(true)
-      expect(r.body.access_token).toBeUndefined()
-      // the form login (docs page) is the same door
-      const form = await req('POST', '/api/v1/auth/login', {
-        raw: new URLSearchParams({ username: u.username, password: u.password }).toString(),
-        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-        address: '10.9.9.9',
-      })
-      expectProblem(form, 429, 'TOO_MANY_ATTEMPTS')
-      // the account itself is not locked: from another address the right password works
-      expect(
-        (
-          await req('POST', '/api/v1/auth/login', {
-            body: { username: u.username, password: u.password },
-            address: '10.9.9.8',
-          })
-        ).status,
-      ).toBe(200)
-      // someone else is not locked out
-      expect(
-        (await req('POST', '/api/v1/auth/login', { body: { username: other.username, password: other.password } }))
-          .status,
-      ).toBe(200)
-    })
+    test(
+      'per account and address: after the limit even the right password ' +
+        'is 429 with Retry-After, in any case; not from another address',
+      async () => {
+        const t = authTestApp({ maxFailures: 3, maxPerAddress: 1000 })
+        const req = requester('auth', t.app)
+        const u = await t.user()
+        const other = await t.user()
+        passwords.push(u.password, other.password)
+        for (let i = 0; i < 3; i++) {
+          expectProblem(
+            await req('POST', '/api/v1/auth/login', {
+              body: { username: i % 2 ? u.username.toUpperCase() : u.username, password: `wrong-${i}` },
+              address: '10.9.9.9',
+            }),
+            401,
+            'INVALID_CREDENTIALS',
+          )
+        }
+        const r = await req('POST', '/api/v1/auth/login', {
+          body: { username: u.username, password: u.password },
+          address: '10.9.9.9',
+        })
+        expectProblem(r, 429, 'TOO_MANY_ATTEMPTS')
+        const after = Number(r.headers.get('Retry-After'))
+        expect(Number.isInteger(after) && after > 0 && after <= 900).toBe(true)
+        expect(r.body.access_token).toBeUndefined()
+        // the form login (docs page) is the same door
+        const form = await req('POST', '/api/v1/auth/login', {
+          raw: new URLSearchParams({ username: u.username, password: u.password }).toString(),
+          headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+          address: '10.9.9.9',
+        })
+        expectProblem(form, 429, 'TOO_MANY_ATTEMPTS')
+        // the account itself is not locked: from another address the right password works
+        expect(
+          (
+            await req('POST', '/api/v1/auth/login', {
+              body: { username: u.username, password: u.password },
+              address: '10.9.9.8',
+            })
+          ).status,
+        ).toBe(200)
+        // someone else is not locked out
+        expect(
+          (await req('POST', '/api/v1/auth/login', { body: { username: other.username, password: other.password } }))
+            .status,
+        ).toBe(200)
+      },
+    )
 
     test('per username: logging in by email counts against the same account as by username', async () => {
       const t = authTestApp({ maxFailures: 4, maxPerAddress: 1000 })
@@ -526,39 +540,42 @@ describe('API2 broken authentication', () => {
       )
     })
 
-    test('per address: a flood of failed logins over many usernames from one address is 429, other addresses are not', async () => {
-      const t = authTestApp()
-      const req = requester('auth', t.app)
-      const u = await t.user()
-      passwords.push(u.password)
-      let first429 = -1
-      for (let i = 0; i < 25; i++) {
-        const r = await req('POST', '/api/v1/auth/login', {
-          body: { username: `nobody_${i}`, password: 'guess-123456' },
-          address: '203.0.113.7',
-        })
-        if (r.status === 429 && first429 < 0) first429 = i
-        if (r.status === 429) expect(Number(r.headers.get('Retry-After'))).toBeGreaterThan(0)
-        else expectProblem(r, 401, 'INVALID_CREDENTIALS')
-      }
-      expect(first429).toBe(20) // the default: 20 failures per address in the window
-      expectProblem(
-        await req('POST', '/api/v1/auth/login', {
-          body: { username: u.username, password: u.password },
-          address: '203.0.113.7',
-        }),
-        429,
-        'TOO_MANY_ATTEMPTS',
-      )
-      expect(
-        (
+    test(
+      'per address: a flood of failed logins over many ' + 'usernames from one address is 429, other addresses are not',
+      async () => {
+        const t = authTestApp()
+        const req = requester('auth', t.app)
+        const u = await t.user()
+        passwords.push(u.password)
+        let first429 = -1
+        for (let i = 0; i < 25; i++) {
+          const r = await req('POST', '/api/v1/auth/login', {
+            body: { username: `nobody_${i}`, password: 'guess-123456' },
+            address: '203.0.113.7',
+          })
+          if (r.status === 429 && first429 < 0) first429 = i
+          if (r.status === 429) expect(Number(r.headers.get('Retry-After'))).toBeGreaterThan(0)
+          else expectProblem(r, 401, 'INVALID_CREDENTIALS')
+        }
+        expect(first429).toBe(20) // the default: 20 failures per address in the window
+        expectProblem(
           await req('POST', '/api/v1/auth/login', {
             body: { username: u.username, password: u.password },
-            address: '198.51.100.1',
-          })
-        ).status,
-      ).toBe(200)
-    })
+            address: '203.0.113.7',
+          }),
+          429,
+          'TOO_MANY_ATTEMPTS',
+        )
+        expect(
+          (
+            await req('POST', '/api/v1/auth/login', {
+              body: { username: u.username, password: u.password },
+              address: '198.51.100.1',
+            })
+          ).status,
+        ).toBe(200)
+      },
+    )
   })
 })
 
@@ -644,66 +661,74 @@ describe('API3 broken object property level authorization: mass assignment has n
     expectProblem(await req('GET', `/api/v1/order/${r.body.id}`, { token: bob.token }), 404)
   })
 
-  test('order: an owner asking for a status beyond cancel is refused (403, nothing changes); total, user_id or prices on an update do nothing', async () => {
-    const t = orderTestApp()
-    const req = requester('order', t.app)
-    const alice = await t.user()
-    const bob = await t.user()
-    const p = await t.product({ price: '3.00' })
-    const pending = await t.order(alice.token, [{ product_id: p.id, quantity: 1 }])
-    const confirmed = await t.order(alice.token, [{ product_id: p.id, quantity: 1 }])
-    await t.reserve(confirmed.id)
-    for (const [o, status] of [
-      [pending, 'pending'],
-      [confirmed, 'confirmed'],
-    ] as const) {
-      for (const target of ['pending', 'confirmed', 'paid', 'shipped', 'delivered', 'rejected']) {
-        const r = await req('PUT', `/api/v1/update_order/${o.id}`, { token: alice.token, body: { status: target } })
-        expect({ target, status: r.status, code: r.body?.code }).toEqual({
-          target,
-          status: 403,
-          code: 'STATUS_CHANGE_FORBIDDEN',
-        })
-        expect((await req('GET', `/api/v1/order/${o.id}`, { token: alice.token })).body.status).toBe(status)
+  test(
+    'order: an owner asking for a status beyond cancel is refused (403, ' +
+      'nothing changes); total, user_id or prices on an update do nothing',
+    async () => {
+      const t = orderTestApp()
+      const req = requester('order', t.app)
+      const alice = await t.user()
+      const bob = await t.user()
+      const p = await t.product({ price: '3.00' })
+      const pending = await t.order(alice.token, [{ product_id: p.id, quantity: 1 }])
+      const confirmed = await t.order(alice.token, [{ product_id: p.id, quantity: 1 }])
+      await t.reserve(confirmed.id)
+      for (const [o, status] of [
+        [pending, 'pending'],
+        [confirmed, 'confirmed'],
+      ] as const) {
+        for (const target of ['pending', 'confirmed', 'paid', 'shipped', 'delivered', 'rejected']) {
+          const r = await req('PUT', `/api/v1/update_order/${o.id}`, { token: alice.token, body: { status: target } })
+          expect({ target, status: r.status, code: r.body?.code }).toEqual({
+            target,
+            status: 403,
+            code: 'STATUS_CHANGE_FORBIDDEN',
+          })
+          expect((await req('GET', `/api/v1/order/${o.id}`, { token: alice.token })).body.status).toBe(status)
+        }
       }
-    }
-    expect(t.published.filter((e) => e.type !== 'order.placed')).toEqual([])
-    const r = await req('PUT', `/api/v1/update_order/${pending.id}`, {
-      token: alice.token,
-      body: {
-        user_id: bob.id,
-        total: '0.01',
-        items: [{ product_id: p.id, quantity: 3, unit_price: '0.01', line_total: '0.01' }],
-      },
-    })
-    expect(r.status).toBe(200)
-    expect(r.body).toMatchObject({ user_id: alice.id, total: '9.00', status: 'pending' })
-    expect(r.body.items[0]).toMatchObject({ unit_price: '3.00', line_total: '9.00' })
-    expect((await req('GET', `/api/v1/order/${pending.id}`, { token: alice.token })).body.status).toBe('pending')
-    expect((await req('GET', `/api/v1/order/${confirmed.id}`, { token: alice.token })).body.status).toBe('confirmed')
-  })
+      expect(t.published.filter((e) => e.type !== 'order.placed')).toEqual([])
+      const r = await req('PUT', `/api/v1/update_order/${pending.id}`, {
+        token: alice.token,
+        body: {
+          user_id: bob.id,
+          total: '0.01',
+          items: [{ product_id: p.id, quantity: 3, unit_price: '0.01', line_total: '0.01' }],
+        },
+      })
+      expect(r.status).toBe(200)
+      expect(r.body).toMatchObject({ user_id: alice.id, total: '9.00', status: 'pending' })
+      expect(r.body.items[0]).toMatchObject({ unit_price: '3.00', line_total: '9.00' })
+      expect((await req('GET', `/api/v1/order/${pending.id}`, { token: alice.token })).body.status).toBe('pending')
+      expect((await req('GET', `/api/v1/order/${confirmed.id}`, { token: alice.token })).body.status).toBe('confirmed')
+    },
+  )
 
-  test("order: an admin sending items or shipping_address for someone else's order is refused (403), and nothing changes", async () => {
-    const t = orderTestApp()
-    const req = requester('order', t.app)
-    const alice = await t.user()
-    const admin = await t.user('ADMIN')
-    const p = await t.product({ price: '3.00' })
-    const o = await t.order(alice.token, [{ product_id: p.id, quantity: 1 }], { shipping_address: 'Alice St' })
-    for (const body of [
-      { items: [{ product_id: p.id, quantity: 7 }] },
-      { shipping_address: 'Admin St' },
-      { status: 'cancelled', shipping_address: null },
-    ]) {
-      expectProblem(
-        await req('PUT', `/api/v1/update_order/${o.id}`, { token: admin.token, body }),
-        403,
-        'ORDER_EDIT_FORBIDDEN',
-      )
-    }
-    expect((await req('GET', `/api/v1/order/${o.id}`, { token: alice.token })).body).toEqual(o)
-    expect(t.published.filter((e) => e.type !== 'order.placed')).toEqual([])
-  })
+  test(
+    'order: an admin sending items or shipping_address for ' +
+      "someone else's order is refused (403), and nothing changes",
+    async () => {
+      const t = orderTestApp()
+      const req = requester('order', t.app)
+      const alice = await t.user()
+      const admin = await t.user('ADMIN')
+      const p = await t.product({ price: '3.00' })
+      const o = await t.order(alice.token, [{ product_id: p.id, quantity: 1 }], { shipping_address: 'Alice St' })
+      for (const body of [
+        { items: [{ product_id: p.id, quantity: 7 }] },
+        { shipping_address: 'Admin St' },
+        { status: 'cancelled', shipping_address: null },
+      ]) {
+        expectProblem(
+          await req('PUT', `/api/v1/update_order/${o.id}`, { token: admin.token, body }),
+          403,
+          'ORDER_EDIT_FORBIDDEN',
+        )
+      }
+      expect((await req('GET', `/api/v1/order/${o.id}`, { token: alice.token })).body).toEqual(o)
+      expect(t.published.filter((e) => e.type !== 'order.placed')).toEqual([])
+    },
+  )
 
   test('catalog: id, version, level and timestamps in category and product writes are ignored', async () => {
     const t = catalogTestApp()
@@ -869,46 +894,49 @@ describe('API4 unrestricted resource consumption', () => {
     expect(covered.length).toBeGreaterThanOrEqual(10)
   })
 
-  test('orders: more than 100 lines, a quantity above 1000 (alone or merged) are 422; 100 lines and 1000 pass', async () => {
-    const t = orderTestApp()
-    const req = requester('order', t.app)
-    const u = await t.user()
-    const ids: number[] = []
-    for (let i = 0; i < 101; i++) ids.push((await t.product({ price: '1.00' })).id)
-    const snap = snapshotter(t.store)
-    const before = snap()
-    const lines = (n: number, q = 1) => ids.slice(0, n).map((product_id) => ({ product_id, quantity: q }))
-    const refused = [
-      { items: lines(101) },
-      { items: [{ product_id: ids[0], quantity: 1001 }] },
-      {
-        items: [
-          { product_id: ids[0], quantity: 600 },
-          { product_id: ids[0], quantity: 600 },
-        ],
-      },
-      { items: [{ product_id: ids[0], quantity: 1e9 }] },
-      { items: [{ product_id: ids[0], quantity: 0 }] },
-      { items: Array.from({ length: 5000 }, () => ({ product_id: ids[0], quantity: 1 })) },
-    ]
-    for (const body of refused) expectProblem(await req('POST', '/api/v1/order', { token: u.token, body }), 422)
-    expect(snapshotDiff(before, snap())).toEqual([])
-    const okOrder = await req('POST', '/api/v1/order', { token: u.token, body: { items: lines(100) } })
-    expect(okOrder.status).toBe(201)
-    expect(
-      (
-        await req('POST', '/api/v1/order', {
-          token: u.token,
-          body: { items: [{ product_id: ids[0], quantity: 1000 }] },
-        })
-      ).status,
-    ).toBe(201)
-    // and the same limits on an update
-    const mid = snap()
-    for (const body of refused)
-      expectProblem(await req('PUT', `/api/v1/update_order/${okOrder.body.id}`, { token: u.token, body }), 422)
-    expect(snapshotDiff(mid, snap())).toEqual([])
-  })
+  test(
+    'orders: more than 100 lines, ' + 'a quantity above 1000 (alone or merged) are 422; 100 lines and 1000 pass',
+    async () => {
+      const t = orderTestApp()
+      const req = requester('order', t.app)
+      const u = await t.user()
+      const ids: number[] = []
+      for (let i = 0; i < 101; i++) ids.push((await t.product({ price: '1.00' })).id)
+      const snap = snapshotter(t.store)
+      const before = snap()
+      const lines = (n: number, q = 1) => ids.slice(0, n).map((product_id) => ({ product_id, quantity: q }))
+      const refused = [
+        { items: lines(101) },
+        { items: [{ product_id: ids[0], quantity: 1001 }] },
+        {
+          items: [
+            { product_id: ids[0], quantity: 600 },
+            { product_id: ids[0], quantity: 600 },
+          ],
+        },
+        { items: [{ product_id: ids[0], quantity: 1e9 }] },
+        { items: [{ product_id: ids[0], quantity: 0 }] },
+        { items: Array.from({ length: 5000 }, () => ({ product_id: ids[0], quantity: 1 })) },
+      ]
+      for (const body of refused) expectProblem(await req('POST', '/api/v1/order', { token: u.token, body }), 422)
+      expect(snapshotDiff(before, snap())).toEqual([])
+      const okOrder = await req('POST', '/api/v1/order', { token: u.token, body: { items: lines(100) } })
+      expect(okOrder.status).toBe(201)
+      expect(
+        (
+          await req('POST', '/api/v1/order', {
+            token: u.token,
+            body: { items: [{ product_id: ids[0], quantity: 1000 }] },
+          })
+        ).status,
+      ).toBe(201)
+      // and the same limits on an update
+      const mid = snap()
+      for (const body of refused)
+        expectProblem(await req('PUT', `/api/v1/update_order/${okOrder.body.id}`, { token: u.token, body }), 422)
+      expect(snapshotDiff(mid, snap())).toEqual([])
+    },
+  )
 })
 
 // =============================================================================================
@@ -980,33 +1008,37 @@ describe('API5 broken function level authorization', () => {
   })
 
   for (const s of services) {
-    test(`${s.name}: every admin operation is 403 for a USER (also one whose role was lowered after the token) and 401 without a token; nothing written`, async () => {
-      const ops = (await operations(s.app)).filter((x) => x.adminOnly)
-      const snap = snapshotter(s.store)
-      const before = snap()
-      const failures: string[] = []
-      const bodies: Record<string, unknown> = {
-        'PUT /api/v1/users/{id}/role': { role: 'ADMIN' },
-        'POST /api/v1/category': { name: 'X' },
-        'PUT /api/v1/category/{id}': { name: 'Y' },
-        'POST /api/v1/product': { name: 'P', price: '1.00', category_id: 1 },
-        'PUT /api/v1/product/{id}': { price: '0.01' },
-      }
-      for (const op of ops) {
-        const path = fillPath(op.path, { id: s.id })
-        const body = op.bodySchema ? { body: bodies[opName(op)] ?? {} } : {}
-        for (const token of s.userTokens) {
-          const r = await s.req(op.method, path, { ...body, token })
-          if (r.status !== 403 || r.body?.code !== 'FORBIDDEN' || problemIssues(r).length)
-            failures.push(`${opName(op)} as USER: ${r.status}`)
+    test(
+      `${s.name}: every admin operation is 403 for a USER (also one whose role ` +
+        `was lowered after the token) and 401 without a token; nothing written`,
+      async () => {
+        const ops = (await operations(s.app)).filter((x) => x.adminOnly)
+        const snap = snapshotter(s.store)
+        const before = snap()
+        const failures: string[] = []
+        const bodies: Record<string, unknown> = {
+          'PUT /api/v1/users/{id}/role': { role: 'ADMIN' },
+          'POST /api/v1/category': { name: 'X' },
+          'PUT /api/v1/category/{id}': { name: 'Y' },
+          'POST /api/v1/product': { name: 'P', price: '1.00', category_id: 1 },
+          'PUT /api/v1/product/{id}': { price: '0.01' },
         }
-        const anon = await s.req(op.method, path, body)
-        if (anon.status !== 401 || problemIssues(anon).length)
-          failures.push(`${opName(op)} without a token: ${anon.status}`)
-      }
-      expect(failures).toEqual([])
-      expect(snapshotDiff(before, snap())).toEqual([])
-    })
+        for (const op of ops) {
+          const path = fillPath(op.path, { id: s.id })
+          const body = op.bodySchema ? { body: bodies[opName(op)] ?? {} } : {}
+          for (const token of s.userTokens) {
+            const r = await s.req(op.method, path, { ...body, token })
+            if (r.status !== 403 || r.body?.code !== 'FORBIDDEN' || problemIssues(r).length)
+              failures.push(`${opName(op)} as USER: ${r.status}`)
+          }
+          const anon = await s.req(op.method, path, body)
+          if (anon.status !== 401 || problemIssues(anon).length)
+            failures.push(`${opName(op)} without a token: ${anon.status}`)
+        }
+        expect(failures).toEqual([])
+        expect(snapshotDiff(before, snap())).toEqual([])
+      },
+    )
   }
 
   test('auth: a USER cannot promote themselves (PUT /users/{own id}/role is 403)', async () => {
@@ -1043,33 +1075,38 @@ describe('API8 security misconfiguration', () => {
     },
   ]
   for (const c of cases) {
-    test(`${c.name}: a failing store gives a generic 500 in problem+json, no stack or message; the log has it all`, async () => {
-      for (const error of [new Error(secret), new TypeError(secret), secret, { message: secret }]) {
-        const { log, lines } = capturingLogger(c.name)
-        const { app } = c.build(log, error)
-        const [method, path, opts] = c.request
-        const r = await requester(c.name, app)(method, path, {
-          ...opts,
-          token: await tokens.valid(person('USER')),
-          headers: { 'X-Request-Id': 'req-500' },
-        })
-        expect(r.status).toBe(500)
-        expect(problemIssues(r)).toEqual([])
-        expect(r.body.code).toBe('INTERNAL_ERROR')
-        expect(r.body.detail).toBe('an unexpected error occurred; quote the request id when reporting it')
-        expect(r.text).not.toContain('does not exist')
-        expect(r.text).not.toContain('secret.ts')
-        expect(r.text).not.toMatch(/\bat\s+\S+\s+\(|\bat\s+\/|\.ts:\d+/)
-        expect(Object.keys(r.body).sort()).toEqual(['code', 'detail', 'status', 'title', 'type'])
-        expect(r.headers.get('X-Request-Id')).toBe('req-500')
-        const logged = lines.find((l) => l.level === 'error')
-        expect(logged?.request_id).toBe('req-500')
-        expect(JSON.stringify(logged)).toContain('does not exist')
-      }
-    })
+    test(
+      `${c.name}: a failing store gives a generic 500 in problem+json, ` + `no stack or message; the log has it all`,
+      async () => {
+        for (const error of [new Error(secret), new TypeError(secret), secret, { message: secret }]) {
+          const { log, lines } = capturingLogger(c.name)
+          const { app } = c.build(log, error)
+          const [method, path, opts] = c.request
+          const r = await requester(c.name, app)(method, path, {
+            ...opts,
+            token: await tokens.valid(person('USER')),
+            headers: { 'X-Request-Id': 'req-500' },
+          })
+          expect(r.status).toBe(500)
+          expect(problemIssues(r)).toEqual([])
+          expect(r.body.code).toBe('INTERNAL_ERROR')
+          expect(r.body.detail).toBe('an unexpected error occurred; quote the request id when reporting it')
+          expect(r.text).not.toContain('does not exist')
+          expect(r.text).not.toContain('secret.ts')
+          expect(r.text).not.toMatch(/\bat\s+\S+\s+\(|\bat\s+\/|\.ts:\d+/)
+          expect(Object.keys(r.body).sort()).toEqual(['code', 'detail', 'status', 'title', 'type'])
+          expect(r.headers.get('X-Request-Id')).toBe('req-500')
+          const logged = lines.find((l) => l.level === 'error')
+          expect(logged?.request_id).toBe('req-500')
+          expect(JSON.stringify(logged)).toContain('does not exist')
+        }
+      },
+    )
   }
 
-  /** A path each service takes a cross-origin POST on: auth's login (Swagger UI's Authorize), a create on the others. */
+  /**
+   * A path each service takes a cross-origin POST on: auth's login (Swagger UI's Authorize), a create on the others.
+   */
   const writePath = (name: string): string =>
     ({ auth: '/api/v1/auth/login', catalog: '/api/v1/category', order: '/api/v1/order' })[name] ??
     `/no-such-service-${name}`
@@ -1165,51 +1202,55 @@ describe('API8 security misconfiguration', () => {
     }
   })
 
-  test('every service: CORS_ORIGINS=* written out is the one way to any origin (answered *, never with credentials); the config refuses what is not an origin', async () => {
-    for (const { name, app } of [
-      { name: 'auth', app: buildAuth({ corsOrigins: ['*'] }).app },
-      { name: 'catalog', app: buildCatalog({ corsOrigins: ['*'] }).app },
-      { name: 'order', app: buildOrder({ corsOrigins: ['*'] }).app },
-    ]) {
-      const req = requester(name, app)
-      const pre = await req('OPTIONS', writePath(name), {
-        headers: {
-          Origin: 'https://any.example',
-          'Access-Control-Request-Method': 'POST',
-          'Access-Control-Request-Headers': 'x-requested-with',
-        },
-      })
-      expect({
-        name,
-        acao: pre.headers.get('Access-Control-Allow-Origin'),
-        credentials: pre.headers.get('Access-Control-Allow-Credentials'),
-      }).toEqual({ name, acao: '*', credentials: null })
-    }
-    const loaders = { auth: loadAuthConfig, catalog: loadCatalogConfig, order: loadOrderConfig }
-    for (const [name, load] of Object.entries(loaders)) {
-      const accepts = (origins: string) => {
-        try {
-          return load({ JWT_SECRET: 'x'.repeat(32), CORS_ORIGINS: origins }).CORS_ORIGINS === origins
-        } catch (e) {
-          expect((e as Error).message).toContain('CORS_ORIGINS must be origins')
-          return false
-        }
+  test(
+    'every service: CORS_ORIGINS=* written out is the one way to any origin ' +
+      '(answered *, never with credentials); the config refuses what is not an origin',
+    async () => {
+      for (const { name, app } of [
+        { name: 'auth', app: buildAuth({ corsOrigins: ['*'] }).app },
+        { name: 'catalog', app: buildCatalog({ corsOrigins: ['*'] }).app },
+        { name: 'order', app: buildOrder({ corsOrigins: ['*'] }).app },
+      ]) {
+        const req = requester(name, app)
+        const pre = await req('OPTIONS', writePath(name), {
+          headers: {
+            Origin: 'https://any.example',
+            'Access-Control-Request-Method': 'POST',
+            'Access-Control-Request-Headers': 'x-requested-with',
+          },
+        })
+        expect({
+          name,
+          acao: pre.headers.get('Access-Control-Allow-Origin'),
+          credentials: pre.headers.get('Access-Control-Allow-Credentials'),
+        }).toEqual({ name, acao: '*', credentials: null })
       }
-      const good = ['http://localhost:8001', 'https://shop.example, http://127.0.0.1:8002', '*']
-      const bad = [
-        'http://localhost:8001/',
-        'https://shop.example/docs',
-        'shop.example',
-        'ftp://shop.example',
-        'http://localhost:8001,null',
-      ]
-      expect({ name, good: good.map(accepts), bad: bad.map(accepts) }).toEqual({
-        name,
-        good: good.map(() => true),
-        bad: bad.map(() => false),
-      })
-    }
-  })
+      const loaders = { auth: loadAuthConfig, catalog: loadCatalogConfig, order: loadOrderConfig }
+      for (const [name, load] of Object.entries(loaders)) {
+        const accepts = (origins: string) => {
+          try {
+            return load({ JWT_SECRET: 'x'.repeat(32), CORS_ORIGINS: origins }).CORS_ORIGINS === origins
+          } catch (e) {
+            expect((e as Error).message).toContain('CORS_ORIGINS must be origins')
+            return false
+          }
+        }
+        const good = ['http://localhost:8001', 'https://shop.example, http://127.0.0.1:8002', '*']
+        const bad = [
+          'http://localhost:8001/',
+          'https://shop.example/docs',
+          'shop.example',
+          'ftp://shop.example',
+          'http://localhost:8001,null',
+        ]
+        expect({ name, good: good.map(accepts), bad: bad.map(accepts) }).toEqual({
+          name,
+          good: good.map(() => true),
+          bad: bad.map(() => false),
+        })
+      }
+    },
+  )
 
   test('every config loader refuses a JWT_SECRET shorter than 32 bytes (bytes, not characters), or none', () => {
     const loaders = { auth: loadAuthConfig, catalog: loadCatalogConfig, order: loadOrderConfig }
@@ -1233,23 +1274,26 @@ describe('API8 security misconfiguration', () => {
     }
   })
 
-  test('every response carries X-Content-Type-Options: nosniff; unknown paths and methods are problem+json', async () => {
-    for (const { name, app } of [
-      { name: 'auth', app: buildAuth().app },
-      { name: 'catalog', app: buildCatalog().app },
-      { name: 'order', app: buildOrder().app },
-    ]) {
-      const req = requester(name, app)
-      for (const r of [
-        await req('GET', '/health'),
-        await req('GET', '/../../etc/passwd'),
-        await req('PATCH', '/health'),
+  test(
+    'every response carries X-Content-Type-Options: ' + 'nosniff; unknown paths and methods are problem+json',
+    async () => {
+      for (const { name, app } of [
+        { name: 'auth', app: buildAuth().app },
+        { name: 'catalog', app: buildCatalog().app },
+        { name: 'order', app: buildOrder().app },
       ]) {
-        expect(r.headers.get('X-Content-Type-Options')).toBe('nosniff')
-        if (r.status >= 400) expect(problemIssues(r)).toEqual([])
+        const req = requester(name, app)
+        for (const r of [
+          await req('GET', '/health'),
+          await req('GET', '/../../etc/passwd'),
+          await req('PATCH', '/health'),
+        ]) {
+          expect(r.headers.get('X-Content-Type-Options')).toBe('nosniff')
+          if (r.status >= 400) expect(problemIssues(r)).toEqual([])
+        }
       }
-    }
-  })
+    },
+  )
 })
 
 // =============================================================================================
@@ -1340,14 +1384,21 @@ describe('API10 unsafe consumption of APIs: poison events are dead-lettered, han
       ['a non-UUID id', JSON.stringify(envelopeOf(topic, data, { id: "1' or '1'='1" }))],
       [
         '__proto__ in data',
-        `{"id":"${crypto.randomUUID()}","type":"${topic}","version":1,"occurred_at":"${new Date().toISOString()}","source":"auth","correlation_id":null,"data":{"__proto__":{"polluted":true}}}`,
+        `{"id":"${crypto.randomUUID()}","type":"${topic}","version":1,"occurred_at":"${new Date().toISOString()}",` +
+          `"source":"auth","correlation_id":null,"data":{"__proto__":{"polluted":true}}}`,
       ],
     ]
   }
 
   /** The subscriptions `make` builds, each handler noting in `called` the envelopes it is handed. */
   const noting = (make: () => Subscription[]) => (called: Envelope[]) =>
-    make().map((s) => ({ ...s, handler: async (e: Envelope) => (called.push(e), s.handler(e)) }))
+    make().map((s) => ({
+      ...s,
+      handler: async (e: Envelope) => {
+        called.push(e)
+        return s.handler(e)
+      },
+    }))
   const services: {
     name: string
     subs: (called: Envelope[]) => Subscription[]
@@ -1375,47 +1426,51 @@ describe('API10 unsafe consumption of APIs: poison events are dead-lettered, han
   /** One topic of each queue: for each queue, one of these it is not bound to is "a known type it does not take". */
   const every: EventType[] = ['user.created', 'product.created', 'order.placed', 'stock.reserved']
   for (const s of services) {
-    test(`${s.name}: every queue dead-letters each kind of poison at once; the next valid message is processed`, async () => {
-      const bus = new MemoryBus(silentLogger, 2)
-      const called: Envelope[] = []
-      const subs = s.subs(called)
-      for (const sub of subs) await bus.subscribe(sub)
-      const before = s.snap()
-      const expectedDead: Record<string, string[]> = {}
-      for (const sub of subs) {
-        const queue = `${sub.service}.${sub.name}`
-        const other = every.find((t) => !sub.topics.includes(t))!
-        for (const topic of sub.topics) {
-          for (const [kind, body] of poison(topic, other)) {
-            bus.publishRaw(topic, body)
-            ;(expectedDead[queue] ??= []).push(`${topic}: ${kind}`)
+    test(
+      `${s.name}: every queue dead-letters each kind of poison ` + `at once; the next valid message is processed`,
+      async () => {
+        const bus = new MemoryBus(silentLogger, 2)
+        const called: Envelope[] = []
+        const subs = s.subs(called)
+        for (const sub of subs) await bus.subscribe(sub)
+        const before = s.snap()
+        const expectedDead: Record<string, string[]> = {}
+        for (const sub of subs) {
+          const queue = `${sub.service}.${sub.name}`
+          const other = every.find((t) => !sub.topics.includes(t))!
+          for (const topic of sub.topics) {
+            for (const [kind, body] of poison(topic, other)) {
+              bus.publishRaw(topic, body)
+              expectedDead[queue] ??= []
+              expectedDead[queue].push(`${topic}: ${kind}`)
+            }
           }
         }
-      }
-      await bus.settled()
-      expect(called.map((e) => `${e.type} ${e.id}`)).toEqual([])
-      for (const [queue, kinds] of Object.entries(expectedDead))
-        expect({ queue, dead: bus.dead.get(queue)?.length ?? 0 }).toEqual({ queue, dead: kinds.length })
-      expect(snapshotDiff(before, s.snap())).toEqual([])
-      expect(({} as Record<string, unknown>).polluted).toBeUndefined()
-      // a valid message on each queue is still processed
-      for (const sub of subs) {
-        const topic = sub.topics[0]!
-        await bus.publish([
-          makeEnvelope(
-            ownerOf(topic),
-            { type: topic, data: validData(topic, 5) } as never,
-            'corr-ok',
-            crypto.randomUUID(),
-            new Date(),
-          ),
-        ])
-      }
-      await bus.settled()
-      expect(called.map((e) => e.type).sort()).toEqual(subs.map((x) => x.topics[0]!).sort())
-      for (const [queue, kinds] of Object.entries(expectedDead))
-        expect(bus.dead.get(queue)?.length ?? 0).toBe(kinds.length)
-    })
+        await bus.settled()
+        expect(called.map((e) => `${e.type} ${e.id}`)).toEqual([])
+        for (const [queue, kinds] of Object.entries(expectedDead))
+          expect({ queue, dead: bus.dead.get(queue)?.length ?? 0 }).toEqual({ queue, dead: kinds.length })
+        expect(snapshotDiff(before, s.snap())).toEqual([])
+        expect(({} as Record<string, unknown>).polluted).toBeUndefined()
+        // a valid message on each queue is still processed
+        for (const sub of subs) {
+          const topic = sub.topics[0]!
+          await bus.publish([
+            makeEnvelope(
+              ownerOf(topic),
+              { type: topic, data: validData(topic, 5) } as never,
+              'corr-ok',
+              crypto.randomUUID(),
+              new Date(),
+            ),
+          ])
+        }
+        await bus.settled()
+        expect(called.map((e) => e.type).sort()).toEqual(subs.map((x) => x.topics[0]!).sort())
+        for (const [queue, kinds] of Object.entries(expectedDead))
+          expect(bus.dead.get(queue)?.length ?? 0).toBe(kinds.length)
+      },
+    )
   }
 })
 

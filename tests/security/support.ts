@@ -5,7 +5,7 @@
  * everything a memory store holds (to prove that a refused request wrote nothing).
  */
 import type { Hono } from 'hono'
-import { type Envelope, makeEnvelope } from '@shop/kernel/event-types'
+import { makeEnvelope } from '@shop/kernel/event-types'
 import { memoryUserReplica } from '@shop/platform/memory/user-replica'
 import { MemoryTransactor, type Snapshotting } from '@shop/platform/memory/transactor'
 import { createLogger, type Logger } from '@shop/platform/log'
@@ -404,7 +404,8 @@ export function snapshotDiff(a: StoreSnapshot, b: StoreSnapshot): string[] {
     let i = 0
     while (i < a[k].length && a[k][i] === b[k][i]) i++
     out.push(
-      `${k} changed at ${i}: before …${a[k].slice(Math.max(0, i - 80), i + 120)}… after …${b[k].slice(Math.max(0, i - 80), i + 120)}…`,
+      `${k} changed at ${i}: before …${a[k].slice(Math.max(0, i - 80), i + 120)}… ` +
+        `after …${b[k].slice(Math.max(0, i - 80), i + 120)}…`,
     )
   }
   return out

@@ -7,7 +7,9 @@ export function authMetrics(m: Pick<ServiceMetrics, 'registry'>) {
   return {
     logins: new Counter({
       name: 'shop_auth_logins_total',
-      help: 'Login attempts by outcome: success, failure (wrong credentials or unknown login), throttled (refused with 429 before the password was checked).',
+      help:
+        'Login attempts by outcome: success, failure (wrong credentials or unknown ' +
+        'login), throttled (refused with 429 before the password was checked).',
       labelNames: ['outcome'] as const,
       registers: [m.registry],
     }),

@@ -4,7 +4,9 @@ import type { AuthError } from '../domain/errors.ts'
 import { userDeleted } from '../domain/user.ts'
 import type { AuthDeps } from '../ports.ts'
 
-/** The admin deletes an account (user.deleted). `actorId` is the admin asking: an admin cannot delete their own account. */
+/**
+ * The admin deletes an account (user.deleted). `actorId` is the admin asking: an admin cannot delete their own account.
+ */
 export async function deleteUser(
   { store }: Pick<AuthDeps, 'store'>,
   actorId: string,

@@ -30,10 +30,9 @@ export async function login(
   const wait = await store.throttle.take(limits.all, clock.now())
   if (wait > 0) return err({ type: 'TooManyAttempts', retryAfterSeconds: wait })
   // bcrypt reads only 72 bytes: a longer password is wrong, never a match on its first 72.
-  const good =
-    user && fitsBcrypt(password)
-      ? await hasher.verify(password, user.passwordHash)
-      : (await hasher.verify('not-the-password', await decoyHash(hasher, ids)), false)
+  let good = false
+  if (user && fitsBcrypt(password)) good = await hasher.verify(password, user.passwordHash)
+  else await hasher.verify('not-the-password', await decoyHash(hasher, ids))
   if (!user || !good) return err({ type: 'InvalidCredentials' })
   // Right: the attempt was no failure. Give it back, and forget this address's failures for the account.
   await store.throttle.giveBack(
@@ -53,6 +52,9 @@ const findByLogin = (users: Users, loginName: string): Promise<User | undefined>
 const decoys = new WeakMap<PasswordHasher, Promise<string>>()
 function decoyHash(hasher: PasswordHasher, ids: Ids): Promise<string> {
   let decoy = decoys.get(hasher)
-  if (!decoy) decoys.set(hasher, (decoy = hasher.hash(`decoy-${ids.uuid()}`)))
+  if (!decoy) {
+    decoy = hasher.hash(`decoy-${ids.uuid()}`)
+    decoys.set(hasher, decoy)
+  }
   return decoy
 }

@@ -5,7 +5,9 @@ import { type User, type UserChanges, revocationCutoff } from '../domain/user.ts
 import type { AuthDeps } from '../ports.ts'
 import { saveChangedUser } from './support/save-user.ts'
 
-/** What users may change of themselves; a new password needs the current one, and revokes every token issued before it. */
+/**
+ * What users may change of themselves; a new password needs the current one, and revokes every token issued before it.
+ */
 export interface ProfileChanges {
   readonly username?: string
   readonly email?: string

@@ -3,7 +3,10 @@ import type { AuthError } from '../domain/errors.ts'
 import { type User, tokenRevoked } from '../domain/user.ts'
 import type { AuthDeps } from '../ports.ts'
 
-/** A token is valid when it verifies, its user still exists and has not revoked it; the answer carries the user's current role. */
+/**
+ * A token is valid when it verifies, its user still exists and has not revoked it; the answer carries the user's
+ * current role.
+ */
 export async function verify(
   { store, tokens }: Pick<AuthDeps, 'store' | 'tokens'>,
   token: string,

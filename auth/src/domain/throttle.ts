@@ -33,6 +33,7 @@ export function retryAfter(w: FailureWindow | undefined, rule: ThrottleRule, now
   if (!w || w.failures < rule.maxFailures) return 0
   const ends = w.windowStart.getTime() + rule.windowSeconds * 1000
   const left = Math.ceil((ends - now.getTime()) / 1000)
+  // biome-ignore lint/complexity/useMathMinMax: keeps 0 for NaN (an invalid date), where Math.max gives NaN
   return left > 0 ? left : 0
 }
 

@@ -27,8 +27,8 @@ export const EMAIL_MAX = 254
 
 // Deliberately simple: one @, a dot in the domain, no spaces and no control characters (PostgreSQL
 // text cannot hold NUL). Deliverability is not ours to judge.
-const EMAIL_PATTERN =
-  /^[^\s\u0000-\u001f\u007f@"<>()[\]\\,;:]+@[^\s\u0000-\u001f\u007f@"<>()[\]\\,;:]+\.[^\s\u0000-\u001f\u007f@"<>()[\]\\,;:.]{2,}$/
+const NOT_IN_EMAIL = String.raw`\s\u0000-\u001f\u007f@"<>()[\]\\,;:`
+const EMAIL_PATTERN = new RegExp(`^[^${NOT_IN_EMAIL}]+@[^${NOT_IN_EMAIL}]+\\.[^${NOT_IN_EMAIL}.]{2,}$`)
 
 export const isValidUsername = (s: string): boolean => USERNAME_PATTERN.test(s)
 export const normalizeEmail = (s: string): string => s.trim().toLowerCase()

@@ -14,7 +14,10 @@ export function listProducts({ store }: CatalogDeps, filter: ProductFilter, page
   return store.products.list(filter, page)
 }
 
-/** The products of a category (and, by default, of every category below it); unknown category: an error, not an empty page. */
+/**
+ * The products of a category (and, by default, of every category below it); unknown category: an error, not an empty
+ * page.
+ */
 export async function productsInCategory(
   { store }: CatalogDeps,
   id: number,

@@ -22,7 +22,9 @@ export const NAME_MAX = 200
 export const DESCRIPTION_MAX = 5000
 
 // Postgres text cannot hold NUL, and control characters in a name are never intended.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: it finds control characters, to reject them
 const CONTROL = /[\u0000-\u001f\u007f]/
+// biome-ignore lint/suspicious/noControlCharactersInRegex: it finds control characters, to reject them
 const CONTROL_BUT_WHITESPACE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/
 export const isValidName = (s: string): boolean => s.length >= 1 && s.length <= NAME_MAX && !CONTROL.test(s)
 export const isValidDescription = (s: string): boolean => s.length <= DESCRIPTION_MAX && !CONTROL_BUT_WHITESPACE.test(s)

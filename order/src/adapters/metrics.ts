@@ -12,7 +12,9 @@ export function orderMetrics(m: Pick<ServiceMetrics, 'registry'>) {
   return {
     saga: new Histogram({
       name: 'shop_order_saga_duration_seconds',
-      help: "From an order placed to the catalog's answer applied (confirmed or rejected), by final status; its _count is the orders by final status.",
+      help:
+        "From an order placed to the catalog's answer applied (confirmed or " +
+        'rejected), by final status; its _count is the orders by final status.',
       labelNames: ['status'] as const,
       buckets: SAGA_BUCKETS,
       registers: [m.registry],

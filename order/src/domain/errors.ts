@@ -12,7 +12,9 @@ export type OrderError =
   | { readonly type: 'UnknownProducts'; readonly productIds: readonly number[] }
   | { readonly type: 'QuantityOutOfRange'; readonly productId: number; readonly quantity: number }
   | { readonly type: 'StatusWithEdits' }
-  /** A caller who is not an admin asked for a status other than "cancelled" (only the owner's cancel is theirs to make). */
+  /**
+   * A caller who is not an admin asked for a status other than "cancelled" (only the owner's cancel is theirs to make).
+   */
   | { readonly type: 'StatusChangeForbidden'; readonly status: OrderStatus }
   /** An admin sent items or shipping_address for someone else's order (only the owner edits an order). */
   | { readonly type: 'EditForbidden'; readonly fields: readonly EditableField[] }

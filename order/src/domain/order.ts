@@ -142,7 +142,9 @@ export const canView = (order: Order, caller: Caller): boolean => isOwner(order,
 export const visibleOrder = (order: Order | undefined, caller: Caller, id: number): Result<Order, OrderError> =>
   order && canView(order, caller) ? ok(order) : err({ type: 'OrderNotFound', id })
 
-/** The roles a caller plays toward an order, the owner's first (an admin cancelling their own order does it as owner). */
+/**
+ * The roles a caller plays toward an order, the owner's first (an admin cancelling their own order does it as owner).
+ */
 function actorsOf(order: Order, caller: Caller): Actor[] {
   const actors: Actor[] = []
   if (isOwner(order, caller)) actors.push('owner')

@@ -54,7 +54,7 @@ function outstanding(order: Order | undefined, r: Reservation | undefined): Rese
 export function onReserved(order: Order | undefined, r: Reservation | undefined): ReservedDecision {
   const req = outstanding(order, r)
   if (!req) return { kind: 'ignore' }
-  if (!order || order.status !== 'pending') return { kind: 'release', release: req.items }
+  if (order?.status !== 'pending') return { kind: 'release', release: req.items }
   const current = stockLines(order.items)
   if (sameStockLines(current, req.items)) return { kind: 'confirm' }
   return { kind: 'replace', release: req.items, place: current }
@@ -63,7 +63,7 @@ export function onReserved(order: Order | undefined, r: Reservation | undefined)
 export function onRejected(order: Order | undefined, r: Reservation | undefined): RejectedDecision {
   const req = outstanding(order, r)
   if (!req) return { kind: 'ignore' }
-  if (!order || order.status !== 'pending') return { kind: 'drop' }
+  if (order?.status !== 'pending') return { kind: 'drop' }
   const current = stockLines(order.items)
   if (sameStockLines(current, req.items)) return { kind: 'reject' }
   return { kind: 'replace', place: current }

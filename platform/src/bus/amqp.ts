@@ -305,7 +305,7 @@ export class AmqpBus implements Bus {
         const key = msg.properties.messageId ?? `${name}:${Bun.hash(body)}`
         const attempt = (this.attempts.get(key) ?? 0) + 1
         this.attempts.set(key, attempt)
-        const tp = msg.properties.headers?.['traceparent']
+        const tp = msg.properties.headers?.traceparent
         const delivery = {
           queue: name,
           routingKey: msg.routingKey,

@@ -39,8 +39,8 @@ export const DEV_BROKER_PASSWORDS: Readonly<Record<Service, string>> = {
   order: 'shop-order-dev-password',
 }
 
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
-const alternatives = (xs: readonly string[]) => (xs.length ? `^(${xs.map(escape).join('|')})$` : '^$')
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+const alternatives = (xs: readonly string[]) => (xs.length ? `^(${xs.map(escapeRegExp).join('|')})$` : '^$')
 
 export interface Permissions {
   readonly configure: string
@@ -59,7 +59,7 @@ export function permissionsOf(service: Service): Permissions {
     configure: alternatives([...queues, ...dead]),
     write: alternatives([...exchanges, ...queues, ...dead]),
     read: alternatives([...(queues.length ? [EXCHANGE, DEAD_LETTER_EXCHANGE] : []), ...queues]),
-    topicWrite: families.length ? `^(${families.map(escape).join('|')})\\.[a-z_]+$` : '^$',
+    topicWrite: families.length ? `^(${families.map(escapeRegExp).join('|')})\\.[a-z_]+$` : '^$',
     topicRead: alternatives(consumedTypes(service)),
   }
 }
@@ -202,7 +202,8 @@ export function passwordsOf(urls: Readonly<Record<Service, string>>): Record<Ser
     const u = new URL(urls[s])
     if (decodeURIComponent(u.username) !== BROKER_USERS[s]) {
       throw new Error(
-        `${s.toUpperCase()}_AMQP_URL must connect as "${BROKER_USERS[s]}" (consumers accept ${s}'s events from that user only), not "${decodeURIComponent(u.username)}"`,
+        `${s.toUpperCase()}_AMQP_URL must connect as "${BROKER_USERS[s]}" (consumers ` +
+          `accept ${s}'s events from that user only), not "${decodeURIComponent(u.username)}"`,
       )
     }
     out[s] = decodeURIComponent(u.password)

@@ -125,7 +125,8 @@ export async function consumeOne(
     const reason =
       env.source !== owner
         ? `source ${env.source} does not own ${env.type} (its owner is ${owner})`
-        : `published by broker user ${publisher ? JSON.stringify(publisher) : '(none)'}, not by ${owner}'s (${expected})`
+        : `published by broker user ${publisher ? JSON.stringify(publisher) : '(none)'}, ` +
+          `not by ${owner}'s (${expected})`
     log.warn('event dead-lettered: not from its owner', {
       queue,
       event_id: env.id,

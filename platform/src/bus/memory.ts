@@ -38,7 +38,9 @@ export class MemoryBus implements Bus {
   ) {}
 
   async publish(envelopes: readonly Envelope[], traceparents?: readonly (string | null)[]): Promise<void> {
-    envelopes.forEach((env, i) => this.publishRaw(env.type, JSON.stringify(env), traceparents?.[i] ?? undefined))
+    envelopes.forEach((env, i) => {
+      this.publishRaw(env.type, JSON.stringify(env), traceparents?.[i] ?? undefined)
+    })
   }
 
   /** Puts any text on the bus under a routing key (tests use it for poison messages). */

@@ -35,7 +35,8 @@ export interface HttpAppOptions {
 /**
  * A Hono app with everything a service shares, composed from `./middleware`: request ids,
  * security headers, request logs, problem+json errors (404, 405 with `Allow`), CORS, body limit,
- * health and docs; and, outermost, the request's span and duration metric, with GET /metrics. The service adds its routes, then the app is done: the OpenAPI document is
+ * health and docs; and, outermost, the request's span and duration metric, with GET /metrics. The service adds its
+ * routes, then the app is done: the OpenAPI document is
  * built from them on first request.
  */
 export function createHttpApp(opts: HttpAppOptions): Hono<AppEnv> {

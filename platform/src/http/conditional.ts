@@ -117,8 +117,8 @@ export const conditionalDoc = {
   headers: {
     'If-None-Match': {
       description:
-        'entity tags from earlier answers (comma-separated, weak or strong; compared weakly), or `*`: when one is the ' +
-        'current tag the answer is 304 with no body',
+        'entity tags from earlier answers (comma-separated, weak or strong; compared ' +
+        'weakly), or `*`: when one is the current tag the answer is 304 with no body',
     },
   },
   /** The response headers of the 200. */

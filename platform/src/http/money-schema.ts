@@ -20,7 +20,9 @@ export const MoneyInput = (name = 'price') => {
     v.union([v.number(), v.string()], words),
     // What the OpenAPI document declares (the checks below are not expressible as JSON Schema).
     v.metadata({
-      description: `a decimal number with at most 2 decimal places, greater than 0 and at most ${MONEY_MAX}: a JSON number or a string such as "12.50"`,
+      description:
+        `a decimal number with at most 2 decimal places, greater than 0 ` +
+        `and at most ${MONEY_MAX}: a JSON number or a string such as "12.50"`,
       anyOf: [
         { type: 'number', exclusiveMinimum: 0, maximum: Number(MONEY_MAX) },
         { type: 'string', pattern: DECIMAL },

@@ -47,6 +47,7 @@ export type SpecPart =
     }
   | { readonly kind: 'security'; readonly role?: string }
 
+// biome-ignore lint/suspicious/noExplicitAny: any middleware, whatever its env, path and input
 export function withSpec<M extends MiddlewareHandler<any, any, any>>(mw: M, part: SpecPart): M {
   Object.defineProperty(mw, SPEC, { value: part, enumerable: false })
   return mw

@@ -19,7 +19,8 @@ const fieldErrorSchema: Json = {
 const problemSchema = (extensions: Json): Json => ({
   type: 'object',
   description:
-    'RFC 9457 problem details, with our stable machine-readable `code` and, where they apply, the extension fields below',
+    'RFC 9457 problem details, with our stable machine-readable ' +
+    '`code` and, where they apply, the extension fields below',
   required: ['type', 'title', 'status', 'detail', 'code'],
   properties: {
     type: {
@@ -119,7 +120,8 @@ function schemaConverter(named: Readonly<Record<string, GenericSchema>>) {
     const defs: Partial<Record<Mode, Json>> = {}
     const defsOf = (mode: Mode) => {
       const { definitions: _all, ...rest } = config(mode)
-      return (defs[mode] ??= toJsonSchemaDefs({ ...named }, rest) as Json)
+      defs[mode] ??= toJsonSchemaDefs({ ...named }, rest) as Json
+      return defs[mode]
     }
     const out: Record<string, Json> = {}
     const seen = new Set<string>()
@@ -200,6 +202,7 @@ export const openApiTextOf = (app: object): string | undefined => {
 }
 
 /** Builds the OpenAPI 3.1 document from the metadata that the routes' middlewares carry. */
+// biome-ignore lint/suspicious/noExplicitAny: any Hono app, whatever its env, routes and base path
 export function buildOpenApi(app: Hono<any, any, any>, info: OpenApiInfo): Json {
   const operations = new Map<string, { method: string; path: string; parts: SpecPart[] }>()
   for (const r of app.routes) {
@@ -220,7 +223,8 @@ export function buildOpenApi(app: Hono<any, any, any>, info: OpenApiInfo): Json 
     if (ids.has(doc.operationId)) throw new Error(`operationId ${doc.operationId} is used twice`)
     ids.add(doc.operationId)
     const oaPath = path.replace(/:([A-Za-z_][A-Za-z0-9_]*)/g, '{$1}')
-    ;(paths[oaPath] ??= {})[method] = operation(doc, parts, conv)
+    paths[oaPath] ??= {}
+    paths[oaPath][method] = operation(doc, parts, conv)
   }
   const problemFields = Object.fromEntries(
     Object.entries(info.problemFields ?? {}).map(([k, s]) => [k, conv.convert(s, 'output')]),
@@ -230,7 +234,9 @@ export function buildOpenApi(app: Hono<any, any, any>, info: OpenApiInfo): Json 
     info: {
       title: info.title,
       version: info.version,
-      description: `${info.description}\n\nErrors are RFC 9457 problems (\`application/problem+json\`, schema Problem). A method a path does not have is answered 405 with an \`Allow\` header; an unknown path 404.`,
+      description:
+        `${info.description}\n\nErrors are RFC 9457 problems (\`application/problem+json\`, schema Problem). ` +
+        `A method a path does not have is answered 405 with an \`Allow\` header; an unknown path 404.`,
       contact: { name: 'the shop team' },
       // package.json says "license": "UNLICENSED" (npm's word for: no licence is granted; all rights reserved).
       license: {

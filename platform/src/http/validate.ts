@@ -127,6 +127,7 @@ function validator<S extends v.GenericSchema, T extends Target>(
   read: (c: Context) => Promise<unknown> | unknown,
   what: string,
   form = false,
+  // biome-ignore lint/suspicious/noExplicitAny: usable in a route of any app, whatever its env
 ): MiddlewareHandler<any, string, { in: { [K in T]: v.InferInput<S> }; out: { [K in T]: v.InferOutput<S> } }> {
   return withSpec(
     async (c, next) => {
@@ -163,7 +164,10 @@ export const query = <S extends v.GenericSchema>(schema: S) =>
 
 export const params = <S extends v.GenericSchema>(schema: S) => validator('param', schema, (c) => c.req.param(), 'path')
 
-/** A check for a free-text field (see text.ts): no control characters (with `lineBreaks`, tabs and line breaks are allowed). */
+/**
+ * A check for a free-text field (see text.ts): no control characters (with `lineBreaks`, tabs and line breaks are
+ * allowed).
+ */
 export const noControlChars = (name: string, opts: { lineBreaks?: boolean } = {}) =>
   v.check<string, string>(
     (s) => !hasControlChars(s, opts),
@@ -176,7 +180,9 @@ export const noControlChars = (name: string, opts: { lineBreaks?: boolean } = {}
 /** The largest id a path, query or body may name (15 digits: exact in a JS number, within a Postgres bigint). */
 export const ID_MAX = 999_999_999_999_999
 
-/** A positive integer id (path segment or query value), at most the range of a Postgres bigint we use (int8 safe in JS). */
+/**
+ * A positive integer id (path segment or query value), at most the range of a Postgres bigint we use (int8 safe in JS).
+ */
 export const idString = (name = 'id') =>
   wire(
     v.pipe(

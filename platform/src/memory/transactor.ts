@@ -59,11 +59,16 @@ export class MemoryTransactor {
       }
       try {
         const result = await work(makeTx(events))
-        if (!result.ok) this.state.forEach((s, i) => s.restore(saved[i]))
+        if (!result.ok)
+          this.state.forEach((s, i) => {
+            s.restore(saved[i])
+          })
         else if (staged.length) this.onCommit(staged)
         return result
       } catch (e) {
-        this.state.forEach((s, i) => s.restore(saved[i]))
+        this.state.forEach((s, i) => {
+          s.restore(saved[i])
+        })
         throw e
       }
     }

@@ -97,7 +97,9 @@ export function createMetrics(service: string): ServiceMetrics {
   })
   const consumed = new Counter({
     name: 'messaging_client_consumed_messages_total',
-    help: 'Messages taken from a queue, by queue and outcome: applied, duplicate (already processed), retried, dead_lettered (handler kept failing), refused (invalid, dead-lettered at once).',
+    help:
+      'Messages taken from a queue, by queue and outcome: applied, duplicate (already processed), ' +
+      'retried, dead_lettered (handler kept failing), refused (invalid, dead-lettered at once).',
     labelNames: ['messaging_destination_name', 'outcome'] as const,
     registers,
   })

@@ -154,7 +154,11 @@ export function traceparentOf(span?: Span): string | null {
   if (!tracer) return null
   const ctx = span ? trace.setSpan(ROOT_CONTEXT, span) : context.active()
   const carrier: { traceparent?: string } = {}
-  w3c.inject(ctx, carrier, { set: (c, k, v) => void ((c as Record<string, string>)[k] = v) })
+  w3c.inject(ctx, carrier, {
+    set: (c, k, v) => {
+      ;(c as Record<string, string>)[k] = v
+    },
+  })
   return carrier.traceparent ?? null
 }
 
@@ -185,7 +189,10 @@ export function traced<T extends object>(service: string, core: T): T {
     const name = `${service}.${key}`
     out[key] = (...args: unknown[]) =>
       t.startActiveSpan(name, (span) => {
-        const end = <V>(v: V): V => (span.end(), v)
+        const end = <V>(v: V): V => {
+          span.end()
+          return v
+        }
         const fail = (e: unknown): never => {
           failed(span, e)
           span.end()

@@ -4,7 +4,9 @@ import type { Logger } from '../log.ts'
 import type { PoolStats } from '../observability/metrics.ts'
 import { startEmbeddedPostgres } from './embedded.ts'
 
+// biome-ignore lint/complexity/noBannedTypes: postgres.js's own type for "no custom types", what postgres() returns
 export type Sql = postgres.Sql<{}>
+// biome-ignore lint/complexity/noBannedTypes: postgres.js's own type for "no custom types", what postgres() returns
 export type TxSql = postgres.TransactionSql<{}>
 /** A handle SQL runs on: the pool, or a transaction of it. */
 export type Q = Sql | TxSql

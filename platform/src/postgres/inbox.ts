@@ -5,8 +5,8 @@ import type { Sql, TxSql } from './connect.ts'
 export function postgresInbox(tx: TxSql): Inbox {
   return {
     async claim(eventId, type) {
-      const rows =
-        await tx`insert into inbox (event_id, type) values (${eventId}, ${type}) on conflict do nothing returning event_id`
+      const rows = await tx`insert into inbox (event_id, type) values (${eventId}, ${type}) on conflict do nothing
+          returning event_id`
       if (rows.length === 0) noteDuplicate()
       return rows.length === 1
     },

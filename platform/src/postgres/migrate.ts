@@ -5,7 +5,9 @@ import type { Sql } from './connect.ts'
 
 const FILE = /^(\d+)_([\w-]+)\.sql$/
 
-/** The kernel's own tables (outbox, inbox), numbered from 9001 so they never meet a service's numbers. Always applied. */
+/**
+ * The kernel's own tables (outbox, inbox), numbered from 9001 so they never meet a service's numbers. Always applied.
+ */
 export const MESSAGING_MIGRATIONS = join(import.meta.dir, '..', '..', 'migrations', 'messaging')
 /** The user replica of the consuming services (catalog, order), numbered from 9101. */
 export const USER_REPLICA_MIGRATIONS = join(import.meta.dir, '..', '..', 'migrations', 'user-replica')

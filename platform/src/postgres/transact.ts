@@ -1,6 +1,5 @@
 import type { DomainEvent, Envelope } from '@shop/kernel/event-types'
 import { makeEnvelope } from '@shop/kernel/event-types'
-import { noteDuplicate } from '@shop/kernel/inbox'
 import { SpanKind, inSpan, traceparentOf } from '../observability/tracing.ts'
 import type { Result } from '@shop/kernel/result'
 import type { Sql, TxSql } from './connect.ts'
@@ -20,7 +19,8 @@ function outboxWriter(tx: TxSql, source: Envelope['source'], added: { count: num
   return {
     async add(event, correlationId) {
       const env = makeEnvelope(source, event, correlationId, crypto.randomUUID(), new Date())
-      await tx`insert into outbox (id, type, envelope, traceparent) values (${env.id}, ${env.type}, ${tx.json(env as never)}, ${traceparentOf()})`
+      await tx`insert into outbox (id, type, envelope, traceparent) values (${env.id}, ${env.type},
+        ${tx.json(env as never)}, ${traceparentOf()})`
       added.count++
     },
   }

@@ -41,7 +41,8 @@ export function postgresUserReplica(sql: Sql | TxSql): UserReplica {
             role = coalesce(excluded.role, r.role),
             version = excluded.version,
             deleted = excluded.deleted,
-            tokens_valid_after = case when excluded.deleted then r.tokens_valid_after else excluded.tokens_valid_after end,
+            tokens_valid_after = case when excluded.deleted then r.tokens_valid_after
+              else excluded.tokens_valid_after end,
             updated_at = now()
           where r.version < excluded.version
           returning id

@@ -9,7 +9,7 @@ import type { AuthApplication } from '../../app/application.ts'
 import type { LoggedIn } from '../../app/login.ts'
 import type { Registration } from '../../app/register.ts'
 import type { User } from '../../domain/user.ts'
-import { toProblem, unwrap } from './errors.ts'
+import { unwrap } from './errors.ts'
 import { ctxOf } from '@shop/kernel/app'
 import { LoginBody, RegisterBody, TokenOut, UserOut, VerifyBody, VerifyOut } from './schemas.ts'
 import { userBody, userLookup } from './users-routes.ts'
@@ -48,8 +48,9 @@ export function authRoutes(application: AuthApplication, secret: string, trustPr
     operationId: 'register',
     summary: 'Register a user (role USER)',
     description:
-      'Creates an account with the role USER. Usernames and emails are unique without regard to case. Announced as user.created. ' +
-      'Registrations are limited per client address (REGISTER_MAX_PER_ADDRESS in REGISTER_WINDOW_SECONDS).',
+      'Creates an account with the role USER. Usernames and emails are unique ' +
+      'without regard to case. Announced as user.created. Registrations are limited ' +
+      'per client address (REGISTER_MAX_PER_ADDRESS in REGISTER_WINDOW_SECONDS).',
     responses: { 201: { description: 'the new user', schema: UserOut } },
     errors: {
       409: 'username or email taken (case-insensitive)',
@@ -67,10 +68,12 @@ export function authRoutes(application: AuthApplication, secret: string, trustPr
     operationId: 'login',
     summary: 'Log in with username (or email) and password',
     description:
-      'JSON, or an urlencoded form as in the OAuth2 password flow (the Authorize button of /docs). Each attempt is counted before the password is checked, atomically, ' +
-      'against three limits in a window: per account and client address (LOGIN_MAX_FAILURES), per client address (LOGIN_MAX_FAILURES_PER_ADDRESS) and per account across ' +
-      'addresses (LOGIN_MAX_FAILURES_PER_ACCOUNT); a right password gives its attempt back. Failures from one address never lock the account for another address ' +
-      'below the per-account limit. A password over 72 bytes is wrong credentials.',
+      'JSON, or an urlencoded form as in the OAuth2 password flow (the Authorize button of /docs). Each ' +
+      'attempt is counted before the password is checked, atomically, against three limits in a window: ' +
+      'per account and client address (LOGIN_MAX_FAILURES), per client address ' +
+      '(LOGIN_MAX_FAILURES_PER_ADDRESS) and per account across addresses (LOGIN_MAX_FAILURES_PER_ACCOUNT); ' +
+      'a right password gives its attempt back. Failures from one address never lock the account for ' +
+      'another address below the per-account limit. A password over 72 bytes is wrong credentials.',
     responses: { 200: { description: 'an access token', schema: TokenOut, headers: { 'Cache-Control': 'no-store' } } },
     errors: {
       401: 'wrong credentials (same answer for an unknown user)',
@@ -109,8 +112,9 @@ export function authRoutes(application: AuthApplication, secret: string, trustPr
     operationId: 'logoutAll',
     summary: 'Sign out everywhere',
     description:
-      'Every token of the signed-in user issued before now is refused: by auth at once, by the other services as soon as the user.updated event reaches them ' +
-      '(it carries tokens_valid_after). A new login right after gets a token that works. Changing the password does the same.',
+      'Every token of the signed-in user issued before now is refused: by auth at once, by the other ' +
+      'services as soon as the user.updated event reaches them (it carries tokens_valid_after). A ' +
+      'new login right after gets a token that works. Changing the password does the same.',
     responses: { 204: { description: 'signed out everywhere' } },
   })
   auth.post('/logout-all', logoutAllDoc, signedIn, async (c) => {

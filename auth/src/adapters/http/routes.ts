@@ -21,7 +21,8 @@ export function authHttp(o: AuthHttpOptions): Hono<AppEnv> {
       title: 'shop auth',
       version: '1.0.0',
       description:
-        'Users, login, JWT and roles. Tokens are HS256 JWTs (iss "shop-auth", aud "shop") accepted by every shop service.',
+        'Users, login, JWT and roles. Tokens are HS256 JWTs (iss ' +
+        '"shop-auth", aud "shop") accepted by every shop service.',
       tokenUrl: '/api/v1/auth/login',
       tags: [
         { name: 'auth', description: 'Registering, logging in (a JWT for every shop service) and checking a token' },

@@ -30,14 +30,17 @@ const password = v.pipe(
     minLength: Math.ceil(PASSWORD_MIN_BYTES / 4),
     maxLength: PASSWORD_MAX_BYTES,
     description:
-      `${PASSWORD_MIN_BYTES} to ${PASSWORD_MAX_BYTES} bytes in UTF-8, not characters (bcrypt reads no more than ${PASSWORD_MAX_BYTES} bytes): ` +
-      `a character takes 1 to 4 bytes ("a" 1, "é" 2, "€" 3, most emoji 4), so ${PASSWORD_MAX_BYTES} ASCII characters fit but ${PASSWORD_MAX_BYTES / 3 + 1} "€" do not. ` +
+      `${PASSWORD_MIN_BYTES} to ${PASSWORD_MAX_BYTES} bytes in UTF-8, ` +
+      `not characters (bcrypt reads no more than ${PASSWORD_MAX_BYTES} bytes): ` +
+      `a character takes 1 to 4 bytes ("a" 1, "é" 2, "€" 3, most emoji 4), ` +
+      `so ${PASSWORD_MAX_BYTES} ASCII characters fit but ${PASSWORD_MAX_BYTES / 3 + 1} "€" do not. ` +
       `minLength and maxLength are only the character bounds that follow; the server counts bytes.`,
   }),
   v.check(
     isValidPassword,
     (issue) =>
-      `password must be ${PASSWORD_MIN_BYTES} to ${PASSWORD_MAX_BYTES} bytes in UTF-8 (not characters: "é" takes 2 bytes, "€" 3); this one is ${passwordBytes(String(issue.input))} bytes`,
+      `password must be ${PASSWORD_MIN_BYTES} to ${PASSWORD_MAX_BYTES} bytes in UTF-8 (not characters: ` +
+      `"é" takes 2 bytes, "€" 3); this one is ${passwordBytes(String(issue.input))} bytes`,
   ),
 )
 const fullName = v.nullable(

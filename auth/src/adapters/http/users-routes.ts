@@ -84,7 +84,8 @@ export function usersRoutes(application: AuthApplication, secret: string): Hono<
     operationId: 'updateMe',
     summary: 'Update the signed-in user',
     description:
-      'Any of username, email, full_name, password. Changing the password needs the right current_password. role and other fields are ignored.',
+      'Any of username, email, full_name, password. Changing the password ' +
+      'needs the right current_password. role and other fields are ignored.',
     responses: { 200: { description: 'the updated user', schema: UserOut } },
     errors: { 403: 'current_password is wrong', 409: 'username or email taken' },
   })
@@ -97,7 +98,8 @@ export function usersRoutes(application: AuthApplication, secret: string): Hono<
     operationId: 'listUsers',
     summary: 'List users (admin), oldest first',
     description:
-      'Every account, oldest first, a page at a time: `X-Total-Count` counts them all, `Link` points to the next and previous pages.',
+      'Every account, oldest first, a page at a time: `X-Total-Count` ' +
+      'counts them all, `Link` points to the next and previous pages.',
     responses: { 200: { description: 'a page of users', schema: v.array(UserOut), headers: pageHeadersDoc } },
   })
   users.get('/', listDoc, admin, query(v.object(pageEntries)), async (c) => {
@@ -109,7 +111,8 @@ export function usersRoutes(application: AuthApplication, secret: string): Hono<
     operationId: 'changeRole',
     summary: "Change a user's role (admin)",
     description:
-      'Sets the role to USER or ADMIN. Announced as user.updated: every service applies the new role to tokens already issued.',
+      'Sets the role to USER or ADMIN. Announced as user.updated: ' +
+      'every service applies the new role to tokens already issued.',
     responses: { 200: { description: 'the updated user', schema: UserOut } },
     errors: { 404: 'no such user' },
   })
@@ -122,7 +125,8 @@ export function usersRoutes(application: AuthApplication, secret: string): Hono<
     operationId: 'deleteUser',
     summary: 'Delete a user (admin)',
     description:
-      "Other services learn of it from the user.deleted event: the user's tokens stop working everywhere and their open orders are cancelled.",
+      "Other services learn of it from the user.deleted event: the user's " +
+      'tokens stop working everywhere and their open orders are cancelled.',
     responses: { 204: { description: 'deleted' } },
     errors: { 404: 'no such user', 409: 'an admin cannot delete their own account' },
   })

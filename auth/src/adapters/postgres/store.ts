@@ -54,8 +54,10 @@ function postgresUsers(sql: Q): Users {
     async insert(u): Promise<Result<User, Conflict>> {
       // "on conflict do nothing" keeps the transaction usable; we then tell which value was taken.
       const rows = await sql<Row[]>`
-        insert into users (id, username, email, full_name, role, password_hash, created_at, updated_at, version, tokens_valid_after)
-        values (${u.id}, ${u.username}, ${u.email}, ${u.fullName}, ${u.role}, ${u.passwordHash}, ${u.createdAt}, ${u.updatedAt}, ${u.version}, ${u.tokensValidAfter})
+        insert into users (id, username, email, full_name, role, password_hash, created_at, updated_at, version,
+          tokens_valid_after)
+        values (${u.id}, ${u.username}, ${u.email}, ${u.fullName}, ${u.role}, ${u.passwordHash}, ${u.createdAt},
+          ${u.updatedAt}, ${u.version}, ${u.tokensValidAfter})
         on conflict do nothing
         returning *`
       if (rows[0]) return ok(toUser(rows[0]))
@@ -73,7 +75,8 @@ function postgresUsers(sql: Q): Users {
       const run = async (q: Q) =>
         q<Row[]>`
           update users set username = ${u.username}, email = ${u.email}, full_name = ${u.fullName}, role = ${u.role},
-            password_hash = ${u.passwordHash}, updated_at = ${u.updatedAt}, version = ${u.version}, tokens_valid_after = ${u.tokensValidAfter}
+            password_hash = ${u.passwordHash}, updated_at = ${u.updatedAt}, version = ${u.version},
+              tokens_valid_after = ${u.tokensValidAfter}
           where id = ${u.id}
           returning *`
       try {
@@ -118,7 +121,8 @@ function postgresThrottle(sql: Sql): LoginThrottle {
       if (limits.length) {
         await sql`
           update login_failures f set failures = greatest(f.failures - 1, 0)
-          from unnest(${sql.array(limits.map((l) => l.key))}::text[], ${sql.array(limits.map((l) => l.windowSeconds))}::integer[]) as k(key, win)
+          from unnest(${sql.array(limits.map((l) => l.key))}::text[],
+            ${sql.array(limits.map((l) => l.windowSeconds))}::integer[]) as k(key, win)
           where f.key = k.key and f.window_start + make_interval(secs => k.win) > ${now}`
       }
       if (forget.length) await sql`delete from login_failures where key in ${sql(forget as string[])}`

@@ -64,13 +64,13 @@ export function categoryRoutes(
       operationId: 'listCategories',
       summary: 'List categories, depth-first',
       description:
-        'Flat (default): every category in depth-first order, each parent right before its subtree, siblings by name ' +
-        '(case-insensitive, then code point order); `limit`/`offset` page over that list and X-Total-Count counts all of it. ' +
-        'With `parent_id`: only the subtree strictly below that category (itself excluded), in the same order; an unknown ' +
-        '`parent_id` gives an empty list. ' +
-        'With `tree=true`: an array of top categories (the roots, or the children of `parent_id`), each with nested `children` ' +
-        'arrays down to the leaves (a leaf has `children: []`); then `limit`/`offset` page over the top categories and ' +
-        'X-Total-Count counts them. ' +
+        'Flat (default): every category in depth-first order, each parent right before its subtree, ' +
+        'siblings by name (case-insensitive, then code point order); `limit`/`offset` page over ' +
+        'that list and X-Total-Count counts all of it. With `parent_id`: only the subtree strictly ' +
+        'below that category (itself excluded), in the same order; an unknown `parent_id` gives an ' +
+        'empty list. With `tree=true`: an array of top categories (the roots, or the children of ' +
+        '`parent_id`), each with nested `children` arrays down to the leaves (a leaf has `children: ' +
+        '[]`); then `limit`/`offset` page over the top categories and X-Total-Count counts them. ' +
         CATEGORY_LIST_TAGS,
       tags,
       headers: conditionalDoc.headers,
@@ -107,7 +107,9 @@ export function categoryRoutes(
     describeRoute({
       operationId: 'getCategory',
       summary: 'One category with its path',
-      description: `\`path\` lists the ancestors, root first, each \`{id, name, level}\`; the category itself is not in it (a root has \`path: []\`). ${ONE_TAG}`,
+      description:
+        `\`path\` lists the ancestors, root first, each \`{id, name, level}\`; ` +
+        `the category itself is not in it (a root has \`path: []\`). ${ONE_TAG}`,
       tags,
       headers: conditionalDoc.headers,
       responses: {
@@ -133,14 +135,17 @@ export function categoryRoutes(
       operationId: 'updateCategory',
       summary: 'Rename, describe or move a category (admin)',
       description:
-        'Any of `name`, `description`, `parent_id`. A new `parent_id` moves the category with its whole subtree, and every ' +
-        'level in it is recomputed; `parent_id: null` makes it a root. Moving it under itself or any of its descendants is 409. ' +
-        'Descendants whose level changes get a new `updated_at`. An empty body changes nothing and returns the category.',
+        'Any of `name`, `description`, `parent_id`. A new `parent_id` moves the category with ' +
+        'its whole subtree, and every level in it is recomputed; `parent_id: null` makes it a ' +
+        'root. Moving it under itself or any of its descendants is 409. Descendants whose level ' +
+        'changes get a new `updated_at`. An empty body changes nothing and returns the category.',
       tags,
       responses: { 200: { description: 'the updated category', schema: CategoryOut } },
       errors: {
         404: 'no such category',
-        409: 'a sibling (at the destination) already has that name, or the move is into its own subtree (code CATEGORY_CYCLE)',
+        409:
+          'a sibling (at the destination) already has that name, or ' +
+          'the move is into its own subtree (code CATEGORY_CYCLE)',
         422: 'invalid, or `parent_id` names no category (code UNKNOWN_PARENT)',
       },
     }),

@@ -25,8 +25,9 @@ export function catalogHttp(o: CatalogHttpOptions): Hono<AppEnv> {
       title: 'shop catalog',
       version: '1.0.0',
       description:
-        'Products and a category tree of any depth. Reads are public; writes need an ADMIN token from the auth service. ' +
-        'Product changes are announced as product.* events; stock is reserved and released in answer to order events.',
+        'Products and a category tree of any depth. Reads are public; writes need ' +
+        'an ADMIN token from the auth service. Product changes are announced as ' +
+        'product.* events; stock is reserved and released in answer to order events.',
       tokenUrl: o.tokenUrl ?? 'http://localhost:8000/api/v1/auth/login',
       tags: [
         {

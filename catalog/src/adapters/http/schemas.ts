@@ -25,7 +25,8 @@ const description = v.nullable(
     v.trim(),
     v.check(
       isValidDescription,
-      `description must be at most ${DESCRIPTION_MAX} characters, without control characters other than tabs and line breaks`,
+      `description must be at most ${DESCRIPTION_MAX} characters, ` +
+        `without control characters other than tabs and line breaks`,
     ),
   ),
 )
@@ -89,6 +90,7 @@ export const ProductListQuery = v.pipe(
         v.string('q must be given once'),
         v.maxLength(Q_MAX, `q must be at most ${Q_MAX} characters`),
         // Postgres text cannot hold NUL; no one searches for control characters.
+        // biome-ignore lint/suspicious/noControlCharactersInRegex: it finds control characters, to reject them
         v.check((s) => !/[\u0000-\u001f\u007f]/.test(s), 'q must not contain control characters'),
         v.trim(),
       ),

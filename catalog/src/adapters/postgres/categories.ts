@@ -66,7 +66,8 @@ export function postgresCategoryReads(sql: Q): CategoryReads {
     async forest(scope: CategoryScope, page: Page): Promise<Paged<Category>> {
       const rows = await sql<(CategoryRow & { total: number })[]>`
         with recursive page as (
-          select ${prefixed}, c.name_key from categories c where ${tops(scope)} order by c.name_key limit ${page.limit} offset ${page.offset}
+          select ${prefixed}, c.name_key from categories c where ${tops(scope)} order by c.name_key
+            limit ${page.limit} offset ${page.offset}
         ), tree as (
           select ${columns}, array[name_key] as keys from page
           union all
@@ -164,12 +165,14 @@ export function postgresCategories(tx: TxSql): Categories {
                 ${
                   seen
                     ? tx`when exists (select 1 from categories where id = ${c.id} and (name, description, parent_id)
-                                 is distinct from (${seen.name}::text, ${seen.description}::text, ${seen.parentId}::bigint)) then 'stale'`
+                                 is distinct from (${seen.name}::text, ${seen.description}::text,
+                                   ${seen.parentId}::bigint)) then 'stale'`
                     : tx``
                 }
                 when ${parent}::bigint is not null and not exists (select 1 from up) then 'no-parent'
                 when exists (select 1 from up where up.id = ${c.id}) then 'cycle'
-                when exists (select 1 from categories s where ${parent === null ? tx`s.parent_id is null` : tx`s.parent_id = ${parent}`}
+                when exists (select 1 from categories s
+                  where ${parent === null ? tx`s.parent_id is null` : tx`s.parent_id = ${parent}`}
                              and s.name_key = ${key} and s.id <> ${c.id}) then 'taken'
                 else 'ok' end as verdict
             ), changed as (

@@ -41,7 +41,8 @@ const containsPattern = (s: string): string => `%${s.replace(/[\\%_]/g, '\\$&')}
  * category alone), read in the same statement (same snapshot) as the page.
  */
 export function postgresProductReads(sql: Q, genericPlans: Q = sql): ProductReads {
-  const columns = sql`p.id, p.name, p.name_key, p.description, p.price, p.stock, p.category_id, p.created_at, p.updated_at, p.version`
+  const columns = sql`p.id, p.name, p.name_key, p.description, p.price, p.stock, p.category_id, p.created_at,
+    p.updated_at, p.version`
 
   const subtree = (f: ProductFilter) => f.categoryId !== undefined && f.includeSubcategories !== false
 
@@ -57,16 +58,23 @@ export function postgresProductReads(sql: Q, genericPlans: Q = sql): ProductRead
     ${f.minPrice !== undefined ? sql`and p.price >= ${f.minPrice}::numeric` : sql``}
     ${f.maxPrice !== undefined ? sql`and p.price <= ${f.maxPrice}::numeric` : sql``}
     ${f.inStock === true ? sql`and p.stock > 0` : f.inStock === false ? sql`and p.stock = 0` : sql``}
-    ${f.q ? sql`and (p.name ilike ${containsPattern(f.q)} escape '\\' or p.description ilike ${containsPattern(f.q)} escape '\\')` : sql``}`
+    ${
+      f.q
+        ? sql`and (p.name ilike ${containsPattern(f.q)} escape '\\'
+      or p.description ilike ${containsPattern(f.q)} escape '\\')`
+        : sql``
+    }`
 
   // Only the category narrows the products: their number is in category_product_counts.
   const countsSuffice = (f: ProductFilter) =>
     f.minPrice === undefined && f.maxPrice === undefined && f.inStock === undefined && !f.q
 
   // Every product: the roots' subtree counts (a handful of rows).
-  const everything = sql`(select coalesce(sum(n.subtree), 0) from category_product_counts n join categories r on r.id = n.category_id where r.parent_id is null)`
+  const everything = sql`(select coalesce(sum(n.subtree), 0) from category_product_counts n join categories r
+    on r.id = n.category_id where r.parent_id is null)`
   const scopeCount = (f: ProductFilter) =>
-    sql`coalesce((select ${subtree(f) ? sql`n.subtree` : sql`n.products`} from category_product_counts n where n.category_id = ${f.categoryId!}), 0)`
+    sql`coalesce((select ${subtree(f) ? sql`n.subtree` : sql`n.products`} from category_product_counts n
+      where n.category_id = ${f.categoryId!}), 0)`
 
   // Each order ends with the id so that pages never overlap; a descending sort is the exact reverse.
   const orderBy = (s: ProductSort) =>
@@ -88,7 +96,8 @@ export function postgresProductReads(sql: Q, genericPlans: Q = sql): ProductRead
   const withCategory = (page: Fragment, total: Fragment, sort: ProductSort) => sql`
     select p.id, p.name, p.description, p.price, p.stock, p.category_id, p.created_at, p.updated_at, p.version,
       c.name as category_name, c.level as category_level, ${total}::int as total,
-      case when row_number() over () = 1 then (select v.epoch::text || ' ' || v.products || ' ' || v.categories from catalog_version v) end as versions
+      case when row_number() over () = 1 then (select v.epoch::text || ' ' || v.products || ' ' || v.categories
+        from catalog_version v) end as versions
     from (${page}) p cross join lateral (select c.name, c.level from categories c where c.id = p.category_id offset 0) c
     order by ${orderBy(sort)}`
 
@@ -119,7 +128,8 @@ export function postgresProductReads(sql: Q, genericPlans: Q = sql): ProductRead
   const filtered = (f: ProductFilter, page: Page, sort: ProductSort) =>
     sql<ListedRow[]>`
       ${withCategory(
-        sql`select ${columns} from products p ${where(f)} order by ${orderBy(sort)} limit ${page.limit} offset ${page.offset}`,
+        sql`select ${columns} from products p ${where(f)} order by ${orderBy(sort)}
+          limit ${page.limit} offset ${page.offset}`,
         sql`(select count(*) from products p ${where(f)})`,
         sort,
       )}`
@@ -148,7 +158,8 @@ export function postgresProductReads(sql: Q, genericPlans: Q = sql): ProductRead
         : !countsSuffice(f)
           ? filtered(f, page, sort)
           : sql<ListedRow[]>`${withCategory(
-              sql`select ${columns} from products p order by ${orderBy(sort)} limit ${page.limit} offset ${page.offset}`,
+              sql`select ${columns} from products p order by ${orderBy(sort)}
+                limit ${page.limit} offset ${page.offset}`,
               everything,
               sort,
             )}`)
@@ -157,7 +168,8 @@ export function postgresProductReads(sql: Q, genericPlans: Q = sql): ProductRead
         return { items: rows.map(toProduct), total: rows[0].total, asOf: parseVersions(versions) }
       // An empty page (none match, or past the last page) has no row to carry the total and the counters.
       const [count] = await sql<{ n: number; versions: string }[]>`
-        select ${total(f)}::int as n, v.epoch::text || ' ' || v.products || ' ' || v.categories as versions from catalog_version v`
+        select ${total(f)}::int as n, v.epoch::text || ' ' || v.products || ' ' || v.categories as versions
+          from catalog_version v`
       if (!count) throw new Error('catalog_version has no row: the migrations did not run')
       return { items: [], total: count.n, asOf: parseVersions(count.versions) }
     },
@@ -187,7 +199,8 @@ export function postgresProducts(tx: TxSql): Products {
     with lines as (
       select * from unnest(${ids(lines)}::bigint[], ${quantities(lines)}::int[]) as l(id, quantity)
     ), changed as (
-      update products p set stock = p.stock + ${sign}::int * lines.quantity, version = p.version + 1, updated_at = ${now}
+      update products p set stock = p.stock + ${sign}::int * lines.quantity, version = p.version + 1,
+        updated_at = ${now}
       from lines
       where p.id = lines.id and p.stock + ${sign}::int * lines.quantity >= 0
       returning p.id, p.name, p.description, p.price, p.stock, p.category_id, p.created_at, p.updated_at, p.version
@@ -225,7 +238,8 @@ export function postgresProducts(tx: TxSql): Products {
           select id, name, level from categories where id = ${p.categoryId} for key share
         ), inserted as (
           insert into products (name, name_key, description, price, stock, category_id, created_at, updated_at, version)
-          select ${p.name}, ${nameKey(p.name)}, ${p.description}, ${p.price}::numeric, ${p.stock}, cat.id, ${p.now}, ${p.now}, 1
+          select ${p.name}, ${nameKey(p.name)}, ${p.description}, ${p.price}::numeric, ${p.stock}, cat.id, ${p.now},
+            ${p.now}, 1
           from cat
           returning id, name, description, price, stock, category_id, created_at, updated_at, version
         )
@@ -242,10 +256,12 @@ export function postgresProducts(tx: TxSql): Products {
           select id, name, level from categories where id = ${p.categoryId} for key share
         ), updated as (
           update products set name = ${p.name}, name_key = ${nameKey(p.name)}, description = ${p.description},
-            price = ${p.price}::numeric, stock = ${p.stock}, category_id = cat.id, updated_at = ${p.updatedAt}, version = ${p.version}
+            price = ${p.price}::numeric, stock = ${p.stock}, category_id = cat.id, updated_at = ${p.updatedAt},
+              version = ${p.version}
           from cat
           where products.id = ${p.id}
-          returning products.id, products.name, products.description, products.price, products.stock, products.category_id,
+          returning products.id, products.name, products.description, products.price, products.stock,
+            products.category_id,
             products.created_at, products.updated_at, products.version
         )
         select updated.*, cat.name as category_name, cat.level as category_level from updated, cat`,

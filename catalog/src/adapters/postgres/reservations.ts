@@ -32,7 +32,8 @@ export function postgresReservations(tx: TxSql): Reservations {
       // a new round when the last one ended, nothing while the stock is reserved.
       const rows = await tx`
         insert into stock_reservations as s (order_id, status, items, reason, product_ids, created_at, updated_at)
-        values (${r.orderId}, ${r.status}, ${tx.json(items(r.lines))}, ${r.reason}, ${tx.json([...r.productIds])}, ${r.createdAt}, ${r.updatedAt})
+        values (${r.orderId}, ${r.status}, ${tx.json(items(r.lines))}, ${r.reason}, ${tx.json([...r.productIds])},
+          ${r.createdAt}, ${r.updatedAt})
         on conflict (order_id) do update set
           status = excluded.status, items = excluded.items, reason = excluded.reason,
           product_ids = excluded.product_ids, updated_at = excluded.updated_at
@@ -48,7 +49,8 @@ export function postgresReservations(tx: TxSql): Reservations {
 
     async reject(orderId, why, now) {
       await tx`
-        update stock_reservations set status = 'rejected', reason = ${why.reason}, product_ids = ${tx.json([...why.productIds])}, updated_at = ${now}
+        update stock_reservations set status = 'rejected', reason = ${why.reason},
+          product_ids = ${tx.json([...why.productIds])}, updated_at = ${now}
         where order_id = ${orderId}`
     },
 

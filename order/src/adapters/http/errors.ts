@@ -33,7 +33,8 @@ export function toProblem(e: OrderError): HttpProblem {
     case 'QuantityOutOfRange':
       return invalidBody(
         'items',
-        `the lines for product ${e.productId} add up to ${e.quantity}; a product's quantity must be ${MIN_QUANTITY} to ${MAX_QUANTITY}`,
+        `the lines for product ${e.productId} add up to ${e.quantity}; ` +
+          `a product's quantity must be ${MIN_QUANTITY} to ${MAX_QUANTITY}`,
       )
     case 'StatusWithEdits':
       return invalidBody('status', 'status cannot change in the same request as items or shipping_address')

@@ -84,7 +84,10 @@ export function orderRoutes({ application: { commands, queries }, signedIn }: Re
       },
       errors: {
         409: 'the order first created with this Idempotency-Key has since been deleted (IDEMPOTENT_ORDER_DELETED)',
-        422: 'invalid body or Idempotency-Key; empty items, quantity (also after merging) outside 1..1000, more than 100 lines; unknown or deleted products (UNKNOWN_PRODUCTS, ids in `product_ids`); Idempotency-Key reused with another body (IDEMPOTENCY_KEY_REUSED)',
+        422:
+          'invalid body or Idempotency-Key; empty items, quantity (also after merging) outside ' +
+          '1..1000, more than 100 lines; unknown or deleted products (UNKNOWN_PRODUCTS, ids in ' +
+          '`product_ids`); Idempotency-Key reused with another body (IDEMPOTENCY_KEY_REUSED)',
       },
     }),
     signedIn,
@@ -118,7 +121,8 @@ export function orderRoutes({ application: { commands, queries }, signedIn }: Re
       operationId: 'getOrder',
       summary: 'One order (owner or admin)',
       description:
-        "The order with its lines (name and unit price as they were when written), totals and status. Another user's order is 404, as if it did not exist.",
+        'The order with its lines (name and unit price as they were when written), ' +
+        "totals and status. Another user's order is 404, as if it did not exist.",
       tags,
       responses: { 200: { description: 'the order', schema: OrderOut } },
       errors: { 404: 'no such order, or it is not yours' },
@@ -155,10 +159,17 @@ export function orderRoutes({ application: { commands, queries }, signedIn }: Re
       tags,
       responses: { 200: { description: 'the order after the change', schema: OrderOut } },
       errors: {
-        403: "a request for what the caller may not change, refused as a whole (nothing changes): a status other than cancelled from a USER (STATUS_CHANGE_FORBIDDEN, the status in `to`), items or shipping_address from an ADMIN on someone else's order (ORDER_EDIT_FORBIDDEN, the parts in `fields`)",
+        403:
+          'a request for what the caller may not change, refused as a whole (nothing changes): a status other ' +
+          'than cancelled from a USER (STATUS_CHANGE_FORBIDDEN, the status in `to`), items or shipping_address ' +
+          "from an ADMIN on someone else's order (ORDER_EDIT_FORBIDDEN, the parts in `fields`)",
         404: 'no such order, or it is not yours',
-        409: 'not editable (ORDER_NOT_EDITABLE: items or shipping_address of an order that is no longer pending) or transition not allowed (TRANSITION_NOT_ALLOWED)',
-        422: 'invalid body; status together with items or shipping_address; unknown or deleted products (UNKNOWN_PRODUCTS, ids in `product_ids`)',
+        409:
+          'not editable (ORDER_NOT_EDITABLE: items or shipping_address of an order that ' +
+          'is no longer pending) or transition not allowed (TRANSITION_NOT_ALLOWED)',
+        422:
+          'invalid body; status together with items or shipping_address; ' +
+          'unknown or deleted products (UNKNOWN_PRODUCTS, ids in `product_ids`)',
       },
     }),
     signedIn,

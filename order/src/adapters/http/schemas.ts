@@ -25,7 +25,8 @@ const ShippingAddress = v.nullable(
     v.metadata({
       minLength: 1,
       maxLength: SHIPPING_ADDRESS_MAX,
-      description: `1 to ${SHIPPING_ADDRESS_MAX} characters after trimming; line breaks allowed, no other control characters`,
+      description:
+        `1 to ${SHIPPING_ADDRESS_MAX} characters after trimming; ` + `line breaks allowed, no other control characters`,
     }),
     v.trim(),
     v.minLength(1, 'shipping_address must not be blank (send null for none)'),

@@ -18,7 +18,8 @@ export function postgresHistory(sql: Q): History {
   return {
     async add(c: StatusChange) {
       await sql`
-        insert into order_status_history (order_id, from_status, to_status, actor, changed_by, reason, product_ids, changed_at)
+        insert into order_status_history (order_id, from_status, to_status, actor, changed_by, reason, product_ids,
+          changed_at)
         values (${c.orderId}, ${c.from}, ${c.to}, ${c.actor}, ${c.by}, ${c.reason},
           ${c.productIds === null ? null : sql.json([...c.productIds])}, ${c.at})`
     },

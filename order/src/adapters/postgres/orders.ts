@@ -66,9 +66,8 @@ export function postgresOrders(sql: Q): Orders {
         ${filter.userId !== undefined ? sql`and o.user_id = ${filter.userId}` : sql``}
         ${filter.status !== undefined ? sql`and o.status = ${filter.status}` : sql``}`
       const [items, [count]] = await Promise.all([
-        sql<
-          OrderRow[]
-        >`${selectOrders(sql)} ${where} order by o.created_at desc, o.id desc limit ${page.limit} offset ${page.offset}`,
+        sql<OrderRow[]>`${selectOrders(sql)} ${where} order by o.created_at desc, o.id desc
+          limit ${page.limit} offset ${page.offset}`,
         sql<{ n: number }[]>`select count(*)::int as n from orders o ${where}`,
       ])
       return { items: items.map(toOrder), total: count?.n ?? 0 }
@@ -85,13 +84,16 @@ export function postgresOrders(sql: Q): Orders {
       const [row] = await sql<{ id: number }[]>`
         with o as (
           insert into orders (user_id, status, total, total_quantity, shipping_address, created_at, updated_at)
-          values (${o.userId}, ${o.status}, ${o.total}, ${o.totalQuantity}, ${o.shippingAddress}, ${o.createdAt}, ${o.updatedAt})
+          values (${o.userId}, ${o.status}, ${o.total}, ${o.totalQuantity}, ${o.shippingAddress}, ${o.createdAt},
+            ${o.updatedAt})
           returning id
         ), lines as (
           insert into order_items (order_id, line_no, product_id, name, unit_price, quantity, line_total)
           select o.id, l.line_no, l.product_id, l.name, l.unit_price, l.quantity, l.line_total
-          from o, unnest(${l.map((_, i) => i + 1)}::smallint[], ${l.map((x) => x.productId)}::bigint[], ${l.map((x) => x.name)}::text[],
-                         ${l.map((x) => x.unitPrice)}::numeric[], ${l.map((x) => x.quantity)}::int[], ${l.map((x) => x.lineTotal)}::numeric[])
+          from o, unnest(${l.map((_, i) => i + 1)}::smallint[], ${l.map((x) => x.productId)}::bigint[],
+            ${l.map((x) => x.name)}::text[],
+                         ${l.map((x) => x.unitPrice)}::numeric[], ${l.map((x) => x.quantity)}::int[],
+                           ${l.map((x) => x.lineTotal)}::numeric[])
             as l(line_no, product_id, name, unit_price, quantity, line_total)
         )
         select id from o`

@@ -18,7 +18,8 @@ export function postgresReservations(sql: Q): Reservations {
     },
     async put(r) {
       await sql`
-        insert into reservations (order_id, state, items) values (${r.orderId}, ${r.state}, ${sql.json(r.items as never)})
+        insert into reservations (order_id, state, items) values (${r.orderId}, ${r.state},
+          ${sql.json(r.items as never)})
         on conflict (order_id) do update set state = excluded.state, items = excluded.items, updated_at = now()`
     },
     async remove(orderId) {

@@ -23,6 +23,7 @@ const asset = (file: string, type: string) =>
  * icons); `/favicon.ico`, Swagger UI's icon, for a browser that asks for it (no 404 in its console).
  * Mounted at `/`.
  */
+// biome-ignore lint/suspicious/noExplicitAny: any Hono app, whatever its env, routes and base path
 export function docs(documented: Hono<any, any, any>, info: OpenApiInfo): Hono<AppEnv> {
   const app = new Hono<AppEnv>()
   let document: string | undefined

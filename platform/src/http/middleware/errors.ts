@@ -39,6 +39,7 @@ export function catchNonErrors(log: Logger): MiddlewareHandler<AppEnv> {
 }
 
 /** No route matched: 405 with `Allow` when the path exists under other methods, else 404. */
+// biome-ignore lint/suspicious/noExplicitAny: any Hono app, whatever its env, routes and base path
 export function notFoundOrNotAllowed(app: Hono<any, any, any>): NotFoundHandler<AppEnv> {
   let allowed: ((path: string) => string[]) | undefined
   return (c) => {
@@ -59,6 +60,7 @@ export function notFoundOrNotAllowed(app: Hono<any, any, any>): NotFoundHandler<
 }
 
 /** Which methods would have matched a path. Built once, on the first miss, from the registered routes. */
+// biome-ignore lint/suspicious/noExplicitAny: any Hono app, whatever its env, routes and base path
 function methodIndex(app: Hono<any, any, any>): (path: string) => string[] {
   const routes = app.routes
     .filter((r) => r.method !== 'ALL')

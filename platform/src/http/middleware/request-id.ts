@@ -2,7 +2,7 @@ import type { MiddlewareHandler } from 'hono'
 import type { Logger } from '../../log.ts'
 import type { AppEnv } from '../env.ts'
 
-const REQUEST_ID = /^[A-Za-z0-9._:@\-]{1,128}$/
+const REQUEST_ID = /^[A-Za-z0-9._:@-]{1,128}$/
 
 /**
  * Gives every request an id: the caller's `X-Request-Id` when it looks like one, else a new UUID.

@@ -64,6 +64,7 @@ export interface MetricsEndpoint {
 }
 
 /** GET /metrics in the Prometheus text format; with a token, 401 without the right bearer. */
+// biome-ignore lint/suspicious/noExplicitAny: any Hono app, whatever its env, routes and base path
 export function serveMetrics(app: Hono<any, any, any>, o: MetricsEndpoint): void {
   const expected = o.token ? Buffer.from(`Bearer ${o.token}`) : undefined
   app.get('/metrics', async (c) => {
