@@ -4,7 +4,7 @@ export PATH := $(HOME)/.bun/bin:$(PATH)
 TEST_TIMEOUT ?= 60000
 
 .PHONY: install dev start reset migrate broker seed test test-faults typecheck lint chromium bench up down
-.PHONY: docker-engine client
+.PHONY: docker-engine client k8s
 
 ## install: bun (from the npm registry when missing) and the dependencies, from the lock file
 install:
@@ -81,6 +81,17 @@ up: docker-engine
 ## down: stop and remove the compose stack's containers (the data and log volumes are kept)
 down: docker-engine
 	docker compose down
+
+## k8s: render the Kubernetes manifests of both overlays (kubectl kustomize deploy/k8s/overlays/dev and ha) into
+## deploy/k8s/build/dev.yaml and ha.yaml, after checking the generated broker objects are up to date
+K8S_BUILD ?= deploy/k8s/build
+k8s: install
+	bun scripts/k8s-broker.ts --check
+	@mkdir -p $(K8S_BUILD)
+	kubectl kustomize deploy/k8s/overlays/dev > $(K8S_BUILD)/dev.yaml
+	kubectl kustomize deploy/k8s/overlays/ha > $(K8S_BUILD)/ha.yaml
+	@echo "k8s: $(K8S_BUILD)/dev.yaml and $(K8S_BUILD)/ha.yaml"
+	@echo "  (kubectl apply -f one of them, or kubectl apply -k deploy/k8s/overlays/<overlay>)"
 
 docker-engine:
 	@docker info >/dev/null 2>&1 || { \

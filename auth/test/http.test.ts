@@ -544,6 +544,7 @@ describe('conventions', () => {
   })
   test('health, readiness, openapi and docs', async () => {
     expect((await t.req('GET', '/health')).body).toEqual({ status: 'ok' })
+    expect((await t.req('GET', '/health/live')).body).toEqual({ status: 'ok' })
     expect((await t.req('GET', '/health/ready')).status).toBe(200)
     const doc = await t.req('GET', '/openapi.json')
     expect(doc.body.openapi).toBe('3.1.0')

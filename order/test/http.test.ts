@@ -920,6 +920,7 @@ describe('conventions', () => {
     const t = orderTestApp()
     const u = await t.user()
     expect((await t.req('GET', '/health')).body).toEqual({ status: 'ok' })
+    expect((await t.req('GET', '/health/live')).body).toEqual({ status: 'ok' })
     expectProblem(await t.req('GET', '/api/v1/nope'), 404, 'NOT_FOUND')
     const r = await t.req('PATCH', '/api/v1/update_order/1', { token: u.token })
     expectProblem(r, 405, 'METHOD_NOT_ALLOWED')

@@ -8,12 +8,15 @@ export type ReadyChecks = Readonly<Record<string, () => Promise<unknown>>>
 const CHECK_TIMEOUT_MS = 2000
 
 /**
- * `/health` (the process answers) and `/health/ready` (every check passes within 2 s; else 503 in
+ * `/health` (the process answers), `/health/live` (liveness: the event loop runs, so the process
+ * answers; it never looks at the database or the broker, whose outage is readiness' business, not
+ * a reason to restart) and `/health/ready` (every check passes within 2 s; else 503 in
  * problem+json with a `checks` object naming what is down). Mounted at `/health`.
  */
 export function health(ready: ReadyChecks = {}): Hono<AppEnv> {
   const app = new Hono<AppEnv>()
   app.get('/', (c) => c.json({ status: 'ok' }))
+  app.get('/live', (c) => c.json({ status: 'ok' }))
   app.get('/ready', async (c) => {
     const checks: Record<string, 'up' | 'down'> = {}
     await Promise.all(

@@ -1,0 +1,42 @@
+import { describe, expect, test } from 'bun:test'
+import { createHttpApp } from '../src/http/app.ts'
+import { silentLogger } from '../src/log.ts'
+import { call } from '../testing/http.ts'
+
+/** An app as boot builds it, with the readiness checks given (the database's and the broker's stand-ins). */
+const appWith = (ready: Record<string, () => Promise<unknown>>) =>
+  createHttpApp({
+    service: 'svc',
+    log: silentLogger,
+    bodyLimit: 1000,
+    ready,
+    docs: { title: 't', version: '1', description: '', tokenUrl: '/x' },
+  })
+
+describe('health', () => {
+  test('/health/live answers 200 {status: ok} while the process runs, whatever its dependencies say', async () => {
+    const app = appWith({ database: () => Promise.reject(new Error('connection refused')), broker: async () => {} })
+    const live = await call(app, 'GET', '/health/live')
+    expect(live.status).toBe(200)
+    expect(live.body).toEqual({ status: 'ok' })
+    // the same process is not ready: the database is down (readiness), which is no reason to restart it (liveness)
+    const ready = await call(app, 'GET', '/health/ready')
+    expect(ready.status).toBe(503)
+    expect(ready.body.checks).toEqual({ database: 'down', broker: 'up' })
+  })
+
+  test('/health/live does not wait for a readiness check that hangs', async () => {
+    const app = appWith({ database: () => new Promise(() => {}) })
+    const started = performance.now()
+    expect((await call(app, 'GET', '/health/live')).status).toBe(200)
+    expect(performance.now() - started).toBeLessThan(500)
+  })
+
+  test('/health stays as it was; /health/live takes GET only (405 with Allow otherwise)', async () => {
+    const app = appWith({})
+    expect((await call(app, 'GET', '/health')).body).toEqual({ status: 'ok' })
+    const post = await call(app, 'POST', '/health/live')
+    expect(post.status).toBe(405)
+    expect(post.headers.get('Allow')).toContain('GET')
+  })
+})
