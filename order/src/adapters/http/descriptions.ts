@@ -1,6 +1,48 @@
+import {
+  type Actor,
+  type OrderStatus,
+  ORDER_STATUSES,
+  OWNER_DELETABLE,
+  OWNER_SETTABLE,
+  STATUSES,
+  STOCK_HELD,
+} from '../../domain/status.ts'
+
+/** "a", "a or b", "a, b or c". */
+export function anyOf(words: readonly string[]): string {
+  return words.length < 2 ? words.join('') : `${words.slice(0, -1).join(', ')} or ${words.at(-1)}`
+}
+
+/** The statuses `actor` may move an order from into `to`. */
+const movesInto = (to: OrderStatus, actor: Actor): OrderStatus[] =>
+  ORDER_STATUSES.filter((from) => STATUSES[to].from[from]?.includes(actor))
+
+/** The admin's moves, one status after another chained: "a → b → c, a | b → d". */
+function adminMoves(): string {
+  const chains: string[][] = []
+  for (const to of ORDER_STATUSES) {
+    const from = movesInto(to, 'admin')
+    const chain = from.length === 1 ? chains.find((c) => c.at(-1) === from[0]) : undefined
+    if (chain) chain.push(to)
+    else if (from.length) chains.push([from.join(' | '), to])
+  }
+  return chains.map((c) => c.join(' → ')).join(', ')
+}
+
+/** The statuses only the system enters: the catalog's stock answers. */
+const systemOnly = ORDER_STATUSES.filter((to) => {
+  const movers = Object.values(STATUSES[to].from).flat()
+  return movers.length > 0 && movers.every((a) => a === 'system')
+})
+
+/** What the owner may set: `{"status": "cancelled"}` while it is pending, confirmed or paid. */
+const ownerMoves = OWNER_SETTABLE.map((s) => `\`{"status": "${s}"}\` while it is ${anyOf(movesInto(s, 'owner'))}`).join(
+  ', or ',
+)
+
 /**
  * The OpenAPI descriptions of the order routes: where the contract is silent, these say what the
- * service does (and the tests hold it to that).
+ * service does (and the tests hold it to that). Lists of statuses come from the status table.
  */
 export const descriptions = {
   service: [
@@ -33,10 +75,14 @@ export const descriptions = {
   ].join(' '),
 
   update: [
-    'The owner may send `items` and/or `shipping_address` while the order is pending (409 `ORDER_NOT_EDITABLE` afterwards), or `{"status": "cancelled"}`',
-    'while it is pending, confirmed or paid. An ADMIN sends `{"status"}` along the allowed transitions: confirmed → paid → shipped → delivered, and',
-    "pending | confirmed | paid → cancelled; confirmed and rejected are set only by the catalog's stock answer. Any other move is 409 `TRANSITION_NOT_ALLOWED`",
-    '(including to the current status). A field the caller may not set is refused with 403 and nothing changes: a `status` other than "cancelled"',
+    'The owner may send `items` and/or `shipping_address` while the order is pending',
+    '(409 `ORDER_NOT_EDITABLE` afterwards), or',
+    `${ownerMoves}.`,
+    `An ADMIN sends \`{"status"}\` along the allowed transitions: ${adminMoves()};`,
+    "only the catalog's stock answer sets",
+    `${anyOf(systemOnly)}. Any other move is 409 \`TRANSITION_NOT_ALLOWED\` (including to the current status).`,
+    'A field the caller may not set is refused with 403 and nothing changes: a `status` other than',
+    anyOf(OWNER_SETTABLE.map((s) => `"${s}"`)),
     "from a USER (`STATUS_CHANGE_FORBIDDEN`, whatever the order's status, its current one included; the status asked for in `to`), and `items` or",
     "`shipping_address` from an ADMIN on someone else's order (`ORDER_EDIT_FORBIDDEN`, even with the values the order has; the parts in `fields`).",
     'Fields the operation does not take (`user_id`, `total`, `unit_price`, `line_total`, `name`) are ignored. `status` together with `items` or',
@@ -47,13 +93,19 @@ export const descriptions = {
     'Stock: an order has at most one reservation request with the catalog at a time. Editing the items of a pending order emits nothing at once; when',
     'the catalog answers the request in flight, a reservation of the old lines is released (`order.cancelled`) and the current lines are placed again',
     '(`order.placed`), and a rejection of the old lines places the current ones again; the order is confirmed or rejected only by an answer about',
-    'its current lines. Cancelling a confirmed or paid order emits `order.cancelled` (the catalog puts the stock back); cancelling a pending one emits',
+    `its current lines. Cancelling a ${anyOf(STOCK_HELD)} order emits \`order.cancelled\``,
+    '(the catalog puts the stock back);',
+    'cancelling a pending one emits',
     'nothing, and if the catalog reserves it afterwards the stock is released at once.',
   ].join(' '),
 
+  deleteSummary: `Delete an order (the owner while ${anyOf(OWNER_DELETABLE)}; an admin always)`,
+
   delete: [
-    'The owner may delete an order that is pending, cancelled or rejected (else 409 `ORDER_NOT_DELETABLE`); an ADMIN any order. Its lines and history go',
-    'with it. Deleting a confirmed or paid order gives its reserved stock back (`order.cancelled`); for a pending one, a reservation that arrives',
+    `The owner may delete an order that is ${anyOf(OWNER_DELETABLE)} (else 409 \`ORDER_NOT_DELETABLE\`);`,
+    'an ADMIN any order.',
+    `Its lines and history go with it. Deleting a ${anyOf(STOCK_HELD)} order gives its reserved stock back`,
+    '(`order.cancelled`); for a pending one, a reservation that arrives',
     'later is released.',
   ].join(' '),
 
