@@ -17,17 +17,11 @@ export function anyOf(words: readonly string[]): string {
 const movesInto = (to: OrderStatus, actor: Actor): OrderStatus[] =>
   ORDER_STATUSES.filter((from) => STATUSES[to].from[from]?.includes(actor))
 
-/** The admin's moves, one status after another chained: "a → b → c, a | b → d". */
-function adminMoves(): string {
-  const chains: string[][] = []
-  for (const to of ORDER_STATUSES) {
-    const from = movesInto(to, 'admin')
-    const chain = from.length === 1 ? chains.find((c) => c.at(-1) === from[0]) : undefined
-    if (chain) chain.push(to)
-    else if (from.length) chains.push([from.join(' | '), to])
-  }
-  return chains.map((c) => c.join(' → ')).join(', ')
-}
+/** The admin's moves, by the status they lead to: "a → b, a | c → d". */
+const adminMoves = ORDER_STATUSES.flatMap((to) => {
+  const from = movesInto(to, 'admin')
+  return from.length ? [`${from.join(' | ')} → ${to}`] : []
+}).join(', ')
 
 /** The statuses only the system enters: the catalog's stock answers. */
 const systemOnly = ORDER_STATUSES.filter((to) => {
@@ -78,7 +72,7 @@ export const descriptions = {
     'The owner may send `items` and/or `shipping_address` while the order is pending',
     '(409 `ORDER_NOT_EDITABLE` afterwards), or',
     `${ownerMoves}.`,
-    `An ADMIN sends \`{"status"}\` along the allowed transitions: ${adminMoves()};`,
+    `An ADMIN sends \`{"status"}\` along the allowed transitions: ${adminMoves};`,
     "only the catalog's stock answer sets",
     `${anyOf(systemOnly)}. Any other move is 409 \`TRANSITION_NOT_ALLOWED\` (including to the current status).`,
     'A field the caller may not set is refused with 403 and nothing changes: a `status` other than',
