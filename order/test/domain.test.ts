@@ -45,7 +45,7 @@ const order = (status: OrderStatus = 'pending', items: OrderLine[] = [line(1, '2
 })
 
 describe('status machine (every pair, every actor)', () => {
-  // Written out independently of the TRANSITIONS table, from the contract's status rules.
+  // Written out independently of the status table, from the contract's status rules.
   const allowed = new Set([
     'pending>confirmed:system',
     'pending>rejected:system',

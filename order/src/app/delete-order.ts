@@ -5,7 +5,7 @@ import { type Caller, deletable, visibleOrder } from '../domain/order.ts'
 import type { OrderDeps } from '../ports.ts'
 import { releaseStock } from './support/stock.ts'
 
-/** The owner deletes while pending, cancelled or rejected; an admin always (reserved stock goes back). */
+/** The owner deletes in the statuses that allow it (OWNER_DELETABLE); an admin always (reserved stock goes back). */
 export async function deleteOrder(
   { store }: OrderDeps,
   caller: Caller,

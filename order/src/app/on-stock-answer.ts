@@ -2,7 +2,7 @@ import type { EventMeta } from '@shop/kernel/app'
 import type { EventMap } from '@shop/kernel/event-types'
 import { once } from '@shop/kernel/inbox'
 import { orderCancelled } from '../domain/events.ts'
-import { type Order, stockLines } from '../domain/order.ts'
+import type { Order } from '../domain/order.ts'
 import { type Reservation, onRejected, onReserved } from '../domain/reservation.ts'
 import type { OrderDeps, OrderTx } from '../ports.ts'
 import { moveBySystem } from './support/status-change.ts'
@@ -37,12 +37,8 @@ export function onStockReserved(
     const d = onReserved(order, r)
     switch (d.kind) {
       case 'confirm':
+        // Entering confirmed records the stock as held; entering rejected forgets the request (domain/status.ts).
         await moveBySystem(tx, order!, 'confirmed', clock.now(), meta.correlationId)
-        await tx.reservations.put({
-          orderId: data.order_id,
-          state: 'reserved',
-          items: r?.items ?? stockLines(order!.items),
-        })
         return 'confirmed'
       case 'replace':
         await tx.events.add(orderCancelled(data.order_id, d.release), meta.correlationId)
@@ -71,7 +67,6 @@ export function onStockRejected(
           reason: data.reason,
           productIds: data.product_ids,
         })
-        await tx.reservations.remove(data.order_id)
         return 'rejected'
       case 'replace':
         await requestStock(tx, order!, meta.correlationId)

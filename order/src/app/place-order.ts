@@ -12,7 +12,7 @@ import {
   unorderable,
 } from '../domain/order.ts'
 import type { OrderDeps } from '../ports.ts'
-import { requestStock } from './support/stock.ts'
+import { enterStatus } from './support/status-change.ts'
 
 export interface PlaceOrderInput {
   readonly items: readonly LineRequest[]
@@ -68,12 +68,12 @@ export async function placeOrder(
         now,
       }),
     )
-    // Independent writes, issued together.
+    // Independent writes, issued together. Entering its first status asks the catalog for the stock.
     await Promise.all([
       tx.history.add(
-        statusChange({ orderId: order.id, from: null, to: 'pending', actor: 'owner', by: caller.id, at: now }),
+        statusChange({ orderId: order.id, from: null, to: order.status, actor: 'owner', by: caller.id, at: now }),
       ),
-      requestStock(tx, order, corr(o)),
+      enterStatus(tx, order, corr(o)),
       idem ? tx.keys.attach(caller.id, idem.key, order.id) : undefined,
     ])
     return ok({ order, replayed: false })

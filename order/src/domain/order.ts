@@ -3,7 +3,7 @@ import { type Money, sum, times } from '@shop/kernel/money'
 import { type Result, err, ok } from '@shop/kernel/result'
 import type { EditableField, OrderError } from './errors.ts'
 import type { ReplicaProduct } from './product.ts'
-import { type Actor, type OrderStatus, OWNER_DELETABLE, permittedActor } from './status.ts'
+import { type Actor, type OrderStatus, OWNER_DELETABLE, OWNER_SETTABLE, permittedActor } from './status.ts'
 
 export const MIN_QUANTITY = 1
 export const MAX_QUANTITY = 1000
@@ -170,9 +170,10 @@ export type UpdateDecision =
 /**
  * The one decision of a change request. The owner edits items and shipping address while the order
  * is pending, or cancels; an admin moves the status along the table. A request for what the caller
- * may not change is refused as a whole, never partly applied: a status other than "cancelled" from
- * a caller who is not an admin (StatusChangeForbidden, even the status the order has), items or
- * shipping address from an admin on someone else's order (EditForbidden, even the values it has).
+ * may not change is refused as a whole, never partly applied: a status the owner may not set
+ * (OWNER_SETTABLE) from a caller who is not an admin (StatusChangeForbidden, even the status the
+ * order has), items or shipping address from an admin on someone else's order (EditForbidden, even
+ * the values it has).
  * A status never changes together with a real edit; parts that repeat what is there do not count as
  * edits. `products`: the replica's view of the requested lines' products.
  */
@@ -184,7 +185,7 @@ export function decideUpdate(
   now: Date,
 ): Result<UpdateDecision, OrderError> {
   const actors = actorsOf(order, caller)
-  if (change.status !== undefined && change.status !== 'cancelled' && !actors.includes('admin'))
+  if (change.status !== undefined && !OWNER_SETTABLE.includes(change.status) && !actors.includes('admin'))
     return err({ type: 'StatusChangeForbidden', status: change.status })
   if (!actors.includes('owner')) {
     const fields: EditableField[] = []
@@ -229,7 +230,7 @@ export function changeStatus(
   return ok({ order: { ...order, status: to, updatedAt: now }, actor })
 }
 
-/** The owner deletes while pending, cancelled or rejected; an admin always. */
+/** The owner deletes in the statuses that allow it (OWNER_DELETABLE); an admin always. */
 export function deletable(order: Order, caller: Caller): Result<Actor, OrderError> {
   if (caller.role === 'ADMIN') return ok('admin')
   if (isOwner(order, caller) && OWNER_DELETABLE.includes(order.status)) return ok('owner')

@@ -1,6 +1,8 @@
 import { HttpProblem, fieldProblem, invalidBody, unwrapWith } from '@shop/platform/http/problem'
 import type { OrderError } from '../../domain/errors.ts'
 import { MAX_QUANTITY, MIN_QUANTITY } from '../../domain/order.ts'
+import { OWNER_DELETABLE, OWNER_SETTABLE } from '../../domain/status.ts'
+import { anyOf } from './descriptions.ts'
 
 /** The one place where the order service's domain errors become HTTP statuses. */
 export function toProblem(e: OrderError): HttpProblem {
@@ -23,7 +25,7 @@ export function toProblem(e: OrderError): HttpProblem {
       return new HttpProblem(
         409,
         'ORDER_NOT_DELETABLE',
-        `the owner can delete an order only while it is pending, cancelled or rejected; it is ${e.status}`,
+        `the owner can delete an order only while it is ${anyOf(OWNER_DELETABLE)}; it is ${e.status}`,
         { current_status: e.status },
       )
     case 'UnknownProducts':
@@ -42,7 +44,7 @@ export function toProblem(e: OrderError): HttpProblem {
       return new HttpProblem(
         403,
         'STATUS_CHANGE_FORBIDDEN',
-        `the owner of an order may set its status only to cancelled, not to ${e.status}`,
+        `the owner of an order may set its status only to ${anyOf(OWNER_SETTABLE)}, not to ${e.status}`,
         { to: e.status },
       )
     case 'EditForbidden':

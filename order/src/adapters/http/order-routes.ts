@@ -190,7 +190,7 @@ export function orderRoutes({ application: { commands, queries }, signedIn }: Re
     '/delete_order/:id',
     describeRoute({
       operationId: 'deleteOrder',
-      summary: 'Delete an order (the owner while pending, cancelled or rejected; an admin always)',
+      summary: descriptions.deleteSummary,
       description: descriptions.delete,
       tags,
       responses: { 204: { description: 'deleted' } },

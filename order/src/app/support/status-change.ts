@@ -1,14 +1,38 @@
 import { type StatusChange, SYSTEM, statusChange } from '../../domain/history.ts'
 import { type Order, changeStatus } from '../../domain/order.ts'
-import type { Actor, OrderStatus } from '../../domain/status.ts'
+import { type Actor, type OrderStatus, STATUSES } from '../../domain/status.ts'
 import type { OrderTx } from '../../ports.ts'
-import { releaseStock } from './stock.ts'
+import { holdStock, releaseStock, requestStock } from './stock.ts'
 
 type Why = Pick<StatusChange, 'reason' | 'productIds'>
 
 /**
+ * Does what entering the order's status does to its stock (the status table's `onEnter`). `before`:
+ * the order as it was, for a status change (what the catalog holds follows from it); none at creation.
+ */
+export async function enterStatus(
+  tx: OrderTx,
+  order: Order,
+  correlationId: string | null,
+  before: Order = order,
+): Promise<void> {
+  switch (STATUSES[order.status].onEnter) {
+    case 'request':
+      return requestStock(tx, order, correlationId)
+    case 'hold':
+      return holdStock(tx, order)
+    case 'release':
+      return releaseStock(tx, before, correlationId)
+    case 'end':
+      return tx.reservations.remove(order.id)
+    case null:
+      return
+  }
+}
+
+/**
  * Saves a status change decided by the domain (`changeStatus`): the row, its history entry, and its
- * consequences on stock.
+ * consequences on stock (enterStatus).
  */
 export async function saveStatusChange(
   tx: OrderTx,
@@ -35,9 +59,7 @@ export async function saveStatusChange(
       }),
     ),
   ])
-  if (order.status === 'cancelled') await releaseStock(tx, before, correlationId)
-  // Shipped goods have left the warehouse: the reserved stock is sold, nothing is held any more.
-  if (order.status === 'shipped') await tx.reservations.remove(order.id)
+  await enterStatus(tx, order, correlationId, before)
   return saved
 }
 

@@ -15,6 +15,12 @@ export async function requestStock(tx: OrderTx, order: Order, correlationId: str
   ])
 }
 
+/** The catalog granted the outstanding request: the order's record says it holds those lines now. */
+export async function holdStock(tx: OrderTx, order: Order): Promise<void> {
+  const r = await tx.reservations.byOrder(order.id, true)
+  await tx.reservations.put({ orderId: order.id, state: 'reserved', items: r?.items ?? stockLines(order.items) })
+}
+
 /** Gives reserved stock back when the order is closed (cancelled or deleted); see releaseOnClose. */
 export async function releaseStock(tx: OrderTx, order: Order, correlationId: string | null): Promise<void> {
   const lines = releaseOnClose(order, await tx.reservations.byOrder(order.id, true))
