@@ -11,6 +11,7 @@ import { type ServiceMetrics, createMetrics } from './observability/metrics.ts'
 import { type Database, openDatabase } from './postgres/connect.ts'
 import { migrate } from './postgres/migrate.ts'
 import { startHousekeeping } from './postgres/housekeeping.ts'
+import { NotReady } from './http/middleware/health.ts'
 import { OutboxRelay } from './postgres/relay.ts'
 import { type CachedUserReplica, cachedPostgresUserReplica } from './postgres/user-replica.ts'
 
@@ -94,6 +95,8 @@ export type Booted<T> = T & {
   readonly db: Database
   readonly bus: Bus
   readonly relay: OutboxRelay
+  /** Readiness answers 503 (`serving` down: shutting down) from now on; everything else goes on. */
+  drain(): void
   /** Graceful: stop consuming (in-flight handlers finish and ack), flush the outbox, close the bus and the pool. */
   stop(): Promise<void>
 }
@@ -128,7 +131,9 @@ export async function boot<const O extends BootOptions, T extends Wired>(
   if (metrics) {
     metrics.sources.pool = db.pool
     metrics.sources.outbox = () => relay.backlogDetail()
+    metrics.sources.consumers = () => bus.attachment?.() ?? {}
   }
+  let draining = false
   const closeBus = () => (o.bus ? Promise.resolve() : bus.close())
   try {
     // Token checks read the replica through an in-process cache, invalidated on every change.
@@ -144,7 +149,18 @@ export async function boot<const O extends BootOptions, T extends Wired>(
         log: o.log,
         bodyLimit: o.config.BODY_LIMIT_BYTES,
         corsOrigins: corsOrigins(o.config.CORS_ORIGINS),
-        ready: { database: db.ping, broker: () => bus.ping() },
+        ready: {
+          database: db.ping,
+          broker: () => bus.ping(),
+          // Connected is not enough: a consumer the broker dropped must show, by its queue's name.
+          consumers: async () => {
+            const off = Object.entries(bus.attachment?.() ?? {}).filter(([, on]) => !on)
+            if (off.length) throw new NotReady(`not attached: ${off.map(([q]) => q).join(', ')}`)
+          },
+          serving: async () => {
+            if (draining) throw new NotReady('shutting down')
+          },
+        },
         secret: o.config.JWT_SECRET,
         metrics,
         metricsToken: o.config.METRICS_TOKEN,
@@ -159,7 +175,11 @@ export async function boot<const O extends BootOptions, T extends Wired>(
       db,
       bus,
       relay,
+      drain() {
+        draining = true
+      },
       async stop() {
+        draining = true
         await bus.stopConsuming()
         await relay.stop()
         await housekeeping.stop()

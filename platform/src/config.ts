@@ -124,6 +124,11 @@ export const commonSettings = (defaultPort: number) => ({
     ),
   ),
   SHUTDOWN_TIMEOUT_MS: int('SHUTDOWN_TIMEOUT_MS', 8000, 0, 600_000),
+  /**
+   * At SIGTERM, how long readiness answers 503 while the server still serves, before it stops
+   * accepting: the time a load balancer needs to see it and stop sending (within SHUTDOWN_TIMEOUT_MS).
+   */
+  SHUTDOWN_DRAIN_MS: int('SHUTDOWN_DRAIN_MS', 0, 0, 600_000),
   /** GET /metrics: off (404) when false; with a token, only `Authorization: Bearer <token>` reads it. */
   METRICS_ENABLED: bool(true),
   METRICS_TOKEN: v.optional(v.pipe(v.string(), v.minLength(16, 'METRICS_TOKEN must be at least 16 characters'))),

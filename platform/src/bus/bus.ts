@@ -35,5 +35,10 @@ export interface Bus {
   stopConsuming(): Promise<void>
   /** For /health/ready: resolves when the bus is usable. */
   ping(): Promise<void>
+  /**
+   * Each queue consumed and whether its consumer is attached now (for /health/ready and the
+   * shop_consumer_attached gauge). A bus without the notion (a test's) leaves it out.
+   */
+  attachment?(): Record<string, boolean>
   close(): Promise<void>
 }

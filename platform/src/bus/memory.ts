@@ -117,6 +117,11 @@ export class MemoryBus implements Bus {
 
   async ping(): Promise<void> {}
 
+  /** In one process a subscribed queue is always attached, until stopConsuming. */
+  attachment(): Record<string, boolean> {
+    return Object.fromEntries([...this.queues.keys()].map((q) => [q, this.consuming]))
+  }
+
   async close(): Promise<void> {
     await this.stopConsuming()
   }

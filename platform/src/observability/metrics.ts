@@ -44,6 +44,8 @@ export interface ServiceMetrics {
   readonly sources: {
     pool?: () => PoolStats
     outbox?: () => Promise<OutboxBacklog>
+    /** Each consumed queue and whether its consumer is attached. */
+    consumers?: () => Record<string, boolean>
   }
   /** The exposition text (Prometheus format 0.0.4). */
   expose(): Promise<string>
@@ -109,6 +111,16 @@ export function createMetrics(service: string): ServiceMetrics {
     labelNames: ['messaging_destination_name'] as const,
     buckets: LATENCY_BUCKETS,
     registers,
+  })
+  new Gauge({
+    name: 'shop_consumer_attached',
+    help: 'Whether the consumer of a queue is attached to the broker (1) or not (0); 0 also while shutting down.',
+    labelNames: ['queue'] as const,
+    registers,
+    collect() {
+      this.reset()
+      for (const [queue, on] of Object.entries(sources.consumers?.() ?? {})) this.set({ queue }, on ? 1 : 0)
+    },
   })
   new Gauge({
     name: 'db_client_connection_count',
