@@ -202,7 +202,7 @@ export class AmqpBus implements Bus {
           if (!this.isAttached(c) && this.consuming && s === this.session && !s.closed) {
             this.o.log.warn('consumer not attached; attaching it again', {
               queue: c.queue,
-              reason: c.lost ?? 'not attached',
+              error: c.lost ?? 'not attached',
             })
             // The queue may be what went away: declare it (and its bindings) again first.
             await this.declareTopology(s, [c.sub])
@@ -247,7 +247,7 @@ export class AmqpBus implements Bus {
         c.lost = e.message
         this.o.log.warn('consumer lost: the broker cancelled it or closed its channel', {
           queue: c.queue,
-          reason: e.message,
+          error: e.message,
         })
       })
       this.o.log.debug('consumer attached', { queue: c.queue, why })
