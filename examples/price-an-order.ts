@@ -7,7 +7,7 @@
  */
 import { catalogApplication, memoryCatalogStore } from '@shop/catalog'
 import { memoryOrderStore, orderApplication } from '@shop/order'
-import type { Envelope } from '@shop/kernel/event-types'
+import type { Envelope } from '@shop/kernel/events'
 
 const clock = { now: () => new Date() }
 const orders = orderApplication({ store: memoryOrderStore(), clock })

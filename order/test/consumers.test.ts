@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test'
-import type { Envelope } from '@shop/kernel/event-types'
+import type { Envelope } from '@shop/kernel/events'
 import { orderSubscriptions } from '../src/adapters/events/consumers.ts'
 import { memoryUserReplica } from '@shop/platform/memory/user-replica'
 import { memoryOrderStore } from '../src/adapters/memory/store.ts'

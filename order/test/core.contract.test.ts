@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, test } from 'bun:test'
-import type { Envelope } from '@shop/kernel/event-types'
+import type { Envelope } from '@shop/kernel/events'
 import { silentLogger } from '@shop/platform/log'
 import type { Sql } from '@shop/platform/postgres/connect'
 import { call, tokenFactory } from '@shop/platform/testing/http'

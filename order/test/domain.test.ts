@@ -191,22 +191,22 @@ describe('lines and totals', () => {
     expect(
       sameStockLines(
         [
-          { product_id: 1, quantity: 2 },
-          { product_id: 2, quantity: 1 },
+          { productId: 1, quantity: 2 },
+          { productId: 2, quantity: 1 },
         ],
         [
-          { product_id: 2, quantity: 1 },
-          { product_id: 1, quantity: 2 },
+          { productId: 2, quantity: 1 },
+          { productId: 1, quantity: 2 },
         ],
       ),
     ).toBe(true)
-    expect(sameStockLines([{ product_id: 1, quantity: 2 }], [{ product_id: 1, quantity: 3 }])).toBe(false)
+    expect(sameStockLines([{ productId: 1, quantity: 2 }], [{ productId: 1, quantity: 3 }])).toBe(false)
     expect(
       sameStockLines(
-        [{ product_id: 1, quantity: 2 }],
+        [{ productId: 1, quantity: 2 }],
         [
-          { product_id: 1, quantity: 2 },
-          { product_id: 2, quantity: 1 },
+          { productId: 1, quantity: 2 },
+          { productId: 2, quantity: 1 },
         ],
       ),
     ).toBe(false)
@@ -452,7 +452,7 @@ describe('product replica rule', () => {
 })
 
 describe('stock answers (one request in flight per order)', () => {
-  const placed = [{ product_id: 1, quantity: 2 }]
+  const placed = [{ productId: 1, quantity: 2 }]
   const requested: Reservation = { orderId: 7, state: 'requested', items: placed }
   const reserved: Reservation = { orderId: 7, state: 'reserved', items: placed }
   const edited = { ...order('pending', [line(1, '2.50', 5)]) }
@@ -464,7 +464,7 @@ describe('stock answers (one request in flight per order)', () => {
     expect(onReserved(edited, requested)).toEqual({
       kind: 'replace',
       release: placed,
-      place: [{ product_id: 1, quantity: 5 }],
+      place: [{ productId: 1, quantity: 5 }],
     })
   })
   test('reserved for a cancelled, rejected-meanwhile or deleted order: release', () => {
@@ -483,14 +483,14 @@ describe('stock answers (one request in flight per order)', () => {
   })
   test('rejected: reject when as placed, place again after an edit, forget when the order is closed', () => {
     expect(onRejected(order('pending'), requested)).toEqual({ kind: 'reject' })
-    expect(onRejected(edited, requested)).toEqual({ kind: 'replace', place: [{ product_id: 1, quantity: 5 }] })
+    expect(onRejected(edited, requested)).toEqual({ kind: 'replace', place: [{ productId: 1, quantity: 5 }] })
     expect(onRejected(order('cancelled'), requested)).toEqual({ kind: 'drop' })
     expect(onRejected(undefined, requested)).toEqual({ kind: 'drop' })
   })
   test('closing gives back only reserved stock', () => {
     expect(releaseOnClose(order('confirmed'), reserved)).toEqual(placed)
     expect(releaseOnClose(order('pending'), requested)).toBeNull()
-    expect(releaseOnClose(order('confirmed'), undefined)).toEqual([{ product_id: 1, quantity: 2 }])
+    expect(releaseOnClose(order('confirmed'), undefined)).toEqual([{ productId: 1, quantity: 2 }])
     expect(releaseOnClose(order('shipped'), undefined)).toBeNull()
     expect(releaseOnClose(order('rejected'), undefined)).toBeNull()
   })

@@ -222,15 +222,15 @@ function contract(name: string, make: () => Promise<OrderStore>) {
 
     test('reservations: put, replace, read, remove; they outlive their order', async () => {
       const a = await insert(draft())
-      const items = [{ product_id: 1, quantity: 3 }]
+      const items = [{ productId: 1, quantity: 3 }]
       await tx((t) => t.reservations.put({ orderId: a.id, state: 'requested', items }))
       expect(await tx((t) => t.reservations.byOrder(a.id, true))).toEqual({ orderId: a.id, state: 'requested', items })
-      await tx((t) => t.reservations.put({ orderId: a.id, state: 'reserved', items: [{ product_id: 2, quantity: 1 }] }))
+      await tx((t) => t.reservations.put({ orderId: a.id, state: 'reserved', items: [{ productId: 2, quantity: 1 }] }))
       await tx((t) => t.orders.remove(a.id))
       expect(await tx((t) => t.reservations.byOrder(a.id))).toEqual({
         orderId: a.id,
         state: 'reserved',
-        items: [{ product_id: 2, quantity: 1 }],
+        items: [{ productId: 2, quantity: 1 }],
       })
       await tx((t) => t.reservations.remove(a.id))
       expect(await tx((t) => t.reservations.byOrder(a.id))).toBeUndefined()

@@ -1,5 +1,5 @@
 import type { Result } from '@shop/kernel/result'
-import type { Envelope, EventMap, EventType } from '@shop/kernel/event-types'
+import type { Envelope, EventMap, EventType } from '@shop/kernel/events'
 import type { ServiceMetrics } from '@shop/platform/observability/metrics'
 import { caller, TEST_SECRET, testHttpOptions, tokenFactory } from '@shop/platform/testing/http'
 import { orderHttp } from '../src/adapters/http/routes.ts'

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, test } from 'bun:test'
 import { AmqpBus, brokerUser } from '../src/bus/amqp.ts'
 import type { Handler } from '../src/bus/bus.ts'
-import { makeEnvelope, type Envelope } from '@shop/kernel/event-types'
+import { makeEnvelope, type Envelope } from '@shop/kernel/events'
 import { silentLogger } from '../src/log.ts'
 import { brokerUrl, deleteQueues, testPrefix, useBroker, withBrokerChannel } from '../testing/broker.ts'
 import { TcpProxy } from '../testing/tcp-proxy.ts'

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'bun:test'
 import { MemoryBus } from '../src/bus/memory.ts'
-import { makeEnvelope, type Envelope } from '@shop/kernel/event-types'
+import { makeEnvelope, type Envelope } from '@shop/kernel/events'
 
 const env = (id: number): Envelope =>
   makeEnvelope('catalog', { type: 'product.deleted', data: { id, version: 2 } }, null, crypto.randomUUID(), new Date())

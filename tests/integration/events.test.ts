@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { AMQPClient } from '@cloudamqp/amqp-client'
 import postgres from 'postgres'
-import { makeEnvelope } from '@shop/kernel/event-types'
+import { makeEnvelope } from '@shop/kernel/events'
 import { TcpProxy } from '@shop/platform/testing/tcp-proxy'
 import { brokerUrl } from '@shop/platform/testing/broker'
 import {

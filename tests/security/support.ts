@@ -5,7 +5,7 @@
  * everything a memory store holds (to prove that a refused request wrote nothing).
  */
 import type { Hono } from 'hono'
-import { type Envelope, makeEnvelope } from '@shop/kernel/event-types'
+import { type Envelope, makeEnvelope } from '@shop/kernel/events'
 import { memoryUserReplica } from '@shop/platform/memory/user-replica'
 import { MemoryTransactor, type Snapshotting } from '@shop/platform/memory/transactor'
 import { createLogger, type Logger } from '@shop/platform/log'
@@ -79,6 +79,7 @@ export function replica() {
               email: `${p.username}@example.com`,
               role: p.role,
               version: ++version,
+              tokens_valid_after: null,
             },
           },
       null,

@@ -1,4 +1,4 @@
-import type { DomainEvent } from '@shop/kernel/event-types'
+import type { DomainEvent } from '@shop/kernel/events'
 import { type Money, compare } from '@shop/kernel/money'
 import type { CategoryRef } from './category.ts'
 

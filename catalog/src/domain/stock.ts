@@ -1,4 +1,4 @@
-import type { DomainEvent } from '@shop/kernel/event-types'
+import type { DomainEvent } from '@shop/kernel/events'
 
 /** One product line of an order, as the order events carry it. */
 export interface StockLine {

@@ -1,4 +1,4 @@
-import type { Envelope } from '@shop/kernel/event-types'
+import type { Envelope } from '@shop/kernel/events'
 import { once } from '@shop/kernel/inbox'
 import { type ProductEvent, fromProductEvent } from '../domain/product.ts'
 import type { OrderDeps } from '../ports.ts'

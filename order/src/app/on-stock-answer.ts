@@ -1,5 +1,5 @@
 import type { EventMeta } from '@shop/kernel/app'
-import type { EventMap } from '@shop/kernel/event-types'
+import type { EventMap } from '@shop/kernel/events'
 import { once } from '@shop/kernel/inbox'
 import { orderCancelled } from '../domain/events.ts'
 import { type Order, stockLines } from '../domain/order.ts'

@@ -1,5 +1,5 @@
 import type { EventMeta } from '@shop/kernel/app'
-import type { EventMap } from '@shop/kernel/event-types'
+import type { EventMap } from '@shop/kernel/events'
 import { once } from '@shop/kernel/inbox'
 import { OPEN_STATUSES } from '../domain/status.ts'
 import type { OrderDeps } from '../ports.ts'

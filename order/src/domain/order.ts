@@ -1,4 +1,4 @@
-import type { OrderLineData, Role } from '@shop/kernel/event-types'
+import type { Role } from '@shop/kernel/events'
 import { type Money, sum, times } from '@shop/kernel/money'
 import { type Result, err, ok } from '@shop/kernel/result'
 import type { EditableField, OrderError } from './errors.ts'
@@ -38,6 +38,12 @@ export type NewOrder = Omit<Order, 'id'>
 
 /** A line as a client asks for it. */
 export interface LineRequest {
+  readonly productId: number
+  readonly quantity: number
+}
+
+/** A line as the catalog sees it: product and quantity (what order.placed and order.cancelled carry). */
+export interface StockLine {
   readonly productId: number
   readonly quantity: number
 }
@@ -123,14 +129,14 @@ export function newOrder(o: {
 }
 
 /** The lines as the catalog sees them: product and quantity. */
-export const stockLines = (lines: readonly { productId: number; quantity: number }[]): OrderLineData[] =>
-  lines.map((l) => ({ product_id: l.productId, quantity: l.quantity }))
+export const stockLines = (lines: readonly StockLine[]): StockLine[] =>
+  lines.map((l) => ({ productId: l.productId, quantity: l.quantity }))
 
 /** Same products in the same quantities, whatever the order of the lines. */
-export function sameStockLines(a: readonly OrderLineData[], b: readonly OrderLineData[]): boolean {
+export function sameStockLines(a: readonly StockLine[], b: readonly StockLine[]): boolean {
   if (a.length !== b.length) return false
-  const qty = new Map(a.map((l) => [l.product_id, l.quantity]))
-  return b.every((l) => qty.get(l.product_id) === l.quantity)
+  const qty = new Map(a.map((l) => [l.productId, l.quantity]))
+  return b.every((l) => qty.get(l.productId) === l.quantity)
 }
 
 const isOwner = (order: Order, caller: Caller): boolean => order.userId === caller.id

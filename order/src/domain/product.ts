@@ -1,4 +1,4 @@
-import type { EventMap } from '@shop/kernel/event-types'
+import type { EventMap } from '@shop/kernel/events'
 import type { Money } from '@shop/kernel/money'
 
 /**

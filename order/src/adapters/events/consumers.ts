@@ -1,6 +1,6 @@
 import type { Subscription } from '@shop/platform/bus/bus'
 import { subscription } from '@shop/platform/bus/topology'
-import type { Envelope } from '@shop/kernel/event-types'
+import type { Envelope } from '@shop/kernel/events'
 import { noteDuplicate } from '@shop/kernel/inbox'
 import type { UserReplica } from '@shop/platform/postgres/user-replica'
 import type { OrderApplication } from '../../app/application.ts'
