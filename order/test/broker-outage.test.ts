@@ -10,7 +10,7 @@ import { call, tokenFactory } from '@shop/platform/testing/http'
 import { TcpProxy } from '@shop/platform/testing/tcp-proxy'
 import { loadOrderConfig } from '../src/config.ts'
 import { type OrderService, startOrder } from '../src/main.ts'
-import { SECRET, envelope } from './support.ts'
+import { SECRET, applyProduct, envelope } from './support.ts'
 
 /**
  * The order service as it runs (its composition root, PostgreSQL, RabbitMQ), reaching the broker
@@ -95,7 +95,7 @@ describe.skipIf(!run)('order: the broker is down when an order commits', () => {
       category_id: 1,
       version: 1,
     })
-    expect(await service.application.events.applyProductEvent(product)).toBe('applied')
+    expect(await applyProduct(service.application, product)).toBe('applied')
     await until(async () => (await call(service.app, 'GET', '/health/ready')).status === 200, 'the service to be ready')
     expect(await takeCatalogOrders()).toEqual([])
 

@@ -9,7 +9,7 @@ import { memoryOrderStore } from '../src/adapters/memory/store.ts'
 import { postgresOrderStore } from '../src/adapters/postgres/store.ts'
 import { MIGRATIONS } from '../src/main.ts'
 import { type OrderApplication, orderApplication } from '../src/app/application.ts'
-import { SECRET, envelope, must, seedProduct } from './support.ts'
+import { SECRET, applyProduct, envelope, must, seedProduct } from './support.ts'
 
 /**
  * The use cases over every store: what only a real database can get wrong (concurrency, SQL,
@@ -60,7 +60,7 @@ function scenarios(
       expect(again.status).toBe(201)
       expect(again.body.id).toBe(created.body.id)
       const id = created.body.id as number
-      expect(await orders.events.onStockReserved({ order_id: id }, meta())).toBe('confirmed')
+      expect(await orders.events.onStockReserved({ orderId: id }, meta())).toBe('confirmed')
       for (const status of ['paid', 'shipped', 'delivered']) {
         const r = await call(app, 'PUT', `/api/v1/update_order/${id}`, { token: adminToken, body: { status } })
         expect(r.status).toBe(200)
@@ -91,18 +91,18 @@ function scenarios(
         category_id: 1,
         version: 1,
       })
-      expect(await orders.events.applyProductEvent(e)).toBe('applied')
-      expect(await orders.events.applyProductEvent(e)).toBe('duplicate')
+      expect(await applyProduct(orders, e)).toBe('applied')
+      expect(await applyProduct(orders, e)).toBe('duplicate')
       const u = caller()
       const placed = await orders.commands.placeOrder(u, { items: [{ productId: 9001, quantity: 1 }] })
       const id = must(placed).order.id
       // edited while the request is in flight: the answer releases and places again, once
       await orders.commands.updateOrder(u, id, { items: [{ productId: 9001, quantity: 2 }] })
       const m = meta()
-      expect(await orders.events.onStockReserved({ order_id: id }, m)).toBe('replaced')
-      expect(await orders.events.onStockReserved({ order_id: id }, m)).toBe('duplicate')
+      expect(await orders.events.onStockReserved({ orderId: id }, m)).toBe('replaced')
+      expect(await orders.events.onStockReserved({ orderId: id }, m)).toBe('duplicate')
       expect((await events(id)).map((x) => x.type)).toEqual(['order.placed', 'order.cancelled', 'order.placed'])
-      const u2 = { id: crypto.randomUUID(), version: 2 }
+      const u2 = crypto.randomUUID()
       const m2 = meta()
       expect(await orders.events.onUserDeleted(u2, m2)).toBe(0)
       expect(await orders.events.onUserDeleted(u2, m2)).toBe('duplicate')
@@ -131,7 +131,7 @@ function scenarios(
       const u = caller()
       const placed = await orders.commands.placeOrder(u, { items: [{ productId: p.id, quantity: 1 }] })
       const id = must(placed).order.id
-      await orders.events.onStockReserved({ order_id: id }, meta())
+      await orders.events.onStockReserved({ orderId: id }, meta())
       const results = await Promise.all(
         Array.from({ length: 5 }, () => orders.commands.updateOrder(admin, id, { status: 'paid' })),
       )
@@ -149,7 +149,7 @@ function scenarios(
       const id = must(placed).order.id
       const [cancel, reserved] = await Promise.all([
         orders.commands.updateOrder(u, id, { status: 'cancelled' }),
-        orders.events.onStockReserved({ order_id: id }, meta()),
+        orders.events.onStockReserved({ orderId: id }, meta()),
       ])
       expect(['confirmed', 'released']).toContain(reserved)
       expect(cancel.ok).toBe(true)

@@ -15,7 +15,7 @@ import {
   totals,
   unorderable,
 } from '../src/domain/order.ts'
-import { type ReplicaProduct, fromProductEvent, supersedes } from '../src/domain/product.ts'
+import { type ReplicaProduct, supersedes } from '../src/domain/product.ts'
 import { type Reservation, onRejected, onReserved, releaseOnClose } from '../src/domain/reservation.ts'
 import { type Actor, type OrderStatus, ORDER_STATUSES } from '../src/domain/status.ts'
 
@@ -427,27 +427,6 @@ describe('product replica rule', () => {
     expect(supersedes({ id: 1, deleted: true, version: 4 }, product(1, '1.00', 3))).toBe(false)
     expect(supersedes({ id: 1, deleted: true, version: 4 }, product(1, '1.00', 4))).toBe(false)
     expect(supersedes({ id: 1, deleted: true, version: 4 }, product(1, '1.00', 9))).toBe(false)
-  })
-  test('events map to replica rows', () => {
-    expect(
-      fromProductEvent({
-        type: 'product.updated',
-        data: { id: 2, name: 'n', price: '3.00', stock: 4, category_id: 5, version: 6 },
-      }),
-    ).toEqual({
-      id: 2,
-      deleted: false,
-      name: 'n',
-      price: '3.00',
-      stock: 4,
-      categoryId: 5,
-      version: 6,
-    })
-    expect(fromProductEvent({ type: 'product.deleted', data: { id: 2, version: 7 } })).toEqual({
-      id: 2,
-      deleted: true,
-      version: 7,
-    })
   })
 })
 

@@ -5,7 +5,7 @@ import { orderHttp } from '../src/adapters/http/routes.ts'
 import { memoryOrderStore } from '../src/adapters/memory/store.ts'
 import { orderApplication } from '../src/app/application.ts'
 import { expectProblem } from '@shop/platform/testing/problem'
-import { SECRET, deleteProduct, envelope, orderTestApp, steppingClock } from './support.ts'
+import { SECRET, applyProduct, deleteProduct, envelope, orderTestApp, steppingClock } from './support.ts'
 
 const ORDER_KEYS = [
   'created_at',
@@ -111,9 +111,7 @@ describe('POST /api/v1/order', () => {
     const u = await t.user()
     const p = await t.product({ price: '5.00', name: 'Old' })
     const o = await t.order(u.token, [{ product_id: p.id, quantity: 1 }])
-    await t.orders.events.applyProductEvent(
-      envelope('product.updated', { ...p, name: 'New', price: '7.00', version: 2 }),
-    )
+    await applyProduct(t.orders, envelope('product.updated', { ...p, name: 'New', price: '7.00', version: 2 }))
     const back = await t.req('GET', `/api/v1/order/${o.id}`, { token: u.token })
     expect(back.body.items[0]).toMatchObject({ name: 'Old', unit_price: '5.00' })
   })
@@ -559,7 +557,7 @@ describe('PUT /api/v1/update_order/{id}', () => {
 
   test('the owner edits items (merged, re-totalled) and the shipping address while pending', async () => {
     const { t, u, a, b, o, put } = await setup()
-    await t.orders.events.applyProductEvent(envelope('product.updated', { ...a, price: '9.00', version: 2 }))
+    await applyProduct(t.orders, envelope('product.updated', { ...a, price: '9.00', version: 2 }))
     const r = await put(u.token, {
       items: [
         { product_id: a.id, quantity: 2 },

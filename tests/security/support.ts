@@ -28,6 +28,7 @@ import type { CatalogStore } from '../../catalog/src/ports.ts'
 import { orderApplication } from '../../order/src/app/application.ts'
 import { orderHttp } from '../../order/src/adapters/http/routes.ts'
 import { memoryOrderStore } from '../../order/src/adapters/memory/store.ts'
+import { applyProduct } from '../../order/test/support.ts'
 import type { OrderStore } from '../../order/src/ports.ts'
 
 /** The secret every service's own test support uses, so their tokens work here too. */
@@ -138,7 +139,7 @@ export async function seedOrderProduct(
     crypto.randomUUID(),
     new Date(),
   )
-  await application.events.applyProductEvent(created)
+  await applyProduct(application, created)
 }
 
 /** A logger whose lines are kept, for "the full error is in the log". */

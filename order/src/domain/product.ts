@@ -1,4 +1,3 @@
-import type { EventMap } from '@shop/kernel/events'
 import type { Money } from '@shop/kernel/money'
 
 /**
@@ -17,24 +16,6 @@ export type ReplicaProduct =
       readonly version: number
     }
   | { readonly id: number; readonly deleted: true; readonly version: number }
-
-export type ProductEvent =
-  | { readonly type: 'product.created' | 'product.updated'; readonly data: EventMap['product.created'] }
-  | { readonly type: 'product.deleted'; readonly data: EventMap['product.deleted'] }
-
-export function fromProductEvent(e: ProductEvent): ReplicaProduct {
-  if (e.type === 'product.deleted') return { id: e.data.id, deleted: true, version: e.data.version }
-  const d = e.data
-  return {
-    id: d.id,
-    deleted: false,
-    name: d.name,
-    price: d.price,
-    stock: d.stock,
-    categoryId: d.category_id,
-    version: d.version,
-  }
-}
 
 /**
  * Whether `incoming` replaces what the replica holds: only a newer version does, so duplicates and
