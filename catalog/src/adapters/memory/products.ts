@@ -72,17 +72,8 @@ export class MemoryProducts implements Products {
 
   async insert(p: NewProduct): Promise<Result<Product, ErrorOf<'UnknownCategory'>>> {
     if (!this.categories.has(p.categoryId)) return err({ type: 'UnknownCategory', categoryId: p.categoryId })
-    const row: ProductRow = {
-      id: this.ids.next(),
-      name: p.name,
-      description: p.description,
-      price: p.price,
-      stock: p.stock,
-      categoryId: p.categoryId,
-      createdAt: p.now,
-      updatedAt: p.now,
-      version: 1,
-    }
+    const { now, ...fields } = p
+    const row: ProductRow = { ...fields, id: this.ids.next(), createdAt: now, updatedAt: now, version: 1 }
     this.rows.set(row.id, row)
     this.changed()
     return ok(this.full(row)!)

@@ -1,19 +1,30 @@
 import type { PendingQuery, Row } from 'postgres'
 import { type Result, err, ok } from '@shop/kernel/result'
 import type { Q, TxSql } from '@shop/platform/postgres/connect'
+import { pgError } from '@shop/platform/postgres/transact'
 import type { ErrorOf } from '../../domain/errors.ts'
-import { nameKey } from '../../domain/name-key.ts'
 import type { NewProduct, Product, ProductFilter, ProductSort } from '../../domain/product.ts'
 import { type Shortage, type StockLine, hasShortage, shortage } from '../../domain/stock.ts'
 import type { Page } from '@shop/kernel/app'
 import type { Listed, ProductReads, Products } from '../../ports.ts'
-import { type ProductRow, parseVersions, toProduct } from './rows.ts'
+import {
+  type ProductReadRow,
+  parseVersions,
+  productColumns,
+  productReadColumns,
+  productRow,
+  toProduct,
+} from './rows.ts'
 
 /** A piece of SQL to compose into a statement. */
 type Fragment = PendingQuery<Row[]>
 
 /** A listing's row: the product, the total, and (on one row) the change counters of the statement's snapshot. */
-type ListedRow = ProductRow & { total: number; versions: string | null }
+type ListedRow = ProductReadRow & { total: number; versions: string | null }
+
+/** A product with its category, by id: append `where p.id = ...` (and a lock). */
+const productWithCategory = (q: Q) =>
+  q`select ${productReadColumns(q)} from products p join categories c on c.id = p.category_id`
 
 /** LIKE pattern for a literal substring: its own \, % and _ are escaped (with `escape '\'`). */
 const containsPattern = (s: string): string => `%${s.replace(/[\\%_]/g, '\\$&')}%`
@@ -41,7 +52,8 @@ const containsPattern = (s: string): string => `%${s.replace(/[\\%_]/g, '\\$&')}
  * category alone), read in the same statement (same snapshot) as the page.
  */
 export function postgresProductReads(sql: Q, genericPlans: Q = sql): ProductReads {
-  const columns = sql`p.id, p.name, p.name_key, p.description, p.price, p.stock, p.category_id, p.created_at, p.updated_at, p.version`
+  // name_key rides along for the outer statement's sort by name.
+  const columns = sql`${productColumns.of(sql, 'p')}, p.name_key`
 
   const subtree = (f: ProductFilter) => f.categoryId !== undefined && f.includeSubcategories !== false
 
@@ -86,8 +98,7 @@ export function postgresProductReads(sql: Q, genericPlans: Q = sql): ProductRead
   // the statement's snapshot: the page's entity tag without a read of its own. Only one: each value
   // a row carries costs its parsing, and a null costs nothing.
   const withCategory = (page: Fragment, total: Fragment, sort: ProductSort) => sql`
-    select p.id, p.name, p.description, p.price, p.stock, p.category_id, p.created_at, p.updated_at, p.version,
-      c.name as category_name, c.level as category_level, ${total}::int as total,
+    select ${productReadColumns(sql)}, ${total}::int as total,
       case when row_number() over () = 1 then (select v.epoch::text || ' ' || v.products || ' ' || v.categories from catalog_version v) end as versions
     from (${page}) p cross join lateral (select c.name, c.level from categories c where c.id = p.category_id offset 0) c
     order by ${orderBy(sort)}`
@@ -133,11 +144,7 @@ export function postgresProductReads(sql: Q, genericPlans: Q = sql): ProductRead
 
   return {
     async byId(id) {
-      const [row] = await sql<ProductRow[]>`
-        select p.id, p.name, p.description, p.price, p.stock, p.category_id, p.created_at, p.updated_at, p.version,
-          c.name as category_name, c.level as category_level
-        from products p join categories c on c.id = p.category_id
-        where p.id = ${id}`
+      const [row] = await sql<ProductReadRow[]>`${productWithCategory(sql)} where p.id = ${id}`
       return row && toProduct(row)
     },
 
@@ -173,6 +180,20 @@ export function postgresProducts(tx: TxSql): Products {
   const guardedBy = async <T>(departmentsOf: Fragment, statement: Promise<T>): Promise<T> =>
     (await Promise.all([tx`select catalog_lock_departments(${departmentsOf}, false)`, statement]))[1]
   const ofProduct = (id: number) => tx`array(select category_id from products where id = ${id})`
+  /** The written row, or the category it names that does not exist. */
+  const written = async (
+    categoryId: number,
+    statement: Promise<ProductReadRow[]>,
+  ): Promise<Result<Product, ErrorOf<'UnknownCategory'>>> => {
+    try {
+      const [row] = await statement
+      if (!row) throw new Error('a product write returned no row')
+      return ok(toProduct(row))
+    } catch (e) {
+      if (pgError(e).code === '23503') return err({ type: 'UnknownCategory', categoryId })
+      throw e
+    }
+  }
   const ids = (lines: readonly StockLine[]) => lines.map((l) => l.productId)
   const quantities = (lines: readonly StockLine[]) => lines.map((l) => l.quantity)
 
@@ -183,17 +204,16 @@ export function postgresProducts(tx: TxSql): Products {
     >`select id, stock from products where id in ${tx(ids(lines))} order by id for update`
 
   /** Adds `sign * quantity` to each line's product (bumping its version) and reads them back with their category. */
-  const adjust = (lines: readonly StockLine[], sign: 1 | -1, now: Date) => tx<ProductRow[]>`
+  const adjust = (lines: readonly StockLine[], sign: 1 | -1, now: Date) => tx<ProductReadRow[]>`
     with lines as (
       select * from unnest(${ids(lines)}::bigint[], ${quantities(lines)}::int[]) as l(id, quantity)
     ), changed as (
       update products p set stock = p.stock + ${sign}::int * lines.quantity, version = p.version + 1, updated_at = ${now}
       from lines
       where p.id = lines.id and p.stock + ${sign}::int * lines.quantity >= 0
-      returning p.id, p.name, p.description, p.price, p.stock, p.category_id, p.created_at, p.updated_at, p.version
+      returning ${productColumns.of(tx, 'p')}
     )
-    select changed.id, changed.name, changed.description, changed.price, changed.stock, changed.category_id,
-      changed.created_at, changed.updated_at, changed.version, c.name as category_name, c.level as category_level
+    select ${productReadColumns(tx, 'changed')}
     from changed join categories c on c.id = changed.category_id
     order by changed.id`
 
@@ -204,53 +224,42 @@ export function postgresProducts(tx: TxSql): Products {
       if (!lock) return reads.byId(id)
       const [row] = await guardedBy(
         ofProduct(id),
-        tx<ProductRow[]>`
-        select p.id, p.name, p.description, p.price, p.stock, p.category_id, p.created_at, p.updated_at, p.version,
-          c.name as category_name, c.level as category_level
-        from products p join categories c on c.id = p.category_id
-        where p.id = ${id} for update of p`,
+        tx<ProductReadRow[]>`${productWithCategory(tx)} where p.id = ${id} for update of p`,
       )
       return row && toProduct(row)
     },
 
     /**
-     * "for key share" on the category: a concurrent delete of it either finishes first (no row:
-     * an unknown category) or waits for this insert and then finds a product in its way.
+     * The category's row is key-share locked by the foreign key's check: a concurrent delete of it
+     * either finishes first (the insert trigger finds no category: a foreign key violation, as
+     * below) or waits for this insert and then finds a product in its way. A violation aborts the
+     * transaction, which the caller then rolls back on the error returned.
      */
     async insert(p: NewProduct): Promise<Result<Product, ErrorOf<'UnknownCategory'>>> {
-      const [row] = await guardedBy(
-        tx`array[${p.categoryId}::bigint]`,
-        tx<ProductRow[]>`
-        with cat as (
-          select id, name, level from categories where id = ${p.categoryId} for key share
-        ), inserted as (
-          insert into products (name, name_key, description, price, stock, category_id, created_at, updated_at, version)
-          select ${p.name}, ${nameKey(p.name)}, ${p.description}, ${p.price}::numeric, ${p.stock}, cat.id, ${p.now}, ${p.now}, 1
-          from cat
-          returning id, name, description, price, stock, category_id, created_at, updated_at, version
-        )
-        select inserted.*, cat.name as category_name, cat.level as category_level from inserted, cat`,
+      const row = { ...productRow({ ...p, updatedAt: p.now, version: 1 }), created_at: p.now }
+      return written(
+        p.categoryId,
+        guardedBy(
+          tx`array[${p.categoryId}::bigint]`,
+          tx<ProductReadRow[]>`
+          with inserted as (insert into products ${tx(row)} returning ${productColumns.of(tx)})
+          select ${productReadColumns(tx, 'inserted')} from inserted join categories c on c.id = inserted.category_id`,
+        ),
       )
-      return row ? ok(toProduct(row)) : err({ type: 'UnknownCategory', categoryId: p.categoryId })
     },
 
     async update(p: Product): Promise<Result<Product, ErrorOf<'UnknownCategory'>>> {
-      const [row] = await guardedBy(
-        tx`array[${p.categoryId}::bigint, (select category_id from products where id = ${p.id})]`,
-        tx<ProductRow[]>`
-        with cat as (
-          select id, name, level from categories where id = ${p.categoryId} for key share
-        ), updated as (
-          update products set name = ${p.name}, name_key = ${nameKey(p.name)}, description = ${p.description},
-            price = ${p.price}::numeric, stock = ${p.stock}, category_id = cat.id, updated_at = ${p.updatedAt}, version = ${p.version}
-          from cat
-          where products.id = ${p.id}
-          returning products.id, products.name, products.description, products.price, products.stock, products.category_id,
-            products.created_at, products.updated_at, products.version
-        )
-        select updated.*, cat.name as category_name, cat.level as category_level from updated, cat`,
+      return written(
+        p.categoryId,
+        guardedBy(
+          tx`array[${p.categoryId}::bigint, (select category_id from products where id = ${p.id})]`,
+          tx<ProductReadRow[]>`
+          with updated as (
+            update products set ${tx(productRow(p))} where id = ${p.id} returning ${productColumns.of(tx)}
+          )
+          select ${productReadColumns(tx, 'updated')} from updated join categories c on c.id = updated.category_id`,
+        ),
       )
-      return row ? ok(toProduct(row)) : err({ type: 'UnknownCategory', categoryId: p.categoryId })
     },
 
     async remove(id) {
