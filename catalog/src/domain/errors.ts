@@ -13,3 +13,6 @@ export type CatalogError =
   | { readonly type: 'UnknownCategory'; readonly categoryId: number }
 
 export type ErrorOf<T extends CatalogError['type']> = Extract<CatalogError, { type: T }>
+
+/** What a product's insert or update may meet in the store. */
+export type ProductWriteError = ErrorOf<'UnknownCategory'>

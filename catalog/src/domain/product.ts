@@ -33,6 +33,18 @@ export interface NewProduct {
   readonly now: Date
 }
 
+/** What creating a product asks for: the fields of a NewProduct that have a default may be left out. */
+export type NewProductInput = Omit<NewProduct, 'description' | 'stock' | 'now'> &
+  Partial<Pick<NewProduct, 'description' | 'stock'>>
+
+/** The defaults of a new product: no description, no stock. */
+export const newProduct = (input: NewProductInput, now: Date): NewProduct => ({
+  ...input,
+  description: input.description ?? null,
+  stock: input.stock ?? 0,
+  now,
+})
+
 export interface ProductChanges {
   readonly name?: string
   readonly description?: string | null

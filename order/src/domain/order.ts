@@ -2,7 +2,7 @@ import type { Role } from '@shop/kernel/events'
 import { type Money, sum, times } from '@shop/kernel/money'
 import { type Result, err, ok } from '@shop/kernel/result'
 import type { EditableField, OrderError } from './errors.ts'
-import type { ReplicaProduct } from './product.ts'
+import { type LineSnapshot, type ReplicaProduct, snapshotOf } from './product.ts'
 import { type Actor, type OrderStatus, OWNER_DELETABLE, permittedActor } from './status.ts'
 
 export const MIN_QUANTITY = 1
@@ -10,12 +10,8 @@ export const MAX_QUANTITY = 1000
 export const MAX_LINES = 100
 export const SHIPPING_ADDRESS_MAX = 1000
 
-export interface OrderLine {
+export interface OrderLine extends LineSnapshot {
   readonly productId: number
-  /** Snapshot of the product's name when the line was written. */
-  readonly name: string
-  /** Snapshot of the product's price when the line was written. */
-  readonly unitPrice: Money
   readonly quantity: number
   /** unitPrice × quantity, exact. */
   readonly lineTotal: Money
@@ -82,9 +78,9 @@ export function unorderable(lines: readonly LineRequest[], products: ReadonlyMap
 }
 
 /**
- * Prices merged lines from the replica. A product the order already had keeps the name and price
- * of its snapshot (a later catalog change does not alter a line the customer agreed to); only a
- * product new to the order is snapshotted now. Every product must be orderable (see unorderable).
+ * Prices merged lines from the replica. A product the order already had keeps its line's snapshot
+ * (a later catalog change does not alter a line the customer agreed to); only a product new to the
+ * order is snapshotted now. Every product must be orderable (see unorderable).
  */
 export function priceLines(
   lines: readonly LineRequest[],
@@ -94,13 +90,13 @@ export function priceLines(
   const before = new Map(previous.map((l) => [l.productId, l]))
   return lines.map((l) => {
     const old = before.get(l.productId)
+    if (old) return { ...old, quantity: l.quantity, lineTotal: times(old.unitPrice, l.quantity) }
     const p = products.get(l.productId)
-    const snapshot = old ?? (p && !p.deleted ? { name: p.name, unitPrice: p.price } : undefined)
-    if (!snapshot) throw new Error(`product ${l.productId} is not orderable`)
+    if (!p || p.deleted) throw new Error(`product ${l.productId} is not orderable`)
+    const snapshot = snapshotOf(p)
     return {
       productId: l.productId,
-      name: snapshot.name,
-      unitPrice: snapshot.unitPrice,
+      ...snapshot,
       quantity: l.quantity,
       lineTotal: times(snapshot.unitPrice, l.quantity),
     }

@@ -18,6 +18,20 @@ export type ReplicaProduct =
   | { readonly id: number; readonly deleted: true; readonly version: number }
 
 /**
+ * What an order line keeps of its product, copied from the replica when the line is first written:
+ * later catalog changes do not alter a line the customer agreed to.
+ */
+export interface LineSnapshot {
+  readonly name: string
+  readonly unitPrice: Money
+}
+
+export const snapshotOf = (p: Extract<ReplicaProduct, { deleted: false }>): LineSnapshot => ({
+  name: p.name,
+  unitPrice: p.price,
+})
+
+/**
  * Whether `incoming` replaces what the replica holds: only a newer version does, so duplicates and
  * out-of-order deliveries change nothing (an `updated` before its `created` wins, and the late
  * `created` is dropped). A tombstone is final: product ids are never reused, so nothing that

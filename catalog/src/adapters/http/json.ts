@@ -1,7 +1,6 @@
 import type { NewCategoryInput } from '../../app/create-category.ts'
-import type { NewProductInput } from '../../app/create-product.ts'
 import type { Category, CategoryChanges, CategoryRef } from '../../domain/category.ts'
-import type { Product, ProductChanges, ProductFilter } from '../../domain/product.ts'
+import type { NewProductInput, Product, ProductChanges, ProductFilter } from '../../domain/product.ts'
 import type { CategoryNode } from '../../domain/tree.ts'
 import type { CategoryBody, CategoryCreate, ProductBody, ProductCreate, ProductQuery } from './schemas.ts'
 

@@ -2,7 +2,7 @@ import { type Result, err, ok } from '@shop/kernel/result'
 import { compare } from '@shop/kernel/money'
 import type { Sequence, Table } from '@shop/platform/memory/transactor'
 import { type Category, categoryRef } from '../../domain/category.ts'
-import type { ErrorOf } from '../../domain/errors.ts'
+import type { ProductWriteError } from '../../domain/errors.ts'
 import { compareKeys, nameKey } from '../../domain/name-key.ts'
 import type { NewProduct, Product, ProductFilter, ProductSort } from '../../domain/product.ts'
 import { type Shortage, type StockLine, hasShortage, shortage } from '../../domain/stock.ts'
@@ -70,7 +70,7 @@ export class MemoryProducts implements Products {
     }
   }
 
-  async insert(p: NewProduct): Promise<Result<Product, ErrorOf<'UnknownCategory'>>> {
+  async insert(p: NewProduct): Promise<Result<Product, ProductWriteError>> {
     if (!this.categories.has(p.categoryId)) return err({ type: 'UnknownCategory', categoryId: p.categoryId })
     const { now, ...fields } = p
     const row: ProductRow = { ...fields, id: this.ids.next(), createdAt: now, updatedAt: now, version: 1 }
@@ -79,7 +79,7 @@ export class MemoryProducts implements Products {
     return ok(this.full(row)!)
   }
 
-  async update(p: Product): Promise<Result<Product, ErrorOf<'UnknownCategory'>>> {
+  async update(p: Product): Promise<Result<Product, ProductWriteError>> {
     if (!this.categories.has(p.categoryId)) return err({ type: 'UnknownCategory', categoryId: p.categoryId })
     const { category: _ref, ...row } = p
     this.rows.set(p.id, row)

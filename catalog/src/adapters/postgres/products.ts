@@ -1,8 +1,7 @@
 import type { PendingQuery, Row } from 'postgres'
 import { type Result, err, ok } from '@shop/kernel/result'
 import type { Q, TxSql } from '@shop/platform/postgres/connect'
-import { pgError } from '@shop/platform/postgres/transact'
-import type { ErrorOf } from '../../domain/errors.ts'
+import type { ProductWriteError } from '../../domain/errors.ts'
 import type { NewProduct, Product, ProductFilter, ProductSort } from '../../domain/product.ts'
 import { type Shortage, type StockLine, hasShortage, shortage } from '../../domain/stock.ts'
 import type { Page } from '@shop/kernel/app'
@@ -13,6 +12,7 @@ import {
   productColumns,
   productReadColumns,
   productRow,
+  productWriteError,
   toProduct,
 } from './rows.ts'
 
@@ -180,17 +180,18 @@ export function postgresProducts(tx: TxSql): Products {
   const guardedBy = async <T>(departmentsOf: Fragment, statement: Promise<T>): Promise<T> =>
     (await Promise.all([tx`select catalog_lock_departments(${departmentsOf}, false)`, statement]))[1]
   const ofProduct = (id: number) => tx`array(select category_id from products where id = ${id})`
-  /** The written row, or the category it names that does not exist. */
+  /** The written row, or what its constraints refused (see productWriteError). */
   const written = async (
-    categoryId: number,
+    p: NewProduct | Product,
     statement: Promise<ProductReadRow[]>,
-  ): Promise<Result<Product, ErrorOf<'UnknownCategory'>>> => {
+  ): Promise<Result<Product, ProductWriteError>> => {
     try {
       const [row] = await statement
       if (!row) throw new Error('a product write returned no row')
       return ok(toProduct(row))
     } catch (e) {
-      if (pgError(e).code === '23503') return err({ type: 'UnknownCategory', categoryId })
+      const refused = productWriteError(e, p)
+      if (refused) return err(refused)
       throw e
     }
   }
@@ -235,10 +236,10 @@ export function postgresProducts(tx: TxSql): Products {
      * below) or waits for this insert and then finds a product in its way. A violation aborts the
      * transaction, which the caller then rolls back on the error returned.
      */
-    async insert(p: NewProduct): Promise<Result<Product, ErrorOf<'UnknownCategory'>>> {
+    async insert(p: NewProduct): Promise<Result<Product, ProductWriteError>> {
       const row = { ...productRow({ ...p, updatedAt: p.now, version: 1 }), created_at: p.now }
       return written(
-        p.categoryId,
+        p,
         guardedBy(
           tx`array[${p.categoryId}::bigint]`,
           tx<ProductReadRow[]>`
@@ -248,9 +249,9 @@ export function postgresProducts(tx: TxSql): Products {
       )
     },
 
-    async update(p: Product): Promise<Result<Product, ErrorOf<'UnknownCategory'>>> {
+    async update(p: Product): Promise<Result<Product, ProductWriteError>> {
       return written(
-        p.categoryId,
+        p,
         guardedBy(
           tx`array[${p.categoryId}::bigint, (select category_id from products where id = ${p.id})]`,
           tx<ProductReadRow[]>`

@@ -1,6 +1,8 @@
 import { columns } from '@shop/platform/postgres/columns'
 import type { Q, TxSql } from '@shop/platform/postgres/connect'
+import { pgError } from '@shop/platform/postgres/transact'
 import type { Category } from '../../domain/category.ts'
+import type { ProductWriteError } from '../../domain/errors.ts'
 import { nameKey } from '../../domain/name-key.ts'
 import type { Product } from '../../domain/product.ts'
 import type { Reservation } from '../../domain/stock.ts'
@@ -97,6 +99,17 @@ export const productRow = (p: Omit<Product, 'id' | 'category' | 'createdAt'>) =>
   updated_at: p.updatedAt,
   version: p.version,
 })
+
+/**
+ * What a refused product write means, from the constraint that refused it: a category that does
+ * not exist (the foreign key, or the insert trigger that reads the category's path). Anything else
+ * is not an expected refusal (undefined).
+ */
+export function productWriteError(e: unknown, p: { readonly categoryId: number }): ProductWriteError | undefined {
+  const { code } = pgError(e)
+  if (code === '23503') return { type: 'UnknownCategory', categoryId: p.categoryId }
+  return undefined
+}
 
 export interface ReservationRow {
   order_id: number
