@@ -209,6 +209,7 @@ function contract(name: string, make: () => Promise<CatalogStore>) {
           price: '1.00',
           stock: 0,
           categoryId: kid.id,
+          sku: null,
           now: tick(),
         }),
       )

@@ -39,6 +39,8 @@ const product = v.object({
   price: money,
   stock: v.pipe(v.number(), v.integer(), v.minValue(0)),
   category_id: id,
+  /** Absent in events older than it: none. */
+  sku: v.optional(v.nullable(short(64)), null),
   version,
 })
 

@@ -93,6 +93,7 @@ describe.skipIf(!run)('order: the broker is down when an order commits', () => {
       price: '12.00',
       stock: 5,
       category_id: 1,
+      sku: null,
       version: 1,
     })
     expect(await applyProduct(service.application, product)).toBe('applied')

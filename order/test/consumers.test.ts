@@ -318,7 +318,15 @@ describe('product events', () => {
   test('events map to replica rows', () => {
     expect(
       replicaProduct(
-        envelope('product.updated', { id: 2, name: 'n', price: '3.00', stock: 4, category_id: 5, version: 6 }),
+        envelope('product.updated', {
+          id: 2,
+          name: 'n',
+          price: '3.00',
+          stock: 4,
+          category_id: 5,
+          sku: 'N-2',
+          version: 6,
+        }),
       ),
     ).toEqual({
       id: 2,
@@ -327,6 +335,7 @@ describe('product events', () => {
       price: '3.00',
       stock: 4,
       categoryId: 5,
+      sku: 'N-2',
       version: 6,
     })
     expect(replicaProduct(envelope('product.deleted', { id: 2, version: 7 }))).toEqual({
@@ -378,6 +387,7 @@ describe('orderSubscriptions', () => {
       price: '4.00',
       stock: 1,
       category_id: 1,
+      sku: null,
       version: 1,
     })
     await products.handler(product as Envelope)

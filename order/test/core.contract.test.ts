@@ -39,7 +39,7 @@ function scenarios(
       const user = { id: crypto.randomUUID(), username: 'alice', role: 'USER' }
       const token = await tokens.valid(user)
       const adminToken = await tokens.valid({ id: admin.id, username: 'root', role: 'ADMIN' })
-      const p1 = await seedProduct(orders, { price: '0.10' })
+      const p1 = await seedProduct(orders, { price: '0.10', sku: 'PEN-0.1' })
       const p2 = await seedProduct(orders, { price: '19.99' })
       const body = {
         items: [
@@ -53,8 +53,8 @@ function scenarios(
       expect(created.status).toBe(201)
       expect(created.body).toMatchObject({ status: 'pending', total_quantity: 4, total: '20.29', user_id: user.id })
       expect(created.body.items).toEqual([
-        { product_id: p1.id, name: p1.name, unit_price: '0.10', quantity: 3, line_total: '0.30' },
-        { product_id: p2.id, name: p2.name, unit_price: '19.99', quantity: 1, line_total: '19.99' },
+        { product_id: p1.id, name: p1.name, unit_price: '0.10', quantity: 3, line_total: '0.30', sku: 'PEN-0.1' },
+        { product_id: p2.id, name: p2.name, unit_price: '19.99', quantity: 1, line_total: '19.99', sku: null },
       ])
       const again = await call(app, 'POST', '/api/v1/order', { token, body, headers: { 'Idempotency-Key': 'abc' } })
       expect(again.status).toBe(201)
@@ -89,6 +89,7 @@ function scenarios(
         price: '1.00',
         stock: 1,
         category_id: 1,
+        sku: null,
         version: 1,
       })
       expect(await applyProduct(orders, e)).toBe('applied')

@@ -31,11 +31,12 @@ const line = (productId: number, unitPrice: string, quantity: number, name = `p$
   unitPrice,
   quantity,
   lineTotal: (Number(unitPrice) * quantity).toFixed(2),
+  sku: null,
 })
 /** The replica: product 1 now costs more than the snapshot the orders took; product 3 is deleted. */
 const replica = new Map<number, ReplicaProduct>([
-  [1, { id: 1, deleted: false, name: 'p1 renamed', price: '9.00', stock: 10, categoryId: 1, version: 2 }],
-  [2, { id: 2, deleted: false, name: 'p2', price: '4.00', stock: 10, categoryId: 1, version: 1 }],
+  [1, { id: 1, deleted: false, name: 'p1 renamed', price: '9.00', stock: 10, categoryId: 1, sku: null, version: 2 }],
+  [2, { id: 2, deleted: false, name: 'p2', price: '4.00', stock: 10, categoryId: 1, sku: 'P-2', version: 1 }],
   [3, { id: 3, deleted: true, version: 3 }],
 ])
 const order = (status: OrderStatus = 'pending', items: OrderLine[] = [line(1, '2.50', 2)]): Order => ({
@@ -168,7 +169,7 @@ describe('lines and totals', () => {
       ),
     ).toEqual([4, 9])
   })
-  test('re-pricing keeps the snapshot of products the order already had', () => {
+  test('re-pricing keeps the snapshot (name, price, SKU) of products the order already had', () => {
     const before = [line(1, '1.00', 1, 'old name')]
     const replica = new Map([
       [1, product(1, '5.00')],
@@ -183,8 +184,8 @@ describe('lines and totals', () => {
       before,
     )
     expect(after).toEqual([
-      { productId: 1, name: 'old name', unitPrice: '1.00', quantity: 3, lineTotal: '3.00' },
-      { productId: 2, name: 'p2', unitPrice: '2.00', quantity: 1, lineTotal: '2.00' },
+      { productId: 1, name: 'old name', unitPrice: '1.00', quantity: 3, lineTotal: '3.00', sku: null },
+      { productId: 2, name: 'p2', unitPrice: '2.00', quantity: 1, lineTotal: '2.00', sku: 'SKU-2' },
     ])
   })
   test('stock lines compare regardless of order', () => {
@@ -264,7 +265,7 @@ describe('editing, viewing, deleting', () => {
       ok({
         kind: 'edited',
         itemsChanged: true,
-        order: { ...order('pending', [line(2, '4.00', 1), line(1, '2.50', 2)]), updatedAt: t1 },
+        order: { ...order('pending', [{ ...line(2, '4.00', 1), sku: 'P-2' }, line(1, '2.50', 2)]), updatedAt: t1 },
       }),
     )
     const moved = decideUpdate(order('pending'), owner, { shippingAddress: 'Elm St 2' }, new Map(), t1)
@@ -413,7 +414,7 @@ describe('editing, viewing, deleting', () => {
 })
 
 function product(id: number, price: string, version = 1): ReplicaProduct {
-  return { id, deleted: false, name: `p${id}`, price, stock: 10, categoryId: 1, version }
+  return { id, deleted: false, name: `p${id}`, price, stock: 10, categoryId: 1, sku: `SKU-${id}`, version }
 }
 
 describe('product replica rule', () => {

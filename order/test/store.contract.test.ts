@@ -27,6 +27,7 @@ function contract(name: string, make: () => Promise<OrderStore>) {
     price,
     stock: 5,
     categoryId: 1,
+    sku: `SKU-${id}`,
     version: 1,
   })
   const draft = (over: Partial<NewOrder> = {}): NewOrder => {
@@ -68,14 +69,18 @@ function contract(name: string, make: () => Promise<OrderStore>) {
       expect(await store.orders.byId(999_999_999)).toBeUndefined()
     })
 
-    test("a line keeps its snapshot: the replica's later name and price never show through a read", async () => {
+    test("a line keeps its snapshot: the replica's later name, price and SKU never show through a read", async () => {
       const id = 8_000 + n
       const was = product(id, '4.20')
       await tx((t) => t.products.apply(was))
       const items = priceLines([{ productId: id, quantity: 2 }], await store.products.byIds([id]))
       const placed = await insert(draft({ items, totalQuantity: 2, total: '8.40' }))
-      expect(await tx((t) => t.products.apply({ ...was, name: 'Renamed', price: '99.00', version: 2 }))).toBe(true)
-      const snapshot = [{ productId: id, name: was.name, unitPrice: '4.20', quantity: 2, lineTotal: '8.40' }]
+      expect(
+        await tx((t) => t.products.apply({ ...was, name: 'Renamed', price: '99.00', sku: null, version: 2 })),
+      ).toBe(true)
+      const snapshot = [
+        { productId: id, name: was.name, unitPrice: '4.20', quantity: 2, lineTotal: '8.40', sku: `SKU-${id}` },
+      ]
       expect((await store.orders.byId(placed.id))?.items).toEqual(snapshot)
       expect((await tx((t) => t.orders.byId(placed.id, true)))?.items).toEqual(snapshot)
       expect(

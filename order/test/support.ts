@@ -59,7 +59,7 @@ export const nextProductId = () => ++productIds
 /** Seeds the replica the way the catalog's events would. */
 export async function seedProduct(
   orders: OrderApplication,
-  p: { id?: number; name?: string; price?: string; stock?: number; version?: number } = {},
+  p: { id?: number; name?: string; price?: string; stock?: number; sku?: string | null; version?: number } = {},
 ) {
   const id = p.id ?? nextProductId()
   const data = {
@@ -68,6 +68,7 @@ export async function seedProduct(
     price: p.price ?? '10.00',
     stock: p.stock ?? 100,
     category_id: 1,
+    sku: p.sku ?? null,
     version: p.version ?? 1,
   }
   await applyProduct(orders, envelope('product.created', data))

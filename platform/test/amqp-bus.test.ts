@@ -36,7 +36,10 @@ function setup(url = brokerUrl(), maxAttempts = 3) {
 const envelope = (n: number): Envelope =>
   makeEnvelope(
     'catalog',
-    { type: 'product.created', data: { id: n, name: `p${n}`, price: '1.00', stock: 1, category_id: 1, version: 1 } },
+    {
+      type: 'product.created',
+      data: { id: n, name: `p${n}`, price: '1.00', stock: 1, category_id: 1, sku: null, version: 1 },
+    },
     `corr-${n}`,
     crypto.randomUUID(),
     new Date(),

@@ -123,7 +123,7 @@ describe('consumeOne: what no handler should see is dead at once', () => {
               'catalog',
               {
                 type: 'product.created',
-                data: { id: 1, name: 'p', price: '1.00', stock: 1, category_id: 1, version: 1 },
+                data: { id: 1, name: 'p', price: '1.00', stock: 1, category_id: 1, sku: null, version: 1 },
               },
               'corr',
               crypto.randomUUID(),
@@ -141,6 +141,7 @@ describe('consumeOne: what no handler should see is dead at once', () => {
     expect(env({}, { name: 'p\u0000' })).toBe(false)
     expect(env({}, { name: 'p\u001b[31m' })).toBe(false)
     expect(env({}, { name: 'two\nlines' })).toBe(true)
+    expect(env({}, { sku: 'a\u0000' })).toBe(false)
   })
 })
 

@@ -84,7 +84,10 @@ describe('memory bus', () => {
     )
     const alsoForged = makeEnvelope(
       'order',
-      { type: 'product.updated', data: { id: 1, name: 'p', price: '0.01', stock: 1, category_id: 1, version: 9 } },
+      {
+        type: 'product.updated',
+        data: { id: 1, name: 'p', price: '0.01', stock: 1, category_id: 1, sku: null, version: 9 },
+      },
       null,
       crypto.randomUUID(),
       new Date(),

@@ -44,7 +44,7 @@ const productEvent = (type: 'product.created' | 'product.updated', id: number, v
   JSON.stringify(
     makeEnvelope(
       'catalog',
-      { type, data: { id, name, price: '3.00', stock: 5, category_id: 1, version } },
+      { type, data: { id, name, price: '3.00', stock: 5, category_id: 1, sku: null, version } },
       null,
       crypto.randomUUID(),
       new Date(),

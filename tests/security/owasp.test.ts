@@ -616,12 +616,12 @@ describe('API3 broken object property level authorization: mass assignment has n
     ).toBe(true)
   })
 
-  test('order: user_id, status, total, unit_price, price, name and line_total in a new order are ignored', async () => {
+  test('order: user_id, status, total, unit_price, price, name, line_total and sku in a new order are ignored', async () => {
     const t = orderTestApp()
     const req = requester('order', t.app)
     const alice = await t.user()
     const bob = await t.user()
-    const p = await t.product({ price: '12.50', name: 'Real name' })
+    const p = await t.product({ price: '12.50', name: 'Real name', sku: 'REAL-1' })
     const r = await req('POST', '/api/v1/order', {
       token: alice.token,
       body: {
@@ -630,13 +630,23 @@ describe('API3 broken object property level authorization: mass assignment has n
         total: '0.01',
         total_quantity: 1,
         id: 1,
-        items: [{ product_id: p.id, quantity: 2, unit_price: '0.01', price: '0.01', name: 'Free', line_total: '0.01' }],
+        items: [
+          {
+            product_id: p.id,
+            quantity: 2,
+            unit_price: '0.01',
+            price: '0.01',
+            name: 'Free',
+            line_total: '0.01',
+            sku: 'FREE',
+          },
+        ],
       },
     })
     expect(r.status).toBe(201)
     expect(r.body).toMatchObject({ user_id: alice.id, status: 'pending', total: '25.00', total_quantity: 2 })
     expect(r.body.items).toEqual([
-      { product_id: p.id, name: 'Real name', unit_price: '12.50', quantity: 2, line_total: '25.00' },
+      { product_id: p.id, name: 'Real name', unit_price: '12.50', quantity: 2, line_total: '25.00', sku: 'REAL-1' },
     ])
     const placed = t.published.find((e) => e.type === 'order.placed')!
     expect((placed.data as { user_id: string }).user_id).toBe(alice.id)

@@ -134,7 +134,7 @@ export async function seedOrderProduct(
 ) {
   const created = makeEnvelope(
     'catalog',
-    { type: 'product.created', data: { id, name, price, stock: 100, category_id: 1, version: 1 } },
+    { type: 'product.created', data: { id, name, price, stock: 100, category_id: 1, sku: null, version: 1 } },
     null,
     crypto.randomUUID(),
     new Date(),

@@ -13,6 +13,7 @@ export type ReplicaProduct =
       /** As last announced; informative only: the catalog alone decides on stock. */
       readonly stock: number
       readonly categoryId: number
+      readonly sku: string | null
       readonly version: number
     }
   | { readonly id: number; readonly deleted: true; readonly version: number }
@@ -24,11 +25,13 @@ export type ReplicaProduct =
 export interface LineSnapshot {
   readonly name: string
   readonly unitPrice: Money
+  readonly sku: string | null
 }
 
 export const snapshotOf = (p: Extract<ReplicaProduct, { deleted: false }>): LineSnapshot => ({
   name: p.name,
   unitPrice: p.price,
+  sku: p.sku,
 })
 
 /**

@@ -60,7 +60,14 @@ export function nodeJson(roots: readonly CategoryNode[]): NodeJson[] {
 export function productFields(b: ProductCreate): NewProductInput
 export function productFields(b: ProductBody): ProductChanges
 export function productFields(b: ProductBody): ProductChanges {
-  return { name: b.name, description: b.description, price: b.price, stock: b.stock, categoryId: b.category_id }
+  return {
+    name: b.name,
+    description: b.description,
+    price: b.price,
+    stock: b.stock,
+    categoryId: b.category_id,
+    sku: b.sku,
+  }
 }
 
 export const productFilter = (f: ProductQuery): ProductFilter => ({
@@ -79,6 +86,7 @@ export const productJson = (p: Product): v.InferOutput<typeof ProductOut> => ({
   price: p.price,
   stock: p.stock,
   category_id: p.categoryId,
+  sku: p.sku,
   category: refJson(p.category),
   created_at: p.createdAt.toISOString(),
   updated_at: p.updatedAt.toISOString(),

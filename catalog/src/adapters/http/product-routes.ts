@@ -39,6 +39,7 @@ export function productRoutes(
       summary: 'Create a product (admin)',
       description:
         '`price`: a JSON number or a decimal string, above 0, at most 2 fraction digits, below 10^10. `stock` defaults to 0. ' +
+        '`sku` (optional): 1 to 64 letters, digits, dots, underscores or hyphens, unique without regard to case. ' +
         '`id`, `version` and timestamps in the body are ignored. Announced as product.created.',
       tags,
       responses: {
@@ -48,7 +49,10 @@ export function productRoutes(
           headers: { Location: "the new product's URL" },
         },
       },
-      errors: { 422: 'invalid, or `category_id` names no category (code UNKNOWN_CATEGORY)' },
+      errors: {
+        409: 'another product has this `sku` (code SKU_TAKEN)',
+        422: 'invalid, or `category_id` names no category (code UNKNOWN_CATEGORY)',
+      },
     }),
     admin,
     body(ProductCreateBody),
@@ -156,11 +160,16 @@ export function productRoutes(
       operationId: 'updateProduct',
       summary: 'Change a product (admin)',
       description:
-        'Any of `name`, `description`, `price`, `stock`, `category_id`; other fields are ignored. A real change is announced ' +
-        'as product.updated with the next version; a body that changes nothing returns the product as it is.',
+        'Any of `name`, `description`, `price`, `stock`, `category_id`, `sku` (`null` clears it); other fields are ignored. ' +
+        'A real change is announced as product.updated with the next version; a body that changes nothing returns the ' +
+        'product as it is.',
       tags,
       responses: { 200: { description: 'the updated product', schema: ProductOut } },
-      errors: { 404: 'no such product', 422: 'invalid, or `category_id` names no category (code UNKNOWN_CATEGORY)' },
+      errors: {
+        404: 'no such product',
+        409: 'another product has this `sku` (code SKU_TAKEN)',
+        422: 'invalid, or `category_id` names no category (code UNKNOWN_CATEGORY)',
+      },
     }),
     admin,
     params(IdParam),

@@ -4,7 +4,7 @@ import type { Sequence, Table } from '@shop/platform/memory/transactor'
 import { type Category, categoryRef } from '../../domain/category.ts'
 import type { ProductWriteError } from '../../domain/errors.ts'
 import { compareKeys, nameKey } from '../../domain/name-key.ts'
-import type { NewProduct, Product, ProductFilter, ProductSort } from '../../domain/product.ts'
+import { type NewProduct, type Product, type ProductFilter, type ProductSort, skuKey } from '../../domain/product.ts'
 import { type Shortage, type StockLine, hasShortage, shortage } from '../../domain/stock.ts'
 import { childrenIndex, subtreeIds } from '../../domain/tree.ts'
 import type { Page } from '@shop/kernel/app'
@@ -70,8 +70,19 @@ export class MemoryProducts implements Products {
     }
   }
 
+  /** What the database's constraints refuse: an unknown category, a SKU another product has. */
+  private refused(p: NewProduct | Product, id?: number): ProductWriteError | undefined {
+    if (!this.categories.has(p.categoryId)) return { type: 'UnknownCategory', categoryId: p.categoryId }
+    if (p.sku === null) return undefined
+    const key = skuKey(p.sku)
+    for (const r of this.rows.values())
+      if (r.id !== id && r.sku !== null && skuKey(r.sku) === key) return { type: 'SkuTaken', sku: p.sku }
+    return undefined
+  }
+
   async insert(p: NewProduct): Promise<Result<Product, ProductWriteError>> {
-    if (!this.categories.has(p.categoryId)) return err({ type: 'UnknownCategory', categoryId: p.categoryId })
+    const refused = this.refused(p)
+    if (refused) return err(refused)
     const { now, ...fields } = p
     const row: ProductRow = { ...fields, id: this.ids.next(), createdAt: now, updatedAt: now, version: 1 }
     this.rows.set(row.id, row)
@@ -80,7 +91,8 @@ export class MemoryProducts implements Products {
   }
 
   async update(p: Product): Promise<Result<Product, ProductWriteError>> {
-    if (!this.categories.has(p.categoryId)) return err({ type: 'UnknownCategory', categoryId: p.categoryId })
+    const refused = this.refused(p, p.id)
+    if (refused) return err(refused)
     const { category: _ref, ...row } = p
     this.rows.set(p.id, row)
     this.changed()

@@ -51,6 +51,7 @@ export interface ProductRow {
   price: string
   stock: number
   category_id: number
+  sku: string | null
   created_at: Date
   updated_at: Date
   version: number
@@ -63,6 +64,7 @@ export const productColumns = columns<ProductRow>()(
   'price',
   'stock',
   'category_id',
+  'sku',
   'created_at',
   'updated_at',
   'version',
@@ -82,6 +84,7 @@ export const toProduct = (r: ProductReadRow): Product => ({
   price: r.price,
   stock: r.stock,
   categoryId: r.category_id,
+  sku: r.sku,
   category: { id: r.category_id, name: r.category_name, level: r.category_level },
   createdAt: r.created_at,
   updatedAt: r.updated_at,
@@ -96,18 +99,23 @@ export const productRow = (p: Omit<Product, 'id' | 'category' | 'createdAt'>) =>
   price: p.price,
   stock: p.stock,
   category_id: p.categoryId,
+  sku: p.sku,
   updated_at: p.updatedAt,
   version: p.version,
 })
 
 /**
  * What a refused product write means, from the constraint that refused it: a category that does
- * not exist (the foreign key, or the insert trigger that reads the category's path). Anything else
- * is not an expected refusal (undefined).
+ * not exist (the foreign key, or the insert trigger that reads the category's path), a SKU another
+ * product has (products_sku). Anything else is not an expected refusal (undefined).
  */
-export function productWriteError(e: unknown, p: { readonly categoryId: number }): ProductWriteError | undefined {
-  const { code } = pgError(e)
+export function productWriteError(
+  e: unknown,
+  p: { readonly categoryId: number; readonly sku: string | null },
+): ProductWriteError | undefined {
+  const { code, constraint } = pgError(e)
   if (code === '23503') return { type: 'UnknownCategory', categoryId: p.categoryId }
+  if (code === '23505' && constraint === 'products_sku' && p.sku !== null) return { type: 'SkuTaken', sku: p.sku }
   return undefined
 }
 

@@ -22,6 +22,7 @@ export function replicaProduct(e: Envelope<ProductEventType>): ReplicaProduct {
     price: d.price,
     stock: d.stock,
     categoryId: d.category_id,
+    sku: d.sku,
     version: d.version,
   }
 }

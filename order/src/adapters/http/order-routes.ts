@@ -27,6 +27,7 @@ const orderJson = (o: Order): v.InferOutput<typeof OrderOut> => ({
     unit_price: l.unitPrice,
     quantity: l.quantity,
     line_total: l.lineTotal,
+    sku: l.sku,
   })),
   total_quantity: o.totalQuantity,
   total: o.total,

@@ -40,6 +40,7 @@ export type OrderItemRow = {
   unit_price: string
   quantity: number
   line_total: string
+  sku: string | null
 }
 
 /**
@@ -62,6 +63,7 @@ export const toOrder = (r: OrderRow & { items: OrderItemRow[] }): Order => ({
     unitPrice: i.unit_price,
     quantity: i.quantity,
     lineTotal: i.line_total,
+    sku: i.sku,
   })),
   totalQuantity: r.total_quantity,
   total: r.total,
@@ -90,6 +92,7 @@ export const itemRows = (orderId: number, items: readonly OrderLine[]): OrderIte
     unit_price: l.unitPrice,
     quantity: l.quantity,
     line_total: l.lineTotal,
+    sku: l.sku,
   }))
 
 export interface HistoryRow {
@@ -144,11 +147,21 @@ export interface ReplicaRow {
   price: string | null
   stock: number | null
   category_id: number | null
+  sku: string | null
   version: number
   deleted: boolean
 }
 
-export const replicaColumns = columns<ReplicaRow>()('id', 'name', 'price', 'stock', 'category_id', 'version', 'deleted')
+export const replicaColumns = columns<ReplicaRow>()(
+  'id',
+  'name',
+  'price',
+  'stock',
+  'category_id',
+  'sku',
+  'version',
+  'deleted',
+)
 
 export const toReplicaProduct = (r: ReplicaRow): ReplicaProduct =>
   r.deleted
@@ -160,18 +173,29 @@ export const toReplicaProduct = (r: ReplicaRow): ReplicaProduct =>
         price: r.price!,
         stock: r.stock!,
         categoryId: r.category_id!,
+        sku: r.sku,
         version: r.version,
       }
 
 export const replicaRow = (p: ReplicaProduct): ReplicaRow =>
   p.deleted
-    ? { id: p.id, name: null, price: null, stock: null, category_id: null, version: p.version, deleted: true }
+    ? {
+        id: p.id,
+        name: null,
+        price: null,
+        stock: null,
+        category_id: null,
+        sku: null,
+        version: p.version,
+        deleted: true,
+      }
     : {
         id: p.id,
         name: p.name,
         price: p.price,
         stock: p.stock,
         category_id: p.categoryId,
+        sku: p.sku,
         version: p.version,
         deleted: false,
       }
