@@ -12,7 +12,8 @@ import type { Envelope } from '@shop/kernel/events'
 const clock = { now: () => new Date() }
 const orders = orderApplication({ store: memoryOrderStore(), clock })
 // The order service's own consumer of product.* events (no user replica here: no tokens to check).
-const products = orderSubscriptions(orders, { apply: async () => true }).find((s) => s.name === 'products')!
+const products = orderSubscriptions(orders, { apply: async () => true }).find((s) => s.name === 'products')
+if (!products) throw new Error('the order service consumes no product events')
 const delivered: Promise<unknown>[] = []
 // The catalog's committed product events feed the order application's product replica.
 const catalog = catalogApplication({

@@ -25,8 +25,10 @@ export function columns<R>() {
   ): Columns<R> => {
     const qualified = new Map<string, string[]>()
     const named = (alias: string) => {
-      let list = qualified.get(alias)
-      if (!list) qualified.set(alias, (list = names.map((n) => `${alias}.${n}`)))
+      const known = qualified.get(alias)
+      if (known) return known
+      const list = names.map((n) => `${alias}.${n}`)
+      qualified.set(alias, list)
       return list
     }
     return {
