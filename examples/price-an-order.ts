@@ -6,20 +6,20 @@
  *   bun examples/price-an-order.ts
  */
 import { catalogApplication, memoryCatalogStore } from '@shop/catalog'
-import { memoryOrderStore, orderApplication } from '@shop/order'
-import type { Envelope } from '@shop/kernel/event-types'
+import { memoryOrderStore, orderApplication, orderSubscriptions } from '@shop/order'
+import type { Envelope } from '@shop/kernel/events'
 
 const clock = { now: () => new Date() }
 const orders = orderApplication({ store: memoryOrderStore(), clock })
+// The order service's own consumer of product.* events (no user replica here: no tokens to check).
+const products = orderSubscriptions(orders, { apply: async () => true }).find((s) => s.name === 'products')
+if (!products) throw new Error('the order service consumes no product events')
 const delivered: Promise<unknown>[] = []
 // The catalog's committed product events feed the order application's product replica.
 const catalog = catalogApplication({
   store: memoryCatalogStore({
     onEvents: (events: Envelope[]) => {
-      for (const e of events) {
-        if (e.type === 'product.created' || e.type === 'product.updated' || e.type === 'product.deleted')
-          delivered.push(orders.events.applyProductEvent(e))
-      }
+      for (const e of events) if (products.topics.includes(e.type)) delivered.push(products.handler(e))
     },
   }),
   clock,

@@ -78,7 +78,17 @@ function contract(name: string, make: () => Promise<AuthStore>) {
       const r = await store.transact(async (tx) => {
         await tx.users.insert(a)
         await tx.events.add(
-          { type: 'user.created', data: { id: a.id, username: a.username, email: a.email, role: 'USER', version: 1 } },
+          {
+            type: 'user.created',
+            data: {
+              id: a.id,
+              username: a.username,
+              email: a.email,
+              role: 'USER',
+              version: 1,
+              tokens_valid_after: null,
+            },
+          },
           null,
         )
         return err('nope')

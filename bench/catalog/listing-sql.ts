@@ -5,6 +5,7 @@
  *   bun bench/catalog/listing-sql.ts [seconds=5] [rounds=3] [callers=10]
  */
 import postgres from 'postgres'
+import { productReadColumns } from '../../catalog/src/adapters/postgres/rows.ts'
 import { percentiles } from '../lib/measure.ts'
 import { dbName, dbUrl } from '../lib/shop.ts'
 
@@ -16,23 +17,21 @@ const [big] = await sql<
 const root = Number(big!.id)
 const q = {
   count: (id: number) => sql`
-    with recursive sub as (select ${id}::bigint as id union all select c.id from categories c join sub
-      on c.parent_id = sub.id)
-    select p.id, p.name, p.description, p.price, p.stock, p.category_id, p.created_at, p.updated_at, p.version,
-      c.name as category_name, c.level as category_level,
+    with recursive sub as (select ${id}::bigint as id union all select c.id from categories c join sub on c.parent_id =
+      sub.id)
+    select ${productReadColumns(sql)},
       (select count(*)::int from products p where true and p.category_id = any(array(select id from sub))) as total
-    from (select p.id from products p where true and p.category_id = any(array(select id from sub)) order by p.id
-      limit 50 offset 0) page
+    from (select p.id from products p where true and p.category_id = any(array(select id from sub)) order by p.id limit
+      50 offset 0) page
     join products p on p.id = page.id join categories c on c.id = p.category_id order by p.id`,
   counts: (id: number) => sql`
-    with recursive sub as (select ${id}::bigint as id union all select c.id from categories c join sub
-      on c.parent_id = sub.id)
-    select p.id, p.name, p.description, p.price, p.stock, p.category_id, p.created_at, p.updated_at, p.version,
-      c.name as category_name, c.level as category_level,
-      (select coalesce(sum(n.products), 0)::int from category_product_counts n
-        where n.category_id = any(array(select id from sub))) as total
-    from (select p.id from products p where true and p.category_id = any(array(select id from sub)) order by p.id
-      limit 50 offset 0) page
+    with recursive sub as (select ${id}::bigint as id union all select c.id from categories c join sub on c.parent_id =
+      sub.id)
+    select ${productReadColumns(sql)},
+      (select coalesce(sum(n.products), 0)::int from category_product_counts n where n.category_id = any(array(select
+        id from sub))) as total
+    from (select p.id from products p where true and p.category_id = any(array(select id from sub)) order by p.id limit
+      50 offset 0) page
     join products p on p.id = page.id join categories c on c.id = p.category_id order by p.id`,
 }
 const out: Record<string, { qps: number[]; p50: number[] }> = {

@@ -18,25 +18,17 @@
  *   DATABASE_URL=postgres://…/shop_bench_listing PORT=18102 bun bench/ceilings/listing.ts
  */
 import postgres from 'postgres'
+import { productJson } from '../../catalog/src/adapters/http/json.ts'
+import { type ProductReadRow, productColumns, toProduct } from '../../catalog/src/adapters/postgres/rows.ts'
 
 const sql = postgres(process.env.DATABASE_URL!, {
   max: Number(process.env.DATABASE_POOL_MAX ?? 10),
   onnotice: () => {},
 })
+const columns = productColumns.of(sql, 'p')
 
-interface Row {
-  id: string
-  name: string
-  description: string | null
-  price: string
-  stock: number
-  category_id: string
-  category_name: string
-  category_level: number
-  created_at: Date
-  updated_at: Date
-  total: string
-}
+// bigint columns arrive as strings here (the services' pool parses them as numbers).
+type Row = Omit<ProductReadRow, 'id' | 'category_id'> & { id: string; category_id: string; total: string }
 
 const adjacency = (id: number) => sql<Row[]>`
   with recursive sub as (
@@ -45,8 +37,7 @@ const adjacency = (id: number) => sql<Row[]>`
     select c.id from categories c join sub on c.parent_id = sub.id
   ), page as (
     select p.* from sub cross join lateral (
-      select p.id, p.name, p.description, p.price, p.stock, p.category_id, p.created_at, p.updated_at
-      from products p where p.category_id = sub.id order by p.id limit 50
+      select ${columns} from products p where p.category_id = sub.id order by p.id limit 50
     ) p
     order by p.id limit 50
   )
@@ -60,24 +51,13 @@ const path = (id: number) => sql<Row[]>`
   select page.*, c.name as category_name, c.level as category_level,
     (select n.subtree from category_product_counts n where n.category_id = ${id}) as total
   from (
-    select p.id, p.name, p.description, p.price, p.stock, p.category_id, p.created_at, p.updated_at
-    from products p where ${id}::bigint = any(p.category_path) order by p.id limit 50
+    select ${columns} from products p where ${id}::bigint = any(p.category_path) order by p.id limit 50
   ) page join categories c on c.id = page.category_id
   order by page.id`
 
 const json = (rows: Row[]) =>
   Response.json(
-    rows.map((r) => ({
-      id: Number(r.id),
-      name: r.name,
-      description: r.description,
-      price: r.price,
-      stock: r.stock,
-      category_id: Number(r.category_id),
-      category: { id: Number(r.category_id), name: r.category_name, level: r.category_level },
-      created_at: r.created_at.toISOString(),
-      updated_at: r.updated_at.toISOString(),
-    })),
+    rows.map((r) => productJson(toProduct({ ...r, id: Number(r.id), category_id: Number(r.category_id) }))),
     { headers: { 'X-Total-Count': String(rows[0]?.total ?? 0) } },
   )
 

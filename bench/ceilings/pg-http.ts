@@ -15,12 +15,14 @@ const sql = postgres(process.env.DATABASE_URL!, {
   max: Number(process.env.DATABASE_POOL_MAX ?? 10),
   onnotice: () => {},
 })
-// The listing runs on the services' own connection settings and adapter (from the tree under test).
+// The listing runs on the services' own connection settings and adapter, the product select on their
+// column list (from the tree under test).
 const servicesRoot = process.env.SERVICES_ROOT ?? join(import.meta.dir, '..', '..')
 const { openDatabase } = await import(join(servicesRoot, 'platform', 'src', 'postgres', 'connect.ts'))
 const { postgresProductReads } = await import(
   join(servicesRoot, 'catalog', 'src', 'adapters', 'postgres', 'products.ts')
 )
+const { productColumns } = await import(join(servicesRoot, 'catalog', 'src', 'adapters', 'postgres', 'rows.ts'))
 const { silentLogger } = await import(join(servicesRoot, 'platform', 'src', 'log.ts'))
 const db = await openDatabase({
   url: process.env.DATABASE_URL,
@@ -38,9 +40,7 @@ Bun.serve({
     const path = new URL(req.url).pathname
     if (path.startsWith('/product/')) {
       const id = Number(path.slice('/product/'.length))
-      const [row] =
-        await sql`select id, name, description, price, stock, category_id, created_at, updated_at from products
-          where id = ${id}`
+      const [row] = await sql`select ${productColumns.of(sql)} from products where id = ${id}`
       return row ? Response.json(row) : new Response('not found', { status: 404 })
     }
     if (path.startsWith('/listing/')) {

@@ -4,14 +4,14 @@
  *   bun bench/ceilings/pg.ts <database url> [callers=32] [pool=10] [seconds=10] [maxId=100000]
  */
 import postgres from 'postgres'
+import { productColumns } from '../../catalog/src/adapters/postgres/rows.ts'
 import { closedLoop } from './closed-loop.ts'
 
 async function pgCeiling(url: string, callers: number, pool: number, seconds: number, maxId: number) {
   const sql = postgres(url, { max: pool, onnotice: () => {} })
   try {
-    const one = (id: number) =>
-      sql`select id, name, description, price, stock, category_id, created_at, updated_at from products
-        where id = ${id}`
+    const columns = productColumns.of(sql)
+    const one = (id: number) => sql`select ${columns} from products where id = ${id}`
     for (let i = 0; i < pool * 4; i++) await one(1 + i)
     let next = 0
     const run = await closedLoop(callers, seconds, async () => {

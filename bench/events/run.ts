@@ -20,7 +20,7 @@ import { OutboxRelay } from '@shop/platform/postgres/relay'
 import { postgresInbox } from '@shop/platform/postgres/inbox'
 import { transact } from '@shop/platform/postgres/transact'
 import { postgresUserReplica } from '@shop/platform/postgres/user-replica'
-import type { Envelope } from '@shop/kernel/event-types'
+import type { Envelope } from '@shop/kernel/events'
 import { ok } from '@shop/kernel/result'
 
 const { values } = parseArgs({
@@ -97,7 +97,10 @@ const change = (id: string, version: number) =>
     (_tx, events) => events,
     async (events) => {
       await events.add(
-        { type: 'user.updated', data: { id, username: 'bench', email: 'bench@example.com', role: 'USER', version } },
+        {
+          type: 'user.updated',
+          data: { id, username: 'bench', email: 'bench@example.com', role: 'USER', version, tokens_valid_after: null },
+        },
         null,
       )
       return ok(null)

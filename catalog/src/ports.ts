@@ -2,7 +2,7 @@ import type { Result } from '@shop/kernel/result'
 import type { Clock, Events, Page, Paged } from '@shop/kernel/app'
 import type { Inbox } from '@shop/kernel/inbox'
 import type { Category, NewCategory } from './domain/category.ts'
-import type { ErrorOf } from './domain/errors.ts'
+import type { ErrorOf, ProductWriteError } from './domain/errors.ts'
 import type { NewProduct, Product, ProductFilter } from './domain/product.ts'
 import type { Reservation, Shortage, StockLine } from './domain/stock.ts'
 
@@ -65,9 +65,9 @@ export type Listed<T> = Paged<T> & { readonly asOf: CatalogVersions }
 
 export interface Products extends ProductReads {
   byId(id: number, lock?: boolean): Promise<Product | undefined>
-  insert(p: NewProduct): Promise<Result<Product, ErrorOf<'UnknownCategory'>>>
+  insert(p: NewProduct): Promise<Result<Product, ProductWriteError>>
   /** Writes every field of `p` over the row with its id (the category ref is read back). */
-  update(p: Product): Promise<Result<Product, ErrorOf<'UnknownCategory'>>>
+  update(p: Product): Promise<Result<Product, ProductWriteError>>
   remove(id: number): Promise<boolean>
   /**
    * Takes `lines` (one per product) from stock, all or none, never below zero whatever runs

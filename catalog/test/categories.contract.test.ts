@@ -220,6 +220,7 @@ function contract(name: string, make: () => Promise<CatalogStore>) {
           price: '1.00',
           stock: 0,
           categoryId: kid.id,
+          sku: null,
           now: tick(),
         }),
       )

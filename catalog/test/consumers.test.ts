@@ -1,6 +1,5 @@
 import { describe, expect, test } from 'bun:test'
-import { type DomainEvent, type Envelope, makeEnvelope } from '@shop/kernel/event-types'
-import { parseEnvelope } from '@shop/kernel/events'
+import { type DomainEvent, type Envelope, makeEnvelope, parseEnvelope } from '@shop/kernel/events'
 import { systemClock } from '@shop/kernel/app'
 import { type CatalogApplication, catalogApplication } from '../src/app/application.ts'
 import { catalogSubscriptions } from '../src/adapters/events/consumers.ts'

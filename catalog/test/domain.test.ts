@@ -5,6 +5,7 @@ import { compareKeys, isValidDescription, isValidName, nameKey } from '../src/do
 import {
   type Product,
   changeProduct,
+  isValidSku,
   isValidStock,
   productCreated,
   productDeleted,
@@ -151,6 +152,7 @@ describe('product rules', () => {
     price: '19.90',
     stock: 3,
     categoryId: 2,
+    sku: null,
     category: { id: 2, name: 'Phones', level: 1 },
     createdAt: t0,
     updatedAt: t0,
@@ -165,12 +167,25 @@ describe('product rules', () => {
     expect(next).toMatchObject({ stock: 0, version: 5, updatedAt: later, createdAt: t0 })
     expect(changeProduct(p, { price: '20.00' }, later).price).toBe('20.00')
   })
+  test(
+    'a SKU: 1 to 64 ASCII letters, digits, dots, underscores or hyphens; set, changed and cleared like any ' + 'field',
+    () => {
+      for (const ok of ['A', 'ab-12.x_Y', 'x'.repeat(64)]) expect(isValidSku(ok)).toBe(true)
+      for (const bad of ['', ' a', 'a b', 'é', 'a/b', 'x'.repeat(65), 'a\u0000']) expect(isValidSku(bad)).toBe(false)
+      const later = new Date(t0.getTime() + 5)
+      const set = changeProduct(p, { sku: 'P-1' }, later)
+      expect(set).toMatchObject({ sku: 'P-1', version: 5 })
+      expect(changeProduct(set, { sku: 'P-1' }, later)).toBe(set)
+      expect(changeProduct(set, { name: 'Other' }, later).sku).toBe('P-1')
+      expect(changeProduct(set, { sku: null }, later)).toMatchObject({ sku: null, version: 6 })
+    },
+  )
   test('stock is a whole number from 0 to 10^9', () => {
     for (const ok of [0, 1, 1_000_000_000]) expect(isValidStock(ok)).toBe(true)
     for (const bad of [-1, 1.5, 1_000_000_001, NaN, Infinity]) expect(isValidStock(bad)).toBe(false)
   })
   test('events carry exactly the fields of the contract; a deletion carries the next version', () => {
-    const data = { id: 7, name: 'Phone', price: '19.90', stock: 3, category_id: 2, version: 4 }
+    const data = { id: 7, name: 'Phone', price: '19.90', stock: 3, category_id: 2, sku: null, version: 4 }
     expect(productCreated(p)).toEqual({ type: 'product.created', data })
     expect(productUpdated(p)).toEqual({ type: 'product.updated', data })
     expect(productDeleted(p)).toEqual({ type: 'product.deleted', data: { id: 7, version: 5 } })

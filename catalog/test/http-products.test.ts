@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, test } from 'bun:test'
-import type { Envelope } from '@shop/kernel/event-types'
+import type { Envelope } from '@shop/kernel/events'
 import { adapterDatabases } from '@shop/platform/testing/databases'
 import { MIGRATIONS } from '../src/main.ts'
 import { memoryCatalogStore } from '../src/adapters/memory/store.ts'
@@ -16,6 +16,7 @@ const PRODUCT_KEYS = [
   'id',
   'name',
   'price',
+  'sku',
   'stock',
   'updated_at',
 ]
@@ -442,9 +443,9 @@ describe('events are written with the change', () => {
         ['product.deleted', 'req-delete', 'catalog', 1],
       ])
       expect(mine.map((e) => e.data)).toEqual([
-        { id, name: 'Evented', price: '9.99', stock: 4, category_id: c.id, version: 1 },
-        { id, name: 'Evented', price: '10.50', stock: 4, category_id: c2.id, version: 2 },
-        { id, name: 'Evented', price: '10.50', stock: 0, category_id: c2.id, version: 3 },
+        { id, name: 'Evented', price: '9.99', stock: 4, category_id: c.id, sku: null, version: 1 },
+        { id, name: 'Evented', price: '10.50', stock: 4, category_id: c2.id, sku: null, version: 2 },
+        { id, name: 'Evented', price: '10.50', stock: 0, category_id: c2.id, sku: null, version: 3 },
         { id, version: 4 },
       ])
     },

@@ -82,6 +82,7 @@ function contract(name: string, make: () => Promise<{ store: CatalogStore; sql?:
                   price: `${1 + (n % 9)}.${n % 3}0`,
                   stock: n % 4,
                   categoryId,
+                  sku: null,
                   now: at,
                 }),
               ),
@@ -448,6 +449,7 @@ function contract(name: string, make: () => Promise<{ store: CatalogStore; sql?:
             price: '1.00',
             stock: 3,
             categoryId: leaf.id,
+            sku: null,
             now: tick(),
           }),
         )

@@ -28,7 +28,7 @@ function contract(name: string, make: () => Promise<CatalogStore>) {
     const product = async (
       name: string,
       categoryId: number,
-      o: { price?: string; stock?: number; description?: string | null } = {},
+      o: { price?: string; stock?: number; description?: string | null; sku?: string | null } = {},
     ): Promise<Product> =>
       value(
         await store.transact((tx) =>
@@ -38,6 +38,7 @@ function contract(name: string, make: () => Promise<CatalogStore>) {
             price: o.price ?? '10.00',
             stock: o.stock ?? 0,
             description: o.description ?? null,
+            sku: o.sku ?? null,
             now: tick(),
           }),
         ),
@@ -77,6 +78,7 @@ function contract(name: string, make: () => Promise<CatalogStore>) {
           price: '1.00',
           stock: 0,
           description: null,
+          sku: null,
           now: tick(),
         }),
       )
@@ -87,13 +89,50 @@ function contract(name: string, make: () => Promise<CatalogStore>) {
       expect(await store.products.byId(p.id)).toEqual(p)
     })
 
+    test(
+      'sku: kept as written; unique without regard to case on insert and update; none any number of ' + 'times',
+      async () => {
+        const c = await category('Skus', shop.id)
+        const a = await product('Sku A', c.id, { sku: 'Ab.1-x_Y' })
+        expect(a.sku).toBe('Ab.1-x_Y')
+        expect(await store.products.byId(a.id)).toEqual(a)
+        const clash = await store.transact((tx) =>
+          tx.products.insert({
+            name: 'Sku clash',
+            categoryId: c.id,
+            price: '1.00',
+            stock: 0,
+            description: null,
+            sku: 'AB.1-X_y',
+            now: tick(),
+          }),
+        )
+        expect(clash).toEqual(err({ type: 'SkuTaken', sku: 'AB.1-X_y' }))
+        expect((await list({ categoryId: c.id })).sort()).toEqual(['Sku A'])
+        const b = await product('Sku B', c.id, { sku: 'B-1' })
+        const taken = await store.transact((tx) => tx.products.update(changeProduct(b, { sku: 'ab.1-x_y' }, tick())))
+        expect(taken).toEqual(err({ type: 'SkuTaken', sku: 'ab.1-x_y' }))
+        expect(await store.products.byId(b.id)).toEqual(b)
+        // its own SKU in another case is no clash; products without one never clash
+        const recased = value(
+          await store.transact((tx) => tx.products.update(changeProduct(a, { sku: 'AB.1-X_Y' }, tick()))),
+        )
+        expect(recased.sku).toBe('AB.1-X_Y')
+        await product('No sku 1', c.id)
+        await product('No sku 2', c.id, { sku: null })
+        const cleared = value(await store.transact((tx) => tx.products.update(changeProduct(b, { sku: null }, tick()))))
+        expect(await store.products.byId(b.id)).toEqual(cleared)
+        expect(cleared.sku).toBeNull()
+      },
+    )
+
     test('update writes every field and reads the new category back; remove', async () => {
       const a = await category('Update A', shop.id)
       const b = await category('Update B', a.id)
       const p = await product('Before', a.id)
       const next = changeProduct(
         p,
-        { name: 'After', description: 'd', price: '12.30', stock: 7, categoryId: b.id },
+        { name: 'After', description: 'd', price: '12.30', stock: 7, categoryId: b.id, sku: 'After-1' },
         tick(),
       )
       const saved = value(await store.transact((tx) => tx.products.update(next)))
@@ -246,6 +285,7 @@ function contract(name: string, make: () => Promise<CatalogStore>) {
           price: '1.00',
           stock: 0,
           description: null,
+          sku: null,
           now: tick(),
         })
         await tx.products.remove(a.id)

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, test } from 'bun:test'
-import type { Envelope } from '@shop/kernel/event-types'
+import type { Envelope } from '@shop/kernel/events'
 import { adapterDatabases } from '@shop/platform/testing/databases'
 import type { Sql } from '@shop/platform/postgres/connect'
 import type { Result } from '@shop/kernel/result'

@@ -3,7 +3,7 @@
  * correlation id of the events a use case causes), the event being consumed, and the outbox port.
  * Plain types (no framework), so domain and use-case code may import them.
  */
-import type { DomainEvent } from './event-types.ts'
+import type { DomainEvent } from './events.ts'
 
 /** A page of a listing: `limit` rows from `offset`. */
 export interface Page {

@@ -1,10 +1,11 @@
 import * as v from 'valibot'
-import type { Envelope, EventType } from './event-types.ts'
 import { hasControlChars } from './text.ts'
 
-export * from './event-types.ts'
-
-/** Valibot schemas of every event of the contract: consumers validate what they receive (never trust the wire). */
+/**
+ * The events of the shop's contract, declared once: each event's valibot schema is its wire
+ * shape (snake_case, what travels), and its type is inferred from it. Consumers validate what they
+ * receive with these schemas (never trust the wire); producers build the inferred types.
+ */
 const uuid = v.pipe(v.string(), v.uuid())
 const id = v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(Number.MAX_SAFE_INTEGER))
 const version = v.pipe(v.number(), v.integer(), v.minValue(1))
@@ -29,6 +30,7 @@ const user = v.object({
   email: short(320),
   role,
   version,
+  /** Tokens whose `iat` is earlier are refused (ISO time); null when none. Absent in events older than it. */
   tokens_valid_after: v.optional(v.nullable(v.pipe(v.string(), v.isoTimestamp())), null),
 })
 const product = v.object({
@@ -37,6 +39,8 @@ const product = v.object({
   price: money,
   stock: v.pipe(v.number(), v.integer(), v.minValue(0)),
   category_id: id,
+  /** Absent in events older than it: none. */
+  sku: v.optional(v.nullable(short(64)), null),
   version,
 })
 
@@ -59,7 +63,17 @@ const eventDataSchemas = {
     product_ids: v.pipe(v.array(id), v.maxLength(1000)),
   }),
   'order.cancelled': v.object({ order_id: id, items: v.pipe(v.array(line), v.maxLength(1000)) }),
-} satisfies Record<EventType, v.GenericSchema>
+}
+
+export type EventType = keyof typeof eventDataSchemas
+
+/** Each event's data as a consumer receives it: what its schema outputs (defaults filled in). */
+export type EventMap = { readonly [T in EventType]: Readonly<v.InferOutput<(typeof eventDataSchemas)[T]>> }
+
+export type Role = v.InferOutput<typeof role>
+
+/** What a use case records: the type and its data. The outbox adds id, time, source and correlation. */
+export type DomainEvent = { [T in EventType]: { readonly type: T; readonly data: EventMap[T] } }[EventType]
 
 const EVENT_TYPES = Object.keys(eventDataSchemas) as EventType[]
 
@@ -72,6 +86,36 @@ const EnvelopeShape = v.object({
   correlation_id: v.nullable(short(256)),
   data: v.unknown(),
 })
+
+type EnvelopeOf<T extends EventType> = Readonly<Omit<v.InferOutput<typeof EnvelopeShape>, 'type' | 'data'>> & {
+  readonly type: T
+  readonly data: EventMap[T]
+}
+
+/**
+ * An event on the wire. A discriminated union over its types (distributive): a `switch` on
+ * `type` narrows `data` without casts. `Envelope<'order.placed' | 'order.cancelled'>` is the
+ * union of those two.
+ */
+export type Envelope<T extends EventType = EventType> = T extends EventType ? EnvelopeOf<T> : never
+
+export function makeEnvelope<E extends DomainEvent>(
+  source: Envelope['source'],
+  event: E,
+  correlationId: string | null,
+  id: string,
+  now: Date,
+): Envelope<E['type']> {
+  return {
+    id,
+    type: event.type,
+    version: 1,
+    occurred_at: now.toISOString(),
+    source,
+    correlation_id: correlationId,
+    data: event.data,
+  } as Envelope<E['type']>
+}
 
 export type ParsedEnvelope = { ok: true; envelope: Envelope } | { ok: false; reason: string }
 

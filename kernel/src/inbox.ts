@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
 import type { EventMeta } from './app.ts'
-import type { EventType } from './event-types.ts'
+import type { EventType } from './events.ts'
 import { type Result, ok } from './result.ts'
 
 /**

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { join } from 'node:path'
 import { AMQPClient } from '@cloudamqp/amqp-client'
 import postgres from 'postgres'
-import type { Envelope } from '@shop/kernel/event-types'
+import type { Envelope } from '@shop/kernel/events'
 import { silentLogger } from '@shop/platform/log'
 import { brokerUrl, resetShopVhost, serviceUrl, useBrokerSetup, vhostUrl } from '@shop/platform/testing/broker'
 import { serverUrl, useServer } from '@shop/platform/testing/databases'
@@ -10,7 +10,7 @@ import { call, tokenFactory } from '@shop/platform/testing/http'
 import { TcpProxy } from '@shop/platform/testing/tcp-proxy'
 import { loadOrderConfig } from '../src/config.ts'
 import { type OrderService, startOrder } from '../src/main.ts'
-import { SECRET, envelope } from './support.ts'
+import { SECRET, applyProduct, envelope } from './support.ts'
 
 /**
  * The order service as it runs (its composition root, PostgreSQL, RabbitMQ), reaching the broker
@@ -93,9 +93,10 @@ describe.skipIf(!run)('order: the broker is down when an order commits', () => {
       price: '12.00',
       stock: 5,
       category_id: 1,
+      sku: null,
       version: 1,
     })
-    expect(await service.application.events.applyProductEvent(product)).toBe('applied')
+    expect(await applyProduct(service.application, product)).toBe('applied')
     await until(async () => (await call(service.app, 'GET', '/health/ready')).status === 200, 'the service to be ready')
     expect(await takeCatalogOrders()).toEqual([])
 

@@ -1,11 +1,11 @@
 import { describe, expect, test } from 'bun:test'
-import type { Envelope } from '@shop/kernel/event-types'
-import { orderSubscriptions } from '../src/adapters/events/consumers.ts'
+import type { Envelope } from '@shop/kernel/events'
+import { orderSubscriptions, replicaProduct } from '../src/adapters/events/consumers.ts'
 import { memoryUserReplica } from '@shop/platform/memory/user-replica'
 import { memoryOrderStore } from '../src/adapters/memory/store.ts'
 import type { Caller } from '../src/domain/order.ts'
 import { type OrderApplication, orderApplication } from '../src/app/application.ts'
-import { deleteProduct, envelope, must, seedProduct, steppingClock } from './support.ts'
+import { applyProduct, deleteProduct, envelope, must, seedProduct, steppingClock } from './support.ts'
 
 function setup() {
   const store = memoryOrderStore()
@@ -39,7 +39,7 @@ describe('stock answers', () => {
       user_id: user.id,
       items: [{ product_id: a.id, quantity: 2 }],
     })
-    expect(await orders.events.onStockReserved({ order_id: o.id }, meta())).toBe('confirmed')
+    expect(await orders.events.onStockReserved({ orderId: o.id }, meta())).toBe('confirmed')
     expect(await status(o.id)).toBe('confirmed')
     const h = must(await orders.queries.orderHistory(user, o.id)).at(-1)!
     expect(h).toMatchObject({ from: 'pending', to: 'confirmed', actor: 'system', by: 'system' })
@@ -54,10 +54,7 @@ describe('stock answers', () => {
       { productId: b.id, quantity: 1 },
     ])
     expect(
-      await orders.events.onStockRejected(
-        { order_id: o.id, reason: 'insufficient stock', product_ids: [b.id] },
-        meta(),
-      ),
+      await orders.events.onStockRejected({ orderId: o.id, reason: 'insufficient stock', productIds: [b.id] }, meta()),
     ).toBe('rejected')
     expect(await status(o.id)).toBe('rejected')
     expect(must(await orders.queries.orderHistory(user, o.id)).at(-1)).toMatchObject({
@@ -67,7 +64,7 @@ describe('stock answers', () => {
       productIds: [b.id],
     })
     // no other answer changes it any more
-    expect(await orders.events.onStockReserved({ order_id: o.id }, meta())).toBe('ignored')
+    expect(await orders.events.onStockReserved({ orderId: o.id }, meta())).toBe('ignored')
     expect(await status(o.id)).toBe('rejected')
   })
 
@@ -77,14 +74,14 @@ describe('stock answers', () => {
     const o = await place(user, [{ productId: a.id, quantity: 3 }])
     must(await orders.commands.updateOrder(user, o.id, { status: 'cancelled' }))
     expect(sent(o.id)).toEqual([['order.placed', [{ product_id: a.id, quantity: 3 }]]])
-    expect(await orders.events.onStockReserved({ order_id: o.id }, meta())).toBe('released')
+    expect(await orders.events.onStockReserved({ orderId: o.id }, meta())).toBe('released')
     expect(await status(o.id)).toBe('cancelled')
     expect(sent(o.id)).toEqual([
       ['order.placed', [{ product_id: a.id, quantity: 3 }]],
       ['order.cancelled', [{ product_id: a.id, quantity: 3 }]],
     ])
     // a second answer for the same order (another event id) finds nothing to release
-    expect(await orders.events.onStockReserved({ order_id: o.id }, meta())).toBe('ignored')
+    expect(await orders.events.onStockReserved({ orderId: o.id }, meta())).toBe('ignored')
     expect(sent(o.id)).toHaveLength(2)
   })
 
@@ -93,7 +90,7 @@ describe('stock answers', () => {
     const { a } = await products(orders)
     const o = await place(user, [{ productId: a.id, quantity: 4 }])
     must(await orders.commands.deleteOrder(user, o.id))
-    expect(await orders.events.onStockReserved({ order_id: o.id }, meta())).toBe('released')
+    expect(await orders.events.onStockReserved({ orderId: o.id }, meta())).toBe('released')
     expect(sent(o.id).at(-1)).toEqual(['order.cancelled', [{ product_id: a.id, quantity: 4 }]])
   })
 
@@ -104,12 +101,8 @@ describe('stock answers', () => {
     const o2 = await place(user, [{ productId: a.id, quantity: 1 }])
     must(await orders.commands.updateOrder(user, o1.id, { status: 'cancelled' }))
     must(await orders.commands.deleteOrder(user, o2.id))
-    expect(await orders.events.onStockRejected({ order_id: o1.id, reason: 'x', product_ids: [] }, meta())).toBe(
-      'dropped',
-    )
-    expect(await orders.events.onStockRejected({ order_id: o2.id, reason: 'x', product_ids: [] }, meta())).toBe(
-      'dropped',
-    )
+    expect(await orders.events.onStockRejected({ orderId: o1.id, reason: 'x', productIds: [] }, meta())).toBe('dropped')
+    expect(await orders.events.onStockRejected({ orderId: o2.id, reason: 'x', productIds: [] }, meta())).toBe('dropped')
     expect(await status(o1.id)).toBe('cancelled')
     expect(sent(o1.id)).toHaveLength(1)
     expect(sent(o2.id)).toHaveLength(1)
@@ -117,8 +110,8 @@ describe('stock answers', () => {
 
   test('answers for an order never heard of change nothing', async () => {
     const { orders, meta, store } = setup()
-    expect(await orders.events.onStockReserved({ order_id: 424242 }, meta())).toBe('ignored')
-    expect(await orders.events.onStockRejected({ order_id: 424242, reason: 'x', product_ids: [] }, meta())).toBe(
+    expect(await orders.events.onStockReserved({ orderId: 424242 }, meta())).toBe('ignored')
+    expect(await orders.events.onStockRejected({ orderId: 424242, reason: 'x', productIds: [] }, meta())).toBe(
       'ignored',
     )
     expect(store.published).toHaveLength(0)
@@ -130,13 +123,13 @@ describe('stock answers', () => {
     const o = await place(user, [{ productId: a.id, quantity: 1 }])
     must(await orders.commands.updateOrder(user, o.id, { status: 'cancelled' }))
     const m = meta()
-    expect(await orders.events.onStockReserved({ order_id: o.id }, m)).toBe('released')
-    expect(await orders.events.onStockReserved({ order_id: o.id }, m)).toBe('duplicate')
+    expect(await orders.events.onStockReserved({ orderId: o.id }, m)).toBe('released')
+    expect(await orders.events.onStockReserved({ orderId: o.id }, m)).toBe('duplicate')
     expect(sent(o.id).filter(([t]) => t === 'order.cancelled')).toHaveLength(1)
     const o2 = await place(user, [{ productId: a.id, quantity: 1 }])
     const r = meta()
-    expect(await orders.events.onStockRejected({ order_id: o2.id, reason: 'r', product_ids: [] }, r)).toBe('rejected')
-    expect(await orders.events.onStockRejected({ order_id: o2.id, reason: 'r', product_ids: [] }, r)).toBe('duplicate')
+    expect(await orders.events.onStockRejected({ orderId: o2.id, reason: 'r', productIds: [] }, r)).toBe('rejected')
+    expect(await orders.events.onStockRejected({ orderId: o2.id, reason: 'r', productIds: [] }, r)).toBe('duplicate')
     expect(must(await orders.queries.orderHistory(user, o2.id))).toHaveLength(2)
     expect(await status(o2.id)).toBe('rejected')
   })
@@ -147,7 +140,7 @@ describe('stock answers', () => {
     const o = await place(user, [{ productId: a.id, quantity: 1 }])
     must(await orders.commands.updateOrder(user, o.id, { status: 'cancelled' }))
     await orders.events.onStockReserved(
-      { order_id: o.id },
+      { orderId: o.id },
       { eventId: crypto.randomUUID(), correlationId: 'from-catalog' },
     )
     expect(store.published.at(-1)).toMatchObject({
@@ -160,7 +153,7 @@ describe('stock answers', () => {
 
 describe('editing the items of a pending order (one reservation request in flight)', () => {
   test(
-    'an edit emits nothing at once; ' + 'a reservation of the old lines is released and the new lines placed',
+    'an edit emits nothing at once; a reservation of the old lines is released and the new lines ' + 'placed',
     async () => {
       const { orders, user, meta, place, sent, status } = setup()
       const { a, b } = await products(orders)
@@ -175,7 +168,7 @@ describe('editing the items of a pending order (one reservation request in fligh
       )
       expect(edited.total).toBe('17.00')
       expect(sent(o.id)).toHaveLength(1)
-      expect(await orders.events.onStockReserved({ order_id: o.id }, meta())).toBe('replaced')
+      expect(await orders.events.onStockReserved({ orderId: o.id }, meta())).toBe('replaced')
       expect(await status(o.id)).toBe('pending')
       expect(sent(o.id)).toEqual([
         ['order.placed', [{ product_id: a.id, quantity: 2 }]],
@@ -189,7 +182,7 @@ describe('editing the items of a pending order (one reservation request in fligh
         ],
       ])
       // the answer to the second placement confirms
-      expect(await orders.events.onStockReserved({ order_id: o.id }, meta())).toBe('confirmed')
+      expect(await orders.events.onStockReserved({ orderId: o.id }, meta())).toBe('confirmed')
       expect(await status(o.id)).toBe('confirmed')
       // and cancelling now releases what was reserved the second time
       must(await orders.commands.updateOrder(user, o.id, { status: 'cancelled' }))
@@ -209,18 +202,12 @@ describe('editing the items of a pending order (one reservation request in fligh
     const o = await place(user, [{ productId: a.id, quantity: 900 }])
     must(await orders.commands.updateOrder(user, o.id, { items: [{ productId: b.id, quantity: 1 }] }))
     expect(
-      await orders.events.onStockRejected(
-        { order_id: o.id, reason: 'insufficient stock', product_ids: [a.id] },
-        meta(),
-      ),
+      await orders.events.onStockRejected({ orderId: o.id, reason: 'insufficient stock', productIds: [a.id] }, meta()),
     ).toBe('replaced')
     expect(await status(o.id)).toBe('pending')
     expect(sent(o.id).at(-1)).toEqual(['order.placed', [{ product_id: b.id, quantity: 1 }]])
     expect(
-      await orders.events.onStockRejected(
-        { order_id: o.id, reason: 'insufficient stock', product_ids: [b.id] },
-        meta(),
-      ),
+      await orders.events.onStockRejected({ orderId: o.id, reason: 'insufficient stock', productIds: [b.id] }, meta()),
     ).toBe('rejected')
     expect(await status(o.id)).toBe('rejected')
   })
@@ -231,7 +218,7 @@ describe('editing the items of a pending order (one reservation request in fligh
     const o = await place(user, [{ productId: a.id, quantity: 2 }])
     must(await orders.commands.updateOrder(user, o.id, { items: [{ productId: b.id, quantity: 1 }] }))
     must(await orders.commands.updateOrder(user, o.id, { items: [{ productId: a.id, quantity: 2 }] }))
-    expect(await orders.events.onStockReserved({ order_id: o.id }, meta())).toBe('confirmed')
+    expect(await orders.events.onStockReserved({ orderId: o.id }, meta())).toBe('confirmed')
     expect(await status(o.id)).toBe('confirmed')
     expect(sent(o.id)).toHaveLength(1)
   })
@@ -240,7 +227,7 @@ describe('editing the items of a pending order (one reservation request in fligh
     const { orders, user, meta, place } = setup()
     const { a } = await products(orders)
     const o = await place(user, [{ productId: a.id, quantity: 2 }])
-    await orders.events.onStockReserved({ order_id: o.id }, meta())
+    await orders.events.onStockReserved({ orderId: o.id }, meta())
     expect(await orders.commands.updateOrder(user, o.id, { items: [{ productId: a.id, quantity: 3 }] })).toEqual({
       ok: false,
       error: { type: 'NotEditable', status: 'confirmed' },
@@ -255,7 +242,7 @@ describe('closing orders gives reserved stock back', () => {
     const confirmed = await place(user, [{ productId: a.id, quantity: 1 }])
     const paid = await place(user, [{ productId: a.id, quantity: 2 }])
     const shipped = await place(user, [{ productId: a.id, quantity: 3 }])
-    for (const o of [confirmed, paid, shipped]) await orders.events.onStockReserved({ order_id: o.id }, meta())
+    for (const o of [confirmed, paid, shipped]) await orders.events.onStockReserved({ orderId: o.id }, meta())
     must(await orders.commands.updateOrder(admin, paid.id, { status: 'paid' }))
     must(await orders.commands.updateOrder(admin, shipped.id, { status: 'paid' }))
     must(await orders.commands.updateOrder(admin, shipped.id, { status: 'shipped' }))
@@ -272,18 +259,18 @@ describe('closing orders gives reserved stock back', () => {
   })
 
   test(
-    'an admin deleting a confirmed order releases its stock; ' + 'deleting a pending one leaves the answer to do it',
+    'an admin deleting a confirmed order releases its stock; deleting a pending one leaves the answer to do ' + 'it',
     async () => {
       const { orders, user, admin, meta, place, sent } = setup()
       const { a } = await products(orders)
       const o = await place(user, [{ productId: a.id, quantity: 5 }])
-      await orders.events.onStockReserved({ order_id: o.id }, meta())
+      await orders.events.onStockReserved({ orderId: o.id }, meta())
       must(await orders.commands.deleteOrder(admin, o.id))
       expect(sent(o.id).at(-1)).toEqual(['order.cancelled', [{ product_id: a.id, quantity: 5 }]])
       const p = await place(user, [{ productId: a.id, quantity: 6 }])
       must(await orders.commands.deleteOrder(admin, p.id))
       expect(sent(p.id)).toHaveLength(1)
-      expect(await orders.events.onStockReserved({ order_id: p.id }, meta())).toBe('released')
+      expect(await orders.events.onStockReserved({ orderId: p.id }, meta())).toBe('released')
       expect(sent(p.id).at(-1)).toEqual(['order.cancelled', [{ product_id: a.id, quantity: 6 }]])
     },
   )
@@ -291,7 +278,7 @@ describe('closing orders gives reserved stock back', () => {
 
 describe('user.deleted', () => {
   test(
-    "cancels the user's pending, confirmed and paid orders, " + 'by the system; keeps them; releases reserved stock',
+    "cancels the user's pending, confirmed and paid orders, by the system; keeps them; releases reserved " + 'stock',
     async () => {
       const { orders, user, admin, meta, place, sent, status } = setup()
       const other: typeof user = { id: crypto.randomUUID(), role: 'USER' }
@@ -302,14 +289,14 @@ describe('user.deleted', () => {
       const shipped = await place(user, [{ productId: a.id, quantity: 4 }])
       const rejected = await place(user, [{ productId: a.id, quantity: 5 }])
       const others = await place(other, [{ productId: a.id, quantity: 6 }])
-      for (const o of [confirmed, paid, shipped]) await orders.events.onStockReserved({ order_id: o.id }, meta())
+      for (const o of [confirmed, paid, shipped]) await orders.events.onStockReserved({ orderId: o.id }, meta())
       for (const o of [paid, shipped]) must(await orders.commands.updateOrder(admin, o.id, { status: 'paid' }))
       must(await orders.commands.updateOrder(admin, shipped.id, { status: 'shipped' }))
-      await orders.events.onStockRejected({ order_id: rejected.id, reason: 'r', product_ids: [a.id] }, meta())
+      await orders.events.onStockRejected({ orderId: rejected.id, reason: 'r', productIds: [a.id] }, meta())
 
       const m = meta()
-      expect(await orders.events.onUserDeleted({ id: user.id, version: 4 }, m)).toBe(3)
-      expect(await orders.events.onUserDeleted({ id: user.id, version: 4 }, m)).toBe('duplicate')
+      expect(await orders.events.onUserDeleted(user.id, m)).toBe(3)
+      expect(await orders.events.onUserDeleted(user.id, m)).toBe('duplicate')
       expect([
         await status(pending.id),
         await status(confirmed.id),
@@ -331,25 +318,52 @@ describe('user.deleted', () => {
       expect(sent(paid.id).at(-1)).toEqual(['order.cancelled', [{ product_id: a.id, quantity: 3 }]])
       expect(sent(shipped.id).map(([t]) => t)).toEqual(['order.placed'])
       // the pending order's reservation, answered later, is released
-      expect(await orders.events.onStockReserved({ order_id: pending.id }, meta())).toBe('released')
+      expect(await orders.events.onStockReserved({ orderId: pending.id }, meta())).toBe('released')
     },
   )
 })
 
 describe('product events', () => {
+  test('events map to replica rows', () => {
+    expect(
+      replicaProduct(
+        envelope('product.updated', {
+          id: 2,
+          name: 'n',
+          price: '3.00',
+          stock: 4,
+          category_id: 5,
+          sku: 'N-2',
+          version: 6,
+        }),
+      ),
+    ).toEqual({
+      id: 2,
+      deleted: false,
+      name: 'n',
+      price: '3.00',
+      stock: 4,
+      categoryId: 5,
+      sku: 'N-2',
+      version: 6,
+    })
+    expect(replicaProduct(envelope('product.deleted', { id: 2, version: 7 }))).toEqual({
+      id: 2,
+      deleted: true,
+      version: 7,
+    })
+  })
   test('created, updated, deleted feed the replica that order creation checks', async () => {
     const { orders, user } = setup()
     const p = await seedProduct(orders, { price: '1.00' })
-    await orders.events.applyProductEvent(envelope('product.updated', { ...p, price: '2.00', version: 2 }))
+    await applyProduct(orders, envelope('product.updated', { ...p, price: '2.00', version: 2 }))
     // a late created with an older version changes nothing
-    expect(
-      await orders.events.applyProductEvent(envelope('product.created', { ...p, price: '9.00', version: 1 })),
-    ).toBe('stale')
+    expect(await applyProduct(orders, envelope('product.created', { ...p, price: '9.00', version: 1 }))).toBe('stale')
     expect(
       must(await orders.commands.placeOrder(user, { items: [{ productId: p.id, quantity: 1 }] })).order.total,
     ).toBe('2.00')
     await deleteProduct(orders, p.id, 3)
-    expect(await orders.events.applyProductEvent(envelope('product.updated', { ...p, version: 3 }))).toBe('stale')
+    expect(await applyProduct(orders, envelope('product.updated', { ...p, version: 3 }))).toBe('stale')
     expect(await orders.commands.placeOrder(user, { items: [{ productId: p.id, quantity: 1 }] })).toEqual({
       ok: false,
       error: { type: 'UnknownProducts', productIds: [p.id] },
@@ -382,6 +396,7 @@ describe('orderSubscriptions', () => {
       price: '4.00',
       stock: 1,
       category_id: 1,
+      sku: null,
       version: 1,
     })
     await products.handler(product as Envelope)

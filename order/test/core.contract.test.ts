@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, test } from 'bun:test'
-import type { Envelope } from '@shop/kernel/event-types'
+import type { Envelope } from '@shop/kernel/events'
 import { silentLogger } from '@shop/platform/log'
 import type { Sql } from '@shop/platform/postgres/connect'
 import { call, tokenFactory } from '@shop/platform/testing/http'
@@ -9,7 +9,7 @@ import { memoryOrderStore } from '../src/adapters/memory/store.ts'
 import { postgresOrderStore } from '../src/adapters/postgres/store.ts'
 import { MIGRATIONS } from '../src/main.ts'
 import { type OrderApplication, orderApplication } from '../src/app/application.ts'
-import { SECRET, envelope, must, seedProduct } from './support.ts'
+import { SECRET, applyProduct, envelope, must, seedProduct } from './support.ts'
 
 /**
  * The use cases over every store: what only a real database can get wrong (concurrency, SQL,
@@ -39,7 +39,7 @@ function scenarios(
       const user = { id: crypto.randomUUID(), username: 'alice', role: 'USER' }
       const token = await tokens.valid(user)
       const adminToken = await tokens.valid({ id: admin.id, username: 'root', role: 'ADMIN' })
-      const p1 = await seedProduct(orders, { price: '0.10' })
+      const p1 = await seedProduct(orders, { price: '0.10', sku: 'PEN-0.1' })
       const p2 = await seedProduct(orders, { price: '19.99' })
       const body = {
         items: [
@@ -53,14 +53,14 @@ function scenarios(
       expect(created.status).toBe(201)
       expect(created.body).toMatchObject({ status: 'pending', total_quantity: 4, total: '20.29', user_id: user.id })
       expect(created.body.items).toEqual([
-        { product_id: p1.id, name: p1.name, unit_price: '0.10', quantity: 3, line_total: '0.30' },
-        { product_id: p2.id, name: p2.name, unit_price: '19.99', quantity: 1, line_total: '19.99' },
+        { product_id: p1.id, name: p1.name, unit_price: '0.10', quantity: 3, line_total: '0.30', sku: 'PEN-0.1' },
+        { product_id: p2.id, name: p2.name, unit_price: '19.99', quantity: 1, line_total: '19.99', sku: null },
       ])
       const again = await call(app, 'POST', '/api/v1/order', { token, body, headers: { 'Idempotency-Key': 'abc' } })
       expect(again.status).toBe(201)
       expect(again.body.id).toBe(created.body.id)
       const id = created.body.id as number
-      expect(await orders.events.onStockReserved({ order_id: id }, meta())).toBe('confirmed')
+      expect(await orders.events.onStockReserved({ orderId: id }, meta())).toBe('confirmed')
       for (const status of ['paid', 'shipped', 'delivered']) {
         const r = await call(app, 'PUT', `/api/v1/update_order/${id}`, { token: adminToken, body: { status } })
         expect(r.status).toBe(200)
@@ -89,20 +89,21 @@ function scenarios(
         price: '1.00',
         stock: 1,
         category_id: 1,
+        sku: null,
         version: 1,
       })
-      expect(await orders.events.applyProductEvent(e)).toBe('applied')
-      expect(await orders.events.applyProductEvent(e)).toBe('duplicate')
+      expect(await applyProduct(orders, e)).toBe('applied')
+      expect(await applyProduct(orders, e)).toBe('duplicate')
       const u = caller()
       const placed = await orders.commands.placeOrder(u, { items: [{ productId: 9001, quantity: 1 }] })
       const id = must(placed).order.id
       // edited while the request is in flight: the answer releases and places again, once
       await orders.commands.updateOrder(u, id, { items: [{ productId: 9001, quantity: 2 }] })
       const m = meta()
-      expect(await orders.events.onStockReserved({ order_id: id }, m)).toBe('replaced')
-      expect(await orders.events.onStockReserved({ order_id: id }, m)).toBe('duplicate')
+      expect(await orders.events.onStockReserved({ orderId: id }, m)).toBe('replaced')
+      expect(await orders.events.onStockReserved({ orderId: id }, m)).toBe('duplicate')
       expect((await events(id)).map((x) => x.type)).toEqual(['order.placed', 'order.cancelled', 'order.placed'])
-      const u2 = { id: crypto.randomUUID(), version: 2 }
+      const u2 = crypto.randomUUID()
       const m2 = meta()
       expect(await orders.events.onUserDeleted(u2, m2)).toBe(0)
       expect(await orders.events.onUserDeleted(u2, m2)).toBe('duplicate')
@@ -131,7 +132,7 @@ function scenarios(
       const u = caller()
       const placed = await orders.commands.placeOrder(u, { items: [{ productId: p.id, quantity: 1 }] })
       const id = must(placed).order.id
-      await orders.events.onStockReserved({ order_id: id }, meta())
+      await orders.events.onStockReserved({ orderId: id }, meta())
       const results = await Promise.all(
         Array.from({ length: 5 }, () => orders.commands.updateOrder(admin, id, { status: 'paid' })),
       )
@@ -149,7 +150,7 @@ function scenarios(
       const id = must(placed).order.id
       const [cancel, reserved] = await Promise.all([
         orders.commands.updateOrder(u, id, { status: 'cancelled' }),
-        orders.events.onStockReserved({ order_id: id }, meta()),
+        orders.events.onStockReserved({ orderId: id }, meta()),
       ])
       expect(['confirmed', 'released']).toContain(reserved)
       expect(cancel.ok).toBe(true)

@@ -15,7 +15,7 @@ import {
   totals,
   unorderable,
 } from '../src/domain/order.ts'
-import { type ReplicaProduct, fromProductEvent, supersedes } from '../src/domain/product.ts'
+import { type ReplicaProduct, supersedes } from '../src/domain/product.ts'
 import { type Reservation, onRejected, onReserved, releaseOnClose } from '../src/domain/reservation.ts'
 import { type Actor, type OrderStatus, ORDER_STATUSES } from '../src/domain/status.ts'
 
@@ -31,11 +31,12 @@ const line = (productId: number, unitPrice: string, quantity: number, name = `p$
   unitPrice,
   quantity,
   lineTotal: (Number(unitPrice) * quantity).toFixed(2),
+  sku: null,
 })
 /** The replica: product 1 now costs more than the snapshot the orders took; product 3 is deleted. */
 const replica = new Map<number, ReplicaProduct>([
-  [1, { id: 1, deleted: false, name: 'p1 renamed', price: '9.00', stock: 10, categoryId: 1, version: 2 }],
-  [2, { id: 2, deleted: false, name: 'p2', price: '4.00', stock: 10, categoryId: 1, version: 1 }],
+  [1, { id: 1, deleted: false, name: 'p1 renamed', price: '9.00', stock: 10, categoryId: 1, sku: null, version: 2 }],
+  [2, { id: 2, deleted: false, name: 'p2', price: '4.00', stock: 10, categoryId: 1, sku: 'P-2', version: 1 }],
   [3, { id: 3, deleted: true, version: 3 }],
 ])
 const order = (status: OrderStatus = 'pending', items: OrderLine[] = [line(1, '2.50', 2)]): Order => ({
@@ -168,7 +169,7 @@ describe('lines and totals', () => {
       ),
     ).toEqual([4, 9])
   })
-  test('re-pricing keeps the snapshot of products the order already had', () => {
+  test('re-pricing keeps the snapshot (name, price, SKU) of products the order already had', () => {
     const before = [line(1, '1.00', 1, 'old name')]
     const replica = new Map([
       [1, product(1, '5.00')],
@@ -183,30 +184,30 @@ describe('lines and totals', () => {
       before,
     )
     expect(after).toEqual([
-      { productId: 1, name: 'old name', unitPrice: '1.00', quantity: 3, lineTotal: '3.00' },
-      { productId: 2, name: 'p2', unitPrice: '2.00', quantity: 1, lineTotal: '2.00' },
+      { productId: 1, name: 'old name', unitPrice: '1.00', quantity: 3, lineTotal: '3.00', sku: null },
+      { productId: 2, name: 'p2', unitPrice: '2.00', quantity: 1, lineTotal: '2.00', sku: 'SKU-2' },
     ])
   })
   test('stock lines compare regardless of order', () => {
     expect(
       sameStockLines(
         [
-          { product_id: 1, quantity: 2 },
-          { product_id: 2, quantity: 1 },
+          { productId: 1, quantity: 2 },
+          { productId: 2, quantity: 1 },
         ],
         [
-          { product_id: 2, quantity: 1 },
-          { product_id: 1, quantity: 2 },
+          { productId: 2, quantity: 1 },
+          { productId: 1, quantity: 2 },
         ],
       ),
     ).toBe(true)
-    expect(sameStockLines([{ product_id: 1, quantity: 2 }], [{ product_id: 1, quantity: 3 }])).toBe(false)
+    expect(sameStockLines([{ productId: 1, quantity: 2 }], [{ productId: 1, quantity: 3 }])).toBe(false)
     expect(
       sameStockLines(
-        [{ product_id: 1, quantity: 2 }],
+        [{ productId: 1, quantity: 2 }],
         [
-          { product_id: 1, quantity: 2 },
-          { product_id: 2, quantity: 1 },
+          { productId: 1, quantity: 2 },
+          { productId: 2, quantity: 1 },
         ],
       ),
     ).toBe(false)
@@ -267,7 +268,7 @@ describe('editing, viewing, deleting', () => {
         ok({
           kind: 'edited',
           itemsChanged: true,
-          order: { ...order('pending', [line(2, '4.00', 1), line(1, '2.50', 2)]), updatedAt: t1 },
+          order: { ...order('pending', [{ ...line(2, '4.00', 1), sku: 'P-2' }, line(1, '2.50', 2)]), updatedAt: t1 },
         }),
       )
       const moved = decideUpdate(order('pending'), owner, { shippingAddress: 'Elm St 2' }, new Map(), t1)
@@ -424,7 +425,7 @@ describe('editing, viewing, deleting', () => {
 })
 
 function product(id: number, price: string, version = 1): ReplicaProduct {
-  return { id, deleted: false, name: `p${id}`, price, stock: 10, categoryId: 1, version }
+  return { id, deleted: false, name: `p${id}`, price, stock: 10, categoryId: 1, sku: `SKU-${id}`, version }
 }
 
 describe('product replica rule', () => {
@@ -439,31 +440,10 @@ describe('product replica rule', () => {
     expect(supersedes({ id: 1, deleted: true, version: 4 }, product(1, '1.00', 4))).toBe(false)
     expect(supersedes({ id: 1, deleted: true, version: 4 }, product(1, '1.00', 9))).toBe(false)
   })
-  test('events map to replica rows', () => {
-    expect(
-      fromProductEvent({
-        type: 'product.updated',
-        data: { id: 2, name: 'n', price: '3.00', stock: 4, category_id: 5, version: 6 },
-      }),
-    ).toEqual({
-      id: 2,
-      deleted: false,
-      name: 'n',
-      price: '3.00',
-      stock: 4,
-      categoryId: 5,
-      version: 6,
-    })
-    expect(fromProductEvent({ type: 'product.deleted', data: { id: 2, version: 7 } })).toEqual({
-      id: 2,
-      deleted: true,
-      version: 7,
-    })
-  })
 })
 
 describe('stock answers (one request in flight per order)', () => {
-  const placed = [{ product_id: 1, quantity: 2 }]
+  const placed = [{ productId: 1, quantity: 2 }]
   const requested: Reservation = { orderId: 7, state: 'requested', items: placed }
   const reserved: Reservation = { orderId: 7, state: 'reserved', items: placed }
   const edited = { ...order('pending', [line(1, '2.50', 5)]) }
@@ -475,7 +455,7 @@ describe('stock answers (one request in flight per order)', () => {
     expect(onReserved(edited, requested)).toEqual({
       kind: 'replace',
       release: placed,
-      place: [{ product_id: 1, quantity: 5 }],
+      place: [{ productId: 1, quantity: 5 }],
     })
   })
   test('reserved for a cancelled, rejected-meanwhile or deleted order: release', () => {
@@ -494,14 +474,14 @@ describe('stock answers (one request in flight per order)', () => {
   })
   test('rejected: reject when as placed, place again after an edit, forget when the order is closed', () => {
     expect(onRejected(order('pending'), requested)).toEqual({ kind: 'reject' })
-    expect(onRejected(edited, requested)).toEqual({ kind: 'replace', place: [{ product_id: 1, quantity: 5 }] })
+    expect(onRejected(edited, requested)).toEqual({ kind: 'replace', place: [{ productId: 1, quantity: 5 }] })
     expect(onRejected(order('cancelled'), requested)).toEqual({ kind: 'drop' })
     expect(onRejected(undefined, requested)).toEqual({ kind: 'drop' })
   })
   test('closing gives back only reserved stock', () => {
     expect(releaseOnClose(order('confirmed'), reserved)).toEqual(placed)
     expect(releaseOnClose(order('pending'), requested)).toBeNull()
-    expect(releaseOnClose(order('confirmed'), undefined)).toEqual([{ product_id: 1, quantity: 2 }])
+    expect(releaseOnClose(order('confirmed'), undefined)).toEqual([{ productId: 1, quantity: 2 }])
     expect(releaseOnClose(order('shipped'), undefined)).toBeNull()
     expect(releaseOnClose(order('rejected'), undefined)).toBeNull()
   })

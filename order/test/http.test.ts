@@ -5,7 +5,7 @@ import { orderHttp } from '../src/adapters/http/routes.ts'
 import { memoryOrderStore } from '../src/adapters/memory/store.ts'
 import { orderApplication } from '../src/app/application.ts'
 import { expectProblem } from '@shop/platform/testing/problem'
-import { SECRET, deleteProduct, envelope, orderTestApp, steppingClock } from './support.ts'
+import { SECRET, applyProduct, deleteProduct, envelope, orderTestApp, steppingClock } from './support.ts'
 
 const ORDER_KEYS = [
   'created_at',
@@ -26,7 +26,7 @@ describe('POST /api/v1/order', () => {
     async () => {
       const t = orderTestApp()
       const u = await t.user()
-      const a = await t.product({ name: 'Pen', price: '0.10' })
+      const a = await t.product({ name: 'Pen', price: '0.10', sku: 'PEN-01' })
       const b = await t.product({ name: 'Book', price: '12.50' })
       const r = await t.req('POST', '/api/v1/order', {
         token: u.token,
@@ -50,8 +50,8 @@ describe('POST /api/v1/order', () => {
         shipping_address: '1 Main St',
       })
       expect(r.body.items).toEqual([
-        { product_id: a.id, name: 'Pen', unit_price: '0.10', quantity: 3, line_total: '0.30' },
-        { product_id: b.id, name: 'Book', unit_price: '12.50', quantity: 2, line_total: '25.00' },
+        { product_id: a.id, name: 'Pen', unit_price: '0.10', quantity: 3, line_total: '0.30', sku: 'PEN-01' },
+        { product_id: b.id, name: 'Book', unit_price: '12.50', quantity: 2, line_total: '25.00', sku: null },
       ])
       expect(r.body.created_at).toBe(r.body.updated_at)
       expect(r.headers.get('Location')).toBe(`/api/v1/order/${r.body.id}`)
@@ -95,7 +95,7 @@ describe('POST /api/v1/order', () => {
         total: '0.01',
         total_quantity: 1000,
         created_at: '2000-01-01T00:00:00Z',
-        items: [{ product_id: p.id, quantity: 2, unit_price: '0.01', name: 'Fake', line_total: '0.02' }],
+        items: [{ product_id: p.id, quantity: 2, unit_price: '0.01', name: 'Fake', line_total: '0.02', sku: 'FAKE' }],
       },
     })
     expect(r.status).toBe(201)
@@ -107,6 +107,7 @@ describe('POST /api/v1/order', () => {
       unit_price: '5.00',
       quantity: 2,
       line_total: '10.00',
+      sku: null,
     })
   })
 
@@ -115,9 +116,7 @@ describe('POST /api/v1/order', () => {
     const u = await t.user()
     const p = await t.product({ price: '5.00', name: 'Old' })
     const o = await t.order(u.token, [{ product_id: p.id, quantity: 1 }])
-    await t.orders.events.applyProductEvent(
-      envelope('product.updated', { ...p, name: 'New', price: '7.00', version: 2 }),
-    )
+    await applyProduct(t.orders, envelope('product.updated', { ...p, name: 'New', price: '7.00', version: 2 }))
     const back = await t.req('GET', `/api/v1/order/${o.id}`, { token: u.token })
     expect(back.body.items[0]).toMatchObject({ name: 'Old', unit_price: '5.00' })
   })
@@ -554,8 +553,8 @@ describe('PUT /api/v1/update_order/{id}', () => {
   async function setup() {
     const t = orderTestApp()
     const [u, v, admin] = [await t.user(), await t.user(), await t.user('ADMIN')]
-    const a = await t.product({ price: '2.00', name: 'A' })
-    const b = await t.product({ price: '3.00', name: 'B' })
+    const a = await t.product({ price: '2.00', name: 'A', sku: 'A-1' })
+    const b = await t.product({ price: '3.00', name: 'B', sku: 'B-1' })
     const o = await t.order(u.token, [{ product_id: a.id, quantity: 1 }], { shipping_address: 'Old St' })
     const put = (token: string, body: unknown, id = o.id) => t.req('PUT', `/api/v1/update_order/${id}`, { token, body })
     return { t, u, v, admin, a, b, o, put }
@@ -563,7 +562,7 @@ describe('PUT /api/v1/update_order/{id}', () => {
 
   test('the owner edits items (merged, re-totalled) and the shipping address while pending', async () => {
     const { t, u, a, b, o, put } = await setup()
-    await t.orders.events.applyProductEvent(envelope('product.updated', { ...a, price: '9.00', version: 2 }))
+    await applyProduct(t.orders, envelope('product.updated', { ...a, price: '9.00', sku: 'A-2', version: 2 }))
     const r = await put(u.token, {
       items: [
         { product_id: a.id, quantity: 2 },
@@ -580,10 +579,10 @@ describe('PUT /api/v1/update_order/{id}', () => {
       total: '9.00',
       shipping_address: 'New St',
     })
-    // A keeps its snapshot price; B is new to the order and snapshotted now
+    // A keeps its snapshot price and SKU; B is new to the order and snapshotted now
     expect(r.body.items).toEqual([
-      { product_id: a.id, name: 'A', unit_price: '2.00', quantity: 3, line_total: '6.00' },
-      { product_id: b.id, name: 'B', unit_price: '3.00', quantity: 1, line_total: '3.00' },
+      { product_id: a.id, name: 'A', unit_price: '2.00', quantity: 3, line_total: '6.00', sku: 'A-1' },
+      { product_id: b.id, name: 'B', unit_price: '3.00', quantity: 1, line_total: '3.00', sku: 'B-1' },
     ])
     expect(r.body.updated_at > o.updated_at).toBe(true)
     expect((await put(u.token, { shipping_address: null })).body.shipping_address).toBeNull()

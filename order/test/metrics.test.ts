@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'bun:test'
 import { createMetrics } from '@shop/platform/observability/metrics'
 import { requestCount, sample } from '@shop/platform/testing/metrics'
-import { envelope, orderTestApp } from './support.ts'
+import { deliver, envelope, orderTestApp } from './support.ts'
 
 /** GET /metrics of order after known traffic: requests by route template, the saga by final status. */
 describe('order metrics', () => {
@@ -27,13 +27,10 @@ describe('order metrics', () => {
         reason: 'INSUFFICIENT_STOCK',
         product_ids: [p.id],
       })
-      for (const e of [...reserved, reserved[0]!])
-        await t.orders.events.onStockReserved(e.data, { eventId: e.id, correlationId: null })
-      for (const e of [rejected, rejected])
-        await t.orders.events.onStockRejected(e.data, { eventId: e.id, correlationId: null })
+      for (const e of [...reserved, reserved[0]!, rejected, rejected]) await deliver(t.orders, e)
       // an answer for an order that is no longer waiting changes nothing and is no saga end
       const late = envelope('stock.reserved', { order_id: placed[2].id })
-      await t.orders.events.onStockReserved(late.data, { eventId: late.id, correlationId: null })
+      await deliver(t.orders, late)
 
       const text = (await t.req('GET', '/metrics')).text
       const requests = (method: string, route: string, status: string) => requestCount(text, method, route, status)

@@ -27,6 +27,7 @@ function contract(name: string, make: () => Promise<OrderStore>) {
     price,
     stock: 5,
     categoryId: 1,
+    sku: `SKU-${id}`,
     version: 1,
   })
   const draft = (over: Partial<NewOrder> = {}): NewOrder => {
@@ -68,14 +69,18 @@ function contract(name: string, make: () => Promise<OrderStore>) {
       expect(await store.orders.byId(999_999_999)).toBeUndefined()
     })
 
-    test("a line keeps its snapshot: the replica's later name and price never show through a read", async () => {
+    test("a line keeps its snapshot: the replica's later name, price and SKU never show through a read", async () => {
       const id = 8_000 + n
       const was = product(id, '4.20')
       await tx((t) => t.products.apply(was))
       const items = priceLines([{ productId: id, quantity: 2 }], await store.products.byIds([id]))
       const placed = await insert(draft({ items, totalQuantity: 2, total: '8.40' }))
-      expect(await tx((t) => t.products.apply({ ...was, name: 'Renamed', price: '99.00', version: 2 }))).toBe(true)
-      const snapshot = [{ productId: id, name: was.name, unitPrice: '4.20', quantity: 2, lineTotal: '8.40' }]
+      expect(
+        await tx((t) => t.products.apply({ ...was, name: 'Renamed', price: '99.00', sku: null, version: 2 })),
+      ).toBe(true)
+      const snapshot = [
+        { productId: id, name: was.name, unitPrice: '4.20', quantity: 2, lineTotal: '8.40', sku: `SKU-${id}` },
+      ]
       expect((await store.orders.byId(placed.id))?.items).toEqual(snapshot)
       expect((await tx((t) => t.orders.byId(placed.id, true)))?.items).toEqual(snapshot)
       expect(
@@ -222,15 +227,15 @@ function contract(name: string, make: () => Promise<OrderStore>) {
 
     test('reservations: put, replace, read, remove; they outlive their order', async () => {
       const a = await insert(draft())
-      const items = [{ product_id: 1, quantity: 3 }]
+      const items = [{ productId: 1, quantity: 3 }]
       await tx((t) => t.reservations.put({ orderId: a.id, state: 'requested', items }))
       expect(await tx((t) => t.reservations.byOrder(a.id, true))).toEqual({ orderId: a.id, state: 'requested', items })
-      await tx((t) => t.reservations.put({ orderId: a.id, state: 'reserved', items: [{ product_id: 2, quantity: 1 }] }))
+      await tx((t) => t.reservations.put({ orderId: a.id, state: 'reserved', items: [{ productId: 2, quantity: 1 }] }))
       await tx((t) => t.orders.remove(a.id))
       expect(await tx((t) => t.reservations.byOrder(a.id))).toEqual({
         orderId: a.id,
         state: 'reserved',
-        items: [{ product_id: 2, quantity: 1 }],
+        items: [{ productId: 2, quantity: 1 }],
       })
       await tx((t) => t.reservations.remove(a.id))
       expect(await tx((t) => t.reservations.byOrder(a.id))).toBeUndefined()

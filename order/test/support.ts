@@ -1,7 +1,8 @@
 import type { Result } from '@shop/kernel/result'
-import type { Envelope, EventMap, EventType } from '@shop/kernel/event-types'
+import type { Envelope, EventMap, EventType } from '@shop/kernel/events'
 import type { ServiceMetrics } from '@shop/platform/observability/metrics'
 import { caller, TEST_SECRET, testHttpOptions, tokenFactory } from '@shop/platform/testing/http'
+import { orderSubscriptions, replicaProduct } from '../src/adapters/events/consumers.ts'
 import { orderHttp } from '../src/adapters/http/routes.ts'
 import { memoryOrderStore } from '../src/adapters/memory/store.ts'
 import { observeSaga, orderMetrics } from '../src/adapters/metrics.ts'
@@ -33,6 +34,19 @@ export function envelope<T extends EventType>(
   } as Envelope<T>
 }
 
+/** Hands a product.* event to the replica as the order.products consumer does. */
+export const applyProduct = (
+  orders: OrderApplication,
+  e: Envelope<'product.created' | 'product.updated' | 'product.deleted'>,
+) => orders.events.applyProductEvent(e.type, replicaProduct(e), { eventId: e.id, correlationId: e.correlation_id })
+
+/** Hands any consumed event to the order service's consumers (adapters/events), as the bus would. */
+export function deliver(orders: OrderApplication, e: Envelope): Promise<void> {
+  const consumer = orderSubscriptions(orders, { apply: async () => true }).find((s) => s.topics.includes(e.type))
+  if (!consumer) throw new Error(`order consumes no ${e.type}`)
+  return consumer.handler(e)
+}
+
 /** A clock that moves one millisecond per reading: "newest first" is then deterministic. */
 export function steppingClock(start = Date.UTC(2026, 0, 1)) {
   let t = start
@@ -45,7 +59,7 @@ export const nextProductId = () => ++productIds
 /** Seeds the replica the way the catalog's events would. */
 export async function seedProduct(
   orders: OrderApplication,
-  p: { id?: number; name?: string; price?: string; stock?: number; version?: number } = {},
+  p: { id?: number; name?: string; price?: string; stock?: number; sku?: string | null; version?: number } = {},
 ) {
   const id = p.id ?? nextProductId()
   const data = {
@@ -54,14 +68,15 @@ export async function seedProduct(
     price: p.price ?? '10.00',
     stock: p.stock ?? 100,
     category_id: 1,
+    sku: p.sku ?? null,
     version: p.version ?? 1,
   }
-  await orders.events.applyProductEvent(envelope('product.created', data))
+  await applyProduct(orders, envelope('product.created', data))
   return data
 }
 
 export async function deleteProduct(orders: OrderApplication, id: number, version = 100) {
-  await orders.events.applyProductEvent(envelope('product.deleted', { id, version }))
+  await applyProduct(orders, envelope('product.deleted', { id, version }))
 }
 
 /** The order HTTP app on a store (memory by default) with real JWTs. */
@@ -101,10 +116,10 @@ export function orderTestApp(o: { store?: OrderStore; bodyLimit?: number; metric
       return r.body
     },
     reserve: (orderId: number) =>
-      orders.events.onStockReserved({ order_id: orderId }, { eventId: crypto.randomUUID(), correlationId: null }),
+      orders.events.onStockReserved({ orderId }, { eventId: crypto.randomUUID(), correlationId: null }),
     reject: (orderId: number, productIds: number[] = [], reason = 'insufficient stock') =>
       orders.events.onStockRejected(
-        { order_id: orderId, reason, product_ids: productIds },
+        { orderId, reason, productIds },
         { eventId: crypto.randomUUID(), correlationId: null },
       ),
   }

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, test } from 'bun:test'
 import { AmqpBus, brokerUser } from '../src/bus/amqp.ts'
 import type { Handler } from '../src/bus/bus.ts'
-import { makeEnvelope, type Envelope } from '@shop/kernel/event-types'
+import { makeEnvelope, type Envelope } from '@shop/kernel/events'
 import { silentLogger } from '../src/log.ts'
 import {
   brokerConsumers,
@@ -45,7 +45,10 @@ function setup(url = brokerUrl(), maxAttempts = 3) {
 const envelope = (n: number): Envelope =>
   makeEnvelope(
     'catalog',
-    { type: 'product.created', data: { id: n, name: `p${n}`, price: '1.00', stock: 1, category_id: 1, version: 1 } },
+    {
+      type: 'product.created',
+      data: { id: n, name: `p${n}`, price: '1.00', stock: 1, category_id: 1, sku: null, version: 1 },
+    },
     `corr-${n}`,
     crypto.randomUUID(),
     new Date(),

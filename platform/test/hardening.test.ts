@@ -1,8 +1,7 @@
 import { describe, expect, test } from 'bun:test'
 import { sign } from 'hono/jwt'
 import { consumeOne, MAX_EVENT_BYTES } from '../src/bus/consume.ts'
-import { makeEnvelope } from '@shop/kernel/event-types'
-import { parseEnvelope } from '@shop/kernel/events'
+import { makeEnvelope, parseEnvelope } from '@shop/kernel/events'
 import { clientAddress, createHttpApp } from '../src/http/app.ts'
 import { JWT_AUDIENCE, JWT_ISSUER, verifyAccessToken } from '../src/http/jwt.ts'
 import { createLogger, silentLogger } from '../src/log.ts'
@@ -124,7 +123,7 @@ describe('consumeOne: what no handler should see is dead at once', () => {
               'catalog',
               {
                 type: 'product.created',
-                data: { id: 1, name: 'p', price: '1.00', stock: 1, category_id: 1, version: 1 },
+                data: { id: 1, name: 'p', price: '1.00', stock: 1, category_id: 1, sku: null, version: 1 },
               },
               'corr',
               crypto.randomUUID(),
@@ -142,6 +141,7 @@ describe('consumeOne: what no handler should see is dead at once', () => {
     expect(env({}, { name: 'p\u0000' })).toBe(false)
     expect(env({}, { name: 'p\u001b[31m' })).toBe(false)
     expect(env({}, { name: 'two\nlines' })).toBe(true)
+    expect(env({}, { sku: 'a\u0000' })).toBe(false)
   })
 })
 

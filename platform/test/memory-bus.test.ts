@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'bun:test'
 import { MemoryBus } from '../src/bus/memory.ts'
-import { makeEnvelope, type Envelope } from '@shop/kernel/event-types'
+import { makeEnvelope, type Envelope } from '@shop/kernel/events'
 
 const env = (id: number): Envelope =>
   makeEnvelope('catalog', { type: 'product.deleted', data: { id, version: 2 } }, null, crypto.randomUUID(), new Date())
@@ -89,7 +89,10 @@ describe('memory bus', () => {
       )
       const alsoForged = makeEnvelope(
         'order',
-        { type: 'product.updated', data: { id: 1, name: 'p', price: '0.01', stock: 1, category_id: 1, version: 9 } },
+        {
+          type: 'product.updated',
+          data: { id: 1, name: 'p', price: '0.01', stock: 1, category_id: 1, sku: null, version: 9 },
+        },
         null,
         crypto.randomUUID(),
         new Date(),

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace'
 import { MemoryBus } from '../src/bus/memory.ts'
-import type { Envelope } from '@shop/kernel/event-types'
+import type { Envelope } from '@shop/kernel/events'
 import { noteDuplicate } from '@shop/kernel/inbox'
 import { createLogger } from '../src/log.ts'
 import { createMetrics } from '../src/observability/metrics.ts'

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'bun:test'
 import type { Bus, Subscription } from '../src/bus/bus.ts'
 import { MemoryBus } from '../src/bus/memory.ts'
-import type { Envelope } from '@shop/kernel/event-types'
+import type { Envelope } from '@shop/kernel/events'
 import { silentLogger } from '../src/log.ts'
 import type { Sql } from '../src/postgres/connect.ts'
 import { OutboxRelay } from '../src/postgres/relay.ts'

@@ -2,7 +2,7 @@ import { describe, expect, test } from 'bun:test'
 import { Hono } from 'hono'
 import { authenticate } from '../src/http/auth.ts'
 import { signAccessToken } from '../src/http/jwt.ts'
-import { makeEnvelope, type Envelope } from '@shop/kernel/event-types'
+import { makeEnvelope, type Envelope } from '@shop/kernel/events'
 import { memoryUserReplica } from '../src/memory/user-replica.ts'
 
 /**

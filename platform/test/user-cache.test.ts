@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'bun:test'
 import postgres from 'postgres'
-import { makeEnvelope, type Envelope } from '@shop/kernel/event-types'
+import { makeEnvelope, type Envelope } from '@shop/kernel/events'
 import type { KnownUser } from '../src/http/auth.ts'
 import { silentLogger } from '../src/log.ts'
 import { USER_REPLICA_MIGRATIONS } from '../src/postgres/migrate.ts'
@@ -128,7 +128,7 @@ type UserEnv = Envelope<'user.created'> | Envelope<'user.updated'> | Envelope<'u
 const ev = (type: 'user.created' | 'user.updated', id: string, version: number, role: 'USER' | 'ADMIN'): UserEnv =>
   makeEnvelope(
     'auth',
-    { type, data: { id, username: 'bob', email: 'bob@example.com', role, version } },
+    { type, data: { id, username: 'bob', email: 'bob@example.com', role, version, tokens_valid_after: null } },
     null,
     crypto.randomUUID(),
     new Date(),

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, test } from 'bun:test'
-import { makeEnvelope, type Envelope } from '@shop/kernel/event-types'
+import { makeEnvelope, type Envelope } from '@shop/kernel/events'
 import { memoryUserReplica } from '../src/memory/user-replica.ts'
 import { USER_REPLICA_MIGRATIONS } from '../src/postgres/migrate.ts'
 import { cachedPostgresUserReplica, postgresUserReplica, type UserReplica } from '../src/postgres/user-replica.ts'
@@ -16,7 +16,7 @@ const ev = (
 ): UserEnv =>
   makeEnvelope(
     'auth',
-    { type, data: { id, username, email: `${username}@example.com`, role, version } },
+    { type, data: { id, username, email: `${username}@example.com`, role, version, tokens_valid_after: null } },
     null,
     crypto.randomUUID(),
     new Date(),

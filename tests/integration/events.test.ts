@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { AMQPClient } from '@cloudamqp/amqp-client'
 import postgres from 'postgres'
-import { makeEnvelope } from '@shop/kernel/event-types'
+import { makeEnvelope } from '@shop/kernel/events'
 import { TcpProxy } from '@shop/platform/testing/tcp-proxy'
 import { brokerUrl } from '@shop/platform/testing/broker'
 import {
@@ -44,7 +44,7 @@ const productEvent = (type: 'product.created' | 'product.updated', id: number, v
   JSON.stringify(
     makeEnvelope(
       'catalog',
-      { type, data: { id, name, price: '3.00', stock: 5, category_id: 1, version } },
+      { type, data: { id, name, price: '3.00', stock: 5, category_id: 1, sku: null, version } },
       null,
       crypto.randomUUID(),
       new Date(),

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { AMQPClient } from '@cloudamqp/amqp-client'
 import postgres from 'postgres'
-import { type DomainEvent, type EventType, makeEnvelope } from '@shop/kernel/event-types'
+import { type DomainEvent, type EventType, makeEnvelope } from '@shop/kernel/events'
 import { ownerOf, type Service } from '@shop/platform/bus/ownership'
 import { queueName, TOPOLOGY } from '@shop/platform/bus/topology'
 import {

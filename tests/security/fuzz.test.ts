@@ -172,7 +172,7 @@ async function orderWorld(store?: OrderStore): Promise<World> {
   const theirs = await o.application.commands.placeOrder(other, { items: [{ productId: 2, quantity: 1 }] })
   if (!mine.ok || !theirs.ok) throw new Error('seed')
   await o.application.events.onStockReserved(
-    { order_id: theirs.value.order.id },
+    { orderId: theirs.value.order.id },
     { eventId: crypto.randomUUID(), correlationId: null },
   )
   return {

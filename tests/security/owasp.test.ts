@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { MemoryBus } from '@shop/platform/bus/memory'
 import { ownerOf } from '@shop/platform/bus/ownership'
 import type { Subscription } from '@shop/platform/bus/bus'
-import { type Envelope, type EventType, makeEnvelope } from '@shop/kernel/event-types'
+import { type Envelope, type EventType, makeEnvelope } from '@shop/kernel/events'
 import { memoryUserReplica } from '@shop/platform/memory/user-replica'
 import { silentLogger } from '@shop/platform/log'
 import type { Reply } from '@shop/platform/testing/http'
@@ -633,33 +633,46 @@ describe('API3 broken object property level authorization: mass assignment has n
     ).toBe(true)
   })
 
-  test('order: user_id, status, total, unit_price, price, name and line_total in a new order are ignored', async () => {
-    const t = orderTestApp()
-    const req = requester('order', t.app)
-    const alice = await t.user()
-    const bob = await t.user()
-    const p = await t.product({ price: '12.50', name: 'Real name' })
-    const r = await req('POST', '/api/v1/order', {
-      token: alice.token,
-      body: {
-        user_id: bob.id,
-        status: 'paid',
-        total: '0.01',
-        total_quantity: 1,
-        id: 1,
-        items: [{ product_id: p.id, quantity: 2, unit_price: '0.01', price: '0.01', name: 'Free', line_total: '0.01' }],
-      },
-    })
-    expect(r.status).toBe(201)
-    expect(r.body).toMatchObject({ user_id: alice.id, status: 'pending', total: '25.00', total_quantity: 2 })
-    expect(r.body.items).toEqual([
-      { product_id: p.id, name: 'Real name', unit_price: '12.50', quantity: 2, line_total: '25.00' },
-    ])
-    const placed = t.published.find((e) => e.type === 'order.placed')!
-    expect((placed.data as { user_id: string }).user_id).toBe(alice.id)
-    // bob does not own it
-    expectProblem(await req('GET', `/api/v1/order/${r.body.id}`, { token: bob.token }), 404)
-  })
+  test(
+    'order: user_id, status, total, unit_price, price, name, line_total and sku in a new order are ' + 'ignored',
+    async () => {
+      const t = orderTestApp()
+      const req = requester('order', t.app)
+      const alice = await t.user()
+      const bob = await t.user()
+      const p = await t.product({ price: '12.50', name: 'Real name', sku: 'REAL-1' })
+      const r = await req('POST', '/api/v1/order', {
+        token: alice.token,
+        body: {
+          user_id: bob.id,
+          status: 'paid',
+          total: '0.01',
+          total_quantity: 1,
+          id: 1,
+          items: [
+            {
+              product_id: p.id,
+              quantity: 2,
+              unit_price: '0.01',
+              price: '0.01',
+              name: 'Free',
+              line_total: '0.01',
+              sku: 'FREE',
+            },
+          ],
+        },
+      })
+      expect(r.status).toBe(201)
+      expect(r.body).toMatchObject({ user_id: alice.id, status: 'pending', total: '25.00', total_quantity: 2 })
+      expect(r.body.items).toEqual([
+        { product_id: p.id, name: 'Real name', unit_price: '12.50', quantity: 2, line_total: '25.00', sku: 'REAL-1' },
+      ])
+      const placed = t.published.find((e) => e.type === 'order.placed')!
+      expect((placed.data as { user_id: string }).user_id).toBe(alice.id)
+      // bob does not own it
+      expectProblem(await req('GET', `/api/v1/order/${r.body.id}`, { token: bob.token }), 404)
+    },
+  )
 
   test(
     'order: an owner asking for a status beyond cancel is refused (403, ' +

@@ -6,7 +6,7 @@ import type { TrustProxy } from '@shop/platform/http/client-address'
  * everything a memory store holds (to prove that a refused request wrote nothing).
  */
 import type { Hono } from 'hono'
-import { makeEnvelope } from '@shop/kernel/event-types'
+import { makeEnvelope } from '@shop/kernel/events'
 import { memoryUserReplica } from '@shop/platform/memory/user-replica'
 import { MemoryTransactor, type Snapshotting } from '@shop/platform/memory/transactor'
 import { createLogger, type Logger } from '@shop/platform/log'
@@ -29,6 +29,7 @@ import type { CatalogStore } from '../../catalog/src/ports.ts'
 import { orderApplication } from '../../order/src/app/application.ts'
 import { orderHttp } from '../../order/src/adapters/http/routes.ts'
 import { memoryOrderStore } from '../../order/src/adapters/memory/store.ts'
+import { applyProduct } from '../../order/test/support.ts'
 import type { OrderStore } from '../../order/src/ports.ts'
 
 /** The secret every service's own test support uses, so their tokens work here too. */
@@ -80,6 +81,7 @@ export function replica() {
               email: `${p.username}@example.com`,
               role: p.role,
               version: ++version,
+              tokens_valid_after: null,
             },
           },
       null,
@@ -133,12 +135,12 @@ export async function seedOrderProduct(
 ) {
   const created = makeEnvelope(
     'catalog',
-    { type: 'product.created', data: { id, name, price, stock: 100, category_id: 1, version: 1 } },
+    { type: 'product.created', data: { id, name, price, stock: 100, category_id: 1, sku: null, version: 1 } },
     null,
     crypto.randomUUID(),
     new Date(),
   )
-  await application.events.applyProductEvent(created)
+  await applyProduct(application, created)
 }
 
 /** A logger whose lines are kept, for "the full error is in the log". */
@@ -405,8 +407,8 @@ export function snapshotDiff(a: StoreSnapshot, b: StoreSnapshot): string[] {
     let i = 0
     while (i < a[k].length && a[k][i] === b[k][i]) i++
     out.push(
-      `${k} changed at ${i}: before …${a[k].slice(Math.max(0, i - 80), i + 120)}… ` +
-        `after …${b[k].slice(Math.max(0, i - 80), i + 120)}…`,
+      `${k} changed at ${i}: before …${a[k].slice(Math.max(0, i - 80), i + 120)}… after ` +
+        `…${b[k].slice(Math.max(0, i - 80), i + 120)}…`,
     )
   }
   return out

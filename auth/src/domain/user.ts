@@ -1,4 +1,4 @@
-import type { DomainEvent, Role } from '@shop/kernel/event-types'
+import type { DomainEvent, Role } from '@shop/kernel/events'
 
 export type { Role }
 

@@ -2,7 +2,7 @@ import type { EventMeta } from '@shop/kernel/app'
 import { once } from '@shop/kernel/inbox'
 import { type Result, ok } from '@shop/kernel/result'
 import { productUpdated } from '../domain/product.ts'
-import { answerFor, mergeLines, placedAgain, rejection } from '../domain/stock.ts'
+import { answerFor, mergeLines, placedAgain, rejection, stockRejected, stockReserved } from '../domain/stock.ts'
 import type { CatalogDeps, CatalogTx } from '../ports.ts'
 import type { OrderStock, StockOutcome } from './support/order-stock.ts'
 
@@ -44,19 +44,13 @@ export async function reserveStock(
       if (!taken.ok) {
         const why = rejection(taken.error)
         await tx.reservations.reject(order.orderId, why, now)
-        await tx.events.add(
-          {
-            type: 'stock.rejected',
-            data: { order_id: order.orderId, reason: why.reason, product_ids: why.productIds },
-          },
-          meta.correlationId,
-        )
+        await tx.events.add(stockRejected(order.orderId, why), meta.correlationId)
         return 'rejected'
       }
       // Issued together (pipelined, one round trip); the outbox keeps them in this order.
       await Promise.all([
         ...taken.value.map((p) => tx.events.add(productUpdated(p), meta.correlationId)),
-        tx.events.add({ type: 'stock.reserved', data: { order_id: order.orderId } }, meta.correlationId),
+        tx.events.add(stockReserved(order.orderId), meta.correlationId),
       ])
       return 'reserved'
     }),

@@ -11,5 +11,10 @@ export type CatalogError =
   | { readonly type: 'ProductNotFound'; readonly id: number }
   /** The category named by a product's category_id does not exist. */
   | { readonly type: 'UnknownCategory'; readonly categoryId: number }
+  /** Another product has this SKU (compared without regard to case). */
+  | { readonly type: 'SkuTaken'; readonly sku: string }
 
 export type ErrorOf<T extends CatalogError['type']> = Extract<CatalogError, { type: T }>
+
+/** What a product's insert or update may meet in the store. */
+export type ProductWriteError = ErrorOf<'UnknownCategory' | 'SkuTaken'>

@@ -1,4 +1,4 @@
-import type { DomainEvent } from '@shop/kernel/event-types'
+import type { DomainEvent } from '@shop/kernel/events'
 import { type Money, compare } from '@shop/kernel/money'
 import type { CategoryRef } from './category.ts'
 
@@ -10,6 +10,8 @@ export interface Product {
   readonly price: Money
   readonly stock: number
   readonly categoryId: number
+  /** The stock-keeping unit, when it has one: see isValidSku. */
+  readonly sku: string | null
   /** The category as it is now (read with the product, not stored in it). */
   readonly category: CategoryRef
   readonly createdAt: Date
@@ -23,6 +25,15 @@ export const STOCK_MAX = 1_000_000_000
 
 export const isValidStock = (n: number): boolean => Number.isInteger(n) && n >= 0 && n <= STOCK_MAX
 
+export const SKU_MAX = 64
+/**
+ * A SKU: 1 to 64 ASCII letters, digits, dots, underscores or hyphens (trimmed by the HTTP layer),
+ * kept as written and unique without regard to case: codes are read out and typed in, where case
+ * is easily lost. ASCII, so that "without regard to case" is the same rule everywhere.
+ */
+export const isValidSku = (s: string): boolean => s.length <= SKU_MAX && /^[A-Za-z0-9._-]+$/.test(s)
+export const skuKey = (sku: string): string => sku.toLowerCase()
+
 /** A product about to be stored; the store assigns the id and reads the category. */
 export interface NewProduct {
   readonly name: string
@@ -30,8 +41,22 @@ export interface NewProduct {
   readonly price: Money
   readonly stock: number
   readonly categoryId: number
+  readonly sku: string | null
   readonly now: Date
 }
+
+/** What creating a product asks for: the fields of a NewProduct that have a default may be left out. */
+export type NewProductInput = Omit<NewProduct, 'description' | 'stock' | 'sku' | 'now'> &
+  Partial<Pick<NewProduct, 'description' | 'stock' | 'sku'>>
+
+/** The defaults of a new product: no description, no stock, no SKU. */
+export const newProduct = (input: NewProductInput, now: Date): NewProduct => ({
+  ...input,
+  description: input.description ?? null,
+  stock: input.stock ?? 0,
+  sku: input.sku ?? null,
+  now,
+})
 
 export interface ProductChanges {
   readonly name?: string
@@ -39,6 +64,8 @@ export interface ProductChanges {
   readonly price?: Money
   readonly stock?: number
   readonly categoryId?: number
+  /** null clears it. */
+  readonly sku?: string | null
 }
 
 /** Applies changes; returns the same product when nothing changes (no version bump, no event). */
@@ -50,13 +77,15 @@ export function changeProduct(p: Product, changes: ProductChanges, now: Date): P
     price: changes.price !== undefined && compare(changes.price, p.price) !== 0 ? changes.price : p.price,
     stock: changes.stock ?? p.stock,
     categoryId: changes.categoryId ?? p.categoryId,
+    sku: changes.sku !== undefined ? changes.sku : p.sku,
   }
   const changed =
     next.name !== p.name ||
     next.description !== p.description ||
     next.price !== p.price ||
     next.stock !== p.stock ||
-    next.categoryId !== p.categoryId
+    next.categoryId !== p.categoryId ||
+    next.sku !== p.sku
   return changed ? { ...next, updatedAt: now, version: p.version + 1 } : p
 }
 
@@ -90,6 +119,7 @@ const data = (p: Product) => ({
   price: p.price,
   stock: p.stock,
   category_id: p.categoryId,
+  sku: p.sku,
   version: p.version,
 })
 

@@ -1,4 +1,4 @@
-import type { DomainEvent } from '@shop/kernel/event-types'
+import type { DomainEvent } from '@shop/kernel/events'
 
 /** One product line of an order, as the order events carry it. */
 export interface StockLine {
@@ -84,16 +84,25 @@ export function placedAgain(held: Reservation, lines: readonly StockLine[]): 're
   return sameLines(held.lines, mergeLines(lines)) ? 'repeat' : 'early'
 }
 
+/** The order's stock is held. */
+export const stockReserved = (orderId: number): DomainEvent => ({ type: 'stock.reserved', data: { order_id: orderId } })
+
+/** The order's stock is not held, and why (see rejection). */
+export const stockRejected = (
+  orderId: number,
+  why: { readonly reason: string; readonly productIds: readonly number[] },
+): DomainEvent => ({
+  type: 'stock.rejected',
+  data: { order_id: orderId, reason: why.reason, product_ids: [...why.productIds] },
+})
+
 /**
  * The answer to a repeated order.placed (another event id, same order, same lines): the first
  * answer again; after a release there is nothing left to answer.
  */
 export function answerFor(r: Reservation): DomainEvent | undefined {
-  if (r.status === 'reserved') return { type: 'stock.reserved', data: { order_id: r.orderId } }
+  if (r.status === 'reserved') return stockReserved(r.orderId)
   if (r.status === 'rejected')
-    return {
-      type: 'stock.rejected',
-      data: { order_id: r.orderId, reason: r.reason ?? 'rejected', product_ids: [...r.productIds] },
-    }
+    return stockRejected(r.orderId, { reason: r.reason ?? 'rejected', productIds: r.productIds })
   return undefined
 }

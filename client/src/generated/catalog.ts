@@ -97,7 +97,7 @@ export interface paths {
         put?: never;
         /**
          * Create a product (admin)
-         * @description `price`: a JSON number or a decimal string, above 0, at most 2 fraction digits, below 10^10. `stock` defaults to 0. `id`, `version` and timestamps in the body are ignored. Announced as product.created.
+         * @description `price`: a JSON number or a decimal string, above 0, at most 2 fraction digits, below 10^10. `stock` defaults to 0. `sku` (optional): 1 to 64 letters, digits, dots, underscores or hyphens, unique without regard to case. `id`, `version` and timestamps in the body are ignored. Announced as product.created.
          */
         post: operations["createProduct"];
         delete?: never;
@@ -160,7 +160,7 @@ export interface paths {
         get: operations["getProduct"];
         /**
          * Change a product (admin)
-         * @description Any of `name`, `description`, `price`, `stock`, `category_id`; other fields are ignored. A real change is announced as product.updated with the next version; a body that changes nothing returns the product as it is.
+         * @description Any of `name`, `description`, `price`, `stock`, `category_id`, `sku` (`null` clears it); other fields are ignored. A real change is announced as product.updated with the next version; a body that changes nothing returns the product as it is.
          */
         put: operations["updateProduct"];
         post?: never;
@@ -244,6 +244,8 @@ export interface components {
             price: string;
             stock: number;
             category_id: number;
+            /** @description null when the product has none */
+            sku: string | null;
             category: components["schemas"]["CategoryRef"];
             /** Format: date-time */
             created_at: string;
@@ -258,6 +260,7 @@ export interface components {
             category_id: number;
             description?: string | null;
             stock?: number;
+            sku?: string | null;
         };
         ProductUpdateRequest: {
             /** @description 1 to 200 characters after trimming, no control characters */
@@ -267,6 +270,7 @@ export interface components {
             price?: number | string;
             stock?: number;
             category_id?: number;
+            sku?: string | null;
         };
         /** @description one failed rule: the field (dotted path, e.g. `items.0.quantity`) and what it expects */
         FieldError: {
@@ -790,6 +794,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Conflict: another product has this `sku` (code SKU_TAKEN) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Payload Too Large: body larger than the limit (default 1 MiB) */
             413: {
                 headers: {
@@ -1123,6 +1136,15 @@ export interface operations {
             };
             /** @description Not Found: no such product */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: another product has this `sku` (code SKU_TAKEN) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

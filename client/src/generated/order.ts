@@ -159,6 +159,8 @@ export interface components {
             quantity: number;
             /** @description decimal string with exactly two fraction digits */
             line_total: string;
+            /** @description snapshot of the product's SKU taken when the line was written; null when it had none */
+            sku: string | null;
         };
         /** @enum {string} */
         OrderStatus: "pending" | "confirmed" | "paid" | "shipped" | "delivered" | "rejected" | "cancelled";

@@ -47,12 +47,12 @@ export function observeSaga(
       ...application.events,
       async onStockReserved(...args) {
         const outcome = await onStockReserved(...args)
-        if (outcome === 'confirmed') await ended(args[0].order_id, 'confirmed')
+        if (outcome === 'confirmed') await ended(args[0].orderId, 'confirmed')
         return outcome
       },
       async onStockRejected(...args) {
         const outcome = await onStockRejected(...args)
-        if (outcome === 'rejected') await ended(args[0].order_id, 'rejected')
+        if (outcome === 'rejected') await ended(args[0].orderId, 'rejected')
         return outcome
       },
     },

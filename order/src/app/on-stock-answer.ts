@@ -1,5 +1,4 @@
 import type { EventMeta } from '@shop/kernel/app'
-import type { EventMap } from '@shop/kernel/event-types'
 import { once } from '@shop/kernel/inbox'
 import { orderCancelled } from '../domain/events.ts'
 import type { Order } from '../domain/order.ts'
@@ -9,6 +8,18 @@ import { moveBySystem } from './support/status-change.ts'
 import { requestStock } from './support/stock.ts'
 
 export type StockOutcome = 'confirmed' | 'rejected' | 'replaced' | 'released' | 'dropped' | 'ignored' | 'duplicate'
+
+/** The catalog's answer to the outstanding request of an order: reserved. */
+export interface StockReserved {
+  readonly orderId: number
+}
+
+/** The catalog's answer: not reserved, why, and which products it could not reserve. */
+export interface StockRejected {
+  readonly orderId: number
+  readonly reason: string
+  readonly productIds: readonly number[]
+}
 
 /**
  * Handles a stock answer once (inbox): `effect` gets the order it answers and the order's stock
@@ -30,10 +41,11 @@ function onAnswer(
 /** The catalog reserved the stock of the outstanding request (see domain/reservation.ts). */
 export function onStockReserved(
   { store, clock }: OrderDeps,
-  data: EventMap['stock.reserved'],
+  answer: StockReserved,
   meta: EventMeta,
 ): Promise<StockOutcome> {
-  return onAnswer(store, meta, 'stock.reserved', data.order_id, async (tx, order, r) => {
+  const { orderId } = answer
+  return onAnswer(store, meta, 'stock.reserved', orderId, async (tx, order, r) => {
     const d = onReserved(order, r)
     switch (d.kind) {
       case 'confirm':
@@ -41,12 +53,12 @@ export function onStockReserved(
         await moveBySystem(tx, order!, 'confirmed', clock.now(), meta.correlationId)
         return 'confirmed'
       case 'replace':
-        await tx.events.add(orderCancelled(data.order_id, d.release), meta.correlationId)
+        await tx.events.add(orderCancelled(orderId, d.release), meta.correlationId)
         await requestStock(tx, order!, meta.correlationId)
         return 'replaced'
       case 'release':
-        await tx.events.add(orderCancelled(data.order_id, d.release), meta.correlationId)
-        await tx.reservations.remove(data.order_id)
+        await tx.events.add(orderCancelled(orderId, d.release), meta.correlationId)
+        await tx.reservations.remove(orderId)
         return 'released'
       case 'ignore':
         return 'ignored'
@@ -57,22 +69,23 @@ export function onStockReserved(
 /** The catalog could not reserve the outstanding request. */
 export function onStockRejected(
   { store, clock }: OrderDeps,
-  data: EventMap['stock.rejected'],
+  answer: StockRejected,
   meta: EventMeta,
 ): Promise<StockOutcome> {
-  return onAnswer(store, meta, 'stock.rejected', data.order_id, async (tx, order, r) => {
+  const { orderId } = answer
+  return onAnswer(store, meta, 'stock.rejected', orderId, async (tx, order, r) => {
     switch (onRejected(order, r).kind) {
       case 'reject':
         await moveBySystem(tx, order!, 'rejected', clock.now(), meta.correlationId, {
-          reason: data.reason,
-          productIds: data.product_ids,
+          reason: answer.reason,
+          productIds: answer.productIds,
         })
         return 'rejected'
       case 'replace':
         await requestStock(tx, order!, meta.correlationId)
         return 'replaced'
       case 'drop':
-        await tx.reservations.remove(data.order_id)
+        await tx.reservations.remove(orderId)
         return 'dropped'
       case 'ignore':
         return 'ignored'

@@ -1,8 +1,8 @@
-import type { OrderLineData, Role } from '@shop/kernel/event-types'
+import type { Role } from '@shop/kernel/events'
 import { type Money, sum, times } from '@shop/kernel/money'
 import { type Result, err, ok } from '@shop/kernel/result'
 import type { EditableField, OrderError } from './errors.ts'
-import type { ReplicaProduct } from './product.ts'
+import { type LineSnapshot, type ReplicaProduct, snapshotOf } from './product.ts'
 import { type Actor, type OrderStatus, OWNER_DELETABLE, OWNER_SETTABLE, permittedActor } from './status.ts'
 
 export const MIN_QUANTITY = 1
@@ -10,12 +10,8 @@ export const MAX_QUANTITY = 1000
 export const MAX_LINES = 100
 export const SHIPPING_ADDRESS_MAX = 1000
 
-export interface OrderLine {
+export interface OrderLine extends LineSnapshot {
   readonly productId: number
-  /** Snapshot of the product's name when the line was written. */
-  readonly name: string
-  /** Snapshot of the product's price when the line was written. */
-  readonly unitPrice: Money
   readonly quantity: number
   /** unitPrice × quantity, exact. */
   readonly lineTotal: Money
@@ -38,6 +34,12 @@ export type NewOrder = Omit<Order, 'id'>
 
 /** A line as a client asks for it. */
 export interface LineRequest {
+  readonly productId: number
+  readonly quantity: number
+}
+
+/** A line as the catalog sees it: product and quantity (what order.placed and order.cancelled carry). */
+export interface StockLine {
   readonly productId: number
   readonly quantity: number
 }
@@ -76,9 +78,9 @@ export function unorderable(lines: readonly LineRequest[], products: ReadonlyMap
 }
 
 /**
- * Prices merged lines from the replica. A product the order already had keeps the name and price
- * of its snapshot (a later catalog change does not alter a line the customer agreed to); only a
- * product new to the order is snapshotted now. Every product must be orderable (see unorderable).
+ * Prices merged lines from the replica. A product the order already had keeps its line's snapshot
+ * (a later catalog change does not alter a line the customer agreed to); only a product new to the
+ * order is snapshotted now. Every product must be orderable (see unorderable).
  */
 export function priceLines(
   lines: readonly LineRequest[],
@@ -88,13 +90,13 @@ export function priceLines(
   const before = new Map(previous.map((l) => [l.productId, l]))
   return lines.map((l) => {
     const old = before.get(l.productId)
+    if (old) return { ...old, quantity: l.quantity, lineTotal: times(old.unitPrice, l.quantity) }
     const p = products.get(l.productId)
-    const snapshot = old ?? (p && !p.deleted ? { name: p.name, unitPrice: p.price } : undefined)
-    if (!snapshot) throw new Error(`product ${l.productId} is not orderable`)
+    if (!p || p.deleted) throw new Error(`product ${l.productId} is not orderable`)
+    const snapshot = snapshotOf(p)
     return {
       productId: l.productId,
-      name: snapshot.name,
-      unitPrice: snapshot.unitPrice,
+      ...snapshot,
       quantity: l.quantity,
       lineTotal: times(snapshot.unitPrice, l.quantity),
     }
@@ -123,14 +125,14 @@ export function newOrder(o: {
 }
 
 /** The lines as the catalog sees them: product and quantity. */
-export const stockLines = (lines: readonly { productId: number; quantity: number }[]): OrderLineData[] =>
-  lines.map((l) => ({ product_id: l.productId, quantity: l.quantity }))
+export const stockLines = (lines: readonly StockLine[]): StockLine[] =>
+  lines.map((l) => ({ productId: l.productId, quantity: l.quantity }))
 
 /** Same products in the same quantities, whatever the order of the lines. */
-export function sameStockLines(a: readonly OrderLineData[], b: readonly OrderLineData[]): boolean {
+export function sameStockLines(a: readonly StockLine[], b: readonly StockLine[]): boolean {
   if (a.length !== b.length) return false
-  const qty = new Map(a.map((l) => [l.product_id, l.quantity]))
-  return b.every((l) => qty.get(l.product_id) === l.quantity)
+  const qty = new Map(a.map((l) => [l.productId, l.quantity]))
+  return b.every((l) => qty.get(l.productId) === l.quantity)
 }
 
 const isOwner = (order: Order, caller: Caller): boolean => order.userId === caller.id

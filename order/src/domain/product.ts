@@ -1,4 +1,3 @@
-import type { EventMap } from '@shop/kernel/event-types'
 import type { Money } from '@shop/kernel/money'
 
 /**
@@ -14,27 +13,26 @@ export type ReplicaProduct =
       /** As last announced; informative only: the catalog alone decides on stock. */
       readonly stock: number
       readonly categoryId: number
+      readonly sku: string | null
       readonly version: number
     }
   | { readonly id: number; readonly deleted: true; readonly version: number }
 
-export type ProductEvent =
-  | { readonly type: 'product.created' | 'product.updated'; readonly data: EventMap['product.created'] }
-  | { readonly type: 'product.deleted'; readonly data: EventMap['product.deleted'] }
-
-export function fromProductEvent(e: ProductEvent): ReplicaProduct {
-  if (e.type === 'product.deleted') return { id: e.data.id, deleted: true, version: e.data.version }
-  const d = e.data
-  return {
-    id: d.id,
-    deleted: false,
-    name: d.name,
-    price: d.price,
-    stock: d.stock,
-    categoryId: d.category_id,
-    version: d.version,
-  }
+/**
+ * What an order line keeps of its product, copied from the replica when the line is first written:
+ * later catalog changes do not alter a line the customer agreed to.
+ */
+export interface LineSnapshot {
+  readonly name: string
+  readonly unitPrice: Money
+  readonly sku: string | null
 }
+
+export const snapshotOf = (p: Extract<ReplicaProduct, { deleted: false }>): LineSnapshot => ({
+  name: p.name,
+  unitPrice: p.price,
+  sku: p.sku,
+})
 
 /**
  * Whether `incoming` replaces what the replica holds: only a newer version does, so duplicates and

@@ -1,5 +1,4 @@
-import type { OrderLineData } from '@shop/kernel/event-types'
-import { type Order, sameStockLines, stockLines } from './order.ts'
+import { type Order, type StockLine, sameStockLines, stockLines } from './order.ts'
 import { STOCK_HELD } from './status.ts'
 
 /**
@@ -27,19 +26,19 @@ export interface Reservation {
   /** requested: order.placed sent, no answer yet; reserved: the catalog holds the stock. */
   readonly state: 'requested' | 'reserved'
   /** The lines as placed: what the catalog was asked to reserve. */
-  readonly items: readonly OrderLineData[]
+  readonly items: readonly StockLine[]
 }
 
 export type ReservedDecision =
   | { readonly kind: 'confirm' }
-  | { readonly kind: 'replace'; readonly release: readonly OrderLineData[]; readonly place: readonly OrderLineData[] }
-  | { readonly kind: 'release'; readonly release: readonly OrderLineData[] }
+  | { readonly kind: 'replace'; readonly release: readonly StockLine[]; readonly place: readonly StockLine[] }
+  | { readonly kind: 'release'; readonly release: readonly StockLine[] }
   /** No request outstanding (a repeated or stray answer): nothing is known to act on. */
   | { readonly kind: 'ignore' }
 
 export type RejectedDecision =
   | { readonly kind: 'reject' }
-  | { readonly kind: 'replace'; readonly place: readonly OrderLineData[] }
+  | { readonly kind: 'replace'; readonly place: readonly StockLine[] }
   | { readonly kind: 'drop' }
   | { readonly kind: 'ignore' }
 
@@ -74,7 +73,7 @@ export function onRejected(order: Order | undefined, r: Reservation | undefined)
  * stock for the order (`order.cancelled`), else nothing. An outstanding request is left in place:
  * its answer, when it comes, is released then (see onReserved).
  */
-export function releaseOnClose(order: Order, r: Reservation | undefined): readonly OrderLineData[] | null {
+export function releaseOnClose(order: Order, r: Reservation | undefined): readonly StockLine[] | null {
   if (r) return r.state === 'reserved' ? r.items : null
   return STOCK_HELD.includes(order.status) ? stockLines(order.items) : null
 }

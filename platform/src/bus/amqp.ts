@@ -1,5 +1,5 @@
 import { type AMQPChannel, type AMQPMessage, AMQPSession } from '@cloudamqp/amqp-client'
-import type { Envelope } from '@shop/kernel/event-types'
+import type { Envelope } from '@shop/kernel/events'
 import type { Logger } from '../log.ts'
 import type { Bus, Subscription } from './bus.ts'
 import { consumeMessage, DEFAULT_MAX_ATTEMPTS, retryDelay } from './consume.ts'

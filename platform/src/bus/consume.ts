@@ -1,5 +1,4 @@
-import type { EventType } from '@shop/kernel/event-types'
-import { parseEnvelope } from '@shop/kernel/events'
+import { type EventType, parseEnvelope } from '@shop/kernel/events'
 import { inDelivery } from '@shop/kernel/inbox'
 import type { Logger } from '../log.ts'
 import type { ConsumeOutcome, ServiceMetrics } from '../observability/metrics.ts'

@@ -1,4 +1,4 @@
-import type { Envelope } from '@shop/kernel/event-types'
+import type { Envelope } from '@shop/kernel/events'
 import { type Logger, silentLogger } from '../log.ts'
 import type { Bus, Subscription } from './bus.ts'
 import { consumeMessage, DEFAULT_MAX_ATTEMPTS, retryDelay } from './consume.ts'

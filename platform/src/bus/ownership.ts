@@ -1,4 +1,4 @@
-import type { EventType } from '@shop/kernel/event-types'
+import type { EventType } from '@shop/kernel/events'
 import { TOPOLOGY } from './topology.ts'
 
 /**

@@ -1,4 +1,4 @@
-import type { Envelope, EventType } from '@shop/kernel/event-types'
+import type { Envelope, EventType } from '@shop/kernel/events'
 import type { Subscription } from './bus.ts'
 
 /**

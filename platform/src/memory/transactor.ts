@@ -1,5 +1,4 @@
-import type { DomainEvent, Envelope } from '@shop/kernel/event-types'
-import { makeEnvelope } from '@shop/kernel/event-types'
+import { type DomainEvent, type Envelope, makeEnvelope } from '@shop/kernel/events'
 import type { Result } from '@shop/kernel/result'
 
 /** Something whose state can be saved before a transaction and put back after a rollback. */

@@ -1,4 +1,4 @@
-import type { Envelope } from '@shop/kernel/event-types'
+import type { Envelope } from '@shop/kernel/events'
 import type { KnownUser } from '../http/auth.ts'
 import { noteDuplicate } from '@shop/kernel/inbox'
 import type { UserReplica } from '../postgres/user-replica.ts'

@@ -1,5 +1,5 @@
 import type { Bus } from '../bus/bus.ts'
-import type { Envelope } from '@shop/kernel/event-types'
+import type { Envelope } from '@shop/kernel/events'
 import type { Logger } from '../log.ts'
 import type { OutboxBacklog, ServiceMetrics } from '../observability/metrics.ts'
 import { SpanKind, failed, openSpan, traceparentOf } from '../observability/tracing.ts'

@@ -1,5 +1,4 @@
-import type { DomainEvent, Envelope } from '@shop/kernel/event-types'
-import { makeEnvelope } from '@shop/kernel/event-types'
+import { type DomainEvent, type Envelope, makeEnvelope } from '@shop/kernel/events'
 import { SpanKind, inSpan, traceparentOf } from '../observability/tracing.ts'
 import type { Result } from '@shop/kernel/result'
 import type { Sql, TxSql } from './connect.ts'

@@ -1,4 +1,4 @@
-import type { Envelope } from '@shop/kernel/event-types'
+import type { Envelope } from '@shop/kernel/events'
 import type { KnownUser, UserLookup } from '../http/auth.ts'
 import { noteDuplicate } from '@shop/kernel/inbox'
 import type { Logger } from '../log.ts'

@@ -1,5 +1,5 @@
 import { type Result, err, ok } from '@shop/kernel/result'
-import type { Envelope } from '@shop/kernel/event-types'
+import type { Envelope } from '@shop/kernel/events'
 import { MemoryTransactor, Table } from '@shop/platform/memory/transactor'
 import type { Conflict } from '../../domain/errors.ts'
 import { type AttemptLimit, type FailureWindow, giveBackOne, recordFailure, retryAfter } from '../../domain/throttle.ts'

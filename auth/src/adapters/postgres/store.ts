@@ -5,32 +5,7 @@ import { pgError, transact } from '@shop/platform/postgres/transact'
 import type { Conflict } from '../../domain/errors.ts'
 import type { User } from '../../domain/user.ts'
 import type { AuthStore, LoginThrottle, Users } from '../../ports.ts'
-
-interface Row {
-  id: string
-  username: string
-  email: string
-  full_name: string | null
-  role: User['role']
-  password_hash: string
-  created_at: Date
-  updated_at: Date
-  version: number
-  tokens_valid_after: Date | null
-}
-
-const toUser = (r: Row): User => ({
-  id: r.id,
-  username: r.username,
-  email: r.email,
-  fullName: r.full_name,
-  role: r.role,
-  passwordHash: r.password_hash,
-  createdAt: r.created_at,
-  updatedAt: r.updated_at,
-  version: r.version,
-  tokensValidAfter: r.tokens_valid_after,
-})
+import { type UserRow, toUser, userColumns, userRow } from './rows.ts'
 
 const conflictOf = (constraint: string | undefined, user: User): Conflict | undefined =>
   constraint === 'users_username_lower'
@@ -40,26 +15,24 @@ const conflictOf = (constraint: string | undefined, user: User): Conflict | unde
       : undefined
 
 function postgresUsers(sql: Q): Users {
-  const one = (rows: Row[]) => (rows[0] ? toUser(rows[0]) : undefined)
+  const columns = userColumns.of(sql)
+  const one = (rows: UserRow[]) => (rows[0] ? toUser(rows[0]) : undefined)
   return {
     async byId(id, lock = false) {
-      return one(await sql<Row[]>`select * from users where id = ${id} ${lock ? sql`for update` : sql``}`)
+      return one(await sql<UserRow[]>`select ${columns} from users where id = ${id} ${lock ? sql`for update` : sql``}`)
     },
     async byUsername(username) {
-      return one(await sql<Row[]>`select * from users where lower(username) = lower(${username})`)
+      return one(await sql<UserRow[]>`select ${columns} from users where lower(username) = lower(${username})`)
     },
     async byEmail(email) {
-      return one(await sql<Row[]>`select * from users where email = lower(${email})`)
+      return one(await sql<UserRow[]>`select ${columns} from users where email = lower(${email})`)
     },
     async insert(u): Promise<Result<User, Conflict>> {
       // "on conflict do nothing" keeps the transaction usable; we then tell which value was taken.
-      const rows = await sql<Row[]>`
-        insert into users (id, username, email, full_name, role, password_hash, created_at, updated_at, version,
-          tokens_valid_after)
-        values (${u.id}, ${u.username}, ${u.email}, ${u.fullName}, ${u.role}, ${u.passwordHash}, ${u.createdAt},
-          ${u.updatedAt}, ${u.version}, ${u.tokensValidAfter})
+      const rows = await sql<UserRow[]>`
+        insert into users ${sql(userRow(u))}
         on conflict do nothing
-        returning *`
+        returning ${columns}`
       if (rows[0]) return ok(toUser(rows[0]))
       const [taken] = await sql<{ username: boolean }[]>`
         select lower(username) = lower(${u.username}) as username from users
@@ -72,13 +45,10 @@ function postgresUsers(sql: Q): Users {
       )
     },
     async update(u): Promise<Result<User, Conflict>> {
+      // id and created_at never change.
+      const { id: _id, created_at: _created, ...changed } = userRow(u)
       const run = async (q: Q) =>
-        q<Row[]>`
-          update users set username = ${u.username}, email = ${u.email}, full_name = ${u.fullName}, role = ${u.role},
-            password_hash = ${u.passwordHash}, updated_at = ${u.updatedAt}, version = ${u.version},
-              tokens_valid_after = ${u.tokensValidAfter}
-          where id = ${u.id}
-          returning *`
+        q<UserRow[]>`update users set ${q(changed)} where id = ${u.id} returning ${userColumns.of(q)}`
       try {
         // Inside a transaction a savepoint keeps a unique violation from aborting it.
         const rows = 'savepoint' in sql ? await (sql as TxSql).savepoint((sp) => run(sp)) : await run(sql)
@@ -96,7 +66,7 @@ function postgresUsers(sql: Q): Users {
     },
     async list(page: Page) {
       const [items, [count]] = await Promise.all([
-        sql<Row[]>`select * from users order by created_at, id limit ${page.limit} offset ${page.offset}`,
+        sql<UserRow[]>`select ${columns} from users order by created_at, id limit ${page.limit} offset ${page.offset}`,
         sql<{ n: number }[]>`select count(*)::int as n from users`,
       ])
       return { items: items.map(toUser), total: count?.n ?? 0 }
@@ -121,8 +91,9 @@ function postgresThrottle(sql: Sql): LoginThrottle {
       if (limits.length) {
         await sql`
           update login_failures f set failures = greatest(f.failures - 1, 0)
-          from unnest(${sql.array(limits.map((l) => l.key))}::text[],
-            ${sql.array(limits.map((l) => l.windowSeconds))}::integer[]) as k(key, win)
+          from unnest(${sql.array(limits.map((l) => l.key))}::text[], ${sql.array(
+            limits.map((l) => l.windowSeconds),
+          )}::integer[]) as k(key, win)
           where f.key = k.key and f.window_start + make_interval(secs => k.win) > ${now}`
       }
       if (forget.length) await sql`delete from login_failures where key in ${sql(forget as string[])}`

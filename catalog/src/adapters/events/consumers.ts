@@ -1,6 +1,6 @@
 import type { Subscription } from '@shop/platform/bus/bus'
 import { subscription } from '@shop/platform/bus/topology'
-import type { EventMap } from '@shop/kernel/event-types'
+import type { EventMap } from '@shop/kernel/events'
 import type { UserReplica } from '@shop/platform/postgres/user-replica'
 import type { CatalogApplication } from '../../app/application.ts'
 import type { OrderStock } from '../../app/support/order-stock.ts'

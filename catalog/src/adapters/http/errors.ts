@@ -28,6 +28,12 @@ function toProblem(e: CatalogError): HttpProblem {
       return new HttpProblem(404, 'PRODUCT_NOT_FOUND', `product ${e.id} not found`)
     case 'UnknownCategory':
       return fieldProblem('UNKNOWN_CATEGORY', 'category_id', `category ${e.categoryId} does not exist`)
+    case 'SkuTaken':
+      return new HttpProblem(
+        409,
+        'SKU_TAKEN',
+        `another product already has the SKU "${e.sku}" (SKUs are compared without case)`,
+      )
   }
 }
 

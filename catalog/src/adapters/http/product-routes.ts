@@ -39,7 +39,9 @@ export function productRoutes(
       summary: 'Create a product (admin)',
       description:
         '`price`: a JSON number or a decimal string, above 0, at most 2 fraction digits, below 10^10. `stock` ' +
-        'defaults to 0. `id`, `version` and timestamps in the body are ignored. Announced as product.created.',
+        'defaults to 0. ' +
+        '`sku` (optional): 1 to 64 letters, digits, dots, underscores or hyphens, unique without regard to case. ' +
+        '`id`, `version` and timestamps in the body are ignored. Announced as product.created.',
       tags,
       responses: {
         201: {
@@ -48,7 +50,10 @@ export function productRoutes(
           headers: { Location: "the new product's URL" },
         },
       },
-      errors: { 422: 'invalid, or `category_id` names no category (code UNKNOWN_CATEGORY)' },
+      errors: {
+        409: 'another product has this `sku` (code SKU_TAKEN)',
+        422: 'invalid, or `category_id` names no category (code UNKNOWN_CATEGORY)',
+      },
     }),
     admin,
     body(ProductCreateBody),
@@ -66,10 +71,13 @@ export function productRoutes(
       summary: 'List and search products',
       description:
         '`category_id`: that category and its whole subtree (an unknown id matches nothing). ' +
-        '`min_price`/`max_price`: inclusive bounds (max below min is 422). `in_stock=true`: stock above ' +
-        '0; `false`: stock 0. `q`: a case-insensitive substring of the name or the description, taken ' +
-        'literally (`%`, `_` and `\\` are not wildcards), trimmed, at most 1000 characters. `sort`: ' +
-        'default `id`; ties are broken by id (descending sorts by id descending) so pages never overlap. ' +
+        '`min_price`/`max_price`: ' +
+        'inclusive bounds (max below min is 422). `in_stock=true`: stock above 0; `false`: stock 0. `q`: a ' +
+        'case-insensitive ' +
+        'substring of the name or the description, taken literally (`%`, `_` and `\\` are not wildcards), trimmed, ' +
+        'at most ' +
+        '1000 characters. `sort`: default `id`; ties are broken by id (descending sorts by id descending) so pages ' +
+        'never overlap. ' +
         PRODUCT_LIST_TAGS,
       tags,
       headers: conditionalDoc.headers,
@@ -102,8 +110,8 @@ export function productRoutes(
       operationId: 'listProductsInCategory',
       summary: 'The products of a category and of every category below it',
       description:
-        `By id. \`include_subcategories=false\` keeps only the category's own products. ` +
-        `Each product carries its \`category\`. ${PRODUCT_LIST_TAGS}`,
+        `By id. \`include_subcategories=false\` keeps only the category's own products. Each product ` +
+        `carries its \`category\`. ${PRODUCT_LIST_TAGS}`,
       tags,
       headers: conditionalDoc.headers,
       responses: {
@@ -139,7 +147,7 @@ export function productRoutes(
       operationId: 'getProduct',
       summary: 'One product',
       description:
-        `The product with its stock and its category ` + `(\`{id, name, level}\`, as the category is now). ${ONE_TAG}`,
+        `The product with its stock and its category (\`{id, name, level}\`, as the category is now). ` + `${ONE_TAG}`,
       tags,
       headers: conditionalDoc.headers,
       responses: {
@@ -160,12 +168,18 @@ export function productRoutes(
       operationId: 'updateProduct',
       summary: 'Change a product (admin)',
       description:
-        'Any of `name`, `description`, `price`, `stock`, `category_id`; other ' +
-        'fields are ignored. A real change is announced as product.updated with the ' +
-        'next version; a body that changes nothing returns the product as it is.',
+        'Any of `name`, `description`, `price`, `stock`, `category_id`, `sku` (`null` clears it); other fields are ' +
+        'ignored. ' +
+        'A real change is announced as product.updated with the next version; a body that changes nothing returns ' +
+        'the ' +
+        'product as it is.',
       tags,
       responses: { 200: { description: 'the updated product', schema: ProductOut } },
-      errors: { 404: 'no such product', 422: 'invalid, or `category_id` names no category (code UNKNOWN_CATEGORY)' },
+      errors: {
+        404: 'no such product',
+        409: 'another product has this `sku` (code SKU_TAKEN)',
+        422: 'invalid, or `category_id` names no category (code UNKNOWN_CATEGORY)',
+      },
     }),
     admin,
     params(IdParam),

@@ -4,7 +4,7 @@ import { pageEntries } from '@shop/platform/http/pagination'
 import { IdOut, boolString, idNumber, idString } from '@shop/platform/http/validate'
 import { compare } from '@shop/kernel/money'
 import { DESCRIPTION_MAX, NAME_MAX, isValidDescription, isValidName } from '../../domain/name-key.ts'
-import { PRODUCT_SORTS, STOCK_MAX, isValidStock } from '../../domain/product.ts'
+import { PRODUCT_SORTS, SKU_MAX, STOCK_MAX, isValidSku, isValidStock } from '../../domain/product.ts'
 
 // Ids in bodies: positive JSON integers, in the same range as ids in paths (idString).
 const id = idNumber
@@ -35,6 +35,21 @@ const stock = v.pipe(
   v.metadata({ type: 'integer', minimum: 0, maximum: STOCK_MAX }),
   v.check(isValidStock, `stock must be a whole number from 0 to ${STOCK_MAX}`),
 )
+// null: none (on create), or clear it (on update).
+const sku = v.nullable(
+  v.pipe(
+    v.string('sku must be a string or null'),
+    v.metadata({
+      minLength: 1,
+      maxLength: SKU_MAX,
+      description:
+        `1 to ${SKU_MAX} letters, digits, dots, underscores or hyphens after trimming; unique without ` +
+        `regard to case`,
+    }),
+    v.trim(),
+    v.check(isValidSku, `sku must be 1 to ${SKU_MAX} letters, digits, dots, underscores or hyphens`),
+  ),
+)
 
 export const CategoryCreateBody = v.object({
   name,
@@ -54,6 +69,7 @@ export const ProductCreateBody = v.object({
   category_id: id('category_id'),
   description: v.optional(description),
   stock: v.optional(stock),
+  sku: v.optional(sku),
 })
 
 export const ProductUpdateBody = v.object({
@@ -62,6 +78,7 @@ export const ProductUpdateBody = v.object({
   price: v.optional(MoneyInput('price')),
   stock: v.optional(stock),
   category_id: v.optional(id('category_id')),
+  sku: v.optional(sku),
 })
 
 export type CategoryCreate = v.InferOutput<typeof CategoryCreateBody>
@@ -154,6 +171,7 @@ export const ProductOut = v.object({
   price: MoneyOut,
   stock: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(STOCK_MAX)),
   category_id: IdOut,
+  sku: v.pipe(v.nullable(v.string()), v.description('null when the product has none')),
   category: CategoryRefOut,
   created_at: timestamp,
   updated_at: timestamp,

@@ -2,9 +2,9 @@ import { type Result, err, ok } from '@shop/kernel/result'
 import { compare } from '@shop/kernel/money'
 import type { Sequence, Table } from '@shop/platform/memory/transactor'
 import { type Category, categoryRef } from '../../domain/category.ts'
-import type { ErrorOf } from '../../domain/errors.ts'
+import type { ProductWriteError } from '../../domain/errors.ts'
 import { compareKeys, nameKey } from '../../domain/name-key.ts'
-import type { NewProduct, Product, ProductFilter, ProductSort } from '../../domain/product.ts'
+import { type NewProduct, type Product, type ProductFilter, type ProductSort, skuKey } from '../../domain/product.ts'
 import { type Shortage, type StockLine, hasShortage, shortage } from '../../domain/stock.ts'
 import { childrenIndex, subtreeIds } from '../../domain/tree.ts'
 import type { Page } from '@shop/kernel/app'
@@ -70,26 +70,29 @@ export class MemoryProducts implements Products {
     }
   }
 
-  async insert(p: NewProduct): Promise<Result<Product, ErrorOf<'UnknownCategory'>>> {
-    if (!this.categories.has(p.categoryId)) return err({ type: 'UnknownCategory', categoryId: p.categoryId })
-    const row: ProductRow = {
-      id: this.ids.next(),
-      name: p.name,
-      description: p.description,
-      price: p.price,
-      stock: p.stock,
-      categoryId: p.categoryId,
-      createdAt: p.now,
-      updatedAt: p.now,
-      version: 1,
-    }
+  /** What the database's constraints refuse: an unknown category, a SKU another product has. */
+  private refused(p: NewProduct | Product, id?: number): ProductWriteError | undefined {
+    if (!this.categories.has(p.categoryId)) return { type: 'UnknownCategory', categoryId: p.categoryId }
+    if (p.sku === null) return undefined
+    const key = skuKey(p.sku)
+    for (const r of this.rows.values())
+      if (r.id !== id && r.sku !== null && skuKey(r.sku) === key) return { type: 'SkuTaken', sku: p.sku }
+    return undefined
+  }
+
+  async insert(p: NewProduct): Promise<Result<Product, ProductWriteError>> {
+    const refused = this.refused(p)
+    if (refused) return err(refused)
+    const { now, ...fields } = p
+    const row: ProductRow = { ...fields, id: this.ids.next(), createdAt: now, updatedAt: now, version: 1 }
     this.rows.set(row.id, row)
     this.changed()
     return ok(this.full(row)!)
   }
 
-  async update(p: Product): Promise<Result<Product, ErrorOf<'UnknownCategory'>>> {
-    if (!this.categories.has(p.categoryId)) return err({ type: 'UnknownCategory', categoryId: p.categoryId })
+  async update(p: Product): Promise<Result<Product, ProductWriteError>> {
+    const refused = this.refused(p, p.id)
+    if (refused) return err(refused)
     const { category: _ref, ...row } = p
     this.rows.set(p.id, row)
     this.changed()

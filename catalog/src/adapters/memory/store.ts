@@ -1,4 +1,4 @@
-import type { Envelope } from '@shop/kernel/event-types'
+import type { Envelope } from '@shop/kernel/events'
 import { MemoryInbox, MemoryTransactor, Sequence, type Snapshotting, Table } from '@shop/platform/memory/transactor'
 import type { Category } from '../../domain/category.ts'
 import type { Reservation } from '../../domain/stock.ts'

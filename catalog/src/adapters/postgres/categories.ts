@@ -18,8 +18,8 @@ export function postgresCategoryReads(sql: Q): CategoryReads {
   const tops = (scope: CategoryScope) =>
     scope.under === undefined ? sql`c.parent_id is null` : sql`c.parent_id = ${scope.under}`
 
-  const columns = categoryColumns(sql)
-  const prefixed = sql`c.id, c.name, c.description, c.parent_id, c.level, c.created_at, c.updated_at`
+  const columns = categoryColumns.of(sql)
+  const prefixed = categoryColumns.of(sql, 'c')
 
   // When the page is past the end, the window count has no row to ride on.
   const totalOf = async (rows: { total: number }[], count: () => Promise<number>) => rows[0]?.total ?? (await count())
@@ -37,7 +37,7 @@ export function postgresCategoryReads(sql: Q): CategoryReads {
           union all
           select ${prefixed}, up.depth + 1 from categories c join up on c.id = up.parent_id
         )
-        select id, name, description, parent_id, level, created_at, updated_at from up order by depth desc`
+        select ${columns} from up order by depth desc`
       return rows.map(toCategory)
     },
 
@@ -103,7 +103,7 @@ export function postgresCategories(tx: TxSql): Categories {
   const reads = postgresCategoryReads(tx)
   const lock = (categories: (number | null)[], also: number[] = []) =>
     tx`select catalog_lock_departments(${categories}::bigint[], true, ${also}::bigint[])`
-  const columns = categoryColumns(tx)
+  const columns = categoryColumns.of(tx)
   const readForChange = new Map<number, Category>()
   const nameTaken = (e: unknown) => {
     const { code, constraint } = pgError(e)
@@ -180,7 +180,7 @@ export function postgresCategories(tx: TxSql): Categories {
                 description = ${c.description}, updated_at = ${c.updatedAt}
               from verdict
               where t.id = ${c.id} and verdict.verdict = 'ok'
-              returning t.id, t.name, t.description, t.parent_id, t.level, t.created_at, t.updated_at
+              returning ${categoryColumns.of(tx, 't')}
             )
             select verdict.verdict, changed.* from verdict left join changed on true`,
         ])

@@ -1,19 +1,30 @@
 import type { PendingQuery, Row } from 'postgres'
 import { type Result, err, ok } from '@shop/kernel/result'
 import type { Q, TxSql } from '@shop/platform/postgres/connect'
-import type { ErrorOf } from '../../domain/errors.ts'
-import { nameKey } from '../../domain/name-key.ts'
+import type { ProductWriteError } from '../../domain/errors.ts'
 import type { NewProduct, Product, ProductFilter, ProductSort } from '../../domain/product.ts'
 import { type Shortage, type StockLine, hasShortage, shortage } from '../../domain/stock.ts'
 import type { Page } from '@shop/kernel/app'
 import type { Listed, ProductReads, Products } from '../../ports.ts'
-import { type ProductRow, parseVersions, toProduct } from './rows.ts'
+import {
+  type ProductReadRow,
+  parseVersions,
+  productColumns,
+  productReadColumns,
+  productRow,
+  productWriteError,
+  toProduct,
+} from './rows.ts'
 
 /** A piece of SQL to compose into a statement. */
 type Fragment = PendingQuery<Row[]>
 
 /** A listing's row: the product, the total, and (on one row) the change counters of the statement's snapshot. */
-type ListedRow = ProductRow & { total: number; versions: string | null }
+type ListedRow = ProductReadRow & { total: number; versions: string | null }
+
+/** A product with its category, by id: append `where p.id = ...` (and a lock). */
+const productWithCategory = (q: Q) =>
+  q`select ${productReadColumns(q)} from products p join categories c on c.id = p.category_id`
 
 /** LIKE pattern for a literal substring: its own \, % and _ are escaped (with `escape '\'`). */
 const containsPattern = (s: string): string => `%${s.replace(/[\\%_]/g, '\\$&')}%`
@@ -41,8 +52,8 @@ const containsPattern = (s: string): string => `%${s.replace(/[\\%_]/g, '\\$&')}
  * category alone), read in the same statement (same snapshot) as the page.
  */
 export function postgresProductReads(sql: Q, genericPlans: Q = sql): ProductReads {
-  const columns = sql`p.id, p.name, p.name_key, p.description, p.price, p.stock, p.category_id, p.created_at,
-    p.updated_at, p.version`
+  // name_key rides along for the outer statement's sort by name.
+  const columns = sql`${productColumns.of(sql, 'p')}, p.name_key`
 
   const subtree = (f: ProductFilter) => f.categoryId !== undefined && f.includeSubcategories !== false
 
@@ -60,8 +71,8 @@ export function postgresProductReads(sql: Q, genericPlans: Q = sql): ProductRead
     ${f.inStock === true ? sql`and p.stock > 0` : f.inStock === false ? sql`and p.stock = 0` : sql``}
     ${
       f.q
-        ? sql`and (p.name ilike ${containsPattern(f.q)} escape '\\'
-      or p.description ilike ${containsPattern(f.q)} escape '\\')`
+        ? sql`and (p.name ilike ${containsPattern(f.q)} escape '\\' or p.description ilike ${containsPattern(f.q)}
+      escape '\\')`
         : sql``
     }`
 
@@ -70,11 +81,11 @@ export function postgresProductReads(sql: Q, genericPlans: Q = sql): ProductRead
     f.minPrice === undefined && f.maxPrice === undefined && f.inStock === undefined && !f.q
 
   // Every product: the roots' subtree counts (a handful of rows).
-  const everything = sql`(select coalesce(sum(n.subtree), 0) from category_product_counts n join categories r
-    on r.id = n.category_id where r.parent_id is null)`
+  const everything = sql`(select coalesce(sum(n.subtree), 0) from category_product_counts n join categories r on r.id =
+    n.category_id where r.parent_id is null)`
   const scopeCount = (f: ProductFilter) =>
-    sql`coalesce((select ${subtree(f) ? sql`n.subtree` : sql`n.products`} from category_product_counts n
-      where n.category_id = ${f.categoryId!}), 0)`
+    sql`coalesce((select ${subtree(f) ? sql`n.subtree` : sql`n.products`} from category_product_counts n where
+      n.category_id = ${f.categoryId!}), 0)`
 
   // Each order ends with the id so that pages never overlap; a descending sort is the exact reverse.
   const orderBy = (s: ProductSort) =>
@@ -94,10 +105,9 @@ export function postgresProductReads(sql: Q, genericPlans: Q = sql): ProductRead
   // the statement's snapshot: the page's entity tag without a read of its own. Only one: each value
   // a row carries costs its parsing, and a null costs nothing.
   const withCategory = (page: Fragment, total: Fragment, sort: ProductSort) => sql`
-    select p.id, p.name, p.description, p.price, p.stock, p.category_id, p.created_at, p.updated_at, p.version,
-      c.name as category_name, c.level as category_level, ${total}::int as total,
-      case when row_number() over () = 1 then (select v.epoch::text || ' ' || v.products || ' ' || v.categories
-        from catalog_version v) end as versions
+    select ${productReadColumns(sql)}, ${total}::int as total,
+      case when row_number() over () = 1 then (select v.epoch::text || ' ' || v.products || ' ' || v.categories from
+        catalog_version v) end as versions
     from (${page}) p cross join lateral (select c.name, c.level from categories c where c.id = p.category_id offset 0) c
     order by ${orderBy(sort)}`
 
@@ -128,8 +138,8 @@ export function postgresProductReads(sql: Q, genericPlans: Q = sql): ProductRead
   const filtered = (f: ProductFilter, page: Page, sort: ProductSort) =>
     sql<ListedRow[]>`
       ${withCategory(
-        sql`select ${columns} from products p ${where(f)} order by ${orderBy(sort)}
-          limit ${page.limit} offset ${page.offset}`,
+        sql`select ${columns} from products p ${where(f)} order by ${orderBy(sort)} limit ${page.limit} offset
+          ${page.offset}`,
         sql`(select count(*) from products p ${where(f)})`,
         sort,
       )}`
@@ -143,11 +153,7 @@ export function postgresProductReads(sql: Q, genericPlans: Q = sql): ProductRead
 
   return {
     async byId(id) {
-      const [row] = await sql<ProductRow[]>`
-        select p.id, p.name, p.description, p.price, p.stock, p.category_id, p.created_at, p.updated_at, p.version,
-          c.name as category_name, c.level as category_level
-        from products p join categories c on c.id = p.category_id
-        where p.id = ${id}`
+      const [row] = await sql<ProductReadRow[]>`${productWithCategory(sql)} where p.id = ${id}`
       return row && toProduct(row)
     },
 
@@ -158,8 +164,8 @@ export function postgresProductReads(sql: Q, genericPlans: Q = sql): ProductRead
         : !countsSuffice(f)
           ? filtered(f, page, sort)
           : sql<ListedRow[]>`${withCategory(
-              sql`select ${columns} from products p order by ${orderBy(sort)}
-                limit ${page.limit} offset ${page.offset}`,
+              sql`select ${columns} from products p order by ${orderBy(sort)} limit ${page.limit} offset
+                ${page.offset}`,
               everything,
               sort,
             )}`)
@@ -168,8 +174,8 @@ export function postgresProductReads(sql: Q, genericPlans: Q = sql): ProductRead
         return { items: rows.map(toProduct), total: rows[0].total, asOf: parseVersions(versions) }
       // An empty page (none match, or past the last page) has no row to carry the total and the counters.
       const [count] = await sql<{ n: number; versions: string }[]>`
-        select ${total(f)}::int as n, v.epoch::text || ' ' || v.products || ' ' || v.categories as versions
-          from catalog_version v`
+        select ${total(f)}::int as n, v.epoch::text || ' ' || v.products || ' ' || v.categories as versions from
+          catalog_version v`
       if (!count) throw new Error('catalog_version has no row: the migrations did not run')
       return { items: [], total: count.n, asOf: parseVersions(count.versions) }
     },
@@ -185,6 +191,21 @@ export function postgresProducts(tx: TxSql): Products {
   const guardedBy = async <T>(departmentsOf: Fragment, statement: Promise<T>): Promise<T> =>
     (await Promise.all([tx`select catalog_lock_departments(${departmentsOf}, false)`, statement]))[1]
   const ofProduct = (id: number) => tx`array(select category_id from products where id = ${id})`
+  /** The written row, or what its constraints refused (see productWriteError). */
+  const written = async (
+    p: NewProduct | Product,
+    statement: Promise<ProductReadRow[]>,
+  ): Promise<Result<Product, ProductWriteError>> => {
+    try {
+      const [row] = await statement
+      if (!row) throw new Error('a product write returned no row')
+      return ok(toProduct(row))
+    } catch (e) {
+      const refused = productWriteError(e, p)
+      if (refused) return err(refused)
+      throw e
+    }
+  }
   const ids = (lines: readonly StockLine[]) => lines.map((l) => l.productId)
   const quantities = (lines: readonly StockLine[]) => lines.map((l) => l.quantity)
 
@@ -195,18 +216,17 @@ export function postgresProducts(tx: TxSql): Products {
     >`select id, stock from products where id in ${tx(ids(lines))} order by id for update`
 
   /** Adds `sign * quantity` to each line's product (bumping its version) and reads them back with their category. */
-  const adjust = (lines: readonly StockLine[], sign: 1 | -1, now: Date) => tx<ProductRow[]>`
+  const adjust = (lines: readonly StockLine[], sign: 1 | -1, now: Date) => tx<ProductReadRow[]>`
     with lines as (
       select * from unnest(${ids(lines)}::bigint[], ${quantities(lines)}::int[]) as l(id, quantity)
     ), changed as (
-      update products p set stock = p.stock + ${sign}::int * lines.quantity, version = p.version + 1,
-        updated_at = ${now}
+      update products p set stock = p.stock + ${sign}::int * lines.quantity, version = p.version + 1, updated_at =
+        ${now}
       from lines
       where p.id = lines.id and p.stock + ${sign}::int * lines.quantity >= 0
-      returning p.id, p.name, p.description, p.price, p.stock, p.category_id, p.created_at, p.updated_at, p.version
+      returning ${productColumns.of(tx, 'p')}
     )
-    select changed.id, changed.name, changed.description, changed.price, changed.stock, changed.category_id,
-      changed.created_at, changed.updated_at, changed.version, c.name as category_name, c.level as category_level
+    select ${productReadColumns(tx, 'changed')}
     from changed join categories c on c.id = changed.category_id
     order by changed.id`
 
@@ -217,56 +237,42 @@ export function postgresProducts(tx: TxSql): Products {
       if (!lock) return reads.byId(id)
       const [row] = await guardedBy(
         ofProduct(id),
-        tx<ProductRow[]>`
-        select p.id, p.name, p.description, p.price, p.stock, p.category_id, p.created_at, p.updated_at, p.version,
-          c.name as category_name, c.level as category_level
-        from products p join categories c on c.id = p.category_id
-        where p.id = ${id} for update of p`,
+        tx<ProductReadRow[]>`${productWithCategory(tx)} where p.id = ${id} for update of p`,
       )
       return row && toProduct(row)
     },
 
     /**
-     * "for key share" on the category: a concurrent delete of it either finishes first (no row:
-     * an unknown category) or waits for this insert and then finds a product in its way.
+     * The category's row is key-share locked by the foreign key's check: a concurrent delete of it
+     * either finishes first (the insert trigger finds no category: a foreign key violation, as
+     * below) or waits for this insert and then finds a product in its way. A violation aborts the
+     * transaction, which the caller then rolls back on the error returned.
      */
-    async insert(p: NewProduct): Promise<Result<Product, ErrorOf<'UnknownCategory'>>> {
-      const [row] = await guardedBy(
-        tx`array[${p.categoryId}::bigint]`,
-        tx<ProductRow[]>`
-        with cat as (
-          select id, name, level from categories where id = ${p.categoryId} for key share
-        ), inserted as (
-          insert into products (name, name_key, description, price, stock, category_id, created_at, updated_at, version)
-          select ${p.name}, ${nameKey(p.name)}, ${p.description}, ${p.price}::numeric, ${p.stock}, cat.id, ${p.now},
-            ${p.now}, 1
-          from cat
-          returning id, name, description, price, stock, category_id, created_at, updated_at, version
-        )
-        select inserted.*, cat.name as category_name, cat.level as category_level from inserted, cat`,
+    async insert(p: NewProduct): Promise<Result<Product, ProductWriteError>> {
+      const row = { ...productRow({ ...p, updatedAt: p.now, version: 1 }), created_at: p.now }
+      return written(
+        p,
+        guardedBy(
+          tx`array[${p.categoryId}::bigint]`,
+          tx<ProductReadRow[]>`
+          with inserted as (insert into products ${tx(row)} returning ${productColumns.of(tx)})
+          select ${productReadColumns(tx, 'inserted')} from inserted join categories c on c.id = inserted.category_id`,
+        ),
       )
-      return row ? ok(toProduct(row)) : err({ type: 'UnknownCategory', categoryId: p.categoryId })
     },
 
-    async update(p: Product): Promise<Result<Product, ErrorOf<'UnknownCategory'>>> {
-      const [row] = await guardedBy(
-        tx`array[${p.categoryId}::bigint, (select category_id from products where id = ${p.id})]`,
-        tx<ProductRow[]>`
-        with cat as (
-          select id, name, level from categories where id = ${p.categoryId} for key share
-        ), updated as (
-          update products set name = ${p.name}, name_key = ${nameKey(p.name)}, description = ${p.description},
-            price = ${p.price}::numeric, stock = ${p.stock}, category_id = cat.id, updated_at = ${p.updatedAt},
-              version = ${p.version}
-          from cat
-          where products.id = ${p.id}
-          returning products.id, products.name, products.description, products.price, products.stock,
-            products.category_id,
-            products.created_at, products.updated_at, products.version
-        )
-        select updated.*, cat.name as category_name, cat.level as category_level from updated, cat`,
+    async update(p: Product): Promise<Result<Product, ProductWriteError>> {
+      return written(
+        p,
+        guardedBy(
+          tx`array[${p.categoryId}::bigint, (select category_id from products where id = ${p.id})]`,
+          tx<ProductReadRow[]>`
+          with updated as (
+            update products set ${tx(productRow(p))} where id = ${p.id} returning ${productColumns.of(tx)}
+          )
+          select ${productReadColumns(tx, 'updated')} from updated join categories c on c.id = updated.category_id`,
+        ),
       )
-      return row ? ok(toProduct(row)) : err({ type: 'UnknownCategory', categoryId: p.categoryId })
     },
 
     async remove(id) {

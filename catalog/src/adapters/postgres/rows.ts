@@ -1,7 +1,15 @@
+import { columns } from '@shop/platform/postgres/columns'
 import type { Q, TxSql } from '@shop/platform/postgres/connect'
+import { pgError } from '@shop/platform/postgres/transact'
 import type { Category } from '../../domain/category.ts'
+import type { ProductWriteError } from '../../domain/errors.ts'
+import { nameKey } from '../../domain/name-key.ts'
 import type { Product } from '../../domain/product.ts'
+import type { Reservation } from '../../domain/stock.ts'
 import type { CatalogVersions } from '../../ports.ts'
+
+// Each table's columns and its row mappers, here once: the statements in this folder (and the
+// benches) read rows through these lists only.
 
 export interface CategoryRow {
   id: number
@@ -14,7 +22,15 @@ export interface CategoryRow {
 }
 
 /** What a Category is read from (categories.path, derived, stays in the database). */
-export const categoryColumns = (q: Q) => q`id, name, description, parent_id, level, created_at, updated_at`
+export const categoryColumns = columns<CategoryRow>()(
+  'id',
+  'name',
+  'description',
+  'parent_id',
+  'level',
+  'created_at',
+  'updated_at',
+)
 
 export const toCategory = (r: CategoryRow): Category => ({
   id: r.id,
@@ -26,6 +42,7 @@ export const toCategory = (r: CategoryRow): Category => ({
   updatedAt: r.updated_at,
 })
 
+/** A products row as read (name_key and category_path, derived, stay in the database). */
 export interface ProductRow {
   id: number
   name: string
@@ -34,24 +51,114 @@ export interface ProductRow {
   price: string
   stock: number
   category_id: number
+  sku: string | null
   created_at: Date
   updated_at: Date
   version: number
-  category_name: string
-  category_level: number
 }
 
-export const toProduct = (r: ProductRow): Product => ({
+export const productColumns = columns<ProductRow>()(
+  'id',
+  'name',
+  'description',
+  'price',
+  'stock',
+  'category_id',
+  'sku',
+  'created_at',
+  'updated_at',
+  'version',
+)
+
+/** A product is always read with its category as it is now. */
+export type ProductReadRow = ProductRow & { category_name: string; category_level: number }
+
+/** The columns of a ProductReadRow: the product's (as `p`) and its category's (as `c`). */
+export const productReadColumns = (q: Q, p = 'p') =>
+  q`${productColumns.of(q, p)}, c.name as category_name, c.level as category_level`
+
+export const toProduct = (r: ProductReadRow): Product => ({
   id: r.id,
   name: r.name,
   description: r.description,
   price: r.price,
   stock: r.stock,
   categoryId: r.category_id,
+  sku: r.sku,
   category: { id: r.category_id, name: r.category_name, level: r.category_level },
   createdAt: r.created_at,
   updatedAt: r.updated_at,
   version: r.version,
+})
+
+/** What a product write sets (created_at only on insert; id and category_path are the database's). */
+export const productRow = (p: Omit<Product, 'id' | 'category' | 'createdAt'>) => ({
+  name: p.name,
+  name_key: nameKey(p.name),
+  description: p.description,
+  price: p.price,
+  stock: p.stock,
+  category_id: p.categoryId,
+  sku: p.sku,
+  updated_at: p.updatedAt,
+  version: p.version,
+})
+
+/**
+ * What a refused product write means, from the constraint that refused it: a category that does
+ * not exist (the foreign key, or the insert trigger that reads the category's path), a SKU another
+ * product has (products_sku). Anything else is not an expected refusal (undefined).
+ */
+export function productWriteError(
+  e: unknown,
+  p: { readonly categoryId: number; readonly sku: string | null },
+): ProductWriteError | undefined {
+  const { code, constraint } = pgError(e)
+  if (code === '23503') return { type: 'UnknownCategory', categoryId: p.categoryId }
+  if (code === '23505' && constraint === 'products_sku' && p.sku !== null) return { type: 'SkuTaken', sku: p.sku }
+  return undefined
+}
+
+export interface ReservationRow {
+  order_id: number
+  status: Reservation['status']
+  // Stored in the events' own shape (snake_case), so the row reads like the order.placed it answers.
+  items: { product_id: number; quantity: number }[]
+  reason: string | null
+  product_ids: number[]
+  created_at: Date
+  updated_at: Date
+}
+
+export const reservationColumns = columns<ReservationRow>()(
+  'order_id',
+  'status',
+  'items',
+  'reason',
+  'product_ids',
+  'created_at',
+  'updated_at',
+)
+
+export const toReservation = (r: ReservationRow): Reservation => ({
+  orderId: r.order_id,
+  status: r.status,
+  lines: r.items.map((i) => ({ productId: i.product_id, quantity: i.quantity })),
+  reason: r.reason,
+  productIds: r.product_ids,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+})
+
+/** A reservation as written, its json columns wrapped by `q` (an array would otherwise be sent as a SQL array). */
+export const reservationRow = (q: Q, r: Reservation) => ({
+  order_id: r.orderId,
+  status: r.status,
+  items: q.json(r.lines.map((l) => ({ product_id: l.productId, quantity: l.quantity }))),
+  reason: r.reason,
+  product_ids: q.json([...r.productIds]),
+  created_at: r.createdAt,
+  updated_at: r.updatedAt,
 })
 
 /** The counters' epoch is a UUID drawn when the database was created; 12 hex digits of it name it in tags. */

@@ -1,11 +1,31 @@
 import type { Subscription } from '@shop/platform/bus/bus'
 import { subscription } from '@shop/platform/bus/topology'
-import type { Envelope } from '@shop/kernel/event-types'
+import type { Envelope } from '@shop/kernel/events'
 import { noteDuplicate } from '@shop/kernel/inbox'
 import type { UserReplica } from '@shop/platform/postgres/user-replica'
 import type { OrderApplication } from '../../app/application.ts'
+import type { ProductEventType } from '../../app/apply-product-event.ts'
+import type { ReplicaProduct } from '../../domain/product.ts'
+
+// The consumed events' wire shapes (snake_case) meet the core's camelCase here, once each.
 
 const meta = (e: Envelope) => ({ eventId: e.id, correlationId: e.correlation_id })
+
+/** What a product.* event tells the replica. */
+export function replicaProduct(e: Envelope<ProductEventType>): ReplicaProduct {
+  if (e.type === 'product.deleted') return { id: e.data.id, deleted: true, version: e.data.version }
+  const d = e.data
+  return {
+    id: d.id,
+    deleted: false,
+    name: d.name,
+    price: d.price,
+    stock: d.stock,
+    categoryId: d.category_id,
+    sku: d.sku,
+    version: d.version,
+  }
+}
 
 /** A type the queue is not bound to: a wiring bug, not a message to drop (thrown: dead-lettered). */
 const unexpected = (queue: string, e: { readonly type: string }): never => {
@@ -26,7 +46,7 @@ export function orderSubscriptions({ events }: OrderApplication, users: Pick<Use
         case 'product.updated':
         case 'product.deleted':
           // A version the replica already has (or a newer one): counted like a duplicate.
-          if ((await events.applyProductEvent(e)) === 'stale') noteDuplicate()
+          if ((await events.applyProductEvent(e.type, replicaProduct(e), meta(e))) === 'stale') noteDuplicate()
           return
         default:
           unexpected('order.products', e)
@@ -35,10 +55,13 @@ export function orderSubscriptions({ events }: OrderApplication, users: Pick<Use
     subscription('order', 'stock', async (e) => {
       switch (e.type) {
         case 'stock.reserved':
-          await events.onStockReserved(e.data, meta(e))
+          await events.onStockReserved({ orderId: e.data.order_id }, meta(e))
           return
         case 'stock.rejected':
-          await events.onStockRejected(e.data, meta(e))
+          await events.onStockRejected(
+            { orderId: e.data.order_id, reason: e.data.reason, productIds: e.data.product_ids },
+            meta(e),
+          )
           return
         default:
           unexpected('order.stock', e)
@@ -54,7 +77,7 @@ export function orderSubscriptions({ events }: OrderApplication, users: Pick<Use
           return
         case 'user.deleted':
           await users.apply(e)
-          await events.onUserDeleted(e.data, meta(e))
+          await events.onUserDeleted(e.data.id, meta(e))
           return
         default:
           unexpected('order.users', e)

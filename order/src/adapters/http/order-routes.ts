@@ -16,8 +16,8 @@ import { CreateOrderBody, IdempotencyKey, ListQuery, OrderIdParam, OrderOut, Upd
 
 // snake_case on the wire, camelCase inside: mapped here, once each way.
 
-/** An order as the API shows it. */
-const orderJson = (o: Order) => ({
+/** An order as the API shows it (typed by its response schema: no declared field left out). */
+const orderJson = (o: Order): v.InferOutput<typeof OrderOut> => ({
   id: o.id,
   user_id: o.userId,
   status: o.status,
@@ -27,6 +27,7 @@ const orderJson = (o: Order) => ({
     unit_price: l.unitPrice,
     quantity: l.quantity,
     line_total: l.lineTotal,
+    sku: l.sku,
   })),
   total_quantity: o.totalQuantity,
   total: o.total,

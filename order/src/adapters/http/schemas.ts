@@ -71,6 +71,10 @@ export const OrderLineOut = v.object({
   unit_price: v.pipe(MoneyOut, v.description('snapshot taken when the line was written')),
   quantity: count(MIN_QUANTITY, MAX_QUANTITY),
   line_total: MoneyOut,
+  sku: v.pipe(
+    v.nullable(v.string()),
+    v.description("snapshot of the product's SKU taken when the line was written; null when it had none"),
+  ),
 })
 export const OrderOut = v.object({
   id: IdOut,

@@ -1,4 +1,4 @@
-import type { Envelope } from '@shop/kernel/event-types'
+import type { Envelope } from '@shop/kernel/events'
 import { MemoryInbox, MemoryTransactor, Sequence, Table } from '@shop/platform/memory/transactor'
 import type { StatusChange } from '../../domain/history.ts'
 import type { Order } from '../../domain/order.ts'
