@@ -292,8 +292,10 @@ describe.skipIf(!run || !haproxy)('a rolling restart behind HAProxy (INSTANCES=2
       [
         '',
         '=== rolling restart behind HAProxy (INSTANCES=2, 20 clients) ===',
-        `requests served: ${samples.length - failed.length}, failed: ${failed.length} (5xx, connection errors, timeouts)`,
-        `rollout: ${report.steps!.length} instances one at a time in ${report.ms} ms (${rolloutMs} ms as the client saw it)`,
+        `requests served: ${samples.length - failed.length}, ` +
+          `failed: ${failed.length} (5xx, connection errors, timeouts)`,
+        `rollout: ${report.steps!.length} instances one at a time in ${report.ms} ms ` +
+          `(${rolloutMs} ms as the client saw it)`,
         `per instance: ${report.steps!.map((s) => `${s.id} ${s.ms} ms`).join(', ')}`,
         `requests by operation and status: ${JSON.stringify(byOp)}`,
         `slowest request: ${Math.round(Math.max(...samples.map((s) => s.ms)))} ms`,
@@ -358,7 +360,7 @@ describe.skipIf(!run || !haproxy)('a rolling restart behind HAProxy (INSTANCES=2
     }
   }, 300_000)
 
-  test('kill -9 of an instance: the supervisor starts it again (counted), the other instance serves meanwhile', async () => {
+  test('kill -9 of an instance: the supervisor starts it again (counted), the other one serves meanwhile', async () => {
     const socket = join(dir, 'start.sock')
     const status = async () =>
       (
