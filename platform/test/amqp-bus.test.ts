@@ -276,5 +276,26 @@ describe.skipIf(!run)('AMQP bus on the real RabbitMQ', () => {
       await bus.close()
       proxy.stop()
     })
+
+    test('a broker that takes connections but does not answer them: back soon after it answers again', async () => {
+      const proxy = new TcpProxy('127.0.0.1', Number(new URL(brokerUrl()).port || 5672))
+      const port = await proxy.start()
+      const u = new URL(brokerUrl())
+      u.port = String(port)
+      const { bus, got, names, attached } = await consuming(u.toString())
+      await attached()
+      // Connections are taken and never answered (a stuck or starting broker): the client's own
+      // wait for the handshake is 60 s; the bus gives up on one after seconds and tries again.
+      proxy.stall()
+      await until(() => bus.attachment()[names.queue] === false, 5000)
+      await Bun.sleep(1500)
+      proxy.unstall()
+      const ms = await attached(20_000)
+      console.log(`consumer back ${ms} ms after the broker answered again`)
+      await bus.publish([envelope(10)])
+      await until(() => got.includes(10))
+      await bus.close()
+      proxy.stop()
+    })
   })
 })

@@ -82,6 +82,10 @@ export class AmqpBus implements Bus {
   private consuming = true
   private readonly consumers = new Map<string, ConsumerState>()
   private watchdog: ReturnType<typeof setInterval> | undefined
+  /** Connection attempts begun by connectLoop (a late session of an abandoned one is ignored). */
+  private attempts_ = 0
+  /** When the connection attempt in progress began (0: none). */
+  private handshakeStarted = 0
   private readonly attempts = new Map<string, number>()
   private inFlight = 0
   private lock: Promise<unknown> = Promise.resolve()
@@ -117,31 +121,63 @@ export class AmqpBus implements Bus {
   private async connectLoop(): Promise<void> {
     let delay = 250
     while (!this.stopped) {
+      const attempt = ++this.attempts_
+      const pending = AMQPSession.connect(this.o.url, {
+        name: this.o.name,
+        logger: null,
+        // At most a second between attempts: consumers must be back within seconds of the broker.
+        reconnectInterval: 250,
+        maxReconnectInterval: 1000,
+        beforeConnect: () => {
+          this.handshakeStarted = Date.now()
+        },
+        // A late session of an attempt given up (see below) is not this bus's.
+        onconnect: (s) => {
+          this.handshakeStarted = 0
+          if (attempt === this.attempts_) void this.serial(() => this.onConnected(s as AMQPSession))
+        },
+        ondisconnect: (e) => {
+          this.connected = false
+          if (!this.stopped) this.o.log.warn('broker connection lost', { error: e?.message })
+        },
+        onreturn: (msg) =>
+          this.o.log.error('event unroutable (no queue bound)', {
+            routing_key: msg.routingKey,
+            event_id: msg.properties.messageId,
+          }),
+      })
       try {
-        this.session = await AMQPSession.connect(this.o.url, {
-          name: this.o.name,
-          logger: null,
-          // At most a second between attempts: consumers must be back within seconds of the broker.
-          reconnectInterval: 250,
-          maxReconnectInterval: 1000,
-          onconnect: (s) => void this.serial(() => this.onConnected(s as AMQPSession)),
-          ondisconnect: (e) => {
-            this.connected = false
-            if (!this.stopped) this.o.log.warn('broker connection lost', { error: e?.message })
-          },
-          onreturn: (msg) =>
-            this.o.log.error('event unroutable (no queue bound)', {
-              routing_key: msg.routingKey,
-              event_id: msg.properties.messageId,
-            }),
-        })
+        // The client waits 60 s for a broker that took the connection but does not answer it.
+        this.session = await withTimeout(pending, HANDSHAKE_TIMEOUT_MS, 'the broker handshake')
         return
       } catch (e) {
+        this.handshakeStarted = 0
+        void pending.then(
+          (late) => late.stop().catch(() => {}),
+          () => {},
+        )
         this.o.log.warn('broker unreachable; retrying', { error: (e as Error).message, retry_in_ms: delay })
         await Bun.sleep(delay)
-        delay = Math.min(delay * 2, 5000)
+        delay = Math.min(delay * 2, 1000)
       }
     }
+  }
+
+  /**
+   * A reconnect the broker took but does not answer (a broker starting, or stalled) would wait for
+   * the client's 60 s socket timeout: after HANDSHAKE_TIMEOUT_MS its socket is closed, so the
+   * session tries again at once. Those 60 s were the stall of consumers after a broker restart on
+   * a busy machine.
+   */
+  private abandonSlowHandshake(): void {
+    if (this.connected || !this.handshakeStarted || Date.now() - this.handshakeStarted < HANDSHAKE_TIMEOUT_MS) return
+    const client = (this.session as unknown as { client?: SessionClient } | undefined)?.client
+    if (!client?.closed) return // the connection is open: the consumers are being attached
+    this.handshakeStarted = 0
+    this.o.log.warn('broker took the connection but did not answer it; trying again', {
+      waited_ms: HANDSHAKE_TIMEOUT_MS,
+    })
+    client.socket?.destroy(new Error(`no answer from the broker within ${HANDSHAKE_TIMEOUT_MS} ms`))
   }
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {
@@ -191,7 +227,9 @@ export class AmqpBus implements Bus {
    * the connection is down (the reconnect attaches them all).
    */
   private watch(): void {
-    if (this.stopped || !this.consuming || !this.connected) return
+    if (this.stopped) return
+    this.abandonSlowHandshake()
+    if (!this.consuming || !this.connected) return
     const s = this.session
     if (!s || s.closed) return
     for (const c of this.consumers.values()) {
@@ -474,8 +512,16 @@ export class AmqpBus implements Bus {
   }
 }
 
-/** How often the watchdog looks at the consumers. */
+/** How often the watchdog looks at the consumers and the connection attempt. */
 const WATCH_MS = 500
+/** A broker that took a connection and did not complete the AMQP handshake in this time is tried again. */
+const HANDSHAKE_TIMEOUT_MS = 3000
+
+/** What the watchdog reaches of the session's connection (not in the library's typings). */
+interface SessionClient {
+  readonly closed: boolean
+  readonly socket?: { destroy(e?: Error): void }
+}
 /** A step of attaching a consumer that takes longer has failed (the library's RPCs have no timeout). */
 const ATTACH_TIMEOUT_MS = 5000
 
