@@ -83,9 +83,18 @@ export type ContextFor<O extends BootOptions> = O extends { readonly userReplica
   ? BootContext & { readonly users: CachedUserReplica }
   : BootContext
 
+/** Work a service runs on a timer (after its consumers are up; stopped first at shutdown). */
+export interface Job {
+  readonly name: string
+  readonly everyMs: number
+  /** One run; a failure is logged and the next tick tries again. */
+  run(): Promise<void>
+}
+
 export interface Wired {
   readonly app: Hono<AppEnv>
   readonly subscriptions?: readonly Subscription[]
+  readonly jobs?: readonly Job[]
 }
 
 /** What a composition root returns: its application (commands and queries) and HTTP app, booted. */
@@ -170,6 +179,7 @@ export async function boot<const O extends BootOptions, T extends Wired>(
     relay.start()
     for (const s of wired.subscriptions ?? []) await bus.subscribe(metrics ? { ...s, metrics } : s)
     const housekeeping = startHousekeeping(db.sql, o.log)
+    const jobs = (wired.jobs ?? []).map((j) => startJob(j, o.log))
     return {
       ...wired,
       db,
@@ -180,6 +190,7 @@ export async function boot<const O extends BootOptions, T extends Wired>(
       },
       async stop() {
         draining = true
+        for (const j of jobs) await j.stop()
         await bus.stopConsuming()
         await relay.stop()
         await housekeeping.stop()
@@ -192,5 +203,26 @@ export async function boot<const O extends BootOptions, T extends Wired>(
     await closeBus().catch(() => {})
     await db.close().catch(() => {})
     throw e
+  }
+}
+
+/** Runs `job` every `everyMs`, never two runs at once; stop() waits for a run in progress. */
+function startJob(job: Job, log: Logger): { stop(): Promise<void> } {
+  let running: Promise<void> | undefined
+  const tick = () => {
+    running ??= job
+      .run()
+      .catch((e) => log.warn(`${job.name} failed; will retry`, { error: (e as Error).message }))
+      .finally(() => {
+        running = undefined
+      })
+  }
+  const timer = setInterval(tick, job.everyMs)
+  timer.unref?.()
+  return {
+    async stop() {
+      clearInterval(timer)
+      await running
+    },
   }
 }
