@@ -3,9 +3,8 @@ SHELL := /bin/bash
 export PATH := $(HOME)/.bun/bin:$(PATH)
 TEST_TIMEOUT ?= 60000
 
-.PHONY: install dev start rollout haproxy reset migrate broker seed test test-faults typecheck lint chromium bench
-.PHONY: up down
-.PHONY: docker-engine client k8s
+.PHONY: install dev start reset migrate broker seed test test-faults typecheck lint chromium bench up down
+.PHONY: docker-engine client k8s rollout haproxy
 
 ## install: bun (from the npm registry when missing) and the dependencies, from the lock file
 install:
