@@ -13,6 +13,7 @@ import {
   checkout,
   eventually,
   resetBroker,
+  resetDatabases,
   ROOMY_LIMITS,
   root,
   SECRET,
@@ -97,15 +98,7 @@ describe.skipIf(!run || !haproxy)('a rolling restart behind HAProxy (INSTANCES=2
   let urls: Record<ServiceName, string>
 
   beforeAll(async () => {
-    const sql = postgres(serverUrl(), { max: 1, onnotice: () => {} })
-    try {
-      for (const s of SERVICES) {
-        await sql`drop database if exists ${sql(dbName(s))} with (force)`
-        await sql`create database ${sql(dbName(s))}`
-      }
-    } finally {
-      await sql.end()
-    }
+    await resetDatabases(dbName)
     await resetBroker(VHOST)
     dir = mkdtempSync(join(tmpdir(), 'shop-rollout-'))
     const pub = freePorts(1, 3, 0)
