@@ -22,14 +22,28 @@ describe.skipIf(!run)('fault: the broker stopped and restarted under load', () =
   withWorld((x) => (w = x), { beforeTearDown: ensureBrokerStarted })
 
   test('requests keep succeeding, readiness reports the broker down, every event arrives once it is back', async () => {
-    let heldWhileDown: Record<string, number> = {}
+    const heldWhileDown: Record<string, number> = {}
     const r = await underLoad(w, { warmupMs: 2_000, afterMs: 3_000 }, async () => {
       const readiness = watchReadiness(w.shop)
       try {
+        // The outboxes sampled all along; what they held between stop_app and start_app counts.
+        const samples: { at: number; held: Record<string, number> }[] = []
+        let sampling = true
+        const sampler = (async () => {
+          while (sampling) {
+            const at = Date.now()
+            const held = await backlogs().catch(() => undefined)
+            if (held) samples.push({ at, held })
+            await Bun.sleep(200)
+          }
+        })()
         // start_app right after stop_app: booting the broker again already takes seconds.
-        const outage = await brokerOutage(0, async () => {
-          heldWhileDown = await backlogs()
+        const outage = await brokerOutage(0).finally(() => {
+          sampling = false
         })
+        await sampler
+        for (const x of samples.filter((x) => x.at >= outage.stopDone && x.at <= outage.startDone))
+          for (const [svc, n] of Object.entries(x.held)) heldWhileDown[svc] = Math.max(heldWhileDown[svc] ?? 0, n)
         // Every service ready again (database, broker, every consumer attached): when, after the broker answered.
         const readyAt = await allReady(w, 30_000)
         const consumers = await brokerConsumers(FAULT_VHOST)
@@ -52,7 +66,7 @@ describe.skipIf(!run)('fault: the broker stopped and restarted under load', () =
       'consumers per queue then (list_consumers)': consumers,
       'requests while the broker was down':
         `${during.length} ` + `(${during.filter((s) => s.outcome.startsWith('2')).length} 2xx)`,
-      'outbox rows waiting while the broker was down': heldWhileDown,
+      'outbox rows waiting while the broker was down (the most seen)': heldWhileDown,
       '/health/ready 503 (broker down) answers': Object.fromEntries(
         SERVICES.map((svc) => [svc, notReady.filter((x) => x.svc === svc).length]),
       ),
@@ -90,7 +104,24 @@ async function allReady(w: World, ms: number): Promise<number> {
       ),
     )
     if (ok.every(Boolean)) return at
-    if (Date.now() > deadline) throw new Error(`not every service ready ${ms} ms after the broker answered`)
+    if (Date.now() > deadline) {
+      // What each says, and its last warnings: why it is not ready.
+      const said = await Promise.all(
+        SERVICES.map(async (svc) => {
+          const body = await fetch(`${w.shop[svc].url}/health/ready`).then(
+            (r) => r.text(),
+            (e: Error) => e.message,
+          )
+          const logs = w.shop[svc]
+            .logs()
+            .filter((l) => (l.level === 'warn' || l.level === 'error') && l.msg !== 'readiness check failed')
+            .slice(-6)
+            .map((l) => `${String(l.time).slice(11, 23)} ${l.msg} ${JSON.stringify(l.error ?? '').slice(0, 160)}`)
+          return `${svc}: ${body}\n  ${logs.join('\n  ')}`
+        }),
+      )
+      throw new Error(`not every service ready ${ms} ms after the broker answered:\n${said.join('\n')}`)
+    }
     await Bun.sleep(100)
   }
 }
