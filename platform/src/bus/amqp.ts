@@ -69,10 +69,9 @@ type Ops = {
  *
  * Consumers are this adapter's own, not the session's: each on a channel of its own, attached on
  * every (re)connect and watched. The session's own recovery re-consumed once after a reconnect and
- * never again: a consumer the broker cancelled (basic.cancel, as RabbitMQ sends when a queue it
- * was attached to goes away or restarts, which quorum queues do while the broker recovers them)
- * or whose channel the broker closed stayed gone while the connection looked healthy, so nothing
- * re-attached it and nothing reported it. Now a watchdog re-attaches any consumer that is not
+ * never again: a consumer the broker cancelled (basic.cancel, as RabbitMQ sends when the queue
+ * goes away) or whose channel the broker closed (a channel error) stayed gone while the connection
+ * looked healthy, so nothing re-attached it and nothing reported it. Now a watchdog re-attaches any consumer that is not
  * attached while the connection is up, and `attachment()` says which are (readiness, metrics).
  */
 export class AmqpBus implements Bus {
@@ -283,6 +282,8 @@ export class AmqpBus implements Bus {
       consumer.wait().catch((e: Error) => {
         if (c.channel !== channel) return
         c.lost = e.message
+        // The whole connection went: the reconnect attaches every consumer, nothing to say here.
+        if (!this.session || this.session.closed) return
         this.o.log.warn('consumer lost: the broker cancelled it or closed its channel', {
           queue: c.queue,
           error: e.message,
