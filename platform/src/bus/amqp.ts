@@ -71,8 +71,9 @@ type Ops = {
  * every (re)connect and watched. The session's own recovery re-consumed once after a reconnect and
  * never again: a consumer the broker cancelled (basic.cancel, as RabbitMQ sends when the queue
  * goes away) or whose channel the broker closed (a channel error) stayed gone while the connection
- * looked healthy, so nothing re-attached it and nothing reported it. Now a watchdog re-attaches any consumer that is not
- * attached while the connection is up, and `attachment()` says which are (readiness, metrics).
+ * looked healthy, so nothing re-attached it and nothing reported it. Now a watchdog re-attaches
+ * any consumer that is not attached while the connection is up, and `attachment()` says which
+ * are (readiness, metrics).
  */
 export class AmqpBus implements Bus {
   private session: AMQPSession | undefined
