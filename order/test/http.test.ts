@@ -217,7 +217,7 @@ describe('POST /api/v1/order', () => {
     const r = await t.req('POST', '/api/v1/order', { body: { items: [] } })
     expectProblem(r, 401, 'UNAUTHENTICATED')
     expect(r.headers.get('WWW-Authenticate')).toBe('Bearer')
-    expectProblem(await t.req('POST', '/api/v1/order', { token: 'garbage', body: { items: [] } }), 401)
+    expectProblem(await t.req('POST', '/api/v1/order', { token: 'garbage', body: { items: [] } }), 401, 'TOKEN_INVALID')
     expectProblem(
       await t.req('POST', '/api/v1/order', {
         token: u.token,

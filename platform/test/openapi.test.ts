@@ -101,7 +101,13 @@ describe('the OpenAPI document', () => {
     () => {
       expect(get.security).toEqual([])
       expect(post.security).toEqual([{ OAuth2Password: [] }, { BearerJWT: [] }])
-      expect(post.responses['401'].headers['WWW-Authenticate'].schema).toEqual({ type: 'string', enum: ['Bearer'] })
+      const challenge = new RegExp(post.responses['401'].headers['WWW-Authenticate'].schema.pattern)
+      expect(
+        ['Bearer', 'Bearer error="invalid_token", error_description="the token has expired"'].map((h) =>
+          challenge.test(h),
+        ),
+      ).toEqual([true, true])
+      expect(challenge.test('Basic')).toBe(false)
       expect(post.responses['429'].headers['Retry-After'].schema.type).toBe('integer')
       expect(post.responses['201'].headers.Location.schema).toEqual({ type: 'string', format: 'uri-reference' })
       for (const status of ['400', '401', '413', '415', '422', '429', '500']) {

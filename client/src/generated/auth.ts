@@ -258,6 +258,13 @@ export interface components {
              * @example VALIDATION_FAILED
              */
             code: string;
+            /**
+             * Format: uri-reference
+             * @description the request's path: where the problem occurred
+             */
+            instance: string;
+            /** @description the request's X-Request-Id (the one it sent, or a new one): quote it when reporting a problem */
+            request_id: string;
             /** @description each failed rule (422) */
             errors?: components["schemas"]["FieldError"][];
         };
@@ -396,8 +403,8 @@ export interface operations {
             /** @description Unauthorized: wrong credentials (same answer for an unknown user) */
             401: {
                 headers: {
-                    /** @description the scheme to authenticate with: Bearer */
-                    "WWW-Authenticate"?: "Bearer";
+                    /** @description Bearer, with error="invalid_token" and a description when a token was refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -487,8 +494,8 @@ export interface operations {
             /** @description Unauthorized: no token sent (`TOKEN_MISSING`), or it is invalid, expired, or its user was deleted (`INVALID_TOKEN`) */
             401: {
                 headers: {
-                    /** @description the scheme to authenticate with: Bearer */
-                    "WWW-Authenticate"?: "Bearer";
+                    /** @description Bearer, with error="invalid_token" and a description when a token was refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -549,11 +556,11 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Unauthorized: missing, malformed, expired, forged or revoked token */
+            /** @description Unauthorized: no token (`UNAUTHENTICATED`), or a malformed or forged one (`TOKEN_INVALID`), an expired one (`TOKEN_EXPIRED`), a revoked one (`TOKEN_REVOKED`); `WWW-Authenticate` says which (RFC 6750) */
             401: {
                 headers: {
-                    /** @description the scheme to authenticate with: Bearer */
-                    "WWW-Authenticate"?: "Bearer";
+                    /** @description Bearer, with error="invalid_token" and a description when a token was refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -589,11 +596,11 @@ export interface operations {
                     "application/json": components["schemas"]["User"];
                 };
             };
-            /** @description Unauthorized: missing, malformed, expired, forged or revoked token */
+            /** @description Unauthorized: no token (`UNAUTHENTICATED`), or a malformed or forged one (`TOKEN_INVALID`), an expired one (`TOKEN_EXPIRED`), a revoked one (`TOKEN_REVOKED`); `WWW-Authenticate` says which (RFC 6750) */
             401: {
                 headers: {
-                    /** @description the scheme to authenticate with: Bearer */
-                    "WWW-Authenticate"?: "Bearer";
+                    /** @description Bearer, with error="invalid_token" and a description when a token was refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -642,11 +649,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, malformed, expired, forged or revoked token */
+            /** @description Unauthorized: no token (`UNAUTHENTICATED`), or a malformed or forged one (`TOKEN_INVALID`), an expired one (`TOKEN_EXPIRED`), a revoked one (`TOKEN_REVOKED`); `WWW-Authenticate` says which (RFC 6750) */
             401: {
                 headers: {
-                    /** @description the scheme to authenticate with: Bearer */
-                    "WWW-Authenticate"?: "Bearer";
+                    /** @description Bearer, with error="invalid_token" and a description when a token was refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -734,11 +741,11 @@ export interface operations {
                     "application/json": components["schemas"]["User"][];
                 };
             };
-            /** @description Unauthorized: missing, malformed, expired, forged or revoked token */
+            /** @description Unauthorized: no token (`UNAUTHENTICATED`), or a malformed or forged one (`TOKEN_INVALID`), an expired one (`TOKEN_EXPIRED`), a revoked one (`TOKEN_REVOKED`); `WWW-Authenticate` says which (RFC 6750) */
             401: {
                 headers: {
-                    /** @description the scheme to authenticate with: Bearer */
-                    "WWW-Authenticate"?: "Bearer";
+                    /** @description Bearer, with error="invalid_token" and a description when a token was refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -748,6 +755,8 @@ export interface operations {
             /** @description Forbidden: the token's user lacks the ADMIN role */
             403: {
                 headers: {
+                    /** @description Bearer error="insufficient_scope" and what is missing */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -807,11 +816,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, malformed, expired, forged or revoked token */
+            /** @description Unauthorized: no token (`UNAUTHENTICATED`), or a malformed or forged one (`TOKEN_INVALID`), an expired one (`TOKEN_EXPIRED`), a revoked one (`TOKEN_REVOKED`); `WWW-Authenticate` says which (RFC 6750) */
             401: {
                 headers: {
-                    /** @description the scheme to authenticate with: Bearer */
-                    "WWW-Authenticate"?: "Bearer";
+                    /** @description Bearer, with error="invalid_token" and a description when a token was refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -821,6 +830,8 @@ export interface operations {
             /** @description Forbidden: the token's user lacks the ADMIN role */
             403: {
                 headers: {
+                    /** @description Bearer error="insufficient_scope" and what is missing */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -892,11 +903,11 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Unauthorized: missing, malformed, expired, forged or revoked token */
+            /** @description Unauthorized: no token (`UNAUTHENTICATED`), or a malformed or forged one (`TOKEN_INVALID`), an expired one (`TOKEN_EXPIRED`), a revoked one (`TOKEN_REVOKED`); `WWW-Authenticate` says which (RFC 6750) */
             401: {
                 headers: {
-                    /** @description the scheme to authenticate with: Bearer */
-                    "WWW-Authenticate"?: "Bearer";
+                    /** @description Bearer, with error="invalid_token" and a description when a token was refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -906,6 +917,8 @@ export interface operations {
             /** @description Forbidden: the token's user lacks the ADMIN role */
             403: {
                 headers: {
+                    /** @description Bearer error="insufficient_scope" and what is missing */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {

@@ -294,6 +294,13 @@ export interface components {
              * @example VALIDATION_FAILED
              */
             code: string;
+            /**
+             * Format: uri-reference
+             * @description the request's path: where the problem occurred
+             */
+            instance: string;
+            /** @description the request's X-Request-Id (the one it sent, or a new one): quote it when reporting a problem */
+            request_id: string;
             /** @description each failed rule (422) */
             errors?: components["schemas"]["FieldError"][];
         };
@@ -339,11 +346,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, malformed, expired, forged or revoked token */
+            /** @description Unauthorized: no token (`UNAUTHENTICATED`), or a malformed or forged one (`TOKEN_INVALID`), an expired one (`TOKEN_EXPIRED`), a revoked one (`TOKEN_REVOKED`); `WWW-Authenticate` says which (RFC 6750) */
             401: {
                 headers: {
-                    /** @description the scheme to authenticate with: Bearer */
-                    "WWW-Authenticate"?: "Bearer";
+                    /** @description Bearer, with error="invalid_token" and a description when a token was refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -353,6 +360,8 @@ export interface operations {
             /** @description Forbidden: the token's user lacks the ADMIN role */
             403: {
                 headers: {
+                    /** @description Bearer error="insufficient_scope" and what is missing */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -589,11 +598,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, malformed, expired, forged or revoked token */
+            /** @description Unauthorized: no token (`UNAUTHENTICATED`), or a malformed or forged one (`TOKEN_INVALID`), an expired one (`TOKEN_EXPIRED`), a revoked one (`TOKEN_REVOKED`); `WWW-Authenticate` says which (RFC 6750) */
             401: {
                 headers: {
-                    /** @description the scheme to authenticate with: Bearer */
-                    "WWW-Authenticate"?: "Bearer";
+                    /** @description Bearer, with error="invalid_token" and a description when a token was refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -603,6 +612,8 @@ export interface operations {
             /** @description Forbidden: the token's user lacks the ADMIN role */
             403: {
                 headers: {
+                    /** @description Bearer error="insufficient_scope" and what is missing */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -683,11 +694,11 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Unauthorized: missing, malformed, expired, forged or revoked token */
+            /** @description Unauthorized: no token (`UNAUTHENTICATED`), or a malformed or forged one (`TOKEN_INVALID`), an expired one (`TOKEN_EXPIRED`), a revoked one (`TOKEN_REVOKED`); `WWW-Authenticate` says which (RFC 6750) */
             401: {
                 headers: {
-                    /** @description the scheme to authenticate with: Bearer */
-                    "WWW-Authenticate"?: "Bearer";
+                    /** @description Bearer, with error="invalid_token" and a description when a token was refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -697,6 +708,8 @@ export interface operations {
             /** @description Forbidden: the token's user lacks the ADMIN role */
             403: {
                 headers: {
+                    /** @description Bearer error="insufficient_scope" and what is missing */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -774,11 +787,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, malformed, expired, forged or revoked token */
+            /** @description Unauthorized: no token (`UNAUTHENTICATED`), or a malformed or forged one (`TOKEN_INVALID`), an expired one (`TOKEN_EXPIRED`), a revoked one (`TOKEN_REVOKED`); `WWW-Authenticate` says which (RFC 6750) */
             401: {
                 headers: {
-                    /** @description the scheme to authenticate with: Bearer */
-                    "WWW-Authenticate"?: "Bearer";
+                    /** @description Bearer, with error="invalid_token" and a description when a token was refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -788,6 +801,8 @@ export interface operations {
             /** @description Forbidden: the token's user lacks the ADMIN role */
             403: {
                 headers: {
+                    /** @description Bearer error="insufficient_scope" and what is missing */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1114,11 +1129,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, malformed, expired, forged or revoked token */
+            /** @description Unauthorized: no token (`UNAUTHENTICATED`), or a malformed or forged one (`TOKEN_INVALID`), an expired one (`TOKEN_EXPIRED`), a revoked one (`TOKEN_REVOKED`); `WWW-Authenticate` says which (RFC 6750) */
             401: {
                 headers: {
-                    /** @description the scheme to authenticate with: Bearer */
-                    "WWW-Authenticate"?: "Bearer";
+                    /** @description Bearer, with error="invalid_token" and a description when a token was refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1128,6 +1143,8 @@ export interface operations {
             /** @description Forbidden: the token's user lacks the ADMIN role */
             403: {
                 headers: {
+                    /** @description Bearer error="insufficient_scope" and what is missing */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1208,11 +1225,11 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Unauthorized: missing, malformed, expired, forged or revoked token */
+            /** @description Unauthorized: no token (`UNAUTHENTICATED`), or a malformed or forged one (`TOKEN_INVALID`), an expired one (`TOKEN_EXPIRED`), a revoked one (`TOKEN_REVOKED`); `WWW-Authenticate` says which (RFC 6750) */
             401: {
                 headers: {
-                    /** @description the scheme to authenticate with: Bearer */
-                    "WWW-Authenticate"?: "Bearer";
+                    /** @description Bearer, with error="invalid_token" and a description when a token was refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1222,6 +1239,8 @@ export interface operations {
             /** @description Forbidden: the token's user lacks the ADMIN role */
             403: {
                 headers: {
+                    /** @description Bearer error="insufficient_scope" and what is missing */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {

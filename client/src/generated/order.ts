@@ -208,6 +208,13 @@ export interface components {
              * @example VALIDATION_FAILED
              */
             code: string;
+            /**
+             * Format: uri-reference
+             * @description the request's path: where the problem occurred
+             */
+            instance: string;
+            /** @description the request's X-Request-Id (the one it sent, or a new one): quote it when reporting a problem */
+            request_id: string;
             /** @description each failed rule (422) */
             errors?: components["schemas"]["FieldError"][];
             /** @description UNKNOWN_PRODUCTS: the unknown or deleted products, sorted */
@@ -277,11 +284,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, malformed, expired, forged or revoked token */
+            /** @description Unauthorized: no token (`UNAUTHENTICATED`), or a malformed or forged one (`TOKEN_INVALID`), an expired one (`TOKEN_EXPIRED`), a revoked one (`TOKEN_REVOKED`); `WWW-Authenticate` says which (RFC 6750) */
             401: {
                 headers: {
-                    /** @description the scheme to authenticate with: Bearer */
-                    "WWW-Authenticate"?: "Bearer";
+                    /** @description Bearer, with error="invalid_token" and a description when a token was refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -355,11 +362,11 @@ export interface operations {
                     "application/json": components["schemas"]["Order"];
                 };
             };
-            /** @description Unauthorized: missing, malformed, expired, forged or revoked token */
+            /** @description Unauthorized: no token (`UNAUTHENTICATED`), or a malformed or forged one (`TOKEN_INVALID`), an expired one (`TOKEN_EXPIRED`), a revoked one (`TOKEN_REVOKED`); `WWW-Authenticate` says which (RFC 6750) */
             401: {
                 headers: {
-                    /** @description the scheme to authenticate with: Bearer */
-                    "WWW-Authenticate"?: "Bearer";
+                    /** @description Bearer, with error="invalid_token" and a description when a token was refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -422,11 +429,11 @@ export interface operations {
                     "application/json": components["schemas"]["Order"][];
                 };
             };
-            /** @description Unauthorized: missing, malformed, expired, forged or revoked token */
+            /** @description Unauthorized: no token (`UNAUTHENTICATED`), or a malformed or forged one (`TOKEN_INVALID`), an expired one (`TOKEN_EXPIRED`), a revoked one (`TOKEN_REVOKED`); `WWW-Authenticate` says which (RFC 6750) */
             401: {
                 headers: {
-                    /** @description the scheme to authenticate with: Bearer */
-                    "WWW-Authenticate"?: "Bearer";
+                    /** @description Bearer, with error="invalid_token" and a description when a token was refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -486,11 +493,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, malformed, expired, forged or revoked token */
+            /** @description Unauthorized: no token (`UNAUTHENTICATED`), or a malformed or forged one (`TOKEN_INVALID`), an expired one (`TOKEN_EXPIRED`), a revoked one (`TOKEN_REVOKED`); `WWW-Authenticate` says which (RFC 6750) */
             401: {
                 headers: {
-                    /** @description the scheme to authenticate with: Bearer */
-                    "WWW-Authenticate"?: "Bearer";
+                    /** @description Bearer, with error="invalid_token" and a description when a token was refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -580,11 +587,11 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Unauthorized: missing, malformed, expired, forged or revoked token */
+            /** @description Unauthorized: no token (`UNAUTHENTICATED`), or a malformed or forged one (`TOKEN_INVALID`), an expired one (`TOKEN_EXPIRED`), a revoked one (`TOKEN_REVOKED`); `WWW-Authenticate` says which (RFC 6750) */
             401: {
                 headers: {
-                    /** @description the scheme to authenticate with: Bearer */
-                    "WWW-Authenticate"?: "Bearer";
+                    /** @description Bearer, with error="invalid_token" and a description when a token was refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -649,11 +656,11 @@ export interface operations {
                     "application/json": components["schemas"]["StatusChange"][];
                 };
             };
-            /** @description Unauthorized: missing, malformed, expired, forged or revoked token */
+            /** @description Unauthorized: no token (`UNAUTHENTICATED`), or a malformed or forged one (`TOKEN_INVALID`), an expired one (`TOKEN_EXPIRED`), a revoked one (`TOKEN_REVOKED`); `WWW-Authenticate` says which (RFC 6750) */
             401: {
                 headers: {
-                    /** @description the scheme to authenticate with: Bearer */
-                    "WWW-Authenticate"?: "Bearer";
+                    /** @description Bearer, with error="invalid_token" and a description when a token was refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {

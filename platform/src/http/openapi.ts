@@ -21,7 +21,7 @@ const problemSchema = (extensions: Json): Json => ({
   description:
     'RFC 9457 problem details, with our stable machine-readable ' +
     '`code` and, where they apply, the extension fields below',
-  required: ['type', 'title', 'status', 'detail', 'code'],
+  required: ['type', 'title', 'status', 'detail', 'code', 'instance', 'request_id'],
   properties: {
     type: {
       type: 'string',
@@ -36,6 +36,15 @@ const problemSchema = (extensions: Json): Json => ({
       description: 'stable machine-readable error code, e.g. VALIDATION_FAILED',
       examples: ['VALIDATION_FAILED'],
     },
+    instance: {
+      type: 'string',
+      format: 'uri-reference',
+      description: "the request's path: where the problem occurred",
+    },
+    request_id: {
+      type: 'string',
+      description: "the request's X-Request-Id (the one it sent, or a new one): quote it when reporting a problem",
+    },
     errors: { type: 'array', description: 'each failed rule (422)', items: { $ref: `${REF}FieldError` } },
     ...extensions,
   },
@@ -47,7 +56,11 @@ const HEADER_SCHEMAS: Record<string, Json> = {
   'Retry-After': { type: 'integer', minimum: 1, description: 'seconds' },
   Location: { type: 'string', format: 'uri-reference' },
   'Idempotent-Replayed': { type: 'string', enum: ['true'] },
-  'WWW-Authenticate': { type: 'string', enum: ['Bearer'] },
+  // RFC 6750 §3: `Bearer` alone when no token was sent, else the error and its description.
+  'WWW-Authenticate': {
+    type: 'string',
+    pattern: '^Bearer( error="(invalid_token|insufficient_scope)", error_description="[^"\\\\]*")?$',
+  },
   ETag: { type: 'string', pattern: '^(W/)?"[\\x21\\x23-\\x7e]*"$' },
 }
 
@@ -316,8 +329,16 @@ function operation(doc: RouteDoc, parts: readonly SpecPart[], conv: Converter): 
   }
   if (hasInput) errors[422] = { description: 'validation failed; `errors` lists each field' }
   if (security) {
-    errors[401] = { description: 'missing, malformed, expired, forged or revoked token' }
-    if (security.role) errors[403] = { description: `the token's user lacks the ${security.role} role` }
+    errors[401] = {
+      description:
+        'no token (`UNAUTHENTICATED`), or a malformed or forged one (`TOKEN_INVALID`), an expired one ' +
+        '(`TOKEN_EXPIRED`), a revoked one (`TOKEN_REVOKED`); `WWW-Authenticate` says which (RFC 6750)',
+    }
+    if (security.role)
+      errors[403] = {
+        description: `the token's user lacks the ${security.role} role`,
+        headers: { 'WWW-Authenticate': 'Bearer error="insufficient_scope" and what is missing' },
+      }
   }
   for (const [status, e] of Object.entries(doc.errors ?? {}))
     errors[Number(status)] = typeof e === 'string' ? { description: e } : e
@@ -326,7 +347,8 @@ function operation(doc: RouteDoc, parts: readonly SpecPart[], conv: Converter): 
   }
   for (const [status, e] of Object.entries(errors)) {
     const headers: Record<string, string> = { ...(e.headers ?? {}) }
-    if (status === '401') headers['WWW-Authenticate'] ??= 'the scheme to authenticate with: Bearer'
+    if (status === '401')
+      headers['WWW-Authenticate'] ??= 'Bearer, with error="invalid_token" and a description when a token was refused'
     if (status === '429') headers['Retry-After'] ??= 'seconds until a new attempt may succeed'
     const res: Json = { description: `${statusTitle(Number(status))}: ${e.description}` }
     if (Object.keys(headers).length) res.headers = headerObjects(headers)
