@@ -16,6 +16,7 @@ describe('POST /api/v1/auth/register', () => {
       },
     })
     expect(r.status).toBe(201)
+    expect(r.headers.get('Location')).toBe(`/api/v1/users/${r.body.id}`)
     expect(Object.keys(r.body).sort()).toEqual([
       'created_at',
       'email',

@@ -77,12 +77,14 @@ describe('the OpenAPI document', () => {
         in: 'query',
         required: false,
         schema: { type: 'integer', minimum: 1, maximum: 100, default: 50 },
+        example: 20,
       },
       {
         name: 'offset',
         in: 'query',
         required: false,
         schema: { type: 'integer', minimum: 0, maximum: 1_000_000_000, default: 0 },
+        example: 0,
       },
     ])
   })
@@ -92,7 +94,14 @@ describe('the OpenAPI document', () => {
     expect(post.requestBody.content['application/json'].schema).toEqual({ $ref: '#/components/schemas/NewThing' })
     expect(doc.components.schemas.Thing.properties.id).toEqual({ type: 'integer', minimum: 1 })
     expect(doc.components.schemas.NewThing.properties.name).toEqual({ type: 'string', maxLength: 10 })
-    expect(Object.keys(doc.components.schemas).sort()).toEqual(['FieldError', 'NewThing', 'Problem', 'Thing'])
+    expect(Object.keys(doc.components.schemas).sort()).toEqual([
+      'FieldError',
+      'Health',
+      'NewThing',
+      'Problem',
+      'Readiness',
+      'Thing',
+    ])
   })
 
   test(
@@ -115,7 +124,7 @@ describe('the OpenAPI document', () => {
           $ref: '#/components/schemas/Problem',
         })
       }
-      expect(doc.tags).toEqual(info.tags)
+      expect(doc.tags).toEqual([...info.tags, expect.objectContaining({ name: 'health' })])
       expect(doc.servers.length).toBe(1)
     },
   )

@@ -32,6 +32,8 @@ export interface AuthOptions {
   readonly lookup?: UserLookup
 }
 
+export const TOKEN_EXPIRED_DETAIL = 'the token has expired: log in again'
+
 /** Why a request's token is refused: none sent, or one that is malformed or forged, expired, or revoked. */
 export type TokenRefusal = 'missing' | 'invalid' | 'expired' | 'revoked'
 
@@ -40,7 +42,7 @@ const refusals: Record<Exclude<TokenRefusal, 'missing'>, { code: string; detail:
     code: 'TOKEN_INVALID',
     detail: 'the token is malformed, or its signature, algorithm, issuer, audience or claims are not ours',
   },
-  expired: { code: 'TOKEN_EXPIRED', detail: 'the token has expired: log in again' },
+  expired: { code: 'TOKEN_EXPIRED', detail: TOKEN_EXPIRED_DETAIL },
   revoked: {
     code: 'TOKEN_REVOKED',
     detail: 'the token was revoked (signed out everywhere, password changed, or the user deleted): log in again',
