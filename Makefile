@@ -39,9 +39,14 @@ broker: install
 seed:
 	bun scripts/seed.ts
 
-## client: regenerate the typed client's types (client/src/generated/) from the three services' OpenAPI documents
+## client: the typed client: its types regenerated from the three services' OpenAPI documents
+## (client/src/generated/), then built to ESM JavaScript and .d.ts in client/dist/ with the repository's
+## TypeScript; `cd client && npm pack` then gives the tarball to install with npm or bun
 client: install
 	bun client/scripts/generate.ts
+	rm -rf client/dist
+	cd client && ../node_modules/.bin/tsc -p tsconfig.build.json
+	@echo "client: client/dist/ built; cd client && npm pack"
 
 ## test: every test (unit, contract, HTTP, adapters on the real servers when reachable, /docs in Chromium;
 ## CI=true requires the servers and Chromium)

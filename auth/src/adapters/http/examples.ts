@@ -24,7 +24,8 @@ const ADMIN = {
 } as const
 const TOKEN =
   'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI3NTVkMzdlMS0wOGE2LTRkMDktYjRkZS1iN2YwMDRmNWJhODkiLCJ1c2VybmFtZSI6' +
-  'ImFsaWNlIiwicm9sZSI6IlVTRVIiLCJpYXQiOjE3OTY1Mjk5NjQsImV4cCI6MTc5NjUzMTc2NCwiaXNzIjoic2hvcC1hdXRoIiwiYXVkIjoic2hvcCJ9' +
+  'ImFsaWNlIiwicm9sZSI6IlVTRVIiLCJpYXQiOjE3OTY1Mjk5NjQsImV4cCI6MTc5NjUzMTc2NCwiaXNzIjoic2hvcC1hdXRoIiwi' +
+  'YXVkIjoic2hvcCJ9' +
   '.3q2Dv3pW0xQy5yJ0cS1bXg8Zx4hTq2mN9vK7LwR1sAE'
 const UNKNOWN_USER = '0f9e8d7c-6b5a-4c3d-8e2f-1a0b9c8d7e6f'
 
