@@ -583,6 +583,9 @@ describe('conventions', () => {
       '/api/v1/users/me',
       '/api/v1/users/{id}',
       '/api/v1/users/{id}/role',
+      '/health',
+      '/health/live',
+      '/health/ready',
     ])
     expect(
       doc.body.paths['/api/v1/auth/login'].post.requestBody.content['application/x-www-form-urlencoded'],

@@ -891,6 +891,9 @@ describe('conventions', () => {
       '/api/v1/order/{id}/history',
       '/api/v1/orders',
       '/api/v1/update_order/{id}',
+      '/health',
+      '/health/live',
+      '/health/ready',
     ])
     const create = doc.paths['/api/v1/order'].post
     expect(create.parameters.find((p: any) => p.name === 'Idempotency-Key')).toMatchObject({
