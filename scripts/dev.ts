@@ -14,7 +14,7 @@ import { loadCatalogConfig } from '@shop/catalog/config'
 import { startCatalog } from '@shop/catalog/main'
 import { loadOrderConfig } from '@shop/order/config'
 import { startOrder } from '@shop/order/main'
-import { docsSettings } from './origins.ts'
+import { DEFAULT_PORTS, docsSettings } from './origins.ts'
 
 type Env = Record<string, string | undefined>
 
@@ -26,7 +26,11 @@ const DEV_SECRET = 'dev-only-secret-change-me-0123456789abcdef'
  * unset.
  */
 export function devConfigs(env: Env = process.env) {
-  const ports = { auth: env.AUTH_PORT ?? '8000', catalog: env.CATALOG_PORT ?? '8001', order: env.ORDER_PORT ?? '8002' }
+  const ports = {
+    auth: env.AUTH_PORT ?? DEFAULT_PORTS.auth,
+    catalog: env.CATALOG_PORT ?? DEFAULT_PORTS.catalog,
+    order: env.ORDER_PORT ?? DEFAULT_PORTS.order,
+  }
   const base = { JWT_SECRET: DEV_SECRET, ...env, DATABASE_URL: undefined, AMQP_URL: undefined }
   // A dev admin, so the catalog can be built from /docs at once (and `make seed` can log in).
   const devAdmin = env.ADMIN_USERNAME

@@ -185,4 +185,26 @@ describe('metrics registry', () => {
     expect(text).toContain('# TYPE nodejs_eventloop_lag_seconds gauge')
     expect(metrics.contentType).toContain('text/plain')
   })
+
+  test("prom-client's default process metrics per service: three in one process (make dev), no duplicate", async () => {
+    const three = ['auth', 'catalog', 'order'].map((s) => createMetrics(s))
+    for (const m of three) {
+      const text = await m.expose()
+      for (const name of [
+        'process_cpu_seconds_total',
+        'process_start_time_seconds',
+        'process_open_fds',
+        'process_virtual_memory_bytes',
+        'nodejs_heap_size_used_bytes',
+      ])
+        expect({ name, present: new RegExp(`^${name}\\{service="${m.service}"\\} \\d`, 'm').test(text) }).toEqual({
+          name,
+          present: true,
+        })
+      expect(sample(text, 'process_cpu_seconds_total', { service: m.service })).toBeGreaterThan(0)
+      // one lag gauge, ours (a timer's lateness), not prom-client's single setImmediate delay
+      expect(text.match(/^# TYPE nodejs_eventloop_lag_seconds /gm)?.length).toBe(1)
+      expect(text).toContain('nodejs_eventloop_lag_p99_seconds')
+    }
+  })
 })
