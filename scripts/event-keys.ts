@@ -15,7 +15,7 @@
  * is in DATA_DIR/jwt-secret. EVENT_PUBLIC_KEYS unset: the public halves of the three signing keys.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { type Service, SERVICES } from '@shop/platform/bus/ownership'
 import { generateEventKey, parseSigningKey, publicKeyEntry, publicKeyOf } from '@shop/platform/bus/signing'
 
@@ -57,7 +57,7 @@ export async function newEventKeys(now = new Date()): Promise<EventKeys> {
  */
 export async function eventKeys(
   env: Env = process.env,
-  dataDir = join(root, env.DATA_DIR || '.data'),
+  dataDir = resolve(root, env.DATA_DIR || '.data'),
 ): Promise<EventKeys> {
   const given = Object.fromEntries(SERVICES.map((s) => [s, env[`${s.toUpperCase()}_EVENT_SIGNING_KEY`]]))
   let kept: Record<string, string> = {}

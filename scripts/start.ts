@@ -38,7 +38,7 @@ function jwtSecret(): string {
 }
 
 const secret = jwtSecret()
-const keys = await eventKeys(process.env, join(root, process.env.DATA_DIR ?? '.data'))
+const keys = await eventKeys()
 const portOf = (name: string, port: number) => process.env[`${name.toUpperCase()}_PORT`] ?? String(port)
 // The docs pages log in at auth from the browser: the three services' own origins are allowed
 // unless CORS_ORIGINS says otherwise, and Authorize posts to this auth unless AUTH_TOKEN_URL does.
