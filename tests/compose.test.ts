@@ -351,7 +351,7 @@ describe('compose.yaml', () => {
         expect(env.JWT_SECRET ?? '').toMatch(/^\$\{JWT_SECRET:\?[^}]+\}$/)
       })
 
-      test(`its own event signing key (${name.toUpperCase()}_EVENT_SIGNING_KEY) and the public keys are required`, () => {
+      test(`its own signing key (${name.toUpperCase()}_EVENT_SIGNING_KEY) and the public keys are required`, () => {
         expect(env.EVENT_SIGNING_KEY ?? '').toMatch(
           new RegExp(`^\\$\\{${name.toUpperCase()}_EVENT_SIGNING_KEY:\\?[^}]+\\}$`),
         )
