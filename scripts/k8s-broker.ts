@@ -4,8 +4,8 @@
  * bindings, and the Policy bounding the dead-letter queues), generated from the very definitions
  * `make broker` applies and broker/definitions.json holds (brokerDefinitions: the bus's TOPOLOGY and
  * ownership tables), so the three can never disagree. `bun scripts/k8s-broker.ts` writes them to
- * deploy/k8s/base/broker/ (one file a kind, and the kustomization listing them); `--check` writes nothing and exits 1 when the committed files
- * differ from what it would write. tests/k8s.test.ts checks the same.
+ * deploy/k8s/base/broker/ (one file a kind, and the kustomization listing them); `--check` writes
+ * nothing and exits 1 when the committed files differ from what it would write. tests/k8s.test.ts checks the same.
  *
  * Passwords are not in these objects: each User imports its credentials (username and password)
  * from a Secret `<user>-amqp` that the operator of the shop creates (see deploy/k8s/README.md).
