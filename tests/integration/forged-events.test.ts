@@ -333,6 +333,22 @@ describe.skipIf(!run)('forged events change nothing', () => {
     )
     await ctl(['delete_user', impersonator]).catch(() => '')
   }, 120_000)
+
+  test("five 30 MB messages: the broker refuses each at the publish; the catalog's memory doesn't grow", async () => {
+    const rss = async () => {
+      const text = await (await fetch(`${shop.catalog.url}/metrics`)).text()
+      return Number(/^process_resident_memory_bytes\{[^}]*\} (\d+)/m.exec(text)?.[1])
+    }
+    const before = await rss()
+    const big = JSON.stringify({ padding: 'x'.repeat(30 * 1024 * 1024) })
+    for (let i = 0; i < 5; i++)
+      await expect(publishAs('admin', 'order.placed', big, { userId: 'guest' })).rejects.toThrow(
+        /PRECONDITION_FAILED.*larger than configured max size 1048576/,
+      )
+    await Bun.sleep(500)
+    // none reached it: not one message's worth more (the catalog took 78 → 665 MB before the limit)
+    expect(await rss()).toBeLessThan(before + 30 * 1024 * 1024)
+  }, 60_000)
 })
 
 const queueTakes = (queue: string, type: EventType) =>
