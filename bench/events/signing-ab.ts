@@ -13,6 +13,7 @@
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
+import { machineLoad } from '../lib/measure.ts'
 
 const { values } = parseArgs({
   options: {
@@ -27,7 +28,7 @@ mkdirSync(RESULTS, { recursive: true })
 
 interface EventsResult {
   signed: boolean
-  crypto_us: { body_bytes: number; sign: number; verify: number }
+  crypto_us: { body_bytes: number; sign: number; verify: number; sign_cpu: number; verify_cpu: number }
   latency_ms: { p50: number; p90: number; p99: number }
   burst: { events_per_second: number }
 }
@@ -77,7 +78,10 @@ const result = {
     body_bytes: runs.signed[0]!.crypto_us.body_bytes,
     sign: median(runs.signed.map((x) => x.crypto_us.sign)),
     verify: median(runs.signed.map((x) => x.crypto_us.verify)),
+    sign_cpu: median(runs.signed.map((x) => x.crypto_us.sign_cpu)),
+    verify_cpu: median(runs.signed.map((x) => x.crypto_us.verify_cpu)),
   },
+  load_before: await machineLoad(),
 }
 const file = join(RESULTS, 'events-signing.json')
 writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`)

@@ -60,11 +60,11 @@ type Ops = {
  * Topology: a durable topic exchange; one durable quorum queue per consumer `<service>.<name>`,
  * bound by routing key, dead-lettering to a direct exchange that routes to `<queue>.dead`. It is
  * declared on every (re)connect (a service declares its own queues; the exchanges and every
- * queue exist from the broker set-up). Publishing (with the AMQP `user_id` of the connection's user,
- * which the broker validates): the signed bytes as they are, the signature in
- * headers (signing.ts), persistent messages, publisher confirms.
+ * queue exist from the broker set-up). Publishing: the signed bytes as they are with the signature
+ * in headers (signing.ts), persistent messages, publisher confirms, and the AMQP `user_id` of the
+ * connection's user, which the broker validates.
  * Consuming: bounded prefetch, manual acks after the handler committed; an event is applied only
- * when its owner signed and published it (its key, validated `user_id` and `source`, see consumeOne). A failed
+ * when its owner signed and published it (its key, `user_id` and `source`, see consumeOne). A failed
  * handler is retried with backoff a bounded number of times, then dead-lettered (never requeued
  * forever). A handler that could not reach the database is retried in place until it can,
  * without spending those attempts. Retries hand the very message back to the broker (requeue),
@@ -313,7 +313,7 @@ export class AmqpBus implements Bus {
       try {
         // The raw bytes: consumeOne checks their size, then their signature, before decoding anything.
         const body = msg.body ?? new Uint8Array()
-        const key = msg.properties.messageId ?? `${name}:${msg.bodySize > MAX_EVENT_BYTES ? 'big' : Bun.hash(body)}`
+        const key = msg.properties.messageId ?? `${name}:${Bun.hash(body)}`
         const attempt = (this.attempts.get(key) ?? 0) + 1
         this.attempts.set(key, attempt)
         const tp = msg.properties.headers?.traceparent
@@ -401,7 +401,7 @@ export class AmqpBus implements Bus {
 }
 
 /** The signature headers of a message, as they came (consumeOne checks them). */
-function signatureOf(headers: Record<string, unknown> | undefined): { keyId?: string; value?: string } | undefined {
+function signatureOf(headers: Record<string, unknown> | undefined): { keyId?: string; value?: string } {
   const keyId = headers?.[KEY_ID_HEADER]
   const value = headers?.[SIGNATURE_HEADER]
   return {
