@@ -15,7 +15,16 @@ import { applyBrokerSetup } from '../src/bus/broker-setup.ts'
 import { DEAD_LETTER_LIMITS, DEAD_LETTER_POLICY, MAX_MESSAGE_BYTES } from '../src/bus/topology.ts'
 import { adapterDatabases } from '../testing/databases.ts'
 import { TEST_EVENT_KEYS as keys } from '../testing/event-keys.ts'
-import { type EventSigner, KEY_ID_HEADER, SIGNATURE_HEADER, signEvents } from '../src/bus/signing.ts'
+import {
+  createKeyring,
+  createSigner,
+  type EventSigner,
+  generateEventKey,
+  KEY_ID_HEADER,
+  publicKeyEntry,
+  SIGNATURE_HEADER,
+  signEvents,
+} from '../src/bus/signing.ts'
 
 /**
  * The broker set-up on the real RabbitMQ (a vhost of this checkout's own): each service's user
@@ -277,6 +286,47 @@ describe.skipIf(!run)('broker users and event ownership on the real RabbitMQ', (
     expect(row!.last_error).toMatch(/ACCESS_REFUSED/)
     expect(log.lines.some((l) => l.level === 'error' && l.msg === 'broker refused the publish')).toBe(true)
     await b.close()
+  }, 60_000)
+
+  test('a key rotation: while two keys of the owner are listed, events signed with either apply; once the old one ' +
+    'is dropped, what it signs is dead (unknown key)', async () => {
+    await resetShopVhost(brokerUrl(), vhost)
+    const next = await generateEventKey('order-next')
+    const rotating = `${keys.publicKeys},${publicKeyEntry('order', 'order-next', next.publicKey)}`
+    const after = keys.publicKeys
+      .split(',')
+      .filter((e) => !e.startsWith('order:'))
+      .concat(publicKeyEntry('order', 'order-next', next.publicKey))
+      .join(',')
+    const signers = { old: keys.signers.order, next: await createSigner(next.signingKey) }
+    const run = async (publicKeys: string) => {
+      const log = new Recorder()
+      const keyring = await createKeyring(publicKeys)
+      const applied: string[] = []
+      const make = (service: Service) =>
+        new AmqpBus({ url: urlOf(service), name: service, service, log, prefetch: 10, maxAttempts: 3, keys: keyring })
+      const consumer = make('catalog')
+      const publisher = make('order')
+      buses.push(consumer, publisher)
+      await consumer.subscribe(subscription('catalog', 'orders', async (e) => void applied.push(e.id)))
+      await Promise.all([consumer.waitUntilConnected(15_000), publisher.waitUntilConnected(15_000)])
+      const sent = { old: envelope('order.placed'), next: envelope('order.placed') }
+      await publisher.publish([
+        ...(await signEvents(signers.old, [sent.old])),
+        ...(await signEvents(signers.next, [sent.next])),
+      ])
+      const refused = () => log.lines.filter((l) => l.msg === 'event dead-lettered: not from its owner')
+      await until(() => applied.length + refused().length === 2, 'both handled')
+      await consumer.close()
+      await publisher.close()
+      return { applied, sent, refused: refused().map((l) => l.fields.reason) }
+    }
+    const during = await run(rotating)
+    expect(during.applied.sort()).toEqual([during.sent.old.id, during.sent.next.id].sort())
+    const done = await run(after)
+    expect(done.applied).toEqual([done.sent.next.id])
+    expect(done.refused).toEqual([`signed with an unknown key "${keys.signers.order.keyId}"`])
+    await drainDead('catalog.orders')
   }, 60_000)
 
   test('the broker refuses a message over max_message_size at the publish: ' +

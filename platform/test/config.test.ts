@@ -2,7 +2,7 @@ import { describe, expect, test } from 'bun:test'
 import { join } from 'node:path'
 import { ConfigError } from '../src/config.ts'
 import { loadAuthConfig } from '../../auth/src/config.ts'
-import { generateEventKey, publicKeyEntry } from '../src/bus/signing.ts'
+import { checkOwnKey, generateEventKey, publicKeyEntry, publicKeyOf } from '../src/bus/signing.ts'
 import { TEST_EVENT_KEYS } from '../testing/event-keys.ts'
 
 const root = join(import.meta.dir, '..', '..')
@@ -75,6 +75,17 @@ describe('configuration', () => {
     expect(problems({ ...keys, EVENT_PUBLIC_KEYS: `${keys.EVENT_PUBLIC_KEYS},${entry(0)},${entry(1)}` })).toContain(
       '3 keys for auth: at most 2',
     )
+  })
+  test("at start a service's own signing key must be among the public keys, under its name, the same key", async () => {
+    const k = TEST_EVENT_KEYS
+    await checkOwnKey('auth', k.signingKeys.auth, k.publicKeys)
+    // catalog's key given to auth, a key no entry names, a key whose entry holds another public key
+    await expect(checkOwnKey('auth', k.signingKeys.catalog, k.publicKeys)).rejects.toThrow(/not one of auth's keys/)
+    const stray = await generateEventKey('auth-stray')
+    await expect(checkOwnKey('auth', stray.signingKey, k.publicKeys)).rejects.toThrow(/not one of auth's keys/)
+    const impostor = await generateEventKey('auth-test')
+    await expect(checkOwnKey('auth', impostor.signingKey, k.publicKeys)).rejects.toThrow(/not the public half/)
+    expect(await publicKeyOf(stray.signingKey)).toBe(stray.publicKey)
   })
   test('the service process stops at start with a message naming the setting', async () => {
     const proc = Bun.spawn(['bun', join(root, 'auth', 'src', 'main.ts')], {
