@@ -116,7 +116,7 @@ export function createMetrics(service: string): ServiceMetrics {
     name: 'shop_dead_letter_messages',
     help:
       'Messages in each dead-letter queue of the service (<queue>.dead), bounded by the broker policy ' +
-      '(10,000 messages or 64 MiB; beyond it new dead letters are dropped and logged).',
+      '(10,000 messages or 64 MiB; beyond it the oldest are dropped).',
     labelNames: ['queue'] as const,
     registers,
     async collect() {
