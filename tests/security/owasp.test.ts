@@ -1243,7 +1243,8 @@ describe('API8 security misconfiguration', () => {
       for (const [name, load] of Object.entries(loaders)) {
         const accepts = (origins: string) => {
           try {
-            return load({ JWT_SECRET: 'x'.repeat(32), CORS_ORIGINS: origins }).CORS_ORIGINS === origins
+            const env = { JWT_SECRET: 'x'.repeat(32), ...keys.env(name as 'auth'), CORS_ORIGINS: origins }
+            return load(env).CORS_ORIGINS === origins
           } catch (e) {
             expect((e as Error).message).toContain('CORS_ORIGINS must be origins')
             return false
