@@ -14,6 +14,7 @@ COPY auth/package.json auth/
 COPY catalog/package.json catalog/
 COPY order/package.json order/
 COPY client/package.json client/
+COPY client/scripts/package.json client/scripts/
 # Dependencies patched by the lock (package.json patchedDependencies) need their patches at install.
 COPY patches/ patches/
 RUN bun install --frozen-lockfile --production

@@ -4,7 +4,7 @@ export PATH := $(HOME)/.bun/bin:$(PATH)
 TEST_TIMEOUT ?= 60000
 
 .PHONY: install dev start reset migrate broker seed test test-faults typecheck lint chromium bench up down
-.PHONY: docker-engine client k8s
+.PHONY: docker-engine client k8s prometheus rules
 
 ## install: bun (from the npm registry when missing) and the dependencies, from the lock file
 install:
@@ -39,14 +39,28 @@ broker: install
 seed:
 	bun scripts/seed.ts
 
-## client: regenerate the typed client's types (client/src/generated/) from the three services' OpenAPI documents
+## client: the typed client: its types regenerated from the three services' OpenAPI documents
+## (client/src/generated/), then built to ESM JavaScript and .d.ts in client/dist/ with the repository's
+## TypeScript; `cd client && npm pack` then gives the tarball to install with npm or bun
 client: install
 	bun client/scripts/generate.ts
+	rm -rf client/dist
+	cd client && ../node_modules/.bin/tsc -p tsconfig.build.json
+	@echo "client: client/dist/ built; cd client && npm pack"
 
-## test: every test (unit, contract, HTTP, adapters on the real servers when reachable, /docs in Chromium;
-## CI=true requires the servers and Chromium)
-test: install chromium typecheck lint
+## test: every test (unit, contract, HTTP, adapters on the real servers when reachable, /docs and /redoc in
+## Chromium, a real Prometheus on the dashboard and the alerts; CI=true requires the servers, Chromium, Prometheus)
+test: install chromium prometheus rules typecheck lint
 	bun test --timeout $(TEST_TIMEOUT)
+
+## prometheus: Debian's prometheus (the server and promtool) for tests/prometheus.test.ts and `make rules`,
+## installed with apt-get when missing, if root
+prometheus:
+	@bash scripts/ensure-prometheus.sh
+
+## rules: the alerting rules (observability/alerts.yml) checked by promtool
+rules: prometheus
+	promtool check rules observability/alerts.yml
 
 ## chromium: Debian's chromium for the browser test (tests/browser), installed with apt-get when missing
 chromium:

@@ -16,7 +16,7 @@ import { startCatalog } from '@shop/catalog/main'
 import { loadOrderConfig } from '@shop/order/config'
 import { startOrder } from '@shop/order/main'
 import { type EventKeys, eventKeys, newEventKeys } from './event-keys.ts'
-import { docsSettings } from './origins.ts'
+import { DEFAULT_PORTS, docsSettings } from './origins.ts'
 
 type Env = Record<string, string | undefined>
 
@@ -29,7 +29,11 @@ const DEV_SECRET = 'dev-only-secret-change-me-0123456789abcdef'
  * and the dev admin it adds when ADMIN_USERNAME is unset.
  */
 export function devConfigs(env: Env, keys: EventKeys) {
-  const ports = { auth: env.AUTH_PORT ?? '8000', catalog: env.CATALOG_PORT ?? '8001', order: env.ORDER_PORT ?? '8002' }
+  const ports = {
+    auth: env.AUTH_PORT ?? DEFAULT_PORTS.auth,
+    catalog: env.CATALOG_PORT ?? DEFAULT_PORTS.catalog,
+    order: env.ORDER_PORT ?? DEFAULT_PORTS.order,
+  }
   const base = { JWT_SECRET: DEV_SECRET, ...env, DATABASE_URL: undefined, AMQP_URL: undefined }
   // A dev admin, so the catalog can be built from /docs at once (and `make seed` can log in).
   const devAdmin = env.ADMIN_USERNAME

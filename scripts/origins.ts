@@ -7,9 +7,30 @@ export function docsOrigins(ports: readonly (string | number)[]): string {
   return ports.flatMap((p) => [`http://localhost:${p}`, `http://127.0.0.1:${p}`]).join(',')
 }
 
+/** A listening address as a client reaches it: the wildcard addresses are this machine, IPv6 in brackets. */
+const reachableHost = (host: string | undefined): string =>
+  !host?.trim() || host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host
+
 /** Where the `/docs` Authorize button logs in: auth's login, as the browser reaches it. */
 export const tokenUrl = (host: string | undefined, authPort: string | number): string =>
-  `http://${!host || host === '0.0.0.0' || host === '::' ? 'localhost' : host}:${authPort}/api/v1/auth/login`
+  `http://${reachableHost(host)}:${authPort}/api/v1/auth/login`
+
+/** The default port of each service, as `make dev` and `make start` listen when `<SERVICE>_PORT` is unset. */
+export const DEFAULT_PORTS = { auth: '8000', catalog: '8001', order: '8002' } as const
+
+/**
+ * Where the scripts that call a running shop (`make seed`) find it: `AUTH_URL`, `CATALOG_URL`, `ORDER_URL` when
+ * set, else the address `make dev` and `make start` listen on for the same environment (`HOST`, `AUTH_PORT`,
+ * `CATALOG_PORT`, `ORDER_PORT`).
+ */
+export function shopUrls(env: Record<string, string | undefined> = process.env) {
+  const url = (service: keyof typeof DEFAULT_PORTS) => {
+    const S = service.toUpperCase()
+    const port = env[`${S}_PORT`]?.trim() || DEFAULT_PORTS[service]
+    return (env[`${S}_URL`]?.trim() || `http://${reachableHost(env.HOST)}:${port}`).replace(/\/+$/, '')
+  }
+  return { auth: url('auth'), catalog: url('catalog'), order: url('order') }
+}
 
 /**
  * CORS_ORIGINS and AUTH_TOKEN_URL for `make dev` and `make start`: the environment's when set to

@@ -1,15 +1,15 @@
 /**
  * `make seed`: a living shop through the public API of running services (`make dev` or
  * `make start`): an admin, a few users, a 3-level category tree, products with stock, and orders
- * in several states. URLs: AUTH_URL, CATALOG_URL, ORDER_URL (default localhost:8000/8001/8002).
+ * in several states. It finds the shop where `make dev` and `make start` put it for the same environment (HOST,
+ * AUTH_PORT, CATALOG_PORT, ORDER_PORT; default localhost:8000/8001/8002), unless AUTH_URL, CATALOG_URL and
+ * ORDER_URL say otherwise.
  * The admin: ADMIN_USERNAME / ADMIN_PASSWORD (default: the `make dev` admin). Run it twice and
  * the second run says the shop is already seeded.
  */
-export {}
+import { shopUrls } from './origins.ts'
 
-const AUTH = process.env.AUTH_URL ?? 'http://localhost:8000'
-const CATALOG = process.env.CATALOG_URL ?? 'http://localhost:8001'
-const ORDER = process.env.ORDER_URL ?? 'http://localhost:8002'
+const { auth: AUTH, catalog: CATALOG, order: ORDER } = shopUrls()
 const admin = {
   username: process.env.ADMIN_USERNAME ?? 'admin',
   password: process.env.ADMIN_PASSWORD ?? 'admin-password',

@@ -263,20 +263,24 @@ describe('package boundaries', () => {
   })
   test('every package declares what its sources import (dependencies), and its tests (devDependencies too)', () => {
     const missing: string[] = []
-    for (const p of [...PACKAGES, 'client']) {
+    // client/scripts is a package of its own (make client's generator), its files at its top.
+    const own = (dir: string) =>
+      readdirSync(dir)
+        .filter((f) => f.endsWith('.ts'))
+        .map((f) => join(dir, f))
+    for (const p of [...PACKAGES, 'client', 'client/scripts']) {
       const pkg = JSON.parse(readFileSync(join(root, p, 'package.json'), 'utf8')) as {
         dependencies?: Record<string, string>
         devDependencies?: Record<string, string>
       }
       const deps = new Set(Object.keys(pkg.dependencies ?? {}))
       const all = new Set([...deps, ...Object.keys(pkg.devDependencies ?? {})])
-      for (const [dir, declared] of [
-        ['src', deps],
-        ['test', all],
-        ['testing', all],
-        ['scripts', all],
-      ] as const)
-        for (const f of files(join(root, p, dir)))
+      const dirs: (readonly [string, Set<string>])[] =
+        p === 'client/scripts'
+          ? [['.', all]]
+          : [['src', deps], ['test', all], ['testing', all], ...(p === 'client' ? [] : [['scripts', all] as const])]
+      for (const [dir, declared] of dirs)
+        for (const f of dir === '.' ? own(join(root, p)) : files(join(root, p, dir)))
           for (const i of imports(f)) {
             if (i.startsWith('.') || i.startsWith('node:') || i.startsWith('bun')) continue
             const name = i.startsWith('@') ? i.split('/').slice(0, 2).join('/') : i.split('/')[0]!

@@ -506,6 +506,15 @@ describe('compose.yaml, profile observability', () => {
         for (const m of read(file).matchAll(/\bname: '([a-z_:][a-z0-9_:]*)'/g))
           for (const suffix of ['', '_bucket', '_count', '_sum']) defined.add(m[1]! + suffix)
       }
+      // prom-client's default process metrics (collectDefaultMetrics, in every service's registry)
+      for (const n of [
+        'process_cpu_seconds_total',
+        'process_resident_memory_bytes',
+        'process_open_fds',
+        'process_max_fds',
+        'nodejs_heap_size_used_bytes',
+      ])
+        defined.add(n)
       const used = new Set<string>()
       for (const p of panels) {
         expect(p.datasource?.uid).toBe(promUid)

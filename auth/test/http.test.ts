@@ -16,6 +16,7 @@ describe('POST /api/v1/auth/register', () => {
       },
     })
     expect(r.status).toBe(201)
+    expect(r.headers.get('Location')).toBe(`/api/v1/users/${r.body.id}`)
     expect(Object.keys(r.body).sort()).toEqual([
       'created_at',
       'email',
@@ -192,7 +193,8 @@ describe('POST /api/v1/auth/login', () => {
     })
     expectProblem(wrong, 401, 'INVALID_CREDENTIALS')
     expectProblem(unknown, 401, 'INVALID_CREDENTIALS')
-    expect(wrong.body).toEqual(unknown.body)
+    // The same answer, but for the request's own id.
+    expect({ ...wrong.body, request_id: '' }).toEqual({ ...unknown.body, request_id: '' })
     expect(wrong.headers.get('WWW-Authenticate')).toBe('Bearer')
   })
   test('429 with Retry-After after too many failures for a username, even with the right password', async () => {
@@ -318,15 +320,26 @@ describe('tokens: every hostile kind is 401 with WWW-Authenticate', async () => 
     ['not a JWT', () => 'abc.def'],
   ]
   for (const [name, make] of cases) {
-    test(name, async () => {
+    // Only a token we issued is told expired; every other kind is invalid, whatever its exp says.
+    const code = name === 'expired' ? 'TOKEN_EXPIRED' : 'TOKEN_INVALID'
+    test(`${name}: ${code}`, async () => {
       const r = await t.req('GET', '/api/v1/users/me', { token: await make() })
-      expectProblem(r, 401)
-      expect(r.headers.get('WWW-Authenticate')).toBe('Bearer')
+      expectProblem(r, 401, code)
+      expect(r.headers.get('WWW-Authenticate')).toBe(
+        `Bearer error="invalid_token", error_description="${r.body.detail}"`,
+      )
+      expect(r.body.instance).toBe('/api/v1/users/me')
     })
   }
+  test('a forged token that has expired is invalid, not expired', async () => {
+    const forged = await t.tokens.signed(t.tokens.claims(user, { exp: now - 1 }), 'another-secret-another-secret-1234')
+    expectProblem(await t.req('GET', '/api/v1/users/me', { token: forged }), 401, 'TOKEN_INVALID')
+  })
   test('no Authorization header, or another scheme', async () => {
     expectProblem(await t.req('GET', '/api/v1/users/me'), 401, 'UNAUTHENTICATED')
-    expectProblem(await t.req('GET', '/api/v1/users/me', { headers: { Authorization: `Basic ${u.token}` } }), 401)
+    const basic = await t.req('GET', '/api/v1/users/me', { headers: { Authorization: `Basic ${u.token}` } })
+    expectProblem(basic, 401, 'UNAUTHENTICATED')
+    expect(basic.headers.get('WWW-Authenticate')).toBe('Bearer')
   })
   test('the control: the real token works', async () => {
     expect((await t.req('GET', '/api/v1/users/me', { token: u.token })).status).toBe(200)
@@ -392,6 +405,18 @@ describe('GET and PUT /api/v1/users/me', () => {
       (await t.req('POST', '/api/v1/auth/login', { body: { username: u.username, password: 'new-password-1' } }))
         .status,
     ).toBe(200)
+  })
+  test('a token issued before a password change is TOKEN_REVOKED, told apart in WWW-Authenticate', async () => {
+    const t = authTestApp()
+    const u = await t.user()
+    const change = { password: 'new-password-1', current_password: u.password }
+    expect((await t.req('PUT', '/api/v1/users/me', { token: u.token, body: change })).status).toBe(200)
+    for (const path of ['/api/v1/users/me', '/api/v1/auth/logout-all']) {
+      const r = await t.req(path.endsWith('me') ? 'GET' : 'POST', path, { token: u.token })
+      expectProblem(r, 401, 'TOKEN_REVOKED')
+      expect(r.headers.get('WWW-Authenticate')).toMatch(/^Bearer error="invalid_token", error_description=".*revoked/)
+      expect(r.body.instance).toBe(path)
+    }
   })
   test('409 for a taken username or email; 422 for invalid values', async () => {
     const t = authTestApp()
@@ -558,6 +583,9 @@ describe('conventions', () => {
       '/api/v1/users/me',
       '/api/v1/users/{id}',
       '/api/v1/users/{id}/role',
+      '/health',
+      '/health/live',
+      '/health/ready',
     ])
     expect(
       doc.body.paths['/api/v1/auth/login'].post.requestBody.content['application/x-www-form-urlencoded'],

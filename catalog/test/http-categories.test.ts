@@ -202,6 +202,21 @@ describe('GET /api/v1/categories', () => {
     expect(sub.headers.get('X-Total-Count')).toBe('2')
     expect((await t.req('GET', '/api/v1/categories?tree=false')).body.length).toBe(8)
   })
+  test('GET /categories/tree answers what ?tree=true does: the same nodes, total, links and tag', async () => {
+    await setup
+    for (const q of ['', '?limit=1&offset=1', `?parent_id=${ids.garden}`, '?parent_id=999999']) {
+      const viaQuery = await t.req('GET', `/api/v1/categories${q ? `${q}&` : '?'}tree=true`)
+      const own = await t.req('GET', `/api/v1/categories/tree${q}`)
+      expect(own.status).toBe(200)
+      expect(own.body).toEqual(viaQuery.body)
+      for (const h of ['X-Total-Count', 'ETag']) expect(own.headers.get(h)).toBe(viaQuery.headers.get(h))
+      expect(own.headers.get('Link')).toBe(
+        viaQuery.headers.get('Link')?.replaceAll('categories?', 'categories/tree?').replaceAll('&tree=true', '') ??
+          null,
+      )
+    }
+    expectProblem(await t.req('GET', '/api/v1/categories/tree?limit=0'), 422, 'VALIDATION_FAILED')
+  })
   test('422 for bad query values', async () => {
     for (const q of [
       'limit=101',

@@ -497,6 +497,7 @@ describe('conventions', () => {
     expect(doc.body.openapi).toBe('3.1.0')
     expect(Object.keys(doc.body.paths).sort()).toEqual([
       '/api/v1/categories',
+      '/api/v1/categories/tree',
       '/api/v1/categories/{id}',
       '/api/v1/category',
       '/api/v1/category/{id}',
@@ -504,6 +505,9 @@ describe('conventions', () => {
       '/api/v1/product/{id}',
       '/api/v1/products',
       '/api/v1/products_with_category/{id}',
+      '/health',
+      '/health/live',
+      '/health/ready',
     ])
     const paths = doc.body.paths
     expect(Object.keys(paths['/api/v1/category/{id}'].put.responses).sort()).toEqual([

@@ -156,6 +156,13 @@ describe('a whole shop story through @shop/client', () => {
       await user.catalog.GET('/api/v1/categories', { params: { query: { parent_id: root, tree: true } } }),
     )
     expect(tree.map((n) => n.name)).toEqual(['Lamps'])
+    // The tree's own operation is typed as nodes: its children are walked with no cast.
+    const nodes = ok(await user.catalog.GET('/api/v1/categories/tree', { params: { query: { parent_id: root } } }))
+    expect(nodes.flatMap((n) => [n.name, ...n.children.flatMap((c) => [c.name, c.children.length])])).toEqual([
+      'Lamps',
+      'Desk lamps',
+      0,
+    ])
   })
 
   test('page through the subtree by its headers', async () => {

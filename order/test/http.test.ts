@@ -217,7 +217,7 @@ describe('POST /api/v1/order', () => {
     const r = await t.req('POST', '/api/v1/order', { body: { items: [] } })
     expectProblem(r, 401, 'UNAUTHENTICATED')
     expect(r.headers.get('WWW-Authenticate')).toBe('Bearer')
-    expectProblem(await t.req('POST', '/api/v1/order', { token: 'garbage', body: { items: [] } }), 401)
+    expectProblem(await t.req('POST', '/api/v1/order', { token: 'garbage', body: { items: [] } }), 401, 'TOKEN_INVALID')
     expectProblem(
       await t.req('POST', '/api/v1/order', {
         token: u.token,
@@ -891,6 +891,9 @@ describe('conventions', () => {
       '/api/v1/order/{id}/history',
       '/api/v1/orders',
       '/api/v1/update_order/{id}',
+      '/health',
+      '/health/live',
+      '/health/ready',
     ])
     const create = doc.paths['/api/v1/order'].post
     expect(create.parameters.find((p: any) => p.name === 'Idempotency-Key')).toMatchObject({

@@ -1,3 +1,4 @@
+import { DRAIN_FACTOR } from './http/middleware/body-limit.ts'
 import type { Hono } from 'hono'
 import { ConfigError } from './config.ts'
 import type { AppEnv } from './http/env.ts'
@@ -46,8 +47,9 @@ export function serve(
   const server = Bun.serve({
     port: config.PORT,
     hostname: config.HOST,
-    // Above the app's own limit, so the app answers 413 in problem+json rather than Bun closing the socket.
-    maxRequestBodySize: config.BODY_LIMIT_BYTES + 64 * 1024,
+    // Above what the app reads of a refused body (it drains up to DRAIN_FACTOR × its limit, then answers 413 in
+    // problem+json), so the app answers rather than Bun refusing and closing while the client still sends.
+    maxRequestBodySize: config.BODY_LIMIT_BYTES * DRAIN_FACTOR + 64 * 1024,
     fetch: (req, srv) => svc.app.fetch(req, { requestIP: (r: Request) => srv.requestIP(r) }),
     // Never Bun's development error page (it shows the error and the source): whatever escapes
     // the app is a generic 500 in problem+json, and the error goes to the log.

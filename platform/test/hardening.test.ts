@@ -38,6 +38,8 @@ describe('a thrown non-Error (a string, a plain object) is a generic 500, never 
         status: 500,
         detail: GENERIC,
         code: 'INTERNAL_ERROR',
+        instance: '/boom',
+        request_id: 'rid-1',
       })
       expect(r.text).not.toContain('hunter2')
       const error = lines.find((l) => l.level === 'error')

@@ -176,24 +176,43 @@ describe('consumer outcomes', () => {
 })
 
 describe('metrics registry', () => {
-  test(
-    'pool, outbox, dead-letter and process gauges are read at scrape time, ' + 'every series labelled with the service',
-    async () => {
-      const metrics = createMetrics('catalog')
-      metrics.sources.pool = () => ({ used: 3, idle: 2, waiting: 7 })
-      metrics.sources.outbox = async () => ({ unsent: 4, oldestAgeSeconds: 1.5 })
-      metrics.sources.deadLetters = async () => ({ 'catalog.users.dead': 5, 'catalog.orders.dead': 0 })
-      const text = await metrics.expose()
-      expect(sample(text, 'shop_dead_letter_messages', { queue: 'catalog.users.dead' })).toBe(5)
-      expect(sample(text, 'shop_dead_letter_messages', { queue: 'catalog.orders.dead' })).toBe(0)
-      expect(sample(text, 'db_client_connection_count', { state: 'used', service: 'catalog' })).toBe(3)
-      expect(sample(text, 'db_client_connection_count', { state: 'idle' })).toBe(2)
-      expect(sample(text, 'db_client_connection_pending_requests')).toBe(7)
-      expect(sample(text, 'shop_outbox_unsent')).toBe(4)
-      expect(sample(text, 'shop_outbox_oldest_unsent_age_seconds')).toBe(1.5)
-      expect(sample(text, 'process_resident_memory_bytes')).toBeGreaterThan(1024 * 1024)
-      expect(text).toContain('# TYPE nodejs_eventloop_lag_seconds gauge')
-      expect(metrics.contentType).toContain('text/plain')
-    },
-  )
+  test('pool, outbox, dead-letter and process gauges are read at scrape time, every series labelled', async () => {
+    const metrics = createMetrics('catalog')
+    metrics.sources.pool = () => ({ used: 3, idle: 2, waiting: 7 })
+    metrics.sources.outbox = async () => ({ unsent: 4, oldestAgeSeconds: 1.5 })
+    metrics.sources.deadLetters = async () => ({ 'catalog.users.dead': 5, 'catalog.orders.dead': 0 })
+    const text = await metrics.expose()
+    expect(sample(text, 'shop_dead_letter_messages', { queue: 'catalog.users.dead' })).toBe(5)
+    expect(sample(text, 'shop_dead_letter_messages', { queue: 'catalog.orders.dead' })).toBe(0)
+    expect(sample(text, 'db_client_connection_count', { state: 'used', service: 'catalog' })).toBe(3)
+    expect(sample(text, 'db_client_connection_count', { state: 'idle' })).toBe(2)
+    expect(sample(text, 'db_client_connection_pending_requests')).toBe(7)
+    expect(sample(text, 'shop_outbox_unsent')).toBe(4)
+    expect(sample(text, 'shop_outbox_oldest_unsent_age_seconds')).toBe(1.5)
+    expect(sample(text, 'process_resident_memory_bytes')).toBeGreaterThan(1024 * 1024)
+    expect(text).toContain('# TYPE nodejs_eventloop_lag_seconds gauge')
+    expect(metrics.contentType).toContain('text/plain')
+  })
+
+  test("prom-client's default process metrics per service: three in one process (make dev), no duplicate", async () => {
+    const three = ['auth', 'catalog', 'order'].map((s) => createMetrics(s))
+    for (const m of three) {
+      const text = await m.expose()
+      for (const name of [
+        'process_cpu_seconds_total',
+        'process_start_time_seconds',
+        'process_open_fds',
+        'process_virtual_memory_bytes',
+        'nodejs_heap_size_used_bytes',
+      ])
+        expect({ name, present: new RegExp(`^${name}\\{service="${m.service}"\\} \\d`, 'm').test(text) }).toEqual({
+          name,
+          present: true,
+        })
+      expect(sample(text, 'process_cpu_seconds_total', { service: m.service })).toBeGreaterThan(0)
+      // one lag gauge, ours (a timer's lateness), not prom-client's single setImmediate delay
+      expect(text.match(/^# TYPE nodejs_eventloop_lag_seconds /gm)?.length).toBe(1)
+      expect(text).toContain('nodejs_eventloop_lag_p99_seconds')
+    }
+  })
 })

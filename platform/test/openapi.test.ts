@@ -77,12 +77,14 @@ describe('the OpenAPI document', () => {
         in: 'query',
         required: false,
         schema: { type: 'integer', minimum: 1, maximum: 100, default: 50 },
+        example: 20,
       },
       {
         name: 'offset',
         in: 'query',
         required: false,
         schema: { type: 'integer', minimum: 0, maximum: 1_000_000_000, default: 0 },
+        example: 0,
       },
     ])
   })
@@ -92,7 +94,14 @@ describe('the OpenAPI document', () => {
     expect(post.requestBody.content['application/json'].schema).toEqual({ $ref: '#/components/schemas/NewThing' })
     expect(doc.components.schemas.Thing.properties.id).toEqual({ type: 'integer', minimum: 1 })
     expect(doc.components.schemas.NewThing.properties.name).toEqual({ type: 'string', maxLength: 10 })
-    expect(Object.keys(doc.components.schemas).sort()).toEqual(['FieldError', 'NewThing', 'Problem', 'Thing'])
+    expect(Object.keys(doc.components.schemas).sort()).toEqual([
+      'FieldError',
+      'Health',
+      'NewThing',
+      'Problem',
+      'Readiness',
+      'Thing',
+    ])
   })
 
   test(
@@ -101,7 +110,13 @@ describe('the OpenAPI document', () => {
     () => {
       expect(get.security).toEqual([])
       expect(post.security).toEqual([{ OAuth2Password: [] }, { BearerJWT: [] }])
-      expect(post.responses['401'].headers['WWW-Authenticate'].schema).toEqual({ type: 'string', enum: ['Bearer'] })
+      const challenge = new RegExp(post.responses['401'].headers['WWW-Authenticate'].schema.pattern)
+      expect(
+        ['Bearer', 'Bearer error="invalid_token", error_description="the token has expired"'].map((h) =>
+          challenge.test(h),
+        ),
+      ).toEqual([true, true])
+      expect(challenge.test('Basic')).toBe(false)
       expect(post.responses['429'].headers['Retry-After'].schema.type).toBe('integer')
       expect(post.responses['201'].headers.Location.schema).toEqual({ type: 'string', format: 'uri-reference' })
       for (const status of ['400', '401', '413', '415', '422', '429', '500']) {
@@ -109,7 +124,7 @@ describe('the OpenAPI document', () => {
           $ref: '#/components/schemas/Problem',
         })
       }
-      expect(doc.tags).toEqual(info.tags)
+      expect(doc.tags).toEqual([...info.tags, expect.objectContaining({ name: 'health' })])
       expect(doc.servers.length).toBe(1)
     },
   )

@@ -31,7 +31,8 @@ export const responseChecks = { validated: 0, mismatches: [] as string[] }
 
 const DOC_ID = 'urn:shop:openapi'
 
-function checkerFor(doc: Json): Checker {
+/** A validator of values against schemas of `doc` (JSON Schema 2020-12 with formats; `$ref`s to its components). */
+export function schemaValidator(doc: Json): (schema: Json) => ValidateFunction {
   const ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: true })
   addFormats(ajv)
   const rewrite = (value: unknown): unknown => {
@@ -48,7 +49,7 @@ function checkerFor(doc: Json): Checker {
   }
   ajv.addSchema({ $id: DOC_ID, $defs: rewrite(doc.components?.schemas ?? {}) as Json })
   const compiled = new Map<string, ValidateFunction>()
-  const validator = (schema: Json) => {
+  return (schema: Json) => {
     const key = JSON.stringify(schema)
     let fn = compiled.get(key)
     if (!fn) {
@@ -57,6 +58,10 @@ function checkerFor(doc: Json): Checker {
     }
     return fn
   }
+}
+
+function checkerFor(doc: Json): Checker {
+  const validator = schemaValidator(doc)
   const operations: Operation[] = []
   for (const [path, ops] of Object.entries<Json>(doc.paths ?? {})) {
     const source = path

@@ -97,9 +97,15 @@ async function spectral(): Promise<Finding[]> {
 const show = (fs: Finding[]) =>
   fs.map((f) => `${f.service} ${f.severity} ${f.rule} at ${f.where}: ${f.message}`).join('\n')
 
+/**
+ * The one finding accepted, where it does not apply: the health operations (GET /health, /health/live,
+ * /health/ready) answer 200 or 503 and no 4xx, since nothing a client sends to them can be wrong.
+ */
+const accepted = (f: Finding) => f.rule === 'operation-4xx-response' && f.where.startsWith('#/paths/~1health')
+
 describe('the OpenAPI documents', () => {
   test('redocly lint (recommended): 0 errors, 0 warnings', async () => {
-    const findings = (await Promise.all(LINTED.map(redocly))).flat()
+    const findings = (await Promise.all(LINTED.map(redocly))).flat().filter((f) => !accepted(f))
     expect(show(findings)).toBe('')
   })
 

@@ -917,7 +917,17 @@ async function check(w: World, r: Req, log: string[]): Promise<void> {
     // a HEAD answer has the headers of the GET and no body
     const issues =
       r.method === 'HEAD'
-        ? problemIssues({ ...reply, body: { status: reply.status, title: 't', detail: 'd', code: 'c' } })
+        ? problemIssues({
+            ...reply,
+            body: {
+              status: reply.status,
+              title: 't',
+              detail: 'd',
+              code: 'c',
+              instance: '/',
+              request_id: reply.headers.get('X-Request-Id'),
+            },
+          })
         : problemIssues(reply)
     if (issues.length) fail(`not a problem: ${issues.join('; ')}`)
     const after = w.snap?.()

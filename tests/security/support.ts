@@ -295,8 +295,12 @@ export function problemIssues(r: Reply): string[] {
   if (b.status !== r.status) issues.push(`body.status ${String(b.status)} != ${r.status}`)
   for (const k of ['title', 'detail', 'code'] as const)
     if (typeof b[k] !== 'string' || b[k] === '') issues.push(`body.${k} missing`)
-  if (r.status === 401 && r.headers.get('WWW-Authenticate') !== 'Bearer')
-    issues.push('401 without WWW-Authenticate: Bearer')
+  if (typeof b.instance !== 'string' || !b.instance.startsWith('/')) issues.push('body.instance missing')
+  if (b.request_id !== r.headers.get('X-Request-Id')) issues.push('body.request_id is not the X-Request-Id')
+  // RFC 6750 §3: `Bearer`, with error="invalid_token" and a description when a token was refused.
+  const challenge = r.headers.get('WWW-Authenticate') ?? ''
+  if (r.status === 401 && !/^Bearer(?: error="invalid_token", error_description="[^"]*")?$/.test(challenge))
+    issues.push(`401 without WWW-Authenticate: Bearer (${challenge})`)
   return issues
 }
 

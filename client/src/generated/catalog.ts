@@ -2,6 +2,66 @@
 // document: do not edit, run `make client`.
 
 export interface paths {
+    "/health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The process answers
+         * @description Answers 200 while the process runs.
+         */
+        get: operations["health"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/health/live": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Liveness: the event loop runs
+         * @description Answers 200 while the process' event loop runs; never looks at the database or the broker, whose outage is readiness' business, not a reason to restart (the liveness and startup probes).
+         */
+        get: operations["liveness"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/health/ready": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Readiness: the database and the broker answer
+         * @description Answers 200 with `checks` when every dependency answers within 2 s, else 503 (`NOT_READY`) naming what is down (the readiness probe; compose health checks).
+         */
+        get: operations["readiness"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/category": {
         parameters: {
             query?: never;
@@ -34,6 +94,26 @@ export interface paths {
          * @description Flat (default): every category in depth-first order, each parent right before its subtree, siblings by name (case-insensitive, then code point order); `limit`/`offset` page over that list and X-Total-Count counts all of it. With `parent_id`: only the subtree strictly below that category (itself excluded), in the same order; an unknown `parent_id` gives an empty list. With `tree=true`: an array of top categories (the roots, or the children of `parent_id`), each with nested `children` arrays down to the leaves (a leaf has `children: []`); then `limit`/`offset` page over the top categories and X-Total-Count counts them. The answer carries an ETag that changes with every committed change of a category (not with product or stock changes); `If-None-Match` with it answers 304 with no body, without running the listing again.
          */
         get: operations["listCategories"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/categories/tree": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The category tree, nested
+         * @description The answer of `GET /api/v1/categories?tree=true` as an operation of its own, so that a generated client types it as nodes with `children` (no union to narrow): the top categories (the roots, or the children of `parent_id`), each with nested `children` down to the leaves (a leaf has `children: []`), depth-first, siblings by name; `limit`/`offset` page over the top categories and X-Total-Count counts them. An unknown `parent_id` gives an empty list. The answer carries an ETag that changes with every committed change of a category (not with product or stock changes); `If-None-Match` with it answers 304 with no body, without running the listing again.
+         */
+        get: operations["listCategoryTree"];
         put?: never;
         post?: never;
         delete?: never;
@@ -236,6 +316,13 @@ export interface components {
             /** @description the ancestors, root first (the category itself excluded; [] for a root) */
             path: components["schemas"]["CategoryRef"][];
         };
+        Health: {
+            /**
+             * @description the process answers
+             * @constant
+             */
+            status: "ok";
+        };
         Product: {
             id: number;
             name: string;
@@ -272,6 +359,14 @@ export interface components {
             category_id?: number;
             sku?: string | null;
         };
+        Readiness: {
+            /** @constant */
+            status: "ok";
+            /** @description each dependency (database, broker) and whether it answered */
+            checks: {
+                [key: string]: "up" | "down";
+            };
+        };
         /** @description one failed rule: the field (dotted path, e.g. `items.0.quantity`) and what it expects */
         FieldError: {
             path: string;
@@ -294,8 +389,19 @@ export interface components {
              * @example VALIDATION_FAILED
              */
             code: string;
+            /**
+             * Format: uri-reference
+             * @description the request's path: where the problem occurred
+             */
+            instance: string;
+            /** @description the request's X-Request-Id (the one it sent, or a new one): quote it when reporting a problem */
+            request_id: string;
             /** @description each failed rule (422) */
             errors?: components["schemas"]["FieldError"][];
+            /** @description NOT_READY: each dependency, up or down */
+            checks?: {
+                [key: string]: "up" | "down";
+            };
         };
     };
     responses: never;
@@ -306,6 +412,169 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    health: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the process answers */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": "ok"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Health"];
+                };
+            };
+            /** @description Internal Server Error: unexpected failure (generic detail; the full error is in the log under the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Internal Server Error",
+                     *       "status": 500,
+                     *       "detail": "an unexpected error occurred; quote the request id when reporting it",
+                     *       "code": "INTERNAL_ERROR",
+                     *       "instance": "/health",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    liveness: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the process answers */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": "ok"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Health"];
+                };
+            };
+            /** @description Internal Server Error: unexpected failure (generic detail; the full error is in the log under the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Internal Server Error",
+                     *       "status": 500,
+                     *       "detail": "an unexpected error occurred; quote the request id when reporting it",
+                     *       "code": "INTERNAL_ERROR",
+                     *       "instance": "/health/live",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    readiness: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description every dependency answered within 2 s */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": "ok",
+                     *       "checks": {
+                     *         "database": "up",
+                     *         "broker": "up"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Readiness"];
+                };
+            };
+            /** @description Internal Server Error: unexpected failure (generic detail; the full error is in the log under the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Internal Server Error",
+                     *       "status": 500,
+                     *       "detail": "an unexpected error occurred; quote the request id when reporting it",
+                     *       "code": "INTERNAL_ERROR",
+                     *       "instance": "/health/ready",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: a dependency did not answer within 2 s; `checks` names it */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "not ready: database down",
+                     *       "code": "NOT_READY",
+                     *       "instance": "/health/ready",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10",
+                     *       "checks": {
+                     *         "database": "down",
+                     *         "broker": "up"
+                     *       }
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     createCategory: {
         parameters: {
             query?: never;
@@ -315,6 +584,13 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "name": "Tablets",
+                 *       "parent_id": 2,
+                 *       "description": "Big screens, no keyboard"
+                 *     }
+                 */
                 "application/json": components["schemas"]["CategoryCreateRequest"];
             };
         };
@@ -327,6 +603,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 11,
+                     *       "name": "Tablets",
+                     *       "description": "Big screens, no keyboard",
+                     *       "parent_id": 1,
+                     *       "level": 2,
+                     *       "created_at": "2026-12-06T04:06:03.344Z",
+                     *       "updated_at": "2026-12-06T04:06:03.344Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Category"];
                 };
             };
@@ -336,26 +623,61 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "the request body is not valid JSON",
+                     *       "code": "MALFORMED_JSON",
+                     *       "instance": "/api/v1/category",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, malformed, expired, forged or revoked token */
+            /** @description Unauthorized: no token (`UNAUTHENTICATED`), or a malformed or forged one (`TOKEN_INVALID`), an expired one (`TOKEN_EXPIRED`), a revoked one (`TOKEN_REVOKED`); `WWW-Authenticate` says which (RFC 6750) */
             401: {
                 headers: {
-                    /** @description the scheme to authenticate with: Bearer */
-                    "WWW-Authenticate"?: "Bearer";
+                    /** @description Bearer, with error="invalid_token" and a description when a token was refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "the token has expired: log in again",
+                     *       "code": "TOKEN_EXPIRED",
+                     *       "instance": "/api/v1/category",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Forbidden: the token's user lacks the ADMIN role */
             403: {
                 headers: {
+                    /** @description Bearer error="insufficient_scope" and what is missing */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "this needs the ADMIN role",
+                     *       "code": "FORBIDDEN",
+                     *       "instance": "/api/v1/category",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -365,6 +687,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "a sibling category is already named \"Laptops\" (names are compared without case)",
+                     *       "code": "CATEGORY_NAME_TAKEN",
+                     *       "instance": "/api/v1/category",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -374,6 +707,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Payload Too Large",
+                     *       "status": 413,
+                     *       "detail": "the request body exceeds 1048576 bytes",
+                     *       "code": "BODY_TOO_LARGE",
+                     *       "instance": "/api/v1/category",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -383,6 +727,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unsupported Media Type",
+                     *       "status": 415,
+                     *       "detail": "Content-Type must be application/json",
+                     *       "code": "UNSUPPORTED_MEDIA_TYPE",
+                     *       "instance": "/api/v1/category",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -392,6 +747,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unprocessable Entity",
+                     *       "status": 422,
+                     *       "detail": "the request body is invalid",
+                     *       "code": "VALIDATION_FAILED",
+                     *       "instance": "/api/v1/category",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10",
+                     *       "errors": [
+                     *         {
+                     *           "path": "",
+                     *           "message": "the request body must be a JSON object"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -401,6 +773,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Internal Server Error",
+                     *       "status": 500,
+                     *       "detail": "an unexpected error occurred; quote the request id when reporting it",
+                     *       "code": "INTERNAL_ERROR",
+                     *       "instance": "/api/v1/category",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -409,13 +792,20 @@ export interface operations {
     listCategories: {
         parameters: {
             query?: {
+                /** @example 20 */
                 limit?: number;
+                /** @example 0 */
                 offset?: number;
+                /** @example 1 */
                 parent_id?: number;
+                /** @example false */
                 tree?: boolean;
             };
             header?: {
-                /** @description entity tags from earlier answers (comma-separated, weak or strong; compared weakly), or `*`: when one is the current tag the answer is 304 with no body */
+                /**
+                 * @description entity tags from earlier answers (comma-separated, weak or strong; compared weakly), or `*`: when one is the current tag the answer is 304 with no body
+                 * @example W/"5f0c1e2a-c12"
+                 */
                 "If-None-Match"?: string;
             };
             path?: never;
@@ -437,6 +827,46 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "id": 2,
+                     *         "name": "Computers",
+                     *         "description": null,
+                     *         "parent_id": 1,
+                     *         "level": 1,
+                     *         "created_at": "2026-12-06T04:06:03.344Z",
+                     *         "updated_at": "2026-12-06T04:06:03.344Z"
+                     *       },
+                     *       {
+                     *         "id": 4,
+                     *         "name": "Accessories",
+                     *         "description": null,
+                     *         "parent_id": 2,
+                     *         "level": 2,
+                     *         "created_at": "2026-12-06T04:06:03.344Z",
+                     *         "updated_at": "2026-12-06T04:06:03.344Z"
+                     *       },
+                     *       {
+                     *         "id": 3,
+                     *         "name": "Laptops",
+                     *         "description": null,
+                     *         "parent_id": 2,
+                     *         "level": 2,
+                     *         "created_at": "2026-12-06T04:06:03.344Z",
+                     *         "updated_at": "2026-12-06T04:06:03.344Z"
+                     *       },
+                     *       {
+                     *         "id": 5,
+                     *         "name": "Phones",
+                     *         "description": null,
+                     *         "parent_id": 1,
+                     *         "level": 1,
+                     *         "created_at": "2026-12-06T04:06:03.344Z",
+                     *         "updated_at": "2026-12-06T04:06:03.344Z"
+                     *       }
+                     *     ]
+                     */
                     "application/json": (components["schemas"]["Category"] | components["schemas"]["CategoryNode"])[];
                 };
             };
@@ -457,6 +887,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "If-None-Match must be \"*\" or a comma-separated list of entity tags, each quoted, e.g. W/\"1a2b\" or \"1a2b\"",
+                     *       "code": "INVALID_PRECONDITION",
+                     *       "instance": "/api/v1/categories",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -466,6 +907,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unprocessable Entity",
+                     *       "status": 422,
+                     *       "detail": "the query string is invalid",
+                     *       "code": "VALIDATION_FAILED",
+                     *       "instance": "/api/v1/categories",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10",
+                     *       "errors": [
+                     *         {
+                     *           "path": "limit",
+                     *           "message": "limit is not a valid value"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -475,6 +933,180 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Internal Server Error",
+                     *       "status": 500,
+                     *       "detail": "an unexpected error occurred; quote the request id when reporting it",
+                     *       "code": "INTERNAL_ERROR",
+                     *       "instance": "/api/v1/categories",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listCategoryTree: {
+        parameters: {
+            query?: {
+                /** @example 20 */
+                limit?: number;
+                /** @example 0 */
+                offset?: number;
+                /** @example 1 */
+                parent_id?: number;
+            };
+            header?: {
+                /**
+                 * @description entity tags from earlier answers (comma-separated, weak or strong; compared weakly), or `*`: when one is the current tag the answer is 304 with no body
+                 * @example W/"5f0c1e2a-c12"
+                 */
+                "If-None-Match"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the top categories, each with its subtree */
+            200: {
+                headers: {
+                    /** @description total number of items matching the query */
+                    "X-Total-Count"?: number;
+                    /** @description RFC 8288 links with rel="next" and rel="prev" where they exist */
+                    Link?: string;
+                    /** @description weak entity tag of this answer: send it back in If-None-Match to revalidate */
+                    ETag?: string;
+                    /** @description public, no-cache: any cache may keep the answer but must revalidate it before every use */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "id": 2,
+                     *         "name": "Computers",
+                     *         "description": null,
+                     *         "parent_id": 1,
+                     *         "level": 1,
+                     *         "created_at": "2026-12-06T04:06:03.344Z",
+                     *         "updated_at": "2026-12-06T04:06:03.344Z",
+                     *         "children": [
+                     *           {
+                     *             "id": 4,
+                     *             "name": "Accessories",
+                     *             "description": null,
+                     *             "parent_id": 2,
+                     *             "level": 2,
+                     *             "created_at": "2026-12-06T04:06:03.344Z",
+                     *             "updated_at": "2026-12-06T04:06:03.344Z",
+                     *             "children": []
+                     *           },
+                     *           {
+                     *             "id": 3,
+                     *             "name": "Laptops",
+                     *             "description": null,
+                     *             "parent_id": 2,
+                     *             "level": 2,
+                     *             "created_at": "2026-12-06T04:06:03.344Z",
+                     *             "updated_at": "2026-12-06T04:06:03.344Z",
+                     *             "children": []
+                     *           }
+                     *         ]
+                     *       },
+                     *       {
+                     *         "id": 5,
+                     *         "name": "Phones",
+                     *         "description": null,
+                     *         "parent_id": 1,
+                     *         "level": 1,
+                     *         "created_at": "2026-12-06T04:06:03.344Z",
+                     *         "updated_at": "2026-12-06T04:06:03.344Z",
+                     *         "children": []
+                     *       }
+                     *     ]
+                     */
+                    "application/json": components["schemas"]["CategoryNode"][];
+                };
+            };
+            /** @description Not Modified: the tag sent in If-None-Match is current; no body */
+            304: {
+                headers: {
+                    /** @description the current entity tag (the one matched) */
+                    ETag?: string;
+                    /** @description public, no-cache */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad Request: If-None-Match is neither `*` nor a list of quoted entity tags (code INVALID_PRECONDITION) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "If-None-Match must be \"*\" or a comma-separated list of entity tags, each quoted, e.g. W/\"1a2b\" or \"1a2b\"",
+                     *       "code": "INVALID_PRECONDITION",
+                     *       "instance": "/api/v1/categories/tree",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: validation failed; `errors` lists each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unprocessable Entity",
+                     *       "status": 422,
+                     *       "detail": "the query string is invalid",
+                     *       "code": "VALIDATION_FAILED",
+                     *       "instance": "/api/v1/categories/tree",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10",
+                     *       "errors": [
+                     *         {
+                     *           "path": "limit",
+                     *           "message": "limit is not a valid value"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error: unexpected failure (generic detail; the full error is in the log under the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Internal Server Error",
+                     *       "status": 500,
+                     *       "detail": "an unexpected error occurred; quote the request id when reporting it",
+                     *       "code": "INTERNAL_ERROR",
+                     *       "instance": "/api/v1/categories/tree",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -484,10 +1116,14 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description entity tags from earlier answers (comma-separated, weak or strong; compared weakly), or `*`: when one is the current tag the answer is 304 with no body */
+                /**
+                 * @description entity tags from earlier answers (comma-separated, weak or strong; compared weakly), or `*`: when one is the current tag the answer is 304 with no body
+                 * @example W/"5f0c1e2a-c12"
+                 */
                 "If-None-Match"?: string;
             };
             path: {
+                /** @example 3 */
                 id: number;
             };
             cookie?: never;
@@ -504,6 +1140,29 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 3,
+                     *       "name": "Laptops",
+                     *       "description": null,
+                     *       "parent_id": 2,
+                     *       "level": 2,
+                     *       "created_at": "2026-12-06T04:06:03.344Z",
+                     *       "updated_at": "2026-12-06T04:06:03.344Z",
+                     *       "path": [
+                     *         {
+                     *           "id": 1,
+                     *           "name": "Electronics",
+                     *           "level": 0
+                     *         },
+                     *         {
+                     *           "id": 2,
+                     *           "name": "Computers",
+                     *           "level": 1
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["CategoryWithPath"];
                 };
             };
@@ -524,6 +1183,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "If-None-Match must be \"*\" or a comma-separated list of entity tags, each quoted, e.g. W/\"1a2b\" or \"1a2b\"",
+                     *       "code": "INVALID_PRECONDITION",
+                     *       "instance": "/api/v1/categories/3",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -533,6 +1203,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "category 3 not found",
+                     *       "code": "CATEGORY_NOT_FOUND",
+                     *       "instance": "/api/v1/categories/3",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -542,6 +1223,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unprocessable Entity",
+                     *       "status": 422,
+                     *       "detail": "the path is invalid",
+                     *       "code": "VALIDATION_FAILED",
+                     *       "instance": "/api/v1/categories/3",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10",
+                     *       "errors": [
+                     *         {
+                     *           "path": "id",
+                     *           "message": "id must be a positive integer"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -551,6 +1249,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Internal Server Error",
+                     *       "status": 500,
+                     *       "detail": "an unexpected error occurred; quote the request id when reporting it",
+                     *       "code": "INTERNAL_ERROR",
+                     *       "instance": "/api/v1/categories/3",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -561,12 +1270,20 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example 10 */
                 id: number;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "name": "Fiction",
+                 *       "parent_id": 9,
+                 *       "description": "Novels and short stories"
+                 *     }
+                 */
                 "application/json": components["schemas"]["CategoryUpdateRequest"];
             };
         };
@@ -577,6 +1294,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 10,
+                     *       "name": "Fiction",
+                     *       "description": "Novels and short stories",
+                     *       "parent_id": 9,
+                     *       "level": 1,
+                     *       "created_at": "2026-12-06T04:06:03.344Z",
+                     *       "updated_at": "2026-12-06T09:20:11.250Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Category"];
                 };
             };
@@ -586,26 +1314,61 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "the request body is not valid JSON",
+                     *       "code": "MALFORMED_JSON",
+                     *       "instance": "/api/v1/category/10",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, malformed, expired, forged or revoked token */
+            /** @description Unauthorized: no token (`UNAUTHENTICATED`), or a malformed or forged one (`TOKEN_INVALID`), an expired one (`TOKEN_EXPIRED`), a revoked one (`TOKEN_REVOKED`); `WWW-Authenticate` says which (RFC 6750) */
             401: {
                 headers: {
-                    /** @description the scheme to authenticate with: Bearer */
-                    "WWW-Authenticate"?: "Bearer";
+                    /** @description Bearer, with error="invalid_token" and a description when a token was refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "the token has expired: log in again",
+                     *       "code": "TOKEN_EXPIRED",
+                     *       "instance": "/api/v1/category/10",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Forbidden: the token's user lacks the ADMIN role */
             403: {
                 headers: {
+                    /** @description Bearer error="insufficient_scope" and what is missing */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "this needs the ADMIN role",
+                     *       "code": "FORBIDDEN",
+                     *       "instance": "/api/v1/category/10",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -615,6 +1378,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "category 10 not found",
+                     *       "code": "CATEGORY_NOT_FOUND",
+                     *       "instance": "/api/v1/category/10",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -624,6 +1398,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "category 9 cannot move under 10: that is itself or one of its descendants",
+                     *       "code": "CATEGORY_CYCLE",
+                     *       "instance": "/api/v1/category/10",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -633,6 +1418,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Payload Too Large",
+                     *       "status": 413,
+                     *       "detail": "the request body exceeds 1048576 bytes",
+                     *       "code": "BODY_TOO_LARGE",
+                     *       "instance": "/api/v1/category/10",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -642,6 +1438,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unsupported Media Type",
+                     *       "status": 415,
+                     *       "detail": "Content-Type must be application/json",
+                     *       "code": "UNSUPPORTED_MEDIA_TYPE",
+                     *       "instance": "/api/v1/category/10",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -651,6 +1458,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unprocessable Entity",
+                     *       "status": 422,
+                     *       "detail": "the request body is invalid",
+                     *       "code": "VALIDATION_FAILED",
+                     *       "instance": "/api/v1/category/10",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10",
+                     *       "errors": [
+                     *         {
+                     *           "path": "",
+                     *           "message": "the request body must be a JSON object"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -660,6 +1484,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Internal Server Error",
+                     *       "status": 500,
+                     *       "detail": "an unexpected error occurred; quote the request id when reporting it",
+                     *       "code": "INTERNAL_ERROR",
+                     *       "instance": "/api/v1/category/10",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -670,6 +1505,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example 9 */
                 id: number;
             };
             cookie?: never;
@@ -683,23 +1519,47 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Unauthorized: missing, malformed, expired, forged or revoked token */
+            /** @description Unauthorized: no token (`UNAUTHENTICATED`), or a malformed or forged one (`TOKEN_INVALID`), an expired one (`TOKEN_EXPIRED`), a revoked one (`TOKEN_REVOKED`); `WWW-Authenticate` says which (RFC 6750) */
             401: {
                 headers: {
-                    /** @description the scheme to authenticate with: Bearer */
-                    "WWW-Authenticate"?: "Bearer";
+                    /** @description Bearer, with error="invalid_token" and a description when a token was refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "the token has expired: log in again",
+                     *       "code": "TOKEN_EXPIRED",
+                     *       "instance": "/api/v1/category/9",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Forbidden: the token's user lacks the ADMIN role */
             403: {
                 headers: {
+                    /** @description Bearer error="insufficient_scope" and what is missing */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "this needs the ADMIN role",
+                     *       "code": "FORBIDDEN",
+                     *       "instance": "/api/v1/category/9",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -709,6 +1569,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "category 9 not found",
+                     *       "code": "CATEGORY_NOT_FOUND",
+                     *       "instance": "/api/v1/category/9",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -718,6 +1589,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "category 9 still has subcategories",
+                     *       "code": "CATEGORY_HAS_CHILDREN",
+                     *       "instance": "/api/v1/category/9",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -727,6 +1609,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unprocessable Entity",
+                     *       "status": 422,
+                     *       "detail": "the path is invalid",
+                     *       "code": "VALIDATION_FAILED",
+                     *       "instance": "/api/v1/category/9",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10",
+                     *       "errors": [
+                     *         {
+                     *           "path": "id",
+                     *           "message": "id must be a positive integer"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -736,6 +1635,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Internal Server Error",
+                     *       "status": 500,
+                     *       "detail": "an unexpected error occurred; quote the request id when reporting it",
+                     *       "code": "INTERNAL_ERROR",
+                     *       "instance": "/api/v1/category/9",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -750,6 +1660,16 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "name": "Laptop 14\"",
+                 *       "price": "1299.00",
+                 *       "stock": 5,
+                 *       "category_id": 3,
+                 *       "description": "14-inch, 16 GB, 512 GB SSD",
+                 *       "sku": "LAP-14-16-512"
+                 *     }
+                 */
                 "application/json": components["schemas"]["ProductCreateRequest"];
             };
         };
@@ -762,6 +1682,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "name": "Laptop 14\"",
+                     *       "description": "14-inch, 16 GB, 512 GB SSD",
+                     *       "price": "1299.00",
+                     *       "stock": 5,
+                     *       "category_id": 3,
+                     *       "sku": "LAP-14-16-512",
+                     *       "category": {
+                     *         "id": 3,
+                     *         "name": "Laptops",
+                     *         "level": 2
+                     *       },
+                     *       "created_at": "2026-12-06T04:06:03.519Z",
+                     *       "updated_at": "2026-12-06T04:06:03.519Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Product"];
                 };
             };
@@ -771,26 +1709,61 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "the request body is not valid JSON",
+                     *       "code": "MALFORMED_JSON",
+                     *       "instance": "/api/v1/product",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, malformed, expired, forged or revoked token */
+            /** @description Unauthorized: no token (`UNAUTHENTICATED`), or a malformed or forged one (`TOKEN_INVALID`), an expired one (`TOKEN_EXPIRED`), a revoked one (`TOKEN_REVOKED`); `WWW-Authenticate` says which (RFC 6750) */
             401: {
                 headers: {
-                    /** @description the scheme to authenticate with: Bearer */
-                    "WWW-Authenticate"?: "Bearer";
+                    /** @description Bearer, with error="invalid_token" and a description when a token was refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "the token has expired: log in again",
+                     *       "code": "TOKEN_EXPIRED",
+                     *       "instance": "/api/v1/product",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Forbidden: the token's user lacks the ADMIN role */
             403: {
                 headers: {
+                    /** @description Bearer error="insufficient_scope" and what is missing */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "this needs the ADMIN role",
+                     *       "code": "FORBIDDEN",
+                     *       "instance": "/api/v1/product",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -800,6 +1773,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "another product already has the SKU \"LAP-14-16-512\" (SKUs are compared without case)",
+                     *       "code": "SKU_TAKEN",
+                     *       "instance": "/api/v1/product",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -809,6 +1793,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Payload Too Large",
+                     *       "status": 413,
+                     *       "detail": "the request body exceeds 1048576 bytes",
+                     *       "code": "BODY_TOO_LARGE",
+                     *       "instance": "/api/v1/product",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -818,6 +1813,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unsupported Media Type",
+                     *       "status": 415,
+                     *       "detail": "Content-Type must be application/json",
+                     *       "code": "UNSUPPORTED_MEDIA_TYPE",
+                     *       "instance": "/api/v1/product",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -827,6 +1833,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unprocessable Entity",
+                     *       "status": 422,
+                     *       "detail": "the request body is invalid",
+                     *       "code": "VALIDATION_FAILED",
+                     *       "instance": "/api/v1/product",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10",
+                     *       "errors": [
+                     *         {
+                     *           "path": "",
+                     *           "message": "the request body must be a JSON object"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -836,6 +1859,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Internal Server Error",
+                     *       "status": 500,
+                     *       "detail": "an unexpected error occurred; quote the request id when reporting it",
+                     *       "code": "INTERNAL_ERROR",
+                     *       "instance": "/api/v1/product",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -844,19 +1878,34 @@ export interface operations {
     listProducts: {
         parameters: {
             query?: {
+                /** @example 2 */
                 limit?: number;
+                /** @example 0 */
                 offset?: number;
+                /** @example 2 */
                 category_id?: number;
-                /** @description a decimal number with at most 2 decimal places, from 0 to 9999999999.99 */
+                /**
+                 * @description a decimal number with at most 2 decimal places, from 0 to 9999999999.99
+                 * @example 20.00
+                 */
                 min_price?: string;
-                /** @description a decimal number with at most 2 decimal places, from 0 to 9999999999.99 */
+                /**
+                 * @description a decimal number with at most 2 decimal places, from 0 to 9999999999.99
+                 * @example 2000.00
+                 */
                 max_price?: string;
+                /** @example true */
                 in_stock?: boolean;
+                /** @example laptop */
                 q?: string;
+                /** @example price */
                 sort?: "id" | "name" | "-name" | "price" | "-price" | "created_at" | "-created_at";
             };
             header?: {
-                /** @description entity tags from earlier answers (comma-separated, weak or strong; compared weakly), or `*`: when one is the current tag the answer is 304 with no body */
+                /**
+                 * @description entity tags from earlier answers (comma-separated, weak or strong; compared weakly), or `*`: when one is the current tag the answer is 304 with no body
+                 * @example W/"5f0c1e2a-c12"
+                 */
                 "If-None-Match"?: string;
             };
             path?: never;
@@ -878,6 +1927,42 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "id": 1,
+                     *         "name": "Laptop 14\"",
+                     *         "description": "14-inch, 16 GB, 512 GB SSD",
+                     *         "price": "1299.00",
+                     *         "stock": 4,
+                     *         "category_id": 3,
+                     *         "sku": "LAP-14-16-512",
+                     *         "category": {
+                     *           "id": 3,
+                     *           "name": "Laptops",
+                     *           "level": 2
+                     *         },
+                     *         "created_at": "2026-12-06T04:06:03.519Z",
+                     *         "updated_at": "2026-12-06T04:06:03.821Z"
+                     *       },
+                     *       {
+                     *         "id": 2,
+                     *         "name": "Ultrabook 13\"",
+                     *         "description": null,
+                     *         "price": "1599.90",
+                     *         "stock": 2,
+                     *         "category_id": 3,
+                     *         "sku": null,
+                     *         "category": {
+                     *           "id": 3,
+                     *           "name": "Laptops",
+                     *           "level": 2
+                     *         },
+                     *         "created_at": "2026-12-06T04:06:03.566Z",
+                     *         "updated_at": "2026-12-06T04:06:03.566Z"
+                     *       }
+                     *     ]
+                     */
                     "application/json": components["schemas"]["Product"][];
                 };
             };
@@ -898,6 +1983,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "If-None-Match must be \"*\" or a comma-separated list of entity tags, each quoted, e.g. W/\"1a2b\" or \"1a2b\"",
+                     *       "code": "INVALID_PRECONDITION",
+                     *       "instance": "/api/v1/products",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -907,6 +2003,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unprocessable Entity",
+                     *       "status": 422,
+                     *       "detail": "the query string is invalid",
+                     *       "code": "VALIDATION_FAILED",
+                     *       "instance": "/api/v1/products",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10",
+                     *       "errors": [
+                     *         {
+                     *           "path": "limit",
+                     *           "message": "limit is not a valid value"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -916,6 +2029,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Internal Server Error",
+                     *       "status": 500,
+                     *       "detail": "an unexpected error occurred; quote the request id when reporting it",
+                     *       "code": "INTERNAL_ERROR",
+                     *       "instance": "/api/v1/products",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -924,15 +2048,22 @@ export interface operations {
     listProductsInCategory: {
         parameters: {
             query?: {
+                /** @example 2 */
                 limit?: number;
+                /** @example 0 */
                 offset?: number;
+                /** @example true */
                 include_subcategories?: boolean;
             };
             header?: {
-                /** @description entity tags from earlier answers (comma-separated, weak or strong; compared weakly), or `*`: when one is the current tag the answer is 304 with no body */
+                /**
+                 * @description entity tags from earlier answers (comma-separated, weak or strong; compared weakly), or `*`: when one is the current tag the answer is 304 with no body
+                 * @example W/"5f0c1e2a-c12"
+                 */
                 "If-None-Match"?: string;
             };
             path: {
+                /** @example 2 */
                 id: number;
             };
             cookie?: never;
@@ -953,6 +2084,42 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "id": 1,
+                     *         "name": "Laptop 14\"",
+                     *         "description": "14-inch, 16 GB, 512 GB SSD",
+                     *         "price": "1299.00",
+                     *         "stock": 4,
+                     *         "category_id": 3,
+                     *         "sku": "LAP-14-16-512",
+                     *         "category": {
+                     *           "id": 3,
+                     *           "name": "Laptops",
+                     *           "level": 2
+                     *         },
+                     *         "created_at": "2026-12-06T04:06:03.519Z",
+                     *         "updated_at": "2026-12-06T04:06:03.821Z"
+                     *       },
+                     *       {
+                     *         "id": 3,
+                     *         "name": "Wireless mouse",
+                     *         "description": null,
+                     *         "price": "24.90",
+                     *         "stock": 48,
+                     *         "category_id": 4,
+                     *         "sku": null,
+                     *         "category": {
+                     *           "id": 4,
+                     *           "name": "Accessories",
+                     *           "level": 2
+                     *         },
+                     *         "created_at": "2026-12-06T04:06:03.519Z",
+                     *         "updated_at": "2026-12-06T04:06:03.821Z"
+                     *       }
+                     *     ]
+                     */
                     "application/json": components["schemas"]["Product"][];
                 };
             };
@@ -973,6 +2140,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "If-None-Match must be \"*\" or a comma-separated list of entity tags, each quoted, e.g. W/\"1a2b\" or \"1a2b\"",
+                     *       "code": "INVALID_PRECONDITION",
+                     *       "instance": "/api/v1/products_with_category/2",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -982,6 +2160,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "category 2 not found",
+                     *       "code": "CATEGORY_NOT_FOUND",
+                     *       "instance": "/api/v1/products_with_category/2",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -991,6 +2180,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unprocessable Entity",
+                     *       "status": 422,
+                     *       "detail": "the path is invalid",
+                     *       "code": "VALIDATION_FAILED",
+                     *       "instance": "/api/v1/products_with_category/2",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10",
+                     *       "errors": [
+                     *         {
+                     *           "path": "id",
+                     *           "message": "id must be a positive integer"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1000,6 +2206,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Internal Server Error",
+                     *       "status": 500,
+                     *       "detail": "an unexpected error occurred; quote the request id when reporting it",
+                     *       "code": "INTERNAL_ERROR",
+                     *       "instance": "/api/v1/products_with_category/2",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1009,10 +2226,14 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description entity tags from earlier answers (comma-separated, weak or strong; compared weakly), or `*`: when one is the current tag the answer is 304 with no body */
+                /**
+                 * @description entity tags from earlier answers (comma-separated, weak or strong; compared weakly), or `*`: when one is the current tag the answer is 304 with no body
+                 * @example W/"5f0c1e2a-c12"
+                 */
                 "If-None-Match"?: string;
             };
             path: {
+                /** @example 1 */
                 id: number;
             };
             cookie?: never;
@@ -1029,6 +2250,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "name": "Laptop 14\"",
+                     *       "description": "14-inch, 16 GB, 512 GB SSD",
+                     *       "price": "1299.00",
+                     *       "stock": 4,
+                     *       "category_id": 3,
+                     *       "sku": "LAP-14-16-512",
+                     *       "category": {
+                     *         "id": 3,
+                     *         "name": "Laptops",
+                     *         "level": 2
+                     *       },
+                     *       "created_at": "2026-12-06T04:06:03.519Z",
+                     *       "updated_at": "2026-12-06T04:06:03.821Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Product"];
                 };
             };
@@ -1049,6 +2288,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "If-None-Match must be \"*\" or a comma-separated list of entity tags, each quoted, e.g. W/\"1a2b\" or \"1a2b\"",
+                     *       "code": "INVALID_PRECONDITION",
+                     *       "instance": "/api/v1/product/1",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1058,6 +2308,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "product 1 not found",
+                     *       "code": "PRODUCT_NOT_FOUND",
+                     *       "instance": "/api/v1/product/1",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1067,6 +2328,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unprocessable Entity",
+                     *       "status": 422,
+                     *       "detail": "the path is invalid",
+                     *       "code": "VALIDATION_FAILED",
+                     *       "instance": "/api/v1/product/1",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10",
+                     *       "errors": [
+                     *         {
+                     *           "path": "id",
+                     *           "message": "id must be a positive integer"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1076,6 +2354,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Internal Server Error",
+                     *       "status": 500,
+                     *       "detail": "an unexpected error occurred; quote the request id when reporting it",
+                     *       "code": "INTERNAL_ERROR",
+                     *       "instance": "/api/v1/product/1",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1086,12 +2375,19 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example 1 */
                 id: number;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "price": "1249.00",
+                 *       "stock": 10
+                 *     }
+                 */
                 "application/json": components["schemas"]["ProductUpdateRequest"];
             };
         };
@@ -1102,6 +2398,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "name": "Laptop 14\"",
+                     *       "description": "14-inch, 16 GB, 512 GB SSD",
+                     *       "price": "1249.00",
+                     *       "stock": 10,
+                     *       "category_id": 3,
+                     *       "sku": "LAP-14-16-512",
+                     *       "category": {
+                     *         "id": 3,
+                     *         "name": "Laptops",
+                     *         "level": 2
+                     *       },
+                     *       "created_at": "2026-12-06T04:06:03.519Z",
+                     *       "updated_at": "2026-12-06T09:25:40.117Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Product"];
                 };
             };
@@ -1111,26 +2425,61 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "the request body is not valid JSON",
+                     *       "code": "MALFORMED_JSON",
+                     *       "instance": "/api/v1/product/1",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, malformed, expired, forged or revoked token */
+            /** @description Unauthorized: no token (`UNAUTHENTICATED`), or a malformed or forged one (`TOKEN_INVALID`), an expired one (`TOKEN_EXPIRED`), a revoked one (`TOKEN_REVOKED`); `WWW-Authenticate` says which (RFC 6750) */
             401: {
                 headers: {
-                    /** @description the scheme to authenticate with: Bearer */
-                    "WWW-Authenticate"?: "Bearer";
+                    /** @description Bearer, with error="invalid_token" and a description when a token was refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "the token has expired: log in again",
+                     *       "code": "TOKEN_EXPIRED",
+                     *       "instance": "/api/v1/product/1",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Forbidden: the token's user lacks the ADMIN role */
             403: {
                 headers: {
+                    /** @description Bearer error="insufficient_scope" and what is missing */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "this needs the ADMIN role",
+                     *       "code": "FORBIDDEN",
+                     *       "instance": "/api/v1/product/1",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1140,6 +2489,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "product 1 not found",
+                     *       "code": "PRODUCT_NOT_FOUND",
+                     *       "instance": "/api/v1/product/1",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1149,6 +2509,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "another product already has the SKU \"LAP-14-16-512\" (SKUs are compared without case)",
+                     *       "code": "SKU_TAKEN",
+                     *       "instance": "/api/v1/product/1",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1158,6 +2529,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Payload Too Large",
+                     *       "status": 413,
+                     *       "detail": "the request body exceeds 1048576 bytes",
+                     *       "code": "BODY_TOO_LARGE",
+                     *       "instance": "/api/v1/product/1",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1167,6 +2549,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unsupported Media Type",
+                     *       "status": 415,
+                     *       "detail": "Content-Type must be application/json",
+                     *       "code": "UNSUPPORTED_MEDIA_TYPE",
+                     *       "instance": "/api/v1/product/1",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1176,6 +2569,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unprocessable Entity",
+                     *       "status": 422,
+                     *       "detail": "the request body is invalid",
+                     *       "code": "VALIDATION_FAILED",
+                     *       "instance": "/api/v1/product/1",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10",
+                     *       "errors": [
+                     *         {
+                     *           "path": "",
+                     *           "message": "the request body must be a JSON object"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1185,6 +2595,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Internal Server Error",
+                     *       "status": 500,
+                     *       "detail": "an unexpected error occurred; quote the request id when reporting it",
+                     *       "code": "INTERNAL_ERROR",
+                     *       "instance": "/api/v1/product/1",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1195,6 +2616,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example 3 */
                 id: number;
             };
             cookie?: never;
@@ -1208,23 +2630,47 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Unauthorized: missing, malformed, expired, forged or revoked token */
+            /** @description Unauthorized: no token (`UNAUTHENTICATED`), or a malformed or forged one (`TOKEN_INVALID`), an expired one (`TOKEN_EXPIRED`), a revoked one (`TOKEN_REVOKED`); `WWW-Authenticate` says which (RFC 6750) */
             401: {
                 headers: {
-                    /** @description the scheme to authenticate with: Bearer */
-                    "WWW-Authenticate"?: "Bearer";
+                    /** @description Bearer, with error="invalid_token" and a description when a token was refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "the token has expired: log in again",
+                     *       "code": "TOKEN_EXPIRED",
+                     *       "instance": "/api/v1/product/3",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Forbidden: the token's user lacks the ADMIN role */
             403: {
                 headers: {
+                    /** @description Bearer error="insufficient_scope" and what is missing */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "this needs the ADMIN role",
+                     *       "code": "FORBIDDEN",
+                     *       "instance": "/api/v1/product/3",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1234,6 +2680,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "product 3 not found",
+                     *       "code": "PRODUCT_NOT_FOUND",
+                     *       "instance": "/api/v1/product/3",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1243,6 +2700,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unprocessable Entity",
+                     *       "status": 422,
+                     *       "detail": "the path is invalid",
+                     *       "code": "VALIDATION_FAILED",
+                     *       "instance": "/api/v1/product/3",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10",
+                     *       "errors": [
+                     *         {
+                     *           "path": "id",
+                     *           "message": "id must be a positive integer"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1252,6 +2726,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Internal Server Error",
+                     *       "status": 500,
+                     *       "detail": "an unexpected error occurred; quote the request id when reporting it",
+                     *       "code": "INTERNAL_ERROR",
+                     *       "instance": "/api/v1/product/3",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };

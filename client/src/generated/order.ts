@@ -2,6 +2,66 @@
 // document: do not edit, run `make client`.
 
 export interface paths {
+    "/health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The process answers
+         * @description Answers 200 while the process runs.
+         */
+        get: operations["health"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/health/live": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Liveness: the event loop runs
+         * @description Answers 200 while the process' event loop runs; never looks at the database or the broker, whose outage is readiness' business, not a reason to restart (the liveness and startup probes).
+         */
+        get: operations["liveness"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/health/ready": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Readiness: the database and the broker answer
+         * @description Answers 200 with `checks` when every dependency answers within 2 s, else 503 (`NOT_READY`) naming what is down (the readiness probe; compose health checks).
+         */
+        get: operations["readiness"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/order": {
         parameters: {
             query?: never;
@@ -128,6 +188,13 @@ export interface components {
     schemas: {
         /** @enum {string} */
         Actor: "owner" | "admin" | "system";
+        Health: {
+            /**
+             * @description the process answers
+             * @constant
+             */
+            status: "ok";
+        };
         Order: {
             id: number;
             /** Format: uuid */
@@ -172,6 +239,14 @@ export interface components {
             shipping_address?: string | null;
             status?: components["schemas"]["OrderStatus"];
         };
+        Readiness: {
+            /** @constant */
+            status: "ok";
+            /** @description each dependency (database, broker) and whether it answered */
+            checks: {
+                [key: string]: "up" | "down";
+            };
+        };
         StatusChange: {
             /** @description null for the creation of the order */
             from: components["schemas"]["OrderStatus"] | null;
@@ -208,8 +283,19 @@ export interface components {
              * @example VALIDATION_FAILED
              */
             code: string;
+            /**
+             * Format: uri-reference
+             * @description the request's path: where the problem occurred
+             */
+            instance: string;
+            /** @description the request's X-Request-Id (the one it sent, or a new one): quote it when reporting a problem */
+            request_id: string;
             /** @description each failed rule (422) */
             errors?: components["schemas"]["FieldError"][];
+            /** @description NOT_READY: each dependency, up or down */
+            checks?: {
+                [key: string]: "up" | "down";
+            };
             /** @description UNKNOWN_PRODUCTS: the unknown or deleted products, sorted */
             product_ids?: number[];
             /**
@@ -239,11 +325,177 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    health: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the process answers */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": "ok"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Health"];
+                };
+            };
+            /** @description Internal Server Error: unexpected failure (generic detail; the full error is in the log under the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Internal Server Error",
+                     *       "status": 500,
+                     *       "detail": "an unexpected error occurred; quote the request id when reporting it",
+                     *       "code": "INTERNAL_ERROR",
+                     *       "instance": "/health",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    liveness: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the process answers */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": "ok"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Health"];
+                };
+            };
+            /** @description Internal Server Error: unexpected failure (generic detail; the full error is in the log under the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Internal Server Error",
+                     *       "status": 500,
+                     *       "detail": "an unexpected error occurred; quote the request id when reporting it",
+                     *       "code": "INTERNAL_ERROR",
+                     *       "instance": "/health/live",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    readiness: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description every dependency answered within 2 s */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": "ok",
+                     *       "checks": {
+                     *         "database": "up",
+                     *         "broker": "up"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Readiness"];
+                };
+            };
+            /** @description Internal Server Error: unexpected failure (generic detail; the full error is in the log under the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Internal Server Error",
+                     *       "status": 500,
+                     *       "detail": "an unexpected error occurred; quote the request id when reporting it",
+                     *       "code": "INTERNAL_ERROR",
+                     *       "instance": "/health/ready",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: a dependency did not answer within 2 s; `checks` names it */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "not ready: database down",
+                     *       "code": "NOT_READY",
+                     *       "instance": "/health/ready",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10",
+                     *       "checks": {
+                     *         "database": "down",
+                     *         "broker": "up"
+                     *       }
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     placeOrder: {
         parameters: {
             query?: never;
             header?: {
-                /** @description 1..255 characters. Bound to the user and to the sha256 of the canonical JSON of the validated body (unknown fields dropped, keys sorted, a missing shipping_address counted as null). A repeat with the same key and body returns 201 with the order the first request created, as it is now (its status may have moved on), with `Idempotent-Replayed: true`, and creates nothing; concurrent repeats create one order. The same key with another body is 422 `IDEMPOTENCY_KEY_REUSED`. Keys are per user. A request that failed (e.g. 422) stores nothing, so its key can be used again. When the first order has since been deleted, a repeat is 409 `IDEMPOTENT_ORDER_DELETED`. Keys are kept indefinitely. */
+                /**
+                 * @description 1..255 characters. Bound to the user and to the sha256 of the canonical JSON of the validated body (unknown fields dropped, keys sorted, a missing shipping_address counted as null). A repeat with the same key and body returns 201 with the order the first request created, as it is now (its status may have moved on), with `Idempotent-Replayed: true`, and creates nothing; concurrent repeats create one order. The same key with another body is 422 `IDEMPOTENCY_KEY_REUSED`. Keys are per user. A request that failed (e.g. 422) stores nothing, so its key can be used again. When the first order has since been deleted, a repeat is 409 `IDEMPOTENT_ORDER_DELETED`. Keys are kept indefinitely.
+                 * @example 7d9f6a52-3c1b-4e8e-9a41-2f5b8c0d1e77
+                 */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -251,6 +503,17 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "items": [
+                 *         {
+                 *           "product_id": 4,
+                 *           "quantity": 1
+                 *         }
+                 *       ],
+                 *       "shipping_address": "alice, 1 Seed Street"
+                 *     }
+                 */
                 "application/json": components["schemas"]["OrderCreateRequest"];
             };
         };
@@ -265,6 +528,28 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 6,
+                     *       "user_id": "755d37e1-08a6-4d09-b4de-b7f004f5ba89",
+                     *       "status": "pending",
+                     *       "items": [
+                     *         {
+                     *           "product_id": 4,
+                     *           "name": "Mechanical keyboard",
+                     *           "unit_price": "89.00",
+                     *           "quantity": 1,
+                     *           "line_total": "89.00",
+                     *           "sku": null
+                     *         }
+                     *       ],
+                     *       "total_quantity": 1,
+                     *       "total": "89.00",
+                     *       "shipping_address": "alice, 1 Seed Street",
+                     *       "created_at": "2026-12-06T04:06:03.885Z",
+                     *       "updated_at": "2026-12-06T04:06:03.885Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Order"];
                 };
             };
@@ -274,17 +559,39 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "the request body is not valid JSON",
+                     *       "code": "MALFORMED_JSON",
+                     *       "instance": "/api/v1/order",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, malformed, expired, forged or revoked token */
+            /** @description Unauthorized: no token (`UNAUTHENTICATED`), or a malformed or forged one (`TOKEN_INVALID`), an expired one (`TOKEN_EXPIRED`), a revoked one (`TOKEN_REVOKED`); `WWW-Authenticate` says which (RFC 6750) */
             401: {
                 headers: {
-                    /** @description the scheme to authenticate with: Bearer */
-                    "WWW-Authenticate"?: "Bearer";
+                    /** @description Bearer, with error="invalid_token" and a description when a token was refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "the token has expired: log in again",
+                     *       "code": "TOKEN_EXPIRED",
+                     *       "instance": "/api/v1/order",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -294,6 +601,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "the order first created with this Idempotency-Key has since been deleted",
+                     *       "code": "IDEMPOTENT_ORDER_DELETED",
+                     *       "instance": "/api/v1/order",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -303,6 +621,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Payload Too Large",
+                     *       "status": 413,
+                     *       "detail": "the request body exceeds 1048576 bytes",
+                     *       "code": "BODY_TOO_LARGE",
+                     *       "instance": "/api/v1/order",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -312,6 +641,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unsupported Media Type",
+                     *       "status": 415,
+                     *       "detail": "Content-Type must be application/json",
+                     *       "code": "UNSUPPORTED_MEDIA_TYPE",
+                     *       "instance": "/api/v1/order",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -321,6 +661,26 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unprocessable Entity",
+                     *       "status": 422,
+                     *       "detail": "unknown or deleted products: 42",
+                     *       "code": "UNKNOWN_PRODUCTS",
+                     *       "instance": "/api/v1/order",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10",
+                     *       "errors": [
+                     *         {
+                     *           "path": "items",
+                     *           "message": "unknown or deleted products: 42"
+                     *         }
+                     *       ],
+                     *       "product_ids": [
+                     *         42
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -330,6 +690,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Internal Server Error",
+                     *       "status": 500,
+                     *       "detail": "an unexpected error occurred; quote the request id when reporting it",
+                     *       "code": "INTERNAL_ERROR",
+                     *       "instance": "/api/v1/order",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -340,6 +711,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example 2 */
                 id: number;
             };
             cookie?: never;
@@ -352,17 +724,58 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 2,
+                     *       "user_id": "755d37e1-08a6-4d09-b4de-b7f004f5ba89",
+                     *       "status": "shipped",
+                     *       "items": [
+                     *         {
+                     *           "product_id": 1,
+                     *           "name": "Laptop 14\"",
+                     *           "unit_price": "1299.00",
+                     *           "quantity": 1,
+                     *           "line_total": "1299.00",
+                     *           "sku": null
+                     *         },
+                     *         {
+                     *           "product_id": 3,
+                     *           "name": "Wireless mouse",
+                     *           "unit_price": "24.90",
+                     *           "quantity": 2,
+                     *           "line_total": "49.80",
+                     *           "sku": null
+                     *         }
+                     *       ],
+                     *       "total_quantity": 3,
+                     *       "total": "1348.80",
+                     *       "shipping_address": "alice, 1 Seed Street",
+                     *       "created_at": "2026-12-06T04:06:03.797Z",
+                     *       "updated_at": "2026-12-06T04:06:04.016Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Order"];
                 };
             };
-            /** @description Unauthorized: missing, malformed, expired, forged or revoked token */
+            /** @description Unauthorized: no token (`UNAUTHENTICATED`), or a malformed or forged one (`TOKEN_INVALID`), an expired one (`TOKEN_EXPIRED`), a revoked one (`TOKEN_REVOKED`); `WWW-Authenticate` says which (RFC 6750) */
             401: {
                 headers: {
-                    /** @description the scheme to authenticate with: Bearer */
-                    "WWW-Authenticate"?: "Bearer";
+                    /** @description Bearer, with error="invalid_token" and a description when a token was refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "the token has expired: log in again",
+                     *       "code": "TOKEN_EXPIRED",
+                     *       "instance": "/api/v1/order/2",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -372,6 +785,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "order 2 not found",
+                     *       "code": "ORDER_NOT_FOUND",
+                     *       "instance": "/api/v1/order/2",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -381,6 +805,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unprocessable Entity",
+                     *       "status": 422,
+                     *       "detail": "the path is invalid",
+                     *       "code": "VALIDATION_FAILED",
+                     *       "instance": "/api/v1/order/2",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10",
+                     *       "errors": [
+                     *         {
+                     *           "path": "id",
+                     *           "message": "id must be a positive integer"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -390,6 +831,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Internal Server Error",
+                     *       "status": 500,
+                     *       "detail": "an unexpected error occurred; quote the request id when reporting it",
+                     *       "code": "INTERNAL_ERROR",
+                     *       "instance": "/api/v1/order/2",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -398,9 +850,13 @@ export interface operations {
     listOrders: {
         parameters: {
             query?: {
+                /** @example 20 */
                 limit?: number;
+                /** @example 0 */
                 offset?: number;
+                /** @example confirmed */
                 status?: components["schemas"]["OrderStatus"];
+                /** @example 755d37e1-08a6-4d09-b4de-b7f004f5ba89 */
                 user_id?: string;
             };
             header?: never;
@@ -419,17 +875,52 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "id": 5,
+                     *         "user_id": "755d37e1-08a6-4d09-b4de-b7f004f5ba89",
+                     *         "status": "confirmed",
+                     *         "items": [
+                     *           {
+                     *             "product_id": 4,
+                     *             "name": "Mechanical keyboard",
+                     *             "unit_price": "89.00",
+                     *             "quantity": 1,
+                     *             "line_total": "89.00",
+                     *             "sku": null
+                     *           }
+                     *         ],
+                     *         "total_quantity": 1,
+                     *         "total": "89.00",
+                     *         "shipping_address": "alice, 1 Seed Street",
+                     *         "created_at": "2026-12-06T04:06:03.885Z",
+                     *         "updated_at": "2026-12-06T04:06:03.960Z"
+                     *       }
+                     *     ]
+                     */
                     "application/json": components["schemas"]["Order"][];
                 };
             };
-            /** @description Unauthorized: missing, malformed, expired, forged or revoked token */
+            /** @description Unauthorized: no token (`UNAUTHENTICATED`), or a malformed or forged one (`TOKEN_INVALID`), an expired one (`TOKEN_EXPIRED`), a revoked one (`TOKEN_REVOKED`); `WWW-Authenticate` says which (RFC 6750) */
             401: {
                 headers: {
-                    /** @description the scheme to authenticate with: Bearer */
-                    "WWW-Authenticate"?: "Bearer";
+                    /** @description Bearer, with error="invalid_token" and a description when a token was refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "the token has expired: log in again",
+                     *       "code": "TOKEN_EXPIRED",
+                     *       "instance": "/api/v1/orders",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -439,6 +930,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unprocessable Entity",
+                     *       "status": 422,
+                     *       "detail": "the query string is invalid",
+                     *       "code": "VALIDATION_FAILED",
+                     *       "instance": "/api/v1/orders",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10",
+                     *       "errors": [
+                     *         {
+                     *           "path": "limit",
+                     *           "message": "limit is not a valid value"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -448,6 +956,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Internal Server Error",
+                     *       "status": 500,
+                     *       "detail": "an unexpected error occurred; quote the request id when reporting it",
+                     *       "code": "INTERNAL_ERROR",
+                     *       "instance": "/api/v1/orders",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -458,12 +977,18 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example 5 */
                 id: number;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "status": "cancelled"
+                 *     }
+                 */
                 "application/json": components["schemas"]["OrderUpdateRequest"];
             };
         };
@@ -474,6 +999,28 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 5,
+                     *       "user_id": "755d37e1-08a6-4d09-b4de-b7f004f5ba89",
+                     *       "status": "cancelled",
+                     *       "items": [
+                     *         {
+                     *           "product_id": 4,
+                     *           "name": "Mechanical keyboard",
+                     *           "unit_price": "89.00",
+                     *           "quantity": 1,
+                     *           "line_total": "89.00",
+                     *           "sku": null
+                     *         }
+                     *       ],
+                     *       "total_quantity": 1,
+                     *       "total": "89.00",
+                     *       "shipping_address": "alice, 1 Seed Street",
+                     *       "created_at": "2026-12-06T04:06:03.885Z",
+                     *       "updated_at": "2026-12-06T09:31:07.662Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Order"];
                 };
             };
@@ -483,17 +1030,39 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "the request body is not valid JSON",
+                     *       "code": "MALFORMED_JSON",
+                     *       "instance": "/api/v1/update_order/5",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unauthorized: missing, malformed, expired, forged or revoked token */
+            /** @description Unauthorized: no token (`UNAUTHENTICATED`), or a malformed or forged one (`TOKEN_INVALID`), an expired one (`TOKEN_EXPIRED`), a revoked one (`TOKEN_REVOKED`); `WWW-Authenticate` says which (RFC 6750) */
             401: {
                 headers: {
-                    /** @description the scheme to authenticate with: Bearer */
-                    "WWW-Authenticate"?: "Bearer";
+                    /** @description Bearer, with error="invalid_token" and a description when a token was refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "the token has expired: log in again",
+                     *       "code": "TOKEN_EXPIRED",
+                     *       "instance": "/api/v1/update_order/5",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -503,6 +1072,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "the owner of an order may set its status only to cancelled, not to shipped",
+                     *       "code": "STATUS_CHANGE_FORBIDDEN",
+                     *       "instance": "/api/v1/update_order/5",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10",
+                     *       "to": "shipped"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -512,6 +1093,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "order 5 not found",
+                     *       "code": "ORDER_NOT_FOUND",
+                     *       "instance": "/api/v1/update_order/5",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -521,6 +1113,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "the order cannot go from shipped to cancelled",
+                     *       "code": "TRANSITION_NOT_ALLOWED",
+                     *       "instance": "/api/v1/update_order/5",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10",
+                     *       "from": "shipped",
+                     *       "to": "cancelled"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -530,6 +1135,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Payload Too Large",
+                     *       "status": 413,
+                     *       "detail": "the request body exceeds 1048576 bytes",
+                     *       "code": "BODY_TOO_LARGE",
+                     *       "instance": "/api/v1/update_order/5",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -539,6 +1155,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unsupported Media Type",
+                     *       "status": 415,
+                     *       "detail": "Content-Type must be application/json",
+                     *       "code": "UNSUPPORTED_MEDIA_TYPE",
+                     *       "instance": "/api/v1/update_order/5",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -548,6 +1175,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unprocessable Entity",
+                     *       "status": 422,
+                     *       "detail": "the request body is invalid",
+                     *       "code": "VALIDATION_FAILED",
+                     *       "instance": "/api/v1/update_order/5",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10",
+                     *       "errors": [
+                     *         {
+                     *           "path": "",
+                     *           "message": "the request body must be a JSON object"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -557,6 +1201,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Internal Server Error",
+                     *       "status": 500,
+                     *       "detail": "an unexpected error occurred; quote the request id when reporting it",
+                     *       "code": "INTERNAL_ERROR",
+                     *       "instance": "/api/v1/update_order/5",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -567,6 +1222,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example 2 */
                 id: number;
             };
             cookie?: never;
@@ -580,14 +1236,25 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Unauthorized: missing, malformed, expired, forged or revoked token */
+            /** @description Unauthorized: no token (`UNAUTHENTICATED`), or a malformed or forged one (`TOKEN_INVALID`), an expired one (`TOKEN_EXPIRED`), a revoked one (`TOKEN_REVOKED`); `WWW-Authenticate` says which (RFC 6750) */
             401: {
                 headers: {
-                    /** @description the scheme to authenticate with: Bearer */
-                    "WWW-Authenticate"?: "Bearer";
+                    /** @description Bearer, with error="invalid_token" and a description when a token was refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "the token has expired: log in again",
+                     *       "code": "TOKEN_EXPIRED",
+                     *       "instance": "/api/v1/delete_order/2",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -597,6 +1264,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "order 2 not found",
+                     *       "code": "ORDER_NOT_FOUND",
+                     *       "instance": "/api/v1/delete_order/2",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -606,6 +1284,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "the owner can delete an order only while it is pending, rejected or cancelled; it is shipped",
+                     *       "code": "ORDER_NOT_DELETABLE",
+                     *       "instance": "/api/v1/delete_order/2",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10",
+                     *       "current_status": "shipped"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -615,6 +1305,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unprocessable Entity",
+                     *       "status": 422,
+                     *       "detail": "the path is invalid",
+                     *       "code": "VALIDATION_FAILED",
+                     *       "instance": "/api/v1/delete_order/2",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10",
+                     *       "errors": [
+                     *         {
+                     *           "path": "id",
+                     *           "message": "id must be a positive integer"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -624,6 +1331,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Internal Server Error",
+                     *       "status": 500,
+                     *       "detail": "an unexpected error occurred; quote the request id when reporting it",
+                     *       "code": "INTERNAL_ERROR",
+                     *       "instance": "/api/v1/delete_order/2",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -634,6 +1352,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example 2 */
                 id: number;
             };
             cookie?: never;
@@ -646,17 +1365,68 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "from": null,
+                     *         "to": "pending",
+                     *         "actor": "owner",
+                     *         "changed_by": "755d37e1-08a6-4d09-b4de-b7f004f5ba89",
+                     *         "reason": null,
+                     *         "product_ids": null,
+                     *         "changed_at": "2026-12-06T04:06:03.797Z"
+                     *       },
+                     *       {
+                     *         "from": "pending",
+                     *         "to": "confirmed",
+                     *         "actor": "system",
+                     *         "changed_by": "system",
+                     *         "reason": null,
+                     *         "product_ids": null,
+                     *         "changed_at": "2026-12-06T04:06:03.851Z"
+                     *       },
+                     *       {
+                     *         "from": "confirmed",
+                     *         "to": "paid",
+                     *         "actor": "admin",
+                     *         "changed_by": "f268b6ed-ecd3-4bdb-91f1-6fa189519b00",
+                     *         "reason": null,
+                     *         "product_ids": null,
+                     *         "changed_at": "2026-12-06T04:06:04.010Z"
+                     *       },
+                     *       {
+                     *         "from": "paid",
+                     *         "to": "shipped",
+                     *         "actor": "admin",
+                     *         "changed_by": "f268b6ed-ecd3-4bdb-91f1-6fa189519b00",
+                     *         "reason": null,
+                     *         "product_ids": null,
+                     *         "changed_at": "2026-12-06T04:06:04.016Z"
+                     *       }
+                     *     ]
+                     */
                     "application/json": components["schemas"]["StatusChange"][];
                 };
             };
-            /** @description Unauthorized: missing, malformed, expired, forged or revoked token */
+            /** @description Unauthorized: no token (`UNAUTHENTICATED`), or a malformed or forged one (`TOKEN_INVALID`), an expired one (`TOKEN_EXPIRED`), a revoked one (`TOKEN_REVOKED`); `WWW-Authenticate` says which (RFC 6750) */
             401: {
                 headers: {
-                    /** @description the scheme to authenticate with: Bearer */
-                    "WWW-Authenticate"?: "Bearer";
+                    /** @description Bearer, with error="invalid_token" and a description when a token was refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "the token has expired: log in again",
+                     *       "code": "TOKEN_EXPIRED",
+                     *       "instance": "/api/v1/order/2/history",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -666,6 +1436,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "order 2 not found",
+                     *       "code": "ORDER_NOT_FOUND",
+                     *       "instance": "/api/v1/order/2/history",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -675,6 +1456,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unprocessable Entity",
+                     *       "status": 422,
+                     *       "detail": "the path is invalid",
+                     *       "code": "VALIDATION_FAILED",
+                     *       "instance": "/api/v1/order/2/history",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10",
+                     *       "errors": [
+                     *         {
+                     *           "path": "id",
+                     *           "message": "id must be a positive integer"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -684,6 +1482,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Internal Server Error",
+                     *       "status": 500,
+                     *       "detail": "an unexpected error occurred; quote the request id when reporting it",
+                     *       "code": "INTERNAL_ERROR",
+                     *       "instance": "/api/v1/order/2/history",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };

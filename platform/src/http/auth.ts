@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from 'hono'
 import { HttpProblem } from './problem.ts'
 import { withSpec } from './openapi-meta.ts'
-import { type Role, verifyAccessToken } from './jwt.ts'
+import { type Role, checkAccessToken } from './jwt.ts'
 
 export interface Principal {
   readonly id: string
@@ -32,7 +32,45 @@ export interface AuthOptions {
   readonly lookup?: UserLookup
 }
 
-const unauthenticated = (detail: string) => new HttpProblem(401, 'UNAUTHENTICATED', detail)
+export const TOKEN_EXPIRED_DETAIL = 'the token has expired: log in again'
+
+/** Why a request's token is refused: none sent, or one that is malformed or forged, expired, or revoked. */
+export type TokenRefusal = 'missing' | 'invalid' | 'expired' | 'revoked'
+
+const refusals: Record<Exclude<TokenRefusal, 'missing'>, { code: string; detail: string }> = {
+  invalid: {
+    code: 'TOKEN_INVALID',
+    detail: 'the token is malformed, or its signature, algorithm, issuer, audience or claims are not ours',
+  },
+  expired: { code: 'TOKEN_EXPIRED', detail: TOKEN_EXPIRED_DETAIL },
+  revoked: {
+    code: 'TOKEN_REVOKED',
+    detail: 'the token was revoked (signed out everywhere, password changed, or the user deleted): log in again',
+  },
+}
+
+/**
+ * The 401 for a refused token, with the challenge of RFC 6750 §3: `Bearer` alone when no token was sent, else
+ * `error="invalid_token"` and a description telling expired, revoked and invalid apart (as the problem's `code`).
+ */
+export function tokenProblem(why: TokenRefusal): HttpProblem {
+  if (why === 'missing')
+    return new HttpProblem(401, 'UNAUTHENTICATED', 'a bearer token is required', {
+      headers: { 'WWW-Authenticate': 'Bearer' },
+    })
+  const { code, detail } = refusals[why]
+  return new HttpProblem(401, code, detail, {
+    headers: { 'WWW-Authenticate': `Bearer error="invalid_token", error_description="${detail}"` },
+  })
+}
+
+/** The 403 for a token whose user lacks the role (RFC 6750 §3: `insufficient_scope`). */
+export function roleProblem(role: Role): HttpProblem {
+  const detail = `this needs the ${role} role`
+  return new HttpProblem(403, 'FORBIDDEN', detail, {
+    headers: { 'WWW-Authenticate': `Bearer error="insufficient_scope", error_description="${detail}"` },
+  })
+}
 
 export function bearerToken(header: string | undefined): string | undefined {
   if (!header) return undefined
@@ -40,21 +78,27 @@ export function bearerToken(header: string | undefined): string | undefined {
   return m?.[1]
 }
 
-/** Resolves a token to a principal, honouring deletions and role changes the service has seen. */
-async function principalFromToken(opts: AuthOptions, token: string): Promise<Principal | undefined> {
-  const claims = await verifyAccessToken(opts.secret, token)
-  if (!claims) return undefined
+/** Resolves a token to a principal, honouring deletions and role changes the service has seen; else why not. */
+async function principalFromToken(
+  opts: AuthOptions,
+  token: string,
+): Promise<{ ok: true; principal: Principal } | { ok: false; why: TokenRefusal }> {
+  const checked = await checkAccessToken(opts.secret, token)
+  if (!checked.ok) return { ok: false, why: checked.reason }
+  const { claims } = checked
   const known = opts.lookup ? await opts.lookup(claims.sub) : undefined
-  if (known?.deleted) return undefined
+  if (known?.deleted) return { ok: false, why: 'revoked' }
   // Revoked (a password change, "log out everywhere"): issued before the user's cut-off.
-  if (known?.tokensValidAfter != null && claims.iat * 1000 < known.tokensValidAfter) return undefined
-  return {
+  if (known?.tokensValidAfter != null && claims.iat * 1000 < known.tokensValidAfter)
+    return { ok: false, why: 'revoked' }
+  const principal: Principal = {
     id: claims.sub,
     username: known ? known.username : claims.username,
     role: known ? known.role : claims.role,
     tokenExp: claims.exp,
     tokenIat: claims.iat,
   }
+  return { ok: true, principal }
 }
 
 /** Requires a valid bearer token (401 otherwise) and sets `principal`; `role` also requires that role (403). */
@@ -65,11 +109,12 @@ export function authenticate(
   return withSpec(
     async (c, next) => {
       const token = bearerToken(c.req.header('Authorization'))
-      if (!token) throw unauthenticated('a bearer token is required')
-      const principal = await principalFromToken(opts, token)
-      if (!principal) throw unauthenticated('the token is invalid, expired or revoked')
-      if (role && principal.role !== role) throw new HttpProblem(403, 'FORBIDDEN', `this needs the ${role} role`)
-      c.set('principal', principal)
+      // A Bearer credential we cannot even read is an invalid token; no credential, or another scheme, is none.
+      if (!token) throw tokenProblem(/^Bearer\b/i.test(c.req.header('Authorization') ?? '') ? 'invalid' : 'missing')
+      const r = await principalFromToken(opts, token)
+      if (!r.ok) throw tokenProblem(r.why)
+      if (role && r.principal.role !== role) throw roleProblem(role)
+      c.set('principal', r.principal)
       await next()
     },
     { kind: 'security', ...(role ? { role } : {}) },

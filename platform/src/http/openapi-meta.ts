@@ -37,6 +37,31 @@ export interface RouteDoc {
   readonly headers?: Readonly<Record<string, { description: string; schema?: GenericSchema }>>
 }
 
+/** An error's example: its code and detail, and any extension fields; status, title, instance and request id come. */
+export interface ProblemExample {
+  readonly code: string
+  readonly detail: string
+  readonly [extension: string]: unknown
+}
+
+/**
+ * The examples of one operation, written from the seed's data (`make seed`): what a client sends and what it gets
+ * back. Each is checked against its schema (tests/openapi/examples.test.ts).
+ */
+export interface OperationExamples {
+  /** Path, query and header parameters by name, as a client sends them (the shared ones have defaults). */
+  readonly parameters?: Readonly<Record<string, unknown>>
+  /** The request body. */
+  readonly request?: unknown
+  /** The body of each success status that has one. */
+  readonly responses?: Readonly<Record<number, unknown>>
+  /** The problem of an error status, where the route's own code is not the status's usual one. */
+  readonly problems?: Readonly<Record<number, ProblemExample>>
+}
+
+/** Examples by operationId. */
+export type ExampleBook = Readonly<Record<string, OperationExamples>>
+
 export type SpecPart =
   | { readonly kind: 'doc'; readonly doc: RouteDoc }
   | {

@@ -1,8 +1,20 @@
 import type { Hono } from 'hono'
 import { type ConversionConfig, toJsonSchema, toJsonSchemaDefs } from '@valibot/to-json-schema'
 import type { GenericSchema } from 'valibot'
-import { type JsonSchema, type RouteDoc, type SpecPart, specOf, wireOf } from './openapi-meta.ts'
+import {
+  type ExampleBook,
+  type JsonSchema,
+  type OperationExamples,
+  type ProblemExample,
+  type RouteDoc,
+  type SpecPart,
+  specOf,
+  wireOf,
+} from './openapi-meta.ts'
 import { statusTitle } from './problem.ts'
+import { INTERNAL_ERROR_DETAIL } from './middleware/errors.ts'
+import { HEALTH_EXAMPLES, HEALTH_SCHEMAS } from './middleware/health.ts'
+import { TOKEN_EXPIRED_DETAIL } from './auth.ts'
 
 type Json = Record<string, unknown>
 type Mode = 'input' | 'output'
@@ -21,7 +33,7 @@ const problemSchema = (extensions: Json): Json => ({
   description:
     'RFC 9457 problem details, with our stable machine-readable ' +
     '`code` and, where they apply, the extension fields below',
-  required: ['type', 'title', 'status', 'detail', 'code'],
+  required: ['type', 'title', 'status', 'detail', 'code', 'instance', 'request_id'],
   properties: {
     type: {
       type: 'string',
@@ -36,7 +48,21 @@ const problemSchema = (extensions: Json): Json => ({
       description: 'stable machine-readable error code, e.g. VALIDATION_FAILED',
       examples: ['VALIDATION_FAILED'],
     },
+    instance: {
+      type: 'string',
+      format: 'uri-reference',
+      description: "the request's path: where the problem occurred",
+    },
+    request_id: {
+      type: 'string',
+      description: "the request's X-Request-Id (the one it sent, or a new one): quote it when reporting a problem",
+    },
     errors: { type: 'array', description: 'each failed rule (422)', items: { $ref: `${REF}FieldError` } },
+    checks: {
+      type: 'object',
+      description: 'NOT_READY: each dependency, up or down',
+      additionalProperties: { type: 'string', enum: ['up', 'down'] },
+    },
     ...extensions,
   },
 })
@@ -47,7 +73,11 @@ const HEADER_SCHEMAS: Record<string, Json> = {
   'Retry-After': { type: 'integer', minimum: 1, description: 'seconds' },
   Location: { type: 'string', format: 'uri-reference' },
   'Idempotent-Replayed': { type: 'string', enum: ['true'] },
-  'WWW-Authenticate': { type: 'string', enum: ['Bearer'] },
+  // RFC 6750 §3: `Bearer` alone when no token was sent, else the error and its description.
+  'WWW-Authenticate': {
+    type: 'string',
+    pattern: '^Bearer( error="(invalid_token|insufficient_scope)", error_description="[^"\\\\]*")?$',
+  },
   ETag: { type: 'string', pattern: '^(W/)?"[\\x21\\x23-\\x7e]*"$' },
 }
 
@@ -58,6 +88,45 @@ const headerObjects = (headers: Readonly<Record<string, string>>): Json =>
       { description, schema: HEADER_SCHEMAS[name] ?? { type: 'string' } },
     ]),
   )
+
+/** The example of a parameter many operations share, when the operation's examples give none. */
+const SHARED_PARAMETER_EXAMPLES: Record<string, unknown> = {
+  limit: 20,
+  offset: 0,
+  'If-None-Match': 'W/"5f0c1e2a-c12"',
+  'Idempotency-Key': '7d9f6a52-3c1b-4e8e-9a41-2f5b8c0d1e77',
+}
+
+/** The example request id of every problem example. */
+const EXAMPLE_REQUEST_ID = '0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10'
+
+/** The problem of each status as most operations answer it; an operation's examples say where its own differ. */
+const STATUS_PROBLEMS: Record<number, ProblemExample> = {
+  400: { code: 'MALFORMED_JSON', detail: 'the request body is not valid JSON' },
+  401: { code: 'TOKEN_EXPIRED', detail: TOKEN_EXPIRED_DETAIL },
+  403: { code: 'FORBIDDEN', detail: 'this needs the ADMIN role' },
+  413: { code: 'BODY_TOO_LARGE', detail: 'the request body exceeds 1048576 bytes' },
+  415: { code: 'UNSUPPORTED_MEDIA_TYPE', detail: 'Content-Type must be application/json' },
+  500: { code: 'INTERNAL_ERROR', detail: INTERNAL_ERROR_DETAIL },
+  503: { code: 'NOT_READY', detail: 'not ready: database down', checks: { database: 'down', broker: 'up' } },
+}
+
+/** A 422's example from the operation's first parameter or body field, when the operation gives none. */
+function validationProblem(op: Json): ProblemExample {
+  const params = (op.parameters as Json[] | undefined) ?? []
+  const param = params.find((p) => p.in === 'path') ?? params.find((p) => p.in === 'query')
+  if (param && !op.requestBody) {
+    const what = param.in === 'path' ? 'path' : 'query string'
+    const message =
+      param.in === 'path' ? `${param.name} must be a positive integer` : `${param.name} is not a valid value`
+    return { code: 'VALIDATION_FAILED', detail: `the ${what} is invalid`, errors: [{ path: param.name, message }] }
+  }
+  return {
+    code: 'VALIDATION_FAILED',
+    detail: 'the request body is invalid',
+    errors: [{ path: '', message: 'the request body must be a JSON object' }],
+  }
+}
 
 export interface OpenApiTag {
   readonly name: string
@@ -80,6 +149,8 @@ export interface OpenApiInfo {
   /** The service's extension fields of a problem (besides `code` and `errors`), by name. */
   readonly problemFields?: Readonly<Record<string, GenericSchema>>
   readonly servers?: readonly { readonly url: string; readonly description: string }[]
+  /** Examples of each operation by operationId, from the seed's data. */
+  readonly examples?: ExampleBook
 }
 
 /** Every `$ref` to a component schema inside a JSON value. */
@@ -214,7 +285,8 @@ export function buildOpenApi(app: Hono<any, any, any>, info: OpenApiInfo): Json 
     if (part) op.parts.push(part)
     operations.set(key, op)
   }
-  const conv = schemaConverter(info.schemas ?? {})
+  const conv = schemaConverter({ ...HEALTH_SCHEMAS, ...info.schemas })
+  const examples: ExampleBook = { ...HEALTH_EXAMPLES, ...info.examples }
   const paths: Record<string, Record<string, Json>> = {}
   const ids = new Set<string>()
   for (const { method, path, parts } of operations.values()) {
@@ -224,7 +296,7 @@ export function buildOpenApi(app: Hono<any, any, any>, info: OpenApiInfo): Json 
     ids.add(doc.operationId)
     const oaPath = path.replace(/:([A-Za-z_][A-Za-z0-9_]*)/g, '{$1}')
     paths[oaPath] ??= {}
-    paths[oaPath][method] = operation(doc, parts, conv)
+    paths[oaPath][method] = operation(doc, parts, conv, oaPath, examples[doc.operationId] ?? {})
   }
   const problemFields = Object.fromEntries(
     Object.entries(info.problemFields ?? {}).map(([k, s]) => [k, conv.convert(s, 'output')]),
@@ -245,7 +317,10 @@ export function buildOpenApi(app: Hono<any, any, any>, info: OpenApiInfo): Json 
       },
     },
     servers: info.servers ?? [{ url: '/', description: 'the server that serves this document' }],
-    tags: [...(info.tags ?? [])],
+    tags: [
+      ...(info.tags ?? []),
+      { name: 'health', description: 'Whether the service runs (liveness) and can serve (readiness)' },
+    ],
     paths,
     components: {
       schemas: { ...conv.components(), FieldError: fieldErrorSchema, Problem: problemSchema(problemFields) },
@@ -268,7 +343,13 @@ export function buildOpenApi(app: Hono<any, any, any>, info: OpenApiInfo): Json 
 
 type ErrorDoc = { description: string; headers?: Readonly<Record<string, string>> }
 
-function operation(doc: RouteDoc, parts: readonly SpecPart[], conv: Converter): Json {
+function operation(
+  doc: RouteDoc,
+  parts: readonly SpecPart[],
+  conv: Converter,
+  path: string,
+  examples: OperationExamples,
+): Json {
   const op: Json = {
     operationId: doc.operationId,
     summary: doc.summary,
@@ -301,13 +382,28 @@ function operation(doc: RouteDoc, parts: readonly SpecPart[], conv: Converter): 
       schema: h.schema ? conv.convert(h.schema, 'input') : { type: 'string' },
     })
   }
+  for (const p of parameters) {
+    const example = examples.parameters?.[p.name as string] ?? SHARED_PARAMETER_EXAMPLES[p.name as string]
+    if (example !== undefined) p.example = example
+  }
   if (parameters.length) op.parameters = parameters
+  if (op.requestBody && examples.request !== undefined) {
+    for (const media of Object.values((op.requestBody as Json).content as Record<string, Json>))
+      media.example = examples.request
+  }
   for (const [status, r] of Object.entries(doc.responses)) {
     const res: Json = { description: r.description }
     if (r.headers) res.headers = headerObjects(r.headers)
-    if (r.schema) res.content = { 'application/json': { schema: conv.convert(r.schema, 'output') } }
+    if (r.schema) {
+      const media: Json = { schema: conv.convert(r.schema, 'output') }
+      const example = examples.responses?.[Number(status)]
+      if (example !== undefined) media.example = example
+      res.content = { 'application/json': media }
+    }
     responses[status] = res
   }
+  // The path of the examples, for the problems' instance.
+  const instance = path.replace(/\{([^}]+)\}/g, (_, name: string) => String(examples.parameters?.[name] ?? name))
   const errors: Record<number, ErrorDoc> = {}
   if (hasBody) {
     errors[400] = { description: 'malformed JSON body' }
@@ -316,8 +412,16 @@ function operation(doc: RouteDoc, parts: readonly SpecPart[], conv: Converter): 
   }
   if (hasInput) errors[422] = { description: 'validation failed; `errors` lists each field' }
   if (security) {
-    errors[401] = { description: 'missing, malformed, expired, forged or revoked token' }
-    if (security.role) errors[403] = { description: `the token's user lacks the ${security.role} role` }
+    errors[401] = {
+      description:
+        'no token (`UNAUTHENTICATED`), or a malformed or forged one (`TOKEN_INVALID`), an expired one ' +
+        '(`TOKEN_EXPIRED`), a revoked one (`TOKEN_REVOKED`); `WWW-Authenticate` says which (RFC 6750)',
+    }
+    if (security.role)
+      errors[403] = {
+        description: `the token's user lacks the ${security.role} role`,
+        headers: { 'WWW-Authenticate': 'Bearer error="insufficient_scope" and what is missing' },
+      }
   }
   for (const [status, e] of Object.entries(doc.errors ?? {}))
     errors[Number(status)] = typeof e === 'string' ? { description: e } : e
@@ -326,11 +430,28 @@ function operation(doc: RouteDoc, parts: readonly SpecPart[], conv: Converter): 
   }
   for (const [status, e] of Object.entries(errors)) {
     const headers: Record<string, string> = { ...(e.headers ?? {}) }
-    if (status === '401') headers['WWW-Authenticate'] ??= 'the scheme to authenticate with: Bearer'
+    if (status === '401')
+      headers['WWW-Authenticate'] ??= 'Bearer, with error="invalid_token" and a description when a token was refused'
     if (status === '429') headers['Retry-After'] ??= 'seconds until a new attempt may succeed'
     const res: Json = { description: `${statusTitle(Number(status))}: ${e.description}` }
     if (Object.keys(headers).length) res.headers = headerObjects(headers)
-    res.content = { 'application/problem+json': { schema: { $ref: `${REF}Problem` } } }
+    const s = Number(status)
+    const problem = examples.problems?.[s] ?? STATUS_PROBLEMS[s] ?? (s === 422 ? validationProblem(op) : undefined)
+    const media: Json = { schema: { $ref: `${REF}Problem` } }
+    if (problem) {
+      const { code, detail, ...extensions } = problem
+      media.example = {
+        type: 'about:blank',
+        title: statusTitle(s),
+        status: s,
+        detail,
+        code,
+        instance,
+        request_id: EXAMPLE_REQUEST_ID,
+        ...extensions,
+      }
+    }
+    res.content = { 'application/problem+json': media }
     responses[status] = res
   }
   op.responses = responses
@@ -376,6 +497,22 @@ ${DOCS_CSS}
 <script src="/docs/assets/swagger-ui-bundle.js"></script>
 <script>
 ${DOCS_SCRIPT}
+</script>
+</body></html>`
+}
+
+/** The reference page (ReDoc's standalone bundle, served from the `redoc` package, no CDN). */
+export function redocHtml(title: string): string {
+  const safe = title.replace(/[<>&"]/g, '')
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${safe} reference</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" type="image/png" href="/docs/assets/favicon-32x32.png">
+<style>body { margin: 0 }</style></head>
+<body><div id="redoc"></div>
+<script src="/redoc/assets/redoc.standalone.js"></script>
+<script>
+Redoc.init('/openapi.json', { hideDownloadButton: false, expandResponses: '200,201' }, document.getElementById('redoc'))
 </script>
 </body></html>`
 }

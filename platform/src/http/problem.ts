@@ -5,13 +5,18 @@ export interface FieldError {
   readonly message: string
 }
 
-/** RFC 9457 problem details, plus our stable machine-readable `code`. */
+/**
+ * RFC 9457 problem details, plus our stable machine-readable `code`; `instance` (the request's path) and
+ * `request_id` (its `X-Request-Id`, also in the service's log lines) on every problem a service's app answers.
+ */
 export interface Problem {
   readonly type: string
   readonly title: string
   readonly status: number
   readonly detail: string
   readonly code: string
+  readonly instance?: string
+  readonly request_id?: string
   readonly errors?: readonly FieldError[]
   readonly [extra: string]: unknown
 }
@@ -80,6 +85,22 @@ export function problemBody(
   return { type: 'about:blank', title: statusTitle(status), status, detail, code, ...extra }
 }
 
+/**
+ * The path of a request URL as it was sent, not decoded for routing, made a valid URI reference: a character a path
+ * may not hold (and a `%` that starts no escape) is percent-encoded. Never throws.
+ */
+const instanceOf = (url: string): string => {
+  const start = url.indexOf('/', url.indexOf('://') + 3)
+  if (start < 0) return '/'
+  const end = url.slice(start).search(/[?#]/)
+  const path = end < 0 ? url.slice(start) : url.slice(start, start + end)
+  return path
+    .replace(/%(?![0-9A-Fa-f]{2})/g, '%25')
+    .replace(/[^A-Za-z0-9\-._~!$&'()*+,;=:@/%]/gu, (ch) =>
+      [...new TextEncoder().encode(ch)].map((b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join(''),
+    )
+}
+
 export function problemResponse(
   c: Context,
   status: number,
@@ -88,10 +109,12 @@ export function problemResponse(
   extra: Record<string, unknown> = {},
   headers: Record<string, string> = {},
 ): Response {
-  const body = JSON.stringify(problemBody(status, code, detail, extra))
+  const requestId = c.get('requestId' as never) as string | undefined
+  // The path as sent (percent-encoded: a URI reference), not as decoded for routing.
+  const where = { instance: instanceOf(c.req.url), ...(requestId ? { request_id: requestId } : {}) }
+  const body = JSON.stringify(problemBody(status, code, detail, { ...where, ...extra }))
   const h = new Headers(headers)
   h.set('Content-Type', 'application/problem+json')
-  const requestId = c.get('requestId' as never) as string | undefined
   if (requestId) h.set('X-Request-Id', requestId)
   // statusText for in-process callers (app.request) and for a server that writes it; Bun's says the same.
   return new Response(body, { status, statusText: statusTitle(status), headers: h })

@@ -51,7 +51,15 @@ export function authRoutes(application: AuthApplication, secret: string, trustPr
       'Creates an account with the role USER. Usernames and emails are unique ' +
       'without regard to case. Announced as user.created. Registrations are limited ' +
       'per client address (REGISTER_MAX_PER_ADDRESS in REGISTER_WINDOW_SECONDS).',
-    responses: { 201: { description: 'the new user', schema: UserOut } },
+    responses: {
+      201: {
+        description:
+          'the new user; Location names it (`/api/v1/users/{id}`, where an admin changes its role or deletes it; ' +
+          'the user reads it at `/api/v1/users/me`)',
+        schema: UserOut,
+        headers: { Location: "the new user's URL" },
+      },
+    },
     errors: {
       409: 'username or email taken (case-insensitive)',
       429: 'too many registrations from this address; see Retry-After',
@@ -61,6 +69,7 @@ export function authRoutes(application: AuthApplication, secret: string, trustPr
     const user = unwrap(
       await commands.register(registration(c.req.valid('json')), clientAddress(c, trustProxy), ctxOf(c)),
     )
+    c.header('Location', `/api/v1/users/${user.id}`)
     return c.json(userBody(user), 201)
   })
 

@@ -1,3 +1,4 @@
+import { authExamples } from './examples.ts'
 import type { Hono } from 'hono'
 import { type AppEnv, createHttpApp, type HttpAppOptions } from '@shop/platform/http/app'
 import type { AuthApplication } from '../../app/application.ts'
@@ -29,6 +30,7 @@ export function authHttp(o: AuthHttpOptions): Hono<AppEnv> {
         { name: 'users', description: "The signed-in user's own account, and the admin's work on everyone's" },
       ],
       schemas: authSchemas,
+      examples: authExamples,
     },
   })
   app.route('/api/v1/auth', authRoutes(o.application, o.secret, o.trustProxy))

@@ -1,8 +1,7 @@
 import { Hono } from 'hono'
 import type { AppEnv } from '@shop/platform/http/app'
-import { authenticate, type Principal, type UserLookup } from '@shop/platform/http/auth'
+import { authenticate, type Principal, tokenProblem, type UserLookup } from '@shop/platform/http/auth'
 import { describeRoute, type RouteDoc } from '@shop/platform/http/openapi-meta'
-import { HttpProblem } from '@shop/platform/http/problem'
 import { pageEntries, pageHeadersDoc, pagedJson } from '@shop/platform/http/pagination'
 import { body, params, query } from '@shop/platform/http/validate'
 import * as v from 'valibot'
@@ -75,8 +74,7 @@ export function usersRoutes(application: AuthApplication, secret: string): Hono<
     const principal: Principal = c.get('principal')
     const r = await queries.me(principal.id)
     // The same answer as the middleware gives a revoked token.
-    if (!r.ok || tokenRevoked(r.value, principal.tokenIat))
-      throw new HttpProblem(401, 'UNAUTHENTICATED', 'the token is invalid, expired or revoked')
+    if (!r.ok || tokenRevoked(r.value, principal.tokenIat)) throw tokenProblem('revoked')
     return c.json(userBody(r.value))
   })
 

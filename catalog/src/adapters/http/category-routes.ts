@@ -1,4 +1,4 @@
-import { Hono } from 'hono'
+import { type Context, Hono } from 'hono'
 import * as v from 'valibot'
 import type { AppEnv } from '@shop/platform/http/app'
 import type { authenticate } from '@shop/platform/http/auth'
@@ -15,6 +15,7 @@ import {
   CategoryListQuery,
   CategoryNodeOut,
   CategoryOut,
+  CategoryTreeQuery,
   CategoryUpdateBody,
   CategoryWithPathOut,
   IdParam,
@@ -28,6 +29,16 @@ export function categoryRoutes(
   admin: ReturnType<typeof authenticate>,
 ): Hono<AppEnv> {
   const app = new Hono<AppEnv>()
+  /** One page of top categories with their subtrees (`?tree=true` and `/categories/tree`). */
+  const treeJson = async (
+    c: Context<AppEnv>,
+    scope: Parameters<typeof queries.categoryTree>[0],
+    page: { limit: number; offset: number },
+  ) => {
+    const { items, total } = await queries.categoryTree(scope, page)
+    setPageHeaders(c, page, total)
+    return c.json(nodeJson(items))
+  }
   app.post(
     '/category',
     describeRoute({
@@ -92,13 +103,43 @@ export function categoryRoutes(
       // The counters first, the listing after: see catalogVersions.
       const tag = categoryListTag(await queries.catalogVersions())
       return conditionalRead(c, tag, async () => {
-        if (tree) {
-          const { items, total } = await queries.categoryTree(scope, page)
-          setPageHeaders(c, page, total)
-          return c.json(nodeJson(items))
-        }
+        if (tree) return treeJson(c, scope, page)
         return pagedJson(c, page, await queries.listCategories(scope, page), categoryJson)
       })
+    },
+  )
+
+  // Before /categories/:id, which would take `tree` for an id.
+  app.get(
+    '/categories/tree',
+    describeRoute({
+      operationId: 'listCategoryTree',
+      summary: 'The category tree, nested',
+      description:
+        'The answer of `GET /api/v1/categories?tree=true` as an operation of its own, so that a generated ' +
+        'client types it as nodes with `children` (no union to narrow): the top categories (the roots, or the ' +
+        'children of `parent_id`), each with nested `children` down to the leaves (a leaf has `children: []`), ' +
+        'depth-first, siblings by name; `limit`/`offset` page over the top categories and X-Total-Count counts ' +
+        `them. An unknown \`parent_id\` gives an empty list. ${CATEGORY_LIST_TAGS}`,
+      tags,
+      headers: conditionalDoc.headers,
+      responses: {
+        200: {
+          description: 'the top categories, each with its subtree',
+          schema: v.array(CategoryNodeOut),
+          headers: { ...pageHeadersDoc, ...conditionalDoc.tagHeaders },
+        },
+        304: conditionalDoc.notModified,
+      },
+      errors: { 400: conditionalDoc.badPrecondition },
+    }),
+    query(CategoryTreeQuery),
+    async (c) => {
+      const { limit, offset, parent_id } = c.req.valid('query')
+      const tag = categoryListTag(await queries.catalogVersions())
+      return conditionalRead(c, tag, () =>
+        treeJson(c, parent_id === undefined ? {} : { under: parent_id }, { limit, offset }),
+      )
     },
   )
 

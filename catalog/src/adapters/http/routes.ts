@@ -1,3 +1,4 @@
+import { catalogExamples } from './examples.ts'
 import type { Hono } from 'hono'
 import { type AppEnv, createHttpApp, type HttpAppOptions } from '@shop/platform/http/app'
 import { authenticate, type UserLookup } from '@shop/platform/http/auth'
@@ -40,6 +41,7 @@ export function catalogHttp(o: CatalogHttpOptions): Hono<AppEnv> {
         },
       ],
       schemas: catalogSchemas,
+      examples: catalogExamples,
     },
   })
   const admin = authenticate({ secret: o.secret, lookup: o.lookup }, 'ADMIN')

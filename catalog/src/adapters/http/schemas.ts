@@ -94,6 +94,12 @@ export const CategoryListQuery = v.object({
   tree: v.optional(boolString('tree'), 'false'),
 })
 
+/** `GET /categories/tree`: the tree's own query, without `tree` (it is always one). */
+export const CategoryTreeQuery = v.object({
+  ...pageEntries,
+  parent_id: v.optional(idString('parent_id')),
+})
+
 const Q_MAX = 1000
 export const ProductListQuery = v.pipe(
   v.object({

@@ -1,3 +1,4 @@
+import { orderExamples } from './examples.ts'
 import type { Hono } from 'hono'
 import { type AppEnv, createHttpApp, type HttpAppOptions } from '@shop/platform/http/app'
 import { authenticate, type UserLookup } from '@shop/platform/http/auth'
@@ -29,6 +30,7 @@ export function orderHttp(o: OrderHttpOptions): Hono<AppEnv> {
         { name: 'orders', description: 'Orders, their status lifecycle and history; the catalog reserves their stock' },
       ],
       schemas: orderSchemas,
+      examples: orderExamples,
       problemFields: orderProblemFields,
     },
   })
