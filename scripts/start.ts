@@ -5,11 +5,14 @@
  * as each service's own user, shop-auth, shop-catalog, shop-order, which `make broker` creates,
  * with their dev passwords). Per-service overrides: AUTH_DATABASE_URL, CATALOG_DATABASE_URL,
  * ORDER_DATABASE_URL, AUTH_AMQP_URL, CATALOG_AMQP_URL, ORDER_AMQP_URL, AUTH_PORT, CATALOG_PORT,
- * ORDER_PORT. SIGINT/SIGTERM stop all three gracefully.
+ * ORDER_PORT. Each service signs its events with its own key (AUTH_EVENT_SIGNING_KEY, ... and
+ * EVENT_PUBLIC_KEYS; unset: dev keys made once and kept in DATA_DIR, see event-keys.ts).
+ * SIGINT/SIGTERM stop all three gracefully.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { serviceAmqpUrl } from '@shop/platform/bus/broker-setup'
+import { eventKeys } from './event-keys.ts'
 import { docsSettings } from './origins.ts'
 
 const root = join(import.meta.dir, '..')
@@ -35,6 +38,7 @@ function jwtSecret(): string {
 }
 
 const secret = jwtSecret()
+const keys = await eventKeys()
 const portOf = (name: string, port: number) => process.env[`${name.toUpperCase()}_PORT`] ?? String(port)
 // The docs pages log in at auth from the browser: the three services' own origins are allowed
 // unless CORS_ORIGINS says otherwise, and Authorize posts to this auth unless AUTH_TOKEN_URL does.
@@ -48,6 +52,8 @@ const children = services.map(({ name, port }) => {
     ...process.env,
     ...docs,
     JWT_SECRET: secret,
+    EVENT_SIGNING_KEY: keys.signingKeys[name],
+    EVENT_PUBLIC_KEYS: keys.publicKeys,
     PORT: portOf(name, port),
     DATABASE_URL: process.env[`${upper}_DATABASE_URL`] ?? `${pgBase}/shop_${name}`,
     AMQP_URL: serviceAmqpUrl(name),

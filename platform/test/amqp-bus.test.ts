@@ -5,6 +5,8 @@ import { makeEnvelope, type Envelope } from '@shop/kernel/events'
 import { silentLogger } from '../src/log.ts'
 import { brokerUrl, deleteQueues, testPrefix, useBroker, withBrokerChannel } from '../testing/broker.ts'
 import { TcpProxy } from '../testing/tcp-proxy.ts'
+import { TEST_EVENT_KEYS as keys } from '../testing/event-keys.ts'
+import { KEY_ID_HEADER, SIGNATURE_HEADER } from '../src/bus/signing.ts'
 
 const run = await useBroker()
 const cleanup: { queues: string[]; exchanges: string[] } = { queues: [], exchanges: [] }
@@ -29,6 +31,7 @@ function setup(url = brokerUrl(), maxAttempts = 3) {
       declareExchanges: true,
       // A scratch topology published to as the test's own user: it owns every type here.
       publishers: { auth: brokerUser(url), catalog: brokerUser(url), order: brokerUser(url) },
+      keys: keys.keyring,
     })
   return { names, make, prefix: p }
 }
@@ -69,7 +72,7 @@ describe.skipIf(!run)('AMQP bus on the real RabbitMQ', () => {
     })
     await bus.waitUntilConnected(5000)
     const sent = [envelope(1), envelope(2), envelope(3)]
-    await bus.publish(sent)
+    await bus.publish(await keys.sign(sent))
     await until(() => got.length === 3)
     await Bun.sleep(100)
     expect(got.map((e) => e.id).sort()).toEqual(sent.map((e) => e.id).sort())
@@ -88,19 +91,26 @@ describe.skipIf(!run)('AMQP bus on the real RabbitMQ', () => {
       handler: async (e) => void got.push((e.data as { id: number }).id),
     })
     await bus.waitUntilConnected(5000)
+    // signed by the catalog, so the poison gets past the signature to the parsing
+    const signed = async (text: string) => {
+      const body = new TextEncoder().encode(text)
+      const sig = await keys.signers.catalog.sign(body)
+      return {
+        body,
+        props: { deliveryMode: 2, headers: { [SIGNATURE_HEADER]: sig.value, [KEY_ID_HEADER]: sig.keyId } },
+      }
+    }
     await withBrokerChannel(async (ch) => {
-      await ch.basicPublish(names.exchange, 'product.created', 'this is not json', { deliveryMode: 2 })
-      await ch.basicPublish(
-        names.exchange,
-        'product.created',
+      for (const text of [
+        'this is not json',
         JSON.stringify({ ...envelope(9), data: { id: 'wrong type' } }),
-        { deliveryMode: 2 },
-      )
-      await ch.basicPublish(names.exchange, 'product.created', JSON.stringify({ hello: 'x'.repeat(100_000) }), {
-        deliveryMode: 2,
-      })
+        JSON.stringify({ hello: 'x'.repeat(100_000) }),
+      ]) {
+        const { body, props } = await signed(text)
+        await ch.basicPublish(names.exchange, 'product.created', body, props)
+      }
     })
-    await bus.publish([envelope(10), envelope(11)])
+    await bus.publish(await keys.sign([envelope(10), envelope(11)]))
     await until(() => got.length === 2)
     await until(() => false, 300).catch(() => {})
     expect(got.sort()).toEqual([10, 11])
@@ -123,7 +133,7 @@ describe.skipIf(!run)('AMQP bus on the real RabbitMQ', () => {
       }
       await bus.subscribe({ service: 'svc', name: 'things', topics: ['product.created'], handler })
       await bus.waitUntilConnected(5000)
-      await bus.publish([envelope(1), envelope(2), envelope(3)])
+      await bus.publish(await keys.sign([envelope(1), envelope(2), envelope(3)]))
       await until(() => attempts.get(1) === 3 && attempts.get(2) === 2 && attempts.get(3) === 1)
       await Bun.sleep(300)
       expect(attempts.get(1)).toBe(3)
@@ -146,7 +156,7 @@ describe.skipIf(!run)('AMQP bus on the real RabbitMQ', () => {
       },
     })
     await bus.waitUntilConnected(5000)
-    await bus.publish([envelope(1)])
+    await bus.publish(await keys.sign([envelope(1)]))
     await until(() => tries === 7)
     await Bun.sleep(300)
     expect(tries).toBe(7)
@@ -175,14 +185,14 @@ describe.skipIf(!run)('AMQP bus on the real RabbitMQ', () => {
       proxy.cut()
       await Bun.sleep(200)
       let failed = false
-      await bus.publish([envelope(1)]).catch(() => (failed = true))
+      await bus.publish(await keys.sign([envelope(1)])).catch(() => (failed = true))
       expect(failed).toBe(true)
       await expect(bus.ping()).rejects.toThrow()
       // while it is down, someone deletes the queue: reconnecting must declare it again
       await deleteQueues([names.queue])
       await proxy.restore()
       await bus.waitUntilConnected(15_000)
-      await bus.publish([envelope(2)])
+      await bus.publish(await keys.sign([envelope(2)]))
       await until(() => got.includes(2), 10_000)
       await bus.close()
       proxy.stop()

@@ -47,6 +47,8 @@ export interface ServiceMetrics {
   readonly sources: {
     pool?: () => PoolStats
     outbox?: () => Promise<OutboxBacklog>
+    /** Messages in each of the service's dead-letter queues (`<queue>.dead`). */
+    deadLetters?: () => Promise<Record<string, number>>
   }
   /** The exposition text (Prometheus format 0.0.4). */
   expose(): Promise<string>
@@ -114,6 +116,20 @@ export function createMetrics(service: string): ServiceMetrics {
     labelNames: ['messaging_destination_name'] as const,
     buckets: LATENCY_BUCKETS,
     registers,
+  })
+  new Gauge({
+    name: 'shop_dead_letter_messages',
+    help:
+      'Messages in each dead-letter queue of the service (<queue>.dead), bounded by the broker policy ' +
+      '(10,000 messages or 64 MiB; beyond it the oldest are dropped).',
+    labelNames: ['queue'] as const,
+    registers,
+    async collect() {
+      this.reset()
+      const none: Record<string, number> = {}
+      const counts = await (sources.deadLetters?.() ?? Promise.resolve(none)).catch(() => none)
+      for (const [queue, n] of Object.entries(counts)) this.set({ queue }, n)
+    },
   })
   new Gauge({
     name: 'db_client_connection_count',
