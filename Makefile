@@ -97,9 +97,10 @@ lint: install
 bench: install
 	bun bench/report.ts
 
-## up: the whole stack in Docker (compose.yaml: 3 × postgres, rabbitmq, auth, catalog, order); needs JWT_SECRET
-up: docker-engine
-	docker compose up -d --build
+## up: the whole stack in Docker (compose.yaml: 3 × postgres, rabbitmq, auth, catalog, order); needs JWT_SECRET;
+## the event keys from the environment or .env, else make start's dev keys (bun scripts/event-keys.ts --export)
+up: docker-engine install
+	eval "$$(bun scripts/event-keys.ts --export)" && docker compose up -d --build
 
 ## down: stop and remove the compose stack's containers (the data and log volumes are kept)
 down: docker-engine

@@ -2,7 +2,8 @@
  * `make broker` (run by `make start` and `make migrate`): the RabbitMQ set-up of the shop on the
  * local node, through rabbitmqctl: a user per service (shop-auth, shop-catalog, shop-order) with
  * the password of its AMQP URL, least-privilege permissions and topic permissions, the exchanges,
- * every queue and binding. Idempotent: run it as often as you like.
+ * every queue and binding, the policy bounding the dead-letter queues, and the node's
+ * max_message_size (rabbitmqctl eval: until the node restarts). Idempotent: run it as often as you like.
  *
  * The URLs are AUTH_AMQP_URL, CATALOG_AMQP_URL, ORDER_AMQP_URL (environment or .env); unset, each
  * is the local broker, vhost `/`, as the service's user with its dev-only password.
@@ -21,6 +22,7 @@ import {
   vhostOf,
 } from '@shop/platform/bus/broker-setup'
 import { type Service, SERVICES } from '@shop/platform/bus/ownership'
+import { MAX_MESSAGE_BYTES } from '@shop/platform/bus/topology'
 
 const urls = Object.fromEntries(SERVICES.map((s) => [s, serviceAmqpUrl(s)])) as Record<Service, string>
 const vhosts = [...new Set(SERVICES.map((s) => vhostOf(urls[s])))]
@@ -59,5 +61,6 @@ try {
 }
 console.log(
   `broker: vhost ${vhost}: users ${SERVICES.map((s) => new URL(urls[s]).username).join(', ')}, ` +
-    `permissions, topic permissions, exchanges, queues and bindings in place`,
+    `permissions, topic permissions, exchanges, queues, bindings and the dead-letter policy in place; ` +
+    `the node takes no message over ${MAX_MESSAGE_BYTES} bytes`,
 )

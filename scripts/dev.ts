@@ -5,6 +5,7 @@
  * checked against (tests/standalone.test.ts).
  */
 import { MemoryBus } from '@shop/platform/bus/memory'
+import { createKeyring } from '@shop/platform/bus/signing'
 import { createLogger } from '@shop/platform/log'
 import { startTracing } from '@shop/platform/observability/tracing'
 import { listenUrl, loggerFor, onShutdown, serve, type Served } from '@shop/platform/service'
@@ -14,6 +15,7 @@ import { loadCatalogConfig } from '@shop/catalog/config'
 import { startCatalog } from '@shop/catalog/main'
 import { loadOrderConfig } from '@shop/order/config'
 import { startOrder } from '@shop/order/main'
+import { type EventKeys, eventKeys, newEventKeys } from './event-keys.ts'
 import { DEFAULT_PORTS, docsSettings } from './origins.ts'
 
 type Env = Record<string, string | undefined>
@@ -22,10 +24,11 @@ type Env = Record<string, string | undefined>
 const DEV_SECRET = 'dev-only-secret-change-me-0123456789abcdef'
 
 /**
- * The three services' settings as `make dev` makes them from `env`, and the dev admin it adds when ADMIN_USERNAME is
- * unset.
+ * The three services' settings as `make dev` makes them from `env` and the event keys (each service
+ * its own signing key, all the public keys: the memory bus verifies as RabbitMQ's consumers do),
+ * and the dev admin it adds when ADMIN_USERNAME is unset.
  */
-export function devConfigs(env: Env = process.env) {
+export function devConfigs(env: Env, keys: EventKeys) {
   const ports = {
     auth: env.AUTH_PORT ?? DEFAULT_PORTS.auth,
     catalog: env.CATALOG_PORT ?? DEFAULT_PORTS.catalog,
@@ -42,10 +45,14 @@ export function devConfigs(env: Env = process.env) {
   // The docs pages log in at auth from the browser: the three services' own origins are allowed
   // (CORS_ORIGINS overrides), and Authorize posts to this auth.
   const docs = docsSettings(Object.values(ports), ports.auth, env)
+  const signing = (s: 'auth' | 'catalog' | 'order') => ({
+    EVENT_SIGNING_KEY: keys.signingKeys[s],
+    EVENT_PUBLIC_KEYS: keys.publicKeys,
+  })
   return {
-    auth: loadAuthConfig({ ...base, ...docs, ...adminEnv, PORT: ports.auth }),
-    catalog: loadCatalogConfig({ ...base, ...docs, PORT: ports.catalog }),
-    order: loadOrderConfig({ ...base, ...docs, PORT: ports.order }),
+    auth: loadAuthConfig({ ...base, ...docs, ...adminEnv, ...signing('auth'), PORT: ports.auth }),
+    catalog: loadCatalogConfig({ ...base, ...docs, ...signing('catalog'), PORT: ports.catalog }),
+    order: loadOrderConfig({ ...base, ...docs, ...signing('order'), PORT: ports.order }),
     devAdmin,
   }
 }
@@ -72,8 +79,8 @@ export function banner(o: {
 }
 
 /** The banner for `env` before anything listens (the URLs from the configured ports), as the README shows it. */
-export function plannedBanner(env: Env = process.env): string {
-  const c = devConfigs(env)
+export async function plannedBanner(env: Env = process.env): Promise<string> {
+  const c = devConfigs(env, await newEventKeys())
   return banner({
     dataDir: c.auth.DATA_DIR,
     services: (['auth', 'catalog', 'order'] as const).map((name) => ({
@@ -87,8 +94,10 @@ export function plannedBanner(env: Env = process.env): string {
 }
 
 async function main(): Promise<void> {
-  const c = devConfigs()
+  const keys = await eventKeys()
+  const c = devConfigs(process.env, keys)
   const bus = new MemoryBus(
+    await createKeyring(keys.publicKeys),
     createLogger({ service: 'bus', level: (process.env.LOG_LEVEL as 'info' | undefined) ?? 'info' }),
   )
   const authLog = loggerFor('auth', c.auth)

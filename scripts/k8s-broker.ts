@@ -1,11 +1,11 @@
 /**
  * The shop's broker set-up on Kubernetes: the Messaging Topology Operator's objects (User,
  * Permission, TopicPermission, Exchange, Queue, Binding, and the dead-letter exchange, queues and
- * bindings), generated from the very definitions `make broker` applies and broker/definitions.json
- * holds (brokerDefinitions: the bus's TOPOLOGY and ownership tables), so the three can never
- * disagree. `bun scripts/k8s-broker.ts` writes them to deploy/k8s/base/broker/ (one file a kind, and
- * the kustomization listing them); `--check` writes nothing and exits 1 when the committed files
- * differ from what it would write. tests/k8s.test.ts checks the same.
+ * bindings, and the Policy bounding the dead-letter queues), generated from the very definitions
+ * `make broker` applies and broker/definitions.json holds (brokerDefinitions: the bus's TOPOLOGY and
+ * ownership tables), so the three can never disagree. `bun scripts/k8s-broker.ts` writes them to
+ * deploy/k8s/base/broker/ (one file a kind, and the kustomization listing them); `--check` writes
+ * nothing and exits 1 when the committed files differ from what it would write. tests/k8s.test.ts checks the same.
  *
  * Passwords are not in these objects: each User imports its credentials (username and password)
  * from a Secret `<user>-amqp` that the operator of the shop creates (see deploy/k8s/README.md).
@@ -90,6 +90,16 @@ export function brokerObjects() {
         arguments: args(q.arguments),
         // Deleting the object (a prune, an uninstall) must not drop the events waiting in the queue.
         deletionPolicy: 'retain',
+      }),
+    ),
+    policies: defs.policies.map((p) =>
+      object('Policy', objectName(p.name), {
+        name: p.name,
+        vhost: p.vhost,
+        pattern: p.pattern,
+        applyTo: p['apply-to'],
+        priority: p.priority,
+        definition: p.definition,
       }),
     ),
     bindings: defs.bindings.map((b) =>

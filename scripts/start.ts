@@ -6,7 +6,9 @@
  * as each service's own user, shop-auth, shop-catalog, shop-order, which `make broker` creates,
  * with their dev passwords). Per-service overrides: AUTH_DATABASE_URL, CATALOG_DATABASE_URL,
  * ORDER_DATABASE_URL, AUTH_AMQP_URL, CATALOG_AMQP_URL, ORDER_AMQP_URL, AUTH_PORT, CATALOG_PORT,
- * ORDER_PORT. SIGINT/SIGTERM stop all gracefully.
+ * ORDER_PORT. Each service signs its events with its own key (AUTH_EVENT_SIGNING_KEY, ... and
+ * EVENT_PUBLIC_KEYS; unset: dev keys made once and kept in DATA_DIR, see event-keys.ts).
+ * SIGINT/SIGTERM stop all gracefully.
  *
  * INSTANCES=N: N processes of each service on internal ports (from INSTANCE_PORTS_FROM: auth's at
  * +0.., catalog's at +100.., order's at +200.., on 127.0.0.1) behind HAProxy, which owns the public
@@ -17,6 +19,8 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { serviceAmqpUrl } from '@shop/platform/bus/broker-setup'
+import type { Service } from '@shop/platform/bus/ownership'
+import { eventKeys } from './event-keys.ts'
 import { type HaproxyOptions, type ProxiedService, haproxyConfig } from './haproxy.ts'
 import { docsSettings } from './origins.ts'
 import { type ChildSpec, Supervisor } from './supervisor.ts'
@@ -101,6 +105,8 @@ async function main(env: Env): Promise<never> {
     rmSync(socketPath, { force: true })
   }
   const secret = jwtSecret(env)
+  // Every instance of a service signs with that service's key.
+  const keys = await eventKeys(env)
   const pgBase = env.POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432'
   // The docs pages log in at auth from the browser: the three services' public origins are allowed
   // unless CORS_ORIGINS says otherwise, and Authorize posts to this auth unless AUTH_TOKEN_URL does.
@@ -112,8 +118,10 @@ async function main(env: Env): Promise<never> {
     ...env,
     ...docs,
     JWT_SECRET: secret,
+    EVENT_SIGNING_KEY: keys.signingKeys[name as Service],
+    EVENT_PUBLIC_KEYS: keys.publicKeys,
     DATABASE_URL: env[`${name.toUpperCase()}_DATABASE_URL`] ?? `${pgBase}/shop_${name}`,
-    AMQP_URL: serviceAmqpUrl(name as 'auth'),
+    AMQP_URL: serviceAmqpUrl(name as Service),
   })
   const service = (name: string, id: string, port: number, extra: Env): ChildSpec => {
     const host = extra.HOST ?? env.HOST

@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { root } from './integration/harness.ts'
+import { TEST_EVENT_KEYS } from '@shop/platform/testing/event-keys'
 
 const TRIES = 20
 let dataDir: string
@@ -23,6 +24,7 @@ beforeAll(async () => {
     env: {
       PATH: process.env.PATH ?? '',
       JWT_SECRET: 'body-limit-secret-0123456789abcdef0123',
+      ...TEST_EVENT_KEYS.env('auth'),
       DATA_DIR: dataDir,
       PORT: String(port),
       HOST: '127.0.0.1',

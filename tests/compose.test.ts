@@ -8,6 +8,8 @@ import {
   passwordMatches,
 } from '@shop/platform/bus/broker-setup'
 import { BROKER_USERS, SERVICES } from '@shop/platform/bus/ownership'
+import { MAX_MESSAGE_BYTES } from '@shop/platform/bus/topology'
+import { TEST_EVENT_KEYS } from '@shop/platform/testing/event-keys'
 import { commonSettings, corsOrigins, loadConfig } from '@shop/platform/config'
 import * as v from 'valibot'
 import { docsOrigins } from '../scripts/origins.ts'
@@ -258,13 +260,15 @@ describe('compose.yaml', () => {
 
   test(
     'rabbitmq loads broker/definitions.json at boot: the ' +
-      'set-up make broker applies (users, permissions, topology)',
+      'set-up make broker applies (users, permissions, topology, the dead-letter policy) and its max_message_size',
     () => {
       const svc = services.rabbitmq ?? {}
       const byTarget = new Map(mounts(svc).map((m) => [m.target, m.source]))
       expect(normalize(byTarget.get('/etc/rabbitmq/definitions.json') ?? '')).toBe('broker/definitions.json')
       const conf = byTarget.get('/etc/rabbitmq/conf.d/20-shop.conf') ?? ''
       expect(read(normalize(conf))).toMatch(/^load_definitions = \/etc\/rabbitmq\/definitions.json$/m)
+      // the largest message, as the services' limit (MAX_MESSAGE_BYTES)
+      expect(read(normalize(conf))).toMatch(new RegExp(`^max_message_size = ${MAX_MESSAGE_BYTES}$`, 'm'))
       const file = JSON.parse(read('broker/definitions.json')) as BrokerDefinitions
       const expected = brokerDefinitions({
         vhost: '/',
@@ -347,6 +351,13 @@ describe('compose.yaml', () => {
         expect(env.JWT_SECRET ?? '').toMatch(/^\$\{JWT_SECRET:\?[^}]+\}$/)
       })
 
+      test(`its own signing key (${name.toUpperCase()}_EVENT_SIGNING_KEY) and the public keys are required`, () => {
+        expect(env.EVENT_SIGNING_KEY ?? '').toMatch(
+          new RegExp(`^\\$\\{${name.toUpperCase()}_EVENT_SIGNING_KEY:\\?[^}]+\\}$`),
+        )
+        expect(env.EVENT_PUBLIC_KEYS ?? '').toMatch(/^\$\{EVENT_PUBLIC_KEYS:\?[^}]+\}$/)
+      })
+
       test(`writes its logs to the ${name}-logs volume`, () => {
         expect(env.LOG_DIR).toBe(LOG_DIR)
         expect(mounts(svc)).toContainEqual({ source: `${name}-logs`, target: LOG_DIR, named: true })
@@ -381,6 +392,7 @@ describe('compose.yaml', () => {
         expect(() =>
           loadConfig(v.object(commonSettings(0)), {
             JWT_SECRET: 'x'.repeat(32),
+            ...TEST_EVENT_KEYS.env('auth'),
             CORS_ORIGINS: cors,
             AUTH_TOKEN_URL: tokenUrl,
           }),

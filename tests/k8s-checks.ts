@@ -123,12 +123,29 @@ export async function servicesInCode(): Promise<ServiceCode[]> {
  */
 export const NOT_SETTINGS = new Set(['AMQP_USERNAME', 'AMQP_PASSWORD', 'BUN_RUNTIME_TRANSPILER_CACHE_PATH'])
 /** Settings whose value is a secret, or holds one: from a Secret, never a ConfigMap or a literal. */
-export const SECRET_SETTINGS = new Set(['JWT_SECRET', 'METRICS_TOKEN', 'DATABASE_URL', 'AMQP_URL', 'ADMIN_PASSWORD'])
+export const SECRET_SETTINGS = new Set([
+  'JWT_SECRET',
+  'METRICS_TOKEN',
+  'DATABASE_URL',
+  'AMQP_URL',
+  'ADMIN_PASSWORD',
+  'EVENT_SIGNING_KEY',
+])
+
+/** The Secret a service's own event signing key comes from (key EVENT_SIGNING_KEY): one per service. */
+export const signingKeySecret = (service: string) => `shop-${service}-event-key`
+
+// Stand-ins of the right form for the event keys (the bytes are not a key anyone holds).
+const PKCS8_STAND_IN = Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), Buffer.alloc(32)])
+const SPKI_STAND_IN = Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), Buffer.alloc(32, 1)])
 
 export const container = (d: K8sObject): Any => d.spec?.template?.spec?.containers?.[0] ?? {}
 
 /** A stand-in of the right form for a value a Secret gives (the test never sees a real one). */
 function secretStandIn(secret: string, key: string): string {
+  if (key === 'EVENT_SIGNING_KEY') return `${secret}:${PKCS8_STAND_IN.toString('base64')}`
+  if (key === 'EVENT_PUBLIC_KEYS')
+    return ['auth', 'catalog', 'order'].map((s) => `${s}:${s}-k:${SPKI_STAND_IN.toString('base64')}`).join(',')
   if (key === 'uri') return `postgresql://owner:pw@${secret.replace(/-app$/, '')}-rw.ns:5432/db`
   if (key === 'username') return secret.replace(/-amqp$/, '')
   return `stand-in-for-${secret}-${key}-0123456789abcdef`
@@ -260,6 +277,10 @@ export function secretProblems(objects: readonly K8sObject[]): string[] {
       }
       problems.push(`${id(d)}: ${k} comes from a ${s.kind}${s.name ? ` (${s.name})` : ''}, not a Secret`)
     }
+    // each service signs with a key of its own: never another service's Secret
+    const key = source.EVENT_SIGNING_KEY
+    if (key?.kind === 'secret' && key.name !== signingKeySecret(d.metadata.name))
+      problems.push(`${id(d)}: EVENT_SIGNING_KEY from ${key.name}, not its own ${signingKeySecret(d.metadata.name)}`)
   }
   return problems
 }
@@ -539,6 +560,14 @@ export function brokerSetupOf(objects: readonly K8sObject[]) {
       auto_delete: o.spec.autoDelete ?? false,
       arguments: queueArgs(o.spec),
     })),
+    policies: spec('Policy').map((o) => ({
+      vhost: vhost(o.spec),
+      name: o.spec.name,
+      pattern: o.spec.pattern,
+      'apply-to': o.spec.applyTo ?? 'all',
+      priority: o.spec.priority ?? 0,
+      definition: o.spec.definition,
+    })),
     bindings: spec('Binding').map((o) => ({
       source: o.spec.source,
       vhost: vhost(o.spec),
@@ -582,6 +611,7 @@ export function comparableDefinitions(defs: Any) {
     exchanges: [...defs.exchanges].sort(byJson),
     queues: [...defs.queues].sort(byJson),
     bindings: [...defs.bindings].sort(byJson),
+    policies: [...(defs.policies ?? [])].sort(byJson),
   }
 }
 

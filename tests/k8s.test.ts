@@ -10,6 +10,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { brokerDefinitions, DEV_BROKER_PASSWORDS } from '@shop/platform/bus/broker-setup'
+import { MAX_MESSAGE_BYTES } from '@shop/platform/bus/topology'
 import { createHttpApp } from '@shop/platform/http/app'
 import type { Logger } from '@shop/platform/log'
 import { createMetrics } from '@shop/platform/observability/metrics'
@@ -232,6 +233,13 @@ withKubectl('the manifests against the code', () => {
         ['ConfigMap', (x) => (ofKind(x, 'ConfigMap')[0]!.data.DATABASE_URL = 'postgresql://db/shop')],
         ['URL', (x) => (ofKind(x, 'ConfigMap')[0]!.data.OTEL_EXPORTER_OTLP_ENDPOINT = 'http://user:pw@collector:4318')],
         [
+          "another service's signing key",
+          (x) =>
+            (container(deployment(x)).env.find(
+              (e: { name: string }) => e.name === 'EVENT_SIGNING_KEY',
+            ).valueFrom.secretKeyRef.name = 'shop-auth-event-key'),
+        ],
+        [
           'AMQP_URL from literals',
           (x) =>
             (container(deployment(x)).env.find((e: { name: string }) => e.name === 'AMQP_URL').value =
@@ -402,6 +410,8 @@ withKubectl('the manifests against the code', () => {
         ['queue type', (x) => (named(x, 'Queue', 'catalog-orders')!.spec.type = 'classic')],
         ['dead letters', (x) => delete named(x, 'Queue', 'order-stock')!.spec.arguments['x-dead-letter-exchange']],
         ['credentials', (x) => (named(x, 'User', 'shop-catalog')!.spec.importCredentialsSecret.name = 'other')],
+        ['no dead-letter bound', (x) => x.splice(x.indexOf(named(x, 'Policy', 'shop-dead-letters')!), 1)],
+        ['a looser bound', (x) => (named(x, 'Policy', 'shop-dead-letters')!.spec.definition['max-length'] = 1e9)],
       ]
       for (const [what, breakIt] of cases) {
         const objects = copy(renders.dev)
@@ -425,6 +435,11 @@ withKubectl('the manifests against the code', () => {
       }
     },
   )
+
+  test.each([...OVERLAYS])('%s: the broker takes no message over MAX_MESSAGE_BYTES (its max_message_size)', (o) => {
+    const config = String(ofKind(renders[o], 'RabbitmqCluster')[0]!.spec.rabbitmq?.additionalConfig ?? '')
+    expect(config.split('\n').map((l) => l.trim())).toContain(`max_message_size = ${MAX_MESSAGE_BYTES}`)
+  })
 
   test(
     'ha: databases of 3 instances with a synchronous standby, on different nodes; RabbitMQ on 3' + ' different nodes',

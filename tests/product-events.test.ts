@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'bun:test'
 import { MemoryBus } from '@shop/platform/bus/memory'
+import { TEST_EVENT_KEYS as keys } from '@shop/platform/testing/event-keys'
 import { memoryUserReplica } from '@shop/platform/memory/user-replica'
 import { memoryCatalogStore } from '../catalog/src/adapters/memory/store.ts'
 import { catalogTestApp } from '../catalog/test/support.ts'
@@ -12,8 +13,18 @@ import { orderTestApp } from '../order/test/support.ts'
  * handed to the memory bus, the order service's own consumers, then an order over HTTP.
  */
 function shop() {
-  const bus = new MemoryBus()
-  const catalog = catalogTestApp({ store: memoryCatalogStore({ onEvents: (events) => void bus.publish(events) }) })
+  const bus = new MemoryBus(keys.keyring)
+  // Signed by the catalog (as its relay does), published in commit order.
+  let published = Promise.resolve()
+  const onEvents = (events: Parameters<typeof keys.sign>[0]) => {
+    published = published.then(async () => bus.publish(await keys.sign(events)))
+  }
+  const settled = bus.settled.bind(bus)
+  bus.settled = async () => {
+    await published
+    await settled()
+  }
+  const catalog = catalogTestApp({ store: memoryCatalogStore({ onEvents }) })
   const order = orderTestApp()
   for (const s of orderSubscriptions(order.orders, memoryUserReplica())) void bus.subscribe(s)
   return { bus, catalog, order }
@@ -59,7 +70,8 @@ describe('a product SKU travels from the catalog to the order service', () => {
       correlation_id: null,
       data: { id: 424_242, name: 'Old', price: '2.00', stock: 1, category_id: 1, version: 1 },
     }
-    bus.publishRaw('product.created', JSON.stringify(older))
+    const body = new TextEncoder().encode(JSON.stringify(older))
+    bus.publishRaw('product.created', body, { signature: await keys.signers.catalog.sign(body) })
     await bus.settled()
     expect(bus.dead.size).toBe(0)
     expect((await order.store.products.byIds([424_242])).get(424_242)).toMatchObject({ name: 'Old', sku: null })

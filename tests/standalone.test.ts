@@ -125,10 +125,10 @@ describe('the README and docs/', () => {
     expect(missing).toEqual([])
   })
 
-  test('shows the banner `make dev` prints, as it prints it', () => {
+  test('shows the banner `make dev` prints, as it prints it', async () => {
     const block = README.match(/`make dev` prints:\n\n```\n([\s\S]*?)\n```/)
     expect(block).not.toBeNull()
-    expect(block![1]!.split('\n')).toEqual(plannedBanner({}).trim().split('\n'))
+    expect(block![1]!.split('\n')).toEqual((await plannedBanner({})).trim().split('\n'))
   })
 
   test('lists every script, links the API reference, and says what installing and resetting need', () => {

@@ -17,6 +17,7 @@ import { MIGRATIONS } from '../../catalog/src/main.ts'
 import { buildTree, load } from './data.ts'
 import { WRK, lua, measureWithCpu, writeResult } from '../lib/measure.ts'
 import { POOL_MAX, SECRET, Service, dbUrl, freePort, resetDatabases } from '../lib/shop.ts'
+import { TEST_EVENT_KEYS } from '@shop/platform/testing/event-keys'
 
 const DB = 'shop_bench_conditional'
 const say = (s: string) => process.stdout.write(`bench/conditional: ${s}\n`)
@@ -51,6 +52,7 @@ async function main() {
       HOST: '127.0.0.1',
       LOG_LEVEL: 'warn',
       JWT_SECRET: SECRET,
+      ...TEST_EVENT_KEYS.env('catalog'),
       DATABASE_POOL_MAX: String(POOL_MAX),
     })
     const hono = new Service('hono', ['bun', 'bench/ceilings/hono.ts'], { PORT: String(freePort()) })

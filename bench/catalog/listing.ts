@@ -27,6 +27,7 @@ import { LISTING_DB, type Subtree, loadCatalog, pickSubtrees } from './load-cata
 import { MOVE_SIZE, buildTree } from './data.ts'
 import { cpuTicks, machineLoad, median, percentiles, settle, wrk, writeResult } from '../lib/measure.ts'
 import { ROOT, freePort } from '../lib/shop.ts'
+import { TEST_EVENT_KEYS } from '@shop/platform/testing/event-keys'
 
 const SECONDS = Number(process.env.BENCH_LISTING_SECONDS ?? 3)
 const ROUNDS = Number(process.env.BENCH_LISTING_ROUNDS ?? 3)
@@ -250,6 +251,7 @@ async function main() {
         HOST: '127.0.0.1',
         LOG_LEVEL: 'warn',
         JWT_SECRET: 'bench-only-secret-0123456789abcdef0123',
+        ...TEST_EVENT_KEYS.env('catalog'),
       },
       stdout: 'inherit',
       stderr: 'inherit',

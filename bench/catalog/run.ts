@@ -20,6 +20,7 @@ import { MIGRATIONS } from '../../catalog/src/main.ts'
 import { postgresCatalogStore } from '../../catalog/src/adapters/postgres/store.ts'
 import { MAX_LEVEL, MOVE_SIZE, buildTree, load } from './data.ts'
 import { MemorySampler, machineLoad } from '../lib/measure.ts'
+import { TEST_EVENT_KEYS } from '@shop/platform/testing/event-keys'
 
 const ROOT = join(import.meta.dir, '..', '..')
 const URL_ = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/shop_bench_catalog'
@@ -176,6 +177,7 @@ async function main() {
         HOST: '127.0.0.1',
         LOG_LEVEL: 'warn',
         JWT_SECRET: 'bench-only-secret-0123456789abcdef0123',
+        ...TEST_EVENT_KEYS.env('catalog'),
         DATABASE_POOL_MAX: '10',
       },
       stdout: 'inherit',

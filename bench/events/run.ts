@@ -3,7 +3,11 @@
  * outbox row (same transaction as the change) → relay → RabbitMQ (confirms, persistent) →
  * consumer → inbox + effect (same transaction) → ack.
  *
- *   bun bench/events/run.ts [--events 1000] [--burst 20000]
+ *   bun bench/events/run.ts [--events 1000] [--burst 20000] [--unsigned]
+ *
+ * Events are signed by the relay and verified by the consumer (Ed25519), as in the shop;
+ * `--unsigned` swaps both for stand-ins that do nothing (the cost of signing is the difference:
+ * bench/events/signing-ab.ts runs both in turns). It also times signing and verifying alone.
  *
  * Needs PostgreSQL (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/postgres;
  * databases shop_bench_events_{pub,sub} are created) and RabbitMQ (BENCH_AMQP_URL).
@@ -21,11 +25,18 @@ import { postgresInbox } from '@shop/platform/postgres/inbox'
 import { transact } from '@shop/platform/postgres/transact'
 import { postgresUserReplica } from '@shop/platform/postgres/user-replica'
 import type { Envelope } from '@shop/kernel/events'
+import { type EventKeyring, type EventSigner, signEvents } from '@shop/platform/bus/signing'
+import { makeTestEventKeys } from '@shop/platform/testing/event-keys'
 import { ok } from '@shop/kernel/result'
 
 const { values } = parseArgs({
-  options: { events: { type: 'string', default: '1000' }, burst: { type: 'string', default: '20000' } },
+  options: {
+    events: { type: 'string', default: '1000' },
+    burst: { type: 'string', default: '20000' },
+    unsigned: { type: 'boolean', default: false },
+  },
 })
+const SIGNED = !values.unsigned
 const N = Number(values.events)
 const BURST = Number(values.burst)
 const base = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
@@ -43,6 +54,54 @@ async function openFresh(name: string) {
   return db
 }
 
+const keys = await makeTestEventKeys('bench')
+// The stand-ins of --unsigned: no signature made, every one taken as auth's.
+const noSigner: EventSigner = { keyId: 'none', sign: async () => ({ keyId: 'none', value: '' }) }
+const noKeyring: EventKeyring = { verify: async () => ({ ok: true, service: 'auth', keyId: 'none' }) }
+const signer = SIGNED ? keys.signers.auth : noSigner
+const keyring = SIGNED ? keys.keyring : noKeyring
+
+// Signing and verifying alone: a user.updated envelope as the relay sends it, one at a time.
+const sample = await signEvents(keys.signers.auth, [
+  {
+    id: crypto.randomUUID(),
+    type: 'user.updated',
+    version: 1,
+    occurred_at: new Date().toISOString(),
+    source: 'auth',
+    correlation_id: crypto.randomUUID(),
+    data: {
+      id: crypto.randomUUID(),
+      username: 'bench',
+      email: 'bench@example.com',
+      role: 'USER',
+      version: 1,
+      tokens_valid_after: null,
+    },
+  },
+])
+// Wall time and CPU time per call (the CPU time moves much less with the machine's other load).
+const timeEach = async (n: number, fn: () => Promise<unknown>) => {
+  for (let i = 0; i < 200; i++) await fn()
+  const t = performance.now()
+  const cpu = process.cpuUsage()
+  for (let i = 0; i < n; i++) await fn()
+  const used = process.cpuUsage(cpu)
+  return {
+    wall: +(((performance.now() - t) * 1000) / n).toFixed(1),
+    cpu: +((used.user + used.system) / n).toFixed(1),
+  }
+}
+const signTime = await timeEach(5000, () => keys.signers.auth.sign(sample[0]!.body))
+const verifyTime = await timeEach(5000, () => keys.keyring.verify(sample[0]!.body, sample[0]!.signature))
+const crypto_us = {
+  body_bytes: sample[0]!.body.byteLength,
+  sign: signTime.wall,
+  verify: verifyTime.wall,
+  sign_cpu: signTime.cpu,
+  verify_cpu: verifyTime.cpu,
+}
+
 const pub = await openFresh('shop_bench_events_pub')
 const sub = await openFresh('shop_bench_events_sub')
 const busOpts = {
@@ -55,6 +114,7 @@ const busOpts = {
   topology: [],
   declareExchanges: true,
   publishers: { auth: brokerUser(amqp), catalog: brokerUser(amqp), order: brokerUser(amqp) },
+  keys: keyring,
 }
 const pubBus = new AmqpBus({ ...busOpts, name: 'bench-pub' })
 const subBus = new AmqpBus({ ...busOpts, name: 'bench-sub' })
@@ -87,7 +147,7 @@ await subBus.subscribe({
 })
 await subBus.waitUntilConnected(10_000)
 await pubBus.waitUntilConnected(10_000)
-const relay = new OutboxRelay(pub.sql, pubBus, log)
+const relay = new OutboxRelay(pub.sql, pubBus, log, { signer })
 relay.start()
 
 const change = (id: string, version: number) =>
@@ -139,6 +199,8 @@ const seconds = (performance.now() - t0) / 1000
 
 const result = {
   when: new Date().toISOString(),
+  signed: SIGNED,
+  crypto_us,
   events: N,
   latency_ms: {
     p50: +pct(50).toFixed(2),
@@ -162,9 +224,13 @@ console.log(`
 | latency p90 | ${result.latency_ms.p90} ms |
 | latency p99 | ${result.latency_ms.p99} ms |
 | sustained throughput (${BURST} events, 8 writers) | ${result.burst.events_per_second} events/s |
+| events ${SIGNED ? 'signed (Ed25519) and verified' : 'unsigned (--unsigned)'}; signing alone ${crypto_us.sign} µs \
+(CPU ${crypto_us.sign_cpu} µs), verifying ${crypto_us.verify} µs (CPU ${crypto_us.verify_cpu} µs), a \
+${crypto_us.body_bytes}-byte envelope | |
 `)
 mkdirSync(join(import.meta.dir, '..', 'results'), { recursive: true })
-writeFileSync(join(import.meta.dir, '..', 'results', 'events.json'), JSON.stringify(result, null, 2))
+const out = process.env.BENCH_EVENTS_OUT ?? join(import.meta.dir, '..', 'results', 'events.json')
+writeFileSync(out, JSON.stringify(result, null, 2))
 
 await relay.stop()
 await subBus.close()

@@ -14,6 +14,7 @@ import { join } from 'node:path'
 import postgres from 'postgres'
 import { resetShopVhost, serviceUrl } from '@shop/platform/testing/broker'
 import { api, eventually as poll } from '@shop/platform/testing/client'
+import { TEST_EVENT_KEYS } from '@shop/platform/testing/event-keys'
 
 export const ROOT = join(import.meta.dir, '..', '..')
 /**
@@ -172,6 +173,7 @@ export async function startShop(o: ShopOptions = {}): Promise<Shop> {
     new Service(s, ['bun', join(root, s, 'src', 'main.ts')], {
       ...common,
       PORT: String(freePort()),
+      ...TEST_EVENT_KEYS.env(s),
       DATABASE_URL: dbUrl(dbName(s, name)),
       AMQP_URL: amqpUrl(s, vhost),
       ...extra,

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { TEST_EVENT_KEYS } from '@shop/platform/testing/event-keys'
 import { MemoryBus } from '@shop/platform/bus/memory'
 import { createLogger } from '@shop/platform/log'
 import { serve } from '@shop/platform/service'
@@ -33,9 +34,10 @@ const log = createLogger({ service: 'client-story', level: 'error' })
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'shop-client-story-'))
-  bus = new MemoryBus(log)
+  bus = new MemoryBus(TEST_EVENT_KEYS.keyring, log)
   const env = {
     JWT_SECRET: SECRET,
+    EVENT_PUBLIC_KEYS: TEST_EVENT_KEYS.publicKeys,
     DATA_DIR: dataDir,
     PORT: '0',
     HOST: '127.0.0.1',
@@ -44,12 +46,13 @@ beforeAll(async () => {
   }
   const authConfig = loadAuthConfig({
     ...env,
+    EVENT_SIGNING_KEY: TEST_EVENT_KEYS.signingKeys.auth,
     ADMIN_USERNAME: ADMIN.username,
     ADMIN_EMAIL: ADMIN.email,
     ADMIN_PASSWORD: ADMIN.password,
   })
-  const catalogConfig = loadCatalogConfig(env)
-  const orderConfig = loadOrderConfig(env)
+  const catalogConfig = loadCatalogConfig({ ...env, EVENT_SIGNING_KEY: TEST_EVENT_KEYS.signingKeys.catalog })
+  const orderConfig = loadOrderConfig({ ...env, EVENT_SIGNING_KEY: TEST_EVENT_KEYS.signingKeys.order })
   const [auth, catalog, order] = await Promise.all([
     startAuth(authConfig, log, { bus }),
     startCatalog(catalogConfig, log, { bus }),

@@ -11,6 +11,7 @@ import { TcpProxy } from '@shop/platform/testing/tcp-proxy'
 import { loadOrderConfig } from '../src/config.ts'
 import { type OrderService, startOrder } from '../src/main.ts'
 import { SECRET, applyProduct, envelope } from './support.ts'
+import { TEST_EVENT_KEYS } from '@shop/platform/testing/event-keys'
 
 /**
  * The order service as it runs (its composition root, PostgreSQL, RabbitMQ), reaching the broker
@@ -76,6 +77,7 @@ describe.skipIf(!run)('order: the broker is down when an order commits', () => {
       DATABASE_POOL_MAX: '3',
       AMQP_URL: viaProxy.toString(),
       JWT_SECRET: SECRET,
+      ...TEST_EVENT_KEYS.env('order'),
     })
     service = await startOrder(config, { ...silentLogger, close: () => {} })
     db = postgres(databaseUrl.toString(), { max: 1, onnotice: () => {} })

@@ -6,6 +6,7 @@ import type { Logger, RootLogger } from './log.ts'
 import { AmqpBus, brokerUser } from './bus/amqp.ts'
 import { BROKER_USERS, type Service as ServiceName } from './bus/ownership.ts'
 import { MemoryBus } from './bus/memory.ts'
+import { checkOwnKey, createKeyring, createSigner, type EventKeyring } from './bus/signing.ts'
 import { corsOrigins } from './config.ts'
 import { type ServiceMetrics, createMetrics } from './observability/metrics.ts'
 import { type Database, openDatabase } from './postgres/connect.ts'
@@ -24,6 +25,7 @@ function busFromConfig(
   config: { AMQP_URL?: string | undefined; AMQP_PREFETCH: number },
   name: ServiceName,
   log: Logger,
+  keys: EventKeyring,
 ): Bus {
   if (config.AMQP_URL) {
     const user = brokerUser(config.AMQP_URL)
@@ -33,10 +35,10 @@ function busFromConfig(
           `connect as "${BROKER_USERS[name]}" (make broker creates it; see .env.example)`,
       )
     }
-    return new AmqpBus({ url: config.AMQP_URL, name, service: name, log, prefetch: config.AMQP_PREFETCH })
+    return new AmqpBus({ url: config.AMQP_URL, name, service: name, log, prefetch: config.AMQP_PREFETCH, keys })
   }
   log.warn('AMQP_URL is not set: events use an in-memory bus and reach only services in this process')
-  return new MemoryBus(log)
+  return new MemoryBus(keys, log)
 }
 
 export interface BootConfig {
@@ -48,6 +50,8 @@ export interface BootConfig {
   readonly CORS_ORIGINS?: string | undefined
   readonly BODY_LIMIT_BYTES: number
   readonly JWT_SECRET: string
+  readonly EVENT_SIGNING_KEY: string
+  readonly EVENT_PUBLIC_KEYS: string
   readonly METRICS_ENABLED: boolean
   readonly METRICS_TOKEN?: string | undefined
 }
@@ -72,7 +76,10 @@ export interface BootOptions {
   readonly config: BootConfig
   readonly log: RootLogger
   readonly migrations: string | readonly string[]
-  /** A bus shared by services in one process (embedded mode); it is not closed by this service. */
+  /**
+   * A bus shared by services in one process (embedded mode); it is not closed by this service. It
+   * verifies with its own keys (given when it was made): the same EVENT_PUBLIC_KEYS.
+   */
   readonly bus?: Bus | undefined
   /** The service keeps a replica of users from user.* events (catalog, order): `ctx.users`, its lookups cached. */
   readonly userReplica?: boolean
@@ -111,7 +118,8 @@ export type Booted<T> = T & {
 }
 
 /**
- * The lifecycle every composition root shares: open the database (embedded when no
+ * The lifecycle every composition root shares: load the event keys (its signing key must be among
+ * the public keys, under its name), open the database (embedded when no
  * DATABASE_URL) and migrate it, get a bus (given, or from AMQP_URL), let the service wire its
  * application and HTTP app, then start the outbox relay, its consumers and the housekeeping of
  * the messaging tables. A failure on the way closes what was opened.
@@ -120,6 +128,10 @@ export async function boot<const O extends BootOptions, T extends Wired>(
   o: O,
   wire: (ctx: ContextFor<O>) => Promise<T> | T,
 ): Promise<Booted<T>> {
+  // Before anything is opened: a key that does not fit stops the service with the reason.
+  await checkOwnKey(o.name, o.config.EVENT_SIGNING_KEY, o.config.EVENT_PUBLIC_KEYS)
+  const signer = await createSigner(o.config.EVENT_SIGNING_KEY)
+  const keys = await createKeyring(o.config.EVENT_PUBLIC_KEYS)
   const db = await openDatabase({
     url: o.config.DATABASE_URL,
     dataDir: o.config.DATA_DIR,
@@ -134,13 +146,14 @@ export async function boot<const O extends BootOptions, T extends Wired>(
     await db.close().catch(() => {})
     throw e
   }
-  const bus = o.bus ?? busFromConfig(o.config, o.name, o.log)
+  const bus = o.bus ?? busFromConfig(o.config, o.name, o.log, keys)
   const metrics = o.config.METRICS_ENABLED ? createMetrics(o.name) : undefined
-  const relay = new OutboxRelay(db.sql, bus, o.log, { metrics })
+  const relay = new OutboxRelay(db.sql, bus, o.log, { signer, metrics })
   if (metrics) {
     metrics.sources.pool = db.pool
     metrics.sources.outbox = () => relay.backlogDetail()
     metrics.sources.consumers = () => bus.attachment?.() ?? {}
+    metrics.sources.deadLetters = () => bus.deadLetters?.(o.name) ?? Promise.resolve({})
   }
   let draining = false
   const closeBus = () => (o.bus ? Promise.resolve() : bus.close())

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net'
 import * as v from 'valibot'
+import { parsePublicKeys, parseSigningKey } from './bus/signing.ts'
 
 /**
  * Settings are read from the environment once, at start, and validated with valibot.
@@ -128,6 +129,22 @@ export const commonSettings = (defaultPort: number) => ({
   JWT_SECRET: v.pipe(
     v.string('JWT_SECRET is required'),
     v.check((s) => new TextEncoder().encode(s).length >= 32, 'JWT_SECRET must be at least 32 bytes'),
+  ),
+  /** This service's Ed25519 key for signing its events: `<key id>:<base64 PKCS#8>` (bus/signing.ts). */
+  EVENT_SIGNING_KEY: v.pipe(
+    v.string('EVENT_SIGNING_KEY is required (this service signs its events with it)'),
+    v.rawCheck(({ dataset, addIssue }) => {
+      const p = dataset.typed ? parseSigningKey(dataset.value) : undefined
+      if (p && !p.ok) addIssue({ message: `EVENT_SIGNING_KEY ${p.reason}` })
+    }),
+  ),
+  /** Every service's public keys (one or two each): `<service>:<key id>:<base64 SPKI>`, comma-separated. */
+  EVENT_PUBLIC_KEYS: v.pipe(
+    v.string('EVENT_PUBLIC_KEYS is required (consumers verify every event with them)'),
+    v.rawCheck(({ dataset, addIssue }) => {
+      const p = dataset.typed ? parsePublicKeys(dataset.value) : undefined
+      if (p && !p.ok) addIssue({ message: `EVENT_PUBLIC_KEYS: ${p.reason}` })
+    }),
   ),
   LOG_LEVEL: v.optional(
     v.picklist(['debug', 'info', 'warn', 'error'], 'LOG_LEVEL must be debug, info, warn or error'),

@@ -14,6 +14,8 @@ import {
   withBrokerChannel,
 } from '../testing/broker.ts'
 import { TcpProxy } from '../testing/tcp-proxy.ts'
+import { TEST_EVENT_KEYS as keys } from '../testing/event-keys.ts'
+import { KEY_ID_HEADER, SIGNATURE_HEADER } from '../src/bus/signing.ts'
 
 const run = await useBroker()
 const cleanup: { queues: string[]; exchanges: string[] } = { queues: [], exchanges: [] }
@@ -38,6 +40,7 @@ function setup(url = brokerUrl(), maxAttempts = 3) {
       declareExchanges: true,
       // A scratch topology published to as the test's own user: it owns every type here.
       publishers: { auth: brokerUser(url), catalog: brokerUser(url), order: brokerUser(url) },
+      keys: keys.keyring,
     })
   return { names, make, prefix: p }
 }
@@ -78,7 +81,7 @@ describe.skipIf(!run)('AMQP bus on the real RabbitMQ', () => {
     })
     await bus.waitUntilConnected(5000)
     const sent = [envelope(1), envelope(2), envelope(3)]
-    await bus.publish(sent)
+    await bus.publish(await keys.sign(sent))
     await until(() => got.length === 3)
     await Bun.sleep(100)
     expect(got.map((e) => e.id).sort()).toEqual(sent.map((e) => e.id).sort())
@@ -97,19 +100,26 @@ describe.skipIf(!run)('AMQP bus on the real RabbitMQ', () => {
       handler: async (e) => void got.push((e.data as { id: number }).id),
     })
     await bus.waitUntilConnected(5000)
+    // signed by the catalog, so the poison gets past the signature to the parsing
+    const signed = async (text: string) => {
+      const body = new TextEncoder().encode(text)
+      const sig = await keys.signers.catalog.sign(body)
+      return {
+        body,
+        props: { deliveryMode: 2, headers: { [SIGNATURE_HEADER]: sig.value, [KEY_ID_HEADER]: sig.keyId } },
+      }
+    }
     await withBrokerChannel(async (ch) => {
-      await ch.basicPublish(names.exchange, 'product.created', 'this is not json', { deliveryMode: 2 })
-      await ch.basicPublish(
-        names.exchange,
-        'product.created',
+      for (const text of [
+        'this is not json',
         JSON.stringify({ ...envelope(9), data: { id: 'wrong type' } }),
-        { deliveryMode: 2 },
-      )
-      await ch.basicPublish(names.exchange, 'product.created', JSON.stringify({ hello: 'x'.repeat(100_000) }), {
-        deliveryMode: 2,
-      })
+        JSON.stringify({ hello: 'x'.repeat(100_000) }),
+      ]) {
+        const { body, props } = await signed(text)
+        await ch.basicPublish(names.exchange, 'product.created', body, props)
+      }
     })
-    await bus.publish([envelope(10), envelope(11)])
+    await bus.publish(await keys.sign([envelope(10), envelope(11)]))
     await until(() => got.length === 2)
     await until(() => false, 300).catch(() => {})
     expect(got.sort()).toEqual([10, 11])
@@ -132,7 +142,7 @@ describe.skipIf(!run)('AMQP bus on the real RabbitMQ', () => {
       }
       await bus.subscribe({ service: 'svc', name: 'things', topics: ['product.created'], handler })
       await bus.waitUntilConnected(5000)
-      await bus.publish([envelope(1), envelope(2), envelope(3)])
+      await bus.publish(await keys.sign([envelope(1), envelope(2), envelope(3)]))
       await until(() => attempts.get(1) === 3 && attempts.get(2) === 2 && attempts.get(3) === 1)
       await Bun.sleep(300)
       expect(attempts.get(1)).toBe(3)
@@ -155,7 +165,7 @@ describe.skipIf(!run)('AMQP bus on the real RabbitMQ', () => {
       },
     })
     await bus.waitUntilConnected(5000)
-    await bus.publish([envelope(1)])
+    await bus.publish(await keys.sign([envelope(1)]))
     await until(() => tries === 7)
     await Bun.sleep(300)
     expect(tries).toBe(7)
@@ -184,14 +194,14 @@ describe.skipIf(!run)('AMQP bus on the real RabbitMQ', () => {
       proxy.cut()
       await Bun.sleep(200)
       let failed = false
-      await bus.publish([envelope(1)]).catch(() => (failed = true))
+      await bus.publish(await keys.sign([envelope(1)])).catch(() => (failed = true))
       expect(failed).toBe(true)
       await expect(bus.ping()).rejects.toThrow()
       // while it is down, someone deletes the queue: reconnecting must declare it again
       await deleteQueues([names.queue])
       await proxy.restore()
       await bus.waitUntilConnected(15_000)
-      await bus.publish([envelope(2)])
+      await bus.publish(await keys.sign([envelope(2)]))
       await until(() => got.includes(2), 10_000)
       await bus.close()
       proxy.stop()
@@ -233,7 +243,7 @@ describe.skipIf(!run)('AMQP bus on the real RabbitMQ', () => {
       await until(() => bus.attachment()[names.queue] === false, 5000).catch(() => {})
       const ms = await attached()
       console.log(`consumer back ${ms} ms after its queue was deleted`)
-      await bus.publish([envelope(7)])
+      await bus.publish(await keys.sign([envelope(7)]))
       await until(() => got.includes(7))
       await bus.close()
     })
@@ -245,7 +255,7 @@ describe.skipIf(!run)('AMQP bus on the real RabbitMQ', () => {
       expect(await closeConnectionsNamed(`test-${prefix}`)).toBe(1)
       const ms = await attached()
       console.log(`consumer back ${ms} ms after close_connection`)
-      await bus.publish([envelope(8)])
+      await bus.publish(await keys.sign([envelope(8)]))
       await until(() => got.includes(8))
       await bus.close()
     })
@@ -271,7 +281,7 @@ describe.skipIf(!run)('AMQP bus on the real RabbitMQ', () => {
       await proxy.restore()
       const ms = await attached()
       console.log(`consumer back ${ms} ms after the broker stayed up`)
-      await bus.publish([envelope(9)])
+      await bus.publish(await keys.sign([envelope(9)]))
       await until(() => got.includes(9))
       await bus.close()
       proxy.stop()
@@ -292,7 +302,7 @@ describe.skipIf(!run)('AMQP bus on the real RabbitMQ', () => {
       proxy.unstall()
       const ms = await attached(20_000)
       console.log(`consumer back ${ms} ms after the broker answered again`)
-      await bus.publish([envelope(10)])
+      await bus.publish(await keys.sign([envelope(10)]))
       await until(() => got.includes(10))
       await bus.close()
       proxy.stop()

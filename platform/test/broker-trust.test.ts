@@ -9,8 +9,22 @@ import type { Fields, Logger } from '../src/log.ts'
 import { OutboxRelay } from '../src/postgres/relay.ts'
 import { transact } from '../src/postgres/transact.ts'
 import { ok } from '@shop/kernel/result'
-import { brokerUrl, resetShopVhost, serviceUrl, useBrokerSetup, vhostUrl } from '../testing/broker.ts'
+import { brokerPasswords, brokerUrl, resetShopVhost, serviceUrl, useBrokerSetup, vhostUrl } from '../testing/broker.ts'
+import { brokerUser } from '../src/bus/amqp.ts'
+import { applyBrokerSetup } from '../src/bus/broker-setup.ts'
+import { DEAD_LETTER_LIMITS, DEAD_LETTER_POLICY, MAX_MESSAGE_BYTES } from '../src/bus/topology.ts'
 import { adapterDatabases } from '../testing/databases.ts'
+import { TEST_EVENT_KEYS as keys } from '../testing/event-keys.ts'
+import {
+  createKeyring,
+  createSigner,
+  type EventSigner,
+  generateEventKey,
+  KEY_ID_HEADER,
+  publicKeyEntry,
+  SIGNATURE_HEADER,
+  signEvents,
+} from '../src/bus/signing.ts'
 
 /**
  * The broker set-up on the real RabbitMQ (a vhost of this checkout's own): each service's user
@@ -56,19 +70,42 @@ const envelope = (type: EventType, source: Service = ownerOf(type), data = sampl
 
 const buses: AmqpBus[] = []
 function bus(service: Service, log: Logger = new Recorder()): AmqpBus {
-  const b = new AmqpBus({ url: urlOf(service), name: service, service, log, prefetch: 10, maxAttempts: 3 })
+  const b = new AmqpBus({
+    url: urlOf(service),
+    name: service,
+    service,
+    log,
+    prefetch: 10,
+    maxAttempts: 3,
+    keys: keys.keyring,
+  })
   buses.push(b)
   return b
 }
 
-/** Raw publish with confirms as `url`'s user; resolves to the broker's refusal, if any. */
-async function publishRaw(url: string, routingKey: string, body: string, userId?: string): Promise<string | undefined> {
+/**
+ * Raw publish with confirms as `url`'s user, signed by `signer` (the owner of the routing key's
+ * type unless said otherwise; null: unsigned); resolves to the broker's refusal, if any.
+ */
+async function publishRaw(
+  url: string,
+  routingKey: string,
+  text: string | Uint8Array,
+  userId?: string,
+  signer: EventSigner | null = keys.signers[ownerOf(routingKey as EventType)],
+): Promise<string | undefined> {
   const client = new AMQPClient(url)
   await client.connect()
   try {
     const ch = await client.channel()
     await ch.confirmSelect()
-    await ch.basicPublish('shop.events', routingKey, body, { deliveryMode: 2, ...(userId ? { userId } : {}) })
+    const body = typeof text === 'string' ? new TextEncoder().encode(text) : text
+    const sig = signer ? await signer.sign(body) : undefined
+    await ch.basicPublish('shop.events', routingKey, body, {
+      deliveryMode: 2,
+      ...(userId ? { userId } : {}),
+      ...(sig ? { headers: { [SIGNATURE_HEADER]: sig.value, [KEY_ID_HEADER]: sig.keyId } } : {}),
+    })
     return undefined
   } catch (e) {
     return (e as Error).message
@@ -122,7 +159,7 @@ describe.skipIf(!run)('broker users and event ownership on the real RabbitMQ', (
       await b.waitUntilConnected(15_000)
       for (const type of EVENT_TYPES) {
         const owned = ownerOf(type) === s
-        const outcome = await b.publish([envelope(type, s)]).then(
+        const outcome = await b.publish(await signEvents(keys.signers[s], [envelope(type, s)])).then(
           () => 'sent',
           (e: Error) => e.message,
         )
@@ -238,7 +275,7 @@ describe.skipIf(!run)('broker users and event ownership on the real RabbitMQ', (
         return ok(null)
       },
     )
-    const relay = new OutboxRelay(db.sql, b, log, { pollMs: 50, maxBackoffMs: 200 })
+    const relay = new OutboxRelay(db.sql, b, log, { pollMs: 50, maxBackoffMs: 200, signer: keys.signers.catalog })
     relay.start()
     await until(() => relay.stats.failures >= 2, 'two refused attempts')
     await relay.stop()
@@ -250,4 +287,119 @@ describe.skipIf(!run)('broker users and event ownership on the real RabbitMQ', (
     expect(log.lines.some((l) => l.level === 'error' && l.msg === 'broker refused the publish')).toBe(true)
     await b.close()
   }, 60_000)
+
+  test('a key rotation: while two keys of the owner are listed, events signed with either apply; once the old one ' +
+    'is dropped, what it signs is dead (unknown key)', async () => {
+    await resetShopVhost(brokerUrl(), vhost)
+    const next = await generateEventKey('order-next')
+    const rotating = `${keys.publicKeys},${publicKeyEntry('order', 'order-next', next.publicKey)}`
+    const after = keys.publicKeys
+      .split(',')
+      .filter((e) => !e.startsWith('order:'))
+      .concat(publicKeyEntry('order', 'order-next', next.publicKey))
+      .join(',')
+    const signers = { old: keys.signers.order, next: await createSigner(next.signingKey) }
+    const run = async (publicKeys: string) => {
+      const log = new Recorder()
+      const keyring = await createKeyring(publicKeys)
+      const applied: string[] = []
+      const make = (service: Service) =>
+        new AmqpBus({ url: urlOf(service), name: service, service, log, prefetch: 10, maxAttempts: 3, keys: keyring })
+      const consumer = make('catalog')
+      const publisher = make('order')
+      buses.push(consumer, publisher)
+      await consumer.subscribe(subscription('catalog', 'orders', async (e) => void applied.push(e.id)))
+      await Promise.all([consumer.waitUntilConnected(15_000), publisher.waitUntilConnected(15_000)])
+      const sent = { old: envelope('order.placed'), next: envelope('order.placed') }
+      await publisher.publish([
+        ...(await signEvents(signers.old, [sent.old])),
+        ...(await signEvents(signers.next, [sent.next])),
+      ])
+      const refused = () => log.lines.filter((l) => l.msg === 'event dead-lettered: not from its owner')
+      await until(() => applied.length + refused().length === 2, 'both handled')
+      await consumer.close()
+      await publisher.close()
+      return { applied, sent, refused: refused().map((l) => l.fields.reason) }
+    }
+    const during = await run(rotating)
+    expect(during.applied.sort()).toEqual([during.sent.old.id, during.sent.next.id].sort())
+    const done = await run(after)
+    expect(done.applied).toEqual([done.sent.next.id])
+    expect(done.refused).toEqual([`signed with an unknown key "${keys.signers.order.keyId}"`])
+    await drainDead('catalog.orders')
+  }, 60_000)
+
+  test('the broker refuses a message over max_message_size at the publish: ' +
+    'no queue keeps it, no consumer reads it', async () => {
+    const asGuest = vhostUrl(brokerUrl(), vhost)
+    const refusal = await publishRaw(asGuest, 'nothing.bound', new Uint8Array(30 * 1024 * 1024), undefined, null)
+    expect(refusal).toMatch(new RegExp(`PRECONDITION_FAILED.*larger than configured max size ${MAX_MESSAGE_BYTES}`))
+    // the limit itself passes
+    expect(
+      await publishRaw(asGuest, 'nothing.bound', new Uint8Array(MAX_MESSAGE_BYTES), undefined, null),
+    ).toBeUndefined()
+  }, 60_000)
+
+  test("every dead-letter queue is bounded by the set-up's policy; beyond the bound the oldest dead letters " +
+    'go, and the fill is what deadLetters() (the gauge) reads', async () => {
+    const policies = await rabbitmqctl(['list_policies', '-p', vhost, '--formatter', 'json'])
+    const policy = (JSON.parse(policies) as { name: string; pattern: string; definition: unknown }[]).find(
+      (p) => p.name === DEAD_LETTER_POLICY,
+    )
+    expect(policy?.pattern).toBe('\\.dead$')
+    expect(typeof policy?.definition === 'string' ? JSON.parse(policy.definition) : policy?.definition).toEqual({
+      'max-length': DEAD_LETTER_LIMITS.maxLength,
+      'max-length-bytes': DEAD_LETTER_LIMITS.maxLengthBytes,
+      overflow: 'drop-head',
+    })
+    // the same policy with a bound of 2, on this vhost only
+    const admins = [{ name: brokerUser(brokerUrl()) }]
+    const small = { maxLength: 2, maxLengthBytes: 1_000_000 }
+    await applyBrokerSetup({ vhost, passwords: brokerPasswords(), admins, deadLetterLimits: small })
+    try {
+      await drainDead('catalog.orders')
+      await until(
+        async () =>
+          (await rabbitmqctl(['list_queues', '-p', vhost, 'name', 'policy'])).includes(
+            `catalog.orders.dead\t${DEAD_LETTER_POLICY}`,
+          ),
+        'the policy on catalog.orders.dead',
+      )
+      const log = new Recorder()
+      const consumer = bus('catalog', log)
+      await consumer.subscribe(subscription('catalog', 'orders', async () => {}))
+      await consumer.waitUntilConnected(15_000)
+      // five unsigned events from order's own user: each one dead
+      const ids: string[] = []
+      for (let i = 0; i < 5; i++) {
+        const env = envelope('order.placed')
+        ids.push(env.id)
+        const text = JSON.stringify(env)
+        expect(await publishRaw(urlOf('order'), 'order.placed', text, BROKER_USERS.order, null)).toBeUndefined()
+      }
+      const kept = async () => (await consumer.deadLetters('catalog'))['catalog.orders.dead'] ?? -1
+      const refused = () => log.lines.filter((l) => l.msg === 'event dead-lettered: not from its owner').length
+      await until(() => refused() === 5, 'five refused')
+      // every copy was taken (drop-head never refuses one); the bound holds, the latest are kept
+      await until(async () => (await kept()) === small.maxLength, 'the bound')
+      await Bun.sleep(200)
+      expect(await kept()).toBe(small.maxLength)
+      expect(log.lines.filter((l) => l.msg.startsWith('dead letter with its reason could not'))).toEqual([])
+      expect((await drainDead('catalog.orders')).map((d) => d.body.id)).toEqual(ids.slice(-small.maxLength))
+      expect(Object.keys(await consumer.deadLetters('catalog')).sort()).toEqual([
+        'catalog.orders.dead',
+        'catalog.users.dead',
+      ])
+      await consumer.close()
+    } finally {
+      await applyBrokerSetup({ vhost, passwords: brokerPasswords(), admins })
+    }
+  }, 60_000)
 })
+
+async function rabbitmqctl(args: string[]): Promise<string> {
+  const p = Bun.spawn(['rabbitmqctl', '-q', ...args], { stdout: 'pipe', stderr: 'pipe' })
+  const [out, err] = [await new Response(p.stdout).text(), await new Response(p.stderr).text()]
+  if ((await p.exited) !== 0) throw new Error(`rabbitmqctl ${args.join(' ')}: ${err}`)
+  return out
+}

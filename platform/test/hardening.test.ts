@@ -1,6 +1,8 @@
 import { describe, expect, test } from 'bun:test'
 import { sign } from 'hono/jwt'
 import { consumeOne, MAX_EVENT_BYTES } from '../src/bus/consume.ts'
+import type { EventSigner } from '../src/bus/signing.ts'
+import { TEST_EVENT_KEYS as keys } from '../testing/event-keys.ts'
 import { makeEnvelope, parseEnvelope } from '@shop/kernel/events'
 import { clientAddress, createHttpApp } from '../src/http/app.ts'
 import { JWT_AUDIENCE, JWT_ISSUER, verifyAccessToken } from '../src/http/jwt.ts'
@@ -79,28 +81,44 @@ describe('consumeOne: what no handler should see is dead at once', () => {
       crypto.randomUUID(),
       new Date(),
     )
-  const run = async (body: string, topics = ['product.deleted' as const]) => {
+  const run = async (
+    text: string,
+    topics = ['product.deleted' as const],
+    signer: EventSigner | null = keys.signers.catalog,
+  ) => {
     const seen: unknown[] = []
-    const { outcome } = await consumeOne(
+    const body = new TextEncoder().encode(text)
+    const signature = signer ? await signer.sign(body) : undefined
+    const { outcome, reason } = await consumeOne(
       body,
       async (e) => void seen.push(e),
       1,
-      { maxAttempts: 3, topics },
+      { maxAttempts: 3, topics, keys: keys.keyring },
       silentLogger,
-      'q',
+      { queue: 'q', signature },
     )
-    return { outcome, handled: seen.length }
+    return { outcome, handled: seen.length, reason }
   }
+  const outcome = async (...args: Parameters<typeof run>) => {
+    const { reason: _, ...rest } = await run(...args)
+    return rest
+  }
+
+  test('the size is checked first, then the signature, and only then is anything decoded or parsed', async () => {
+    expect((await run('x'.repeat(MAX_EVENT_BYTES + 1), undefined, null)).reason).toMatch(/^too large/)
+    expect((await run('{not json', undefined, null)).reason).toMatch(/^not from its owner: not signed/)
+    expect((await run('{not json', undefined, keys.signers.order)).reason).toBe('not JSON')
+  })
 
   test(`a message over ${MAX_EVENT_BYTES} bytes, whatever field carries the bulk (an unknown one too)`, async () => {
     const pad = (n: number) => JSON.stringify({ ...valid(), padding: 'x'.repeat(n) })
     const fits = pad(1000)
     const overhead = Buffer.byteLength(fits) - 1000
-    expect(await run(pad(MAX_EVENT_BYTES - overhead))).toEqual({ outcome: 'ack', handled: 1 })
-    expect(await run(pad(MAX_EVENT_BYTES - overhead + 1))).toEqual({ outcome: 'dead', handled: 0 })
+    expect(await outcome(pad(MAX_EVENT_BYTES - overhead))).toEqual({ outcome: 'ack', handled: 1 })
+    expect(await outcome(pad(MAX_EVENT_BYTES - overhead + 1))).toEqual({ outcome: 'dead', handled: 0 })
     // bytes, not characters: 2-byte characters count twice
     expect(
-      await run(pad(Math.ceil((MAX_EVENT_BYTES - overhead) / 2) + 1).replace(/x+/, (m) => 'é'.repeat(m.length))),
+      await outcome(pad(Math.ceil((MAX_EVENT_BYTES - overhead) / 2) + 1).replace(/x+/, (m) => 'é'.repeat(m.length))),
     ).toEqual({ outcome: 'dead', handled: 0 })
   })
 
@@ -112,8 +130,8 @@ describe('consumeOne: what no handler should see is dead at once', () => {
       crypto.randomUUID(),
       new Date(),
     )
-    expect(await run(JSON.stringify(user))).toEqual({ outcome: 'dead', handled: 0 })
-    expect(await run(JSON.stringify(valid()))).toEqual({ outcome: 'ack', handled: 1 })
+    expect(await outcome(JSON.stringify(user), undefined, keys.signers.auth)).toEqual({ outcome: 'dead', handled: 0 })
+    expect(await outcome(JSON.stringify(valid()))).toEqual({ outcome: 'ack', handled: 1 })
   })
 
   test('a NUL or another control character in an event string (it would fail every write, every retry)', () => {

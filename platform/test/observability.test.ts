@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace'
+import { TEST_EVENT_KEYS as keys } from '../testing/event-keys.ts'
 import { MemoryBus } from '../src/bus/memory.ts'
 import type { Envelope } from '@shop/kernel/events'
 import { noteDuplicate } from '@shop/kernel/inbox'
@@ -56,7 +57,7 @@ for (const db of await adapterDatabases('observability', [])) {
         const lines: Record<string, unknown>[] = []
         const log = createLogger({ service: 'test', level: 'debug', sink: (l) => void lines.push(JSON.parse(l)) })
         const metrics = createMetrics('test')
-        const bus = new MemoryBus(log)
+        const bus = new MemoryBus(keys.keyring, log)
         const got: Envelope[] = []
         await bus.subscribe({
           service: 'catalog',
@@ -68,7 +69,7 @@ for (const db of await adapterDatabases('observability', [])) {
             got.push(e)
           },
         })
-        const relay = new OutboxRelay(sql, bus, log, { metrics })
+        const relay = new OutboxRelay(sql, bus, log, { metrics, signer: keys.signers.auth })
         metrics.sources.outbox = () => relay.backlogDetail()
         relay.start()
         const id = await inSpan(
@@ -130,7 +131,7 @@ for (const db of await adapterDatabases('observability', [])) {
 describe('consumer outcomes', () => {
   test('applied, duplicate, retried, dead_lettered and refused are counted per queue', async () => {
     const metrics = createMetrics('test')
-    const bus = new MemoryBus(undefined, 2)
+    const bus = new MemoryBus(keys.keyring, undefined, 2)
     let calls = 0
     await bus.subscribe({
       service: 'order',
@@ -154,10 +155,14 @@ describe('consumer outcomes', () => {
         correlation_id: null,
         data: { id: crypto.randomUUID(), version },
       })
-    bus.publishRaw('user.deleted', env(1))
-    bus.publishRaw('user.deleted', env(2))
-    bus.publishRaw('user.deleted', env(3)) // fails twice: retried once, then dead-lettered
-    bus.publishRaw('user.deleted', '{"not":"an envelope"}')
+    const signed = async (text: string) => {
+      const body = new TextEncoder().encode(text)
+      bus.publishRaw('user.deleted', body, { signature: await keys.signers.auth.sign(body) })
+    }
+    await signed(env(1))
+    await signed(env(2))
+    await signed(env(3)) // fails twice: retried once, then dead-lettered
+    await signed('{"not":"an envelope"}')
     await bus.settled()
     const text = await metrics.expose()
     const n = (outcome: string) =>
@@ -171,11 +176,14 @@ describe('consumer outcomes', () => {
 })
 
 describe('metrics registry', () => {
-  test('pool, outbox and process gauges are read at scrape time, every series labelled with the service', async () => {
+  test('pool, outbox, dead-letter and process gauges are read at scrape time, every series labelled', async () => {
     const metrics = createMetrics('catalog')
     metrics.sources.pool = () => ({ used: 3, idle: 2, waiting: 7 })
     metrics.sources.outbox = async () => ({ unsent: 4, oldestAgeSeconds: 1.5 })
+    metrics.sources.deadLetters = async () => ({ 'catalog.users.dead': 5, 'catalog.orders.dead': 0 })
     const text = await metrics.expose()
+    expect(sample(text, 'shop_dead_letter_messages', { queue: 'catalog.users.dead' })).toBe(5)
+    expect(sample(text, 'shop_dead_letter_messages', { queue: 'catalog.orders.dead' })).toBe(0)
     expect(sample(text, 'db_client_connection_count', { state: 'used', service: 'catalog' })).toBe(3)
     expect(sample(text, 'db_client_connection_count', { state: 'idle' })).toBe(2)
     expect(sample(text, 'db_client_connection_pending_requests')).toBe(7)

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test'
-import type { Bus, Subscription } from '../src/bus/bus.ts'
+import type { Bus, OutgoingEvent, Subscription } from '../src/bus/bus.ts'
 import { MemoryBus } from '../src/bus/memory.ts'
 import type { Envelope } from '@shop/kernel/events'
 import { silentLogger } from '../src/log.ts'
@@ -10,14 +10,19 @@ import { ok } from '@shop/kernel/result'
 import { adapterDatabases, sharedServerDb, useServer, freshSchema } from '../testing/databases.ts'
 import { MESSAGING_MIGRATIONS } from '../src/postgres/migrate.ts'
 import { until } from '../testing/until.ts'
+import { TEST_EVENT_KEYS as keys } from '../testing/event-keys.ts'
+
+const signer = keys.signers.auth
 
 /** A bus the test can take down: publish throws while down. Records what it was given. */
 class FlakyBus implements Bus {
   down = false
   readonly got: Envelope[] = []
-  async publish(envs: readonly Envelope[]) {
+  readonly sent: OutgoingEvent[] = []
+  async publish(events: readonly OutgoingEvent[]) {
     if (this.down) throw new Error('broker down')
-    this.got.push(...envs)
+    this.got.push(...events.map((e) => e.envelope))
+    this.sent.push(...events)
   }
   async subscribe(_s: Subscription) {}
   async stopConsuming() {}
@@ -43,11 +48,14 @@ const writeEvents = (sql: Sql, n: number, onEvents?: () => void) =>
 for (const db of await adapterDatabases('relay', [])) {
   describe(`outbox relay (${db.kind})`, () => {
     /** A fresh database, a bus (down when asked) and a started relay on them. */
-    const started = async (options: ConstructorParameters<typeof OutboxRelay>[3], o: { busDown?: boolean } = {}) => {
+    const started = async (
+      options: Omit<ConstructorParameters<typeof OutboxRelay>[3], 'signer'>,
+      o: { busDown?: boolean } = {},
+    ) => {
       const sql = await db.open()
       const bus = new FlakyBus()
       bus.down = o.busDown ?? false
-      const relay = new OutboxRelay(sql, bus, silentLogger, options)
+      const relay = new OutboxRelay(sql, bus, silentLogger, { ...options, signer })
       relay.start()
       return { sql, bus, relay }
     }
@@ -111,6 +119,21 @@ for (const db of await adapterDatabases('relay', [])) {
       },
     )
 
+    test("each event goes out as its JSON text and auth's signature of exactly those bytes", async () => {
+      const { sql, bus, relay } = await started({ pollMs: 60_000 })
+      await writeEvents(sql, 2, () => relay.wake())
+      await until(() => bus.sent.length === 2, 2000)
+      for (const e of bus.sent) {
+        expect(JSON.parse(new TextDecoder().decode(e.body))).toEqual(e.envelope)
+        expect(await keys.keyring.verify(e.body, e.signature)).toEqual({
+          ok: true,
+          service: 'auth',
+          keyId: 'auth-test',
+        })
+      }
+      await relay.stop()
+    })
+
     test('stop() flushes what is committed', async () => {
       const { sql, bus, relay } = await started({ pollMs: 60_000 })
       await Bun.sleep(20)
@@ -121,7 +144,7 @@ for (const db of await adapterDatabases('relay', [])) {
 
     test('to a real (memory) bus consumer, envelopes arrive intact', async () => {
       const sql = await db.open()
-      const bus = new MemoryBus()
+      const bus = new MemoryBus(keys.keyring)
       const got: Envelope[] = []
       await bus.subscribe({
         service: 'catalog',
@@ -129,7 +152,7 @@ for (const db of await adapterDatabases('relay', [])) {
         topics: ['user.deleted'],
         handler: async (e) => void got.push(e),
       })
-      const relay = new OutboxRelay(sql, bus, silentLogger)
+      const relay = new OutboxRelay(sql, bus, silentLogger, { signer })
       relay.start()
       await writeEvents(sql, 2, () => relay.wake())
       await until(() => got.length === 2)
@@ -144,8 +167,8 @@ describe.skipIf(!(await useServer()))('two relay instances on one database', () 
     const { sql } = await sharedServerDb('relay2')
     await freshSchema(sql, MESSAGING_MIGRATIONS)
     const bus = new FlakyBus()
-    const a = new OutboxRelay(sql, bus, silentLogger, { pollMs: 5, batch: 50 })
-    const b = new OutboxRelay(sql, bus, silentLogger, { pollMs: 5, batch: 50 })
+    const a = new OutboxRelay(sql, bus, silentLogger, { pollMs: 5, batch: 50, signer })
+    const b = new OutboxRelay(sql, bus, silentLogger, { pollMs: 5, batch: 50, signer })
     a.start()
     b.start()
     const wakeBoth = () => {

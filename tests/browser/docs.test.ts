@@ -6,6 +6,7 @@ import type { BrowserContext, Page } from 'playwright-core'
 import { type Chromium, launchChromium, useChromium } from '@shop/platform/testing/chromium'
 import { ADMIN, SECRET, type ServiceName, root, useServers } from '../integration/harness.ts'
 import { dropDatabases, type Running, startDatabases, startScript } from './harness.ts'
+import { TEST_EVENT_KEYS } from '@shop/platform/testing/event-keys'
 
 /**
  * The `/docs` page of every service, as a person uses it in Chromium: Authorize logs in with the
@@ -146,6 +147,9 @@ const modes: { mode: 'make dev' | 'make start'; needsServers: boolean; start: ()
           ...env,
           DATABASE_POOL_MAX: '3',
           JWT_SECRET: SECRET,
+          AUTH_EVENT_SIGNING_KEY: TEST_EVENT_KEYS.signingKeys.auth,
+          CATALOG_EVENT_SIGNING_KEY: TEST_EVENT_KEYS.signingKeys.catalog,
+          ORDER_EVENT_SIGNING_KEY: TEST_EVENT_KEYS.signingKeys.order,
           ADMIN_USERNAME: ADMIN.username,
           ADMIN_EMAIL: ADMIN.email,
           ADMIN_PASSWORD: ADMIN.password,

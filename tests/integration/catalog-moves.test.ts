@@ -4,6 +4,7 @@ import { serverUrl, useServer } from '@shop/platform/testing/databases'
 import { tokenFactory } from '@shop/platform/testing/http'
 import { derivedDataErrors } from '../../catalog/test/derived.ts'
 import { SECRET, Service, checkout } from './harness.ts'
+import { TEST_EVENT_KEYS } from '@shop/platform/testing/event-keys'
 
 /**
  * Crossing moves on the real PostgreSQL through the real HTTP server (catalog as its own process):
@@ -61,6 +62,7 @@ describe.skipIf(!run)('crossing category moves on the real server', () => {
     }
     catalog = new Service('catalog', {
       JWT_SECRET: SECRET,
+      ...TEST_EVENT_KEYS.env('catalog'),
       PORT: '0',
       HOST: '127.0.0.1',
       LOG_LEVEL: 'info',

@@ -1,3 +1,4 @@
+import { TEST_EVENT_KEYS } from '@shop/platform/testing/event-keys'
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { AMQPClient } from '@cloudamqp/amqp-client'
 import postgres from 'postgres'
@@ -31,7 +32,9 @@ const dbs: Record<string, ReturnType<typeof postgres>> = {}
 
 /** As the owner of the routing key would (its broker user; the consumers check the publisher). */
 const publishRaw = (routingKey: string, body: string) =>
-  publishAs(routingKey.startsWith('user.') ? 'auth' : 'catalog', routingKey, body)
+  publishAs(routingKey.startsWith('user.') ? 'auth' : 'catalog', routingKey, body, {
+    signer: TEST_EVENT_KEYS.signers[routingKey.startsWith('user.') ? 'auth' : 'catalog'],
+  })
 const deadCount = async (queue: string) => {
   const client = new AMQPClient(testAmqpUrl())
   await client.connect()

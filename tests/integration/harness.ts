@@ -12,6 +12,8 @@ import postgres from 'postgres'
 import { serverUrl, useServer } from '@shop/platform/testing/databases'
 import { brokerUrl, resetShopVhost, serviceUrl, useBrokerSetup, vhostUrl } from '@shop/platform/testing/broker'
 import { api, eventually as poll } from '@shop/platform/testing/client'
+import { TEST_EVENT_KEYS } from '@shop/platform/testing/event-keys'
+import { type EventSigner, KEY_ID_HEADER, SIGNATURE_HEADER } from '@shop/platform/bus/signing'
 
 export const root = join(import.meta.dir, '..', '..')
 export const SECRET = 'integration-secret-0123456789abcdef0123456789'
@@ -38,26 +40,33 @@ export const resetBroker = (vhost = VHOST): Promise<void> => resetShopVhost(brok
 
 /**
  * Publishes raw text on the test vhost's shop.events as `as` (a service's own broker user, whose
- * messages carry its user_id, or `admin`: the broker's administrator, guest), with publisher
- * confirms. Rejects when the broker refuses it.
+ * messages carry its user_id, `admin`: the broker's administrator, guest, or any other broker
+ * user's URL), with publisher confirms, signed by `signer` when given (as the relay signs:
+ * x-shop-signature and x-shop-key-id over the body's bytes), the message id `messageId` when
+ * given. Rejects when the broker refuses it.
  */
 export async function publishAs(
-  as: ServiceName | 'admin',
+  as: ServiceName | 'admin' | { url: string },
   routingKey: string,
   body: string,
-  o: { userId?: string; vhost?: string } = {},
+  o: { userId?: string; vhost?: string; signer?: EventSigner; messageId?: string } = {},
 ): Promise<void> {
-  const url = as === 'admin' ? testAmqpUrl(brokerUrl(), o.vhost) : serviceAmqpUrl(as, o.vhost)
+  const url =
+    typeof as === 'object' ? as.url : as === 'admin' ? testAmqpUrl(brokerUrl(), o.vhost) : serviceAmqpUrl(as, o.vhost)
   const client = new AMQPClient(url)
   await client.connect()
   try {
     const ch = await client.channel()
     await ch.confirmSelect()
     const userId = o.userId ?? (as === 'admin' ? undefined : decodeURIComponent(new URL(url).username))
-    await ch.basicPublish('shop.events', routingKey, body, {
+    const bytes = new TextEncoder().encode(body)
+    const sig = o.signer ? await o.signer.sign(bytes) : undefined
+    await ch.basicPublish('shop.events', routingKey, bytes, {
       deliveryMode: 2,
       contentType: 'application/json',
       ...(userId ? { userId } : {}),
+      ...(o.messageId ? { messageId: o.messageId } : {}),
+      ...(sig ? { headers: { [SIGNATURE_HEADER]: sig.value, [KEY_ID_HEADER]: sig.keyId } } : {}),
     })
   } finally {
     await client.close().catch(() => {})
@@ -214,6 +223,7 @@ export async function startShop(
       ...common,
       DATABASE_URL: dbUrl(s),
       AMQP_URL: serviceAmqpUrl(s, o.vhost),
+      ...TEST_EVENT_KEYS.env(s),
       ...extra,
       ...(o.env?.[s] ?? {}),
     })

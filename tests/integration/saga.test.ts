@@ -1,3 +1,4 @@
+import { TEST_EVENT_KEYS } from '@shop/platform/testing/event-keys'
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import postgres from 'postgres'
 import { ADMIN, api, dbUrl, eventually, publishAs, type Shop, startShop, useServers } from './harness.ts'
@@ -117,8 +118,11 @@ describe.skipIf(!run)('stock saga on real processes', () => {
     await sql.end()
     expect(row).toBeDefined()
     // as the order service's own broker user (the catalog applies order.* only from it)
-    await publishAs('order', 'order.cancelled', JSON.stringify(row!.envelope))
-    await publishAs('order', 'order.cancelled', JSON.stringify({ ...row!.envelope, id: crypto.randomUUID() }))
+    const signer = TEST_EVENT_KEYS.signers.order
+    await publishAs('order', 'order.cancelled', JSON.stringify(row!.envelope), { signer })
+    await publishAs('order', 'order.cancelled', JSON.stringify({ ...row!.envelope, id: crypto.randomUUID() }), {
+      signer,
+    })
     // give the consumer time to process both, then check nothing moved
     const csql = postgres(dbUrl('catalog'), { max: 1, onnotice: () => {} })
     await eventually(

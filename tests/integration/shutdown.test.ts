@@ -11,6 +11,7 @@ import {
   serviceAmqpUrl,
   useServers,
 } from './harness.ts'
+import { TEST_EVENT_KEYS } from '@shop/platform/testing/event-keys'
 
 /**
  * Graceful shutdown: SIGTERM in the middle of a burst of writes. Every request that was answered
@@ -29,6 +30,7 @@ describe.skipIf(!run)('graceful shutdown', () => {
     await resetBroker()
     const auth = new Service('auth', {
       JWT_SECRET: SECRET,
+      ...TEST_EVENT_KEYS.env('auth'),
       DATABASE_URL: dbUrl('auth'),
       AMQP_URL: serviceAmqpUrl('auth'),
       PORT: '0',

@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { MemoryBus } from '@shop/platform/bus/memory'
+import { TEST_EVENT_KEYS as keys } from '@shop/platform/testing/event-keys'
 import { ownerOf } from '@shop/platform/bus/ownership'
 import type { Subscription } from '@shop/platform/bus/bus'
 import { type Envelope, type EventType, makeEnvelope } from '@shop/kernel/events'
@@ -1258,7 +1259,8 @@ describe('API8 security misconfiguration', () => {
       for (const [name, load] of Object.entries(loaders)) {
         const accepts = (origins: string) => {
           try {
-            return load({ JWT_SECRET: 'x'.repeat(32), CORS_ORIGINS: origins }).CORS_ORIGINS === origins
+            const env = { JWT_SECRET: 'x'.repeat(32), ...keys.env(name as 'auth'), CORS_ORIGINS: origins }
+            return load(env).CORS_ORIGINS === origins
           } catch (e) {
             expect((e as Error).message).toContain('CORS_ORIGINS must be origins')
             return false
@@ -1458,7 +1460,7 @@ describe('API10 unsafe consumption of APIs: poison events are dead-lettered, han
     test(
       `${s.name}: every queue dead-letters each kind of poison ` + `at once; the next valid message is processed`,
       async () => {
-        const bus = new MemoryBus(silentLogger, 2)
+        const bus = new MemoryBus(keys.keyring, silentLogger, 2)
         const called: Envelope[] = []
         const subs = s.subs(called)
         for (const sub of subs) await bus.subscribe(sub)
@@ -1469,7 +1471,9 @@ describe('API10 unsafe consumption of APIs: poison events are dead-lettered, han
           const other = every.find((t) => !sub.topics.includes(t))!
           for (const topic of sub.topics) {
             for (const [kind, body] of poison(topic, other)) {
-              bus.publishRaw(topic, body)
+              // signed by the topic's owner: the poison is in the content, past the signature
+              const bytes = new TextEncoder().encode(body)
+              bus.publishRaw(topic, bytes, { signature: await keys.signers[ownerOf(topic)].sign(bytes) })
               expectedDead[queue] ??= []
               expectedDead[queue].push(`${topic}: ${kind}`)
             }
@@ -1484,15 +1488,17 @@ describe('API10 unsafe consumption of APIs: poison events are dead-lettered, han
         // a valid message on each queue is still processed
         for (const sub of subs) {
           const topic = sub.topics[0]!
-          await bus.publish([
-            makeEnvelope(
-              ownerOf(topic),
-              { type: topic, data: validData(topic, 5) } as never,
-              'corr-ok',
-              crypto.randomUUID(),
-              new Date(),
-            ),
-          ])
+          await bus.publish(
+            await keys.sign([
+              makeEnvelope(
+                ownerOf(topic),
+                { type: topic, data: validData(topic, 5) } as never,
+                'corr-ok',
+                crypto.randomUUID(),
+                new Date(),
+              ),
+            ]),
+          )
         }
         await bus.settled()
         expect(called.map((e) => e.type).sort()).toEqual(subs.map((x) => x.topics[0]!).sort())

@@ -1,9 +1,9 @@
 import { type AMQPChannel, type AMQPMessage, AMQPSession } from '@cloudamqp/amqp-client'
-import type { Envelope } from '@shop/kernel/events'
 import type { Logger } from '../log.ts'
-import type { Bus, Subscription } from './bus.ts'
-import { consumeMessage, DEFAULT_MAX_ATTEMPTS, retryDelay } from './consume.ts'
+import type { Bus, OutgoingEvent, Subscription } from './bus.ts'
+import { consumeMessage, DEFAULT_MAX_ATTEMPTS, MAX_EVENT_BYTES, retryDelay } from './consume.ts'
 import { BROKER_USERS, type Service } from './ownership.ts'
+import { type EventKeyring, KEY_ID_HEADER, SIGNATURE_HEADER } from './signing.ts'
 import {
   DEAD_LETTER_EXCHANGE,
   DEAD_QUEUE_ARGUMENTS,
@@ -39,6 +39,8 @@ export interface AmqpBusOptions {
    * is its owner's. Defaults to BROKER_USERS (tests on a scratch topology name their own).
    */
   readonly publishers?: Readonly<Record<Service, string>>
+  /** The public keys of every service (EVENT_PUBLIC_KEYS): a message is read only when its owner signed it. */
+  readonly keys: EventKeyring
   /**
    * Declare the two exchanges (tests on a scratch topology). Otherwise they must exist (created
    * by the broker set-up, `make broker`) and are only checked: a service may not configure them.
@@ -58,10 +60,11 @@ type Ops = {
  * Topology: a durable topic exchange; one durable quorum queue per consumer `<service>.<name>`,
  * bound by routing key, dead-lettering to a direct exchange that routes to `<queue>.dead`. It is
  * declared on every (re)connect (a service declares its own queues; the exchanges and every
- * queue exist from the broker set-up). Publishing: persistent messages, publisher confirms, and
- * the AMQP `user_id` of the connection's user, which the broker validates.
+ * queue exist from the broker set-up). Publishing: the signed bytes as they are with the signature
+ * in headers (signing.ts), persistent messages, publisher confirms, and the AMQP `user_id` of the
+ * connection's user, which the broker validates.
  * Consuming: bounded prefetch, manual acks after the handler committed; an event is applied only
- * when its owner published it (validated `user_id` and `source`, see consumeOne). A failed
+ * when its owner signed and published it (its key, `user_id` and `source`, see consumeOne). A failed
  * handler is retried with backoff a bounded number of times, then dead-lettered (never requeued
  * forever). A handler that could not reach the database is retried in place until it can,
  * without spending those attempts. Retries hand the very message back to the broker (requeue),
@@ -327,14 +330,15 @@ export class AmqpBus implements Bus {
     }
   }
 
-  async publish(envelopes: readonly Envelope[], traceparents?: readonly (string | null)[]): Promise<void> {
+  async publish(events: readonly OutgoingEvent[]): Promise<void> {
     const s = this.session
     if (!s || !this.connected || s.closed) throw new Error('broker not connected')
     const x = await s.topicExchange(this.exchange, { durable: true, passive: true })
     try {
       await Promise.all(
-        envelopes.map((env, i) =>
-          x.publish(JSON.stringify(env), {
+        events.map(({ envelope: env, body, signature, traceparent }) =>
+          // The signed bytes, as they are: what the consumer verifies is exactly what was signed.
+          x.publish(body, {
             routingKey: env.type,
             confirm: true,
             mandatory: true,
@@ -346,7 +350,11 @@ export class AmqpBus implements Bus {
             userId: this.userId,
             timestamp: new Date(env.occurred_at),
             ...(env.correlation_id ? { correlationId: env.correlation_id } : {}),
-            ...(traceparents?.[i] ? { headers: { traceparent: traceparents[i] } } : {}),
+            headers: {
+              [SIGNATURE_HEADER]: signature.value,
+              [KEY_ID_HEADER]: signature.keyId,
+              ...(traceparent ? { traceparent } : {}),
+            },
             // Without a codec registry the typings allow no content type; the header is still sent.
           }),
         ),
@@ -358,7 +366,7 @@ export class AmqpBus implements Bus {
         this.o.log.error('broker refused the publish', {
           user: this.userId,
           error: (e as Error).message,
-          events: envelopes.map((env) => ({ event_id: env.id, type: env.type })).slice(0, 20),
+          events: events.map(({ envelope: env }) => ({ event_id: env.id, type: env.type })).slice(0, 20),
         })
       }
       throw e
@@ -376,6 +384,8 @@ export class AmqpBus implements Bus {
     const s = this.session
     try {
       if (!s || s.closed) throw new Error('broker not connected')
+      // Too big to copy (the broker would refuse it anyway): the broker dead-letters it as it is.
+      if (msg.bodySize > MAX_EVENT_BYTES) throw new Error(`${reason}; not copied`)
       const dlx = await s.directExchange(this.dlx, { durable: true, passive: true })
       const p = msg.properties
       await dlx.publish(msg.body ?? new Uint8Array(), {
@@ -436,7 +446,8 @@ export class AmqpBus implements Bus {
     const max = this.o.maxAttempts ?? DEFAULT_MAX_ATTEMPTS
     this.inFlight++
     try {
-      const body = msg.bodyString() ?? ''
+      // The raw bytes: consumeOne checks their size, then their signature, before decoding anything.
+      const body = msg.body ?? new Uint8Array()
       const key = msg.properties.messageId ?? `${name}:${Bun.hash(body)}`
       const attempt = (this.attempts.get(key) ?? 0) + 1
       this.attempts.set(key, attempt)
@@ -447,8 +458,15 @@ export class AmqpBus implements Bus {
         traceparent: typeof tp === 'string' ? tp : undefined,
         metrics: sub.metrics,
         publisher: msg.properties.userId,
+        signature: signatureOf(msg.properties.headers),
+        messageId: msg.properties.messageId,
       }
-      const opts = { maxAttempts: max, topics: sub.topics, publishers: this.o.publishers ?? BROKER_USERS }
+      const opts = {
+        maxAttempts: max,
+        topics: sub.topics,
+        publishers: this.o.publishers ?? BROKER_USERS,
+        keys: this.o.keys,
+      }
       const once = () => consumeMessage(body, sub.handler, attempt, opts, this.o.log, delivery)
       let verdict = await once()
       // The database is unreachable: no fault of the message. Retry here, holding the message,
@@ -501,6 +519,26 @@ export class AmqpBus implements Bus {
     )
   }
 
+  /**
+   * The fill of each dead-letter queue of `service`: the message count a passive declare answers
+   * (what the service's broker user can read; the management API is not needed).
+   */
+  async deadLetters(service: string): Promise<Record<string, number>> {
+    const s = this.session as (AMQPSession & Partial<Ops>) | undefined
+    const out: Record<string, number> = {}
+    if (!s || s.closed || !this.connected || typeof s.withOpsChannel !== 'function') return out
+    for (const q of this.topology.filter((x) => x.service === service)) {
+      const dead = `${queueName(this.prefix, q)}.dead`
+      try {
+        const ok = await s.withOpsChannel((ch) => ch.queueDeclare(dead, { passive: true }, {}))
+        out[dead] = (ok as { messageCount: number }).messageCount
+      } catch {
+        // not there (yet), or the channel is gone: left out of this scrape
+      }
+    }
+    return out
+  }
+
   async ping(): Promise<void> {
     if (!this.connected || !this.session || this.session.closed) throw new Error('broker not connected')
   }
@@ -546,6 +584,16 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
       timer = setTimeout(() => reject(new Error(`${what} not answered within ${ms} ms`)), ms)
     }),
   ])
+}
+
+/** The signature headers of a message, as they came (consumeOne checks them). */
+function signatureOf(headers: Record<string, unknown> | undefined): { keyId?: string; value?: string } {
+  const keyId = headers?.[KEY_ID_HEADER]
+  const value = headers?.[SIGNATURE_HEADER]
+  return {
+    ...(typeof keyId === 'string' ? { keyId } : {}),
+    ...(typeof value === 'string' ? { value } : {}),
+  }
 }
 
 /** The user of an AMQP URL, as the broker sees it (amqp-client's default is guest). */

@@ -2,7 +2,9 @@ import { BROKER_USERS, consumedTypes, ownedFamilies, type Service, SERVICES } fr
 import {
   DEAD_LETTER_EXCHANGE,
   DEAD_QUEUE_ARGUMENTS,
+  deadLetterPolicy,
   EXCHANGE,
+  MAX_MESSAGE_BYTES,
   queueArguments,
   queueName,
   TOPOLOGY,
@@ -21,6 +23,8 @@ import {
  * - topic permissions on `shop.events`: write only the routing keys it owns (OWNERS), read
  *   (bind) only those its queues take.
  *
+ * - a policy bounding every `<queue>.dead` (DEAD_LETTER_LIMITS, overflow reject-publish).
+ *
  * Applying it is idempotent: users get their password (hash) again, existing queues and
  * bindings stay as they are.
  */
@@ -30,6 +34,8 @@ export interface BrokerSetup {
   readonly passwords: Readonly<Record<Service, string>>
   /** Extra users with every permission on the vhost (an administrator, the tests' `guest`). */
   readonly admins?: readonly { readonly name: string; readonly password?: string }[]
+  /** The bound of the dead-letter queues; DEAD_LETTER_LIMITS unless a test wants a small one. */
+  readonly deadLetterLimits?: { readonly maxLength: number; readonly maxLengthBytes: number }
 }
 
 /** Dev-only passwords: `make start`, compose and the tests use them unless <SERVICE>_AMQP_URL says otherwise. */
@@ -122,6 +128,7 @@ export function brokerDefinitions(o: BrokerSetup) {
         { name: `${name}.dead`, vhost, durable: true, auto_delete: false, arguments: DEAD_QUEUE_ARGUMENTS },
       ]
     }),
+    policies: [deadLetterPolicy(vhost, o.deadLetterLimits)],
     bindings: TOPOLOGY.flatMap((q) => {
       const name = queueName('', q)
       const bind = (source: string, destination: string, routing_key: string) => ({
@@ -161,7 +168,8 @@ export async function rabbitmqctlAvailable(): Promise<boolean> {
 /**
  * Applies the set-up to the broker rabbitmqctl reaches (the local node): one
  * `import_definitions`, which creates or updates users, the vhost, permissions, topic
- * permissions, exchanges, queues and bindings. Throws with rabbitmqctl's words when it fails.
+ * permissions, exchanges, queues, bindings and the dead-letter policy; then the node's largest
+ * message (setMaxMessageSize). Throws with rabbitmqctl's words when it fails.
  */
 export async function applyBrokerSetup(o: BrokerSetup): Promise<void> {
   // On stdin: rabbitmqctl may run as another OS user (the broker's), who cannot read our files.
@@ -170,6 +178,19 @@ export async function applyBrokerSetup(o: BrokerSetup): Promise<void> {
     JSON.stringify(brokerDefinitions(o)),
   )
   if (r.code !== 0) throw new Error(`rabbitmqctl import_definitions failed (exit ${r.code}): ${r.out || 'no output'}`)
+  await setMaxMessageSize()
+}
+
+/**
+ * The local node's `max_message_size`, at run time (definitions cannot hold it; rabbitmq.conf is
+ * the node's own file): channels opened from now on refuse a bigger publish (406
+ * PRECONDITION_FAILED). It lasts until the node restarts; make broker sets it again. Node-wide:
+ * every vhost of the node gets it.
+ */
+export async function setMaxMessageSize(bytes = MAX_MESSAGE_BYTES): Promise<void> {
+  const r = await run(['rabbitmqctl', '-q', 'eval', `application:set_env(rabbit, max_message_size, ${bytes}).`])
+  if (r.code !== 0 || r.out !== 'ok')
+    throw new Error(`rabbitmqctl eval max_message_size failed (exit ${r.code}): ${r.out}`)
 }
 
 /**

@@ -8,7 +8,8 @@ import type { ServiceMetrics } from '../observability/metrics.ts'
  * A consumer handler receives a validated envelope of one of its subscription's topics (checked
  * once, on the way in, by consume.ts: handlers trust both); it resolves when the effect is committed
  * (the message is then acked) and throws when it failed (the message is retried a bounded number
- * of times, then dead-lettered). Messages that fail validation are dead-lettered at once.
+ * of times, then dead-lettered). Messages that fail validation are dead-lettered at once, and so
+ * are those without a good signature by their owner's key (checked first, before any parsing).
  */
 export type Handler = (envelope: Envelope) => Promise<void>
 
@@ -23,12 +24,27 @@ export interface Subscription {
   readonly metrics?: Pick<ServiceMetrics, 'consumed' | 'handlerDuration'>
 }
 
+/** An Ed25519 signature (base64url) and the id of the key that made it (see signing.ts). */
+export interface EventSignature {
+  readonly keyId: string
+  readonly value: string
+}
+
+/**
+ * An event as it is published: `body` is the envelope's JSON text, sent as it is, and `signature`
+ * is its publisher's signature of exactly those bytes (signEvents makes both). `envelope` gives the
+ * routing key and the message properties; `traceparent` travels as the W3C header.
+ */
+export interface OutgoingEvent {
+  readonly envelope: Envelope
+  readonly body: Uint8Array
+  readonly signature: EventSignature
+  readonly traceparent?: string | null | undefined
+}
+
 export interface Bus {
-  /**
-   * Resolves once the broker has confirmed every envelope (publisher confirms). `traceparents[i]`,
-   * when given, travels with `envelopes[i]` as its W3C `traceparent` header.
-   */
-  publish(envelopes: readonly Envelope[], traceparents?: readonly (string | null)[]): Promise<void>
+  /** Resolves once the broker has confirmed every event (publisher confirms). */
+  publish(events: readonly OutgoingEvent[]): Promise<void>
   /** Starts consuming; topology is declared (and redeclared on every reconnect). */
   subscribe(s: Subscription): Promise<void>
   /** Stops consuming: no new deliveries; in-flight handlers finish and are acked. */
@@ -40,5 +56,10 @@ export interface Bus {
    * shop_consumer_attached gauge). A bus without the notion (a test's) leaves it out.
    */
   attachment?(): Record<string, boolean>
+  /**
+   * The messages waiting in each dead-letter queue of `service` (`<queue>.dead`), for the
+   * shop_dead_letter_messages gauge; a queue that cannot be read now is left out.
+   */
+  deadLetters?(service: string): Promise<Record<string, number>>
   close(): Promise<void>
 }

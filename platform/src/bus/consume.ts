@@ -3,8 +3,9 @@ import { inDelivery } from '@shop/kernel/inbox'
 import type { Logger } from '../log.ts'
 import type { ConsumeOutcome, ServiceMetrics } from '../observability/metrics.ts'
 import { SpanKind, failed, inSpan } from '../observability/tracing.ts'
-import type { Handler } from './bus.ts'
+import type { EventSignature, Handler } from './bus.ts'
 import { ownerOf, type Service } from './ownership.ts'
+import type { EventKeyring } from './signing.ts'
 
 /** `unavailable`: the handler could not reach a dependency; retry without spending an attempt. */
 export type Outcome = 'ack' | 'retry' | 'dead' | 'unavailable'
@@ -29,13 +30,17 @@ export interface ConsumeOptions {
    * publisher to check and relies on `source` alone.
    */
   readonly publishers?: Readonly<Record<Service, string>>
+  /** The public keys of every service: a message is read only when one of its owner's keys signed it. */
+  readonly keys: EventKeyring
 }
 
 export const DEFAULT_MAX_ATTEMPTS = 5
 
 /**
  * No event of the contract comes near this (the largest, an order.placed of 1000 lines, is some
- * 50 KB); a bigger message is refused before it is parsed, whatever fields carry the bulk.
+ * 50 KB); a bigger message is refused before it is verified, decoded or parsed, whatever fields
+ * carry the bulk. The broker refuses bigger ones already (max_message_size, the same figure: see
+ * MAX_MESSAGE_BYTES in topology.ts); this is the consumer's own wall.
  */
 export const MAX_EVENT_BYTES = 1024 * 1024
 
@@ -73,35 +78,60 @@ export function unavailable(e: unknown): boolean {
 
 const dead = (reason: string): Verdict => ({ outcome: 'dead', reason })
 
+/** What came with a message besides its body. */
+export interface Received {
+  readonly queue: string
+  /** The publisher the broker validated (`user_id`; RabbitMQ only). */
+  readonly publisher?: string | undefined
+  /** The signature headers, as they came (unchecked). */
+  readonly signature?: Partial<EventSignature> | undefined
+  /** The message id property (unchecked: only for the log line of a message refused before parsing). */
+  readonly messageId?: string | undefined
+}
+
+const decoder = new TextDecoder('utf-8', { fatal: true })
+
 /**
- * What both bus adapters do with one received message: parse and validate it (a malformed,
- * oversized or wrongly typed message is dead at once: retrying cannot fix it), check that its
- * owner published it, run the handler, and say whether to ack, retry, dead-letter (and why), or
- * wait for the database. `publisher` is the broker-validated `user_id` (RabbitMQ). Never throws.
+ * What both bus adapters do with one received message, in this order: refuse it when it is too
+ * big; verify its signature over the bytes as they came (nothing is decoded or parsed before:
+ * the bytes of anyone but a shop service are never read); parse and validate it (a malformed or
+ * wrongly typed message is dead at once: retrying cannot fix it); check that its owner published
+ * it (the signing key, the `source` and, on RabbitMQ, the broker-validated `user_id` are all the
+ * owner's); run the handler, and say whether to ack, retry, dead-letter (and why), or wait for the
+ * database. Never throws.
  *
- * This is the one place an incoming event's shape, type and publisher are checked: a handler
- * receives only a valid envelope of one of its queue's topics, from its owner, and need not
- * check any of them again.
+ * This is the one place an incoming event's signature, shape, type and publisher are checked: a
+ * handler receives only a valid envelope of one of its queue's topics, from its owner, and need
+ * not check any of them again.
  */
 export async function consumeOne(
-  body: string,
+  body: Uint8Array,
   handler: Handler,
   attempt: number,
   opts: ConsumeOptions,
   log: Logger,
-  queue: string,
-  publisher?: string,
+  r: Received,
 ): Promise<Verdict> {
-  const bytes = Buffer.byteLength(body, 'utf8')
+  const queue = r.queue
+  const bytes = body.byteLength
   if (bytes > MAX_EVENT_BYTES) {
     log.warn('event dead-lettered: too large', { queue, bytes, max_bytes: MAX_EVENT_BYTES })
     return dead(`too large: ${bytes} bytes, at most ${MAX_EVENT_BYTES}`)
   }
+  const refuse = (reason: string, fields: Record<string, unknown>) => {
+    log.warn('event dead-lettered: not from its owner', { queue, ...fields, publisher: r.publisher ?? null, reason })
+    return dead(`not from its owner: ${reason}`)
+  }
+  const verified = await opts.keys.verify(body, r.signature)
+  if (!verified.ok) {
+    // Nothing of the body is read: the id is the message property's, as it came.
+    return refuse(verified.reason, { event_id: r.messageId?.slice(0, 100) ?? null, key_id: r.signature?.keyId ?? null })
+  }
   let raw: unknown
   try {
-    raw = JSON.parse(body)
+    raw = JSON.parse(decoder.decode(body))
   } catch {
-    log.warn('event dead-lettered: not JSON', { queue, bytes: body.length })
+    log.warn('event dead-lettered: not JSON', { queue, bytes })
     return dead('not JSON')
   }
   const parsed = parseEnvelope(raw)
@@ -120,22 +150,16 @@ export async function consumeOne(
   }
   const owner = ownerOf(env.type)
   const expected = opts.publishers?.[owner]
-  if (env.source !== owner || (opts.publishers && publisher !== expected)) {
-    const reason =
-      env.source !== owner
+  const reason =
+    verified.service !== owner
+      ? `signed with ${verified.service}'s key ${verified.keyId}, not by ${owner}, the owner of ${env.type}`
+      : env.source !== owner
         ? `source ${env.source} does not own ${env.type} (its owner is ${owner})`
-        : `published by broker user ${publisher ? JSON.stringify(publisher) : '(none)'}, ` +
-          `not by ${owner}'s (${expected})`
-    log.warn('event dead-lettered: not from its owner', {
-      queue,
-      event_id: env.id,
-      type: env.type,
-      source: env.source,
-      publisher: publisher ?? null,
-      reason,
-    })
-    return dead(`not from its owner: ${reason}`)
-  }
+        : opts.publishers && r.publisher !== expected
+          ? `published by broker user ${r.publisher ? JSON.stringify(r.publisher) : '(none)'}, ` +
+            `not by ${owner}'s (${expected})`
+          : undefined
+  if (reason) return refuse(reason, { event_id: env.id, type: env.type, source: env.source, key_id: verified.keyId })
   const fields = { queue, event_id: env.id, type: env.type, correlation_id: env.correlation_id, attempt }
   try {
     await handler(env)
@@ -164,6 +188,9 @@ export interface Delivery {
   readonly metrics?: Pick<ServiceMetrics, 'consumed' | 'handlerDuration'> | undefined
   /** The publisher the broker validated (`user_id`; RabbitMQ only). */
   readonly publisher?: string | undefined
+  /** The signature headers as they came, and the message id property (see Received). */
+  readonly signature?: Partial<EventSignature> | undefined
+  readonly messageId?: string | undefined
 }
 
 /**
@@ -172,7 +199,7 @@ export interface Delivery {
  * refused) and timing the handler. What both buses call.
  */
 export function consumeMessage(
-  body: string,
+  body: Uint8Array,
   handler: Handler,
   attempt: number,
   opts: ConsumeOptions,
@@ -207,7 +234,7 @@ export function consumeMessage(
           )
         }
       }
-      const verdict = await consumeOne(body, observed, attempt, opts, log, d.queue, d.publisher)
+      const verdict = await consumeOne(body, observed, attempt, opts, log, d)
       const { outcome } = verdict
       const counted: ConsumeOutcome =
         outcome === 'ack'

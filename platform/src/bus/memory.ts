@@ -1,27 +1,34 @@
-import type { Envelope } from '@shop/kernel/events'
 import { type Logger, silentLogger } from '../log.ts'
-import type { Bus, Subscription } from './bus.ts'
+import type { Bus, EventSignature, OutgoingEvent, Subscription } from './bus.ts'
 import { consumeMessage, DEFAULT_MAX_ATTEMPTS, retryDelay } from './consume.ts'
+import type { EventKeyring } from './signing.ts'
+import { DEAD_LETTER_LIMITS } from './topology.ts'
 
 interface Queue {
   readonly name: string
   readonly sub: Subscription
   readonly pending: {
-    body: string
+    body: Uint8Array
     routingKey: string
     traceparent?: string | undefined
+    signature?: EventSignature | undefined
     attempt: number
     waits?: number
   }[]
   running: boolean
 }
 
+const encoder = new TextEncoder()
+const decoder = new TextDecoder()
+
 /**
  * The in-memory bus of the embedded mode (all services in one process) and of unit tests. It
  * behaves like the broker where it matters: messages travel as JSON text, each queue is
  * consumed in order, failures are retried with backoff then dead-lettered (kept in `dead`, the
- * reason in `deadReasons`). There is no broker user here: an event is applied only when its
- * `source` owns its type (the kernel's ownership table), anything else is dead-lettered.
+ * reason in `deadReasons`, the latest DEAD_LETTER_LIMITS.maxLength a queue, as the broker's policy
+ * bounds `<queue>.dead`). Signatures travel beside the body and are verified as on RabbitMQ
+ * (consumeOne); there is no broker user here: besides the signature, an event is applied only
+ * when its `source` owns its type (the ownership table), anything else is dead-lettered.
  */
 export class MemoryBus implements Bus {
   private readonly queues = new Map<string, Queue>()
@@ -32,22 +39,30 @@ export class MemoryBus implements Bus {
   /** Why each of them was dead-lettered, in the same order. */
   readonly deadReasons = new Map<string, string[]>()
 
+  /** `keys`: the public keys of every service (EVENT_PUBLIC_KEYS), as each consumer verifies with them. */
   constructor(
+    private readonly keys: EventKeyring,
     private readonly log: Logger = silentLogger,
     private readonly maxAttempts = DEFAULT_MAX_ATTEMPTS,
+    private readonly deadLimit: number = DEAD_LETTER_LIMITS.maxLength,
   ) {}
 
-  async publish(envelopes: readonly Envelope[], traceparents?: readonly (string | null)[]): Promise<void> {
-    envelopes.forEach((env, i) => {
-      this.publishRaw(env.type, JSON.stringify(env), traceparents?.[i] ?? undefined)
-    })
+  async publish(events: readonly OutgoingEvent[]): Promise<void> {
+    for (const e of events) {
+      this.publishRaw(e.envelope.type, e.body, { traceparent: e.traceparent ?? undefined, signature: e.signature })
+    }
   }
 
-  /** Puts any text on the bus under a routing key (tests use it for poison messages). */
-  publishRaw(routingKey: string, body: string, traceparent?: string): void {
+  /** Puts any bytes or text on the bus under a routing key, signed or not (tests use it for poison messages). */
+  publishRaw(
+    routingKey: string,
+    body: string | Uint8Array,
+    o: { traceparent?: string | undefined; signature?: EventSignature | undefined } = {},
+  ): void {
+    const bytes = typeof body === 'string' ? encoder.encode(body) : body
     for (const q of this.queues.values()) {
       if (!q.sub.topics.includes(routingKey as never)) continue
-      q.pending.push({ body, routingKey, traceparent, attempt: 1 })
+      q.pending.push({ body: bytes, routingKey, traceparent: o.traceparent, signature: o.signature, attempt: 1 })
       this.run(q)
     }
   }
@@ -69,12 +84,13 @@ export class MemoryBus implements Bus {
           routingKey: msg.routingKey,
           traceparent: msg.traceparent,
           metrics: q.sub.metrics,
+          signature: msg.signature,
         }
         const { outcome, reason } = await consumeMessage(
           msg.body,
           q.sub.handler,
           msg.attempt,
-          { maxAttempts: this.maxAttempts, topics: q.sub.topics },
+          { maxAttempts: this.maxAttempts, topics: q.sub.topics, keys: this.keys },
           this.log,
           delivery,
         )
@@ -87,8 +103,10 @@ export class MemoryBus implements Bus {
           await Bun.sleep(retryDelay(waits))
           q.pending.unshift({ ...msg, waits })
         } else if (outcome === 'dead') {
-          this.dead.set(q.name, [...(this.dead.get(q.name) ?? []), msg.body])
-          this.deadReasons.set(q.name, [...(this.deadReasons.get(q.name) ?? []), reason ?? ''])
+          // Bounded like `<queue>.dead` on the broker (overflow drop-head): the oldest goes.
+          const body = decoder.decode(msg.body)
+          this.dead.set(q.name, [...(this.dead.get(q.name) ?? []), body].slice(-this.deadLimit))
+          this.deadReasons.set(q.name, [...(this.deadReasons.get(q.name) ?? []), reason ?? ''].slice(-this.deadLimit))
         }
       }
       q.running = false
@@ -120,6 +138,15 @@ export class MemoryBus implements Bus {
   /** In one process a subscribed queue is always attached, until stopConsuming. */
   attachment(): Record<string, boolean> {
     return Object.fromEntries([...this.queues.keys()].map((q) => [q, this.consuming]))
+  }
+
+  /** The dead letters kept for each queue of `service`, as `<queue>.dead` (the gauge's names). */
+  async deadLetters(service: string): Promise<Record<string, number>> {
+    const out: Record<string, number> = {}
+    for (const q of this.queues.values()) {
+      if (q.sub.service === service) out[`${q.name}.dead`] = this.dead.get(q.name)?.length ?? 0
+    }
+    return out
   }
 
   async close(): Promise<void> {

@@ -64,3 +64,37 @@ export const queueArguments = (name: string, dlx: string, deliveryLimit = DELIVE
   'x-delivery-limit': deliveryLimit,
 })
 export const DEAD_QUEUE_ARGUMENTS = { 'x-queue-type': 'quorum' } as const
+
+/**
+ * The largest message the broker takes (its `max_message_size`: make broker sets it on the local
+ * node, broker/rabbitmq.conf for compose, the RabbitmqCluster's config on Kubernetes): the
+ * consumers' own limit (MAX_EVENT_BYTES), so a bigger message is refused at the publish, before
+ * any queue keeps it or any consumer receives it.
+ */
+export const MAX_MESSAGE_BYTES = 1024 * 1024
+
+/**
+ * The bound of every dead-letter queue, by a policy of the broker set-up (not queue arguments: a
+ * queue declared again with other arguments is refused, so existing queues could not take them).
+ * Beyond it the oldest dead letters are dropped (overflow `drop-head`): a hard bound whatever puts
+ * them there (the consumer's copy with its reason, or the broker's own dead-lettering, which
+ * `reject-publish` would not stop), keeping the latest. Every dead-lettering is also a warning in
+ * the consumer's log with the event id and the reason; shop_dead_letter_messages shows the fill.
+ * 10,000 messages or 64 MiB, whichever comes first (dead letters are some 1 KB; at most
+ * MAX_MESSAGE_BYTES each).
+ */
+export const DEAD_LETTER_LIMITS = { maxLength: 10_000, maxLengthBytes: 64 * 1024 * 1024 } as const
+export const DEAD_LETTER_POLICY = 'shop-dead-letters'
+
+/** The policy bounding the `.dead` queues, as RabbitMQ definitions hold it. */
+export const deadLetterPolicy = (
+  vhost: string,
+  limits: { maxLength: number; maxLengthBytes: number } = DEAD_LETTER_LIMITS,
+) => ({
+  vhost,
+  name: DEAD_LETTER_POLICY,
+  pattern: '\\.dead$',
+  'apply-to': 'queues',
+  priority: 1,
+  definition: { 'max-length': limits.maxLength, 'max-length-bytes': limits.maxLengthBytes, overflow: 'drop-head' },
+})

@@ -49,6 +49,8 @@ export interface ServiceMetrics {
     outbox?: () => Promise<OutboxBacklog>
     /** Each consumed queue and whether its consumer is attached. */
     consumers?: () => Record<string, boolean>
+    /** Messages in each of the service's dead-letter queues (`<queue>.dead`). */
+    deadLetters?: () => Promise<Record<string, number>>
   }
   /** The exposition text (Prometheus format 0.0.4). */
   expose(): Promise<string>
@@ -125,6 +127,20 @@ export function createMetrics(service: string): ServiceMetrics {
     collect() {
       this.reset()
       for (const [queue, on] of Object.entries(sources.consumers?.() ?? {})) this.set({ queue }, on ? 1 : 0)
+    },
+  })
+  new Gauge({
+    name: 'shop_dead_letter_messages',
+    help:
+      'Messages in each dead-letter queue of the service (<queue>.dead), bounded by the broker policy ' +
+      '(10,000 messages or 64 MiB; beyond it the oldest are dropped).',
+    labelNames: ['queue'] as const,
+    registers,
+    async collect() {
+      this.reset()
+      const none: Record<string, number> = {}
+      const counts = await (sources.deadLetters?.() ?? Promise.resolve(none)).catch(() => none)
+      for (const [queue, n] of Object.entries(counts)) this.set({ queue }, n)
     },
   })
   new Gauge({

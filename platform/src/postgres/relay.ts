@@ -1,4 +1,5 @@
 import type { Bus } from '../bus/bus.ts'
+import { type EventSigner, signEvents } from '../bus/signing.ts'
 import type { Envelope } from '@shop/kernel/events'
 import type { Logger } from '../log.ts'
 import type { OutboxBacklog, ServiceMetrics } from '../observability/metrics.ts'
@@ -6,6 +7,8 @@ import { SpanKind, failed, openSpan, traceparentOf } from '../observability/trac
 import type { Sql } from './connect.ts'
 
 export interface RelayOptions {
+  /** The service's own key (EVENT_SIGNING_KEY): every event is signed with it as it is published. */
+  readonly signer: EventSigner
   readonly batch?: number
   /** Poll interval when nothing woke the relay (a safety net: commits wake it at once). */
   readonly pollMs?: number
@@ -19,6 +22,13 @@ export interface RelayOptions {
  * share the work without sending a row twice at once), publishes them with confirms, and marks
  * them sent in the same transaction. While the broker is down it retries with exponential
  * backoff; the rows wait. `wake()` is called after every commit that wrote events.
+ *
+ * It signs each event as it publishes it (signEvents: the JSON text, and the signature of exactly
+ * those bytes), rather than the transaction that writes the row: the outbox keeps the envelope as
+ * jsonb, which does not keep bytes; rows written before a release that signs, or while the broker
+ * was down across a key rotation, go out signed with the key in force; and the request's
+ * transaction does not pay for it. So whatever is in the outbox table is signed: the service's
+ * database is inside its trust boundary (see the README's trust model).
  *
  * Delivery is at-least-once (a crash between confirm and commit republishes a batch); consumers
  * are idempotent by event id.
@@ -34,6 +44,7 @@ export class OutboxRelay {
   private readonly pollMs: number
   private readonly maxBackoffMs: number
   private readonly metrics: RelayOptions['metrics']
+  private readonly signer: EventSigner
   /** Counters for tests and benchmarks. */
   readonly stats = { published: 0, failures: 0 }
 
@@ -41,8 +52,9 @@ export class OutboxRelay {
     private readonly sql: Sql,
     private readonly bus: Bus,
     private readonly log: Logger,
-    o: RelayOptions = {},
+    o: RelayOptions,
   ) {
+    this.signer = o.signer
     this.batch = o.batch ?? 200
     this.pollMs = o.pollMs ?? 1000
     this.maxBackoffMs = o.maxBackoffMs ?? 5000
@@ -151,9 +163,13 @@ export class OutboxRelay {
         }),
       )
       try {
+        const traceparents = rows.map((r, i) => (spans[i] ? traceparentOf(spans[i]) : r.traceparent))
         await this.bus.publish(
-          rows.map((r) => r.envelope),
-          rows.map((r, i) => (spans[i] ? traceparentOf(spans[i]) : r.traceparent)),
+          await signEvents(
+            this.signer,
+            rows.map((r) => r.envelope),
+            traceparents,
+          ),
         )
       } catch (e) {
         for (const span of spans) {
