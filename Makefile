@@ -4,7 +4,7 @@ export PATH := $(HOME)/.bun/bin:$(PATH)
 TEST_TIMEOUT ?= 60000
 
 .PHONY: install dev start reset migrate broker seed test test-faults typecheck lint chromium bench up down
-.PHONY: docker-engine client k8s prometheus rules
+.PHONY: docker-engine client k8s prometheus rules rollout haproxy
 
 ## install: bun (from the npm registry when missing) and the dependencies, from the lock file
 install:
@@ -15,9 +15,18 @@ install:
 dev: install
 	bun scripts/dev.ts
 
-## start: the three services as three processes on a real PostgreSQL and RabbitMQ (.env / environment)
-start: install broker
+## start: the three services as supervised processes (restarted when one dies) on a real PostgreSQL and
+## RabbitMQ (.env / environment); INSTANCES=N: N processes of each behind HAProxy on the public ports
+start: install broker $(if $(INSTANCES),haproxy)
 	bun scripts/start.ts
+
+## rollout: restart every instance of the running `make start`, one at a time (with INSTANCES=N: no request fails)
+rollout:
+	bun scripts/rollout.ts
+
+## haproxy: Debian's haproxy (INSTANCES=N make start, the rolling-restart test), installed with apt-get when missing
+haproxy:
+	@bash scripts/ensure-haproxy.sh
 
 ## reset: delete the embedded databases of `make dev`: DATA_DIR as the services read it (the environment,
 ## else .env, else .data)
@@ -50,7 +59,7 @@ client: install
 
 ## test: every test (unit, contract, HTTP, adapters on the real servers when reachable, /docs and /redoc in
 ## Chromium, a real Prometheus on the dashboard and the alerts; CI=true requires the servers, Chromium, Prometheus)
-test: install chromium prometheus rules typecheck lint
+test: install chromium haproxy prometheus rules typecheck lint
 	bun test --timeout $(TEST_TIMEOUT)
 
 ## prometheus: Debian's prometheus (the server and promtool) for tests/prometheus.test.ts and `make rules`,

@@ -26,7 +26,7 @@ const AuthSettings = v.pipe(
     LOGIN_WINDOW_SECONDS: settings.int('LOGIN_WINDOW_SECONDS', 900, 1, 86400),
     REGISTER_MAX_PER_ADDRESS: settings.int('REGISTER_MAX_PER_ADDRESS', 10, 1, 1000000),
     REGISTER_WINDOW_SECONDS: settings.int('REGISTER_WINDOW_SECONDS', 3600, 1, 86400),
-    TRUST_PROXY: settings.bool(false),
+    TRUST_PROXY: settings.trustProxy(),
   }),
   v.check(
     (c) =>

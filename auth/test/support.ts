@@ -1,3 +1,4 @@
+import type { TrustProxy } from '@shop/platform/http/client-address'
 import type { Logger } from '@shop/platform/log'
 import type { ServiceMetrics } from '@shop/platform/observability/metrics'
 import { caller, TEST_SECRET, testHttpOptions, tokenFactory } from '@shop/platform/testing/http'
@@ -20,7 +21,7 @@ export interface AuthTestOptions {
   /** Registrations per client address (default: many, so suites registering users are not limited). */
   readonly maxRegistrations?: number
   readonly bodyLimit?: number
-  readonly trustProxy?: boolean
+  readonly trustProxy?: TrustProxy
   readonly corsOrigins?: readonly string[]
   readonly log?: Logger
   /** Metrics on (as boot does with METRICS_ENABLED): counted, and served at GET /metrics. */

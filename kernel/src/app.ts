@@ -45,7 +45,13 @@ export interface EventMeta {
 
 /** Events recorded here are published after the transaction commits, and only then (the outbox). */
 export interface Events {
-  add(event: DomainEvent, correlationId: string | null): Promise<void>
+  /** Records an event; resolves with its id (its envelope's). */
+  add(event: DomainEvent, correlationId: string | null): Promise<string>
+  /**
+   * Publishes an event recorded earlier once more, as it was: the same envelope, so the same id,
+   * which the consumers' inboxes apply at most once. False when it is no longer recorded.
+   */
+  again(eventId: string): Promise<boolean>
 }
 
 /** A use case: a plain function of its dependencies and then its own arguments. */

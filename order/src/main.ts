@@ -31,7 +31,17 @@ export function startOrder(config: OrderConfig, log: RootLogger, given: { bus?: 
     const core = traced('order', orderApplication({ store, clock: systemClock }))
     const application = observeSaga(core, store.orders, systemClock, ctx.metrics && orderMetrics(ctx.metrics))
     const app = orderHttp({ ...ctx.http, application, lookup: ctx.users.lookup, tokenUrl: config.AUTH_TOKEN_URL })
-    return { app, application, subscriptions: orderSubscriptions(application, ctx.users) }
+    const policy = {
+      timeoutSeconds: config.ORDER_PENDING_TIMEOUT_SECONDS,
+      maxAttempts: config.ORDER_PENDING_MAX_ATTEMPTS,
+    }
+    // Looked for a few times per timeout (at most every 5 s): a request is sent again soon after its time.
+    const stalled = {
+      name: 'retrying unanswered stock requests',
+      everyMs: Math.min(5000, Math.max(250, (policy.timeoutSeconds * 1000) / 4)),
+      run: async () => void (await application.jobs.retryStalled(policy)),
+    }
+    return { app, application, subscriptions: orderSubscriptions(application, ctx.users), jobs: [stalled] }
   })
 }
 

@@ -66,8 +66,17 @@ export interface IdempotencyKeys {
 /** What the catalog was asked to hold, or holds, per order (see domain/reservation.ts). */
 export interface Reservations {
   byOrder(orderId: number, lock?: boolean): Promise<Reservation | undefined>
+  /** Writes the record; a `requested` one counts as sent now (its attempts as given, else 1). */
   put(r: Reservation): Promise<void>
   remove(orderId: number): Promise<void>
+  /**
+   * The order's request if it is still unanswered `seconds` after it was last sent, locked; none
+   * when it was answered or sent again meanwhile, or another transaction holds it (skipped, not
+   * waited for: instances sharing the work never handle one request twice).
+   */
+  stale(orderId: number, seconds: number): Promise<Reservation | undefined>
+  /** The request was sent again now: one attempt more. */
+  resent(orderId: number): Promise<void>
 }
 
 export interface OrderTx {
@@ -87,6 +96,8 @@ export interface OrderStore {
   readonly orders: Orders
   readonly history: History
   readonly products: Products
+  /** Orders whose request went unanswered for more than `seconds` since it was last sent, oldest first. */
+  stalledRequests(seconds: number, limit: number): Promise<number[]>
   /** Runs `work` in one transaction: commits when it returns ok, rolls back when it returns an error or throws. */
   transact<T, E>(work: (tx: OrderTx) => Promise<Result<T, E>>): Promise<Result<T, E>>
 }

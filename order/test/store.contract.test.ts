@@ -229,16 +229,56 @@ function contract(name: string, make: () => Promise<OrderStore>) {
       const a = await insert(draft())
       const items = [{ productId: 1, quantity: 3 }]
       await tx((t) => t.reservations.put({ orderId: a.id, state: 'requested', items }))
-      expect(await tx((t) => t.reservations.byOrder(a.id, true))).toEqual({ orderId: a.id, state: 'requested', items })
+      expect(await tx((t) => t.reservations.byOrder(a.id, true))).toEqual({
+        orderId: a.id,
+        state: 'requested',
+        items,
+        requestId: null,
+        attempts: 1,
+      })
       await tx((t) => t.reservations.put({ orderId: a.id, state: 'reserved', items: [{ productId: 2, quantity: 1 }] }))
       await tx((t) => t.orders.remove(a.id))
       expect(await tx((t) => t.reservations.byOrder(a.id))).toEqual({
         orderId: a.id,
         state: 'reserved',
         items: [{ productId: 2, quantity: 1 }],
+        requestId: null,
+        attempts: 1,
       })
       await tx((t) => t.reservations.remove(a.id))
       expect(await tx((t) => t.reservations.byOrder(a.id))).toBeUndefined()
+    })
+
+    test('unanswered requests: found once their time is up, counted when sent again, gone once answered', async () => {
+      const a = await insert(draft({ status: 'pending' }))
+      const items = [{ productId: 1, quantity: 2 }]
+      const requestId = crypto.randomUUID()
+      await tx((t) => t.reservations.put({ orderId: a.id, state: 'requested', items, requestId, attempts: 1 }))
+      // Sent just now: not stalled within an hour.
+      expect(await store.stalledRequests(3600, 1000)).not.toContain(a.id)
+      expect(await tx((t) => t.reservations.stale(a.id, 3600))).toBeUndefined()
+      await Bun.sleep(20)
+      expect(await store.stalledRequests(0, 1000)).toContain(a.id)
+      expect(await tx((t) => t.reservations.stale(a.id, 0))).toEqual({
+        orderId: a.id,
+        state: 'requested',
+        items,
+        requestId,
+        attempts: 1,
+      })
+      await tx((t) => t.reservations.resent(a.id))
+      expect((await tx((t) => t.reservations.byOrder(a.id)))?.attempts).toBe(2)
+      // Sent again just now: its clock started over.
+      expect(await tx((t) => t.reservations.stale(a.id, 3600))).toBeUndefined()
+      // Answered (the catalog holds it), or the order no longer pending: nothing unanswered.
+      await tx((t) => t.reservations.put({ orderId: a.id, state: 'reserved', items }))
+      await Bun.sleep(20)
+      expect(await store.stalledRequests(0, 1000)).not.toContain(a.id)
+      expect(await tx((t) => t.reservations.stale(a.id, 0))).toBeUndefined()
+      const b = await insert(draft({ status: 'cancelled' }))
+      await tx((t) => t.reservations.put({ orderId: b.id, state: 'requested', items, requestId, attempts: 1 }))
+      await Bun.sleep(20)
+      expect(await store.stalledRequests(0, 1000)).not.toContain(b.id)
     })
 
     test('inbox: an event id is claimed once; a rolled-back claim does not count', async () => {

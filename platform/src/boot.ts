@@ -12,6 +12,7 @@ import { type ServiceMetrics, createMetrics } from './observability/metrics.ts'
 import { type Database, openDatabase } from './postgres/connect.ts'
 import { migrate } from './postgres/migrate.ts'
 import { startHousekeeping } from './postgres/housekeeping.ts'
+import { NotReady } from './http/middleware/health.ts'
 import { OutboxRelay } from './postgres/relay.ts'
 import { type CachedUserReplica, cachedPostgresUserReplica } from './postgres/user-replica.ts'
 
@@ -89,9 +90,18 @@ export type ContextFor<O extends BootOptions> = O extends { readonly userReplica
   ? BootContext & { readonly users: CachedUserReplica }
   : BootContext
 
+/** Work a service runs on a timer (after its consumers are up; stopped first at shutdown). */
+export interface Job {
+  readonly name: string
+  readonly everyMs: number
+  /** One run; a failure is logged and the next tick tries again. */
+  run(): Promise<void>
+}
+
 export interface Wired {
   readonly app: Hono<AppEnv>
   readonly subscriptions?: readonly Subscription[]
+  readonly jobs?: readonly Job[]
 }
 
 /** What a composition root returns: its application (commands and queries) and HTTP app, booted. */
@@ -101,6 +111,8 @@ export type Booted<T> = T & {
   readonly db: Database
   readonly bus: Bus
   readonly relay: OutboxRelay
+  /** Readiness answers 503 (`serving` down: shutting down) from now on; everything else goes on. */
+  drain(): void
   /** Graceful: stop consuming (in-flight handlers finish and ack), flush the outbox, close the bus and the pool. */
   stop(): Promise<void>
 }
@@ -140,8 +152,10 @@ export async function boot<const O extends BootOptions, T extends Wired>(
   if (metrics) {
     metrics.sources.pool = db.pool
     metrics.sources.outbox = () => relay.backlogDetail()
+    metrics.sources.consumers = () => bus.attachment?.() ?? {}
     metrics.sources.deadLetters = () => bus.deadLetters?.(o.name) ?? Promise.resolve({})
   }
+  let draining = false
   const closeBus = () => (o.bus ? Promise.resolve() : bus.close())
   try {
     // Token checks read the replica through an in-process cache, invalidated on every change.
@@ -157,7 +171,18 @@ export async function boot<const O extends BootOptions, T extends Wired>(
         log: o.log,
         bodyLimit: o.config.BODY_LIMIT_BYTES,
         corsOrigins: corsOrigins(o.config.CORS_ORIGINS),
-        ready: { database: db.ping, broker: () => bus.ping() },
+        ready: {
+          database: db.ping,
+          broker: () => bus.ping(),
+          // Connected is not enough: a consumer the broker dropped must show, by its queue's name.
+          consumers: async () => {
+            const off = Object.entries(bus.attachment?.() ?? {}).filter(([, on]) => !on)
+            if (off.length) throw new NotReady(`not attached: ${off.map(([q]) => q).join(', ')}`)
+          },
+          serving: async () => {
+            if (draining) throw new NotReady('shutting down')
+          },
+        },
         secret: o.config.JWT_SECRET,
         metrics,
         metricsToken: o.config.METRICS_TOKEN,
@@ -167,12 +192,18 @@ export async function boot<const O extends BootOptions, T extends Wired>(
     relay.start()
     for (const s of wired.subscriptions ?? []) await bus.subscribe(metrics ? { ...s, metrics } : s)
     const housekeeping = startHousekeeping(db.sql, o.log)
+    const jobs = (wired.jobs ?? []).map((j) => startJob(j, o.log))
     return {
       ...wired,
       db,
       bus,
       relay,
+      drain() {
+        draining = true
+      },
       async stop() {
+        draining = true
+        for (const j of jobs) await j.stop()
         await bus.stopConsuming()
         await relay.stop()
         await housekeeping.stop()
@@ -185,5 +216,26 @@ export async function boot<const O extends BootOptions, T extends Wired>(
     await closeBus().catch(() => {})
     await db.close().catch(() => {})
     throw e
+  }
+}
+
+/** Runs `job` every `everyMs`, never two runs at once; stop() waits for a run in progress. */
+function startJob(job: Job, log: Logger): { stop(): Promise<void> } {
+  let running: Promise<void> | undefined
+  const tick = () => {
+    running ??= job
+      .run()
+      .catch((e) => log.warn(`${job.name} failed; will retry`, { error: (e as Error).message }))
+      .finally(() => {
+        running = undefined
+      })
+  }
+  const timer = setInterval(tick, job.everyMs)
+  timer.unref?.()
+  return {
+    async stop() {
+      clearInterval(timer)
+      await running
+    },
   }
 }

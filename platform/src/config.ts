@@ -1,3 +1,4 @@
+import { isIP } from 'node:net'
 import * as v from 'valibot'
 import { parsePublicKeys, parseSigningKey } from './bus/signing.ts'
 
@@ -67,6 +68,30 @@ const bool = (def: boolean) =>
     (def ? 'true' : 'false') as 'true' | 'false',
   )
 
+/**
+ * TRUST_PROXY: true or false (as `bool`), or the addresses of the proxies whose X-Forwarded-For
+ * counts (comma-separated IPs), e.g. `127.0.0.2`.
+ */
+const trustProxy = () =>
+  v.optional(
+    v.pipe(
+      v.string(),
+      v.transform((s): boolean | string[] => {
+        if (['true', '1', 'yes'].includes(s)) return true
+        if (['false', '0', 'no'].includes(s)) return false
+        return s
+          .split(',')
+          .map((x) => x.trim())
+          .filter(Boolean)
+      }),
+      v.check(
+        (x) => typeof x === 'boolean' || (x.length > 0 && x.every((a) => isIP(a) !== 0)),
+        'TRUST_PROXY must be true, false, or IP addresses separated by commas (the proxies to trust)',
+      ),
+    ),
+    'false',
+  )
+
 /** The origins of a CORS_ORIGINS value (comma-separated, spaces around them ignored). */
 export const corsOrigins = (value: string | undefined): string[] =>
   value
@@ -88,7 +113,7 @@ function isOrigin(s: string): boolean {
   }
 }
 
-export const settings = { int, url, bool }
+export const settings = { int, url, bool, trustProxy }
 
 /** Settings every service has. Each service spreads these into its own schema. */
 export const commonSettings = (defaultPort: number) => ({
@@ -141,6 +166,11 @@ export const commonSettings = (defaultPort: number) => ({
     ),
   ),
   SHUTDOWN_TIMEOUT_MS: int('SHUTDOWN_TIMEOUT_MS', 8000, 0, 600_000),
+  /**
+   * At SIGTERM, how long readiness answers 503 while the server still serves, before it stops
+   * accepting: the time a load balancer needs to see it and stop sending (within SHUTDOWN_TIMEOUT_MS).
+   */
+  SHUTDOWN_DRAIN_MS: int('SHUTDOWN_DRAIN_MS', 0, 0, 600_000),
   /** GET /metrics: off (404) when false; with a token, only `Authorization: Bearer <token>` reads it. */
   METRICS_ENABLED: bool(true),
   METRICS_TOKEN: v.optional(v.pipe(v.string(), v.minLength(16, 'METRICS_TOKEN must be at least 16 characters'))),

@@ -16,12 +16,15 @@ export interface ServiceConfig {
   readonly LOG_FILES: number
   readonly BODY_LIMIT_BYTES: number
   readonly SHUTDOWN_TIMEOUT_MS: number
+  readonly SHUTDOWN_DRAIN_MS: number
   readonly OTEL_EXPORTER_OTLP_ENDPOINT?: string | undefined
   readonly OTEL_SERVICE_NAME?: string | undefined
 }
 
 export interface StartedService {
   readonly app: Hono<AppEnv>
+  /** Readiness answers 503 from now on (the first step of a shutdown); serving goes on. */
+  drain?(): void
   /** Stops consumers and background work, flushes, closes connections. */
   stop(): Promise<void>
 }
@@ -29,7 +32,10 @@ export interface StartedService {
 export interface Served {
   readonly url: string
   readonly port: number
-  /** Graceful: stop accepting, finish in-flight requests, then stop the service. */
+  /**
+   * Graceful: readiness turns false, the drain period passes (a load balancer stops sending), then
+   * stop accepting, finish in-flight requests, then stop the service.
+   */
   close(): Promise<void>
 }
 
@@ -41,7 +47,7 @@ export const listenUrl = (host: string, port: number): string =>
 export function serve(
   name: string,
   svc: StartedService,
-  config: Pick<ServiceConfig, 'PORT' | 'HOST' | 'BODY_LIMIT_BYTES'>,
+  config: Pick<ServiceConfig, 'PORT' | 'HOST' | 'BODY_LIMIT_BYTES'> & { readonly SHUTDOWN_DRAIN_MS?: number },
   log: RootLogger,
 ): Served {
   const server = Bun.serve({
@@ -70,6 +76,12 @@ export function serve(
     port: server.port ?? config.PORT,
     close: () =>
       (closing ??= (async () => {
+        svc.drain?.()
+        const drainMs = config.SHUTDOWN_DRAIN_MS ?? 0
+        if (drainMs > 0) {
+          log.info('draining: readiness is false; still serving', { drain_ms: drainMs })
+          await Bun.sleep(drainMs)
+        }
         await server.stop(false)
         await svc.stop()
         log.info('stopped', { service: name })

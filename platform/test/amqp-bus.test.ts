@@ -3,7 +3,16 @@ import { AmqpBus, brokerUser } from '../src/bus/amqp.ts'
 import type { Handler } from '../src/bus/bus.ts'
 import { makeEnvelope, type Envelope } from '@shop/kernel/events'
 import { silentLogger } from '../src/log.ts'
-import { brokerUrl, deleteQueues, testPrefix, useBroker, withBrokerChannel } from '../testing/broker.ts'
+import {
+  brokerConsumers,
+  brokerUrl,
+  closeConnectionsNamed,
+  deleteQueues,
+  testPrefix,
+  useBroker,
+  useBrokerSetup,
+  withBrokerChannel,
+} from '../testing/broker.ts'
 import { TcpProxy } from '../testing/tcp-proxy.ts'
 import { TEST_EVENT_KEYS as keys } from '../testing/event-keys.ts'
 import { KEY_ID_HEADER, SIGNATURE_HEADER } from '../src/bus/signing.ts'
@@ -20,7 +29,7 @@ function setup(url = brokerUrl(), maxAttempts = 3) {
   const make = () =>
     new AmqpBus({
       url,
-      name: 'test',
+      name: `test-${p}`,
       log: silentLogger,
       prefetch: 10,
       maxAttempts,
@@ -198,4 +207,105 @@ describe.skipIf(!run)('AMQP bus on the real RabbitMQ', () => {
       proxy.stop()
     },
   )
+
+  describe('consumers always come back', () => {
+    // A bus consuming one scratch queue, with what it received, and a way to wait for the
+    // consumer to be attached on both sides (the bus's own view and the broker's list_consumers).
+    async function consuming(url = brokerUrl()) {
+      const { make, names, prefix } = setup(url)
+      const bus = make()
+      const got: number[] = []
+      await bus.subscribe({
+        service: 'svc',
+        name: 'things',
+        topics: ['product.created'],
+        handler: async (e) => void got.push((e.data as { id: number }).id),
+      })
+      await bus.waitUntilConnected(10_000)
+      const attached = async (ms = 15_000) => {
+        const t0 = Date.now()
+        await until(() => bus.attachment()[names.queue] === true, ms)
+        for (;;) {
+          if ((await brokerConsumers())[names.queue] === 1) break
+          if (Date.now() - t0 > ms) throw new Error(`${names.queue} has no consumer on the broker after ${ms} ms`)
+          await Bun.sleep(100)
+        }
+        return Date.now() - t0
+      }
+      return { bus, got, names, prefix, attached }
+    }
+
+    test('a consumer the broker cancels (its queue deleted under it) is attached again and consumes', async () => {
+      const { bus, got, names, attached } = await consuming()
+      await attached()
+      await deleteQueues([names.queue])
+      // The broker's basic.cancel: the bus sees it, says so, declares the queue again and consumes.
+      await until(() => bus.attachment()[names.queue] === false, 5000).catch(() => {})
+      const ms = await attached()
+      console.log(`consumer back ${ms} ms after its queue was deleted`)
+      await bus.publish(await keys.sign([envelope(7)]))
+      await until(() => got.includes(7))
+      await bus.close()
+    })
+
+    test.skipIf(!run)('rabbitmqctl close_connection: every consumer is attached again', async () => {
+      if (!(await useBrokerSetup())) return
+      const { bus, got, prefix, attached } = await consuming()
+      await attached()
+      expect(await closeConnectionsNamed(`test-${prefix}`)).toBe(1)
+      const ms = await attached()
+      console.log(`consumer back ${ms} ms after close_connection`)
+      await bus.publish(await keys.sign([envelope(8)]))
+      await until(() => got.includes(8))
+      await bus.close()
+    })
+
+    test('the broker gone again while reconnecting: the consumer is back once it stays', async () => {
+      const proxy = new TcpProxy('127.0.0.1', Number(new URL(brokerUrl()).port || 5672))
+      const port = await proxy.start()
+      const u = new URL(brokerUrl())
+      u.port = String(port)
+      const { bus, got, names, attached } = await consuming(u.toString())
+      await attached()
+      // Cut, back for a moment (a reconnect starts: TCP, handshake, attaching), cut again in the
+      // middle of it, several times at different points, then back for good.
+      for (const upMs of [5, 30, 80, 150]) {
+        proxy.cut()
+        await until(() => bus.attachment()[names.queue] === false, 5000)
+        await Bun.sleep(300)
+        await proxy.restore()
+        await Bun.sleep(upMs)
+      }
+      proxy.cut()
+      await Bun.sleep(300)
+      await proxy.restore()
+      const ms = await attached()
+      console.log(`consumer back ${ms} ms after the broker stayed up`)
+      await bus.publish(await keys.sign([envelope(9)]))
+      await until(() => got.includes(9))
+      await bus.close()
+      proxy.stop()
+    })
+
+    test('a broker that takes connections but does not answer them: back soon after it answers again', async () => {
+      const proxy = new TcpProxy('127.0.0.1', Number(new URL(brokerUrl()).port || 5672))
+      const port = await proxy.start()
+      const u = new URL(brokerUrl())
+      u.port = String(port)
+      const { bus, got, names, attached } = await consuming(u.toString())
+      await attached()
+      // Connections are taken and never answered (a stuck or starting broker): the client's own
+      // wait for the handshake is 60 s; the bus gives up on one after seconds and tries again.
+      proxy.stall()
+      await until(() => bus.attachment()[names.queue] === false, 5000)
+      await Bun.sleep(1500)
+      proxy.unstall()
+      const ms = await attached(20_000)
+      console.log(`consumer back ${ms} ms after the broker answered again`)
+      await bus.publish(await keys.sign([envelope(10)]))
+      await until(() => got.includes(10))
+      await bus.close()
+      proxy.stop()
+    })
+  })
 })

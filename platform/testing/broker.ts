@@ -142,3 +142,38 @@ export async function resetShopVhost(base: string, vhost: string): Promise<void>
     await client.close().catch(() => {})
   }
 }
+
+async function rabbitmqctl(args: readonly string[]): Promise<string> {
+  const p = Bun.spawn(['rabbitmqctl', '-q', ...args], { stdout: 'pipe', stderr: 'pipe' })
+  const [out, err, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited])
+  if (code !== 0) throw new Error(`rabbitmqctl ${args.join(' ')} exited with ${code}: ${err.trim()}`)
+  return out
+}
+
+/**
+ * Consumers per queue of `vhost`, as the broker sees them (`rabbitmqctl list_consumers`): what
+ * "attached" means on the broker's side, whatever the client believes.
+ */
+export async function brokerConsumers(vhost = '/'): Promise<Record<string, number>> {
+  const out = await rabbitmqctl(['list_consumers', '-p', vhost, 'queue_name'])
+  const counts: Record<string, number> = {}
+  for (const line of out.split('\n')) {
+    const q = line.trim()
+    if (q && q !== 'queue_name') counts[q] = (counts[q] ?? 0) + 1
+  }
+  return counts
+}
+
+/**
+ * Closes, on the broker's side, every connection whose client named it `name` (the AMQP
+ * `connection_name`), as `rabbitmqctl close_connection` does; returns how many.
+ */
+export async function closeConnectionsNamed(name: string): Promise<number> {
+  const out = await rabbitmqctl(['list_connections', 'pid', 'client_properties'])
+  const pids = out
+    .split('\n')
+    .filter((l) => l.includes(`{"connection_name","${name}"}`))
+    .map((l) => l.split('\t')[0]!.trim())
+  for (const pid of pids) await rabbitmqctl(['close_connection', pid, 'closed by a test'])
+  return pids.length
+}

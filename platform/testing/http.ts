@@ -94,7 +94,9 @@ export function tokenFactory(secret: string) {
     username: user.username,
     role: user.role,
     iat: now(),
-    exp: now() + 600,
+    // An hour: tokens made when a support module loads are used by files run much later, and the
+    // whole suite on a loaded machine takes more than 10 minutes (they had expired by then).
+    exp: now() + 3600,
     iss: JWT_ISSUER,
     aud: JWT_AUDIENCE,
     ...extra,

@@ -7,6 +7,8 @@ import type { Socket, TCPSocketListener } from 'bun'
 export class TcpProxy {
   private listener: TCPSocketListener<{ upstream?: Socket<unknown>; buffered: Uint8Array[] }> | undefined
   private readonly sockets = new Set<Socket<unknown>>()
+  /** While stalled: connections are taken and never answered, as a broker that is stuck does. */
+  private stalled = false
   port = 0
 
   constructor(
@@ -16,6 +18,7 @@ export class TcpProxy {
 
   async start(port = 0): Promise<number> {
     const sockets = this.sockets
+    const isStalled = () => this.stalled
     const targetHost = this.targetHost
     const targetPort = this.targetPort
     this.listener = Bun.listen<{ upstream?: Socket<unknown>; buffered: Uint8Array[] }>({
@@ -25,6 +28,7 @@ export class TcpProxy {
         open(client) {
           client.data = { buffered: [] }
           sockets.add(client as Socket<unknown>)
+          if (isStalled()) return // taken, never answered
           void Bun.connect({
             hostname: targetHost,
             port: targetPort,
@@ -69,6 +73,21 @@ export class TcpProxy {
     this.listener = undefined
     for (const s of this.sockets) s.terminate()
     this.sockets.clear()
+  }
+
+  /**
+   * Drops every connection; new ones are then taken (TCP succeeds) but never answered, and stay
+   * so even after `unstall()`: a broker that accepts and hangs, rather than one that is down.
+   */
+  stall(): void {
+    for (const s of this.sockets) s.terminate()
+    this.sockets.clear()
+    this.stalled = true
+  }
+
+  /** New connections reach the server again (those taken while stalled stay unanswered). */
+  unstall(): void {
+    this.stalled = false
   }
 
   async restore(): Promise<void> {

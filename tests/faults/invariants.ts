@@ -1,5 +1,6 @@
 import { AMQPClient } from '@cloudamqp/amqp-client'
-import { brokerUrl } from '@shop/platform/testing/broker'
+import { type OrderStatus, STOCK_HELD } from '@shop/order'
+import { brokerConsumers, brokerUrl } from '@shop/platform/testing/broker'
 import { TOPOLOGY, queueName } from '@shop/platform/bus/topology'
 import { eventually, SERVICES, type ServiceName, testAmqpUrl } from '../integration/harness.ts'
 import { type Dbs, FAULT_VHOST, type World, withDbs } from './world.ts'
@@ -38,6 +39,8 @@ export interface Snapshot {
   reservations: { order_id: number; state: 'requested' | 'reserved'; items: Line[] }[]
   /** Ready and unacknowledged messages per queue (dead-letter queues included). */
   queues: Record<string, { ready: number; unacked: number }>
+  /** Consumers per queue as the broker lists them (`rabbitmqctl list_consumers`). */
+  consumers: Record<string, number>
 }
 
 export async function snapshot(): Promise<Snapshot> {
@@ -70,6 +73,7 @@ export async function snapshot(): Promise<Snapshot> {
         group by o.id order by o.id`,
       reservations: await db.order`select order_id::int, state, items from reservations order by order_id`,
       queues: await queueStates(),
+      consumers: await brokerConsumers(FAULT_VHOST),
     }
   })
 }
@@ -208,6 +212,10 @@ export function verify(s: Snapshot, w: World): Verdict {
       fail(`queue ${q} holds ${st.ready} ready and ${st.unacked} unacknowledged messages`)
   }
 
+  // Every queue has its consumer attached: an empty queue proves nothing about the next message.
+  for (const q of TOPOLOGY.map((x) => queueName('', x)))
+    if (!s.consumers[q]) fail(`queue ${q} has no consumer attached (rabbitmqctl list_consumers)`)
+
   // 2. Every event consumed through an inbox was applied exactly once: the ids produced equal the ids
   // consumed (a lost or dead-lettered event is missing; the inbox key makes a second apply impossible).
   const consumedBy: [ServiceName, string, 'catalog' | 'order'][] = [
@@ -281,15 +289,16 @@ export function verify(s: Snapshot, w: World): Verdict {
       bad('never reached the catalog')
       continue
     }
+    // The status table says which statuses hold stock.
+    if (STOCK_HELD.includes(o.status as OrderStatus)) {
+      if (c.status !== 'reserved') bad('holds no stock in the catalog')
+      else if (byProduct(c.items) !== byProduct(o.items)) bad('holds other lines than it has')
+      if (r?.state !== 'reserved') bad('has no reserved record in the order service')
+      continue
+    }
     switch (o.status) {
       case 'pending':
         bad('is still pending')
-        break
-      case 'confirmed':
-      case 'paid':
-        if (c.status !== 'reserved') bad('holds no stock in the catalog')
-        else if (byProduct(c.items) !== byProduct(o.items)) bad('holds other lines than it has')
-        if (r?.state !== 'reserved') bad('has no reserved record in the order service')
         break
       case 'rejected':
         if (c.status !== 'rejected') bad('is rejected but the catalog did not reject it')
@@ -335,14 +344,14 @@ export function verify(s: Snapshot, w: World): Verdict {
   // event, so the catalog outbox is its complete ledger. What the admin put in is the initial stock
   // plus what each of the admin's writes changed; the rest of the movement is the saga's, so
   // stock + units held by reserved reservations = what the admin put in. And the units held are
-  // exactly those of the orders confirmed or paid.
+  // exactly those of the orders in a status that holds stock (STOCK_HELD).
   const held = new Map<number, number>()
   for (const r of s.stockReservations)
     if (r.status === 'reserved')
       for (const l of r.items) held.set(l.product_id, (held.get(l.product_id) ?? 0) + l.quantity)
   const ordered = new Map<number, number>()
   for (const o of s.orders)
-    if (o.status === 'confirmed' || o.status === 'paid')
+    if (STOCK_HELD.includes(o.status as OrderStatus))
       for (const l of o.items) ordered.set(l.product_id, (ordered.get(l.product_id) ?? 0) + l.quantity)
   const writes = new Map(w.stockWrites.map((x) => [x.requestId, x]))
   const seenWrites = new Set<string>()
@@ -383,7 +392,10 @@ export function verify(s: Snapshot, w: World): Verdict {
     const h = held.get(p.id) ?? 0
     if (p.stock + h !== putIn) fail(`product ${p.id}: stock ${p.stock} + held ${h} ≠ ${putIn} put in by the admin`)
     if (h !== (ordered.get(p.id) ?? 0))
-      fail(`product ${p.id}: the catalog holds ${h} units, confirmed and paid orders ${ordered.get(p.id) ?? 0}`)
+      fail(
+        `product ${p.id}: the catalog holds ${h} units, ` +
+          `orders holding stock (${STOCK_HELD.join(', ')}) ${ordered.get(p.id) ?? 0}`,
+      )
     stock.push({
       product: p.id,
       initial: w.initialStock.get(p.id),
@@ -391,7 +403,7 @@ export function verify(s: Snapshot, w: World): Verdict {
       'put in': putIn,
       stock: p.stock,
       held: h,
-      'in confirmed+paid orders': ordered.get(p.id) ?? 0,
+      'in orders holding stock': ordered.get(p.id) ?? 0,
     })
   }
   // A write answered 200 took effect (unless it changed nothing: then it wrote no event).
@@ -407,7 +419,7 @@ export function verify(s: Snapshot, w: World): Verdict {
   }
 
   const totals = stock.reduce<Record<string, number>>((t, row) => {
-    for (const k of ['initial', 'put in', 'stock', 'held', 'in confirmed+paid orders'])
+    for (const k of ['initial', 'put in', 'stock', 'held', 'in orders holding stock'])
       t[k] = (t[k] ?? 0) + Number(row[k])
     return t
   }, {})
@@ -421,6 +433,7 @@ export function verify(s: Snapshot, w: World): Verdict {
     const name = queueName('', q)
     return {
       queue: name,
+      consumers: s.consumers[name] ?? 0,
       ready: s.queues[name]?.ready,
       unacked: s.queues[name]?.unacked,
       'dead-lettered': s.queues[`${name}.dead`]?.ready,

@@ -88,12 +88,13 @@ export function dbUrl(svc: ServiceName): string {
   return u.toString()
 }
 
-export async function resetDatabases(): Promise<void> {
+/** Each service's database dropped and created empty; `name` says what they are called (default: dbName). */
+export async function resetDatabases(name: (svc: ServiceName) => string = dbName): Promise<void> {
   const sql = postgres(serverUrl(), { max: 1, onnotice: () => {} })
   try {
     for (const s of SERVICES) {
-      await sql`drop database if exists ${sql(dbName(s))} with (force)`
-      await sql`create database ${sql(dbName(s))}`
+      await sql`drop database if exists ${sql(name(s))} with (force)`
+      await sql`create database ${sql(name(s))}`
     }
   } finally {
     await sql.end()

@@ -1,3 +1,4 @@
+import type { TrustProxy } from '@shop/platform/http/client-address'
 /**
  * Shared by the security tests: the three HTTP apps over their memory adapters (the services'
  * own test builders where they suffice, small builders here where they lack an option), hostile
@@ -54,7 +55,7 @@ export interface BuildOptions {
   readonly log?: Logger
   readonly maxFailures?: number
   readonly maxPerAddress?: number
-  readonly trustProxy?: boolean
+  readonly trustProxy?: TrustProxy
 }
 
 /** The auth app of auth's own HTTP tests (memory store, bcrypt cost 4, real JWTs). */

@@ -13,14 +13,19 @@ export interface AdminAccount {
 
 export type AdminEnsured = { readonly user: User; readonly action: 'created' | 'promoted' | 'unchanged' }
 
+type Deps = Pick<AuthDeps, 'store' | 'hasher' | 'clock' | 'ids'>
+
 /**
  * Makes sure the configured admin exists: created when missing, promoted when it exists as a
- * USER; its password is set only on creation. Safe to run at every start.
+ * USER; its password is set only on creation. Safe to run at every start, and by several
+ * instances starting at once: the one whose insert loses the race finds the winner's admin.
  */
-export async function ensureAdmin(
-  deps: Pick<AuthDeps, 'store' | 'hasher' | 'clock' | 'ids'>,
-  a: AdminAccount,
-): Promise<Result<AdminEnsured, Conflict>> {
+export async function ensureAdmin(deps: Deps, a: AdminAccount): Promise<Result<AdminEnsured, Conflict>> {
+  const first = await ensureOnce(deps, a)
+  return first.ok ? first : ensureOnce(deps, a)
+}
+
+async function ensureOnce(deps: Deps, a: AdminAccount): Promise<Result<AdminEnsured, Conflict>> {
   const { store, hasher, clock, ids } = deps
   const existing = (await store.users.byUsername(a.username)) ?? (await store.users.byEmail(normalizeEmail(a.email)))
   if (existing) {

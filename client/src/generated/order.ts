@@ -50,8 +50,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Readiness: the database and the broker answer
-         * @description Answers 200 with `checks` when every dependency answers within 2 s, else 503 (`NOT_READY`) naming what is down (the readiness probe; compose health checks).
+         * Readiness: the database and the broker answer, every consumer is attached
+         * @description Answers 200 with `checks` when the database and the broker answer within 2 s, every queue has its consumer attached and the service is not shutting down, else 503 (`NOT_READY`) naming what is down, the detail saying why (the readiness probe; compose and HAProxy health checks).
          */
         get: operations["readiness"];
         put?: never;
@@ -242,7 +242,7 @@ export interface components {
         Readiness: {
             /** @constant */
             status: "ok";
-            /** @description each dependency (database, broker) and whether it answered */
+            /** @description each check and whether it passed: database, broker, consumers (every queue consumed), serving (not shutting down) */
             checks: {
                 [key: string]: "up" | "down";
             };
@@ -435,7 +435,9 @@ export interface operations {
                      *       "status": "ok",
                      *       "checks": {
                      *         "database": "up",
-                     *         "broker": "up"
+                     *         "broker": "up",
+                     *         "consumers": "up",
+                     *         "serving": "up"
                      *       }
                      *     }
                      */
@@ -462,7 +464,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Service Unavailable: a dependency did not answer within 2 s; `checks` names it */
+            /** @description Service Unavailable: a check failed (a dependency down, a consumer not attached, shutting down); `checks` names it */
             503: {
                 headers: {
                     [name: string]: unknown;

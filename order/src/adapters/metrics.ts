@@ -1,4 +1,4 @@
-import { Histogram } from 'prom-client'
+import { Counter, Histogram } from 'prom-client'
 import type { Clock } from '@shop/kernel/app'
 import type { ServiceMetrics } from '@shop/platform/observability/metrics'
 import type { OrderApplication } from '../app/application.ts'
@@ -17,6 +17,14 @@ export function orderMetrics(m: Pick<ServiceMetrics, 'registry'>) {
         'rejected), by final status; its _count is the orders by final status.',
       labelNames: ['status'] as const,
       buckets: SAGA_BUCKETS,
+      registers: [m.registry],
+    }),
+    unanswered: new Counter({
+      name: 'shop_order_reservation_unanswered_total',
+      help:
+        'Stock requests the catalog did not answer within ORDER_PENDING_TIMEOUT_SECONDS, by what was ' +
+        'done: resent (the same order.placed published again) or timed_out (the order rejected).',
+      labelNames: ['outcome'] as const,
       registers: [m.registry],
     }),
   }
@@ -41,8 +49,16 @@ export function observeSaga(
     if (order) metrics.saga.observe({ status }, Math.max(0, clock.now().getTime() - order.createdAt.getTime()) / 1000)
   }
   const { onStockReserved, onStockRejected } = application.events
+  const { retryStalled } = application.jobs
   return {
     ...application,
+    jobs: {
+      async retryStalled(...args) {
+        const outcomes = await retryStalled(...args)
+        for (const o of outcomes) if (o !== 'skipped') metrics.unanswered.inc({ outcome: o })
+        return outcomes
+      },
+    },
     events: {
       ...application.events,
       async onStockReserved(...args) {

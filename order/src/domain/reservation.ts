@@ -20,6 +20,12 @@ import { STOCK_HELD } from './status.ts'
  *   again (the rejection was about lines the customer no longer wants);
  * - reserved, but the order was cancelled or deleted meanwhile: the stock is released;
  * - rejected, order cancelled or deleted: nothing is held, the request is forgotten.
+ *
+ * A request that stays unanswered (its order.placed lost: the catalog's queue purged, its consumer
+ * away) is sent again, the very same envelope, every ORDER_PENDING_TIMEOUT_SECONDS, and after
+ * ORDER_PENDING_MAX_ATTEMPTS sends the order is rejected (`reservation_timeout`): see
+ * app/retry-stalled.ts. Its record stays `requested` then, so an answer that still comes is
+ * released (reserved) or dropped (rejected) like any answer to a closed order's request.
  */
 export interface Reservation {
   readonly orderId: number
@@ -27,6 +33,18 @@ export interface Reservation {
   readonly state: 'requested' | 'reserved'
   /** The lines as placed: what the catalog was asked to reserve. */
   readonly items: readonly StockLine[]
+  /** The id of the order.placed that asked (requested; null when unknown): the event sent again. */
+  readonly requestId?: string | null
+  /** How many times that order.placed was sent (1 at first). */
+  readonly attempts?: number
+}
+
+/** The history reason of an order rejected because the catalog never answered its request. */
+export const RESERVATION_TIMEOUT = 'reservation_timeout'
+
+/** What to do with a request still unanswered after the timeout: send it again, or give up on it. */
+export function onUnanswered(r: Reservation, maxAttempts: number): 'resend' | 'time_out' {
+  return (r.attempts ?? 1) >= maxAttempts ? 'time_out' : 'resend'
 }
 
 export type ReservedDecision =

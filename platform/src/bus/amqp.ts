@@ -1,4 +1,4 @@
-import { AMQPSession, type AMQPMessage, type AMQPSubscription } from '@cloudamqp/amqp-client'
+import { type AMQPChannel, type AMQPMessage, AMQPSession } from '@cloudamqp/amqp-client'
 import type { Logger } from '../log.ts'
 import type { Bus, OutgoingEvent, Subscription } from './bus.ts'
 import { consumeMessage, DEFAULT_MAX_ATTEMPTS, MAX_EVENT_BYTES, retryDelay } from './consume.ts'
@@ -69,15 +69,26 @@ type Ops = {
  * forever). A handler that could not reach the database is retried in place until it can,
  * without spending those attempts. Retries hand the very message back to the broker (requeue),
  * never a copy, so a retried message still carries its original publisher.
+ *
+ * Consumers are this adapter's own, not the session's: each on a channel of its own, attached on
+ * every (re)connect and watched. The session's own recovery re-consumed once after a reconnect and
+ * never again: a consumer the broker cancelled (basic.cancel, as RabbitMQ sends when the queue
+ * goes away) or whose channel the broker closed (a channel error) stayed gone while the connection
+ * looked healthy, so nothing re-attached it and nothing reported it. Now a watchdog re-attaches
+ * any consumer that is not attached while the connection is up, and `attachment()` says which
+ * are (readiness, metrics).
  */
 export class AmqpBus implements Bus {
   private session: AMQPSession | undefined
   private connected = false
   private stopped = false
   private consuming = true
-  private readonly subs: Subscription[] = []
-  private readonly active = new Map<string, AMQPSubscription>()
-  private readonly failedRecovery = new Set<string>()
+  private readonly consumers = new Map<string, ConsumerState>()
+  private watchdog: ReturnType<typeof setInterval> | undefined
+  /** Connection attempts begun by connectLoop (a late session of an abandoned one is ignored). */
+  private attempts_ = 0
+  /** When the connection attempt in progress began (0: none). */
+  private handshakeStarted = 0
   private readonly attempts = new Map<string, number>()
   private inFlight = 0
   private lock: Promise<unknown> = Promise.resolve()
@@ -97,6 +108,9 @@ export class AmqpBus implements Bus {
     const all = o.topology ?? TOPOLOGY
     this.topology = o.service ? all.filter((q) => q.service === o.service) : all
     this.connecting = this.connectLoop()
+    // Unref'd: the watchdog alone never keeps a process alive.
+    this.watchdog = setInterval(() => this.watch(), WATCH_MS)
+    this.watchdog.unref?.()
   }
 
   /** Waits for the first connection (tests, and callers that want to fail fast). */
@@ -110,31 +124,63 @@ export class AmqpBus implements Bus {
   private async connectLoop(): Promise<void> {
     let delay = 250
     while (!this.stopped) {
+      const attempt = ++this.attempts_
+      const pending = AMQPSession.connect(this.o.url, {
+        name: this.o.name,
+        logger: null,
+        // At most a second between attempts: consumers must be back within seconds of the broker.
+        reconnectInterval: 250,
+        maxReconnectInterval: 1000,
+        beforeConnect: () => {
+          this.handshakeStarted = Date.now()
+        },
+        // A late session of an attempt given up (see below) is not this bus's.
+        onconnect: (s) => {
+          this.handshakeStarted = 0
+          if (attempt === this.attempts_) void this.serial(() => this.onConnected(s as AMQPSession))
+        },
+        ondisconnect: (e) => {
+          this.connected = false
+          if (!this.stopped) this.o.log.warn('broker connection lost', { error: e?.message })
+        },
+        onreturn: (msg) =>
+          this.o.log.error('event unroutable (no queue bound)', {
+            routing_key: msg.routingKey,
+            event_id: msg.properties.messageId,
+          }),
+      })
       try {
-        this.session = await AMQPSession.connect(this.o.url, {
-          name: this.o.name,
-          logger: null,
-          reconnectInterval: 250,
-          maxReconnectInterval: 5000,
-          onconnect: (s) => void this.serial(() => this.onConnected(s as AMQPSession)),
-          ondisconnect: (e) => {
-            this.connected = false
-            if (!this.stopped) this.o.log.warn('broker connection lost', { error: e?.message })
-          },
-          onrecoverfailed: (queue) => this.failedRecovery.add(queue),
-          onreturn: (msg) =>
-            this.o.log.error('event unroutable (no queue bound)', {
-              routing_key: msg.routingKey,
-              event_id: msg.properties.messageId,
-            }),
-        })
+        // The client waits 60 s for a broker that took the connection but does not answer it.
+        this.session = await withTimeout(pending, HANDSHAKE_TIMEOUT_MS, 'the broker handshake')
         return
       } catch (e) {
+        this.handshakeStarted = 0
+        void pending.then(
+          (late) => late.stop().catch(() => {}),
+          () => {},
+        )
         this.o.log.warn('broker unreachable; retrying', { error: (e as Error).message, retry_in_ms: delay })
         await Bun.sleep(delay)
-        delay = Math.min(delay * 2, 5000)
+        delay = Math.min(delay * 2, 1000)
       }
     }
+  }
+
+  /**
+   * A reconnect the broker took but does not answer (a broker starting, or stalled) would wait for
+   * the client's 60 s socket timeout: after HANDSHAKE_TIMEOUT_MS its socket is closed, so the
+   * session tries again at once. Those 60 s were the stall of consumers after a broker restart on
+   * a busy machine.
+   */
+  private abandonSlowHandshake(): void {
+    if (this.connected || !this.handshakeStarted || Date.now() - this.handshakeStarted < HANDSHAKE_TIMEOUT_MS) return
+    const client = (this.session as unknown as { client?: SessionClient } | undefined)?.client
+    if (!client?.closed) return // the connection is open: the consumers are being attached
+    this.handshakeStarted = 0
+    this.o.log.warn('broker took the connection but did not answer it; trying again', {
+      waited_ms: HANDSHAKE_TIMEOUT_MS,
+    })
+    client.socket?.destroy(new Error(`no answer from the broker within ${HANDSHAKE_TIMEOUT_MS} ms`))
   }
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {
@@ -146,21 +192,10 @@ export class AmqpBus implements Bus {
   private async onConnected(s: AMQPSession): Promise<void> {
     try {
       await this.declareTopology(s)
-      // Consumers whose queue vanished could not be recovered: subscribe them again.
-      for (const sub of this.subs) {
-        const q = queueName(this.prefix, sub)
-        if (!this.active.has(q) || this.failedRecovery.has(q)) {
-          await this.active
-            .get(q)
-            ?.cancel()
-            .catch(() => {})
-          this.active.delete(q)
-          await this.consume(s, sub)
-        }
-      }
-      this.failedRecovery.clear()
       this.connected = true
       this.o.log.info('broker connected', { exchange: this.exchange, user: this.userId })
+      // Every consumer on this connection: those of the one before died with it.
+      for (const c of this.consumers.values()) await this.attach(s, c, 'connected')
     } catch (e) {
       // Most often the broker set-up has not run (no exchange, no permission): say so, and try
       // again, so the service comes up once `make broker` has been run.
@@ -175,13 +210,105 @@ export class AmqpBus implements Bus {
     }
   }
 
-  private async declareTopology(s: AMQPSession): Promise<void> {
+  /** Whether a consumer is attached: its channel open on the live connection, its tag known to it. */
+  private isAttached(c: ConsumerState): boolean {
+    const s = this.session
+    return (
+      this.connected &&
+      !!s &&
+      !s.closed &&
+      !!c.channel &&
+      !c.channel.closed &&
+      c.tag !== undefined &&
+      c.channel.consumers.has(c.tag)
+    )
+  }
+
+  /**
+   * Runs every WATCH_MS: a consumer that should be attached and is not (cancelled by the broker,
+   * its channel closed, an attach that failed) is attached again. Not while stopping, nor while
+   * the connection is down (the reconnect attaches them all).
+   */
+  private watch(): void {
+    if (this.stopped) return
+    this.abandonSlowHandshake()
+    if (!this.consuming || !this.connected) return
+    const s = this.session
+    if (!s || s.closed) return
+    for (const c of this.consumers.values()) {
+      if (c.attaching || this.isAttached(c)) continue
+      c.attaching = true
+      void this.serial(async () => {
+        try {
+          if (!this.isAttached(c) && this.consuming && s === this.session && !s.closed) {
+            this.o.log.warn('consumer not attached; attaching it again', {
+              queue: c.queue,
+              error: c.lost ?? 'not attached',
+            })
+            // The queue may be what went away: declare it (and its bindings) again first.
+            await this.declareTopology(s, [c.sub])
+            await this.attach(s, c, 'watchdog')
+          }
+        } catch (e) {
+          this.o.log.warn('consumer attach failed; will retry', { queue: c.queue, error: (e as Error).message })
+        } finally {
+          c.attaching = false
+        }
+      })
+    }
+  }
+
+  /** Opens a channel of its own for the consumer and consumes; a failure leaves it to the watchdog. */
+  private async attach(s: AMQPSession, c: ConsumerState, why: string): Promise<void> {
+    if (!this.consuming) return
+    const old = c.channel
+    c.channel = undefined
+    c.tag = undefined
+    if (old && !old.closed) await old.close().catch(() => {})
+    let ch: AMQPChannel | undefined
+    try {
+      // A channel of the session's connection that the session does not manage (its queue handles
+      // would recover the consumer themselves, once, and then forget it).
+      const open = (s as unknown as { openChannel(): Promise<AMQPChannel> }).openChannel()
+      const channel = await withTimeout(open, ATTACH_TIMEOUT_MS, 'channel.open')
+      ch = channel
+      await withTimeout(channel.basicQos(this.o.prefetch), ATTACH_TIMEOUT_MS, 'basic.qos')
+      const consumer = await withTimeout(
+        channel.basicConsume(c.queue, { noAck: false }, (msg) => this.onMessage(c, msg)),
+        ATTACH_TIMEOUT_MS,
+        'basic.consume',
+      )
+      c.channel = channel
+      c.tag = consumer.tag
+      c.lost = undefined
+      // The broker cancelling the consumer or closing its channel rejects this: note why, and the
+      // watchdog attaches it again. A close of our own (stopConsuming, a new connection) resolves it.
+      consumer.wait().catch((e: Error) => {
+        if (c.channel !== channel) return
+        c.lost = e.message
+        // The whole connection went: the reconnect attaches every consumer, nothing to say here.
+        if (!this.session || this.session.closed) return
+        this.o.log.warn('consumer lost: the broker cancelled it or closed its channel', {
+          queue: c.queue,
+          error: e.message,
+        })
+      })
+      this.o.log.debug('consumer attached', { queue: c.queue, why })
+    } catch (e) {
+      c.lost = `attach failed: ${(e as Error).message}`
+      if (ch && !ch.closed) await ch.close().catch(() => {})
+      this.o.log.warn('consumer attach failed; will retry', { queue: c.queue, error: (e as Error).message })
+    }
+  }
+
+  private async declareTopology(s: AMQPSession, only?: readonly Subscription[]): Promise<void> {
     // Passive unless asked: the exchanges belong to the broker set-up, not to a service.
     const passive = !this.o.declareExchanges
     await s.exchange(this.exchange, 'topic', { durable: true, passive })
     await s.exchange(this.dlx, 'direct', { durable: true, passive })
     const specs = new Map<string, { service: string; name: string; topics: readonly string[] }>()
-    for (const q of [...this.topology, ...this.subs]) specs.set(queueName(this.prefix, q), q)
+    const subs = [...this.consumers.values()].map((c) => c.sub)
+    for (const q of only ?? [...this.topology, ...subs]) specs.set(queueName(this.prefix, q), q)
     for (const [name, q] of specs) {
       const args = queueArguments(name, this.dlx, this.o.deliveryLimit)
       await this.declareQueue(s, name, args)
@@ -291,81 +418,105 @@ export class AmqpBus implements Bus {
   }
 
   async subscribe(sub: Subscription): Promise<void> {
-    this.subs.push(sub)
+    const c: ConsumerState = { sub, queue: queueName(this.prefix, sub), attaching: false }
+    this.consumers.set(c.queue, c)
     await this.serial(async () => {
       const s = this.session
-      if (!s || !this.connected) return // onConnected subscribes it
-      await this.declareTopology(s)
-      await this.consume(s, sub)
+      if (!s || !this.connected) return // onConnected attaches it
+      await this.declareTopology(s, [sub])
+      await this.attach(s, c, 'subscribed')
     })
   }
 
-  private async consume(s: AMQPSession, sub: Subscription): Promise<void> {
-    const name = queueName(this.prefix, sub)
-    const q = await s.queue(name)
+  /**
+   * Each consumer's queue and whether it is attached now (readiness, the shop_consumer_attached
+   * gauge). After stopConsuming none is, on purpose.
+   */
+  attachment(): Record<string, boolean> {
+    return Object.fromEntries([...this.consumers.values()].map((c) => [c.queue, this.isAttached(c)]))
+  }
+
+  private async onMessage(c: ConsumerState, msg: AMQPMessage): Promise<void> {
+    const name = c.queue
+    const sub = c.sub
+    if (!this.consuming) {
+      await msg.nack(true).catch(() => {})
+      return
+    }
     const max = this.o.maxAttempts ?? DEFAULT_MAX_ATTEMPTS
-    const handle = await q.subscribe({ prefetch: this.o.prefetch, manualAck: true }, async (msg: AMQPMessage) => {
-      if (!this.consuming) {
-        await msg.nack(true).catch(() => {})
-        return
+    this.inFlight++
+    try {
+      // The raw bytes: consumeOne checks their size, then their signature, before decoding anything.
+      const body = msg.body ?? new Uint8Array()
+      const key = msg.properties.messageId ?? `${name}:${Bun.hash(body)}`
+      const attempt = (this.attempts.get(key) ?? 0) + 1
+      this.attempts.set(key, attempt)
+      const tp = msg.properties.headers?.traceparent
+      const delivery = {
+        queue: name,
+        routingKey: msg.routingKey,
+        traceparent: typeof tp === 'string' ? tp : undefined,
+        metrics: sub.metrics,
+        publisher: msg.properties.userId,
+        signature: signatureOf(msg.properties.headers),
+        messageId: msg.properties.messageId,
       }
-      this.inFlight++
-      try {
-        // The raw bytes: consumeOne checks their size, then their signature, before decoding anything.
-        const body = msg.body ?? new Uint8Array()
-        const key = msg.properties.messageId ?? `${name}:${Bun.hash(body)}`
-        const attempt = (this.attempts.get(key) ?? 0) + 1
-        this.attempts.set(key, attempt)
-        const tp = msg.properties.headers?.traceparent
-        const delivery = {
-          queue: name,
-          routingKey: msg.routingKey,
-          traceparent: typeof tp === 'string' ? tp : undefined,
-          metrics: sub.metrics,
-          publisher: msg.properties.userId,
-          signature: signatureOf(msg.properties.headers),
-          messageId: msg.properties.messageId,
-        }
-        const opts = {
-          maxAttempts: max,
-          topics: sub.topics,
-          publishers: this.o.publishers ?? BROKER_USERS,
-          keys: this.o.keys,
-        }
-        const once = () => consumeMessage(body, sub.handler, attempt, opts, this.o.log, delivery)
-        let verdict = await once()
-        // The database is unreachable: no fault of the message. Retry here, holding the message,
-        // so neither its attempts nor the broker's redelivery limit are spent, until it is back.
-        for (let wait = 1; verdict.outcome === 'unavailable' && this.consuming; wait++) {
-          await Bun.sleep(retryDelay(wait))
-          verdict = await once()
-        }
-        if (verdict.outcome === 'unavailable') {
-          await msg.nack(true) // stopping: hand it back as it came
-        } else if (verdict.outcome === 'retry') {
-          await Bun.sleep(retryDelay(attempt))
-          await msg.nack(true) // the same message, requeued: its publisher (user_id) is unchanged
-        } else {
-          this.attempts.delete(key)
-          if (verdict.outcome === 'ack') await msg.ack()
-          else await this.deadLetter(msg, name, verdict.reason ?? 'dead') // to <queue>.dead, with the reason
-        }
-      } catch (e) {
-        // The channel closed under us: the broker redelivers; the inbox makes that harmless.
-        this.o.log.warn('ack failed', { queue: name, error: (e as Error).message })
-      } finally {
-        this.inFlight--
+      const opts = {
+        maxAttempts: max,
+        topics: sub.topics,
+        publishers: this.o.publishers ?? BROKER_USERS,
+        keys: this.o.keys,
       }
-    })
-    this.active.set(name, handle)
+      const once = () => consumeMessage(body, sub.handler, attempt, opts, this.o.log, delivery)
+      let verdict = await once()
+      // The database is unreachable: no fault of the message. Retry here, holding the message,
+      // so neither its attempts nor the broker's redelivery limit are spent, until it is back.
+      for (let wait = 1; verdict.outcome === 'unavailable' && this.consuming; wait++) {
+        await Bun.sleep(retryDelay(wait))
+        verdict = await once()
+      }
+      if (verdict.outcome === 'unavailable') {
+        await msg.nack(true) // stopping: hand it back as it came
+      } else if (verdict.outcome === 'retry') {
+        await Bun.sleep(retryDelay(attempt))
+        await msg.nack(true) // the same message, requeued: its publisher (user_id) is unchanged
+      } else {
+        this.attempts.delete(key)
+        if (verdict.outcome === 'ack') await msg.ack()
+        else await this.deadLetter(msg, name, verdict.reason ?? 'dead') // to <queue>.dead, with the reason
+      }
+    } catch (e) {
+      // The channel closed under us: the broker redelivers; the inbox makes that harmless.
+      this.o.log.warn('ack failed', { queue: name, error: (e as Error).message })
+    } finally {
+      this.inFlight--
+    }
   }
 
+  /**
+   * Stops taking deliveries and settles what is held: each consumer is cancelled first (the broker
+   * sends no more), the handlers running finish and ack (up to 5 s), then the channels close, which
+   * hands anything still unacknowledged back to the queue for another instance.
+   */
   async stopConsuming(): Promise<void> {
     this.consuming = false
+    const all = [...this.consumers.values()]
+    await Promise.all(
+      all.map(async (c) => {
+        if (c.channel && !c.channel.closed && c.tag !== undefined)
+          await withTimeout(c.channel.basicCancel(c.tag), 2000, 'basic.cancel').catch(() => {})
+      }),
+    )
     const deadline = Date.now() + 5000
     while (this.inFlight > 0 && Date.now() < deadline) await Bun.sleep(5)
-    await Promise.all([...this.active.values()].map((h) => h.cancel().catch(() => {})))
-    this.active.clear()
+    await Promise.all(
+      all.map(async (c) => {
+        const ch = c.channel
+        c.channel = undefined
+        c.tag = undefined
+        if (ch && !ch.closed) await ch.close().catch(() => {})
+      }),
+    )
   }
 
   /**
@@ -395,9 +546,44 @@ export class AmqpBus implements Bus {
   async close(): Promise<void> {
     if (this.consuming) await this.stopConsuming()
     this.stopped = true
+    clearInterval(this.watchdog)
     await this.connecting.catch(() => {})
     await this.session?.stop().catch(() => {})
   }
+}
+
+/** How often the watchdog looks at the consumers and the connection attempt. */
+const WATCH_MS = 500
+/** A broker that took a connection and did not complete the AMQP handshake in this time is tried again. */
+const HANDSHAKE_TIMEOUT_MS = 3000
+
+/** What the watchdog reaches of the session's connection (not in the library's typings). */
+interface SessionClient {
+  readonly closed: boolean
+  readonly socket?: { destroy(e?: Error): void }
+}
+/** A step of attaching a consumer that takes longer has failed (the library's RPCs have no timeout). */
+const ATTACH_TIMEOUT_MS = 5000
+
+interface ConsumerState {
+  readonly sub: Subscription
+  readonly queue: string
+  /** Its channel and consumer tag while attached (or being attached). */
+  channel?: AMQPChannel | undefined
+  tag?: string | undefined
+  attaching: boolean
+  /** Why it was lost, for the log line of the watchdog that attaches it again. */
+  lost?: string | undefined
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  return Promise.race([
+    p.finally(() => clearTimeout(timer)),
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what} not answered within ${ms} ms`)), ms)
+    }),
+  ])
 }
 
 /** The signature headers of a message, as they came (consumeOne checks them). */

@@ -52,6 +52,11 @@ export interface Bus {
   /** For /health/ready: resolves when the bus is usable. */
   ping(): Promise<void>
   /**
+   * Each queue consumed and whether its consumer is attached now (for /health/ready and the
+   * shop_consumer_attached gauge). A bus without the notion (a test's) leaves it out.
+   */
+  attachment?(): Record<string, boolean>
+  /**
    * The messages waiting in each dead-letter queue of `service` (`<queue>.dead`), for the
    * shop_dead_letter_messages gauge; a queue that cannot be read now is left out.
    */

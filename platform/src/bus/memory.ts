@@ -135,6 +135,11 @@ export class MemoryBus implements Bus {
 
   async ping(): Promise<void> {}
 
+  /** In one process a subscribed queue is always attached, until stopConsuming. */
+  attachment(): Record<string, boolean> {
+    return Object.fromEntries([...this.queues.keys()].map((q) => [q, this.consuming]))
+  }
+
   /** The dead letters kept for each queue of `service`, as `<queue>.dead` (the gauge's names). */
   async deadLetters(service: string): Promise<Record<string, number>> {
     const out: Record<string, number> = {}

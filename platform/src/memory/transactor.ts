@@ -38,6 +38,8 @@ export class Sequence implements Snapshotting {
  */
 export class MemoryTransactor {
   private tail: Promise<unknown> = Promise.resolve()
+  /** Every envelope committed, by id: what `again` hands over once more (tests only keep few). */
+  private readonly committed = new Map<string, Envelope>()
   constructor(
     private readonly state: readonly Snapshotting[],
     private readonly onCommit: (events: Envelope[]) => void,
@@ -45,7 +47,10 @@ export class MemoryTransactor {
   ) {}
 
   run<T, E, Tx>(
-    makeTx: (events: { add(e: DomainEvent, correlationId: string | null): Promise<void> }) => Tx,
+    makeTx: (events: {
+      add(e: DomainEvent, correlationId: string | null): Promise<string>
+      again(eventId: string): Promise<boolean>
+    }) => Tx,
     work: (tx: Tx) => Promise<Result<T, E>>,
   ): Promise<Result<T, E>> {
     const job = async () => {
@@ -53,7 +58,14 @@ export class MemoryTransactor {
       const staged: Envelope[] = []
       const events = {
         add: async (e: DomainEvent, correlationId: string | null) => {
-          staged.push(makeEnvelope(this.source, e, correlationId, crypto.randomUUID(), new Date()))
+          const env = makeEnvelope(this.source, e, correlationId, crypto.randomUUID(), new Date())
+          staged.push(env)
+          return env.id
+        },
+        again: async (eventId: string) => {
+          const env = this.committed.get(eventId)
+          if (env) staged.push(env)
+          return env !== undefined
         },
       }
       try {
@@ -62,7 +74,10 @@ export class MemoryTransactor {
           this.state.forEach((s, i) => {
             s.restore(saved[i])
           })
-        else if (staged.length) this.onCommit(staged)
+        else if (staged.length) {
+          for (const env of staged) this.committed.set(env.id, env)
+          this.onCommit(staged)
+        }
         return result
       } catch (e) {
         this.state.forEach((s, i) => {

@@ -47,6 +47,8 @@ export interface ServiceMetrics {
   readonly sources: {
     pool?: () => PoolStats
     outbox?: () => Promise<OutboxBacklog>
+    /** Each consumed queue and whether its consumer is attached. */
+    consumers?: () => Record<string, boolean>
     /** Messages in each of the service's dead-letter queues (`<queue>.dead`). */
     deadLetters?: () => Promise<Record<string, number>>
   }
@@ -116,6 +118,16 @@ export function createMetrics(service: string): ServiceMetrics {
     labelNames: ['messaging_destination_name'] as const,
     buckets: LATENCY_BUCKETS,
     registers,
+  })
+  new Gauge({
+    name: 'shop_consumer_attached',
+    help: 'Whether the consumer of a queue is attached to the broker (1) or not (0); 0 also while shutting down.',
+    labelNames: ['queue'] as const,
+    registers,
+    collect() {
+      this.reset()
+      for (const [queue, on] of Object.entries(sources.consumers?.() ?? {})) this.set({ queue }, on ? 1 : 0)
+    },
   })
   new Gauge({
     name: 'shop_dead_letter_messages',

@@ -44,14 +44,16 @@ export async function migrate(sql: Sql, dirs: string | readonly string[], log: L
     if (migrations[i]!.version === migrations[i - 1]!.version)
       throw new Error(`two migrations numbered ${migrations[i]!.version}`)
   }
-  await sql`create table if not exists schema_migrations (
-    version integer primary key,
-    name text not null,
-    applied_at timestamptz not null default now()
-  )`
   const applied: number[] = []
   await sql.begin(async (tx) => {
     await tx`select pg_advisory_xact_lock(7281931)`
+    // Under the lock: two instances starting at once on a new database would otherwise both create
+    // the table, and one fail on pg_type's unique index ("if not exists" does not hold in a race).
+    await tx`create table if not exists schema_migrations (
+      version integer primary key,
+      name text not null,
+      applied_at timestamptz not null default now()
+    )`
     const done = new Set((await tx<{ version: number }[]>`select version from schema_migrations`).map((r) => r.version))
     for (const m of migrations) {
       if (done.has(m.version)) continue

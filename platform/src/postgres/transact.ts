@@ -10,7 +10,8 @@ class Rollback extends Error {
 }
 
 export interface TxEvents {
-  add(event: DomainEvent, correlationId: string | null): Promise<void>
+  add(event: DomainEvent, correlationId: string | null): Promise<string>
+  again(eventId: string): Promise<boolean>
 }
 
 /** Writes events into the outbox table, inside the caller's transaction, with the active trace context. */
@@ -21,6 +22,13 @@ function outboxWriter(tx: TxSql, source: Envelope['source'], added: { count: num
       await tx`insert into outbox (id, type, envelope, traceparent) values (${env.id}, ${env.type},
         ${tx.json(env as never)}, ${traceparentOf()})`
       added.count++
+      return env.id
+    },
+    // The row is kept as it was written (envelope, trace context): unsent again, the relay publishes it once more.
+    async again(eventId) {
+      const rows = await tx`update outbox set sent_at = null where id = ${eventId} returning seq`
+      if (rows.length) added.count++
+      return rows.length > 0
     },
   }
 }

@@ -1,3 +1,4 @@
+import type { TrustProxy } from '@shop/platform/http/client-address'
 import { Hono } from 'hono'
 import { type AppEnv, clientAddress } from '@shop/platform/http/app'
 import { authenticate, bearerToken } from '@shop/platform/http/auth'
@@ -39,7 +40,7 @@ const verifiedBody = (r: { user: User; exp: number }): v.InferOutput<typeof Veri
 const doc = (d: Omit<RouteDoc, 'tags'>) => describeRoute({ ...d, tags: ['auth'] })
 
 /** `/api/v1/auth`: registering, logging in (limits per client address: see `trustProxy`), checking a token. */
-export function authRoutes(application: AuthApplication, secret: string, trustProxy: boolean): Hono<AppEnv> {
+export function authRoutes(application: AuthApplication, secret: string, trustProxy: TrustProxy): Hono<AppEnv> {
   const { commands, queries } = application
   const auth = new Hono<AppEnv>()
   const signedIn = authenticate({ secret, lookup: userLookup(application) })

@@ -1,3 +1,4 @@
+import type { TrustProxy } from '@shop/platform/http/client-address'
 import { authExamples } from './examples.ts'
 import type { Hono } from 'hono'
 import { type AppEnv, createHttpApp, type HttpAppOptions } from '@shop/platform/http/app'
@@ -11,7 +12,7 @@ export interface AuthHttpOptions extends Omit<HttpAppOptions, 'docs'> {
   /** The JWT signing secret, shared with every shop service. */
   readonly secret: string
   /** Take the client address from X-Forwarded-For, its last hop (only behind a proxy you trust, which appends it). */
-  readonly trustProxy: boolean
+  readonly trustProxy: TrustProxy
 }
 
 /** auth's HTTP API: the common service app with the auth and users resources mounted. */

@@ -102,16 +102,33 @@ function memoryKeys(rows: Table<string, KeyRow>): IdempotencyKeys {
   }
 }
 
-function memoryReservations(rows: Table<number, Reservation>): Reservations {
+/** A reservation row in memory: the record, and when its request was last sent. */
+type ReservationEntry = Reservation & { readonly sentAt: number }
+
+const unanswered = (r: ReservationEntry | undefined, seconds: number): r is ReservationEntry =>
+  r?.state === 'requested' && r.sentAt < Date.now() - seconds * 1000
+
+function memoryReservations(rows: Table<number, ReservationEntry>): Reservations {
+  const record = ({ sentAt: _, ...r }: ReservationEntry): Reservation => r
   return {
     async byOrder(orderId) {
-      return rows.get(orderId)
+      const r = rows.get(orderId)
+      return r && record(r)
     },
     async put(r) {
-      rows.set(r.orderId, r)
+      rows.set(r.orderId, { requestId: null, ...r, attempts: r.attempts ?? 1, sentAt: Date.now() })
     },
     async remove(orderId) {
       rows.delete(orderId)
+    },
+    // One transaction at a time here: nothing is ever held by another.
+    async stale(orderId, seconds) {
+      const r = rows.get(orderId)
+      return unanswered(r, seconds) ? record(r) : undefined
+    },
+    async resent(orderId) {
+      const r = rows.get(orderId)
+      if (r) rows.set(orderId, { ...r, attempts: (r.attempts ?? 1) + 1, sentAt: Date.now() })
     },
   }
 }
@@ -125,7 +142,7 @@ export function memoryOrderStore(
   const historyRows = new Table<number, StatusChange[]>()
   const productRows = new Table<number, ReplicaProduct>()
   const keyRows = new Table<string, KeyRow>()
-  const reservationRows = new Table<number, Reservation>()
+  const reservationRows = new Table<number, ReservationEntry>()
   const inbox = new MemoryInbox()
   const published: Envelope[] = []
   const transactor = new MemoryTransactor(
@@ -146,6 +163,13 @@ export function memoryOrderStore(
     history,
     products,
     published,
+    async stalledRequests(seconds, limit) {
+      return [...reservationRows.values()]
+        .filter((r) => unanswered(r, seconds) && orderRows.get(r.orderId)?.status === 'pending')
+        .sort((a, b) => a.sentAt - b.sentAt)
+        .slice(0, limit)
+        .map((r) => r.orderId)
+    },
     transact: (work) =>
       transactor.run((events): OrderTx => ({ orders, history, products, keys, reservations, events, inbox }), work),
   }

@@ -205,14 +205,18 @@ export interface ReservationRow {
   state: Reservation['state']
   // Stored in the events' own shape (snake_case), as rows written before the lines were camelCase.
   items: { product_id: number; quantity: number }[]
+  request_id: string | null
+  attempts: number
 }
 
-export const reservationColumns = columns<ReservationRow>()('order_id', 'state', 'items')
+export const reservationColumns = columns<ReservationRow>()('order_id', 'state', 'items', 'request_id', 'attempts')
 
 export const toReservation = (r: ReservationRow): Reservation => ({
   orderId: r.order_id,
   state: r.state,
   items: r.items.map((i) => ({ productId: i.product_id, quantity: i.quantity })),
+  requestId: r.request_id,
+  attempts: r.attempts,
 })
 
 /** A reservation as written, items wrapped by `q` as json. */
@@ -220,4 +224,6 @@ export const reservationRow = (q: Q, r: Reservation) => ({
   order_id: r.orderId,
   state: r.state,
   items: q.json(r.items.map((l) => ({ product_id: l.productId, quantity: l.quantity }))),
+  request_id: r.requestId ?? null,
+  attempts: r.attempts ?? 1,
 })

@@ -6,13 +6,14 @@ import { postgresHistory } from './history.ts'
 import { postgresOrders } from './orders.ts'
 import { postgresProducts } from './replica.ts'
 import { postgresKeys } from './idempotency-keys.ts'
-import { postgresReservations } from './reservations.ts'
+import { postgresReservations, stalledRequests } from './reservations.ts'
 
 export function postgresOrderStore(sql: Sql, opts: { onEvents?: () => void } = {}): OrderStore {
   return {
     orders: postgresOrders(sql),
     history: postgresHistory(sql),
     products: postgresProducts(sql),
+    stalledRequests: (seconds, limit) => stalledRequests(sql, seconds, limit),
     transact: (work) =>
       transact(
         sql,

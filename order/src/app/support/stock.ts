@@ -9,10 +9,9 @@ import type { OrderTx } from '../../ports.ts'
  */
 export async function requestStock(tx: OrderTx, order: Order, correlationId: string | null): Promise<void> {
   const items = stockLines(order.items)
-  await Promise.all([
-    tx.reservations.put({ orderId: order.id, state: 'requested', items }),
-    tx.events.add(orderPlaced(order, items), correlationId),
-  ])
+  // The record keeps the event's id: an unanswered request is sent again as this very event.
+  const requestId = await tx.events.add(orderPlaced(order, items), correlationId)
+  await tx.reservations.put({ orderId: order.id, state: 'requested', items, requestId, attempts: 1 })
 }
 
 /** The catalog granted the outstanding request: the order's record says it holds those lines now. */

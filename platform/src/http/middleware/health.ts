@@ -9,7 +9,10 @@ const ReadinessOut = v.object({
   status: v.literal('ok'),
   checks: v.pipe(
     v.record(v.string(), v.picklist(['up', 'down'])),
-    v.description('each dependency (database, broker) and whether it answered'),
+    v.description(
+      'each check and whether it passed: database, broker, consumers (every queue consumed), ' +
+        'serving (not shutting down)',
+    ),
   ),
 })
 
@@ -22,7 +25,9 @@ const OK = { status: 'ok' }
 export const HEALTH_EXAMPLES: ExampleBook = {
   health: { responses: { 200: OK } },
   liveness: { responses: { 200: OK } },
-  readiness: { responses: { 200: { status: 'ok', checks: { database: 'up', broker: 'up' } } } },
+  readiness: {
+    responses: { 200: { status: 'ok', checks: { database: 'up', broker: 'up', consumers: 'up', serving: 'up' } } },
+  },
 }
 const doc = (operationId: string, summary: string, description: string, ready = false) =>
   describeRoute({
@@ -35,11 +40,25 @@ const doc = (operationId: string, summary: string, description: string, ready = 
         ? { description: 'every dependency answered within 2 s', schema: ReadinessOut }
         : { description: 'the process answers', schema: HealthOut },
     },
-    ...(ready ? { errors: { 503: 'a dependency did not answer within 2 s; `checks` names it' } } : {}),
+    ...(ready
+      ? {
+          errors: {
+            503: 'a check failed (a dependency down, a consumer not attached, shutting down); `checks` names it',
+          },
+        }
+      : {}),
   })
 
 /** Readiness checks by name (database, broker): each resolves when usable, rejects when not. */
 export type ReadyChecks = Readonly<Record<string, () => Promise<unknown>>>
+
+/**
+ * A readiness check's refusal whose message may be shown to anyone (a queue's name, "shutting
+ * down"): it goes into the 503's detail. Other errors (a database's message) only go to the log.
+ */
+export class NotReady extends Error {
+  override readonly name = 'NotReady'
+}
 
 const CHECK_TIMEOUT_MS = 2000
 
@@ -47,7 +66,8 @@ const CHECK_TIMEOUT_MS = 2000
  * `/health` (the process answers), `/health/live` (liveness: the event loop runs, so the process
  * answers; it never looks at the database or the broker, whose outage is readiness' business, not
  * a reason to restart) and `/health/ready` (every check passes within 2 s; else 503 in
- * problem+json with a `checks` object naming what is down). Mounted at `/health`.
+ * problem+json with a `checks` object naming what is down, and the detail saying why when a check
+ * refused with NotReady). Mounted at `/health`.
  */
 export function health(ready: ReadyChecks = {}): Hono<AppEnv> {
   const app = new Hono<AppEnv>()
@@ -64,13 +84,15 @@ export function health(ready: ReadyChecks = {}): Hono<AppEnv> {
   )
   const readyDoc = doc(
     'readiness',
-    'Readiness: the database and the broker answer',
-    'Answers 200 with `checks` when every dependency answers within 2 s, else 503 (`NOT_READY`) naming what ' +
-      'is down (the readiness probe; compose health checks).',
+    'Readiness: the database and the broker answer, every consumer is attached',
+    'Answers 200 with `checks` when the database and the broker answer within 2 s, every queue has its consumer ' +
+      'attached and the service is not shutting down, else 503 (`NOT_READY`) naming what is down, the detail ' +
+      'saying why (the readiness probe; compose and HAProxy health checks).',
     true,
   )
   app.get('/ready', readyDoc, async (c) => {
     const checks: Record<string, 'up' | 'down'> = {}
+    const why: Record<string, string> = {}
     await Promise.all(
       Object.entries(ready).map(async ([name, check]) => {
         try {
@@ -78,12 +100,14 @@ export function health(ready: ReadyChecks = {}): Hono<AppEnv> {
           checks[name] = 'up'
         } catch (e) {
           checks[name] = 'down'
+          if (e instanceof NotReady) why[name] = e.message
           c.get('log').warn('readiness check failed', { check: name, error: e })
         }
       }),
     )
     const down = Object.keys(checks).filter((k) => checks[k] === 'down')
-    if (down.length) return problemResponse(c, 503, 'NOT_READY', `not ready: ${down.join(', ')} down`, { checks })
+    const said = down.map((k) => (why[k] ? `${k} down (${why[k]})` : `${k} down`))
+    if (down.length) return problemResponse(c, 503, 'NOT_READY', `not ready: ${said.join(', ')}`, { checks })
     return c.json({ status: 'ok', checks })
   })
   return app

@@ -1,0 +1,168 @@
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { AMQPClient } from '@cloudamqp/amqp-client'
+import postgres from 'postgres'
+import { ADMIN, api, checkout, dbUrl, eventually, type Shop, startShop, testAmqpUrl, useServers } from './harness.ts'
+
+/**
+ * The saga never strands an order, on real processes: an order.placed that never reaches the
+ * catalog (its queue purged while the catalog is away) is published again, the same envelope,
+ * every ORDER_PENDING_TIMEOUT_SECONDS; once the catalog is back the order is confirmed and its
+ * stock reserved once. After ORDER_PENDING_MAX_ATTEMPTS sends without an answer the order is
+ * rejected (reservation_timeout), and the stock a late answer reserved goes back.
+ */
+const run = await useServers()
+const VHOST = `shop_saga_timeout_${checkout}`
+
+async function purge(queue: string): Promise<number> {
+  const client = new AMQPClient(testAmqpUrl(undefined, VHOST))
+  await client.connect()
+  try {
+    return (await (await client.channel()).queuePurge(queue)).messageCount
+  } finally {
+    await client.close().catch(() => {})
+  }
+}
+
+async function withDb<T>(svc: 'catalog' | 'order', fn: (sql: postgres.Sql) => Promise<T>): Promise<T> {
+  const sql = postgres(dbUrl(svc), { max: 1, onnotice: () => {} })
+  try {
+    return await fn(sql)
+  } finally {
+    await sql.end({ timeout: 2 })
+  }
+}
+
+/** An admin token, and a product with `stock` units that the order service's replica already knows. */
+async function productIn(shop: Shop, stock: number) {
+  const login = await api(shop.auth.url, 'POST', '/api/v1/auth/login', {
+    body: { username: ADMIN.username, password: ADMIN.password },
+  })
+  const admin = login.body.access_token as string
+  const cat = await api(shop.catalog.url, 'POST', '/api/v1/category', { token: admin, body: { name: 'Timeouts' } })
+  const p = await api(shop.catalog.url, 'POST', '/api/v1/product', {
+    token: admin,
+    body: { name: 'Slow', price: '4.00', stock, category_id: cat.body.id },
+  })
+  await eventually(
+    () => withDb('order', async (sql) => (await sql`select 1 from products where id = ${p.body.id}`).length > 0),
+    'the product in the order replica',
+  )
+  return { admin, productId: p.body.id as number }
+}
+
+const order = (shop: Shop, admin: string, productId: number, quantity: number) =>
+  api(shop.order.url, 'POST', '/api/v1/order', {
+    token: admin,
+    headers: { 'Idempotency-Key': crypto.randomUUID() },
+    body: { items: [{ product_id: productId, quantity }] },
+  })
+
+const stockOf = (productId: number) =>
+  withDb('catalog', async (sql) => (await sql`select stock from products where id = ${productId}`)[0]!.stock as number)
+
+describe.skipIf(!run)('an order.placed that never arrives (the catalog queue purged)', () => {
+  let shop: Shop
+  beforeAll(async () => {
+    shop = await startShop({
+      vhost: VHOST,
+      env: { order: { ORDER_PENDING_TIMEOUT_SECONDS: '2', ORDER_PENDING_MAX_ATTEMPTS: '1000' } },
+    })
+  }, 90_000)
+  afterAll(() => shop?.stop())
+
+  test('is published again, the same envelope, until the catalog is back: confirmed, reserved once', async () => {
+    const { admin, productId } = await productIn(shop, 10)
+    await shop.catalog.stop()
+    const placed = await order(shop, admin, productId, 3)
+    expect(placed.status).toBe(201)
+    const id = placed.body.id as number
+    // The order.placed went out, and is lost with the catalog's queue.
+    await eventually(
+      () =>
+        withDb('order', async (sql) => {
+          const rows = await sql`select 1 from outbox where type = 'order.placed' and sent_at is not null
+            and (envelope->'data'->>'order_id')::bigint = ${id}`
+          return rows.length === 1
+        }),
+      'the order.placed published',
+    )
+    expect(await purge('catalog.orders')).toBeGreaterThanOrEqual(1)
+    // Past the timeout it is sent again (counted on the request), into the queue the catalog reads.
+    await eventually(
+      () =>
+        withDb('order', async (sql) => {
+          const [r] = await sql`select attempts from reservations where order_id = ${id}`
+          return (r?.attempts ?? 0) >= 2
+        }),
+      'the request sent again',
+      30_000,
+    )
+    await shop.catalog.start()
+    await eventually(
+      async () =>
+        (await api(shop.order.url, 'GET', `/api/v1/order/${id}`, { token: admin })).body.status === 'confirmed',
+      'the order confirmed',
+      30_000,
+    )
+    // One order.placed row (one envelope, one id), applied once by the catalog, stock taken once.
+    const rows = await withDb(
+      'order',
+      (sql) => sql`select id::text from outbox where type = 'order.placed'
+        and (envelope->'data'->>'order_id')::bigint = ${id}`,
+    )
+    expect(rows).toHaveLength(1)
+    const catalog = await withDb('catalog', async (sql) => ({
+      inbox: await sql`select 1 from inbox where event_id = ${rows[0]!.id}`,
+      reservations: await sql`select status from stock_reservations where order_id = ${id}`,
+    }))
+    expect(catalog.inbox).toHaveLength(1)
+    expect(catalog.reservations.map((r) => r.status)).toEqual(['reserved'])
+    expect(await stockOf(productId)).toBe(7)
+    const history = await api(shop.order.url, 'GET', `/api/v1/order/${id}/history`, { token: admin })
+    expect(history.body.map((h: { to: string }) => h.to)).toEqual(['pending', 'confirmed'])
+    const metrics = await (await fetch(`${shop.order.url}/metrics`)).text()
+    expect(metrics).toMatch(/shop_order_reservation_unanswered_total\{[^}]*outcome="resent"[^}]*\} [1-9]/)
+  }, 120_000)
+})
+
+describe.skipIf(!run)('an order whose request is never answered', () => {
+  let shop: Shop
+  beforeAll(async () => {
+    shop = await startShop({
+      vhost: VHOST,
+      env: { order: { ORDER_PENDING_TIMEOUT_SECONDS: '1', ORDER_PENDING_MAX_ATTEMPTS: '2' } },
+    })
+  }, 90_000)
+  afterAll(() => shop?.stop())
+
+  test('is rejected after the last attempt (reservation_timeout); a late reservation is given back', async () => {
+    const { admin, productId } = await productIn(shop, 10)
+    await shop.catalog.stop()
+    const placed = await order(shop, admin, productId, 4)
+    const id = placed.body.id as number
+    await eventually(
+      async () =>
+        (await api(shop.order.url, 'GET', `/api/v1/order/${id}`, { token: admin })).body.status === 'rejected',
+      'the order rejected',
+      30_000,
+    )
+    const history = await api(shop.order.url, 'GET', `/api/v1/order/${id}/history`, { token: admin })
+    expect(history.body.at(-1)).toMatchObject({ from: 'pending', to: 'rejected', reason: 'reservation_timeout' })
+    // The catalog comes back to the copies of that order.placed in its queue: it reserves once,
+    // the order service releases what the rejected order does not want, the stock is whole again.
+    await shop.catalog.start()
+    await eventually(
+      () =>
+        withDb('catalog', async (sql) => {
+          const [r] = await sql`select status from stock_reservations where order_id = ${id}`
+          return r?.status === 'released'
+        }),
+      'the late reservation released',
+      30_000,
+    )
+    expect(await stockOf(productId)).toBe(10)
+    expect((await api(shop.order.url, 'GET', `/api/v1/order/${id}`, { token: admin })).body.status).toBe('rejected')
+    const metrics = await (await fetch(`${shop.order.url}/metrics`)).text()
+    expect(metrics).toMatch(/shop_order_reservation_unanswered_total\{[^}]*outcome="timed_out"[^}]*\} 1/)
+  }, 120_000)
+})
