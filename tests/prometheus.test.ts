@@ -170,9 +170,11 @@ describe.skipIf(!run)('a real Prometheus scraping the shop', () => {
     expect(alerts.map((a) => a.alert).sort()).toEqual([
       'ShopConsumerDetached',
       'ShopDeadLetterGrowth',
+      'ShopDeadLettersWaiting',
       'ShopHighErrorRate',
       'ShopHighLatencyP99',
       'ShopOutboxLag',
+      'ShopReservationsResent',
       'ShopServiceDown',
       'ShopSlowSaga',
       'ShopStrandedOrders',
@@ -189,7 +191,7 @@ describe.skipIf(!run)('a real Prometheus scraping the shop', () => {
       }
       const names = [
         ...new Set(
-          expr.replace(/"[^"]*"/g, '').match(/\b[a-z_]+_(?:total|seconds|count|bucket|bytes|unsent)\b|\bup\b/g),
+          expr.replace(/"[^"]*"/g, '').match(/\bshop_[a-z_]+|\b[a-z_]+_(?:total|seconds|count|bucket|bytes)\b|\bup\b/g),
         ),
       ]
       for (const n of names) if ((await query(n)).length === 0) missing.push(`${a.alert}: ${n}`)
@@ -204,7 +206,7 @@ describe.skipIf(!run)('a real Prometheus scraping the shop', () => {
       data: { groups: { rules: { name: string; health: string; lastError?: string }[] }[] }
     }
     const rules = r.data.groups.flatMap((g) => g.rules)
-    expect(rules.length).toBe(8)
+    expect(rules.length).toBe(10)
     await eventually(async () => {
       const again = (await (await fetch(`${url}/api/v1/rules`)).json()) as typeof r
       return again.data.groups.flatMap((g) => g.rules).every((x) => x.health === 'ok')
