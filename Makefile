@@ -26,7 +26,7 @@ rollout:
 
 ## haproxy: Debian's haproxy (INSTANCES=N make start, the rolling-restart test), installed with apt-get when missing
 haproxy:
-	@bash scripts/ensure-haproxy.sh
+	@bash scripts/ensure-debian.sh haproxy 'INSTANCES=N make start and the rolling-restart test' command -v haproxy
 
 ## reset: delete the embedded databases of `make dev`: DATA_DIR as the services read it (the environment,
 ## else .env, else .data)
@@ -65,7 +65,8 @@ test: install chromium haproxy prometheus rules typecheck lint
 ## prometheus: Debian's prometheus (the server and promtool) for tests/prometheus.test.ts and `make rules`,
 ## installed with apt-get when missing, if root
 prometheus:
-	@bash scripts/ensure-prometheus.sh
+	@bash scripts/ensure-debian.sh prometheus 'tests/prometheus.test.ts and make rules' \
+		bash -c 'command -v prometheus && command -v promtool'
 
 ## rules: the alerting rules (observability/alerts.yml) checked by promtool
 rules: prometheus
@@ -73,7 +74,7 @@ rules: prometheus
 
 ## chromium: Debian's chromium for the browser test (tests/browser), installed with apt-get when missing
 chromium:
-	@bash scripts/ensure-chromium.sh
+	@bash scripts/ensure-debian.sh chromium 'the browser test (tests/browser)' test -x "$${CHROMIUM_PATH:-/usr/bin/chromium}"
 
 ## test-faults: the fault suite on real processes under load (broker stopped and restarted, services
 ## SIGKILLed, database connections terminated); stops the local RabbitMQ for a few seconds. Not in

@@ -22,7 +22,7 @@ import postgres from 'postgres'
 import { buildTree, load } from './catalog/data.ts'
 import { randomPath, rotating } from './http/run.ts'
 import { WRK, cores, measureWithCpu, median, settle, writeResult } from './lib/measure.ts'
-import { ROOT, type Shop, adminToken, api, dbName, dbUrl, eventually, makeUsers, must, startShop } from './lib/shop.ts'
+import { ROOT, type Shop, api, dbName, dbUrl, makeOrderableProducts, makeUsers, must, startShop } from './lib/shop.ts'
 import { latencyRun, orderScript } from './orders/run.ts'
 
 const { values } = parseArgs({
@@ -64,31 +64,8 @@ async function prepare(label: 'before' | 'after', name: string, root: string): P
   )[0]!.id
   const catalogProducts = (await sql<{ n: number }[]>`select count(*)::int as n from products`)[0]!.n
   await sql.end()
-  const admin = await adminToken(shop)
-  const cat = await must(
-    api(shop.catalog.url, 'POST', '/api/v1/category', { token: admin, body: { name: `AB orders ${Date.now()}` } }),
-    201,
-    'category',
-  )
-  const products: number[] = []
-  for (let i = 0; i < 20; i++) {
-    const p = await must(
-      api(shop.catalog.url, 'POST', '/api/v1/product', {
-        token: admin,
-        body: { name: `AB product ${i}`, price: '12.50', stock: 100_000_000, category_id: cat.body.id },
-      }),
-      201,
-      'product',
-    )
-    products.push(p.body.id)
-  }
+  const products = await makeOrderableProducts(shop, { shopName: name, n: 20, label: 'AB product', price: '12.50' })
   const users = await makeUsers(shop, 8, `ab${label}`)
-  const osql = postgres(dbUrl(dbName('order', name)), { max: 1, onnotice: () => {} })
-  await eventually(
-    async () => (await osql<{ n: number }[]>`select count(*)::int as n from products`)[0]!.n === 20,
-    'order replica',
-  )
-  await osql.end()
   say(`${label}: ready (${root === ROOT ? 'this checkout' : root})`)
   return { label, name, shop, users, products, subtreeRoot: big, catalogProducts }
 }

@@ -253,3 +253,37 @@ export async function adminToken(shop: Shop): Promise<string> {
   )
   return r.body.access_token
 }
+
+/**
+ * A category of `n` products made through the catalog's API (the names from `name`, stock plenty), awaited until
+ * the order service's replica of the shop's database `name` holds them all. Their ids, in order.
+ */
+export async function makeOrderableProducts(
+  shop: Shop,
+  o: { shopName: string; n: number; label: string; price?: string; stock?: number },
+): Promise<number[]> {
+  const admin = await adminToken(shop)
+  const cat = await must(
+    api(shop.catalog.url, 'POST', '/api/v1/category', { token: admin, body: { name: `${o.label} ${Date.now()}` } }),
+    201,
+    'category',
+  )
+  const products: number[] = []
+  for (let i = 0; i < o.n; i++) {
+    const body = { name: `${o.label} ${i}`, price: o.price ?? '9.90', stock: o.stock ?? 100_000_000 }
+    const p = await must(
+      api(shop.catalog.url, 'POST', '/api/v1/product', { token: admin, body: { ...body, category_id: cat.body.id } }),
+      201,
+      'product',
+    )
+    products.push(p.body.id)
+  }
+  const sql = postgres(dbUrl(dbName('order', o.shopName)), { max: 1, onnotice: () => {} })
+  try {
+    const count = async () => (await sql<{ n: number }[]>`select count(*)::int as n from products`)[0]!.n
+    await eventually(async () => (await count()) >= o.n, 'order replica')
+  } finally {
+    await sql.end()
+  }
+  return products
+}

@@ -17,22 +17,8 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { randomPath } from '../http/run.ts'
 import { WRK, cores, measureWithCpu, median, writeResult } from '../lib/measure.ts'
-import {
-  ROOT,
-  Service,
-  type Shop,
-  adminToken,
-  api,
-  dbName,
-  dbUrl,
-  eventually,
-  freePort,
-  makeUsers,
-  must,
-  startShop,
-} from '../lib/shop.ts'
+import { ROOT, Service, type Shop, freePort, makeOrderableProducts, makeUsers, startShop } from '../lib/shop.ts'
 import { orderScript } from '../orders/run.ts'
-import postgres from 'postgres'
 
 const { values } = parseArgs({
   options: { rounds: { type: 'string', default: '3' }, seconds: { type: 'string', default: '10' } },
@@ -55,31 +41,8 @@ async function prepare(label: Label, env: Record<string, string>): Promise<Side>
   // Three shops of three services share the server's connection limit (and other tests' runs): small pools.
   const all = { DATABASE_POOL_MAX: '4', ...env }
   const shop = await startShop({ name, env: { auth: all, catalog: all, order: all } })
-  const admin = await adminToken(shop)
-  const cat = await must(
-    api(shop.catalog.url, 'POST', '/api/v1/category', { token: admin, body: { name: 'Observability bench' } }),
-    201,
-    'category',
-  )
-  const products: number[] = []
-  for (let i = 0; i < PRODUCTS; i++) {
-    const p = await must(
-      api(shop.catalog.url, 'POST', '/api/v1/product', {
-        token: admin,
-        body: { name: `Obs ${i}`, price: '9.90', stock: 100_000_000, category_id: cat.body.id },
-      }),
-      201,
-      'product',
-    )
-    products.push(p.body.id)
-  }
+  const products = await makeOrderableProducts(shop, { shopName: name, n: PRODUCTS, label: 'Obs' })
   const users = await makeUsers(shop, 8, `obs${label}`)
-  const sql = postgres(dbUrl(dbName('order', name)), { max: 1, onnotice: () => {} })
-  await eventually(
-    async () => (await sql<{ n: number }[]>`select count(*)::int as n from products`)[0]!.n === PRODUCTS,
-    'order replica',
-  )
-  await sql.end()
   say(`${label}: ready`)
   return { label, shop, tokens: users.map((u) => u.token), products }
 }

@@ -6,7 +6,7 @@ import { inCI } from './databases.ts'
 
 /**
  * Debian's chromium for the browser tests (`make test` installs it when missing, through
- * scripts/ensure-chromium.sh), driven by playwright-core: no browser download of its own.
+ * scripts/ensure-debian.sh), driven by playwright-core: no browser download of its own.
  */
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 

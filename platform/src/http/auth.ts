@@ -27,6 +27,22 @@ export type KnownUser =
     }
 export type UserLookup = (id: string) => Promise<KnownUser | undefined>
 
+/** A replica's row as a KnownUser: a user first heard of through a partial event is a USER with no name yet. */
+export function knownUserOf(row: {
+  deleted: boolean
+  role: Role | null | undefined
+  username: string | null | undefined
+  tokensValidAfter: number | null
+}): KnownUser {
+  if (row.deleted) return { deleted: true }
+  return {
+    deleted: false,
+    role: row.role ?? 'USER',
+    username: row.username ?? '',
+    ...(row.tokensValidAfter !== null ? { tokensValidAfter: row.tokensValidAfter } : {}),
+  }
+}
+
 export interface AuthOptions {
   readonly secret: string
   readonly lookup?: UserLookup

@@ -1,5 +1,5 @@
 import type { Envelope } from '@shop/kernel/events'
-import type { KnownUser } from '../http/auth.ts'
+import { type KnownUser, knownUserOf } from '../http/auth.ts'
 import { noteDuplicate } from '@shop/kernel/inbox'
 import type { UserReplica } from '../postgres/user-replica.ts'
 
@@ -37,14 +37,7 @@ export function memoryUserReplica(): UserReplica & { readonly rows: Map<string, 
     },
     async lookup(id): Promise<KnownUser | undefined> {
       const row = rows.get(id)
-      if (!row) return undefined
-      if (row.deleted) return { deleted: true }
-      return {
-        deleted: false,
-        role: row.role ?? 'USER',
-        username: row.username ?? '',
-        ...(row.tokensValidAfter !== null ? { tokensValidAfter: row.tokensValidAfter } : {}),
-      }
+      return row ? knownUserOf(row) : undefined
     },
   }
 }

@@ -1,5 +1,5 @@
 import type { Envelope } from '@shop/kernel/events'
-import type { KnownUser, UserLookup } from '../http/auth.ts'
+import { type KnownUser, type UserLookup, knownUserOf } from '../http/auth.ts'
 import { noteDuplicate } from '@shop/kernel/inbox'
 import type { Logger } from '../log.ts'
 import { UserCache, type UserCacheOptions } from '../user-cache.ts'
@@ -57,13 +57,7 @@ export function postgresUserReplica(sql: Sql | TxSql): UserReplica {
       >`
         select username, role, deleted, tokens_valid_after from user_replica where id = ${id}`
       if (!row) return undefined
-      if (row.deleted) return { deleted: true }
-      return {
-        deleted: false,
-        role: row.role ?? 'USER',
-        username: row.username ?? '',
-        ...(row.tokens_valid_after ? { tokensValidAfter: row.tokens_valid_after.getTime() } : {}),
-      }
+      return knownUserOf({ ...row, tokensValidAfter: row.tokens_valid_after?.getTime() ?? null })
     },
   }
 }

@@ -21,6 +21,15 @@ import {
 } from './schemas.ts'
 
 const tags = ['products']
+/** What both product listings answer: a tagged page, or 304 when the tag still matches. */
+const productPageResponses = {
+  200: {
+    description: 'a page of products',
+    schema: v.array(ProductOut),
+    headers: { ...pageHeadersDoc, ...conditionalDoc.tagHeaders },
+  },
+  304: conditionalDoc.notModified,
+}
 
 /** The request id becomes the correlation id of the events a write causes. */
 
@@ -81,14 +90,7 @@ export function productRoutes(
         PRODUCT_LIST_TAGS,
       tags,
       headers: conditionalDoc.headers,
-      responses: {
-        200: {
-          description: 'a page of products',
-          schema: v.array(ProductOut),
-          headers: { ...pageHeadersDoc, ...conditionalDoc.tagHeaders },
-        },
-        304: conditionalDoc.notModified,
-      },
+      responses: productPageResponses,
       errors: { 400: conditionalDoc.badPrecondition },
     }),
     query(ProductListQuery),
@@ -114,14 +116,7 @@ export function productRoutes(
         `carries its \`category\`. ${PRODUCT_LIST_TAGS}`,
       tags,
       headers: conditionalDoc.headers,
-      responses: {
-        200: {
-          description: 'a page of products',
-          schema: v.array(ProductOut),
-          headers: { ...pageHeadersDoc, ...conditionalDoc.tagHeaders },
-        },
-        304: conditionalDoc.notModified,
-      },
+      responses: productPageResponses,
       errors: { 400: conditionalDoc.badPrecondition, 404: 'no such category' },
     }),
     params(IdParam),
