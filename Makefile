@@ -74,7 +74,8 @@ rules: prometheus
 
 ## chromium: Debian's chromium for the browser test (tests/browser), installed with apt-get when missing
 chromium:
-	@bash scripts/ensure-debian.sh chromium 'the browser test (tests/browser)' test -x "$${CHROMIUM_PATH:-/usr/bin/chromium}"
+	@bash scripts/ensure-debian.sh chromium 'the browser test (tests/browser)' \
+		test -x "$${CHROMIUM_PATH:-/usr/bin/chromium}"
 
 ## test-faults: the fault suite on real processes under load (broker stopped and restarted, services
 ## SIGKILLed, database connections terminated); stops the local RabbitMQ for a few seconds. Not in
