@@ -170,19 +170,20 @@ scenarios('memory', async () => {
     store.published
       .filter((e: Envelope) => (e.data as any).order_id === orderId)
       .map((e) => ({ type: e.type, data: e.data }))
-  return {
-    orders,
-    events,
-    app: orderHttp({
-      application: orders,
-      secret: SECRET,
-      service: 'order',
-      log: silentLogger,
-      bodyLimit: 1 << 20,
-      ready: {},
-    }),
-  }
+  return withHttp(orders, events)
 })
+/** The application, how to read its events, and its HTTP app (as the composition root wires it). */
+function withHttp<A extends Parameters<typeof orderHttp>[0]['application'], E>(orders: A, events: E) {
+  const app = orderHttp({
+    application: orders,
+    secret: SECRET,
+    service: 'order',
+    log: silentLogger,
+    bodyLimit: 1 << 20,
+    ready: {},
+  })
+  return { orders, events, app }
+}
 for (const db of await adapterDatabases('order', MIGRATIONS)) {
   scenarios(`postgres (${db.kind})`, async () => {
     const sql: Sql = await db.open()
@@ -196,17 +197,6 @@ for (const db of await adapterDatabases('order', MIGRATIONS)) {
         type: r.envelope.type,
         data: r.envelope.data,
       }))
-    return {
-      orders,
-      events,
-      app: orderHttp({
-        application: orders,
-        secret: SECRET,
-        service: 'order',
-        log: silentLogger,
-        bodyLimit: 1 << 20,
-        ready: {},
-      }),
-    }
+    return withHttp(orders, events)
   })
 }
