@@ -1,4 +1,8 @@
 import { describe, expect, test } from 'bun:test'
+import { MemoryBus } from '@shop/platform/bus/memory'
+import { createMetrics } from '@shop/platform/observability/metrics'
+import { TEST_EVENT_KEYS as keys } from '@shop/platform/testing/event-keys'
+import { sample } from '@shop/platform/testing/metrics'
 import type { Envelope } from '@shop/kernel/events'
 import { orderSubscriptions, replicaProduct } from '../src/adapters/events/consumers.ts'
 import { memoryUserReplica } from '@shop/platform/memory/user-replica'
@@ -442,5 +446,28 @@ describe('orderSubscriptions', () => {
       (e: Error) => e.message,
     )
     expect(e2).toContain('cannot handle')
+  })
+})
+
+describe('a redelivered event through the bus (memory)', () => {
+  test('the same stock.reserved twice: the order confirmed once; one applied, one duplicate on the metric', async () => {
+    const { orders, user, place, status } = setup()
+    const { a } = await products(orders)
+    const o = await place(user, [{ productId: a.id, quantity: 1 }])
+    const metrics = createMetrics('order')
+    const bus = new MemoryBus(keys.keyring)
+    const stock = orderSubscriptions(orders, memoryUserReplica())[1]!
+    await bus.subscribe({ ...stock, metrics })
+    const body = new TextEncoder().encode(JSON.stringify(envelope('stock.reserved', { order_id: o.id })))
+    const signature = await keys.signers.catalog.sign(body)
+    for (let i = 0; i < 2; i++) bus.publishRaw('stock.reserved', body, { signature })
+    await bus.settled()
+    const text = await metrics.expose()
+    const n = (outcome: string) =>
+      sample(text, 'messaging_client_consumed_messages_total', { messaging_destination_name: 'order.stock', outcome })
+    expect([n('applied'), n('duplicate')]).toEqual([1, 1])
+    expect(await status(o.id)).toBe('confirmed')
+    const history = must(await orders.queries.orderHistory(user, o.id))
+    expect(history.filter((h) => h.to === 'confirmed')).toHaveLength(1)
   })
 })
