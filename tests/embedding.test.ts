@@ -36,12 +36,11 @@ describe('embedding the cores', () => {
           `typeof c.memoryCatalogStore, typeof o.memoryOrderStore)\n`,
       )
       try {
-        const t0 = performance.now()
+        // it exits by itself (nothing left listening or polling); how soon: bench/timings/processes.ts
         const r = await runBun([script], dir)
         expect(r.stderr).toBe('')
         expect(r.code).toBe(0)
         expect(r.stdout.trim()).toBe('function function function function function function')
-        expect(performance.now() - t0).toBeLessThan(5000)
         expect(readdirSync(dir)).toEqual([]) // no .data, no logs
         expect(existsSync(join(dir, '.data'))).toBe(false)
       } finally {
