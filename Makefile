@@ -58,9 +58,12 @@ client: install
 	@echo "client: client/dist/ built; cd client && npm pack"
 
 ## test: every test (unit, contract, HTTP, adapters on the real servers when reachable, /docs and /redoc in
-## Chromium, a real Prometheus on the dashboard and the alerts; CI=true requires the servers, Chromium, Prometheus)
+## Chromium, a real Prometheus on the dashboard and the alerts; CI=true requires the servers, Chromium, Prometheus).
+## TEST_WORKERS files at once (each worker its own databases and vhosts), the slowest first (tests/timings.json:
+## per-file times, refreshed with `bun test --parallel=2 --no-isolate --timings=tests/timings.json --update-timings`)
+TEST_WORKERS ?= 2
 test: install chromium haproxy prometheus rules typecheck lint
-	bun test --timeout $(TEST_TIMEOUT)
+	bun test --timeout $(TEST_TIMEOUT) --parallel=$(TEST_WORKERS) --no-isolate --timings=tests/timings.json
 
 ## prometheus: Debian's prometheus (the server and promtool) for tests/prometheus.test.ts and `make rules`,
 ## installed with apt-get when missing, if root

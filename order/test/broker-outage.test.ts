@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { eventually } from '@shop/platform/testing/until'
 import { join } from 'node:path'
 import { AMQPClient } from '@cloudamqp/amqp-client'
 import postgres from 'postgres'
@@ -28,16 +29,6 @@ const name = `shop_test_order_outage_${checkout}`
 let service: OrderService
 let proxy: TcpProxy
 let db: ReturnType<typeof postgres>
-
-async function until<T>(probe: () => Promise<T | undefined | false>, what: string, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms
-  for (;;) {
-    const v = await probe()
-    if (v) return v
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await Bun.sleep(100)
-  }
-}
 
 /** Takes what waits in the catalog's order queue (read on the broker directly, not through the proxy). */
 async function takeCatalogOrders(): Promise<Envelope[]> {
@@ -99,11 +90,14 @@ describe.skipIf(!run)('order: the broker is down when an order commits', () => {
       version: 1,
     })
     expect(await applyProduct(service.application, product)).toBe('applied')
-    await until(async () => (await call(service.app, 'GET', '/health/ready')).status === 200, 'the service to be ready')
+    await eventually(
+      async () => (await call(service.app, 'GET', '/health/ready')).status === 200,
+      'the service to be ready',
+    )
     expect(await takeCatalogOrders()).toEqual([])
 
     proxy.cut()
-    await until(
+    await eventually(
       async () => (await call(service.app, 'GET', '/health/ready')).status === 503,
       'the service to notice the broker is gone',
     )
@@ -118,7 +112,7 @@ describe.skipIf(!run)('order: the broker is down when an order commits', () => {
     expect(waiting!.n).toBe(1)
 
     await proxy.restore()
-    const published = await until(async () => {
+    const published = await eventually(async () => {
       const got = await takeCatalogOrders()
       return got.length ? got : undefined
     }, 'order.placed on the catalog queue after the outage')
@@ -128,7 +122,7 @@ describe.skipIf(!run)('order: the broker is down when an order commits', () => {
         { order_id: placed.body.id, user_id: placed.body.user_id, items: [{ product_id: 1, quantity: 2 }] },
       ],
     ])
-    await until(
+    await eventually(
       async () => (await db<{ n: number }[]>`select count(*)::int as n from outbox where sent_at is null`)[0]!.n === 0,
       'the outbox drained',
     )

@@ -1,4 +1,3 @@
-import type { Result } from '@shop/kernel/result'
 import type { Envelope, EventMap, EventType } from '@shop/kernel/events'
 import type { ServiceMetrics } from '@shop/platform/observability/metrics'
 import { caller, TEST_SECRET, testHttpOptions, tokenFactory } from '@shop/platform/testing/http'
@@ -10,10 +9,9 @@ import { type OrderApplication, orderApplication } from '../src/app/application.
 import type { OrderStore } from '../src/ports.ts'
 
 /** The value of an ok result; fails the test with the error otherwise. */
-export function must<T>(r: Result<T, unknown>): T {
-  if (!r.ok) throw new Error(`expected ok, got ${JSON.stringify(r.error)}`)
-  return r.value
-}
+import { must, steppingClock } from '@shop/platform/testing/fixtures'
+
+export { must, steppingClock }
 
 export const SECRET = TEST_SECRET
 
@@ -45,12 +43,6 @@ export function deliver(orders: OrderApplication, e: Envelope): Promise<void> {
   const consumer = orderSubscriptions(orders, { apply: async () => true }).find((s) => s.topics.includes(e.type))
   if (!consumer) throw new Error(`order consumes no ${e.type}`)
   return consumer.handler(e)
-}
-
-/** A clock that moves one millisecond per reading: "newest first" is then deterministic. */
-export function steppingClock(start = Date.UTC(2026, 0, 1)) {
-  let t = start
-  return { now: () => new Date(t++) }
 }
 
 let productIds = 1000

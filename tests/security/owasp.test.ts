@@ -93,6 +93,19 @@ async function authUser(
   return { id: reg.body.id as string, username, role, password, token: login.body.access_token as string }
 }
 
+/** POST /api/v1/auth/login with `body` from `address` (through a proxy that saw `forwardedFor`, if given). */
+const loginFrom = (
+  req: ReturnType<typeof requester>,
+  body: { username: string; password: string },
+  address: string,
+  forwardedFor?: string,
+) =>
+  req('POST', '/api/v1/auth/login', {
+    body,
+    address,
+    ...(forwardedFor ? { headers: { 'X-Forwarded-For': forwardedFor } } : {}),
+  })
+
 /** Every plaintext password the tests used: none may ever come back. */
 const passwords: string[] = []
 
@@ -436,10 +449,7 @@ describe('API2 broken authentication', () => {
             'INVALID_CREDENTIALS',
           )
         }
-        const r = await req('POST', '/api/v1/auth/login', {
-          body: { username: u.username, password: u.password },
-          address: '10.9.9.9',
-        })
+        const r = await loginFrom(req, { username: u.username, password: u.password }, '10.9.9.9')
         expectProblem(r, 429, 'TOO_MANY_ATTEMPTS')
         const after = Number(r.headers.get('Retry-After'))
         expect(Number.isInteger(after) && after > 0 && after <= 900).toBe(true)
@@ -452,14 +462,7 @@ describe('API2 broken authentication', () => {
         })
         expectProblem(form, 429, 'TOO_MANY_ATTEMPTS')
         // the account itself is not locked: from another address the right password works
-        expect(
-          (
-            await req('POST', '/api/v1/auth/login', {
-              body: { username: u.username, password: u.password },
-              address: '10.9.9.8',
-            })
-          ).status,
-        ).toBe(200)
+        expect((await loginFrom(req, { username: u.username, password: u.password }, '10.9.9.8')).status).toBe(200)
         // someone else is not locked out
         expect(
           (await req('POST', '/api/v1/auth/login', { body: { username: other.username, password: other.password } }))
@@ -485,10 +488,7 @@ describe('API2 broken authentication', () => {
       }
       for (const login of [u.username, `${u.username}@EXAMPLE.com`]) {
         expectProblem(
-          await req('POST', '/api/v1/auth/login', {
-            body: { username: login, password: u.password },
-            address: '10.1.9.9',
-          }),
+          await loginFrom(req, { username: login, password: u.password }, '10.1.9.9'),
           429,
           'TOO_MANY_ATTEMPTS',
         )
@@ -509,14 +509,7 @@ describe('API2 broken authentication', () => {
           401,
         )
       }
-      expectProblem(
-        await dReq('POST', '/api/v1/auth/login', {
-          body: { username: 'n9', password: 'guess-1234' },
-          address: '203.0.113.9',
-          headers: { 'X-Forwarded-For': '10.0.0.99' },
-        }),
-        429,
-      )
+      expectProblem(await loginFrom(dReq, { username: 'n9', password: 'guess-1234' }, '203.0.113.9', '10.0.0.99'), 429)
       // Behind a trusted proxy, which appends the address it saw: the client's own hops do not count.
       const proxied = buildAuth({ maxPerAddress: 3, maxFailures: 1000, trustProxy: true })
       const pReq = requester('auth', proxied.app)
@@ -531,20 +524,12 @@ describe('API2 broken authentication', () => {
         )
       }
       expectProblem(
-        await pReq('POST', '/api/v1/auth/login', {
-          body: { username: 'n9', password: 'guess-1234' },
-          address: '10.10.0.1',
-          headers: { 'X-Forwarded-For': '9.9.9.9, 198.51.100.20' },
-        }),
+        await loginFrom(pReq, { username: 'n9', password: 'guess-1234' }, '10.10.0.1', '9.9.9.9, 198.51.100.20'),
         429,
       )
       // another real client behind the same proxy is not locked out
       expectProblem(
-        await pReq('POST', '/api/v1/auth/login', {
-          body: { username: 'n9', password: 'guess-1234' },
-          address: '10.10.0.1',
-          headers: { 'X-Forwarded-For': '198.51.100.21' },
-        }),
+        await loginFrom(pReq, { username: 'n9', password: 'guess-1234' }, '10.10.0.1', '198.51.100.21'),
         401,
       )
     })
@@ -568,21 +553,11 @@ describe('API2 broken authentication', () => {
         }
         expect(first429).toBe(20) // the default: 20 failures per address in the window
         expectProblem(
-          await req('POST', '/api/v1/auth/login', {
-            body: { username: u.username, password: u.password },
-            address: '203.0.113.7',
-          }),
+          await loginFrom(req, { username: u.username, password: u.password }, '203.0.113.7'),
           429,
           'TOO_MANY_ATTEMPTS',
         )
-        expect(
-          (
-            await req('POST', '/api/v1/auth/login', {
-              body: { username: u.username, password: u.password },
-              address: '198.51.100.1',
-            })
-          ).status,
-        ).toBe(200)
+        expect((await loginFrom(req, { username: u.username, password: u.password }, '198.51.100.1')).status).toBe(200)
       },
     )
   })
