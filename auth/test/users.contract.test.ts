@@ -150,7 +150,7 @@ function contract(name: string, make: () => Promise<AuthStore>) {
       },
     )
 
-    test('throttle: once a window has ended, a new one starts there: max more attempts, then the wait again', async () => {
+    test('throttle: once a window has ended, a new one starts there: max more, then the wait', async () => {
       const t0 = new Date(Date.UTC(2026, 0, 1))
       const at = (s: number) => new Date(t0.getTime() + s * 1000)
       const a = { key: `a:${crypto.randomUUID()}`, max: 2, windowSeconds: 60 }

@@ -450,7 +450,7 @@ describe('orderSubscriptions', () => {
 })
 
 describe('a redelivered event through the bus (memory)', () => {
-  test('the same stock.reserved twice: the order confirmed once; one applied, one duplicate on the metric', async () => {
+  test('the same stock.reserved twice: confirmed once; one applied, one duplicate on the metric', async () => {
     const { orders, user, place, status } = setup()
     const { a } = await products(orders)
     const o = await place(user, [{ productId: a.id, quantity: 1 }])
