@@ -11,7 +11,7 @@ import { call, tokenFactory } from '@shop/platform/testing/http'
 import { TcpProxy } from '@shop/platform/testing/tcp-proxy'
 import { loadOrderConfig } from '../src/config.ts'
 import { type OrderService, startOrder } from '../src/main.ts'
-import { SECRET, applyProduct, envelope } from './support.ts'
+import { SECRET, applyProduct, productCreated } from './support.ts'
 import { TEST_EVENT_KEYS } from '@shop/platform/testing/event-keys'
 
 /**
@@ -80,15 +80,7 @@ describe.skipIf(!run)('order: the broker is down when an order commits', () => {
   })
 
   test('the order is placed; its order.placed is published once the broker is back', async () => {
-    const product = envelope('product.created', {
-      id: 1,
-      name: 'lamp',
-      price: '12.00',
-      stock: 5,
-      category_id: 1,
-      sku: null,
-      version: 1,
-    })
+    const product = productCreated({ id: 1, name: 'lamp', price: '12.00', stock: 5 })
     expect(await applyProduct(service.application, product)).toBe('applied')
     await eventually(
       async () => (await call(service.app, 'GET', '/health/ready')).status === 200,

@@ -9,7 +9,7 @@ import { memoryUserReplica } from '@shop/platform/memory/user-replica'
 import { memoryOrderStore } from '../src/adapters/memory/store.ts'
 import type { Caller } from '../src/domain/order.ts'
 import { type OrderApplication, orderApplication } from '../src/app/application.ts'
-import { applyProduct, deleteProduct, envelope, must, seedProduct, steppingClock } from './support.ts'
+import { applyProduct, deleteProduct, envelope, must, seedProduct, steppingClock, productCreated } from './support.ts'
 
 function setup() {
   const store = memoryOrderStore()
@@ -394,15 +394,7 @@ describe('orderSubscriptions', () => {
       ['order', 'users', ['user.created', 'user.updated', 'user.deleted']],
     ])
     const [products, stock, users] = subs as [(typeof subs)[0], (typeof subs)[0], (typeof subs)[0]]
-    const product = envelope('product.created', {
-      id: 77_001,
-      name: 'via bus',
-      price: '4.00',
-      stock: 1,
-      category_id: 1,
-      sku: null,
-      version: 1,
-    })
+    const product = productCreated({ id: 77_001, name: 'via bus', price: '4.00', stock: 1 })
     await products.handler(product as Envelope)
     const o = await place(user, [{ productId: 77_001, quantity: 1 }])
     await stock.handler(envelope('stock.reserved', { order_id: o.id }) as Envelope)

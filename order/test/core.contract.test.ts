@@ -9,7 +9,7 @@ import { memoryOrderStore } from '../src/adapters/memory/store.ts'
 import { postgresOrderStore } from '../src/adapters/postgres/store.ts'
 import { MIGRATIONS } from '../src/main.ts'
 import { type OrderApplication, orderApplication } from '../src/app/application.ts'
-import { SECRET, applyProduct, envelope, must, seedProduct } from './support.ts'
+import { SECRET, applyProduct, must, seedProduct, productCreated } from './support.ts'
 
 /**
  * The use cases over every store: what only a real database can get wrong (concurrency, SQL,
@@ -83,15 +83,7 @@ function scenarios(
     })
 
     test('a duplicate event id has one effect', async () => {
-      const e = envelope('product.created', {
-        id: 9001,
-        name: 'dup',
-        price: '1.00',
-        stock: 1,
-        category_id: 1,
-        sku: null,
-        version: 1,
-      })
+      const e = productCreated({ id: 9001, name: 'dup', price: '1.00', stock: 1 })
       expect(await applyProduct(orders, e)).toBe('applied')
       expect(await applyProduct(orders, e)).toBe('duplicate')
       const u = caller()
@@ -163,6 +155,10 @@ function scenarios(
   })
 }
 
+/** The order service's HTTP app on `orders`, as main builds it (no readiness checks). */
+const httpOf = (orders: OrderApplication) =>
+  orderHttp({ application: orders, secret: SECRET, service: 'order', log: silentLogger, bodyLimit: 1 << 20, ready: {} })
+
 scenarios('memory', async () => {
   const store = memoryOrderStore()
   const orders = orderApplication({ store, clock: { now: () => new Date() } })
@@ -173,14 +169,7 @@ scenarios('memory', async () => {
   return {
     orders,
     events,
-    app: orderHttp({
-      application: orders,
-      secret: SECRET,
-      service: 'order',
-      log: silentLogger,
-      bodyLimit: 1 << 20,
-      ready: {},
-    }),
+    app: httpOf(orders),
   }
 })
 for (const db of await adapterDatabases('order', MIGRATIONS)) {
@@ -199,14 +188,7 @@ for (const db of await adapterDatabases('order', MIGRATIONS)) {
     return {
       orders,
       events,
-      app: orderHttp({
-        application: orders,
-        secret: SECRET,
-        service: 'order',
-        log: silentLogger,
-        bodyLimit: 1 << 20,
-        ready: {},
-      }),
+      app: httpOf(orders),
     }
   })
 }

@@ -49,12 +49,12 @@ let productIds = 1000
 export const nextProductId = () => ++productIds
 
 /** Seeds the replica the way the catalog's events would. */
-export async function seedProduct(
-  orders: OrderApplication,
+/** A product.created as the catalog publishes it (defaults: a fresh id, 10.00, 100 in stock, version 1). */
+export function productCreated(
   p: { id?: number; name?: string; price?: string; stock?: number; sku?: string | null; version?: number } = {},
 ) {
   const id = p.id ?? nextProductId()
-  const data = {
+  return envelope('product.created', {
     id,
     name: p.name ?? `product ${id}`,
     price: p.price ?? '10.00',
@@ -62,9 +62,14 @@ export async function seedProduct(
     category_id: 1,
     sku: p.sku ?? null,
     version: p.version ?? 1,
-  }
-  await applyProduct(orders, envelope('product.created', data))
-  return data
+  })
+}
+
+/** A product the order service knows (its product.created applied); its data. */
+export async function seedProduct(orders: OrderApplication, p: Parameters<typeof productCreated>[0] = {}) {
+  const e = productCreated(p)
+  await applyProduct(orders, e)
+  return e.data
 }
 
 export async function deleteProduct(orders: OrderApplication, id: number, version = 100) {
