@@ -233,6 +233,26 @@ async function securedWorld(
   return { name, ops, path: (o) => fillPath(o.path, { id }), body: (o) => bodies[opName(o)] ?? {}, ...who }
 }
 
+/**
+ * The world of a service that knows its users from a replica (catalog, order): `good` and `gone` (its
+ * deletion applied) with tokens signed by the test's key; the replica's rows are part of its state.
+ */
+async function replicaWorld(
+  name: string,
+  app: Parameters<typeof operations>[0],
+  req: World['req'],
+  bodies: Record<string, unknown>,
+  o: { good: Person; gone: Person; store: object; users: ReturnType<typeof replica> },
+): Promise<World> {
+  return securedWorld(name, app, '1', bodies, {
+    req,
+    good: o.good,
+    goodToken: () => tokens.valid(o.good),
+    deletedToken: await tokens.valid(o.gone),
+    snap: snapshotter(o.store, [o.users.rows]),
+  })
+}
+
 async function api2Worlds(): Promise<World[]> {
   const worlds: World[] = []
 
@@ -282,14 +302,7 @@ async function api2Worlds(): Promise<World[]> {
       'POST /api/v1/product': { name: 'Q', price: '2.00', category_id: cat.value.id },
       'PUT /api/v1/product/{id}': { price: '3.00' },
     }
-    const who = {
-      req,
-      good: admin,
-      goodToken: () => tokens.valid(admin),
-      deletedToken: await tokens.valid(gone),
-      snap: snapshotter(c.store, [users.rows]),
-    }
-    worlds.push(await securedWorld('catalog', c.app, '1', bodies, who))
+    worlds.push(await replicaWorld('catalog', c.app, req, bodies, { good: admin, gone, store: c.store, users }))
   }
 
   // order: a user known to its replica, owner of order 1; a deleted user, owner of order 2
@@ -312,14 +325,7 @@ async function api2Worlds(): Promise<World[]> {
       'POST /api/v1/order': { items: [{ product_id: 7, quantity: 1 }] },
       'PUT /api/v1/update_order/{id}': { shipping_address: 'Somewhere 1' },
     }
-    const who = {
-      req,
-      good: owner,
-      goodToken: () => tokens.valid(owner),
-      deletedToken: await tokens.valid(gone),
-      snap: snapshotter(o.store, [users.rows]),
-    }
-    worlds.push(await securedWorld('order', o.app, '1', bodies, who))
+    worlds.push(await replicaWorld('order', o.app, req, bodies, { good: owner, gone, store: o.store, users }))
   }
 
   return worlds
