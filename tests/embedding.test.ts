@@ -1,3 +1,4 @@
+import { runToEnd } from '@shop/platform/testing/fixtures'
 import { describe, expect, test } from 'bun:test'
 import { existsSync, mkdtempSync, readdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -7,17 +8,14 @@ import { join } from 'node:path'
 const root = join(import.meta.dir, '..')
 
 async function runBun(args: string[], cwd: string) {
-  const proc = Bun.spawn(['bun', ...args], {
+  const {
+    code,
+    out: stdout,
+    err: stderr,
+  } = await runToEnd(['bun', ...args], {
     cwd,
-    stdout: 'pipe',
-    stderr: 'pipe',
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp' },
+    env: { HOME: process.env.HOME ?? '/tmp' },
   })
-  const [code, stdout, stderr] = await Promise.all([
-    proc.exited,
-    new Response(proc.stdout).text(),
-    new Response(proc.stderr).text(),
-  ])
   return { code, stdout, stderr }
 }
 

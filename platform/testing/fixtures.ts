@@ -43,3 +43,18 @@ export const userDeleted = (id: string, version: number): UserEnvelope =>
     crypto.randomUUID(),
     new Date(),
   ) as UserEnvelope
+
+/** Runs `argv` to its end (stdout and stderr read whole); `env` is all it gets (PATH from this process unless given). */
+export async function runToEnd(
+  argv: readonly string[],
+  o: { cwd?: string; env?: Record<string, string | undefined> } = {},
+): Promise<{ code: number; out: string; err: string }> {
+  const p = Bun.spawn([...argv], {
+    ...(o.cwd ? { cwd: o.cwd } : {}),
+    env: { PATH: process.env.PATH ?? '', ...o.env },
+    stdout: 'pipe',
+    stderr: 'pipe',
+  })
+  const [code, out, err] = await Promise.all([p.exited, new Response(p.stdout).text(), new Response(p.stderr).text()])
+  return { code, out, err }
+}
