@@ -6,7 +6,6 @@ import { makeEnvelope } from '@shop/kernel/events'
 import { TcpProxy } from '@shop/platform/testing/tcp-proxy'
 import { brokerUrl } from '@shop/platform/testing/broker'
 import {
-  ADMIN,
   api,
   consumedMark,
   dbUrl,
@@ -18,6 +17,8 @@ import {
   startShop,
   testAmqpUrl,
   useServers,
+  adminToken,
+  categoryId,
 } from './harness.ts'
 
 /**
@@ -125,14 +126,8 @@ describe.skipIf(!run)('events between real processes', () => {
 
   test('the broker is unreachable when a product is created; ' +
     'product.created reaches order once it is back', async () => {
-    const admin = (
-      await api(shop.auth.url, 'POST', '/api/v1/auth/login', {
-        body: { username: ADMIN.username, password: ADMIN.password },
-      })
-    ).body.access_token
-    const category = (
-      await api(shop.catalog.url, 'POST', '/api/v1/category', { token: admin, body: { name: 'Outage' } })
-    ).body.id
+    const admin = await adminToken(shop.auth.url)
+    const category = await categoryId(shop.catalog.url, admin, 'Outage')
     const inOrder = (id: number) =>
       dbs.order!<{ name: string; version: number }[]>`select name, version from products where id = ${id}`
     const unsent = async () =>
@@ -171,10 +166,7 @@ describe.skipIf(!run)('events between real processes', () => {
   }, 60_000)
 
   test('the same event delivered twice has one effect', async () => {
-    const login = await api(shop.auth.url, 'POST', '/api/v1/auth/login', {
-      body: { username: ADMIN.username, password: ADMIN.password },
-    })
-    const admin = login.body.access_token
+    const admin = await adminToken(shop.auth.url)
     const u = await api(shop.auth.url, 'POST', '/api/v1/auth/register', {
       body: { username: 'twice', email: 'twice@example.com', password: 'twice-password' },
     })

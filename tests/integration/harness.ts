@@ -254,6 +254,20 @@ export { api }
 export const eventually = <T>(fn: () => Promise<T | undefined | false>, what: string, ms = 15_000): Promise<T> =>
   poll(fn, what, ms)
 
+/** A login at auth (`authUrl`), the admin's unless told otherwise: its access token. */
+export async function adminToken(authUrl: string, username = ADMIN.username, password = ADMIN.password) {
+  const r = await api(authUrl, 'POST', '/api/v1/auth/login', { body: { username, password } })
+  if (r.status !== 200) throw new Error(`login ${username}: ${r.status} ${r.text}`)
+  return r.body.access_token as string
+}
+
+/** A category named `name` at the catalog (`catalogUrl`), created by `token`'s admin: its id. */
+export async function categoryId(catalogUrl: string, token: string, name: string): Promise<number> {
+  const r = await api(catalogUrl, 'POST', '/api/v1/category', { token, body: { name } })
+  if (r.status !== 201) throw new Error(`POST /category ${name}: ${r.status} ${r.text}`)
+  return r.body.id
+}
+
 /** Messages a service has taken from one of its queues, whatever the outcome (its /metrics). */
 export async function consumed(service: { url: string }, queue: string): Promise<number> {
   const text = await (await fetch(`${service.url}/metrics`)).text()
