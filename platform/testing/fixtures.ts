@@ -44,7 +44,7 @@ export const userDeleted = (id: string, version: number): UserEnvelope =>
     new Date(),
   ) as UserEnvelope
 
-/** Runs `argv` to its end (stdout and stderr read whole); `env` is all it gets (PATH from this process unless given). */
+/** Runs `argv` to its end (stdout and stderr read whole); `env` is all it gets (PATH from here unless given). */
 export async function runToEnd(
   argv: readonly string[],
   o: { cwd?: string; env?: Record<string, string | undefined> } = {},
