@@ -248,22 +248,16 @@ describe('editing, viewing, deleting', () => {
       ).toEqual(ok({ kind: 'unchanged' }))
     }
   })
+  /** Lines of product 2 (1) and product 1 (2): the order's lines in the other order. */
+  const TWO_THEN_ONE = [
+    { productId: 2, quantity: 1 },
+    { productId: 1, quantity: 2 },
+  ]
   test(
     'an edit: new products priced from the replica, kept ones keep ' +
       'their snapshot; the address alone asks nothing of the catalog',
     () => {
-      const r = decideUpdate(
-        order('pending'),
-        owner,
-        {
-          items: [
-            { productId: 2, quantity: 1 },
-            { productId: 1, quantity: 2 },
-          ],
-        },
-        replica,
-        t1,
-      )
+      const r = decideUpdate(order('pending'), owner, { items: TWO_THEN_ONE }, replica, t1)
       expect(r).toEqual(
         ok({
           kind: 'edited',
@@ -283,20 +277,7 @@ describe('editing, viewing, deleting', () => {
   )
   test('the same lines in another order are no edit', () => {
     const two = order('pending', [line(1, '2.50', 2), line(2, '4.00', 1)])
-    expect(
-      decideUpdate(
-        two,
-        owner,
-        {
-          items: [
-            { productId: 2, quantity: 1 },
-            { productId: 1, quantity: 2 },
-          ],
-        },
-        replica,
-        t1,
-      ),
-    ).toEqual(ok({ kind: 'unchanged' }))
+    expect(decideUpdate(two, owner, { items: TWO_THEN_ONE }, replica, t1)).toEqual(ok({ kind: 'unchanged' }))
   })
   test('unknown or deleted products are refused, but a late edit is 409 whatever it names', () => {
     const items = [
