@@ -106,6 +106,19 @@ const loginFrom = (
     ...(forwardedFor ? { headers: { 'X-Forwarded-For': forwardedFor } } : {}),
   })
 
+/** An order service (memory) with alice and bob (users), an admin, and a product `p` made as `product` says. */
+async function orderWorld(product: Parameters<ReturnType<typeof orderTestApp>['product']>[0]) {
+  const t = orderTestApp()
+  return {
+    t,
+    req: requester('order', t.app),
+    alice: await t.user(),
+    bob: await t.user(),
+    admin: await t.user('ADMIN'),
+    p: await t.product(product),
+  }
+}
+
 /** Every plaintext password the tests used: none may ever come back. */
 const passwords: string[] = []
 
@@ -626,11 +639,7 @@ describe('API3 broken object property level authorization: mass assignment has n
   test(
     'order: user_id, status, total, unit_price, price, name, line_total and sku in a new order are ' + 'ignored',
     async () => {
-      const t = orderTestApp()
-      const req = requester('order', t.app)
-      const alice = await t.user()
-      const bob = await t.user()
-      const p = await t.product({ price: '12.50', name: 'Real name', sku: 'REAL-1' })
+      const { t, req, alice, bob, p } = await orderWorld({ price: '12.50', name: 'Real name', sku: 'REAL-1' })
       const r = await req('POST', '/api/v1/order', {
         token: alice.token,
         body: {
@@ -668,11 +677,7 @@ describe('API3 broken object property level authorization: mass assignment has n
     'order: an owner asking for a status beyond cancel is refused (403, ' +
       'nothing changes); total, user_id or prices on an update do nothing',
     async () => {
-      const t = orderTestApp()
-      const req = requester('order', t.app)
-      const alice = await t.user()
-      const bob = await t.user()
-      const p = await t.product({ price: '3.00' })
+      const { t, req, alice, bob, p } = await orderWorld({ price: '3.00' })
       const pending = await t.order(alice.token, [{ product_id: p.id, quantity: 1 }])
       const confirmed = await t.order(alice.token, [{ product_id: p.id, quantity: 1 }])
       await t.reserve(confirmed.id)
@@ -711,11 +716,7 @@ describe('API3 broken object property level authorization: mass assignment has n
     'order: an admin sending items or shipping_address for ' +
       "someone else's order is refused (403), and nothing changes",
     async () => {
-      const t = orderTestApp()
-      const req = requester('order', t.app)
-      const alice = await t.user()
-      const admin = await t.user('ADMIN')
-      const p = await t.product({ price: '3.00' })
+      const { t, req, alice, admin, p } = await orderWorld({ price: '3.00' })
       const o = await t.order(alice.token, [{ product_id: p.id, quantity: 1 }], { shipping_address: 'Alice St' })
       for (const body of [
         { items: [{ product_id: p.id, quantity: 7 }] },
