@@ -58,3 +58,14 @@ export async function runToEnd(
   const [code, out, err] = await Promise.all([p.exited, new Response(p.stdout).text(), new Response(p.stderr).text()])
   return { code, out, err }
 }
+
+/** An envelope as plain data, `data` unchecked (as a producer of another version, or a broken one, sends it). */
+export const rawEnvelope = (type: string, source: string, data: unknown) => ({
+  id: crypto.randomUUID(),
+  type,
+  version: 1,
+  occurred_at: new Date().toISOString(),
+  source,
+  correlation_id: null,
+  data,
+})

@@ -1,3 +1,4 @@
+import { rawEnvelope } from '@shop/platform/testing/fixtures'
 import { TEST_EVENT_KEYS } from '@shop/platform/testing/event-keys'
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { AMQPClient } from '@cloudamqp/amqp-client'
@@ -209,15 +210,7 @@ describe.skipIf(!run)('events between real processes', () => {
     await publishRaw('product.created', '{"not": "an envelope"')
     await publishRaw(
       'product.created',
-      JSON.stringify({
-        id: crypto.randomUUID(),
-        type: 'product.created',
-        version: 1,
-        occurred_at: new Date().toISOString(),
-        source: 'catalog',
-        correlation_id: null,
-        data: { id: 'NaN', price: 12 },
-      }),
+      JSON.stringify(rawEnvelope('product.created', 'catalog', { id: 'NaN', price: 12 })),
     )
     await publishRaw('product.created', productEvent('product.created', 990_002, 1, 'after the poison'))
     await eventually(
