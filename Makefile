@@ -96,9 +96,13 @@ lint: install
 
 ## bench: every benchmark (bench/events, bench/catalog, bench/http with its ceilings, bench/orders,
 ## bench/observability, bench/catalog/conditional.ts) on the local PostgreSQL and RabbitMQ, one after the
-## other, then one report: bench/REPORT.md (takes ~15 min)
+## other, then one report: bench/REPORT.md (takes ~15 min); then the times the tests do not assert
+## (bench/timings: crossing category moves per round, the outbox relay's wake and backoff, process start-up)
 bench: install
 	bun bench/report.ts
+	bun bench/timings/crossing-moves.ts
+	bun bench/timings/relay.ts
+	bun bench/timings/processes.ts
 
 ## up: the whole stack in Docker (compose.yaml: 3 × postgres, rabbitmq, auth, catalog, order); needs JWT_SECRET;
 ## the event keys from the environment or .env, else make start's dev keys (bun scripts/event-keys.ts --export)
