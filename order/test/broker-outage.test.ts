@@ -1,6 +1,6 @@
+import { checkout } from '@shop/platform/testing/databases'
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { eventually } from '@shop/platform/testing/until'
-import { join } from 'node:path'
 import { AMQPClient } from '@cloudamqp/amqp-client'
 import postgres from 'postgres'
 import type { Envelope } from '@shop/kernel/events'
@@ -20,10 +20,7 @@ import { TEST_EVENT_KEYS } from '@shop/platform/testing/event-keys'
  * order.placed waits in the outbox, and reaches the catalog's queue once the broker is back.
  */
 const run = (await useServer()) && (await useBrokerSetup())
-// Per checkout, so two working trees on one machine never share the database or the queues.
-const checkout = Bun.hash(join(import.meta.dir, '..', '..'))
-  .toString(36)
-  .slice(0, 6)
+// Per checkout (and test worker), so two working trees on one machine never share the database or the queues.
 const name = `shop_test_order_outage_${checkout}`
 
 let service: OrderService

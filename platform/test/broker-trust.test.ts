@@ -1,6 +1,6 @@
+import { checkout } from '../testing/databases.ts'
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { eventually } from '../testing/until.ts'
-import { join } from 'node:path'
 import { AMQPClient } from '@cloudamqp/amqp-client'
 import { AmqpBus } from '../src/bus/amqp.ts'
 import { BROKER_USERS, ownerOf, type Service, SERVICES } from '../src/bus/ownership.ts'
@@ -33,9 +33,7 @@ import {
  * only what the owner's user published with the owner's `source`.
  */
 const run = await useBrokerSetup()
-const vhost = `shop_trust_${Bun.hash(join(import.meta.dir, '..', '..'))
-  .toString(36)
-  .slice(0, 6)}`
+const vhost = `shop_trust_${checkout}`
 const urlOf = (s: Service) => serviceUrl(brokerUrl(), s, vhost)
 
 class Recorder implements Logger {

@@ -1,3 +1,4 @@
+import { checkout } from '../testing/databases.ts'
 import { runToEnd } from '../testing/fixtures.ts'
 import { describe, expect, test } from 'bun:test'
 import { join } from 'node:path'
@@ -17,9 +18,6 @@ import { serverUrl, useServer } from '../testing/databases.ts'
  * sending its statements, ROLLBACK or COMMIT to the new session of that connection, possibly in
  * the middle of another transaction. Seen as hung relays and consumers and lost effects.
  */
-const checkout = Bun.hash(join(import.meta.dir, '..', '..'))
-  .toString(36)
-  .slice(0, 6)
 
 describe.skipIf(!(await useServer()))('the kernel pool when the server terminates its connections', () => {
   test('transactions fail while it happens, then succeed again; nothing escapes, nothing hangs', async () => {
