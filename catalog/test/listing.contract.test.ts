@@ -255,8 +255,7 @@ function contract(name: string, make: () => Promise<{ store: CatalogStore; sql?:
         ),
       ).toEqual(before.items.map((p) => p.id))
       if (sql) expect(await derivedDataErrors(sql)).toEqual([])
-    }, // long by design (1,000 categories there and back): its own bound, not the suite's per-test one
-    180_000)
+    }, 180_000) // long by design (1,000 categories there and back): a bound of its own, not the suite's
 
     test('totals through every kind of product write; a rolled-back one changes nothing', async () => {
       const [top, a, b] = await tree(['Writes', 'Writes A', 'Writes B'], [null, 0, 0], null)
