@@ -70,7 +70,9 @@ export function sharedServerDb(name: string): Promise<Database> {
     const url = new URL(serverUrl())
     url.pathname = `/shop_test_${name}_${checkout}`
     db = ensureDatabase(url.toString(), silentLogger).then(() =>
-      openDatabase({ url: url.toString(), dataDir: '', name, poolMax: 6, log: silentLogger }),
+      // Idle connections closed after 2 s: a worker of `bun test --parallel` keeps this pool for the
+      // rest of its files, and the server's connections are shared with everything else running.
+      openDatabase({ url: url.toString(), dataDir: '', name, poolMax: 6, log: silentLogger, idleTimeoutSeconds: 2 }),
     )
     servers.set(name, db)
   }

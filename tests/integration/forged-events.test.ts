@@ -167,12 +167,17 @@ describe.skipIf(!run)('forged events change nothing', () => {
       for (const q of queues.filter((q) => queueTakes(q, type))) expectedDead[q]! += 3
     }
     await shop.catalog.start()
-    for (const q of queues)
+    for (const q of queues) {
+      let seen = 0
       await eventually(
-        async () => (await deadCount(q)) === deadBefore[q]! + expectedDead[q]!,
+        async () => (seen = await deadCount(q)) === deadBefore[q]! + expectedDead[q]!,
         `${expectedDead[q]} dead letters in ${q}`,
         20_000,
-      )
+      ).catch((e: Error) => {
+        const logs = shop.catalog.output.slice(-15).join('\n')
+        throw new Error(`${e.message} (${seen - deadBefore[q]!} there); the catalog's last lines:\n${logs}`)
+      })
+    }
     // the pending order was answered by the (real) catalog meanwhile: rejected, 1 in stock
     await eventually(async () => (await statusOf(pending)) === 'rejected', 'the real answer to the pending order')
     const after = await snapshot()
