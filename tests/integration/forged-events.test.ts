@@ -170,7 +170,10 @@ describe.skipIf(!run)('forged events change nothing', () => {
     for (const q of queues) {
       let seen = 0
       await eventually(
-        async () => (seen = await deadCount(q)) === deadBefore[q]! + expectedDead[q]!,
+        async () => {
+          seen = await deadCount(q)
+          return seen === deadBefore[q]! + expectedDead[q]!
+        },
         `${expectedDead[q]} dead letters in ${q}`,
         20_000,
       ).catch((e: Error) => {
