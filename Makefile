@@ -58,9 +58,12 @@ client: install
 	@echo "client: client/dist/ built; cd client && npm pack"
 
 ## test: every test (unit, contract, HTTP, adapters on the real servers when reachable, /docs and /redoc in
-## Chromium, a real Prometheus on the dashboard and the alerts; CI=true requires the servers, Chromium, Prometheus)
+## Chromium, a real Prometheus on the dashboard and the alerts; CI=true requires the servers, Chromium, Prometheus).
+## TEST_WORKERS files at once (each worker its own databases and vhosts), the slowest first (tests/timings.json:
+## per-file times, refreshed with `bun test --parallel=2 --no-isolate --timings=tests/timings.json --update-timings`)
+TEST_WORKERS ?= 2
 test: install chromium haproxy prometheus rules typecheck lint
-	bun test --timeout $(TEST_TIMEOUT)
+	bun test --timeout $(TEST_TIMEOUT) --parallel=$(TEST_WORKERS) --no-isolate --timings=tests/timings.json
 
 ## prometheus: Debian's prometheus (the server and promtool) for tests/prometheus.test.ts and `make rules`,
 ## installed with apt-get when missing, if root
@@ -95,9 +98,13 @@ lint: install
 
 ## bench: every benchmark (bench/events, bench/catalog, bench/http with its ceilings, bench/orders,
 ## bench/observability, bench/catalog/conditional.ts) on the local PostgreSQL and RabbitMQ, one after the
-## other, then one report: bench/REPORT.md (takes ~15 min)
+## other, then one report: bench/REPORT.md (takes ~15 min); then the times the tests do not assert
+## (bench/timings: crossing category moves per round, the outbox relay's wake and backoff, process start-up)
 bench: install
 	bun bench/report.ts
+	bun bench/timings/crossing-moves.ts
+	bun bench/timings/relay.ts
+	bun bench/timings/processes.ts
 
 ## up: the whole stack in Docker (compose.yaml: 3 × postgres, rabbitmq, auth, catalog, order); needs JWT_SECRET;
 ## the event keys from the environment or .env, else make start's dev keys (bun scripts/event-keys.ts --export)

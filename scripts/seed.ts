@@ -35,12 +35,13 @@ async function must(base: string, method: string, path: string, body?: unknown, 
 }
 const login = async (username: string, password: string) =>
   (await must(AUTH, 'POST', '/api/v1/auth/login', { username, password })).access_token as string
+/** Polls `ok` every 10 ms until it holds; gives up after 30 s (a loaded machine's events take a while). */
 const until = async (what: string, ok: () => Promise<boolean>) => {
-  for (let i = 0; i < 200; i++) {
-    if (await ok()) return
-    await Bun.sleep(50)
+  const end = Date.now() + 30_000
+  while (!(await ok())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
+    await Bun.sleep(10)
   }
-  throw new Error(`timed out waiting for ${what}`)
 }
 
 for (const [name, url] of [
@@ -111,43 +112,39 @@ const items = {
   novel: await product('A long novel', '14.99', 100, fiction.id),
 }
 
-// Orders in several states (the order service learns products from events: wait for them)
-const place = (who: string, lines: [number, number][]) =>
-  call(
-    ORDER,
-    'POST',
-    '/api/v1/order',
-    {
-      items: lines.map(([product_id, quantity]) => ({ product_id, quantity })),
-      shipping_address: `${who}, 1 Seed Street`,
-    },
-    tokens[who],
-  )
-await until('the products to reach the order service', async () => {
-  const probe = await place('alice', [[items.novel.id, 1]])
-  if (probe.status !== 201) return false
-  await call(ORDER, 'DELETE', `/api/v1/delete_order/${probe.body.id}`, undefined, tokens.alice)
-  return true
-})
+// Orders in several states. The order service learns products from events, so an order may name a
+// product it has not heard of yet (422 UNKNOWN_PRODUCTS): placing waits for exactly that, polling
+// until the order is taken; any other answer stops the seed with what the service said.
+const place = async (who: string, lines: [number, number][]): Promise<{ id: number }> => {
+  const body = {
+    items: lines.map(([product_id, quantity]) => ({ product_id, quantity })),
+    shipping_address: `${who}, 1 Seed Street`,
+  }
+  let last: Awaited<ReturnType<typeof call>> | undefined
+  await until(`the products of ${who}'s order to reach the order service`, async () => {
+    last = await call(ORDER, 'POST', '/api/v1/order', body, tokens[who])
+    return !(last.status === 422 && last.body?.code === 'UNKNOWN_PRODUCTS')
+  })
+  if (last?.status !== 201 || typeof last.body?.id !== 'number') {
+    throw new Error(`POST ${ORDER}/api/v1/order (${who}) → ${last?.status} ${JSON.stringify(last?.body)}`)
+  }
+  return last.body
+}
 const statusOf = async (id: number) =>
   (await must(ORDER, 'GET', `/api/v1/order/${id}`, undefined, adminToken)).status as string
 const settled = (id: number) =>
   until(`order ${id} to be confirmed or rejected`, async () => (await statusOf(id)) !== 'pending')
 
-const a1 = (
-  await place('alice', [
-    [items.laptop.id, 1],
-    [items.mouse.id, 2],
-  ])
-).body
-const b1 = (await place('bob', [[items.ultrabook.id, 3]])).body // more than in stock: rejected
-const c1 = (
-  await place('carol', [
-    [items.pan.id, 1],
-    [items.novel.id, 2],
-  ])
-).body
-const a2 = (await place('alice', [[items.keyboard.id, 1]])).body
+const a1 = await place('alice', [
+  [items.laptop.id, 1],
+  [items.mouse.id, 2],
+])
+const b1 = await place('bob', [[items.ultrabook.id, 3]]) // more than in stock: rejected
+const c1 = await place('carol', [
+  [items.pan.id, 1],
+  [items.novel.id, 2],
+])
+const a2 = await place('alice', [[items.keyboard.id, 1]])
 await Promise.all([a1, b1, c1, a2].map((o) => settled(o.id)))
 await must(ORDER, 'PUT', `/api/v1/update_order/${a1.id}`, { status: 'paid' }, adminToken)
 await must(ORDER, 'PUT', `/api/v1/update_order/${a1.id}`, { status: 'shipped' }, adminToken)

@@ -3,6 +3,7 @@
  * and Node's own fetch (another HTTP client than Bun's, the one that saw `fetch failed` when the server answered and
  * closed while the body was still being sent) posting a 2 MiB body to register 20 times, one after the other.
  */
+import { runToEnd } from '@shop/platform/testing/fixtures'
 import { afterAll, beforeAll, expect, test } from 'bun:test'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -62,15 +63,10 @@ test(`a 2 MiB body, sent ${TRIES} times with Node's fetch, is answered 413 BODY_
     return
   }
   const script = join(root, 'tests/node/oversized-body.mjs')
-  const run = Bun.spawn([node, script, `${url}/api/v1/auth/register`, String(2 * 1024 * 1024), String(TRIES)], {
-    stdout: 'pipe',
-    stderr: 'pipe',
-  })
-  const [code, out, err] = await Promise.all([
-    run.exited,
-    new Response(run.stdout).text(),
-    new Response(run.stderr).text(),
-  ])
+  const { code, out, err } = await runToEnd(
+    [node, script, `${url}/api/v1/auth/register`, String(2 * 1024 * 1024), String(TRIES)],
+    { env: process.env },
+  )
   expect({ code, err }).toEqual({ code: 0, err: '' })
   const results: unknown[] = JSON.parse(out)
   expect(results).toEqual(Array.from({ length: TRIES }, () => ({ status: 413, code: 'BODY_TOO_LARGE' })))

@@ -4,6 +4,7 @@
  * outside the repository with npm and with bun, compiled there under strict tsc (tests/client-package/story.ts, no
  * cast), and run, with Node and with Bun, against `make dev` (scripts/dev.ts as a process on free ports).
  */
+import { runToEnd } from '@shop/platform/testing/fixtures'
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -16,8 +17,7 @@ const STORY = join(root, 'tests/client-package/story.ts')
 const TSC = join(root, 'node_modules/.bin/tsc')
 
 async function sh(cmd: string[], cwd: string, env: Record<string, string> = {}) {
-  const p = Bun.spawn(cmd, { cwd, env: { ...process.env, ...env }, stdout: 'pipe', stderr: 'pipe' })
-  const [code, out, err] = await Promise.all([p.exited, new Response(p.stdout).text(), new Response(p.stderr).text()])
+  const { code, out, err } = await runToEnd(cmd, { cwd, env: { ...process.env, ...env } })
   if (code !== 0)
     throw new Error(`${cmd.join(' ')} (in ${cwd}) exited ${code}:\n${out.slice(-3000)}\n${err.slice(-3000)}`)
   return out

@@ -1,3 +1,4 @@
+import { rawEnvelope } from '@shop/platform/testing/fixtures'
 import { describe, expect, test } from 'bun:test'
 import { MemoryBus } from '@shop/platform/bus/memory'
 import { TEST_EVENT_KEYS as keys } from '@shop/platform/testing/event-keys'
@@ -61,15 +62,14 @@ describe('a product SKU travels from the catalog to the order service', () => {
 
   test('a product event published before SKUs existed (no sku at all) is still applied, as none', async () => {
     const { bus, order } = shop()
-    const older = {
-      id: crypto.randomUUID(),
-      type: 'product.created',
+    const older = rawEnvelope('product.created', 'catalog', {
+      id: 424_242,
+      name: 'Old',
+      price: '2.00',
+      stock: 1,
+      category_id: 1,
       version: 1,
-      occurred_at: new Date().toISOString(),
-      source: 'catalog',
-      correlation_id: null,
-      data: { id: 424_242, name: 'Old', price: '2.00', stock: 1, category_id: 1, version: 1 },
-    }
+    })
     const body = new TextEncoder().encode(JSON.stringify(older))
     bus.publishRaw('product.created', body, { signature: await keys.signers.catalog.sign(body) })
     await bus.settled()

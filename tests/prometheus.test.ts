@@ -16,7 +16,16 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { api, ADMIN, eventually, root, type Shop, useServers, withShop } from './integration/harness.ts'
+import {
+  api,
+  eventually,
+  root,
+  type Shop,
+  useServers,
+  withShop,
+  adminToken,
+  categoryId,
+} from './integration/harness.ts'
 
 const PROMETHEUS = Bun.which('prometheus')
 const PROMTOOL = Bun.which('promtool')
@@ -60,15 +69,11 @@ describe.skipIf(!run)('a real Prometheus scraping the shop', () => {
       (await api(shop.auth.url, 'POST', '/api/v1/auth/login', { body: { username: name, password: 'nope-nope' } }))
         .status,
     ).toBe(401)
-    const admin = (
-      await api(shop.auth.url, 'POST', '/api/v1/auth/login', {
-        body: { username: ADMIN.username, password: ADMIN.password },
-      })
-    ).body.access_token
-    const cat = await api(shop.catalog.url, 'POST', '/api/v1/category', { token: admin, body: { name: 'Scraped' } })
+    const admin = await adminToken(shop.auth.url)
+    const catId = await categoryId(shop.catalog.url, admin, 'Scraped')
     const prod = await api(shop.catalog.url, 'POST', '/api/v1/product', {
       token: admin,
-      body: { name: 'Gauge', price: '9.99', stock: 5, category_id: cat.body.id },
+      body: { name: 'Gauge', price: '9.99', stock: 5, category_id: catId },
     })
     expect(prod.status).toBe(201)
     await api(shop.catalog.url, 'GET', '/api/v1/nothing-here')

@@ -2,6 +2,7 @@
  * `make seed` follows the shop `make dev` runs: with AUTH_PORT, CATALOG_PORT, ORDER_PORT and HOST set as for
  * `make dev` (and no *_URL), the seed finds it; the *_URL settings still win.
  */
+import { runToEnd } from '@shop/platform/testing/fixtures'
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -42,23 +43,15 @@ describe('make seed against make dev on other ports', () => {
 
   test('seeds with only the ports and HOST make dev was given', async () => {
     const port = (url: string) => new URL(url).port
-    const proc = Bun.spawn(['bun', join(root, 'scripts', 'seed.ts')], {
+    const { code, out, err } = await runToEnd(['bun', join(root, 'scripts', 'seed.ts')], {
       cwd: tmpdir(), // no .env of the checkout
       env: {
-        PATH: process.env.PATH ?? '',
         HOST: '127.0.0.1',
         AUTH_PORT: port(shop.urls.auth),
         CATALOG_PORT: port(shop.urls.catalog),
         ORDER_PORT: port(shop.urls.order),
       },
-      stdout: 'pipe',
-      stderr: 'pipe',
     })
-    const [code, out, err] = await Promise.all([
-      proc.exited,
-      new Response(proc.stdout).text(),
-      new Response(proc.stderr).text(),
-    ])
     expect({ code, err, done: out.includes('seed: done') }).toEqual({ code: 0, err: '', done: true })
     const products = await fetch(`${shop.urls.catalog}/api/v1/products`)
     expect(products.headers.get('X-Total-Count')).toBe('8')

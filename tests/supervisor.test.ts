@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'bun:test'
+import { eventually } from '@shop/platform/testing/until'
 import { Supervisor } from '../scripts/supervisor.ts'
 
 /**
@@ -9,14 +10,6 @@ import { Supervisor } from '../scripts/supervisor.ts'
 const forever = ['bun', '-e', "process.on('SIGTERM', () => process.exit(0)); setInterval(() => {}, 1000)"]
 const child = (id: string, cmd = forever) => ({ id, service: id, cmd, env: { PATH: process.env.PATH ?? '' } })
 
-async function until(cond: () => boolean, what: string, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await Bun.sleep(20)
-  }
-}
-
 describe('the supervisor of make start', () => {
   test('a child killed with SIGKILL is started again, logged and counted; the other one is untouched', async () => {
     const lines: string[] = []
@@ -25,7 +18,7 @@ describe('the supervisor of make start', () => {
     s.start(child('two'))
     const [one, two] = s.status()
     process.kill(one!.pid, 'SIGKILL')
-    await until(() => s.status()[0]!.restarts === 1 && s.status()[0]!.running, 'one to run again')
+    await eventually(() => s.status()[0]!.restarts === 1 && s.status()[0]!.running, 'one to run again')
     expect(s.status()[0]!.pid).not.toBe(one!.pid)
     expect(s.status()[1]).toMatchObject({ pid: two!.pid, running: true, restarts: 0 })
     expect(lines.some((l) => /one exited \(SIGKILL\).*restarting it in 50 ms \(restart 1\)/.test(l))).toBe(true)
@@ -38,7 +31,7 @@ describe('the supervisor of make start', () => {
     const s = new Supervisor({ say: (l) => lines.push(l), backoffMs: 20, maxBackoffMs: 200, stopTimeoutMs: 5000 })
     s.start(child('crashy', ['bun', '-e', 'process.exit(3)']))
     s.start(child('steady'))
-    await until(() => s.status()[0]!.restarts >= 6, 'six restarts')
+    await eventually(() => s.status()[0]!.restarts >= 6, 'six restarts')
     const delays = lines.map((l) => Number(/restarting it in (\d+) ms/.exec(l)?.[1])).slice(0, 6)
     expect(delays).toEqual([20, 40, 80, 160, 200, 200])
     expect(lines[0]).toContain('crashy exited (code 3)')

@@ -150,6 +150,19 @@ function contract(name: string, make: () => Promise<AuthStore>) {
       },
     )
 
+    test('throttle: once a window has ended, a new one starts there: max more, then the wait', async () => {
+      const t0 = new Date(Date.UTC(2026, 0, 1))
+      const at = (s: number) => new Date(t0.getTime() + s * 1000)
+      const a = { key: `a:${crypto.randomUUID()}`, max: 2, windowSeconds: 60 }
+      expect([await store.throttle.take([a], at(0)), await store.throttle.take([a], at(1))]).toEqual([0, 0])
+      expect(await store.throttle.take([a], at(10))).toBe(50)
+      // the first window ended at 60 s: the next one runs from 65 s to 125 s
+      expect([await store.throttle.take([a], at(65)), await store.throttle.take([a], at(70))]).toEqual([0, 0])
+      expect(await store.throttle.take([a], at(80))).toBe(45)
+      expect(await store.throttle.take([a], at(124))).toBe(1)
+      expect(await store.throttle.take([a], at(125))).toBe(0)
+    })
+
     test('throttle: giving back frees one attempt within the window; a forgotten counter starts afresh', async () => {
       const t0 = new Date(Date.UTC(2026, 0, 1))
       const a = { key: `a:${crypto.randomUUID()}`, max: 1, windowSeconds: 60 }

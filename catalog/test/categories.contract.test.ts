@@ -1,6 +1,7 @@
+import { must, steppingClock } from '@shop/platform/testing/fixtures'
 import { beforeAll, describe, expect, test } from 'bun:test'
 import { adapterDatabases } from '@shop/platform/testing/databases'
-import { type Result, err, ok } from '@shop/kernel/result'
+import { err, ok } from '@shop/kernel/result'
 import { MIGRATIONS } from '../src/main.ts'
 import { memoryCatalogStore } from '../src/adapters/memory/store.ts'
 import { postgresCatalogStore } from '../src/adapters/postgres/store.ts'
@@ -19,18 +20,10 @@ function contract(name: string, make: () => Promise<CatalogStore>) {
     beforeAll(async () => {
       store = await make()
     })
-    let clock = Date.UTC(2026, 0, 1)
-    const tick = () => {
-      clock += 1000
-      return new Date(clock)
-    }
-    const value = <T>(r: Result<T, unknown>): T => {
-      if (!r.ok) throw new Error(`expected ok, got ${JSON.stringify(r.error)}`)
-      return r.value
-    }
+    const tick = steppingClock(1000, Date.UTC(2026, 0, 1, 0, 0, 1)).now
     const insert = (name: string, parentId: number | null = null, description: string | null = null) =>
       store.transact((tx) => tx.categories.insert({ name, parentId, description, now: tick() }))
-    const make_ = async (name: string, parentId: number | null = null) => value(await insert(name, parentId))
+    const make_ = async (name: string, parentId: number | null = null) => must(await insert(name, parentId))
     const update = (c: Category, changes: Parameters<typeof changeCategory>[1]) =>
       store.transact((tx) => tx.categories.update(changeCategory(c, changes, tick())))
     /** A chain of `depth` categories below `parentId`, top first. */
@@ -44,7 +37,7 @@ function contract(name: string, make: () => Promise<CatalogStore>) {
       const root = await make_('Electronics')
       expect(root).toMatchObject({ name: 'Electronics', parentId: null, level: 0, description: null })
       expect(root.id).toBeGreaterThan(0)
-      const child = value(await insert('Phones', root.id, 'Zoë’s “smart” phones ✓'))
+      const child = must(await insert('Phones', root.id, 'Zoë’s “smart” phones ✓'))
       expect(child).toMatchObject({ parentId: root.id, level: 1, description: 'Zoë’s “smart” phones ✓' })
       expect(await store.categories.byId(child.id)).toEqual(child)
       expect(await store.categories.byId(999_999)).toBeUndefined()
@@ -134,7 +127,7 @@ function contract(name: string, make: () => Promise<CatalogStore>) {
       const sideKid = await make_('side', sub[1]!.id) // level 6
       const target = await make_('Target')
       const before = await store.categories.byId(sub[3]!.id)
-      const moved = value(await update(mid, { parentId: target.id }))
+      const moved = must(await update(mid, { parentId: target.id }))
       expect(moved).toMatchObject({ id: mid.id, parentId: target.id, level: 1 })
       const below = await store.categories.list({ under: mid.id }, PAGE)
       const levelOf = new Map(below.items.map((c) => [c.id, c.level]))
@@ -159,7 +152,7 @@ function contract(name: string, make: () => Promise<CatalogStore>) {
 
     test('a move to the top (parent null) makes a root at level 0; its subtree follows', async () => {
       const [a, b, c] = await chain('up', 3)
-      const moved = value(await update(b!, { parentId: null }))
+      const moved = must(await update(b!, { parentId: null }))
       expect(moved).toMatchObject({ parentId: null, level: 0 })
       expect((await store.categories.byId(c!.id))!.level).toBe(1)
       expect((await store.categories.list({ under: a!.id }, PAGE)).total).toBe(0)
@@ -190,7 +183,7 @@ function contract(name: string, make: () => Promise<CatalogStore>) {
         expect(await store.categories.byId(a.id)).toEqual(a)
         expect((await store.categories.byId(kid.id))!.level).toBe(1)
         // renamed in the same update, the move goes through
-        const moved = value(await update(a, { parentId: dest.id, name: 'Mover 2' }))
+        const moved = must(await update(a, { parentId: dest.id, name: 'Mover 2' }))
         expect(moved).toMatchObject({ name: 'Mover 2', parentId: dest.id, level: 1 })
         expect((await store.categories.byId(kid.id))!.level).toBe(2)
       },
@@ -203,7 +196,7 @@ function contract(name: string, make: () => Promise<CatalogStore>) {
       expect(await update(a, { name: 'SECOND' })).toEqual(
         err({ type: 'CategoryNameTaken', name: 'SECOND', parentId: p.id }),
       )
-      const renamed = value(await update(a, { name: 'FIRST', description: 'now described' }))
+      const renamed = must(await update(a, { name: 'FIRST', description: 'now described' }))
       expect(renamed).toMatchObject({ name: 'FIRST', description: 'now described', level: 1, parentId: p.id })
       expect(await store.categories.byId(a.id)).toEqual(renamed)
     })
@@ -225,7 +218,7 @@ function contract(name: string, make: () => Promise<CatalogStore>) {
         }),
       )
       expect(await remove(kid.id)).toEqual(err({ type: 'CategoryHasProducts', id: kid.id }))
-      await store.transact(async (tx) => ok(await tx.products.remove(value(prod).id)))
+      await store.transact(async (tx) => ok(await tx.products.remove(must(prod).id)))
       expect(await remove(kid.id)).toEqual(ok(true))
       expect(await remove(p.id)).toEqual(ok(true))
       expect(await remove(p.id)).toEqual(ok(false))

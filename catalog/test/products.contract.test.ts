@@ -1,6 +1,7 @@
+import { must, steppingClock } from '@shop/platform/testing/fixtures'
 import { beforeAll, describe, expect, test } from 'bun:test'
 import { adapterDatabases } from '@shop/platform/testing/databases'
-import { type Result, err, ok } from '@shop/kernel/result'
+import { err, ok } from '@shop/kernel/result'
 import { MIGRATIONS } from '../src/main.ts'
 import { memoryCatalogStore } from '../src/adapters/memory/store.ts'
 import { postgresCatalogStore } from '../src/adapters/postgres/store.ts'
@@ -14,23 +15,15 @@ const ALL = { limit: 100, offset: 0 }
 function contract(name: string, make: () => Promise<CatalogStore>) {
   describe(`product store contract: ${name}`, () => {
     let store: CatalogStore
-    let clock = Date.UTC(2026, 0, 1)
-    const tick = () => {
-      clock += 1000
-      return new Date(clock)
-    }
-    const value = <T>(r: Result<T, unknown>): T => {
-      if (!r.ok) throw new Error(`expected ok, got ${JSON.stringify(r.error)}`)
-      return r.value
-    }
+    const tick = steppingClock(1000, Date.UTC(2026, 0, 1, 0, 0, 1)).now
     const category = async (name: string, parentId: number | null = null): Promise<Category> =>
-      value(await store.transact((tx) => tx.categories.insert({ name, parentId, description: null, now: tick() })))
+      must(await store.transact((tx) => tx.categories.insert({ name, parentId, description: null, now: tick() })))
     const product = async (
       name: string,
       categoryId: number,
       o: { price?: string; stock?: number; description?: string | null; sku?: string | null } = {},
     ): Promise<Product> =>
-      value(
+      must(
         await store.transact((tx) =>
           tx.products.insert({
             name,
@@ -114,13 +107,13 @@ function contract(name: string, make: () => Promise<CatalogStore>) {
         expect(taken).toEqual(err({ type: 'SkuTaken', sku: 'ab.1-x_y' }))
         expect(await store.products.byId(b.id)).toEqual(b)
         // its own SKU in another case is no clash; products without one never clash
-        const recased = value(
+        const recased = must(
           await store.transact((tx) => tx.products.update(changeProduct(a, { sku: 'AB.1-X_Y' }, tick()))),
         )
         expect(recased.sku).toBe('AB.1-X_Y')
         await product('No sku 1', c.id)
         await product('No sku 2', c.id, { sku: null })
-        const cleared = value(await store.transact((tx) => tx.products.update(changeProduct(b, { sku: null }, tick()))))
+        const cleared = must(await store.transact((tx) => tx.products.update(changeProduct(b, { sku: null }, tick()))))
         expect(await store.products.byId(b.id)).toEqual(cleared)
         expect(cleared.sku).toBeNull()
       },
@@ -135,7 +128,7 @@ function contract(name: string, make: () => Promise<CatalogStore>) {
         { name: 'After', description: 'd', price: '12.30', stock: 7, categoryId: b.id, sku: 'After-1' },
         tick(),
       )
-      const saved = value(await store.transact((tx) => tx.products.update(next)))
+      const saved = must(await store.transact((tx) => tx.products.update(next)))
       expect(saved).toEqual({ ...next, category: { id: b.id, name: 'Update B', level: 2 } })
       expect(await store.products.byId(p.id)).toEqual(saved)
       expect(await store.transact(async (tx) => ok(await tx.products.remove(p.id)))).toEqual(ok(true))
@@ -273,9 +266,9 @@ function contract(name: string, make: () => Promise<CatalogStore>) {
       await product('T d', right.id)
       await expectTotals({ top: 4, left: 3, deep: 2, right: 1, leftOnly: 1 })
       // a move to another category, a change that keeps the category, a stock change
-      value(await store.transact((tx) => tx.products.update(changeProduct(b, { categoryId: right.id }, tick()))))
-      value(await store.transact((tx) => tx.products.update(changeProduct(c, { name: 'T c2', price: '3.00' }, tick()))))
-      value(await store.transact(async (tx) => tx.products.take([{ productId: c.id, quantity: 1 }], tick())))
+      must(await store.transact((tx) => tx.products.update(changeProduct(b, { categoryId: right.id }, tick()))))
+      must(await store.transact((tx) => tx.products.update(changeProduct(c, { name: 'T c2', price: '3.00' }, tick()))))
+      must(await store.transact(async (tx) => tx.products.take([{ productId: c.id, quantity: 1 }], tick())))
       await expectTotals({ top: 4, left: 2, deep: 1, right: 2, leftOnly: 1 })
       // a write rolled back changes no total
       await store.transact(async (tx) => {
@@ -292,10 +285,10 @@ function contract(name: string, make: () => Promise<CatalogStore>) {
         return err('rolled back')
       })
       await expectTotals({ top: 4, left: 2, deep: 1, right: 2, leftOnly: 1 })
-      expect(value(await store.transact(async (tx) => ok(await tx.products.remove(a.id))))).toBe(true)
+      expect(must(await store.transact(async (tx) => ok(await tx.products.remove(a.id))))).toBe(true)
       await expectTotals({ top: 3, left: 1, deep: 1, right: 2, leftOnly: 0 })
       // a whole subtree moved under another category carries its products' count along
-      value(await store.transact(async (tx) => tx.categories.update({ ...deep, parentId: right.id })))
+      must(await store.transact(async (tx) => tx.categories.update({ ...deep, parentId: right.id })))
       await expectTotals({ top: 3, left: 0, deep: 1, right: 3, leftOnly: 0 })
       expect(await total({ categoryId: 777_777 })).toBe(0)
     })
@@ -311,7 +304,7 @@ function contract(name: string, make: () => Promise<CatalogStore>) {
       test('take: all lines or none; the changed products come back with a new version', async () => {
         const a = await product('Take A', c.id, { stock: 5 })
         const b = await product('Take B', c.id, { stock: 1 })
-        const refused = value(
+        const refused = must(
           await take([
             { productId: a.id, quantity: 2 },
             { productId: b.id, quantity: 2 },
@@ -320,8 +313,8 @@ function contract(name: string, make: () => Promise<CatalogStore>) {
         )
         expect(refused).toEqual(err({ short: [b.id], unknown: [999_001] }))
         expect((await store.products.byId(a.id))!.stock).toBe(5)
-        const taken = value(
-          value(
+        const taken = must(
+          must(
             await take([
               { productId: a.id, quantity: 5 },
               { productId: b.id, quantity: 1 },
@@ -333,14 +326,14 @@ function contract(name: string, make: () => Promise<CatalogStore>) {
           [b.id, 0, 2],
         ])
         expect((await store.products.byId(a.id))!).toMatchObject({ stock: 0, version: 2 })
-        expect(value(await take([{ productId: a.id, quantity: 1 }]))).toEqual(err({ short: [a.id], unknown: [] }))
+        expect(must(await take([{ productId: a.id, quantity: 1 }]))).toEqual(err({ short: [a.id], unknown: [] }))
       })
 
       test('restock puts units back and skips deleted products', async () => {
         const a = await product('Restock A', c.id, { stock: 1 })
         const gone = await product('Restock gone', c.id, { stock: 1 })
         await store.transact(async (tx) => ok(await tx.products.remove(gone.id)))
-        const changed = value(
+        const changed = must(
           await store.transact(async (tx) =>
             ok(
               await tx.products.restock(
@@ -367,25 +360,25 @@ function contract(name: string, make: () => Promise<CatalogStore>) {
           createdAt: now,
           updatedAt: now,
         }
-        expect(value(await store.transact(async (tx) => ok(await tx.reservations.open(r))))).toBe(true)
-        expect(value(await store.transact(async (tx) => ok(await tx.reservations.open({ ...r, lines: [] }))))).toBe(
+        expect(must(await store.transact(async (tx) => ok(await tx.reservations.open(r))))).toBe(true)
+        expect(must(await store.transact(async (tx) => ok(await tx.reservations.open({ ...r, lines: [] }))))).toBe(
           false,
         )
-        expect(value(await store.transact(async (tx) => ok(await tx.reservations.byOrder(501))))).toEqual(r)
-        const released = value(await store.transact(async (tx) => ok(await tx.reservations.release(501, now))))
+        expect(must(await store.transact(async (tx) => ok(await tx.reservations.byOrder(501))))).toEqual(r)
+        const released = must(await store.transact(async (tx) => ok(await tx.reservations.release(501, now))))
         expect(released).toMatchObject({ orderId: 501, status: 'released', lines: r.lines })
-        expect(value(await store.transact(async (tx) => ok(await tx.reservations.release(501, now))))).toBeUndefined()
-        expect(value(await store.transact(async (tx) => ok(await tx.reservations.release(999, now))))).toBeUndefined()
+        expect(must(await store.transact(async (tx) => ok(await tx.reservations.release(501, now))))).toBeUndefined()
+        expect(must(await store.transact(async (tx) => ok(await tx.reservations.release(999, now))))).toBeUndefined()
         await store.transact(async (tx) => ok(await tx.reservations.open({ ...r, orderId: 502 })))
         await store.transact(async (tx) =>
           ok(await tx.reservations.reject(502, { reason: 'insufficient stock', productIds: [1] }, now)),
         )
-        expect(value(await store.transact(async (tx) => ok(await tx.reservations.byOrder(502))))).toMatchObject({
+        expect(must(await store.transact(async (tx) => ok(await tx.reservations.byOrder(502))))).toMatchObject({
           status: 'rejected',
           reason: 'insufficient stock',
           productIds: [1],
         })
-        expect(value(await store.transact(async (tx) => ok(await tx.reservations.release(502, now))))).toBeUndefined()
+        expect(must(await store.transact(async (tx) => ok(await tx.reservations.release(502, now))))).toBeUndefined()
       })
 
       test('the inbox claims an event id once, and forgets it when the transaction rolls back', async () => {
@@ -394,8 +387,8 @@ function contract(name: string, make: () => Promise<CatalogStore>) {
           await tx.inbox.claim(id, 'order.placed')
           return err('rolled back')
         })
-        expect(value(await store.transact(async (tx) => ok(await tx.inbox.claim(id, 'order.placed'))))).toBe(true)
-        expect(value(await store.transact(async (tx) => ok(await tx.inbox.claim(id, 'order.placed'))))).toBe(false)
+        expect(must(await store.transact(async (tx) => ok(await tx.inbox.claim(id, 'order.placed'))))).toBe(true)
+        expect(must(await store.transact(async (tx) => ok(await tx.inbox.claim(id, 'order.placed'))))).toBe(false)
       })
     })
   })

@@ -6,6 +6,7 @@
  * last test reads it to make sure): the generated types carry it all.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { eventually } from '@shop/platform/testing/until'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -79,16 +80,6 @@ afterAll(async () => {
 function ok<T>(r: { data?: T; error?: unknown; response: Response }): T {
   if (r.data === undefined) throw new Error(`${r.response.status} from ${r.response.url}: ${JSON.stringify(r.error)}`)
   return r.data
-}
-
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>, ms = 15_000): Promise<T> {
-  const until = Date.now() + ms
-  for (;;) {
-    const v = await probe()
-    if (v !== undefined) return v
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`)
-    await Bun.sleep(25)
-  }
 }
 
 describe('a whole shop story through @shop/client', () => {
@@ -196,7 +187,7 @@ describe('a whole shop story through @shop/client', () => {
     const desk = productIds[2]!
     const clamp = productIds[3]!
     // The order service learns of new products from the catalog's events: retry until it knows them.
-    const placed = await eventually('the order to be accepted', async () => {
+    const placed = await eventually(async () => {
       const r = await user.order.POST('/api/v1/order', {
         body: {
           items: [
@@ -209,13 +200,13 @@ describe('a whole shop story through @shop/client', () => {
       })
       if (r.error?.code === 'UNKNOWN_PRODUCTS') return undefined
       return ok(r)
-    })
+    }, 'the order to be accepted')
     expect(placed.status).toBe('pending')
     expect(placed.total).toBe('52.48')
-    order = await eventually('confirmed', async () => {
+    order = await eventually(async () => {
       const o = ok(await user.order.GET('/api/v1/order/{id}', { params: { path: { id: placed.id } } }))
       return o.status === 'confirmed' ? o : undefined
-    })
+    }, 'confirmed')
     const desks = ok(await user.catalog.GET('/api/v1/product/{id}', { params: { path: { id: desk } } }))
     expect(desks.stock).toBe(8)
     const mine = await user.order.GET('/api/v1/orders', { params: { query: { status: 'confirmed' } } })
@@ -230,10 +221,10 @@ describe('a whole shop story through @shop/client', () => {
       await user.order.PUT('/api/v1/update_order/{id}', { params: { path: { id } }, body: { status: 'cancelled' } }),
     )
     expect(cancelled.status).toBe('cancelled')
-    await eventually('the stock back', async () => {
+    await eventually(async () => {
       const p = ok(await user.catalog.GET('/api/v1/product/{id}', { params: { path: { id: productIds[2]! } } }))
       return p.stock === 10 ? p : undefined
-    })
+    }, 'the stock back')
     const history = ok(await user.order.GET('/api/v1/order/{id}/history', { params: { path: { id } } }))
     expect(history.map((h) => [h.from, h.to, h.actor])).toEqual([
       [null, 'pending', 'owner'],

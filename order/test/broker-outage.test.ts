@@ -1,5 +1,6 @@
+import { checkout } from '@shop/platform/testing/databases'
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { join } from 'node:path'
+import { eventually } from '@shop/platform/testing/until'
 import { AMQPClient } from '@cloudamqp/amqp-client'
 import postgres from 'postgres'
 import type { Envelope } from '@shop/kernel/events'
@@ -10,7 +11,7 @@ import { call, tokenFactory } from '@shop/platform/testing/http'
 import { TcpProxy } from '@shop/platform/testing/tcp-proxy'
 import { loadOrderConfig } from '../src/config.ts'
 import { type OrderService, startOrder } from '../src/main.ts'
-import { SECRET, applyProduct, envelope } from './support.ts'
+import { SECRET, applyProduct, productCreated } from './support.ts'
 import { TEST_EVENT_KEYS } from '@shop/platform/testing/event-keys'
 
 /**
@@ -19,25 +20,12 @@ import { TEST_EVENT_KEYS } from '@shop/platform/testing/event-keys'
  * order.placed waits in the outbox, and reaches the catalog's queue once the broker is back.
  */
 const run = (await useServer()) && (await useBrokerSetup())
-// Per checkout, so two working trees on one machine never share the database or the queues.
-const checkout = Bun.hash(join(import.meta.dir, '..', '..'))
-  .toString(36)
-  .slice(0, 6)
+// Per checkout (and test worker), so two working trees on one machine never share the database or the queues.
 const name = `shop_test_order_outage_${checkout}`
 
 let service: OrderService
 let proxy: TcpProxy
 let db: ReturnType<typeof postgres>
-
-async function until<T>(probe: () => Promise<T | undefined | false>, what: string, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms
-  for (;;) {
-    const v = await probe()
-    if (v) return v
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await Bun.sleep(100)
-  }
-}
 
 /** Takes what waits in the catalog's order queue (read on the broker directly, not through the proxy). */
 async function takeCatalogOrders(): Promise<Envelope[]> {
@@ -89,21 +77,16 @@ describe.skipIf(!run)('order: the broker is down when an order commits', () => {
   })
 
   test('the order is placed; its order.placed is published once the broker is back', async () => {
-    const product = envelope('product.created', {
-      id: 1,
-      name: 'lamp',
-      price: '12.00',
-      stock: 5,
-      category_id: 1,
-      sku: null,
-      version: 1,
-    })
+    const product = productCreated({ id: 1, name: 'lamp', price: '12.00', stock: 5 })
     expect(await applyProduct(service.application, product)).toBe('applied')
-    await until(async () => (await call(service.app, 'GET', '/health/ready')).status === 200, 'the service to be ready')
+    await eventually(
+      async () => (await call(service.app, 'GET', '/health/ready')).status === 200,
+      'the service to be ready',
+    )
     expect(await takeCatalogOrders()).toEqual([])
 
     proxy.cut()
-    await until(
+    await eventually(
       async () => (await call(service.app, 'GET', '/health/ready')).status === 503,
       'the service to notice the broker is gone',
     )
@@ -118,7 +101,7 @@ describe.skipIf(!run)('order: the broker is down when an order commits', () => {
     expect(waiting!.n).toBe(1)
 
     await proxy.restore()
-    const published = await until(async () => {
+    const published = await eventually(async () => {
       const got = await takeCatalogOrders()
       return got.length ? got : undefined
     }, 'order.placed on the catalog queue after the outage')
@@ -128,7 +111,7 @@ describe.skipIf(!run)('order: the broker is down when an order commits', () => {
         { order_id: placed.body.id, user_id: placed.body.user_id, items: [{ product_id: 1, quantity: 2 }] },
       ],
     ])
-    await until(
+    await eventually(
       async () => (await db<{ n: number }[]>`select count(*)::int as n from outbox where sent_at is null`)[0]!.n === 0,
       'the outbox drained',
     )

@@ -1,11 +1,15 @@
 import { describe, expect, test } from 'bun:test'
+import { MemoryBus } from '@shop/platform/bus/memory'
+import { createMetrics } from '@shop/platform/observability/metrics'
+import { TEST_EVENT_KEYS as keys } from '@shop/platform/testing/event-keys'
+import { sample } from '@shop/platform/testing/metrics'
 import type { Envelope } from '@shop/kernel/events'
 import { orderSubscriptions, replicaProduct } from '../src/adapters/events/consumers.ts'
 import { memoryUserReplica } from '@shop/platform/memory/user-replica'
 import { memoryOrderStore } from '../src/adapters/memory/store.ts'
 import type { Caller } from '../src/domain/order.ts'
 import { type OrderApplication, orderApplication } from '../src/app/application.ts'
-import { applyProduct, deleteProduct, envelope, must, seedProduct, steppingClock } from './support.ts'
+import { applyProduct, deleteProduct, envelope, must, seedProduct, steppingClock, productCreated } from './support.ts'
 
 function setup() {
   const store = memoryOrderStore()
@@ -390,15 +394,7 @@ describe('orderSubscriptions', () => {
       ['order', 'users', ['user.created', 'user.updated', 'user.deleted']],
     ])
     const [products, stock, users] = subs as [(typeof subs)[0], (typeof subs)[0], (typeof subs)[0]]
-    const product = envelope('product.created', {
-      id: 77_001,
-      name: 'via bus',
-      price: '4.00',
-      stock: 1,
-      category_id: 1,
-      sku: null,
-      version: 1,
-    })
+    const product = productCreated({ id: 77_001, name: 'via bus', price: '4.00', stock: 1 })
     await products.handler(product as Envelope)
     const o = await place(user, [{ productId: 77_001, quantity: 1 }])
     await stock.handler(envelope('stock.reserved', { order_id: o.id }) as Envelope)
@@ -442,5 +438,28 @@ describe('orderSubscriptions', () => {
       (e: Error) => e.message,
     )
     expect(e2).toContain('cannot handle')
+  })
+})
+
+describe('a redelivered event through the bus (memory)', () => {
+  test('the same stock.reserved twice: confirmed once; one applied, one duplicate on the metric', async () => {
+    const { orders, user, place, status } = setup()
+    const { a } = await products(orders)
+    const o = await place(user, [{ productId: a.id, quantity: 1 }])
+    const metrics = createMetrics('order')
+    const bus = new MemoryBus(keys.keyring)
+    const stock = orderSubscriptions(orders, memoryUserReplica())[1]!
+    await bus.subscribe({ ...stock, metrics })
+    const body = new TextEncoder().encode(JSON.stringify(envelope('stock.reserved', { order_id: o.id })))
+    const signature = await keys.signers.catalog.sign(body)
+    for (let i = 0; i < 2; i++) bus.publishRaw('stock.reserved', body, { signature })
+    await bus.settled()
+    const text = await metrics.expose()
+    const n = (outcome: string) =>
+      sample(text, 'messaging_client_consumed_messages_total', { messaging_destination_name: 'order.stock', outcome })
+    expect([n('applied'), n('duplicate')]).toEqual([1, 1])
+    expect(await status(o.id)).toBe('confirmed')
+    const history = must(await orders.queries.orderHistory(user, o.id))
+    expect(history.filter((h) => h.to === 'confirmed')).toHaveLength(1)
   })
 })

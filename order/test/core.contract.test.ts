@@ -9,7 +9,7 @@ import { memoryOrderStore } from '../src/adapters/memory/store.ts'
 import { postgresOrderStore } from '../src/adapters/postgres/store.ts'
 import { MIGRATIONS } from '../src/main.ts'
 import { type OrderApplication, orderApplication } from '../src/app/application.ts'
-import { SECRET, applyProduct, envelope, must, seedProduct } from './support.ts'
+import { SECRET, applyProduct, must, seedProduct, productCreated } from './support.ts'
 
 /**
  * The use cases over every store: what only a real database can get wrong (concurrency, SQL,
@@ -83,15 +83,7 @@ function scenarios(
     })
 
     test('a duplicate event id has one effect', async () => {
-      const e = envelope('product.created', {
-        id: 9001,
-        name: 'dup',
-        price: '1.00',
-        stock: 1,
-        category_id: 1,
-        sku: null,
-        version: 1,
-      })
+      const e = productCreated({ id: 9001, name: 'dup', price: '1.00', stock: 1 })
       expect(await applyProduct(orders, e)).toBe('applied')
       expect(await applyProduct(orders, e)).toBe('duplicate')
       const u = caller()
@@ -163,6 +155,10 @@ function scenarios(
   })
 }
 
+/** The order service's HTTP app on `orders`, as main builds it (no readiness checks). */
+const httpOf = (orders: OrderApplication) =>
+  orderHttp({ application: orders, secret: SECRET, service: 'order', log: silentLogger, bodyLimit: 1 << 20, ready: {} })
+
 scenarios('memory', async () => {
   const store = memoryOrderStore()
   const orders = orderApplication({ store, clock: { now: () => new Date() } })
@@ -170,20 +166,12 @@ scenarios('memory', async () => {
     store.published
       .filter((e: Envelope) => (e.data as any).order_id === orderId)
       .map((e) => ({ type: e.type, data: e.data }))
-  return withHttp(orders, events)
+  return {
+    orders,
+    events,
+    app: httpOf(orders),
+  }
 })
-/** The application, how to read its events, and its HTTP app (as the composition root wires it). */
-function withHttp<A extends Parameters<typeof orderHttp>[0]['application'], E>(orders: A, events: E) {
-  const app = orderHttp({
-    application: orders,
-    secret: SECRET,
-    service: 'order',
-    log: silentLogger,
-    bodyLimit: 1 << 20,
-    ready: {},
-  })
-  return { orders, events, app }
-}
 for (const db of await adapterDatabases('order', MIGRATIONS)) {
   scenarios(`postgres (${db.kind})`, async () => {
     const sql: Sql = await db.open()
@@ -197,6 +185,10 @@ for (const db of await adapterDatabases('order', MIGRATIONS)) {
         type: r.envelope.type,
         data: r.envelope.data,
       }))
-    return withHttp(orders, events)
+    return {
+      orders,
+      events,
+      app: httpOf(orders),
+    }
   })
 }

@@ -215,13 +215,6 @@ describe('lines and totals', () => {
 })
 
 describe('editing, viewing, deleting', () => {
-  /** product 2 once and product 1 twice, in that order. */
-  const twoLines = {
-    items: [
-      { productId: 2, quantity: 1 },
-      { productId: 1, quantity: 2 },
-    ],
-  }
   test('items and address change only while pending; a repeat of what is there is no edit', () => {
     const items = [line(1, '2.50', 3)]
     const r = decideUpdate(
@@ -255,11 +248,16 @@ describe('editing, viewing, deleting', () => {
       ).toEqual(ok({ kind: 'unchanged' }))
     }
   })
+  /** Lines of product 2 (1) and product 1 (2): the order's lines in the other order. */
+  const TWO_THEN_ONE = [
+    { productId: 2, quantity: 1 },
+    { productId: 1, quantity: 2 },
+  ]
   test(
     'an edit: new products priced from the replica, kept ones keep ' +
       'their snapshot; the address alone asks nothing of the catalog',
     () => {
-      const r = decideUpdate(order('pending'), owner, twoLines, replica, t1)
+      const r = decideUpdate(order('pending'), owner, { items: TWO_THEN_ONE }, replica, t1)
       expect(r).toEqual(
         ok({
           kind: 'edited',
@@ -279,7 +277,7 @@ describe('editing, viewing, deleting', () => {
   )
   test('the same lines in another order are no edit', () => {
     const two = order('pending', [line(1, '2.50', 2), line(2, '4.00', 1)])
-    expect(decideUpdate(two, owner, twoLines, replica, t1)).toEqual(ok({ kind: 'unchanged' }))
+    expect(decideUpdate(two, owner, { items: TWO_THEN_ONE }, replica, t1)).toEqual(ok({ kind: 'unchanged' }))
   })
   test('unknown or deleted products are refused, but a late edit is 409 whatever it names', () => {
     const items = [

@@ -237,23 +237,22 @@ describe('POST /api/v1/order', () => {
 
 describe('Idempotency-Key', () => {
   const body = (id: number, quantity = 1) => ({ items: [{ product_id: id, quantity }], shipping_address: 'A' })
+  /** POST /api/v1/order as `token`'s user with an Idempotency-Key. */
+  const keyed = (t: ReturnType<typeof orderTestApp>, token: string, key: string, b: unknown) =>
+    t.req('POST', '/api/v1/order', { token, body: b, headers: { 'Idempotency-Key': key } })
 
   test('a repeat with the same key and body returns the first order (201) and creates nothing', async () => {
     const t = orderTestApp()
     const u = await t.user()
     const p = await t.product()
-    const first = await t.req('POST', '/api/v1/order', {
-      token: u.token,
-      body: body(p.id),
-      headers: { 'Idempotency-Key': 'key-1' },
-    })
+    const first = await keyed(t, u.token, 'key-1', body(p.id))
     expect(first.status).toBe(201)
     expect(first.headers.get('Idempotent-Replayed')).toBeNull()
     // same body with keys in another order and an ignored field: still the same request
-    const again = await t.req('POST', '/api/v1/order', {
-      token: u.token,
-      body: { shipping_address: 'A', note: 'ignored', items: [{ quantity: 1, product_id: p.id }] },
-      headers: { 'Idempotency-Key': 'key-1' },
+    const again = await keyed(t, u.token, 'key-1', {
+      shipping_address: 'A',
+      note: 'ignored',
+      items: [{ quantity: 1, product_id: p.id }],
     })
     expect(again.status).toBe(201)
     expect(again.headers.get('Idempotent-Replayed')).toBe('true')
@@ -267,17 +266,9 @@ describe('Idempotency-Key', () => {
     const t = orderTestApp()
     const u = await t.user()
     const p = await t.product()
-    const first = await t.req('POST', '/api/v1/order', {
-      token: u.token,
-      body: body(p.id),
-      headers: { 'Idempotency-Key': 'k' },
-    })
+    const first = await keyed(t, u.token, 'k', body(p.id))
     await t.reserve(first.body.id)
-    const again = await t.req('POST', '/api/v1/order', {
-      token: u.token,
-      body: body(p.id),
-      headers: { 'Idempotency-Key': 'k' },
-    })
+    const again = await keyed(t, u.token, 'k', body(p.id))
     expect(again.body.status).toBe('confirmed')
     expect(again.body.id).toBe(first.body.id)
   })
@@ -286,13 +277,9 @@ describe('Idempotency-Key', () => {
     const t = orderTestApp()
     const u = await t.user()
     const p = await t.product()
-    await t.req('POST', '/api/v1/order', { token: u.token, body: body(p.id), headers: { 'Idempotency-Key': 'key-2' } })
+    await keyed(t, u.token, 'key-2', body(p.id))
     for (const other of [body(p.id, 2), { items: [{ product_id: p.id, quantity: 1 }] }]) {
-      const r = await t.req('POST', '/api/v1/order', {
-        token: u.token,
-        body: other,
-        headers: { 'Idempotency-Key': 'key-2' },
-      })
+      const r = await keyed(t, u.token, 'key-2', other)
       expectProblem(r, 422, 'IDEMPOTENCY_KEY_REUSED')
       expect(r.body.errors[0].path).toBe('Idempotency-Key')
     }
@@ -303,41 +290,21 @@ describe('Idempotency-Key', () => {
     const t = orderTestApp()
     const [u, v] = [await t.user(), await t.user()]
     const p = await t.product()
-    const a = await t.req('POST', '/api/v1/order', {
-      token: u.token,
-      body: body(p.id),
-      headers: { 'Idempotency-Key': 'shared' },
-    })
-    const b = await t.req('POST', '/api/v1/order', {
-      token: v.token,
-      body: body(p.id),
-      headers: { 'Idempotency-Key': 'shared' },
-    })
+    const a = await keyed(t, u.token, 'shared', body(p.id))
+    const b = await keyed(t, v.token, 'shared', body(p.id))
     expect(a.status).toBe(201)
     expect(b.status).toBe(201)
     expect(b.body.id).not.toBe(a.body.id)
     expect(b.body.user_id).toBe(v.id)
     // and another user's body with that key is no conflict either
-    expect(
-      (
-        await t.req('POST', '/api/v1/order', {
-          token: v.token,
-          body: body(p.id, 7),
-          headers: { 'Idempotency-Key': 'other' },
-        })
-      ).status,
-    ).toBe(201)
+    expect((await keyed(t, v.token, 'other', body(p.id, 7))).status).toBe(201)
   })
 
   test('concurrent repeats create one order', async () => {
     const t = orderTestApp()
     const u = await t.user()
     const p = await t.product()
-    const rs = await Promise.all(
-      Array.from({ length: 10 }, () =>
-        t.req('POST', '/api/v1/order', { token: u.token, body: body(p.id), headers: { 'Idempotency-Key': 'burst' } }),
-      ),
-    )
+    const rs = await Promise.all(Array.from({ length: 10 }, () => keyed(t, u.token, 'burst', body(p.id))))
     expect(rs.map((r) => r.status)).toEqual(Array(10).fill(201))
     expect(new Set(rs.map((r) => r.body.id)).size).toBe(1)
     expect(rs.filter((r) => r.headers.get('Idempotent-Replayed') === null)).toHaveLength(1)
@@ -349,59 +316,23 @@ describe('Idempotency-Key', () => {
     const u = await t.user()
     const p = await t.product()
     for (const key of ['', 'k'.repeat(256)]) {
-      const r = await t.req('POST', '/api/v1/order', {
-        token: u.token,
-        body: body(p.id),
-        headers: { 'Idempotency-Key': key },
-      })
+      const r = await keyed(t, u.token, key, body(p.id))
       expectProblem(r, 422, 'VALIDATION_FAILED')
       expect(r.body.errors[0].path).toBe('Idempotency-Key')
     }
-    expect(
-      (
-        await t.req('POST', '/api/v1/order', {
-          token: u.token,
-          body: body(p.id),
-          headers: { 'Idempotency-Key': 'k'.repeat(255) },
-        })
-      ).status,
-    ).toBe(201)
-    const failed = await t.req('POST', '/api/v1/order', {
-      token: u.token,
-      body: body(31337),
-      headers: { 'Idempotency-Key': 'retry-me' },
-    })
+    expect((await keyed(t, u.token, 'k'.repeat(255), body(p.id))).status).toBe(201)
+    const failed = await keyed(t, u.token, 'retry-me', body(31337))
     expectProblem(failed, 422, 'UNKNOWN_PRODUCTS')
-    expect(
-      (
-        await t.req('POST', '/api/v1/order', {
-          token: u.token,
-          body: body(p.id),
-          headers: { 'Idempotency-Key': 'retry-me' },
-        })
-      ).status,
-    ).toBe(201)
+    expect((await keyed(t, u.token, 'retry-me', body(p.id))).status).toBe(201)
   })
 
   test('a repeat after the first order was deleted is 409', async () => {
     const t = orderTestApp()
     const u = await t.user()
     const p = await t.product()
-    const first = await t.req('POST', '/api/v1/order', {
-      token: u.token,
-      body: body(p.id),
-      headers: { 'Idempotency-Key': 'gone' },
-    })
+    const first = await keyed(t, u.token, 'gone', body(p.id))
     expect((await t.req('DELETE', `/api/v1/delete_order/${first.body.id}`, { token: u.token })).status).toBe(204)
-    expectProblem(
-      await t.req('POST', '/api/v1/order', {
-        token: u.token,
-        body: body(p.id),
-        headers: { 'Idempotency-Key': 'gone' },
-      }),
-      409,
-      'IDEMPOTENT_ORDER_DELETED',
-    )
+    expectProblem(await keyed(t, u.token, 'gone', body(p.id)), 409, 'IDEMPOTENT_ORDER_DELETED')
   })
 })
 

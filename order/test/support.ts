@@ -1,4 +1,3 @@
-import type { Result } from '@shop/kernel/result'
 import type { Envelope, EventMap, EventType } from '@shop/kernel/events'
 import type { ServiceMetrics } from '@shop/platform/observability/metrics'
 import { caller, TEST_SECRET, testHttpOptions, tokenFactory } from '@shop/platform/testing/http'
@@ -10,10 +9,9 @@ import { type OrderApplication, orderApplication } from '../src/app/application.
 import type { OrderStore } from '../src/ports.ts'
 
 /** The value of an ok result; fails the test with the error otherwise. */
-export function must<T>(r: Result<T, unknown>): T {
-  if (!r.ok) throw new Error(`expected ok, got ${JSON.stringify(r.error)}`)
-  return r.value
-}
+import { must, steppingClock } from '@shop/platform/testing/fixtures'
+
+export { must, steppingClock }
 
 export const SECRET = TEST_SECRET
 
@@ -47,22 +45,16 @@ export function deliver(orders: OrderApplication, e: Envelope): Promise<void> {
   return consumer.handler(e)
 }
 
-/** A clock that moves one millisecond per reading: "newest first" is then deterministic. */
-export function steppingClock(start = Date.UTC(2026, 0, 1)) {
-  let t = start
-  return { now: () => new Date(t++) }
-}
-
 let productIds = 1000
 export const nextProductId = () => ++productIds
 
 /** Seeds the replica the way the catalog's events would. */
-export async function seedProduct(
-  orders: OrderApplication,
+/** A product.created as the catalog publishes it (defaults: a fresh id, 10.00, 100 in stock, version 1). */
+export function productCreated(
   p: { id?: number; name?: string; price?: string; stock?: number; sku?: string | null; version?: number } = {},
 ) {
   const id = p.id ?? nextProductId()
-  const data = {
+  return envelope('product.created', {
     id,
     name: p.name ?? `product ${id}`,
     price: p.price ?? '10.00',
@@ -70,9 +62,14 @@ export async function seedProduct(
     category_id: 1,
     sku: p.sku ?? null,
     version: p.version ?? 1,
-  }
-  await applyProduct(orders, envelope('product.created', data))
-  return data
+  })
+}
+
+/** A product the order service knows (its product.created applied); its data. */
+export async function seedProduct(orders: OrderApplication, p: Parameters<typeof productCreated>[0] = {}) {
+  const e = productCreated(p)
+  await applyProduct(orders, e)
+  return e.data
 }
 
 export async function deleteProduct(orders: OrderApplication, id: number, version = 100) {

@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, test } from 'bun:test'
+import { until } from '../testing/until.ts'
 import { AmqpBus, brokerUser } from '../src/bus/amqp.ts'
 import type { Handler } from '../src/bus/bus.ts'
 import { makeEnvelope, type Envelope } from '@shop/kernel/events'
@@ -57,12 +58,37 @@ const envelope = (n: number): Envelope =>
     new Date(),
   )
 
-async function until(cond: () => boolean, ms = 10_000) {
-  const end = Date.now() + ms
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('timed out waiting')
-    await Bun.sleep(10)
+/**
+ * A bus (from `setup`) consuming its scratch queue: what it received (`got`: the data ids, `envelopes`),
+ * or `handler` instead; and `attached`, a wait for the consumer to be attached on both sides (the
+ * bus's own view and the broker's list_consumers), which says how long that took.
+ */
+async function consuming(url = brokerUrl(), o: { maxAttempts?: number; handler?: Handler } = {}) {
+  const { make, names, prefix } = setup(url, o.maxAttempts)
+  const bus = make()
+  const got: number[] = []
+  const envelopes: Envelope[] = []
+  const collect: Handler = async (e) => {
+    envelopes.push(e)
+    got.push((e.data as { id: number }).id)
   }
+  await bus.subscribe({ service: 'svc', name: 'things', topics: ['product.created'], handler: o.handler ?? collect })
+  await bus.waitUntilConnected(10_000)
+  const attached = async (ms = 15_000) => {
+    const t0 = Date.now()
+    await until(() => bus.attachment()[names.queue] === true, ms, `${names.queue} attached`)
+    await until(async () => (await brokerConsumers())[names.queue] === 1, ms, `a consumer of ${names.queue}`)
+    return Date.now() - t0
+  }
+  return { bus, got, envelopes, names, prefix, attached }
+}
+
+/** The broker behind a proxy the test can cut, stall and restore; `url` reaches the broker through it. */
+async function proxiedBroker() {
+  const proxy = new TcpProxy('127.0.0.1', Number(new URL(brokerUrl()).port || 5672))
+  const url = new URL(brokerUrl())
+  url.port = String(await proxy.start())
+  return { proxy, url: url.toString() }
 }
 
 const deadCount = (queue: string) =>
@@ -70,36 +96,20 @@ const deadCount = (queue: string) =>
 
 describe.skipIf(!run)('AMQP bus on the real RabbitMQ', () => {
   test('publish with confirms reaches the consumer, once, with JSON and the envelope intact', async () => {
-    const { make } = setup()
-    const bus = make()
-    const got: Envelope[] = []
-    await bus.subscribe({
-      service: 'svc',
-      name: 'things',
-      topics: ['product.created'],
-      handler: async (e) => void got.push(e),
-    })
-    await bus.waitUntilConnected(5000)
+    const { bus, got, envelopes } = await consuming()
     const sent = [envelope(1), envelope(2), envelope(3)]
     await bus.publish(await keys.sign(sent))
-    await until(() => got.length === 3)
-    await Bun.sleep(100)
-    expect(got.map((e) => e.id).sort()).toEqual(sent.map((e) => e.id).sort())
-    expect(got[0]!.correlation_id).toMatch(/^corr-/)
+    // a fourth, published after them: once it is in, a second copy of the first three would be too
+    const last = envelope(4)
+    await bus.publish(await keys.sign([last]))
+    await until(() => got.includes(4))
+    expect(envelopes.map((e) => e.id).sort()).toEqual([...sent, last].map((e) => e.id).sort())
+    expect(envelopes[0]!.correlation_id).toMatch(/^corr-/)
     await bus.close()
   })
 
   test('a poison message is dead-lettered at once while later messages still flow', async () => {
-    const { make, names } = setup()
-    const bus = make()
-    const got: number[] = []
-    await bus.subscribe({
-      service: 'svc',
-      name: 'things',
-      topics: ['product.created'],
-      handler: async (e) => void got.push((e.data as { id: number }).id),
-    })
-    await bus.waitUntilConnected(5000)
+    const { bus, got, names } = await consuming()
     // signed by the catalog, so the poison gets past the signature to the parsing
     const signed = async (text: string) => {
       const body = new TextEncoder().encode(text)
@@ -120,10 +130,9 @@ describe.skipIf(!run)('AMQP bus on the real RabbitMQ', () => {
       }
     })
     await bus.publish(await keys.sign([envelope(10), envelope(11)]))
+    await until(async () => (await deadCount(names.queue)) === 3, 10_000, 'three dead letters')
     await until(() => got.length === 2)
-    await until(() => false, 300).catch(() => {})
     expect(got.sort()).toEqual([10, 11])
-    expect(await deadCount(names.queue)).toBe(3)
     await bus.close()
   })
 
@@ -131,8 +140,6 @@ describe.skipIf(!run)('AMQP bus on the real RabbitMQ', () => {
     'a handler that keeps failing is retried a bounded number ' +
       'of times, then dead-lettered; a transient failure recovers',
     async () => {
-      const { make, names } = setup(brokerUrl(), 3)
-      const bus = make()
       const attempts = new Map<number, number>()
       const handler: Handler = async (e) => {
         const id = (e.data as { id: number }).id
@@ -140,34 +147,30 @@ describe.skipIf(!run)('AMQP bus on the real RabbitMQ', () => {
         if (id === 1) throw new Error('always fails')
         if (id === 2 && attempts.get(id)! < 2) throw new Error('fails once')
       }
-      await bus.subscribe({ service: 'svc', name: 'things', topics: ['product.created'], handler })
-      await bus.waitUntilConnected(5000)
+      const { bus, names } = await consuming(brokerUrl(), { maxAttempts: 3, handler })
       await bus.publish(await keys.sign([envelope(1), envelope(2), envelope(3)]))
-      await until(() => attempts.get(1) === 3 && attempts.get(2) === 2 && attempts.get(3) === 1)
-      await Bun.sleep(300)
+      await until(async () => (await deadCount(names.queue)) === 1, 10_000, 'the dead letter')
+      await until(() => attempts.get(2) === 2 && attempts.get(3) === 1)
       expect(attempts.get(1)).toBe(3)
-      expect(await deadCount(names.queue)).toBe(1)
       await bus.close()
     },
   )
 
   test('a handler that cannot reach the database is retried in place until it can, not dead-lettered', async () => {
-    const { make, names } = setup(brokerUrl(), 3)
-    const bus = make()
     let tries = 0
-    await bus.subscribe({
-      service: 'svc',
-      name: 'things',
-      topics: ['product.created'],
-      handler: async () => {
-        if (++tries <= 6)
-          throw Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' })
-      },
-    })
-    await bus.waitUntilConnected(5000)
+    const later: number[] = []
+    const handler: Handler = async (e) => {
+      const id = (e.data as { id: number }).id
+      if (id !== 1) return void later.push(id)
+      if (++tries <= 6)
+        throw Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' })
+    }
+    const { bus, names } = await consuming(brokerUrl(), { maxAttempts: 3, handler })
     await bus.publish(await keys.sign([envelope(1)]))
     await until(() => tries === 7)
-    await Bun.sleep(300)
+    // one published after it: once it is in, a further try of the first would have come first
+    await bus.publish(await keys.sign([envelope(2)]))
+    await until(() => later.includes(2))
     expect(tries).toBe(7)
     expect(await deadCount(names.queue)).toBe(0)
     await bus.close()
@@ -177,22 +180,18 @@ describe.skipIf(!run)('AMQP bus on the real RabbitMQ', () => {
     'the broker unreachable: publish fails; after it is back the ' +
       'session reconnects, redeclares a deleted queue, and consumes again',
     async () => {
-      const proxy = new TcpProxy('127.0.0.1', Number(new URL(brokerUrl()).port || 5672))
-      const port = await proxy.start()
-      const u = new URL(brokerUrl())
-      u.port = String(port)
-      const { make, names } = setup(u.toString())
-      const bus = make()
-      const got: number[] = []
-      await bus.subscribe({
-        service: 'svc',
-        name: 'things',
-        topics: ['product.created'],
-        handler: async (e) => void got.push((e.data as { id: number }).id),
-      })
-      await bus.waitUntilConnected(5000)
+      const { proxy, url } = await proxiedBroker()
+      const { bus, got, names } = await consuming(url)
       proxy.cut()
-      await Bun.sleep(200)
+      await until(
+        () =>
+          bus.ping().then(
+            () => false,
+            () => true,
+          ),
+        10_000,
+        'the bus to see the broker gone',
+      )
       let failed = false
       await bus.publish(await keys.sign([envelope(1)])).catch(() => (failed = true))
       expect(failed).toBe(true)
@@ -209,32 +208,6 @@ describe.skipIf(!run)('AMQP bus on the real RabbitMQ', () => {
   )
 
   describe('consumers always come back', () => {
-    // A bus consuming one scratch queue, with what it received, and a way to wait for the
-    // consumer to be attached on both sides (the bus's own view and the broker's list_consumers).
-    async function consuming(url = brokerUrl()) {
-      const { make, names, prefix } = setup(url)
-      const bus = make()
-      const got: number[] = []
-      await bus.subscribe({
-        service: 'svc',
-        name: 'things',
-        topics: ['product.created'],
-        handler: async (e) => void got.push((e.data as { id: number }).id),
-      })
-      await bus.waitUntilConnected(10_000)
-      const attached = async (ms = 15_000) => {
-        const t0 = Date.now()
-        await until(() => bus.attachment()[names.queue] === true, ms)
-        for (;;) {
-          if ((await brokerConsumers())[names.queue] === 1) break
-          if (Date.now() - t0 > ms) throw new Error(`${names.queue} has no consumer on the broker after ${ms} ms`)
-          await Bun.sleep(100)
-        }
-        return Date.now() - t0
-      }
-      return { bus, got, names, prefix, attached }
-    }
-
     test('a consumer the broker cancels (its queue deleted under it) is attached again and consumes', async () => {
       const { bus, got, names, attached } = await consuming()
       await attached()
@@ -261,11 +234,8 @@ describe.skipIf(!run)('AMQP bus on the real RabbitMQ', () => {
     })
 
     test('the broker gone again while reconnecting: the consumer is back once it stays', async () => {
-      const proxy = new TcpProxy('127.0.0.1', Number(new URL(brokerUrl()).port || 5672))
-      const port = await proxy.start()
-      const u = new URL(brokerUrl())
-      u.port = String(port)
-      const { bus, got, names, attached } = await consuming(u.toString())
+      const { proxy, url } = await proxiedBroker()
+      const { bus, got, names, attached } = await consuming(url)
       await attached()
       // Cut, back for a moment (a reconnect starts: TCP, handshake, attaching), cut again in the
       // middle of it, several times at different points, then back for good.
@@ -288,11 +258,8 @@ describe.skipIf(!run)('AMQP bus on the real RabbitMQ', () => {
     })
 
     test('a broker that takes connections but does not answer them: back soon after it answers again', async () => {
-      const proxy = new TcpProxy('127.0.0.1', Number(new URL(brokerUrl()).port || 5672))
-      const port = await proxy.start()
-      const u = new URL(brokerUrl())
-      u.port = String(port)
-      const { bus, got, names, attached } = await consuming(u.toString())
+      const { proxy, url } = await proxiedBroker()
+      const { bus, got, names, attached } = await consuming(url)
       await attached()
       // Connections are taken and never answered (a stuck or starting broker): the client's own
       // wait for the handshake is 60 s; the bus gives up on one after seconds and tries again.

@@ -1,5 +1,6 @@
+import { checkout } from '../testing/databases.ts'
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { join } from 'node:path'
+import { eventually } from '../testing/until.ts'
 import { AMQPClient } from '@cloudamqp/amqp-client'
 import { AmqpBus } from '../src/bus/amqp.ts'
 import { BROKER_USERS, ownerOf, type Service, SERVICES } from '../src/bus/ownership.ts'
@@ -32,9 +33,7 @@ import {
  * only what the owner's user published with the owner's `source`.
  */
 const run = await useBrokerSetup()
-const vhost = `shop_trust_${Bun.hash(join(import.meta.dir, '..', '..'))
-  .toString(36)
-  .slice(0, 6)}`
+const vhost = `shop_trust_${checkout}`
 const urlOf = (s: Service) => serviceUrl(brokerUrl(), s, vhost)
 
 class Recorder implements Logger {
@@ -136,14 +135,6 @@ async function drainDead(queue: string) {
   return out
 }
 
-async function until(cond: () => boolean | Promise<boolean>, what: string, ms = 15_000) {
-  const end = Date.now() + ms
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out: ${what}`)
-    await Bun.sleep(20)
-  }
-}
-
 describe.skipIf(!run)('broker users and event ownership on the real RabbitMQ', () => {
   beforeAll(() => resetShopVhost(brokerUrl(), vhost), 60_000)
   afterAll(async () => {
@@ -232,9 +223,9 @@ describe.skipIf(!run)('broker users and event ownership on the real RabbitMQ', (
     expect(
       await publishRaw(urlOf('order'), 'order.cancelled', JSON.stringify(forgedSource), BROKER_USERS.order),
     ).toBeUndefined()
-    await until(() => applied.length === 2, 'the genuine events applied')
+    await eventually(() => applied.length === 2, 'the genuine events applied')
     const dead: Awaited<ReturnType<typeof drainDead>> = []
-    await until(async () => {
+    await eventually(async () => {
       dead.push(...(await drainDead('catalog.orders')))
       return dead.length >= 3
     }, 'three dead letters')
@@ -277,7 +268,7 @@ describe.skipIf(!run)('broker users and event ownership on the real RabbitMQ', (
     )
     const relay = new OutboxRelay(db.sql, b, log, { pollMs: 50, maxBackoffMs: 200, signer: keys.signers.catalog })
     relay.start()
-    await until(() => relay.stats.failures >= 2, 'two refused attempts')
+    await eventually(() => relay.stats.failures >= 2, 'two refused attempts')
     await relay.stop()
     const [row] = await db.sql<
       { sent_at: Date | null; attempts: number; last_error: string | null }[]
@@ -316,7 +307,7 @@ describe.skipIf(!run)('broker users and event ownership on the real RabbitMQ', (
         ...(await signEvents(signers.next, [sent.next])),
       ])
       const refused = () => log.lines.filter((l) => l.msg === 'event dead-lettered: not from its owner')
-      await until(() => applied.length + refused().length === 2, 'both handled')
+      await eventually(() => applied.length + refused().length === 2, 'both handled')
       await consumer.close()
       await publisher.close()
       return { applied, sent, refused: refused().map((l) => l.fields.reason) }
@@ -358,7 +349,7 @@ describe.skipIf(!run)('broker users and event ownership on the real RabbitMQ', (
     await applyBrokerSetup({ vhost, passwords: brokerPasswords(), admins, deadLetterLimits: small })
     try {
       await drainDead('catalog.orders')
-      await until(
+      await eventually(
         async () =>
           (await rabbitmqctl(['list_queues', '-p', vhost, 'name', 'policy'])).includes(
             `catalog.orders.dead\t${DEAD_LETTER_POLICY}`,
@@ -379,9 +370,9 @@ describe.skipIf(!run)('broker users and event ownership on the real RabbitMQ', (
       }
       const kept = async () => (await consumer.deadLetters('catalog'))['catalog.orders.dead'] ?? -1
       const refused = () => log.lines.filter((l) => l.msg === 'event dead-lettered: not from its owner').length
-      await until(() => refused() === 5, 'five refused')
+      await eventually(() => refused() === 5, 'five refused')
       // every copy was taken (drop-head never refuses one); the bound holds, the latest are kept
-      await until(async () => (await kept()) === small.maxLength, 'the bound')
+      await eventually(async () => (await kept()) === small.maxLength, 'the bound')
       await Bun.sleep(200)
       expect(await kept()).toBe(small.maxLength)
       expect(log.lines.filter((l) => l.msg.startsWith('dead letter with its reason could not'))).toEqual([])

@@ -26,10 +26,9 @@ describe('health', () => {
   })
 
   test('/health/live does not wait for a readiness check that hangs', async () => {
+    // the check never settles: an answer at all is the proof (how soon: bench/timings/processes.ts)
     const app = appWith({ database: () => new Promise(() => {}) })
-    const started = performance.now()
     expect((await call(app, 'GET', '/health/live')).status).toBe(200)
-    expect(performance.now() - started).toBeLessThan(500)
   })
 
   test('/health stays as it was; /health/live takes GET only (405 with Allow otherwise)', async () => {

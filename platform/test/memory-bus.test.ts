@@ -1,24 +1,24 @@
 import { describe, expect, test } from 'bun:test'
 import { MemoryBus } from '../src/bus/memory.ts'
 import { signEvents } from '../src/bus/signing.ts'
-import { makeEnvelope, type Envelope } from '@shop/kernel/events'
+import { makeEnvelope, type Envelope, type EventType } from '@shop/kernel/events'
+import type { Handler } from '../src/bus/bus.ts'
 import { silentLogger } from '../src/log.ts'
 import { TEST_EVENT_KEYS as keys } from '../testing/event-keys.ts'
 
 const env = (id: number): Envelope =>
   makeEnvelope('catalog', { type: 'product.deleted', data: { id, version: 2 } }, null, crypto.randomUUID(), new Date())
 
+/** The order service's products queue on `bus`, with `handler`. */
+const orderProducts = (bus: MemoryBus, topics: EventType[], handler: Handler) =>
+  bus.subscribe({ service: 'order', name: 'products', topics, handler })
+
 describe('memory bus', () => {
   test('delivers to every queue bound to the topic, as JSON copies', async () => {
     const bus = new MemoryBus(keys.keyring)
     const a: Envelope[] = []
     const b: Envelope[] = []
-    await bus.subscribe({
-      service: 'order',
-      name: 'products',
-      topics: ['product.deleted'],
-      handler: async (e) => void a.push(e),
-    })
+    await orderProducts(bus, ['product.deleted'], async (e) => void a.push(e))
     await bus.subscribe({
       service: 'catalog',
       name: 'users',
@@ -37,15 +37,10 @@ describe('memory bus', () => {
     async () => {
       const bus = new MemoryBus(keys.keyring, undefined, 3)
       const tries = new Map<number, number>()
-      await bus.subscribe({
-        service: 'order',
-        name: 'products',
-        topics: ['product.deleted'],
-        handler: async (e) => {
-          const id = (e.data as { id: number }).id
-          tries.set(id, (tries.get(id) ?? 0) + 1)
-          if (id === 1) throw new Error('always')
-        },
+      await orderProducts(bus, ['product.deleted'], async (e) => {
+        const id = (e.data as { id: number }).id
+        tries.set(id, (tries.get(id) ?? 0) + 1)
+        if (id === 1) throw new Error('always')
       })
       for (const poison of ['{not json', JSON.stringify({ ...env(5), data: { id: -1 } })]) {
         const body = new TextEncoder().encode(poison)
@@ -61,13 +56,8 @@ describe('memory bus', () => {
   test('a handler that cannot reach the database is retried until it can, without being dead-lettered', async () => {
     const bus = new MemoryBus(keys.keyring, undefined, 3)
     let tries = 0
-    await bus.subscribe({
-      service: 'order',
-      name: 'products',
-      topics: ['product.deleted'],
-      handler: async () => {
-        if (++tries <= 6) throw Object.assign(new Error('write CONNECTION_CLOSED'), { code: 'CONNECTION_CLOSED' })
-      },
+    await orderProducts(bus, ['product.deleted'], async () => {
+      if (++tries <= 6) throw Object.assign(new Error('write CONNECTION_CLOSED'), { code: 'CONNECTION_CLOSED' })
     })
     await bus.publish(await keys.sign([env(1)]))
     await bus.settled()
@@ -79,12 +69,7 @@ describe('memory bus', () => {
     async () => {
       const bus = new MemoryBus(keys.keyring)
       const seen: string[] = []
-      await bus.subscribe({
-        service: 'order',
-        name: 'products',
-        topics: ['product.updated', 'product.deleted'],
-        handler: async (e) => void seen.push(e.id),
-      })
+      await orderProducts(bus, ['product.updated', 'product.deleted'], async (e) => void seen.push(e.id))
       const forged = makeEnvelope(
         'auth',
         { type: 'product.deleted', data: { id: 1, version: 9 } },
@@ -122,12 +107,7 @@ describe('memory bus', () => {
     async () => {
       const bus = new MemoryBus(keys.keyring)
       const seen: string[] = []
-      await bus.subscribe({
-        service: 'order',
-        name: 'products',
-        topics: ['product.deleted'],
-        handler: async (e) => void seen.push(e.id),
-      })
+      await orderProducts(bus, ['product.deleted'], async (e) => void seen.push(e.id))
       const [a, b, c, d, genuine] = [env(1), env(2), env(3), env(4), env(5)]
       const bytes = (e: Envelope) => new TextEncoder().encode(JSON.stringify(e))
       bus.publishRaw('product.deleted', bytes(a))
@@ -155,7 +135,7 @@ describe('memory bus', () => {
 
   test('dead letters are bounded: beyond the bound the oldest goes (drop-head, as the broker policy)', async () => {
     const bus = new MemoryBus(keys.keyring, silentLogger, 3, 2)
-    await bus.subscribe({ service: 'order', name: 'products', topics: ['product.deleted'], handler: async () => {} })
+    await orderProducts(bus, ['product.deleted'], async () => {})
     for (let i = 0; i < 4; i++) bus.publishRaw('product.deleted', `{"n":${i}}`)
     await bus.settled()
     expect(bus.dead.get('order.products')).toEqual(['{"n":2}', '{"n":3}'])

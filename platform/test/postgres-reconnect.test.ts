@@ -1,3 +1,5 @@
+import { checkout } from '../testing/databases.ts'
+import { runToEnd } from '../testing/fixtures.ts'
 import { describe, expect, test } from 'bun:test'
 import { join } from 'node:path'
 import { silentLogger } from '../src/log.ts'
@@ -16,25 +18,15 @@ import { serverUrl, useServer } from '../testing/databases.ts'
  * sending its statements, ROLLBACK or COMMIT to the new session of that connection, possibly in
  * the middle of another transaction. Seen as hung relays and consumers and lost effects.
  */
-const checkout = Bun.hash(join(import.meta.dir, '..', '..'))
-  .toString(36)
-  .slice(0, 6)
 
 describe.skipIf(!(await useServer()))('the kernel pool when the server terminates its connections', () => {
   test('transactions fail while it happens, then succeed again; nothing escapes, nothing hangs', async () => {
     const url = new URL(serverUrl())
     url.pathname = `/shop_test_reconnect_${checkout}`
     await ensureDatabase(url.toString(), silentLogger)
-    const child = Bun.spawn(['bun', join(import.meta.dir, 'fixtures', 'terminated-backends.ts')], {
+    const { code, out, err } = await runToEnd(['bun', join(import.meta.dir, 'fixtures', 'terminated-backends.ts')], {
       env: { ...process.env, RECONNECT_DATABASE_URL: url.toString() },
-      stdout: 'pipe',
-      stderr: 'pipe',
     })
-    const [out, err, code] = await Promise.all([
-      new Response(child.stdout).text(),
-      new Response(child.stderr).text(),
-      child.exited,
-    ])
     expect(err).not.toContain('socket.write')
     expect(code).toBe(0)
     const r = JSON.parse(out.trim().split('\n').at(-1)!) as Record<string, number | boolean>

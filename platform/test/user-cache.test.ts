@@ -1,6 +1,6 @@
+import { userDeleted, userEvent } from '../testing/fixtures.ts'
 import { describe, expect, test } from 'bun:test'
 import postgres from 'postgres'
-import { makeEnvelope, type Envelope } from '@shop/kernel/events'
 import type { KnownUser } from '../src/http/auth.ts'
 import { silentLogger } from '../src/log.ts'
 import { USER_REPLICA_MIGRATIONS } from '../src/postgres/migrate.ts'
@@ -124,23 +124,8 @@ describe('UserCache', () => {
   })
 })
 
-type UserEnv = Envelope<'user.created'> | Envelope<'user.updated'> | Envelope<'user.deleted'>
-const ev = (type: 'user.created' | 'user.updated', id: string, version: number, role: 'USER' | 'ADMIN'): UserEnv =>
-  makeEnvelope(
-    'auth',
-    { type, data: { id, username: 'bob', email: 'bob@example.com', role, version, tokens_valid_after: null } },
-    null,
-    crypto.randomUUID(),
-    new Date(),
-  ) as UserEnv
-const del = (id: string, version: number): UserEnv =>
-  makeEnvelope(
-    'auth',
-    { type: 'user.deleted', data: { id, version } },
-    null,
-    crypto.randomUUID(),
-    new Date(),
-  ) as UserEnv
+const ev = userEvent
+const del = userDeleted
 
 for (const db of await adapterDatabases('usercache', [USER_REPLICA_MIGRATIONS])) {
   describe(`cached postgres user replica (${db.kind})`, () => {

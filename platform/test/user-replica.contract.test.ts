@@ -1,34 +1,14 @@
+import { type UserEnvelope, userDeleted, userEvent } from '../testing/fixtures.ts'
 import { beforeAll, describe, expect, test } from 'bun:test'
-import { makeEnvelope, type Envelope } from '@shop/kernel/events'
+import { makeEnvelope } from '@shop/kernel/events'
 import { memoryUserReplica } from '../src/memory/user-replica.ts'
 import { USER_REPLICA_MIGRATIONS } from '../src/postgres/migrate.ts'
 import { cachedPostgresUserReplica, postgresUserReplica, type UserReplica } from '../src/postgres/user-replica.ts'
 import { silentLogger } from '../src/log.ts'
 import { adapterDatabases } from '../testing/databases.ts'
 
-type UserEnv = Envelope<'user.created'> | Envelope<'user.updated'> | Envelope<'user.deleted'>
-const ev = (
-  type: 'user.created' | 'user.updated',
-  id: string,
-  version: number,
-  role: 'USER' | 'ADMIN' = 'USER',
-  username = 'bob',
-): UserEnv =>
-  makeEnvelope(
-    'auth',
-    { type, data: { id, username, email: `${username}@example.com`, role, version, tokens_valid_after: null } },
-    null,
-    crypto.randomUUID(),
-    new Date(),
-  ) as UserEnv
-const del = (id: string, version: number): UserEnv =>
-  makeEnvelope(
-    'auth',
-    { type: 'user.deleted', data: { id, version } },
-    null,
-    crypto.randomUUID(),
-    new Date(),
-  ) as UserEnv
+const ev = userEvent
+const del = userDeleted
 
 function contract(name: string, make: () => Promise<UserReplica>) {
   describe(`user replica contract: ${name}`, () => {
@@ -86,7 +66,7 @@ function contract(name: string, make: () => Promise<UserReplica>) {
           null,
           crypto.randomUUID(),
           new Date(),
-        ) as UserEnv
+        ) as UserEnvelope
       await r.apply(ev('user.created', id, 1))
       expect(await r.lookup(id)).toEqual({ deleted: false, role: 'USER', username: 'bob' })
       expect(await r.apply(withCutoff(2, cutoff))).toBe(true)

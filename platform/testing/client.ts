@@ -20,13 +20,4 @@ export async function api(
   return { status: res.status, headers: res.headers, body, text }
 }
 
-/** Polls `fn` every 25 ms until it returns something truthy (returned), or throws `timed out: <what>` after `ms`. */
-export async function eventually<T>(fn: () => Promise<T | undefined | false>, what: string, ms: number): Promise<T> {
-  const end = Date.now() + ms
-  for (;;) {
-    const v = await fn()
-    if (v) return v
-    if (Date.now() > end) throw new Error(`timed out: ${what}`)
-    await Bun.sleep(25)
-  }
-}
+export { eventually } from './until.ts'

@@ -52,10 +52,16 @@ export async function useServer(what = 'PostgreSQL'): Promise<boolean> {
 
 const servers = new Map<string, Promise<Database>>()
 
-// Test databases are per checkout, so two working trees on one machine never share one.
-const checkout = Bun.hash(join(import.meta.dir, '..', '..'))
-  .toString(36)
-  .slice(0, 6)
+/**
+ * What names a test run's databases and vhosts: this checkout (a hash of its path), so two working
+ * trees on one machine never share one, and under `bun test --parallel` the worker
+ * (BUN_TEST_WORKER_ID), so files run at once never share one either (a worker runs its files one
+ * after the other).
+ */
+export const checkout =
+  Bun.hash(join(import.meta.dir, '..', '..'))
+    .toString(36)
+    .slice(0, 6) + (process.env.BUN_TEST_WORKER_ID ? `w${process.env.BUN_TEST_WORKER_ID}` : '')
 
 /** A test database `shop_test_<name>_<checkout>` on the real server, shared by the run. */
 export function sharedServerDb(name: string): Promise<Database> {
@@ -64,7 +70,9 @@ export function sharedServerDb(name: string): Promise<Database> {
     const url = new URL(serverUrl())
     url.pathname = `/shop_test_${name}_${checkout}`
     db = ensureDatabase(url.toString(), silentLogger).then(() =>
-      openDatabase({ url: url.toString(), dataDir: '', name, poolMax: 6, log: silentLogger }),
+      // Idle connections closed after 2 s: a worker of `bun test --parallel` keeps this pool for the
+      // rest of its files, and the server's connections are shared with everything else running.
+      openDatabase({ url: url.toString(), dataDir: '', name, poolMax: 6, log: silentLogger, idleTimeoutSeconds: 2 }),
     )
     servers.set(name, db)
   }

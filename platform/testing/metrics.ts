@@ -23,3 +23,16 @@ export const requestCount = (text: string, method: string, route: string, status
     http_route: route,
     http_response_status_code: String(status),
   })
+
+/**
+ * How many requests were counted between two scrapes, for each `'METHOD route status'` of `keys`
+ * (compare with `toEqual` to see every difference at once).
+ */
+export function requestsBetween(before: string, after: string, keys: readonly string[]): Record<string, number> {
+  return Object.fromEntries(
+    keys.map((k) => {
+      const [method, route, status] = k.split(' ') as [string, string, string]
+      return [k, requestCount(after, method, route, status) - requestCount(before, method, route, status)]
+    }),
+  )
+}

@@ -15,7 +15,7 @@ import { TEST_EVENT_KEYS } from '@shop/platform/testing/event-keys'
  * authenticated Try-it-out shows a 2xx. Under `make dev` (one process, embedded PGlite, memory
  * bus) and `make start` (three processes on PostgreSQL and RabbitMQ), each started by its own
  * script on free ports. Nothing on the page may fail: no console error, no failed request, no
- * 4xx/5xx (the favicon included).
+ * 4xx/5xx (the favicon included). Under `make dev`, each service's `/redoc` too (redocRenders).
  */
 const run = useChromium()
 const SHOTS = process.env.BROWSER_SCREENSHOTS // a directory: each step's screenshot lands there
@@ -118,6 +118,51 @@ async function authorizeAndTry(
   }
 }
 
+/** An operation's summary the page must show, and a value from its examples. */
+const expected = {
+  auth: { summary: 'Log in with username (or email) and password', example: 'alice-password' },
+  catalog: { summary: 'The category tree, nested', example: 'Laptop 14' },
+  order: { summary: 'Place an order', example: 'alice, 1 Seed Street' },
+} as const
+
+/**
+ * A service's `/redoc` reference page (`url` is the service's): ReDoc's standalone bundle, served by the
+ * service itself from the `redoc` package, renders the document with its examples (the seed's data),
+ * and nothing on the page fails: no console error, no failed request, no 4xx/5xx, and no request
+ * leaves the service (no CDN, no web font).
+ */
+async function redocRenders(url: string, service: ServiceName): Promise<void> {
+  const browser = await launchChromium()
+  const problems: string[] = []
+  const origins = new Set<string>()
+  try {
+    const page = await browser.context.newPage()
+    page.on('console', (m) => {
+      if (m.type() === 'error') problems.push(`console: ${m.text()}`)
+    })
+    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`))
+    page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`))
+    page.on('request', (r) => {
+      if (!r.url().startsWith('blob:') && !r.url().startsWith('data:')) origins.add(new URL(r.url()).origin)
+    })
+    page.on('response', (r) => {
+      if (r.status() >= 400) problems.push(`${r.status()}: ${r.request().method()} ${r.url()}`)
+    })
+    await page.goto(`${url}/redoc`)
+    await page.locator('h2', { hasText: expected[service].summary }).first().waitFor({ timeout: 30_000 })
+    const html = await page.content()
+    if (SHOTS) await page.screenshot({ path: join(SHOTS, `redoc-${service}.png`) })
+    expect(html).toContain(expected[service].example)
+    // The problem examples show their own status: the 401's is a 401.
+    expect(html).toContain('TOKEN_EXPIRED')
+  } finally {
+    await browser.close()
+  }
+  console.log(`browser: make dev, ${service} /redoc rendered; problems on the page: ${problems.length}`)
+  expect(problems).toEqual([])
+  expect([...origins]).toEqual([new URL(url).origin])
+}
+
 const modes: { mode: 'make dev' | 'make start'; needsServers: boolean; start: () => Promise<Running> }[] = [
   {
     mode: 'make dev',
@@ -208,6 +253,16 @@ for (const { mode, needsServers, start } of modes) {
         expect(r.status).toBe(op.status)
         expect(r.shown).not.toContain('Failed to fetch')
       }, 60_000)
+    }
+    // the reference pages, on the same make dev
+    if (mode === 'make dev') {
+      for (const service of ['auth', 'catalog', 'order'] as const) {
+        test(
+          `${service}: /redoc renders with its examples, and nothing on the page fails`,
+          () => redocRenders(shop!.urls[service], service),
+          60_000,
+        )
+      }
     }
   })
 }

@@ -1,3 +1,4 @@
+import { rawEnvelope } from '@shop/platform/testing/fixtures'
 import { TEST_EVENT_KEYS } from '@shop/platform/testing/event-keys'
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { AMQPClient } from '@cloudamqp/amqp-client'
@@ -6,8 +7,8 @@ import { makeEnvelope } from '@shop/kernel/events'
 import { TcpProxy } from '@shop/platform/testing/tcp-proxy'
 import { brokerUrl } from '@shop/platform/testing/broker'
 import {
-  ADMIN,
   api,
+  consumedMark,
   dbUrl,
   eventually,
   publishAs,
@@ -17,6 +18,8 @@ import {
   startShop,
   testAmqpUrl,
   useServers,
+  adminToken,
+  categoryId,
 } from './harness.ts'
 
 /**
@@ -100,9 +103,11 @@ describe.skipIf(!run)('events between real processes', () => {
       body: { username: 'offline', email: 'offline@example.com', password: 'offline-password' },
     })
     expect(r.status).toBe(201) // the request does not depend on the broker
-    await Bun.sleep(700)
-    const [waiting] = await dbs.auth!`select count(*)::int as n from outbox where sent_at is null`
-    expect(waiting!.n).toBeGreaterThanOrEqual(1)
+    // the relay has tried to publish it, and failed: it waits in the outbox
+    await eventually(
+      async () => (await dbs.auth!`select 1 from outbox where sent_at is null and attempts >= 1 limit 1`).length === 1,
+      'a publish attempt that failed',
+    )
     expect(await replicaRow('catalog', r.body.id)).toHaveLength(0)
     await proxies.auth.restore()
     for (const svc of ['catalog', 'order'] as const) {
@@ -122,14 +127,8 @@ describe.skipIf(!run)('events between real processes', () => {
 
   test('the broker is unreachable when a product is created; ' +
     'product.created reaches order once it is back', async () => {
-    const admin = (
-      await api(shop.auth.url, 'POST', '/api/v1/auth/login', {
-        body: { username: ADMIN.username, password: ADMIN.password },
-      })
-    ).body.access_token
-    const category = (
-      await api(shop.catalog.url, 'POST', '/api/v1/category', { token: admin, body: { name: 'Outage' } })
-    ).body.id
+    const admin = await adminToken(shop.auth.url)
+    const category = await categoryId(shop.catalog.url, admin, 'Outage')
     const inOrder = (id: number) =>
       dbs.order!<{ name: string; version: number }[]>`select name, version from products where id = ${id}`
     const unsent = async () =>
@@ -144,7 +143,15 @@ describe.skipIf(!run)('events between real processes', () => {
       body: { name: 'Offline lamp', price: '9.90', stock: 4, category_id: category },
     })
     expect(p.status).toBe(201) // the write does not depend on the broker
-    await Bun.sleep(700)
+    // the relay has tried to publish it, and failed: it waits in the outbox
+    await eventually(
+      async () =>
+        (
+          await dbs.catalog!`select 1 from outbox where sent_at is null and type = 'product.created'
+          and attempts >= 1`
+        ).length === 1,
+      'a publish attempt that failed',
+    )
     const [waiting] =
       await dbs.catalog!`select count(*)::int as n from outbox where sent_at is null and type = 'product.created'`
     expect(waiting!.n).toBe(1)
@@ -160,10 +167,7 @@ describe.skipIf(!run)('events between real processes', () => {
   }, 60_000)
 
   test('the same event delivered twice has one effect', async () => {
-    const login = await api(shop.auth.url, 'POST', '/api/v1/auth/login', {
-      body: { username: ADMIN.username, password: ADMIN.password },
-    })
-    const admin = login.body.access_token
+    const admin = await adminToken(shop.auth.url)
     const u = await api(shop.auth.url, 'POST', '/api/v1/auth/register', {
       body: { username: 'twice', email: 'twice@example.com', password: 'twice-password' },
     })
@@ -180,8 +184,9 @@ describe.skipIf(!run)('events between real processes', () => {
       'deletion handled',
     )
     const [before] = await dbs.order!`select count(*)::int as n from inbox`
+    const taken = await consumedMark(shop.order, 'order.users')
     await publishRaw('user.deleted', JSON.stringify(row!.envelope))
-    await Bun.sleep(500)
+    await taken.reached(1)
     const [after] = await dbs.order!`select count(*)::int as n from inbox`
     expect(after!.n).toBe(before!.n) // recognised as processed: no second effect
     expect((await replicaRow('order', u.body.id))[0]).toMatchObject({ deleted: true, version: 2 })
@@ -189,22 +194,15 @@ describe.skipIf(!run)('events between real processes', () => {
 
   test('out of order: product.updated before product.created converges to the newest', async () => {
     const id = 990_001
+    const taken = await consumedMark(shop.order, 'order.products')
     await publishRaw('product.updated', productEvent('product.updated', id, 3, 'newest name'))
     await publishRaw('product.created', productEvent('product.created', id, 1, 'first name'))
     await publishRaw('product.updated', productEvent('product.updated', id, 2, 'middle name'))
-    await Bun.sleep(300)
-    const [p] = await eventually(async () => {
-      const rows = await dbs.order!<
-        { name: string; version: number }[]
-      >`select name, version from products where id = ${id}`
-      return rows.length ? rows : undefined
-    }, 'product in the order replica')
-    await Bun.sleep(300)
-    const [again] = await dbs.order!<
+    await taken.reached(3) // all three handled
+    const [row] = await dbs.order!<
       { name: string; version: number }[]
     >`select name, version from products where id = ${id}`
-    expect(p).toBeDefined()
-    expect(again).toEqual({ name: 'newest name', version: 3 })
+    expect(row).toEqual({ name: 'newest name', version: 3 })
   })
 
   test('poison messages land in the dead-letter queue while later messages still flow', async () => {
@@ -212,15 +210,7 @@ describe.skipIf(!run)('events between real processes', () => {
     await publishRaw('product.created', '{"not": "an envelope"')
     await publishRaw(
       'product.created',
-      JSON.stringify({
-        id: crypto.randomUUID(),
-        type: 'product.created',
-        version: 1,
-        occurred_at: new Date().toISOString(),
-        source: 'catalog',
-        correlation_id: null,
-        data: { id: 'NaN', price: 12 },
-      }),
+      JSON.stringify(rawEnvelope('product.created', 'catalog', { id: 'NaN', price: 12 })),
     )
     await publishRaw('product.created', productEvent('product.created', 990_002, 1, 'after the poison'))
     await eventually(

@@ -9,10 +9,11 @@ import { afterAll, beforeAll } from 'bun:test'
 import { join } from 'node:path'
 import { AMQPClient } from '@cloudamqp/amqp-client'
 import postgres from 'postgres'
-import { serverUrl, useServer } from '@shop/platform/testing/databases'
+import { checkout, serverUrl, useServer } from '@shop/platform/testing/databases'
 import { brokerUrl, resetShopVhost, serviceUrl, useBrokerSetup, vhostUrl } from '@shop/platform/testing/broker'
 import { api, eventually as poll } from '@shop/platform/testing/client'
 import { TEST_EVENT_KEYS } from '@shop/platform/testing/event-keys'
+import { sample } from '@shop/platform/testing/metrics'
 import { type EventSigner, KEY_ID_HEADER, SIGNATURE_HEADER } from '@shop/platform/bus/signing'
 
 export const root = join(import.meta.dir, '..', '..')
@@ -20,8 +21,11 @@ export const SECRET = 'integration-secret-0123456789abcdef0123456789'
 export const ADMIN = { username: 'admin', email: 'admin@shop.test', password: 'admin-password-1' }
 export type ServiceName = 'auth' | 'catalog' | 'order'
 export const SERVICES: readonly ServiceName[] = ['auth', 'catalog', 'order']
-export const checkout = Bun.hash(root).toString(36).slice(0, 6)
-/** Per checkout, so two working trees on one machine never share queues. */
+export { checkout }
+/**
+ * Per checkout (and per worker of `bun test --parallel`), so two working trees, or two files run at
+ * once, never share queues.
+ */
 export const VHOST = `shop_test_${checkout}`
 
 /** Both servers reachable, and the broker's users can be set up (CI: or fail). */
@@ -249,3 +253,36 @@ export { api }
 
 export const eventually = <T>(fn: () => Promise<T | undefined | false>, what: string, ms = 15_000): Promise<T> =>
   poll(fn, what, ms)
+
+/** A login at auth (`authUrl`), the admin's unless told otherwise: its access token. */
+export async function adminToken(authUrl: string, username = ADMIN.username, password = ADMIN.password) {
+  const r = await api(authUrl, 'POST', '/api/v1/auth/login', { body: { username, password } })
+  if (r.status !== 200) throw new Error(`login ${username}: ${r.status} ${r.text}`)
+  return r.body.access_token as string
+}
+
+/** A category named `name` at the catalog (`catalogUrl`), created by `token`'s admin: its id. */
+export async function categoryId(catalogUrl: string, token: string, name: string): Promise<number> {
+  const r = await api(catalogUrl, 'POST', '/api/v1/category', { token, body: { name } })
+  if (r.status !== 201) throw new Error(`POST /category ${name}: ${r.status} ${r.text}`)
+  return r.body.id
+}
+
+/** Messages a service has taken from one of its queues, whatever the outcome (its /metrics). */
+export async function consumed(service: { url: string }, queue: string): Promise<number> {
+  const text = await (await fetch(`${service.url}/metrics`)).text()
+  return sample(text, 'messaging_client_consumed_messages_total', { messaging_destination_name: queue })
+}
+
+/**
+ * A mark on a queue's count of messages taken: `reached(n)` waits (a bounded poll) until `n` more
+ * have been taken since the mark, so a test can check that a message changed nothing once it is
+ * known to have been handled, rather than after a guessed sleep.
+ */
+export async function consumedMark(service: { url: string }, queue: string) {
+  const from = await consumed(service, queue)
+  return {
+    reached: (n: number, ms = 15_000) =>
+      poll(async () => (await consumed(service, queue)) >= from + n, `${n} more messages taken from ${queue}`, ms),
+  }
+}

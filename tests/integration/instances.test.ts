@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import postgres from 'postgres'
-import { ADMIN, api, dbUrl, eventually, Service, type Shop, startShop, useServers } from './harness.ts'
+import { api, dbUrl, eventually, Service, type Shop, startShop, useServers, adminToken, categoryId } from './harness.ts'
 
 /**
  * Two instances of the catalog side by side on one database and one set of queues: they compete
@@ -23,19 +23,16 @@ describe.skipIf(!run)('two instances of a service', () => {
   })
 
   test('competing consumers: every order reserved exactly once, both instances did some of the work', async () => {
-    const login = await api(shop.auth.url, 'POST', '/api/v1/auth/login', {
-      body: { username: ADMIN.username, password: ADMIN.password },
-    })
-    const admin = login.body.access_token as string
-    const cat = await api(shop.catalog.url, 'POST', '/api/v1/category', { token: admin, body: { name: 'Twins' } })
+    const admin = await adminToken(shop.auth.url)
+    const catId = await categoryId(shop.catalog.url, admin, 'Twins')
     // products written through both instances: both relays publish
     const p1 = await api(shop.catalog.url, 'POST', '/api/v1/product', {
       token: admin,
-      body: { name: 'One', price: '2.00', stock: 100, category_id: cat.body.id },
+      body: { name: 'One', price: '2.00', stock: 100, category_id: catId },
     })
     const p2 = await api(second.url, 'POST', '/api/v1/product', {
       token: admin,
-      body: { name: 'Two', price: '3.00', stock: 100, category_id: cat.body.id },
+      body: { name: 'Two', price: '3.00', stock: 100, category_id: catId },
     })
     const place = (pid: number) =>
       api(shop.order.url, 'POST', '/api/v1/order', {

@@ -21,6 +21,8 @@ import {
   type ServiceName,
   serviceAmqpUrl,
   useServers,
+  adminToken,
+  categoryId,
 } from './harness.ts'
 
 /**
@@ -171,17 +173,13 @@ describe.skipIf(!run || !haproxy)('a rolling restart behind HAProxy (INSTANCES=2
   }, 60_000)
 
   test('20 clients, every instance restarted one at a time: 0 failed requests, every order settled', async () => {
-    const admin = (
-      await api(urls.auth, 'POST', '/api/v1/auth/login', {
-        body: { username: ADMIN.username, password: ADMIN.password },
-      })
-    ).body.access_token as string
-    const cat = await api(urls.catalog, 'POST', '/api/v1/category', { token: admin, body: { name: 'Rollout' } })
+    const admin = await adminToken(urls.auth)
+    const catId = await categoryId(urls.catalog, admin, 'Rollout')
     const initial = new Map<number, number>()
     for (let i = 0; i < 6; i++) {
       const r = await api(urls.catalog, 'POST', '/api/v1/product', {
         token: admin,
-        body: { name: `Rolled ${i}`, price: `${i + 1}.00`, stock: 100_000, category_id: cat.body.id },
+        body: { name: `Rolled ${i}`, price: `${i + 1}.00`, stock: 100_000, category_id: catId },
       })
       expect(r.status).toBe(201)
       initial.set(r.body.id, 100_000)
@@ -237,7 +235,7 @@ describe.skipIf(!run || !haproxy)('a rolling restart behind HAProxy (INSTANCES=2
         const pid = products[n % products.length]!
         switch (n % 4) {
           case 0:
-            await send('list products', `${urls.catalog}/api/v1/products?limit=20&category_id=${cat.body.id}`, {})
+            await send('list products', `${urls.catalog}/api/v1/products?limit=20&category_id=${catId}`, {})
             break
           case 1:
             await send('read product', `${urls.catalog}/api/v1/product/${pid}`, {})

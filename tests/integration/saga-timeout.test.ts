@@ -1,7 +1,18 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { AMQPClient } from '@cloudamqp/amqp-client'
 import postgres from 'postgres'
-import { ADMIN, api, checkout, dbUrl, eventually, type Shop, startShop, testAmqpUrl, useServers } from './harness.ts'
+import {
+  api,
+  checkout,
+  dbUrl,
+  eventually,
+  type Shop,
+  startShop,
+  testAmqpUrl,
+  useServers,
+  adminToken,
+  categoryId,
+} from './harness.ts'
 
 /**
  * The saga never strands an order, on real processes: an order.placed that never reaches the
@@ -34,14 +45,10 @@ async function withDb<T>(svc: 'catalog' | 'order', fn: (sql: postgres.Sql) => Pr
 
 /** An admin token, and a product with `stock` units that the order service's replica already knows. */
 async function productIn(shop: Shop, stock: number) {
-  const login = await api(shop.auth.url, 'POST', '/api/v1/auth/login', {
-    body: { username: ADMIN.username, password: ADMIN.password },
-  })
-  const admin = login.body.access_token as string
-  const cat = await api(shop.catalog.url, 'POST', '/api/v1/category', { token: admin, body: { name: 'Timeouts' } })
+  const admin = await adminToken(shop.auth.url)
   const p = await api(shop.catalog.url, 'POST', '/api/v1/product', {
     token: admin,
-    body: { name: 'Slow', price: '4.00', stock, category_id: cat.body.id },
+    body: { name: 'Slow', price: '4.00', stock, category_id: await categoryId(shop.catalog.url, admin, 'Timeouts') },
   })
   await eventually(
     () => withDb('order', async (sql) => (await sql`select 1 from products where id = ${p.body.id}`).length > 0),

@@ -1,7 +1,7 @@
 import { TEST_EVENT_KEYS } from '@shop/platform/testing/event-keys'
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import postgres from 'postgres'
-import { ADMIN, api, dbUrl, eventually, publishAs, type Shop, startShop, useServers } from './harness.ts'
+import { ADMIN, api, consumedMark, dbUrl, eventually, publishAs, type Shop, startShop, useServers } from './harness.ts'
 
 /** The stock saga on real processes: no overselling under concurrency, releases exactly once. */
 const run = await useServers()
@@ -119,17 +119,18 @@ describe.skipIf(!run)('stock saga on real processes', () => {
     expect(row).toBeDefined()
     // as the order service's own broker user (the catalog applies order.* only from it)
     const signer = TEST_EVENT_KEYS.signers.order
+    const taken = await consumedMark(shop.catalog, 'catalog.orders')
     await publishAs('order', 'order.cancelled', JSON.stringify(row!.envelope), { signer })
     await publishAs('order', 'order.cancelled', JSON.stringify({ ...row!.envelope, id: crypto.randomUUID() }), {
       signer,
     })
-    // give the consumer time to process both, then check nothing moved
+    // once the consumer has handled both, nothing has moved
     const csql = postgres(dbUrl('catalog'), { max: 1, onnotice: () => {} })
     await eventually(
       async () => (await csql`select 1 from inbox where event_id = ${row!.envelope.id}`).length === 1,
       'original in the inbox',
     )
-    await Bun.sleep(500)
+    await taken.reached(2)
     const [row2] = await csql<{ stock: number }[]>`select stock from products where id = ${pid}`
     const stock = row2?.stock
     await csql.end()

@@ -1,3 +1,4 @@
+import { runToEnd } from '@shop/platform/testing/fixtures'
 import { describe, expect, test } from 'bun:test'
 import { join } from 'node:path'
 import { ADMIN, api, root, type Shop, useServers, withShop } from './harness.ts'
@@ -9,24 +10,15 @@ let shop: Shop
 describe.skipIf(!run)('make seed', () => {
   withShop((s) => (shop = s))
   const seed = async () => {
-    const proc = Bun.spawn(['bun', join(root, 'scripts', 'seed.ts')], {
+    return runToEnd(['bun', join(root, 'scripts', 'seed.ts')], {
       env: {
-        PATH: process.env.PATH ?? '',
         AUTH_URL: shop.auth.url,
         CATALOG_URL: shop.catalog.url,
         ORDER_URL: shop.order.url,
         ADMIN_USERNAME: ADMIN.username,
         ADMIN_PASSWORD: ADMIN.password,
       },
-      stdout: 'pipe',
-      stderr: 'pipe',
     })
-    const [code, out, err] = await Promise.all([
-      proc.exited,
-      new Response(proc.stdout).text(),
-      new Response(proc.stderr).text(),
-    ])
-    return { code, out, err }
   }
   test('seeds users, a 3-level tree, products and orders in several states; a second run does nothing', async () => {
     const first = await seed()

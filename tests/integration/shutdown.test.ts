@@ -16,7 +16,7 @@ import { TEST_EVENT_KEYS } from '@shop/platform/testing/event-keys'
 /**
  * Graceful shutdown: SIGTERM in the middle of a burst of writes. Every request that was answered
  * 201 is committed, none is half-done (a user without its user.created event, or an event left
- * unpublished), and the process exits 0 within 10 s.
+ * unpublished), and the process exits 0 before its shutdown timer (SHUTDOWN_TIMEOUT_MS) would end it with 1.
  */
 const run = await useServers()
 const started: Service[] = []
@@ -74,9 +74,8 @@ describe.skipIf(!run)('graceful shutdown', () => {
     })
     await Promise.all(clients)
     const code = await auth.proc.exited
-    const exitMs = performance.now() - termAt
+    // 0: the close finished before the shutdown timer (SHUTDOWN_TIMEOUT_MS, 8 s) would have exited with 1
     expect(code).toBe(0)
-    expect(exitMs).toBeLessThan(10_000)
     const created = outcomes.filter((o) => o === 'created').length
     const other = outcomes.filter((o) => typeof o === 'number')
     // requests in flight when the signal came may be refused at connect; most were served
@@ -99,5 +98,6 @@ describe.skipIf(!run)('graceful shutdown', () => {
     const logs = auth.logs()
     expect(logs.some((l) => l.msg === 'shutting down')).toBe(true)
     expect(logs.some((l) => l.msg === 'stopped')).toBe(true)
+    expect(logs.filter((l) => l.msg === 'shutdown timed out; exiting')).toEqual([])
   }, 60_000)
 })

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from '@shop/platform/testing/otlp-receiver'
 import { sample } from '@shop/platform/testing/metrics'
-import { ADMIN, api, eventually, type Shop, startShop, useServers } from './harness.ts'
+import { api, eventually, type Shop, startShop, useServers, adminToken, categoryId } from './harness.ts'
 
 /**
  * One order, one trace, across three processes: the three services export their spans over
@@ -26,14 +26,8 @@ describe.skipIf(!run)('traces and metrics on real processes', () => {
     receiver = startOtlpReceiver()
     const otel = { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url }
     shop = await startShop({ env: { auth: otel, catalog: { ...otel, LOG_LEVEL: 'debug' }, order: otel } })
-    admin = (
-      await api(shop.auth.url, 'POST', '/api/v1/auth/login', {
-        body: { username: ADMIN.username, password: ADMIN.password },
-      })
-    ).body.access_token
-    const category = (
-      await api(shop.catalog.url, 'POST', '/api/v1/category', { token: admin, body: { name: 'Traced' } })
-    ).body.id
+    admin = await adminToken(shop.auth.url)
+    const category = await categoryId(shop.catalog.url, admin, 'Traced')
     productId = (
       await api(shop.catalog.url, 'POST', '/api/v1/product', {
         token: admin,

@@ -4,6 +4,7 @@
  * and are what a client generator needs: named schemas for every body, an operationId and a
  * description on every operation, typed path and query parameters.
  */
+import { runToEnd } from '@shop/platform/testing/fixtures'
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -27,12 +28,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }))
 const env = { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true', NO_COLOR: '1' }
 
 async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const p = Bun.spawn([process.execPath, '--bun', ...args], { cwd: ROOT, env, stdout: 'pipe', stderr: 'pipe' })
-  const [stdout, stderr, code] = await Promise.all([
-    new Response(p.stdout).text(),
-    new Response(p.stderr).text(),
-    p.exited,
-  ])
+  const { code, out: stdout, err: stderr } = await runToEnd([process.execPath, '--bun', ...args], { cwd: ROOT, env })
   return { code, stdout, stderr }
 }
 

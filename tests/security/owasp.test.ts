@@ -93,6 +93,32 @@ async function authUser(
   return { id: reg.body.id as string, username, role, password, token: login.body.access_token as string }
 }
 
+/** POST /api/v1/auth/login with `body` from `address` (through a proxy that saw `forwardedFor`, if given). */
+const loginFrom = (
+  req: ReturnType<typeof requester>,
+  body: { username: string; password: string },
+  address: string,
+  forwardedFor?: string,
+) =>
+  req('POST', '/api/v1/auth/login', {
+    body,
+    address,
+    ...(forwardedFor ? { headers: { 'X-Forwarded-For': forwardedFor } } : {}),
+  })
+
+/** An order service (memory) with alice and bob (users), an admin, and a product `p` made as `product` says. */
+async function orderWorld(product: Parameters<ReturnType<typeof orderTestApp>['product']>[0]) {
+  const t = orderTestApp()
+  return {
+    t,
+    req: requester('order', t.app),
+    alice: await t.user(),
+    bob: await t.user(),
+    admin: await t.user('ADMIN'),
+    p: await t.product(product),
+  }
+}
+
 /** Every plaintext password the tests used: none may ever come back. */
 const passwords: string[] = []
 
@@ -220,6 +246,26 @@ async function securedWorld(
   return { name, ops, path: (o) => fillPath(o.path, { id }), body: (o) => bodies[opName(o)] ?? {}, ...who }
 }
 
+/**
+ * The world of a service that knows its users from a replica (catalog, order): `good` and `gone` (its
+ * deletion applied) with tokens signed by the test's key; the replica's rows are part of its state.
+ */
+async function replicaWorld(
+  name: string,
+  app: Parameters<typeof operations>[0],
+  req: World['req'],
+  bodies: Record<string, unknown>,
+  o: { good: Person; gone: Person; store: object; users: ReturnType<typeof replica> },
+): Promise<World> {
+  return securedWorld(name, app, '1', bodies, {
+    req,
+    good: o.good,
+    goodToken: () => tokens.valid(o.good),
+    deletedToken: await tokens.valid(o.gone),
+    snap: snapshotter(o.store, [o.users.rows]),
+  })
+}
+
 async function api2Worlds(): Promise<World[]> {
   const worlds: World[] = []
 
@@ -269,14 +315,7 @@ async function api2Worlds(): Promise<World[]> {
       'POST /api/v1/product': { name: 'Q', price: '2.00', category_id: cat.value.id },
       'PUT /api/v1/product/{id}': { price: '3.00' },
     }
-    const who = {
-      req,
-      good: admin,
-      goodToken: () => tokens.valid(admin),
-      deletedToken: await tokens.valid(gone),
-      snap: snapshotter(c.store, [users.rows]),
-    }
-    worlds.push(await securedWorld('catalog', c.app, '1', bodies, who))
+    worlds.push(await replicaWorld('catalog', c.app, req, bodies, { good: admin, gone, store: c.store, users }))
   }
 
   // order: a user known to its replica, owner of order 1; a deleted user, owner of order 2
@@ -299,14 +338,7 @@ async function api2Worlds(): Promise<World[]> {
       'POST /api/v1/order': { items: [{ product_id: 7, quantity: 1 }] },
       'PUT /api/v1/update_order/{id}': { shipping_address: 'Somewhere 1' },
     }
-    const who = {
-      req,
-      good: owner,
-      goodToken: () => tokens.valid(owner),
-      deletedToken: await tokens.valid(gone),
-      snap: snapshotter(o.store, [users.rows]),
-    }
-    worlds.push(await securedWorld('order', o.app, '1', bodies, who))
+    worlds.push(await replicaWorld('order', o.app, req, bodies, { good: owner, gone, store: o.store, users }))
   }
 
   return worlds
@@ -436,10 +468,7 @@ describe('API2 broken authentication', () => {
             'INVALID_CREDENTIALS',
           )
         }
-        const r = await req('POST', '/api/v1/auth/login', {
-          body: { username: u.username, password: u.password },
-          address: '10.9.9.9',
-        })
+        const r = await loginFrom(req, { username: u.username, password: u.password }, '10.9.9.9')
         expectProblem(r, 429, 'TOO_MANY_ATTEMPTS')
         const after = Number(r.headers.get('Retry-After'))
         expect(Number.isInteger(after) && after > 0 && after <= 900).toBe(true)
@@ -452,14 +481,7 @@ describe('API2 broken authentication', () => {
         })
         expectProblem(form, 429, 'TOO_MANY_ATTEMPTS')
         // the account itself is not locked: from another address the right password works
-        expect(
-          (
-            await req('POST', '/api/v1/auth/login', {
-              body: { username: u.username, password: u.password },
-              address: '10.9.9.8',
-            })
-          ).status,
-        ).toBe(200)
+        expect((await loginFrom(req, { username: u.username, password: u.password }, '10.9.9.8')).status).toBe(200)
         // someone else is not locked out
         expect(
           (await req('POST', '/api/v1/auth/login', { body: { username: other.username, password: other.password } }))
@@ -485,10 +507,7 @@ describe('API2 broken authentication', () => {
       }
       for (const login of [u.username, `${u.username}@EXAMPLE.com`]) {
         expectProblem(
-          await req('POST', '/api/v1/auth/login', {
-            body: { username: login, password: u.password },
-            address: '10.1.9.9',
-          }),
+          await loginFrom(req, { username: login, password: u.password }, '10.1.9.9'),
           429,
           'TOO_MANY_ATTEMPTS',
         )
@@ -509,14 +528,7 @@ describe('API2 broken authentication', () => {
           401,
         )
       }
-      expectProblem(
-        await dReq('POST', '/api/v1/auth/login', {
-          body: { username: 'n9', password: 'guess-1234' },
-          address: '203.0.113.9',
-          headers: { 'X-Forwarded-For': '10.0.0.99' },
-        }),
-        429,
-      )
+      expectProblem(await loginFrom(dReq, { username: 'n9', password: 'guess-1234' }, '203.0.113.9', '10.0.0.99'), 429)
       // Behind a trusted proxy, which appends the address it saw: the client's own hops do not count.
       const proxied = buildAuth({ maxPerAddress: 3, maxFailures: 1000, trustProxy: true })
       const pReq = requester('auth', proxied.app)
@@ -531,20 +543,12 @@ describe('API2 broken authentication', () => {
         )
       }
       expectProblem(
-        await pReq('POST', '/api/v1/auth/login', {
-          body: { username: 'n9', password: 'guess-1234' },
-          address: '10.10.0.1',
-          headers: { 'X-Forwarded-For': '9.9.9.9, 198.51.100.20' },
-        }),
+        await loginFrom(pReq, { username: 'n9', password: 'guess-1234' }, '10.10.0.1', '9.9.9.9, 198.51.100.20'),
         429,
       )
       // another real client behind the same proxy is not locked out
       expectProblem(
-        await pReq('POST', '/api/v1/auth/login', {
-          body: { username: 'n9', password: 'guess-1234' },
-          address: '10.10.0.1',
-          headers: { 'X-Forwarded-For': '198.51.100.21' },
-        }),
+        await loginFrom(pReq, { username: 'n9', password: 'guess-1234' }, '10.10.0.1', '198.51.100.21'),
         401,
       )
     })
@@ -568,21 +572,11 @@ describe('API2 broken authentication', () => {
         }
         expect(first429).toBe(20) // the default: 20 failures per address in the window
         expectProblem(
-          await req('POST', '/api/v1/auth/login', {
-            body: { username: u.username, password: u.password },
-            address: '203.0.113.7',
-          }),
+          await loginFrom(req, { username: u.username, password: u.password }, '203.0.113.7'),
           429,
           'TOO_MANY_ATTEMPTS',
         )
-        expect(
-          (
-            await req('POST', '/api/v1/auth/login', {
-              body: { username: u.username, password: u.password },
-              address: '198.51.100.1',
-            })
-          ).status,
-        ).toBe(200)
+        expect((await loginFrom(req, { username: u.username, password: u.password }, '198.51.100.1')).status).toBe(200)
       },
     )
   })
@@ -645,11 +639,7 @@ describe('API3 broken object property level authorization: mass assignment has n
   test(
     'order: user_id, status, total, unit_price, price, name, line_total and sku in a new order are ' + 'ignored',
     async () => {
-      const t = orderTestApp()
-      const req = requester('order', t.app)
-      const alice = await t.user()
-      const bob = await t.user()
-      const p = await t.product({ price: '12.50', name: 'Real name', sku: 'REAL-1' })
+      const { t, req, alice, bob, p } = await orderWorld({ price: '12.50', name: 'Real name', sku: 'REAL-1' })
       const r = await req('POST', '/api/v1/order', {
         token: alice.token,
         body: {
@@ -687,11 +677,7 @@ describe('API3 broken object property level authorization: mass assignment has n
     'order: an owner asking for a status beyond cancel is refused (403, ' +
       'nothing changes); total, user_id or prices on an update do nothing',
     async () => {
-      const t = orderTestApp()
-      const req = requester('order', t.app)
-      const alice = await t.user()
-      const bob = await t.user()
-      const p = await t.product({ price: '3.00' })
+      const { t, req, alice, bob, p } = await orderWorld({ price: '3.00' })
       const pending = await t.order(alice.token, [{ product_id: p.id, quantity: 1 }])
       const confirmed = await t.order(alice.token, [{ product_id: p.id, quantity: 1 }])
       await t.reserve(confirmed.id)
@@ -730,11 +716,7 @@ describe('API3 broken object property level authorization: mass assignment has n
     'order: an admin sending items or shipping_address for ' +
       "someone else's order is refused (403), and nothing changes",
     async () => {
-      const t = orderTestApp()
-      const req = requester('order', t.app)
-      const alice = await t.user()
-      const admin = await t.user('ADMIN')
-      const p = await t.product({ price: '3.00' })
+      const { t, req, alice, admin, p } = await orderWorld({ price: '3.00' })
       const o = await t.order(alice.token, [{ product_id: p.id, quantity: 1 }], { shipping_address: 'Alice St' })
       for (const body of [
         { items: [{ product_id: p.id, quantity: 7 }] },

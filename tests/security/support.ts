@@ -1,3 +1,4 @@
+import { steppingClock } from '@shop/platform/testing/fixtures'
 import type { TrustProxy } from '@shop/platform/http/client-address'
 /**
  * Shared by the security tests: the three HTTP apps over their memory adapters (the services'
@@ -107,12 +108,6 @@ export function buildCatalog(o: BuildOptions & { store?: CatalogStore; replica?:
     ...(o.replica ? { lookup: o.replica.lookup } : {}),
   })
   return { app, core, store }
-}
-
-/** A clock that moves one millisecond per reading, as order's own tests use. */
-function steppingClock(start = Date.UTC(2026, 0, 1)) {
-  let t = start
-  return { now: () => new Date(t++) }
 }
 
 export function buildOrder(o: BuildOptions & { store?: OrderStore; replica?: Replica } = {}) {

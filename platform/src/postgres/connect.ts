@@ -41,6 +41,8 @@ export interface DatabaseOptions {
   readonly log: Logger
   /** Create the database named in `url` when it does not exist (services mode). */
   readonly createIfMissing?: boolean
+  /** Seconds before an idle pool connection is closed (default 60; the tests' shared pools close theirs sooner). */
+  readonly idleTimeoutSeconds?: number
 }
 
 // int8 (counts, bigserial ids) as JS numbers: every id and count we store is far below 2^53.
@@ -101,9 +103,11 @@ export function poolStats(sql: Sql): PoolStats {
 export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
   if (opts.url) {
     if (opts.createIfMissing) await ensureDatabase(opts.url, opts.log)
-    const sql = postgres(opts.url, { ...common(opts.log), max: opts.poolMax }) as Sql
+    const idle = opts.idleTimeoutSeconds ? { idle_timeout: opts.idleTimeoutSeconds } : {}
+    const sql = postgres(opts.url, { ...common(opts.log), ...idle, max: opts.poolMax }) as Sql
     const genericPlans = postgres(opts.url, {
       ...common(opts.log, { plan_cache_mode: 'force_generic_plan' }),
+      ...idle,
       max: opts.poolMax,
     }) as Sql
     return {

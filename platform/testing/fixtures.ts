@@ -1,0 +1,71 @@
+import { type Envelope, makeEnvelope } from '@shop/kernel/events'
+import type { Result } from '@shop/kernel/result'
+
+/** The value of an ok result; a test fails with the error otherwise. */
+export function must<T>(r: Result<T, unknown>): T {
+  if (!r.ok) throw new Error(`expected ok, got ${JSON.stringify(r.error)}`)
+  return r.value
+}
+
+/** A clock that moves `stepMs` per reading (from 2026-01-01): "newest first" is then deterministic. */
+export function steppingClock(stepMs = 1, start = Date.UTC(2026, 0, 1)) {
+  let t = start
+  return {
+    now: () => {
+      const d = new Date(t)
+      t += stepMs
+      return d
+    },
+  }
+}
+
+/** A user event as auth publishes it (bob, unless `username` says otherwise). */
+export type UserEnvelope = Envelope<'user.created'> | Envelope<'user.updated'> | Envelope<'user.deleted'>
+export const userEvent = (
+  type: 'user.created' | 'user.updated',
+  id: string,
+  version: number,
+  role: 'USER' | 'ADMIN' = 'USER',
+  username = 'bob',
+): UserEnvelope =>
+  makeEnvelope(
+    'auth',
+    { type, data: { id, username, email: `${username}@example.com`, role, version, tokens_valid_after: null } },
+    null,
+    crypto.randomUUID(),
+    new Date(),
+  ) as UserEnvelope
+export const userDeleted = (id: string, version: number): UserEnvelope =>
+  makeEnvelope(
+    'auth',
+    { type: 'user.deleted', data: { id, version } },
+    null,
+    crypto.randomUUID(),
+    new Date(),
+  ) as UserEnvelope
+
+/** Runs `argv` to its end (stdout and stderr read whole); `env` is all it gets (PATH from here unless given). */
+export async function runToEnd(
+  argv: readonly string[],
+  o: { cwd?: string; env?: Record<string, string | undefined> } = {},
+): Promise<{ code: number; out: string; err: string }> {
+  const p = Bun.spawn([...argv], {
+    ...(o.cwd ? { cwd: o.cwd } : {}),
+    env: { PATH: process.env.PATH ?? '', ...o.env },
+    stdout: 'pipe',
+    stderr: 'pipe',
+  })
+  const [code, out, err] = await Promise.all([p.exited, new Response(p.stdout).text(), new Response(p.stderr).text()])
+  return { code, out, err }
+}
+
+/** An envelope as plain data, `data` unchecked (as a producer of another version, or a broken one, sends it). */
+export const rawEnvelope = (type: string, source: string, data: unknown) => ({
+  id: crypto.randomUUID(),
+  type,
+  version: 1,
+  occurred_at: new Date().toISOString(),
+  source,
+  correlation_id: null,
+  data,
+})
