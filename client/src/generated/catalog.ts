@@ -789,6 +789,28 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Service Unavailable: a database statement ran past STATEMENT_TIMEOUT_MS (default 5 s) and was cancelled (`STATEMENT_TIMEOUT`); nothing was changed; try again later */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again (1) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "the database took longer than this service allows a request (STATEMENT_TIMEOUT_MS) and the work was cancelled; try again later",
+                     *       "code": "STATEMENT_TIMEOUT",
+                     *       "instance": "/api/v1/category",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     listCategories: {
@@ -942,6 +964,28 @@ export interface operations {
                      *       "status": 500,
                      *       "detail": "an unexpected error occurred; quote the request id when reporting it",
                      *       "code": "INTERNAL_ERROR",
+                     *       "instance": "/api/v1/categories",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: a database statement ran past STATEMENT_TIMEOUT_MS (default 5 s) and was cancelled (`STATEMENT_TIMEOUT`); nothing was changed; try again later */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again (1) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "the database took longer than this service allows a request (STATEMENT_TIMEOUT_MS) and the work was cancelled; try again later",
+                     *       "code": "STATEMENT_TIMEOUT",
                      *       "instance": "/api/v1/categories",
                      *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
                      *     }
@@ -1112,6 +1156,28 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Service Unavailable: a database statement ran past STATEMENT_TIMEOUT_MS (default 5 s) and was cancelled (`STATEMENT_TIMEOUT`); nothing was changed; try again later */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again (1) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "the database took longer than this service allows a request (STATEMENT_TIMEOUT_MS) and the work was cancelled; try again later",
+                     *       "code": "STATEMENT_TIMEOUT",
+                     *       "instance": "/api/v1/categories/tree",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     getCategory: {
@@ -1258,6 +1324,28 @@ export interface operations {
                      *       "status": 500,
                      *       "detail": "an unexpected error occurred; quote the request id when reporting it",
                      *       "code": "INTERNAL_ERROR",
+                     *       "instance": "/api/v1/categories/3",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: a database statement ran past STATEMENT_TIMEOUT_MS (default 5 s) and was cancelled (`STATEMENT_TIMEOUT`); nothing was changed; try again later */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again (1) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "the database took longer than this service allows a request (STATEMENT_TIMEOUT_MS) and the work was cancelled; try again later",
+                     *       "code": "STATEMENT_TIMEOUT",
                      *       "instance": "/api/v1/categories/3",
                      *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
                      *     }
@@ -1500,6 +1588,28 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Service Unavailable: a database statement ran past STATEMENT_TIMEOUT_MS (default 5 s) and was cancelled (`STATEMENT_TIMEOUT`); nothing was changed; try again later */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again (1) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "the database took longer than this service allows a request (STATEMENT_TIMEOUT_MS) and the work was cancelled; try again later",
+                     *       "code": "STATEMENT_TIMEOUT",
+                     *       "instance": "/api/v1/category/10",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     deleteCategory: {
@@ -1644,6 +1754,28 @@ export interface operations {
                      *       "status": 500,
                      *       "detail": "an unexpected error occurred; quote the request id when reporting it",
                      *       "code": "INTERNAL_ERROR",
+                     *       "instance": "/api/v1/category/9",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: a database statement ran past STATEMENT_TIMEOUT_MS (default 5 s) and was cancelled (`STATEMENT_TIMEOUT`); nothing was changed; try again later */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again (1) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "the database took longer than this service allows a request (STATEMENT_TIMEOUT_MS) and the work was cancelled; try again later",
+                     *       "code": "STATEMENT_TIMEOUT",
                      *       "instance": "/api/v1/category/9",
                      *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
                      *     }
@@ -1875,6 +2007,28 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Service Unavailable: a database statement ran past STATEMENT_TIMEOUT_MS (default 5 s) and was cancelled (`STATEMENT_TIMEOUT`); nothing was changed; try again later */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again (1) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "the database took longer than this service allows a request (STATEMENT_TIMEOUT_MS) and the work was cancelled; try again later",
+                     *       "code": "STATEMENT_TIMEOUT",
+                     *       "instance": "/api/v1/product",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     listProducts: {
@@ -2038,6 +2192,28 @@ export interface operations {
                      *       "status": 500,
                      *       "detail": "an unexpected error occurred; quote the request id when reporting it",
                      *       "code": "INTERNAL_ERROR",
+                     *       "instance": "/api/v1/products",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: a database statement ran past STATEMENT_TIMEOUT_MS (default 5 s) and was cancelled (`STATEMENT_TIMEOUT`); nothing was changed; try again later */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again (1) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "the database took longer than this service allows a request (STATEMENT_TIMEOUT_MS) and the work was cancelled; try again later",
+                     *       "code": "STATEMENT_TIMEOUT",
                      *       "instance": "/api/v1/products",
                      *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
                      *     }
@@ -2222,6 +2398,28 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Service Unavailable: a database statement ran past STATEMENT_TIMEOUT_MS (default 5 s) and was cancelled (`STATEMENT_TIMEOUT`); nothing was changed; try again later */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again (1) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "the database took longer than this service allows a request (STATEMENT_TIMEOUT_MS) and the work was cancelled; try again later",
+                     *       "code": "STATEMENT_TIMEOUT",
+                     *       "instance": "/api/v1/products_with_category/2",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     getProduct: {
@@ -2363,6 +2561,28 @@ export interface operations {
                      *       "status": 500,
                      *       "detail": "an unexpected error occurred; quote the request id when reporting it",
                      *       "code": "INTERNAL_ERROR",
+                     *       "instance": "/api/v1/product/1",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: a database statement ran past STATEMENT_TIMEOUT_MS (default 5 s) and was cancelled (`STATEMENT_TIMEOUT`); nothing was changed; try again later */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again (1) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "the database took longer than this service allows a request (STATEMENT_TIMEOUT_MS) and the work was cancelled; try again later",
+                     *       "code": "STATEMENT_TIMEOUT",
                      *       "instance": "/api/v1/product/1",
                      *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
                      *     }
@@ -2611,6 +2831,28 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Service Unavailable: a database statement ran past STATEMENT_TIMEOUT_MS (default 5 s) and was cancelled (`STATEMENT_TIMEOUT`); nothing was changed; try again later */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again (1) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "the database took longer than this service allows a request (STATEMENT_TIMEOUT_MS) and the work was cancelled; try again later",
+                     *       "code": "STATEMENT_TIMEOUT",
+                     *       "instance": "/api/v1/product/1",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     deleteProduct: {
@@ -2735,6 +2977,28 @@ export interface operations {
                      *       "status": 500,
                      *       "detail": "an unexpected error occurred; quote the request id when reporting it",
                      *       "code": "INTERNAL_ERROR",
+                     *       "instance": "/api/v1/product/3",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: a database statement ran past STATEMENT_TIMEOUT_MS (default 5 s) and was cancelled (`STATEMENT_TIMEOUT`); nothing was changed; try again later */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again (1) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "the database took longer than this service allows a request (STATEMENT_TIMEOUT_MS) and the work was cancelled; try again later",
+                     *       "code": "STATEMENT_TIMEOUT",
                      *       "instance": "/api/v1/product/3",
                      *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
                      *     }

@@ -41,6 +41,12 @@ export interface DatabaseOptions {
   readonly log: Logger
   /** Create the database named in `url` when it does not exist (services mode). */
   readonly createIfMissing?: boolean
+  /**
+   * STATEMENT_TIMEOUT_MS: every statement of the pools' sessions (requests, event handlers, the
+   * relay, housekeeping) is cancelled past it; 0 or absent: none. Migrations lift it for their
+   * transaction. A real server only: the embedded PGlite has no timer to cancel with.
+   */
+  readonly statementTimeoutMs?: number
 }
 
 // int8 (counts, bigserial ids) as JS numbers: every id and count we store is far below 2^53.
@@ -101,9 +107,12 @@ export function poolStats(sql: Sql): PoolStats {
 export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
   if (opts.url) {
     if (opts.createIfMissing) await ensureDatabase(opts.url, opts.log)
-    const sql = postgres(opts.url, { ...common(opts.log), max: opts.poolMax }) as Sql
+    const timeout: Record<string, string> = opts.statementTimeoutMs
+      ? { statement_timeout: String(opts.statementTimeoutMs) }
+      : {}
+    const sql = postgres(opts.url, { ...common(opts.log, timeout), max: opts.poolMax }) as Sql
     const genericPlans = postgres(opts.url, {
-      ...common(opts.log, { plan_cache_mode: 'force_generic_plan' }),
+      ...common(opts.log, { plan_cache_mode: 'force_generic_plan', ...timeout }),
       max: opts.poolMax,
     }) as Sql
     return {
