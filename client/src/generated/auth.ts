@@ -253,7 +253,7 @@ export interface components {
             username: string;
             /**
              * Format: email
-             * @description kept lower-case; unique without regard to case
+             * @description kept NFC and lower-case; unique without regard to case; its domain ASCII (punycode) or in a single script (Unicode TS #39 "highly restrictive"), no invisible characters
              */
             email: string;
             /** @description 8 to 72 bytes in UTF-8, not characters (bcrypt reads no more than 72 bytes): a character takes 1 to 4 bytes ("a" 1, "é" 2, "€" 3, most emoji 4), so 72 ASCII characters fit but 25 "€" do not. minLength and maxLength are only the character bounds that follow; the server counts bytes. */
@@ -288,7 +288,7 @@ export interface components {
             username?: string;
             /**
              * Format: email
-             * @description kept lower-case; unique without regard to case
+             * @description kept NFC and lower-case; unique without regard to case; its domain ASCII (punycode) or in a single script (Unicode TS #39 "highly restrictive"), no invisible characters
              */
             email?: string;
             full_name?: string | null;

@@ -271,7 +271,7 @@ export interface components {
             updated_at: string;
         };
         CategoryCreateRequest: {
-            /** @description 1 to 200 characters after trimming, no control characters */
+            /** @description 1 to 200 characters (code points: an emoji is one) after trimming, kept NFC; no control characters and no invisible ones (zero-width, bidi controls, other default-ignorable code points) */
             name: string;
             parent_id?: number | null;
             description?: string | null;
@@ -297,7 +297,7 @@ export interface components {
             level: number;
         };
         CategoryUpdateRequest: {
-            /** @description 1 to 200 characters after trimming, no control characters */
+            /** @description 1 to 200 characters (code points: an emoji is one) after trimming, kept NFC; no control characters and no invisible ones (zero-width, bidi controls, other default-ignorable code points) */
             name?: string;
             description?: string | null;
             parent_id?: number | null;
@@ -340,7 +340,7 @@ export interface components {
             updated_at: string;
         };
         ProductCreateRequest: {
-            /** @description 1 to 200 characters after trimming, no control characters */
+            /** @description 1 to 200 characters (code points: an emoji is one) after trimming, kept NFC; no control characters and no invisible ones (zero-width, bidi controls, other default-ignorable code points) */
             name: string;
             /** @description a decimal number with at most 2 decimal places, greater than 0 and at most 9999999999.99: a JSON number or a string such as "12.50" */
             price: number | string;
@@ -350,7 +350,7 @@ export interface components {
             sku?: string | null;
         };
         ProductUpdateRequest: {
-            /** @description 1 to 200 characters after trimming, no control characters */
+            /** @description 1 to 200 characters (code points: an emoji is one) after trimming, kept NFC; no control characters and no invisible ones (zero-width, bidi controls, other default-ignorable code points) */
             name?: string;
             description?: string | null;
             /** @description a decimal number with at most 2 decimal places, greater than 0 and at most 9999999999.99: a JSON number or a string such as "12.50" */

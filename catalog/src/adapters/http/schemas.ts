@@ -1,7 +1,8 @@
 import * as v from 'valibot'
 import { MoneyInput, MoneyOut, MoneyQuery } from '@shop/platform/http/money-schema'
 import { pageEntries } from '@shop/platform/http/pagination'
-import { IdOut, boolString, idNumber, idString } from '@shop/platform/http/validate'
+import { INVISIBLE, IdOut, boolString, idNumber, idString } from '@shop/platform/http/validate'
+import { hasInvisibleChars, normalizeText } from '@shop/kernel/text'
 import { compare } from '@shop/kernel/money'
 import { DESCRIPTION_MAX, NAME_MAX, isValidDescription, isValidName } from '../../domain/name-key.ts'
 import { PRODUCT_SORTS, SKU_MAX, STOCK_MAX, isValidSku, isValidStock } from '../../domain/product.ts'
@@ -13,16 +14,24 @@ const name = v.pipe(
   v.metadata({
     minLength: 1,
     maxLength: NAME_MAX,
-    description: `1 to ${NAME_MAX} characters after trimming, no control characters`,
+    description:
+      `1 to ${NAME_MAX} characters (code points: an emoji is one) after trimming, kept NFC; no control ` +
+      'characters and no invisible ones (zero-width, bidi controls, other default-ignorable code points)',
   }),
   v.trim(),
+  v.transform(normalizeText),
+  v.check((s) => !hasInvisibleChars(s), INVISIBLE('name')),
   v.check(isValidName, `name must be 1 to ${NAME_MAX} characters, without control characters`),
 )
 const description = v.nullable(
   v.pipe(
     v.string('description must be a string or null'),
-    v.metadata({ maxLength: DESCRIPTION_MAX, description: `at most ${DESCRIPTION_MAX} characters after trimming` }),
+    v.metadata({
+      maxLength: DESCRIPTION_MAX,
+      description: `at most ${DESCRIPTION_MAX} characters (code points) after trimming, kept NFC`,
+    }),
     v.trim(),
+    v.transform(normalizeText),
     v.check(
       isValidDescription,
       `description must be at most ${DESCRIPTION_MAX} characters, ` +
