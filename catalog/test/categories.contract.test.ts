@@ -116,12 +116,19 @@ function contract(name: string, make: () => Promise<CatalogStore>) {
       const [x, y, z] = [await make_('x', top.id), await make_('y', top.id), await make_('z', top.id)]
       const y1 = await make_('y1', y!.id)
       const y11 = await make_('y11', y1.id)
-      const page = await store.categories.forest({ under: top.id }, { limit: 2, offset: 1 })
+      const page = await store.categories.forest({ under: top.id }, { limit: 2, offset: 1 }, 100)
       expect(page.items.map((c) => c.id)).toEqual([y!.id, y1.id, y11.id, z!.id])
       expect(page.total).toBe(3)
-      expect(await store.categories.forest({ under: top.id }, { limit: 2, offset: 9 })).toEqual({ items: [], total: 3 })
-      expect((await store.categories.forest({ under: x!.id }, PAGE)).items).toEqual([])
-      const roots = await store.categories.forest({}, { limit: 1, offset: 0 })
+      expect(await store.categories.forest({ under: top.id }, { limit: 2, offset: 9 }, 100)).toEqual({
+        items: [],
+        total: 3,
+      })
+      expect((await store.categories.forest({ under: x!.id }, PAGE, 100)).items).toEqual([])
+      // bounded in depth: two levels of y's subtree, y11 (the third) left out
+      const shallow = await store.categories.forest({ under: top.id }, { limit: 2, offset: 1 }, 2)
+      expect(shallow.items.map((c) => c.id)).toEqual([y!.id, y1.id, z!.id])
+      expect((await store.categories.forest({ under: top.id }, { limit: 2, offset: 1 }, 1)).items).toHaveLength(2)
+      const roots = await store.categories.forest({}, { limit: 1, offset: 0 }, 100)
       expect(roots.items[0]!.parentId).toBeNull()
       expect(roots.total).toBeGreaterThan(3)
     })

@@ -1,7 +1,8 @@
 import * as v from 'valibot'
 import { MoneyInput, MoneyOut, MoneyQuery } from '@shop/platform/http/money-schema'
 import { pageEntries } from '@shop/platform/http/pagination'
-import { INVISIBLE, IdOut, boolString, idNumber, idString } from '@shop/platform/http/validate'
+import { INVISIBLE, IdOut, boolString, idNumber, idString, intString } from '@shop/platform/http/validate'
+import { TREE_DEPTH_MAX } from '../../app/category-queries.ts'
 import { hasInvisibleChars, normalizeText } from '@shop/kernel/text'
 import { compare } from '@shop/kernel/money'
 import { DESCRIPTION_MAX, NAME_MAX, isValidDescription, isValidName } from '../../domain/name-key.ts'
@@ -97,16 +98,21 @@ export type ProductBody = v.InferOutput<typeof ProductUpdateBody>
 
 export const IdParam = v.object({ id: idString('id') })
 
+/** How many levels a tree answer holds (the top categories are the first): bounded, so is its work. */
+const depth = v.optional(intString('depth', 1, TREE_DEPTH_MAX), String(TREE_DEPTH_MAX))
+
 export const CategoryListQuery = v.object({
   ...pageEntries,
   parent_id: v.optional(idString('parent_id')),
   tree: v.optional(boolString('tree'), 'false'),
+  depth,
 })
 
 /** `GET /categories/tree`: the tree's own query, without `tree` (it is always one). */
 export const CategoryTreeQuery = v.object({
   ...pageEntries,
   parent_id: v.optional(idString('parent_id')),
+  depth,
 })
 
 const Q_MAX = 1000

@@ -9,9 +9,10 @@ import type { Categories, CategoryReads, CategoryScope } from '../../ports.ts'
 import { type CategoryRow, categoryColumns, guarded, toCategory } from './rows.ts'
 
 /**
- * Every hierarchy query here is one recursive CTE, one round trip whatever the depth. Sibling
- * order is name_key (collation "C", code point order); the depth-first order is the array of
- * name keys from the top down, which sorts each parent right before its subtree.
+ * Every hierarchy query here is one round trip whatever the depth. Sibling order is name_key
+ * (collation "C", code point order). A flat page is walked in depth-first order (its offset plus
+ * its limit, never the whole scope); a tree is bounded in depth, its order the array of name keys
+ * from the top down, which sorts each parent right before its subtree.
  */
 export function postgresCategoryReads(sql: Q): CategoryReads {
   // The scope's top categories. Two spellings rather than "is not distinct from", which no index serves.
@@ -42,28 +43,29 @@ export function postgresCategoryReads(sql: Q): CategoryReads {
     },
 
     async list(scope: CategoryScope, page: Page): Promise<Paged<Category>> {
-      const rows = await sql<(CategoryRow & { total: number })[]>`
-        with recursive tree as (
-          select ${prefixed}, array[c.name_key] as keys from categories c where ${tops(scope)}
-          union all
-          select ${prefixed}, tree.keys || c.name_key from categories c join tree on c.parent_id = tree.id
-        )
-        select ${columns}, count(*) over ()::int as total
-        from tree order by keys limit ${page.limit} offset ${page.offset}`
-      const total = await totalOf(rows, async () => {
-        const [r] = await sql<{ n: number }[]>`
-          with recursive tree as (
-            select c.id from categories c where ${tops(scope)}
-            union all
-            select c.id from categories c join tree on c.parent_id = tree.id
-          )
-          select count(*)::int as n from tree`
-        return r?.n ?? 0
-      })
-      return { items: rows.map(toCategory), total }
+      // The page walked in depth-first order through the sibling index (migration 006,
+      // category_preorder): its offset plus its limit in probes, whatever the depth. The total
+      // counts the scope's ids through the children index (index-only), never sorting them.
+      const [rows, [count]] = await Promise.all([
+        sql<CategoryRow[]>`
+          select ${prefixed} from category_preorder(${scope.under ?? null}::bigint, ${page.offset}, ${page.limit}) o
+          join categories c on c.id = o.category_id
+          order by o.ord`,
+        scope.under === undefined
+          ? sql<{ n: number }[]>`select count(*)::int as n from categories`
+          : sql<{ n: number }[]>`
+              with recursive tree as (
+                select c.id from categories c where c.parent_id = ${scope.under}
+                union all
+                select c.id from categories c join tree on c.parent_id = tree.id
+              )
+              select count(*)::int as n from tree`,
+      ])
+      return { items: rows.map(toCategory), total: count?.n ?? 0 }
     },
 
-    async forest(scope: CategoryScope, page: Page): Promise<Paged<Category>> {
+    async forest(scope: CategoryScope, page: Page, depth: number): Promise<Paged<Category>> {
+      // Bounded: `depth` levels from the top categories down (the sort keys hold at most `depth` names).
       const rows = await sql<(CategoryRow & { total: number })[]>`
         with recursive page as (
           select ${prefixed}, c.name_key from categories c where ${tops(scope)} order by c.name_key
@@ -72,6 +74,7 @@ export function postgresCategoryReads(sql: Q): CategoryReads {
           select ${columns}, array[name_key] as keys from page
           union all
           select ${prefixed}, tree.keys || c.name_key from categories c join tree on c.parent_id = tree.id
+          where cardinality(tree.keys) < ${depth}
         )
         select ${columns},
           (select count(*)::int from categories c where ${tops(scope)}) as total
@@ -91,7 +94,7 @@ export function postgresCategoryReads(sql: Q): CategoryReads {
  * with the statement they guard: two moves that could meet (crossing, nested, into each other's
  * departments) then run one after the other instead of deadlocking on each other's rows, moves in
  * different departments run side by side, and product writes (which take them shared) never read
- * a path a move is rewriting. Paths, levels of a moved subtree, the products' paths and the
+ * a path a move is rewriting. Levels and departments of a moved subtree, the products' paths and the
  * counts are the triggers' work, in the same transaction.
  *
  * Reading a category "for a change" (`byId(id, true)`) takes no lock: which departments a change
@@ -126,7 +129,7 @@ export function postgresCategories(tx: TxSql): Categories {
         c.parentId === null ? [] : tx`select 1 from categories where id = ${c.parentId}`,
       ])
       if (c.parentId !== null && !found[0]) return err({ type: 'ParentNotFound', parentId: c.parentId })
-      // The level (and path) are derived from the parent by the insert trigger.
+      // The level (and department) are derived from the parent by the insert trigger.
       // The only unique index besides the key is the sibling-name one: a conflict is a taken name.
       const [row] = await tx<CategoryRow[]>`
         insert into categories (name, name_key, description, parent_id, created_at, updated_at)
@@ -141,7 +144,7 @@ export function postgresCategories(tx: TxSql): Categories {
      * parent is not the category or below it — walked up the adjacency list —, no sibling there
      * has the name) and the write. Under the tree lock nothing else changes the tree meanwhile,
      * so the checks stay true until the commit. When the parent changes, the triggers move the
-     * whole subtree (paths, levels, its products' paths, the counts of old and new ancestors).
+     * whole subtree (levels, departments, its products' paths, the counts of old and new ancestors).
      */
     async update(c: Category) {
       const parent = c.parentId
