@@ -21,13 +21,53 @@ alter table categories add column department bigint;
 update categories set department = path[1];
 alter table categories alter column department set not null;
 
-create function category_path_of(p_id bigint) returns bigint[] language sql stable as $$
+-- The walks of the hierarchy, one probe per category passed, whatever the planner's statistics
+-- say: with none yet (a chain just created), a recursive join on parent_id is planned as a hash
+-- join over a scan of the whole table at every level, quadratic in the depth (a 5,000-level walk
+-- took 30 s). These functions pin the index plan; every walk goes through them.
+
+-- The ids from the root down to `p_id` (itself last); empty when there is no such category.
+create function category_path_of(p_id bigint) returns bigint[] language sql stable
+set enable_hashjoin = off set enable_mergejoin = off set enable_seqscan = off
+as $$
   with recursive up(id, parent_id, level) as (
     select id, parent_id, level from categories where id = p_id
     union all
     select c.id, c.parent_id, c.level from categories c join up on c.id = up.parent_id
   )
   select coalesce(array_agg(id order by level), '{}') from up
+$$;
+
+-- The ids strictly below `p_id` (all of them, in no particular order).
+create function category_subtree_ids(p_id bigint) returns setof bigint language sql stable
+set enable_hashjoin = off set enable_mergejoin = off set enable_seqscan = off
+as $$
+  with recursive sub(id) as (
+    select k.id from categories k where k.parent_id = p_id
+    union all
+    select k.id from categories k join sub on k.parent_id = sub.id
+  )
+  select id from sub
+$$;
+
+-- A page of top categories (the roots when `p_under` is null, else its children, by name_key),
+-- each followed by its subtree down to `p_depth` levels (the tops are the first); `keys`, the
+-- name keys from the top down, sorts them depth-first. Bounded: at most `p_depth` levels.
+create function category_forest(p_under bigint, p_offset integer, p_limit integer, p_depth integer)
+returns table (category_id bigint, keys text[]) language sql stable
+set enable_hashjoin = off set enable_mergejoin = off
+as $$
+  with recursive page as (
+    select c.id, c.name_key from categories c
+    where (p_under is null and c.parent_id is null) or c.parent_id = p_under
+    order by c.name_key limit p_limit offset p_offset
+  ), tree(id, keys) as (
+    select id, array[name_key::text] from page
+    union all
+    select c.id, tree.keys || c.name_key::text from categories c join tree on c.parent_id = tree.id
+    where cardinality(tree.keys) < p_depth
+  )
+  select id, keys from tree
 $$;
 
 create or replace function catalog_lock_departments(categories bigint[], exclusive boolean, also bigint[] default '{}')
@@ -103,17 +143,14 @@ declare
   old_above bigint[];
   new_above bigint[];
   new_path bigint[];
+  below bigint[];
 begin
   if shift <> 0 or new.department <> old.department then
-    with recursive sub as (
-      select k.id from categories k where k.parent_id = new.id
-      union all
-      select k.id from categories k join sub on k.parent_id = sub.id
-    )
+    -- the ids first (walked through the index), then the update by them
+    below := array(select category_subtree_ids(new.id));
     update categories c set level = c.level + shift, department = new.department,
       updated_at = case when shift <> 0 then new.updated_at else c.updated_at end
-    from sub
-    where c.id = sub.id;
+    where c.id = any(below);
   end if;
 
   select subtree into carried from category_product_counts where category_id = new.id;
@@ -174,7 +211,7 @@ alter table categories drop column path;
  */
 create function category_preorder(p_under bigint, p_offset integer, p_limit integer)
 returns table (category_id bigint, ord integer)
-language plpgsql stable as $$
+language plpgsql stable set enable_seqscan = off as $$
 declare
   parents bigint[] := array[p_under];
   lasts text[] := array[''];

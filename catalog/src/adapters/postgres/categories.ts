@@ -22,9 +22,6 @@ export function postgresCategoryReads(sql: Q): CategoryReads {
   const columns = categoryColumns.of(sql)
   const prefixed = categoryColumns.of(sql, 'c')
 
-  // When the page is past the end, the window count has no row to ride on.
-  const totalOf = async (rows: { total: number }[], count: () => Promise<number>) => rows[0]?.total ?? (await count())
-
   return {
     async byId(id) {
       const [row] = await sql<CategoryRow[]>`select ${columns} from categories where id = ${id}`
@@ -32,13 +29,9 @@ export function postgresCategoryReads(sql: Q): CategoryReads {
     },
 
     async lineage(id) {
+      // category_path_of (migration 006): the walk up, pinned to the primary key's index.
       const rows = await sql<CategoryRow[]>`
-        with recursive up as (
-          select ${columns}, 0 as depth from categories where id = ${id}
-          union all
-          select ${prefixed}, up.depth + 1 from categories c join up on c.id = up.parent_id
-        )
-        select ${columns} from up order by depth desc`
+        select ${columns} from categories where id = any(category_path_of(${id})) order by level`
       return rows.map(toCategory)
     },
 
@@ -53,37 +46,22 @@ export function postgresCategoryReads(sql: Q): CategoryReads {
           order by o.ord`,
         scope.under === undefined
           ? sql<{ n: number }[]>`select count(*)::int as n from categories`
-          : sql<{ n: number }[]>`
-              with recursive tree as (
-                select c.id from categories c where c.parent_id = ${scope.under}
-                union all
-                select c.id from categories c join tree on c.parent_id = tree.id
-              )
-              select count(*)::int as n from tree`,
+          : sql<{ n: number }[]>`select count(*)::int as n from category_subtree_ids(${scope.under})`,
       ])
       return { items: rows.map(toCategory), total: count?.n ?? 0 }
     },
 
     async forest(scope: CategoryScope, page: Page, depth: number): Promise<Paged<Category>> {
-      // Bounded: `depth` levels from the top categories down (the sort keys hold at most `depth` names).
-      const rows = await sql<(CategoryRow & { total: number })[]>`
-        with recursive page as (
-          select ${prefixed}, c.name_key from categories c where ${tops(scope)} order by c.name_key
-            limit ${page.limit} offset ${page.offset}
-        ), tree as (
-          select ${columns}, array[name_key] as keys from page
-          union all
-          select ${prefixed}, tree.keys || c.name_key from categories c join tree on c.parent_id = tree.id
-          where cardinality(tree.keys) < ${depth}
-        )
-        select ${columns},
-          (select count(*)::int from categories c where ${tops(scope)}) as total
-        from tree order by keys`
-      const total = await totalOf(rows, async () => {
-        const [r] = await sql<{ n: number }[]>`select count(*)::int as n from categories c where ${tops(scope)}`
-        return r?.n ?? 0
-      })
-      return { items: rows.map(toCategory), total }
+      // Bounded: `depth` levels from the top categories down (category_forest, migration 006).
+      const [rows, [count]] = await Promise.all([
+        sql<CategoryRow[]>`
+          select ${prefixed}
+          from category_forest(${scope.under ?? null}::bigint, ${page.offset}, ${page.limit}, ${depth}) f
+          join categories c on c.id = f.category_id
+          order by f.keys collate "C"`,
+        sql<{ n: number }[]>`select count(*)::int as n from categories c where ${tops(scope)}`,
+      ])
+      return { items: rows.map(toCategory), total: count?.n ?? 0 }
     },
   }
 }
@@ -158,10 +136,8 @@ export function postgresCategories(tx: TxSql): Categories {
           // the departments it leaves and enters (a new root is a department of its own)
           lock([c.id, parent], parent === null ? [c.id] : []),
           tx<(Partial<CategoryRow> & { verdict: 'ok' | 'missing' | 'stale' | 'no-parent' | 'cycle' | 'taken' })[]>`
-            with recursive up as (
-              select id, parent_id from categories where id = ${parent}
-              union all
-              select a.id, a.parent_id from categories a join up on a.id = up.parent_id
+            with up as (
+              select unnest(category_path_of(${parent}::bigint)) as id
             ), verdict as (
               select case
                 when not exists (select 1 from categories where id = ${c.id}) then 'missing'
