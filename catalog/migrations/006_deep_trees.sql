@@ -203,23 +203,40 @@ $$;
 alter table categories drop constraint categories_path;
 alter table categories drop column path;
 
-/**
- * A page of a category listing in depth-first order (each parent right before its subtree,
- * siblings by name_key), walked from the start through the sibling index: one probe per
- * category passed, so a page costs its offset plus its limit, whatever the depth or the size
- * of the tree (the whole tree was sorted before). `p_under` null: from the roots.
- */
-create function category_preorder(p_under bigint, p_offset integer, p_limit integer)
-returns table (category_id bigint, ord integer)
+-- The depth-first order of the whole catalog, kept beside it: each category's rank (its
+-- position, from 1) and the rank of the last category of its subtree. A subtree is then a range
+-- of ranks, and a page of any listing a range scan: its limit, whatever its offset or the depth.
+-- It is rebuilt by the first listing that finds it older than the tree (catalog_version's
+-- categories counter, bumped by every committed change of a category): one walk of the catalog
+-- through the sibling index, once per change, never by the writes themselves (creating a chain
+-- stays linear in its length).
+create table category_order (
+  category_id bigint primary key,
+  rank integer not null,
+  last integer not null
+);
+create unique index category_order_rank on category_order (rank) include (category_id);
+create table category_order_state (
+  singleton boolean primary key default true check (singleton),
+  -- the categories counter of catalog_version the ranks were walked at; -1: never
+  version bigint not null default -1,
+  total integer not null default 0
+);
+insert into category_order_state default values;
+
+-- The walk: depth-first, siblings by name_key, one probe of the sibling index per category and
+-- one more per parent; rank and last of every category. Stable: one snapshot for the whole walk.
+create function category_order_walk() returns table (category_id bigint, rank integer, last integer)
 language plpgsql stable set enable_seqscan = off as $$
 declare
-  parents bigint[] := array[p_under];
+  parents bigint[] := array[null::bigint];
   lasts text[] := array[''];
+  ranks integer[] := array[0];
   top integer := 1;
   n integer := 0;
   c record;
 begin
-  while top > 0 and n < p_offset + p_limit loop
+  loop
     if parents[top] is null then
       select k.id, k.name_key into c from categories k
       where k.parent_id is null and k.name_key > lasts[top] collate "C" order by k.name_key limit 1;
@@ -228,19 +245,41 @@ begin
       where k.parent_id = parents[top] and k.name_key > lasts[top] collate "C" order by k.name_key limit 1;
     end if;
     if not found then
+      exit when top = 1;
+      category_id := parents[top];
+      rank := ranks[top];
+      last := n;
+      return next;
       top := top - 1;
       continue;
     end if;
     lasts[top] := c.name_key;
     n := n + 1;
-    if n > p_offset then
-      category_id := c.id;
-      ord := n;
-      return next;
-    end if;
     top := top + 1;
     parents[top] := c.id;
     lasts[top] := '';
+    ranks[top] := n;
   end loop;
+end
+$$;
+
+-- Brings category_order up to the tree as committed now; one caller walks, the others wait for it.
+create function category_order_refresh() returns void language plpgsql as $$
+begin
+  if (select version from category_order_state) = (select categories from catalog_version) then
+    return;
+  end if;
+  perform pg_advisory_xact_lock(1667331175, -1);
+  -- refreshed by another caller while this one waited (each statement here sees what is committed)
+  if (select version from category_order_state) = (select categories from catalog_version) then
+    return;
+  end if;
+  delete from category_order;
+  -- one statement: the ranks and the counter they belong to read in one snapshot
+  with walked as (
+    insert into category_order (category_id, rank, last) select * from category_order_walk() returning 1
+  )
+  update category_order_state set version = (select categories from catalog_version),
+    total = (select count(*) from walked);
 end
 $$;

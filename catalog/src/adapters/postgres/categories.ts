@@ -36,19 +36,36 @@ export function postgresCategoryReads(sql: Q): CategoryReads {
     },
 
     async list(scope: CategoryScope, page: Page): Promise<Paged<Category>> {
-      // The page walked in depth-first order through the sibling index (migration 006,
-      // category_preorder): its offset plus its limit in probes, whatever the depth. The total
-      // counts the scope's ids through the children index (index-only), never sorting them.
-      const [rows, [count]] = await Promise.all([
-        sql<CategoryRow[]>`
-          select ${prefixed} from category_preorder(${scope.under ?? null}::bigint, ${page.offset}, ${page.limit}) o
-          join categories c on c.id = o.category_id
-          order by o.ord`,
-        scope.under === undefined
-          ? sql<{ n: number }[]>`select count(*)::int as n from categories`
-          : sql<{ n: number }[]>`select count(*)::int as n from category_subtree_ids(${scope.under})`,
-      ])
-      return { items: rows.map(toCategory), total: count?.n ?? 0 }
+      // A range of ranks in category_order (migration 006): the depth-first order of the whole
+      // catalog, walked again only when the tree changed since. The page is read with the check
+      // that the ranks are those of the tree it sees (one statement, one snapshot); a change
+      // committed in between makes it refresh and read again.
+      for (let attempt = 0; ; attempt++) {
+        await sql`select category_order_refresh()`
+        const rows = await sql<(Partial<CategoryRow> & { fresh: boolean; total: number })[]>`
+          with state as (
+            select s.version = (select v.categories from catalog_version v) as fresh, s.total from category_order_state s
+          ), span as (
+            select 1 as lo, (select total from state) as hi where ${scope.under ?? null}::bigint is null
+            union all
+            select o.rank + 1, o.last from category_order o where o.category_id = ${scope.under ?? null}::bigint
+          ), meta as (
+            select (select fresh from state) as fresh,
+              coalesce((select hi - lo + 1 from span), 0)::int as total,
+              (select lo from span) + ${page.offset} as first,
+              least((select hi from span), (select lo from span) + ${page.offset + page.limit - 1}) as final
+          )
+          select meta.fresh, meta.total, x.*
+          from meta left join lateral (
+            select ${prefixed}, o.rank from category_order o join categories c on c.id = o.category_id
+            where o.rank between meta.first and meta.final
+          ) x on true
+          order by x.rank`
+        const meta = rows[0]
+        if (!meta?.fresh && attempt < 5) continue
+        const items = rows.filter((r) => r.id != null).map((r) => toCategory(r as CategoryRow))
+        return { items, total: meta?.total ?? 0 }
+      }
     },
 
     async forest(scope: CategoryScope, page: Page, depth: number): Promise<Paged<Category>> {
