@@ -91,7 +91,7 @@ export interface paths {
         };
         /**
          * List categories, depth-first
-         * @description Flat (default): every category in depth-first order, each parent right before its subtree, siblings by name (case-insensitive, then code point order); `limit`/`offset` page over that list and X-Total-Count counts all of it. With `parent_id`: only the subtree strictly below that category (itself excluded), in the same order; an unknown `parent_id` gives an empty list. With `tree=true`: an array of top categories (the roots, or the children of `parent_id`), each with nested `children` arrays down to the leaves (a leaf has `children: []`); then `limit`/`offset` page over the top categories and X-Total-Count counts them. The answer carries an ETag that changes with every committed change of a category (not with product or stock changes); `If-None-Match` with it answers 304 with no body, without running the listing again.
+         * @description Flat (default): every category in depth-first order, each parent right before its subtree, siblings by name (case-insensitive, then code point order); `limit`/`offset` page over that list and X-Total-Count counts all of it. With `parent_id`: only the subtree strictly below that category (itself excluded), in the same order; an unknown `parent_id` gives an empty list. With `tree=true`: an array of top categories (the roots, or the children of `parent_id`), each with nested `children` arrays down to the leaves (a leaf has `children: []`), `depth` levels at most; then `limit`/`offset` page over the top categories and X-Total-Count counts them. The tree is bounded, not paginated below the top categories: `depth` levels (1 to 100, default 100; the top categories are the first), so a request's work stays bounded however deep the hierarchy. A node on the last level is given with `children: []` whatever it holds; the tree with `parent_id` set to it goes on from there. A flat page costs its offset plus its limit, however deep the tree. The answer carries an ETag that changes with every committed change of a category (not with product or stock changes); `If-None-Match` with it answers 304 with no body, without running the listing again.
          */
         get: operations["listCategories"];
         put?: never;
@@ -111,7 +111,7 @@ export interface paths {
         };
         /**
          * The category tree, nested
-         * @description The answer of `GET /api/v1/categories?tree=true` as an operation of its own, so that a generated client types it as nodes with `children` (no union to narrow): the top categories (the roots, or the children of `parent_id`), each with nested `children` down to the leaves (a leaf has `children: []`), depth-first, siblings by name; `limit`/`offset` page over the top categories and X-Total-Count counts them. An unknown `parent_id` gives an empty list. The answer carries an ETag that changes with every committed change of a category (not with product or stock changes); `If-None-Match` with it answers 304 with no body, without running the listing again.
+         * @description The answer of `GET /api/v1/categories?tree=true` as an operation of its own, so that a generated client types it as nodes with `children` (no union to narrow): the top categories (the roots, or the children of `parent_id`), each with nested `children` down to the leaves (a leaf has `children: []`), depth-first, siblings by name; `limit`/`offset` page over the top categories and X-Total-Count counts them. The tree is bounded, not paginated below the top categories: `depth` levels (1 to 100, default 100; the top categories are the first), so a request's work stays bounded however deep the hierarchy. A node on the last level is given with `children: []` whatever it holds; the tree with `parent_id` set to it goes on from there. An unknown `parent_id` gives an empty list. The answer carries an ETag that changes with every committed change of a category (not with product or stock changes); `If-None-Match` with it answers 304 with no body, without running the listing again.
          */
         get: operations["listCategoryTree"];
         put?: never;
@@ -824,6 +824,7 @@ export interface operations {
                 parent_id?: number;
                 /** @example false */
                 tree?: boolean;
+                depth?: number;
             };
             header?: {
                 /**
@@ -1004,6 +1005,7 @@ export interface operations {
                 offset?: number;
                 /** @example 1 */
                 parent_id?: number;
+                depth?: number;
             };
             header?: {
                 /**
