@@ -661,8 +661,8 @@ export interface operations {
                      *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10",
                      *       "errors": [
                      *         {
-                     *           "path": "",
-                     *           "message": "the request body must be a JSON object"
+                     *           "path": "email",
+                     *           "message": "email's domain must be ASCII (punycode) or written in a single script, without invisible characters"
                      *         }
                      *       ]
                      *     }

@@ -760,8 +760,8 @@ export interface operations {
                      *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10",
                      *       "errors": [
                      *         {
-                     *           "path": "",
-                     *           "message": "the request body must be a JSON object"
+                     *           "path": "name",
+                     *           "message": "name must not contain invisible characters (zero-width, bidi controls or other default-ignorable code points)"
                      *         }
                      *       ]
                      *     }
@@ -824,6 +824,7 @@ export interface operations {
                 parent_id?: number;
                 /** @example false */
                 tree?: boolean;
+                /** @example 100 */
                 depth?: number;
             };
             header?: {
@@ -1005,6 +1006,7 @@ export interface operations {
                 offset?: number;
                 /** @example 1 */
                 parent_id?: number;
+                /** @example 100 */
                 depth?: number;
             };
             header?: {
