@@ -242,7 +242,8 @@ function contract(name: string, make: () => Promise<CatalogStore>) {
       expect((await insert('Removals')).ok).toBe(true)
     })
 
-    test('a 300-level chain with side branches: every page, of the subtree and below any of its categories, in depth-first order; pages follow renames, moves and deletes', async () => {
+    test('a 300-level chain with side branches: every page, of the subtree and below any of its categories, ' +
+      'in depth-first order; pages follow renames, moves and deletes', async () => {
       const root = await make_(`deep-${crypto.randomUUID().slice(0, 8)}`)
       const mine = new Map<number, Category>([[root.id, root]])
       const links = await chain('c', 300, root.id)

@@ -95,7 +95,7 @@ const SCRIPTS = [
 ].map((name) => ({ name, re: new RegExp(`^\\p{Script=${name}}$`, 'u') }))
 const NEUTRAL = /^[\p{Script=Common}\p{Script=Inherited}]$/u
 
-/** The scripts of the letters of `s` (Common and Inherited characters, digits and `.` `-` say none); `?` for unknown. */
+/** The scripts of the letters of `s` (Common and Inherited ones, digits, `.` and `-` say none); `?`: unknown. */
 export function scriptsOf(s: string): Set<string> {
   const found = new Set<string>()
   for (const ch of s) {

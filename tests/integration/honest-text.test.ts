@@ -77,7 +77,7 @@ describe.skipIf(!run)('honest text (real processes)', () => {
     expect(product.body.description).toBe('Résumé')
   })
 
-  test('lengths in code points: 200 emoji fit in a 200 limit, 201 do not; emoji sequences are no invisible text', async () => {
+  test('lengths in code points: 200 emoji fit in 200, 201 do not; emoji sequences are no invisible text', async () => {
     const fits = await category({ name: '😀'.repeat(200) })
     expect(fits.status).toBe(201)
     expect(fits.body.name).toBe('😀'.repeat(200))

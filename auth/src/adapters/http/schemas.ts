@@ -62,7 +62,8 @@ const fullName = v.nullable(
     v.string('full_name must be a string or null'),
     v.metadata({
       maxLength: FULL_NAME_MAX,
-      description: `at most ${FULL_NAME_MAX} characters (code points) after trimming, kept NFC; no invisible characters`,
+      description:
+        `at most ${FULL_NAME_MAX} characters (code points) after trimming, kept NFC; ` + 'no invisible characters',
     }),
     v.trim(),
     v.transform(normalizeText),

@@ -106,7 +106,8 @@ function postgresThrottle(sql: Sql): LoginThrottle {
     async remember(account, address, now) {
       await sql`
         insert into known_addresses (account, address, last_success) values (${account}, ${address}, ${now})
-        on conflict (account, address) do update set last_success = greatest(known_addresses.last_success, excluded.last_success)`
+        on conflict (account, address) do update
+        set last_success = greatest(known_addresses.last_success, excluded.last_success)`
     },
     async prune(now, knownSince) {
       const ended = await sql`

@@ -44,7 +44,8 @@ export function postgresCategoryReads(sql: Q): CategoryReads {
         await sql`select category_order_refresh()`
         const rows = await sql<(Partial<CategoryRow> & { fresh: boolean; total: number })[]>`
           with state as (
-            select s.version = (select v.categories from catalog_version v) as fresh, s.total from category_order_state s
+            select s.version = (select v.categories from catalog_version v) as fresh, s.total
+            from category_order_state s
           ), span as (
             select 1 as lo, (select total from state) as hi where ${scope.under ?? null}::bigint is null
             union all
