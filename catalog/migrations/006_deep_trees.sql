@@ -50,26 +50,6 @@ as $$
   select id from sub
 $$;
 
--- A page of top categories (the roots when `p_under` is null, else its children, by name_key),
--- each followed by its subtree down to `p_depth` levels (the tops are the first); `keys`, the
--- name keys from the top down, sorts them depth-first. Bounded: at most `p_depth` levels.
-create function category_forest(p_under bigint, p_offset integer, p_limit integer, p_depth integer)
-returns table (category_id bigint, keys text[]) language sql stable
-set enable_hashjoin = off set enable_mergejoin = off
-as $$
-  with recursive page as (
-    select c.id, c.name_key from categories c
-    where (p_under is null and c.parent_id is null) or c.parent_id = p_under
-    order by c.name_key limit p_limit offset p_offset
-  ), tree(id, keys) as (
-    select id, array[name_key::text] from page
-    union all
-    select c.id, tree.keys || c.name_key::text from categories c join tree on c.parent_id = tree.id
-    where cardinality(tree.keys) < p_depth
-  )
-  select id, keys from tree
-$$;
-
 create or replace function catalog_lock_departments(categories bigint[], exclusive boolean, also bigint[] default '{}')
 returns void
 language plpgsql as $$
@@ -282,4 +262,29 @@ begin
   update category_order_state set version = (select categories from catalog_version),
     total = (select count(*) from walked);
 end
+$$;
+
+-- A page of top categories (the roots when `p_under` is null, else its children, by name_key),
+-- each with its subtree down to `p_depth` levels (the tops are the first), with the rank of each
+-- in category_order (see below), which sorts them depth-first: bounded by `p_depth`, its work
+-- follows the categories it answers (index probes only), not the size or the depth of the tree.
+create function category_forest(p_under bigint, p_offset integer, p_limit integer, p_depth integer)
+returns table (
+  id bigint, name text, description text, parent_id bigint, level integer,
+  created_at timestamptz, updated_at timestamptz, rank integer
+) language sql stable
+set enable_hashjoin = off set enable_mergejoin = off set enable_seqscan = off
+as $$
+  with recursive page as (
+    select c.id, c.name_key from categories c
+    where (p_under is null and c.parent_id is null) or c.parent_id = p_under
+    order by c.name_key limit p_limit offset p_offset
+  ), tree(id, d) as (
+    select id, 1 from page
+    union all
+    select c.id, tree.d + 1 from categories c join tree on c.parent_id = tree.id
+    where tree.d < p_depth
+  )
+  select c.id, c.name, c.description, c.parent_id, c.level, c.created_at, c.updated_at, o.rank
+  from tree join categories c on c.id = tree.id left join category_order o on o.category_id = tree.id
 $$;

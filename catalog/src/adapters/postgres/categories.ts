@@ -70,16 +70,22 @@ export function postgresCategoryReads(sql: Q): CategoryReads {
     },
 
     async forest(scope: CategoryScope, page: Page, depth: number): Promise<Paged<Category>> {
-      // Bounded: `depth` levels from the top categories down (category_forest, migration 006).
-      const [rows, [count]] = await Promise.all([
-        sql<CategoryRow[]>`
-          select ${prefixed}
-          from category_forest(${scope.under ?? null}::bigint, ${page.offset}, ${page.limit}, ${depth}) f
-          join categories c on c.id = f.category_id
-          order by f.keys collate "C"`,
-        sql<{ n: number }[]>`select count(*)::int as n from categories c where ${tops(scope)}`,
-      ])
-      return { items: rows.map(toCategory), total: count?.n ?? 0 }
+      // Bounded: `depth` levels from the top categories down (category_forest, migration 006),
+      // sorted depth-first by their ranks, read with the check that the ranks are current.
+      for (let attempt = 0; ; attempt++) {
+        await sql`select category_order_refresh()`
+        const rows = await sql<(Partial<CategoryRow> & { fresh: boolean; total: number })[]>`
+          select (select s.version = (select v.categories from catalog_version v) from category_order_state s) as fresh,
+            (select count(*)::int from categories c where ${tops(scope)}) as total, f.*
+          from (select 1) as one left join lateral (
+            select * from category_forest(${scope.under ?? null}::bigint, ${page.offset}, ${page.limit}, ${depth})
+          ) f on true
+          order by f.rank`
+        const meta = rows[0]
+        if (!meta?.fresh && attempt < 5) continue
+        const items = rows.filter((r) => r.id != null).map((r) => toCategory(r as CategoryRow))
+        return { items, total: meta?.total ?? 0 }
+      }
     },
   }
 }
