@@ -41,7 +41,8 @@ export function postgresCategoryReads(sql: Q): CategoryReads {
       // that the ranks are those of the tree it sees (one statement, one snapshot); a change
       // committed in between makes it refresh and read again.
       for (let attempt = 0; ; attempt++) {
-        await sql`select category_order_refresh()`
+        // stale ranks (the tree changed since they were walked): walk them again, then read again
+        if (attempt > 0) await sql`select category_order_refresh()`
         const rows = await sql<(Partial<CategoryRow> & { fresh: boolean; total: number })[]>`
           with state as (
             select s.version = (select v.categories from catalog_version v) as fresh, s.total
@@ -63,7 +64,7 @@ export function postgresCategoryReads(sql: Q): CategoryReads {
           ) x on true
           order by x.rank`
         const meta = rows[0]
-        if (!meta?.fresh && attempt < 5) continue
+        if (!meta?.fresh && attempt < 6) continue
         const items = rows.filter((r) => r.id != null).map((r) => toCategory(r as CategoryRow))
         return { items, total: meta?.total ?? 0 }
       }
@@ -73,7 +74,8 @@ export function postgresCategoryReads(sql: Q): CategoryReads {
       // Bounded: `depth` levels from the top categories down (category_forest, migration 006),
       // sorted depth-first by their ranks, read with the check that the ranks are current.
       for (let attempt = 0; ; attempt++) {
-        await sql`select category_order_refresh()`
+        // stale ranks (the tree changed since they were walked): walk them again, then read again
+        if (attempt > 0) await sql`select category_order_refresh()`
         const rows = await sql<(Partial<CategoryRow> & { fresh: boolean; total: number })[]>`
           select (select s.version = (select v.categories from catalog_version v) from category_order_state s) as fresh,
             (select count(*)::int from categories c where ${tops(scope)}) as total, f.*
@@ -82,7 +84,7 @@ export function postgresCategoryReads(sql: Q): CategoryReads {
           ) f on true
           order by f.rank`
         const meta = rows[0]
-        if (!meta?.fresh && attempt < 5) continue
+        if (!meta?.fresh && attempt < 6) continue
         const items = rows.filter((r) => r.id != null).map((r) => toCategory(r as CategoryRow))
         return { items, total: meta?.total ?? 0 }
       }
