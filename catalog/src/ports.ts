@@ -20,7 +20,8 @@ export interface CategoryReads {
   lineage(id: number): Promise<Category[]>
   /**
    * Depth-first (each parent before its children, siblings by name); `total` counts the whole
-   * scope. The page costs its offset plus its limit, whatever the depth of the tree.
+   * scope. A page costs its limit, whatever its offset or the depth of the tree (postgres: a range
+   * of ranks, walked again after a change of the tree).
    */
   list(scope: CategoryScope, page: Page): Promise<Paged<Category>>
   /**

@@ -91,7 +91,7 @@ export function categoryRoutes(
         'empty list. With `tree=true`: an array of top categories (the roots, or the children of ' +
         '`parent_id`), each with nested `children` arrays down to the leaves (a leaf has `children: ' +
         '[]`), `depth` levels at most; then `limit`/`offset` page over the top categories and X-Total-Count ' +
-        `counts them. ${TREE_BOUND} A flat page costs its offset plus its limit, however deep the tree. ` +
+        `counts them. ${TREE_BOUND} A flat page costs its limit, whatever its offset or the depth of the tree. ` +
         CATEGORY_LIST_TAGS,
       tags,
       headers: conditionalDoc.headers,
