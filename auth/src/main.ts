@@ -11,6 +11,7 @@ import { authHttp } from './adapters/http/routes.ts'
 import { authMetrics, countLogins } from './adapters/metrics.ts'
 import { postgresAuthStore } from './adapters/postgres/store.ts'
 import { bcryptHasher, jwtTokens } from './adapters/security.ts'
+import { knownSince } from './domain/throttle.ts'
 
 export const MIGRATIONS = join(import.meta.dir, '..', 'migrations')
 
@@ -24,8 +25,9 @@ export type AuthService = Service<AuthApplication>
 export function startAuth(config: AuthConfig, log: RootLogger, given: { bus?: Bus } = {}): Promise<AuthService> {
   return boot({ name: 'auth', config, log, migrations: MIGRATIONS, bus: given.bus }, async (ctx) => {
     // Each use case in a span (when tracing), logins counted by outcome (when metrics are on).
+    const store = postgresAuthStore(ctx.db.sql, { onEvents: ctx.wake })
     const core = authApplication({
-      store: postgresAuthStore(ctx.db.sql, { onEvents: ctx.wake }),
+      store,
       hasher: bcryptHasher(config.BCRYPT_COST),
       tokens: jwtTokens(config.JWT_SECRET, config.JWT_TTL_SECONDS),
       clock: systemClock,
@@ -56,7 +58,17 @@ export function startAuth(config: AuthConfig, log: RootLogger, given: { bus?: Bu
       log.info('admin ensured', { username: r.value.user.username, action: r.value.action })
     }
     const app = authHttp({ ...ctx.http, application, trustProxy: config.TRUST_PROXY })
-    return { app, application }
+    // Throttle rows past their window and addresses unknown for 30 days go, once a minute.
+    const pruneThrottle = {
+      name: 'throttle housekeeping',
+      everyMs: 60_000,
+      async run() {
+        const now = systemClock.now()
+        const pruned = await store.throttle.prune(now, knownSince(now))
+        if (pruned) log.debug('throttle housekeeping: pruned', { pruned })
+      },
+    }
+    return { app, application, jobs: [pruneThrottle] }
   })
 }
 

@@ -36,6 +36,15 @@ export interface LoginThrottle {
    * cleared.
    */
   giveBack(limits: readonly AttemptLimit[], forget: readonly string[], now: Date): Promise<void>
+  /** Whether `account` logged in successfully from `address` at or after `since`. */
+  isKnown(account: string, address: string, since: Date): Promise<boolean>
+  /** Records a successful login of `account` from `address` at `now` (it is then known). */
+  remember(account: string, address: string, now: Date): Promise<void>
+  /**
+   * Housekeeping: deletes counters whose window has ended by `now` and known addresses last used
+   * before `knownSince`; returns how many rows went.
+   */
+  prune(now: Date, knownSince: Date): Promise<number>
 }
 
 export interface AuthStore {

@@ -84,9 +84,10 @@ function suite(name: string, make: () => Promise<AuthStore>) {
       const u = await t.user()
       const from = `10.30.${Math.floor(Math.random() * 200)}.1`
       for (let i = 0; i < 6; i++) expect((await login(t, u.username, u.password, from)).status).toBe(200)
-      // failures still count
-      for (let i = 0; i < 3; i++) expect((await login(t, u.username, 'wrong-password', from)).status).toBe(401)
-      expect((await login(t, u.username, u.password, from)).status).toBe(429)
+      // failures still count, for an account this address is not known for
+      const v = await t.user()
+      for (let i = 0; i < 3; i++) expect((await login(t, v.username, 'wrong-password', from)).status).toBe(401)
+      expect((await login(t, v.username, v.password, from)).status).toBe(429)
     })
 
     test("a right password forgets that address's failures for the account", async () => {
@@ -97,6 +98,29 @@ function suite(name: string, make: () => Promise<AuthStore>) {
       expect((await login(t, u.username, u.password, from)).status).toBe(200)
       for (let i = 0; i < 4; i++) expect((await login(t, u.username, 'wrong-password', from)).status).toBe(401)
       expect((await login(t, u.username, u.password, from)).status).toBe(200)
+    })
+
+    test('an address known for the account is held only to its own counter, not the across-addresses one', async () => {
+      const t = app()
+      const u = await t.user()
+      const home = `10.32.${Math.floor(Math.random() * 200)}.1`
+      expect((await login(t, u.username, u.password, home)).status).toBe(200)
+      for (let a = 0; a < 10; a++)
+        for (let i = 0; i < 5; i++)
+          expect((await login(t, u.username, `wrong-${a}-${i}`, `10.33.${a}.1`)).status).toBe(401)
+      expect((await login(t, u.username, u.password, '10.33.99.1')).status).toBe(429)
+      expect((await login(t, u.username, u.password, home)).status).toBe(200)
+      // and the known address's own limit still holds
+      for (let i = 0; i < 5; i++) expect((await login(t, u.username, 'wrong-password', home)).status).toBe(401)
+      expect((await login(t, u.username, u.password, home)).status).toBe(429)
+    })
+
+    test('garbage X-Forwarded-For is no key: all of it is counted under the peer address', async () => {
+      const t = app({ maxPerAddress: 3 })
+      const replies = []
+      for (let i = 0; i < 4; i++)
+        replies.push(await login(t, `nobody_${crypto.randomUUID().slice(0, 8)}`, 'wrong', `garbage!!${i}`))
+      expect(replies.map((r) => r.status)).toEqual([401, 401, 401, 429])
     })
 
     test('a password over 72 bytes is wrong credentials, never a match on its first 72', async () => {

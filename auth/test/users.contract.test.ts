@@ -174,6 +174,40 @@ function contract(name: string, make: () => Promise<AuthStore>) {
       expect(await store.throttle.take([b], t0)).toBe(0)
     })
 
+    test('known addresses: known after a success, for 30 days from the last one; per account and address', async () => {
+      const t0 = new Date(Date.UTC(2026, 0, 1))
+      const day = 86_400_000
+      const account = `user:${crypto.randomUUID()}`
+      expect(await store.throttle.isKnown(account, '192.0.2.1', new Date(t0.getTime() - 30 * day))).toBe(false)
+      await store.throttle.remember(account, '192.0.2.1', t0)
+      expect(await store.throttle.isKnown(account, '192.0.2.1', new Date(t0.getTime() - 30 * day))).toBe(true)
+      expect(await store.throttle.isKnown(account, '192.0.2.2', new Date(t0.getTime() - 30 * day))).toBe(false)
+      expect(await store.throttle.isKnown(`${account}x`, '192.0.2.1', new Date(t0.getTime() - 30 * day))).toBe(false)
+      expect(await store.throttle.isKnown(account, '192.0.2.1', new Date(t0.getTime() + 1))).toBe(false)
+      // a later success renews it; an earlier one (a slow request) never winds it back
+      await store.throttle.remember(account, '192.0.2.1', new Date(t0.getTime() + 10 * day))
+      await store.throttle.remember(account, '192.0.2.1', new Date(t0.getTime() + 5 * day))
+      expect(await store.throttle.isKnown(account, '192.0.2.1', new Date(t0.getTime() + 10 * day))).toBe(true)
+    })
+
+    test('prune: counters past their window and addresses unused since the cut-off go; the rest stay', async () => {
+      const t0 = new Date(Date.UTC(2027, 0, 1))
+      const short = { key: `short:${crypto.randomUUID()}`, max: 1, windowSeconds: 60 }
+      const long = { key: `long:${crypto.randomUUID()}`, max: 1, windowSeconds: 3600 }
+      expect(await store.throttle.take([short, long], t0)).toBe(0)
+      const old = `user:${crypto.randomUUID()}`
+      const recent = `user:${crypto.randomUUID()}`
+      await store.throttle.remember(old, '192.0.2.9', t0)
+      await store.throttle.remember(recent, '192.0.2.9', new Date(t0.getTime() + 120_000))
+      const later = new Date(t0.getTime() + 120_000)
+      expect(await store.throttle.prune(later, new Date(t0.getTime() + 1))).toBeGreaterThanOrEqual(2)
+      // short's row went (a fresh window: one attempt allowed again); long's stays full
+      expect(await store.throttle.take([short], later)).toBe(0)
+      expect(await store.throttle.take([long], later)).toBeGreaterThan(0)
+      expect(await store.throttle.isKnown(old, '192.0.2.9', t0)).toBe(false)
+      expect(await store.throttle.isKnown(recent, '192.0.2.9', t0)).toBe(true)
+    })
+
     test('throttle: parallel takes never pass a max, and overlapping key sets do not deadlock', async () => {
       const t0 = new Date()
       const shared = { key: `s:${crypto.randomUUID()}`, max: 7, windowSeconds: 600 }

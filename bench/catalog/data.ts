@@ -130,7 +130,7 @@ export async function load(sql: Sql, cats: Cat[]) {
 /**
  * `bun bench/catalog/data.ts [database-url]`: the data set on its own, into a fresh catalog
  * schema (default postgres://postgres@127.0.0.1:5432/shop_bench_catalog; dropped and migrated
- * first). It is a plain-SQL import: paths, levels, counts and the change counter come from the
+ * first). It is a plain-SQL import: levels, departments, product paths, counts and the change counter come from the
  * migrations' triggers, as they would for any catalog import.
  */
 if (import.meta.main) {

@@ -1,7 +1,7 @@
 /**
  * The listing benchmark's loader: the bench/catalog data set (10,000 categories, 20 levels deep
  * at most, 100,000 products; the same every run) into a fresh catalog schema of a real
- * PostgreSQL database, in plain SQL (paths, levels and counts come from the migrations'
+ * PostgreSQL database, in plain SQL (levels, departments, product paths and counts come from the migrations'
  * triggers, as for any import), then the categories whose subtrees hold about 10, 330, 4,500,
  * 19,000 and 45,000 products (the sizes bench/catalog/listing.ts measures). Ends with VACUUM
  * ANALYZE, as an import should.
@@ -38,7 +38,13 @@ export async function pickSubtrees(sql: Sql): Promise<Subtree[]> {
       from category_product_counts n join categories c on c.id = n.category_id
       order by abs(n.subtree - ${target}), n.category_id limit 1`
     const id = Number(row!.id)
-    const [size] = await sql<{ n: number }[]>`select count(*)::int as n from categories where ${id}::bigint = any(path)`
+    const [size] = await sql<{ n: number }[]>`
+      with recursive sub as (
+        select id from categories where id = ${id}
+        union all
+        select c.id from categories c join sub on c.parent_id = sub.id
+      )
+      select count(*)::int as n from sub`
     out.push({ target, id, products: Number(row!.products), categories: size!.n, level: row!.level })
   }
   return out

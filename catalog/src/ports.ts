@@ -18,13 +18,18 @@ export interface CategoryReads {
   byId(id: number): Promise<Category | undefined>
   /** The category and its ancestors, root first, the category itself last; empty when unknown. */
   lineage(id: number): Promise<Category[]>
-  /** Depth-first (each parent before its children, siblings by name); `total` counts the whole scope. */
+  /**
+   * Depth-first (each parent before its children, siblings by name); `total` counts the whole
+   * scope. A page costs its limit, whatever its offset or the depth of the tree (postgres: a range
+   * of ranks, walked again after a change of the tree).
+   */
   list(scope: CategoryScope, page: Page): Promise<Paged<Category>>
   /**
    * A page of the scope's top categories (the roots, or the children of `under`), each followed
-   * depth-first by its whole subtree; `total` counts the top categories.
+   * depth-first by its subtree down to `depth` levels (the top categories are the first level);
+   * `total` counts the top categories.
    */
-  forest(scope: CategoryScope, page: Page): Promise<Paged<Category>>
+  forest(scope: CategoryScope, page: Page, depth: number): Promise<Paged<Category>>
 }
 
 /** Category writes: inside a transaction only (they serialize with each other there). */

@@ -7,6 +7,7 @@ import { memoryCatalogStore } from '../src/adapters/memory/store.ts'
 import { postgresCatalogStore } from '../src/adapters/postgres/store.ts'
 import { type Category, changeCategory } from '../src/domain/category.ts'
 import type { CatalogStore } from '../src/ports.ts'
+import { childrenIndex, depthFirst } from '../src/domain/tree.ts'
 
 const PAGE = { limit: 100, offset: 0 }
 
@@ -109,12 +110,19 @@ function contract(name: string, make: () => Promise<CatalogStore>) {
       const [x, y, z] = [await make_('x', top.id), await make_('y', top.id), await make_('z', top.id)]
       const y1 = await make_('y1', y!.id)
       const y11 = await make_('y11', y1.id)
-      const page = await store.categories.forest({ under: top.id }, { limit: 2, offset: 1 })
+      const page = await store.categories.forest({ under: top.id }, { limit: 2, offset: 1 }, 100)
       expect(page.items.map((c) => c.id)).toEqual([y!.id, y1.id, y11.id, z!.id])
       expect(page.total).toBe(3)
-      expect(await store.categories.forest({ under: top.id }, { limit: 2, offset: 9 })).toEqual({ items: [], total: 3 })
-      expect((await store.categories.forest({ under: x!.id }, PAGE)).items).toEqual([])
-      const roots = await store.categories.forest({}, { limit: 1, offset: 0 })
+      expect(await store.categories.forest({ under: top.id }, { limit: 2, offset: 9 }, 100)).toEqual({
+        items: [],
+        total: 3,
+      })
+      expect((await store.categories.forest({ under: x!.id }, PAGE, 100)).items).toEqual([])
+      // bounded in depth: two levels of y's subtree, y11 (the third) left out
+      const shallow = await store.categories.forest({ under: top.id }, { limit: 2, offset: 1 }, 2)
+      expect(shallow.items.map((c) => c.id)).toEqual([y!.id, y1.id, z!.id])
+      expect((await store.categories.forest({ under: top.id }, { limit: 2, offset: 1 }, 1)).items).toHaveLength(2)
+      const roots = await store.categories.forest({}, { limit: 1, offset: 0 }, 100)
       expect(roots.items[0]!.parentId).toBeNull()
       expect(roots.total).toBeGreaterThan(3)
     })
@@ -226,6 +234,54 @@ function contract(name: string, make: () => Promise<CatalogStore>) {
       // the name is free again
       expect((await insert('Removals')).ok).toBe(true)
     })
+
+    test('a 300-level chain with side branches: every page, of the subtree and below any of its categories, ' +
+      'in depth-first order; pages follow renames, moves and deletes', async () => {
+      const root = await make_(`deep-${crypto.randomUUID().slice(0, 8)}`)
+      const mine = new Map<number, Category>([[root.id, root]])
+      const links = await chain('c', 300, root.id)
+      for (const c of links) mine.set(c.id, c)
+      for (const i of [0, 100, 200, 299]) {
+        const side = await make_(`a-side-${i}`, links[i]!.id)
+        mine.set(side.id, side)
+      }
+      const expected = (under: number) => {
+        const idx = childrenIndex([...mine.values()])
+        return depthFirst(idx, idx.get(under) ?? []).map((c) => c.id)
+      }
+      const check = async () => {
+        for (const under of [root.id, links[0]!.id, links[150]!.id, links[299]!.id]) {
+          const all = expected(under)
+          for (const offset of [0, 7, 150, Math.max(0, all.length - 3), all.length, all.length + 5]) {
+            const page = await store.categories.list({ under }, { limit: 7, offset })
+            expect(page.items.map((c) => c.id)).toEqual(all.slice(offset, offset + 7))
+            expect(page.total).toBe(all.length)
+          }
+        }
+      }
+      await check()
+      // the items are whole categories, levels right
+      const deepest = (await store.categories.list({ under: root.id }, { limit: 1, offset: 302 })).items[0]!
+      expect(deepest.level).toBe(300)
+      // a rename changes the sibling order: the side leaf of c0 now after the chain's next link
+      const side0 = [...mine.values()].find((c) => c.name === 'a-side-0')!
+      const renamed = value(await update(side0, { name: 'z-side-0' }))
+      mine.set(renamed.id, renamed)
+      await check()
+      // a move: the chain from c250 down under the side leaf of c100
+      const side100 = [...mine.values()].find((c) => c.name === 'a-side-100')!
+      const moved = value(await update(links[250]!, { parentId: side100.id }))
+      mine.set(moved.id, { ...moved })
+      await check()
+      expect((await store.categories.lineage(links[299]!.id)).length).toBe(299 - 250 + 102 + 1 + 1)
+      // a delete
+      const side299 = [...mine.values()].find((c) => c.name === 'a-side-299')!
+      expect(value(await store.transact((tx) => tx.categories.remove(side299.id)))).toBe(true)
+      mine.delete(side299.id)
+      await check()
+      // an unknown category has nothing below it
+      expect(await store.categories.list({ under: 424_243 }, { limit: 5, offset: 0 })).toEqual({ items: [], total: 0 })
+    }, 120_000)
 
     test('a transaction that returns an error rolls back its category writes', async () => {
       const r = await store.transact(async (tx) => {

@@ -1,8 +1,8 @@
 import type { Sql } from '@shop/platform/postgres/connect'
 
 /**
- * What the catalog database derives from its adjacency list (migration 003), recomputed from
- * scratch and compared with what the triggers kept: paths and levels of categories, the paths
+ * What the catalog database derives from its adjacency list (migrations 003, 006), recomputed from
+ * scratch and compared with what the triggers kept: levels and departments of categories, the paths
  * on products, both per-category counts, and that the tree has no cycle (every category is
  * reached from a root). Returns a description of each difference; empty when all is right.
  */
@@ -19,11 +19,11 @@ export async function derivedDataErrors(sql: Sql): Promise<string[]> {
     select 'category not reached from a root (a cycle)' as what, c.id from categories c where not exists (select 1
       from truth t where t.id = c.id)
     union all
-    select 'category path or level', c.id from categories c join truth t on t.id = c.id where c.path <> t.path
-      or c.level <> cardinality(t.path) - 1
+    select 'category level or department', c.id from categories c join truth t on t.id = c.id
+      where c.department <> t.path[1] or c.level <> cardinality(t.path) - 1
     union all
-    select 'product path', p.id from products p join categories c on c.id = p.category_id
-      where p.category_path <> c.path
+    select 'product path', p.id from products p join truth t on t.id = p.category_id
+      where p.category_path <> t.path
     union all
     select 'category without a counts row', c.id from categories c where not exists (select 1
       from category_product_counts n where n.category_id = c.id)

@@ -202,6 +202,22 @@ describe('GET /api/v1/categories', () => {
     expect(sub.headers.get('X-Total-Count')).toBe('2')
     expect((await t.req('GET', '/api/v1/categories?tree=false')).body.length).toBe(8)
   })
+  test('the tree is bounded by depth (1 to 100): nodes on the last level come without their children', async () => {
+    await setup
+    for (const path of ['/api/v1/categories?tree=true&depth=2', '/api/v1/categories/tree?depth=2']) {
+      const r = await t.req('GET', path)
+      expect(r.status).toBe(200)
+      const garden = r.body.find((c: any) => c.name === 'Garden')
+      expect(garden.children.map((c: any) => [c.name, c.children])).toEqual([
+        ['Plants', []],
+        ['tools', []],
+      ])
+    }
+    const one = await t.req('GET', '/api/v1/categories/tree?depth=1')
+    expect(one.body.every((c: any) => c.children.length === 0)).toBe(true)
+    for (const depth of ['0', '101', 'x'])
+      expectProblem(await t.req('GET', `/api/v1/categories/tree?depth=${depth}`), 422, 'VALIDATION_FAILED')
+  })
   test('GET /categories/tree answers what ?tree=true does: the same nodes, total, links and tag', async () => {
     await setup
     for (const q of ['', '?limit=1&offset=1', `?parent_id=${ids.garden}`, '?parent_id=999999']) {

@@ -33,9 +33,9 @@ function counting(store: CatalogStore) {
         runs.categories++
         return store.categories.list(s, p)
       },
-      forest: (s, p) => {
+      forest: (s, p, d) => {
         runs.categories++
-        return store.categories.forest(s, p)
+        return store.categories.forest(s, p, d)
       },
     },
   }

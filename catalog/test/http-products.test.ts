@@ -521,6 +521,7 @@ describe('conventions', () => {
       '415',
       '422',
       '500',
+      '503',
     ])
     expect(Object.keys(paths['/api/v1/category/{id}'].delete.responses)).toContain('409')
     expect(Object.keys(paths['/api/v1/products_with_category/{id}'].get.responses)).toContain('404')

@@ -831,7 +831,17 @@ describe('conventions', () => {
       in: 'header',
       required: false,
     })
-    expect(Object.keys(create.responses).sort()).toEqual(['201', '400', '401', '409', '413', '415', '422', '500'])
+    expect(Object.keys(create.responses).sort()).toEqual([
+      '201',
+      '400',
+      '401',
+      '409',
+      '413',
+      '415',
+      '422',
+      '500',
+      '503',
+    ])
     expect(doc.paths['/api/v1/update_order/{id}'].put.description).toContain('at most one reservation request')
     const update = doc.paths['/api/v1/update_order/{id}'].put
     expect(Object.keys(update.responses)).toEqual(expect.arrayContaining(['200', '403', '404', '409', '422']))

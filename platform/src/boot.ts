@@ -44,6 +44,7 @@ function busFromConfig(
 export interface BootConfig {
   readonly DATABASE_URL?: string | undefined
   readonly DATABASE_POOL_MAX: number
+  readonly STATEMENT_TIMEOUT_MS: number
   readonly DATA_DIR: string
   readonly AMQP_URL?: string | undefined
   readonly AMQP_PREFETCH: number
@@ -137,6 +138,7 @@ export async function boot<const O extends BootOptions, T extends Wired>(
     dataDir: o.config.DATA_DIR,
     name: o.name,
     poolMax: o.config.DATABASE_POOL_MAX,
+    statementTimeoutMs: o.config.STATEMENT_TIMEOUT_MS,
     log: o.log,
     createIfMissing: true,
   })

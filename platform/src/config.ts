@@ -122,6 +122,8 @@ export const commonSettings = (defaultPort: number) => ({
   /** When unset, the service runs on an embedded PGlite database under DATA_DIR. */
   DATABASE_URL: v.optional(url('DATABASE_URL', ['postgres:', 'postgresql:'])),
   DATABASE_POOL_MAX: int('DATABASE_POOL_MAX', 10, 1, 1000),
+  /** Statements running longer are cancelled, the request answered 503 STATEMENT_TIMEOUT; 0: no limit. */
+  STATEMENT_TIMEOUT_MS: int('STATEMENT_TIMEOUT_MS', 5000, 0, 600_000),
   DATA_DIR: v.optional(v.string(), '.data'),
   /** When unset, events travel on an in-memory bus (embedded mode only). */
   AMQP_URL: v.optional(url('AMQP_URL', ['amqp:', 'amqps:'])),

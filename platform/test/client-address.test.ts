@@ -28,6 +28,16 @@ describe('the client address', () => {
     expect(await seen(true, '10.0.0.9', '6.6.6.6, 1.2.3.4')).toBe('1.2.3.4')
   })
 
+  test('X-Forwarded-For counts only when its hop parses as an IP address (v4, v6); else the peer', async () => {
+    expect(await seen(true, '10.0.0.9', '2001:DB8::1')).toBe('2001:db8::1')
+    expect(await seen(true, '10.0.0.9', '::ffff:192.0.2.4')).toBe('192.0.2.4')
+    expect(await seen(true, '10.0.0.9', '1.2.3.4, garbage!!')).toBe('10.0.0.9')
+    expect(await seen(true, '10.0.0.9', 'x'.repeat(6000))).toBe('10.0.0.9')
+    expect(await seen(true, '10.0.0.9', 'proxy.example')).toBe('10.0.0.9')
+    expect(await seen(true, '10.0.0.9', '1.2.3.999')).toBe('10.0.0.9')
+    expect(await seen(['127.0.0.2'], '127.0.0.2', 'unknown')).toBe('127.0.0.2')
+  })
+
   test('TRUST_PROXY as addresses: X-Forwarded-For only from those peers (HAProxy), never from a client', async () => {
     const haproxy = ['127.0.0.2']
     expect(await seen(haproxy, '127.0.0.2', '6.6.6.6, 1.2.3.4')).toBe('1.2.3.4')

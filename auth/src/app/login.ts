@@ -1,6 +1,6 @@
 import { type Result, err, ok } from '@shop/kernel/result'
 import type { AuthError } from '../domain/errors.ts'
-import { loginLimits } from '../domain/throttle.ts'
+import { knownSince, loginLimits } from '../domain/throttle.ts'
 import { type User, fitsBcrypt, isEmailLogin, normalizeEmail } from '../domain/user.ts'
 import type { AuthDeps, Ids, PasswordHasher, Users } from '../ports.ts'
 
@@ -13,8 +13,9 @@ export interface LoggedIn {
 /**
  * Exchanges a login (a username or an email) and a password for a token. The attempt is counted
  * before the password is checked, under three limits at once and atomically (see loginLimits),
- * so parallel guesses are held to them; a right password gives the attempt back. Past a limit,
- * logins wait out its window.
+ * so parallel guesses are held to them; a right password gives the attempt back and makes the
+ * address known for the account (then only its own per-address counter applies there). Past a
+ * limit, logins wait out its window.
  */
 export async function login(
   { store, hasher, tokens, clock, ids, throttle }: AuthDeps,
@@ -26,7 +27,9 @@ export async function login(
   // One counter set per account, whichever name reaches it (username or email, any case), so
   // the two doors do not double the attempts; a login that names no account counts under that name.
   const account = user ? `user:${user.id}` : `login:${loginName.trim().toLowerCase()}`
-  const limits = loginLimits(account, address, throttle.login)
+  // An address the account logged in from lately is held only to its own counter (no lockout by strangers).
+  const known = user ? await store.throttle.isKnown(account, address, knownSince(clock.now())) : false
+  const limits = loginLimits(account, address, throttle.login, known)
   const wait = await store.throttle.take(limits.all, clock.now())
   if (wait > 0) return err({ type: 'TooManyAttempts', retryAfterSeconds: wait })
   // bcrypt reads only 72 bytes: a longer password is wrong, never a match on its first 72.
@@ -40,6 +43,7 @@ export async function login(
     [limits.pair.key],
     clock.now(),
   )
+  await store.throttle.remember(account, address, clock.now())
   const issued = await tokens.issue(user, clock.now())
   return ok({ ...issued, user })
 }

@@ -57,17 +57,31 @@ const limit = (key: string, rule: ThrottleRule): AttemptLimit => ({
 })
 
 /**
+ * How long an address stays known for an account after a successful login from it: logins from
+ * a known address are held only to their own per-(account, address) counter.
+ */
+export const KNOWN_ADDRESS_DAYS = 30
+
+/** The earliest last success that still makes an address known at `now`. */
+export const knownSince = (now: Date): Date => new Date(now.getTime() - KNOWN_ADDRESS_DAYS * 86_400_000)
+
+/**
  * The counters one login attempt is taken from. `account` names the account (its user id when it
  * exists; otherwise the login as typed, lower-cased, so unknown names are limited too). Failures
  * from one address never lock the account for another: that pair has its own counter, and the
- * per-account counter across all addresses is much higher (distributed guessing).
+ * per-account counter across all addresses is much higher (distributed guessing). From an
+ * address `known` for the account (a successful login from it within KNOWN_ADDRESS_DAYS) only
+ * the pair's counter applies: strangers exhausting the account's limit elsewhere never lock its
+ * owner out where the owner has logged in before.
  */
 export function loginLimits(
   account: string,
   address: string,
   rules: LoginRules,
+  known = false,
 ): { readonly pair: AttemptLimit; readonly all: readonly AttemptLimit[] } {
   const pair = limit(`pair:${account}|${address}`, rules.perAccountAndAddress)
+  if (known) return { pair, all: [pair] }
   return { pair, all: [pair, limit(`addr:${address}`, rules.perAddress), limit(`acct:${account}`, rules.perAccount)] }
 }
 

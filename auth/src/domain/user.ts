@@ -1,4 +1,5 @@
 import type { DomainEvent, Role } from '@shop/kernel/events'
+import { codePointLength, hasInvisibleChars, isHonestDomain, normalizeText } from '@shop/kernel/text'
 
 export type { Role }
 
@@ -31,8 +32,21 @@ const NOT_IN_EMAIL = String.raw`\s\u0000-\u001f\u007f@"<>()[\]\\,;:`
 const EMAIL_PATTERN = new RegExp(`^[^${NOT_IN_EMAIL}]+@[^${NOT_IN_EMAIL}]+\\.[^${NOT_IN_EMAIL}.]{2,}$`)
 
 export const isValidUsername = (s: string): boolean => USERNAME_PATTERN.test(s)
-export const normalizeEmail = (s: string): string => s.trim().toLowerCase()
-export const isValidEmail = (s: string): boolean => s.length <= EMAIL_MAX && EMAIL_PATTERN.test(normalizeEmail(s))
+/** Trimmed, NFC, lower-case: the form stored and compared. */
+export const normalizeEmail = (s: string): string => normalizeText(s.trim()).toLowerCase()
+/**
+ * Whether an email's domain is honest: ASCII (punycode included) or a single script, never
+ * look-alike letters of several (`аtk.example` with a Cyrillic а); no invisible characters anywhere.
+ */
+export const hasHonestDomain = (s: string): boolean => {
+  const e = normalizeEmail(s)
+  return !hasInvisibleChars(e) && isHonestDomain(e.slice(e.lastIndexOf('@') + 1))
+}
+export const isValidEmail = (s: string): boolean =>
+  codePointLength(normalizeEmail(s)) <= EMAIL_MAX && EMAIL_PATTERN.test(normalizeEmail(s)) && hasHonestDomain(s)
+/** A full name: NFC, at most FULL_NAME_MAX code points, nothing invisible (control characters: see the schema). */
+export const isValidFullName = (s: string): boolean =>
+  codePointLength(s) <= FULL_NAME_MAX && s === normalizeText(s) && !hasInvisibleChars(s)
 /** A password's length as bcrypt counts it: bytes of its UTF-8 encoding (a character takes 1 to 4). */
 export const passwordBytes = (s: string): number => new TextEncoder().encode(s).length
 export const isValidPassword = (s: string): boolean => {

@@ -21,12 +21,20 @@ export function listCategories({ store }: CatalogDeps, scope: CategoryScope, pag
   return store.categories.list(scope, page)
 }
 
-/** Pages over the top categories of the scope; each comes with its whole subtree nested. */
+/** How deep a tree answer goes, at most and by default: the work of one request stays bounded. */
+export const TREE_DEPTH_MAX = 100
+
+/**
+ * Pages over the top categories of the scope; each comes with its subtree nested, down to
+ * `depth` levels (the top categories are the first; nodes at the last level are given without
+ * their children, which a tree of `parent_id` = that node answers).
+ */
 export async function categoryTree(
   { store }: CatalogDeps,
   scope: CategoryScope,
   page: Page,
+  depth: number = TREE_DEPTH_MAX,
 ): Promise<Paged<CategoryNode>> {
-  const { items, total } = await store.categories.forest(scope, page)
+  const { items, total } = await store.categories.forest(scope, page, Math.min(depth, TREE_DEPTH_MAX))
   return { items: nest(items), total }
 }

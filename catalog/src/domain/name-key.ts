@@ -1,3 +1,5 @@
+import { codePointLength, isHonestName, normalizeText } from '@shop/kernel/text'
+
 /**
  * Case-insensitive names, decided here rather than by the database: SQL lower() follows the
  * database's collation (ASCII only under "C", as on PGlite), so the same rule would differ
@@ -26,5 +28,8 @@ export const DESCRIPTION_MAX = 5000
 const CONTROL = /[\u0000-\u001f\u007f]/
 // biome-ignore lint/suspicious/noControlCharactersInRegex: it finds control characters, to reject them
 const CONTROL_BUT_WHITESPACE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/
-export const isValidName = (s: string): boolean => s.length >= 1 && s.length <= NAME_MAX && !CONTROL.test(s)
-export const isValidDescription = (s: string): boolean => s.length <= DESCRIPTION_MAX && !CONTROL_BUT_WHITESPACE.test(s)
+/** 1 to NAME_MAX code points (an emoji is one), NFC, no control and no invisible characters (kernel text). */
+export const isValidName = (s: string): boolean => isHonestName(s, NAME_MAX) && !CONTROL.test(s)
+/** At most DESCRIPTION_MAX code points, NFC; tabs and line breaks allowed. */
+export const isValidDescription = (s: string): boolean =>
+  codePointLength(s) <= DESCRIPTION_MAX && s === normalizeText(s) && !CONTROL_BUT_WHITESPACE.test(s)

@@ -24,15 +24,22 @@ export function childrenIndex(all: Iterable<Category>): Map<number | null, Categ
   return index
 }
 
-/** Depth-first from `tops` (in their order): each category followed by its subtree, siblings by name. */
-export function depthFirst(index: Map<number | null, Category[]>, tops: readonly Category[]): Category[] {
+/**
+ * Depth-first from `tops` (in their order): each category followed by its subtree, siblings by
+ * name, down to `depth` levels (the tops are the first).
+ */
+export function depthFirst(
+  index: Map<number | null, Category[]>,
+  tops: readonly Category[],
+  depth = Number.POSITIVE_INFINITY,
+): Category[] {
   const out: Category[] = []
-  const stack = [...tops].reverse()
+  const stack = [...tops].reverse().map((c) => ({ c, d: 1 }))
   while (stack.length) {
-    const c = stack.pop()!
+    const { c, d } = stack.pop()!
     out.push(c)
-    const kids = index.get(c.id)
-    if (kids) for (let i = kids.length - 1; i >= 0; i--) stack.push(kids[i]!)
+    const kids = d < depth ? index.get(c.id) : undefined
+    if (kids) for (let i = kids.length - 1; i >= 0; i--) stack.push({ c: kids[i]!, d: d + 1 })
   }
   return out
 }

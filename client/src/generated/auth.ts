@@ -253,7 +253,7 @@ export interface components {
             username: string;
             /**
              * Format: email
-             * @description kept lower-case; unique without regard to case
+             * @description kept NFC and lower-case; unique without regard to case; its domain ASCII (punycode) or in a single script (Unicode TS #39 "highly restrictive"), no invisible characters
              */
             email: string;
             /** @description 8 to 72 bytes in UTF-8, not characters (bcrypt reads no more than 72 bytes): a character takes 1 to 4 bytes ("a" 1, "é" 2, "€" 3, most emoji 4), so 72 ASCII characters fit but 25 "€" do not. minLength and maxLength are only the character bounds that follow; the server counts bytes. */
@@ -288,7 +288,7 @@ export interface components {
             username?: string;
             /**
              * Format: email
-             * @description kept lower-case; unique without regard to case
+             * @description kept NFC and lower-case; unique without regard to case; its domain ASCII (punycode) or in a single script (Unicode TS #39 "highly restrictive"), no invisible characters
              */
             email?: string;
             full_name?: string | null;
@@ -661,8 +661,8 @@ export interface operations {
                      *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10",
                      *       "errors": [
                      *         {
-                     *           "path": "",
-                     *           "message": "the request body must be a JSON object"
+                     *           "path": "email",
+                     *           "message": "email's domain must be ASCII (punycode) or written in a single script, without invisible characters"
                      *         }
                      *       ]
                      *     }
@@ -705,6 +705,28 @@ export interface operations {
                      *       "status": 500,
                      *       "detail": "an unexpected error occurred; quote the request id when reporting it",
                      *       "code": "INTERNAL_ERROR",
+                     *       "instance": "/api/v1/auth/register",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: a database statement ran past STATEMENT_TIMEOUT_MS (default 5 s) and was cancelled (`STATEMENT_TIMEOUT`); nothing was changed; try again later */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again (1) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "the database took longer than this service allows a request (STATEMENT_TIMEOUT_MS) and the work was cancelled; try again later",
+                     *       "code": "STATEMENT_TIMEOUT",
                      *       "instance": "/api/v1/auth/register",
                      *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
                      *     }
@@ -908,6 +930,28 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Service Unavailable: a database statement ran past STATEMENT_TIMEOUT_MS (default 5 s) and was cancelled (`STATEMENT_TIMEOUT`); nothing was changed; try again later */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again (1) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "the database took longer than this service allows a request (STATEMENT_TIMEOUT_MS) and the work was cancelled; try again later",
+                     *       "code": "STATEMENT_TIMEOUT",
+                     *       "instance": "/api/v1/auth/login",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     verifyToken: {
@@ -1074,6 +1118,28 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Service Unavailable: a database statement ran past STATEMENT_TIMEOUT_MS (default 5 s) and was cancelled (`STATEMENT_TIMEOUT`); nothing was changed; try again later */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again (1) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "the database took longer than this service allows a request (STATEMENT_TIMEOUT_MS) and the work was cancelled; try again later",
+                     *       "code": "STATEMENT_TIMEOUT",
+                     *       "instance": "/api/v1/auth/verify",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     logoutAll: {
@@ -1127,6 +1193,28 @@ export interface operations {
                      *       "status": 500,
                      *       "detail": "an unexpected error occurred; quote the request id when reporting it",
                      *       "code": "INTERNAL_ERROR",
+                     *       "instance": "/api/v1/auth/logout-all",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: a database statement ran past STATEMENT_TIMEOUT_MS (default 5 s) and was cancelled (`STATEMENT_TIMEOUT`); nothing was changed; try again later */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again (1) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "the database took longer than this service allows a request (STATEMENT_TIMEOUT_MS) and the work was cancelled; try again later",
+                     *       "code": "STATEMENT_TIMEOUT",
                      *       "instance": "/api/v1/auth/logout-all",
                      *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
                      *     }
@@ -1200,6 +1288,28 @@ export interface operations {
                      *       "status": 500,
                      *       "detail": "an unexpected error occurred; quote the request id when reporting it",
                      *       "code": "INTERNAL_ERROR",
+                     *       "instance": "/api/v1/users/me",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: a database statement ran past STATEMENT_TIMEOUT_MS (default 5 s) and was cancelled (`STATEMENT_TIMEOUT`); nothing was changed; try again later */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again (1) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "the database took longer than this service allows a request (STATEMENT_TIMEOUT_MS) and the work was cancelled; try again later",
+                     *       "code": "STATEMENT_TIMEOUT",
                      *       "instance": "/api/v1/users/me",
                      *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
                      *     }
@@ -1417,6 +1527,28 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Service Unavailable: a database statement ran past STATEMENT_TIMEOUT_MS (default 5 s) and was cancelled (`STATEMENT_TIMEOUT`); nothing was changed; try again later */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again (1) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "the database took longer than this service allows a request (STATEMENT_TIMEOUT_MS) and the work was cancelled; try again later",
+                     *       "code": "STATEMENT_TIMEOUT",
+                     *       "instance": "/api/v1/users/me",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     listUsers: {
@@ -1551,6 +1683,28 @@ export interface operations {
                      *       "status": 500,
                      *       "detail": "an unexpected error occurred; quote the request id when reporting it",
                      *       "code": "INTERNAL_ERROR",
+                     *       "instance": "/api/v1/users",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: a database statement ran past STATEMENT_TIMEOUT_MS (default 5 s) and was cancelled (`STATEMENT_TIMEOUT`); nothing was changed; try again later */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again (1) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "the database took longer than this service allows a request (STATEMENT_TIMEOUT_MS) and the work was cancelled; try again later",
+                     *       "code": "STATEMENT_TIMEOUT",
                      *       "instance": "/api/v1/users",
                      *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
                      *     }
@@ -1771,6 +1925,28 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Service Unavailable: a database statement ran past STATEMENT_TIMEOUT_MS (default 5 s) and was cancelled (`STATEMENT_TIMEOUT`); nothing was changed; try again later */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again (1) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "the database took longer than this service allows a request (STATEMENT_TIMEOUT_MS) and the work was cancelled; try again later",
+                     *       "code": "STATEMENT_TIMEOUT",
+                     *       "instance": "/api/v1/users/755d37e1-08a6-4d09-b4de-b7f004f5ba89/role",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     deleteUser: {
@@ -1915,6 +2091,28 @@ export interface operations {
                      *       "status": 500,
                      *       "detail": "an unexpected error occurred; quote the request id when reporting it",
                      *       "code": "INTERNAL_ERROR",
+                     *       "instance": "/api/v1/users/0f9e8d7c-6b5a-4c3d-8e2f-1a0b9c8d7e6f",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: a database statement ran past STATEMENT_TIMEOUT_MS (default 5 s) and was cancelled (`STATEMENT_TIMEOUT`); nothing was changed; try again later */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again (1) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "the database took longer than this service allows a request (STATEMENT_TIMEOUT_MS) and the work was cancelled; try again later",
+                     *       "code": "STATEMENT_TIMEOUT",
                      *       "instance": "/api/v1/users/0f9e8d7c-6b5a-4c3d-8e2f-1a0b9c8d7e6f",
                      *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
                      *     }

@@ -91,7 +91,7 @@ export interface paths {
         };
         /**
          * List categories, depth-first
-         * @description Flat (default): every category in depth-first order, each parent right before its subtree, siblings by name (case-insensitive, then code point order); `limit`/`offset` page over that list and X-Total-Count counts all of it. With `parent_id`: only the subtree strictly below that category (itself excluded), in the same order; an unknown `parent_id` gives an empty list. With `tree=true`: an array of top categories (the roots, or the children of `parent_id`), each with nested `children` arrays down to the leaves (a leaf has `children: []`); then `limit`/`offset` page over the top categories and X-Total-Count counts them. The answer carries an ETag that changes with every committed change of a category (not with product or stock changes); `If-None-Match` with it answers 304 with no body, without running the listing again.
+         * @description Flat (default): every category in depth-first order, each parent right before its subtree, siblings by name (case-insensitive, then code point order); `limit`/`offset` page over that list and X-Total-Count counts all of it. With `parent_id`: only the subtree strictly below that category (itself excluded), in the same order; an unknown `parent_id` gives an empty list. With `tree=true`: an array of top categories (the roots, or the children of `parent_id`), each with nested `children` arrays down to the leaves (a leaf has `children: []`), `depth` levels at most; then `limit`/`offset` page over the top categories and X-Total-Count counts them. The tree is bounded, not paginated below the top categories: `depth` levels (1 to 100, default 100; the top categories are the first), so a request's work stays bounded however deep the hierarchy. A node on the last level is given with `children: []` whatever it holds; the tree with `parent_id` set to it goes on from there. A flat page costs its limit, whatever its offset or the depth of the tree. The answer carries an ETag that changes with every committed change of a category (not with product or stock changes); `If-None-Match` with it answers 304 with no body, without running the listing again.
          */
         get: operations["listCategories"];
         put?: never;
@@ -111,7 +111,7 @@ export interface paths {
         };
         /**
          * The category tree, nested
-         * @description The answer of `GET /api/v1/categories?tree=true` as an operation of its own, so that a generated client types it as nodes with `children` (no union to narrow): the top categories (the roots, or the children of `parent_id`), each with nested `children` down to the leaves (a leaf has `children: []`), depth-first, siblings by name; `limit`/`offset` page over the top categories and X-Total-Count counts them. An unknown `parent_id` gives an empty list. The answer carries an ETag that changes with every committed change of a category (not with product or stock changes); `If-None-Match` with it answers 304 with no body, without running the listing again.
+         * @description The answer of `GET /api/v1/categories?tree=true` as an operation of its own, so that a generated client types it as nodes with `children` (no union to narrow): the top categories (the roots, or the children of `parent_id`), each with nested `children` down to the leaves (a leaf has `children: []`), depth-first, siblings by name; `limit`/`offset` page over the top categories and X-Total-Count counts them. The tree is bounded, not paginated below the top categories: `depth` levels (1 to 100, default 100; the top categories are the first), so a request's work stays bounded however deep the hierarchy. A node on the last level is given with `children: []` whatever it holds; the tree with `parent_id` set to it goes on from there. An unknown `parent_id` gives an empty list. The answer carries an ETag that changes with every committed change of a category (not with product or stock changes); `If-None-Match` with it answers 304 with no body, without running the listing again.
          */
         get: operations["listCategoryTree"];
         put?: never;
@@ -271,7 +271,7 @@ export interface components {
             updated_at: string;
         };
         CategoryCreateRequest: {
-            /** @description 1 to 200 characters after trimming, no control characters */
+            /** @description 1 to 200 characters (code points: an emoji is one) after trimming, kept NFC; no control characters and no invisible ones (zero-width, bidi controls, other default-ignorable code points) */
             name: string;
             parent_id?: number | null;
             description?: string | null;
@@ -297,7 +297,7 @@ export interface components {
             level: number;
         };
         CategoryUpdateRequest: {
-            /** @description 1 to 200 characters after trimming, no control characters */
+            /** @description 1 to 200 characters (code points: an emoji is one) after trimming, kept NFC; no control characters and no invisible ones (zero-width, bidi controls, other default-ignorable code points) */
             name?: string;
             description?: string | null;
             parent_id?: number | null;
@@ -340,7 +340,7 @@ export interface components {
             updated_at: string;
         };
         ProductCreateRequest: {
-            /** @description 1 to 200 characters after trimming, no control characters */
+            /** @description 1 to 200 characters (code points: an emoji is one) after trimming, kept NFC; no control characters and no invisible ones (zero-width, bidi controls, other default-ignorable code points) */
             name: string;
             /** @description a decimal number with at most 2 decimal places, greater than 0 and at most 9999999999.99: a JSON number or a string such as "12.50" */
             price: number | string;
@@ -350,7 +350,7 @@ export interface components {
             sku?: string | null;
         };
         ProductUpdateRequest: {
-            /** @description 1 to 200 characters after trimming, no control characters */
+            /** @description 1 to 200 characters (code points: an emoji is one) after trimming, kept NFC; no control characters and no invisible ones (zero-width, bidi controls, other default-ignorable code points) */
             name?: string;
             description?: string | null;
             /** @description a decimal number with at most 2 decimal places, greater than 0 and at most 9999999999.99: a JSON number or a string such as "12.50" */
@@ -760,8 +760,8 @@ export interface operations {
                      *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10",
                      *       "errors": [
                      *         {
-                     *           "path": "",
-                     *           "message": "the request body must be a JSON object"
+                     *           "path": "name",
+                     *           "message": "name must not contain invisible characters (zero-width, bidi controls or other default-ignorable code points)"
                      *         }
                      *       ]
                      *     }
@@ -789,6 +789,28 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Service Unavailable: a database statement ran past STATEMENT_TIMEOUT_MS (default 5 s) and was cancelled (`STATEMENT_TIMEOUT`); nothing was changed; try again later */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again (1) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "the database took longer than this service allows a request (STATEMENT_TIMEOUT_MS) and the work was cancelled; try again later",
+                     *       "code": "STATEMENT_TIMEOUT",
+                     *       "instance": "/api/v1/category",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     listCategories: {
@@ -802,6 +824,8 @@ export interface operations {
                 parent_id?: number;
                 /** @example false */
                 tree?: boolean;
+                /** @example 100 */
+                depth?: number;
             };
             header?: {
                 /**
@@ -949,6 +973,28 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Service Unavailable: a database statement ran past STATEMENT_TIMEOUT_MS (default 5 s) and was cancelled (`STATEMENT_TIMEOUT`); nothing was changed; try again later */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again (1) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "the database took longer than this service allows a request (STATEMENT_TIMEOUT_MS) and the work was cancelled; try again later",
+                     *       "code": "STATEMENT_TIMEOUT",
+                     *       "instance": "/api/v1/categories",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     listCategoryTree: {
@@ -960,6 +1006,8 @@ export interface operations {
                 offset?: number;
                 /** @example 1 */
                 parent_id?: number;
+                /** @example 100 */
+                depth?: number;
             };
             header?: {
                 /**
@@ -1105,6 +1153,28 @@ export interface operations {
                      *       "status": 500,
                      *       "detail": "an unexpected error occurred; quote the request id when reporting it",
                      *       "code": "INTERNAL_ERROR",
+                     *       "instance": "/api/v1/categories/tree",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: a database statement ran past STATEMENT_TIMEOUT_MS (default 5 s) and was cancelled (`STATEMENT_TIMEOUT`); nothing was changed; try again later */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again (1) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "the database took longer than this service allows a request (STATEMENT_TIMEOUT_MS) and the work was cancelled; try again later",
+                     *       "code": "STATEMENT_TIMEOUT",
                      *       "instance": "/api/v1/categories/tree",
                      *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
                      *     }
@@ -1258,6 +1328,28 @@ export interface operations {
                      *       "status": 500,
                      *       "detail": "an unexpected error occurred; quote the request id when reporting it",
                      *       "code": "INTERNAL_ERROR",
+                     *       "instance": "/api/v1/categories/3",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: a database statement ran past STATEMENT_TIMEOUT_MS (default 5 s) and was cancelled (`STATEMENT_TIMEOUT`); nothing was changed; try again later */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again (1) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "the database took longer than this service allows a request (STATEMENT_TIMEOUT_MS) and the work was cancelled; try again later",
+                     *       "code": "STATEMENT_TIMEOUT",
                      *       "instance": "/api/v1/categories/3",
                      *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
                      *     }
@@ -1500,6 +1592,28 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Service Unavailable: a database statement ran past STATEMENT_TIMEOUT_MS (default 5 s) and was cancelled (`STATEMENT_TIMEOUT`); nothing was changed; try again later */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again (1) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "the database took longer than this service allows a request (STATEMENT_TIMEOUT_MS) and the work was cancelled; try again later",
+                     *       "code": "STATEMENT_TIMEOUT",
+                     *       "instance": "/api/v1/category/10",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     deleteCategory: {
@@ -1644,6 +1758,28 @@ export interface operations {
                      *       "status": 500,
                      *       "detail": "an unexpected error occurred; quote the request id when reporting it",
                      *       "code": "INTERNAL_ERROR",
+                     *       "instance": "/api/v1/category/9",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: a database statement ran past STATEMENT_TIMEOUT_MS (default 5 s) and was cancelled (`STATEMENT_TIMEOUT`); nothing was changed; try again later */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again (1) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "the database took longer than this service allows a request (STATEMENT_TIMEOUT_MS) and the work was cancelled; try again later",
+                     *       "code": "STATEMENT_TIMEOUT",
                      *       "instance": "/api/v1/category/9",
                      *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
                      *     }
@@ -1875,6 +2011,28 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Service Unavailable: a database statement ran past STATEMENT_TIMEOUT_MS (default 5 s) and was cancelled (`STATEMENT_TIMEOUT`); nothing was changed; try again later */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again (1) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "the database took longer than this service allows a request (STATEMENT_TIMEOUT_MS) and the work was cancelled; try again later",
+                     *       "code": "STATEMENT_TIMEOUT",
+                     *       "instance": "/api/v1/product",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     listProducts: {
@@ -2038,6 +2196,28 @@ export interface operations {
                      *       "status": 500,
                      *       "detail": "an unexpected error occurred; quote the request id when reporting it",
                      *       "code": "INTERNAL_ERROR",
+                     *       "instance": "/api/v1/products",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: a database statement ran past STATEMENT_TIMEOUT_MS (default 5 s) and was cancelled (`STATEMENT_TIMEOUT`); nothing was changed; try again later */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again (1) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "the database took longer than this service allows a request (STATEMENT_TIMEOUT_MS) and the work was cancelled; try again later",
+                     *       "code": "STATEMENT_TIMEOUT",
                      *       "instance": "/api/v1/products",
                      *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
                      *     }
@@ -2222,6 +2402,28 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Service Unavailable: a database statement ran past STATEMENT_TIMEOUT_MS (default 5 s) and was cancelled (`STATEMENT_TIMEOUT`); nothing was changed; try again later */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again (1) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "the database took longer than this service allows a request (STATEMENT_TIMEOUT_MS) and the work was cancelled; try again later",
+                     *       "code": "STATEMENT_TIMEOUT",
+                     *       "instance": "/api/v1/products_with_category/2",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     getProduct: {
@@ -2363,6 +2565,28 @@ export interface operations {
                      *       "status": 500,
                      *       "detail": "an unexpected error occurred; quote the request id when reporting it",
                      *       "code": "INTERNAL_ERROR",
+                     *       "instance": "/api/v1/product/1",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: a database statement ran past STATEMENT_TIMEOUT_MS (default 5 s) and was cancelled (`STATEMENT_TIMEOUT`); nothing was changed; try again later */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again (1) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "the database took longer than this service allows a request (STATEMENT_TIMEOUT_MS) and the work was cancelled; try again later",
+                     *       "code": "STATEMENT_TIMEOUT",
                      *       "instance": "/api/v1/product/1",
                      *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
                      *     }
@@ -2611,6 +2835,28 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Service Unavailable: a database statement ran past STATEMENT_TIMEOUT_MS (default 5 s) and was cancelled (`STATEMENT_TIMEOUT`); nothing was changed; try again later */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again (1) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "the database took longer than this service allows a request (STATEMENT_TIMEOUT_MS) and the work was cancelled; try again later",
+                     *       "code": "STATEMENT_TIMEOUT",
+                     *       "instance": "/api/v1/product/1",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     deleteProduct: {
@@ -2735,6 +2981,28 @@ export interface operations {
                      *       "status": 500,
                      *       "detail": "an unexpected error occurred; quote the request id when reporting it",
                      *       "code": "INTERNAL_ERROR",
+                     *       "instance": "/api/v1/product/3",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: a database statement ran past STATEMENT_TIMEOUT_MS (default 5 s) and was cancelled (`STATEMENT_TIMEOUT`); nothing was changed; try again later */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again (1) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "the database took longer than this service allows a request (STATEMENT_TIMEOUT_MS) and the work was cancelled; try again later",
+                     *       "code": "STATEMENT_TIMEOUT",
                      *       "instance": "/api/v1/product/3",
                      *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
                      *     }

@@ -706,6 +706,28 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Service Unavailable: a database statement ran past STATEMENT_TIMEOUT_MS (default 5 s) and was cancelled (`STATEMENT_TIMEOUT`); nothing was changed; try again later */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again (1) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "the database took longer than this service allows a request (STATEMENT_TIMEOUT_MS) and the work was cancelled; try again later",
+                     *       "code": "STATEMENT_TIMEOUT",
+                     *       "instance": "/api/v1/order",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     getOrder: {
@@ -847,6 +869,28 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Service Unavailable: a database statement ran past STATEMENT_TIMEOUT_MS (default 5 s) and was cancelled (`STATEMENT_TIMEOUT`); nothing was changed; try again later */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again (1) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "the database took longer than this service allows a request (STATEMENT_TIMEOUT_MS) and the work was cancelled; try again later",
+                     *       "code": "STATEMENT_TIMEOUT",
+                     *       "instance": "/api/v1/order/2",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     listOrders: {
@@ -965,6 +1009,28 @@ export interface operations {
                      *       "status": 500,
                      *       "detail": "an unexpected error occurred; quote the request id when reporting it",
                      *       "code": "INTERNAL_ERROR",
+                     *       "instance": "/api/v1/orders",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: a database statement ran past STATEMENT_TIMEOUT_MS (default 5 s) and was cancelled (`STATEMENT_TIMEOUT`); nothing was changed; try again later */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again (1) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "the database took longer than this service allows a request (STATEMENT_TIMEOUT_MS) and the work was cancelled; try again later",
+                     *       "code": "STATEMENT_TIMEOUT",
                      *       "instance": "/api/v1/orders",
                      *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
                      *     }
@@ -1217,6 +1283,28 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Service Unavailable: a database statement ran past STATEMENT_TIMEOUT_MS (default 5 s) and was cancelled (`STATEMENT_TIMEOUT`); nothing was changed; try again later */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again (1) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "the database took longer than this service allows a request (STATEMENT_TIMEOUT_MS) and the work was cancelled; try again later",
+                     *       "code": "STATEMENT_TIMEOUT",
+                     *       "instance": "/api/v1/update_order/5",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     deleteOrder: {
@@ -1340,6 +1428,28 @@ export interface operations {
                      *       "status": 500,
                      *       "detail": "an unexpected error occurred; quote the request id when reporting it",
                      *       "code": "INTERNAL_ERROR",
+                     *       "instance": "/api/v1/delete_order/2",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: a database statement ran past STATEMENT_TIMEOUT_MS (default 5 s) and was cancelled (`STATEMENT_TIMEOUT`); nothing was changed; try again later */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again (1) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "the database took longer than this service allows a request (STATEMENT_TIMEOUT_MS) and the work was cancelled; try again later",
+                     *       "code": "STATEMENT_TIMEOUT",
                      *       "instance": "/api/v1/delete_order/2",
                      *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
                      *     }
@@ -1491,6 +1601,28 @@ export interface operations {
                      *       "status": 500,
                      *       "detail": "an unexpected error occurred; quote the request id when reporting it",
                      *       "code": "INTERNAL_ERROR",
+                     *       "instance": "/api/v1/order/2/history",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: a database statement ran past STATEMENT_TIMEOUT_MS (default 5 s) and was cancelled (`STATEMENT_TIMEOUT`); nothing was changed; try again later */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again (1) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "the database took longer than this service allows a request (STATEMENT_TIMEOUT_MS) and the work was cancelled; try again later",
+                     *       "code": "STATEMENT_TIMEOUT",
                      *       "instance": "/api/v1/order/2/history",
                      *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
                      *     }

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net'
 import type { Context } from 'hono'
 import type { AppEnv } from './env.ts'
 
@@ -16,14 +17,16 @@ const plain = (address: string) => address.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d
  * X-Forwarded-For hop: the one that proxy appended. The first hops are whatever the client sent
  * (a proxy appends to the header it receives), so taking the first would let a client pick a new
  * address for every attempt and never meet the per-address limit. With a list of proxies, the
- * header counts only on a connection from one of them: any other peer is the client itself.
+ * header counts only on a connection from one of them: any other peer is the client itself. The
+ * hop counts only when it parses as an IP address (v4 or v6): any other text (a name, garbage, a
+ * 6,000-character string) would be a throttle key of the sender's choosing, so the peer is taken.
  */
 export function clientAddress(c: Context<AppEnv>, trustProxy: TrustProxy): string {
   const peer = c.env?.requestIP?.(c.req.raw)?.address
   const trusted = Array.isArray(trustProxy) ? !!peer && trustProxy.includes(plain(peer)) : trustProxy === true
   if (trusted) {
     const fwd = c.req.header('X-Forwarded-For')?.split(',').at(-1)?.trim()
-    if (fwd) return fwd
+    if (fwd && isIP(fwd)) return plain(fwd.toLowerCase())
   }
   return peer ? plain(peer) : 'unknown'
 }

@@ -12,7 +12,7 @@ import {
   wireOf,
 } from './openapi-meta.ts'
 import { statusTitle } from './problem.ts'
-import { INTERNAL_ERROR_DETAIL } from './middleware/errors.ts'
+import { INTERNAL_ERROR_DETAIL, STATEMENT_TIMEOUT_DETAIL } from './middleware/errors.ts'
 import { HEALTH_EXAMPLES, HEALTH_SCHEMAS } from './middleware/health.ts'
 import { TOKEN_EXPIRED_DETAIL } from './auth.ts'
 
@@ -110,6 +110,9 @@ const STATUS_PROBLEMS: Record<number, ProblemExample> = {
   500: { code: 'INTERNAL_ERROR', detail: INTERNAL_ERROR_DETAIL },
   503: { code: 'NOT_READY', detail: 'not ready: database down', checks: { database: 'down', broker: 'up' } },
 }
+
+/** The 503 of an operation that declares none of its own: its statement ran past STATEMENT_TIMEOUT_MS. */
+const STATEMENT_TIMEOUT_PROBLEM: ProblemExample = { code: 'STATEMENT_TIMEOUT', detail: STATEMENT_TIMEOUT_DETAIL }
 
 /** A 422's example from the operation's first parameter or body field, when the operation gives none. */
 function validationProblem(op: Json): ProblemExample {
@@ -428,6 +431,15 @@ function operation(
   errors[500] = {
     description: 'unexpected failure (generic detail; the full error is in the log under the request id)',
   }
+  // The API's operations run statements; health, metrics and docs have their own answers.
+  const own503 = errors[503] !== undefined
+  if (!own503 && path.startsWith('/api/'))
+    errors[503] = {
+      description:
+        'a database statement ran past STATEMENT_TIMEOUT_MS (default 5 s) and was cancelled (`STATEMENT_TIMEOUT`); ' +
+        'nothing was changed; try again later',
+      headers: { 'Retry-After': 'seconds to wait before trying again (1)' },
+    }
   for (const [status, e] of Object.entries(errors)) {
     const headers: Record<string, string> = { ...(e.headers ?? {}) }
     if (status === '401')
@@ -436,7 +448,10 @@ function operation(
     const res: Json = { description: `${statusTitle(Number(status))}: ${e.description}` }
     if (Object.keys(headers).length) res.headers = headerObjects(headers)
     const s = Number(status)
-    const problem = examples.problems?.[s] ?? STATUS_PROBLEMS[s] ?? (s === 422 ? validationProblem(op) : undefined)
+    const problem =
+      examples.problems?.[s] ??
+      (s === 503 && !own503 ? STATEMENT_TIMEOUT_PROBLEM : STATUS_PROBLEMS[s]) ??
+      (s === 422 ? validationProblem(op) : undefined)
     const media: Json = { schema: { $ref: `${REF}Problem` } }
     if (problem) {
       const { code, detail, ...extensions } = problem

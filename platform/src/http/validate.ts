@@ -174,6 +174,10 @@ export const noControlChars = (name: string, opts: { lineBreaks?: boolean } = {}
     `${name} must not contain control characters${opts.lineBreaks ? ' other than tabs and line breaks' : ''}`,
   )
 
+/** The message of a name holding an invisible character (kernel text: hasInvisibleChars). */
+export const INVISIBLE = (name: string): string =>
+  `${name} must not contain invisible characters (zero-width, bidi controls or other default-ignorable code points)`
+
 // Schemas for values that arrive as strings in paths and query strings. Each also says (`wire`)
 // what the OpenAPI document declares: the value a client sends (an integer, a boolean), not a pattern.
 

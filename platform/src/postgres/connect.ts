@@ -43,6 +43,12 @@ export interface DatabaseOptions {
   readonly createIfMissing?: boolean
   /** Seconds before an idle pool connection is closed (default 60; the tests' shared pools close theirs sooner). */
   readonly idleTimeoutSeconds?: number
+  /**
+   * STATEMENT_TIMEOUT_MS: every statement of the pools' sessions (requests, event handlers, the
+   * relay, housekeeping) is cancelled past it; 0 or absent: none. Migrations lift it for their
+   * transaction. A real server only: the embedded PGlite has no timer to cancel with.
+   */
+  readonly statementTimeoutMs?: number
 }
 
 // int8 (counts, bigserial ids) as JS numbers: every id and count we store is far below 2^53.
@@ -104,9 +110,12 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
   if (opts.url) {
     if (opts.createIfMissing) await ensureDatabase(opts.url, opts.log)
     const idle = opts.idleTimeoutSeconds ? { idle_timeout: opts.idleTimeoutSeconds } : {}
-    const sql = postgres(opts.url, { ...common(opts.log), ...idle, max: opts.poolMax }) as Sql
+    const timeout: Record<string, string> = opts.statementTimeoutMs
+      ? { statement_timeout: String(opts.statementTimeoutMs) }
+      : {}
+    const sql = postgres(opts.url, { ...common(opts.log, timeout), ...idle, max: opts.poolMax }) as Sql
     const genericPlans = postgres(opts.url, {
-      ...common(opts.log, { plan_cache_mode: 'force_generic_plan' }),
+      ...common(opts.log, { plan_cache_mode: 'force_generic_plan', ...timeout }),
       ...idle,
       max: opts.poolMax,
     }) as Sql

@@ -46,6 +46,8 @@ export async function migrate(sql: Sql, dirs: string | readonly string[], log: L
   }
   const applied: number[] = []
   await sql.begin(async (tx) => {
+    // A migration may take longer than a request may (STATEMENT_TIMEOUT_MS): no timeout here.
+    await tx`set local statement_timeout = 0`
     await tx`select pg_advisory_xact_lock(7281931)`
     // Under the lock: two instances starting at once on a new database would otherwise both create
     // the table, and one fail on pg_type's unique index ("if not exists" does not hold in a race).

@@ -2,6 +2,7 @@ import { type DomainEvent, type Envelope, makeEnvelope } from '@shop/kernel/even
 import { SpanKind, inSpan, traceparentOf } from '../observability/tracing.ts'
 import type { Result } from '@shop/kernel/result'
 import type { Sql, TxSql } from './connect.ts'
+import { statementTimeoutOf } from '../statement-timeout.ts'
 
 class Rollback extends Error {
   constructor(readonly result: Result<unknown, unknown>) {
@@ -50,7 +51,8 @@ export interface TransactOptions {
 
 /**
  * One transaction around `work`: committed when it returns ok, rolled back when it returns an
- * error (the error is returned) or throws (rethrown). Deadlocks are retried.
+ * error (the error is returned) or throws (rethrown). Deadlocks are retried; a statement cancelled
+ * by the statement timeout is thrown as StatementTimeout.
  */
 export async function transact<T, E, Tx>(
   sql: Sql,
@@ -79,7 +81,8 @@ export async function transact<T, E, Tx>(
     } catch (e) {
       const code = (e as { code?: string }).code
       if (code && RETRYABLE.has(code) && attempt < (opts.retries ?? 3)) continue
-      throw e
+      // Past STATEMENT_TIMEOUT_MS: the typed error (HTTP answers it 503), never retried.
+      throw statementTimeoutOf(e) ?? e
     }
   }
 }

@@ -35,6 +35,17 @@ export const authExamples: ExampleBook = {
     responses: { 201: ALICE },
     problems: {
       409: { code: 'USERNAME_TAKEN', detail: 'username alice is taken' },
+      422: {
+        code: 'VALIDATION_FAILED',
+        detail: 'the request body is invalid',
+        errors: [
+          {
+            path: 'email',
+            message:
+              "email's domain must be ASCII (punycode) or written in a single script, without invisible characters",
+          },
+        ],
+      },
       429: { code: 'TOO_MANY_REGISTRATIONS', detail: 'too many registrations from this address; try again in 3412 s' },
     },
   },

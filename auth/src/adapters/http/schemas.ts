@@ -5,11 +5,15 @@ import {
   FULL_NAME_MAX,
   PASSWORD_MAX_BYTES,
   PASSWORD_MIN_BYTES,
+  hasHonestDomain,
   isValidEmail,
   isValidPassword,
+  isValidFullName,
   isValidUsername,
   passwordBytes,
 } from '../../domain/user.ts'
+import { hasInvisibleChars, normalizeText } from '@shop/kernel/text'
+import { INVISIBLE } from '@shop/platform/http/validate'
 
 const username = v.pipe(
   v.string('username must be a string'),
@@ -18,7 +22,17 @@ const username = v.pipe(
 )
 const email = v.pipe(
   v.string('email must be a string'),
-  v.metadata({ format: 'email', maxLength: EMAIL_MAX, description: 'kept lower-case; unique without regard to case' }),
+  v.metadata({
+    format: 'email',
+    maxLength: EMAIL_MAX,
+    description:
+      'kept NFC and lower-case; unique without regard to case; its domain ASCII (punycode) or in a single ' +
+      'script (Unicode TS #39 "highly restrictive"), no invisible characters',
+  }),
+  v.check(
+    hasHonestDomain,
+    "email's domain must be ASCII (punycode) or written in a single script, without invisible characters",
+  ),
   v.check(isValidEmail, 'email must be a valid email address'),
 )
 // The rule is in bytes (bcrypt reads 72 at most); JSON Schema counts characters, of 1 to 4 bytes
@@ -46,9 +60,16 @@ const password = v.pipe(
 const fullName = v.nullable(
   v.pipe(
     v.string('full_name must be a string or null'),
+    v.metadata({
+      maxLength: FULL_NAME_MAX,
+      description:
+        `at most ${FULL_NAME_MAX} characters (code points) after trimming, kept NFC; ` + 'no invisible characters',
+    }),
     v.trim(),
-    v.maxLength(FULL_NAME_MAX, `full_name must be at most ${FULL_NAME_MAX} characters`),
+    v.transform(normalizeText),
     noControlChars('full_name'),
+    v.check((s) => !hasInvisibleChars(s), INVISIBLE('full_name')),
+    v.check(isValidFullName, `full_name must be at most ${FULL_NAME_MAX} characters`),
   ),
 )
 

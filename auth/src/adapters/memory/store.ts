@@ -59,12 +59,17 @@ class MemoryUsers implements Users {
 
 class MemoryThrottle implements LoginThrottle {
   private readonly rows = new Map<string, FailureWindow>()
+  private readonly windows = new Map<string, number>()
+  private readonly known = new Map<string, Date>()
   // No await between the check and the count: atomic, as the port requires, in one process.
   async take(limits: readonly AttemptLimit[], now: Date) {
     const rule = (l: AttemptLimit) => ({ maxFailures: l.max, windowSeconds: l.windowSeconds })
     const wait = Math.max(0, ...limits.map((l) => retryAfter(this.rows.get(l.key), rule(l), now)))
     if (wait > 0) return wait
-    for (const l of limits) this.rows.set(l.key, recordFailure(this.rows.get(l.key), rule(l), now))
+    for (const l of limits) {
+      this.rows.set(l.key, recordFailure(this.rows.get(l.key), rule(l), now))
+      this.windows.set(l.key, l.windowSeconds)
+    }
     return 0
   }
   async giveBack(limits: readonly AttemptLimit[], forget: readonly string[], now: Date) {
@@ -73,6 +78,30 @@ class MemoryThrottle implements LoginThrottle {
       if (w) this.rows.set(l.key, w)
     }
     for (const k of forget) this.rows.delete(k)
+  }
+  async isKnown(account: string, address: string, since: Date) {
+    const last = this.known.get(JSON.stringify([account, address]))
+    return !!last && last.getTime() >= since.getTime()
+  }
+  async remember(account: string, address: string, now: Date) {
+    const key = JSON.stringify([account, address])
+    const last = this.known.get(key)
+    if (!last || last.getTime() < now.getTime()) this.known.set(key, now)
+  }
+  async prune(now: Date, knownSince: Date) {
+    let n = 0
+    for (const [key, w] of this.rows) {
+      if (w.windowStart.getTime() + (this.windows.get(key) ?? 86_400) * 1000 > now.getTime()) continue
+      this.rows.delete(key)
+      this.windows.delete(key)
+      n++
+    }
+    for (const [key, last] of this.known) {
+      if (last.getTime() >= knownSince.getTime()) continue
+      this.known.delete(key)
+      n++
+    }
+    return n
   }
 }
 

@@ -98,6 +98,23 @@ function postgresThrottle(sql: Sql): LoginThrottle {
       }
       if (forget.length) await sql`delete from login_failures where key in ${sql(forget as string[])}`
     },
+    async isKnown(account, address, since) {
+      const rows = await sql`
+        select 1 from known_addresses where account = ${account} and address = ${address} and last_success >= ${since}`
+      return rows.length > 0
+    },
+    async remember(account, address, now) {
+      await sql`
+        insert into known_addresses (account, address, last_success) values (${account}, ${address}, ${now})
+        on conflict (account, address) do update
+        set last_success = greatest(known_addresses.last_success, excluded.last_success)`
+    },
+    async prune(now, knownSince) {
+      const ended = await sql`
+        delete from login_failures where window_start + make_interval(secs => window_seconds) <= ${now}`
+      const stale = await sql`delete from known_addresses where last_success < ${knownSince}`
+      return ended.count + stale.count
+    },
   }
 }
 

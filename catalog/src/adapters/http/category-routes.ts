@@ -7,6 +7,7 @@ import { describeRoute } from '@shop/platform/http/openapi-meta'
 import { pageHeadersDoc, pagedJson, setPageHeaders } from '@shop/platform/http/pagination'
 import { body, params, query } from '@shop/platform/http/validate'
 import type { CatalogApplication } from '../../app/application.ts'
+import { TREE_DEPTH_MAX } from '../../app/category-queries.ts'
 import { unwrap } from './errors.ts'
 import { CATEGORY_LIST_TAGS, ONE_TAG, categoryListTag } from './etags.ts'
 import { categoryFields, categoryJson, nodeJson, refJson } from './json.ts'
@@ -23,6 +24,13 @@ import {
 
 const tags = ['categories']
 
+/** What the tree answers say of their bound. */
+const TREE_BOUND =
+  `The tree is bounded, not paginated below the top categories: \`depth\` levels (1 to ${TREE_DEPTH_MAX}, ` +
+  `default ${TREE_DEPTH_MAX}; the top categories are the first), so a request's work stays bounded however ` +
+  'deep the hierarchy. A node on the last level is given with `children: []` whatever it holds; the tree ' +
+  'with `parent_id` set to it goes on from there.'
+
 /** The categories resource, as a sub-app mounted under /api/v1. */
 export function categoryRoutes(
   { commands, queries }: CatalogApplication,
@@ -34,8 +42,9 @@ export function categoryRoutes(
     c: Context<AppEnv>,
     scope: Parameters<typeof queries.categoryTree>[0],
     page: { limit: number; offset: number },
+    depth: number,
   ) => {
-    const { items, total } = await queries.categoryTree(scope, page)
+    const { items, total } = await queries.categoryTree(scope, page, depth)
     setPageHeaders(c, page, total)
     return c.json(nodeJson(items))
   }
@@ -81,7 +90,8 @@ export function categoryRoutes(
         'below that category (itself excluded), in the same order; an unknown `parent_id` gives an ' +
         'empty list. With `tree=true`: an array of top categories (the roots, or the children of ' +
         '`parent_id`), each with nested `children` arrays down to the leaves (a leaf has `children: ' +
-        '[]`); then `limit`/`offset` page over the top categories and X-Total-Count counts them. ' +
+        '[]`), `depth` levels at most; then `limit`/`offset` page over the top categories and X-Total-Count ' +
+        `counts them. ${TREE_BOUND} A flat page costs its limit, whatever its offset or the depth of the tree. ` +
         CATEGORY_LIST_TAGS,
       tags,
       headers: conditionalDoc.headers,
@@ -97,13 +107,13 @@ export function categoryRoutes(
     }),
     query(CategoryListQuery),
     async (c) => {
-      const { limit, offset, parent_id, tree } = c.req.valid('query')
+      const { limit, offset, parent_id, tree, depth } = c.req.valid('query')
       const page = { limit, offset }
       const scope = parent_id === undefined ? {} : { under: parent_id }
       // The counters first, the listing after: see catalogVersions.
       const tag = categoryListTag(await queries.catalogVersions())
       return conditionalRead(c, tag, async () => {
-        if (tree) return treeJson(c, scope, page)
+        if (tree) return treeJson(c, scope, page, depth)
         return pagedJson(c, page, await queries.listCategories(scope, page), categoryJson)
       })
     },
@@ -120,7 +130,7 @@ export function categoryRoutes(
         'client types it as nodes with `children` (no union to narrow): the top categories (the roots, or the ' +
         'children of `parent_id`), each with nested `children` down to the leaves (a leaf has `children: []`), ' +
         'depth-first, siblings by name; `limit`/`offset` page over the top categories and X-Total-Count counts ' +
-        `them. An unknown \`parent_id\` gives an empty list. ${CATEGORY_LIST_TAGS}`,
+        `them. ${TREE_BOUND} An unknown \`parent_id\` gives an empty list. ${CATEGORY_LIST_TAGS}`,
       tags,
       headers: conditionalDoc.headers,
       responses: {
@@ -135,10 +145,10 @@ export function categoryRoutes(
     }),
     query(CategoryTreeQuery),
     async (c) => {
-      const { limit, offset, parent_id } = c.req.valid('query')
+      const { limit, offset, parent_id, depth } = c.req.valid('query')
       const tag = categoryListTag(await queries.catalogVersions())
       return conditionalRead(c, tag, () =>
-        treeJson(c, parent_id === undefined ? {} : { under: parent_id }, { limit, offset }),
+        treeJson(c, parent_id === undefined ? {} : { under: parent_id }, { limit, offset }, depth),
       )
     },
   )

@@ -1,3 +1,4 @@
+import { INVISIBLE } from '@shop/platform/http/validate'
 import type { ExampleBook } from '@shop/platform/http/openapi-meta'
 
 /**
@@ -69,15 +70,20 @@ export const catalogExamples: ExampleBook = {
         code: 'CATEGORY_NAME_TAKEN',
         detail: 'a sibling category is already named "Laptops" (names are compared without case)',
       },
+      422: {
+        code: 'VALIDATION_FAILED',
+        detail: 'the request body is invalid',
+        errors: [{ path: 'name', message: INVISIBLE('name') }],
+      },
     },
   },
   listCategories: {
-    parameters: { parent_id: 1, tree: false },
+    parameters: { parent_id: 1, tree: false, depth: 100 },
     responses: { 200: [COMPUTERS, ACCESSORIES, LAPTOPS, PHONES] },
     problems: { 400: notModified },
   },
   listCategoryTree: {
-    parameters: { parent_id: 1 },
+    parameters: { parent_id: 1, depth: 100 },
     responses: { 200: [{ ...COMPUTERS, children: [leaf(ACCESSORIES), leaf(LAPTOPS)] }, leaf(PHONES)] },
     problems: { 400: notModified },
   },

@@ -1,7 +1,9 @@
 import * as v from 'valibot'
 import { MoneyInput, MoneyOut, MoneyQuery } from '@shop/platform/http/money-schema'
 import { pageEntries } from '@shop/platform/http/pagination'
-import { IdOut, boolString, idNumber, idString } from '@shop/platform/http/validate'
+import { INVISIBLE, IdOut, boolString, idNumber, idString, intString } from '@shop/platform/http/validate'
+import { TREE_DEPTH_MAX } from '../../app/category-queries.ts'
+import { hasInvisibleChars, normalizeText } from '@shop/kernel/text'
 import { compare } from '@shop/kernel/money'
 import { DESCRIPTION_MAX, NAME_MAX, isValidDescription, isValidName } from '../../domain/name-key.ts'
 import { PRODUCT_SORTS, SKU_MAX, STOCK_MAX, isValidSku, isValidStock } from '../../domain/product.ts'
@@ -13,16 +15,24 @@ const name = v.pipe(
   v.metadata({
     minLength: 1,
     maxLength: NAME_MAX,
-    description: `1 to ${NAME_MAX} characters after trimming, no control characters`,
+    description:
+      `1 to ${NAME_MAX} characters (code points: an emoji is one) after trimming, kept NFC; no control ` +
+      'characters and no invisible ones (zero-width, bidi controls, other default-ignorable code points)',
   }),
   v.trim(),
+  v.transform(normalizeText),
+  v.check((s) => !hasInvisibleChars(s), INVISIBLE('name')),
   v.check(isValidName, `name must be 1 to ${NAME_MAX} characters, without control characters`),
 )
 const description = v.nullable(
   v.pipe(
     v.string('description must be a string or null'),
-    v.metadata({ maxLength: DESCRIPTION_MAX, description: `at most ${DESCRIPTION_MAX} characters after trimming` }),
+    v.metadata({
+      maxLength: DESCRIPTION_MAX,
+      description: `at most ${DESCRIPTION_MAX} characters (code points) after trimming, kept NFC`,
+    }),
     v.trim(),
+    v.transform(normalizeText),
     v.check(
       isValidDescription,
       `description must be at most ${DESCRIPTION_MAX} characters, ` +
@@ -88,16 +98,21 @@ export type ProductBody = v.InferOutput<typeof ProductUpdateBody>
 
 export const IdParam = v.object({ id: idString('id') })
 
+/** How many levels a tree answer holds (the top categories are the first): bounded, so is its work. */
+const depth = v.optional(intString('depth', 1, TREE_DEPTH_MAX), String(TREE_DEPTH_MAX))
+
 export const CategoryListQuery = v.object({
   ...pageEntries,
   parent_id: v.optional(idString('parent_id')),
   tree: v.optional(boolString('tree'), 'false'),
+  depth,
 })
 
 /** `GET /categories/tree`: the tree's own query, without `tree` (it is always one). */
 export const CategoryTreeQuery = v.object({
   ...pageEntries,
   parent_id: v.optional(idString('parent_id')),
+  depth,
 })
 
 const Q_MAX = 1000

@@ -39,9 +39,9 @@ export class MemoryCategories implements Categories {
     return { items: all.slice(page.offset, page.offset + page.limit), total: all.length }
   }
 
-  async forest(scope: CategoryScope, page: Page) {
+  async forest(scope: CategoryScope, page: Page, depth: number) {
     const { index, tops } = this.tops(scope)
-    return { items: depthFirst(index, tops.slice(page.offset, page.offset + page.limit)), total: tops.length }
+    return { items: depthFirst(index, tops.slice(page.offset, page.offset + page.limit), depth), total: tops.length }
   }
 
   private siblingNamed(parentId: number | null, name: string, except?: number): Category | undefined {

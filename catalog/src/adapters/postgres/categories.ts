@@ -9,9 +9,10 @@ import type { Categories, CategoryReads, CategoryScope } from '../../ports.ts'
 import { type CategoryRow, categoryColumns, guarded, toCategory } from './rows.ts'
 
 /**
- * Every hierarchy query here is one recursive CTE, one round trip whatever the depth. Sibling
- * order is name_key (collation "C", code point order); the depth-first order is the array of
- * name keys from the top down, which sorts each parent right before its subtree.
+ * Every hierarchy query here is one round trip whatever the depth. Sibling order is name_key
+ * (collation "C", code point order). A flat page is walked in depth-first order (its offset plus
+ * its limit, never the whole scope); a tree is bounded in depth, its order the array of name keys
+ * from the top down, which sorts each parent right before its subtree.
  */
 export function postgresCategoryReads(sql: Q): CategoryReads {
   // The scope's top categories. Two spellings rather than "is not distinct from", which no index serves.
@@ -21,9 +22,6 @@ export function postgresCategoryReads(sql: Q): CategoryReads {
   const columns = categoryColumns.of(sql)
   const prefixed = categoryColumns.of(sql, 'c')
 
-  // When the page is past the end, the window count has no row to ride on.
-  const totalOf = async (rows: { total: number }[], count: () => Promise<number>) => rows[0]?.total ?? (await count())
-
   return {
     async byId(id) {
       const [row] = await sql<CategoryRow[]>`select ${columns} from categories where id = ${id}`
@@ -31,56 +29,65 @@ export function postgresCategoryReads(sql: Q): CategoryReads {
     },
 
     async lineage(id) {
+      // category_path_of (migration 006): the walk up, pinned to the primary key's index.
       const rows = await sql<CategoryRow[]>`
-        with recursive up as (
-          select ${columns}, 0 as depth from categories where id = ${id}
-          union all
-          select ${prefixed}, up.depth + 1 from categories c join up on c.id = up.parent_id
-        )
-        select ${columns} from up order by depth desc`
+        select ${columns} from categories where id = any(category_path_of(${id})) order by level`
       return rows.map(toCategory)
     },
 
     async list(scope: CategoryScope, page: Page): Promise<Paged<Category>> {
-      const rows = await sql<(CategoryRow & { total: number })[]>`
-        with recursive tree as (
-          select ${prefixed}, array[c.name_key] as keys from categories c where ${tops(scope)}
-          union all
-          select ${prefixed}, tree.keys || c.name_key from categories c join tree on c.parent_id = tree.id
-        )
-        select ${columns}, count(*) over ()::int as total
-        from tree order by keys limit ${page.limit} offset ${page.offset}`
-      const total = await totalOf(rows, async () => {
-        const [r] = await sql<{ n: number }[]>`
-          with recursive tree as (
-            select c.id from categories c where ${tops(scope)}
+      // A range of ranks in category_order (migration 006): the depth-first order of the whole
+      // catalog, walked again only when the tree changed since. The page is read with the check
+      // that the ranks are those of the tree it sees (one statement, one snapshot); a change
+      // committed in between makes it refresh and read again.
+      for (let attempt = 0; ; attempt++) {
+        // stale ranks (the tree changed since they were walked): walk them again, then read again
+        if (attempt > 0) await sql`select category_order_refresh()`
+        const rows = await sql<(Partial<CategoryRow> & { fresh: boolean; total: number })[]>`
+          with state as (
+            select s.version = (select v.categories from catalog_version v) as fresh, s.total
+            from category_order_state s
+          ), span as (
+            select 1 as lo, (select total from state) as hi where ${scope.under ?? null}::bigint is null
             union all
-            select c.id from categories c join tree on c.parent_id = tree.id
+            select o.rank + 1, o.last from category_order o where o.category_id = ${scope.under ?? null}::bigint
+          ), meta as (
+            select (select fresh from state) as fresh,
+              coalesce((select hi - lo + 1 from span), 0)::int as total,
+              (select lo from span) + ${page.offset} as first,
+              least((select hi from span), (select lo from span) + ${page.offset + page.limit - 1}) as final
           )
-          select count(*)::int as n from tree`
-        return r?.n ?? 0
-      })
-      return { items: rows.map(toCategory), total }
+          select meta.fresh, meta.total, x.*
+          from meta left join lateral (
+            select ${prefixed}, o.rank from category_order o join categories c on c.id = o.category_id
+            where o.rank between meta.first and meta.final
+          ) x on true
+          order by x.rank`
+        const meta = rows[0]
+        if (!meta?.fresh && attempt < 6) continue
+        const items = rows.filter((r) => r.id != null).map((r) => toCategory(r as CategoryRow))
+        return { items, total: meta?.total ?? 0 }
+      }
     },
 
-    async forest(scope: CategoryScope, page: Page): Promise<Paged<Category>> {
-      const rows = await sql<(CategoryRow & { total: number })[]>`
-        with recursive page as (
-          select ${prefixed}, c.name_key from categories c where ${tops(scope)} order by c.name_key
-            limit ${page.limit} offset ${page.offset}
-        ), tree as (
-          select ${columns}, array[name_key] as keys from page
-          union all
-          select ${prefixed}, tree.keys || c.name_key from categories c join tree on c.parent_id = tree.id
-        )
-        select ${columns},
-          (select count(*)::int from categories c where ${tops(scope)}) as total
-        from tree order by keys`
-      const total = await totalOf(rows, async () => {
-        const [r] = await sql<{ n: number }[]>`select count(*)::int as n from categories c where ${tops(scope)}`
-        return r?.n ?? 0
-      })
-      return { items: rows.map(toCategory), total }
+    async forest(scope: CategoryScope, page: Page, depth: number): Promise<Paged<Category>> {
+      // Bounded: `depth` levels from the top categories down (category_forest, migration 006),
+      // sorted depth-first by their ranks, read with the check that the ranks are current.
+      for (let attempt = 0; ; attempt++) {
+        // stale ranks (the tree changed since they were walked): walk them again, then read again
+        if (attempt > 0) await sql`select category_order_refresh()`
+        const rows = await sql<(Partial<CategoryRow> & { fresh: boolean; total: number })[]>`
+          select (select s.version = (select v.categories from catalog_version v) from category_order_state s) as fresh,
+            (select count(*)::int from categories c where ${tops(scope)}) as total, f.*
+          from (select 1) as one left join lateral (
+            select * from category_forest(${scope.under ?? null}::bigint, ${page.offset}, ${page.limit}, ${depth})
+          ) f on true
+          order by f.rank`
+        const meta = rows[0]
+        if (!meta?.fresh && attempt < 6) continue
+        const items = rows.filter((r) => r.id != null).map((r) => toCategory(r as CategoryRow))
+        return { items, total: meta?.total ?? 0 }
+      }
     },
   }
 }
@@ -91,7 +98,7 @@ export function postgresCategoryReads(sql: Q): CategoryReads {
  * with the statement they guard: two moves that could meet (crossing, nested, into each other's
  * departments) then run one after the other instead of deadlocking on each other's rows, moves in
  * different departments run side by side, and product writes (which take them shared) never read
- * a path a move is rewriting. Paths, levels of a moved subtree, the products' paths and the
+ * a path a move is rewriting. Levels and departments of a moved subtree, the products' paths and the
  * counts are the triggers' work, in the same transaction.
  *
  * Reading a category "for a change" (`byId(id, true)`) takes no lock: which departments a change
@@ -126,7 +133,7 @@ export function postgresCategories(tx: TxSql): Categories {
         c.parentId === null ? [] : tx`select 1 from categories where id = ${c.parentId}`,
       ])
       if (c.parentId !== null && !found[0]) return err({ type: 'ParentNotFound', parentId: c.parentId })
-      // The level (and path) are derived from the parent by the insert trigger.
+      // The level (and department) are derived from the parent by the insert trigger.
       // The only unique index besides the key is the sibling-name one: a conflict is a taken name.
       const [row] = await tx<CategoryRow[]>`
         insert into categories (name, name_key, description, parent_id, created_at, updated_at)
@@ -141,7 +148,7 @@ export function postgresCategories(tx: TxSql): Categories {
      * parent is not the category or below it — walked up the adjacency list —, no sibling there
      * has the name) and the write. Under the tree lock nothing else changes the tree meanwhile,
      * so the checks stay true until the commit. When the parent changes, the triggers move the
-     * whole subtree (paths, levels, its products' paths, the counts of old and new ancestors).
+     * whole subtree (levels, departments, its products' paths, the counts of old and new ancestors).
      */
     async update(c: Category) {
       const parent = c.parentId
@@ -155,10 +162,8 @@ export function postgresCategories(tx: TxSql): Categories {
           // the departments it leaves and enters (a new root is a department of its own)
           lock([c.id, parent], parent === null ? [c.id] : []),
           tx<(Partial<CategoryRow> & { verdict: 'ok' | 'missing' | 'stale' | 'no-parent' | 'cycle' | 'taken' })[]>`
-            with recursive up as (
-              select id, parent_id from categories where id = ${parent}
-              union all
-              select a.id, a.parent_id from categories a join up on a.id = up.parent_id
+            with up as (
+              select unnest(category_path_of(${parent}::bigint)) as id
             ), verdict as (
               select case
                 when not exists (select 1 from categories where id = ${c.id}) then 'missing'

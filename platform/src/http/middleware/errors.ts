@@ -3,6 +3,7 @@ import { HTTPException } from 'hono/http-exception'
 import type { Logger } from '../../log.ts'
 import type { AppEnv } from '../env.ts'
 import { HttpProblem, fromHttpProblem, problemResponse } from '../problem.ts'
+import { statementTimeoutOf } from '../../statement-timeout.ts'
 
 /** The only detail a client gets of an unexpected failure; the log has the rest, under the request id. */
 export const INTERNAL_ERROR_DETAIL = 'an unexpected error occurred; quote the request id when reporting it'
@@ -12,12 +13,23 @@ function unexpected(c: Context<AppEnv>, e: unknown, log: Logger): Response {
   return problemResponse(c, 500, 'INTERNAL_ERROR', INTERNAL_ERROR_DETAIL)
 }
 
-/** Errors to problem+json: our problems as they are, Hono's client errors as 400-range, anything else a logged 500. */
+export const STATEMENT_TIMEOUT_DETAIL =
+  'the database took longer than this service allows a request (STATEMENT_TIMEOUT_MS) and the work was cancelled; ' +
+  'try again later'
+
+/**
+ * Errors to problem+json: our problems as they are, Hono's client errors as 400-range, a statement
+ * cancelled by the statement timeout as 503 STATEMENT_TIMEOUT, anything else a logged 500.
+ */
 export function problemOnError(log: Logger): ErrorHandler<AppEnv> {
   return (e, c) => {
     if (e instanceof HttpProblem) return fromHttpProblem(c, e)
     if (e instanceof HTTPException && e.status < 500) {
       return problemResponse(c, e.status, 'BAD_REQUEST', e.message || 'the request could not be processed')
+    }
+    if (statementTimeoutOf(e)) {
+      ;(c.get('log') ?? log).warn('statement timeout', { method: c.req.method, path: c.req.path })
+      return problemResponse(c, 503, 'STATEMENT_TIMEOUT', STATEMENT_TIMEOUT_DETAIL, {}, { 'Retry-After': '1' })
     }
     return unexpected(c, e, log)
   }
