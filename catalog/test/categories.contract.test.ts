@@ -265,18 +265,18 @@ function contract(name: string, make: () => Promise<CatalogStore>) {
       expect(deepest.level).toBe(300)
       // a rename changes the sibling order: the side leaf of c0 now after the chain's next link
       const side0 = [...mine.values()].find((c) => c.name === 'a-side-0')!
-      const renamed = value(await update(side0, { name: 'z-side-0' }))
+      const renamed = must(await update(side0, { name: 'z-side-0' }))
       mine.set(renamed.id, renamed)
       await check()
       // a move: the chain from c250 down under the side leaf of c100
       const side100 = [...mine.values()].find((c) => c.name === 'a-side-100')!
-      const moved = value(await update(links[250]!, { parentId: side100.id }))
+      const moved = must(await update(links[250]!, { parentId: side100.id }))
       mine.set(moved.id, { ...moved })
       await check()
       expect((await store.categories.lineage(links[299]!.id)).length).toBe(299 - 250 + 102 + 1 + 1)
       // a delete
       const side299 = [...mine.values()].find((c) => c.name === 'a-side-299')!
-      expect(value(await store.transact((tx) => tx.categories.remove(side299.id)))).toBe(true)
+      expect(must(await store.transact((tx) => tx.categories.remove(side299.id)))).toBe(true)
       mine.delete(side299.id)
       await check()
       // an unknown category has nothing below it
