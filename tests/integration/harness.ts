@@ -5,6 +5,7 @@
  * two checkouts testing at once consumed each other's events). Each run gets fresh databases and
  * empty queues. Services listen on free ports (PORT=0); their URLs are read from their logs.
  */
+import { startThree } from '@shop/platform/testing/fixtures'
 import { afterAll, beforeAll } from 'bun:test'
 import { join } from 'node:path'
 import { AMQPClient } from '@cloudamqp/amqp-client'
@@ -231,14 +232,7 @@ export async function startShop(
       ...extra,
       ...(o.env?.[s] ?? {}),
     })
-  const auth = make('auth', {
-    ADMIN_USERNAME: ADMIN.username,
-    ADMIN_EMAIL: ADMIN.email,
-    ADMIN_PASSWORD: ADMIN.password,
-  })
-  const catalog = make('catalog')
-  const order = make('order')
-  await Promise.all([auth.start(), catalog.start(), order.start()])
+  const { auth, catalog, order } = await startThree(make, ADMIN)
   return {
     auth,
     catalog,
