@@ -10,7 +10,7 @@ import { afterAll, beforeAll } from 'bun:test'
 import { join } from 'node:path'
 import { AMQPClient } from '@cloudamqp/amqp-client'
 import postgres from 'postgres'
-import { checkout, serverUrl, useServer } from '@shop/platform/testing/databases'
+import { checkout, repoId, serverUrl, useServer } from '@shop/platform/testing/databases'
 import { brokerUrl, resetShopVhost, serviceUrl, useBrokerSetup, vhostUrl } from '@shop/platform/testing/broker'
 import { api, eventually as poll } from '@shop/platform/testing/client'
 import { TEST_EVENT_KEYS } from '@shop/platform/testing/event-keys'
@@ -22,7 +22,7 @@ export const SECRET = 'integration-secret-0123456789abcdef0123456789'
 export const ADMIN = { username: 'admin', email: 'admin@shop.test', password: 'admin-password-1' }
 export type ServiceName = 'auth' | 'catalog' | 'order'
 export const SERVICES: readonly ServiceName[] = ['auth', 'catalog', 'order']
-export { checkout }
+export { checkout, repoId }
 /**
  * Per checkout (and per worker of `bun test --parallel`), so two working trees, or two files run at
  * once, never share queues.
