@@ -8,6 +8,7 @@
  * and BCRYPT_COST=10 (the default) unless the caller overrides them. Ports are picked free by the
  * launcher, because at LOG_LEVEL=warn the "listening" line (info) is not printed.
  */
+import { startThree } from '@shop/platform/testing/fixtures'
 import { mkdirSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -179,15 +180,8 @@ export async function startShop(o: ShopOptions = {}): Promise<Shop> {
       ...extra,
       ...(o.env?.[s] ?? {}),
     })
-  const auth = make('auth', {
-    ADMIN_USERNAME: ADMIN.username,
-    ADMIN_EMAIL: ADMIN.email,
-    ADMIN_PASSWORD: ADMIN.password,
-  })
-  const catalog = make('catalog')
-  const order = make('order')
-  // auth first: it creates the admin and publishes user.created before the others consume.
-  await Promise.all([auth.start(), catalog.start(), order.start()])
+  // auth creates the admin and publishes user.created; the others consume it.
+  const { auth, catalog, order } = await startThree(make, ADMIN)
   const all = [auth, catalog, order]
   return {
     auth,

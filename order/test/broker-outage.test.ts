@@ -1,4 +1,4 @@
-import { checkout } from '@shop/platform/testing/databases'
+import { repoId } from '@shop/platform/testing/databases'
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { eventually } from '@shop/platform/testing/until'
 import { AMQPClient } from '@cloudamqp/amqp-client'
@@ -20,8 +20,8 @@ import { TEST_EVENT_KEYS } from '@shop/platform/testing/event-keys'
  * order.placed waits in the outbox, and reaches the catalog's queue once the broker is back.
  */
 const run = (await useServer()) && (await useBrokerSetup())
-// Per checkout (and test worker), so two working trees on one machine never share the database or the queues.
-const name = `shop_test_order_outage_${checkout}`
+// Per checkout, so two working trees on one machine never share the database or the queues.
+const name = `shop_test_order_outage_${repoId}`
 
 let service: OrderService
 let proxy: TcpProxy

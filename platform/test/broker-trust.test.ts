@@ -1,4 +1,4 @@
-import { checkout } from '../testing/databases.ts'
+import { repoId } from '../testing/databases.ts'
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { eventually } from '../testing/until.ts'
 import { AMQPClient } from '@cloudamqp/amqp-client'
@@ -33,7 +33,7 @@ import {
  * only what the owner's user published with the owner's `source`.
  */
 const run = await useBrokerSetup()
-const vhost = `shop_trust_${checkout}`
+const vhost = `shop_trust_${repoId}`
 const urlOf = (s: Service) => serviceUrl(brokerUrl(), s, vhost)
 
 class Recorder implements Logger {

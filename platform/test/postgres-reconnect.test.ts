@@ -1,4 +1,4 @@
-import { checkout } from '../testing/databases.ts'
+import { repoId } from '../testing/databases.ts'
 import { runToEnd } from '../testing/fixtures.ts'
 import { describe, expect, test } from 'bun:test'
 import { join } from 'node:path'
@@ -22,7 +22,7 @@ import { serverUrl, useServer } from '../testing/databases.ts'
 describe.skipIf(!(await useServer()))('the kernel pool when the server terminates its connections', () => {
   test('transactions fail while it happens, then succeed again; nothing escapes, nothing hangs', async () => {
     const url = new URL(serverUrl())
-    url.pathname = `/shop_test_reconnect_${checkout}`
+    url.pathname = `/shop_test_reconnect_${repoId}`
     await ensureDatabase(url.toString(), silentLogger)
     const { code, out, err } = await runToEnd(['bun', join(import.meta.dir, 'fixtures', 'terminated-backends.ts')], {
       env: { ...process.env, RECONNECT_DATABASE_URL: url.toString() },

@@ -53,15 +53,21 @@ export async function useServer(what = 'PostgreSQL'): Promise<boolean> {
 const servers = new Map<string, Promise<Database>>()
 
 /**
- * What names a test run's databases and vhosts: this checkout (a hash of its path), so two working
+ * This checkout alone (a hash of its path): what names a database or vhost that one test file
+ * uses by itself, the same whichever worker runs the file (so a run leaves one of each, not one per
+ * worker: every vhost's quorum queues hold files open on the broker).
+ */
+export const repoId = Bun.hash(join(import.meta.dir, '..', '..'))
+  .toString(36)
+  .slice(0, 6)
+
+/**
+ * What names the databases and vhosts several test files share: this checkout, so two working
  * trees on one machine never share one, and under `bun test --parallel` the worker
  * (BUN_TEST_WORKER_ID), so files run at once never share one either (a worker runs its files one
  * after the other).
  */
-export const checkout =
-  Bun.hash(join(import.meta.dir, '..', '..'))
-    .toString(36)
-    .slice(0, 6) + (process.env.BUN_TEST_WORKER_ID ? `w${process.env.BUN_TEST_WORKER_ID}` : '')
+export const checkout = `${repoId}${process.env.BUN_TEST_WORKER_ID ? `w${process.env.BUN_TEST_WORKER_ID}` : ''}`
 
 /** A test database `shop_test_<name>_<checkout>` on the real server, shared by the run. */
 export function sharedServerDb(name: string): Promise<Database> {

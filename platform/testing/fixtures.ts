@@ -69,3 +69,22 @@ export const rawEnvelope = (type: string, source: string, data: unknown) => ({
   correlation_id: null,
   data,
 })
+
+/**
+ * The three services made by `make` (auth told which admin to create), started together: what the
+ * integration tests' shop and the benchmarks' shop both do.
+ */
+export async function startThree<S extends { start(): Promise<unknown> }>(
+  make: (service: 'auth' | 'catalog' | 'order', extra?: Record<string, string>) => S,
+  admin: { readonly username: string; readonly email: string; readonly password: string },
+): Promise<{ auth: S; catalog: S; order: S }> {
+  const auth = make('auth', {
+    ADMIN_USERNAME: admin.username,
+    ADMIN_EMAIL: admin.email,
+    ADMIN_PASSWORD: admin.password,
+  })
+  const catalog = make('catalog')
+  const order = make('order')
+  await Promise.all([auth.start(), catalog.start(), order.start()])
+  return { auth, catalog, order }
+}

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { useServer } from '@shop/platform/testing/databases'
 import { derivedDataErrors } from '../../catalog/test/derived.ts'
 import { type MovesCatalog, movesCatalog } from './crossing-moves.ts'
-import { checkout } from './harness.ts'
+import { repoId } from './harness.ts'
 
 /**
  * Crossing moves on the real PostgreSQL through the real HTTP server (catalog as its own process,
@@ -21,7 +21,7 @@ describe.skipIf(!run)('crossing category moves on the real server', () => {
   let catalog: MovesCatalog
 
   beforeAll(async () => {
-    catalog = await movesCatalog(`shop_it_moves_${checkout}`)
+    catalog = await movesCatalog(`shop_it_moves_${repoId}`)
   }, 60_000)
 
   afterAll(async () => {

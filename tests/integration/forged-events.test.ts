@@ -9,7 +9,7 @@ import { generateEventKey, createSigner, type EventSigner } from '@shop/platform
 import {
   ADMIN,
   api,
-  checkout,
+  repoId,
   dbUrl,
   eventually,
   publishAs,
@@ -223,7 +223,7 @@ describe.skipIf(!run)('forged events change nothing', () => {
     'signed with a wrong key or by another service, none applies; each is dead with the reason; the real ' +
     'events after them still apply', async () => {
     // the broker user an administrator can make itself: may publish with any user_id
-    const impersonator = `shop-impersonator-${checkout}`
+    const impersonator = `shop-impersonator-${repoId}`
     const password = crypto.randomUUID()
     if (!(await ctl(['list_users'])).split('\n').some((l) => l.split('\t')[0] === impersonator))
       await ctl(['add_user', impersonator, password])

@@ -5,11 +5,12 @@
  * two checkouts testing at once consumed each other's events). Each run gets fresh databases and
  * empty queues. Services listen on free ports (PORT=0); their URLs are read from their logs.
  */
+import { startThree } from '@shop/platform/testing/fixtures'
 import { afterAll, beforeAll } from 'bun:test'
 import { join } from 'node:path'
 import { AMQPClient } from '@cloudamqp/amqp-client'
 import postgres from 'postgres'
-import { checkout, serverUrl, useServer } from '@shop/platform/testing/databases'
+import { checkout, repoId, serverUrl, useServer } from '@shop/platform/testing/databases'
 import { brokerUrl, resetShopVhost, serviceUrl, useBrokerSetup, vhostUrl } from '@shop/platform/testing/broker'
 import { api, eventually as poll } from '@shop/platform/testing/client'
 import { TEST_EVENT_KEYS } from '@shop/platform/testing/event-keys'
@@ -21,7 +22,7 @@ export const SECRET = 'integration-secret-0123456789abcdef0123456789'
 export const ADMIN = { username: 'admin', email: 'admin@shop.test', password: 'admin-password-1' }
 export type ServiceName = 'auth' | 'catalog' | 'order'
 export const SERVICES: readonly ServiceName[] = ['auth', 'catalog', 'order']
-export { checkout }
+export { checkout, repoId }
 /**
  * Per checkout (and per worker of `bun test --parallel`), so two working trees, or two files run at
  * once, never share queues.
@@ -231,14 +232,7 @@ export async function startShop(
       ...extra,
       ...(o.env?.[s] ?? {}),
     })
-  const auth = make('auth', {
-    ADMIN_USERNAME: ADMIN.username,
-    ADMIN_EMAIL: ADMIN.email,
-    ADMIN_PASSWORD: ADMIN.password,
-  })
-  const catalog = make('catalog')
-  const order = make('order')
-  await Promise.all([auth.start(), catalog.start(), order.start()])
+  const { auth, catalog, order } = await startThree(make, ADMIN)
   return {
     auth,
     catalog,

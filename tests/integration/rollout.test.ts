@@ -10,7 +10,7 @@ import { plannedInstances } from '../../scripts/start.ts'
 import {
   ADMIN,
   api,
-  checkout,
+  repoId,
   eventually,
   resetBroker,
   resetDatabases,
@@ -35,8 +35,8 @@ import {
  */
 const run = await useServers()
 const haproxy = Bun.which('haproxy')
-const VHOST = `shop_rollout_${checkout}`
-const dbName = (svc: ServiceName) => `shop_ro_${svc}_${checkout}`
+const VHOST = `shop_rollout_${repoId}`
+const dbName = (svc: ServiceName) => `shop_ro_${svc}_${repoId}`
 const dbUrl = (svc: ServiceName) => {
   const u = new URL(serverUrl())
   u.pathname = `/${dbName(svc)}`

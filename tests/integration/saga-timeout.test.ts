@@ -3,7 +3,7 @@ import { AMQPClient } from '@cloudamqp/amqp-client'
 import postgres from 'postgres'
 import {
   api,
-  checkout,
+  repoId,
   dbUrl,
   eventually,
   type Shop,
@@ -22,7 +22,7 @@ import {
  * rejected (reservation_timeout), and the stock a late answer reserved goes back.
  */
 const run = await useServers()
-const VHOST = `shop_saga_timeout_${checkout}`
+const VHOST = `shop_saga_timeout_${repoId}`
 
 async function purge(queue: string): Promise<number> {
   const client = new AMQPClient(testAmqpUrl(undefined, VHOST))
