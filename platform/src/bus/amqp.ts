@@ -524,17 +524,26 @@ export class AmqpBus implements Bus {
    * (what the service's broker user can read; the management API is not needed).
    */
   async deadLetters(service: string): Promise<Record<string, number>> {
-    const s = this.session as (AMQPSession & Partial<Ops>) | undefined
+    const s = this.session
     const out: Record<string, number> = {}
-    if (!s || s.closed || !this.connected || typeof s.withOpsChannel !== 'function') return out
-    for (const q of this.topology.filter((x) => x.service === service)) {
-      const dead = `${queueName(this.prefix, q)}.dead`
-      try {
-        const ok = await s.withOpsChannel((ch) => ch.queueDeclare(dead, { passive: true }, {}))
-        out[dead] = (ok as { messageCount: number }).messageCount
-      } catch {
-        // not there (yet), or the channel is gone: left out of this scrape
+    if (!s || s.closed || !this.connected) return out
+    // On channels of its own: a passive declare of a queue not there closes its channel (404), and the
+    // session's ops channel is the one the dead-letter copies and the topology go through.
+    const open = () => (s as unknown as { openChannel(): Promise<AMQPChannel> }).openChannel()
+    let ch: AMQPChannel | undefined
+    try {
+      for (const q of this.topology.filter((x) => x.service === service)) {
+        const dead = `${queueName(this.prefix, q)}.dead`
+        try {
+          if (!ch || ch.closed) ch = await withTimeout(open(), ATTACH_TIMEOUT_MS, 'channel.open')
+          const ok = await withTimeout(ch.queueDeclare(dead, { passive: true }, {}), ATTACH_TIMEOUT_MS, 'declare')
+          out[dead] = ok.messageCount
+        } catch {
+          // not there (yet), or the connection is gone: left out of this scrape
+        }
       }
+    } finally {
+      if (ch && !ch.closed) await ch.close().catch(() => {})
     }
     return out
   }
