@@ -1,6 +1,7 @@
 import { type AMQPChannel, type AMQPMessage, AMQPSession } from '@cloudamqp/amqp-client'
 import type { Logger } from '../log.ts'
 import type { Bus, OutgoingEvent, Subscription } from './bus.ts'
+import { DeliveryGroup } from './group.ts'
 import { consumeMessage, DEFAULT_MAX_ATTEMPTS, MAX_EVENT_BYTES, retryDelay } from './consume.ts'
 import { BROKER_USERS, type Service } from './ownership.ts'
 import { type EventKeyring, KEY_ID_HEADER, SIGNATURE_HEADER } from './signing.ts'
@@ -418,7 +419,13 @@ export class AmqpBus implements Bus {
   }
 
   async subscribe(sub: Subscription): Promise<void> {
-    const c: ConsumerState = { sub, queue: queueName(this.prefix, sub), attaching: false }
+    const c: ConsumerState = {
+      sub,
+      queue: queueName(this.prefix, sub),
+      attaching: false,
+      pending: [],
+      draining: false,
+    }
     this.consumers.set(c.queue, c)
     await this.serial(async () => {
       const s = this.session
@@ -436,7 +443,36 @@ export class AmqpBus implements Bus {
     return Object.fromEntries([...this.consumers.values()].map((c) => [c.queue, this.isAttached(c)]))
   }
 
-  private async onMessage(c: ConsumerState, msg: AMQPMessage): Promise<void> {
+  private onMessage(c: ConsumerState, msg: AMQPMessage): Promise<void> {
+    if (!c.sub.grouped) return this.handle(c, msg)
+    c.pending.push(msg)
+    if (!c.draining) void this.drainGroups(c)
+    return Promise.resolve()
+  }
+
+  /**
+   * A grouped queue's deliveries: what has arrived is taken at once as one group (bus/group.ts),
+   * one group at a time per queue, so a batch's transactions share a commit and a row they all
+   * touch (a product in a flash sale) is locked once per batch. A redelivered message (a failed
+   * first attempt) is handled on its own, outside the group.
+   */
+  private async drainGroups(c: ConsumerState): Promise<void> {
+    c.draining = true
+    try {
+      while (c.pending.length) {
+        // Whatever the socket has delivered by now joins this batch.
+        await new Promise((resolve) => setImmediate(resolve))
+        const msgs = c.pending.splice(0, this.o.prefetch)
+        const fresh = msgs.filter((m) => !this.attempts.has(keyOf(c.queue, m)))
+        const group = fresh.length > 1 ? new DeliveryGroup(fresh.length) : undefined
+        await Promise.all(msgs.map((m) => this.handle(c, m, group && fresh.includes(m) ? group : undefined)))
+      }
+    } finally {
+      c.draining = false
+    }
+  }
+
+  private async handle(c: ConsumerState, msg: AMQPMessage, group?: DeliveryGroup): Promise<void> {
     const name = c.queue
     const sub = c.sub
     if (!this.consuming) {
@@ -448,7 +484,7 @@ export class AmqpBus implements Bus {
     try {
       // The raw bytes: consumeOne checks their size, then their signature, before decoding anything.
       const body = msg.body ?? new Uint8Array()
-      const key = msg.properties.messageId ?? `${name}:${Bun.hash(body)}`
+      const key = keyOf(name, msg)
       const attempt = (this.attempts.get(key) ?? 0) + 1
       this.attempts.set(key, attempt)
       const tp = msg.properties.headers?.traceparent
@@ -468,7 +504,8 @@ export class AmqpBus implements Bus {
         keys: this.o.keys,
       }
       const once = () => consumeMessage(body, sub.handler, attempt, opts, this.o.log, delivery)
-      let verdict = await once()
+      // A member of a group: its transaction joins the group's, and the first verdict settles it.
+      let verdict = group ? await group.member(once) : await once()
       // The database is unreachable: no fault of the message. Retry here, holding the message,
       // so neither its attempts nor the broker's redelivery limit are spent, until it is back.
       for (let wait = 1; verdict.outcome === 'unavailable' && this.consuming; wait++) {
@@ -508,7 +545,8 @@ export class AmqpBus implements Bus {
       }),
     )
     const deadline = Date.now() + 5000
-    while (this.inFlight > 0 && Date.now() < deadline) await Bun.sleep(5)
+    const busy = () => this.inFlight > 0 || all.some((c) => c.pending.length > 0 || c.draining)
+    while (busy() && Date.now() < deadline) await Bun.sleep(5)
     await Promise.all(
       all.map(async (c) => {
         const ch = c.channel
@@ -574,6 +612,14 @@ interface ConsumerState {
   attaching: boolean
   /** Why it was lost, for the log line of the watchdog that attaches it again. */
   lost?: string | undefined
+  /** A grouped queue's deliveries waiting for the next group, and whether one is being handled. */
+  readonly pending: AMQPMessage[]
+  draining: boolean
+}
+
+/** A message's key for its attempt count: its id, else a hash of its body. */
+function keyOf(queue: string, msg: AMQPMessage): string {
+  return msg.properties.messageId ?? `${queue}:${Bun.hash(msg.body ?? new Uint8Array())}`
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {

@@ -1,6 +1,7 @@
 import { type DomainEvent, type Envelope, makeEnvelope } from '@shop/kernel/events'
 import { SpanKind, inSpan, traceparentOf } from '../observability/tracing.ts'
 import type { Result } from '@shop/kernel/result'
+import { type GroupMember, groupMember } from '../bus/group.ts'
 import type { Sql, TxSql } from './connect.ts'
 
 class Rollback extends Error {
@@ -58,6 +59,11 @@ export async function transact<T, E, Tx>(
   makeTx: (tx: TxSql, events: TxEvents) => Tx,
   work: (tx: Tx) => Promise<Result<T, E>>,
 ): Promise<Result<T, E>> {
+  const member = groupMember()
+  if (member) {
+    const shared = sharedOf(member, sql, opts)
+    if (shared) return joined(shared, member, opts, makeTx, work)
+  }
   for (let attempt = 0; ; attempt++) {
     const added = { count: 0 }
     try {
@@ -82,6 +88,107 @@ export async function transact<T, E, Tx>(
       throw e
     }
   }
+}
+
+/** A delivery group's transaction (see bus/group.ts): opened by its first member, committed once all settled. */
+interface Shared {
+  readonly sql: Sql
+  readonly tx: Promise<TxSql>
+  readonly committed: Promise<void>
+  /** Members run one at a time on the one connection, each in a savepoint. */
+  turn: Promise<unknown>
+  events: number
+}
+
+function sharedOf(member: GroupMember, sql: Sql, opts: TransactOptions): Shared | undefined {
+  const group = member.group
+  if (group.shared) return (group.shared as Shared).sql === sql ? (group.shared as Shared) : undefined
+  let open!: (tx: TxSql) => void
+  let fail!: (e: unknown) => void
+  const tx = new Promise<TxSql>((resolve, reject) => {
+    open = resolve
+    fail = reject
+  })
+  const shared: Shared = {
+    sql,
+    tx,
+    turn: Promise.resolve(),
+    events: 0,
+    committed: sql
+      .begin(async (t) => {
+        open(t as TxSql)
+        await group.allSettled()
+        // Every member's savepoint is done: what is left is to wait for the last turn.
+        await shared.turn
+      })
+      .then(
+        () => {
+          group.closed = true
+          if (shared.events > 0) opts.onEvents?.()
+        },
+        (e) => {
+          group.closed = true
+          fail(e)
+          throw e
+        },
+      ),
+  }
+  shared.committed.catch(() => {})
+  group.shared = shared
+  return shared
+}
+
+/**
+ * A member's transaction inside its group's: a savepoint of its own (rolled back alone when it
+ * returns an error or throws; a deadlock is retried in a new one), then the member parks until the
+ * group commits, and returns only then: its message is acked after its effect is durable.
+ */
+async function joined<T, E, Tx>(
+  shared: Shared,
+  member: GroupMember,
+  opts: TransactOptions,
+  makeTx: (tx: TxSql, events: TxEvents) => Tx,
+  work: (tx: Tx) => Promise<Result<T, E>>,
+): Promise<Result<T, E>> {
+  const tx = await shared.tx
+  const mine = shared.turn.then(async (): Promise<Result<T, E>> => {
+    for (let attempt = 0; ; attempt++) {
+      const added = { count: 0 }
+      try {
+        const r = await inSpan('db savepoint', TX_SPAN, async (span) => {
+          try {
+            return (await tx.savepoint(async (sp) => {
+              const r = await work(
+                makeTx(sp as unknown as TxSql, outboxWriter(sp as unknown as TxSql, opts.source, added)),
+              )
+              if (!r.ok) throw new Rollback(r)
+              return r
+            })) as Result<T, E>
+          } catch (e) {
+            if (!(e instanceof Rollback)) throw e
+            span?.setAttribute('shop.transaction.outcome', 'rolled back: expected error')
+            return e.result as Result<T, E>
+          }
+        })
+        if (r.ok) shared.events += added.count
+        return r
+      } catch (e) {
+        const code = (e as { code?: string }).code
+        if (code && RETRYABLE.has(code) && attempt < (opts.retries ?? 3)) continue
+        throw e
+      }
+    }
+  })
+  shared.turn = mine.catch(() => {})
+  let result: Result<T, E>
+  try {
+    result = await mine
+  } finally {
+    // Parked (or failed): the group may commit without this member.
+    member.group.settle(member)
+  }
+  await shared.committed
+  return result
 }
 
 /** The SQLSTATE and constraint of a postgres error, when it is one. */
