@@ -476,11 +476,13 @@ export class AmqpBus implements Bus {
     const name = c.queue
     const sub = c.sub
     if (!this.consuming) {
+      group?.skip()
       await msg.nack(true).catch(() => {})
       return
     }
     const max = this.o.maxAttempts ?? DEFAULT_MAX_ATTEMPTS
     this.inFlight++
+    let member = false
     try {
       // The raw bytes: consumeOne checks their size, then their signature, before decoding anything.
       const body = msg.body ?? new Uint8Array()
@@ -505,6 +507,7 @@ export class AmqpBus implements Bus {
       }
       const once = () => consumeMessage(body, sub.handler, attempt, opts, this.o.log, delivery)
       // A member of a group: its transaction joins the group's, and the first verdict settles it.
+      member = true
       let verdict = group ? await group.member(once) : await once()
       // The database is unreachable: no fault of the message. Retry here, holding the message,
       // so neither its attempts nor the broker's redelivery limit are spent, until it is back.
@@ -526,6 +529,7 @@ export class AmqpBus implements Bus {
       // The channel closed under us: the broker redelivers; the inbox makes that harmless.
       this.o.log.warn('ack failed', { queue: name, error: (e as Error).message })
     } finally {
+      if (!member) group?.skip()
       this.inFlight--
     }
   }

@@ -32,6 +32,11 @@ export class DeliveryGroup {
     }
   }
 
+  /** A member that will not run (its message handed back unread): the others need not wait for it. */
+  skip(): void {
+    this.settle({ group: this, settled: false })
+  }
+
   /** A member will not touch the group's transaction again (it parked, or finished). */
   settle(m: GroupMember): void {
     if (m.settled) return

@@ -95,9 +95,18 @@ interface Shared {
   readonly sql: Sql
   readonly tx: Promise<TxSql>
   readonly committed: Promise<void>
-  /** Members run one at a time on the one connection, each in a savepoint. */
+  /** Members run one at a time on the one connection. */
   turn: Promise<unknown>
   events: number
+  /** A member failed: the group's transaction is rolled back and every member runs alone. */
+  aborted: boolean
+}
+
+/** Why a member's transaction runs again on its own: its group's was rolled back. */
+class GroupAborted extends Error {
+  constructor() {
+    super('the delivery group was rolled back')
+  }
 }
 
 function sharedOf(member: GroupMember, sql: Sql, opts: TransactOptions): Shared | undefined {
@@ -114,12 +123,14 @@ function sharedOf(member: GroupMember, sql: Sql, opts: TransactOptions): Shared 
     tx,
     turn: Promise.resolve(),
     events: 0,
+    aborted: false,
     committed: sql
       .begin(async (t) => {
         open(t as TxSql)
         await group.allSettled()
-        // Every member's savepoint is done: what is left is to wait for the last turn.
+        // Every member is done with the transaction: what is left is to wait for the last turn.
         await shared.turn
+        if (shared.aborted) throw new GroupAborted()
       })
       .then(
         () => {
@@ -128,6 +139,7 @@ function sharedOf(member: GroupMember, sql: Sql, opts: TransactOptions): Shared 
         },
         (e) => {
           group.closed = true
+          shared.aborted = true
           fail(e)
           throw e
         },
@@ -139,9 +151,11 @@ function sharedOf(member: GroupMember, sql: Sql, opts: TransactOptions): Shared 
 }
 
 /**
- * A member's transaction inside its group's: a savepoint of its own (rolled back alone when it
- * returns an error or throws; a deadlock is retried in a new one), then the member parks until the
- * group commits, and returns only then: its message is acked after its effect is durable.
+ * A member's transaction inside its group's: its work runs on the group's connection (members one
+ * after the other), then the member parks until the group commits, and returns only then: its
+ * message is acked after its effect is durable. When any member fails (throws, returns an expected
+ * error, a deadlock) or the commit fails, the group's transaction is rolled back as a whole and every
+ * member's transaction runs again on its own: the message at fault is isolated, the others commit.
  */
 async function joined<T, E, Tx>(
   shared: Shared,
@@ -150,45 +164,32 @@ async function joined<T, E, Tx>(
   makeTx: (tx: TxSql, events: TxEvents) => Tx,
   work: (tx: Tx) => Promise<Result<T, E>>,
 ): Promise<Result<T, E>> {
-  const tx = await shared.tx
   const mine = shared.turn.then(async (): Promise<Result<T, E>> => {
-    for (let attempt = 0; ; attempt++) {
-      const added = { count: 0 }
-      try {
-        const r = await inSpan('db savepoint', TX_SPAN, async (span) => {
-          try {
-            return (await tx.savepoint(async (sp) => {
-              const r = await work(
-                makeTx(sp as unknown as TxSql, outboxWriter(sp as unknown as TxSql, opts.source, added)),
-              )
-              if (!r.ok) throw new Rollback(r)
-              return r
-            })) as Result<T, E>
-          } catch (e) {
-            if (!(e instanceof Rollback)) throw e
-            span?.setAttribute('shop.transaction.outcome', 'rolled back: expected error')
-            return e.result as Result<T, E>
-          }
-        })
-        if (r.ok) shared.events += added.count
-        return r
-      } catch (e) {
-        const code = (e as { code?: string }).code
-        if (code && RETRYABLE.has(code) && attempt < (opts.retries ?? 3)) continue
-        throw e
-      }
+    if (shared.aborted) throw new GroupAborted()
+    const tx = await shared.tx
+    const added = { count: 0 }
+    try {
+      const r = await work(makeTx(tx, outboxWriter(tx, opts.source, added)))
+      if (!r.ok) throw new GroupAborted()
+      shared.events += added.count
+      return r
+    } catch (e) {
+      shared.aborted = true
+      throw e
     }
   })
   shared.turn = mine.catch(() => {})
-  let result: Result<T, E>
   try {
-    result = await mine
-  } finally {
-    // Parked (or failed): the group may commit without this member.
+    const result = await mine
+    member.group.settle(member) // parked: the group may commit without this member
+    await shared.committed
+    return result
+  } catch {
+    // This member's work, another's, or the commit failed: nothing of the group is committed.
     member.group.settle(member)
+    await shared.committed.catch(() => {})
+    return transact(shared.sql, opts, makeTx, work)
   }
-  await shared.committed
-  return result
 }
 
 /** The SQLSTATE and constraint of a postgres error, when it is one. */
