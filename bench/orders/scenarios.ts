@@ -231,7 +231,8 @@ async function main() {
       }
       say(
         `${name}: ${result.orders} orders, placed ${result.placed_per_s}/s, settled ${result.settled_per_s}/s, ` +
-          `POST p50 ${r.post_ms.p50} p99 ${r.post_ms.p99} ms, settled p50 ${o.settled_ms.p50} p99 ${o.settled_ms.p99} ms, ` +
+          `POST p50 ${r.post_ms.p50} p99 ${r.post_ms.p99} ms, ` +
+          `settled p50 ${o.settled_ms.p50} p99 ${o.settled_ms.p99} ms, ` +
           `commits/order ${JSON.stringify(commits)} = ${commits_total}, CPU ms/order ${JSON.stringify(cpu_ms)}`,
       )
       return result
@@ -284,7 +285,8 @@ async function main() {
       const ok = so.by_status.confirmed === SOLD_OUT.units && row?.stock === 0
       Object.assign(so, { stock_left: row?.stock, exact: ok })
       say(
-        `sold-out: ${so.by_status.confirmed ?? 0} confirmed (want ${SOLD_OUT.units}), stock left ${row?.stock}: ${ok ? 'exact' : 'WRONG'}`,
+        `sold-out: ${so.by_status.confirmed ?? 0} confirmed (want ${SOLD_OUT.units}), ` +
+          `stock left ${row?.stock}: ${ok ? 'exact' : 'WRONG'}`,
       )
     }
     if (ONLY.has('half') && results.spread) {
@@ -343,6 +345,11 @@ type Row = {
   rate_per_s?: number
 }
 
+const HEAD =
+  '| scenario | orders | placed/s | settled/s | settled ÷ pgbench | POST p50 / p99 ms | ' +
+  'POST→settled p50 / p99 ms (server) | commits per order: order + catalog + auth | ' +
+  'CPU ms per order: order / catalog / auth |\n|---|---|---:|---:|---:|---|---|---|---|'
+
 /** The markdown table of a result (bench/report.ts writes it into REPORT.md too). */
 export function scenariosMarkdown(x: any): string {
   const rows = Object.entries(x.scenarios as Record<string, Row>)
@@ -354,7 +361,8 @@ export function scenariosMarkdown(x: any): string {
     `${Math.round((r.settled_per_s / x.ceiling.tps) * 1000) / 10}% | ${r.post_ms.p50} / ${r.post_ms.p99} | ` +
     `${r.post_to_settled_ms.p50} / ${r.post_to_settled_ms.p99} | ` +
     `${r.commits_per_order.order} + ${r.commits_per_order.catalog} + ${r.commits_per_order.auth} = ` +
-    `${r.commits_per_order_total} | ${r.cpu_ms_per_order.order} / ${r.cpu_ms_per_order.catalog} / ${r.cpu_ms_per_order.auth} |`
+    `${r.commits_per_order_total} | ` +
+    `${r.cpu_ms_per_order.order} / ${r.cpu_ms_per_order.catalog} / ${r.cpu_ms_per_order.auth} |`
   return `
 ### Orders against the database's ceiling (bench/orders/scenarios.ts, ${x.when})
 
@@ -363,8 +371,7 @@ ${x.connections} connections, ${x.seconds} s per scenario (sold-out: 5,000 POSTs
 open loop at half of spread's settled/s). ${x.machine.cores} cores shared with PostgreSQL, RabbitMQ, the
 load generator and other work.
 
-| scenario | orders | placed/s | settled/s | settled ÷ pgbench | POST p50 / p99 ms | POST→settled p50 / p99 ms (server) | commits per order: order + catalog + auth | CPU ms per order: order / catalog / auth |
-|---|---|---:|---:|---:|---|---|---|---|
+${HEAD}
 ${rows.map(line).join('\n')}
 `
 }
