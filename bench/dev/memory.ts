@@ -138,7 +138,8 @@ end`
 
 export function devMemoryMarkdown(x: any): string {
   const m = x.rss_mib
-  return `
+  return (
+    `
 ### make dev: memory and startup (bench/dev/memory.ts, ${x.when})
 
 | measure | value | target |
@@ -146,12 +147,14 @@ export function devMemoryMarkdown(x: any): string {
 | startup (spawn → three services ready) | ${x.startup_s} s | ≤ 5 s |
 | RSS idle after start | ${m.idle_after_start} MiB | |
 | RSS idle after \`make seed\` | ${m.idle_after_seed} MiB | ≤ 350 MB |
-| RSS right after ${x.traffic.seconds} s of traffic (peak during it) | ${m.after_traffic} MiB (${m.peak_during_traffic}) | |
+| RSS right after ${x.traffic.seconds} s of traffic (peak during it) | ` +
+    `${m.after_traffic} MiB (${m.peak_during_traffic}) | |
 | RSS idle 5 s after the traffic | ${m.idle_after_traffic} MiB | ≤ 350 MB |
 
 Traffic: wrk, listing and product reads (4 connections, ${x.traffic.reads.requests_per_second} req/s) and
 orders by the dev admin (2 connections, ${x.traffic.orders.requests_per_second} orders/s) at once.
 `
+  )
 }
 
 if (import.meta.main) {

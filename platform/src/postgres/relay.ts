@@ -21,7 +21,8 @@ export interface RelayOptions {
  * The outbox relay: claims unsent rows in order (`for update skip locked`, so several instances
  * share the work without sending a row twice at once) and marks them sent in the same statement,
  * publishes them with confirms, and commits; a failed publish rolls the mark back. While the
- * broker is down it retries with exponential backoff; the rows wait. `wake()` is called after every commit that wrote events.
+ * broker is down it retries with exponential backoff; the rows wait. `wake()` is called after
+ * every commit that wrote events.
  *
  * It signs each event as it publishes it (signEvents: the JSON text, and the signature of exactly
  * those bytes), rather than the transaction that writes the row: the outbox keeps the envelope as
