@@ -3,7 +3,8 @@
  *
  *   bun bench/dev/memory.ts [--traffic-seconds 60]
  *
- * Starts `bun scripts/dev.ts` (the three services in one process, three embedded PGlite
+ * Starts `bun scripts/dev.ts` (of BENCH_SERVICES_ROOT when set: bench/.before for the code before a
+ * change; the three services in one process, three embedded PGlite
  * databases, the memory bus) on free ports with a fresh DATA_DIR (a temp directory, removed at the
  * end), and measures:
  *   - startup: from the spawn until the three services answer /health/ready;
@@ -18,9 +19,14 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { MemorySampler, cores, lua, machineLoad, wrk, writeResult } from '../lib/measure.ts'
-import { ROOT, api, freePort, must } from '../lib/shop.ts'
+import { SERVICES_ROOT, api, freePort, must } from '../lib/shop.ts'
 
-const { values } = parseArgs({ options: { 'traffic-seconds': { type: 'string', default: '60' } } })
+// Read only when run as a script (bench/report.ts imports this module for its markdown).
+const { values } = parseArgs({
+  strict: import.meta.main,
+  args: import.meta.main ? process.argv.slice(2) : [],
+  options: { 'traffic-seconds': { type: 'string', default: '60' } },
+})
 const TRAFFIC_S = Number(values['traffic-seconds'])
 const say = (s: string) => process.stdout.write(`bench/dev/memory: ${s}\n`)
 
@@ -44,8 +50,8 @@ async function main() {
   const url = (s: keyof typeof ports) => `http://127.0.0.1:${ports[s]}`
   const load_before = await machineLoad()
   const t0 = performance.now()
-  const proc = Bun.spawn(['bun', join(ROOT, 'scripts', 'dev.ts')], {
-    cwd: ROOT,
+  const proc = Bun.spawn(['bun', join(SERVICES_ROOT, 'scripts', 'dev.ts')], {
+    cwd: SERVICES_ROOT,
     env,
     stdout: Bun.file(join(dataDir, 'dev.log')),
     stderr: Bun.file(join(dataDir, 'dev.log')),
@@ -69,8 +75,8 @@ async function main() {
     const idle_after_start = rssMiB(proc.pid)
     say(`ready in ${startup_s} s; RSS idle ${idle_after_start} MiB`)
 
-    const seed = Bun.spawn(['bun', join(ROOT, 'scripts', 'seed.ts')], {
-      cwd: ROOT,
+    const seed = Bun.spawn(['bun', join(SERVICES_ROOT, 'scripts', 'seed.ts')], {
+      cwd: SERVICES_ROOT,
       env,
       stdout: 'pipe',
       stderr: 'pipe',
@@ -136,11 +142,22 @@ end`
   }
 }
 
+/** REPORT.md's section: `after` (this code) and, when kept, `before` (BENCH_SERVICES_ROOT=bench/.before). */
+export function devMemorySection(x: any): string {
+  const before = x.before ? `\nBefore (BENCH_SERVICES_ROOT=bench/.before):\n${devMemoryMarkdown(x.before)}` : ''
+  return `## make dev: memory and startup
+
+Measured by \`bun bench/dev/memory.ts\` (part of \`make bench\`). ${x.note ?? ''}
+
+After (this code):
+${devMemoryMarkdown(x.after)}${before}`
+}
+
 export function devMemoryMarkdown(x: any): string {
   const m = x.rss_mib
   return (
     `
-### make dev: memory and startup (bench/dev/memory.ts, ${x.when})
+Run of ${x.when} (load / cpu busy before: ${x.load_before.loadavg_1m} / ${x.load_before.cpu_busy_pct}%):
 
 | measure | value | target |
 |---|---:|---:|
