@@ -424,7 +424,8 @@ export class AmqpBus implements Bus {
       queue: queueName(this.prefix, sub),
       attaching: false,
       pending: [],
-      draining: false,
+      lanes: 0,
+      scheduled: false,
     }
     this.consumers.set(c.queue, c)
     await this.serial(async () => {
@@ -446,29 +447,37 @@ export class AmqpBus implements Bus {
   private onMessage(c: ConsumerState, msg: AMQPMessage): Promise<void> {
     if (!c.sub.grouped) return this.handle(c, msg)
     c.pending.push(msg)
-    if (!c.draining) void this.drainGroups(c)
+    if (!c.scheduled) {
+      c.scheduled = true
+      // Whatever the socket has delivered by now joins the same group.
+      setImmediate(() => {
+        c.scheduled = false
+        this.startGroups(c)
+      })
+    }
     return Promise.resolve()
   }
 
   /**
-   * A grouped queue's deliveries: what has arrived is taken at once as one group (bus/group.ts),
-   * one group at a time per queue, so a batch's transactions share a commit and a row they all
-   * touch (a product in a flash sale) is locked once per batch. A redelivered message (a failed
-   * first attempt) is handled on its own, outside the group.
+   * A grouped queue's deliveries are handled in groups (bus/group.ts): what has arrived is taken at
+   * once, at most GROUP_LANES groups at a time per queue, each of at most prefetch / GROUP_LANES
+   * messages, so a group's transactions share a commit and a row its members all touch (a product
+   * in a flash sale) is locked once per group; the lanes keep the database busy while a group
+   * waits on a round trip. A redelivered message (a failed first attempt) is handled on its own.
    */
-  private async drainGroups(c: ConsumerState): Promise<void> {
-    c.draining = true
-    try {
-      while (c.pending.length) {
-        // Whatever the socket has delivered by now joins this batch.
-        await new Promise((resolve) => setImmediate(resolve))
-        const msgs = c.pending.splice(0, this.o.prefetch)
-        const fresh = msgs.filter((m) => !this.attempts.has(keyOf(c.queue, m)))
-        const group = fresh.length > 1 ? new DeliveryGroup(fresh.length) : undefined
-        await Promise.all(msgs.map((m) => this.handle(c, m, group && fresh.includes(m) ? group : undefined)))
-      }
-    } finally {
-      c.draining = false
+  private startGroups(c: ConsumerState): void {
+    const size = Math.max(1, Math.ceil(this.o.prefetch / GROUP_LANES))
+    while (c.pending.length && c.lanes < GROUP_LANES) {
+      const msgs = c.pending.splice(0, size)
+      c.lanes++
+      const fresh = msgs.filter((m) => !this.attempts.has(keyOf(c.queue, m)))
+      const group = fresh.length > 1 ? new DeliveryGroup(fresh.length) : undefined
+      void Promise.all(msgs.map((m) => this.handle(c, m, group && fresh.includes(m) ? group : undefined))).finally(
+        () => {
+          c.lanes--
+          this.startGroups(c)
+        },
+      )
     }
   }
 
@@ -549,7 +558,7 @@ export class AmqpBus implements Bus {
       }),
     )
     const deadline = Date.now() + 5000
-    const busy = () => this.inFlight > 0 || all.some((c) => c.pending.length > 0 || c.draining)
+    const busy = () => this.inFlight > 0 || all.some((c) => c.pending.length > 0 || c.lanes > 0)
     while (busy() && Date.now() < deadline) await Bun.sleep(5)
     await Promise.all(
       all.map(async (c) => {
@@ -594,6 +603,12 @@ export class AmqpBus implements Bus {
   }
 }
 
+/**
+ * Groups handled at once per grouped queue. Members of a group run one after the other on its
+ * connection, so one lane would leave the database idle while it waits on each round trip.
+ */
+const GROUP_LANES = 3
+
 /** How often the watchdog looks at the consumers and the connection attempt. */
 const WATCH_MS = 500
 /** A broker that took a connection and did not complete the AMQP handshake in this time is tried again. */
@@ -616,9 +631,10 @@ interface ConsumerState {
   attaching: boolean
   /** Why it was lost, for the log line of the watchdog that attaches it again. */
   lost?: string | undefined
-  /** A grouped queue's deliveries waiting for the next group, and whether one is being handled. */
+  /** A grouped queue's deliveries waiting for a group, the groups being handled, a start scheduled. */
   readonly pending: AMQPMessage[]
-  draining: boolean
+  lanes: number
+  scheduled: boolean
 }
 
 /** A message's key for its attempt count: its id, else a hash of its body. */

@@ -126,6 +126,10 @@ function sharedOf(member: GroupMember, sql: Sql, opts: TransactOptions): Shared 
     aborted: false,
     committed: sql
       .begin(async (t) => {
+        // Groups of one queue run side by side: one waiting on another's row (two groups locking
+        // two products in opposite orders) gives up soon, rather than at the deadlock check a
+        // second later, and its members run alone.
+        await t`set local lock_timeout = '250ms'`
         open(t as TxSql)
         await group.allSettled()
         // Every member is done with the transaction: what is left is to wait for the last turn.
