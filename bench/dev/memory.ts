@@ -3,7 +3,7 @@
  *
  *   bun bench/dev/memory.ts [--traffic-seconds 60]
  *
- * Starts `bun scripts/dev.ts` (of BENCH_SERVICES_ROOT when set: bench/.before for the code before a
+ * Starts what `make dev` runs (the Makefile's recipe: bun scripts/dev.ts; of BENCH_SERVICES_ROOT when set: bench/.before for the code before a
  * change; the three services in one process, three embedded PGlite
  * databases, the memory bus) on free ports with a fresh DATA_DIR (a temp directory, removed at the
  * end), and measures:
@@ -14,7 +14,7 @@
  *     placed by the dev admin, at once), then idle again 5 s later; and the peak during it.
  * Writes bench/results/dev-memory.json and prints a markdown table.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -31,8 +31,16 @@ const TRAFFIC_S = Number(values['traffic-seconds'])
 const say = (s: string) => process.stdout.write(`bench/dev/memory: ${s}\n`)
 
 const rssMiB = (pid: number): number => {
-  const m = /VmRSS:\s+(\d+) kB/.exec(require('node:fs').readFileSync(`/proc/${pid}/status`, 'utf8'))
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
   return Math.round((Number(m?.[1]) / 1024) * 10) / 10
+}
+
+/** The command `make dev` runs (the Makefile's recipe, of the tree measured), e.g. `bun --smol scripts/dev.ts`. */
+function devCommand(): string[] {
+  const makefile = readFileSync(join(SERVICES_ROOT, 'Makefile'), 'utf8')
+  const recipe = /^dev:.*\n\t(bun [^\n]*scripts\/dev\.ts)\s*$/m.exec(makefile)?.[1]
+  if (!recipe) throw new Error("no 'bun … scripts/dev.ts' recipe for dev in the Makefile")
+  return recipe.split(/\s+/).map((a) => (a === 'scripts/dev.ts' ? join(SERVICES_ROOT, a) : a))
 }
 
 async function main() {
@@ -50,7 +58,7 @@ async function main() {
   const url = (s: keyof typeof ports) => `http://127.0.0.1:${ports[s]}`
   const load_before = await machineLoad()
   const t0 = performance.now()
-  const proc = Bun.spawn(['bun', join(SERVICES_ROOT, 'scripts', 'dev.ts')], {
+  const proc = Bun.spawn(devCommand(), {
     cwd: SERVICES_ROOT,
     env,
     stdout: Bun.file(join(dataDir, 'dev.log')),
