@@ -3,9 +3,9 @@
  *
  *   bun bench/dev/memory.ts [--traffic-seconds 60]
  *
- * Starts what `make dev` runs (the Makefile's recipe: bun scripts/dev.ts; of BENCH_SERVICES_ROOT when set: bench/.before for the code before a
- * change; the three services in one process, three embedded PGlite
- * databases, the memory bus) on free ports with a fresh DATA_DIR (a temp directory, removed at the
+ * Starts what `make dev` runs (the Makefile's recipe, bun scripts/dev.ts, of BENCH_SERVICES_ROOT when
+ * set: bench/.before for the code before a change; the three services in one process, three
+ * embedded PGlite databases, the memory bus) on free ports with a fresh DATA_DIR (a temp directory, removed at the
  * end), and measures:
  *   - startup: from the spawn until the three services answer /health/ready;
  *   - RSS idle after start, and idle after `make seed` (scripts/seed.ts) once the process has
