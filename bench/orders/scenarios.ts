@@ -364,8 +364,11 @@ export function ordersSection(x: any): string {
   const a = x.after
   const sp = a.scenarios.spread
   const hot = a.scenarios.hot
-  const half = a.scenarios.half
-  const so = a.scenarios['sold-out']
+  // Scenarios this run lacks are taken from `earlier` (another run of this work, named by x.earlier_label).
+  const from = (k: string) => a.scenarios[k] ?? x.earlier?.scenarios[k]
+  const half = from('half')
+  const so = from('sold-out')
+  const ofEarlier = (k: string) => (!a.scenarios[k] && x.earlier?.scenarios[k] ? ` (${x.earlier_label})` : '')
   const pct = (n: number) => `${Math.round(n * 1000) / 10}%`
   const target = (ok: boolean) => (ok ? '**met**' : '**not met**')
   const worst = Math.max(sp.commits_per_order_total, hot.commits_per_order_total)
@@ -387,12 +390,12 @@ export function ordersSection(x: any): string {
     ],
     [
       'POST→settled p99 ≤ 50 ms (server) at half the maximum rate',
-      half ? `${half.post_to_settled_ms.p99} ms at ${half.rate_per_s}/s` : 'n/a',
+      half ? `${half.post_to_settled_ms.p99} ms at ${half.rate_per_s}/s${ofEarlier('half')}` : 'n/a',
       half ? target(half.post_to_settled_ms.p99 <= 50) : '',
     ],
     [
       `sold-out: exactly ${SOLD_OUT.units} of ${SOLD_OUT.attempts} confirmed, stock 0`,
-      so ? `${so.by_status.confirmed ?? 0} confirmed, stock ${so.stock_left}` : 'n/a',
+      so ? `${so.by_status.confirmed ?? 0} confirmed, stock ${so.stock_left}${ofEarlier('sold-out')}` : 'n/a',
       so ? target(so.exact) : '',
     ],
   ]
@@ -406,6 +409,12 @@ ${rows.map(([t, m, ok]) => `| ${t} | ${m} | ${ok} |`).join('\n')}
 
 After (this code):
 ${scenariosMarkdown(a)}${
+  x.earlier
+    ? `
+Earlier (${x.earlier_label}):
+${scenariosMarkdown(x.earlier)}`
+    : ''
+}${
   x.before
     ? `
 Before (the code before this work, same script, BENCH_SERVICES_ROOT=bench/.before):
