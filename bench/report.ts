@@ -8,6 +8,9 @@
  *                  ceilings, sorts, and the writes that keep paths and counts (issue 11)
  *   bench/http     product by id, subtree listing, login, users/me, and the ceilings, same run
  *   bench/orders   orders per second (wrk) and POST → confirmed latency
+ *   bench/orders/scenarios.ts  spread, hot, sold-out and half rate against pgbench TPC-B in the same run:
+ *                  settled/s, commits and CPU per order (issue 20)
+ *   bench/dev/memory.ts  make dev's startup time and resident memory idle, after make seed and after traffic
  *   bench/observability  what metrics and tracing cost: the same code with them off, on, and exporting
  *   bench/catalog/conditional.ts  a listing's 304 (If-None-Match) against its 200 and bare Hono
  *
@@ -19,6 +22,9 @@
  *   bun bench/report.ts [--skip-run]   (--skip-run: only rebuild REPORT.md from bench/results)
  *   bun bench/report.ts --signing-only (write only the section "What signing events costs", from
  *                                       bench/baseline/events-signing.json, into the REPORT.md there is)
+ *   bun bench/report.ts --sections-only (the same, and the sections of orders against the database's
+ *                                       ceiling and of make dev's memory, from bench/baseline/
+ *                                       order-scenarios.json and dev-memory.json)
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -26,9 +32,15 @@ import { parseArgs } from 'node:util'
 import { MemorySampler, WRK, cores, machineLoad, type MachineLoad } from './lib/measure.ts'
 import { ROOT } from './lib/shop.ts'
 import { listingMarkdown } from './catalog/listing.ts'
+import { devMemorySection } from './dev/memory.ts'
+import { ordersSection } from './orders/scenarios.ts'
 
 const { values } = parseArgs({
-  options: { 'skip-run': { type: 'boolean', default: false }, 'signing-only': { type: 'boolean', default: false } },
+  options: {
+    'skip-run': { type: 'boolean', default: false },
+    'signing-only': { type: 'boolean', default: false },
+    'sections-only': { type: 'boolean', default: false },
+  },
 })
 const RESULTS = join(ROOT, 'bench', 'results')
 const BASELINE = join(ROOT, 'bench', 'baseline')
@@ -107,24 +119,49 @@ shared machine's load moves the end-to-end figures by: the rounds above, signed 
   )
 }
 
+/** Writes `section` (its first line is its title) into the REPORT.md there is, in place of the one of that title. */
+function replaceSection(section: string): void {
+  const file = join(ROOT, 'bench', 'REPORT.md')
+  const text = readFileSync(file, 'utf8')
+  const title = section.slice(0, section.indexOf('\n'))
+  const start = text.indexOf(`${title}\n`)
+  const next = start < 0 ? -1 : text.indexOf('\n## ', start + title.length)
+  const at = text.indexOf('## Raw results')
+  const out =
+    start >= 0
+      ? `${text.slice(0, start)}${section}${next >= 0 ? text.slice(next) : ''}`
+      : at >= 0
+        ? `${text.slice(0, at)}${section}\n${text.slice(at)}`
+        : `${text}\n${section}`
+  writeFileSync(file, out)
+  say(`written the section "${title}" of bench/REPORT.md`)
+}
+
+/** The orders and make dev sections: this run's results, else the kept paired runs (bench/baseline). */
+function orderAndDevSections(): string[] {
+  const out: string[] = []
+  const orders = read(RESULTS, 'order-scenarios')
+  const ordersKept = read(BASELINE, 'order-scenarios')
+  if (orders) out.push(ordersSection({ after: orders, note: `One run (${orders.when}).` }))
+  else if (ordersKept) out.push(ordersSection(ordersKept))
+  const dev = read(RESULTS, 'dev-memory')
+  const devKept = read(BASELINE, 'dev-memory')
+  if (dev) out.push(devMemorySection({ after: dev }))
+  else if (devKept) out.push(devMemorySection(devKept))
+  return out
+}
+
 async function main() {
-  if (values['signing-only']) {
+  if (values['signing-only'] || values['sections-only']) {
     const signing = read(BASELINE, 'events-signing')
     if (!signing) throw new Error('no bench/baseline/events-signing.json: run bun bench/events/signing-ab.ts')
-    const file = join(ROOT, 'bench', 'REPORT.md')
-    const text = readFileSync(file, 'utf8')
-    const section = signingSection(signing)
-    const start = text.indexOf(SIGNING_TITLE)
-    const next = start < 0 ? -1 : text.indexOf('\n## ', start + SIGNING_TITLE.length)
-    const at = text.indexOf('## Raw results')
-    const out =
-      start >= 0
-        ? `${text.slice(0, start)}${section}${next >= 0 ? text.slice(next) : ''}`
-        : at >= 0
-          ? `${text.slice(0, at)}${section}\n${text.slice(at)}`
-          : `${text}\n${section}`
-    writeFileSync(file, out)
-    say('written the signing section of bench/REPORT.md')
+    replaceSection(signingSection(signing))
+    if (values['sections-only']) {
+      const orders = read(BASELINE, 'order-scenarios')
+      const dev = read(BASELINE, 'dev-memory')
+      if (orders) replaceSection(ordersSection(orders))
+      if (dev) replaceSection(devMemorySection(dev))
+    }
     return
   }
   const runs: Record<string, Awaited<ReturnType<typeof run>>> = {}
@@ -136,6 +173,8 @@ async function main() {
     runs.orders = await run('orders', ['bun', 'bench/orders/run.ts'])
     runs.observability = await run('observability', ['bun', 'bench/observability/run.ts'])
     runs.conditional = await run('conditional', ['bun', 'bench/catalog/conditional.ts'])
+    runs.scenarios = await run('scenarios', ['bun', 'bench/orders/scenarios.ts'])
+    runs.dev = await run('dev', ['bun', 'bench/dev/memory.ts'])
     writeFileSync(join(RESULTS, 'runs.json'), JSON.stringify(runs, null, 2) + '\n')
   } else {
     Object.assign(runs, read(RESULTS, 'runs') ?? {})
@@ -337,6 +376,8 @@ of the better ceiling for its size; the largest subtree ≥ 50% of the 10-produc
 ${listingMarkdown(listing)}`)
   }
 
+  md.push(...orderAndDevSections())
+
   const signing = read(BASELINE, 'events-signing')
   if (signing) md.push(signingSection(signing))
 
@@ -446,8 +487,8 @@ ${Object.values(cond.listings as Record<string, any>)
   md.push(
     `## Raw results
 
-bench/results/{events,catalog,http,orders,observability,conditional,runs}.json (not committed; ` +
-      `\`make bench\` writes them).
+bench/results/{events,catalog,http,orders,observability,conditional,order-scenarios,dev-memory,runs}.json ` +
+      `(not committed; \`make bench\` writes them).
 Run times: ${
         Object.entries(runs)
           .map(([k, r]) => `${k} ${r.seconds} s`)

@@ -150,6 +150,15 @@ export interface ShopOptions {
   readonly root?: string
 }
 
+/**
+ * BENCH_CPU_PROF=order,catalog: those services run under Bun's sampling profiler, which writes a
+ * .cpuprofile (Chrome DevTools format) into LOG_DIR/profiles when the service exits.
+ */
+const profiled = (s: ServiceName): string[] =>
+  (process.env.BENCH_CPU_PROF ?? '').split(',').includes(s)
+    ? ['--cpu-prof', '--cpu-prof-dir', join(LOG_DIR, 'profiles')]
+    : []
+
 /** Fresh databases and queues, then the three services started and ready. */
 export async function startShop(o: ShopOptions = {}): Promise<Shop> {
   const name = o.name ?? 'bench'
@@ -171,7 +180,7 @@ export async function startShop(o: ShopOptions = {}): Promise<Shop> {
     LOGIN_MAX_FAILURES_PER_ACCOUNT: '100000',
   }
   const make = (s: ServiceName, extra: Record<string, string> = {}) =>
-    new Service(s, ['bun', join(root, s, 'src', 'main.ts')], {
+    new Service(s, ['bun', ...profiled(s), join(root, s, 'src', 'main.ts')], {
       ...common,
       PORT: String(freePort()),
       ...TEST_EVENT_KEYS.env(s),

@@ -1,6 +1,7 @@
 import { type AMQPChannel, type AMQPMessage, AMQPSession } from '@cloudamqp/amqp-client'
 import type { Logger } from '../log.ts'
 import type { Bus, OutgoingEvent, Subscription } from './bus.ts'
+import { DeliveryGroup } from './group.ts'
 import { consumeMessage, DEFAULT_MAX_ATTEMPTS, MAX_EVENT_BYTES, retryDelay } from './consume.ts'
 import { BROKER_USERS, type Service } from './ownership.ts'
 import { type EventKeyring, KEY_ID_HEADER, SIGNATURE_HEADER } from './signing.ts'
@@ -418,7 +419,14 @@ export class AmqpBus implements Bus {
   }
 
   async subscribe(sub: Subscription): Promise<void> {
-    const c: ConsumerState = { sub, queue: queueName(this.prefix, sub), attaching: false }
+    const c: ConsumerState = {
+      sub,
+      queue: queueName(this.prefix, sub),
+      attaching: false,
+      pending: [],
+      lanes: 0,
+      scheduled: false,
+    }
     this.consumers.set(c.queue, c)
     await this.serial(async () => {
       const s = this.session
@@ -436,19 +444,58 @@ export class AmqpBus implements Bus {
     return Object.fromEntries([...this.consumers.values()].map((c) => [c.queue, this.isAttached(c)]))
   }
 
-  private async onMessage(c: ConsumerState, msg: AMQPMessage): Promise<void> {
+  private onMessage(c: ConsumerState, msg: AMQPMessage): Promise<void> {
+    if (!c.sub.grouped) return this.handle(c, msg)
+    c.pending.push(msg)
+    if (!c.scheduled) {
+      c.scheduled = true
+      // Whatever the socket has delivered by now joins the same group.
+      setImmediate(() => {
+        c.scheduled = false
+        this.startGroups(c)
+      })
+    }
+    return Promise.resolve()
+  }
+
+  /**
+   * A grouped queue's deliveries are handled in groups (bus/group.ts): what has arrived is taken at
+   * once, at most GROUP_LANES groups at a time per queue, each of at most prefetch / GROUP_LANES
+   * messages, so a group's transactions share a commit and a row its members all touch (a product
+   * in a flash sale) is locked once per group; the lanes keep the database busy while a group
+   * waits on a round trip. A redelivered message (a failed first attempt) is handled on its own.
+   */
+  private startGroups(c: ConsumerState): void {
+    const size = Math.max(1, Math.ceil(this.o.prefetch / GROUP_LANES))
+    while (c.pending.length && c.lanes < GROUP_LANES) {
+      const msgs = c.pending.splice(0, size)
+      c.lanes++
+      const fresh = msgs.filter((m) => !this.attempts.has(keyOf(c.queue, m)))
+      const group = fresh.length > 1 ? new DeliveryGroup(fresh.length) : undefined
+      void Promise.all(msgs.map((m) => this.handle(c, m, group && fresh.includes(m) ? group : undefined))).finally(
+        () => {
+          c.lanes--
+          this.startGroups(c)
+        },
+      )
+    }
+  }
+
+  private async handle(c: ConsumerState, msg: AMQPMessage, group?: DeliveryGroup): Promise<void> {
     const name = c.queue
     const sub = c.sub
     if (!this.consuming) {
+      group?.skip()
       await msg.nack(true).catch(() => {})
       return
     }
     const max = this.o.maxAttempts ?? DEFAULT_MAX_ATTEMPTS
     this.inFlight++
+    let member = false
     try {
       // The raw bytes: consumeOne checks their size, then their signature, before decoding anything.
       const body = msg.body ?? new Uint8Array()
-      const key = msg.properties.messageId ?? `${name}:${Bun.hash(body)}`
+      const key = keyOf(name, msg)
       const attempt = (this.attempts.get(key) ?? 0) + 1
       this.attempts.set(key, attempt)
       const tp = msg.properties.headers?.traceparent
@@ -468,7 +515,9 @@ export class AmqpBus implements Bus {
         keys: this.o.keys,
       }
       const once = () => consumeMessage(body, sub.handler, attempt, opts, this.o.log, delivery)
-      let verdict = await once()
+      // A member of a group: its transaction joins the group's, and the first verdict settles it.
+      member = true
+      let verdict = group ? await group.member(once) : await once()
       // The database is unreachable: no fault of the message. Retry here, holding the message,
       // so neither its attempts nor the broker's redelivery limit are spent, until it is back.
       for (let wait = 1; verdict.outcome === 'unavailable' && this.consuming; wait++) {
@@ -489,6 +538,7 @@ export class AmqpBus implements Bus {
       // The channel closed under us: the broker redelivers; the inbox makes that harmless.
       this.o.log.warn('ack failed', { queue: name, error: (e as Error).message })
     } finally {
+      if (!member) group?.skip()
       this.inFlight--
     }
   }
@@ -508,7 +558,8 @@ export class AmqpBus implements Bus {
       }),
     )
     const deadline = Date.now() + 5000
-    while (this.inFlight > 0 && Date.now() < deadline) await Bun.sleep(5)
+    const busy = () => this.inFlight > 0 || all.some((c) => c.pending.length > 0 || c.lanes > 0)
+    while (busy() && Date.now() < deadline) await Bun.sleep(5)
     await Promise.all(
       all.map(async (c) => {
         const ch = c.channel
@@ -561,6 +612,12 @@ export class AmqpBus implements Bus {
   }
 }
 
+/**
+ * Groups handled at once per grouped queue. Members of a group run one after the other on its
+ * connection, so one lane would leave the database idle while it waits on each round trip.
+ */
+const GROUP_LANES = 3
+
 /** How often the watchdog looks at the consumers and the connection attempt. */
 const WATCH_MS = 500
 /** A broker that took a connection and did not complete the AMQP handshake in this time is tried again. */
@@ -583,6 +640,15 @@ interface ConsumerState {
   attaching: boolean
   /** Why it was lost, for the log line of the watchdog that attaches it again. */
   lost?: string | undefined
+  /** A grouped queue's deliveries waiting for a group, the groups being handled, a start scheduled. */
+  readonly pending: AMQPMessage[]
+  lanes: number
+  scheduled: boolean
+}
+
+/** A message's key for its attempt count: its id, else a hash of its body. */
+function keyOf(queue: string, msg: AMQPMessage): string {
+  return msg.properties.messageId ?? `${queue}:${Bun.hash(msg.body ?? new Uint8Array())}`
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {

@@ -20,6 +20,12 @@ export interface Subscription {
   readonly name: string
   readonly topics: readonly EventType[]
   readonly handler: Handler
+  /**
+   * Whether the deliveries the prefetch window holds may be handled as one group: their
+   * transactions share one commit (bus/group.ts). For handlers whose every write goes through
+   * the store's transaction (an inbox claim and the effect); the RabbitMQ bus honours it.
+   */
+  readonly grouped?: boolean
   /** Where the consumer's outcomes and handler durations are counted (the boot sets it). */
   readonly metrics?: Pick<ServiceMetrics, 'consumed' | 'handlerDuration'>
 }

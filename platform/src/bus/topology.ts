@@ -41,11 +41,18 @@ export function subscription<S extends ConsumingService, N extends QueueOf<S>>(
   service: S,
   name: N,
   handler: (envelope: Envelope<TopicsOf<S, N>>) => Promise<void>,
+  o: { readonly grouped?: boolean } = {},
 ): Subscription {
   const spec = TOPOLOGY.find((q) => q.service === service && q.name === name)
   if (!spec) throw new Error(`no queue ${service}.${name} in the topology`)
   // The bus hands this handler only envelopes of the queue's topics (consumeOne checks the type).
-  return { service, name, topics: spec.topics, handler: handler as (e: Envelope) => Promise<void> }
+  return {
+    service,
+    name,
+    topics: spec.topics,
+    handler: handler as (e: Envelope) => Promise<void>,
+    ...(o.grouped ? { grouped: true } : {}),
+  }
 }
 
 export const EXCHANGE = 'shop.events'

@@ -20,6 +20,48 @@ const PGLITE_VERSION: string = JSON.parse(
   readFileSync(join(dirname(Bun.resolveSync('@electric-sql/pglite', import.meta.dir)), '..', 'package.json'), 'utf8'),
 ).version
 
+/**
+ * A development database holds kilobytes to a few megabytes: PostgreSQL's defaults (128 MB of
+ * shared buffers, 4 MB of WAL buffers, 8 MB of temp buffers) made the three of `make dev` hold
+ * some 700 MB at rest (bench/dev/memory.ts). Smaller buffers; the WASM memory still grows when a
+ * query needs it. The rest of PGlite's start parameters as it gives them.
+ */
+const SMALL = [
+  '-c',
+  'shared_buffers=8MB',
+  '-c',
+  'wal_buffers=256kB',
+  '-c',
+  'temp_buffers=1MB',
+  '-c',
+  'work_mem=2MB',
+  '-c',
+  'maintenance_work_mem=8MB',
+]
+// PGlite's own defaults (its defaultStartParams), which startParams replaces rather than extends.
+const PGLITE_START = [
+  '--single',
+  '-F',
+  '-O',
+  '-j',
+  '-c',
+  'search_path=public',
+  '-c',
+  'exit_on_error=false',
+  '-c',
+  'log_checkpoints=false',
+  '-c',
+  'max_worker_processes=0',
+  '-c',
+  'max_parallel_workers=0',
+  '-c',
+  'max_parallel_workers_per_gather=0',
+  '-c',
+  'io_method=sync',
+  '-c',
+  'max_parallel_maintenance_workers=0',
+]
+
 let templateReady: Promise<string> | undefined
 
 function templateDir(): string {
@@ -65,7 +107,7 @@ export async function startEmbeddedPostgres(dataDir: string): Promise<EmbeddedPo
     rmSync(dir, { recursive: true, force: true })
     cpSync(template, dir, { recursive: true })
   }
-  const db = await PGlite.create(dir)
+  const db = await PGlite.create(dir, { startParams: [...PGLITE_START, ...SMALL] })
   const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0 })
   await server.start()
   const conn = server.getServerConn()

@@ -19,9 +19,10 @@ export interface RelayOptions {
 
 /**
  * The outbox relay: claims unsent rows in order (`for update skip locked`, so several instances
- * share the work without sending a row twice at once), publishes them with confirms, and marks
- * them sent in the same transaction. While the broker is down it retries with exponential
- * backoff; the rows wait. `wake()` is called after every commit that wrote events.
+ * share the work without sending a row twice at once) and marks them sent in the same statement,
+ * publishes them with confirms, and commits; a failed publish rolls the mark back. While the
+ * broker is down it retries with exponential backoff; the rows wait. `wake()` is called after
+ * every commit that wrote events.
  *
  * It signs each event as it publishes it (signEvents: the JSON text, and the signature of exactly
  * those bytes), rather than the transaction that writes the row: the outbox keeps the envelope as
@@ -141,12 +142,19 @@ export class OutboxRelay {
   async drainOnce(): Promise<number> {
     let sent = 0
     await this.sql.begin(async (tx) => {
-      const rows = await tx<{ seq: number; envelope: Envelope; traceparent: string | null }[]>`
-        select seq, envelope, traceparent from outbox
-        where sent_at is null
-        order by seq
-        limit ${this.batch}
-        for update skip locked`
+      // Claimed and marked sent in one statement; the mark stands only if the publish is confirmed
+      // (a failed publish throws and the transaction rolls it back). The oldest first, in order.
+      const rows = (
+        await tx<{ seq: number; envelope: Envelope; traceparent: string | null }[]>`
+        update outbox set sent_at = now()
+        where seq in (
+          select seq from outbox
+          where sent_at is null
+          order by seq
+          limit ${this.batch}
+          for update skip locked)
+        returning seq, envelope, traceparent`
+      ).sort((a, b) => Number(a.seq) - Number(b.seq))
       if (!rows.length) return
       // One producer span per event, child of the transaction that wrote it; its context is the
       // message's traceparent header. Tracing off: the row's own context is passed on as it is.
@@ -184,7 +192,6 @@ export class OutboxRelay {
         })
         throw e
       }
-      await tx`update outbox set sent_at = now() where seq in ${tx(rows.map((r) => r.seq))}`
       for (const span of spans) span?.end()
       sent = rows.length
     })

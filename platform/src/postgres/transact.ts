@@ -1,6 +1,7 @@
 import { type DomainEvent, type Envelope, makeEnvelope } from '@shop/kernel/events'
 import { SpanKind, inSpan, traceparentOf } from '../observability/tracing.ts'
 import type { Result } from '@shop/kernel/result'
+import { type GroupMember, groupMember } from '../bus/group.ts'
 import type { Sql, TxSql } from './connect.ts'
 import { statementTimeoutOf } from '../statement-timeout.ts'
 
@@ -60,6 +61,11 @@ export async function transact<T, E, Tx>(
   makeTx: (tx: TxSql, events: TxEvents) => Tx,
   work: (tx: Tx) => Promise<Result<T, E>>,
 ): Promise<Result<T, E>> {
+  const member = groupMember()
+  if (member) {
+    const shared = sharedOf(member, sql, opts)
+    if (shared) return joined(shared, member, opts, makeTx, work)
+  }
   for (let attempt = 0; ; attempt++) {
     const added = { count: 0 }
     try {
@@ -84,6 +90,112 @@ export async function transact<T, E, Tx>(
       // Past STATEMENT_TIMEOUT_MS: the typed error (HTTP answers it 503), never retried.
       throw statementTimeoutOf(e) ?? e
     }
+  }
+}
+
+/** A delivery group's transaction (see bus/group.ts): opened by its first member, committed once all settled. */
+interface Shared {
+  readonly sql: Sql
+  readonly tx: Promise<TxSql>
+  readonly committed: Promise<void>
+  /** Members run one at a time on the one connection. */
+  turn: Promise<unknown>
+  events: number
+  /** A member failed: the group's transaction is rolled back and every member runs alone. */
+  aborted: boolean
+}
+
+/** Why a member's transaction runs again on its own: its group's was rolled back. */
+class GroupAborted extends Error {
+  constructor() {
+    super('the delivery group was rolled back')
+  }
+}
+
+function sharedOf(member: GroupMember, sql: Sql, opts: TransactOptions): Shared | undefined {
+  const group = member.group
+  if (group.shared) return (group.shared as Shared).sql === sql ? (group.shared as Shared) : undefined
+  let open!: (tx: TxSql) => void
+  let fail!: (e: unknown) => void
+  const tx = new Promise<TxSql>((resolve, reject) => {
+    open = resolve
+    fail = reject
+  })
+  const shared: Shared = {
+    sql,
+    tx,
+    turn: Promise.resolve(),
+    events: 0,
+    aborted: false,
+    committed: sql
+      .begin(async (t) => {
+        // Groups of one queue run side by side: one waiting on another's row (two groups locking
+        // two products in opposite orders) gives up soon, rather than at the deadlock check a
+        // second later, and its members run alone.
+        await t`set local lock_timeout = '250ms'`
+        open(t as TxSql)
+        await group.allSettled()
+        // Every member is done with the transaction: what is left is to wait for the last turn.
+        await shared.turn
+        if (shared.aborted) throw new GroupAborted()
+      })
+      .then(
+        () => {
+          group.closed = true
+          if (shared.events > 0) opts.onEvents?.()
+        },
+        (e) => {
+          group.closed = true
+          shared.aborted = true
+          fail(e)
+          throw e
+        },
+      ),
+  }
+  shared.committed.catch(() => {})
+  group.shared = shared
+  return shared
+}
+
+/**
+ * A member's transaction inside its group's: its work runs on the group's connection (members one
+ * after the other), then the member parks until the group commits, and returns only then: its
+ * message is acked after its effect is durable. When any member fails (throws, returns an expected
+ * error, a deadlock) or the commit fails, the group's transaction is rolled back as a whole and every
+ * member's transaction runs again on its own: the message at fault is isolated, the others commit.
+ */
+async function joined<T, E, Tx>(
+  shared: Shared,
+  member: GroupMember,
+  opts: TransactOptions,
+  makeTx: (tx: TxSql, events: TxEvents) => Tx,
+  work: (tx: Tx) => Promise<Result<T, E>>,
+): Promise<Result<T, E>> {
+  const mine = shared.turn.then(async (): Promise<Result<T, E>> => {
+    if (shared.aborted) throw new GroupAborted()
+    const tx = await shared.tx
+    const added = { count: 0 }
+    try {
+      const r = await work(makeTx(tx, outboxWriter(tx, opts.source, added)))
+      if (!r.ok) throw new GroupAborted()
+      shared.events += added.count
+      return r
+    } catch (e) {
+      shared.aborted = true
+      throw e
+    }
+  })
+  shared.turn = mine.catch(() => {})
+  try {
+    const result = await mine
+    member.group.settle(member) // parked: the group may commit without this member
+    await shared.committed
+    return result
+  } catch {
+    // This member's work, another's, or the commit failed: nothing of the group is committed.
+    member.group.settle(member)
+    await shared.committed.catch(() => {})
+    return transact(shared.sql, opts, makeTx, work)
   }
 }
 

@@ -22,17 +22,23 @@ export function catalogSubscriptions(
   users?: Pick<UserReplica, 'apply'>,
 ): Subscription[] {
   const { events } = application
-  const orders = subscription('catalog', 'orders', async (e) => {
-    const meta = { eventId: e.id, correlationId: e.correlation_id }
-    switch (e.type) {
-      case 'order.placed':
-        await events.reserveStock(orderStock(e.data), meta)
-        return
-      case 'order.cancelled':
-        await events.releaseStock(orderStock(e.data), meta)
-        return
-    }
-  })
+  const orders = subscription(
+    'catalog',
+    'orders',
+    async (e) => {
+      const meta = { eventId: e.id, correlationId: e.correlation_id }
+      switch (e.type) {
+        case 'order.placed':
+          await events.reserveStock(orderStock(e.data), meta)
+          return
+        case 'order.cancelled':
+          await events.releaseStock(orderStock(e.data), meta)
+          return
+      }
+      // Both handlers write only through the store's one transaction: a batch of them shares a commit.
+    },
+    { grouped: true },
+  )
   if (!users) return [orders]
   // Idempotent by version: a duplicate or older event changes nothing.
   return [orders, subscription('catalog', 'users', async (e) => void (await users.apply(e)))]

@@ -27,6 +27,9 @@ export function replicaProduct(e: Envelope<ProductEventType>): ReplicaProduct {
   }
 }
 
+// Their every write is the store's one transaction (inbox claim and effect): a batch shares a commit.
+const GROUPED = { grouped: true } as const
+
 /** A type the queue is not bound to: a wiring bug, not a message to drop (thrown: dead-lettered). */
 const unexpected = (queue: string, e: { readonly type: string }): never => {
   throw new Error(`${queue} cannot handle ${e.type}`)
@@ -40,33 +43,43 @@ const unexpected = (queue: string, e: { readonly type: string }): never => {
  */
 export function orderSubscriptions({ events }: OrderApplication, users: Pick<UserReplica, 'apply'>): Subscription[] {
   return [
-    subscription('order', 'products', async (e) => {
-      switch (e.type) {
-        case 'product.created':
-        case 'product.updated':
-        case 'product.deleted':
-          // A version the replica already has (or a newer one): counted like a duplicate.
-          if ((await events.applyProductEvent(e.type, replicaProduct(e), meta(e))) === 'stale') noteDuplicate()
-          return
-        default:
-          unexpected('order.products', e)
-      }
-    }),
-    subscription('order', 'stock', async (e) => {
-      switch (e.type) {
-        case 'stock.reserved':
-          await events.onStockReserved({ orderId: e.data.order_id }, meta(e))
-          return
-        case 'stock.rejected':
-          await events.onStockRejected(
-            { orderId: e.data.order_id, reason: e.data.reason, productIds: e.data.product_ids },
-            meta(e),
-          )
-          return
-        default:
-          unexpected('order.stock', e)
-      }
-    }),
+    subscription(
+      'order',
+      'products',
+      async (e) => {
+        switch (e.type) {
+          case 'product.created':
+          case 'product.updated':
+          case 'product.deleted':
+            // A version the replica already has (or a newer one): counted like a duplicate.
+            if ((await events.applyProductEvent(e.type, replicaProduct(e), meta(e))) === 'stale') noteDuplicate()
+            return
+          default:
+            unexpected('order.products', e)
+        }
+      },
+      GROUPED,
+    ),
+    subscription(
+      'order',
+      'stock',
+      async (e) => {
+        switch (e.type) {
+          case 'stock.reserved':
+            await events.onStockReserved({ orderId: e.data.order_id }, meta(e))
+            return
+          case 'stock.rejected':
+            await events.onStockRejected(
+              { orderId: e.data.order_id, reason: e.data.reason, productIds: e.data.product_ids },
+              meta(e),
+            )
+            return
+          default:
+            unexpected('order.stock', e)
+        }
+      },
+      GROUPED,
+    ),
     // The user replica (tokens of deleted users, current roles) and, on deletion, the user's open
     // orders cancelled. The replica is idempotent by version; the cancellation by inbox.
     subscription('order', 'users', async (e) => {
