@@ -169,6 +169,12 @@ async function main() {
     runs.events = await run('events', ['bun', 'bench/events/run.ts'])
     runs.catalog = await run('catalog', ['bun', 'bench/catalog/run.ts'])
     runs.listing = await run('listing', ['bun', 'bench/catalog/listing.ts'])
+    runs.listing_strided = await run('listing-strided', [
+      'env',
+      'BENCH_LISTING_SHAPE=strided',
+      'bun',
+      'bench/catalog/listing.ts',
+    ])
     runs.http = await run('http', ['bun', 'bench/http/run.ts'])
     runs.orders = await run('orders', ['bun', 'bench/orders/run.ts'])
     runs.observability = await run('observability', ['bun', 'bench/observability/run.ts'])
@@ -374,6 +380,17 @@ of the better ceiling for its size; the largest subtree ≥ 50% of the 10-produc
 \`sort=-created_at\` ≥ 50% of the default sort. Load / cpu busy before: ${loadOf(listing.machine_load_before)}.
 
 ${listingMarkdown(listing)}`)
+  }
+  const strided = read(RESULTS, 'listing-strided')
+  if (strided) {
+    md.push(`## The listing at scale, products assigned by a stride
+
+The same benchmark (${strided.when}) on the same tree with the products assigned by \`category = 1 + (id × 13) mod
+10000\` (\`BENCH_LISTING_SHAPE=strided\`, database \`shop_bench_listing_strided\`): a subtree's products
+interleaved at a fixed stride over the whole id range, where the shuffled shape above spreads them at random.
+Load / cpu busy before: ${loadOf(strided.machine_load_before)}.
+
+${listingMarkdown(strided)}`)
   }
 
   md.push(...orderAndDevSections())

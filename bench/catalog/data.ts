@@ -85,7 +85,15 @@ export function buildTree(): { cats: Cat[]; deepest: number; moveRoot: number; m
   return { cats, deepest: deepest.id, moveRoot: moveRoot.id, moveTarget: moveTarget.id }
 }
 
-export async function load(sql: Sql, cats: Cat[]) {
+/**
+ * How products are spread over the categories: `shuffled` (10 a category, in a shuffled order: the default) or
+ * `strided` (product i in category 1 + (i × 13) mod 10,000: also 10 a category, since 13 and 10,000 share no
+ * factor, but a subtree's products interleaved at a fixed stride over the whole id range).
+ */
+export type ProductShape = 'shuffled' | 'strided'
+export const LISTING_SHAPE: ProductShape = process.env.BENCH_LISTING_SHAPE === 'strided' ? 'strided' : 'shuffled'
+
+export async function load(sql: Sql, cats: Cat[], shape: ProductShape = 'shuffled') {
   const now = new Date()
   for (let i = 0; i < cats.length; i += 5_000) {
     const chunk = cats.slice(i, i + 5_000)
@@ -104,6 +112,7 @@ export async function load(sql: Sql, cats: Cat[]) {
     const j = Math.floor(rand() * (i + 1))
     ;[owners[i], owners[j]] = [owners[j]!, owners[i]!]
   }
+  if (shape === 'strided') for (let i = 0; i < owners.length; i++) owners[i] = 1 + (((i + 1) * 13) % CATEGORIES)
   const t0 = Date.UTC(2025, 0, 1)
   for (let i = 0; i < PRODUCTS; i += 5_000) {
     const n = Math.min(5_000, PRODUCTS - i)

@@ -24,7 +24,7 @@ import { systemClock } from '@shop/kernel/app'
 import { catalogApplication } from '../../catalog/src/app/application.ts'
 import { postgresCatalogStore } from '../../catalog/src/adapters/postgres/store.ts'
 import { LISTING_DB, type Subtree, loadCatalog, pickSubtrees } from './load-catalog.ts'
-import { MOVE_SIZE, buildTree } from './data.ts'
+import { LISTING_SHAPE, MOVE_SIZE, buildTree } from './data.ts'
 import { cpuTicks, machineLoad, median, percentiles, settle, wrk, writeResult } from '../lib/measure.ts'
 import { ROOT, freePort } from '../lib/shop.ts'
 import { TEST_EVENT_KEYS } from '@shop/platform/testing/event-keys'
@@ -389,7 +389,10 @@ async function main() {
           '003 (no paths, no subtree counts, no department locks)',
       },
     }
-    const file = writeResult('listing', results)
+    const file = writeResult(LISTING_SHAPE === 'strided' ? 'listing-strided' : 'listing', {
+      shape: LISTING_SHAPE,
+      ...results,
+    })
 
     process.stdout.write(`\n${listingMarkdown(results)}\nwritten to ${file}\n`)
   } finally {

@@ -14,10 +14,12 @@ import { silentLogger } from '@shop/platform/log'
 import { ensureDatabase, openDatabase, type Sql } from '@shop/platform/postgres/connect'
 import { migrate } from '@shop/platform/postgres/migrate'
 import { MIGRATIONS } from '../../catalog/src/main.ts'
-import { buildTree, load } from './data.ts'
+import { LISTING_SHAPE, buildTree, load } from './data.ts'
 
+/** BENCH_LISTING_SHAPE=strided loads the strided shape (see data.ts) into a database of its own. */
 export const LISTING_DB =
-  process.env.BENCH_LISTING_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/shop_bench_listing'
+  process.env.BENCH_LISTING_DATABASE_URL ??
+  `postgres://postgres@127.0.0.1:5432/shop_bench_listing${LISTING_SHAPE === 'strided' ? '_strided' : ''}`
 /** The subtree sizes (products) the listing is measured at. */
 export const SIZES = [10, 330, 4_500, 19_000, 45_000] as const
 
@@ -61,7 +63,7 @@ export async function loadCatalog(
     await db.sql`create schema public`
     await migrate(db.sql, MIGRATIONS, silentLogger)
     const t = performance.now()
-    await load(db.sql, buildTree().cats)
+    await load(db.sql, buildTree().cats, LISTING_SHAPE)
     const seconds = Math.round((performance.now() - t) / 100) / 10
     // What an import should end with (and autovacuum does later on its own): the planner's
     // statistics and the visibility map. Measured before them, a fresh load ran the service's
