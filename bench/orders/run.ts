@@ -42,7 +42,8 @@ const POLL_MS = 2
 
 const say = (s: string) => process.stdout.write(`bench/orders: ${s}\n`)
 
-export function orderScript(tokens: string[], products: number[], run: string): string {
+/** wrk's script placing one-line orders: tokens and products rotated per thread (the token by `tokenStride`). */
+export function orderScript(tokens: string[], products: number[], run: string, tokenStride = 1): string {
   return `
 local n = 0
 function setup(thread) n = n + 1; thread:set("tid", n) end
@@ -51,7 +52,7 @@ local products = { ${products.join(', ')} }
 local i = 0
 request = function()
   i = i + 1
-  local t = tokens[((i + tid) % #tokens) + 1]
+  local t = tokens[((i * ${tokenStride} + tid) % #tokens) + 1]
   local p = products[((i * 7 + tid) % #products) + 1]
   local body = '{"items":[{"product_id":' .. p .. ',"quantity":1}],"shipping_address":"1 Bench Street"}'
   return wrk.format("POST", "/api/v1/order", {

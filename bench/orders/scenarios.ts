@@ -24,8 +24,9 @@
  */
 import { parseArgs } from 'node:util'
 import postgres from 'postgres'
-import { cores, cpuTicks, lua, machineLoad, percentiles, settle, wrk, writeResult } from '../lib/measure.ts'
+import { cores, cpuTicks, machineLoad, percentiles, settle, wrk, writeResult } from '../lib/measure.ts'
 import { type Shop, adminToken, api, dbName, dbUrl, eventually, makeUsers, must, startShop } from '../lib/shop.ts'
+import { orderScript } from './run.ts'
 
 // Read only when run as a script (bench/report.ts imports this module for its markdown).
 const { values } = parseArgs({
@@ -82,27 +83,6 @@ async function pgbench(seconds: number): Promise<{ tps: number; latency_ms: numb
     await admin`drop database if exists ${admin(db)} with (force)`.catch(() => {})
     await admin.end()
   }
-}
-
-function orderScript(tokens: string[], products: number[], run: string): string {
-  return `
-local n = 0
-function setup(thread) n = n + 1; thread:set("tid", n) end
-local tokens = { ${tokens.map(lua).join(', ')} }
-local products = { ${products.join(', ')} }
-local i = 0
-request = function()
-  i = i + 1
-  local t = tokens[((i * 5 + tid) % #tokens) + 1]
-  local p = products[((i * 7 + tid) % #products) + 1]
-  local body = '{"items":[{"product_id":' .. p .. ',"quantity":1}],"shipping_address":"1 Bench Street"}'
-  return wrk.format("POST", "/api/v1/order", {
-    ["Content-Type"] = "application/json",
-    ["Authorization"] = "Bearer " .. t,
-    ["Idempotency-Key"] = ${lua(run)} .. "-" .. tid .. "-" .. i,
-  }, body)
-end
-`
 }
 
 interface Counters {
@@ -243,7 +223,7 @@ async function main() {
 
     const wrkLoad = (products: number[], seconds: number) => async () => {
       const w = await wrk(`${shop.order.url}/api/v1/order`, {
-        script: orderScript(tokens, products, `s${Date.now()}`),
+        script: orderScript(tokens, products, `s${Date.now()}`, 5),
         connections: CONNECTIONS,
         seconds,
       })
