@@ -20,7 +20,7 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import postgres from 'postgres'
 import { buildTree, load } from './catalog/data.ts'
-import { randomPath, rotating } from './http/run.ts'
+import { bearerScript, loginScript, randomPath } from './http/run.ts'
 import { WRK, cores, measureWithCpu, median, settle, writeResult } from './lib/measure.ts'
 import { ROOT, type Shop, api, dbName, dbUrl, makeOrderableProducts, makeUsers, must, startShop } from './lib/shop.ts'
 import { latencyRun, orderScript } from './orders/run.ts'
@@ -72,7 +72,6 @@ async function prepare(label: 'before' | 'after', name: string, root: string): P
 
 type Scenario = { key: string; what: string; url: (s: Side) => string; script: (s: Side) => string }
 
-const json = { 'Content-Type': 'application/json' }
 const SCENARIOS: Scenario[] = [
   {
     key: 'product_by_id',
@@ -90,41 +89,19 @@ const SCENARIOS: Scenario[] = [
     key: 'login',
     what: 'POST /api/v1/auth/login',
     url: (s) => s.shop.auth.url,
-    script: (s) =>
-      rotating(
-        s.users.map((u) => ({
-          method: 'POST',
-          path: '/api/v1/auth/login',
-          headers: json,
-          body: JSON.stringify({ username: u.username, password: u.password }),
-        })),
-      ),
+    script: (s) => loginScript(s.users),
   },
   {
     key: 'users_me',
     what: 'GET /api/v1/users/me',
     url: (s) => s.shop.auth.url,
-    script: (s) =>
-      rotating(
-        s.users.map((u) => ({
-          method: 'GET',
-          path: '/api/v1/users/me',
-          headers: { Authorization: `Bearer ${u.token}` },
-        })),
-      ),
+    script: (s) => bearerScript(s.users, () => '/api/v1/users/me'),
   },
   {
     key: 'order_by_id',
     what: 'GET /api/v1/order/{id} (the token check reads the user replica)',
     url: (s) => s.shop.order.url,
-    script: (s) =>
-      rotating(
-        s.users.map((u, i) => ({
-          method: 'GET',
-          path: `/api/v1/order/${i + 1}`,
-          headers: { Authorization: `Bearer ${u.token}` },
-        })),
-      ),
+    script: (s) => bearerScript(s.users, (i) => `/api/v1/order/${i + 1}`),
   },
   {
     key: 'order_post',
@@ -146,6 +123,15 @@ const measure = (side: Side, sc: Scenario) =>
     sc.script(side),
     SECONDS,
   )
+
+/** One side's rounds of a scenario: the median of each figure, and the non-2xx answers of all of them. */
+const summarize = (runs: readonly Awaited<ReturnType<typeof measure>>[]) => ({
+  rps: median(runs.map((x) => x.requests_per_second)),
+  p50_ms: median(runs.map((x) => x.p50_ms)),
+  p99_ms: median(runs.map((x) => x.p99_ms)),
+  cpu_ms: median(runs.map((x) => x.service_cpu_ms_per_request)),
+  non_2xx: runs.reduce((n, x) => n + x.non_2xx, 0),
+})
 
 async function main() {
   if (!existsSync(join(BEFORE, 'catalog', 'src', 'main.ts')) || !existsSync(join(BEFORE, 'node_modules'))) {
@@ -201,20 +187,8 @@ async function main() {
         k,
         {
           what: v.what,
-          before: {
-            rps: median(v.before.map((x) => x.requests_per_second)),
-            p50_ms: median(v.before.map((x) => x.p50_ms)),
-            p99_ms: median(v.before.map((x) => x.p99_ms)),
-            cpu_ms: median(v.before.map((x) => x.service_cpu_ms_per_request)),
-            non_2xx: v.before.reduce((n, x) => n + x.non_2xx, 0),
-          },
-          after: {
-            rps: median(v.after.map((x) => x.requests_per_second)),
-            p50_ms: median(v.after.map((x) => x.p50_ms)),
-            p99_ms: median(v.after.map((x) => x.p99_ms)),
-            cpu_ms: median(v.after.map((x) => x.service_cpu_ms_per_request)),
-            non_2xx: v.after.reduce((n, x) => n + x.non_2xx, 0),
-          },
+          before: summarize(v.before),
+          after: summarize(v.after),
         },
       ]),
     )

@@ -136,24 +136,27 @@ const importedFiles = (file: string): string[] =>
     return t ? [t] : []
   })
 
-/** The import cycles among `files` (each once, as the path around it). */
-function importCycles(sources: readonly string[]): string[][] {
-  const cycles: string[][] = []
-  const state = new Map<string, 'open' | 'done'>()
-  const stack: string[] = []
-  const visit = (f: string) => {
-    state.set(f, 'open')
-    stack.push(f)
-    for (const g of importedFiles(f)) {
-      if (state.get(g) === 'open') cycles.push([...stack.slice(stack.indexOf(g)), g])
-      else if (!state.has(g)) visit(g)
+/** The cycles of the graph that `next` walks from `starts` (each once, as the path around it). */
+function cycles<T>(starts: Iterable<T>, next: (node: T) => Iterable<T>): T[][] {
+  const found: T[][] = []
+  const state = new Map<T, 'open' | 'done'>()
+  const stack: T[] = []
+  const visit = (n: T) => {
+    state.set(n, 'open')
+    stack.push(n)
+    for (const m of next(n)) {
+      if (state.get(m) === 'open') found.push([...stack.slice(stack.indexOf(m)), m])
+      else if (!state.has(m)) visit(m)
     }
     stack.pop()
-    state.set(f, 'done')
+    state.set(n, 'done')
   }
-  for (const f of sources) if (!state.has(f)) visit(f)
-  return cycles
+  for (const n of starts) if (!state.has(n)) visit(n)
+  return found
 }
+
+/** The import cycles among `files` (each once, as the path around it). */
+const importCycles = (sources: readonly string[]): string[][] => cycles(sources, importedFiles)
 
 describe('no import cycles', () => {
   test('among the source files of the kernel and the three services', () => {
@@ -209,23 +212,7 @@ function partEdges(): Map<string, Set<string>> {
 }
 
 /** The cycles of a graph (each once, as the path around it). */
-function graphCycles(edges: Map<string, Set<string>>): string[][] {
-  const cycles: string[][] = []
-  const state = new Map<string, 'open' | 'done'>()
-  const stack: string[] = []
-  const visit = (n: string) => {
-    state.set(n, 'open')
-    stack.push(n)
-    for (const m of edges.get(n) ?? []) {
-      if (state.get(m) === 'open') cycles.push([...stack.slice(stack.indexOf(m)), m])
-      else if (!state.has(m)) visit(m)
-    }
-    stack.pop()
-    state.set(n, 'done')
-  }
-  for (const n of edges.keys()) if (!state.has(n)) visit(n)
-  return cycles
-}
+const graphCycles = (edges: Map<string, Set<string>>): string[][] => cycles(edges.keys(), (n) => edges.get(n) ?? [])
 
 describe('package boundaries', () => {
   test('the kernel imports nothing of the platform or the services, and no I/O library', () => {

@@ -31,6 +31,20 @@ const withKubectl = kubectl ? describe : describe.skip
 
 /** A deep copy to break on purpose. */
 const copy = (objects: readonly k.K8sObject[]): k.K8sObject[] => structuredClone(objects) as k.K8sObject[]
+/** A way to break a rendering, named for the failure message. */
+type Breakage = [what: string, breakIt: (x: k.K8sObject[]) => void]
+/** Each breakage, done to its own copy of `objects`, is found by `problems` (it lists at least one). */
+function expectEachCaught(
+  objects: readonly k.K8sObject[],
+  breakages: readonly Breakage[],
+  problems: (x: k.K8sObject[]) => readonly unknown[],
+) {
+  for (const [what, breakIt] of breakages) {
+    const broken = copy(objects)
+    breakIt(broken)
+    expect({ what, failed: problems(broken).length > 0 }).toEqual({ what, failed: true })
+  }
+}
 const deployment = (objects: k.K8sObject[], name = 'catalog') => named(objects, 'Deployment', name)!
 
 const renders = {} as Record<k.Overlay, k.K8sObject[]>
@@ -115,7 +129,7 @@ describe('deploy/k8s/schemas', () => {
 
     test('the validator rejects objects broken on purpose', () => {
       const validate = k.schemaValidator()
-      const broken: [string, (x: k.K8sObject[]) => void][] = [
+      const broken: Breakage[] = [
         [
           'a misspelt field',
           (x) => (container(deployment(x)).readinessprobe = container(deployment(x)).readinessProbe),
@@ -140,11 +154,7 @@ describe('deploy/k8s/schemas', () => {
           (x) => x.push({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'migrate' } }),
         ],
       ]
-      for (const [what, breakIt] of broken) {
-        const objects = copy(renders.ha)
-        breakIt(objects)
-        expect({ what, rejected: validate(objects).length > 0 }).toEqual({ what, rejected: true })
-      }
+      expectEachCaught(renders.ha, broken, validate)
     })
   })
 })
@@ -158,7 +168,7 @@ withKubectl('the manifests against the code', () => {
   )
 
   test('the settings check fails on a misspelt key, a bad value, a missing secret, a missing database', () => {
-    const cases: [string, (x: k.K8sObject[]) => void][] = [
+    const cases: Breakage[] = [
       ['misspelt', (x) => (ofKind(x, 'ConfigMap').find((c) => c.data.LOG_LEVEL)!.data.LOG_LEVL = 'debug')],
       ['bad value', (x) => (ofKind(x, 'ConfigMap').find((c) => c.data.LOG_LEVEL)!.data.LOG_LEVEL = 'verbose')],
       [
@@ -180,11 +190,7 @@ withKubectl('the manifests against the code', () => {
         (x) => x.push({ ...structuredClone(deployment(x)), metadata: { name: 'billing' } }),
       ],
     ]
-    for (const [what, breakIt] of cases) {
-      const objects = copy(renders.dev)
-      breakIt(objects)
-      expect({ what, failed: k.settingProblems(objects, services).length > 0 }).toEqual({ what, failed: true })
-    }
+    expectEachCaught(renders.dev, cases, (x) => k.settingProblems(x, services))
   })
 
   test.each([...OVERLAYS])('%s: no secret value anywhere; secret settings come from Secrets', (o) => {
@@ -214,7 +220,7 @@ withKubectl('the manifests against the code', () => {
   test(
     'the secrets check fails on a Secret object, a literal secret, a secret in a ConfigMap, ' + 'credentials in a URL',
     () => {
-      const cases: [string, (x: k.K8sObject[]) => void][] = [
+      const cases: Breakage[] = [
         [
           'Secret',
           (x) =>
@@ -246,11 +252,7 @@ withKubectl('the manifests against the code', () => {
               'amqp://shop-catalog:pw@shop-rabbitmq:5672'),
         ],
       ]
-      for (const [what, breakIt] of cases) {
-        const objects = copy(renders.dev)
-        breakIt(objects)
-        expect({ what, failed: k.secretProblems(objects).length > 0 }).toEqual({ what, failed: true })
-      }
+      expectEachCaught(renders.dev, cases, k.secretProblems)
     },
   )
 
@@ -264,7 +266,7 @@ withKubectl('the manifests against the code', () => {
   test('the Deployment check fails on each of those broken', () => {
     const c = (x: k.K8sObject[]) => container(deployment(x))
     const pod = (x: k.K8sObject[]) => deployment(x).spec.template.spec
-    const cases: [string, (x: k.K8sObject[]) => void][] = [
+    const cases: Breakage[] = [
       ['liveness on readiness', (x) => (c(x).livenessProbe.httpGet.path = '/health/ready')],
       ['readiness on /health', (x) => (c(x).readinessProbe.httpGet.path = '/health')],
       ['probe on another port', (x) => (c(x).startupProbe.httpGet.port = 9000)],
@@ -281,11 +283,7 @@ withKubectl('the manifests against the code', () => {
       ],
       ['service links', (x) => delete pod(x).enableServiceLinks],
     ]
-    for (const [what, breakIt] of cases) {
-      const objects = copy(renders.ha)
-      breakIt(objects)
-      expect({ what, failed: k.deploymentProblems(objects, services).length > 0 }).toEqual({ what, failed: true })
-    }
+    expectEachCaught(renders.ha, cases, (x) => k.deploymentProblems(x, services))
   })
 
   test(
@@ -334,7 +332,7 @@ withKubectl('the manifests against the code', () => {
     'the companions check fails on one replica in ha, a low autoscaler, a wrong target port, a ServiceMonitor ' +
       'without the token',
     () => {
-      const cases: [string, (x: k.K8sObject[]) => void][] = [
+      const cases: Breakage[] = [
         ['one replica', (x) => (deployment(x).spec.replicas = 1)],
         ['autoscaler', (x) => (named(x, 'HorizontalPodAutoscaler', 'catalog')!.spec.minReplicas = 1)],
         ['target port', (x) => (named(x, 'Service', 'catalog')!.spec.ports[0].targetPort = 8000)],
@@ -342,11 +340,7 @@ withKubectl('the manifests against the code', () => {
         ['no token', (x) => delete named(x, 'ServiceMonitor', 'catalog')!.spec.endpoints[0].authorization],
         ['no budget', (x) => x.splice(x.indexOf(named(x, 'PodDisruptionBudget', 'catalog')!), 1)],
       ]
-      for (const [what, breakIt] of cases) {
-        const objects = copy(renders.ha)
-        breakIt(objects)
-        expect({ what, failed: k.companionProblems(objects, 'ha').length > 0 }).toEqual({ what, failed: true })
-      }
+      expectEachCaught(renders.ha, cases, (x) => k.companionProblems(x, 'ha'))
     },
   )
 
@@ -358,7 +352,7 @@ withKubectl('the manifests against the code', () => {
     'the data check fails on a single instance in ha, a shared database, too few connections, a' + ' wider network',
     () => {
       const np = (x: k.K8sObject[]) => named(x, 'NetworkPolicy', 'catalog')!.spec
-      const cases: [string, (x: k.K8sObject[]) => void][] = [
+      const cases: Breakage[] = [
         ['instances', (x) => (named(x, 'Cluster', 'order-db')!.spec.instances = 1)],
         ['rabbit', (x) => (ofKind(x, 'RabbitmqCluster')[0]!.spec.replicas = 1)],
         [
@@ -375,11 +369,7 @@ withKubectl('the manifests against the code', () => {
         ['broker port', (x) => (np(x).egress[1].ports[0].port = 15672)],
         ['no policy', (x) => x.splice(x.indexOf(named(x, 'NetworkPolicy', 'catalog')!), 1)],
       ]
-      for (const [what, breakIt] of cases) {
-        const objects = copy(renders.ha)
-        breakIt(objects)
-        expect({ what, failed: k.dataProblems(objects, 'ha', services).length > 0 }).toEqual({ what, failed: true })
-      }
+      expectEachCaught(renders.ha, cases, (x) => k.dataProblems(x, 'ha', services))
     },
   )
 
@@ -395,7 +385,7 @@ withKubectl('the manifests against the code', () => {
       'type',
     () => {
       const setup = brokerDefinitions({ vhost: '/', passwords: DEV_BROKER_PASSWORDS })
-      const cases: [string, (x: k.K8sObject[]) => void][] = [
+      const cases: Breakage[] = [
         [
           'binding',
           (x) =>
@@ -413,11 +403,7 @@ withKubectl('the manifests against the code', () => {
         ['no dead-letter bound', (x) => x.splice(x.indexOf(named(x, 'Policy', 'shop-dead-letters')!), 1)],
         ['a looser bound', (x) => (named(x, 'Policy', 'shop-dead-letters')!.spec.definition['max-length'] = 1e9)],
       ]
-      for (const [what, breakIt] of cases) {
-        const objects = copy(renders.dev)
-        breakIt(objects)
-        expect({ what, failed: k.brokerProblems(objects, setup).length > 0 }).toEqual({ what, failed: true })
-      }
+      expectEachCaught(renders.dev, cases, (x) => k.brokerProblems(x, setup))
     },
   )
 

@@ -115,6 +115,21 @@ local i = 0
 request = function() i = i + 1; return reqs[((i + (tid or 1)) % #reqs) + 1] end
 `
 
+/** Each of `users` logging in, in turn (what the login scenarios send). */
+export const loginScript = (users: readonly { username: string; password: string }[]) =>
+  rotating(
+    users.map((u) => ({
+      method: 'POST',
+      path: '/api/v1/auth/login',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ username: u.username, password: u.password }),
+    })),
+  )
+
+/** Each of `users` in turn GETting `path(i)` (`i` its place in `users`) with its own token. */
+export const bearerScript = (users: readonly { token: string }[], path: (i: number) => string) =>
+  rotating(users.map((u, i) => ({ method: 'GET', path: path(i), headers: { Authorization: `Bearer ${u.token}` } })))
+
 async function runHttp() {
   const started = new Date().toISOString()
   say('starting the shop (fresh databases shop_bench_*, vhost shop_bench)')
@@ -216,7 +231,6 @@ async function runHttp() {
     extra.length = 0
 
     const svc = shop.all
-    const json = { 'Content-Type': 'application/json' }
     const scenarios = {
       product_by_id: await scenario(
         'GET /api/v1/product/{id}',
@@ -228,19 +242,7 @@ async function runHttp() {
       login: await (async () => {
         await settle(svc.map((p) => p.pid))
         ceilings.bcrypt_before_login = await bcryptCeiling()
-        const r = await scenario(
-          'POST /api/v1/auth/login',
-          shop.auth.url,
-          rotating(
-            users.map((u) => ({
-              method: 'POST',
-              path: '/api/v1/auth/login',
-              headers: json,
-              body: JSON.stringify({ username: u.username, password: u.password }),
-            })),
-          ),
-          svc,
-        )
+        const r = await scenario('POST /api/v1/auth/login', shop.auth.url, loginScript(users), svc)
         ceilings.bcrypt_after_login = await bcryptCeiling()
         const a = ceilings.bcrypt_before_login
         const b = ceilings.bcrypt_after_login
@@ -261,13 +263,7 @@ async function runHttp() {
       users_me: await scenario(
         'GET /api/v1/users/me',
         shop.auth.url,
-        rotating(
-          users.map((u) => ({
-            method: 'GET',
-            path: '/api/v1/users/me',
-            headers: { Authorization: `Bearer ${u.token}` },
-          })),
-        ),
+        bearerScript(users, () => '/api/v1/users/me'),
         svc,
       ),
     }

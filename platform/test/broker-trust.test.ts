@@ -5,7 +5,8 @@ import { AMQPClient } from '@cloudamqp/amqp-client'
 import { AmqpBus } from '../src/bus/amqp.ts'
 import { BROKER_USERS, ownerOf, type Service, SERVICES } from '../src/bus/ownership.ts'
 import { subscription } from '../src/bus/topology.ts'
-import { type DomainEvent, type Envelope, type EventType, makeEnvelope } from '@shop/kernel/events'
+import type { DomainEvent, Envelope, EventType } from '@shop/kernel/events'
+import { envelope } from '../testing/fixtures.ts'
 import type { Fields, Logger } from '../src/log.ts'
 import { OutboxRelay } from '../src/postgres/relay.ts'
 import { transact } from '../src/postgres/transact.ts'
@@ -64,8 +65,9 @@ const sample: Record<EventType, DomainEvent['data']> = {
   'order.cancelled': { order_id: 1, items: [{ product_id: 1, quantity: 1 }] },
 }
 const EVENT_TYPES = Object.keys(sample) as EventType[]
-const envelope = (type: EventType, source: Service = ownerOf(type), data = sample[type]): Envelope =>
-  makeEnvelope(source, { type, data } as DomainEvent, null, crypto.randomUUID(), new Date())
+/** An envelope of `type` with its sample data, from its owner unless `source` says otherwise. */
+const sampleEvent = (type: EventType, source: Service = ownerOf(type), data = sample[type]): Envelope =>
+  envelope(source, { type, data } as DomainEvent)
 
 const buses: AmqpBus[] = []
 function bus(service: Service, log: Logger = new Recorder()): AmqpBus {
@@ -113,6 +115,10 @@ async function publishRaw(
   }
 }
 
+/** `publishRaw` of the sample event of `type`, claiming `userId`. */
+const publishSample = (url: string, type: EventType, userId: string) =>
+  publishRaw(url, type, JSON.stringify(sampleEvent(type)), userId)
+
 /** Every message of a dead-letter queue, read as the admin (and removed). */
 async function drainDead(queue: string) {
   const client = new AMQPClient(vhostUrl(brokerUrl(), vhost))
@@ -150,7 +156,7 @@ describe.skipIf(!run)('broker users and event ownership on the real RabbitMQ', (
       await b.waitUntilConnected(15_000)
       for (const type of EVENT_TYPES) {
         const owned = ownerOf(type) === s
-        const outcome = await b.publish(await signEvents(keys.signers[s], [envelope(type, s)])).then(
+        const outcome = await b.publish(await signEvents(keys.signers[s], [sampleEvent(type, s)])).then(
           () => 'sent',
           (e: Error) => e.message,
         )
@@ -171,21 +177,12 @@ describe.skipIf(!run)('broker users and event ownership on the real RabbitMQ', (
     "nobody publishes under another user's name: " + "a user_id that is not the connection's own is refused",
     async () => {
       const asGuest = vhostUrl(brokerUrl(), vhost)
-      expect(
-        await publishRaw(asGuest, 'user.updated', JSON.stringify(envelope('user.updated')), BROKER_USERS.auth),
-      ).toMatch(/PRECONDITION_FAILED|user_id/)
-      expect(
-        await publishRaw(
-          urlOf('order'),
-          'order.placed',
-          JSON.stringify(envelope('order.placed')),
-          BROKER_USERS.catalog,
-        ),
-      ).toMatch(/PRECONDITION_FAILED|user_id/)
+      expect(await publishSample(asGuest, 'user.updated', BROKER_USERS.auth)).toMatch(/PRECONDITION_FAILED|user_id/)
+      expect(await publishSample(urlOf('order'), 'order.placed', BROKER_USERS.catalog)).toMatch(
+        /PRECONDITION_FAILED|user_id/,
+      )
       // its own user_id is fine
-      expect(
-        await publishRaw(urlOf('order'), 'order.placed', JSON.stringify(envelope('order.placed')), BROKER_USERS.order),
-      ).toBeUndefined()
+      expect(await publishSample(urlOf('order'), 'order.placed', BROKER_USERS.order)).toBeUndefined()
     },
   )
 
@@ -206,11 +203,11 @@ describe.skipIf(!run)('broker users and event ownership on the real RabbitMQ', (
       }),
     )
     await consumer.waitUntilConnected(15_000)
-    const genuine = envelope('order.placed')
-    const retried = { ...envelope('order.cancelled'), id: flaky }
-    const fromAdmin = envelope('order.placed')
-    const fromAdminNoUserId = envelope('order.cancelled')
-    const forgedSource = envelope('order.cancelled', 'catalog')
+    const genuine = sampleEvent('order.placed')
+    const retried = { ...sampleEvent('order.cancelled'), id: flaky }
+    const fromAdmin = sampleEvent('order.placed')
+    const fromAdminNoUserId = sampleEvent('order.cancelled')
+    const forgedSource = sampleEvent('order.cancelled', 'catalog')
     const asGuest = vhostUrl(brokerUrl(), vhost)
     expect(
       await publishRaw(urlOf('order'), 'order.placed', JSON.stringify(genuine), BROKER_USERS.order),
@@ -301,7 +298,7 @@ describe.skipIf(!run)('broker users and event ownership on the real RabbitMQ', (
       buses.push(consumer, publisher)
       await consumer.subscribe(subscription('catalog', 'orders', async (e) => void applied.push(e.id)))
       await Promise.all([consumer.waitUntilConnected(15_000), publisher.waitUntilConnected(15_000)])
-      const sent = { old: envelope('order.placed'), next: envelope('order.placed') }
+      const sent = { old: sampleEvent('order.placed'), next: sampleEvent('order.placed') }
       await publisher.publish([
         ...(await signEvents(signers.old, [sent.old])),
         ...(await signEvents(signers.next, [sent.next])),
@@ -363,7 +360,7 @@ describe.skipIf(!run)('broker users and event ownership on the real RabbitMQ', (
       // five unsigned events from order's own user: each one dead
       const ids: string[] = []
       for (let i = 0; i < 5; i++) {
-        const env = envelope('order.placed')
+        const env = sampleEvent('order.placed')
         ids.push(env.id)
         const text = JSON.stringify(env)
         expect(await publishRaw(urlOf('order'), 'order.placed', text, BROKER_USERS.order, null)).toBeUndefined()

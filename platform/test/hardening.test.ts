@@ -3,7 +3,8 @@ import { sign } from 'hono/jwt'
 import { consumeOne, MAX_EVENT_BYTES } from '../src/bus/consume.ts'
 import type { EventSigner } from '../src/bus/signing.ts'
 import { TEST_EVENT_KEYS as keys } from '../testing/event-keys.ts'
-import { makeEnvelope, parseEnvelope } from '@shop/kernel/events'
+import { parseEnvelope } from '@shop/kernel/events'
+import { envelope } from '../testing/fixtures.ts'
 import { clientAddress, createHttpApp } from '../src/http/app.ts'
 import { JWT_AUDIENCE, JWT_ISSUER, verifyAccessToken } from '../src/http/jwt.ts'
 import { createLogger, silentLogger } from '../src/log.ts'
@@ -73,14 +74,7 @@ test("serve(): whatever escapes the app is a generic problem+json 500, not Bun's
 })
 
 describe('consumeOne: what no handler should see is dead at once', () => {
-  const valid = () =>
-    makeEnvelope(
-      'catalog',
-      { type: 'product.deleted', data: { id: 1, version: 2 } },
-      null,
-      crypto.randomUUID(),
-      new Date(),
-    )
+  const valid = () => envelope('catalog', { type: 'product.deleted', data: { id: 1, version: 2 } })
   const run = async (
     text: string,
     topics = ['product.deleted' as const],
@@ -123,13 +117,7 @@ describe('consumeOne: what no handler should see is dead at once', () => {
   })
 
   test('an envelope of a type the queue is not bound to', async () => {
-    const user = makeEnvelope(
-      'auth',
-      { type: 'user.deleted', data: { id: crypto.randomUUID(), version: 2 } },
-      null,
-      crypto.randomUUID(),
-      new Date(),
-    )
+    const user = envelope('auth', { type: 'user.deleted', data: { id: crypto.randomUUID(), version: 2 } })
     expect(await outcome(JSON.stringify(user), undefined, keys.signers.auth)).toEqual({ outcome: 'dead', handled: 0 })
     expect(await outcome(JSON.stringify(valid()))).toEqual({ outcome: 'ack', handled: 1 })
   })
@@ -139,15 +127,13 @@ describe('consumeOne: what no handler should see is dead at once', () => {
       parseEnvelope(
         JSON.parse(
           JSON.stringify({
-            ...makeEnvelope(
+            ...envelope(
               'catalog',
               {
                 type: 'product.created',
                 data: { id: 1, name: 'p', price: '1.00', stock: 1, category_id: 1, sku: null, version: 1 },
               },
               'corr',
-              crypto.randomUUID(),
-              new Date(),
             ),
             ...over,
             ...(Object.keys(data).length

@@ -1,13 +1,13 @@
 import { describe, expect, test } from 'bun:test'
 import { MemoryBus } from '../src/bus/memory.ts'
 import { signEvents } from '../src/bus/signing.ts'
-import { makeEnvelope, type Envelope, type EventType } from '@shop/kernel/events'
+import type { Envelope, EventType } from '@shop/kernel/events'
+import { envelope } from '../testing/fixtures.ts'
 import type { Handler } from '../src/bus/bus.ts'
 import { silentLogger } from '../src/log.ts'
 import { TEST_EVENT_KEYS as keys } from '../testing/event-keys.ts'
 
-const env = (id: number): Envelope =>
-  makeEnvelope('catalog', { type: 'product.deleted', data: { id, version: 2 } }, null, crypto.randomUUID(), new Date())
+const env = (id: number): Envelope => envelope('catalog', { type: 'product.deleted', data: { id, version: 2 } })
 
 /** The order service's products queue on `bus`, with `handler`. */
 const orderProducts = (bus: MemoryBus, topics: EventType[], handler: Handler) =>
@@ -70,23 +70,11 @@ describe('memory bus', () => {
       const bus = new MemoryBus(keys.keyring)
       const seen: string[] = []
       await orderProducts(bus, ['product.updated', 'product.deleted'], async (e) => void seen.push(e.id))
-      const forged = makeEnvelope(
-        'auth',
-        { type: 'product.deleted', data: { id: 1, version: 9 } },
-        null,
-        crypto.randomUUID(),
-        new Date(),
-      )
-      const alsoForged = makeEnvelope(
-        'order',
-        {
-          type: 'product.updated',
-          data: { id: 1, name: 'p', price: '0.01', stock: 1, category_id: 1, sku: null, version: 9 },
-        },
-        null,
-        crypto.randomUUID(),
-        new Date(),
-      )
+      const forged = envelope('auth', { type: 'product.deleted', data: { id: 1, version: 9 } })
+      const alsoForged = envelope('order', {
+        type: 'product.updated',
+        data: { id: 1, name: 'p', price: '0.01', stock: 1, category_id: 1, sku: null, version: 9 },
+      })
       const genuine = env(2)
       // signed by the owner of their type (the catalog): only the source is forged
       const byCatalog = async (e: Envelope) => (await signEvents(keys.signers.catalog, [e]))[0]!

@@ -1,10 +1,10 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { InMemorySpanExporter } from '@opentelemetry/sdk-trace'
+import { describe, expect, test } from 'bun:test'
 import { Hono } from 'hono'
 import { httpTelemetry, serveMetrics } from '../src/http/middleware/telemetry.ts'
 import { createMetrics } from '../src/observability/metrics.ts'
-import { type TracingHandle, startTracing, traced } from '../src/observability/tracing.ts'
+import { traced } from '../src/observability/tracing.ts'
 import { requestCount, sample } from '../testing/metrics.ts'
+import { useTracing } from '../testing/tracing.ts'
 
 function app(token?: string) {
   const metrics = createMetrics('svc')
@@ -81,12 +81,7 @@ describe('HTTP metrics', () => {
 })
 
 describe('HTTP and use-case spans', () => {
-  const exporter = new InMemorySpanExporter()
-  let tracing: TracingHandle
-  beforeAll(() => {
-    tracing = startTracing({ service: 'svc', exporter })
-  })
-  afterAll(() => tracing.shutdown())
+  const exporter = useTracing('svc')
 
   test(
     'an incoming traceparent is continued; ' + 'without one a trace starts; the span is named by the route template',

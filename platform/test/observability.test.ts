@@ -1,19 +1,25 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace'
+import { describe, expect, test } from 'bun:test'
+import type { ReadableSpan } from '@opentelemetry/sdk-trace'
 import { TEST_EVENT_KEYS as keys } from '../testing/event-keys.ts'
 import { MemoryBus } from '../src/bus/memory.ts'
 import type { Envelope } from '@shop/kernel/events'
 import { noteDuplicate } from '@shop/kernel/inbox'
 import { createLogger } from '../src/log.ts'
-import { createMetrics } from '../src/observability/metrics.ts'
-import { type TracingHandle, inSpan, startTracing, traceparentOf, tracingOn } from '../src/observability/tracing.ts'
+import { type ServiceMetrics, createMetrics } from '../src/observability/metrics.ts'
+import type { Handler } from '../src/bus/bus.ts'
+import { inSpan, startTracing, traceparentOf, tracingOn } from '../src/observability/tracing.ts'
 import { type Sql, poolStats } from '../src/postgres/connect.ts'
 import { OutboxRelay } from '../src/postgres/relay.ts'
 import { transact } from '../src/postgres/transact.ts'
 import { ok } from '@shop/kernel/result'
 import { adapterDatabases } from '../testing/databases.ts'
-import { sample } from '../testing/metrics.ts'
+import { consumedCount, processedCount, sample } from '../testing/metrics.ts'
+import { useTracing } from '../testing/tracing.ts'
 import { until } from '../testing/until.ts'
+
+/** `service`'s users queue on `bus`, taking user.deleted to `handler`, counted in `metrics`. */
+const deletedUsers = (bus: MemoryBus, service: string, metrics: ServiceMetrics, handler: Handler) =>
+  bus.subscribe({ service, name: 'users', topics: ['user.deleted'], metrics, handler })
 
 const write = (sql: Sql, onEvents: () => void, id = crypto.randomUUID()) =>
   transact(
@@ -41,12 +47,7 @@ describe('tracing off (no exporter)', () => {
 
 for (const db of await adapterDatabases('observability', [])) {
   describe(`one trace from a use case through the outbox, the relay and a consumer (${db.kind})`, () => {
-    const exporter = new InMemorySpanExporter()
-    let tracing: TracingHandle
-    beforeAll(() => {
-      tracing = startTracing({ service: 'test', exporter })
-    })
-    afterAll(() => tracing.shutdown())
+    const exporter = useTracing('test')
 
     test(
       'spans chain use case → transaction → publish → process; ' +
@@ -59,15 +60,9 @@ for (const db of await adapterDatabases('observability', [])) {
         const metrics = createMetrics('test')
         const bus = new MemoryBus(keys.keyring, log)
         const got: Envelope[] = []
-        await bus.subscribe({
-          service: 'catalog',
-          name: 'users',
-          topics: ['user.deleted'],
-          metrics,
-          handler: async (e) => {
-            log.info('handling it', { event_id: e.id })
-            got.push(e)
-          },
+        await deletedUsers(bus, 'catalog', metrics, async (e) => {
+          log.info('handling it', { event_id: e.id })
+          got.push(e)
         })
         const relay = new OutboxRelay(sql, bus, log, { metrics, signer: keys.signers.auth })
         metrics.sources.outbox = () => relay.backlogDetail()
@@ -114,15 +109,8 @@ for (const db of await adapterDatabases('observability', [])) {
         const text = await metrics.expose()
         expect(sample(text, 'shop_outbox_published_total', { service: 'test' })).toBe(1)
         expect(sample(text, 'shop_outbox_unsent')).toBe(0)
-        expect(
-          sample(text, 'messaging_client_consumed_messages_total', {
-            messaging_destination_name: 'catalog.users',
-            outcome: 'applied',
-          }),
-        ).toBe(1)
-        expect(
-          sample(text, 'messaging_process_duration_seconds_count', { messaging_destination_name: 'catalog.users' }),
-        ).toBe(1)
+        expect(consumedCount(text, 'catalog.users', 'applied')).toBe(1)
+        expect(processedCount(text, 'catalog.users')).toBe(1)
       },
     )
   })
@@ -133,17 +121,11 @@ describe('consumer outcomes', () => {
     const metrics = createMetrics('test')
     const bus = new MemoryBus(keys.keyring, undefined, 2)
     let calls = 0
-    await bus.subscribe({
-      service: 'order',
-      name: 'users',
-      topics: ['user.deleted'],
-      metrics,
-      handler: async (e) => {
-        calls++
-        const version = (e as Envelope<'user.deleted'>).data.version
-        if (version === 2) noteDuplicate()
-        if (version === 3) throw new Error('always fails')
-      },
+    await deletedUsers(bus, 'order', metrics, async (e) => {
+      calls++
+      const version = (e as Envelope<'user.deleted'>).data.version
+      if (version === 2) noteDuplicate()
+      if (version === 3) throw new Error('always fails')
     })
     const env = (version: number) =>
       JSON.stringify({
@@ -165,13 +147,10 @@ describe('consumer outcomes', () => {
     await signed('{"not":"an envelope"}')
     await bus.settled()
     const text = await metrics.expose()
-    const n = (outcome: string) =>
-      sample(text, 'messaging_client_consumed_messages_total', { messaging_destination_name: 'order.users', outcome })
+    const n = (outcome: string) => consumedCount(text, 'order.users', outcome)
     expect([n('applied'), n('duplicate'), n('retried'), n('dead_lettered'), n('refused')]).toEqual([1, 1, 1, 1, 1])
     expect(calls).toBe(4)
-    expect(
-      sample(text, 'messaging_process_duration_seconds_count', { messaging_destination_name: 'order.users' }),
-    ).toBe(4)
+    expect(processedCount(text, 'order.users')).toBe(4)
   })
 })
 

@@ -26,6 +26,26 @@ for (const db of await adapterDatabases('relay', [])) {
       relay.start()
       return { sql, bus, relay }
     }
+    /**
+     * A relay started with the bus down and `n` events written: once it has failed `failures` times, `whileDown`
+     * runs; then the bus is back, and all `n` are published (within `ms`) before the relay stops.
+     */
+    const outage = async (
+      options: Parameters<typeof started>[0],
+      n: number,
+      failures: number,
+      whileDown: (s: Awaited<ReturnType<typeof started>>) => Promise<void> = async () => {},
+      ms?: number,
+    ) => {
+      const s = await started(options, { busDown: true })
+      await writeEvents(s.sql, n, () => s.relay.wake())
+      await until(() => s.relay.stats.failures >= failures)
+      await whileDown(s)
+      s.bus.down = false
+      await until(() => s.bus.got.length === n, ms)
+      await s.relay.stop()
+      return s
+    }
 
     // How soon: bench/timings/relay.ts.
     test('a commit wakes the relay: the event is published long before the next poll (10 minutes on)', async () => {
@@ -59,15 +79,11 @@ for (const db of await adapterDatabases('relay', [])) {
     test(
       'while the bus is down rows wait (attempts noted); ' + 'once it is back each is published once, in order',
       async () => {
-        const { sql, bus, relay } = await started({ pollMs: 20, maxBackoffMs: 50 }, { busDown: true })
-        await writeEvents(sql, 5, () => relay.wake())
-        await until(() => relay.stats.failures >= 2)
-        expect(bus.got).toHaveLength(0)
-        expect(await relay.backlog()).toBe(5)
-        await until(async () => ((await sql`select max(attempts)::int as a from outbox`)[0]!.a as number) >= 1)
-        bus.down = false
-        await until(() => bus.got.length === 5)
-        await relay.stop()
+        const { sql, bus } = await outage({ pollMs: 20, maxBackoffMs: 50 }, 5, 2, async ({ sql, bus, relay }) => {
+          expect(bus.got).toHaveLength(0)
+          expect(await relay.backlog()).toBe(5)
+          await until(async () => ((await sql`select max(attempts)::int as a from outbox`)[0]!.a as number) >= 1)
+        })
         const seqs = (await sql<{ id: string }[]>`select id from outbox order by seq`).map((r) => r.id)
         expect(bus.got.map((e) => e.id)).toEqual(seqs)
       },
@@ -76,13 +92,8 @@ for (const db of await adapterDatabases('relay', [])) {
     test(
       'a bus that comes back ends the backoff: ' + 'the backlog goes out at once, not a whole backoff later',
       async () => {
-        const { sql, bus, relay } = await started({ pollMs: 60_000, maxBackoffMs: 60_000 }, { busDown: true })
-        await writeEvents(sql, 2, () => relay.wake())
-        // backoffs of 100, 200, 400 and 800 ms: the relay is now in a wait of 1.6 s, pinging the bus
-        await until(() => relay.stats.failures >= 5)
-        bus.down = false
-        await until(() => bus.got.length === 2, 30_000)
-        await relay.stop()
+        // after 5 failures, backoffs of 100, 200, 400 and 800 ms: the relay is in a wait of 1.6 s, pinging the bus
+        const { bus } = await outage({ pollMs: 60_000, maxBackoffMs: 60_000 }, 2, 5, undefined, 30_000)
         // The first ping that found the bus up ended the wait: the publish came right after it, with
         // no further ping (a wait that ran its course would have pinged again, up, every 100 ms).
         // How soon: bench/timings/relay.ts.

@@ -2,7 +2,7 @@ import { describe, expect, test } from 'bun:test'
 import { Hono } from 'hono'
 import { authenticate } from '../src/http/auth.ts'
 import { signAccessToken } from '../src/http/jwt.ts'
-import { makeEnvelope, type Envelope } from '@shop/kernel/events'
+import { userEvent } from '../testing/fixtures.ts'
 import { memoryUserReplica } from '../src/memory/user-replica.ts'
 
 /**
@@ -22,34 +22,10 @@ describe('revoked tokens in a service with a user replica', () => {
       (await app.request('/me', { headers: { Authorization: `Bearer ${token}` } })).status
     const now = Math.floor(Date.now() / 1000)
     const old = await at(now - 10)
-    const data = (version: number, cutoff: string | null) => ({
-      id: user.id,
-      username: 'bob',
-      email: 'bob@example.com',
-      role: 'USER' as const,
-      version,
-      tokens_valid_after: cutoff,
-    })
-    await replica.apply(
-      makeEnvelope(
-        'auth',
-        { type: 'user.created', data: data(1, null) },
-        null,
-        crypto.randomUUID(),
-        new Date(),
-      ) as Envelope<'user.created'>,
-    )
+    await replica.apply(userEvent('user.created', user.id, 1))
     expect(await get(old)).toBe(200)
     const cutoff = new Date((now - 5) * 1000).toISOString()
-    await replica.apply(
-      makeEnvelope(
-        'auth',
-        { type: 'user.updated', data: data(2, cutoff) },
-        null,
-        crypto.randomUUID(),
-        new Date(),
-      ) as Envelope<'user.updated'>,
-    )
+    await replica.apply(userEvent('user.updated', user.id, 2, 'USER', 'bob', cutoff))
     expect(await get(old)).toBe(401)
     // issued in the very second of the cut-off, or after: accepted
     expect(await get(await at(now - 5))).toBe(200)

@@ -61,11 +61,15 @@ export async function useBrokerSetup(): Promise<boolean> {
 /** A unique name prefix per test, so tests share a broker without sharing queues. */
 export const testPrefix = () => `test.${crypto.randomUUID().slice(0, 8)}.`
 
-/** Raw access for assertions and cleanup: message counts, reading dead-letter queues, deleting. */
+/**
+ * Raw access for assertions and cleanup: message counts, reading dead-letter queues, deleting; on
+ * the tests' broker unless `url` names another (or another vhost). The connection is closed after.
+ */
 export async function withBrokerChannel<T>(
   fn: (ch: Awaited<ReturnType<AMQPClient['channel']>>) => Promise<T>,
+  url = brokerUrl(),
 ): Promise<T> {
-  const client = new AMQPClient(brokerUrl())
+  const client = new AMQPClient(url)
   await client.connect()
   try {
     return await fn(await client.channel())

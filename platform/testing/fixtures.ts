@@ -1,4 +1,4 @@
-import { type Envelope, makeEnvelope } from '@shop/kernel/events'
+import { type DomainEvent, type Envelope, makeEnvelope } from '@shop/kernel/events'
 import type { Result } from '@shop/kernel/result'
 
 /** The value of an ok result; a test fails with the error otherwise. */
@@ -19,7 +19,17 @@ export function steppingClock(stepMs = 1, start = Date.UTC(2026, 0, 1)) {
   }
 }
 
-/** A user event as auth publishes it (bob, unless `username` says otherwise). */
+/** `event` in a fresh envelope from `source`: a new id, written now, with no correlation id unless given. */
+export const envelope = <E extends DomainEvent>(
+  source: Envelope['source'],
+  event: E,
+  correlationId: string | null = null,
+): Envelope<E['type']> => makeEnvelope(source, event, correlationId, crypto.randomUUID(), new Date())
+
+/**
+ * A user event as auth publishes it (bob, unless `username` says otherwise; tokens all valid unless
+ * `tokensValidAfter` says from when).
+ */
 export type UserEnvelope = Envelope<'user.created'> | Envelope<'user.updated'> | Envelope<'user.deleted'>
 export const userEvent = (
   type: 'user.created' | 'user.updated',
@@ -27,22 +37,14 @@ export const userEvent = (
   version: number,
   role: 'USER' | 'ADMIN' = 'USER',
   username = 'bob',
+  tokensValidAfter: string | null = null,
 ): UserEnvelope =>
-  makeEnvelope(
-    'auth',
-    { type, data: { id, username, email: `${username}@example.com`, role, version, tokens_valid_after: null } },
-    null,
-    crypto.randomUUID(),
-    new Date(),
-  ) as UserEnvelope
+  envelope('auth', {
+    type,
+    data: { id, username, email: `${username}@example.com`, role, version, tokens_valid_after: tokensValidAfter },
+  }) as UserEnvelope
 export const userDeleted = (id: string, version: number): UserEnvelope =>
-  makeEnvelope(
-    'auth',
-    { type: 'user.deleted', data: { id, version } },
-    null,
-    crypto.randomUUID(),
-    new Date(),
-  ) as UserEnvelope
+  envelope('auth', { type: 'user.deleted', data: { id, version } }) as UserEnvelope
 
 /** Runs `argv` to its end (stdout and stderr read whole); `env` is all it gets (PATH from here unless given). */
 export async function runToEnd(

@@ -36,3 +36,14 @@ export function requestsBetween(before: string, after: string, keys: readonly st
     }),
   )
 }
+
+/** How many messages `text` counts as taken from `queue` (with `outcome` only, when given). */
+export const consumedCount = (text: string, queue: string, outcome?: string): number =>
+  sample(text, 'messaging_client_consumed_messages_total', {
+    messaging_destination_name: queue,
+    ...(outcome ? { outcome } : {}),
+  })
+
+/** How many messages of `queue` `text` timed the handling of (the process duration histogram's count). */
+export const processedCount = (text: string, queue: string): number =>
+  sample(text, 'messaging_process_duration_seconds_count', { messaging_destination_name: queue })

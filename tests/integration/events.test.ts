@@ -1,9 +1,7 @@
-import { rawEnvelope } from '@shop/platform/testing/fixtures'
+import { envelope, rawEnvelope } from '@shop/platform/testing/fixtures'
 import { TEST_EVENT_KEYS } from '@shop/platform/testing/event-keys'
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { AMQPClient } from '@cloudamqp/amqp-client'
 import postgres from 'postgres'
-import { makeEnvelope } from '@shop/kernel/events'
 import { TcpProxy } from '@shop/platform/testing/tcp-proxy'
 import { brokerUrl } from '@shop/platform/testing/broker'
 import {
@@ -16,7 +14,7 @@ import {
   type ServiceName,
   type Shop,
   startShop,
-  testAmqpUrl,
+  deadCount,
   useServers,
   adminToken,
   categoryId,
@@ -38,23 +36,9 @@ const publishRaw = (routingKey: string, body: string) =>
   publishAs(routingKey.startsWith('user.') ? 'auth' : 'catalog', routingKey, body, {
     signer: TEST_EVENT_KEYS.signers[routingKey.startsWith('user.') ? 'auth' : 'catalog'],
   })
-const deadCount = async (queue: string) => {
-  const client = new AMQPClient(testAmqpUrl())
-  await client.connect()
-  const ch = await client.channel()
-  const { messageCount } = await ch.queueDeclare(`${queue}.dead`, { passive: true })
-  await client.close()
-  return messageCount
-}
 const productEvent = (type: 'product.created' | 'product.updated', id: number, version: number, name: string) =>
   JSON.stringify(
-    makeEnvelope(
-      'catalog',
-      { type, data: { id, name, price: '3.00', stock: 5, category_id: 1, sku: null, version } },
-      null,
-      crypto.randomUUID(),
-      new Date(),
-    ),
+    envelope('catalog', { type, data: { id, name, price: '3.00', stock: 5, category_id: 1, sku: null, version } }),
   )
 
 describe.skipIf(!run)('events between real processes', () => {

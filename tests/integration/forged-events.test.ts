@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { AMQPClient } from '@cloudamqp/amqp-client'
 import postgres from 'postgres'
-import { type DomainEvent, type EventType, makeEnvelope } from '@shop/kernel/events'
+import type { DomainEvent, EventType } from '@shop/kernel/events'
+import { envelope } from '@shop/platform/testing/fixtures'
 import { BROKER_USERS, ownerOf, type Service } from '@shop/platform/bus/ownership'
 import { queueName, TOPOLOGY } from '@shop/platform/bus/topology'
 import { TEST_EVENT_KEYS } from '@shop/platform/testing/event-keys'
@@ -19,6 +19,8 @@ import {
   testAmqpUrl,
   useServers,
   VHOST,
+  deadCount,
+  withShopChannel,
 } from './harness.ts'
 
 /**
@@ -36,17 +38,6 @@ const run = await useServers()
 let shop: Shop
 const dbs = {} as Record<ServiceName, postgres.Sql>
 
-const deadCount = async (queue: string) => {
-  const client = new AMQPClient(testAmqpUrl())
-  await client.connect()
-  try {
-    const ch = await client.channel()
-    return (await ch.queueDeclare(`${queue}.dead`, { passive: true })).messageCount
-  } finally {
-    await client.close().catch(() => {})
-  }
-}
-
 describe.skipIf(!run)('forged events change nothing', () => {
   let admin = ''
   let victim = { id: '', token: '' }
@@ -54,6 +45,17 @@ describe.skipIf(!run)('forged events change nothing', () => {
   let scarce = 0
   let confirmed = 0
   let pending = 0
+
+  /** A genuine event: the admin's price change of `product` reaches the order replica. */
+  const genuinePriceChange = async (price: string, what: string) => {
+    const put = await api(shop.catalog.url, 'PUT', `/api/v1/product/${product}`, { token: admin, body: { price } })
+    expect(put.status).toBe(200)
+    await eventually(
+      async () =>
+        (await dbs.order<{ price: string }[]>`select price from products where id = ${product}`)[0]?.price === price,
+      what,
+    )
+  }
 
   const login = async (username: string, password: string) =>
     (await api(shop.auth.url, 'POST', '/api/v1/auth/login', { body: { username, password } })).body
@@ -156,8 +158,7 @@ describe.skipIf(!run)('forged events change nothing', () => {
     let sent = 0
     for (const { type, data } of forged) {
       const owner = ownerOf(type)
-      const env = (source: Service) =>
-        JSON.stringify(makeEnvelope(source, { type, data } as DomainEvent, null, crypto.randomUUID(), new Date()))
+      const env = (source: Service) => JSON.stringify(envelope(source, { type, data } as DomainEvent))
       // signed by the owner's own key, as if it had leaked: the user_id and source still stop them
       const signer = TEST_EVENT_KEYS.signers[owner]
       await publishAs('admin', type, env(owner), { userId: 'guest', signer })
@@ -208,15 +209,7 @@ describe.skipIf(!run)('forged events change nothing', () => {
     )
 
     // genuine events still flow: a price change by the admin reaches the order replica
-    expect(
-      (await api(shop.catalog.url, 'PUT', `/api/v1/product/${product}`, { token: admin, body: { price: '25.00' } }))
-        .status,
-    ).toBe(200)
-    await eventually(
-      async () =>
-        (await dbs.order<{ price: string }[]>`select price from products where id = ${product}`)[0]?.price === '25.00',
-      'genuine price change',
-    )
+    await genuinePriceChange('25.00', 'genuine price change')
   }, 120_000)
 
   test('an impersonator (administrator + impersonator tags) publishing as shop-auth, source auth: unsigned, ' +
@@ -278,7 +271,7 @@ describe.skipIf(!run)('forged events change nothing', () => {
         ],
       ]
       for (const [how, signer, want] of ways) {
-        const env = makeEnvelope(owner, { type, data } as DomainEvent, null, crypto.randomUUID(), new Date())
+        const env = envelope(owner, { type, data } as DomainEvent)
         // the broker takes it: the impersonator may claim the owner's user_id
         await publishAs({ url }, type, JSON.stringify(env), {
           userId: BROKER_USERS[owner],
@@ -321,15 +314,7 @@ describe.skipIf(!run)('forged events change nothing', () => {
     ).toBe(403)
 
     // no version poisoning: the real events after them apply
-    expect(
-      (await api(shop.catalog.url, 'PUT', `/api/v1/product/${product}`, { token: admin, body: { price: '26.00' } }))
-        .status,
-    ).toBe(200)
-    await eventually(
-      async () =>
-        (await dbs.order<{ price: string }[]>`select price from products where id = ${product}`)[0]?.price === '26.00',
-      'a genuine price change after the forgeries',
-    )
+    await genuinePriceChange('26.00', 'a genuine price change after the forgeries')
     expect((await api(shop.auth.url, 'DELETE', `/api/v1/users/${target.id}`, { token: admin })).status).toBe(204)
     await eventually(
       async () =>
@@ -368,20 +353,15 @@ async function ctl(args: string[]): Promise<string> {
 }
 
 /** The id (message property) and x-dead-reason of every message in `<queue>.dead`, read and put back. */
-async function readDead(queue: string): Promise<{ id: string; reason: string }[]> {
-  const client = new AMQPClient(testAmqpUrl())
-  await client.connect()
-  const out: { id: string; reason: string }[] = []
-  try {
-    const ch = await client.channel()
+function readDead(queue: string): Promise<{ id: string; reason: string }[]> {
+  return withShopChannel(async (ch) => {
+    const out: { id: string; reason: string }[] = []
     for (;;) {
       const m = await ch.basicGet(`${queue}.dead`, { noAck: false })
       if (!m) break
       out.push({ id: m.properties.messageId ?? '', reason: String(m.properties.headers?.['x-dead-reason'] ?? '') })
     }
     // closing the channel puts them all back
-  } finally {
-    await client.close().catch(() => {})
-  }
-  return out
+    return out
+  })
 }

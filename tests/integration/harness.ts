@@ -11,10 +11,17 @@ import { join } from 'node:path'
 import { AMQPClient } from '@cloudamqp/amqp-client'
 import postgres from 'postgres'
 import { checkout, repoId, serverUrl, useServer } from '@shop/platform/testing/databases'
-import { brokerUrl, resetShopVhost, serviceUrl, useBrokerSetup, vhostUrl } from '@shop/platform/testing/broker'
+import {
+  brokerUrl,
+  resetShopVhost,
+  serviceUrl,
+  useBrokerSetup,
+  vhostUrl,
+  withBrokerChannel,
+} from '@shop/platform/testing/broker'
 import { api, eventually as poll } from '@shop/platform/testing/client'
 import { TEST_EVENT_KEYS } from '@shop/platform/testing/event-keys'
-import { sample } from '@shop/platform/testing/metrics'
+import { consumedCount } from '@shop/platform/testing/metrics'
 import { type EventSigner, KEY_ID_HEADER, SIGNATURE_HEADER } from '@shop/platform/bus/signing'
 
 export const root = join(import.meta.dir, '..', '..')
@@ -42,6 +49,14 @@ export const serviceAmqpUrl = (service: ServiceName, vhost = VHOST): string => s
 
 /** The test vhost is set up (the services' broker users, permissions, exchanges) and holds the shop's queues, empty. */
 export const resetBroker = (vhost = VHOST): Promise<void> => resetShopVhost(brokerUrl(), vhost)
+
+/** `fn` on a channel of `vhost` (the tests' own unless told) as the admin: purging, reading, counting. */
+export const withShopChannel = <T>(fn: Parameters<typeof withBrokerChannel<T>>[0], vhost = VHOST): Promise<T> =>
+  withBrokerChannel(fn, testAmqpUrl(brokerUrl(), vhost))
+
+/** How many messages wait in `queue`'s dead-letter queue (`<queue>.dead`). */
+export const deadCount = (queue: string): Promise<number> =>
+  withShopChannel(async (ch) => (await ch.queueDeclare(`${queue}.dead`, { passive: true })).messageCount)
 
 /**
  * Publishes raw text on the test vhost's shop.events as `as` (a service's own broker user, whose
@@ -91,6 +106,16 @@ export function dbUrl(svc: ServiceName): string {
   const u = new URL(serverUrl())
   u.pathname = `/${dbName(svc)}`
   return u.toString()
+}
+
+/** `fn` on a connection of its own to `svc`'s database, closed after. */
+export async function withDb<T>(svc: ServiceName, fn: (sql: postgres.Sql) => Promise<T>): Promise<T> {
+  const sql = postgres(dbUrl(svc), { max: 1, onnotice: () => {} })
+  try {
+    return await fn(sql)
+  } finally {
+    await sql.end({ timeout: 2 })
+  }
 }
 
 /** Each service's database dropped and created empty; `name` says what they are called (default: dbName). */
@@ -192,10 +217,6 @@ export interface Shop {
   stop(): Promise<void>
 }
 
-/**
- * Fresh databases and queues, then the three services started and ready. `vhost` gives the run a
- * broker vhost of its own (created when missing), so suites of several checkouts never share queues.
- */
 /** In a describe block: a shop of real processes started before its tests (given to `set`) and stopped after them. */
 export function withShop(set: (shop: Shop) => void, o: Parameters<typeof startShop>[0] = {}): void {
   let shop: Shop | undefined
@@ -208,6 +229,10 @@ export function withShop(set: (shop: Shop) => void, o: Parameters<typeof startSh
   })
 }
 
+/**
+ * Fresh databases and queues, then the three services started and ready. `vhost` gives the run a
+ * broker vhost of its own (created when missing), so suites of several checkouts never share queues.
+ */
 export async function startShop(
   o: { vhost?: string; env?: Partial<Record<ServiceName, Record<string, string>>> } = {},
 ): Promise<Shop> {
@@ -265,7 +290,7 @@ export async function categoryId(catalogUrl: string, token: string, name: string
 /** Messages a service has taken from one of its queues, whatever the outcome (its /metrics). */
 export async function consumed(service: { url: string }, queue: string): Promise<number> {
   const text = await (await fetch(`${service.url}/metrics`)).text()
-  return sample(text, 'messaging_client_consumed_messages_total', { messaging_destination_name: queue })
+  return consumedCount(text, queue)
 }
 
 /**

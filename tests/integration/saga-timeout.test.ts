@@ -1,14 +1,12 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { AMQPClient } from '@cloudamqp/amqp-client'
-import postgres from 'postgres'
+import { describe, expect, test } from 'bun:test'
 import {
   api,
   repoId,
-  dbUrl,
   eventually,
   type Shop,
-  startShop,
-  testAmqpUrl,
+  withShop,
+  withDb,
+  withShopChannel,
   useServers,
   adminToken,
   categoryId,
@@ -24,24 +22,13 @@ import {
 const run = await useServers()
 const VHOST = `shop_saga_timeout_${repoId}`
 
-async function purge(queue: string): Promise<number> {
-  const client = new AMQPClient(testAmqpUrl(undefined, VHOST))
-  await client.connect()
-  try {
-    return (await (await client.channel()).queuePurge(queue)).messageCount
-  } finally {
-    await client.close().catch(() => {})
-  }
-}
+const purge = (queue: string) => withShopChannel(async (ch) => (await ch.queuePurge(queue)).messageCount, VHOST)
 
-async function withDb<T>(svc: 'catalog' | 'order', fn: (sql: postgres.Sql) => Promise<T>): Promise<T> {
-  const sql = postgres(dbUrl(svc), { max: 1, onnotice: () => {} })
-  try {
-    return await fn(sql)
-  } finally {
-    await sql.end({ timeout: 2 })
-  }
-}
+/** The shop on this file's vhost, its order service sending a request again after `timeout` s, `attempts` times. */
+const patience = (timeout: string, attempts: string) => ({
+  vhost: VHOST,
+  env: { order: { ORDER_PENDING_TIMEOUT_SECONDS: timeout, ORDER_PENDING_MAX_ATTEMPTS: attempts } },
+})
 
 /** An admin token, and a product with `stock` units that the order service's replica already knows. */
 async function productIn(shop: Shop, stock: number) {
@@ -57,32 +44,28 @@ async function productIn(shop: Shop, stock: number) {
   return { admin, productId: p.body.id as number }
 }
 
-const order = (shop: Shop, admin: string, productId: number, quantity: number) =>
-  api(shop.order.url, 'POST', '/api/v1/order', {
+/** With the catalog stopped, an order of `quantity` units of a product of 10: the admin's token, product, answer. */
+async function placedWhileCatalogAway(shop: Shop, quantity: number) {
+  const { admin, productId } = await productIn(shop, 10)
+  await shop.catalog.stop()
+  const placed = await api(shop.order.url, 'POST', '/api/v1/order', {
     token: admin,
     headers: { 'Idempotency-Key': crypto.randomUUID() },
     body: { items: [{ product_id: productId, quantity }] },
   })
+  return { admin, productId, placed, id: placed.body.id as number }
+}
 
 const stockOf = (productId: number) =>
   withDb('catalog', async (sql) => (await sql`select stock from products where id = ${productId}`)[0]!.stock as number)
 
 describe.skipIf(!run)('an order.placed that never arrives (the catalog queue purged)', () => {
   let shop: Shop
-  beforeAll(async () => {
-    shop = await startShop({
-      vhost: VHOST,
-      env: { order: { ORDER_PENDING_TIMEOUT_SECONDS: '2', ORDER_PENDING_MAX_ATTEMPTS: '1000' } },
-    })
-  }, 90_000)
-  afterAll(() => shop?.stop())
+  withShop((s) => (shop = s), patience('2', '1000'))
 
   test('is published again, the same envelope, until the catalog is back: confirmed, reserved once', async () => {
-    const { admin, productId } = await productIn(shop, 10)
-    await shop.catalog.stop()
-    const placed = await order(shop, admin, productId, 3)
+    const { admin, productId, placed, id } = await placedWhileCatalogAway(shop, 3)
     expect(placed.status).toBe(201)
-    const id = placed.body.id as number
     // The order.placed went out, and is lost with the catalog's queue.
     await eventually(
       () =>
@@ -134,19 +117,10 @@ describe.skipIf(!run)('an order.placed that never arrives (the catalog queue pur
 
 describe.skipIf(!run)('an order whose request is never answered', () => {
   let shop: Shop
-  beforeAll(async () => {
-    shop = await startShop({
-      vhost: VHOST,
-      env: { order: { ORDER_PENDING_TIMEOUT_SECONDS: '1', ORDER_PENDING_MAX_ATTEMPTS: '2' } },
-    })
-  }, 90_000)
-  afterAll(() => shop?.stop())
+  withShop((s) => (shop = s), patience('1', '2'))
 
   test('is rejected after the last attempt (reservation_timeout); a late reservation is given back', async () => {
-    const { admin, productId } = await productIn(shop, 10)
-    await shop.catalog.stop()
-    const placed = await order(shop, admin, productId, 4)
-    const id = placed.body.id as number
+    const { admin, productId, id } = await placedWhileCatalogAway(shop, 4)
     await eventually(
       async () =>
         (await api(shop.order.url, 'GET', `/api/v1/order/${id}`, { token: admin })).body.status === 'rejected',

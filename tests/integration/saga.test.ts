@@ -64,26 +64,25 @@ describe.skipIf(!run)('stock saga on real processes', () => {
   }
   const statusOf = async (id: number, token: string) =>
     (await api(shop.order.url, 'GET', `/api/v1/order/${id}`, { token })).body.status as string
-
-  test('30 concurrent orders of 1 unit for a product with 9 in stock: exactly 9 confirmed, stock 0', async () => {
-    const pid = await product(9)
-    const placed = await Promise.all(
-      users.map((u) =>
-        api(shop.order.url, 'POST', '/api/v1/order', {
-          token: u.token,
-          body: { items: [{ product_id: pid, quantity: 1 }] },
-        }),
-      ),
-    )
-    expect(placed.every((r) => r.status === 201)).toBe(true)
-    const final = await eventually(
+  /** `quantity` units of `pid` ordered by the user with `token`. */
+  const place = (token: string, pid: number, quantity: number) =>
+    api(shop.order.url, 'POST', '/api/v1/order', { token, body: { items: [{ product_id: pid, quantity }] } })
+  /** The statuses of `placed` (each order the `i`-th user's) once none is pending. */
+  const answered = (placed: { body: { id: number } }[], what: string) =>
+    eventually(
       async () => {
         const s = await Promise.all(placed.map((r, i) => statusOf(r.body.id, users[i]!.token)))
         return s.every((x) => x !== 'pending') ? s : undefined
       },
-      'every order answered',
+      what,
       30_000,
     )
+
+  test('30 concurrent orders of 1 unit for a product with 9 in stock: exactly 9 confirmed, stock 0', async () => {
+    const pid = await product(9)
+    const placed = await Promise.all(users.map((u) => place(u.token, pid, 1)))
+    expect(placed.every((r) => r.status === 201)).toBe(true)
+    const final = await answered(placed, 'every order answered')
     expect(final.filter((s) => s === 'confirmed')).toHaveLength(9)
     expect(final.filter((s) => s === 'rejected')).toHaveLength(21)
     expect((await api(shop.catalog.url, 'GET', `/api/v1/product/${pid}`)).body.stock).toBe(0)
@@ -93,10 +92,7 @@ describe.skipIf(!run)('stock saga on real processes', () => {
     'even when its event is delivered twice (and a second cancel event comes)', async () => {
     const pid = await product(5)
     const u = users[0]!
-    const o = await api(shop.order.url, 'POST', '/api/v1/order', {
-      token: u.token,
-      body: { items: [{ product_id: pid, quantity: 3 }] },
-    })
+    const o = await place(u.token, pid, 3)
     await eventually(async () => (await statusOf(o.body.id, u.token)) === 'confirmed', 'confirmed')
     expect((await api(shop.catalog.url, 'GET', `/api/v1/product/${pid}`)).body.stock).toBe(2)
     expect(
@@ -139,14 +135,7 @@ describe.skipIf(!run)('stock saga on real processes', () => {
 
   test('stock is conserved: reserved in open orders + available = what the admin put in', async () => {
     const pid = await product(20)
-    const orders = await Promise.all(
-      users.slice(0, 12).map((u) =>
-        api(shop.order.url, 'POST', '/api/v1/order', {
-          token: u.token,
-          body: { items: [{ product_id: pid, quantity: 2 }] },
-        }),
-      ),
-    )
+    const orders = await Promise.all(users.slice(0, 12).map((u) => place(u.token, pid, 2)))
     // cancel some while pending or confirmed, concurrently with the saga
     await Promise.all(
       orders.slice(0, 6).map((o, i) =>
@@ -156,14 +145,7 @@ describe.skipIf(!run)('stock saga on real processes', () => {
         }),
       ),
     )
-    const final = await eventually(
-      async () => {
-        const s = await Promise.all(orders.map((o, i) => statusOf(o.body.id, users[i]!.token)))
-        return s.every((x) => x !== 'pending') ? s : undefined
-      },
-      'all answered',
-      30_000,
-    )
+    const final = await answered(orders, 'all answered')
     const held = final.filter((s) => s === 'confirmed').length * 2
     await eventually(
       async () => (await api(shop.catalog.url, 'GET', `/api/v1/product/${pid}`)).body.stock === 20 - held,

@@ -21,6 +21,9 @@ describe.skipIf(!run)('a whole shop story on real processes', () => {
     return r.body.access_token as string
   }
   const state: Record<string, any> = {}
+  /** A request of the admin's (logged in by the first tests). */
+  const asAdmin = (service: keyof ReturnType<typeof s>, method: string, path: string, body?: unknown) =>
+    api(s()[service], method, path, { token: state.admin.token, ...(body !== undefined ? { body } : {}) })
 
   test('register and log in', async () => {
     const r = await api(s().auth, 'POST', '/api/v1/auth/register', {
@@ -85,12 +88,7 @@ describe.skipIf(!run)('a whole shop story on real processes', () => {
       expect(same.headers.get('Content-Type')).toBeNull()
       // A write through the API: a new tag and the new data.
       expect(
-        (
-          await api(s().catalog, 'PUT', `/api/v1/product/${state.mouse.id}`, {
-            token: state.admin.token,
-            body: { description: 'wireless' },
-          })
-        ).status,
+        (await asAdmin('catalog', 'PUT', `/api/v1/product/${state.mouse.id}`, { description: 'wireless' })).status,
       ).toBe(200)
       const changed = await get(listing, tag)
       expect(changed.status).toBe(200)
@@ -164,10 +162,7 @@ describe.skipIf(!run)('a whole shop story on real processes', () => {
   })
 
   test('a price change reaches the order replica; existing orders keep their snapshot', async () => {
-    const r = await api(s().catalog, 'PUT', `/api/v1/product/${state.mouse.id}`, {
-      token: state.admin.token,
-      body: { price: '19.99' },
-    })
+    const r = await asAdmin('catalog', 'PUT', `/api/v1/product/${state.mouse.id}`, { price: '19.99' })
     expect(r.status).toBe(200)
     const next = await eventually(async () => {
       const o = await api(s().order, 'POST', '/api/v1/order', {
@@ -188,26 +183,18 @@ describe.skipIf(!run)('a whole shop story on real processes', () => {
     })
     const bobToken = await login('bob', 'bob-password')
     expect((await api(s().order, 'GET', `/api/v1/order/${state.order.id}`, { token: bobToken })).status).toBe(404)
-    const paid = await api(s().order, 'PUT', `/api/v1/update_order/${state.order.id}`, {
-      token: state.admin.token,
-      body: { status: 'paid' },
-    })
+    const paid = await asAdmin('order', 'PUT', `/api/v1/update_order/${state.order.id}`, { status: 'paid' })
     expect(paid.status).toBe(200)
     expect(paid.body.status).toBe('paid')
     expect(
-      (
-        await api(s().order, 'PUT', `/api/v1/update_order/${state.order.id}`, {
-          token: state.admin.token,
-          body: { status: 'delivered' },
-        })
-      ).status,
+      (await asAdmin('order', 'PUT', `/api/v1/update_order/${state.order.id}`, { status: 'delivered' })).status,
     ).toBe(409)
     state.bob = { id: bob.body.id, token: bobToken }
   })
 
   test('the user is deleted: tokens die everywhere, open orders are cancelled and their stock released', async () => {
     const before = (await api(s().catalog, 'GET', `/api/v1/product/${state.laptop.id}`)).body.stock
-    const del = await api(s().auth, 'DELETE', `/api/v1/users/${state.alice.id}`, { token: state.admin.token })
+    const del = await asAdmin('auth', 'DELETE', `/api/v1/users/${state.alice.id}`)
     expect(del.status).toBe(204)
     expect((await api(s().auth, 'GET', '/api/v1/users/me', { token: state.alice.token })).status).toBe(401)
     await eventually(
@@ -232,36 +219,26 @@ describe.skipIf(!run)('a whole shop story on real processes', () => {
   })
 
   test('a demoted admin loses admin rights in catalog and order before the token expires', async () => {
-    const promoted = await api(s().auth, 'PUT', `/api/v1/users/${state.bob.id}/role`, {
-      token: state.admin.token,
-      body: { role: 'ADMIN' },
-    })
+    const bobBecomes = (role: 'ADMIN' | 'USER') =>
+      asAdmin('auth', 'PUT', `/api/v1/users/${state.bob.id}/role`, { role })
+    /** Waits until the catalog answers bob's new category (a new name each try) with `status`. */
+    const catalogAnswersBob = (status: number, prefix: string, what: string) =>
+      eventually(
+        async () =>
+          (
+            await api(s().catalog, 'POST', '/api/v1/category', {
+              token: bobAdminToken,
+              body: { name: `${prefix}-${Date.now()}` },
+            })
+          ).status === status,
+        what,
+      )
+    const promoted = await bobBecomes('ADMIN')
     expect(promoted.body.role).toBe('ADMIN')
     const bobAdminToken = await login('bob', 'bob-password')
-    await eventually(
-      async () =>
-        (
-          await api(s().catalog, 'POST', '/api/v1/category', {
-            token: bobAdminToken,
-            body: { name: `B-${Date.now()}` },
-          })
-        ).status === 201,
-      'bob as admin in catalog',
-    )
-    await api(s().auth, 'PUT', `/api/v1/users/${state.bob.id}/role`, {
-      token: state.admin.token,
-      body: { role: 'USER' },
-    })
-    await eventually(
-      async () =>
-        (
-          await api(s().catalog, 'POST', '/api/v1/category', {
-            token: bobAdminToken,
-            body: { name: `C-${Date.now()}` },
-          })
-        ).status === 403,
-      'bob demoted in catalog',
-    )
+    await catalogAnswersBob(201, 'B', 'bob as admin in catalog')
+    await bobBecomes('USER')
+    await catalogAnswersBob(403, 'C', 'bob demoted in catalog')
     await eventually(
       async () =>
         (await api(s().order, 'GET', '/api/v1/orders?user_id=' + state.bob.id, { token: bobAdminToken })).status ===

@@ -324,18 +324,26 @@ const junk: fc.Arbitrary<unknown> = fc.letrec<{ value: unknown }>((tie) => ({
 
 type Ctx = { readonly service: ServiceName }
 
+/**
+ * What every generator below makes alike of a schema: one of its `anyOf` (each made by `each`), one
+ * of its `enum`, null, a boolean; undefined for the rest, which each makes its own way.
+ */
+function sameForEvery(schema: any, each: (s: any) => fc.Arbitrary<unknown>): fc.Arbitrary<unknown> | undefined {
+  if (schema.anyOf) return fc.oneof(...(schema.anyOf as any[]).map(each))
+  if (schema.enum) return fc.constantFrom(...(schema.enum as unknown[]))
+  if (schema.type === 'null') return fc.constant(null)
+  if (schema.type === 'boolean') return fc.boolean()
+  return undefined
+}
+
 /** Values that the schema would accept, or nearly: they reach the domain and the store. */
 function plausible(schema: any, name: string, ctx: Ctx, depth = 0): fc.Arbitrary<unknown> {
   const byName = named(name, ctx)
   if (byName) return byName
   if (!schema || depth > 4) return junk
-  if (schema.anyOf) return fc.oneof(...(schema.anyOf as any[]).map((s) => plausible(s, name, ctx, depth + 1)))
-  if (schema.enum) return fc.constantFrom(...(schema.enum as unknown[]))
+  const alike = sameForEvery(schema, (s) => plausible(s, name, ctx, depth + 1))
+  if (alike) return alike
   switch (schema.type) {
-    case 'null':
-      return fc.constant(null)
-    case 'boolean':
-      return fc.boolean()
     case 'integer': {
       const min = typeof schema.minimum === 'number' ? schema.minimum : -1000
       const max = typeof schema.maximum === 'number' ? schema.maximum : 1000
@@ -509,13 +517,9 @@ function valid(schema: any, name: string, depth = 0): fc.Arbitrary<unknown> {
       return fc.integer({ min: 0, max: 10 })
   }
   if (!schema || depth > 4) return fc.constant(null)
-  if (schema.anyOf) return fc.oneof(...(schema.anyOf as any[]).map((x) => valid(x, name, depth + 1)))
-  if (schema.enum) return fc.constantFrom(...(schema.enum as unknown[]))
+  const alike = sameForEvery(schema, (x) => valid(x, name, depth + 1))
+  if (alike) return alike
   switch (schema.type) {
-    case 'null':
-      return fc.constant(null)
-    case 'boolean':
-      return fc.boolean()
     case 'integer':
     case 'number':
       return fc.integer({ min: Math.max(schema.minimum ?? 0, 0), max: Math.min(schema.maximum ?? 10, 10) })
