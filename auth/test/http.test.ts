@@ -206,32 +206,10 @@ describe('POST /api/v1/auth/login', () => {
   })
   test('429 per client address across many usernames', async () => {
     const t = authTestApp({ maxFailures: 100, maxPerAddress: 4 })
-    for (let i = 0; i < 4; i++) {
-      expect(
-        (
-          await t.req('POST', '/api/v1/auth/login', {
-            body: { username: `spray${i}`, password: 'bad-password' },
-            address: '10.0.0.9',
-          })
-        ).status,
-      ).toBe(401)
-    }
-    expectProblem(
-      await t.req('POST', '/api/v1/auth/login', {
-        body: { username: 'spray99', password: 'bad-password' },
-        address: '10.0.0.9',
-      }),
-      429,
-    )
+    for (let i = 0; i < 4; i++) expect((await t.logIn(`spray${i}`, 'bad-password', '10.0.0.9')).status).toBe(401)
+    expectProblem(await t.logIn('spray99', 'bad-password', '10.0.0.9'), 429)
     // another address still gets through
-    expect(
-      (
-        await t.req('POST', '/api/v1/auth/login', {
-          body: { username: 'spray99', password: 'bad-password' },
-          address: '10.0.0.10',
-        })
-      ).status,
-    ).toBe(401)
+    expect((await t.logIn('spray99', 'bad-password', '10.0.0.10')).status).toBe(401)
   })
   test('a successful login resets the username counter', async () => {
     const t = authTestApp({ maxFailures: 3 })
