@@ -6,7 +6,7 @@ import { memoryCatalogStore } from '../src/adapters/memory/store.ts'
 import { postgresCatalogStore } from '../src/adapters/postgres/store.ts'
 import type { CatalogStore } from '../src/ports.ts'
 import { ADMIN, catalogTestApp, expectAdminOnly, expectSortsBothWays } from './support.ts'
-import { expectServiceRoutes, withBodyRouteStatuses } from '@shop/platform/testing/http'
+import { expectReply, expectServiceRoutes, withBodyRouteStatuses } from '@shop/platform/testing/http'
 import { expectProblem } from '@shop/platform/testing/problem'
 
 const PRODUCT_KEYS = [
@@ -35,9 +35,7 @@ describe('POST /api/v1/product', () => {
         category_id: phones.id,
         description: 'Shiny',
       })
-      expect(r.status).toBe(201)
-      expect(Object.keys(r.body).sort()).toEqual(PRODUCT_KEYS)
-      expect(r.body).toMatchObject({
+      expectReply(r, 201, {
         name: 'Phone X',
         price: '1999.90',
         stock: 0,
@@ -45,6 +43,7 @@ describe('POST /api/v1/product', () => {
         category: { id: phones.id, name: 'Phones', level: 1 },
         description: 'Shiny',
       })
+      expect(Object.keys(r.body).sort()).toEqual(PRODUCT_KEYS)
       expect(r.text).toContain('"price":"1999.90"')
       expect(r.headers.get('Location')).toBe(`/api/v1/product/${r.body.id}`)
       for (const [price, shown] of [
@@ -358,8 +357,7 @@ describe('PUT /api/v1/product/{id}', () => {
       version: 77,
       created_at: '2000-01-01T00:00:00Z',
     })
-    expect(r.status).toBe(200)
-    expect(r.body).toMatchObject({
+    expectReply(r, 200, {
       id: p.id,
       name: 'After',
       description: 'now',
