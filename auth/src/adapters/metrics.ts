@@ -4,13 +4,13 @@ import type { AuthApplication } from '../app/application.ts'
 /** auth's own metrics, in the service's registry. */
 export function authMetrics(m: Pick<ServiceMetrics, 'registry'>) {
   return {
-    logins: outcomeCounter(
-      m,
-      'shop_auth_logins_total',
-      'Login attempts by outcome: success, failure (wrong credentials or unknown ' +
+    logins: outcomeCounter(m, {
+      name: 'shop_auth_logins_total',
+      help:
+        'Login attempts by outcome: success, failure (wrong credentials or unknown ' +
         'login), throttled (refused with 429 before the password was checked).',
-      ['success', 'failure', 'throttled'],
-    ),
+      outcomes: ['success', 'failure', 'throttled'],
+    }),
   }
 }
 export type AuthMetrics = ReturnType<typeof authMetrics>

@@ -19,13 +19,13 @@ export function orderMetrics(m: Pick<ServiceMetrics, 'registry'>) {
       buckets: SAGA_BUCKETS,
       registers: [m.registry],
     }),
-    unanswered: outcomeCounter(
-      m,
-      'shop_order_reservation_unanswered_total',
-      'Stock requests the catalog did not answer within ORDER_PENDING_TIMEOUT_SECONDS, by what was ' +
+    unanswered: outcomeCounter(m, {
+      name: 'shop_order_reservation_unanswered_total',
+      help:
+        'Stock requests the catalog did not answer within ORDER_PENDING_TIMEOUT_SECONDS, by what was ' +
         'done: resent (the same order.placed published again) or timed_out (the order rejected).',
-      ['resent', 'timed_out'],
-    ),
+      outcomes: ['resent', 'timed_out'],
+    }),
   }
 }
 

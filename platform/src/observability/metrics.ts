@@ -190,11 +190,9 @@ export function createMetrics(service: string): ServiceMetrics {
  * A service's own counter of something by how it ended (label `outcome`), in its registry. Each outcome is exported at
  * 0 from the start: an alert on its increase then has a series to read before the first one happens.
  */
-export function outcomeCounter<O extends string>(
+export function outcomeCounter(
   m: Pick<ServiceMetrics, 'registry'>,
-  name: string,
-  help: string,
-  outcomes: readonly O[],
+  { name, help, outcomes }: { readonly name: string; readonly help: string; readonly outcomes: readonly string[] },
 ): Counter<'outcome'> {
   const counter = new Counter({ name, help, labelNames: ['outcome'] as const, registers: [m.registry] })
   for (const outcome of outcomes) counter.inc({ outcome }, 0)
