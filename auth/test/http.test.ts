@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'bun:test'
+import { expectServiceRoutes, rawBody } from '@shop/platform/testing/http'
 import { expectProblem } from '@shop/platform/testing/problem'
 import { authTestApp, SECRET } from './support.ts'
 
@@ -118,18 +119,8 @@ describe('POST /api/v1/auth/register', () => {
     expect(schema.description).toContain('8 to 72 bytes in UTF-8, not characters')
   })
   test('400 on malformed JSON, 415 on another media type, 413 over the body limit', async () => {
-    expectProblem(
-      await t.req('POST', '/api/v1/auth/register', {
-        raw: '{"username": ',
-        headers: { 'Content-Type': 'application/json' },
-      }),
-      400,
-      'MALFORMED_JSON',
-    )
-    expectProblem(
-      await t.req('POST', '/api/v1/auth/register', { raw: 'x', headers: { 'Content-Type': 'text/plain' } }),
-      415,
-    )
+    expectProblem(await t.req('POST', '/api/v1/auth/register', rawBody('{"username": ')), 400, 'MALFORMED_JSON')
+    expectProblem(await t.req('POST', '/api/v1/auth/register', rawBody('x', 'text/plain')), 415)
     const small = authTestApp({ bodyLimit: 1000 })
     expectProblem(
       await small.req('POST', '/api/v1/auth/register', {
@@ -141,10 +132,7 @@ describe('POST /api/v1/auth/register', () => {
   })
   test('422 when the body is not an object', async () => {
     for (const raw of ['[]', '"x"', 'null', '42']) {
-      expectProblem(
-        await t.req('POST', '/api/v1/auth/register', { raw, headers: { 'Content-Type': 'application/json' } }),
-        422,
-      )
+      expectProblem(await t.req('POST', '/api/v1/auth/register', rawBody(raw)), 422)
     }
   })
 })
@@ -218,32 +206,10 @@ describe('POST /api/v1/auth/login', () => {
   })
   test('429 per client address across many usernames', async () => {
     const t = authTestApp({ maxFailures: 100, maxPerAddress: 4 })
-    for (let i = 0; i < 4; i++) {
-      expect(
-        (
-          await t.req('POST', '/api/v1/auth/login', {
-            body: { username: `spray${i}`, password: 'bad-password' },
-            address: '10.0.0.9',
-          })
-        ).status,
-      ).toBe(401)
-    }
-    expectProblem(
-      await t.req('POST', '/api/v1/auth/login', {
-        body: { username: 'spray99', password: 'bad-password' },
-        address: '10.0.0.9',
-      }),
-      429,
-    )
+    for (let i = 0; i < 4; i++) expect((await t.logIn(`spray${i}`, 'bad-password', '10.0.0.9')).status).toBe(401)
+    expectProblem(await t.logIn('spray99', 'bad-password', '10.0.0.9'), 429)
     // another address still gets through
-    expect(
-      (
-        await t.req('POST', '/api/v1/auth/login', {
-          body: { username: 'spray99', password: 'bad-password' },
-          address: '10.0.0.10',
-        })
-      ).status,
-    ).toBe(401)
+    expect((await t.logIn('spray99', 'bad-password', '10.0.0.10')).status).toBe(401)
   })
   test('a successful login resets the username counter', async () => {
     const t = authTestApp({ maxFailures: 3 })
@@ -568,12 +534,8 @@ describe('conventions', () => {
     expect(bad.headers.get('X-Request-Id')).not.toContain('<')
   })
   test('health, readiness, openapi and docs', async () => {
-    expect((await t.req('GET', '/health')).body).toEqual({ status: 'ok' })
-    expect((await t.req('GET', '/health/live')).body).toEqual({ status: 'ok' })
-    expect((await t.req('GET', '/health/ready')).status).toBe(200)
-    const doc = await t.req('GET', '/openapi.json')
-    expect(doc.body.openapi).toBe('3.1.0')
-    const paths = Object.keys(doc.body.paths).sort()
+    const doc = await expectServiceRoutes(t.req)
+    const paths = Object.keys(doc.paths).sort()
     expect(paths).toEqual([
       '/api/v1/auth/login',
       '/api/v1/auth/logout-all',
@@ -587,11 +549,9 @@ describe('conventions', () => {
       '/health/live',
       '/health/ready',
     ])
-    expect(
-      doc.body.paths['/api/v1/auth/login'].post.requestBody.content['application/x-www-form-urlencoded'],
-    ).toBeDefined()
-    expect(doc.body.components.securitySchemes.OAuth2Password.flows.password.tokenUrl).toBe('/api/v1/auth/login')
-    expect(doc.body.paths['/api/v1/users/{id}'].delete.responses['409']).toBeDefined()
+    expect(doc.paths['/api/v1/auth/login'].post.requestBody.content['application/x-www-form-urlencoded']).toBeDefined()
+    expect(doc.components.securitySchemes.OAuth2Password.flows.password.tokenUrl).toBe('/api/v1/auth/login')
+    expect(doc.paths['/api/v1/users/{id}'].delete.responses['409']).toBeDefined()
     const docs = await t.req('GET', '/docs')
     expect(docs.status).toBe(200)
     expect(docs.text).toContain('/openapi.json')

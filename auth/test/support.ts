@@ -49,12 +49,16 @@ export function authTestApp(o: AuthTestOptions = {}) {
   const app = authHttp({ ...testHttpOptions('auth', o), application, trustProxy: o.trustProxy ?? false })
   const req = caller(app)
   let n = 0
+  /** A JSON login, from the peer `address` when given. */
+  const logIn = (username: string, password: string, address?: string) =>
+    req('POST', '/api/v1/auth/login', { body: { username, password }, ...(address ? { address } : {}) })
   return {
     app,
     application,
     store,
     req,
     tokens: tokenFactory(SECRET),
+    logIn,
     /** Registers a fresh user (optionally promoted to admin) and logs in. */
     async user(role: 'USER' | 'ADMIN' = 'USER', name = `u${++n}_${crypto.randomUUID().slice(0, 8)}`) {
       const password = 'password-123'
@@ -63,7 +67,7 @@ export function authTestApp(o: AuthTestOptions = {}) {
       })
       if (reg.status !== 201) throw new Error(`register failed: ${reg.status} ${reg.text}`)
       if (role === 'ADMIN') await application.commands.changeRole(reg.body.id, 'ADMIN')
-      const login = await req('POST', '/api/v1/auth/login', { body: { username: name, password } })
+      const login = await logIn(name, password)
       return { id: reg.body.id as string, username: name, password, role, token: login.body.access_token as string }
     },
   }

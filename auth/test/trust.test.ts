@@ -19,6 +19,11 @@ function suite(name: string, make: () => Promise<AuthStore>) {
       store = await make()
     })
     const app = (o: Parameters<typeof authTestApp>[0] = {}) => authTestApp({ store, trustProxy: true, ...o })
+    /** The app and one registered user of it. */
+    const appWithUser = async (o: Parameters<typeof authTestApp>[0] = {}) => {
+      const t = app(o)
+      return { t, u: await t.user() }
+    }
     const login = (t: ReturnType<typeof authTestApp>, username: string, password: string, from: string) =>
       t.req('POST', '/api/v1/auth/login', { body: { username, password }, headers: { 'X-Forwarded-For': from } })
 
@@ -26,8 +31,7 @@ function suite(name: string, make: () => Promise<AuthStore>) {
       '30 parallel guesses for one account: at most 5 are checked, the ' +
         'rest 429; the right password among them gets no token past the limit',
       async () => {
-        const t = app()
-        const u = await t.user()
+        const { t, u } = await appWithUser()
         const from = `198.51.100.${Math.floor(Math.random() * 200)}`
         const replies = await Promise.all(
           Array.from({ length: 30 }, (_, i) => login(t, u.username, i === 24 ? u.password : `guess-${i}`, from)),
@@ -57,8 +61,7 @@ function suite(name: string, make: () => Promise<AuthStore>) {
     test(
       'five wrong passwords from one address never stop the ' + 'right one from another (TRUST_PROXY, X-Forwarded-For)',
       async () => {
-        const t = app()
-        const u = await t.user()
+        const { t, u } = await appWithUser()
         for (let i = 0; i < 5; i++) expect((await login(t, u.username, `wrong-${i}`, '192.0.2.66')).status).toBe(401)
         const blocked = await login(t, u.username, u.password, '192.0.2.66')
         expect(blocked.status).toBe(429)
@@ -70,8 +73,7 @@ function suite(name: string, make: () => Promise<AuthStore>) {
     )
 
     test('the per-account limit across addresses (10 × the per-pair one) stops distributed guessing', async () => {
-      const t = app()
-      const u = await t.user()
+      const { t, u } = await appWithUser()
       for (let a = 0; a < 10; a++) {
         for (let i = 0; i < 5; i++)
           expect((await login(t, u.username, `wrong-${a}-${i}`, `10.20.${a}.1`)).status).toBe(401)
@@ -80,8 +82,7 @@ function suite(name: string, make: () => Promise<AuthStore>) {
     })
 
     test('a right password gives its attempt back: an address logging in often is not limited by it', async () => {
-      const t = app({ maxPerAddress: 3 })
-      const u = await t.user()
+      const { t, u } = await appWithUser({ maxPerAddress: 3 })
       const from = `10.30.${Math.floor(Math.random() * 200)}.1`
       for (let i = 0; i < 6; i++) expect((await login(t, u.username, u.password, from)).status).toBe(200)
       // failures still count, for an account this address is not known for
@@ -91,8 +92,7 @@ function suite(name: string, make: () => Promise<AuthStore>) {
     })
 
     test("a right password forgets that address's failures for the account", async () => {
-      const t = app()
-      const u = await t.user()
+      const { t, u } = await appWithUser()
       const from = `10.31.${Math.floor(Math.random() * 200)}.1`
       for (let i = 0; i < 4; i++) expect((await login(t, u.username, 'wrong-password', from)).status).toBe(401)
       expect((await login(t, u.username, u.password, from)).status).toBe(200)
@@ -101,8 +101,7 @@ function suite(name: string, make: () => Promise<AuthStore>) {
     })
 
     test('an address known for the account is held only to its own counter, not the across-addresses one', async () => {
-      const t = app()
-      const u = await t.user()
+      const { t, u } = await appWithUser()
       const home = `10.32.${Math.floor(Math.random() * 200)}.1`
       expect((await login(t, u.username, u.password, home)).status).toBe(200)
       for (let a = 0; a < 10; a++)
@@ -173,8 +172,7 @@ function suite(name: string, make: () => Promise<AuthStore>) {
     }
 
     test('a password change refuses every token issued before it, at once; a new login works right away', async () => {
-      const t = app()
-      const u = await t.user()
+      const { t, u } = await appWithUser()
       const second = (await login(t, u.username, u.password, '10.60.0.1')).body.access_token
       await works(t, u.token)
       const changed = await t.req('PUT', '/api/v1/users/me', {
@@ -192,8 +190,7 @@ function suite(name: string, make: () => Promise<AuthStore>) {
     test(
       'POST /auth/logout-all: 204, every earlier token refused, ' + 'a new login works; the event carries the cut-off',
       async () => {
-        const t = app()
-        const u = await t.user()
+        const { t, u } = await appWithUser()
         expect((await t.req('POST', '/api/v1/auth/logout-all')).status).toBe(401)
         const before = Date.now()
         const out = await t.req('POST', '/api/v1/auth/logout-all', { token: u.token })

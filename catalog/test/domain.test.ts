@@ -13,6 +13,7 @@ import {
 } from '../src/domain/product.ts'
 import { type Reservation, answerFor, hasShortage, mergeLines, rejection, shortage } from '../src/domain/stock.ts'
 import { type CategoryNode, childrenIndex, depthFirst, lineageOf, nest, subtreeIds } from '../src/domain/tree.ts'
+import { stockLines } from '@shop/platform/testing/fixtures'
 
 const t0 = new Date(Date.UTC(2026, 0, 1))
 const cat = (id: number, name: string, parentId: number | null, level = 0): Category => ({
@@ -194,23 +195,10 @@ describe('product rules', () => {
 
 describe('stock rules', () => {
   test('lines merge per product, in product id order', () => {
-    expect(
-      mergeLines([
-        { productId: 9, quantity: 1 },
-        { productId: 2, quantity: 3 },
-        { productId: 9, quantity: 4 },
-      ]),
-    ).toEqual([
-      { productId: 2, quantity: 3 },
-      { productId: 9, quantity: 5 },
-    ])
+    expect(mergeLines(stockLines([9, 1], [2, 3], [9, 4]))).toEqual(stockLines([2, 3], [9, 5]))
   })
   test('shortage names short and unknown products; the rejection reason says which kind', () => {
-    const lines = [
-      { productId: 1, quantity: 2 },
-      { productId: 2, quantity: 5 },
-      { productId: 3, quantity: 1 },
-    ]
+    const lines = stockLines([1, 2], [2, 5], [3, 1])
     const s = shortage(
       lines,
       new Map([

@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'bun:test'
 import { ADMIN, USER, catalogTestApp, expectAdminOnly } from './support.ts'
 import { expectProblem } from '@shop/platform/testing/problem'
+import { expectReply, rawBody } from '@shop/platform/testing/http'
 
 const CATEGORY_KEYS = ['created_at', 'description', 'id', 'level', 'name', 'parent_id', 'updated_at']
 
@@ -16,14 +17,13 @@ describe('POST /api/v1/category', () => {
         level: 7,
         created_at: '2000-01-01T00:00:00Z',
       })
-      expect(r.status).toBe(201)
-      expect(Object.keys(r.body).sort()).toEqual(CATEGORY_KEYS)
-      expect(r.body).toMatchObject({
+      expectReply(r, 201, {
         name: 'Electronics',
         description: 'All things electric',
         parent_id: null,
         level: 0,
       })
+      expect(Object.keys(r.body).sort()).toEqual(CATEGORY_KEYS)
       expect(r.body.id).not.toBe(999)
       expect(r.body.created_at).not.toBe('2000-01-01T00:00:00.000Z')
       expect(r.headers.get('Location')).toBe(`/api/v1/categories/${r.body.id}`)
@@ -71,34 +71,17 @@ describe('POST /api/v1/category', () => {
     }
   })
   test('400 malformed JSON, 415 another media type, 413 over the body limit, 422 not an object', async () => {
-    expectProblem(
-      await t.req('POST', '/api/v1/category', {
-        token: ADMIN,
-        raw: '{"name": ',
-        headers: { 'Content-Type': 'application/json' },
-      }),
-      400,
-      'MALFORMED_JSON',
-    )
-    expectProblem(
-      await t.req('POST', '/api/v1/category', {
-        token: ADMIN,
-        raw: 'name=x',
-        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-      }),
-      415,
-    )
+    const post = (raw: string, contentType?: string) =>
+      t.req('POST', '/api/v1/category', { token: ADMIN, ...rawBody(raw, contentType) })
+    expectProblem(await post('{"name": '), 400, 'MALFORMED_JSON')
+    expectProblem(await post('name=x', 'application/x-www-form-urlencoded'), 415)
     const small = catalogTestApp({ bodyLimit: 100 })
     expectProblem(
       await small.admin('POST', '/api/v1/category', { name: 'x', description: 'y'.repeat(200) }),
       413,
       'BODY_TOO_LARGE',
     )
-    for (const raw of ['[]', '"x"', 'null', '7'])
-      expectProblem(
-        await t.req('POST', '/api/v1/category', { token: ADMIN, raw, headers: { 'Content-Type': 'application/json' } }),
-        422,
-      )
+    for (const raw of ['[]', '"x"', 'null', '7']) expectProblem(await post(raw), 422)
   })
   test('401 without or with a bad token, 403 for a USER', async () => {
     await expectAdminOnly(t, 'POST', '/api/v1/category', { name: 'Nope' })
@@ -283,8 +266,7 @@ describe('PUT /api/v1/category/{id}', () => {
       id: 1,
       created_at: '2000-01-01T00:00:00Z',
     })
-    expect(r.status).toBe(200)
-    expect(r.body).toMatchObject({
+    expectReply(r, 200, {
       id: c.id,
       name: 'New',
       description: 'described',

@@ -9,6 +9,7 @@ import { type CatalogApplication, catalogApplication } from '../src/app/applicat
 import { memoryCatalogStore } from '../src/adapters/memory/store.ts'
 import { postgresCatalogStore } from '../src/adapters/postgres/store.ts'
 import type { CatalogStore } from '../src/ports.ts'
+import { stockLines } from '@shop/platform/testing/fixtures'
 
 /** The events a store has recorded: the memory store's `published`, the outbox table on postgres. */
 type Recorded = () => Promise<Pick<Envelope, 'type' | 'data' | 'correlation_id'>[]>
@@ -54,11 +55,7 @@ function contract(name: string, make: () => Promise<{ store: CatalogStore; recor
         const r = await core.events.reserveStock(
           {
             orderId: o,
-            items: [
-              { productId: a, quantity: 2 },
-              { productId: b, quantity: 2 },
-              { productId: a, quantity: 1 },
-            ],
+            items: stockLines([a, 2], [b, 2], [a, 1]),
           },
           meta('req-42'),
         )
@@ -84,11 +81,7 @@ function contract(name: string, make: () => Promise<{ store: CatalogStore; recor
       const r = await core.events.reserveStock(
         {
           orderId: o,
-          items: [
-            { productId: a, quantity: 1 },
-            { productId: b, quantity: 2 },
-            { productId: 987_000, quantity: 1 },
-          ],
+          items: stockLines([a, 1], [b, 2], [987_000, 1]),
         },
         meta(),
       )
@@ -219,16 +212,7 @@ function contract(name: string, make: () => Promise<{ store: CatalogStore; recor
           core.events.reserveStock(
             {
               orderId: order(),
-              items:
-                i % 2
-                  ? [
-                      { productId: a, quantity: 1 },
-                      { productId: b, quantity: 1 },
-                    ]
-                  : [
-                      { productId: b, quantity: 1 },
-                      { productId: a, quantity: 1 },
-                    ],
+              items: i % 2 ? stockLines([a, 1], [b, 1]) : stockLines([b, 1], [a, 1]),
             },
             meta(),
           ),

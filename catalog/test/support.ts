@@ -1,3 +1,4 @@
+import { expect } from 'bun:test'
 import type { ServiceMetrics } from '@shop/platform/observability/metrics'
 import { caller, TEST_SECRET, testHttpOptions, tokenFactory } from '@shop/platform/testing/http'
 import { expectProblem } from '@shop/platform/testing/problem'
@@ -74,4 +75,15 @@ export async function expectAdminOnly(
     401,
   )
   expectProblem(await t.req(method, path, { ...opts, token: USER }), 403, 'FORBIDDEN')
+}
+
+/** Each sort key lists `ascending` (ties broken by id), and its descending form (`-key`) the exact reverse. */
+export async function expectSortsBothWays(
+  list: (sort: string) => Promise<readonly string[]>,
+  ascending: Readonly<Record<string, readonly string[]>>,
+): Promise<void> {
+  for (const [key, names] of Object.entries(ascending)) {
+    expect(await list(key)).toEqual([...names])
+    expect(await list(`-${key}`)).toEqual([...names].reverse())
+  }
 }

@@ -11,6 +11,13 @@ import type { Caller } from '../src/domain/order.ts'
 import { type OrderApplication, orderApplication } from '../src/app/application.ts'
 import { applyProduct, deleteProduct, envelope, must, seedProduct, steppingClock, productCreated } from './support.ts'
 
+/** What a subscription's handler throws on `e` ('no' when it does not throw). */
+const thrownBy = (s: { handler(e: Envelope): Promise<unknown> }, e: Envelope): Promise<string> =>
+  s.handler(e).then(
+    () => 'no',
+    (err: Error) => err.message,
+  )
+
 function setup() {
   const store = memoryOrderStore()
   const orders = orderApplication({ store, clock: steppingClock() })
@@ -376,10 +383,7 @@ describe('product events', () => {
   test('other event types are refused (a wiring bug, not a message to drop)', async () => {
     const { orders } = setup()
     const [products] = orderSubscriptions(orders, memoryUserReplica())
-    const thrown = await products!.handler(envelope('stock.reserved', { order_id: 1 }) as Envelope).then(
-      () => 'no',
-      (e: Error) => e.message,
-    )
+    const thrown = await thrownBy(products!, envelope('stock.reserved', { order_id: 1 }) as Envelope)
     expect(thrown).toContain('cannot handle stock.reserved')
   })
 })
@@ -428,15 +432,9 @@ describe('orderSubscriptions', () => {
       },
     }
     const [, stock, users] = orderSubscriptions(failing, memoryUserReplica())
-    const e1 = await stock!.handler(envelope('stock.reserved', { order_id: 1 }) as Envelope).then(
-      () => 'no',
-      (e: Error) => e.message,
-    )
+    const e1 = await thrownBy(stock!, envelope('stock.reserved', { order_id: 1 }) as Envelope)
     expect(e1).toBe('database down')
-    const e2 = await users!.handler(envelope('stock.reserved', { order_id: 1 }) as Envelope).then(
-      () => 'no',
-      (e: Error) => e.message,
-    )
+    const e2 = await thrownBy(users!, envelope('stock.reserved', { order_id: 1 }) as Envelope)
     expect(e2).toContain('cannot handle')
   })
 })

@@ -18,6 +18,7 @@ import {
 import { type ReplicaProduct, supersedes } from '../src/domain/product.ts'
 import { type Reservation, onRejected, onReserved, releaseOnClose } from '../src/domain/reservation.ts'
 import { type Actor, type OrderStatus, ORDER_STATUSES } from '../src/domain/status.ts'
+import { stockLines } from '@shop/platform/testing/fixtures'
 
 const owner: Caller = { id: 'owner-1', role: 'USER' }
 const stranger: Caller = { id: 'someone-else', role: 'USER' }
@@ -96,11 +97,7 @@ describe('lines and totals', () => {
     expect(lines[0]!.lineTotal).toBe('0.30')
     expect(totals(lines)).toEqual({ totalQuantity: 3, total: '0.30' })
     const many = priceLines(
-      [
-        { productId: 1, quantity: 3 },
-        { productId: 2, quantity: 7 },
-        { productId: 3, quantity: 1 },
-      ],
+      stockLines([1, 3], [2, 7], [3, 1]),
       new Map([
         [1, product(1, '0.10')],
         [2, product(2, '0.20')],
@@ -112,10 +109,7 @@ describe('lines and totals', () => {
   })
   test('large amounts stay exact', () => {
     const lines = priceLines(
-      [
-        { productId: 1, quantity: 1000 },
-        { productId: 2, quantity: 999 },
-      ],
+      stockLines([1, 1000], [2, 999]),
       new Map([
         [1, product(1, '9999999999.99')],
         [2, product(2, '0.01')],
@@ -125,49 +119,20 @@ describe('lines and totals', () => {
     expect(totals(lines).total).toBe('9999999999999.99')
   })
   test('lines for one product are merged in first-appearance order', () => {
-    expect(
-      mergeLines([
-        { productId: 5, quantity: 1 },
-        { productId: 3, quantity: 2 },
-        { productId: 5, quantity: 4 },
-      ]),
-    ).toEqual(
-      ok([
-        { productId: 5, quantity: 5 },
-        { productId: 3, quantity: 2 },
-      ]),
-    )
-    expect(
-      mergeLines([
-        { productId: 1, quantity: 600 },
-        { productId: 1, quantity: 400 },
-      ]),
-    ).toEqual(ok([{ productId: 1, quantity: 1000 }]))
+    expect(mergeLines(stockLines([5, 1], [3, 2], [5, 4]))).toEqual(ok(stockLines([5, 5], [3, 2])))
+    expect(mergeLines(stockLines([1, 600], [1, 400]))).toEqual(ok([{ productId: 1, quantity: 1000 }]))
   })
   test('a merged quantity over 1000 is refused', () => {
-    expect(
-      mergeLines([
-        { productId: 1, quantity: 600 },
-        { productId: 2, quantity: 1 },
-        { productId: 1, quantity: 401 },
-      ]),
-    ).toEqual(err({ type: 'QuantityOutOfRange', productId: 1, quantity: 1001 }))
+    expect(mergeLines(stockLines([1, 600], [2, 1], [1, 401]))).toEqual(
+      err({ type: 'QuantityOutOfRange', productId: 1, quantity: 1001 }),
+    )
   })
   test('unknown and deleted products are listed, sorted', () => {
     const replica = new Map<number, ReplicaProduct>([
       [1, product(1, '1.00')],
       [4, { id: 4, deleted: true, version: 3 }],
     ])
-    expect(
-      unorderable(
-        [
-          { productId: 9, quantity: 1 },
-          { productId: 1, quantity: 1 },
-          { productId: 4, quantity: 1 },
-        ],
-        replica,
-      ),
-    ).toEqual([4, 9])
+    expect(unorderable(stockLines([9, 1], [1, 1], [4, 1]), replica)).toEqual([4, 9])
   })
   test('re-pricing keeps the snapshot (name, price, SKU) of products the order already had', () => {
     const before = [line(1, '1.00', 1, 'old name')]
@@ -175,42 +140,16 @@ describe('lines and totals', () => {
       [1, product(1, '5.00')],
       [2, product(2, '2.00')],
     ])
-    const after = priceLines(
-      [
-        { productId: 1, quantity: 3 },
-        { productId: 2, quantity: 1 },
-      ],
-      replica,
-      before,
-    )
+    const after = priceLines(stockLines([1, 3], [2, 1]), replica, before)
     expect(after).toEqual([
       { productId: 1, name: 'old name', unitPrice: '1.00', quantity: 3, lineTotal: '3.00', sku: null },
       { productId: 2, name: 'p2', unitPrice: '2.00', quantity: 1, lineTotal: '2.00', sku: 'SKU-2' },
     ])
   })
   test('stock lines compare regardless of order', () => {
-    expect(
-      sameStockLines(
-        [
-          { productId: 1, quantity: 2 },
-          { productId: 2, quantity: 1 },
-        ],
-        [
-          { productId: 2, quantity: 1 },
-          { productId: 1, quantity: 2 },
-        ],
-      ),
-    ).toBe(true)
+    expect(sameStockLines(stockLines([1, 2], [2, 1]), stockLines([2, 1], [1, 2]))).toBe(true)
     expect(sameStockLines([{ productId: 1, quantity: 2 }], [{ productId: 1, quantity: 3 }])).toBe(false)
-    expect(
-      sameStockLines(
-        [{ productId: 1, quantity: 2 }],
-        [
-          { productId: 1, quantity: 2 },
-          { productId: 2, quantity: 1 },
-        ],
-      ),
-    ).toBe(false)
+    expect(sameStockLines([{ productId: 1, quantity: 2 }], stockLines([1, 2], [2, 1]))).toBe(false)
   })
 })
 
@@ -249,10 +188,7 @@ describe('editing, viewing, deleting', () => {
     }
   })
   /** Lines of product 2 (1) and product 1 (2): the order's lines in the other order. */
-  const TWO_THEN_ONE = [
-    { productId: 2, quantity: 1 },
-    { productId: 1, quantity: 2 },
-  ]
+  const TWO_THEN_ONE = stockLines([2, 1], [1, 2])
   test(
     'an edit: new products priced from the replica, kept ones keep ' +
       'their snapshot; the address alone asks nothing of the catalog',
@@ -280,10 +216,7 @@ describe('editing, viewing, deleting', () => {
     expect(decideUpdate(two, owner, { items: TWO_THEN_ONE }, replica, t1)).toEqual(ok({ kind: 'unchanged' }))
   })
   test('unknown or deleted products are refused, but a late edit is 409 whatever it names', () => {
-    const items = [
-      { productId: 9, quantity: 1 },
-      { productId: 3, quantity: 1 },
-    ]
+    const items = stockLines([9, 1], [3, 1])
     expect(decideUpdate(order('pending'), owner, { items }, replica, t1)).toEqual(
       err({ type: 'UnknownProducts', productIds: [3, 9] }),
     )

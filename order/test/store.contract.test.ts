@@ -8,6 +8,7 @@ import { type NewOrder, type Order, newOrder, priceLines } from '../src/domain/o
 import type { ReplicaProduct } from '../src/domain/product.ts'
 import { MIGRATIONS } from '../src/main.ts'
 import type { OrderStore } from '../src/ports.ts'
+import { stockLines } from '@shop/platform/testing/fixtures'
 
 /** One suite per driven port, run over every adapter: memory, PGlite and the real server. */
 function contract(name: string, make: () => Promise<OrderStore>) {
@@ -33,10 +34,7 @@ function contract(name: string, make: () => Promise<OrderStore>) {
   const draft = (over: Partial<NewOrder> = {}): NewOrder => {
     n++
     const items = priceLines(
-      [
-        { productId: 1, quantity: 3 },
-        { productId: 2, quantity: 1 },
-      ],
+      stockLines([1, 3], [2, 1]),
       new Map([
         [1, product(1, '0.10')],
         [2, product(2, '1999.90')],

@@ -121,3 +121,7 @@ export function orderTestApp(o: { store?: OrderStore; bodyLimit?: number; metric
       ),
   }
 }
+
+/** Order lines as a client sends them: `orderItems([a.id, 2], [b.id, 1])` is 2 of product a and 1 of b. */
+export const orderItems = (...lines: readonly (readonly [productId: number, quantity: number])[]) =>
+  lines.map(([product_id, quantity]) => ({ product_id, quantity }))

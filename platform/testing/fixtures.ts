@@ -90,3 +90,7 @@ export async function startThree<S extends { start(): Promise<unknown> }>(
   await Promise.all([auth.start(), catalog.start(), order.start()])
   return { auth, catalog, order }
 }
+
+/** Order lines as the domain and the stock events hold them: `stockLines([9, 1], [2, 3])` is 1 of product 9, 3 of 2. */
+export const stockLines = (...lines: readonly (readonly [productId: number, quantity: number])[]) =>
+  lines.map(([productId, quantity]) => ({ productId, quantity }))

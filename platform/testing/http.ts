@@ -1,3 +1,4 @@
+import { expect } from 'bun:test'
 import type { Hono } from 'hono'
 import { sign } from 'hono/jwt'
 import { JWT_AUDIENCE, JWT_ISSUER } from '../src/http/jwt.ts'
@@ -115,3 +116,36 @@ export function tokenFactory(secret: string) {
     },
   }
 }
+
+/** A body sent as is, with its media type (malformed JSON, a form): `call(app, 'POST', path, rawBody('{"a": '))`. */
+export const rawBody = (raw: string, contentType = 'application/json'): CallOptions => ({
+  raw,
+  headers: { 'Content-Type': contentType },
+})
+
+/** `r` is a `status` answer whose JSON body has (at least) the fields of `body`; the body is shown when it is not. */
+export function expectReply(r: Reply, status: number, body: Record<string, unknown>): void {
+  expect({ status: r.status, body: r.status === status ? undefined : r.body }).toEqual({ status, body: undefined })
+  expect(r.body).toMatchObject(body)
+}
+
+/**
+ * A service's health, readiness and OpenAPI routes: /health and /health/live answer `{status: "ok"}`, /health/ready
+ * 200, /openapi.json an OpenAPI 3.1.0 document, which is returned (its paths for the service's own checks).
+ */
+export async function expectServiceRoutes(req: ReturnType<typeof caller>): Promise<any> {
+  expect((await req('GET', '/health')).body).toEqual({ status: 'ok' })
+  expect((await req('GET', '/health/live')).body).toEqual({ status: 'ok' })
+  expect((await req('GET', '/health/ready')).status).toBe(200)
+  const doc = await req('GET', '/openapi.json')
+  expect(doc.body.openapi).toBe('3.1.0')
+  return doc.body
+}
+
+/**
+ * The documented statuses of an authenticated route with a JSON body, sorted as `Object.keys` of its responses: the
+ * route's own, and those every such route has (400 malformed, 401 token, 413 too large, 415 not JSON, 422 invalid,
+ * 500, 503).
+ */
+export const withBodyRouteStatuses = (...own: number[]): string[] =>
+  [...own, 400, 401, 413, 415, 422, 500, 503].sort((a, b) => a - b).map(String)

@@ -1,17 +1,15 @@
-import { Counter } from 'prom-client'
-import type { ServiceMetrics } from '@shop/platform/observability/metrics'
+import { type ServiceMetrics, outcomeCounter } from '@shop/platform/observability/metrics'
 import type { AuthApplication } from '../app/application.ts'
 
 /** auth's own metrics, in the service's registry. */
 export function authMetrics(m: Pick<ServiceMetrics, 'registry'>) {
   return {
-    logins: new Counter({
+    logins: outcomeCounter(m, {
       name: 'shop_auth_logins_total',
       help:
         'Login attempts by outcome: success, failure (wrong credentials or unknown ' +
         'login), throttled (refused with 429 before the password was checked).',
-      labelNames: ['outcome'] as const,
-      registers: [m.registry],
+      outcomes: ['success', 'failure', 'throttled'],
     }),
   }
 }

@@ -1,6 +1,6 @@
-import { Counter, Histogram } from 'prom-client'
+import { Histogram } from 'prom-client'
 import type { Clock } from '@shop/kernel/app'
-import type { ServiceMetrics } from '@shop/platform/observability/metrics'
+import { type ServiceMetrics, outcomeCounter } from '@shop/platform/observability/metrics'
 import type { OrderApplication } from '../app/application.ts'
 import type { Orders } from '../ports.ts'
 
@@ -19,25 +19,16 @@ export function orderMetrics(m: Pick<ServiceMetrics, 'registry'>) {
       buckets: SAGA_BUCKETS,
       registers: [m.registry],
     }),
-    unanswered: startedAtZero(
-      new Counter({
-        name: 'shop_order_reservation_unanswered_total',
-        help:
-          'Stock requests the catalog did not answer within ORDER_PENDING_TIMEOUT_SECONDS, by what was ' +
-          'done: resent (the same order.placed published again) or timed_out (the order rejected).',
-        labelNames: ['outcome'] as const,
-        registers: [m.registry],
-      }),
-      ['resent', 'timed_out'],
-    ),
+    unanswered: outcomeCounter(m, {
+      name: 'shop_order_reservation_unanswered_total',
+      help:
+        'Stock requests the catalog did not answer within ORDER_PENDING_TIMEOUT_SECONDS, by what was ' +
+        'done: resent (the same order.placed published again) or timed_out (the order rejected).',
+      outcomes: ['resent', 'timed_out'],
+    }),
   }
 }
 
-/** Each outcome exported at 0 from the start: an alert on its increase then has a series to read. */
-function startedAtZero<T extends Counter<'outcome'>>(c: T, outcomes: string[]): T {
-  for (const outcome of outcomes) c.inc({ outcome }, 0)
-  return c
-}
 export type OrderMetrics = ReturnType<typeof orderMetrics>
 
 /**

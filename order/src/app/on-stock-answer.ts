@@ -21,31 +21,34 @@ export interface StockRejected {
   readonly productIds: readonly number[]
 }
 
-/**
- * Handles a stock answer once (inbox): `effect` gets the order it answers and the order's stock
- * record, both locked (either may be gone: a deleted order, no request outstanding).
- */
-function onAnswer(
-  store: OrderDeps['store'],
-  meta: EventMeta,
-  type: 'stock.reserved' | 'stock.rejected',
-  orderId: number,
-  effect: (tx: OrderTx, order: Order | undefined, r: Reservation | undefined) => Promise<StockOutcome>,
-): Promise<StockOutcome> {
-  return once(store, meta, type, async (tx) => {
-    const [order, r] = await Promise.all([tx.orders.byId(orderId, true), tx.reservations.byOrder(orderId, true)])
-    return effect(tx, order, r)
-  })
+/** What a stock answer's handler is given: the answer, and the order it answers with its stock record, both locked. */
+interface Answered<A> {
+  readonly tx: OrderTx
+  readonly answer: A
+  /** Either may be gone: a deleted order, no request outstanding. */
+  readonly order: Order | undefined
+  readonly r: Reservation | undefined
+  readonly clock: OrderDeps['clock']
+  readonly meta: EventMeta
 }
 
+/** The use case that handles one type of stock answer once (inbox): `effect` decides what the answer does. */
+const stockAnswer =
+  <A extends { readonly orderId: number }>(
+    type: 'stock.reserved' | 'stock.rejected',
+    effect: (a: Answered<A>) => Promise<StockOutcome>,
+  ) =>
+  ({ store, clock }: OrderDeps, answer: A, meta: EventMeta): Promise<StockOutcome> =>
+    once(store, meta, type, async (tx) => {
+      const { orderId } = answer
+      const [order, r] = await Promise.all([tx.orders.byId(orderId, true), tx.reservations.byOrder(orderId, true)])
+      return effect({ tx, answer, order, r, clock, meta })
+    })
+
 /** The catalog reserved the stock of the outstanding request (see domain/reservation.ts). */
-export function onStockReserved(
-  { store, clock }: OrderDeps,
-  answer: StockReserved,
-  meta: EventMeta,
-): Promise<StockOutcome> {
-  const { orderId } = answer
-  return onAnswer(store, meta, 'stock.reserved', orderId, async (tx, order, r) => {
+export const onStockReserved = stockAnswer<StockReserved>(
+  'stock.reserved',
+  async ({ tx, answer: { orderId }, order, r, clock, meta }) => {
     const d = onReserved(order, r)
     switch (d.kind) {
       case 'confirm':
@@ -63,17 +66,13 @@ export function onStockReserved(
       case 'ignore':
         return 'ignored'
     }
-  })
-}
+  },
+)
 
 /** The catalog could not reserve the outstanding request. */
-export function onStockRejected(
-  { store, clock }: OrderDeps,
-  answer: StockRejected,
-  meta: EventMeta,
-): Promise<StockOutcome> {
-  const { orderId } = answer
-  return onAnswer(store, meta, 'stock.rejected', orderId, async (tx, order, r) => {
+export const onStockRejected = stockAnswer<StockRejected>(
+  'stock.rejected',
+  async ({ tx, answer, order, r, clock, meta }) => {
     switch (onRejected(order, r).kind) {
       case 'reject':
         await moveBySystem(tx, order!, 'rejected', clock.now(), meta.correlationId, {
@@ -85,10 +84,10 @@ export function onStockRejected(
         await requestStock(tx, order!, meta.correlationId)
         return 'replaced'
       case 'drop':
-        await tx.reservations.remove(orderId)
+        await tx.reservations.remove(answer.orderId)
         return 'dropped'
       case 'ignore':
         return 'ignored'
     }
-  })
-}
+  },
+)

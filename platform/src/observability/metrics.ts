@@ -186,6 +186,19 @@ export function createMetrics(service: string): ServiceMetrics {
 
 // One sampler per process: a timer every 100 ms notes how late it fired; the gauge reports the
 // worst of the last 5 s. Unreferenced, so it never keeps a process alive.
+/**
+ * A service's own counter of something by how it ended (label `outcome`), in its registry. Each outcome is exported at
+ * 0 from the start: an alert on its increase then has a series to read before the first one happens.
+ */
+export function outcomeCounter(
+  m: Pick<ServiceMetrics, 'registry'>,
+  { name, help, outcomes }: { readonly name: string; readonly help: string; readonly outcomes: readonly string[] },
+): Counter<'outcome'> {
+  const counter = new Counter({ name, help, labelNames: ['outcome'] as const, registers: [m.registry] })
+  for (const outcome of outcomes) counter.inc({ outcome }, 0)
+  return counter
+}
+
 const LAG_INTERVAL_MS = 100
 const lagWindow: number[] = []
 let lagTimer: ReturnType<typeof setInterval> | undefined

@@ -1,3 +1,4 @@
+import { created } from '@shop/platform/http/created'
 import type { TrustProxy } from '@shop/platform/http/client-address'
 import { Hono } from 'hono'
 import { type AppEnv, clientAddress } from '@shop/platform/http/app'
@@ -70,8 +71,7 @@ export function authRoutes(application: AuthApplication, secret: string, trustPr
     const user = unwrap(
       await commands.register(registration(c.req.valid('json')), clientAddress(c, trustProxy), ctxOf(c)),
     )
-    c.header('Location', `/api/v1/users/${user.id}`)
-    return c.json(userBody(user), 201)
+    return created(c, `/api/v1/users/${user.id}`, userBody(user))
   })
 
   const loginDoc = doc({

@@ -1,4 +1,4 @@
-import { Hono } from 'hono'
+import { type Context, Hono } from 'hono'
 import type { AppEnv } from '@shop/platform/http/app'
 import { authenticate, type Principal, tokenProblem, type UserLookup } from '@shop/platform/http/auth'
 import { describeRoute, type RouteDoc } from '@shop/platform/http/openapi-meta'
@@ -7,7 +7,9 @@ import { body, params, query } from '@shop/platform/http/validate'
 import * as v from 'valibot'
 import type { AuthApplication } from '../../app/application.ts'
 import type { ProfileChanges } from '../../app/update-me.ts'
+import type { AuthError } from '../../domain/errors.ts'
 import { type User, tokenRevoked } from '../../domain/user.ts'
+import type { Result } from '@shop/kernel/result'
 import { unwrap } from './errors.ts'
 import { ctxOf } from '@shop/kernel/app'
 import { RoleBody, UpdateMeBody, UserIdParam, UserOut } from './schemas.ts'
@@ -22,6 +24,9 @@ export const userBody = (u: User): v.InferOutput<typeof UserOut> => ({
   created_at: u.createdAt.toISOString(),
   updated_at: u.updatedAt.toISOString(),
 })
+
+/** A changed user's answer: 200 with the user, or the problem of the use case's error. */
+const userJson = (c: Context, r: Result<User, AuthError>) => c.json(userBody(unwrap(r)))
 
 const profileChanges = (b: v.InferOutput<typeof UpdateMeBody>): ProfileChanges => ({
   username: b.username,
@@ -87,10 +92,9 @@ export function usersRoutes(application: AuthApplication, secret: string): Hono<
     responses: { 200: { description: 'the updated user', schema: UserOut } },
     errors: { 403: 'current_password is wrong', 409: 'username or email taken' },
   })
-  users.put('/me', updateMeDoc, signedIn, body(UpdateMeBody), async (c) => {
-    const user = unwrap(await commands.updateMe(c.get('principal').id, profileChanges(c.req.valid('json')), ctxOf(c)))
-    return c.json(userBody(user))
-  })
+  users.put('/me', updateMeDoc, signedIn, body(UpdateMeBody), async (c) =>
+    userJson(c, await commands.updateMe(c.get('principal').id, profileChanges(c.req.valid('json')), ctxOf(c))),
+  )
 
   const listDoc = doc({
     operationId: 'listUsers',
@@ -114,10 +118,9 @@ export function usersRoutes(application: AuthApplication, secret: string): Hono<
     responses: { 200: { description: 'the updated user', schema: UserOut } },
     errors: { 404: 'no such user' },
   })
-  users.put('/:id/role', roleDoc, admin, params(UserIdParam), body(RoleBody), async (c) => {
-    const user = unwrap(await commands.changeRole(c.req.valid('param').id, c.req.valid('json').role, ctxOf(c)))
-    return c.json(userBody(user))
-  })
+  users.put('/:id/role', roleDoc, admin, params(UserIdParam), body(RoleBody), async (c) =>
+    userJson(c, await commands.changeRole(c.req.valid('param').id, c.req.valid('json').role, ctxOf(c))),
+  )
 
   const deleteDoc = doc({
     operationId: 'deleteUser',

@@ -1,5 +1,6 @@
 import { type Context, Hono } from 'hono'
 import * as v from 'valibot'
+import { created } from '@shop/platform/http/created'
 import type { AppEnv } from '@shop/platform/http/app'
 import type { authenticate } from '@shop/platform/http/auth'
 import { conditionalDoc, conditionalRead, digestedJson } from '@shop/platform/http/conditional'
@@ -73,8 +74,7 @@ export function categoryRoutes(
     body(CategoryCreateBody),
     async (c) => {
       const category = unwrap(await commands.createCategory(categoryFields(c.req.valid('json'))))
-      c.header('Location', `/api/v1/categories/${category.id}`)
-      return c.json(categoryJson(category), 201)
+      return created(c, `/api/v1/categories/${category.id}`, categoryJson(category))
     },
   )
 

@@ -1,6 +1,7 @@
 import { Hono } from 'hono'
 import * as v from 'valibot'
 import { ctxOf } from '@shop/kernel/app'
+import { created } from '@shop/platform/http/created'
 import type { AppEnv } from '@shop/platform/http/app'
 import type { authenticate } from '@shop/platform/http/auth'
 import { conditionalDoc, digestedJson, notModifiedFirst, tagged } from '@shop/platform/http/conditional'
@@ -68,8 +69,7 @@ export function productRoutes(
     body(ProductCreateBody),
     async (c) => {
       const product = unwrap(await commands.createProduct(productFields(c.req.valid('json')), ctxOf(c)))
-      c.header('Location', `/api/v1/product/${product.id}`)
-      return c.json(productJson(product), 201)
+      return created(c, `/api/v1/product/${product.id}`, productJson(product))
     },
   )
 

@@ -8,6 +8,9 @@ import type { Page, Paged } from '@shop/kernel/app'
 import type { Categories, CategoryReads, CategoryScope } from '../../ports.ts'
 import { type CategoryRow, categoryColumns, guarded, toCategory } from './rows.ts'
 
+/** A page's rows in rank order, each with whether the ranks were current and the scope's total. */
+type RankedRows = (Partial<CategoryRow> & { fresh: boolean; total: number })[]
+
 /**
  * Every hierarchy query here is one round trip whatever the depth. Sibling order is name_key
  * (collation "C", code point order). A flat page is walked in depth-first order (its offset plus
@@ -21,6 +24,19 @@ export function postgresCategoryReads(sql: Q): CategoryReads {
 
   const columns = categoryColumns.of(sql)
   const prefixed = categoryColumns.of(sql, 'c')
+
+  // A page read with the check that the ranks it used are current (one statement, one snapshot). Stale ranks (the
+  // tree changed since they were walked): walk them again, then read again; after 6 tries, the last read stands.
+  const freshRanks = async (read: () => Promise<RankedRows>): Promise<Paged<Category>> => {
+    for (let attempt = 0; ; attempt++) {
+      if (attempt > 0) await sql`select category_order_refresh()`
+      const rows = await read()
+      const meta = rows[0]
+      if (!meta?.fresh && attempt < 6) continue
+      const items = rows.filter((r) => r.id != null).map((r) => toCategory(r as CategoryRow))
+      return { items, total: meta?.total ?? 0 }
+    }
+  }
 
   return {
     async byId(id) {
@@ -40,10 +56,8 @@ export function postgresCategoryReads(sql: Q): CategoryReads {
       // catalog, walked again only when the tree changed since. The page is read with the check
       // that the ranks are those of the tree it sees (one statement, one snapshot); a change
       // committed in between makes it refresh and read again.
-      for (let attempt = 0; ; attempt++) {
-        // stale ranks (the tree changed since they were walked): walk them again, then read again
-        if (attempt > 0) await sql`select category_order_refresh()`
-        const rows = await sql<(Partial<CategoryRow> & { fresh: boolean; total: number })[]>`
+      return freshRanks(
+        () => sql<RankedRows>`
           with state as (
             select s.version = (select v.categories from catalog_version v) as fresh, s.total
             from category_order_state s
@@ -62,32 +76,22 @@ export function postgresCategoryReads(sql: Q): CategoryReads {
             select ${prefixed}, o.rank from category_order o join categories c on c.id = o.category_id
             where o.rank between meta.first and meta.final
           ) x on true
-          order by x.rank`
-        const meta = rows[0]
-        if (!meta?.fresh && attempt < 6) continue
-        const items = rows.filter((r) => r.id != null).map((r) => toCategory(r as CategoryRow))
-        return { items, total: meta?.total ?? 0 }
-      }
+          order by x.rank`,
+      )
     },
 
     async forest(scope: CategoryScope, page: Page, depth: number): Promise<Paged<Category>> {
       // Bounded: `depth` levels from the top categories down (category_forest, migration 006),
       // sorted depth-first by their ranks, read with the check that the ranks are current.
-      for (let attempt = 0; ; attempt++) {
-        // stale ranks (the tree changed since they were walked): walk them again, then read again
-        if (attempt > 0) await sql`select category_order_refresh()`
-        const rows = await sql<(Partial<CategoryRow> & { fresh: boolean; total: number })[]>`
+      return freshRanks(
+        () => sql<RankedRows>`
           select (select s.version = (select v.categories from catalog_version v) from category_order_state s) as fresh,
             (select count(*)::int from categories c where ${tops(scope)}) as total, f.*
           from (select 1) as one left join lateral (
             select * from category_forest(${scope.under ?? null}::bigint, ${page.offset}, ${page.limit}, ${depth})
           ) f on true
-          order by f.rank`
-        const meta = rows[0]
-        if (!meta?.fresh && attempt < 6) continue
-        const items = rows.filter((r) => r.id != null).map((r) => toCategory(r as CategoryRow))
-        return { items, total: meta?.total ?? 0 }
-      }
+          order by f.rank`,
+      )
     },
   }
 }

@@ -7,33 +7,45 @@ import type { ExampleBook } from '@shop/platform/http/openapi-meta'
  */
 const ALICE = '755d37e1-08a6-4d09-b4de-b7f004f5ba89'
 const ADMIN = 'f268b6ed-ecd3-4bdb-91f1-6fa189519b00'
-const SHIPPED = {
-  id: 2,
+/** One of alice's orders, shipped to her seed address: lines `[product_id, name, unit_price, quantity, line_total]`. */
+const aliceOrder = (
+  id: number,
+  status: string,
+  lines: readonly (readonly [number, string, string, number, string])[],
+  total: string,
+  [created_at, updated_at]: readonly [string, string],
+) => ({
+  id,
   user_id: ALICE,
-  status: 'shipped',
-  items: [
-    { product_id: 1, name: 'Laptop 14"', unit_price: '1299.00', quantity: 1, line_total: '1299.00', sku: null },
-    { product_id: 3, name: 'Wireless mouse', unit_price: '24.90', quantity: 2, line_total: '49.80', sku: null },
-  ],
-  total_quantity: 3,
-  total: '1348.80',
+  status,
+  items: lines.map(([product_id, name, unit_price, quantity, line_total]) => ({
+    product_id,
+    name,
+    unit_price,
+    quantity,
+    line_total,
+    sku: null,
+  })),
+  total_quantity: lines.reduce((n, line) => n + line[3], 0),
+  total,
   shipping_address: 'alice, 1 Seed Street',
-  created_at: '2026-12-06T04:06:03.797Z',
-  updated_at: '2026-12-06T04:06:04.016Z',
-}
-const CONFIRMED = {
-  id: 5,
-  user_id: ALICE,
-  status: 'confirmed',
-  items: [
-    { product_id: 4, name: 'Mechanical keyboard', unit_price: '89.00', quantity: 1, line_total: '89.00', sku: null },
+  created_at,
+  updated_at,
+})
+const SHIPPED = aliceOrder(
+  2,
+  'shipped',
+  [
+    [1, 'Laptop 14"', '1299.00', 1, '1299.00'],
+    [3, 'Wireless mouse', '24.90', 2, '49.80'],
   ],
-  total_quantity: 1,
-  total: '89.00',
-  shipping_address: 'alice, 1 Seed Street',
-  created_at: '2026-12-06T04:06:03.885Z',
-  updated_at: '2026-12-06T04:06:03.960Z',
-}
+  '1348.80',
+  ['2026-12-06T04:06:03.797Z', '2026-12-06T04:06:04.016Z'],
+)
+const CONFIRMED = aliceOrder(5, 'confirmed', [[4, 'Mechanical keyboard', '89.00', 1, '89.00']], '89.00', [
+  '2026-12-06T04:06:03.885Z',
+  '2026-12-06T04:06:03.960Z',
+])
 const PENDING = { ...CONFIRMED, id: 6, status: 'pending', updated_at: CONFIRMED.created_at }
 const missing = (id: number) => ({ code: 'ORDER_NOT_FOUND', detail: `order ${id} not found` })
 
