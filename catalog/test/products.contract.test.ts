@@ -101,11 +101,11 @@ function contract(name: string, make: () => Promise<CatalogStore>) {
             now: tick(),
           }),
         )
-        expect(clash).toEqual(err({ type: 'SkuTaken', sku: 'AB.1-X_y' }))
+        expect(clash).toEqual(err({ type: 'Taken', field: 'sku', value: 'AB.1-X_y' }))
         expect((await list({ categoryId: c.id })).sort()).toEqual(['Sku A'])
         const b = await product('Sku B', c.id, { sku: 'B-1' })
         const taken = await store.transact((tx) => tx.products.update(changeProduct(b, { sku: 'ab.1-x_y' }, tick())))
-        expect(taken).toEqual(err({ type: 'SkuTaken', sku: 'ab.1-x_y' }))
+        expect(taken).toEqual(err({ type: 'Taken', field: 'sku', value: 'ab.1-x_y' }))
         expect(await store.products.byId(b.id)).toEqual(b)
         // its own SKU in another case is no clash; products without one never clash
         const recased = must(

@@ -1,4 +1,5 @@
 import * as v from 'valibot'
+import { pick } from './fields.ts'
 import { hasControlChars } from './text.ts'
 
 /**
@@ -74,6 +75,19 @@ export type Role = v.InferOutput<typeof role>
 
 /** What a use case records: the type and its data. The outbox adds id, time, source and correlation. */
 export type DomainEvent = { [T in EventType]: { readonly type: T; readonly data: EventMap[T] } }[EventType]
+
+/**
+ * An event whose data is what its schema declares, taken from `source` (a record that has at least
+ * those fields under their wire names): a producer whose entity maps by rename alone names none.
+ */
+export function eventOf<T extends EventType>(
+  type: T,
+  source: EventMap[T],
+): { readonly type: T; readonly data: EventMap[T] } {
+  const names = Object.keys(eventDataSchemas[type].entries) as (keyof EventMap[T])[]
+  // Every name of the schema: the whole of EventMap[T].
+  return { type, data: pick(source, names) as EventMap[T] }
+}
 
 const EVENT_TYPES = Object.keys(eventDataSchemas) as EventType[]
 

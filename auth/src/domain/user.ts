@@ -1,4 +1,5 @@
 import type { DomainEvent, Role } from '@shop/kernel/events'
+import { changeVersioned } from '@shop/kernel/fields'
 import { codePointLength, hasInvisibleChars, isHonestDomain, normalizeText } from '@shop/kernel/text'
 
 export type { Role }
@@ -98,25 +99,12 @@ export interface UserChanges {
 }
 
 /** Applies changes; returns the same user when nothing actually changes (no version bump, no event). */
-export function changeUser(user: User, changes: UserChanges, now: Date): User {
-  const next: User = {
-    ...user,
-    username: changes.username ?? user.username,
-    email: changes.email !== undefined ? normalizeEmail(changes.email) : user.email,
-    fullName: changes.fullName !== undefined ? changes.fullName : user.fullName,
-    role: changes.role ?? user.role,
-    passwordHash: changes.passwordHash ?? user.passwordHash,
-    tokensValidAfter: changes.tokensValidAfter ?? user.tokensValidAfter,
-  }
-  const changed =
-    next.username !== user.username ||
-    next.email !== user.email ||
-    next.fullName !== user.fullName ||
-    next.role !== user.role ||
-    next.passwordHash !== user.passwordHash ||
-    next.tokensValidAfter?.getTime() !== user.tokensValidAfter?.getTime()
-  return changed ? { ...next, updatedAt: now, version: user.version + 1 } : user
-}
+export const changeUser = (user: User, changes: UserChanges, now: Date): User =>
+  changeVersioned(
+    user,
+    { ...changes, email: changes.email === undefined ? undefined : normalizeEmail(changes.email) },
+    now,
+  )
 
 const userData = (u: User) => ({
   id: u.id,

@@ -1,3 +1,5 @@
+import type { UniqueField } from './product.ts'
+
 /** Expected failures of the catalog use cases; adapters/http/errors.ts maps each type to a status. */
 export type CatalogError =
   | { readonly type: 'CategoryNotFound'; readonly id: number }
@@ -11,10 +13,10 @@ export type CatalogError =
   | { readonly type: 'ProductNotFound'; readonly id: number }
   /** The category named by a product's category_id does not exist. */
   | { readonly type: 'UnknownCategory'; readonly categoryId: number }
-  /** Another product has this SKU (compared without regard to case). */
-  | { readonly type: 'SkuTaken'; readonly sku: string }
+  /** Another product has this value of a unique field (PRODUCT_UNIQUE: compared by the field's key). */
+  | { readonly type: 'Taken'; readonly field: UniqueField; readonly value: string }
 
 export type ErrorOf<T extends CatalogError['type']> = Extract<CatalogError, { type: T }>
 
 /** What a product's insert or update may meet in the store. */
-export type ProductWriteError = ErrorOf<'UnknownCategory' | 'SkuTaken'>
+export type ProductWriteError = ErrorOf<'UnknownCategory' | 'Taken'>

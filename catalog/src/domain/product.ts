@@ -1,9 +1,15 @@
-import type { DomainEvent } from '@shop/kernel/events'
+import { type DomainEvent, eventOf } from '@shop/kernel/events'
+import { changeVersioned, defined, fieldNames } from '@shop/kernel/fields'
 import { type Money, compare } from '@shop/kernel/money'
+import { snakeKeys } from '@shop/kernel/wire'
 import type { CategoryRef } from './category.ts'
 
-export interface Product {
-  readonly id: number
+/**
+ * What an admin writes of a product: the fields a create sets and an update may change, declared
+ * once (a new field: here, in PRODUCT_FIELDS, in PRODUCT_DEFAULTS if a create may leave it out,
+ * and in PRODUCT_UNIQUE if no two products may share it). The mappers carry them by these lists.
+ */
+export interface ProductFields {
   readonly name: string
   readonly description: string | null
   /** Exact 2-decimal string, never a float. */
@@ -12,6 +18,13 @@ export interface Product {
   readonly categoryId: number
   /** The stock-keeping unit, when it has one: see isValidSku. */
   readonly sku: string | null
+}
+
+/** The names of ProductFields, in the order the API shows them. */
+export const PRODUCT_FIELDS = fieldNames<ProductFields>()('name', 'description', 'price', 'stock', 'categoryId', 'sku')
+
+export interface Product extends ProductFields {
+  readonly id: number
   /** The category as it is now (read with the product, not stored in it). */
   readonly category: CategoryRef
   readonly createdAt: Date
@@ -34,60 +47,66 @@ export const SKU_MAX = 64
 export const isValidSku = (s: string): boolean => s.length <= SKU_MAX && /^[A-Za-z0-9._-]+$/.test(s)
 export const skuKey = (sku: string): string => sku.toLowerCase()
 
+/** A field no two products may share: the key its values are compared by, and its name for people. */
+export interface UniqueRule {
+  readonly key: (value: string) => string
+  /** `SKU`, `SKUs`, `without case`: "another product already has the SKU ... (SKUs are compared without case)". */
+  readonly noun: string
+  readonly plural: string
+  readonly compared: string
+}
+
+type TextField = { [K in keyof ProductFields]: ProductFields[K] extends string | null ? K : never }[keyof ProductFields]
+
+/**
+ * The fields no two products may share (when set). The database holds the same rule as a unique
+ * index named `products_<column>`; the memory store, the store's refusal and the HTTP answer
+ * (409, code `<FIELD>_TAKEN`) read it from here.
+ */
+export const PRODUCT_UNIQUE = {
+  sku: { key: skuKey, noun: 'SKU', plural: 'SKUs', compared: 'without case' },
+} as const satisfies { readonly [K in TextField]?: UniqueRule }
+
+export type UniqueField = keyof typeof PRODUCT_UNIQUE
+export const UNIQUE_FIELDS = Object.keys(PRODUCT_UNIQUE) as UniqueField[]
+
+/** The first unique field whose value `p` shares with `other` (compared by the field's key), and `p`'s value. */
+export function sharedUnique(
+  p: ProductFields,
+  other: ProductFields,
+): { readonly field: UniqueField; readonly value: string } | undefined {
+  for (const field of UNIQUE_FIELDS) {
+    const [value, theirs] = [p[field], other[field]]
+    const { key } = PRODUCT_UNIQUE[field]
+    if (value !== null && theirs !== null && key(value) === key(theirs)) return { field, value }
+  }
+  return undefined
+}
+
 /** A product about to be stored; the store assigns the id and reads the category. */
-export interface NewProduct {
-  readonly name: string
-  readonly description: string | null
-  readonly price: Money
-  readonly stock: number
-  readonly categoryId: number
-  readonly sku: string | null
+export interface NewProduct extends ProductFields {
   readonly now: Date
 }
 
-/** What creating a product asks for: the fields of a NewProduct that have a default may be left out. */
-export type NewProductInput = Omit<NewProduct, 'description' | 'stock' | 'sku' | 'now'> &
-  Partial<Pick<NewProduct, 'description' | 'stock' | 'sku'>>
+/** What a create may leave out, and what it then is: no description, no stock, no SKU. */
+const PRODUCT_DEFAULTS = { description: null, stock: 0, sku: null } as const satisfies Partial<ProductFields>
 
-/** The defaults of a new product: no description, no stock, no SKU. */
+/** What creating a product asks for: the fields of a NewProduct that have a default may be left out. */
+export type NewProductInput = Omit<ProductFields, keyof typeof PRODUCT_DEFAULTS> &
+  Partial<Pick<ProductFields, keyof typeof PRODUCT_DEFAULTS>>
+
 export const newProduct = (input: NewProductInput, now: Date): NewProduct => ({
-  ...input,
-  description: input.description ?? null,
-  stock: input.stock ?? 0,
-  sku: input.sku ?? null,
+  ...PRODUCT_DEFAULTS,
+  ...defined(input),
   now,
 })
 
-export interface ProductChanges {
-  readonly name?: string
-  readonly description?: string | null
-  readonly price?: Money
-  readonly stock?: number
-  readonly categoryId?: number
-  /** null clears it. */
-  readonly sku?: string | null
-}
+/** Absent: unchanged; null (where the field takes it) clears it. */
+export type ProductChanges = Partial<ProductFields>
 
 /** Applies changes; returns the same product when nothing changes (no version bump, no event). */
-export function changeProduct(p: Product, changes: ProductChanges, now: Date): Product {
-  const next: Product = {
-    ...p,
-    name: changes.name ?? p.name,
-    description: changes.description !== undefined ? changes.description : p.description,
-    price: changes.price !== undefined && compare(changes.price, p.price) !== 0 ? changes.price : p.price,
-    stock: changes.stock ?? p.stock,
-    categoryId: changes.categoryId ?? p.categoryId,
-    sku: changes.sku !== undefined ? changes.sku : p.sku,
-  }
-  const changed =
-    next.name !== p.name ||
-    next.description !== p.description ||
-    next.price !== p.price ||
-    next.stock !== p.stock ||
-    next.categoryId !== p.categoryId ||
-    next.sku !== p.sku
-  return changed ? { ...next, updatedAt: now, version: p.version + 1 } : p
-}
+export const changeProduct = (p: Product, changes: ProductChanges, now: Date): Product =>
+  changeVersioned(p, changes, now, { price: (a, b) => compare(a, b) === 0 })
 
 export type ProductSort = 'id' | 'name' | '-name' | 'price' | '-price' | 'created_at' | '-created_at'
 export const PRODUCT_SORTS: readonly ProductSort[] = [
@@ -113,18 +132,9 @@ export interface ProductFilter {
   readonly sort?: ProductSort
 }
 
-const data = (p: Product) => ({
-  id: p.id,
-  name: p.name,
-  price: p.price,
-  stock: p.stock,
-  category_id: p.categoryId,
-  sku: p.sku,
-  version: p.version,
-})
-
-export const productCreated = (p: Product): DomainEvent => ({ type: 'product.created', data: data(p) })
-export const productUpdated = (p: Product): DomainEvent => ({ type: 'product.updated', data: data(p) })
+// The product.* events carry the fields their schema declares (kernel/src/events.ts), taken from the product.
+export const productCreated = (p: Product): DomainEvent => eventOf('product.created', snakeKeys(p))
+export const productUpdated = (p: Product): DomainEvent => eventOf('product.updated', snakeKeys(p))
 /** A deletion is one more change: its version is the last one plus one. */
 export const productDeleted = (p: Product): DomainEvent => ({
   type: 'product.deleted',

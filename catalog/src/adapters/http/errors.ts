@@ -1,5 +1,10 @@
 import { HttpProblem, fieldProblem, unwrapWith } from '@shop/platform/http/problem'
+import { snakeCase } from '@shop/kernel/wire'
 import type { CatalogError } from '../../domain/errors.ts'
+import { PRODUCT_UNIQUE, type UniqueField } from '../../domain/product.ts'
+
+/** The code of a clash on a unique field: `SKU_TAKEN` for `sku`. */
+export const takenCode = (field: UniqueField): string => `${snakeCase(field).toUpperCase()}_TAKEN`
 
 /** The one place where catalog's domain errors become HTTP statuses. */
 function toProblem(e: CatalogError): HttpProblem {
@@ -28,12 +33,14 @@ function toProblem(e: CatalogError): HttpProblem {
       return new HttpProblem(404, 'PRODUCT_NOT_FOUND', `product ${e.id} not found`)
     case 'UnknownCategory':
       return fieldProblem('UNKNOWN_CATEGORY', 'category_id', `category ${e.categoryId} does not exist`)
-    case 'SkuTaken':
+    case 'Taken': {
+      const { noun, plural, compared } = PRODUCT_UNIQUE[e.field]
       return new HttpProblem(
         409,
-        'SKU_TAKEN',
-        `another product already has the SKU "${e.sku}" (SKUs are compared without case)`,
+        takenCode(e.field),
+        `another product already has the ${noun} "${e.value}" (${plural} are compared ${compared})`,
       )
+    }
   }
 }
 

@@ -1,46 +1,41 @@
 import type * as v from 'valibot'
+import { camelKeys, wireOf } from '@shop/kernel/wire'
 import type { NewCategoryInput } from '../../app/create-category.ts'
 import type { Category, CategoryChanges, CategoryRef } from '../../domain/category.ts'
 import type { NewProductInput, Product, ProductChanges, ProductFilter } from '../../domain/product.ts'
 import type { CategoryNode } from '../../domain/tree.ts'
-import type {
-  CategoryBody,
-  CategoryCreate,
+import {
+  type CategoryBody,
+  type CategoryCreate,
   CategoryOut,
   CategoryRefOut,
-  ProductBody,
-  ProductCreate,
+  type ProductBody,
+  type ProductCreate,
   ProductOut,
-  ProductQuery,
+  type ProductQuery,
 } from './schemas.ts'
 
 /**
- * The one place per resource where the wire's snake_case meets the core's camelCase, both ways.
- * A field absent from a body stays undefined, which the use cases read as "unchanged". What goes
- * out is typed by its response schema, so a field the schema declares cannot be left out here.
+ * The one place per resource where the wire's snake_case meets the core's camelCase, both ways:
+ * fields are renamed by rule (camelKeys, wireOf), so only those that are more than renamed are named
+ * here. A field absent from a body stays absent, which the use cases read as "unchanged". What goes
+ * out is cut to its response schema's fields (wireOf) and typed by it, so a field the schema
+ * declares cannot be left out, nor one it does not shown.
  */
 
 export function categoryFields(b: CategoryCreate): NewCategoryInput
 export function categoryFields(b: CategoryBody): CategoryChanges
 export function categoryFields(b: CategoryBody): CategoryChanges {
-  return { name: b.name, description: b.description, parentId: b.parent_id }
+  return camelKeys(b)
 }
 
 export const categoryJson = (c: Category): v.InferOutput<typeof CategoryOut> => ({
-  id: c.id,
-  name: c.name,
-  description: c.description,
-  parent_id: c.parentId,
-  level: c.level,
+  ...wireOf(CategoryOut, c),
   created_at: c.createdAt.toISOString(),
   updated_at: c.updatedAt.toISOString(),
 })
 
-export const refJson = (r: CategoryRef): v.InferOutput<typeof CategoryRefOut> => ({
-  id: r.id,
-  name: r.name,
-  level: r.level,
-})
+export const refJson = (r: CategoryRef): v.InferOutput<typeof CategoryRefOut> => wireOf(CategoryRefOut, r)
 
 type NodeJson = ReturnType<typeof categoryJson> & { children: NodeJson[] }
 
@@ -60,14 +55,7 @@ export function nodeJson(roots: readonly CategoryNode[]): NodeJson[] {
 export function productFields(b: ProductCreate): NewProductInput
 export function productFields(b: ProductBody): ProductChanges
 export function productFields(b: ProductBody): ProductChanges {
-  return {
-    name: b.name,
-    description: b.description,
-    price: b.price,
-    stock: b.stock,
-    categoryId: b.category_id,
-    sku: b.sku,
-  }
+  return camelKeys(b)
 }
 
 export const productFilter = (f: ProductQuery): ProductFilter => ({
@@ -80,13 +68,7 @@ export const productFilter = (f: ProductQuery): ProductFilter => ({
 })
 
 export const productJson = (p: Product): v.InferOutput<typeof ProductOut> => ({
-  id: p.id,
-  name: p.name,
-  description: p.description,
-  price: p.price,
-  stock: p.stock,
-  category_id: p.categoryId,
-  sku: p.sku,
+  ...wireOf(ProductOut, p),
   category: refJson(p.category),
   created_at: p.createdAt.toISOString(),
   updated_at: p.updatedAt.toISOString(),

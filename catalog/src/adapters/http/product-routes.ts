@@ -1,6 +1,7 @@
 import { Hono } from 'hono'
 import * as v from 'valibot'
 import { ctxOf } from '@shop/kernel/app'
+import { entryNames, snakeCase } from '@shop/kernel/wire'
 import { created } from '@shop/platform/http/created'
 import type { AppEnv } from '@shop/platform/http/app'
 import type { authenticate } from '@shop/platform/http/auth'
@@ -9,7 +10,8 @@ import { describeRoute } from '@shop/platform/http/openapi-meta'
 import { pageHeadersDoc, pagedJson } from '@shop/platform/http/pagination'
 import { body, params, query } from '@shop/platform/http/validate'
 import type { CatalogApplication } from '../../app/application.ts'
-import { unwrap } from './errors.ts'
+import { UNIQUE_FIELDS } from '../../domain/product.ts'
+import { takenCode, unwrap } from './errors.ts'
 import { ONE_TAG, PRODUCT_LIST_TAGS, productListTag } from './etags.ts'
 import { productFields, productFilter, productJson } from './json.ts'
 import {
@@ -31,6 +33,12 @@ const productPageResponses = {
   },
   304: conditionalDoc.notModified,
 }
+
+/** What a clash on a unique field answers: "another product has this `sku` (code SKU_TAKEN)". */
+const TAKEN =
+  `another product has this ${UNIQUE_FIELDS.map((f) => `\`${snakeCase(f)}\``).join(' or ')} ` +
+  `(code ${UNIQUE_FIELDS.map(takenCode).join(' or ')})`
+const quoted = (names: readonly string[]) => names.map((n) => `\`${n}\``).join(', ')
 
 /** The request id becomes the correlation id of the events a write causes. */
 
@@ -61,7 +69,7 @@ export function productRoutes(
         },
       },
       errors: {
-        409: 'another product has this `sku` (code SKU_TAKEN)',
+        409: TAKEN,
         422: 'invalid, or `category_id` names no category (code UNKNOWN_CATEGORY)',
       },
     }),
@@ -163,8 +171,7 @@ export function productRoutes(
       operationId: 'updateProduct',
       summary: 'Change a product (admin)',
       description:
-        'Any of `name`, `description`, `price`, `stock`, `category_id`, `sku` (`null` clears it); other fields are ' +
-        'ignored. ' +
+        `Any of ${quoted(entryNames(ProductUpdateBody))} (\`null\` clears it); other fields are ignored. ` +
         'A real change is announced as product.updated with the next version; a body that changes nothing returns ' +
         'the ' +
         'product as it is.',
@@ -172,7 +179,7 @@ export function productRoutes(
       responses: { 200: { description: 'the updated product', schema: ProductOut } },
       errors: {
         404: 'no such product',
-        409: 'another product has this `sku` (code SKU_TAKEN)',
+        409: TAKEN,
         422: 'invalid, or `category_id` names no category (code UNKNOWN_CATEGORY)',
       },
     }),

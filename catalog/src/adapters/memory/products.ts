@@ -4,7 +4,13 @@ import type { Sequence, Table } from '@shop/platform/memory/transactor'
 import { type Category, categoryRef } from '../../domain/category.ts'
 import type { ProductWriteError } from '../../domain/errors.ts'
 import { compareKeys, nameKey } from '../../domain/name-key.ts'
-import { type NewProduct, type Product, type ProductFilter, type ProductSort, skuKey } from '../../domain/product.ts'
+import {
+  type NewProduct,
+  type Product,
+  type ProductFilter,
+  type ProductSort,
+  sharedUnique,
+} from '../../domain/product.ts'
 import { type Shortage, type StockLine, hasShortage, shortage } from '../../domain/stock.ts'
 import { childrenIndex, subtreeIds } from '../../domain/tree.ts'
 import type { Page } from '@shop/kernel/app'
@@ -70,13 +76,13 @@ export class MemoryProducts implements Products {
     }
   }
 
-  /** What the database's constraints refuse: an unknown category, a SKU another product has. */
+  /** What the database's constraints refuse: an unknown category, a unique field's value another product has. */
   private refused(p: NewProduct | Product, id?: number): ProductWriteError | undefined {
     if (!this.categories.has(p.categoryId)) return { type: 'UnknownCategory', categoryId: p.categoryId }
-    if (p.sku === null) return undefined
-    const key = skuKey(p.sku)
-    for (const r of this.rows.values())
-      if (r.id !== id && r.sku !== null && skuKey(r.sku) === key) return { type: 'SkuTaken', sku: p.sku }
+    for (const r of this.rows.values()) {
+      const shared = r.id === id ? undefined : sharedUnique(p, r)
+      if (shared) return { type: 'Taken', ...shared }
+    }
     return undefined
   }
 

@@ -1,10 +1,18 @@
+import { omit, pick } from '@shop/kernel/fields'
+import { type SnakeKeys, camelKeys, snakeCase, snakeKeys, snakeNames } from '@shop/kernel/wire'
 import { columns } from '@shop/platform/postgres/columns'
 import type { Q, TxSql } from '@shop/platform/postgres/connect'
 import { pgError } from '@shop/platform/postgres/transact'
 import type { Category } from '../../domain/category.ts'
 import type { ProductWriteError } from '../../domain/errors.ts'
 import { nameKey } from '../../domain/name-key.ts'
-import type { Product } from '../../domain/product.ts'
+import {
+  PRODUCT_FIELDS,
+  type Product,
+  type ProductFields,
+  UNIQUE_FIELDS,
+  type UniqueField,
+} from '../../domain/product.ts'
 import type { Reservation } from '../../domain/stock.ts'
 import type { CatalogVersions } from '../../ports.ts'
 
@@ -42,29 +50,15 @@ export const toCategory = (r: CategoryRow): Category => ({
   updatedAt: r.updated_at,
 })
 
-/** A products row as read (name_key and category_path, derived, stay in the database). */
-export interface ProductRow {
-  id: number
-  name: string
-  description: string | null
-  /** numeric(12,2) arrives as a string with two fraction digits. */
-  price: string
-  stock: number
-  category_id: number
-  sku: string | null
-  created_at: Date
-  updated_at: Date
-  version: number
-}
+/**
+ * A products row as read: the product's fields under their column names (name_key and
+ * category_path, derived, stay in the database).
+ */
+export type ProductRow = SnakeKeys<Omit<Product, 'category'>>
 
 export const productColumns = columns<ProductRow>()(
   'id',
-  'name',
-  'description',
-  'price',
-  'stock',
-  'category_id',
-  'sku',
+  ...snakeNames(PRODUCT_FIELDS),
   'created_at',
   'updated_at',
   'version',
@@ -78,44 +72,33 @@ export const productReadColumns = (q: Q, p = 'p') =>
   q`${productColumns.of(q, p)}, c.name as category_name, c.level as category_level`
 
 export const toProduct = (r: ProductReadRow): Product => ({
-  id: r.id,
-  name: r.name,
-  description: r.description,
-  price: r.price,
-  stock: r.stock,
-  categoryId: r.category_id,
-  sku: r.sku,
+  ...camelKeys(pick(r, productColumns.names)),
   category: { id: r.category_id, name: r.category_name, level: r.category_level },
-  createdAt: r.created_at,
-  updatedAt: r.updated_at,
-  version: r.version,
 })
 
 /** What a product write sets (created_at only on insert; id and category_path are the database's). */
 export const productRow = (p: Omit<Product, 'id' | 'category' | 'createdAt'>) => ({
-  name: p.name,
+  ...snakeKeys(pick(p, PRODUCT_FIELDS)),
   name_key: nameKey(p.name),
-  description: p.description,
-  price: p.price,
-  stock: p.stock,
-  category_id: p.categoryId,
-  sku: p.sku,
   updated_at: p.updatedAt,
   version: p.version,
 })
 
 /**
  * What a refused product write means, from the constraint that refused it: a category that does
- * not exist (the foreign key, or the insert trigger that reads the category's path), a SKU another
- * product has (products_sku). Anything else is not an expected refusal (undefined).
+ * not exist (the foreign key, or the insert trigger that reads the category's path), a value of a
+ * unique field another product has (its unique index, `products_<column>`: see PRODUCT_UNIQUE).
+ * Anything else is not an expected refusal (undefined).
  */
 export function productWriteError(
   e: unknown,
-  p: { readonly categoryId: number; readonly sku: string | null },
+  p: Pick<ProductFields, 'categoryId' | UniqueField>,
 ): ProductWriteError | undefined {
   const { code, constraint } = pgError(e)
   if (code === '23503') return { type: 'UnknownCategory', categoryId: p.categoryId }
-  if (code === '23505' && constraint === 'products_sku' && p.sku !== null) return { type: 'SkuTaken', sku: p.sku }
+  const field = UNIQUE_FIELDS.find((f) => constraint === `products_${snakeCase(f)}`)
+  const value = field && p[field]
+  if (code === '23505' && field && typeof value === 'string') return { type: 'Taken', field, value }
   return undefined
 }
 
@@ -140,25 +123,17 @@ export const reservationColumns = columns<ReservationRow>()(
   'updated_at',
 )
 
+/** A reservation's lines are its row's `items`; every other field is its column renamed. */
 export const toReservation = (r: ReservationRow): Reservation => ({
-  orderId: r.order_id,
-  status: r.status,
-  lines: r.items.map((i) => ({ productId: i.product_id, quantity: i.quantity })),
-  reason: r.reason,
-  productIds: r.product_ids,
-  createdAt: r.created_at,
-  updatedAt: r.updated_at,
+  ...camelKeys(omit(r, ['items'])),
+  lines: r.items.map((i) => camelKeys(i)),
 })
 
 /** A reservation as written, its json columns wrapped by `q` (an array would otherwise be sent as a SQL array). */
 export const reservationRow = (q: Q, r: Reservation) => ({
-  order_id: r.orderId,
-  status: r.status,
-  items: q.json(r.lines.map((l) => ({ product_id: l.productId, quantity: l.quantity }))),
-  reason: r.reason,
+  ...snakeKeys(omit(r, ['lines'])),
+  items: q.json(r.lines.map((l) => snakeKeys(pick(l, ['productId', 'quantity'])))),
   product_ids: q.json([...r.productIds]),
-  created_at: r.createdAt,
-  updated_at: r.updatedAt,
 })
 
 /** The counters' epoch is a UUID drawn when the database was created; 12 hex digits of it name it in tags. */

@@ -1,30 +1,23 @@
 import type { Subscription } from '@shop/platform/bus/bus'
 import { subscription } from '@shop/platform/bus/topology'
 import type { Envelope } from '@shop/kernel/events'
+import { pick } from '@shop/kernel/fields'
 import { noteDuplicate } from '@shop/kernel/inbox'
+import { camelKeys } from '@shop/kernel/wire'
 import type { UserReplica } from '@shop/platform/postgres/user-replica'
 import type { OrderApplication } from '../../app/application.ts'
 import type { ProductEventType } from '../../app/apply-product-event.ts'
-import type { ReplicaProduct } from '../../domain/product.ts'
+import { REPLICA_FIELDS, type ReplicaProduct } from '../../domain/product.ts'
 
 // The consumed events' wire shapes (snake_case) meet the core's camelCase here, once each.
 
 const meta = (e: Envelope) => ({ eventId: e.id, correlationId: e.correlation_id })
 
-/** What a product.* event tells the replica. */
+/** What a product.* event tells the replica: the fields it keeps (REPLICA_FIELDS), renamed by rule. */
 export function replicaProduct(e: Envelope<ProductEventType>): ReplicaProduct {
   if (e.type === 'product.deleted') return { id: e.data.id, deleted: true, version: e.data.version }
-  const d = e.data
-  return {
-    id: d.id,
-    deleted: false,
-    name: d.name,
-    price: d.price,
-    stock: d.stock,
-    categoryId: d.category_id,
-    sku: d.sku,
-    version: d.version,
-  }
+  const { id, version } = e.data
+  return { id, deleted: false, ...pick(camelKeys(e.data), REPLICA_FIELDS), version }
 }
 
 // Their every write is the store's one transaction (inbox claim and effect): a batch shares a commit.

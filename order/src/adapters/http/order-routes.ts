@@ -11,27 +11,27 @@ import { descriptions } from './descriptions.ts'
 import { unwrap } from './errors.ts'
 import { fingerprint } from './fingerprint.ts'
 import { ctxOf } from '@shop/kernel/app'
+import { wireOf } from '@shop/kernel/wire'
 import { type ResourceDeps, callerOf, tags } from './request.ts'
-import { CreateOrderBody, IdempotencyKey, ListQuery, OrderIdParam, OrderOut, UpdateOrderBody } from './schemas.ts'
+import {
+  CreateOrderBody,
+  IdempotencyKey,
+  ListQuery,
+  OrderIdParam,
+  OrderLineOut,
+  OrderOut,
+  UpdateOrderBody,
+} from './schemas.ts'
 
 // snake_case on the wire, camelCase inside: mapped here, once each way.
 
-/** An order as the API shows it (typed by its response schema: no declared field left out). */
+/**
+ * An order as the API shows it: the fields its response schema declares, renamed by rule (wireOf),
+ * so a line shows what the schema adds to it; typed by the schema, so no declared field is left out.
+ */
 const orderJson = (o: Order): v.InferOutput<typeof OrderOut> => ({
-  id: o.id,
-  user_id: o.userId,
-  status: o.status,
-  items: o.items.map((l) => ({
-    product_id: l.productId,
-    name: l.name,
-    unit_price: l.unitPrice,
-    quantity: l.quantity,
-    line_total: l.lineTotal,
-    sku: l.sku,
-  })),
-  total_quantity: o.totalQuantity,
-  total: o.total,
-  shipping_address: o.shippingAddress,
+  ...wireOf(OrderOut, o),
+  items: o.items.map((l) => wireOf(OrderLineOut, l)),
   created_at: o.createdAt.toISOString(),
   updated_at: o.updatedAt.toISOString(),
 })

@@ -1,8 +1,10 @@
+import { nulls, omit, pick } from '@shop/kernel/fields'
+import { type SnakeKeys, camelKeys, snakeKeys, snakeNames } from '@shop/kernel/wire'
 import { columns } from '@shop/platform/postgres/columns'
 import type { Q } from '@shop/platform/postgres/connect'
 import type { StatusChange } from '../../domain/history.ts'
 import type { NewOrder, Order, OrderLine } from '../../domain/order.ts'
-import type { ReplicaProduct } from '../../domain/product.ts'
+import { REPLICA_FIELDS, type ReplicaFields, type ReplicaProduct } from '../../domain/product.ts'
 import type { Reservation } from '../../domain/reservation.ts'
 import type { Actor, OrderStatus } from '../../domain/status.ts'
 
@@ -31,17 +33,11 @@ export const orderColumns = columns<OrderRow>()(
   'updated_at',
 )
 
-/** An order_items row (read whole: see `itemsJson`; a type, not an interface, so it passes as json). */
-export type OrderItemRow = {
-  order_id: number
-  line_no: number
-  product_id: number
-  name: string
-  unit_price: string
-  quantity: number
-  line_total: string
-  sku: string | null
-}
+/**
+ * An order_items row: the line's fields under their column names, and where it stands (read whole:
+ * see `itemsJson`; a type, not an interface, so it passes as json).
+ */
+export type OrderItemRow = { order_id: number; line_no: number } & SnakeKeys<OrderLine>
 
 /**
  * An order's lines as one json value of OrderItemRow, in line order, so they come in the same
@@ -54,46 +50,17 @@ export const itemsJson = (q: Q) => q`coalesce((
     from order_items i where i.order_id = o.id), '[]'::jsonb)`
 
 export const toOrder = (r: OrderRow & { items: OrderItemRow[] }): Order => ({
-  id: r.id,
-  userId: r.user_id,
-  status: r.status,
-  items: r.items.map((i) => ({
-    productId: i.product_id,
-    name: i.name,
-    unitPrice: i.unit_price,
-    quantity: i.quantity,
-    lineTotal: i.line_total,
-    sku: i.sku,
-  })),
-  totalQuantity: r.total_quantity,
-  total: r.total,
-  shippingAddress: r.shipping_address,
-  createdAt: r.created_at,
-  updatedAt: r.updated_at,
+  ...camelKeys(omit(r, ['items'])),
+  items: r.items.map((i) => camelKeys(omit(i, ['order_id', 'line_no']))),
 })
+
+const orderWritten = orderColumns.names.filter((n): n is Exclude<keyof OrderRow, 'id'> => n !== 'id')
 
 /** What an order write sets (the id is the database's). */
-export const orderRow = (o: NewOrder): Omit<OrderRow, 'id'> => ({
-  user_id: o.userId,
-  status: o.status,
-  total: o.total,
-  total_quantity: o.totalQuantity,
-  shipping_address: o.shippingAddress,
-  created_at: o.createdAt,
-  updated_at: o.updatedAt,
-})
+export const orderRow = (o: NewOrder): Omit<OrderRow, 'id'> => pick(snakeKeys(o), orderWritten)
 
 export const itemRows = (orderId: number, items: readonly OrderLine[]): OrderItemRow[] =>
-  items.map((l, i) => ({
-    order_id: orderId,
-    line_no: i + 1,
-    product_id: l.productId,
-    name: l.name,
-    unit_price: l.unitPrice,
-    quantity: l.quantity,
-    line_total: l.lineTotal,
-    sku: l.sku,
-  }))
+  items.map((l, i) => ({ order_id: orderId, line_no: i + 1, ...snakeKeys(l) }))
 
 export interface HistoryRow {
   order_id: number
@@ -140,65 +107,26 @@ export const historyRow = (q: Q, c: StatusChange) => ({
   changed_at: c.at,
 })
 
-/** The replica of a catalog product; a tombstone keeps only id and version. */
-export interface ReplicaRow {
-  id: number
-  name: string | null
-  price: string | null
-  stock: number | null
-  category_id: number | null
-  sku: string | null
-  version: number
-  deleted: boolean
+/** The replica of a catalog product: a tombstone keeps only id and version, its other columns null. */
+export type ReplicaRow = { id: number; version: number; deleted: boolean } & {
+  [K in keyof SnakeKeys<ReplicaFields>]: SnakeKeys<ReplicaFields>[K] | null
 }
 
-export const replicaColumns = columns<ReplicaRow>()(
-  'id',
-  'name',
-  'price',
-  'stock',
-  'category_id',
-  'sku',
-  'version',
-  'deleted',
-)
+/** The columns of the fields the replica keeps (REPLICA_FIELDS). */
+const replicaFields = snakeNames(REPLICA_FIELDS)
+
+export const replicaColumns = columns<ReplicaRow>()('id', ...replicaFields, 'version', 'deleted')
 
 export const toReplicaProduct = (r: ReplicaRow): ReplicaProduct =>
   r.deleted
     ? { id: r.id, deleted: true, version: r.version }
-    : {
-        id: r.id,
-        deleted: false,
-        name: r.name!,
-        price: r.price!,
-        stock: r.stock!,
-        categoryId: r.category_id!,
-        sku: r.sku,
-        version: r.version,
-      }
+    : // A live row has its fields as a live replica wrote them (the table's check: not null where required).
+      { id: r.id, deleted: false, ...(camelKeys(pick(r, replicaFields)) as ReplicaFields), version: r.version }
 
 export const replicaRow = (p: ReplicaProduct): ReplicaRow =>
   p.deleted
-    ? {
-        id: p.id,
-        name: null,
-        price: null,
-        stock: null,
-        category_id: null,
-        sku: null,
-        version: p.version,
-        deleted: true,
-      }
-    : {
-        id: p.id,
-        name: p.name,
-        price: p.price,
-        stock: p.stock,
-        category_id: p.categoryId,
-        sku: p.sku,
-        version: p.version,
-        deleted: false,
-      }
+    ? { id: p.id, ...nulls(replicaFields), version: p.version, deleted: true }
+    : { id: p.id, ...snakeKeys(pick(p, REPLICA_FIELDS)), version: p.version, deleted: false }
 
 export interface ReservationRow {
   order_id: number
@@ -212,18 +140,15 @@ export interface ReservationRow {
 export const reservationColumns = columns<ReservationRow>()('order_id', 'state', 'items', 'request_id', 'attempts')
 
 export const toReservation = (r: ReservationRow): Reservation => ({
-  orderId: r.order_id,
-  state: r.state,
-  items: r.items.map((i) => ({ productId: i.product_id, quantity: i.quantity })),
-  requestId: r.request_id,
-  attempts: r.attempts,
+  ...camelKeys(omit(r, ['items'])),
+  items: r.items.map((i) => camelKeys(i)),
 })
 
-/** A reservation as written, items wrapped by `q` as json. */
+/** A reservation as written, items wrapped by `q` as json (the defaults of a record written before them). */
 export const reservationRow = (q: Q, r: Reservation) => ({
   order_id: r.orderId,
   state: r.state,
-  items: q.json(r.items.map((l) => ({ product_id: l.productId, quantity: l.quantity }))),
+  items: q.json(r.items.map((l) => snakeKeys(pick(l, ['productId', 'quantity'])))),
   request_id: r.requestId ?? null,
   attempts: r.attempts ?? 1,
 })
