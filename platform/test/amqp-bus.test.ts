@@ -1,9 +1,9 @@
 import { afterAll, describe, expect, test } from 'bun:test'
 import { until } from '../testing/until.ts'
 import { AmqpBus, brokerUser } from '../src/bus/amqp.ts'
-import type { Handler } from '../src/bus/bus.ts'
+import type { Handler, Subscription } from '../src/bus/bus.ts'
 import { makeEnvelope, type Envelope } from '@shop/kernel/events'
-import { silentLogger } from '../src/log.ts'
+import { type Logger, silentLogger } from '../src/log.ts'
 import {
   brokerConsumers,
   brokerUrl,
@@ -28,22 +28,22 @@ function setup(url = brokerUrl(), maxAttempts = 3) {
   const names = { exchange: `${p}events`, dlx: `${p}events.dlx`, queue: `${p}svc.things` }
   cleanup.queues.push(names.queue, `${names.queue}.dead`)
   cleanup.exchanges.push(names.exchange, names.dlx)
-  const make = () =>
-    new AmqpBus({
-      url,
-      name: `test-${p}`,
-      log: silentLogger,
-      prefetch: 10,
-      maxAttempts,
-      exchange: names.exchange,
-      deadLetterExchange: names.dlx,
-      queuePrefix: p,
-      topology: [],
-      declareExchanges: true,
-      // A scratch topology published to as the test's own user: it owns every type here.
-      publishers: { auth: brokerUser(url), catalog: brokerUser(url), order: brokerUser(url) },
-      keys: keys.keyring,
-    })
+  const options: ConstructorParameters<typeof AmqpBus>[0] = {
+    url,
+    name: `test-${p}`,
+    log: silentLogger,
+    prefetch: 10,
+    maxAttempts,
+    exchange: names.exchange,
+    deadLetterExchange: names.dlx,
+    queuePrefix: p,
+    topology: [],
+    declareExchanges: true,
+    // A scratch topology published to as the test's own user: it owns every type here.
+    publishers: { auth: brokerUser(url), catalog: brokerUser(url), order: brokerUser(url) },
+    keys: keys.keyring,
+  }
+  const make = (log: Logger = silentLogger) => new AmqpBus({ ...options, log })
   return { names, make, prefix: p }
 }
 
@@ -209,6 +209,44 @@ describe.skipIf(!run)('AMQP bus on the real RabbitMQ', () => {
       proxy.stop()
     },
   )
+
+  test('a service subscribing while its connection comes up gets one consumer: no message is handled twice', async () => {
+    // The race of a service's start-up: subscribe() is called once the connection is there but
+    // before the bus has attached its consumers (here: on the "broker connected" line, which the
+    // bus logs between the two). A second attach closed the first consumer's channel under the
+    // messages it was handling, so the broker delivered each of them again (a forged event was
+    // dead-lettered twice).
+    const first = setup()
+    const sub = (handler: Handler): Subscription => ({ service: 'svc', name: 'things', topics: ['product.created'], handler })
+    const declared = first.make()
+    await declared.subscribe(sub(async () => {}))
+    await declared.waitUntilConnected(10_000)
+    await declared.stopConsuming()
+    const waiting = Array.from({ length: 20 }, (_, i) => envelope(i + 1))
+    await declared.publish(await keys.sign(waiting))
+    const handled = new Map<number, number>()
+    const handler: Handler = async (e) => {
+      const id = (e.data as { id: number }).id
+      handled.set(id, (handled.get(id) ?? 0) + 1)
+      await Bun.sleep(20) // in flight for a while, as a real handler's transaction is
+    }
+    let bus: AmqpBus | undefined
+    const log: Logger = {
+      ...silentLogger,
+      info(msg) {
+        if (msg === 'broker connected') void bus!.subscribe(sub(handler))
+      },
+    }
+    // The same names as `first`: the queue with its 20 messages waiting.
+    bus = first.make(log)
+    await until(() => handled.has(20), 15_000, 'the 20 waiting messages handled')
+    // One more, published after them: a redelivered copy of the first 20 would come before it.
+    await bus.publish(await keys.sign([envelope(21)]))
+    await until(() => handled.has(21), 15_000, 'the last message handled')
+    expect([...handled.entries()].filter(([, n]) => n !== 1)).toEqual([])
+    expect(handled.size).toBe(21)
+    await Promise.all([bus.close(), declared.close()])
+  })
 
   describe('consumers always come back', () => {
     test('a consumer the broker cancels (its queue deleted under it) is attached again and consumes', async () => {

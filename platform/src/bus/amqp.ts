@@ -431,6 +431,9 @@ export class AmqpBus implements Bus {
     await this.serial(async () => {
       const s = this.session
       if (!s || !this.connected) return // onConnected attaches it
+      // Subscribed while the connection came up: onConnected has attached it already. Attaching it
+      // again would close that channel under the messages it is handling (each then delivered twice).
+      if (this.isAttached(c)) return
       await this.declareTopology(s, [sub])
       await this.attach(s, c, 'subscribed')
     })
