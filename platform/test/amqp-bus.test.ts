@@ -217,7 +217,12 @@ describe.skipIf(!run)('AMQP bus on the real RabbitMQ', () => {
     // messages it was handling, so the broker delivered each of them again (a forged event was
     // dead-lettered twice).
     const first = setup()
-    const sub = (handler: Handler): Subscription => ({ service: 'svc', name: 'things', topics: ['product.created'], handler })
+    const sub = (handler: Handler): Subscription => ({
+      service: 'svc',
+      name: 'things',
+      topics: ['product.created'],
+      handler,
+    })
     const declared = first.make()
     await declared.subscribe(sub(async () => {}))
     await declared.waitUntilConnected(10_000)
