@@ -210,7 +210,7 @@ describe.skipIf(!run)('AMQP bus on the real RabbitMQ', () => {
     },
   )
 
-  test('a service subscribing while its connection comes up gets one consumer: no message is handled twice', async () => {
+  test('subscribed while the connection comes up: one consumer, no message handled twice', async () => {
     // The race of a service's start-up: subscribe() is called once the connection is there but
     // before the bus has attached its consumers (here: on the "broker connected" line, which the
     // bus logs between the two). A second attach closed the first consumer's channel under the
