@@ -225,7 +225,7 @@ describe.skipIf(!run)('AMQP bus on the real RabbitMQ', () => {
     })
     const declared = first.make()
     await declared.subscribe(sub(async () => {}))
-    await declared.waitUntilConnected(10_000)
+    await until(() => declared.attachment()[first.names.queue] === true, 15_000, 'the first consumer attached')
     await declared.stopConsuming()
     const waiting = Array.from({ length: 20 }, (_, i) => envelope(i + 1))
     await declared.publish(await keys.sign(waiting))
@@ -254,6 +254,29 @@ describe.skipIf(!run)('AMQP bus on the real RabbitMQ', () => {
     expect([...handled.entries()].filter(([, n]) => n !== 1)).toEqual([])
     expect(left.messageCount).toBe(0)
     await Promise.all([bus.close(), declared.close()])
+  })
+
+  test('stopped while its consumer is being attached: the consumer is not left on the queue', async () => {
+    // A service told to stop as it starts (a rollout's SIGTERM): stopConsuming found no channel yet,
+    // and the attach then finished, leaving a consumer that handed every message back, spending
+    // the queue's delivery attempts until the broker dead-lettered them.
+    const { make, names } = setup()
+    const lines: string[] = []
+    let bus: AmqpBus | undefined
+    const log: Logger = {
+      ...silentLogger,
+      debug: (msg) => void lines.push(msg),
+      // Between "connected" and the attach's first round trip: the attach is under way when it stops.
+      info: (msg) => void (msg === 'broker connected' && queueMicrotask(() => void bus!.stopConsuming())),
+    }
+    bus = make(log)
+    await bus.subscribe({ service: 'svc', name: 'things', topics: ['product.created'], handler: async () => {} })
+    const settled = ['consumer attached', 'consumer not attached: stopped while attaching']
+    await until(() => lines.some((l) => settled.includes(l)), 15_000, 'the attach settled')
+    expect(lines).toContain('consumer not attached: stopped while attaching')
+    expect(bus.attachment()[names.queue]).toBe(false)
+    await until(async () => !(names.queue in (await brokerConsumers())), 15_000, 'no consumer on the broker')
+    await bus.close()
   })
 
   describe('consumers always come back', () => {

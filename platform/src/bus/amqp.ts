@@ -279,6 +279,13 @@ export class AmqpBus implements Bus {
         ATTACH_TIMEOUT_MS,
         'basic.consume',
       )
+      if (!this.consuming) {
+        // Stopped while this attached: stopConsuming found no channel to close. Left open, it would
+        // take deliveries only to hand them back, each return spending one of the queue's attempts.
+        await channel.close().catch(() => {})
+        this.o.log.debug('consumer not attached: stopped while attaching', { queue: c.queue, why })
+        return
+      }
       c.channel = channel
       c.tag = consumer.tag
       c.lost = undefined
