@@ -4,7 +4,7 @@ export PATH := $(HOME)/.bun/bin:$(PATH)
 TEST_TIMEOUT ?= 60000
 
 .PHONY: install dev start reset migrate broker seed test test-faults typecheck lint chromium bench up down
-.PHONY: docker-engine client k8s prometheus rules rollout haproxy
+.PHONY: docker-engine client k8s prometheus rules rollout haproxy wrk
 
 ## install: bun (from the npm registry when missing) and the dependencies, from the lock file
 install:
@@ -23,6 +23,10 @@ start: install broker $(if $(INSTANCES),haproxy)
 ## rollout: restart every instance of the running `make start`, one at a time (with INSTANCES=N: no request fails)
 rollout:
 	bun scripts/rollout.ts
+
+## wrk: Debian's wrk, make bench's HTTP load generator (bench/http, bench/orders), installed with apt-get when missing
+wrk:
+	@bash scripts/ensure-debian.sh wrk 'make bench (the HTTP and order benchmarks)' command -v wrk
 
 ## haproxy: Debian's haproxy (INSTANCES=N make start, the rolling-restart test), installed with apt-get when missing
 haproxy:
@@ -100,7 +104,7 @@ lint: install
 ## bench/observability, bench/catalog/conditional.ts) on the local PostgreSQL and RabbitMQ, one after the
 ## other, then one report: bench/REPORT.md (takes ~15 min); then the times the tests do not assert
 ## (bench/timings: crossing category moves per round, the outbox relay's wake and backoff, process start-up)
-bench: install
+bench: install wrk
 	bun bench/report.ts
 	bun bench/timings/crossing-moves.ts
 	bun bench/timings/relay.ts

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs a Debian package a test or a make target needs, when it is missing:
 #   ensure-debian.sh <package> <what needs it> <check command...>
-# The check (e.g. `command -v haproxy`) says whether it is there. make chromium, make haproxy and make prometheus
+# The check (e.g. `command -v haproxy`) says whether it is there. make chromium, haproxy, prometheus and wrk
 # call it. Without root or apt-get it only warns: the test then skips, or fails under CI=true. The package's own
 # service (haproxy's, prometheus's) is kept from starting: policy-rc.d, as Debian's images do; the shop runs its own.
 set -uo pipefail
