@@ -1,5 +1,5 @@
 import { omit, pick } from '@shop/kernel/fields'
-import { type SnakeKeys, camelKeys, snakeCase, snakeKeys, snakeNames } from '@shop/kernel/wire'
+import { type SnakeKeys, camelKeys, camelPicker, snakeCase, snakeKeys, snakeNames } from '@shop/kernel/wire'
 import { columns } from '@shop/platform/postgres/columns'
 import type { Q, TxSql } from '@shop/platform/postgres/connect'
 import { pgError } from '@shop/platform/postgres/transact'
@@ -71,8 +71,10 @@ export type ProductReadRow = ProductRow & { category_name: string; category_leve
 export const productReadColumns = (q: Q, p = 'p') =>
   q`${productColumns.of(q, p)}, c.name as category_name, c.level as category_level`
 
+const productOfRow = camelPicker(productColumns.names)
+
 export const toProduct = (r: ProductReadRow): Product => ({
-  ...camelKeys(pick(r, productColumns.names)),
+  ...productOfRow(r),
   category: { id: r.category_id, name: r.category_name, level: r.category_level },
 })
 
