@@ -34,13 +34,17 @@ describe.skipIf(!run)('trust on real processes', () => {
       headers: { 'X-Forwarded-For': from },
     })
 
-  test('30 parallel guesses for one account check at most 5 (the ' +
-    'right password among them included); the rest are 429', async () => {
+  // The right password is sent after the burst, not in it: a right password that is checked gives its
+  // attempt back and makes the address known (the owner is in), so guesses that reach auth after it
+  // may be checked again. On a loaded machine it could be among the first five and open the door
+  // for more; that is the design, not a leak (whoever sent it holds the password).
+  test('30 parallel guesses for one account check at most 5; the rest ' +
+    'are 429, and the right password after them gets no token', async () => {
     const u = await register('target')
     const replies = await Promise.all(
-      Array.from({ length: 30 }, (_, i) => login(u.username, i === 24 ? u.password : `guess-${i}`, '198.51.100.7')),
+      Array.from({ length: 30 }, (_, i) => login(u.username, `guess-${i}`, '198.51.100.7')),
     )
-    const checked = replies.filter((r) => r.status === 200 || r.status === 401).length
+    const checked = replies.filter((r) => r.status === 401).length
     console.log(
       `30 parallel guesses for one account: ${checked} ` +
         `checked, ${replies.filter((r) => r.status === 429).length} refused with 429`,
@@ -48,6 +52,9 @@ describe.skipIf(!run)('trust on real processes', () => {
     expect(checked).toBeLessThanOrEqual(5)
     expect(replies.filter((r) => r.status === 429).length).toBe(30 - checked)
     expect(replies.filter((r) => r.status === 429).every((r) => Number(r.headers.get('Retry-After')) > 0)).toBe(true)
+    const right = await login(u.username, u.password, '198.51.100.7')
+    expect(right.status).toBe(429)
+    expect(right.body.access_token).toBeUndefined()
   }, 60_000)
 
   test('40 parallel usernames from one address check at most 20', async () => {
