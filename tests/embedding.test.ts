@@ -25,7 +25,9 @@ describe('embedding the cores', () => {
       'nothing, writes nothing, prints nothing, and exits at once',
     async () => {
       const dir = mkdtempSync(join(tmpdir(), 'shop-embed-'))
-      const script = join(root, 'tests', '.embed-probe.ts')
+      // under node_modules (it resolves @shop/* from there, and no test scans it), not in the checkout,
+      // where tests that read every file (standalone, conflict markers) could list it and find it gone
+      const script = join(root, 'node_modules', '.cache', 'shop', `embed-probe-${crypto.randomUUID()}.ts`)
       await Bun.write(
         script,
         `import * as a from '@shop/auth'\nimport * as c from '@shop/catalog'\nimport * as o from ` +

@@ -152,7 +152,7 @@ describe.skipIf(!run)('AMQP bus on the real RabbitMQ', () => {
       }
       const { bus, names } = await consuming(brokerUrl(), { maxAttempts: 3, handler })
       await bus.publish(await keys.sign([envelope(1), envelope(2), envelope(3)]))
-      await until(async () => (await deadCount(names.queue)) === 1, 10_000, 'the dead letter')
+      await until(async () => (await deadCount(names.queue)) === 1, 30_000, 'the dead letter')
       await until(() => attempts.get(2) === 2 && attempts.get(3) === 1)
       expect(attempts.get(1)).toBe(3)
       await bus.close()
@@ -285,7 +285,7 @@ describe.skipIf(!run)('AMQP bus on the real RabbitMQ', () => {
       await attached()
       await deleteQueues([names.queue])
       // The broker's basic.cancel: the bus sees it, says so, declares the queue again and consumes.
-      await until(() => bus.attachment()[names.queue] === false, 5000).catch(() => {})
+      await until(() => bus.attachment()[names.queue] === false).catch(() => {})
       const ms = await attached()
       console.log(`consumer back ${ms} ms after its queue was deleted`)
       await bus.publish(await keys.sign([envelope(7)]))
@@ -313,7 +313,7 @@ describe.skipIf(!run)('AMQP bus on the real RabbitMQ', () => {
       // middle of it, several times at different points, then back for good.
       for (const upMs of [5, 30, 80, 150]) {
         proxy.cut()
-        await until(() => bus.attachment()[names.queue] === false, 5000)
+        await until(() => bus.attachment()[names.queue] === false)
         await Bun.sleep(300)
         await proxy.restore()
         await Bun.sleep(upMs)
@@ -336,7 +336,7 @@ describe.skipIf(!run)('AMQP bus on the real RabbitMQ', () => {
       // Connections are taken and never answered (a stuck or starting broker): the client's own
       // wait for the handshake is 60 s; the bus gives up on one after seconds and tries again.
       proxy.stall()
-      await until(() => bus.attachment()[names.queue] === false, 5000)
+      await until(() => bus.attachment()[names.queue] === false)
       await Bun.sleep(1500)
       proxy.unstall()
       const ms = await attached(20_000)

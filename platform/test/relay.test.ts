@@ -106,7 +106,7 @@ for (const db of await adapterDatabases('relay', [])) {
     test("each event goes out as its JSON text and auth's signature of exactly those bytes", async () => {
       const { sql, bus, relay } = await started({ pollMs: 60_000 })
       await writeEvents(sql, 2, () => relay.wake())
-      await until(() => bus.sent.length === 2, 2000)
+      await until(() => bus.sent.length === 2)
       for (const e of bus.sent) {
         expect(JSON.parse(new TextDecoder().decode(e.body))).toEqual(e.envelope)
         expect(await keys.keyring.verify(e.body, e.signature)).toEqual({

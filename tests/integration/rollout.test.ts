@@ -73,10 +73,13 @@ describe.skipIf(!haproxy)("HAProxy's configuration (scripts/haproxy.ts)", () => 
   })
 })
 
-/** `count` consecutive free TCP ports on 127.0.0.1 starting at a random one, `stride` apart in `groups`. */
+/**
+ * `count` consecutive free TCP ports on 127.0.0.1 starting at a random one, `stride` apart in `groups`;
+ * all below 32768, where Linux's ephemeral range (outgoing connections' ports) starts.
+ */
 function freePorts(groups: number, count: number, stride: number): number {
   for (;;) {
-    const base = 20_000 + Math.floor(Math.random() * 300) * 100
+    const base = 20_000 + Math.floor(Math.random() * (120 - groups)) * 100
     const ports = Array.from({ length: groups }, (_, g) =>
       Array.from({ length: count }, (_, i) => base + g * stride + i),
     )
@@ -103,8 +106,11 @@ describe.skipIf(!run || !haproxy)('a rolling restart behind HAProxy (INSTANCES=2
     await resetDatabases(dbName)
     await resetBroker(VHOST)
     dir = mkdtempSync(join(tmpdir(), 'shop-rollout-'))
-    const pub = freePorts(1, 3, 0)
-    const from = freePorts(3, 2, 100)
+    // One pick for all of them: HAProxy's three ports at base, the instances' from base + 100 (2 of each
+    // service, 100 apart); two separate picks could overlap.
+    const base = freePorts(4, 3, 100)
+    const pub = base
+    const from = base + 100
     urls = {
       auth: `http://127.0.0.1:${pub}`,
       catalog: `http://127.0.0.1:${pub + 1}`,

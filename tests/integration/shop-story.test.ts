@@ -233,18 +233,21 @@ describe.skipIf(!run)('a whole shop story on real processes', () => {
           ).status === status,
         what,
       )
+    /** Waits until order lists alice's orders to bob as an admin would (`admin`) or as a user would (none). */
+    const orderSeesBobAs = (admin: boolean, what: string) =>
+      eventually(async () => {
+        const r = await api(s().order, 'GET', `/api/v1/orders?user_id=${state.alice.id}`, { token: bobAdminToken })
+        return r.status === 200 && r.body.length > 0 === admin
+      }, what)
     const promoted = await bobBecomes('ADMIN')
     expect(promoted.body.role).toBe('ADMIN')
     const bobAdminToken = await login('bob', 'bob-password')
     await catalogAnswersBob(201, 'B', 'bob as admin in catalog')
+    await orderSeesBobAs(true, "bob as admin in order (alice's orders listed)")
     await bobBecomes('USER')
     await catalogAnswersBob(403, 'C', 'bob demoted in catalog')
-    await eventually(
-      async () =>
-        (await api(s().order, 'GET', '/api/v1/orders?user_id=' + state.bob.id, { token: bobAdminToken })).status ===
-        200,
-      'order answers',
-    )
+    // each service applies user.updated from its own queue: order's wait is its own
+    await orderSeesBobAs(false, "bob demoted in order (alice's orders no longer listed)")
     const asUser = await api(s().order, 'GET', '/api/v1/orders', { token: bobAdminToken })
     expect(asUser.body.every((o: any) => o.user_id === state.bob.id)).toBe(true)
   })
