@@ -325,7 +325,8 @@ export function deploymentProblems(objects: readonly K8sObject[], services: read
     }
     probe('startupProbe', '/health/live')
     probe('livenessProbe', '/health/live')
-    probe('readinessProbe', '/health/ready')
+    // readiness without the broker: its outage must not empty the Service (the outbox holds the events)
+    probe('readinessProbe', '/health/serving')
     const shutdownS = Number(config.SHUTDOWN_TIMEOUT_MS ?? NaN) / 1000
     const pause = Number(c.lifecycle?.preStop?.sleep?.seconds ?? 0)
     if (!(Number(pod.terminationGracePeriodSeconds) > shutdownS + pause))

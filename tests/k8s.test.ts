@@ -269,6 +269,7 @@ withKubectl('the manifests against the code', () => {
     const cases: Breakage[] = [
       ['liveness on readiness', (x) => (c(x).livenessProbe.httpGet.path = '/health/ready')],
       ['readiness on /health', (x) => (c(x).readinessProbe.httpGet.path = '/health')],
+      ['readiness on the broker too', (x) => (c(x).readinessProbe.httpGet.path = '/health/ready')],
       ['probe on another port', (x) => (c(x).startupProbe.httpGet.port = 9000)],
       ['container port', (x) => (c(x).ports[0].containerPort = 8080)],
       ['short grace', (x) => (pod(x).terminationGracePeriodSeconds = 10)],

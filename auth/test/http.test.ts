@@ -548,6 +548,7 @@ describe('conventions', () => {
       '/health',
       '/health/live',
       '/health/ready',
+      '/health/serving',
     ])
     expect(doc.paths['/api/v1/auth/login'].post.requestBody.content['application/x-www-form-urlencoded']).toBeDefined()
     expect(doc.components.securitySchemes.OAuth2Password.flows.password.tokenUrl).toBe('/api/v1/auth/login')

@@ -502,6 +502,7 @@ describe('conventions', () => {
       '/health',
       '/health/live',
       '/health/ready',
+      '/health/serving',
     ])
     const paths = doc.paths
     expect(Object.keys(paths['/api/v1/category/{id}'].put.responses).sort()).toEqual(

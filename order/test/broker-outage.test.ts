@@ -90,6 +90,10 @@ describe.skipIf(!run)('order: the broker is down when an order commits', () => {
       async () => (await call(service.app, 'GET', '/health/ready')).status === 503,
       'the service to notice the broker is gone',
     )
+    // what requests need is up: a load balancer probing /health/serving keeps sending traffic
+    const serving = await call(service.app, 'GET', '/health/serving')
+    expect(serving.status).toBe(200)
+    expect(serving.body.checks).toEqual({ database: 'up', serving: 'up' })
     const token = await tokenFactory(SECRET).valid({ id: crypto.randomUUID(), username: 'offline', role: 'USER' })
     const placed = await call(service.app, 'POST', '/api/v1/order', {
       token,

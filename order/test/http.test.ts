@@ -804,6 +804,7 @@ describe('conventions', () => {
       '/health',
       '/health/live',
       '/health/ready',
+      '/health/serving',
     ])
     const create = doc.paths['/api/v1/order'].post
     expect(create.parameters.find((p: any) => p.name === 'Idempotency-Key')).toMatchObject({

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'bun:test'
 import { createHttpApp } from '../src/http/app.ts'
+import { NotReady } from '../src/http/middleware/health.ts'
 import { silentLogger } from '../src/log.ts'
 import { call } from '../testing/http.ts'
 
@@ -23,6 +24,37 @@ describe('health', () => {
     const ready = await call(app, 'GET', '/health/ready')
     expect(ready.status).toBe(503)
     expect(ready.body.checks).toEqual({ database: 'down', broker: 'up' })
+  })
+
+  test('/health/serving leaves the broker and consumers out: 200 in a broker outage, else 503', async () => {
+    const brokerDown = () => Promise.reject(new Error('connection refused'))
+    let draining = false
+    let database: () => Promise<unknown> = async () => {}
+    const app = appWith({
+      database: () => database(),
+      broker: brokerDown,
+      consumers: brokerDown,
+      serving: async () => {
+        if (draining) throw new NotReady('shutting down')
+      },
+    })
+    const ready = await call(app, 'GET', '/health/ready')
+    expect(ready.status).toBe(503)
+    expect(ready.body.checks).toEqual({ database: 'up', broker: 'down', consumers: 'down', serving: 'up' })
+    const serving = await call(app, 'GET', '/health/serving')
+    expect(serving.status).toBe(200)
+    expect(serving.body).toEqual({ status: 'ok', checks: { database: 'up', serving: 'up' } })
+    draining = true
+    const stopping = await call(app, 'GET', '/health/serving')
+    expect(stopping.status).toBe(503)
+    expect(stopping.headers.get('Content-Type')).toContain('application/problem+json')
+    expect(stopping.body).toMatchObject({ code: 'NOT_READY', detail: 'not ready: serving down (shutting down)' })
+    draining = false
+    database = () => Promise.reject(new Error('password authentication failed for user "shop"'))
+    const noDatabase = await call(app, 'GET', '/health/serving')
+    expect(noDatabase.status).toBe(503)
+    expect(noDatabase.body.checks).toEqual({ database: 'down', serving: 'up' })
+    expect(noDatabase.text).not.toContain('password') // the database's own words go to the log only
   })
 
   test('/health/live does not wait for a readiness check that hangs', async () => {

@@ -130,13 +130,15 @@ export function expectReply(r: Reply, status: number, body: Record<string, unkno
 }
 
 /**
- * A service's health, readiness and OpenAPI routes: /health and /health/live answer `{status: "ok"}`, /health/ready
- * 200, /openapi.json an OpenAPI 3.1.0 document, which is returned (its paths for the service's own checks).
+ * A service's health, readiness and OpenAPI routes: /health and /health/live answer `{status: "ok"}`,
+ * /health/ready and /health/serving 200, /openapi.json an OpenAPI 3.1.0 document, which is returned
+ * (its paths for the service's own checks).
  */
 export async function expectServiceRoutes(req: ReturnType<typeof caller>): Promise<any> {
   expect((await req('GET', '/health')).body).toEqual({ status: 'ok' })
   expect((await req('GET', '/health/live')).body).toEqual({ status: 'ok' })
   expect((await req('GET', '/health/ready')).status).toBe(200)
+  expect((await req('GET', '/health/serving')).status).toBe(200)
   const doc = await req('GET', '/openapi.json')
   expect(doc.body.openapi).toBe('3.1.0')
   return doc.body

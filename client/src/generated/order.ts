@@ -51,9 +51,29 @@ export interface paths {
         };
         /**
          * Readiness: the database and the broker answer, every consumer is attached
-         * @description Answers 200 with `checks` when the database and the broker answer within 2 s, every queue has its consumer attached and the service is not shutting down, else 503 (`NOT_READY`) naming what is down, the detail saying why (the readiness probe; compose and HAProxy health checks).
+         * @description Answers 200 with `checks` when the database and the broker answer within 2 s, every queue has its consumer attached and the service is not shutting down, else 503 (`NOT_READY`) naming what is down, the detail saying why (compose's and HAProxy's health checks).
          */
         get: operations["readiness"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/health/serving": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Serving: the database answers and the service is not shutting down (the broker left out)
+         * @description Answers 200 with `checks` when every readiness check but the broker and the consumers passes within 2 s, else 503 (`NOT_READY`) naming what is down. Requests do not need the broker (the outbox holds the events until it is back), so this is the probe of a load balancer that must keep sending traffic through a broker outage: the Kubernetes readiness probe. It turns 503 first on shutdown, as `/health/ready` does.
+         */
+        get: operations["serving"];
         put?: never;
         post?: never;
         delete?: never;
@@ -478,6 +498,79 @@ export interface operations {
                      *       "detail": "not ready: database down",
                      *       "code": "NOT_READY",
                      *       "instance": "/health/ready",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10",
+                     *       "checks": {
+                     *         "database": "down",
+                     *         "broker": "up"
+                     *       }
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    serving: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description every dependency answered within 2 s */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": "ok",
+                     *       "checks": {
+                     *         "database": "up",
+                     *         "serving": "up"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Readiness"];
+                };
+            };
+            /** @description Internal Server Error: unexpected failure (generic detail; the full error is in the log under the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Internal Server Error",
+                     *       "status": 500,
+                     *       "detail": "an unexpected error occurred; quote the request id when reporting it",
+                     *       "code": "INTERNAL_ERROR",
+                     *       "instance": "/health/serving",
+                     *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: a check failed (the database down, shutting down); `checks` names it */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "not ready: database down",
+                     *       "code": "NOT_READY",
+                     *       "instance": "/health/serving",
                      *       "request_id": "0b7e1c52-8f3d-4a6e-b1c9-5d2f7a8e4c10",
                      *       "checks": {
                      *         "database": "down",
