@@ -131,12 +131,12 @@ const expected = {
  * and nothing on the page fails: no console error, no failed request, no 4xx/5xx, and no request
  * leaves the service (no CDN, no web font).
  */
-async function redocRenders(url: string, service: ServiceName): Promise<void> {
-  const browser = await launchChromium()
+async function redocRenders(browser: Chromium, url: string, service: ServiceName): Promise<void> {
+  const context = await browser.newContext()
   const problems: string[] = []
   const origins = new Set<string>()
   try {
-    const page = await browser.context.newPage()
+    const page = await context.newPage()
     page.on('console', (m) => {
       if (m.type() === 'error') problems.push(`console: ${m.text()}`)
     })
@@ -156,7 +156,7 @@ async function redocRenders(url: string, service: ServiceName): Promise<void> {
     // The problem examples show their own status: the 401's is a 401.
     expect(html).toContain('TOKEN_EXPIRED')
   } finally {
-    await browser.close()
+    await context.close()
   }
   console.log(`browser: make dev, ${service} /redoc rendered; problems on the page: ${problems.length}`)
   expect(problems).toEqual([])
@@ -217,27 +217,28 @@ for (const { mode, needsServers, start } of modes) {
   const go = run && (!needsServers || (await useServers()))
   describe.skipIf(!go)(`/docs in Chromium under ${mode}`, () => {
     let shop: Running | undefined
+    let browser: Chromium
     beforeAll(async () => {
-      shop = await start()
+      ;[shop, browser] = await Promise.all([start(), launchChromium()])
     }, 120_000)
     afterAll(async () => {
-      await shop?.stop()
+      await Promise.all([shop?.stop(), browser?.close()])
     })
     for (const service of ['auth', 'catalog', 'order'] as const) {
       const op = tryIts[service]
       test(`${service}: Authorize with the password flow, ` +
         `then ${op.method.toUpperCase()} ${op.path} in Try-it-out shows ${op.status}`, async () => {
-        // A browser of its own for each page (an empty profile each time), as a newcomer opens one
+        // A context of its own for each page (an empty profile each time), as a newcomer opens one
         // docs page: nothing one page stored (a login, a cache) can help or hinder the next.
-        const browser: Chromium = await launchChromium()
-        const r = await authorizeAndTry(browser.context, `${shop!.urls[service]}/docs`, mode.replace(' ', '-'), service)
+        const context = await browser.newContext()
+        const r = await authorizeAndTry(context, `${shop!.urls[service]}/docs`, mode.replace(' ', '-'), service)
           .catch((e: unknown) => {
             throw new Error(
               `${e instanceof Error ? e.message : String(e)}\n--- ` +
                 `what the shop printed:\n${shop!.output().slice(-4000)}`,
             )
           })
-          .finally(() => browser.close())
+          .finally(() => context.close())
         console.log(
           `browser: ${mode}, ${service} /docs: Authorize at ${r.login?.origin}, ` +
             `Try-it-out ${op.method.toUpperCase()} ${op.path} -> ${r.status}; ` +
@@ -259,7 +260,7 @@ for (const { mode, needsServers, start } of modes) {
       for (const service of ['auth', 'catalog', 'order'] as const) {
         test(
           `${service}: /redoc renders with its examples, and nothing on the page fails`,
-          () => redocRenders(shop!.urls[service], service),
+          () => redocRenders(browser, shop!.urls[service], service),
           60_000,
         )
       }
