@@ -43,6 +43,8 @@ interface Outcome {
   readonly authorization: string
   readonly login: { origin: string; headers: Record<string, string>; body: string } | undefined
   readonly problems: string[]
+  /** The Content-Encoding Swagger UI's script came with (Chromium asks for gzip). */
+  readonly bundleEncoding: string | undefined
 }
 
 /** Logs in through Authorize (password flow), then runs one Try-it-out; returns what the page showed. */
@@ -59,8 +61,11 @@ async function authorizeAndTry(
   })
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`))
   page.on('requestfailed', (r) => problems.push(`request failed: ${r.method()} ${r.url()} ${r.failure()?.errorText}`))
+  let bundleEncoding: string | undefined
   page.on('response', (r) => {
     if (r.status() >= 400) problems.push(`${r.status()}: ${r.request().method()} ${r.url()}`)
+    if (new URL(r.url()).pathname === '/docs/assets/swagger-ui-bundle.js')
+      bundleEncoding = r.headers()['content-encoding']
   })
   const op = tryIts[service]
   const sent: Record<string, string>[] = []
@@ -112,6 +117,7 @@ async function authorizeAndTry(
       authorization: sent.at(-1)?.authorization ?? '',
       login,
       problems,
+      bundleEncoding,
     }
   } finally {
     await page.close()
@@ -253,6 +259,7 @@ for (const { mode, needsServers, start } of modes) {
         expect(r.authorization).toMatch(/^Bearer [\w-]+\.[\w-]+\.[\w-]+$/)
         expect(r.status).toBe(op.status)
         expect(r.shown).not.toContain('Failed to fetch')
+        expect(r.bundleEncoding).toBe('gzip') // 0.46 MB instead of 1.7
       }, 60_000)
     }
     // the reference pages, on the same make dev
