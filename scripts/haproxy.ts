@@ -10,12 +10,13 @@
  * conn-failure`, `option redispatch`). Every other method goes to `<service>_writes`, which never
  * retries anything (`retries 0`): a write reaches at most one instance, once.
  *
- * Each instance is health-checked on `GET /health/ready` (every 500 ms; out after 2 failures, back
- * after 1 success), so an instance that is shutting down (its readiness turns false first) gets no
- * new request. When no instance of a service is ready (the broker down for all of them), each
- * instance's `_fallback` twin (a backup server, not checked) takes the traffic: the services serve
- * through a broker outage (the outbox holds the events), and a load balancer must not turn that
- * into a 503 for every request.
+ * Each instance is health-checked on `GET /health/serving` (every 500 ms; out after 2 failures,
+ * back after 1 success): the database answers and the instance is not shutting down (that check
+ * turns false first), so it gets no new request once it stops. The broker is left out: requests do
+ * not need it (the outbox holds the events), so a broker outage keeps every instance that serves in,
+ * and one that crashed meanwhile out. When no instance of a service serves (its database down, all
+ * shutting down), each instance's `_fallback` twin (a backup server, not checked) takes the traffic
+ * rather than HAProxy answering 503 to everything.
  *
  * One connection per request to the instances (`option http-server-close`): no idle keep-alive
  * connection that an instance closing could shut under a request. HAProxy adds X-Forwarded-For
@@ -106,7 +107,7 @@ export function haproxyConfig(o: HaproxyOptions): string {
         '  option allbackups',
         // HTTP/1.1 with a Host: an HTTP/1.0 check without one is answered 404 by the services.
         '  option httpchk',
-        '  http-check send meth GET uri /health/ready ver HTTP/1.1 hdr Host localhost',
+        '  http-check send meth GET uri /health/serving ver HTTP/1.1 hdr Host localhost',
         '  http-check expect status 200',
         ...(retry ? ['  retries 2', '  retry-on conn-failure', '  option redispatch 1'] : ['  retries 0']),
         ...s.instances.map((i) => `  server ${i.name} ${o.upstream}:${i.port} check`),

@@ -147,7 +147,8 @@ export async function resetShopVhost(base: string, vhost: string): Promise<void>
   }
 }
 
-async function rabbitmqctl(args: readonly string[]): Promise<string> {
+/** Runs `rabbitmqctl -q <args>` on the local node; its output, or an error naming the exit code and stderr. */
+export async function rabbitmqctl(args: readonly string[]): Promise<string> {
   const p = Bun.spawn(['rabbitmqctl', '-q', ...args], { stdout: 'pipe', stderr: 'pipe' })
   const [out, err, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited])
   if (code !== 0) throw new Error(`rabbitmqctl ${args.join(' ')} exited with ${code}: ${err.trim()}`)

@@ -3,10 +3,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import postgres from 'postgres'
+import { permissionsOf } from '@shop/platform/bus/broker-setup'
+import { BROKER_USERS } from '@shop/platform/bus/ownership'
+import { rabbitmqctl } from '@shop/platform/testing/broker'
 import { inCI, serverUrl } from '@shop/platform/testing/databases'
 import { haproxyConfig } from '../../scripts/haproxy.ts'
 import { rollout } from '../../scripts/rollout.ts'
 import { plannedInstances } from '../../scripts/start.ts'
+import { serverStats } from '../../scripts/supervisor.ts'
 import {
   ADMIN,
   api,
@@ -66,6 +70,8 @@ describe.skipIf(!haproxy)("HAProxy's configuration (scripts/haproxy.ts)", () => 
         expect(backend(`${s}_writes`)).not.toContain('retry-on')
         expect(text).toContain(`use_backend ${s} if { method GET HEAD OPTIONS }`)
         expect(backend(s).match(/ check$/gm)?.length).toBe(n)
+        // checked on what requests need, the broker left out (the broker-outage test below)
+        expect(backend(`${s}_writes`)).toContain(' uri /health/serving ')
       }
     } finally {
       rmSync(dir, { recursive: true, force: true })
@@ -101,6 +107,8 @@ describe.skipIf(!run || !haproxy)('a rolling restart behind HAProxy (INSTANCES=2
   let proc: ReturnType<typeof Bun.spawn> | undefined
   const output: string[] = []
   let urls: Record<ServiceName, string>
+  /** The first instance's port (INSTANCE_PORTS_FROM). */
+  let from = 0
 
   beforeAll(async () => {
     await resetDatabases(dbName)
@@ -110,7 +118,7 @@ describe.skipIf(!run || !haproxy)('a rolling restart behind HAProxy (INSTANCES=2
     // service, 100 apart); two separate picks could overlap.
     const base = freePorts(4, 3, 100)
     const pub = base
-    const from = base + 100
+    from = base + 100
     urls = {
       auth: `http://127.0.0.1:${pub}`,
       catalog: `http://127.0.0.1:${pub + 1}`,
@@ -385,4 +393,76 @@ describe.skipIf(!run || !haproxy)('a rolling restart behind HAProxy (INSTANCES=2
     expect(reads.filter((x) => x !== 200)).toEqual([])
     expect((await status()).filter((c) => c.id !== 'catalog1' && c.restarts > 0)).toEqual([])
   }, 120_000)
+  test('the broker refused to every service, an auth instance hung: writes through HAProxy all served', async () => {
+    const socket = join(dir, 'start.sock')
+    const children = async () =>
+      (
+        (await (await fetch('http://start/status', { unix: socket })).json()) as {
+          children: { id: string; pid: number; running: boolean; restarts: number }[]
+        }
+      ).children
+    const instanceUrls = plannedInstances({ INSTANCE_PORTS_FROM: String(from) }, 2).services.flatMap((s) =>
+      s.instances.map((i) => ({ id: i.name, url: `http://127.0.0.1:${i.port}` })),
+    )
+    const ready = async (url: string) => (await fetch(`${url}/health/ready`).catch(() => undefined))?.status
+    // The services' broker users lose their rights on this vhost and their connections are closed: every
+    // instance is "broker down" (its /health/ready 503), as in an outage, and cannot connect again.
+    const brokerUsers = SERVICES.map((s) => BROKER_USERS[s])
+    let stopped = 0
+    for (const user of brokerUsers) await rabbitmqctl(['clear_permissions', '-p', VHOST, user])
+    try {
+      const connections = await rabbitmqctl(['list_connections', 'pid', 'vhost', 'user'])
+      for (const line of connections.split('\n')) {
+        const [pid, vhost, user] = line.split('\t').map((x) => x.trim())
+        if (pid && vhost === VHOST && brokerUsers.includes(user!))
+          await rabbitmqctl(['close_connection', pid, 'broker outage (a test)']).catch(() => {})
+      }
+      await eventually(
+        async () => (await Promise.all(instanceUrls.map((i) => ready(i.url)))).every((s) => s === 503),
+        'every instance sees the broker gone',
+        30_000,
+      )
+      // auth1 hangs (SIGSTOP: it takes connections and answers nothing; the supervisor sees it running).
+      // HAProxy takes it out of the writes' backend and keeps auth2 in. With the broker in its check, both
+      // would be out, and their unchecked twins, the hung one's included, would take the writes.
+      const victim = (await children()).find((c) => c.id === 'auth1')!
+      process.kill(victim.pid, 'SIGSTOP')
+      stopped = victim.pid
+      const writes = ['auth1', 'auth2'].map((server) => ({ backend: 'auth_writes', server }))
+      await eventually(
+        async () => (await serverStats(join(dir, 'haproxy.sock'), writes)).map((s) => s.status).join() === 'DOWN,UP',
+        'HAProxy: auth1 down, auth2 up',
+        30_000,
+      )
+      const statuses: number[] = []
+      for (let i = 0; i < 40; i++) {
+        const r = await fetch(`${urls.auth}/api/v1/auth/register`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({
+            username: `outage${i}`,
+            email: `outage${i}@example.com`,
+            password: 'outage-password',
+          }),
+          signal: AbortSignal.timeout(10_000),
+        }).catch(() => undefined)
+        statuses.push(r?.status ?? 0)
+      }
+      console.log(`broker refused, auth1 hung: 40 registrations through HAProxy, statuses ${[...new Set(statuses)]}`)
+      expect(statuses.filter((x) => x !== 201)).toEqual([])
+    } finally {
+      if (stopped) process.kill(stopped, 'SIGCONT')
+      for (const s of SERVICES) {
+        const p = permissionsOf(s)
+        await rabbitmqctl(['set_permissions', '-p', VHOST, BROKER_USERS[s], p.configure, p.write, p.read])
+      }
+    }
+    await eventually(
+      async () => (await Promise.all(instanceUrls.map((i) => ready(i.url)))).every((s) => s === 200),
+      'every instance ready again once the broker accepts them',
+      90_000,
+    )
+    // the hung instance was never restarted: it answers again once it runs
+    expect((await children()).find((c) => c.id === 'auth1')!.pid).toBe(stopped)
+  }, 180_000)
 })
