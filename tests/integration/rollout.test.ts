@@ -109,6 +109,13 @@ describe.skipIf(!run || !haproxy)('a rolling restart behind HAProxy (INSTANCES=2
   let urls: Record<ServiceName, string>
   /** The first instance's port (INSTANCE_PORTS_FROM). */
   let from = 0
+  /** The supervised processes, as `make start`'s control socket reports them. */
+  const children = async () =>
+    (
+      (await (await fetch('http://start/status', { unix: join(dir, 'start.sock') })).json()) as {
+        children: { id: string; pid: number; running: boolean; restarts: number }[]
+      }
+    ).children
 
   beforeAll(async () => {
     await resetDatabases(dbName)
@@ -364,14 +371,7 @@ describe.skipIf(!run || !haproxy)('a rolling restart behind HAProxy (INSTANCES=2
   }, 300_000)
 
   test('kill -9 of an instance: the supervisor starts it again (counted), the other one serves meanwhile', async () => {
-    const socket = join(dir, 'start.sock')
-    const status = async () =>
-      (
-        (await (await fetch('http://start/status', { unix: socket })).json()) as {
-          children: { id: string; pid: number; running: boolean; restarts: number }[]
-        }
-      ).children
-    const victim = (await status()).find((c) => c.id === 'catalog1')!
+    const victim = (await children()).find((c) => c.id === 'catalog1')!
     process.kill(victim.pid, 'SIGKILL')
     // Reads through HAProxy keep being answered: retried on the other instance when the
     // connection to the dead one is refused (nothing was sent), until the checks take it out.
@@ -380,7 +380,7 @@ describe.skipIf(!run || !haproxy)('a rolling restart behind HAProxy (INSTANCES=2
     while (!back) {
       const r = await fetch(`${urls.catalog}/api/v1/products?limit=5`, { signal: AbortSignal.timeout(15_000) })
       reads.push(r.status)
-      const again = (await status()).find((c) => c.id === 'catalog1')!
+      const again = (await children()).find((c) => c.id === 'catalog1')!
       back = again.restarts === 1 && again.running && again.pid !== victim.pid
       await Bun.sleep(50)
     }
@@ -391,16 +391,9 @@ describe.skipIf(!run || !haproxy)('a rolling restart behind HAProxy (INSTANCES=2
     )
     console.log(`kill -9 catalog1: ${reads.length} reads meanwhile, statuses ${[...new Set(reads)].join(', ')}`)
     expect(reads.filter((x) => x !== 200)).toEqual([])
-    expect((await status()).filter((c) => c.id !== 'catalog1' && c.restarts > 0)).toEqual([])
+    expect((await children()).filter((c) => c.id !== 'catalog1' && c.restarts > 0)).toEqual([])
   }, 120_000)
   test('the broker refused to every service, an auth instance hung: writes through HAProxy all served', async () => {
-    const socket = join(dir, 'start.sock')
-    const children = async () =>
-      (
-        (await (await fetch('http://start/status', { unix: socket })).json()) as {
-          children: { id: string; pid: number; running: boolean; restarts: number }[]
-        }
-      ).children
     const instanceUrls = plannedInstances({ INSTANCE_PORTS_FROM: String(from) }, 2).services.flatMap((s) =>
       s.instances.map((i) => ({ id: i.name, url: `http://127.0.0.1:${i.port}` })),
     )
